@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const schema = z.object({
+  DATABASE_URL: optionalString,
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  HOIST_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:{}-]+$/, 'letters, digits and _ . : { } - only')
+    .default('hoist'),
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_API_URL: z.string().url().default('https://slack.com/api/'),
+  GITHUB_TOKEN: optionalString,
+  GITHUB_API_URL: z.string().url().default('https://api.github.com'),
+  KUBECONFIG: optionalString,
+  DOCKER_HOST: optionalString,
+  HOIST_REGISTRY_URL: optionalString,
+  HOIST_REGISTRY_USERNAME: optionalString,
+  HOIST_REGISTRY_PASSWORD: optionalString,
+  HOIST_CONFIG: z.string().default('./hoist.yaml'),
+  HOIST_DATA_DIR: z.string().default('./.hoist'),
+  HOIST_API_TOKENS: optionalString,
+  HOIST_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Env {
+  databaseUrl: string | null;
+  redisUrl: string;
+  redisPrefix: string;
+  slack: { botToken: string; signingSecret: string; apiUrl: string } | null;
+  githubToken: string | null;
+  githubApiUrl: string;
+  kubeconfig: string | null;
+  dockerHost: string | null;
+  registry: { url: string | null; username: string | null; password: string | null };
+  configPath: string;
+  dataDir: string;
+  apiTokens: string[];
+  workerConcurrency: number;
+  port: number;
+  host: string;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+}
+
+/** Parses the environment once. Errors name the variable, never its value. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError('ENV_INVALID', `invalid environment variable(s):\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  if (Boolean(e.SLACK_BOT_TOKEN) !== Boolean(e.SLACK_SIGNING_SECRET)) {
+    const missing = e.SLACK_BOT_TOKEN ? 'SLACK_SIGNING_SECRET' : 'SLACK_BOT_TOKEN';
+    throw new ConfigError(
+      'ENV_INVALID',
+      `${missing} is not set: Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (unset both to use the terminal chat)`,
+    );
+  }
+  const apiUrl = e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`;
+  return Object.freeze({
+    databaseUrl: e.DATABASE_URL ?? null,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.HOIST_REDIS_PREFIX,
+    slack:
+      e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET
+        ? { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl }
+        : null,
+    githubToken: e.GITHUB_TOKEN ?? null,
+    githubApiUrl: e.GITHUB_API_URL,
+    kubeconfig: e.KUBECONFIG ?? null,
+    dockerHost: e.DOCKER_HOST ?? null,
+    registry: {
+      url: e.HOIST_REGISTRY_URL ?? null,
+      username: e.HOIST_REGISTRY_USERNAME ?? null,
+      password: e.HOIST_REGISTRY_PASSWORD ?? null,
+    },
+    configPath: e.HOIST_CONFIG,
+    dataDir: e.HOIST_DATA_DIR,
+    apiTokens: (e.HOIST_API_TOKENS ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
+    workerConcurrency: e.HOIST_WORKER_CONCURRENCY,
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+  });
+}

@@ -1,0 +1,229 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import type { ServiceType } from '../domain/service-order.ts';
+import { ConfigError } from './errors.ts';
+import {
+  hoistFileSchema,
+  type AppFileConfig,
+  type EnvironmentFileConfig,
+  type HoistFile,
+  type TargetConfig,
+} from './hoist-schema.ts';
+
+export type { TargetConfig } from './hoist-schema.ts';
+
+export interface ServiceConfig {
+  name: string;
+  type: ServiceType;
+  build: { context: string; dockerfile: string } | null;
+  image: string | null;
+  port: number | null;
+  replicas: number;
+  health: { path: string; timeoutMs: number } | null;
+  command: string[] | null;
+  env: Record<string, string>;
+  schedule: string | null;
+  storage: string | null;
+}
+
+export interface EnvironmentConfig {
+  name: string;
+  app: string;
+  targetName: string;
+  target: TargetConfig;
+  namespace: string;
+  branch: string | null;
+  autoDeploy: boolean;
+  expose: Record<string, number>;
+  onFailure: 'stop' | 'rollback';
+  /** The app's services with this environment's overrides applied. */
+  services: ServiceConfig[];
+  raw: EnvironmentFileConfig;
+}
+
+export interface AppConfig {
+  name: string;
+  /** A git URL, or an absolute path for a local repository. */
+  repo: string;
+  channels: string[];
+  services: ServiceConfig[];
+  environments: Map<string, EnvironmentConfig>;
+}
+
+export interface HoistConfig {
+  file: string;
+  registry: string | null;
+  targets: Map<string, TargetConfig>;
+  apps: Map<string, AppConfig>;
+}
+
+export function parseDuration(text: string): number {
+  const match = /^(\d+)(s|m|h|d)$/.exec(text);
+  if (!match) throw new ConfigError('CONFIG_INVALID', `not a duration: ${text}`);
+  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
+
+/** Reads and validates hoist.yaml; every error names the file, the line and the path. */
+export function loadHoistConfig(path: string): HoistConfig {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(
+      'CONFIG_MISSING',
+      `${file}: cannot read the configuration file (set HOIST_CONFIG to its path)`,
+      { cause },
+    );
+  }
+  return parseHoistConfig(text, file);
+}
+
+export function parseHoistConfig(text: string, file: string): HoistConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const messages = doc.errors.map((err) => {
+      const pos = lineCounter.linePos(err.pos[0]);
+      return `${file}:${pos.line}:${pos.col}: ${err.message.split('\n')[0]}`;
+    });
+    throw new ConfigError('CONFIG_INVALID', messages.join('\n'));
+  }
+  const lineOf = (path: readonly PropertyKey[]): number => {
+    // Walk up to the nearest node that exists, so a missing key points at its parent.
+    for (let depth = path.length; depth >= 0; depth--) {
+      const node = doc.getIn(path.slice(0, depth) as unknown[], true);
+      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+      if (depth === path.length && depth > 0) {
+        // For a key whose value is a scalar null, the pair's key carries the position.
+        const parent = doc.getIn(path.slice(0, depth - 1) as unknown[], true);
+        if (isNode(parent) && 'items' in parent) {
+          const items = (parent as { items: unknown[] }).items;
+          for (const item of items) {
+            const key = (item as { key?: { value?: unknown; range?: [number, number, number] } }).key;
+            if (key && key.value === path[depth - 1] && key.range) return lineCounter.linePos(key.range[0]).line;
+          }
+        }
+      }
+    }
+    return 1;
+  };
+  const fail = (path: readonly PropertyKey[], message: string): never => {
+    throw new ConfigError('CONFIG_INVALID', `${file}:${lineOf(path)}: ${path.map(String).join('.')}: ${message}`);
+  };
+
+  const raw: unknown = doc.toJS() ?? {};
+  const parsed = hoistFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const messages = parsed.error.issues.map((issue) => {
+      const path = issue.path;
+      let message = issue.message;
+      if (issue.code === 'unrecognized_keys') {
+        message = `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+        return `${file}:${lineOf([...path, issue.keys[0] ?? ''])}: ${[...path, issue.keys[0]].map(String).join('.')}: ${message}`;
+      }
+      return `${file}:${lineOf(path)}: ${path.map(String).join('.')}: ${message}`;
+    });
+    throw new ConfigError('CONFIG_INVALID', messages.join('\n'));
+  }
+  return buildConfig(parsed.data, file, fail);
+}
+
+function buildConfig(
+  data: HoistFile,
+  file: string,
+  fail: (path: readonly PropertyKey[], message: string) => never,
+): HoistConfig {
+  const targets = new Map(Object.entries(data.targets));
+  const apps = new Map<string, AppConfig>();
+  for (const [appName, app] of Object.entries(data.apps)) {
+    apps.set(appName, buildApp(appName, app, targets, file, fail));
+  }
+  return { file, registry: data.registry?.url ?? null, targets, apps };
+}
+
+function buildApp(
+  appName: string,
+  app: AppFileConfig,
+  targets: Map<string, TargetConfig>,
+  file: string,
+  fail: (path: readonly PropertyKey[], message: string) => never,
+): AppConfig {
+  const base = ['apps', appName];
+  const services: ServiceConfig[] = [];
+  for (const [serviceName, s] of Object.entries(app.services)) {
+    const path = [...base, 'services', serviceName];
+    const needsBuild = s.type === 'application';
+    if (needsBuild && !s.build) fail([...path, 'build'], 'an application is built from git: add `build: { context: . }`');
+    if (s.type === 'container' && !s.image) fail([...path, 'image'], 'a container runs a prebuilt image: add `image: name:tag`');
+    if (s.type === 'database' && !s.image) fail([...path, 'image'], 'a database runs a prebuilt image: add `image: postgres:16`');
+    if (s.build && s.image) fail([...path, 'image'], 'set either `build` or `image`, not both');
+    if ((s.type === 'lifecycle-job' || s.type === 'cronjob') && !s.build && !s.image) {
+      fail(path, 'add `build: { context: . }` or `image: name:tag`');
+    }
+    if (s.type === 'cronjob' && !s.schedule) fail([...path, 'schedule'], 'a cronjob needs `schedule: "0 3 * * *"`');
+    services.push({
+      name: serviceName,
+      type: s.type,
+      build: s.build ?? null,
+      image: s.image ?? null,
+      port: s.port ?? null,
+      replicas: s.replicas ?? 1,
+      health: s.health ? { path: s.health.path, timeoutMs: parseDuration(s.health.timeout) } : null,
+      command: s.command ?? null,
+      env: s.env ?? {},
+      schedule: s.schedule ?? null,
+      storage: s.storage ?? null,
+    });
+  }
+  const repo = /^[a-z][a-z0-9+.-]*:\/\//i.test(app.repo) || /^[^/]+@[^:]+:/.test(app.repo)
+    ? app.repo
+    : isAbsolute(app.repo)
+      ? app.repo
+      : resolve(dirname(file), app.repo);
+
+  const environments = new Map<string, EnvironmentConfig>();
+  for (const [envName, env] of Object.entries(app.environments)) {
+    const path = [...base, 'environments', envName];
+    const target = targets.get(env.target);
+    if (!target) {
+      fail([...path, 'target'], `unknown target "${env.target}"; defined targets: ${[...targets.keys()].join(', ') || 'none'}`);
+    }
+    const known = new Set(services.map((s) => s.name));
+    for (const key of Object.keys(env.overrides)) {
+      if (!known.has(key)) fail([...path, 'overrides', key], `no service "${key}" in app ${appName}`);
+    }
+    for (const [key] of Object.entries(env.expose)) {
+      const service = services.find((s) => s.name === key);
+      if (!service) fail([...path, 'expose', key], `no service "${key}" in app ${appName}`);
+      if (service.port === null) fail([...path, 'expose', key], `service "${key}" has no \`port\` to expose`);
+    }
+    const merged = services.map((s) => {
+      const o = env.overrides[s.name];
+      if (!o) return s;
+      return {
+        ...s,
+        replicas: o.replicas ?? s.replicas,
+        port: o.port ?? s.port,
+        command: o.command ?? s.command,
+        env: { ...s.env, ...(o.env ?? {}) },
+      };
+    });
+    environments.set(envName, {
+      name: envName,
+      app: appName,
+      targetName: env.target,
+      target: target as TargetConfig,
+      namespace: env.namespace ?? `${appName}-${envName}`,
+      branch: env.branch ?? null,
+      autoDeploy: env.autoDeploy,
+      expose: env.expose,
+      onFailure: env.onFailure,
+      services: merged,
+      raw: env,
+    });
+  }
+  return { name: appName, repo, channels: app.channels, services, environments };
+}

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { SERVICE_TYPES } from '../domain/service-order.ts';
+
+const NAME = /^[a-z][a-z0-9-]{0,39}$/;
+const name = (what: string) =>
+  z.string().regex(NAME, `expected a ${what} name: lowercase letters, digits and "-", starting with a letter`);
+const duration = z
+  .string()
+  .regex(/^\d+(s|m|h|d)$/, 'expected a duration such as 90s, 30m, 24h or 7d');
+
+const targetSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('docker'), host: z.string().optional() }),
+  z.strictObject({
+    kind: z.literal('kubernetes'),
+    context: z.string().optional(),
+    inCluster: z.boolean().optional(),
+  }),
+]);
+
+const buildSchema = z.strictObject({
+  context: z.string().default('.'),
+  dockerfile: z.string().default('Dockerfile'),
+});
+
+const healthSchema = z.strictObject({
+  path: z.string().startsWith('/', 'expected a path starting with "/"').default('/'),
+  timeout: duration.default('30s'),
+});
+
+const serviceFields = {
+  build: buildSchema.optional(),
+  image: z.string().min(1).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  replicas: z.number().int().min(0).max(1000).optional(),
+  health: healthSchema.optional(),
+  command: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  schedule: z.string().optional(),
+  storage: z.string().optional(),
+};
+
+const serviceSchema = z.strictObject({ type: z.enum(SERVICE_TYPES), ...serviceFields });
+const overrideSchema = z.strictObject({
+  replicas: serviceFields.replicas,
+  env: serviceFields.env,
+  command: serviceFields.command,
+  port: serviceFields.port,
+});
+
+const approvalSchema = z.strictObject({
+  required: z.number({ error: 'expected a positive integer' }).int('expected a positive integer').positive('expected a positive integer'),
+  approvers: z.array(z.string()).default([]),
+  selfApproval: z.boolean().default(false),
+  timeout: duration.default('30m'),
+});
+
+const environmentSchema = z.strictObject({
+  target: z.string(),
+  namespace: z.string().optional(),
+  branch: z.string().optional(),
+  autoDeploy: z.boolean().default(false),
+  overrides: z.record(z.string(), overrideSchema).default({}),
+  /** docker target: host port that serves a service, e.g. `{ web: 8080 }`. */
+  expose: z.record(z.string(), z.number().int().min(1).max(65535)).default({}),
+  deployers: z.array(z.string()).optional(),
+  approval: approvalSchema.optional(),
+  onFailure: z.enum(['stop', 'rollback']).default('stop'),
+  lock: z.strictObject({ ttl: duration.optional() }).optional(),
+});
+
+const appSchema = z.strictObject({
+  repo: z.string().min(1),
+  channels: z.array(z.string()).default([]),
+  services: z.record(name('service'), serviceSchema),
+  environments: z.record(name('environment'), environmentSchema),
+});
+
+export const hoistFileSchema = z.strictObject({
+  targets: z.record(name('target'), targetSchema),
+  registry: z.strictObject({ url: z.string().min(1) }).optional(),
+  apps: z.record(name('app'), appSchema),
+});
+
+export type HoistFile = z.infer<typeof hoistFileSchema>;
+export type TargetConfig = z.infer<typeof targetSchema>;
+export type ServiceFileConfig = z.infer<typeof serviceSchema>;
+export type EnvironmentFileConfig = z.infer<typeof environmentSchema>;
+export type AppFileConfig = z.infer<typeof appSchema>;

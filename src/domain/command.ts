@@ -1,0 +1,36 @@
+/** What a user asked for, whatever edge it came from (slash command, mention, shell, API). */
+export type ActionVerb = 'deploy' | 'redeploy' | 'rollback' | 'stop' | 'restart' | 'cancel';
+export const ACTION_VERBS: readonly ActionVerb[] = ['deploy', 'redeploy', 'rollback', 'stop', 'restart', 'cancel'];
+
+export type Verb = ActionVerb | 'status' | 'history' | 'lock' | 'unlock' | 'where' | 'help';
+export const VERBS: readonly Verb[] = [...ACTION_VERBS, 'status', 'history', 'lock', 'unlock', 'where', 'help'];
+
+/** `shop` or `shop/api,worker`; `services` is null for the whole environment. */
+export interface Scope {
+  app: string;
+  services: string[] | null;
+}
+
+export type Command =
+  | { verb: 'deploy'; scope: Scope; env: string; ref: string | null }
+  | { verb: 'redeploy'; scope: Scope; env: string }
+  | { verb: 'rollback'; scope: Scope; env: string; to: number | null }
+  | { verb: 'stop'; scope: Scope; env: string }
+  | { verb: 'restart'; scope: Scope; env: string }
+  | { verb: 'cancel'; target: { kind: 'deployment'; id: number } | { kind: 'environment'; app: string; env: string } }
+  | { verb: 'status'; app: string | null; env: string | null }
+  | { verb: 'history'; app: string; env: string | null }
+  | { verb: 'lock'; app: string; env: string; reason: string | null }
+  | { verb: 'unlock'; app: string; env: string; force: boolean }
+  | { verb: 'where'; app: string }
+  | { verb: 'help'; topic: Verb | null };
+
+/** Who asked, and from where; the chat edge fills it in. */
+export interface Requester {
+  /** Stable user id (Slack user id, or `shell:<login>`). */
+  userId: string;
+  /** How to show the user in messages. */
+  display: string;
+}
+
+export type Trigger = 'chat' | 'api' | 'shell' | 'webhook';

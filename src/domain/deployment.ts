@@ -1,0 +1,48 @@
+import type { ActionVerb, Trigger } from './command.ts';
+import type { ServiceType } from './service-order.ts';
+import type { DeploymentStatus, ServiceStatus } from './status.ts';
+
+/** Where a deployment's messages go: the chat the request came from. */
+export type ChatOrigin =
+  | { kind: 'slack'; channel: string; userId: string; responseUrl: string | null }
+  | { kind: 'shell' }
+  | { kind: 'none' };
+
+export interface DeploymentService {
+  name: string;
+  type: ServiceType;
+  status: ServiceStatus;
+  /** What this deployment brings: full commit SHA for built services, image reference otherwise. */
+  version: string | null;
+  /** What ran before this deployment touched the service (for revert and "which runs what"). */
+  previousVersion: string | null;
+  image: string | null;
+  reason: string | null;
+}
+
+export interface Deployment {
+  id: number;
+  app: string;
+  env: string;
+  action: ActionVerb;
+  status: DeploymentStatus;
+  reason: string | null;
+  /** The ref the user typed (null: the branch head). */
+  ref: string | null;
+  /** The SHA the ref resolved to at request time. */
+  sha: string | null;
+  requestedBy: string;
+  requestedByName: string;
+  trigger: Trigger;
+  chat: ChatOrigin;
+  requestedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  services: DeploymentService[];
+}
+
+/** Something that happened to a deployment; persisted first, then published. */
+export type DeploymentEvent =
+  | { kind: 'requested'; deploymentId: number }
+  | { kind: 'status'; deploymentId: number; status: DeploymentStatus; service: string | null; reason: string | null }
+  | { kind: 'failure'; deploymentId: number; service: string; status: ServiceStatus; reason: string; logTail: string[] };

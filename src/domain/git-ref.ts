@@ -1,0 +1,35 @@
+/**
+ * Validation of a user-supplied git ref by git's check-ref-format rules
+ * (https://git-scm.com/docs/git-check-ref-format), applied to a short name,
+ * plus Hoist's own rule that a ref never starts with '-' (it would be read as
+ * an option by git).
+ */
+export type RefCheck = { ok: true } | { ok: false; reason: string };
+
+const FORBIDDEN_CHARS = /[\x00-\x20\x7f~^:?*[\\]/;
+
+export function checkRef(ref: string): RefCheck {
+  if (ref.length === 0) return { ok: false, reason: 'the ref is empty' };
+  if (ref.length > 255) return { ok: false, reason: 'the ref is longer than 255 characters' };
+  if (ref.startsWith('-')) return { ok: false, reason: `"${ref}" starts with "-"` };
+  if (FORBIDDEN_CHARS.test(ref)) {
+    return { ok: false, reason: `"${ref}" contains a space, a control character or one of ~ ^ : ? * [ \\` };
+  }
+  if (ref.includes('..')) return { ok: false, reason: `"${ref}" contains ".."` };
+  if (ref.includes('@{')) return { ok: false, reason: `"${ref}" contains "@{"` };
+  if (ref === '@') return { ok: false, reason: '"@" alone is not a ref' };
+  if (ref.startsWith('/') || ref.endsWith('/') || ref.includes('//')) {
+    return { ok: false, reason: `"${ref}" has an empty path component` };
+  }
+  if (ref.endsWith('.')) return { ok: false, reason: `"${ref}" ends with "."` };
+  for (const part of ref.split('/')) {
+    if (part.startsWith('.')) return { ok: false, reason: `"${ref}" has a component starting with "."` };
+    if (part.endsWith('.lock')) return { ok: false, reason: `"${ref}" has a component ending with ".lock"` };
+  }
+  return { ok: true };
+}
+
+const FULL_SHA = /^[0-9a-f]{40}$/;
+export function isFullSha(value: string): boolean {
+  return FULL_SHA.test(value);
+}

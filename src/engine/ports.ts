@@ -1,0 +1,56 @@
+import type { Readable } from 'node:stream';
+import type { EnvironmentConfig, ServiceConfig } from '../config/hoist-config.ts';
+
+/** Receives a deployment's log lines as they happen (build output, container output, engine notes). */
+export type LogSink = (line: string) => void;
+
+export type Outcome<T = object> = ({ ok: true } & T) | { ok: false; reason: string; logTail: string[] };
+
+export interface Source {
+  /** Resolves a ref (null: the default branch, or `branch`) to a full commit SHA, once. */
+  resolve(repo: string, ref: string | null): Promise<{ ok: true; sha: string } | { ok: false; reason: string }>;
+  /** A tar stream of the tree `context` (a directory relative to the repository root) at `sha`. */
+  archive(repo: string, sha: string, context: string): Promise<Readable>;
+}
+
+export interface BuildRequest {
+  app: string;
+  service: ServiceConfig;
+  repo: string;
+  sha: string;
+  signal: AbortSignal;
+  log: LogSink;
+}
+
+export interface Builder {
+  /** Builds (or reuses) `<registry>/<app>-<service>:<sha>` and pushes it; returns the image reference. */
+  build(request: BuildRequest): Promise<Outcome<{ image: string; reused: boolean }>>;
+}
+
+export interface RolloutRequest {
+  deploymentId: number;
+  env: EnvironmentConfig;
+  service: ServiceConfig;
+  image: string;
+  /** What the deployment calls this version: the commit SHA for built services, else the image. */
+  version: string;
+  signal: AbortSignal;
+  log: LogSink;
+}
+
+export interface RunningService {
+  service: string;
+  version: string | null;
+  image: string;
+  deploymentId: number | null;
+  /** Where it answers, when the target knows (e.g. `http://127.0.0.1:8080`). */
+  endpoint: string | null;
+  healthy: boolean;
+}
+
+export interface Target {
+  /** Rolls the service out; on failure what ran before keeps running. */
+  rollout(request: RolloutRequest): Promise<Outcome>;
+  /** What runs now for the environment's services, from the target's side. */
+  inspect(env: EnvironmentConfig): Promise<RunningService[]>;
+}
