@@ -1,0 +1,33 @@
+#!/bin/sh
+# One entry point for `npm start`, `npm test` and `npm run bench`: installs
+# dependencies when needed, makes the local services ready, then runs the mode.
+#
+#   scripts/bootstrap.sh start|test|bench [args passed on...]
+set -eu
+
+usage() { echo "usage: $0 start|test|bench [args...]" >&2; exit 2; }
+[ $# -ge 1 ] || usage
+MODE=$1
+shift
+case "$MODE" in start|test|bench) ;; *) usage ;; esac
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] \
+  || [ package.json -nt node_modules/.package-lock.json ]; then
+  echo "bootstrap: npm install" >&2
+  npm install --no-audit --no-fund >&2
+fi
+
+sh scripts/setup-services.sh "$MODE"
+
+: "${DOCKER_HOST:=unix:///run/podman/podman.sock}"
+: "${HOIST_REGISTRY_URL:=127.0.0.1:5000/hoist}"
+export DOCKER_HOST HOIST_REGISTRY_URL
+
+case "$MODE" in
+  start) exec node_modules/.bin/tsx src/cli.ts start "$@" ;;
+  test) exec node_modules/.bin/vitest run "$@" ;;
+  bench) exec node_modules/.bin/tsx bench/run.ts "$@" ;;
+esac
