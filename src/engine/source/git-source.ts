@@ -1,0 +1,188 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import { checkRef, isFullSha } from '../../domain/git-ref.ts';
+import type { Source } from '../ports.ts';
+import { gitMessage, runGit, spawnGit } from './git-command.ts';
+
+export type SourceErrorCode = 'SOURCE_FETCH_FAILED' | 'SOURCE_BAD_CONTEXT' | 'SOURCE_NO_CONTEXT' | 'SOURCE_BAD_SHA';
+
+/** A source failure the user can fix (a bad repository, revision or build context). */
+export class SourceError extends Error {
+  readonly code: SourceErrorCode;
+  constructor(code: SourceErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SourceError';
+    this.code = code;
+  }
+}
+
+export interface GitSourceOptions {
+  /** Where bare mirrors of the repositories are kept, one directory per repository. */
+  cacheDir: string;
+  log?: Logger;
+  /** Limit for one git command (clone, fetch, rev-parse). */
+  timeoutMs?: number;
+}
+
+type Fetched = { ok: true; dir: string } | { ok: false; reason: string };
+
+/** Git repositories (URLs or absolute local paths) through a bare mirror per repository. */
+export function createGitSource(options: GitSourceOptions): Source {
+  const { cacheDir, log } = options;
+  const timeoutMs = options.timeoutMs ?? 300_000;
+  const git = (args: string[], cwd?: string) => runGit(args, { cwd, timeoutMs });
+  const locks = new Map<string, Promise<unknown>>();
+
+  /** Runs `task` after every earlier task for the same key: one fetch at a time per repository. */
+  function serialised<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = locks.get(key) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    locks.set(key, settled);
+    void settled.then(() => {
+      if (locks.get(key) === settled) locks.delete(key);
+    });
+    return next;
+  }
+
+  function mirrorDir(repo: string): string {
+    return join(cacheDir, `${createHash('sha256').update(repo).digest('hex').slice(0, 24)}.git`);
+  }
+
+  /** Clones the mirror on first use, else fetches every ref (pruning deleted ones). */
+  function fetch(repo: string): Promise<Fetched> {
+    if (repo === '' || repo.startsWith('-')) {
+      return Promise.resolve({ ok: false, reason: `"${repo}" is not a git repository URL or path` });
+    }
+    const dir = mirrorDir(repo);
+    return serialised(dir, async (): Promise<Fetched> => {
+      const started = Date.now();
+      if (await exists(dir)) {
+        const result = await git(['remote', 'update', '--prune'], dir);
+        if (result.code !== 0) return { ok: false, reason: `cannot fetch ${repo}: ${gitMessage(result)}` };
+        log?.debug({ repo, ms: Date.now() - started }, 'git fetch');
+        return { ok: true, dir };
+      }
+      await mkdir(cacheDir, { recursive: true });
+      // Clone beside the final place and rename, so a failed clone leaves nothing behind.
+      const partial = `${dir}.partial-${randomBytes(4).toString('hex')}`;
+      const result = await git(['clone', '--mirror', '--quiet', '--', repo, partial]);
+      if (result.code !== 0) {
+        await rm(partial, { recursive: true, force: true });
+        return { ok: false, reason: `cannot clone ${repo}: ${gitMessage(result)}` };
+      }
+      await rename(partial, dir);
+      log?.info({ repo, ms: Date.now() - started }, 'git mirror cloned');
+      return { ok: true, dir };
+    });
+  }
+
+  async function revParse(dir: string, rev: string): Promise<string | null> {
+    const result = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], dir);
+    const sha = result.stdout.trim();
+    return result.code === 0 && isFullSha(sha) ? sha : null;
+  }
+
+  return {
+    async resolve(repo, ref) {
+      if (ref !== null) {
+        const check = checkRef(ref);
+        if (!check.ok) return { ok: false, reason: `invalid ref: ${check.reason}` };
+      }
+      // Always fetch first: the ref may have moved since the last deployment.
+      const fetched = await fetch(repo);
+      if (!fetched.ok) return fetched;
+      if (ref === null) {
+        const sha = await revParse(fetched.dir, 'HEAD');
+        return sha ? { ok: true, sha } : { ok: false, reason: `${repo} has no default branch (is it empty?)` };
+      }
+      // git accepts 4-character abbreviations; Hoist wants at least 7 to avoid surprises,
+      // so a shorter hex string can only name a branch or a tag.
+      const candidates = /^[0-9a-fA-F]{1,6}$/.test(ref) ? [`refs/heads/${ref}`, `refs/tags/${ref}`] : [ref];
+      for (const candidate of candidates) {
+        const sha = await revParse(fetched.dir, candidate);
+        if (sha) return { ok: true, sha };
+      }
+      return { ok: false, reason: `no branch, tag or commit "${ref}" in ${repo}` };
+    },
+
+    async archive(repo, sha, context) {
+      if (!isFullSha(sha)) throw new SourceError('SOURCE_BAD_SHA', `"${sha}" is not a full commit SHA`);
+      const path = normaliseContext(context);
+      let dir = mirrorDir(repo);
+      if (!(await hasCommit(dir, sha))) {
+        const fetched = await fetch(repo);
+        if (!fetched.ok) throw new SourceError('SOURCE_FETCH_FAILED', fetched.reason);
+        dir = fetched.dir;
+        if (!(await hasCommit(dir, sha))) {
+          throw new SourceError('SOURCE_FETCH_FAILED', `commit ${sha} is not in ${repo}`);
+        }
+      }
+      const treeish = path === '' ? sha : `${sha}:${path}`;
+      const type = await git(['cat-file', '-t', path === '' ? `${sha}^{tree}` : treeish], dir);
+      if (type.code !== 0 || type.stdout.trim() !== 'tree') {
+        throw new SourceError('SOURCE_NO_CONTEXT', `no directory "${context}" in ${repo} at ${sha.slice(0, 12)}`);
+      }
+      return streamArchive(dir, treeish);
+    },
+  };
+
+  async function hasCommit(dir: string, sha: string): Promise<boolean> {
+    if (!(await exists(dir))) return false;
+    const result = await git(['cat-file', '-e', `${sha}^{commit}`], dir);
+    return result.code === 0;
+  }
+}
+
+/** `.`, `./`, `''` → '' (the whole tree); `app/` → `app`; refuses absolute paths, `..` and leading `-`. */
+export function normaliseContext(context: string): string {
+  const trimmed = context.trim();
+  if (trimmed.startsWith('-')) throw new SourceError('SOURCE_BAD_CONTEXT', `build context "${context}" starts with "-"`);
+  if (trimmed.startsWith('/')) {
+    throw new SourceError('SOURCE_BAD_CONTEXT', `build context "${context}" must be relative to the repository root`);
+  }
+  if (trimmed.split(/[\\/]/).includes('..')) {
+    throw new SourceError('SOURCE_BAD_CONTEXT', `build context "${context}" must not contain ".."`);
+  }
+  if (/[\x00-\x1f\x7f:]/.test(trimmed)) {
+    throw new SourceError('SOURCE_BAD_CONTEXT', `build context "${context}" contains a control character or ":"`);
+  }
+  const normal = posix.normalize(trimmed === '' ? '.' : trimmed).replace(/\/+$/, '');
+  return normal === '.' ? '' : normal;
+}
+
+function streamArchive(dir: string, treeish: string): Readable {
+  const child = spawnGit(['archive', '--format=tar', treeish], dir);
+  const out = new PassThrough();
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  child.stdout.pipe(out, { end: false });
+  // The tar is complete only when git exits cleanly; a failure mid-way fails the stream.
+  child.once('close', (code) => {
+    if (code === 0) out.end();
+    else out.destroy(new Error(`git archive ${treeish} failed: ${stderr.trim() || `exit status ${code}`}`));
+  });
+  child.once('error', (error) => out.destroy(error));
+  out.once('close', () => {
+    if (child.exitCode === null) child.kill();
+  });
+  return out;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
