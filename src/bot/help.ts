@@ -1,0 +1,141 @@
+import { VERBS, type Verb } from '../domain/command.ts';
+
+interface VerbHelp {
+  /** The grammar of the verb, without any `/hoist ` prefix. */
+  usage: string;
+  /** One line for the overview. */
+  summary: string;
+  examples: string[];
+  /** The longer text of `help <verb>`. */
+  details: string[];
+}
+
+const SCOPE = '<app>[/<service>[,<service>…]]';
+
+const HELP: Record<Verb, VerbHelp> = {
+  deploy: {
+    usage: `deploy ${SCOPE}[@<ref>] to <environment>`,
+    summary: 'deploy the latest commit of the branch, or a ref',
+    examples: ['deploy shop to staging', 'deploy shop/api@v1.4.2 to production'],
+    details: [
+      'Without a ref, deploys the latest commit of the environment’s branch.',
+      'A ref (branch, tag, SHA or SHA prefix) is resolved to a full SHA once, when you ask; that SHA is what runs and what an approval approves.',
+      'Without services, every service of the environment is deployed, in order: databases, lifecycle jobs, cronjobs, containers, applications.',
+    ],
+  },
+  redeploy: {
+    usage: `redeploy ${SCOPE} in <environment>`,
+    summary: 'apply the current versions and configuration again',
+    examples: ['redeploy shop in staging', 'redeploy shop/api in production'],
+    details: [
+      'Re-applies what runs now, with the current configuration. When nothing differs, nothing restarts ("no changes").',
+      'Only after a first deploy.',
+    ],
+  },
+  rollback: {
+    usage: `rollback ${SCOPE} in <environment> [to #<deployment>]`,
+    summary: 'go back to the versions of an earlier deployment',
+    examples: ['rollback shop in production', 'rollback shop/api in production to #1040'],
+    details: [
+      'Deploys the versions and configuration of deployment #N; without `to #N`, of the last successful deployment before the current one.',
+      'Afterwards the environment is locked, so automatic deploys don’t bring the bad version back; `unlock` when the fix is out.',
+    ],
+  },
+  stop: {
+    usage: `stop ${SCOPE} in <environment>`,
+    summary: 'scale to zero, keeping volumes; suspend cronjobs',
+    examples: ['stop shop/report in staging', 'stop shop in staging'],
+    details: [
+      'Stops pods or containers and suspends cronjobs; volumes are kept. Services stop in reverse order.',
+      'Only from DEPLOYED or an error status.',
+    ],
+  },
+  restart: {
+    usage: `restart ${SCOPE} in <environment>`,
+    summary: 'restart running services without changing them',
+    examples: ['restart shop/api in production'],
+    details: ['Restarts pods or containers without any configuration change.', 'Only DEPLOYED services, one service at a time.'],
+  },
+  cancel: {
+    usage: 'cancel #<deployment> | cancel <app> in <environment>',
+    summary: 'remove a queued deployment or stop a running one',
+    examples: ['cancel #1042', 'cancel shop in staging'],
+    details: [
+      'A queued or awaiting deployment is removed. A running one stops at once: the build is aborted, a service in mid-rollout goes back to its previous revision, services not yet started end CANCELED, services already finished keep their new version.',
+      '`cancel <app> in <environment>` cancels what runs in that environment now.',
+    ],
+  },
+  status: {
+    usage: 'status [<app>] [in <environment>]',
+    summary: 'what runs where',
+    examples: ['status', 'status shop', 'status shop in staging'],
+    details: ['Shows each environment with its status, each service with its status and version, and what waits in the queue.'],
+  },
+  history: {
+    usage: 'history <app> [in <environment>]',
+    summary: 'recent deployments',
+    examples: ['history shop', 'history shop in production'],
+    details: ['Lists the latest deployments of an app, newest first: who asked for what, and how it ended.'],
+  },
+  lock: {
+    usage: 'lock <app> in <environment> [--reason "<text>"]',
+    summary: 'hold an environment: others’ deploys are refused',
+    examples: ['lock shop in production --reason "incident 88"'],
+    details: [
+      'While locked, deploys by anyone else are refused with who locked, why and since when; automatic deploys are skipped and announced.',
+      'An environment may set a lock TTL; the owner is reminded when it runs out.',
+    ],
+  },
+  unlock: {
+    usage: 'unlock <app> in <environment> [--force]',
+    summary: 'release a lock',
+    examples: ['unlock shop in production', 'unlock shop in production --force'],
+    details: ['Releases your own lock. `--force` releases someone else’s; it needs the permission and is audited.'],
+  },
+  where: {
+    usage: 'where <app>',
+    summary: 'which version runs in each environment',
+    examples: ['where shop'],
+    details: ['Shows, for every environment of the app, the version each service runs.'],
+  },
+  help: {
+    usage: 'help [<command>]',
+    summary: 'this help; `help <command>` for details',
+    examples: ['help', 'help rollback'],
+    details: ['Lists the commands; `help <command>` explains one.'],
+  },
+};
+
+/** The usage line of a verb, without prefix: the chat adds `/hoist `, an alias adds `/`. */
+export function usageOf(verb: Verb): string {
+  return HELP[verb].usage;
+}
+
+/** Every usage line, one per line: the answer to a command that names no known verb. */
+export function allUsages(): string {
+  return VERBS.map((verb) => HELP[verb].usage).join('\n');
+}
+
+/**
+ * Help as text that reads the same in Slack mrkdwn and in a terminal.
+ * `prefix` is how commands are typed where the help is shown.
+ */
+export function helpText(topic: Verb | null, prefix = '/hoist '): string {
+  if (topic === null) {
+    const lines = VERBS.map((verb) => {
+      const help = HELP[verb];
+      return `• \`${prefix}${help.usage}\` — ${help.summary}\n    e.g. ${help.examples.map((e) => `\`${prefix}${e}\``).join(', ')}`;
+    });
+    return ['*Hoist commands*', ...lines].join('\n');
+  }
+  const help = HELP[topic];
+  return [
+    `*${topic}* — ${help.summary}`,
+    `Usage: \`${prefix}${help.usage}\``,
+    '',
+    ...help.details,
+    '',
+    'Examples:',
+    ...help.examples.map((example) => `• \`${prefix}${example}\``),
+  ].join('\n');
+}
