@@ -1,0 +1,78 @@
+import { createHmac } from 'node:crypto';
+
+/**
+ * Headers Slack sends with every request to an app: the v0 signature is an
+ * HMAC-SHA256 of `v0:<timestamp>:<raw body>` keyed with the signing secret.
+ */
+export function signSlackRequest(
+  body: string,
+  secret: string,
+  timestamp: number = Math.floor(Date.now() / 1000),
+): Record<string, string> {
+  const signature = createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex');
+  return {
+    'x-slack-request-timestamp': String(timestamp),
+    'x-slack-signature': `v0=${signature}`,
+  };
+}
+
+export interface SlashCommandFields {
+  command: string;
+  text: string;
+  userId: string;
+  channelId: string;
+  responseUrl: string;
+  triggerId?: string;
+  userName?: string;
+  teamId?: string;
+}
+
+/** The form-encoded body Slack posts for a slash command. */
+export function slashCommandBody(fields: SlashCommandFields): string {
+  return new URLSearchParams({
+    token: 'deprecated-verification-token',
+    team_id: fields.teamId ?? 'T0HOIST',
+    team_domain: 'hoist-test',
+    channel_id: fields.channelId,
+    channel_name: 'deploys',
+    user_id: fields.userId,
+    user_name: fields.userName ?? fields.userId.toLowerCase(),
+    command: fields.command,
+    text: fields.text,
+    api_app_id: 'A0HOIST',
+    is_enterprise_install: 'false',
+    response_url: fields.responseUrl,
+    trigger_id: fields.triggerId ?? `${Date.now()}.1234.${Math.random().toString(16).slice(2)}`,
+  }).toString();
+}
+
+export interface AppMentionFields {
+  text: string;
+  userId: string;
+  channelId: string;
+  eventId?: string;
+  botUserId?: string;
+  ts?: string;
+}
+
+/** The JSON body of an Events API `event_callback` carrying an `app_mention`. */
+export function appMentionBody(fields: AppMentionFields): string {
+  const ts = fields.ts ?? `${Math.floor(Date.now() / 1000)}.000100`;
+  return JSON.stringify({
+    token: 'deprecated-verification-token',
+    team_id: 'T0HOIST',
+    api_app_id: 'A0HOIST',
+    type: 'event_callback',
+    event_id: fields.eventId ?? `Ev${Math.random().toString(36).slice(2, 12).toUpperCase()}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: 'T0HOIST', user_id: fields.botUserId ?? 'U0HOISTBOT', is_bot: true }],
+    event: {
+      type: 'app_mention',
+      user: fields.userId,
+      text: `<@${fields.botUserId ?? 'U0HOISTBOT'}> ${fields.text}`,
+      ts,
+      channel: fields.channelId,
+      event_ts: ts,
+    },
+  });
+}
