@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+import { userInfo } from 'node:os';
+import { parseEnv, type Env } from './config/env.ts';
+import { ConfigError } from './config/errors.ts';
+import { loadHoistConfig } from './config/hoist-config.ts';
+import { startHoist, type Mode } from './main.ts';
+import { openDatabase } from './store/database.ts';
+import { migrateToLatest } from './store/migrator.ts';
+
+const USAGE = `usage: hoist <command>
+
+  start          HTTP, chat and workers in one process (the terminal chat when no Slack tokens are set)
+  server         HTTP and chat only
+  worker         workers only
+  migrate        apply database migrations and exit
+  config check   validate hoist.yaml and the environment variables, start nothing
+  help           this text`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+    case 'server':
+    case 'worker':
+      return run(command, parseEnv(process.env));
+    case 'migrate': {
+      const env = parseEnv(process.env);
+      const database = await openDatabase({ url: env.databaseUrl, dataDir: env.dataDir });
+      try {
+        const applied = await migrateToLatest(database.db as never);
+        process.stdout.write(applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'the database is up to date\n');
+      } finally {
+        await database.close();
+      }
+      return 0;
+    }
+    case 'config': {
+      if (rest[0] !== 'check') {
+        process.stderr.write(`hoist config: expected \`hoist config check\`\n\n${USAGE}\n`);
+        return 2;
+      }
+      const env = parseEnv(process.env);
+      const config = loadHoistConfig(env.configPath);
+      const envs = [...config.apps.values()].reduce((n, a) => n + a.environments.size, 0);
+      process.stdout.write(`${config.file}: ok (${config.apps.size} app(s), ${envs} environment(s), ${config.targets.size} target(s))\n`);
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`hoist: unknown command "${command}"\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+async function run(mode: Mode, env: Env): Promise<number> {
+  const interactive = Boolean(process.stdin.isTTY);
+  const hoist = await startHoist({
+    env,
+    mode,
+    shell: mode === 'start' && !env.slack ? { input: process.stdin, output: process.stdout, interactive, user: userInfo().username } : null,
+  });
+  if (hoist.shellDone === null || interactive) {
+    const where = hoist.port !== null ? ` on http://127.0.0.1:${hoist.port}` : '';
+    process.stderr.write(`hoist ${mode}: running${where}${env.slack ? ' (Slack at /slack/events)' : ''}\n`);
+  }
+  const stopped = new Promise<number>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.stderr.write(`hoist: ${signal}, stopping\n`);
+      resolve(0);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  const code = await Promise.race([stopped, hoist.shellDone ?? new Promise<number>(() => undefined)]);
+  await hoist.stop();
+  return code;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`hoist: ${error.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`hoist: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,71 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { HoistApi } from '../service/api.ts';
+import { apiRoutes } from './api-routes.ts';
+
+export interface HttpDeps {
+  api: HoistApi;
+  /** Named readiness checks (Postgres, Redis); each rejects when its peer is unreachable. */
+  readiness: Record<string, () => Promise<unknown>>;
+  /** Extra handlers mounted before the API (e.g. the chat edge at /slack/events). */
+  mounts?: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
+  logger: Logger;
+}
+
+export function createHttpApp(deps: HttpDeps): Hono {
+  const app = new Hono();
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const results = await Promise.all(
+      Object.entries(deps.readiness).map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), 2_000);
+          return [name, 'ok'] as const;
+        } catch (error) {
+          return [name, error instanceof Error ? error.message : String(error)] as const;
+        }
+      }),
+    );
+    const ready = results.every(([, r]) => r === 'ok');
+    return c.json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) }, ready ? 200 : 503);
+  });
+  app.route('/api/v1', apiRoutes(deps.api));
+  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}; see /api/v1` } }, 404));
+  app.onError((error, c) => {
+    deps.logger.error({ err: error, path: c.req.path }, 'request failed');
+    return c.json({ error: { code: 'INTERNAL', message: 'internal error' } }, 500);
+  });
+  return app;
+}
+
+export function createHttpServer(deps: HttpDeps): Server {
+  const honoListener = getRequestListener(createHttpApp(deps).fetch);
+  const mounts = deps.mounts ?? {};
+  return createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const mounted = mounts[path];
+    if (mounted) {
+      mounted(req, res);
+      return;
+    }
+    void honoListener(req, res);
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}

@@ -1,0 +1,65 @@
+import type { Redis } from 'ioredis';
+import { redisKeys } from './redis.ts';
+
+/**
+ * The execution lease of an environment: at most one deployment holds it. The value
+ * is `<deploymentId>:<fencing token>`; the token grows with every new holder. A holder
+ * that stops renewing loses the lease after `ttlMs`.
+ */
+const CLAIM = `
+local current = redis.call('GET', KEYS[1])
+if not current then
+  local token = redis.call('INCR', KEYS[2])
+  redis.call('SET', KEYS[1], ARGV[1] .. ':' .. token, 'PX', ARGV[2])
+  return token
+end
+local sep = string.find(current, ':', 1, true)
+if sep and string.sub(current, 1, sep - 1) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return tonumber(string.sub(current, sep + 1))
+end
+return false`;
+
+const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0`;
+
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`;
+
+export interface LeaseHandle {
+  token: number;
+  value: string;
+}
+
+export function createEnvironmentLease(redis: Redis, prefix: string, ttlMs: number) {
+  const keys = redisKeys(prefix);
+  return {
+    ttlMs,
+    /** Takes the lease for a deployment, or confirms it already holds it; null when another holds it. */
+    async claim(app: string, env: string, deploymentId: number): Promise<LeaseHandle | null> {
+      const token = (await redis.eval(CLAIM, 2, keys.lease(app, env), keys.fence(app, env), String(deploymentId), String(ttlMs))) as
+        | number
+        | null;
+      if (token === null || token === undefined) return null;
+      return { token: Number(token), value: `${deploymentId}:${token}` };
+    },
+    async renew(app: string, env: string, handle: LeaseHandle): Promise<boolean> {
+      return Number(await redis.eval(RENEW, 1, keys.lease(app, env), handle.value, String(ttlMs))) === 1;
+    },
+    async release(app: string, env: string, handle: LeaseHandle): Promise<void> {
+      await redis.eval(RELEASE, 1, keys.lease(app, env), handle.value);
+    },
+    async holder(app: string, env: string): Promise<number | null> {
+      const value = await redis.get(keys.lease(app, env));
+      return value ? Number(value.split(':')[0]) : null;
+    },
+  };
+}
+
+export type EnvironmentLease = ReturnType<typeof createEnvironmentLease>;

@@ -1,0 +1,205 @@
+import { mkdirSync, createWriteStream } from 'node:fs';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import { createNotifier } from './bot/notifier.ts';
+import { createShellEdge } from './bot/shell/shell-edge.ts';
+import { createSlackEdge } from './bot/slack/slack-edge.ts';
+import type { Env } from './config/env.ts';
+import { ConfigError } from './config/errors.ts';
+import { loadHoistConfig, type EnvironmentConfig, type HoistConfig } from './config/hoist-config.ts';
+import { createDockerBuilder } from './engine/build/docker-builder.ts';
+import { createDeployRunner } from './engine/deploy-runner.ts';
+import { createDocker } from './engine/docker/client.ts';
+import type { Target } from './engine/ports.ts';
+import { createGitSource } from './engine/source/git-source.ts';
+import { createDockerTarget } from './engine/targets/docker-target.ts';
+import { createHttpServer } from './http/server.ts';
+import { createDeploymentQueue, createDeploymentWorker, createDispatcher } from './jobs/deployment-queue.ts';
+import { createEnvironmentLease } from './jobs/environment-lease.ts';
+import { createEventSignal, createOutboxFeed } from './jobs/outbox-feed.ts';
+import { createReconciler } from './jobs/reconciler.ts';
+import { connectRedis } from './jobs/redis.ts';
+import { createLogger } from './logger.ts';
+import type { HoistApi } from './service/api.ts';
+import { createHoistService } from './service/hoist-service.ts';
+import { createCardStore } from './store/chat-cards.ts';
+import { openDatabase } from './store/database.ts';
+import { migrateToLatest } from './store/migrator.ts';
+
+export type Mode = 'start' | 'server' | 'worker';
+
+export interface HoistOptions {
+  env: Env;
+  mode: Mode;
+  /** The terminal chat's input and output (`start` without Slack tokens). */
+  shell?: { input: Readable; output: Writable; interactive: boolean; user: string } | null;
+  logger?: Logger;
+}
+
+export interface RunningHoist {
+  config: HoistConfig;
+  api: HoistApi;
+  /** The HTTP port actually bound (null for a worker). */
+  port: number | null;
+  /** Resolves with the exit code when the piped terminal chat has finished. */
+  shellDone: Promise<number> | null;
+  stop(): Promise<void>;
+}
+
+const LEASE_TTL_MS = 5_000;
+
+/** Starts Hoist: the only place that wires the parts together; stop() undoes it in reverse. */
+export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
+  const { env, mode } = options;
+  const config = loadHoistConfig(env.configPath);
+  const dataDir = resolve(env.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const shellWanted = mode === 'start' && !env.slack && options.shell;
+  const logger =
+    options.logger ??
+    // The terminal chat owns stdout: logs go to a file then.
+    createLogger(env.logLevel, shellWanted ? createWriteStream(resolve(dataDir, 'hoist.log'), { flags: 'a' }) : undefined);
+
+  const stops: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const fn of stops.reverse()) {
+      await fn().catch((error: unknown) => logger.warn({ err: error }, 'error while stopping'));
+    }
+    stops.length = 0;
+  };
+
+  try {
+    const database = await openDatabase({ url: env.databaseUrl, dataDir });
+    stops.push(() => database.close());
+    await migrateToLatest(database.db as never);
+    const { db } = database;
+
+    const redis = connectRedis(env.redisUrl, { name: 'hoist' });
+    stops.push(() => redis.quit());
+    await redis.ping().catch((cause: unknown) => {
+      throw new ConfigError('REDIS_UNREACHABLE', `Redis at ${env.redisUrl} does not answer (set REDIS_URL)`, { cause });
+    });
+
+    const registry = env.registry.url ?? config.registry;
+    const source = createGitSource({ cacheDir: resolve(dataDir, 'git'), log: logger.child({ component: 'git' }) });
+    const notify = createEventSignal(redis, env.redisPrefix, logger);
+    const targets = new Map<string, Target>();
+    const targetFor = (environment: EnvironmentConfig): Target => {
+      if (environment.target.kind !== 'docker') {
+        throw new Error(`target ${environment.targetName} is of kind ${environment.target.kind}, which this version of Hoist cannot deploy to`);
+      }
+      const host = environment.target.host ?? env.dockerHost;
+      const key = host ?? '';
+      const known = targets.get(key);
+      if (known) return known;
+      const created = createDockerTarget({ docker: createDocker(host), logger: logger.child({ component: 'docker-target' }) });
+      targets.set(key, created);
+      return created;
+    };
+    const builderDocker = createDocker(env.dockerHost);
+    const builder = createDockerBuilder({
+      docker: builderDocker,
+      source,
+      registry: registry ?? '',
+      auth: env.registry.username && env.registry.password ? { username: env.registry.username, password: env.registry.password } : null,
+      logger: logger.child({ component: 'builder' }),
+    });
+    const runner = createDeployRunner({ db, config, source, builder, targetFor, notify, logger });
+
+    const queueConnection = connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-queue' });
+    stops.push(() => queueConnection.quit());
+    const queue = createDeploymentQueue(queueConnection, env.redisPrefix);
+    stops.push(() => queue.close());
+    const lease = createEnvironmentLease(redis, env.redisPrefix, LEASE_TTL_MS);
+    const dispatcher = createDispatcher({ db, queue, lease, logger });
+
+    if (mode === 'start' || mode === 'worker') {
+      const workerConnection = connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-worker' });
+      stops.push(() => workerConnection.quit());
+      const worker = createDeploymentWorker({
+        db,
+        connection: workerConnection,
+        prefix: env.redisPrefix,
+        lease,
+        dispatcher,
+        run: (id, signal) => runner.run(id, signal),
+        notify,
+        logger,
+        concurrency: env.workerConcurrency,
+      });
+      worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+      stops.push(() => worker.close());
+      const reconciler = createReconciler({ db, dispatcher, logger, intervalMs: 2_000 });
+      reconciler.start();
+      stops.push(async () => reconciler.stop());
+    }
+
+    const api = createHoistService({ db, config, source, kick: (app, e) => dispatcher.kick(app, e), notify });
+
+    let port: number | null = null;
+    let shellDone: Promise<number> | null = null;
+    if (mode === 'start' || mode === 'server') {
+      const subscriber = connectRedis(env.redisUrl, { name: 'hoist-events' });
+      stops.push(() => subscriber.quit());
+      const feed = createOutboxFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger });
+      stops.push(() => feed.close());
+      const chats: Parameters<typeof createNotifier>[0]['chats'] = {};
+      const mounts: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {};
+      if (env.slack) {
+        const slack = await createSlackEdge({ ...env.slack, api, logger: logger.child({ component: 'slack' }) });
+        stops.push(() => slack.stop());
+        chats.slack = slack.chat;
+        mounts['/slack/events'] = slack.requestListener;
+      }
+      if (shellWanted && options.shell) {
+        const shell = createShellEdge({ ...options.shell, api });
+        stops.push(async () => shell.close());
+        chats.shell = shell.chat;
+        shellDone = shell.done;
+      }
+      const notifier = createNotifier({ feed, api, cards: createCardStore(db), chats, logger: logger.child({ component: 'notifier' }) });
+      notifier.start();
+      stops.push(async () => notifier.stop());
+
+      const server = createHttpServer({
+        api,
+        logger,
+        mounts,
+        readiness: {
+          postgres: () => db.selectNoFrom((eb) => eb.lit(1).as('one')).execute(),
+          redis: () => redis.ping(),
+        },
+      });
+      await listen(server, env.port, env.host);
+      stops.push(() => closeServer(server));
+      port = (server.address() as AddressInfo).port;
+      logger.info({ port }, 'http listening');
+    }
+
+    return { config, api, port, shellDone, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolveListen, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        reject(new ConfigError('PORT_IN_USE', `port ${port} is already in use (set PORT to a free one)`, { cause: error }));
+      } else reject(error);
+    });
+    server.listen(port, host, () => resolveListen());
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolveClose) => {
+    server.close(() => resolveClose());
+    server.closeAllConnections();
+  });
+}

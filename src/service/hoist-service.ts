@@ -1,0 +1,180 @@
+import type { AppConfig, EnvironmentConfig, HoistConfig } from '../config/hoist-config.ts';
+import { aggregateEnvironmentStatus } from '../domain/aggregate.ts';
+import type { ChatOrigin } from '../domain/deployment.ts';
+import { checkRef } from '../domain/git-ref.ts';
+import { orderServices } from '../domain/service-order.ts';
+import type { Source } from '../engine/ports.ts';
+import type { Db } from '../store/database.ts';
+import { activeDeployments, getDeployment, insertDeployment } from '../store/deployments.ts';
+import { serviceStates } from '../store/service-state.ts';
+import type { ActionCommand, HoistApi, Refusal } from './api.ts';
+import type { EnvironmentView } from './views.ts';
+
+export interface ServiceDeps {
+  db: Db;
+  config: HoistConfig;
+  source: Source;
+  /** Hands the environment's next deployment to a worker when the environment is free. */
+  kick(app: string, env: string): Promise<void>;
+  /** Tells subscribers that events were recorded. */
+  notify(): void;
+}
+
+const refuse = (code: Refusal['code'], reason: string): Refusal => ({ ok: false, code, reason });
+
+function list(names: Iterable<string>): string {
+  const all = [...names];
+  return all.length > 0 ? all.join(', ') : 'none';
+}
+
+export function createHoistService(deps: ServiceDeps): HoistApi {
+  const { db, config } = deps;
+
+  function findEnvironment(appName: string, envName: string): { app: AppConfig; env: EnvironmentConfig } | Refusal {
+    const app = config.apps.get(appName);
+    if (!app) return refuse('UNKNOWN_APP', `there is no app "${appName}"; known apps: ${list(config.apps.keys())}`);
+    const env = app.environments.get(envName);
+    if (!env) {
+      return refuse('UNKNOWN_ENVIRONMENT', `app ${appName} has no environment "${envName}"; its environments: ${list(app.environments.keys())}`);
+    }
+    return { app, env };
+  }
+
+  function validate(command: ActionCommand, origin: ChatOrigin): { ok: true } | Refusal {
+    let appName: string;
+    let envName: string;
+    if (command.verb === 'cancel') {
+      if (command.target.kind === 'deployment') {
+        return refuse('NOT_SUPPORTED', '`cancel` is not available in this version of Hoist yet');
+      }
+      appName = command.target.app;
+      envName = command.target.env;
+    } else {
+      appName = command.scope.app;
+      envName = command.env;
+    }
+    const found = findEnvironment(appName, envName);
+    if (!('app' in found)) return found;
+    const { app, env } = found;
+    if (origin.kind === 'slack' && app.channels.length > 0 && !app.channels.includes(origin.channel)) {
+      return refuse('CHANNEL_NOT_ALLOWED', `${app.name} can't be operated from this channel; use ${app.channels.map((c) => `<#${c}>`).join(', ')}`);
+    }
+    if (command.verb !== 'cancel' && command.scope.services) {
+      const known = new Set(env.services.map((s) => s.name));
+      const unknown = command.scope.services.filter((s) => !known.has(s));
+      if (unknown.length > 0) {
+        return refuse('UNKNOWN_SERVICE', `app ${app.name} has no service ${unknown.map((s) => `"${s}"`).join(', ')}; its services: ${list(known)}`);
+      }
+    }
+    if (command.verb !== 'deploy') {
+      return refuse('NOT_SUPPORTED', `\`${command.verb}\` is not available in this version of Hoist yet; \`deploy\` is`);
+    }
+    if (command.ref !== null) {
+      const check = checkRef(command.ref);
+      if (!check.ok) return refuse('BAD_REF', `bad ref: ${check.reason}`);
+    }
+    return { ok: true };
+  }
+
+  return {
+    validate,
+
+    async request(command, options) {
+      const valid = validate(command, options.origin);
+      if (!valid.ok) return valid;
+      if (command.verb !== 'deploy') return refuse('NOT_SUPPORTED', `\`${command.verb}\` is not available yet`);
+      const found = findEnvironment(command.scope.app, command.env);
+      if (!('app' in found)) return found;
+      const { app, env } = found;
+      const chosen = command.scope.services
+        ? env.services.filter((s) => command.scope.services?.includes(s.name))
+        : env.services;
+      const services = orderServices(chosen);
+      let sha: string | null = null;
+      if (services.some((s) => s.build)) {
+        const resolved = await deps.source.resolve(app.repo, command.ref ?? env.branch);
+        if (!resolved.ok) return refuse('REF_NOT_FOUND', resolved.reason);
+        sha = resolved.sha;
+      }
+      const current = new Map((await serviceStates(db, app.name, env.name)).map((s) => [s.service, s]));
+      const { id, duplicate } = await insertDeployment(db, {
+        app: app.name,
+        env: env.name,
+        action: 'deploy',
+        ref: command.ref,
+        sha,
+        scope: command.scope.services,
+        requestedBy: options.requester.userId,
+        requestedByName: options.requester.display,
+        trigger: options.trigger,
+        chat: options.origin,
+        requestKey: options.requestKey ?? null,
+        services: services.map((s) => ({
+          name: s.name,
+          type: s.type,
+          version: s.build ? sha : s.image,
+          previousVersion: current.get(s.name)?.version ?? null,
+        })),
+        deploymentSet: { target: env.targetName, namespace: env.namespace, services },
+      });
+      if (!duplicate) deps.notify();
+      await deps.kick(app.name, env.name);
+      const deployment = await getDeployment(db, id);
+      if (!deployment) throw new Error(`deployment #${id} vanished right after it was recorded`);
+      return { ok: true, deployment, duplicate };
+    },
+
+    getDeployment: (id) => getDeployment(db, id),
+
+    async environments(appName, envName) {
+      const apps = appName ? [config.apps.get(appName)] : [...config.apps.values()];
+      if (appName && !apps[0]) return refuse('UNKNOWN_APP', `there is no app "${appName}"; known apps: ${list(config.apps.keys())}`);
+      const views: EnvironmentView[] = [];
+      for (const app of apps) {
+        if (!app) continue;
+        const envs = envName ? [app.environments.get(envName)] : [...app.environments.values()];
+        if (envName && !envs[0]) {
+          return refuse('UNKNOWN_ENVIRONMENT', `app ${app.name} has no environment "${envName}"; its environments: ${list(app.environments.keys())}`);
+        }
+        for (const env of envs) {
+          if (env) views.push(await environmentView(app, env));
+        }
+      }
+      return views;
+    },
+
+    catalog() {
+      return {
+        apps: [...config.apps.values()].map((a) => ({
+          name: a.name,
+          services: a.services.map((s) => s.name),
+          environments: [...a.environments.keys()],
+        })),
+      };
+    },
+  };
+
+  async function environmentView(app: AppConfig, env: EnvironmentConfig): Promise<EnvironmentView> {
+    const states = new Map((await serviceStates(db, app.name, env.name)).map((s) => [s.service, s]));
+    const services = env.services.map((s) => {
+      const state = states.get(s.name);
+      return {
+        name: s.name,
+        type: s.type,
+        status: state?.status ?? 'NEVER_DEPLOYED',
+        version: state?.version ?? null,
+        image: state?.image ?? null,
+        deploymentId: state?.deploymentId ?? null,
+        updatedAt: state?.updatedAt ?? null,
+      } as const;
+    });
+    return {
+      app: app.name,
+      env: env.name,
+      target: env.targetName,
+      status: aggregateEnvironmentStatus(services.map((s) => s.status)),
+      services,
+      queue: await activeDeployments(db, app.name, env.name),
+    };
+  }
+}

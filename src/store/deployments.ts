@@ -1,0 +1,245 @@
+import { sql } from 'kysely';
+import type { ActionVerb, Trigger } from '../domain/command.ts';
+import type { ChatOrigin, Deployment, DeploymentEvent, DeploymentService } from '../domain/deployment.ts';
+import type { ServiceType } from '../domain/service-order.ts';
+import type { DeploymentStatus, ServiceStatus } from '../domain/status.ts';
+import type { Db } from './database.ts';
+import { appendEvent } from './events.ts';
+
+export interface NewDeployment {
+  app: string;
+  env: string;
+  action: ActionVerb;
+  ref: string | null;
+  sha: string | null;
+  scope: string[] | null;
+  requestedBy: string;
+  requestedByName: string;
+  trigger: Trigger;
+  chat: ChatOrigin;
+  requestKey: string | null;
+  services: { name: string; type: ServiceType; version: string | null; previousVersion: string | null }[];
+  deploymentSet: unknown;
+}
+
+/**
+ * Records a deployment (QUEUED) with its services and its `requested` event in one
+ * transaction. A request key seen before returns the deployment it created.
+ */
+export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ id: number; duplicate: boolean }> {
+  return db.transaction().execute(async (trx) => {
+    if (input.requestKey) {
+      const existing = await trx
+        .selectFrom('deployments')
+        .select('id')
+        .where('request_key', '=', input.requestKey)
+        .executeTakeFirst();
+      if (existing) return { id: existing.id, duplicate: true };
+    }
+    const inserted = await trx
+      .insertInto('deployments')
+      .values({
+        app: input.app,
+        env: input.env,
+        action: input.action,
+        status: 'QUEUED',
+        ref: input.ref,
+        sha: input.sha,
+        scope: input.scope ? JSON.stringify(input.scope) : null,
+        requested_by: input.requestedBy,
+        requested_by_name: input.requestedByName,
+        trigger: input.trigger,
+        chat: JSON.stringify(input.chat),
+        request_key: input.requestKey,
+        deployment_set: JSON.stringify(input.deploymentSet ?? null),
+      })
+      .onConflict((oc) => oc.column('request_key').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) {
+      // A concurrent delivery of the same request won the race.
+      const winner = await trx
+        .selectFrom('deployments')
+        .select('id')
+        .where('request_key', '=', input.requestKey)
+        .executeTakeFirstOrThrow();
+      return { id: winner.id, duplicate: true };
+    }
+    if (input.services.length > 0) {
+      await trx
+        .insertInto('deployment_services')
+        .values(
+          input.services.map((s, position) => ({
+            deployment_id: inserted.id,
+            name: s.name,
+            type: s.type,
+            position,
+            status: 'QUEUED',
+            version: s.version,
+            previous_version: s.previousVersion,
+            image: null,
+            reason: null,
+          })),
+        )
+        .execute();
+    }
+    await appendEvent(trx, { kind: 'requested', deploymentId: inserted.id });
+    return { id: inserted.id, duplicate: false };
+  });
+}
+
+export async function getDeployment(db: Db, id: number): Promise<Deployment | null> {
+  const row = await db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return null;
+  const services = await db
+    .selectFrom('deployment_services')
+    .selectAll()
+    .where('deployment_id', '=', id)
+    .orderBy('position')
+    .execute();
+  return {
+    id: row.id,
+    app: row.app,
+    env: row.env,
+    action: row.action as ActionVerb,
+    status: row.status as DeploymentStatus,
+    reason: row.reason,
+    ref: row.ref,
+    sha: row.sha,
+    requestedBy: row.requested_by,
+    requestedByName: row.requested_by_name,
+    trigger: row.trigger as Trigger,
+    chat: parseJson(row.chat) as ChatOrigin,
+    requestedAt: new Date(row.requested_at),
+    startedAt: row.started_at ? new Date(row.started_at) : null,
+    finishedAt: row.finished_at ? new Date(row.finished_at) : null,
+    services: services.map(
+      (s): DeploymentService => ({
+        name: s.name,
+        type: s.type as ServiceType,
+        status: s.status as ServiceStatus,
+        version: s.version,
+        previousVersion: s.previous_version,
+        image: s.image,
+        reason: s.reason,
+      }),
+    ),
+  };
+}
+
+export async function getDeploymentSet(db: Db, id: number): Promise<unknown> {
+  const row = await db.selectFrom('deployments').select('deployment_set').where('id', '=', id).executeTakeFirst();
+  return row ? parseJson(row.deployment_set) : null;
+}
+
+/** Deployments of an environment that have not finished, oldest first. */
+export async function activeDeployments(db: Db, app: string, env: string): Promise<{ id: number; action: string; status: string }[]> {
+  return db
+    .selectFrom('deployments')
+    .select(['id', 'action', 'status'])
+    .where('app', '=', app)
+    .where('env', '=', env)
+    .where('finished_at', 'is', null)
+    .orderBy('id')
+    .execute();
+}
+
+/** Environments with a deployment that has not finished: what the reconciler looks at. */
+export async function environmentsWithActiveDeployments(db: Db): Promise<{ app: string; env: string }[]> {
+  return db
+    .selectFrom('deployments')
+    .select(['app', 'env'])
+    .where('finished_at', 'is', null)
+    .groupBy(['app', 'env'])
+    .execute();
+}
+
+export interface StatusChange {
+  status: DeploymentStatus;
+  reason?: string | null;
+  started?: boolean;
+  finished?: boolean;
+  /** Also record an event (a thread line) for this change. */
+  announce?: boolean;
+}
+
+export async function setDeploymentStatus(db: Db, id: number, change: StatusChange): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('deployments')
+      .set({
+        status: change.status,
+        ...(change.reason !== undefined ? { reason: change.reason } : {}),
+        ...(change.started ? { started_at: sql<Date>`coalesce(started_at, now())` } : {}),
+        ...(change.finished ? { finished_at: sql<Date>`now()` } : {}),
+      })
+      .where('id', '=', id)
+      .execute();
+    if (change.announce) {
+      await appendEvent(trx, {
+        kind: 'status',
+        deploymentId: id,
+        status: change.status,
+        service: null,
+        reason: change.reason ?? null,
+      });
+    }
+  });
+}
+
+export interface ServiceChange {
+  status: ServiceStatus;
+  reason?: string | null;
+  version?: string | null;
+  image?: string | null;
+}
+
+export async function setServiceStatus(db: Db, id: number, service: string, change: ServiceChange): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('deployment_services')
+      .set({
+        status: change.status,
+        ...(change.reason !== undefined ? { reason: change.reason } : {}),
+        ...(change.version !== undefined ? { version: change.version } : {}),
+        ...(change.image !== undefined ? { image: change.image } : {}),
+      })
+      .where('deployment_id', '=', id)
+      .where('name', '=', service)
+      .execute();
+    await appendEvent(trx, {
+      kind: 'status',
+      deploymentId: id,
+      status: change.status,
+      service,
+      reason: change.reason ?? null,
+    });
+  });
+}
+
+export async function recordEvent(db: Db, event: DeploymentEvent): Promise<void> {
+  await appendEvent(db, event);
+}
+
+export async function appendLogLines(db: Db, id: number, lines: { service: string | null; line: string }[]): Promise<void> {
+  if (lines.length === 0) return;
+  await db
+    .insertInto('deployment_logs')
+    .values(lines.map((l) => ({ deployment_id: id, service: l.service, line: l.line })))
+    .execute();
+}
+
+export async function logLines(db: Db, id: number, options: { afterId?: number; limit?: number } = {}) {
+  return db
+    .selectFrom('deployment_logs')
+    .select(['id', 'service', 'line', 'at'])
+    .where('deployment_id', '=', id)
+    .where('id', '>', options.afterId ?? 0)
+    .orderBy('id')
+    .limit(options.limit ?? 1000)
+    .execute();
+}
+
+function parseJson(value: unknown): unknown {
+  return typeof value === 'string' ? JSON.parse(value) : value;
+}

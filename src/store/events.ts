@@ -1,0 +1,33 @@
+import { sql } from 'kysely';
+import type { DeploymentEvent } from '../domain/deployment.ts';
+import type { StoredEvent } from '../service/feeds.ts';
+import type { Db } from './database.ts';
+
+export async function appendEvent(db: Db, event: DeploymentEvent): Promise<void> {
+  await db
+    .insertInto('deployment_events')
+    .values({ deployment_id: event.deploymentId, payload: JSON.stringify(event) })
+    .execute();
+}
+
+/** Undelivered events, oldest first. */
+export async function pendingEvents(db: Db, limit = 200): Promise<StoredEvent[]> {
+  const rows = await db
+    .selectFrom('deployment_events')
+    .select(['id', 'deployment_id', 'payload', 'created_at'])
+    .where('delivered_at', 'is', null)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    deploymentId: r.deployment_id,
+    event: (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as DeploymentEvent,
+    createdAt: new Date(r.created_at),
+  }));
+}
+
+export async function markDelivered(db: Db, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.updateTable('deployment_events').set({ delivered_at: sql<Date>`now()` }).where('id', 'in', ids).execute();
+}

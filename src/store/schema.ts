@@ -1,0 +1,79 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface DeploymentsTable {
+  id: Generated<number>;
+  app: string;
+  env: string;
+  action: string;
+  status: string;
+  reason: string | null;
+  ref: string | null;
+  sha: string | null;
+  scope: Json<string[] | null> | null;
+  requested_by: string;
+  requested_by_name: string;
+  trigger: string;
+  chat: Json<unknown>;
+  request_key: string | null;
+  requested_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  deployment_set: Json<unknown> | null;
+}
+
+export interface DeploymentServicesTable {
+  deployment_id: number;
+  name: string;
+  type: string;
+  position: number;
+  status: string;
+  version: string | null;
+  previous_version: string | null;
+  image: string | null;
+  reason: string | null;
+}
+
+export interface DeploymentLogsTable {
+  id: Generated<number>;
+  deployment_id: number;
+  service: string | null;
+  line: string;
+  at: Timestamp;
+}
+
+export interface DeploymentEventsTable {
+  id: Generated<number>;
+  deployment_id: number;
+  payload: Json<unknown>;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+}
+
+export interface ServiceStateTable {
+  app: string;
+  env: string;
+  service: string;
+  status: string;
+  version: string | null;
+  image: string | null;
+  deployment_id: number | null;
+  updated_at: Timestamp;
+}
+
+export interface ChatCardsTable {
+  deployment_id: number;
+  ref: Json<Record<string, string>>;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  deployments: DeploymentsTable;
+  deployment_services: DeploymentServicesTable;
+  deployment_logs: DeploymentLogsTable;
+  deployment_events: DeploymentEventsTable;
+  service_state: ServiceStateTable;
+  chat_cards: ChatCardsTable;
+}
