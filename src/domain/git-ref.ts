@@ -6,6 +6,8 @@
  */
 export type RefCheck = { ok: true } | { ok: false; reason: string };
 
+// git forbids control characters in refs, so the pattern has to name them.
+// eslint-disable-next-line no-control-regex
 const FORBIDDEN_CHARS = /[\x00-\x20\x7f~^:?*[\\]/;
 
 export function checkRef(ref: string): RefCheck {

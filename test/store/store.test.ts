@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activeDeployments, getDeployment, insertDeployment, setDeploymentStatus, setServiceStatus, appendLogLines, logLines, environmentsWithActiveDeployments } from '../../src/store/deployments.ts';
+import { markDelivered, pendingEvents } from '../../src/store/events.ts';
+import { putServiceState, serviceStates } from '../../src/store/service-state.ts';
+import { createCardStore } from '../../src/store/chat-cards.ts';
+import type { NewDeployment } from '../../src/store/deployments.ts';
+import { openTestStore, type StoreKind } from '../support/databases.ts';
+
+const request = (over: Partial<NewDeployment> = {}): NewDeployment => ({
+  app: 'shop',
+  env: 'staging',
+  action: 'deploy',
+  ref: 'main',
+  sha: 'a'.repeat(40),
+  scope: null,
+  requestedBy: 'U1',
+  requestedByName: 'alice',
+  trigger: 'chat',
+  chat: { kind: 'slack', channel: 'C1', userId: 'U1', responseUrl: null },
+  requestKey: null,
+  services: [
+    { name: 'db', type: 'database', version: 'postgres:16', previousVersion: null },
+    { name: 'api', type: 'application', version: 'a'.repeat(40), previousVersion: 'b'.repeat(40) },
+  ],
+  deploymentSet: { services: ['db', 'api'] },
+  ...over,
+});
+
+describe.each<StoreKind>(['postgres', 'pglite'])('store on %s', (kind) => {
+  let store: Awaited<ReturnType<typeof openTestStore>>;
+  beforeAll(async () => {
+    store = await openTestStore(kind);
+  });
+  afterAll(async () => {
+    await store.cleanup();
+  });
+
+  it('records a deployment with its services and a requested event', async () => {
+    const { id, duplicate } = await insertDeployment(store.db, request());
+    expect(duplicate).toBe(false);
+    const d = await getDeployment(store.db, id);
+    expect(d).toMatchObject({
+      id,
+      app: 'shop',
+      env: 'staging',
+      action: 'deploy',
+      status: 'QUEUED',
+      sha: 'a'.repeat(40),
+      requestedBy: 'U1',
+      chat: { kind: 'slack', channel: 'C1' },
+      startedAt: null,
+      finishedAt: null,
+    });
+    expect(d?.requestedAt).toBeInstanceOf(Date);
+    expect(d?.services.map((s) => [s.name, s.status, s.previousVersion])).toEqual([
+      ['db', 'QUEUED', null],
+      ['api', 'QUEUED', 'b'.repeat(40)],
+    ]);
+    const events = await pendingEvents(store.db);
+    expect(events.filter((e) => e.deploymentId === id).map((e) => e.event.kind)).toEqual(['requested']);
+  });
+
+  it('returns the same deployment for a repeated request key, also under concurrency', async () => {
+    const results = await Promise.all(Array.from({ length: 5 }, () => insertDeployment(store.db, request({ requestKey: 'trigger-123' }))));
+    const ids = new Set(results.map((r) => r.id));
+    expect(ids.size).toBe(1);
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+  });
+
+  it('tracks status changes, timestamps and the outbox in order', async () => {
+    const { id } = await insertDeployment(store.db, request({ env: 'prod' }));
+    await setDeploymentStatus(store.db, id, { status: 'BUILDING', started: true });
+    await setServiceStatus(store.db, id, 'api', { status: 'BUILDING' });
+    await setServiceStatus(store.db, id, 'api', { status: 'DEPLOYED', image: 'reg/shop-api:aaa' });
+    await setDeploymentStatus(store.db, id, { status: 'DEPLOYED', finished: true, announce: true });
+    const d = await getDeployment(store.db, id);
+    expect(d?.status).toBe('DEPLOYED');
+    expect(d?.startedAt).toBeInstanceOf(Date);
+    expect(d?.finishedAt?.getTime()).toBeGreaterThanOrEqual(d?.startedAt?.getTime() ?? Infinity);
+    expect(d?.services.find((s) => s.name === 'api')).toMatchObject({ status: 'DEPLOYED', image: 'reg/shop-api:aaa' });
+    const mine = (await pendingEvents(store.db)).filter((e) => e.deploymentId === id);
+    expect(mine.map((e) => (e.event.kind === 'status' ? `${e.event.service ?? '*'}:${e.event.status}` : e.event.kind))).toEqual([
+      'requested',
+      'api:BUILDING',
+      'api:DEPLOYED',
+      '*:DEPLOYED',
+    ]);
+    expect(mine.map((e) => e.id)).toEqual([...mine.map((e) => e.id)].sort((a, b) => a - b));
+    await markDelivered(store.db, mine.map((e) => e.id));
+    expect((await pendingEvents(store.db)).filter((e) => e.deploymentId === id)).toEqual([]);
+  });
+
+  it('lists unfinished deployments per environment, oldest first', async () => {
+    const a = await insertDeployment(store.db, request({ env: 'qa' }));
+    const b = await insertDeployment(store.db, request({ env: 'qa' }));
+    await setDeploymentStatus(store.db, a.id, { status: 'DEPLOYED', finished: true });
+    expect((await activeDeployments(store.db, 'shop', 'qa')).map((d) => d.id)).toEqual([b.id]);
+    expect(await environmentsWithActiveDeployments(store.db)).toContainEqual({ app: 'shop', env: 'qa' });
+  });
+
+  it('keeps log lines in order and the current service state', async () => {
+    const { id } = await insertDeployment(store.db, request({ env: 'logs' }));
+    await appendLogLines(store.db, id, [
+      { service: 'api', line: 'step 1' },
+      { service: 'api', line: 'step 2' },
+    ]);
+    expect((await logLines(store.db, id)).map((l) => l.line)).toEqual(['step 1', 'step 2']);
+    await putServiceState(store.db, { app: 'shop', env: 'logs', service: 'api' }, { status: 'DEPLOYING', deploymentId: id });
+    await putServiceState(store.db, { app: 'shop', env: 'logs', service: 'api' }, { status: 'DEPLOYED', version: 'v1', image: 'img:v1', deploymentId: id });
+    await putServiceState(store.db, { app: 'shop', env: 'logs', service: 'api' }, { status: 'DEPLOYMENT_ERROR', deploymentId: id });
+    expect(await serviceStates(store.db, 'shop', 'logs')).toMatchObject([{ service: 'api', status: 'DEPLOYMENT_ERROR', version: 'v1', image: 'img:v1' }]);
+  });
+
+  it('stores chat card references', async () => {
+    const { id } = await insertDeployment(store.db, request({ env: 'cards' }));
+    const cards = createCardStore(store.db);
+    expect(await cards.get(id)).toBeNull();
+    await cards.save(id, { channel: 'C1', ts: '1.2' });
+    await cards.save(id, { channel: 'C1', ts: '1.3' });
+    expect(await cards.get(id)).toEqual({ channel: 'C1', ts: '1.3' });
+  });
+});
