@@ -1,0 +1,156 @@
+import type { Readable } from 'node:stream';
+import type Dockerode from 'dockerode';
+import type { Logger } from 'pino';
+import { followProgress, isNotFound, type ProgressEvent } from '../docker/client.ts';
+import type { Builder, BuildRequest, Outcome, Source } from '../ports.ts';
+import { SourceError } from '../source/git-source.ts';
+import { BuildLog } from './build-log.ts';
+import { manifestExists, parseImageReference, type RegistryAuth } from './registry-manifest.ts';
+
+export interface DockerBuilderOptions {
+  docker: Dockerode;
+  source: Source;
+  /**
+   * Where images go: `host[:port]/path`, e.g. `127.0.0.1:5000/hoist`. Empty: images stay
+   * on the engine (`localhost/hoist/...`), which only a docker target on that engine can run.
+   */
+  registry: string;
+  auth?: RegistryAuth | null;
+  logger?: Logger;
+  /** Speak plain HTTP to the registry; default: only for loopback registries. */
+  plainHttp?: boolean;
+}
+
+type BuildOutcome = Outcome<{ image: string; reused: boolean }>;
+
+/** Builds images with a Docker-compatible engine and pushes them to one registry. */
+export function createDockerBuilder(options: DockerBuilderOptions): Builder {
+  const { docker, source, logger } = options;
+  const localOnly = options.registry.trim() === '';
+  const registry = localOnly ? 'localhost/hoist' : options.registry.trim().replace(/\/+$/, '');
+  const auth = options.auth ?? null;
+  const authconfig = auth
+    ? { username: auth.username, password: auth.password, serveraddress: parseImageReference(`${registry}/x`).host }
+    : undefined;
+  const inRegistry = async (image: string, signal: AbortSignal) =>
+    localOnly ? false : manifestExists(image, { auth, plainHttp: options.plainHttp, signal });
+
+  async function hasLocalImage(image: string): Promise<boolean> {
+    try {
+      await docker.getImage(image).inspect();
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Follows a push or pull, logging its status lines; the first error event is the result. */
+  async function transfer(stream: NodeJS.ReadableStream, log: BuildLog): Promise<string | null> {
+    const result = await followProgress(stream as Readable, (event: ProgressEvent) => {
+      if (event.status && !event.progress) log.line([event.id, event.status].filter(Boolean).join(': '));
+    });
+    return result.ok ? null : result.error.trim();
+  }
+
+  async function push(repository: string, tag: string, log: BuildLog, signal: AbortSignal): Promise<string | null> {
+    if (localOnly) return null;
+    log.line(`pushing ${repository}:${tag}`);
+    const stream = await docker.getImage(repository).push({ tag, authconfig, abortSignal: signal });
+    const error = await transfer(stream, log);
+    if (error) return error;
+    // The engine has said "pushed" before while the registry had nothing: believe the registry.
+    if (!(await inRegistry(`${repository}:${tag}`, signal))) return `the registry does not have ${repository}:${tag}`;
+    return null;
+  }
+
+  async function reuse(image: string, repository: string, tag: string, log: BuildLog, signal: AbortSignal) {
+    const [local, remote] = await Promise.all([hasLocalImage(image), inRegistry(image, signal)]);
+    if (!local && !remote) return null;
+    if (!remote) {
+      const error = await push(repository, tag, log, signal);
+      if (error) return failure(`push failed: ${error}`, log);
+    } else if (!local) {
+      log.line(`pulling ${image}`);
+      const stream = await docker.pull(image, { authconfig, abortSignal: signal });
+      const error = await transfer(stream, log);
+      // The registry has it, which is what deployments need; a local copy only saves a pull later.
+      if (error) log.line(`warning: could not pull ${image}: ${error}`);
+    }
+    log.line(`reusing ${image}: already built for this commit`);
+    return { ok: true as const, image, reused: true };
+  }
+
+  async function buildImage(request: BuildRequest, image: string, log: BuildLog): Promise<BuildOutcome | null> {
+    const { service, signal } = request;
+    const build = service.build;
+    if (!build) throw new Error(`service ${service.name} has no build section`);
+    log.line(`building ${image} (context ${build.context}, ${build.dockerfile})`);
+    let context: Readable;
+    try {
+      context = await source.archive(request.repo, request.sha, build.context);
+    } catch (error) {
+      if (error instanceof SourceError) return failure(`build failed: ${error.message}`, log);
+      throw error;
+    }
+    const stopContext = () => context.destroy();
+    signal.addEventListener('abort', stopContext, { once: true });
+    try {
+      const stream = await docker.buildImage(context, {
+        t: image,
+        dockerfile: build.dockerfile,
+        rm: true,
+        // Without it a failed or aborted build leaves its working container behind.
+        forcerm: true,
+        labels: {
+          'io.hoist.app': request.app,
+          'io.hoist.service': service.name,
+          'org.opencontainers.image.revision': request.sha,
+        },
+        abortSignal: signal,
+      });
+      const result = await followProgress(stream as Readable, (event) => {
+        if (event.stream) log.write(event.stream);
+      });
+      if (!result.ok) {
+        const message = result.error.trim();
+        log.line(`error: ${message}`);
+        return failure(`build failed: ${message.split('\n')[0]}`, log);
+      }
+      log.flush();
+      return null;
+    } finally {
+      signal.removeEventListener('abort', stopContext);
+    }
+  }
+
+  return {
+    async build(request) {
+      const { app, service, sha, signal } = request;
+      const repository = `${registry}/${app}-${service.name}`;
+      const image = `${repository}:${sha}`;
+      const log = new BuildLog(request.log);
+      const canceled = () => failure('build canceled', log);
+      if (signal.aborted) return canceled();
+      const started = Date.now();
+      try {
+        const reused = await reuse(image, repository, sha, log, signal);
+        if (reused) return reused;
+        const built = await buildImage(request, image, log);
+        if (built) return signal.aborted ? canceled() : built;
+        if (signal.aborted) return canceled();
+        const error = await push(repository, sha, log, signal);
+        if (error) return failure(`push failed: ${error}`, log);
+        logger?.info({ image, ms: Date.now() - started }, 'image built and pushed');
+        return { ok: true, image, reused: false };
+      } catch (error) {
+        if (signal.aborted) return canceled();
+        throw error;
+      }
+    },
+  };
+}
+
+function failure(reason: string, log: BuildLog): { ok: false; reason: string; logTail: string[] } {
+  return { ok: false, reason, logTail: log.tail() };
+}

@@ -1,0 +1,116 @@
+/** Asks a registry (Distribution API v2) whether an image tag exists, without pulling it. */
+
+export interface RegistryAuth {
+  username: string;
+  password: string;
+}
+
+export interface ImageReference {
+  /** `host[:port]` of the registry, as it appears in the reference. */
+  host: string;
+  /** The repository inside the registry (`hoist/shop-api`). */
+  repository: string;
+  tag: string;
+}
+
+const MANIFEST_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+
+/** Splits `host[:port]/repo/path:tag`; a reference without a registry host means Docker Hub. */
+export function parseImageReference(image: string): ImageReference {
+  const slash = image.indexOf('/');
+  const first = slash < 0 ? '' : image.slice(0, slash);
+  const hasHost = first.includes('.') || first.includes(':') || first === 'localhost';
+  const host = hasHost ? first : 'docker.io';
+  let rest = hasHost ? image.slice(slash + 1) : image;
+  const at = rest.indexOf('@');
+  let tag = 'latest';
+  if (at >= 0) {
+    tag = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  } else {
+    const colon = rest.lastIndexOf(':');
+    if (colon > rest.lastIndexOf('/')) {
+      tag = rest.slice(colon + 1);
+      rest = rest.slice(0, colon);
+    }
+  }
+  const repository = host === 'docker.io' && !rest.includes('/') ? `library/${rest}` : rest;
+  return { host, repository, tag };
+}
+
+/** Registries on the loopback interface are spoken to over plain HTTP, others over HTTPS. */
+export function isLoopbackRegistry(host: string): boolean {
+  const name = host.replace(/:\d+$/, '');
+  return name === 'localhost' || name === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(name);
+}
+
+export interface ManifestCheckOptions {
+  auth?: RegistryAuth | null;
+  /** Force plain HTTP (true) or HTTPS (false); default: plain HTTP for loopback registries. */
+  plainHttp?: boolean;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/**
+ * True when the registry has the tag. Follows the registry's auth challenge (Basic, or a
+ * Bearer token from the named realm). Anything but 200/404 is an infrastructure failure.
+ */
+export async function manifestExists(image: string, options: ManifestCheckOptions = {}): Promise<boolean> {
+  const ref = parseImageReference(image);
+  const apiHost = ref.host === 'docker.io' ? 'registry-1.docker.io' : ref.host;
+  const scheme = (options.plainHttp ?? isLoopbackRegistry(apiHost)) ? 'http' : 'https';
+  const url = `${scheme}://${apiHost}/v2/${ref.repository}/manifests/${encodeURIComponent(ref.tag)}`;
+  const signals = [AbortSignal.timeout(options.timeoutMs ?? 15_000)];
+  if (options.signal) signals.push(options.signal);
+  const signal = AbortSignal.any(signals);
+
+  const head = (authorization: string | null) =>
+    fetch(url, {
+      method: 'HEAD',
+      headers: { Accept: MANIFEST_TYPES, ...(authorization ? { Authorization: authorization } : {}) },
+      signal,
+    });
+
+  let response = await head(null);
+  if (response.status === 401) {
+    const authorization = await answerChallenge(response.headers.get('www-authenticate'), ref, options.auth, signal);
+    if (authorization) response = await head(authorization);
+  }
+  if (response.status === 200) return true;
+  if (response.status === 404) return false;
+  throw new Error(`registry ${apiHost} answered HTTP ${response.status} for ${ref.repository}:${ref.tag}`);
+}
+
+async function answerChallenge(
+  challenge: string | null,
+  ref: ImageReference,
+  auth: RegistryAuth | null | undefined,
+  signal: AbortSignal,
+): Promise<string | null> {
+  if (!challenge) return null;
+  const basic = auth ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` : null;
+  const scheme = challenge.slice(0, challenge.indexOf(' ')).toLowerCase();
+  if (scheme === 'basic') return basic;
+  if (scheme !== 'bearer') return null;
+  const params = new Map<string, string>();
+  for (const match of challenge.matchAll(/(\w+)="([^"]*)"/g)) params.set(match[1] as string, match[2] as string);
+  const realm = params.get('realm');
+  if (!realm) return null;
+  const tokenUrl = new URL(realm);
+  const service = params.get('service');
+  if (service) tokenUrl.searchParams.set('service', service);
+  tokenUrl.searchParams.set('scope', params.get('scope') ?? `repository:${ref.repository}:pull`);
+  const response = await fetch(tokenUrl, { headers: basic ? { Authorization: basic } : {}, signal });
+  if (!response.ok) {
+    throw new Error(`registry token service ${tokenUrl.host} answered HTTP ${response.status}`);
+  }
+  const body = (await response.json()) as { token?: string; access_token?: string };
+  const token = body.token ?? body.access_token;
+  return token ? `Bearer ${token}` : null;
+}

@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServiceConfig } from '../../src/config/hoist-config.ts';
+import { createDockerBuilder } from '../../src/engine/build/docker-builder.ts';
+import { manifestExists } from '../../src/engine/build/registry-manifest.ts';
+import { createDocker, isNotFound } from '../../src/engine/docker/client.ts';
+import type { Builder, BuildRequest } from '../../src/engine/ports.ts';
+import { createGitSource } from '../../src/engine/source/git-source.ts';
+import { baseImage, dockerHost, registry, uniqueName } from './engine-env.ts';
+import { createGitFixture, type GitFixture } from './git-fixture.ts';
+
+const docker = createDocker(dockerHost);
+const app = uniqueName('bt');
+
+function service(name: string, context = 'app'): ServiceConfig {
+  return {
+    name,
+    type: 'application',
+    build: { context, dockerfile: 'Dockerfile' },
+    image: null,
+    port: 8080,
+    replicas: 1,
+    health: null,
+    command: null,
+    env: {},
+    schedule: null,
+    storage: null,
+  };
+}
+
+async function localImageExists(image: string): Promise<boolean> {
+  try {
+    await docker.getImage(image).inspect();
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+describe('docker builder', () => {
+  let repo: GitFixture;
+  let cacheDir: string;
+  let builder: Builder;
+  const request = (svc: ServiceConfig, sha: string, lines: string[], signal = new AbortController().signal): BuildRequest => ({
+    app,
+    service: svc,
+    repo: repo.dir,
+    sha,
+    signal,
+    log: (line) => lines.push(line),
+  });
+
+  beforeAll(() => {
+    repo = createGitFixture('hoist-builder');
+    cacheDir = mkdtempSync(join(tmpdir(), 'hoist-builder-cache-'));
+    builder = createDockerBuilder({ docker, source: createGitSource({ cacheDir }), registry });
+  });
+
+  afterAll(async () => {
+    const images = await docker.listImages({ filters: { label: [`io.hoist.app=${app}`] } });
+    for (const image of images) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+    repo.remove();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it('builds and pushes an image tagged with the commit, then reuses it', async () => {
+    const sha = repo.commit('web', {
+      'app/Dockerfile': `FROM ${baseImage}\nCOPY index.html /www/index.html\nRUN echo built-at-step-three\n`,
+      'app/index.html': 'hello\n',
+      'README.md': 'outside the context\n',
+    });
+    const lines: string[] = [];
+    const first = await builder.build(request(service('web'), sha, lines));
+    const image = `${registry}/${app}-web:${sha}`;
+    expect(first).toEqual({ ok: true, image, reused: false });
+    expect(lines).toContain('built-at-step-three');
+    expect(await manifestExists(image)).toBe(true);
+
+    const again: string[] = [];
+    expect(await builder.build(request(service('web'), sha, again))).toEqual({ ok: true, image, reused: true });
+    expect(again.join('\n')).not.toContain('built-at-step-three');
+
+    // Only in the registry (another machine built it): pulled, not rebuilt.
+    await docker.getImage(image).remove({ force: true });
+    const pulled: string[] = [];
+    expect(await builder.build(request(service('web'), sha, pulled))).toEqual({ ok: true, image, reused: true });
+    expect(await localImageExists(image)).toBe(true);
+    expect(pulled.join('\n')).not.toContain('built-at-step-three');
+  });
+
+  it('reports a failing step with its output in the log tail', async () => {
+    const sha = repo.commit('broken', {
+      'broken/Dockerfile': `FROM ${baseImage}\nRUN echo boom-marker && false\n`,
+    });
+    const lines: string[] = [];
+    const result = await builder.build(request(service('broken', 'broken'), sha, lines));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.reason).toMatch(/^build failed: .*RUN echo boom-marker && false/);
+    expect(result.logTail).toContain('boom-marker');
+    expect(result.logTail.length).toBeLessThanOrEqual(30);
+    expect(lines).toContain('boom-marker');
+    expect(await manifestExists(`${registry}/${app}-broken:${sha}`)).toBe(false);
+  });
+
+  it('reports a build context missing at that commit', async () => {
+    const sha = repo.git('rev-parse', 'HEAD');
+    const result = await builder.build(request(service('ghost', 'no-such-dir'), sha, []));
+    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/^build failed: no directory "no-such-dir"/) });
+  });
+
+  it('stops waiting for a build when the deployment is canceled', async () => {
+    const sha = repo.commit('slow', {
+      'slow/Dockerfile': `FROM ${baseImage}\nRUN echo slow-start && sleep 3 && echo slow-end\n`,
+    });
+    const controller = new AbortController();
+    const lines: string[] = [];
+    const started = Date.now();
+    const result = builder.build(
+      request(service('slow', 'slow'), sha, lines, controller.signal),
+    );
+    const poll = setInterval(() => {
+      if (lines.includes('slow-start')) controller.abort();
+    }, 20);
+    const outcome = await result.finally(() => clearInterval(poll));
+    expect(outcome).toMatchObject({ ok: false, reason: 'build canceled' });
+    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(lines).not.toContain('slow-end');
+    expect(await manifestExists(`${registry}/${app}-slow:${sha}`)).toBe(false);
+  });
+});
