@@ -1,0 +1,89 @@
+import type { Deployment, DeploymentService } from '../../domain/deployment.ts';
+import type { Block, Message } from './blocks.ts';
+import {
+  actionTitle,
+  elapsedPhrase,
+  escapeMrkdwn,
+  shortVersion,
+  statusStyle,
+  versionMrkdwn,
+} from './format.ts';
+import { LIMITS, capBlocks, context, header, message, packSections, section } from './limits.ts';
+
+export interface RenderContext {
+  now: Date;
+  /** 1-based place in the environment's queue, while the deployment is QUEUED. */
+  queuePosition?: number | null;
+  /** The app's repository, for commit links. */
+  repoUrl?: string | null;
+  /** How to name a user where the message is shown (`<@U123>` in Slack, a login in the shell). */
+  mention: (userId: string) => string;
+}
+
+const TRIGGER_NOTES = { chat: null, api: 'via the API', shell: 'from the shell', webhook: 'automatic deploy' } as const;
+
+function queueNote(d: Deployment, ctx: RenderContext): string | null {
+  if (d.status !== 'QUEUED' || ctx.queuePosition == null) return null;
+  return `position ${ctx.queuePosition} in the queue`;
+}
+
+/** `v1.4.2 → abc1234` (ref as typed, then the SHA it resolved to). */
+function refMrkdwn(d: Deployment, ctx: RenderContext): string | null {
+  if (d.ref === null && d.sha === null) return null;
+  const sha = d.sha === null ? null : versionMrkdwn(d.sha, ctx.repoUrl);
+  if (d.ref === null) return sha;
+  const ref = `\`${escapeMrkdwn(d.ref)}\``;
+  return sha ? `${ref} → ${sha}` : ref;
+}
+
+function serviceLine(s: DeploymentService, ctx: RenderContext): string {
+  const style = statusStyle(s.status);
+  const changed = s.previousVersion !== null && s.version !== null && s.previousVersion !== s.version;
+  const version = changed
+    ? `${versionMrkdwn(s.previousVersion, ctx.repoUrl)} → ${versionMrkdwn(s.version, ctx.repoUrl)}`
+    : versionMrkdwn(s.version, ctx.repoUrl);
+  const reason = s.reason ? ` — _${escapeMrkdwn(s.reason)}_` : '';
+  return `${style.emoji} *${escapeMrkdwn(s.name)}* · ${style.label} · ${version}${reason}`;
+}
+
+function footer(d: Deployment, ctx: RenderContext): string {
+  const trigger = TRIGGER_NOTES[d.trigger];
+  return [`Requested by ${ctx.mention(d.requestedBy)}`, trigger, elapsedPhrase(d, ctx.now)].filter(Boolean).join(' · ');
+}
+
+/** The deployment's card in Slack, edited in place as it progresses. No buttons yet. */
+export function renderCard(d: Deployment, ctx: RenderContext): Message {
+  const style = statusStyle(d.status);
+  const title = `${actionTitle(d.action, d.app, d.env)} · #${d.id}`;
+  const statusLine = [`${style.emoji} *${style.label}*`, queueNote(d, ctx), refMrkdwn(d, ctx)].filter(Boolean).join(' · ');
+  const top: Block[] = [header(title), section(d.reason ? `${statusLine}\n*Reason:* ${escapeMrkdwn(d.reason)}` : statusLine)];
+  const bottom: Block[] = [context([footer(d, ctx)])];
+  const services = capBlocks(
+    packSections(d.services.map((s) => serviceLine(s, ctx))),
+    LIMITS.blocks - top.length - bottom.length,
+    (hidden) => `… ${hidden} more sections of services not shown`,
+  );
+  const text = `${escapeMrkdwn(title)}: ${style.label}`;
+  return message(text, [...top, ...services, ...bottom]);
+}
+
+/** The same card for the terminal. */
+export function renderCardText(d: Deployment, ctx: RenderContext): string {
+  const style = statusStyle(d.status);
+  const queue = queueNote(d, ctx);
+  const lines = [`#${d.id} ${actionTitle(d.action, d.app, d.env).toLowerCase()} — ${style.glyph} ${d.status}${queue ? ` (${queue})` : ''}`];
+  if (d.ref !== null || d.sha !== null) {
+    lines.push(`  ref ${[d.ref, d.sha === null ? null : shortVersion(d.sha)].filter(Boolean).join(' → ')}`);
+  }
+  if (d.reason) lines.push(`  reason: ${d.reason}`);
+  const width = Math.max(0, ...d.services.map((s) => s.name.length));
+  const statusWidth = Math.max(0, ...d.services.map((s) => s.status.length));
+  for (const s of d.services) {
+    const changed = s.previousVersion !== null && s.version !== null && s.previousVersion !== s.version;
+    const version = changed ? `${shortVersion(s.previousVersion)} → ${shortVersion(s.version)}` : shortVersion(s.version);
+    const reason = s.reason ? `  (${s.reason})` : '';
+    lines.push(`  ${statusStyle(s.status).glyph} ${s.name.padEnd(width)}  ${s.status.padEnd(statusWidth)}  ${version}${reason}`);
+  }
+  lines.push(`  ${footer(d, ctx).replace(/^Requested/, 'requested')}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,83 @@
+import type { Deployment, DeploymentEvent } from '../../domain/deployment.ts';
+import { isFinal } from '../../domain/status.ts';
+import type { Message } from './blocks.ts';
+import { actionTitle, escapeMrkdwn, formatDuration, statusStyle } from './format.ts';
+import { LIMITS, context, message, section, truncateMrkdwn, truncatePlain } from './limits.ts';
+import { redactLines } from './redact.ts';
+
+type StatusEvent = Extract<DeploymentEvent, { kind: 'status' }>;
+type FailureEvent = Extract<DeploymentEvent, { kind: 'failure' }>;
+
+/** `mrkdwn` escapes for Slack; `text` is for the terminal. */
+export type LineFormat = 'mrkdwn' | 'text';
+
+const MAX_REASON = 300;
+/** A log line longer than this is cut: a minified bundle must not fill the snippet alone. */
+const MAX_LOG_LINE = 400;
+const TERMINAL_LOG_LINES = 50;
+
+function plain(text: string, format: LineFormat): string {
+  return format === 'mrkdwn' ? escapeMrkdwn(text) : text;
+}
+
+/** One short line per status change: `web → BUILDING`, `#12 DEPLOYED in 42s`. */
+export function renderTransition(e: StatusEvent, d: Deployment, format: LineFormat = 'mrkdwn'): string {
+  const reason = e.reason ? ` — ${plain(truncatePlain(e.reason, MAX_REASON), format)}` : '';
+  if (e.service !== null) return `${plain(e.service, format)} → ${e.status}${reason}`;
+  if (!isFinal(e.status)) return `#${d.id} → ${e.status}${reason}`;
+  const end = d.finishedAt;
+  const took = end ? ` in ${formatDuration(end.getTime() - (d.startedAt ?? d.requestedAt).getTime())}` : '';
+  return `#${d.id} ${e.status}${took}${reason}`;
+}
+
+/** Backtick runs in a log would close the snippet's fence early. */
+function defuseFences(line: string): string {
+  return line.replace(/`{3,}/g, (run) => run.split('').join('\u200b'));
+}
+
+/**
+ * The end of a log as a fenced code block of at most `budget` characters:
+ * the newest lines are kept, and a first line says how many older ones were left out.
+ */
+export function logSnippet(logTail: readonly string[], budget: number = LIMITS.sectionText): string {
+  const open = '```\n';
+  const close = '\n```';
+  const lines = redactLines(logTail).map((line) => escapeMrkdwn(defuseFences(truncatePlain(line, MAX_LOG_LINE))));
+  // Room for the fences and for the "earlier lines" note, whose number has at most 10 digits.
+  const room = budget - open.length - close.length - `… (${'9'.repeat(10)} earlier lines truncated)\n`.length;
+  const kept: string[] = [];
+  let size = 0;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!;
+    if (size + line.length + 1 > room) break;
+    kept.unshift(line);
+    size += line.length + 1;
+  }
+  const dropped = lines.length - kept.length;
+  const note = dropped > 0 ? [`… (${dropped} earlier lines truncated)`] : [];
+  return `${open}${[...note, ...kept].join('\n')}${close}`;
+}
+
+/** A failure in the card's thread: who should look, what failed and why, and the end of the log. */
+export function renderFailure(e: FailureEvent, d: Deployment, mention: (userId: string) => string): Message {
+  const style = statusStyle(e.status);
+  const what = `*${escapeMrkdwn(e.service)}* ${style.label.toLowerCase()} in #${d.id} (${escapeMrkdwn(actionTitle(d.action, d.app, d.env))})`;
+  const reason = truncateMrkdwn(escapeMrkdwn(e.reason), 1000);
+  const blocks = [
+    section(`${style.emoji} ${mention(d.requestedBy)} ${what}: \`${e.status}\`\n${reason}`),
+    e.logTail.length > 0 ? section(logSnippet(e.logTail)) : context(['No log lines were captured.']),
+  ];
+  const text = `${mention(d.requestedBy)} ${escapeMrkdwn(e.service)} ${e.status} in #${d.id}: ${truncateMrkdwn(escapeMrkdwn(e.reason), 500)}`;
+  return message(text, blocks);
+}
+
+/** The same failure for the terminal, with the last lines of the log. */
+export function renderFailureText(e: FailureEvent, d: Deployment, mention: (userId: string) => string): string {
+  const lines = redactLines(e.logTail.slice(-TERMINAL_LOG_LINES)).map((line) => `  | ${line}`);
+  const dropped = e.logTail.length - lines.length;
+  return [
+    `${statusStyle(e.status).glyph} ${mention(d.requestedBy)} ${e.service} ${e.status} in #${d.id} (${actionTitle(d.action, d.app, d.env).toLowerCase()}): ${e.reason}`,
+    ...(dropped > 0 ? [`  | … (${dropped} earlier lines truncated)`] : []),
+    ...lines,
+  ].join('\n');
+}
