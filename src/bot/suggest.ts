@@ -36,20 +36,32 @@ function maxDistanceFor(word: string): number {
   return 2;
 }
 
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return i;
+}
+
 /**
  * The candidate the user most likely meant by `word` (case-insensitive), or
- * null when none is close enough. Ties go to the earlier candidate.
+ * null when none is close enough. Ties go to the longer common prefix
+ * (`stat` → `status`, not `stop`), then to the earlier candidate.
  */
 export function suggest<T extends string>(word: string, candidates: readonly T[]): T | null {
   const needle = word.toLowerCase();
   const limit = maxDistanceFor(needle);
   let best: T | null = null;
   let bestDistance = limit + 1;
+  let bestPrefix = -1;
   for (const candidate of candidates) {
-    const distance = editDistance(needle, candidate.toLowerCase());
-    if (distance < bestDistance) {
+    const lower = candidate.toLowerCase();
+    const distance = editDistance(needle, lower);
+    const prefix = commonPrefix(needle, lower);
+    if (distance > limit) continue;
+    if (distance < bestDistance || (distance === bestDistance && prefix > bestPrefix)) {
       best = candidate;
       bestDistance = distance;
+      bestPrefix = prefix;
     }
   }
   return best;
