@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
+import { signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
+import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
+import { containerEvents, removeAppContainers } from '../support/containers.ts';
+import { appYaml, eventually, freePort, randomName, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
+
+const TOKEN = 'xoxb-concurrency';
+const SECRET = 'concurrency-secret';
+const COUNT = 20;
+
+interface DeploymentJson {
+  id: number;
+  status: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+describe('one action at a time per environment', () => {
+  const app = randomName('conc');
+  let slack: FakeSlack;
+  let hoist: TestHoist;
+  let repo: GitFixture;
+
+  beforeAll(async () => {
+    repo = createGitFixture('hoist-concurrency');
+    repo.commit('v1', webAppFiles(`hello ${app}`));
+    slack = await startFakeSlack({ token: TOKEN, rateLimitPerChannelPerSecond: 0 });
+    hoist = await startTestHoist({
+      yaml: appYaml({ app, repo: repo.dir, port: await freePort() }),
+      slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SECRET },
+    });
+  });
+
+  afterAll(async () => {
+    await hoist?.stop();
+    await slack?.close();
+    await removeAppContainers(app);
+    repo?.remove();
+  });
+
+  it(`${COUNT} deploys sent at once never overlap on the engine and run in arrival order`, async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const acks = await Promise.all(
+      Array.from({ length: COUNT }, (_, i) => {
+        const body = slashCommandBody({
+          command: '/deploy',
+          text: `${app} to e2e`,
+          userId: `U0USER${i}`,
+          channelId: 'C0CONC',
+          responseUrl: slack.responseUrl(`conc-${i}`),
+        });
+        return fetch(`${hoist.baseUrl}/slack/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(body, SECRET) },
+          body,
+        }).then((r) => r.status);
+      }),
+    );
+    expect(acks).toEqual(Array.from({ length: COUNT }, () => 200));
+
+    const deployments = await eventually(
+      async () => {
+        const all: DeploymentJson[] = [];
+        for (let id = 1; id <= COUNT; id++) {
+          const res = await fetch(`${hoist.baseUrl}/api/v1/deployments/${id}`);
+          if (res.status !== 200) return null;
+          all.push((await res.json()) as DeploymentJson);
+        }
+        return all.every((d) => d.finishedAt) ? all : null;
+      },
+      240_000,
+      `${COUNT} deployments to finish`,
+    );
+    expect(deployments.map((d) => d.status)).toEqual(Array.from({ length: COUNT }, () => 'DEPLOYED'));
+
+    // Hoist's own record: each started after the previous finished, in id (arrival) order.
+    for (let i = 1; i < deployments.length; i++) {
+      const previous = deployments[i - 1] as DeploymentJson;
+      const current = deployments[i] as DeploymentJson;
+      expect(Date.parse(String(current.startedAt))).toBeGreaterThanOrEqual(Date.parse(String(previous.finishedAt)));
+    }
+
+    // The engine's record: deployment N's containers are created only after deployment
+    // N-1's were created and started, and the containers of N-2 were gone by then.
+    const events = await containerEvents(app, since, Math.ceil(Date.now() / 1000) + 1);
+    const first = (action: string, id: number) => events.find((e) => e.action === action && e.deploymentId === id)?.time;
+    const last = (action: string, id: number) => events.filter((e) => e.action === action && e.deploymentId === id).at(-1)?.time;
+    for (let id = 1; id <= COUNT; id++) {
+      expect(first('create', id), `create of #${id}`).toBeDefined();
+    }
+    for (let id = 2; id <= COUNT; id++) {
+      const createdNow = first('create', id) as number;
+      expect(createdNow, `#${id} created after #${id - 1} started`).toBeGreaterThan(last('start', id - 1) as number);
+      if (id >= 3) {
+        const goneBefore = last('remove', id - 2) ?? last('died', id - 2);
+        expect(goneBefore, `#${id - 2} removed`).toBeDefined();
+        expect(createdNow, `#${id} created after #${id - 2} was removed`).toBeGreaterThan(goneBefore as number);
+      }
+    }
+    // Every deployment's card reached the channel.
+    await slack.waitFor((s) => s.messages.filter((m) => m.channel === 'C0CONC' && m.threadTs === null).length === COUNT, 10_000);
+  });
+});

@@ -1,0 +1,130 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { parseEnv } from '../../src/config/env.ts';
+import { startHoist, type HoistOptions, type RunningHoist } from '../../src/main.ts';
+import { createTestDatabase, uniquePrefix } from './databases.ts';
+
+export const DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///run/podman/podman.sock';
+export const REGISTRY = process.env.HOIST_TEST_REGISTRY ?? '127.0.0.1:5000/hoist-test';
+export const BASE_IMAGE = '127.0.0.1:5000/hoist-base/busybox:1';
+
+export interface TestHoist {
+  hoist: RunningHoist;
+  baseUrl: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a whole Hoist (HTTP, chat, workers) on a fresh database and Redis prefix. */
+export async function startTestHoist(options: {
+  yaml: string;
+  slack?: { apiUrl: string; token: string; signingSecret: string };
+  shell?: HoistOptions['shell'];
+  env?: Record<string, string>;
+}): Promise<TestHoist> {
+  const dir = mkdtempSync(join(tmpdir(), 'hoist-e2e-'));
+  writeFileSync(join(dir, 'hoist.yaml'), options.yaml);
+  const database = await createTestDatabase();
+  const env = parseEnv({
+    DATABASE_URL: database.url,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    HOIST_REDIS_PREFIX: uniquePrefix(),
+    HOIST_CONFIG: join(dir, 'hoist.yaml'),
+    HOIST_DATA_DIR: join(dir, 'data'),
+    DOCKER_HOST,
+    HOIST_REGISTRY_URL: REGISTRY,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.HOIST_TEST_LOG_LEVEL ?? 'silent',
+    ...(options.slack
+      ? { SLACK_BOT_TOKEN: options.slack.token, SLACK_SIGNING_SECRET: options.slack.signingSecret, SLACK_API_URL: options.slack.apiUrl }
+      : {}),
+    ...options.env,
+  });
+  const logger = pino({ level: env.logLevel });
+  let hoist: RunningHoist;
+  try {
+    hoist = await startHoist({ env, mode: 'start', shell: options.shell ?? null, logger });
+  } catch (error) {
+    await database.drop();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    hoist,
+    baseUrl: `http://127.0.0.1:${hoist.port}`,
+    dir,
+    async stop() {
+      await hoist.stop();
+      await database.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A Dockerfile for a tiny web app on the local base image, answering `marker` on /. */
+export function webAppFiles(marker: string): Record<string, string> {
+  return {
+    Dockerfile: `FROM ${BASE_IMAGE}\nCOPY www /www\nEXPOSE 8080\nCMD ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]\n`,
+    'www/index.html': `${marker}\n`,
+  };
+}
+
+export function appYaml(options: { app: string; repo: string; env?: string; port: number; healthTimeout?: string; extraEnvs?: string[] }): string {
+  const envName = options.env ?? 'e2e';
+  return `targets:
+  engine: { kind: docker, host: "${DOCKER_HOST}" }
+registry: { url: ${REGISTRY} }
+apps:
+  ${options.app}:
+    repo: ${options.repo}
+    services:
+      web:
+        type: application
+        build: { context: . }
+        port: 8080
+        health: { path: /, timeout: ${options.healthTimeout ?? '20s'} }
+    environments:
+      ${envName}: { target: engine, expose: { web: ${options.port} } }
+${(options.extraEnvs ?? []).map((e) => `      ${e}: { target: engine }`).join('\n')}
+`;
+}
+
+export async function httpText(url: string): Promise<{ status: number; text: string } | null> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    return { status: res.status, text: await res.text() };
+  } catch {
+    return null;
+  }
+}
+
+/** Polls `fn` until it returns a truthy value (for peers that offer no event to await). */
+export async function eventually<T>(fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function randomName(prefix: string): string {
+  return `${prefix}${Math.random().toString(36).slice(2, 8).replace(/[^a-z0-9]/g, 'x')}`;
+}
