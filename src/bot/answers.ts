@@ -1,0 +1,77 @@
+import type { Verb } from '../domain/command.ts';
+import type { HoistApi, Refusal } from '../service/api.ts';
+import { suggest, usageOf } from './grammar.ts';
+
+/**
+ * What the chat tells a user whose command was not taken: the reason, a
+ * did-you-mean when one is close, and the usage line. The same text reads in
+ * Slack mrkdwn and in a terminal; `prefix` is how commands are typed there
+ * (`/hoist `, `/` before an alias, nothing in the shell).
+ */
+
+/** The names a command refers to, for did-you-mean on the API's refusals. */
+export interface Subject {
+  app: string | null;
+  env: string | null;
+  services: string[] | null;
+}
+
+type Catalog = ReturnType<HoistApi['catalog']>;
+
+/** "unknown command `x`" → "Unknown command `x`." */
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?:]$/.test(capital) ? capital : `${capital}.`;
+}
+
+function usageLines(usage: string, prefix: string): string[] {
+  const lines = usage.split('\n').filter((line) => line.trim() !== '');
+  if (lines.length === 1) return [`Usage: \`${prefix}${lines[0]}\``];
+  return ['Usage:', ...lines.map((line) => `• \`${prefix}${line}\``)];
+}
+
+function compose(reason: string, suggestion: string | null, usage: string | null, prefix: string): string {
+  const lines = [sentence(reason)];
+  if (suggestion !== null) lines.push(`Did you mean \`${suggestion}\`?`);
+  if (usage !== null) lines.push(...usageLines(usage, prefix));
+  return lines.join('\n');
+}
+
+/** The answer to a command the grammar could not read. */
+export function parseFailureText(
+  failure: { reason: string; usage: string; suggestion: string | null },
+  prefix: string,
+): string {
+  return compose(failure.reason, failure.suggestion, failure.usage, prefix);
+}
+
+/** The closest known name to what the refusal says is unknown, from the configuration's catalog. */
+function didYouMean(refusal: Refusal, subject: Subject, catalog: Catalog): string | null {
+  const app = subject.app === null ? undefined : catalog.apps.find((a) => a.name === subject.app);
+  switch (refusal.code) {
+    case 'UNKNOWN_APP':
+      return subject.app === null ? null : suggest(subject.app, catalog.apps.map((a) => a.name));
+    case 'UNKNOWN_ENVIRONMENT':
+      return app === undefined || subject.env === null ? null : suggest(subject.env, app.environments);
+    case 'UNKNOWN_SERVICE': {
+      if (app === undefined || subject.services === null) return null;
+      const unknown = subject.services.find((s) => !app.services.includes(s));
+      return unknown === undefined ? null : suggest(unknown, app.services);
+    }
+    default:
+      return null;
+  }
+}
+
+const NAMES_SOMETHING_UNKNOWN: ReadonlySet<Refusal['code']> = new Set(['UNKNOWN_APP', 'UNKNOWN_ENVIRONMENT', 'UNKNOWN_SERVICE']);
+
+/**
+ * The answer to a refusal from the API. A name that is not in the
+ * configuration gets a did-you-mean and the usage line; other refusals carry
+ * their own "what would work" in the reason.
+ */
+export function refusalText(refusal: Refusal, verb: Verb, subject: Subject, catalog: Catalog, prefix: string): string {
+  if (!NAMES_SOMETHING_UNKNOWN.has(refusal.code)) return sentence(refusal.reason);
+  return compose(refusal.reason, didYouMean(refusal, subject, catalog), usageOf(verb), prefix);
+}

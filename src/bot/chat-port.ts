@@ -1,0 +1,42 @@
+import type { Deployment } from '../domain/deployment.ts';
+import type { Block } from './render/blocks.ts';
+
+/** Where a deployment's card lives in one chat, as its adapter recorded it; the card store keeps it as JSON. */
+export type CardRef = Record<string, string>;
+
+/** What a card shows besides the deployment itself; the chat adds its own way of mentioning people. */
+export interface CardContext {
+  now: Date;
+  /** 1 = next to run; null when the deployment is not waiting. */
+  queuePosition: number | null;
+  repoUrl: string | null;
+}
+
+/**
+ * A message for a card's thread: `text` is mrkdwn (Slack's notification and
+ * fallback text), `blocks` the layout where the chat has one, `plain` the
+ * same message for a terminal when it reads differently there.
+ */
+export interface ChatMessage {
+  text: string;
+  blocks?: Block[];
+  plain?: string;
+}
+
+/**
+ * The chat a deployment's messages go to (Slack, the terminal). The notifier
+ * decides what to say and when; the chat decides how it looks there.
+ */
+export interface ChatPort {
+  /** How this chat names a user in a message (`<@U123>` in Slack, `@alice` in a terminal). */
+  mention(userId: string): string;
+  /** Posts the deployment's card; the returned ref is what the card store keeps. */
+  postCard(deployment: Deployment, context: CardContext): Promise<CardRef>;
+  /**
+   * Edits the card in place. Resolves once the chat shows this state or a
+   * later one: quick successive updates of one card may be merged.
+   */
+  updateCard(ref: CardRef, deployment: Deployment, context: CardContext): Promise<void>;
+  /** Posts in the card's thread; `broadcast` also shows the reply in the channel. */
+  postReply(ref: CardRef, message: ChatMessage, options?: { broadcast?: boolean }): Promise<void>;
+}

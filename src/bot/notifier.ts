@@ -1,0 +1,143 @@
+import type { Logger } from 'pino';
+import type { DeploymentEvent, Deployment } from '../domain/deployment.ts';
+import { isFinal } from '../domain/status.ts';
+import type { HoistApi } from '../service/api.ts';
+import type { CardStore, EventFeed, StoredEvent } from '../service/feeds.ts';
+import type { CardContext, CardRef, ChatPort } from './chat-port.ts';
+import { renderFailure, renderFailureText, renderTransition } from './render/thread-lines.ts';
+
+export interface NotifierOptions {
+  feed: EventFeed;
+  api: HoistApi;
+  cards: CardStore;
+  chats: { slack?: ChatPort; shell?: ChatPort };
+  logger: Logger;
+  now?: () => Date;
+  /** The app's repository URL, for commit links on cards. */
+  repoUrl?: (app: string) => string | null;
+  /** Whether a failure is also shown in the channel, not only in the thread (default: production environments). */
+  broadcastFailure?: (deployment: Deployment) => boolean;
+}
+
+export interface Notifier {
+  start(): void;
+  /** Stops taking events and waits for the ones being handled. */
+  stop(): Promise<void>;
+}
+
+const PRODUCTION = /^prod(uction)?$/i;
+
+/** Deployments waiting ahead of this one, plus one; null when it is not waiting. */
+async function queuePosition(api: HoistApi, deployment: Deployment): Promise<number | null> {
+  if (deployment.status !== 'QUEUED') return null;
+  const views = await api.environments(deployment.app, deployment.env);
+  if (!Array.isArray(views)) return null;
+  const view = views.find((v) => v.app === deployment.app && v.env === deployment.env);
+  if (view === undefined) return null;
+  const index = view.queue.findIndex((entry) => entry.id === deployment.id);
+  if (index === -1) return null;
+  const waitingAhead = view.queue.slice(0, index).filter((entry) => entry.status === 'QUEUED' || entry.status === 'AWAITING_APPROVAL');
+  return waitingAhead.length + 1;
+}
+
+/**
+ * Turns deployment events into chat messages: one card per deployment, edited
+ * in place, and a thread reply per transition or failure. An error from the
+ * chat propagates so the feed delivers the event again.
+ */
+export function createNotifier(options: NotifierOptions): Notifier {
+  const now = options.now ?? (() => new Date());
+  const broadcastFailure = options.broadcastFailure ?? ((d: Deployment) => PRODUCTION.test(d.env));
+  const handling = new Set<Promise<unknown>>();
+  let unsubscribe: (() => void) | null = null;
+
+  const chatFor = (deployment: Deployment): ChatPort | null => {
+    switch (deployment.chat.kind) {
+      case 'slack':
+        return options.chats.slack ?? null;
+      case 'shell':
+        return options.chats.shell ?? null;
+      case 'none':
+        return null;
+    }
+  };
+
+  const cardContext = async (deployment: Deployment): Promise<CardContext> => ({
+    now: now(),
+    queuePosition: await queuePosition(options.api, deployment).catch(() => null),
+    repoUrl: options.repoUrl?.(deployment.app) ?? null,
+  });
+
+  /** The card's ref, posting the card first when there is none (a first event, or one lost before it was saved). */
+  const ensureCard = async (chat: ChatPort, deployment: Deployment, context: CardContext): Promise<{ ref: CardRef; posted: boolean }> => {
+    const known = await options.cards.get(deployment.id);
+    if (known !== null) return { ref: known, posted: false };
+    const ref = await chat.postCard(deployment, context);
+    await options.cards.save(deployment.id, ref);
+    return { ref, posted: true };
+  };
+
+  /**
+   * Updates of a running deployment may be merged by the chat and are not
+   * waited for: the next event updates the card again. The final one is
+   * waited for, so that a failed final update is delivered again.
+   */
+  const updateCard = (chat: ChatPort, ref: CardRef, deployment: Deployment, context: CardContext, log: Logger): Promise<void> => {
+    const update = chat.updateCard(ref, deployment, context);
+    if (isFinal(deployment.status)) return update;
+    update.catch((error: unknown) => log.warn({ err: error }, 'card update failed; the next event updates the card'));
+    return Promise.resolve();
+  };
+
+  const handle = async (stored: StoredEvent): Promise<void> => {
+    const log = options.logger.child({ deploymentId: stored.deploymentId, eventId: stored.id, kind: stored.event.kind });
+    const deployment = await options.api.getDeployment(stored.deploymentId);
+    if (deployment === null) {
+      log.warn('event for a deployment that does not exist');
+      return;
+    }
+    const chat = chatFor(deployment);
+    if (chat === null) {
+      if (deployment.chat.kind !== 'none') log.warn({ chat: deployment.chat.kind }, 'no chat of this kind is running; event not shown');
+      return;
+    }
+    const context = await cardContext(deployment);
+    const { ref, posted } = await ensureCard(chat, deployment, context);
+    const event: DeploymentEvent = stored.event;
+    switch (event.kind) {
+      case 'requested':
+        // A redelivered `requested` finds its card: bring it up to date instead.
+        if (!posted) await updateCard(chat, ref, deployment, context, log);
+        return;
+      case 'status': {
+        const updated = posted ? Promise.resolve() : updateCard(chat, ref, deployment, context, log);
+        await Promise.all([updated, chat.postReply(ref, { text: renderTransition(event, deployment), plain: renderTransition(event, deployment, 'text') })]);
+        return;
+      }
+      case 'failure': {
+        const mention = (userId: string) => chat.mention(userId);
+        const failure = { ...renderFailure(event, deployment, mention), plain: renderFailureText(event, deployment, mention) };
+        await chat.postReply(ref, failure, { broadcast: broadcastFailure(deployment) });
+        if (!posted) await updateCard(chat, ref, deployment, context, log);
+        return;
+      }
+    }
+  };
+
+  return {
+    start() {
+      if (unsubscribe !== null) return;
+      unsubscribe = options.feed.subscribe((stored) => {
+        const job = handle(stored);
+        handling.add(job);
+        void job.catch(() => {}).finally(() => handling.delete(job));
+        return job;
+      });
+    },
+    async stop() {
+      unsubscribe?.();
+      unsubscribe = null;
+      await Promise.allSettled([...handling]);
+    },
+  };
+}

@@ -1,0 +1,197 @@
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { ChatOrigin, Deployment } from '../../domain/deployment.ts';
+import { isFinal } from '../../domain/status.ts';
+import type { HoistApi } from '../../service/api.ts';
+import { refusalText } from '../answers.ts';
+import type { ChatPort } from '../chat-port.ts';
+import { interpret, subjectOf } from '../interpret.ts';
+import { statusAnswer } from '../status-answer.ts';
+import { outcomeLine, succeeded } from './outcome.ts';
+import { Screen } from './screen.ts';
+import { createShellChat } from './shell-chat.ts';
+
+export interface ShellEdgeOptions {
+  input: Readable;
+  output: Writable;
+  api: HoistApi;
+  /** The login of whoever types; requests are made as `shell:<user>`. */
+  user: string;
+  /** A prompt, and no waiting for deployments when input ends. */
+  interactive: boolean;
+  now?: () => Date;
+  /** How often a piped shell looks up the deployments it waits for. */
+  pollMs?: number;
+}
+
+export interface ShellEdge {
+  chat: ChatPort;
+  /** The exit code: 0 when every command was taken and every deployment succeeded, else 1. */
+  done: Promise<number>;
+  close(): void;
+}
+
+interface Tracked {
+  id: number;
+  /** The deployment once a lookup found it finished. */
+  final: Deployment | null;
+  finalSeenAt: number | null;
+  /** When the chat last printed something final for it (the notifier's work). */
+  shownFinalAt: number | null;
+}
+
+const ORIGIN: ChatOrigin = { kind: 'shell' };
+/** After the chat printed a deployment's end, its last thread lines may still be on their way. */
+const QUIET_MS = 300;
+/** Without a notifier printing, a finished deployment counts as shown after this long. */
+const UNSHOWN_GRACE_MS = 2_000;
+
+/**
+ * The terminal chat, like Hubot's shell adapter: the chat grammar on stdin,
+ * answers, cards and thread replies as text on stdout. Piped, it waits for
+ * the deployments it started and ends with an exit code.
+ */
+export function createShellEdge(options: ShellEdgeOptions): ShellEdge {
+  const now = options.now ?? (() => new Date());
+  const pollMs = options.pollMs ?? 200;
+  const screen = new Screen(options.output, options.interactive);
+  const tracked = new Map<number, Tracked>();
+  let rejected = false;
+  let finished = false;
+  let poller: NodeJS.Timeout | null = null;
+  let resolveDone: (code: number) => void = () => {};
+  const done = new Promise<number>((resolve) => (resolveDone = resolve));
+
+  const chat = createShellChat(screen, (deployment) => {
+    const entry = tracked.get(deployment.id);
+    if (entry !== undefined && isFinal(deployment.status)) entry.shownFinalAt = Date.now();
+  });
+
+  const exitCode = (): number => {
+    if (rejected) return 1;
+    for (const entry of tracked.values()) {
+      if (entry.final === null || !succeeded(entry.final)) return 1;
+    }
+    return 0;
+  };
+
+  const finish = (code: number): void => {
+    if (finished) return;
+    finished = true;
+    if (poller !== null) clearInterval(poller);
+    screen.close();
+    resolveDone(code);
+  };
+
+  const handleLine = async (line: string): Promise<void> => {
+    const text = line.trim();
+    if (text === '' || text.startsWith('#')) return;
+    if (options.interactive && (text === 'exit' || text === 'quit')) {
+      lines.close();
+      return;
+    }
+    const plan = interpret(text, { api: options.api, origin: ORIGIN, prefix: '' });
+    switch (plan.kind) {
+      case 'answer':
+        screen.print(plan.text);
+        if (plan.rejected) rejected = true;
+        return;
+      case 'status': {
+        const answer = await statusAnswer(options.api, plan, { prefix: '', now: now() });
+        screen.print(answer.plain ?? answer.text);
+        if (answer.rejected) rejected = true;
+        return;
+      }
+      case 'request': {
+        const result = await options.api.request(plan.command, {
+          requester: { userId: `shell:${options.user}`, display: options.user },
+          origin: ORIGIN,
+          trigger: 'shell',
+        });
+        if (!result.ok) {
+          screen.print(refusalText(result, plan.command.verb, subjectOf(plan.command), options.api.catalog(), ''));
+          rejected = true;
+          return;
+        }
+        if (!tracked.has(result.deployment.id)) {
+          tracked.set(result.deployment.id, { id: result.deployment.id, final: null, finalSeenAt: null, shownFinalAt: null });
+        }
+        return;
+      }
+    }
+  };
+
+  /** Piped: wait until every deployment this shell started has finished and its end has been printed. */
+  const waitForDeployments = (): void => {
+    let checking = false;
+    const check = async (): Promise<void> => {
+      const at = Date.now();
+      for (const entry of tracked.values()) {
+        if (entry.final !== null) continue;
+        const deployment = await options.api.getDeployment(entry.id);
+        if (deployment !== null && isFinal(deployment.status)) {
+          entry.final = deployment;
+          entry.finalSeenAt = at;
+        }
+      }
+      const settled = [...tracked.values()].every(
+        (entry) =>
+          entry.final !== null &&
+          (entry.shownFinalAt !== null ? at - entry.shownFinalAt >= QUIET_MS : at - (entry.finalSeenAt ?? at) >= UNSHOWN_GRACE_MS),
+      );
+      if (!settled) return;
+      for (const entry of tracked.values()) screen.print(outcomeLine(entry.final!));
+      finish(exitCode());
+    };
+    const tick = (): void => {
+      if (checking || finished) return;
+      checking = true;
+      check()
+        .catch((error: unknown) => screen.print(`error: could not look up deployments: ${error instanceof Error ? error.message : String(error)}`))
+        .finally(() => (checking = false));
+    };
+    poller = setInterval(tick, pollMs);
+    tick();
+  };
+
+  const lines = createInterface({ input: options.input, crlfDelay: Infinity, terminal: false });
+  // One line at a time, in order: a deploy is requested before the next line is read.
+  let queue = Promise.resolve();
+  lines.on('line', (line) => {
+    queue = queue.then(async () => {
+      if (finished) return;
+      screen.setBusy(true);
+      try {
+        await handleLine(line);
+      } catch (error) {
+        rejected = true;
+        screen.print(`error: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        screen.setBusy(false);
+      }
+    });
+  });
+  lines.on('close', () => {
+    void queue.then(() => {
+      if (finished) return;
+      screen.endInput();
+      // Leaving an interactive session is not a failure; deployments go on without the terminal.
+      if (options.interactive) finish(0);
+      else if (tracked.size === 0) finish(exitCode());
+      else waitForDeployments();
+    });
+  });
+
+  if (options.interactive) {
+    screen.print('Hoist terminal chat. Type `help` for the commands, `exit` to leave.');
+  }
+
+  return {
+    chat,
+    done,
+    close() {
+      lines.close();
+      finish(exitCode());
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { webApi } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { Deployment } from '../../domain/deployment.ts';
+import type { CardContext, CardRef, ChatMessage, ChatPort } from '../chat-port.ts';
+import { renderCard } from '../render/deployment-card.ts';
+import { boltLogger } from './bolt-logger.ts';
+import { createCoalescer } from './coalesce.ts';
+import { asSlackBlocks } from './slack-blocks.ts';
+
+type WebClient = webApi.WebClient;
+
+/**
+ * How the WebClient retries. On HTTP 429 it waits the `Retry-After` seconds
+ * (pausing that client's queue), then backs off as below; network errors back
+ * off the same way. Slack's platform errors (`ok: false`) are not retried.
+ */
+export const SLACK_RETRY: webApi.RetryOptions = { retries: 10, factor: 2, minTimeout: 200, maxTimeout: 30_000, randomize: true };
+
+export interface SlackChatOptions {
+  token: string;
+  /** Web API base, ending with `/api/`. */
+  apiUrl: string;
+  logger: Logger;
+  retryConfig?: webApi.RetryOptions;
+}
+
+export interface SlackChat extends ChatPort {
+  /** Resolves when no card update is in flight or waiting. */
+  idle(): Promise<void>;
+}
+
+function refOf(ref: CardRef): { channel: string; ts: string } {
+  const { channel, ts } = ref;
+  if (typeof channel !== 'string' || typeof ts !== 'string' || channel === '' || ts === '') {
+    throw new Error(`not a Slack card reference: ${JSON.stringify(ref)}`);
+  }
+  return { channel, ts };
+}
+
+/**
+ * Cards and thread replies through Slack's Web API. Each channel gets its own
+ * WebClient: the client pauses its whole queue while it waits out a 429, and
+ * Slack's posting limit is per channel, so one busy channel must not hold up
+ * the others.
+ */
+export function createSlackChat(options: SlackChatOptions): SlackChat {
+  const log = boltLogger(options.logger.child({ component: 'slack-web-api' }));
+  const clients = new Map<string, WebClient>();
+  const updates = createCoalescer();
+
+  const clientFor = (channel: string): WebClient => {
+    let client = clients.get(channel);
+    if (client === undefined) {
+      client = new webApi.WebClient(options.token, {
+        slackApiUrl: options.apiUrl,
+        logger: log,
+        retryConfig: options.retryConfig ?? SLACK_RETRY,
+        // Keeps a channel's posts in the order they were made.
+        maxRequestConcurrency: 1,
+      });
+      clients.set(channel, client);
+    }
+    return client;
+  };
+
+  const mention = (userId: string): string => `<@${userId}>`;
+
+  return {
+    mention,
+
+    async postCard(deployment: Deployment, context: CardContext): Promise<CardRef> {
+      if (deployment.chat.kind !== 'slack') throw new Error(`deployment #${deployment.id} was not requested from Slack`);
+      const channel = deployment.chat.channel;
+      const card = renderCard(deployment, { ...context, mention });
+      const result = await clientFor(channel).chat.postMessage({
+        channel,
+        text: card.text,
+        blocks: asSlackBlocks(card.blocks),
+        unfurl_links: false,
+        unfurl_media: false,
+      });
+      if (typeof result.ts !== 'string') throw new Error('chat.postMessage answered without a ts');
+      return { channel: result.channel ?? channel, ts: result.ts };
+    },
+
+    updateCard(ref: CardRef, deployment: Deployment, context: CardContext): Promise<void> {
+      const { channel, ts } = refOf(ref);
+      return updates.submit(`${channel}:${ts}`, async () => {
+        const card = renderCard(deployment, { ...context, mention });
+        await clientFor(channel).chat.update({ channel, ts, text: card.text, blocks: asSlackBlocks(card.blocks) });
+      });
+    },
+
+    async postReply(ref: CardRef, message: ChatMessage, replyOptions?: { broadcast?: boolean }): Promise<void> {
+      const { channel, ts } = refOf(ref);
+      const reply = { channel, thread_ts: ts, text: message.text, reply_broadcast: replyOptions?.broadcast === true, unfurl_links: false, unfurl_media: false };
+      await clientFor(channel).chat.postMessage(message.blocks === undefined ? reply : { ...reply, blocks: asSlackBlocks(message.blocks) });
+    },
+
+    idle: () => updates.idle(),
+  };
+}

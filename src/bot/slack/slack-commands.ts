@@ -1,0 +1,131 @@
+import type { App, RespondArguments } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { ACTION_VERBS, type ActionVerb, type Requester } from '../../domain/command.ts';
+import type { ChatOrigin } from '../../domain/deployment.ts';
+import type { HoistApi } from '../../service/api.ts';
+import { refusalText } from '../answers.ts';
+import type { ChatMessage } from '../chat-port.ts';
+import { interpret, subjectOf, type Plan } from '../interpret.ts';
+import { statusAnswer } from '../status-answer.ts';
+import { asSlackBlocks } from './slack-blocks.ts';
+
+export interface SlackCommandDeps {
+  api: HoistApi;
+  logger: Logger;
+  now: () => Date;
+}
+
+const INTERNAL_ERROR = 'Hoist could not take this request because of an internal error; try again in a moment.';
+
+function ephemeral(message: ChatMessage): RespondArguments {
+  return {
+    response_type: 'ephemeral',
+    text: message.text,
+    ...(message.blocks === undefined ? {} : { blocks: asSlackBlocks(message.blocks) }),
+  };
+}
+
+/** `/deploy` → `deploy`; `/hoist` and any other name (`/hoist-staging`) take the whole grammar. */
+function aliasOf(command: string): ActionVerb | undefined {
+  const name = command.replace(/^\//, '').toLowerCase();
+  return ACTION_VERBS.find((verb) => verb === name);
+}
+
+interface Conversation {
+  origin: Extract<ChatOrigin, { kind: 'slack' }>;
+  requester: Requester;
+  prefix: string;
+  /** Idempotency key of the delivery (trigger_id, event_id): a retried delivery requests nothing new. */
+  requestKey: string | undefined;
+  /** Answers only the user, after the acknowledgement. */
+  answer(message: ChatMessage): Promise<unknown>;
+  log: Logger;
+}
+
+/** The slow part of a command, after Slack has its acknowledgement. */
+async function carryOut(plan: Exclude<Plan, { kind: 'answer' }>, talk: Conversation, deps: SlackCommandDeps): Promise<void> {
+  try {
+    if (plan.kind === 'status') {
+      const status = await statusAnswer(deps.api, plan, { prefix: talk.prefix, now: deps.now() });
+      await talk.answer(status);
+      return;
+    }
+    const result = await deps.api.request(plan.command, {
+      requester: talk.requester,
+      origin: talk.origin,
+      trigger: 'chat',
+      ...(talk.requestKey === undefined ? {} : { requestKey: talk.requestKey }),
+    });
+    if (!result.ok) {
+      talk.log.info({ code: result.code }, 'request refused');
+      await talk.answer({ text: refusalText(result, plan.command.verb, subjectOf(plan.command), deps.api.catalog(), talk.prefix) });
+      return;
+    }
+    talk.log.info({ deploymentId: result.deployment.id, duplicate: result.duplicate }, 'deployment requested');
+  } catch (error) {
+    talk.log.error({ err: error }, 'command failed after acknowledgement');
+    await talk.answer({ text: INTERNAL_ERROR }).catch((answerError: unknown) => talk.log.warn({ err: answerError }, 'could not answer the user'));
+  }
+}
+
+/** `/hoist …`, the aliases and `@hoist …`: acknowledged at once, always; answers only the user who asked. */
+export function registerCommands(app: App, deps: SlackCommandDeps): void {
+  app.command(/^\/\S+$/, async ({ command, ack, respond }) => {
+    const alias = aliasOf(command.command);
+    const talk: Conversation = {
+      origin: { kind: 'slack', channel: command.channel_id, userId: command.user_id, responseUrl: command.response_url || null },
+      requester: { userId: command.user_id, display: command.user_name || command.user_id },
+      prefix: alias === undefined ? `${command.command} ` : '/',
+      requestKey: command.trigger_id ? `slack:${command.trigger_id}` : undefined,
+      answer: (message) => respond(ephemeral(message)),
+      log: deps.logger.child({ command: command.command, channel: command.channel_id, user: command.user_id }),
+    };
+    let plan: Plan;
+    try {
+      plan = interpret(command.text ?? '', { api: deps.api, origin: talk.origin, prefix: talk.prefix, ...(alias ? { alias } : {}) });
+    } catch (error) {
+      talk.log.error({ err: error }, 'could not interpret a command');
+      await ack(ephemeral({ text: INTERNAL_ERROR }));
+      return;
+    }
+    if (plan.kind === 'answer') {
+      await ack(ephemeral({ text: plan.text }));
+      return;
+    }
+    await ack();
+    await carryOut(plan, talk, deps);
+  });
+
+  app.event('app_mention', async ({ event, body, client }) => {
+    const user = event.user;
+    if (user === undefined || event.bot_id !== undefined) return;
+    const talk: Conversation = {
+      origin: { kind: 'slack', channel: event.channel, userId: user, responseUrl: null },
+      requester: { userId: user, display: event.user_profile?.display_name || event.user_profile?.name || user },
+      prefix: '@hoist ',
+      requestKey: typeof body.event_id === 'string' ? `slack-event:${body.event_id}` : undefined,
+      answer: (message) =>
+        client.chat.postEphemeral({
+          channel: event.channel,
+          user,
+          text: message.text,
+          ...(message.blocks === undefined ? {} : { blocks: asSlackBlocks(message.blocks) }),
+          ...(event.thread_ts === undefined ? {} : { thread_ts: event.thread_ts }),
+        }),
+      log: deps.logger.child({ event: 'app_mention', channel: event.channel, user }),
+    };
+    let plan: Plan;
+    try {
+      plan = interpret(event.text, { api: deps.api, origin: talk.origin, prefix: talk.prefix });
+    } catch (error) {
+      talk.log.error({ err: error }, 'could not interpret a mention');
+      await talk.answer({ text: INTERNAL_ERROR });
+      return;
+    }
+    if (plan.kind === 'answer') {
+      await talk.answer({ text: plan.text });
+      return;
+    }
+    await carryOut(plan, talk, deps);
+  });
+}

@@ -1,0 +1,106 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App, HTTPReceiver, HTTPReceiverDeferredRequestError, type webApi } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { HoistApi } from '../../service/api.ts';
+import type { ChatPort } from '../chat-port.ts';
+import { boltLogger } from './bolt-logger.ts';
+import { createSlackChat, SLACK_RETRY } from './slack-chat.ts';
+import { registerCommands } from './slack-commands.ts';
+
+export interface SlackEdgeOptions {
+  botToken: string;
+  signingSecret: string;
+  /** Web API base, ending with `/api/`. */
+  apiUrl: string;
+  api: HoistApi;
+  logger: Logger;
+  now?: () => Date;
+  retryConfig?: webApi.RetryOptions;
+}
+
+export interface SlackEdge {
+  /** Serves `POST /slack/events` (slash commands and the Events API); mount it on the HTTP server. */
+  requestListener: (req: IncomingMessage, res: ServerResponse) => void;
+  chat: ChatPort;
+  /** Refuses new requests and waits (briefly) for card updates in flight. */
+  stop(): Promise<void>;
+}
+
+/** Slack signs requests with a timestamp; one more than this away from now is refused either way. */
+const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
+const STOP_GRACE_MS = 5_000;
+
+/**
+ * Bolt refuses stale timestamps but not future-dated ones; a request dated
+ * ahead is refused here too, so a captured request cannot be replayed later.
+ */
+function isFutureDated(req: IncomingMessage, now: Date): boolean {
+  const header = req.headers['x-slack-request-timestamp'];
+  const timestamp = Number(Array.isArray(header) ? header[0] : header);
+  return Number.isFinite(timestamp) && timestamp > now.getTime() / 1000 + MAX_CLOCK_SKEW_SECONDS;
+}
+
+function answer(res: ServerResponse, status: number): void {
+  if (res.headersSent) return;
+  res.writeHead(status);
+  res.end();
+}
+
+/**
+ * The Slack edge: Bolt in HTTP mode without a server of its own. Checks the
+ * token (`auth.test`) before it returns.
+ */
+export async function createSlackEdge(options: SlackEdgeOptions): Promise<SlackEdge> {
+  const now = options.now ?? (() => new Date());
+  const logger = boltLogger(options.logger);
+  const receiver = new HTTPReceiver({ signingSecret: options.signingSecret, endpoints: '/slack/events', logger });
+  const app = new App({
+    token: options.botToken,
+    receiver,
+    logger,
+    // The constructor would otherwise fire auth.test without awaiting it.
+    deferInitialization: true,
+    convoStore: false,
+    clientOptions: { slackApiUrl: options.apiUrl, retryConfig: options.retryConfig ?? SLACK_RETRY },
+  });
+  app.error(async (error) => {
+    options.logger.error({ err: error }, 'Slack listener failed');
+  });
+  registerCommands(app, { api: options.api, logger: options.logger, now });
+  await app.init();
+
+  const chat = createSlackChat({
+    token: options.botToken,
+    apiUrl: options.apiUrl,
+    logger: options.logger,
+    ...(options.retryConfig === undefined ? {} : { retryConfig: options.retryConfig }),
+  });
+  let stopped = false;
+
+  const requestListener = (req: IncomingMessage, res: ServerResponse): void => {
+    if (stopped) return answer(res, 503);
+    if (isFutureDated(req, now())) {
+      options.logger.warn('refused a Slack request dated more than five minutes ahead');
+      return answer(res, 401);
+    }
+    try {
+      receiver.requestListener(req, res);
+    } catch (error) {
+      // The receiver throws for paths and methods it does not serve.
+      if (error instanceof HTTPReceiverDeferredRequestError) return answer(res, 404);
+      options.logger.error({ err: error }, 'Slack request failed');
+      answer(res, 500);
+    }
+  };
+
+  return {
+    requestListener,
+    chat,
+    async stop() {
+      stopped = true;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([chat.idle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)))]);
+      clearTimeout(timer);
+    },
+  };
+}

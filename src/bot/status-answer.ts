@@ -1,0 +1,20 @@
+import type { HoistApi } from '../service/api.ts';
+import { refusalText } from './answers.ts';
+import type { ChatMessage } from './chat-port.ts';
+import { renderEnvironments, renderEnvironmentsText } from './render/environments.ts';
+
+/** The answer to `status [app] [in env]`, for any chat: mrkdwn and blocks, and `plain` for a terminal. */
+export async function statusAnswer(
+  api: HoistApi,
+  query: { app: string | null; env: string | null },
+  chat: { prefix: string; now: Date; repoUrlOf?: (app: string) => string | null },
+): Promise<ChatMessage & { rejected: boolean }> {
+  const result = await api.environments(query.app, query.env);
+  if (!Array.isArray(result)) {
+    const text = refusalText(result, 'status', { app: query.app, env: query.env, services: null }, api.catalog(), chat.prefix);
+    return { text, plain: text, rejected: true };
+  }
+  const context = { now: chat.now, ...(chat.repoUrlOf === undefined ? {} : { repoUrlOf: chat.repoUrlOf }) };
+  const rendered = renderEnvironments(result, context);
+  return { text: rendered.text, blocks: rendered.blocks, plain: renderEnvironmentsText(result, context), rejected: false };
+}
