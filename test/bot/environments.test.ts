@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import type { EnvironmentView, ServiceView } from '../../src/service/views.ts';
+import { LIMITS, limitViolations } from '../../src/bot/render/limits.ts';
+import { renderEnvironments, renderEnvironmentsText } from '../../src/bot/render/environments.ts';
+import { SHA, sectionText } from './render-fixtures.ts';
+
+const now = new Date('2026-03-01T12:00:00Z');
+
+const svc = (over: Partial<ServiceView> = {}): ServiceView => ({
+  name: 'api',
+  type: 'application',
+  status: 'DEPLOYED',
+  version: SHA,
+  image: null,
+  deploymentId: 10,
+  updatedAt: new Date('2026-03-01T10:58:00Z'),
+  ...over,
+});
+
+const view = (over: Partial<EnvironmentView> = {}): EnvironmentView => ({
+  app: 'shop',
+  env: 'staging',
+  target: 'main-cluster',
+  status: 'DEPLOYED',
+  services: [svc({ name: 'db', type: 'database', version: 'postgres:16', updatedAt: null }), svc()],
+  queue: [],
+  ...over,
+});
+
+describe('renderEnvironments', () => {
+  it('shows each environment with its status and each service with status and short version', () => {
+    const msg = renderEnvironments(
+      [view(), view({ env: 'production', status: 'DEPLOYING', services: [svc({ status: 'DEPLOYING' })], queue: [{ id: 13, action: 'deploy', status: 'QUEUED' }] })],
+      { now, repoUrlOf: (app) => (app === 'shop' ? 'https://github.com/acme/shop' : null) },
+    );
+    expect(msg.text).toBe('shop/staging: DEPLOYED\nshop/production: DEPLOYING');
+    expect(msg.blocks).toHaveLength(1);
+    const text = sectionText(msg.blocks[0]);
+    expect(text.split('\n')).toEqual([
+      ':white_check_mark: *shop* in *staging* · Deployed · _main-cluster_',
+      '      :white_check_mark: db · Deployed · `postgres:16`',
+      `      :white_check_mark: api · Deployed · <https://github.com/acme/shop/commit/${SHA}|abcdef1> · 1h 02m ago`,
+      '',
+      ':rocket: *shop* in *production* · Deploying · _main-cluster_',
+      `      :rocket: api · Deploying · <https://github.com/acme/shop/commit/${SHA}|abcdef1> · 1h 02m ago`,
+      '      _queue: #13 deploy (QUEUED)_',
+    ]);
+  });
+
+  it('says when nothing matches', () => {
+    expect(renderEnvironments([], { now })).toEqual({
+      text: 'No environments match.',
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'No environments match.' } }],
+    });
+  });
+
+  it('stays within Block Kit limits for many environments and services', () => {
+    const views = Array.from({ length: 120 }, (_, i) =>
+      view({ app: `app-${i}`, services: Array.from({ length: 30 }, (_, j) => svc({ name: `service-${j}` })) }),
+    );
+    const msg = renderEnvironments(views, { now });
+    expect(limitViolations(msg)).toEqual([]);
+    expect(msg.blocks).toHaveLength(LIMITS.blocks);
+    const last = msg.blocks.at(-1)!;
+    expect(last.type === 'context' && last.elements[0]!.text).toMatch(/more sections not shown: narrow with `status <app> in <environment>`/);
+  });
+
+  it('renders a terminal form', () => {
+    const text = renderEnvironmentsText([view({ queue: [{ id: 13, action: 'deploy', status: 'QUEUED' }] })], { now });
+    expect(text.split('\n')).toEqual([
+      '✓ shop/staging  DEPLOYED  (main-cluster)',
+      '  ✓ db   DEPLOYED  postgres:16',
+      '  ✓ api  DEPLOYED  abcdef1  1h 02m ago',
+      '  queue: #13 deploy (QUEUED)',
+    ]);
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { MASK, redact, redactLines } from '../../src/bot/render/redact.ts';
+
+describe('redact', () => {
+  const cases: [string, string, string][] = [
+    ['Slack bot token', 'using xoxb-1234567890-0987654321-AbCdEfGhIjKl', 'using [redacted]'],
+    ['Slack user token', 'xoxp-1-2-3-abcdef', '[redacted]'],
+    ['Slack app token', 'SLACK_APP_TOKEN=xapp-1-A0123-456-abcdef', 'SLACK_APP_TOKEN=[redacted]'],
+    ['Slack refresh token', 'xoxe.xoxp-1-abcdef', '[redacted]'],
+    ['Slack webhook', 'POST https://hooks.slack.com/services/T000/B000/XXXXXXXX ok', 'POST https://hooks.slack.com/services/[redacted] ok'],
+    ['GitHub classic token', 'auth ghp_abcdefghijklmnopqrstuvwxyz0123456789 done', 'auth [redacted] done'],
+    ['GitHub OAuth token', 'gho_abcdefghijklmnopqrstuvwxyz0123456789', '[redacted]'],
+    ['GitHub installation token', 'ghs_abcdefghijklmnopqrstuvwxyz0123456789', '[redacted]'],
+    ['GitHub fine-grained token', 'github_pat_11ABCDEFG0abcdefghijkl_mnopqrstuvwxyz0123', '[redacted]'],
+    ['AWS access key id', 'key AKIAIOSFODNN7EXAMPLE used', 'key [redacted] used'],
+    ['AWS secret key', 'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'aws_secret_access_key = [redacted]'],
+    ['Bearer header', 'Authorization: Bearer eyJhbGciOi.abc.def', 'Authorization: Bearer [redacted]'],
+    ['Bearer header in curl', 'curl -H "Authorization: Bearer sk-12345678" https://x', 'curl -H "Authorization: Bearer [redacted]" https://x'],
+    ['Basic header', 'authorization: Basic dXNlcjpwYXNz', 'authorization: Basic [redacted]'],
+    ['bare bearer', 'sent bearer abcdefgh12345678', 'sent bearer [redacted]'],
+    ['password=', 'connect password=hunter2 user=bob', 'connect password=[redacted] user=bob'],
+    ['token=', 'token=abc123', 'token=[redacted]'],
+    ['secret=', 'secret=s3cr3t;next', 'secret=[redacted];next'],
+    ['env var with suffix', 'DB_PASSWORD: hunter2', 'DB_PASSWORD: [redacted]'],
+    ['JSON value with spaces', '{"client_secret": "s3cr3t value", "name": "x"}', '{"client_secret": [redacted], "name": "x"}'],
+    ['query parameter', 'GET /cb?access_token=abc123&state=1', 'GET /cb?access_token=[redacted]&state=1'],
+    ['api key', 'API_KEY=abcd1234', 'API_KEY=[redacted]'],
+    ['URL credentials', 'cloning https://x-access-token:s3cr3t@github.com/acme/shop.git', 'cloning https://x-access-token:[redacted]@github.com/acme/shop.git'],
+    ['URL credentials, token-shaped', 'https://x:ghs_abcdefghijklmnopqrstuvwxyz0123456789@github.com/a/b', 'https://x:[redacted]@github.com/a/b'],
+    ['database URL', 'postgres://hoist:pw@db:5432/hoist', 'postgres://hoist:[redacted]@db:5432/hoist'],
+    ['Redis URL without user', 'redis://:p4ss@redis:6379', 'redis://:[redacted]@redis:6379'],
+    ['JWT', 'id eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U', 'id [redacted]'],
+    ['npm token', 'npm_abcdefghijklmnopqrstuvwxyz0123456789', '[redacted]'],
+  ];
+  it.each(cases)('%s', (_name, line, expected) => {
+    expect(redact(line)).toBe(expected);
+  });
+
+  it.each([
+    'Step 3/7 : RUN npm ci',
+    'nothing to see here: 42 tokens remaining',
+    'using token from environment',
+    'GET https://github.com/acme/shop.git 200',
+    'Pulling postgres:16',
+    'commit abcdef1234567890abcdef1234567890abcdef12',
+    'user@example.com signed in',
+  ])('leaves %j alone', (line) => {
+    expect(redact(line)).toBe(line);
+  });
+
+  it('masks a private key block across lines', () => {
+    expect(
+      redactLines(['before', '-----BEGIN RSA PRIVATE KEY-----', 'MIIEpAIBAAKCAQEA', 'abcdef==', '-----END RSA PRIVATE KEY-----', 'after']),
+    ).toEqual(['before', MASK, MASK, MASK, MASK, 'after']);
+  });
+});
