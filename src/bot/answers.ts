@@ -64,14 +64,21 @@ function didYouMean(refusal: Refusal, subject: Subject, catalog: Catalog): strin
   }
 }
 
-const NAMES_SOMETHING_UNKNOWN: ReadonlySet<Refusal['code']> = new Set(['UNKNOWN_APP', 'UNKNOWN_ENVIRONMENT', 'UNKNOWN_SERVICE']);
+/** Refusals of what was typed (a name or ref that does not exist), as opposed to what is allowed now. */
+const ABOUT_THE_INPUT: ReadonlySet<Refusal['code']> = new Set([
+  'UNKNOWN_APP',
+  'UNKNOWN_ENVIRONMENT',
+  'UNKNOWN_SERVICE',
+  'BAD_REF',
+  'REF_NOT_FOUND',
+]);
 
 /**
- * The answer to a refusal from the API. A name that is not in the
- * configuration gets a did-you-mean and the usage line; other refusals carry
- * their own "what would work" in the reason.
+ * The answer to a refusal from the API. Something typed that does not exist
+ * gets a did-you-mean (for names in the configuration) and the usage line;
+ * other refusals carry their own "what would work" in the reason.
  */
 export function refusalText(refusal: Refusal, verb: Verb, subject: Subject, catalog: Catalog, prefix: string): string {
-  if (!NAMES_SOMETHING_UNKNOWN.has(refusal.code)) return sentence(refusal.reason);
+  if (!ABOUT_THE_INPUT.has(refusal.code)) return sentence(refusal.reason);
   return compose(refusal.reason, didYouMean(refusal, subject, catalog), usageOf(verb), prefix);
 }
