@@ -436,7 +436,13 @@ export function parseCommand(text: string, alias?: ActionVerb): ParseResult {
     return { ok: true, command: { verb: 'help', topic: verb } };
   }
 
-  const result = PARSERS[verb](new Cursor(args, verb));
+  let result = PARSERS[verb](new Cursor(args, verb));
+  // `/deploy deploy shop to staging`: the verb typed again after its alias.
+  const repeated = alias !== undefined && args[0] !== undefined && !args[0].quoted && args[0].text.toLowerCase() === alias;
+  if (!result.ok && repeated) {
+    const retry = PARSERS[verb](new Cursor(args.slice(1), verb));
+    if (retry.ok) result = retry;
+  }
   if (result.ok) return { ok: true, command: result.value };
   return { ok: false, reason: result.reason, usage: usageOf(verb), suggestion: result.suggestion };
 }

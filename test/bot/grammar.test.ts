@@ -92,6 +92,8 @@ describe('parseCommand: aliases', () => {
     ['cancel', 'shop in staging', { verb: 'cancel', target: { kind: 'environment', app: 'shop', env: 'staging' } }],
     ['deploy', '', { verb: 'help', topic: 'deploy' }],
     ['stop', 'help', { verb: 'help', topic: 'stop' }],
+    ['deploy', 'deploy shop to staging', { verb: 'deploy', scope: whole('shop'), env: 'staging', ref: null }],
+    ['deploy', 'deploy to staging', { verb: 'deploy', scope: whole('deploy'), env: 'staging', ref: null }],
   ];
   it.each(cases)('/%s %j', (alias, text, command) => {
     expect(parseCommand(text, alias)).toEqual({ ok: true, command });
