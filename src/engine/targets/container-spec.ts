@@ -1,0 +1,79 @@
+import type Dockerode from 'dockerode';
+import type { EnvironmentConfig, ServiceConfig } from '../../config/hoist-config.ts';
+
+/** Labels that tie a container to what Hoist deployed; the target finds its containers by them. */
+export const LABELS = {
+  app: 'io.hoist.app',
+  env: 'io.hoist.env',
+  service: 'io.hoist.service',
+  deployment: 'io.hoist.deployment',
+  version: 'io.hoist.version',
+  /** `service` for the container that serves, `canary` for a short-lived pre-check copy. */
+  role: 'io.hoist.role',
+} as const;
+
+export type ContainerRole = 'service' | 'canary';
+
+export interface ContainerPlan {
+  env: EnvironmentConfig;
+  service: ServiceConfig;
+  deploymentId: number;
+  image: string;
+  version: string;
+  role: ContainerRole;
+  /** Host port on 127.0.0.1 for the service's port: a number, `ephemeral`, or none. */
+  hostPort: number | 'ephemeral' | null;
+}
+
+export function containerName(plan: Pick<ContainerPlan, 'env' | 'service' | 'deploymentId' | 'role'>): string {
+  const name = `hoist-${plan.env.app}-${plan.env.name}-${plan.service.name}-${plan.deploymentId}`;
+  return plan.role === 'canary' ? `${name}-canary` : name;
+}
+
+/** Label filters for `listContainers`: the environment, or one service of it. */
+export function labelFilter(env: EnvironmentConfig, service?: string): string[] {
+  const filters = [`${LABELS.app}=${env.app}`, `${LABELS.env}=${env.name}`];
+  if (service !== undefined) filters.push(`${LABELS.service}=${service}`);
+  return filters;
+}
+
+export function createOptions(plan: ContainerPlan): Dockerode.ContainerCreateOptions {
+  const { service } = plan;
+  const portKey = service.port === null ? null : `${service.port}/tcp`;
+  const publish = portKey !== null && plan.hostPort !== null;
+  return {
+    name: containerName(plan),
+    Image: plan.image,
+    ...(service.command ? { Cmd: service.command } : {}),
+    Env: Object.entries(service.env).map(([key, value]) => `${key}=${value}`),
+    Labels: {
+      [LABELS.app]: plan.env.app,
+      [LABELS.env]: plan.env.name,
+      [LABELS.service]: service.name,
+      [LABELS.deployment]: String(plan.deploymentId),
+      [LABELS.version]: plan.version,
+      [LABELS.role]: plan.role,
+    },
+    ...(portKey !== null ? { ExposedPorts: { [portKey]: {} } } : {}),
+    HostConfig: {
+      // An init as PID 1 forwards SIGTERM; many servers (busybox among them) ignore it as PID 1.
+      Init: true,
+      // A canary only has to pass one health check; the serving container comes back after a crash.
+      RestartPolicy: { Name: plan.role === 'canary' ? 'no' : 'unless-stopped' },
+      ...(publish
+        ? {
+            PortBindings: {
+              [portKey]: [{ HostIp: '127.0.0.1', HostPort: plan.hostPort === 'ephemeral' ? '' : String(plan.hostPort) }],
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+/** The host port the engine published for the service's port, from `container.inspect()`. */
+export function publishedPort(info: Dockerode.ContainerInspectInfo, port: number): number | null {
+  const bindings = info.NetworkSettings.Ports?.[`${port}/tcp`];
+  const hostPort = bindings?.find((b) => b.HostPort)?.HostPort;
+  return hostPort ? Number(hostPort) : null;
+}
