@@ -32,6 +32,8 @@ export interface MemoryHoist {
   publish(event: DeploymentEvent): Promise<void>;
   /** Events a subscriber failed on, with the error. */
   failures: { event: StoredEvent; error: unknown }[];
+  /** Resolves when every event published so far has been handled (or failed). */
+  delivered(): Promise<void>;
 }
 
 const refuse = (code: Refusal['code'], reason: string): Refusal => ({ ok: false, code, reason });
@@ -197,6 +199,13 @@ export function memoryHoist(
     deployments,
     failures,
     publish,
+    async delivered() {
+      for (;;) {
+        const pending = [...chains.values()];
+        await Promise.all(pending);
+        if ([...chains.values()].every((chain, i) => chain === pending[i])) return;
+      }
+    },
     async advance(id, status, advanceOptions = {}) {
       const deployment = deployments.get(id);
       if (!deployment) throw new Error(`no deployment #${id}`);

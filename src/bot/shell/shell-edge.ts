@@ -191,7 +191,8 @@ export function createShellEdge(options: ShellEdgeOptions): ShellEdge {
     done,
     close() {
       lines.close();
-      finish(exitCode());
+      // Piped and closed before the end: what has not finished did not succeed.
+      finish(options.interactive ? 0 : exitCode());
     },
   };
 }

@@ -1,0 +1,124 @@
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ChatPort } from '../../src/bot/chat-port.ts';
+import { createNotifier, type Notifier } from '../../src/bot/notifier.ts';
+import { createSlackChat } from '../../src/bot/slack/slack-chat.ts';
+import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
+import { memoryHoist, type MemoryHoist } from './memory-hoist.ts';
+
+const TOKEN = 'xoxb-notifier-token';
+const CHANNEL = 'C0DEPLOYS';
+const logger = pino({ level: 'silent' });
+
+const deployCommand = (env = 'local') => ({ verb: 'deploy' as const, scope: { app: 'hello', services: null }, env, ref: null });
+const fromSlack = { kind: 'slack' as const, channel: CHANNEL, userId: 'U0ALICE', responseUrl: null };
+const requestOptions = { requester: { userId: 'U0ALICE', display: 'alice' }, origin: fromSlack, trigger: 'chat' as const };
+
+describe('notifier into Slack', () => {
+  let slack: FakeSlack;
+  let hoist: MemoryHoist;
+  let chat: ChatPort;
+  let notifier: Notifier;
+
+  beforeEach(async () => {
+    slack = await startFakeSlack({ token: TOKEN, rateLimitPerChannelPerSecond: 0 });
+    hoist = memoryHoist();
+    chat = createSlackChat({ token: TOKEN, apiUrl: slack.url, logger, retryConfig: { retries: 1, minTimeout: 10 } });
+    notifier = createNotifier({ feed: hoist.feed, api: hoist.api, cards: hoist.cards, chats: { slack: chat }, logger });
+    notifier.start();
+  });
+
+  afterEach(async () => {
+    await notifier.stop();
+    await slack.close();
+  });
+
+  const cards = () => slack.messages.filter((m) => m.threadTs === null);
+
+  async function requested(env = 'local'): Promise<number> {
+    const result = await hoist.api.request(deployCommand(env), requestOptions);
+    if (!result.ok) throw new Error(result.reason);
+    await hoist.delivered();
+    return result.deployment.id;
+  }
+
+  it('posts one card per deployment in the requesting channel and keeps its ref', async () => {
+    const id = await requested();
+    expect(cards()).toHaveLength(1);
+    expect(cards()[0]!.channel).toBe(CHANNEL);
+    expect(cards()[0]!.text).toContain(`#${id}`);
+    expect(hoist.cards.refs.get(id)).toEqual({ channel: CHANNEL, ts: cards()[0]!.ts });
+  });
+
+  it('edits the card on each transition and says so in its thread', async () => {
+    const id = await requested();
+    await hoist.advance(id, 'BUILDING');
+    await hoist.advance(id, 'BUILDING', { service: 'web' });
+    await hoist.advance(id, 'DEPLOYED', { service: 'web' });
+    await hoist.advance(id, 'DEPLOYED');
+    const card = cards()[0]!;
+    expect(cards()).toHaveLength(1);
+    expect(slack.thread(CHANNEL, card.ts).map((m) => m.text)).toEqual([`#${id} → BUILDING`, 'web → BUILDING', 'web → DEPLOYED', expect.stringMatching(new RegExp(`^#${id} DEPLOYED`))]);
+    // The final edit is waited for: the card shows the end when the last event is handled.
+    expect(card.text).toMatch(/deployed/i);
+    expect(card.history.length).toBeGreaterThan(1);
+  });
+
+  it('posts a failure in the thread, mentioning the requester, and broadcasts it from production', async () => {
+    const local = await requested('local');
+    await hoist.fail(local, 'web', 'BUILD_ERROR', 'the build failed', ['step 1', 'boom: exit 3']);
+    const localReply = slack.thread(CHANNEL, hoist.cards.refs.get(local)!.ts!).at(-1)!;
+    expect(localReply.text).toContain('<@U0ALICE>');
+    expect(JSON.stringify(localReply.blocks)).toContain('boom: exit 3');
+    expect(localReply.replyBroadcast).toBe(false);
+
+    const production = await requested('production');
+    await hoist.fail(production, 'web', 'DEPLOYMENT_ERROR', 'never healthy');
+    const productionReply = slack.thread(CHANNEL, hoist.cards.refs.get(production)!.ts!).at(-1)!;
+    expect(productionReply.replyBroadcast).toBe(true);
+  });
+
+  it('posts the card first when an event finds none (the card was lost before it was saved)', async () => {
+    const id = await requested();
+    hoist.cards.refs.clear();
+    await hoist.advance(id, 'BUILDING');
+    const all = cards();
+    expect(all).toHaveLength(2);
+    const fresh = all[1]!;
+    expect(hoist.cards.refs.get(id)).toEqual({ channel: CHANNEL, ts: fresh.ts });
+    expect(slack.thread(CHANNEL, fresh.ts).map((m) => m.text)).toEqual([`#${id} → BUILDING`]);
+  });
+
+  it('updates rather than reposts when `requested` comes again', async () => {
+    const id = await requested();
+    await hoist.publish({ kind: 'requested', deploymentId: id });
+    // Updates of a running deployment are not waited for by the notifier.
+    await slack.waitFor((s) => s.calls.some((c) => c.method === 'chat.update'));
+    expect(cards()).toHaveLength(1);
+    expect(cards()[0]!.history).toHaveLength(2);
+  });
+
+  it('lets a chat error reach the feed, so the event is delivered again', async () => {
+    const id = await requested();
+    slack.failNext('chat.postMessage', 'internal_error');
+    await expect(hoist.advance(id, 'BUILDING')).rejects.toThrow(/internal_error/);
+    expect(hoist.failures.map((f) => f.event.event.kind)).toEqual(['status']);
+    // Delivered again, it goes through.
+    await hoist.publish(hoist.failures[0]!.event.event);
+    expect(slack.thread(CHANNEL, cards()[0]!.ts).map((m) => m.text)).toEqual([`#${id} → BUILDING`]);
+  });
+
+  it('says nothing for a deployment without a chat', async () => {
+    const result = await hoist.api.request(deployCommand(), { ...requestOptions, origin: { kind: 'none' } });
+    if (!result.ok) throw new Error(result.reason);
+    await hoist.advance(result.deployment.id, 'BUILDING');
+    expect(slack.calls.filter((c) => c.method.startsWith('chat.'))).toHaveLength(0);
+  });
+
+  it('shows the queue position of a waiting deployment', async () => {
+    await requested();
+    const second = await requested();
+    const card = cards().find((m) => m.text.includes(`#${second}`))!;
+    expect(JSON.stringify(card.blocks)).toContain('position 2 in the queue');
+  });
+});
