@@ -37,6 +37,9 @@ need() { # need <binary> <package>
 }
 need podman podman
 need runc runc
+# HostConfig.Init needs an init binary; published ports need iptables.
+need catatonit catatonit
+need iptables iptables
 need docker-registry docker-registry
 need git git
 need curl curl
@@ -57,10 +60,10 @@ if [ -n "$missing" ]; then
   say "installing$missing"
   export DEBIAN_FRONTEND=noninteractive
   # shellcheck disable=SC2086 # word splitting of the package list is intended
-  apt-get install -y -qq --no-install-recommends $missing >/dev/null 2>&1 || {
+  apt-get install -y -qq $missing >/dev/null 2>&1 || {
     apt-get update -qq >/dev/null 2>&1 || die "apt-get update failed"
     # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $missing >&2 || die "could not install:$missing"
+    apt-get install -y -qq $missing >&2 || die "could not install:$missing"
   }
 fi
 
@@ -106,7 +109,7 @@ EOF
   fi
 fi
 
-mkdir -p "$STATE"
+mkdir -p "$STATE" 2>/dev/null && [ -w "$STATE" ] || die "cannot write $STATE (logs and registry storage go there)"
 
 # --- Redis -----------------------------------------------------------------------
 if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
@@ -127,6 +130,9 @@ fi
 # --- Podman's Docker-compatible API ---------------------------------------------
 podman_up() { curl -fsS --max-time 2 --unix-socket "$PODMAN_SOCK" http://d/_ping; }
 if ! podman_up >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ]; then
+    die "podman API does not answer on $PODMAN_SOCK and only root can start it (run this script as root once)"
+  fi
   say "starting podman API service on unix://$PODMAN_SOCK"
   mkdir -p "$(dirname "$PODMAN_SOCK")"
   rm -f "$PODMAN_SOCK"
