@@ -150,7 +150,7 @@ export function normaliseContext(context: string): string {
   if (trimmed.split(/[\\/]/).includes('..')) {
     throw new SourceError('SOURCE_BAD_CONTEXT', `build context "${context}" must not contain ".."`);
   }
-  if (/[\x00-\x1f\x7f:]/.test(trimmed)) {
+  if ([...trimmed].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f || c === ':')) {
     throw new SourceError('SOURCE_BAD_CONTEXT', `build context "${context}" contains a control character or ":"`);
   }
   const normal = posix.normalize(trimmed === '' ? '.' : trimmed).replace(/\/+$/, '');

@@ -26,7 +26,6 @@ export async function waitHealthy(container: Dockerode.Container, check: HealthC
   const started = Date.now();
   const deadline = started + (check.url === null ? (check.settleMs ?? 1_000) : check.timeoutMs);
   const interval = check.intervalMs ?? 100;
-  let last = 'no answer yet';
   for (;;) {
     if (check.signal.aborted) return { ok: false, kind: 'canceled', reason: 'canceled' };
     const info = await container.inspect();
@@ -38,7 +37,7 @@ export async function waitHealthy(container: Dockerode.Container, check: HealthC
       const remaining = Math.max(deadline - Date.now(), 1);
       const status = await httpStatus(check.url, Math.min(remaining, 2_000), check.signal);
       if (typeof status === 'number' && status >= 200 && status < 400) return { ok: true, ms: Date.now() - started };
-      last = typeof status === 'number' ? `HTTP ${status}` : status;
+      const last = typeof status === 'number' ? `HTTP ${status}` : status;
       if (Date.now() >= deadline) {
         const seconds = Math.round(check.timeoutMs / 100) / 10;
         return { ok: false, kind: 'timeout', reason: `no healthy answer from GET ${check.url} within ${seconds}s (last: ${last})` };
