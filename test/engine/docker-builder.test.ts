@@ -60,7 +60,7 @@ describe('docker builder', () => {
   });
 
   afterAll(async () => {
-    const images = await docker.listImages({ filters: { label: [`io.hoist.app=${app}`] } });
+    const images = await docker.listImages({ filters: { label: [`io.hoist.build.app=${app}`] } });
     for (const image of images) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
     repo.remove();
     rmSync(cacheDir, { recursive: true, force: true });

@@ -102,9 +102,10 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
         rm: true,
         // Without it a failed or aborted build leaves its working container behind.
         forcerm: true,
+        // Containers inherit image labels: these must not look like the target's io.hoist.app etc.
         labels: {
-          'io.hoist.app': request.app,
-          'io.hoist.service': service.name,
+          'io.hoist.build.app': request.app,
+          'io.hoist.build.service': service.name,
           'org.opencontainers.image.revision': request.sha,
         },
         abortSignal: signal,
