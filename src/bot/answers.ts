@@ -18,11 +18,10 @@ export interface Subject {
 
 type Catalog = ReturnType<HoistApi['catalog']>;
 
-/** "unknown command `x`" → "Unknown command `x`." */
+/** Ends the reason as a sentence; its wording (and case) stays the grammar's or the service's. */
 function sentence(text: string): string {
   const trimmed = text.trim();
-  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
-  return /[.!?:]$/.test(capital) ? capital : `${capital}.`;
+  return /[.!?:]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
 function usageLines(usage: string, prefix: string): string[] {

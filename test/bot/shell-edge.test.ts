@@ -82,7 +82,7 @@ describe('terminal chat, piped', () => {
     const t = startShell();
     const { code, out } = await t.finish(['deploi hello to local']);
     expect(code).toBe(1);
-    expect(out).toContain('Unknown command `deploi`.');
+    expect(out).toContain('unknown command `deploi`.');
     expect(out).toContain('Did you mean `deploy`?');
     expect(out).toContain('Usage: `deploy <app>');
     expect(t.hoist.requests).toHaveLength(0);
@@ -92,7 +92,7 @@ describe('terminal chat, piped', () => {
     const t = startShell();
     const { code, out } = await t.finish(['deploy helo to local', 'deploy hello to local']);
     expect(code).toBe(1);
-    expect(out).toContain('There is no app "helo".');
+    expect(out).toContain('there is no app "helo".');
     expect(out).toContain('Did you mean `hello`?');
     expect(out).toContain('#1 hello/local DEPLOYED');
   });

@@ -122,7 +122,7 @@ describe('Slack edge on a plain node:http server', () => {
     expect(res.status).toBe(200);
     const answer = JSON.parse(res.text) as { response_type: string; text: string };
     expect(answer.response_type).toBe('ephemeral');
-    expect(answer.text).toContain('Unknown command `deploi`');
+    expect(answer.text).toContain('unknown command `deploi`');
     expect(answer.text).toContain('Did you mean `deploy`?');
     expect(answer.text).toContain('Usage: `/hoist deploy <app>');
     expect(hoist.requests).toHaveLength(0);
@@ -165,7 +165,7 @@ describe('Slack edge on a plain node:http server', () => {
     const res = await post(body);
     expect(res.status).toBe(200);
     const ephemeral = await ephemeralOf(responseId);
-    expect(ephemeral.text).toContain('No branch, tag or commit "missing"');
+    expect(ephemeral.text).toContain('no branch, tag or commit "missing"');
     expect(ephemeral.text).toContain('Usage: `/hoist deploy');
     expect(ephemeral.user).toBe('U0ALICE');
   });
