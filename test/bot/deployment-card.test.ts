@@ -26,14 +26,14 @@ describe('renderCard', () => {
   it('shows action, app, environment and number in the header', () => {
     const card = renderCard(deployment({ action: 'rollback', env: 'production', id: 1042 }), ctx);
     expect(card.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Rollback shop in production · #1042', emoji: true } });
-    expect(card.text).toBe('Rollback shop in production · #1042: Deploying');
+    expect(card.text).toBe('Rollback shop in production · #1042: DEPLOYING');
   });
 
   it('shows the overall status with its emoji, the ref and the resolved SHA linked', () => {
     const card = renderCard(deployment({ status: 'DEPLOYING', ref: 'v1.4.2' }), ctx);
     expect(card.blocks[1]).toEqual({
       type: 'section',
-      text: { type: 'mrkdwn', text: `:rocket: *Deploying* · \`v1.4.2\` → <https://github.com/acme/shop/commit/${SHA}|abcdef1>` },
+      text: { type: 'mrkdwn', text: `:rocket: *Deploying* \`DEPLOYING\` · \`v1.4.2\` → <https://github.com/acme/shop/commit/${SHA}|abcdef1>` },
     });
   });
 
@@ -74,7 +74,7 @@ describe('renderCard', () => {
   it('shows the queue position only while queued', () => {
     const queued = deployment({ status: 'QUEUED', startedAt: null });
     expect((renderCard(queued, { ...ctx, queuePosition: 2 }).blocks[1] as Extract<Block, { type: 'section' }>).text.text).toBe(
-      `:hourglass_flowing_sand: *Queued* · position 2 in the queue · <https://github.com/acme/shop/commit/${SHA}|abcdef1>`,
+      `:hourglass_flowing_sand: *Queued* \`QUEUED\` · position 2 in the queue · <https://github.com/acme/shop/commit/${SHA}|abcdef1>`,
     );
     expect(allText(renderCard(queued, ctx).blocks)).toContain('waiting for 1m 14s');
     expect(allText(renderCard(deployment(), { ...ctx, queuePosition: 2 }).blocks)).not.toContain('queue');

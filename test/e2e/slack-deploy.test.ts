@@ -112,8 +112,8 @@ describe('deploy from Slack to a real container engine', () => {
     const ack = await slash(`deploy ${app}@broken to e2e`, { user: 'U0BOB' });
     expect(ack.status).toBe(200);
     const card = await finalCard(2, 'BUILD_ERROR');
-    const snippet = await slack.waitFor((s) => s.thread(CHANNEL, card.ts).find((m) => m.text.includes('hoist-build-boom')), 10_000);
-    expect(snippet.text).toContain('<@U0BOB>');
+    const snippet = await slack.waitFor((s) => s.thread(CHANNEL, card.ts).find((m) => m.text.includes('hoist-build-boom') && m.text.includes('<@U0BOB>')), 10_000);
+    expect(JSON.stringify(snippet.blocks)).toMatch(/```[^`]*hoist-build-boom/);
     expect(await httpText(`http://127.0.0.1:${port}/`)).toEqual({ status: 200, text: `hello ${app} v1\n` });
     const deployment = (await (await fetch(`${hoist.baseUrl}/api/v1/deployments/2`)).json()) as Record<string, unknown>;
     expect(deployment).toMatchObject({ status: 'BUILD_ERROR', services: [{ name: 'web', status: 'BUILD_ERROR' }] });

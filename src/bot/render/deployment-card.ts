@@ -55,7 +55,7 @@ function footer(d: Deployment, ctx: RenderContext): string {
 export function renderCard(d: Deployment, ctx: RenderContext): Message {
   const style = statusStyle(d.status);
   const title = `${actionTitle(d.action, d.app, d.env)} · #${d.id}`;
-  const statusLine = [`${style.emoji} *${style.label}*`, queueNote(d, ctx), refMrkdwn(d, ctx)].filter(Boolean).join(' · ');
+  const statusLine = [`${style.emoji} *${style.label}* \`${d.status}\``, queueNote(d, ctx), refMrkdwn(d, ctx)].filter(Boolean).join(' · ');
   const top: Block[] = [header(title), section(d.reason ? `${statusLine}\n*Reason:* ${escapeMrkdwn(d.reason)}` : statusLine)];
   const bottom: Block[] = [context([footer(d, ctx)])];
   const services = capBlocks(
@@ -63,7 +63,7 @@ export function renderCard(d: Deployment, ctx: RenderContext): Message {
     LIMITS.blocks - top.length - bottom.length,
     (hidden) => `… ${hidden} more sections of services not shown`,
   );
-  const text = `${escapeMrkdwn(title)}: ${style.label}`;
+  const text = `${escapeMrkdwn(title)}: ${d.status}`;
   return message(text, [...top, ...services, ...bottom]);
 }
 
