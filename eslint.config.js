@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 const layer = (files, forbidden, message) => ({
   files,
@@ -35,7 +36,8 @@ export default tseslint.config(
   layer(['src/http/**'], ['**/bot/**', '**/jobs/**', '**/engine/**', '@slack/*'], 'the HTTP edge talks to the service layer only'),
   layer(['src/config/**'], ['**/bot/**', '**/http/**', '**/jobs/**', '**/engine/**', '**/store/**', '**/service/**'], 'config depends on the domain only'),
   {
-    files: ['src/cli.ts', 'scripts/**', 'bench/**', 'test/**'],
+    files: ['src/cli.ts', 'scripts/**', 'bench/**', 'test/**', 'bin/**'],
+    languageOptions: { globals: globals.node },
     rules: { 'no-console': 'off' },
   },
 );
