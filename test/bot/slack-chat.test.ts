@@ -54,7 +54,7 @@ describe('Slack chat port', () => {
     const calls = slack.calls.filter((c) => c.method === 'chat.update');
     expect(calls.length).toBeLessThanOrEqual(3);
     const card = slack.messages[0]!;
-    expect(card.text).toMatch(/deployed/i);
+    expect(card.text).toContain('DEPLOYED');
     expect(JSON.stringify(card.blocks)).toContain('step 10');
     // Every update a caller waited for was carried by a send; none is left behind.
     await chat.idle();
@@ -71,7 +71,7 @@ describe('Slack chat port', () => {
       chat.updateCard(two, inSlack({ id: 2, status: 'BUILD_ERROR' }), context),
     ]);
     expect(slack.messages.map((m) => m.history.length)).toEqual([2, 2]);
-    expect(slack.messages[1]!.text).toMatch(/build failed/i);
+    expect(slack.messages[1]!.text).toMatch(/BUILD_ERROR/);
   });
 
   it('rejects the callers of a failed update; the next update goes through', async () => {
@@ -81,7 +81,7 @@ describe('Slack chat port', () => {
     slack.failNext('chat.update', 'internal_error');
     await expect(chat.updateCard(ref, inSlack({ status: 'BUILDING' }), context)).rejects.toThrow(/internal_error/);
     await chat.updateCard(ref, inSlack({ status: 'DEPLOYED' }), context);
-    expect(slack.messages[0]!.text).toMatch(/deployed/i);
+    expect(slack.messages[0]!.text).toContain('DEPLOYED');
   });
 
   it('waits out a 429 on one channel without delaying a post to another', async () => {
