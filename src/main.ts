@@ -72,7 +72,11 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
   };
 
   try {
-    const database = await openDatabase({ url: env.databaseUrl, dataDir });
+    const database = await openDatabase({
+      url: env.databaseUrl,
+      dataDir,
+      onIdleError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
+    });
     stops.push(() => database.close());
     await migrateToLatest(database.db as never);
     const { db } = database;

@@ -16,9 +16,17 @@ export interface DatabaseHandle {
 pg.types.setTypeParser(20, (value: string) => Number(value));
 
 /** Postgres when `url` is set; otherwise an embedded PGlite database under `dataDir`. */
-export async function openDatabase(options: { url: string | null; dataDir: string; poolSize?: number }): Promise<DatabaseHandle> {
+export async function openDatabase(options: {
+  url: string | null;
+  dataDir: string;
+  poolSize?: number;
+  /** An idle connection broke (server restart, network): the pool replaces it. */
+  onIdleError?: (error: Error) => void;
+}): Promise<DatabaseHandle> {
   if (options.url) {
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    // Without a listener, a broken idle connection would crash the process.
+    pool.on('error', (error) => options.onIdleError?.(error));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
