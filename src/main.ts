@@ -164,7 +164,14 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
         chats.shell = shell.chat;
         shellDone = shell.done;
       }
-      const notifier = createNotifier({ feed, api, cards: createCardStore(db), chats, logger: logger.child({ component: 'notifier' }) });
+      const notifier = createNotifier({
+        feed,
+        api,
+        cards: createCardStore(db),
+        chats,
+        logger: logger.child({ component: 'notifier' }),
+        repoUrl: (app) => config.apps.get(app)?.repo ?? null,
+      });
       notifier.start();
       stops.push(async () => notifier.stop());
 
