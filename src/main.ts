@@ -18,6 +18,7 @@ import { createGitSource } from './engine/source/git-source.ts';
 import { createDockerTarget } from './engine/targets/docker-target.ts';
 import { createHttpServer } from './http/server.ts';
 import { createDeploymentQueue, createDeploymentWorker, createDispatcher } from './jobs/deployment-queue.ts';
+import { createCancelListener } from './jobs/cancel-signal.ts';
 import { createEnvironmentLease } from './jobs/environment-lease.ts';
 import { createEventSignal, createOutboxFeed } from './jobs/outbox-feed.ts';
 import { createReconciler } from './jobs/reconciler.ts';
@@ -123,12 +124,18 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
     if (mode === 'start' || mode === 'worker') {
       const workerConnection = connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-worker' });
       stops.push(() => workerConnection.quit());
+      const cancelSubscriber = connectRedis(env.redisUrl, { name: 'hoist-cancels' });
+      stops.push(() => cancelSubscriber.quit());
+      const cancels = createCancelListener({ subscriber: cancelSubscriber, prefix: env.redisPrefix, logger });
+      await cancels.ready;
+      stops.push(async () => cancels.close());
       const worker = createDeploymentWorker({
         db,
         connection: workerConnection,
         prefix: env.redisPrefix,
         lease,
         dispatcher,
+        cancels,
         run: (id, signal) => runner.run(id, signal),
         notify,
         logger,

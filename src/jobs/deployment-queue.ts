@@ -3,8 +3,10 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Db } from '../store/database.ts';
 import { activeDeployments, getDeployment, setDeploymentStatus, setServiceStatus } from '../store/deployments.ts';
+import { heartbeat, heartbeatAge, StaleFenceError, takeFence, withFence } from '../store/fence.ts';
 import { isInProgress } from '../domain/status.ts';
-import type { EnvironmentLease, LeaseHandle } from './environment-lease.ts';
+import type { CancelListener } from './cancel-signal.ts';
+import type { EnvironmentLease } from './environment-lease.ts';
 
 export const QUEUE_NAME = 'deployments';
 
@@ -42,15 +44,23 @@ export interface WorkerDeps {
   prefix: string;
   lease: EnvironmentLease;
   dispatcher: Dispatcher;
+  cancels: CancelListener;
   run(deploymentId: number, signal: AbortSignal): Promise<void>;
   notify(): void;
   logger: Logger;
   concurrency: number;
+  /** How often the executor proves it is alive; a deployment silent for `lease.ttlMs` is taken over. */
+  heartbeatMs?: number;
 }
 
-/** Runs deployments from the queue while holding, and renewing, their environment's lease. */
+/**
+ * Runs deployments from the queue. The executor of a deployment holds a fencing token
+ * in Postgres and beats every second; one that stops beating (killed, frozen, cut off)
+ * is taken over by another worker, and its late writes are refused.
+ */
 export function createDeploymentWorker(deps: WorkerDeps): Worker<RunJob> {
   const { db, lease, logger } = deps;
+  const heartbeatMs = deps.heartbeatMs ?? 1_000;
 
   async function failLost(deploymentId: number): Promise<void> {
     const d = await getDeployment(db, deploymentId);
@@ -68,53 +78,85 @@ export function createDeploymentWorker(deps: WorkerDeps): Worker<RunJob> {
     deps.notify();
   }
 
-  async function processJob(job: Job<RunJob>, _token: string | undefined, signal?: AbortSignal): Promise<void> {
-    const { deploymentId } = job.data;
-    const d = await getDeployment(db, deploymentId);
-    if (!d || d.finishedAt) return;
-    const handle = await lease.claim(d.app, d.env, d.id);
-    if (!handle) {
-      logger.warn({ deploymentId }, 'environment lease held by another deployment; leaving this one queued');
-      return;
-    }
+  async function execute(d: { id: number; app: string; env: string }): Promise<void> {
+    const token = await takeFence(db, d.id);
     const controller = new AbortController();
-    signal?.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
-    const renewal = keepLease(d.app, d.env, handle, controller);
+    const untrack = deps.cancels.track(d.id, controller);
+    const beat = setInterval(() => {
+      void keepAlive(d, token, controller);
+    }, heartbeatMs);
     try {
-      if (d.status !== 'QUEUED') {
-        // It was running on a worker that is gone.
-        await failLost(d.id);
+      await withFence(d.id, token, () => deps.run(d.id, controller.signal));
+    } catch (error) {
+      if (error instanceof StaleFenceError) {
+        logger.warn({ deploymentId: d.id }, 'taken over by another worker; this worker stops here');
         return;
       }
-      await deps.run(d.id, controller.signal);
-    } catch (error) {
-      logger.error({ deploymentId, err: error }, 'deployment crashed');
-      await setDeploymentStatus(db, d.id, {
-        status: 'DEPLOYMENT_ERROR',
-        reason: `internal error: ${error instanceof Error ? error.message : String(error)}`,
-        finished: true,
-        announce: true,
-      }).catch(() => undefined);
+      logger.error({ deploymentId: d.id, err: error }, 'deployment crashed');
+      await withFence(d.id, token, () =>
+        setDeploymentStatus(db, d.id, {
+          status: 'DEPLOYMENT_ERROR',
+          reason: `internal error: ${error instanceof Error ? error.message : String(error)}`,
+          finished: true,
+          announce: true,
+        }),
+      ).catch(() => undefined);
       deps.notify();
     } finally {
-      clearInterval(renewal);
-      await lease.release(d.app, d.env, handle);
-      await deps.dispatcher.kick(d.app, d.env);
+      clearInterval(beat);
+      untrack();
     }
   }
 
-  function keepLease(app: string, env: string, handle: LeaseHandle, controller: AbortController): NodeJS.Timeout {
-    return setInterval(() => {
-      lease.renew(app, env, handle).then(
-        (held) => {
-          if (!held && !controller.signal.aborted) {
-            logger.error({ app, env }, 'environment lease lost; stopping the deployment');
-            controller.abort(new Error('environment lease lost'));
-          }
-        },
-        (error: unknown) => logger.warn({ err: error }, 'lease renewal failed'),
-      );
-    }, Math.max(200, Math.floor(lease.ttlMs / 3)));
+  async function keepAlive(d: { id: number; app: string; env: string }, token: number, controller: AbortController): Promise<void> {
+    try {
+      const beat = await heartbeat(db, d.id, token);
+      if (!beat.alive) {
+        if (!controller.signal.aborted) {
+          logger.error({ deploymentId: d.id }, 'fence lost: another worker took this deployment over');
+          controller.abort(new Error('taken over by another worker'));
+        }
+        return;
+      }
+      if (beat.cancelRequested && !controller.signal.aborted) controller.abort(new Error('canceled'));
+      // Re-taken if Redis lost it; refused only if another deployment got the environment.
+      if (!(await lease.claim(d.app, d.env, d.id)) && !controller.signal.aborted) {
+        logger.error({ deploymentId: d.id }, 'environment lease held by another deployment; stopping');
+        controller.abort(new Error('environment lease lost'));
+      }
+    } catch (error) {
+      logger.warn({ deploymentId: d.id, err: error }, 'heartbeat failed');
+    }
+  }
+
+  async function processJob(job: Job<RunJob>, _token: string | undefined, _signal?: AbortSignal): Promise<void> {
+    const { deploymentId } = job.data;
+    const d = await getDeployment(db, deploymentId);
+    if (!d || d.finishedAt) return;
+    if (!(await lease.claim(d.app, d.env, d.id))) {
+      logger.warn({ deploymentId }, 'environment lease held by another deployment; leaving this one queued');
+      return;
+    }
+    let handedBack = false;
+    try {
+      if (d.status === 'QUEUED') {
+        await execute(d);
+        return;
+      }
+      // Started before: its executor is either alive (a duplicate job) or gone.
+      const age = await heartbeatAge(db, d.id);
+      if (age !== null && age < lease.ttlMs) {
+        handedBack = true; // the live executor keeps the lease and kicks when it ends
+        return;
+      }
+      const token = await takeFence(db, d.id);
+      await withFence(d.id, token, () => failLost(d.id));
+    } finally {
+      if (!handedBack) {
+        await lease.release(d.app, d.env, d.id);
+        await deps.dispatcher.kick(d.app, d.env);
+      }
+    }
   }
 
   return new Worker<RunJob>(QUEUE_NAME, processJob, {

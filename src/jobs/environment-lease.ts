@@ -3,8 +3,9 @@ import { redisKeys } from './redis.ts';
 
 /**
  * The execution lease of an environment: at most one deployment holds it. The value
- * is `<deploymentId>:<fencing token>`; the token grows with every new holder. A holder
- * that stops renewing loses the lease after `ttlMs`.
+ * is `<deploymentId>:<token>`. The lease says which deployment may run in the environment;
+ * which worker executes it is fenced in Postgres (src/store/fence.ts). A holder that stops
+ * renewing (claiming again) loses the lease after `ttlMs`.
  */
 const CLAIM = `
 local current = redis.call('GET', KEYS[1])
@@ -20,14 +21,11 @@ if sep and string.sub(current, 1, sep - 1) == ARGV[1] then
 end
 return false`;
 
-const RENEW = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 0`;
-
 const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+local sep = string.find(current, ':', 1, true)
+if sep and string.sub(current, 1, sep - 1) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0`;
@@ -49,11 +47,9 @@ export function createEnvironmentLease(redis: Redis, prefix: string, ttlMs: numb
       if (token === null || token === undefined) return null;
       return { token: Number(token), value: `${deploymentId}:${token}` };
     },
-    async renew(app: string, env: string, handle: LeaseHandle): Promise<boolean> {
-      return Number(await redis.eval(RENEW, 1, keys.lease(app, env), handle.value, String(ttlMs))) === 1;
-    },
-    async release(app: string, env: string, handle: LeaseHandle): Promise<void> {
-      await redis.eval(RELEASE, 1, keys.lease(app, env), handle.value);
+    /** Frees the environment if this deployment holds it (whatever token it was re-taken with). */
+    async release(app: string, env: string, deploymentId: number): Promise<void> {
+      await redis.eval(RELEASE, 1, keys.lease(app, env), String(deploymentId));
     },
     async holder(app: string, env: string): Promise<number | null> {
       const value = await redis.get(keys.lease(app, env));

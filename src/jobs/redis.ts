@@ -16,6 +16,7 @@ export function redisKeys(prefix: string) {
     lease: (app: string, env: string) => `${prefix}:lease:${app}/${env}`,
     fence: (app: string, env: string) => `${prefix}:fence:${app}/${env}`,
     eventsChannel: `${prefix}:events`,
+    cancelChannel: `${prefix}:cancel`,
     outboxLeader: `${prefix}:outbox-leader`,
   };
 }

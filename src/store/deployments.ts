@@ -5,6 +5,7 @@ import type { ServiceType } from '../domain/service-order.ts';
 import type { DeploymentStatus, ServiceStatus } from '../domain/status.ts';
 import type { Db } from './database.ts';
 import { appendEvent } from './events.ts';
+import { assertFence } from './fence.ts';
 
 export interface NewDeployment {
   app: string;
@@ -165,6 +166,7 @@ export interface StatusChange {
 
 export async function setDeploymentStatus(db: Db, id: number, change: StatusChange): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    await assertFence(trx, id);
     await trx
       .updateTable('deployments')
       .set({
@@ -196,6 +198,7 @@ export interface ServiceChange {
 
 export async function setServiceStatus(db: Db, id: number, service: string, change: ServiceChange): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    await assertFence(trx, id);
     await trx
       .updateTable('deployment_services')
       .set({
@@ -218,15 +221,21 @@ export async function setServiceStatus(db: Db, id: number, service: string, chan
 }
 
 export async function recordEvent(db: Db, event: DeploymentEvent): Promise<void> {
-  await appendEvent(db, event);
+  await db.transaction().execute(async (trx) => {
+    await assertFence(trx, event.deploymentId);
+    await appendEvent(trx, event);
+  });
 }
 
 export async function appendLogLines(db: Db, id: number, lines: { service: string | null; line: string }[]): Promise<void> {
   if (lines.length === 0) return;
-  await db
-    .insertInto('deployment_logs')
-    .values(lines.map((l) => ({ deployment_id: id, service: l.service, line: l.line })))
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    await assertFence(trx, id);
+    await trx
+      .insertInto('deployment_logs')
+      .values(lines.map((l) => ({ deployment_id: id, service: l.service, line: l.line })))
+      .execute();
+  });
 }
 
 export async function logLines(db: Db, id: number, options: { afterId?: number; limit?: number } = {}) {

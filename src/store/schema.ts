@@ -22,6 +22,9 @@ export interface DeploymentsTable {
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
   deployment_set: Json<unknown> | null;
+  fence: number | null;
+  heartbeat_at: Timestamp | null;
+  cancel_requested_at: Timestamp | null;
 }
 
 export interface DeploymentServicesTable {
@@ -69,6 +72,43 @@ export interface ChatCardsTable {
   created_at: Timestamp;
 }
 
+export interface EnvironmentLocksTable {
+  app: string;
+  env: string;
+  kind: string;
+  owner_id: string;
+  owner_name: string;
+  reason: string | null;
+  chat: Json<unknown>;
+  taken_at: Timestamp;
+  expires_at: Timestamp | null;
+  remind_at: Timestamp | null;
+  reminded_at: Timestamp | null;
+}
+
+export interface LockHistoryTable {
+  id: Generated<number>;
+  app: string;
+  env: string;
+  action: string;
+  kind: string;
+  owner_id: string;
+  owner_name: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  reason: string | null;
+  at: Timestamp;
+}
+
+export interface EnvironmentNoticesTable {
+  id: Generated<number>;
+  app: string;
+  env: string;
+  payload: Json<unknown>;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+}
+
 export interface Database {
   deployments: DeploymentsTable;
   deployment_services: DeploymentServicesTable;
@@ -76,4 +116,7 @@ export interface Database {
   deployment_events: DeploymentEventsTable;
   service_state: ServiceStateTable;
   chat_cards: ChatCardsTable;
+  environment_locks: EnvironmentLocksTable;
+  lock_history: LockHistoryTable;
+  environment_notices: EnvironmentNoticesTable;
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { ServiceStatus } from '../domain/status.ts';
 import type { Db } from './database.ts';
+import { assertFence } from './fence.ts';
 
 export interface ServiceStateRow {
   service: string;
@@ -31,6 +32,17 @@ export async function serviceStates(db: Db, app: string, env: string): Promise<S
 }
 
 export async function putServiceState(
+  db: Db,
+  key: { app: string; env: string; service: string },
+  state: { status: ServiceStatus; version?: string | null; image?: string | null; deploymentId: number },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await assertFence(trx, state.deploymentId);
+    await putState(trx, key, state);
+  });
+}
+
+async function putState(
   db: Db,
   key: { app: string; env: string; service: string },
   state: { status: ServiceStatus; version?: string | null; image?: string | null; deploymentId: number },
