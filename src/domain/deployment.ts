@@ -1,4 +1,5 @@
 import type { ActionVerb, Trigger } from './command.ts';
+import type { DeploymentSet } from './deployment-set.ts';
 import type { ServiceType } from './service-order.ts';
 import type { DeploymentStatus, ServiceStatus } from './status.ts';
 
@@ -39,10 +40,21 @@ export interface Deployment {
   startedAt: Date | null;
   finishedAt: Date | null;
   services: DeploymentService[];
+  /** The rendered configuration it applies (see deployment-set.ts); absent where not loaded. */
+  deploymentSet?: DeploymentSet | null;
+}
+
+/** One service in a summary: what it runs now (null: nothing) and why. */
+export interface SummaryLine {
+  name: string;
+  version: string | null;
+  note: string | null;
 }
 
 /** Something that happened to a deployment; persisted first, then published. */
 export type DeploymentEvent =
   | { kind: 'requested'; deploymentId: number }
   | { kind: 'status'; deploymentId: number; status: DeploymentStatus; service: string | null; reason: string | null }
-  | { kind: 'failure'; deploymentId: number; service: string; status: ServiceStatus; reason: string; logTail: string[] };
+  | { kind: 'failure'; deploymentId: number; service: string; status: ServiceStatus; reason: string; logTail: string[] }
+  /** A note in the thread with which service runs what: after a cancel, a rollback on failure, a pin. */
+  | { kind: 'summary'; deploymentId: number; headline: string; services: SummaryLine[] };

@@ -1,0 +1,84 @@
+import { SERVICE_TYPES, type ServiceType } from './service-order.ts';
+
+/**
+ * A deployment's rendered configuration, the "deployment set": per service what was
+ * applied (or is to be applied) — version, image, port, env, command, replicas,
+ * health. Redeploy compares against it; rollback applies an earlier one again.
+ */
+export interface ServiceSpec {
+  name: string;
+  type: ServiceType;
+  /** Commit SHA for a built service, the image otherwise; null when not known. */
+  version: string | null;
+  /** The image run; null for a built service until its image exists. */
+  image: string | null;
+  build: { context: string; dockerfile: string } | null;
+  port: number | null;
+  /** The host port serving it (docker target), or null. */
+  expose: number | null;
+  env: Record<string, string>;
+  command: string[] | null;
+  replicas: number;
+  health: { path: string; timeoutMs: number } | null;
+  schedule: string | null;
+  storage: string | null;
+}
+
+export interface DeploymentSet {
+  target: string;
+  namespace: string;
+  services: ServiceSpec[];
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+/** Whether two specs apply the same thing (same version, image and configuration). */
+export function sameSpec(a: ServiceSpec, b: ServiceSpec): boolean {
+  return canonical(a) === canonical(b);
+}
+
+export function specOf(set: DeploymentSet | null, service: string): ServiceSpec | null {
+  return set?.services.find((s) => s.name === service) ?? null;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function parseSpec(value: unknown): ServiceSpec | null {
+  if (!isRecord(value) || typeof value.name !== 'string') return null;
+  if (!(SERVICE_TYPES as readonly unknown[]).includes(value.type)) return null;
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
+  const num = (v: unknown) => (typeof v === 'number' ? v : null);
+  return {
+    name: value.name,
+    type: value.type as ServiceType,
+    version: text(value.version),
+    image: text(value.image),
+    build: isRecord(value.build) ? (value.build as ServiceSpec['build']) : null,
+    port: num(value.port),
+    expose: num(value.expose),
+    env: isRecord(value.env) ? (value.env as Record<string, string>) : {},
+    command: Array.isArray(value.command) ? (value.command as string[]) : null,
+    replicas: num(value.replicas) ?? 1,
+    health: isRecord(value.health) ? (value.health as ServiceSpec['health']) : null,
+    schedule: text(value.schedule),
+    storage: text(value.storage),
+  };
+}
+
+/** A stored deployment set; null when there is none or it is not one (recorded by an older version). */
+export function parseDeploymentSet(value: unknown): DeploymentSet | null {
+  if (!isRecord(value) || !Array.isArray(value.services)) return null;
+  const services = value.services.map(parseSpec);
+  if (services.some((s) => s === null)) return null;
+  return {
+    target: typeof value.target === 'string' ? value.target : '',
+    namespace: typeof value.namespace === 'string' ? value.namespace : '',
+    services: services as ServiceSpec[],
+  };
+}
