@@ -4,7 +4,7 @@ import { isFinal } from '../domain/status.ts';
 import type { HoistApi } from '../service/api.ts';
 import type { CardStore, EventFeed, StoredEvent } from '../service/feeds.ts';
 import type { CardContext, CardRef, ChatPort } from './chat-port.ts';
-import { renderFailure, renderFailureText, renderTransition } from './render/thread-lines.ts';
+import { renderFailure, renderFailureText, renderSummary, renderTransition } from './render/thread-lines.ts';
 
 export interface NotifierOptions {
   feed: EventFeed;
@@ -121,6 +121,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
         if (!posted) await updateCard(chat, ref, deployment, context, log);
         return;
       }
+      case 'summary':
+        await chat.postReply(ref, { text: renderSummary(event), plain: renderSummary(event, 'text') });
+        return;
     }
   };
 

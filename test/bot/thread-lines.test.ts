@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeploymentEvent } from '../../src/domain/deployment.ts';
 import { LIMITS, TRUNCATED, limitViolations } from '../../src/bot/render/limits.ts';
-import { logSnippet, renderFailure, renderFailureText, renderTransition } from '../../src/bot/render/thread-lines.ts';
+import { logSnippet, renderFailure, renderFailureText, renderSummary, renderTransition } from '../../src/bot/render/thread-lines.ts';
 import { deployment, sectionText, slackMention } from './render-fixtures.ts';
 
 type StatusEvent = Extract<DeploymentEvent, { kind: 'status' }>;
@@ -127,5 +127,37 @@ describe('renderFailureText', () => {
     expect(text[1]).toBe('  | … (11 earlier lines truncated)');
     expect(text[2]).toBe('  | l11');
     expect(text.at(-1)).toBe('  | password=[redacted]');
+  });
+});
+
+describe('renderSummary', () => {
+  const summary: Extract<DeploymentEvent, { kind: 'summary' }> = {
+    kind: 'summary',
+    deploymentId: 12,
+    headline: 'Canceled: what runs now in staging',
+    services: [
+      { name: 'db', version: 'postgres:16', note: 'unchanged' },
+      { name: 'api', version: 'abcdef1234567890abcdef1234567890abcdef12', note: 'new version' },
+      { name: 'web', version: null, note: 'canceled before it <started>' },
+    ],
+  };
+
+  it('lists which service runs which version, in Slack and in the terminal', () => {
+    expect(renderSummary(summary)).toBe(
+      [
+        'Canceled: what runs now in staging',
+        '• *db* runs `postgres:16` — unchanged',
+        '• *api* runs `abcdef1` — new version',
+        '• *web* runs nothing — canceled before it &lt;started&gt;',
+      ].join('\n'),
+    );
+    expect(renderSummary(summary, 'text')).toBe(
+      [
+        'Canceled: what runs now in staging',
+        '  - db runs postgres:16 — unchanged',
+        '  - api runs abcdef1 — new version',
+        '  - web runs nothing — canceled before it <started>',
+      ].join('\n'),
+    );
   });
 });

@@ -1,7 +1,7 @@
 import type { Deployment, DeploymentEvent } from '../../domain/deployment.ts';
 import { isFinal } from '../../domain/status.ts';
 import type { Message } from './blocks.ts';
-import { actionTitle, escapeMrkdwn, formatDuration, statusStyle } from './format.ts';
+import { actionTitle, escapeMrkdwn, formatDuration, shortVersion, statusStyle } from './format.ts';
 import { LIMITS, context, message, section, truncateMrkdwn, truncatePlain } from './limits.ts';
 import { redactLines } from './redact.ts';
 
@@ -80,4 +80,16 @@ export function renderFailureText(e: FailureEvent, d: Deployment, mention: (user
     ...(dropped > 0 ? [`  | … (${dropped} earlier lines truncated)`] : []),
     ...lines,
   ].join('\n');
+}
+
+type SummaryEvent = Extract<DeploymentEvent, { kind: 'summary' }>;
+
+/** Which service runs what, after a cancel, a rollback on failure or a pin: a headline and one line per service. */
+export function renderSummary(e: SummaryEvent, format: LineFormat = 'mrkdwn'): string {
+  const version = (v: string | null) => (v === null ? 'nothing' : format === 'mrkdwn' ? `\`${escapeMrkdwn(shortVersion(v))}\`` : shortVersion(v));
+  const lines = e.services.map((s) => {
+    const note = s.note ? ` — ${plain(truncatePlain(s.note, MAX_REASON), format)}` : '';
+    return `${format === 'mrkdwn' ? '•' : '  -'} ${format === 'mrkdwn' ? `*${escapeMrkdwn(s.name)}*` : s.name} runs ${version(s.version)}${note}`;
+  });
+  return [plain(truncatePlain(e.headline, MAX_REASON), format), ...lines].join('\n');
 }
