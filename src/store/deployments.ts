@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { ActionVerb, Trigger } from '../domain/command.ts';
 import type { ChatOrigin, Deployment, DeploymentEvent, DeploymentService } from '../domain/deployment.ts';
+import { parseDeploymentSet } from '../domain/deployment-set.ts';
 import type { ServiceType } from '../domain/service-order.ts';
 import type { DeploymentStatus, ServiceStatus } from '../domain/status.ts';
 import type { Db } from './database.ts';
@@ -21,6 +22,8 @@ export interface NewDeployment {
   requestKey: string | null;
   services: { name: string; type: ServiceType; version: string | null; previousVersion: string | null }[];
   deploymentSet: unknown;
+  /** rollback: the deployment whose set it applies, and the one it replaces. */
+  rollback?: { to: number; from: number | null };
 }
 
 /**
@@ -53,6 +56,8 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ 
         chat: JSON.stringify(input.chat),
         request_key: input.requestKey,
         deployment_set: JSON.stringify(input.deploymentSet ?? null),
+        rollback_to: input.rollback?.to ?? null,
+        rollback_from: input.rollback?.from ?? null,
       })
       .onConflict((oc) => oc.column('request_key').doNothing())
       .returning('id')
@@ -114,6 +119,7 @@ export async function getDeployment(db: Db, id: number): Promise<Deployment | nu
     requestedAt: new Date(row.requested_at),
     startedAt: row.started_at ? new Date(row.started_at) : null,
     finishedAt: row.finished_at ? new Date(row.finished_at) : null,
+    deploymentSet: parseDeploymentSet(parseJson(row.deployment_set)),
     services: services.map(
       (s): DeploymentService => ({
         name: s.name,

@@ -22,6 +22,9 @@ export interface DeploymentsTable {
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
   deployment_set: Json<unknown> | null;
+  /** rollback: the deployment whose set it applies, and the one it replaces. */
+  rollback_to: number | null;
+  rollback_from: number | null;
   fence: number | null;
   heartbeat_at: Timestamp | null;
   cancel_requested_at: Timestamp | null;

@@ -1,0 +1,110 @@
+import { parseDeploymentSet, specOf, type DeploymentSet, type ServiceSpec } from '../domain/deployment-set.ts';
+import type { Db } from './database.ts';
+import { assertFence } from './fence.ts';
+
+/** Actions that apply a deployment set; stop and restart change no configuration. */
+export const APPLYING_ACTIONS = ['deploy', 'redeploy', 'rollback'] as const;
+
+function parseJson(value: unknown): unknown {
+  return typeof value === 'string' ? JSON.parse(value) : value;
+}
+
+/** Replaces the service's entry in the deployment's set with what was actually applied. */
+export async function recordAppliedSpec(db: Db, deploymentId: number, spec: ServiceSpec): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await assertFence(trx, deploymentId);
+    const row = await trx
+      .selectFrom('deployments')
+      .select('deployment_set')
+      .where('id', '=', deploymentId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) return;
+    const set: DeploymentSet = parseDeploymentSet(parseJson(row.deployment_set)) ?? { target: '', namespace: '', services: [] };
+    const services = set.services.some((s) => s.name === spec.name)
+      ? set.services.map((s) => (s.name === spec.name ? spec : s))
+      : [...set.services, spec];
+    await trx
+      .updateTable('deployments')
+      .set({ deployment_set: JSON.stringify({ ...set, services }) })
+      .where('id', '=', deploymentId)
+      .execute();
+  });
+}
+
+export interface AppliedSpec {
+  deploymentId: number;
+  /** null when that deployment recorded no usable set (an older version of Hoist). */
+  spec: ServiceSpec | null;
+}
+
+/** The last deployment (before `beforeId`, when given) that applied the service successfully, and what it applied. */
+export async function lastAppliedSpec(
+  db: Db,
+  where: { app: string; env: string; service: string; beforeId?: number },
+): Promise<AppliedSpec | null> {
+  let query = db
+    .selectFrom('deployment_services as s')
+    .innerJoin('deployments as d', 'd.id', 's.deployment_id')
+    .select(['d.id', 'd.deployment_set'])
+    .where('s.name', '=', where.service)
+    .where('s.status', '=', 'DEPLOYED')
+    .where('d.app', '=', where.app)
+    .where('d.env', '=', where.env)
+    .where('d.action', 'in', APPLYING_ACTIONS)
+    .orderBy('d.id', 'desc')
+    .limit(1);
+  if (where.beforeId !== undefined) query = query.where('d.id', '<', where.beforeId);
+  const row = await query.executeTakeFirst();
+  if (!row) return null;
+  return { deploymentId: row.id, spec: specOf(parseDeploymentSet(parseJson(row.deployment_set)), where.service) };
+}
+
+export interface SuccessfulDeployment {
+  id: number;
+  action: string;
+  /** The services it applied successfully. */
+  applied: string[];
+  set: DeploymentSet | null;
+}
+
+/** The environment's deployments that applied something successfully, newest first. */
+export async function successfulDeployments(db: Db, app: string, env: string, limit = 100): Promise<SuccessfulDeployment[]> {
+  const rows = await db
+    .selectFrom('deployments')
+    .select(['id', 'action', 'deployment_set'])
+    .where('app', '=', app)
+    .where('env', '=', env)
+    .where('action', 'in', APPLYING_ACTIONS)
+    .where('status', '=', 'DEPLOYED')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  if (rows.length === 0) return [];
+  const services = await db
+    .selectFrom('deployment_services')
+    .select(['deployment_id', 'name'])
+    .where(
+      'deployment_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .where('status', '=', 'DEPLOYED')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    action: r.action,
+    applied: services.filter((s) => s.deployment_id === r.id).map((s) => s.name),
+    set: parseDeploymentSet(parseJson(r.deployment_set)),
+  }));
+}
+
+/** For a rollback: the deployment it goes back to and the one it leaves. */
+export async function rollbackOf(db: Db, deploymentId: number): Promise<{ to: number | null; from: number | null }> {
+  const row = await db
+    .selectFrom('deployments')
+    .select(['rollback_to', 'rollback_from'])
+    .where('id', '=', deploymentId)
+    .executeTakeFirst();
+  return { to: row?.rollback_to ?? null, from: row?.rollback_from ?? null };
+}
