@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { parseEnv } from '../src/config/env.ts';
+import { startHoist, type RunningHoist } from '../src/main.ts';
+import { createGitFixture } from '../test/engine/git-fixture.ts';
+import { createTestDatabase, uniquePrefix } from '../test/support/databases.ts';
+
+export const BENCH_APP = 'shop';
+/** Takes the open-loop load. */
+export const LOAD_ENV = 'staging';
+/** Takes the one-at-a-time commands, so their queue is not the load's. */
+export const CARD_ENV = 'qa';
+
+export interface BenchHoist {
+  hoist: RunningHoist;
+  /** `…/slack/events` of this Hoist. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+const DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///run/podman/podman.sock';
+
+/**
+ * Hoist's HTTP server, Slack edge and notifier (`server` mode, no workers) on a
+ * fresh Postgres database and Redis prefix, with one app built from a local git
+ * repository. Without workers the deployments stay queued: nothing is built, so
+ * what is measured is the chat edge.
+ */
+export async function startBenchHoist(options: {
+  slack: { apiUrl: string; token: string; signingSecret: string };
+  logLevel: string;
+  /** Hoist's log lines go to this file, away from the table. */
+  logFile: string;
+}): Promise<BenchHoist> {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  /** Every step runs even when one fails (the database must be dropped whatever else went wrong). */
+  const cleanUp = async () => {
+    const failures: string[] = [];
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (error) {
+        failures.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+    cleanups.length = 0;
+    if (failures.length > 0) throw new Error(`cleaning up the bench's Hoist: ${failures.join('; ')}`);
+  };
+  try {
+    const repo = createGitFixture('hoist-bench-repo');
+    cleanups.push(() => repo.remove());
+    repo.commit('a web app', {
+      Dockerfile: 'FROM scratch\nCOPY www /www\nEXPOSE 8080\n',
+      'www/index.html': 'hello\n',
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'hoist-bench-'));
+    // A git fetch of a command still being carried out may write into it while it goes.
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
+    writeFileSync(
+      join(dir, 'hoist.yaml'),
+      `targets:
+  engine: { kind: docker, host: "${DOCKER_HOST}" }
+registry: { url: 127.0.0.1:5000/hoist-bench }
+apps:
+  ${BENCH_APP}:
+    repo: ${repo.dir}
+    services:
+      web:
+        type: application
+        build: { context: . }
+        port: 8080
+    environments:
+      ${LOAD_ENV}: { target: engine }
+      ${CARD_ENV}: { target: engine }
+`,
+    );
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const prefix = uniquePrefix().replace('hoist-test-', 'hoist-bench-');
+    cleanups.push(() => deleteKeys(redisUrl, `${prefix}:*`));
+    const env = parseEnv({
+      DATABASE_URL: database.url,
+      REDIS_URL: redisUrl,
+      HOIST_REDIS_PREFIX: prefix,
+      HOIST_CONFIG: join(dir, 'hoist.yaml'),
+      HOIST_DATA_DIR: join(dir, 'data'),
+      DOCKER_HOST,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: options.logLevel,
+      SLACK_BOT_TOKEN: options.slack.token,
+      SLACK_SIGNING_SECRET: options.slack.signingSecret,
+      SLACK_API_URL: options.slack.apiUrl,
+    });
+    const hoist = await startHoist({ env, mode: 'server', shell: null, logger: pino({ level: env.logLevel }, pino.destination({ dest: options.logFile, sync: true })) });
+    cleanups.push(() => hoist.stop());
+    return { hoist, url: `http://127.0.0.1:${hoist.port}/slack/events`, stop: cleanUp };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+/** The queue, lease and outbox keys this run left in Redis. */
+async function deleteKeys(url: string, pattern: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,402 @@
+/**
+ * `npm run bench`: how fast Hoist's chat edge answers, next to a bare Bolt app
+ * measured in the same run with the same load generator.
+ *
+ *   1. acknowledgement of signed `/hoist deploy` slash commands under an
+ *      open-loop load (fixed schedule, latency from the scheduled send time),
+ *      Hoist and a bare Bolt 5 app;
+ *   2. command → card: from sending a command to the fake Slack receiving the
+ *      deployment's card (`chat.postMessage`), one command at a time, and for
+ *      every command of the load in (1).
+ *
+ * Prints a table and writes bench/results.json. Options (after `--`):
+ *   --rate 100 --duration 10 --warmup 1 --connections 20 --cards 50
+ *   --card-gap 100 --slack-rate-limit 1 --drain-timeout 60 --log-level warn
+ * Hoist's own log lines go to bench/hoist.log (git-ignored).
+ */
+import { createRequire } from 'node:module';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Agent, request } from 'undici';
+import { startFakeSlack, type FakeSlack } from '../test/fakes/slack-api.ts';
+import { signSlackRequest, slashCommandBody } from '../test/fakes/slack-sign.ts';
+import { startBaselineBolt, type BaselineBolt } from './baseline-bolt.ts';
+import { BENCH_APP, CARD_ENV, LOAD_ENV, startBenchHoist, type BenchHoist } from './bench-hoist.ts';
+import { startLoadGenerator, type LoadGenerator } from './load-generator.ts';
+import { epochMs, requestCount, type CommandSpec, type LoadPlan, type Sample } from './open-loop.ts';
+import { formatTable, summarize, type Summary } from './stats.ts';
+
+const TOKEN = 'xoxb-bench-token';
+const SECRET = 'bench-signing-secret';
+const USER = 'U0BENCH';
+const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
+const HOIST_LOG = fileURLToPath(new URL('./hoist.log', import.meta.url));
+
+const { values: flags } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '100' },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '1' },
+    connections: { type: 'string', default: '20' },
+    cards: { type: 'string', default: '50' },
+    'card-gap': { type: 'string', default: '100' },
+    'slack-rate-limit': { type: 'string', default: '1' },
+    'drain-timeout': { type: 'string', default: '60' },
+    'log-level': { type: 'string', default: 'warn' },
+  },
+});
+
+function positive(name: string, value: string | undefined, min = 0): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}`);
+  return n;
+}
+
+const settings = {
+  ratePerSecond: positive('rate', flags.rate, 1),
+  durationSeconds: positive('duration', flags.duration, 1),
+  warmupSeconds: positive('warmup', flags.warmup),
+  connections: positive('connections', flags.connections, 1),
+  cards: positive('cards', flags.cards, 1),
+  cardGapMs: positive('card-gap', flags['card-gap']),
+  slackRateLimitPerChannelPerSecond: positive('slack-rate-limit', flags['slack-rate-limit']),
+  slackBurst: 3,
+  drainTimeoutSeconds: positive('drain-timeout', flags['drain-timeout'], 1),
+};
+
+interface Result extends Summary {
+  id: string;
+  scenario: string;
+  app: 'hoist' | 'bolt-baseline';
+  measure: 'ack' | 'card';
+  load: string;
+  notes?: Record<string, unknown>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const loadLabel = `open loop ${settings.ratePerSecond} req/s for ${settings.durationSeconds} s (after ${settings.warmupSeconds} s warm-up), ${settings.connections} keep-alive connections`;
+const slackLabel =
+  settings.slackRateLimitPerChannelPerSecond > 0
+    ? `on: chat.postMessage ${settings.slackRateLimitPerChannelPerSecond}/s per channel, burst ${settings.slackBurst}; one channel per command`
+    : 'off; one channel per command';
+
+/** Top-level messages of the fake Slack, by channel, as they arrive (the array only grows). */
+function cardWatcher(slack: FakeSlack) {
+  const firstPost = new Map<string, { at: number; id: number | null }>();
+  let scanned = 0;
+  return {
+    refresh(): Map<string, { at: number; id: number | null }> {
+      for (; scanned < slack.messages.length; scanned += 1) {
+        const m = slack.messages[scanned]!;
+        if (m.threadTs !== null || m.via !== 'api' || firstPost.has(m.channel)) continue;
+        const id = /#(\d+)/.exec(m.text)?.[1];
+        firstPost.set(m.channel, { at: m.postedAt.getTime(), id: id === undefined ? null : Number(id) });
+      }
+      return firstPost;
+    },
+  };
+}
+
+function commandsFor(slack: FakeSlack, prefix: string, count: number): CommandSpec[] {
+  return Array.from({ length: count }, (_, i) => {
+    const channel = `C${prefix}${String(i).padStart(5, '0')}`;
+    return {
+      channel,
+      responseUrl: slack.responseUrl(`${prefix}-${i}`, { channel, userId: USER }),
+      triggerId: `${Date.now()}.${prefix}.${i}`,
+    };
+  });
+}
+
+function plan(url: string, text: string, commands: CommandSpec[]): LoadPlan {
+  return {
+    url,
+    signingSecret: SECRET,
+    command: '/hoist',
+    text,
+    userId: USER,
+    ratePerSecond: settings.ratePerSecond,
+    warmupSeconds: settings.warmupSeconds,
+    durationSeconds: settings.durationSeconds,
+    connections: settings.connections,
+    commands,
+  };
+}
+
+function ackResult(id: string, scenario: string, app: Result['app'], samples: Sample[]): Result {
+  const measured = samples.filter((s) => !s.warmup);
+  const ok = measured.filter((s) => s.error === null);
+  const errors = measured.filter((s) => s.error !== null);
+  const errorKinds: Record<string, number> = {};
+  for (const s of errors) errorKinds[s.error!] = (errorKinds[s.error!] ?? 0) + 1;
+  const lags = measured.map((s) => s.sendLagMs).sort((a, b) => a - b);
+  return {
+    id,
+    scenario,
+    app,
+    measure: 'ack',
+    load: loadLabel,
+    ...summarize(
+      ok.map((s) => s.latencyMs),
+      errors.length,
+    ),
+    notes: {
+      over3s: measured.filter((s) => s.latencyMs > 3_000).length,
+      generatorSendLagMaxMs: Math.round((lags.at(-1) ?? 0) * 100) / 100,
+      ...(errors.length > 0 ? { errorKinds } : {}),
+    },
+  };
+}
+
+/** Waits until every acknowledged command of the load has its card (or was answered with a refusal). */
+async function cardsOfLoad(slack: FakeSlack, samples: Sample[], prefix: string): Promise<Result> {
+  const watcher = cardWatcher(slack);
+  const acked = samples.filter((s) => s.error === null);
+  const refusedChannels = (): Set<string> =>
+    new Set(slack.responses.filter((r) => r.id.startsWith(`${prefix}-`)).map((r) => `C${prefix}${r.id.slice(prefix.length + 1).padStart(5, '0')}`));
+  const loadEnd = Math.max(...samples.map((s) => s.scheduledAt));
+  const deadline = Date.now() + settings.drainTimeoutSeconds * 1000;
+  let cards = watcher.refresh();
+  let refused = refusedChannels();
+  while (acked.some((s) => !cards.has(s.channel) && !refused.has(s.channel)) && Date.now() < deadline) {
+    await sleep(100);
+    cards = watcher.refresh();
+    refused = refusedChannels();
+  }
+  const measured = acked.filter((s) => !s.warmup);
+  const latencies: number[] = [];
+  let missing = 0;
+  let refusals = 0;
+  for (const s of measured) {
+    const card = cards.get(s.channel);
+    if (card) latencies.push(card.at - s.scheduledAt);
+    else if (refused.has(s.channel)) refusals += 1;
+    else missing += 1;
+  }
+  const lastCard = Math.max(...acked.map((s) => cards.get(s.channel)?.at ?? 0));
+  const firstDue = Math.min(...samples.map((s) => s.scheduledAt));
+  const posted = acked.filter((s) => cards.has(s.channel)).length;
+  const unacked = samples.filter((s) => !s.warmup && s.error !== null).length;
+  return {
+    id: 'card-under-load-hoist',
+    scenario: 'command → card, during the load (Hoist)',
+    app: 'hoist',
+    measure: 'card',
+    load: `${loadLabel}; fake Slack rate limit ${slackLabel}`,
+    ...summarize(latencies, missing + refusals + unacked),
+    notes: {
+      lastCardAfterLoadEndMs: lastCard > 0 ? Math.round(lastCard - loadEnd) : null,
+      // Commands taken from the first request's due time to the last card: what the request path sustains.
+      cardsPerSecond: lastCard > 0 ? Math.round((posted / ((lastCard - firstDue) / 1000)) * 10) / 10 : null,
+      cardsStillMissingAfterDrainTimeout: missing,
+      refusedViaResponseUrl: refusals,
+      notAcknowledged: unacked,
+      clock: 'card time is when the fake Slack recorded chat.postMessage (1 ms resolution)',
+    },
+  };
+}
+
+/** N commands, one at a time with a gap: ack latency and command → card latency. */
+async function oneAtATime(slack: FakeSlack, url: string, count: number, prefix: string): Promise<{ ack: Result; card: Result }> {
+  const agent = new Agent({ connections: 1, keepAliveTimeout: 30_000 });
+  const acks: number[] = [];
+  const cards: number[] = [];
+  let ackErrors = 0;
+  let cardErrors = 0;
+  try {
+    for (let i = 0; i < count + 1; i += 1) {
+      const warmup = i === 0; // the first one also clones the repository's mirror
+      const channel = `C${prefix}${String(i).padStart(5, '0')}`;
+      let cardAt = 0;
+      const card = slack
+        .waitFor((s) => {
+          for (let k = s.messages.length - 1; k >= 0; k -= 1) {
+            const m = s.messages[k]!;
+            if (m.channel === channel && m.threadTs === null && m.via === 'api' && /#\d+/.test(m.text)) {
+              cardAt = epochMs();
+              return m;
+            }
+          }
+          return null;
+        }, 10_000)
+        .then(
+          () => true,
+          () => false,
+        );
+      const body = slashCommandBody({
+        command: '/hoist',
+        text: `deploy ${BENCH_APP} to ${CARD_ENV}`,
+        userId: USER,
+        channelId: channel,
+        responseUrl: slack.responseUrl(`${prefix}-${i}`, { channel, userId: USER }),
+        triggerId: `${Date.now()}.${prefix}.${i}`,
+      });
+      const headers = { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(body, SECRET) };
+      const sentAt = epochMs();
+      let acked = false;
+      try {
+        const res = await request(url, { method: 'POST', headers, body, dispatcher: agent });
+        await res.body.text();
+        acked = res.statusCode === 200;
+      } catch {
+        acked = false;
+      }
+      const ackMs = epochMs() - sentAt;
+      const gotCard = await card;
+      if (!warmup) {
+        if (acked) acks.push(ackMs);
+        else ackErrors += 1;
+        if (gotCard) cards.push(cardAt - sentAt);
+        else cardErrors += 1;
+      }
+      await sleep(settings.cardGapMs);
+    }
+  } finally {
+    await agent.close();
+  }
+  const load = `${count} commands one at a time, ${settings.cardGapMs} ms apart`;
+  return {
+    ack: { id: 'ack-sequential-hoist', scenario: 'ack, one at a time (Hoist)', app: 'hoist', measure: 'ack', load, ...summarize(acks, ackErrors) },
+    card: {
+      id: 'card-sequential-hoist',
+      scenario: 'command → card, one at a time (Hoist)',
+      app: 'hoist',
+      measure: 'card',
+      load: `${load}; fake Slack rate limit ${slackLabel}`,
+      ...summarize(cards, cardErrors),
+    },
+  };
+}
+
+/** Hoist's warnings and errors during the run, by message. */
+function logSummary(): { errors: number; warnings: number; messages: Record<string, number> } {
+  const summary = { errors: 0, warnings: 0, messages: {} as Record<string, number> };
+  for (const line of readFileSync(HOIST_LOG, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+      const level = entry.level ?? 0;
+      if (level >= 50) summary.errors += 1;
+      else if (level >= 40) summary.warnings += 1;
+      else continue;
+      const key = `${entry.msg ?? '?'}${entry.err?.message ? `: ${entry.err.message}` : ''}`;
+      summary.messages[key] = (summary.messages[key] ?? 0) + 1;
+    } catch {
+      // not a log line
+    }
+  }
+  return summary;
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? null,
+    memoryGb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    platform: os.platform(),
+    release: os.release(),
+    arch: os.arch(),
+    loadavgAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+function packageVersion(name: string): string | null {
+  try {
+    return (createRequire(import.meta.url)(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const machineInfo = machine();
+  const total = requestCount(settings);
+  console.log(`Hoist bench — ${machineInfo.cpus} CPUs, Node ${process.version}`);
+  console.log(`  load: ${loadLabel}`);
+  console.log(`  fake Slack rate limit: ${slackLabel}`);
+
+  let slack: FakeSlack | null = null;
+  let hoist: BenchHoist | null = null;
+  let baseline: BaselineBolt | null = null;
+  let generator: LoadGenerator | null = null;
+  const results: Result[] = [];
+  try {
+    slack = await startFakeSlack({ token: TOKEN, rateLimitPerChannelPerSecond: settings.slackRateLimitPerChannelPerSecond, burst: settings.slackBurst });
+    writeFileSync(HOIST_LOG, '');
+    hoist = await startBenchHoist({
+      slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SECRET },
+      logLevel: flags['log-level'] ?? 'warn',
+      logFile: HOIST_LOG,
+    });
+    baseline = await startBaselineBolt({ token: TOKEN, signingSecret: SECRET, apiUrl: slack.url });
+    generator = startLoadGenerator();
+
+    console.log(`… ${settings.cards} commands one at a time (Hoist)`);
+    const sequential = await oneAtATime(slack, hoist.url, settings.cards, 'SEQ');
+
+    console.log(`… open-loop load on the bare Bolt app (${total} requests)`);
+    const baseSamples = await generator.run(plan(baseline.url, `deploy ${BENCH_APP} to ${LOAD_ENV}`, commandsFor(slack, 'BOLT', total)));
+    results.push(ackResult('ack-load-bolt-baseline', 'ack under load, bare Bolt 5 (baseline)', 'bolt-baseline', baseSamples));
+
+    console.log(`… open-loop load on Hoist (${total} requests)`);
+    const hoistSamples = await generator.run(plan(hoist.url, `deploy ${BENCH_APP} to ${LOAD_ENV}`, commandsFor(slack, 'LOAD', total)));
+    results.push(ackResult('ack-load-hoist', 'ack under load (Hoist)', 'hoist', hoistSamples));
+
+    console.log(`… waiting for the cards of the load (up to ${settings.drainTimeoutSeconds} s)`);
+    results.push(await cardsOfLoad(slack, hoistSamples, 'LOAD'));
+    results.push(sequential.ack, sequential.card);
+  } finally {
+    generator?.stop();
+    await baseline?.stop().catch((error: unknown) => console.error('bench: stopping the baseline failed:', error));
+    await hoist?.stop().catch((error: unknown) => console.error('bench: stopping Hoist failed:', error));
+    await slack?.close().catch((error: unknown) => console.error('bench: closing the fake Slack failed:', error));
+  }
+
+  console.log('');
+  console.log(formatTable(results.map((r) => ({ scenario: r.scenario, summary: r }))));
+  console.log('');
+  const base = results.find((r) => r.id === 'ack-load-bolt-baseline');
+  const ours = results.find((r) => r.id === 'ack-load-hoist');
+  if (base?.p50Ms != null && ours?.p50Ms != null && base.p99Ms != null && ours.p99Ms != null) {
+    const diff = (a: number, b: number) => `${a - b >= 0 ? '+' : ''}${(a - b).toFixed(2)} ms`;
+    console.log(`Hoist ack vs bare Bolt under the same load: p50 ${diff(ours.p50Ms, base.p50Ms)}, p99 ${diff(ours.p99Ms, base.p99Ms)}`);
+  }
+  const underLoad = results.find((r) => r.id === 'card-under-load-hoist');
+  if (underLoad?.notes) {
+    const n = underLoad.notes;
+    console.log(
+      `Cards of the load: last one ${String(n.lastCardAfterLoadEndMs)} ms after the last request was due ` +
+        `(${String(n.cardsPerSecond)} cards/s overall); ` +
+        `${String(n.cardsStillMissingAfterDrainTimeout)} missing, ${String(n.refusedViaResponseUrl)} refused`,
+    );
+  }
+  const hoistLog = logSummary();
+  if (hoistLog.errors + hoistLog.warnings > 0) {
+    console.log(`Hoist logged ${hoistLog.errors} errors and ${hoistLog.warnings} warnings (bench/hoist.log):`);
+    for (const [message, count] of Object.entries(hoistLog.messages)) console.log(`  ${count} × ${message}`);
+  }
+  const report = {
+    date: new Date().toISOString(),
+    node: process.version,
+    machine: machineInfo,
+    versions: { bolt: packageVersion('@slack/bolt'), undici: packageVersion('undici') },
+    settings: { ...settings, slackRateLimit: slackLabel, hoistMode: 'server (HTTP + chat + notifier, no workers)' },
+    durationSeconds: Math.round((Date.now() - started) / 100) / 10,
+    results,
+    hoistLog,
+  };
+  writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`Wrote bench/results.json (${report.durationSeconds} s).`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error('bench failed:', error);
+    process.exit(1);
+  },
+);
