@@ -48,9 +48,24 @@ export interface RunningService {
   healthy: boolean;
 }
 
+/** An action on what already runs for one service (stop, restart, remove). */
+export interface ServiceRequest {
+  deploymentId: number;
+  env: EnvironmentConfig;
+  service: ServiceConfig;
+  signal: AbortSignal;
+  log: LogSink;
+}
+
 export interface Target {
   /** Rolls the service out; on failure what ran before keeps running. */
   rollout(request: RolloutRequest): Promise<Outcome>;
   /** What runs now for the environment's services, from the target's side. */
   inspect(env: EnvironmentConfig): Promise<RunningService[]>;
+  /** Stops the service (containers stopped, scaled to zero), keeping its volumes and its configuration. */
+  stop(request: ServiceRequest): Promise<Outcome<{ stopped: number }>>;
+  /** Restarts what runs without changing it, and waits until it is healthy again. */
+  restart(request: ServiceRequest): Promise<Outcome>;
+  /** Removes the service from the target (volumes kept): a service rolled back to before it first ran. */
+  remove(request: ServiceRequest): Promise<Outcome<{ removed: number }>>;
 }

@@ -3,6 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
 import { demuxLogs } from '../docker/client.ts';
 
+const DEFAULT_HEALTH_PATH = '/';
+
+/** `http://127.0.0.1:<hostPort><health path>` for a service published on `hostPort`. */
+export function healthUrl(service: { health: { path: string } | null }, hostPort: number): string {
+  const path = service.health?.path ?? DEFAULT_HEALTH_PATH;
+  return `http://127.0.0.1:${hostPort}${path.startsWith('/') ? path : `/${path}`}`;
+}
+
 export type HealthResult =
   | { ok: true; ms: number }
   | { ok: false; kind: 'timeout' | 'exited' | 'canceled'; reason: string };

@@ -5,7 +5,7 @@ import type { EnvironmentConfig } from '../../config/hoist-config.ts';
 import type { RegistryAuth } from '../build/registry-manifest.ts';
 import { followProgress, isNotFound } from '../docker/client.ts';
 import type { Outcome, RolloutRequest, RunningService, Target } from '../ports.ts';
-import { containerLogTail, waitHealthy, type HealthResult } from './container-health.ts';
+import { containerLogTail, healthUrl as healthUrlFor, waitHealthy, type HealthResult } from './container-health.ts';
 import {
   containerName,
   createOptions,
@@ -14,6 +14,7 @@ import {
   publishedPort,
   type ContainerPlan,
 } from './container-spec.ts';
+import { createDockerServiceActions } from './docker-service-actions.ts';
 
 export interface DockerTargetOptions {
   docker: Dockerode;
@@ -25,7 +26,6 @@ export interface DockerTargetOptions {
 }
 
 const DEFAULT_HEALTH_TIMEOUT_MS = 30_000;
-const DEFAULT_HEALTH_PATH = '/';
 
 type Failure = { ok: false; reason: string; logTail: string[] };
 
@@ -104,10 +104,7 @@ export function createDockerTarget(options: DockerTargetOptions): Target {
       else old.push({ container, name, running: info.State === 'running' });
     }
 
-    const healthUrl = (hostPort: number): string => {
-      const path = service.health?.path ?? DEFAULT_HEALTH_PATH;
-      return `http://127.0.0.1:${hostPort}${path.startsWith('/') ? path : `/${path}`}`;
-    };
+    const healthUrl = (hostPort: number): string => healthUrlFor(service, hostPort);
 
     /** Puts things back as they were: the new containers go, stopped old ones start again. */
     const revert = async (): Promise<void> => {
@@ -244,7 +241,13 @@ export function createDockerTarget(options: DockerTargetOptions): Target {
       .sort((a, b) => a.service.localeCompare(b.service) || (a.deploymentId ?? 0) - (b.deploymentId ?? 0));
   }
 
-  return { rollout, inspect };
+  const actions = createDockerServiceActions({
+    docker,
+    ...(logger ? { logger } : {}),
+    stopTimeoutSeconds: stopTimeout,
+    defaultHealthTimeoutMs: DEFAULT_HEALTH_TIMEOUT_MS,
+  });
+  return { rollout, inspect, ...actions };
 }
 
 /** Starting a running container or stopping a stopped one answers 304: already as wanted. */

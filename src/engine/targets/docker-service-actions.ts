@@ -1,0 +1,113 @@
+import type Dockerode from 'dockerode';
+import type { Logger } from 'pino';
+import { isNotFound } from '../docker/client.ts';
+import type { Outcome, ServiceRequest } from '../ports.ts';
+import { containerLogTail, healthUrl, waitHealthy } from './container-health.ts';
+import { labelFilter, LABELS, publishedPort } from './container-spec.ts';
+
+export interface ServiceActionsOptions {
+  docker: Dockerode;
+  logger?: Logger;
+  /** Seconds a stopping container gets between SIGTERM and SIGKILL. */
+  stopTimeoutSeconds: number;
+  defaultHealthTimeoutMs: number;
+}
+
+interface Found {
+  container: Dockerode.Container;
+  name: string;
+  running: boolean;
+}
+
+type Failure = { ok: false; reason: string; logTail: string[] };
+
+const message = (error: unknown) => (error instanceof Error ? error.message.trim() : String(error));
+
+/** Stop, restart and remove of the containers that serve a service (canaries are the rollout's business). */
+export function createDockerServiceActions(options: ServiceActionsOptions) {
+  const { docker, stopTimeoutSeconds } = options;
+
+  async function serving(request: ServiceRequest): Promise<Found[]> {
+    const list = await docker.listContainers({ all: true, filters: { label: labelFilter(request.env, request.service.name) } });
+    return list
+      .filter((c) => c.Labels[LABELS.role] !== 'canary')
+      .map((c) => ({ container: docker.getContainer(c.Id), name: c.Names[0]?.replace(/^\//, '') ?? c.Id, running: c.State === 'running' }));
+  }
+
+  async function stop(request: ServiceRequest): Promise<Outcome<{ stopped: number }>> {
+    let stopped = 0;
+    for (const found of await serving(request)) {
+      if (!found.running) continue;
+      request.log(`stopping ${found.name}`);
+      try {
+        await found.container.stop({ t: stopTimeoutSeconds });
+      } catch (error) {
+        if (notModified(error) || isNotFound(error)) continue;
+        return { ok: false, reason: `cannot stop ${found.name}: ${message(error)}`, logTail: await containerLogTail(found.container) };
+      }
+      request.log(`stopped ${found.name}`);
+      stopped++;
+    }
+    return { ok: true, stopped };
+  }
+
+  async function restartOne(request: ServiceRequest, found: Found): Promise<Failure | null> {
+    const { service, env } = request;
+    request.log(`restarting ${found.name}`);
+    try {
+      await found.container.restart({ t: stopTimeoutSeconds });
+    } catch (error) {
+      return { ok: false, reason: `cannot restart ${found.name}: ${message(error)}`, logTail: await containerLogTail(found.container) };
+    }
+    const info = await found.container.inspect();
+    const hostPort = service.port === null ? null : (env.expose[service.name] ?? publishedPort(info, service.port));
+    const health = await waitHealthy(found.container, {
+      url: hostPort === null ? null : healthUrl(service, hostPort),
+      timeoutMs: service.health?.timeoutMs ?? options.defaultHealthTimeoutMs,
+      restartsBefore: info.RestartCount,
+      signal: request.signal,
+    });
+    if (health.ok) {
+      request.log(`${found.name} is healthy after ${health.ms} ms`);
+      return null;
+    }
+    const logTail = await containerLogTail(found.container);
+    const reason = health.kind === 'canceled' ? 'restart canceled' : `${service.name} is not healthy after the restart: ${health.reason}`;
+    return { ok: false, reason, logTail };
+  }
+
+  async function restart(request: ServiceRequest): Promise<Outcome> {
+    const found = await serving(request);
+    if (found.length === 0) return { ok: false, reason: `no container of ${request.service.name} in ${request.env.name} to restart`, logTail: [] };
+    for (const one of found) {
+      const failure = await restartOne(request, one);
+      if (failure) return failure;
+    }
+    options.logger?.info({ deploymentId: request.deploymentId, service: request.service.name }, 'restarted');
+    return { ok: true };
+  }
+
+  async function remove(request: ServiceRequest): Promise<Outcome<{ removed: number }>> {
+    const list = await docker.listContainers({ all: true, filters: { label: labelFilter(request.env, request.service.name) } });
+    let removed = 0;
+    for (const c of list) {
+      const name = c.Names[0]?.replace(/^\//, '') ?? c.Id;
+      try {
+        // Anonymous volumes stay: `v` is not set.
+        await docker.getContainer(c.Id).remove({ force: true });
+        request.log(`removed ${name}`);
+        removed++;
+      } catch (error) {
+        if (!isNotFound(error)) return { ok: false, reason: `cannot remove ${name}: ${message(error)}`, logTail: [] };
+      }
+    }
+    return { ok: true, removed };
+  }
+
+  return { stop, restart, remove };
+}
+
+/** Stopping a stopped container answers 304: already as wanted. */
+function notModified(error: unknown): boolean {
+  return (error as { statusCode?: number }).statusCode === 304;
+}

@@ -1,0 +1,118 @@
+import type { Readable } from 'node:stream';
+import { pack } from 'tar-stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseHoistConfig, type EnvironmentConfig } from '../../src/config/hoist-config.ts';
+import { createDocker, followProgress } from '../../src/engine/docker/client.ts';
+import type { ServiceRequest, Target } from '../../src/engine/ports.ts';
+import { createDockerTarget } from '../../src/engine/targets/docker-target.ts';
+import { freePort } from '../support/hoist-harness.ts';
+import { baseImage, dockerHost, uniqueName } from './engine-env.ts';
+
+const docker = createDocker(dockerHost);
+const app = uniqueName('sa');
+const image = `localhost/hoist-test/${app}:v1`;
+
+async function body(url: string): Promise<string | null> {
+  try {
+    const response = await fetch(url, { headers: { connection: 'close' }, signal: AbortSignal.timeout(2_000) });
+    return (await response.text()).trim();
+  } catch {
+    return null;
+  }
+}
+
+async function containersOf(service: string) {
+  return docker.listContainers({ all: true, filters: { label: [`io.hoist.app=${app}`, `io.hoist.service=${service}`] } });
+}
+
+describe('docker target: stop, restart and remove of a service', () => {
+  let target: Target;
+  let env: EnvironmentConfig;
+  let port: number;
+  let nextId = 1;
+  const lines: string[] = [];
+
+  const request = (service: string, signal = new AbortController().signal): ServiceRequest => ({
+    deploymentId: nextId++,
+    env,
+    service: env.services.find((s) => s.name === service)!,
+    signal,
+    log: (line) => lines.push(line),
+  });
+
+  beforeAll(async () => {
+    port = await freePort();
+    const context = pack();
+    context.entry({ name: 'Dockerfile' }, `FROM ${baseImage}\nCOPY index.html /www/index.html\nVOLUME /data\nCMD ["/bin/busybox","httpd","-f","-p","8080","-h","/www"]\n`);
+    context.entry({ name: 'index.html' }, 'v1\n');
+    context.finalize();
+    const result = await followProgress((await docker.buildImage(context as unknown as Readable, { t: image, forcerm: true })) as Readable);
+    if (!result.ok) throw new Error(result.error);
+    env = parseHoistConfig(
+      `
+targets: { local: { kind: docker } }
+apps:
+  ${app}:
+    repo: /srv/none
+    services:
+      web: { type: container, image: ${image}, port: 8080, health: { path: /index.html, timeout: 5s } }
+      api: { type: container, image: ${image}, port: 8080 }
+    environments:
+      test: { target: local, expose: { web: ${port} } }
+`,
+      'service-actions.test.yaml',
+    ).apps.get(app)!.environments.get('test')!;
+    target = createDockerTarget({ docker, stopTimeoutSeconds: 2 });
+    for (const name of ['web', 'api']) {
+      const service = env.services.find((s) => s.name === name)!;
+      const rolled = await target.rollout({ deploymentId: nextId++, env, service, image, version: 'v1', signal: new AbortController().signal, log: () => {} });
+      expect(rolled).toEqual({ ok: true });
+    }
+  });
+
+  afterAll(async () => {
+    const all = await docker.listContainers({ all: true, filters: { label: [`io.hoist.app=${app}`] } });
+    await Promise.all(all.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+    await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+  });
+
+  it('restarts the container in place and waits until it answers again', async () => {
+    const [before] = await containersOf('web');
+    const startedBefore = (await docker.getContainer(before!.Id).inspect()).State.StartedAt;
+    const result = await target.restart(request('web'));
+    expect(result).toEqual({ ok: true });
+    const [after] = await containersOf('web');
+    expect(after!.Id).toBe(before!.Id);
+    expect((await docker.getContainer(after!.Id).inspect()).State.StartedAt).not.toBe(startedBefore);
+    expect(await body(`http://127.0.0.1:${port}/`)).toBe('v1');
+    expect(lines.some((l) => /is healthy after \d+ ms/.test(l))).toBe(true);
+  });
+
+  it('stops the container, keeping it and its volume, and says so again without harm', async () => {
+    const [before] = await containersOf('web');
+    const volumes = (await docker.getContainer(before!.Id).inspect()).Mounts.map((m) => m.Name);
+    expect(volumes.length).toBeGreaterThan(0);
+    expect(await target.stop(request('web'))).toEqual({ ok: true, stopped: 1 });
+    const [after] = await containersOf('web');
+    expect(after).toMatchObject({ Id: before!.Id, State: 'exited' });
+    expect((await docker.getContainer(after!.Id).inspect()).Mounts.map((m) => m.Name)).toEqual(volumes);
+    expect(await body(`http://127.0.0.1:${port}/`)).toBeNull();
+    expect(await target.stop(request('web'))).toEqual({ ok: true, stopped: 0 });
+    expect((await target.inspect(env)).map((s) => s.service)).toEqual(['api']);
+  });
+
+  it('a new rollout after a stop replaces the stopped container', async () => {
+    const service = env.services.find((s) => s.name === 'web')!;
+    const rolled = await target.rollout({ deploymentId: nextId++, env, service, image, version: 'v1', signal: new AbortController().signal, log: () => {} });
+    expect(rolled).toEqual({ ok: true });
+    expect((await containersOf('web')).map((c) => c.State)).toEqual(['running']);
+    expect(await body(`http://127.0.0.1:${port}/`)).toBe('v1');
+  });
+
+  it('refuses to restart a service that has no container', async () => {
+    expect(await target.remove(request('api'))).toEqual({ ok: true, removed: 1 });
+    expect(await containersOf('api')).toEqual([]);
+    const result = await target.restart(request('api'));
+    expect(result).toMatchObject({ ok: false, reason: 'no container of api in test to restart' });
+  });
+});
