@@ -37,6 +37,12 @@ export interface EnvironmentConfig {
   autoDeploy: boolean;
   expose: Record<string, number>;
   onFailure: 'stop' | 'rollback';
+  /** Who may deploy (and lock, and force an unlock): Slack user ids and `@group` handles; null: anyone. */
+  deployers: string[] | null;
+  /** The longest a manual lock may last, and how long one lasts without `--ttl`; null: until unlocked. */
+  lockTtlMs: number | null;
+  /** A newer deploy of the same scope replaces an older one still waiting. */
+  supersede: boolean;
   /** The app's services with this environment's overrides applied. */
   services: ServiceConfig[];
   raw: EnvironmentFileConfig;
@@ -221,6 +227,9 @@ function buildApp(
       autoDeploy: env.autoDeploy,
       expose: env.expose,
       onFailure: env.onFailure,
+      deployers: env.deployers ?? null,
+      lockTtlMs: env.lock?.ttl ? parseDuration(env.lock.ttl) : null,
+      supersede: env.queue.supersede,
       services: merged,
       raw: env,
     });

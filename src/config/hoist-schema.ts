@@ -66,6 +66,8 @@ const environmentSchema = z.strictObject({
   approval: approvalSchema.optional(),
   onFailure: z.enum(['stop', 'rollback']).default('stop'),
   lock: z.strictObject({ ttl: duration.optional() }).optional(),
+  /** `supersede`: a newer deploy of the same services replaces an older one still waiting. */
+  queue: z.strictObject({ supersede: z.boolean().default(false) }).default({ supersede: false }),
 });
 
 const appSchema = z.strictObject({

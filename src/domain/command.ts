@@ -20,7 +20,8 @@ export type Command =
   | { verb: 'cancel'; target: { kind: 'deployment'; id: number } | { kind: 'environment'; app: string; env: string } }
   | { verb: 'status'; app: string | null; env: string | null }
   | { verb: 'history'; app: string; env: string | null }
-  | { verb: 'lock'; app: string; env: string; reason: string | null }
+  /** `ttlMs` only when `--ttl` was given; the environment's `lock.ttl` applies otherwise. */
+  | { verb: 'lock'; app: string; env: string; reason: string | null; ttlMs?: number }
   | { verb: 'unlock'; app: string; env: string; force: boolean }
   | { verb: 'where'; app: string }
   | { verb: 'help'; topic: Verb | null };

@@ -57,4 +57,8 @@ export type DeploymentEvent =
   | { kind: 'status'; deploymentId: number; status: DeploymentStatus; service: string | null; reason: string | null }
   | { kind: 'failure'; deploymentId: number; service: string; status: ServiceStatus; reason: string; logTail: string[] }
   /** A note in the thread with which service runs what: after a cancel, a rollback on failure, a pin. */
-  | { kind: 'summary'; deploymentId: number; headline: string; services: SummaryLine[] };
+  | { kind: 'summary'; deploymentId: number; headline: string; services: SummaryLine[] }
+  /** The deployment's place in its environment's queue may have changed: one ahead of it started or was removed. */
+  | { kind: 'queue'; deploymentId: number }
+  /** This deployment replaced an older one of the same scope that was still waiting (`queue.supersede`). */
+  | { kind: 'supersedes'; deploymentId: number; superseded: number };

@@ -1,4 +1,5 @@
 import type { DeploymentEvent } from '../domain/deployment.ts';
+import type { EnvironmentNotice } from '../domain/lock.ts';
 
 export interface StoredEvent {
   id: number;
@@ -14,6 +15,17 @@ export interface StoredEvent {
  */
 export interface EventFeed {
   subscribe(handler: (event: StoredEvent) => Promise<void>): () => void;
+}
+
+export interface StoredNotice {
+  id: number;
+  notice: EnvironmentNotice;
+  createdAt: Date;
+}
+
+/** Delivers stored environment notices (lock reminders, expiries, …) to a subscriber, oldest first, each until its handler resolves once. */
+export interface NoticeFeed {
+  subscribe(handler: (notice: StoredNotice) => Promise<void>): () => void;
 }
 
 /** Where a deployment's chat card lives, as the chat adapter recorded it (opaque JSON). */

@@ -1,0 +1,155 @@
+/**
+ * What differs between two deployment sets (JSON documents): a structural
+ * list of changes by path, and the same as a unified text diff. Lists of
+ * objects that carry a `name` (services) are matched by name, so a service
+ * added in the middle reads as one addition, not as every later one changed.
+ */
+
+export interface SetChange {
+  /** `services[web].env.GREETING`, `versions.web`, `target`. */
+  path: string;
+  kind: 'added' | 'removed' | 'changed';
+  /** null when added. */
+  before: unknown;
+  /** null when removed. */
+  after: unknown;
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const isNamedList = (value: unknown): value is { name: string }[] =>
+  Array.isArray(value) && value.length > 0 && value.every((v) => isObject(v) && typeof v.name === 'string');
+
+function keyPath(parent: string, key: string): string {
+  const part = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key);
+  if (parent === '') return /^[A-Za-z_]/.test(part) ? part : `[${part}]`;
+  return /^[A-Za-z_]/.test(part) ? `${parent}.${part}` : `${parent}[${part}]`;
+}
+
+function equal(a: unknown, b: unknown): boolean {
+  return canonicalText(a) === canonicalText(b);
+}
+
+function walk(before: unknown, after: unknown, path: string, out: SetChange[]): void {
+  if (before === undefined && after === undefined) return;
+  if (before === undefined) {
+    out.push({ path, kind: 'added', before: null, after });
+    return;
+  }
+  if (after === undefined) {
+    out.push({ path, kind: 'removed', before, after: null });
+    return;
+  }
+  if (isObject(before) && isObject(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    for (const key of keys) walk(before[key], after[key], keyPath(path, key), out);
+    return;
+  }
+  if ((isNamedList(before) || (Array.isArray(before) && before.length === 0)) && (isNamedList(after) || (Array.isArray(after) && after.length === 0)) && (isNamedList(before) || isNamedList(after))) {
+    const byName = (list: { name: string }[]) => new Map(list.map((item) => [item.name, item as unknown]));
+    const left = byName(before as { name: string }[]);
+    const right = byName(after as { name: string }[]);
+    const names = [...left.keys(), ...[...right.keys()].filter((n) => !left.has(n))];
+    for (const name of names) walk(left.get(name), right.get(name), `${path}[${name}]`, out);
+    return;
+  }
+  if (!equal(before, after)) out.push({ path, kind: 'changed', before, after });
+}
+
+/** Every difference between two documents, in document order. */
+export function diffSets(before: unknown, after: unknown): SetChange[] {
+  const out: SetChange[] = [];
+  walk(before, after, '', out);
+  return out;
+}
+
+function sortKeys(value: unknown): Json {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (isObject(value)) {
+    const sorted: Record<string, Json> = {};
+    for (const key of Object.keys(value).sort()) {
+      if (value[key] !== undefined) sorted[key] = sortKeys(value[key]);
+    }
+    return sorted;
+  }
+  return value === undefined ? null : (value as Json);
+}
+
+/** The document as stable text: keys sorted, two-space indent. */
+export function canonicalText(value: unknown): string {
+  return JSON.stringify(sortKeys(value), null, 2) ?? 'null';
+}
+
+type Edit = { op: ' ' | '-' | '+'; line: string };
+
+/** Line edits by longest common subsequence (deployment sets are small). */
+function lineEdits(a: string[], b: string[]): Edit[] {
+  const n = a.length;
+  const m = b.length;
+  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+    }
+  }
+  const edits: Edit[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n && j < m) {
+    if (a[i] === b[j]) {
+      edits.push({ op: ' ', line: a[i]! });
+      i++;
+      j++;
+    } else if (lcs[i + 1]![j]! >= lcs[i]![j + 1]!) {
+      edits.push({ op: '-', line: a[i++]! });
+    } else {
+      edits.push({ op: '+', line: b[j++]! });
+    }
+  }
+  while (i < n) edits.push({ op: '-', line: a[i++]! });
+  while (j < m) edits.push({ op: '+', line: b[j++]! });
+  return edits;
+}
+
+/** A unified diff (`---`/`+++` headers, `@@` hunks, `context` lines around changes) of the canonical texts; '' when equal. */
+export function unifiedDiff(before: unknown, after: unknown, labels: { before: string; after: string }, context = 3): string {
+  const a = canonicalText(before).split('\n');
+  const b = canonicalText(after).split('\n');
+  const edits = lineEdits(a, b);
+  if (edits.every((e) => e.op === ' ')) return '';
+  const lines = [`--- ${labels.before}`, `+++ ${labels.after}`];
+  // Positions (in old and new text) before each edit.
+  const at: { a: number; b: number }[] = [];
+  let oldLine = 0;
+  let newLine = 0;
+  for (const edit of edits) {
+    at.push({ a: oldLine, b: newLine });
+    if (edit.op !== '+') oldLine++;
+    if (edit.op !== '-') newLine++;
+  }
+  let index = 0;
+  while (index < edits.length) {
+    const firstChange = edits.findIndex((e, k) => k >= index && e.op !== ' ');
+    if (firstChange === -1) break;
+    const start = Math.max(index, firstChange - context);
+    let end = firstChange;
+    // Extend the hunk while the next change is within 2×context unchanged lines.
+    for (let k = firstChange; k < edits.length; k++) {
+      if (edits[k]!.op !== ' ') end = k;
+      else if (k - end > 2 * context) break;
+    }
+    const stop = Math.min(edits.length, end + context + 1);
+    const hunk = edits.slice(start, stop);
+    const oldCount = hunk.filter((e) => e.op !== '+').length;
+    const newCount = hunk.filter((e) => e.op !== '-').length;
+    const oldStart = oldCount === 0 ? at[start]!.a : at[start]!.a + 1;
+    const newStart = newCount === 0 ? at[start]!.b : at[start]!.b + 1;
+    lines.push(`@@ -${oldStart},${oldCount} +${newStart},${newCount} @@`);
+    for (const e of hunk) lines.push(`${e.op}${e.line}`);
+    index = stop;
+  }
+  return `${lines.join('\n')}\n`;
+}

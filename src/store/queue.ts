@@ -1,0 +1,136 @@
+import { sql } from 'kysely';
+import type { Db } from './database.ts';
+import { appendEvent } from './events.ts';
+
+/**
+ * The waiting part of an environment's queue: deployments not yet started and
+ * not finished, oldest first. A deployment leaves it when a worker picks it up
+ * (`started_at` is set) or when it is removed (canceled, superseded).
+ */
+export async function waitingDeployments(
+  db: Db,
+  app: string,
+  env: string,
+): Promise<{ id: number; action: string; status: string; scope: string[] | null; requestedBy: string }[]> {
+  const rows = await db
+    .selectFrom('deployments')
+    .select(['id', 'action', 'status', 'scope', 'requested_by'])
+    .where('app', '=', app)
+    .where('env', '=', env)
+    .where('finished_at', 'is', null)
+    .where('started_at', 'is', null)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    action: r.action,
+    status: r.status,
+    scope: (typeof r.scope === 'string' ? JSON.parse(r.scope) : r.scope) as string[] | null,
+    requestedBy: r.requested_by,
+  }));
+}
+
+/** Unfinished deployments of an environment, oldest first: started (running) or waiting. */
+export async function unfinishedDeployments(
+  db: Db,
+  app: string,
+  env: string,
+): Promise<{ id: number; action: string; status: string; startedAt: Date | null; requestedBy: { id: string; name: string } }[]> {
+  const rows = await db
+    .selectFrom('deployments')
+    .select(['id', 'action', 'status', 'started_at', 'requested_by', 'requested_by_name'])
+    .where('app', '=', app)
+    .where('env', '=', env)
+    .where('finished_at', 'is', null)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    action: r.action,
+    status: r.status,
+    startedAt: r.started_at ? new Date(r.started_at) : null,
+    requestedBy: { id: r.requested_by, name: r.requested_by_name },
+  }));
+}
+
+/** Tells the deployments waiting behind `afterId` that their place in the queue changed (an event each). */
+async function queueMoved(trx: Db, app: string, env: string, afterId: number): Promise<void> {
+  const behind = await trx
+    .selectFrom('deployments')
+    .select('id')
+    .where('app', '=', app)
+    .where('env', '=', env)
+    .where('finished_at', 'is', null)
+    .where('started_at', 'is', null)
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .execute();
+  for (const { id } of behind) await appendEvent(trx, { kind: 'queue', deploymentId: id });
+}
+
+/**
+ * A worker takes the deployment: it leaves the waiting queue (the ones behind
+ * move up). False when it had already been picked up before (a resumed run)
+ * or is finished (removed while it waited).
+ */
+export async function pickUp(db: Db, id: number): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('deployments')
+      .set({ started_at: sql<Date>`now()` })
+      .where('id', '=', id)
+      .where('started_at', 'is', null)
+      .where('finished_at', 'is', null)
+      .returning(['app', 'env'])
+      .executeTakeFirst();
+    if (!row) return false;
+    await queueMoved(trx, row.app, row.env, id);
+    return true;
+  });
+}
+
+/**
+ * Removes a deployment that has not started: CANCELED with `reason`, services
+ * too, one thread line, and the ones behind move up. False when it started or
+ * finished meanwhile (a worker picking it up and this exclude each other).
+ */
+export async function cancelWaiting(db: Db, id: number, reason: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('deployments')
+      .set({ status: 'CANCELED', reason, finished_at: sql<Date>`now()` })
+      .where('id', '=', id)
+      .where('started_at', 'is', null)
+      .where('finished_at', 'is', null)
+      .returning(['app', 'env'])
+      .executeTakeFirst();
+    if (!row) return false;
+    await trx.updateTable('deployment_services').set({ status: 'CANCELED', reason }).where('deployment_id', '=', id).execute();
+    await appendEvent(trx, { kind: 'status', deploymentId: id, status: 'CANCELED', service: null, reason });
+    await queueMoved(trx, row.app, row.env, id);
+    return true;
+  });
+}
+
+/** A running deployment is asked to stop: CANCELING, with a thread line saying who asked. False when it is not running. */
+export async function markCanceling(db: Db, id: number, reason: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('deployments')
+      .set({ status: 'CANCELING' })
+      .where('id', '=', id)
+      .where('started_at', 'is not', null)
+      .where('finished_at', 'is', null)
+      .where('status', '!=', 'CANCELING')
+      .returning('id')
+      .executeTakeFirst();
+    if (!row) return false;
+    await appendEvent(trx, { kind: 'status', deploymentId: id, status: 'CANCELING', service: null, reason });
+    return true;
+  });
+}
+
+/** Records that `id` superseded `superseded` (a line in the newer one's thread). */
+export async function recordSupersedes(db: Db, id: number, superseded: number): Promise<void> {
+  await appendEvent(db, { kind: 'supersedes', deploymentId: id, superseded });
+}
