@@ -27,7 +27,8 @@ sh scripts/setup-services.sh "$MODE"
 export DOCKER_HOST HOIST_REGISTRY_URL
 
 case "$MODE" in
-  start) exec node_modules/.bin/tsx src/cli.ts start "$@" ;;
+  # One process (no tsx wrapper), so SIGTERM reaches Hoist itself.
+  start) exec node bin/hoist.mjs start "$@" ;;
   test) exec node_modules/.bin/vitest run "$@" ;;
   bench) exec node_modules/.bin/tsx bench/run.ts "$@" ;;
 esac

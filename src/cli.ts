@@ -66,7 +66,7 @@ async function run(mode: Mode, env: Env): Promise<number> {
   });
   if (hoist.shellDone === null || interactive) {
     const where = hoist.port !== null ? ` on http://127.0.0.1:${hoist.port}` : '';
-    process.stderr.write(`hoist ${mode}: running${where}${env.slack ? ' (Slack at /slack/events)' : ''}\n`);
+    process.stderr.write(`hoist ${mode}: running${where}${env.slack ? ' (Slack at /slack/events)' : ''} (pid ${process.pid})\n`);
   }
   const stopped = new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {

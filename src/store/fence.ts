@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { hostname } from 'node:os';
 import { sql } from 'kysely';
 import type { Db } from './database.ts';
 
@@ -47,7 +48,11 @@ export async function assertFence(trx: Db, deploymentId: number): Promise<void> 
 export async function takeFence(db: Db, deploymentId: number): Promise<number> {
   const row = await db
     .updateTable('deployments')
-    .set({ fence: sql<number>`nextval('deployment_fence_seq')`, heartbeat_at: sql<Date>`now()` })
+    .set({
+      fence: sql<number>`nextval('deployment_fence_seq')`,
+      heartbeat_at: sql<Date>`now()`,
+      executor: `${hostname()}:${process.pid}`,
+    })
     .where('id', '=', deploymentId)
     .returning('fence')
     .executeTakeFirstOrThrow();

@@ -28,6 +28,7 @@ export interface DeploymentsTable {
   fence: number | null;
   heartbeat_at: Timestamp | null;
   cancel_requested_at: Timestamp | null;
+  executor: string | null;
 }
 
 export interface DeploymentServicesTable {

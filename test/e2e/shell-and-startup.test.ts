@@ -12,7 +12,7 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 
 function runHoist(args: string[], options: { stdin: string; env: Record<string, string> }): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/cli.ts'), ...args], {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/hoist.mjs'), ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -15,6 +15,9 @@ export interface TestHoist {
   hoist: RunningHoist;
   baseUrl: string;
   dir: string;
+  /** The environment variables this Hoist runs with: start more processes of it with them. */
+  vars: Record<string, string>;
+  databaseUrl: string;
   stop(): Promise<void>;
 }
 
@@ -24,11 +27,12 @@ export async function startTestHoist(options: {
   slack?: { apiUrl: string; token: string; signingSecret: string };
   shell?: HoistOptions['shell'];
   env?: Record<string, string>;
+  mode?: HoistOptions['mode'];
 }): Promise<TestHoist> {
   const dir = mkdtempSync(join(tmpdir(), 'hoist-e2e-'));
   writeFileSync(join(dir, 'hoist.yaml'), options.yaml);
   const database = await createTestDatabase();
-  const env = parseEnv({
+  const vars: Record<string, string> = {
     DATABASE_URL: database.url,
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     HOIST_REDIS_PREFIX: uniquePrefix(),
@@ -43,11 +47,12 @@ export async function startTestHoist(options: {
       ? { SLACK_BOT_TOKEN: options.slack.token, SLACK_SIGNING_SECRET: options.slack.signingSecret, SLACK_API_URL: options.slack.apiUrl }
       : {}),
     ...options.env,
-  });
+  };
+  const env = parseEnv(vars);
   const logger = pino({ level: env.logLevel });
   let hoist: RunningHoist;
   try {
-    hoist = await startHoist({ env, mode: 'start', shell: options.shell ?? null, logger });
+    hoist = await startHoist({ env, mode: options.mode ?? 'start', shell: options.shell ?? null, logger });
   } catch (error) {
     await database.drop();
     rmSync(dir, { recursive: true, force: true });
@@ -57,6 +62,8 @@ export async function startTestHoist(options: {
     hoist,
     baseUrl: `http://127.0.0.1:${hoist.port}`,
     dir,
+    vars,
+    databaseUrl: database.url,
     async stop() {
       await hoist.stop();
       await database.drop();
