@@ -37,6 +37,8 @@ export interface HoistOptions {
   mode: Mode;
   /** The terminal chat's input and output (`start` without Slack tokens). */
   shell?: { input: Readable; output: Writable; interactive: boolean; user: string } | null;
+  /** Where environments run, for embedding Hoist (benchmarks measure orchestration with a target that does no work). */
+  targetFor?: (environment: EnvironmentConfig) => Target;
   logger?: Logger;
 }
 
@@ -92,7 +94,7 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
     const source = createGitSource({ cacheDir: resolve(dataDir, 'git'), log: logger.child({ component: 'git' }) });
     const notify = createEventSignal(redis, env.redisPrefix, logger);
     const targets = new Map<string, Target>();
-    const targetFor = (environment: EnvironmentConfig): Target => {
+    const configuredTarget = (environment: EnvironmentConfig): Target => {
       if (environment.target.kind !== 'docker') {
         throw new Error(`target ${environment.targetName} is of kind ${environment.target.kind}, which this version of Hoist cannot deploy to`);
       }
@@ -112,6 +114,7 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
       auth: env.registry.username && env.registry.password ? { username: env.registry.username, password: env.registry.password } : null,
       logger: logger.child({ component: 'builder' }),
     });
+    const targetFor = options.targetFor ?? configuredTarget;
     const runner = createDeployRunner({ db, config, source, builder, targetFor, notify, logger });
 
     const queueConnection = connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-queue' });
