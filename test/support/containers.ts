@@ -14,6 +14,7 @@ export async function removeAppContainers(app: string): Promise<void> {
 
 export interface EngineEvent {
   action: string;
+  env: string;
   deploymentId: number;
   name: string;
   time: number;
@@ -36,6 +37,7 @@ export async function containerEvents(app: string, since: number, until: number)
     const attributes = e.Actor?.Attributes ?? {};
     events.push({
       action: e.Action ?? e.status ?? '',
+      env: attributes['io.hoist.env'] ?? '',
       deploymentId: Number(attributes['io.hoist.deployment']),
       name: attributes.name ?? '',
       time: e.timeNano ?? (e.time ?? 0) * 1e9,
