@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
+import type { Context } from 'hono';
 import type { Deployment } from '../domain/deployment.ts';
+import type { EnvironmentLock, LockHistoryEntry } from '../domain/lock.ts';
 import type { HoistApi, Refusal } from '../service/api.ts';
-import type { EnvironmentView } from '../service/views.ts';
+import type { DeploymentSummary, EnvironmentView } from '../service/views.ts';
 
 const STATUS_OF: Record<Refusal['code'], 400 | 403 | 404 | 409 | 501> = {
   UNKNOWN_APP: 404,
@@ -13,7 +15,54 @@ const STATUS_OF: Record<Refusal['code'], 400 | 403 | 404 | 409 | 501> = {
   NOT_ALLOWED: 409,
   CHANNEL_NOT_ALLOWED: 403,
   NOT_SUPPORTED: 501,
+  LOCKED: 409,
+  FORBIDDEN: 403,
+  BAD_REQUEST: 400,
 };
+
+const refused = (c: Context, refusal: Refusal) => c.json({ error: { code: refusal.code, message: refusal.reason } }, STATUS_OF[refusal.code]);
+const badRequest = (c: Context, message: string) => c.json({ error: { code: 'BAD_REQUEST', message } }, 400);
+
+export function lockJson(lock: EnvironmentLock | null) {
+  if (lock === null) return null;
+  return {
+    kind: lock.kind,
+    owner: lock.owner,
+    reason: lock.reason,
+    since: lock.since.toISOString(),
+    expiresAt: lock.expiresAt?.toISOString() ?? null,
+  };
+}
+
+function lockHistoryJson(entry: LockHistoryEntry) {
+  return { action: entry.action, kind: entry.kind, owner: entry.owner, by: entry.actor, reason: entry.reason, at: entry.at.toISOString() };
+}
+
+export function deploymentSummaryJson(d: DeploymentSummary) {
+  return {
+    id: d.id,
+    app: d.app,
+    env: d.env,
+    action: d.action,
+    status: d.status,
+    reason: d.reason,
+    ref: d.ref,
+    sha: d.sha,
+    requestedBy: d.requestedBy,
+    trigger: d.trigger,
+    requestedAt: d.requestedAt.toISOString(),
+    startedAt: d.startedAt?.toISOString() ?? null,
+    finishedAt: d.finishedAt?.toISOString() ?? null,
+  };
+}
+
+/** `12` or `#12`; null when not a deployment number. */
+function deploymentNumber(raw: string | undefined): number | null {
+  const id = Number((raw ?? '').replace(/^#/, ''));
+  return Number.isInteger(id) && id > 0 && id <= 2_147_483_647 ? id : null;
+}
+
+const LIST_FILTERS = ['app', 'env', 'status', 'limit', 'cursor'];
 
 export function deploymentJson(d: Deployment) {
   return {
@@ -57,12 +106,59 @@ export function environmentJson(view: EnvironmentView) {
       deploymentId: s.deploymentId,
       updatedAt: s.updatedAt?.toISOString() ?? null,
     })),
-    queue: view.queue,
+    queue: view.queue.map((q) => ({ id: q.id, action: q.action, status: q.status, position: q.position, requestedBy: q.requestedBy })),
+    lock: lockJson(view.lock),
   };
 }
 
 export function apiRoutes(api: HoistApi): Hono {
   const app = new Hono();
+
+  app.get('/deployments', async (c) => {
+    const query = c.req.query();
+    const unknown = Object.keys(query).filter((k) => !LIST_FILTERS.includes(k));
+    if (unknown.length > 0) return badRequest(c, `unknown filter ${unknown.map((k) => `"${k}"`).join(', ')}; filters: ${LIST_FILTERS.join(', ')}`);
+    let limit: number | null = null;
+    if (query.limit !== undefined) {
+      limit = /^\d+$/.test(query.limit) ? Number(query.limit) : Number.NaN;
+    }
+    const page = await api.listDeployments({
+      app: query.app || null,
+      env: query.env || null,
+      status: query.status ? query.status.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean) : null,
+      limit,
+      cursor: query.cursor || null,
+    });
+    if (!page.ok) return refused(c, page);
+    return c.json({ items: page.items.map(deploymentSummaryJson), nextCursor: page.nextCursor });
+  });
+
+  app.get('/deployments/:id/manifests', async (c) => {
+    const id = deploymentNumber(c.req.param('id'));
+    if (id === null) return badRequest(c, `"${c.req.param('id')}" is not a deployment number; use a positive integer such as /api/v1/deployments/12/manifests`);
+    const result = await api.deploymentManifests(id);
+    if (!result.ok) return refused(c, result);
+    return c.json({ deploymentId: result.deploymentId, app: result.app, env: result.env, set: result.set });
+  });
+
+  app.get('/deployments/:id/diff', async (c) => {
+    const id = deploymentNumber(c.req.param('id'));
+    if (id === null) return badRequest(c, `"${c.req.param('id')}" is not a deployment number; use a positive integer such as /api/v1/deployments/12/diff?against=11`);
+    const against = deploymentNumber(c.req.query('against'));
+    if (against === null) return badRequest(c, `give the deployment to compare with: ?against=<deployment number>, such as /api/v1/deployments/${id}/diff?against=${Math.max(1, id - 1)}`);
+    const format = c.req.query('format') ?? 'json';
+    if (format !== 'json' && format !== 'unified') return badRequest(c, 'format: "json" (default) or "unified" (the text diff alone)');
+    const result = await api.diffDeployments(id, against);
+    if (!result.ok) return refused(c, result);
+    if (format === 'unified') return c.text(result.unified, 200, { 'content-type': 'text/x-diff; charset=utf-8' });
+    return c.json({ from: result.from, to: result.to, changes: result.changes, unified: result.unified });
+  });
+
+  app.get('/apps/:app/environments/:env/lock', async (c) => {
+    const result = await api.environmentLock(c.req.param('app'), c.req.param('env'));
+    if (!result.ok) return refused(c, result);
+    return c.json({ lock: lockJson(result.lock), history: result.history.map(lockHistoryJson) });
+  });
 
   app.get('/deployments/:id', async (c) => {
     const raw = c.req.param('id');

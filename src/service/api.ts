@@ -1,6 +1,8 @@
 import type { Command, Requester, Trigger } from '../domain/command.ts';
 import type { ChatOrigin, Deployment } from '../domain/deployment.ts';
-import type { EnvironmentView } from './views.ts';
+import type { EnvironmentLock, LockHistoryEntry } from '../domain/lock.ts';
+import type { SetChange } from '../domain/set-diff.ts';
+import type { DeploymentSummary, EnvironmentView } from './views.ts';
 
 export type ActionCommand = Extract<Command, { verb: 'deploy' | 'redeploy' | 'rollback' | 'stop' | 'restart' | 'cancel' }>;
 
@@ -16,7 +18,13 @@ export interface Refusal {
     | 'NOT_ALLOWED'
     | 'NOT_SUPPORTED'
     | 'NOT_FOUND'
-    | 'CHANNEL_NOT_ALLOWED';
+    | 'CHANNEL_NOT_ALLOWED'
+    /** Someone else holds the environment (a manual lock or a pin). */
+    | 'LOCKED'
+    /** The user may not do this here (e.g. force an unlock without being a deployer). */
+    | 'FORBIDDEN'
+    /** A malformed query (a filter, a cursor, a limit). */
+    | 'BAD_REQUEST';
   reason: string;
 }
 
@@ -30,6 +38,47 @@ export interface RequestOptions {
   requestKey?: string;
 }
 
+/** Who asks, and from where. */
+export interface Actor {
+  requester: Requester;
+  origin: ChatOrigin;
+}
+
+export interface LockInput {
+  app: string;
+  env: string;
+  reason: string | null;
+  /** How long; absent or null: the environment's `lock.ttl` (or until unlocked). */
+  ttlMs?: number | null;
+}
+
+export type LockResult = { ok: true; lock: EnvironmentLock; renewed: boolean } | Refusal;
+export type UnlockResult = { ok: true; released: EnvironmentLock; forced: boolean } | Refusal;
+export type LockState = { ok: true; lock: EnvironmentLock | null; history: LockHistoryEntry[] } | Refusal;
+
+export type CancelTarget = Extract<Command, { verb: 'cancel' }>['target'];
+/** `removed`: it had not started and will not run; `canceling`: it runs and has been told to stop. */
+export type CancelResult = { ok: true; deployment: Deployment; outcome: 'removed' | 'canceling' } | Refusal;
+
+export interface DeploymentQuery {
+  app?: string | null;
+  env?: string | null;
+  /** Any of these statuses. */
+  status?: string[] | null;
+  /** 1–100; default 20. */
+  limit?: number | null;
+  /** From the previous page's `nextCursor`. */
+  cursor?: string | null;
+}
+
+export type DeploymentPage = { ok: true; items: DeploymentSummary[]; nextCursor: string | null } | Refusal;
+
+/** A deployment's stored deployment set: per service, the version and configuration it applied. */
+export type ManifestsResult = { ok: true; deploymentId: number; app: string; env: string; set: unknown } | Refusal;
+
+/** What differs from deployment `from` to deployment `to`: by path, and as a unified diff. */
+export type DiffResult = { ok: true; from: number; to: number; changes: SetChange[]; unified: string } | Refusal;
+
 /** The operations both edges (chat and HTTP) call. */
 export interface HoistApi {
   /** Checks a command against the configuration without I/O; fast enough to run before a Slack ack. */
@@ -39,6 +88,22 @@ export interface HoistApi {
   getDeployment(id: number): Promise<Deployment | null>;
   /** Environments matching the filter (both null: all), with their services and queue. */
   environments(app: string | null, env: string | null): Promise<EnvironmentView[] | Refusal>;
+  /** Holds an environment for the requester: others' actions there are refused until it is released or lapses. */
+  lockEnvironment(input: LockInput, actor: Actor): Promise<LockResult>;
+  /** Releases the requester's lock; `force` releases someone else's (deployers only; recorded and announced). */
+  unlockEnvironment(input: { app: string; env: string; force: boolean }, actor: Actor): Promise<UnlockResult>;
+  /** The environment's lock, if any, and its recent lock history (newest first). */
+  environmentLock(app: string, env: string): Promise<LockState>;
+  /**
+   * Removes a waiting deployment, or tells a running one to stop (CANCELING).
+   * `<app> in <env>` means the running deployment, else the newest waiting one.
+   */
+  cancel(target: CancelTarget, actor: Actor): Promise<CancelResult>;
+  /** Deployments newest first, filtered, a page at a time. */
+  listDeployments(query: DeploymentQuery): Promise<DeploymentPage>;
+  deploymentManifests(id: number): Promise<ManifestsResult>;
+  /** What differs from deployment `against` to deployment `id`. */
+  diffDeployments(id: number, against: number): Promise<DiffResult>;
   /** Names known to the configuration, for did-you-mean suggestions and help. */
   catalog(): { apps: { name: string; services: string[]; environments: string[] }[] };
 }

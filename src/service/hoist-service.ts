@@ -5,9 +5,13 @@ import { checkRef } from '../domain/git-ref.ts';
 import { orderServices } from '../domain/service-order.ts';
 import type { Source } from '../engine/ports.ts';
 import type { Db } from '../store/database.ts';
-import { activeDeployments, getDeployment, insertDeployment } from '../store/deployments.ts';
+import { getDeployment, insertDeployment } from '../store/deployments.ts';
 import { serviceStates } from '../store/service-state.ts';
+import { currentLock } from '../store/locks.ts';
 import type { ActionCommand, HoistApi, Refusal } from './api.ts';
+import { createHistory } from './history.ts';
+import { createLocks } from './locks.ts';
+import { createQueue } from './queue.ts';
 import type { EnvironmentView } from './views.ts';
 
 export interface ServiceDeps {
@@ -18,6 +22,10 @@ export interface ServiceDeps {
   kick(app: string, env: string): Promise<void>;
   /** Tells subscribers that events were recorded. */
   notify(): void;
+  /** Tells the worker running a deployment to stop (after it was marked CANCELING); without it, only waiting deployments can be canceled. */
+  signalCancel?: (deploymentId: number) => Promise<void>;
+  /** The `@group` handles a user belongs to, for `deployers` lists naming groups. */
+  groupsOf?: (userId: string) => Promise<string[]>;
 }
 
 const refuse = (code: Refusal['code'], reason: string): Refusal => ({ ok: false, code, reason });
@@ -29,6 +37,9 @@ function list(names: Iterable<string>): string {
 
 export function createHoistService(deps: ServiceDeps): HoistApi {
   const { db, config } = deps;
+  const locks = createLocks(deps);
+  const queues = createQueue(deps);
+  const history = createHistory(deps);
 
   function findEnvironment(appName: string, envName: string): { app: AppConfig; env: EnvironmentConfig } | Refusal {
     const app = config.apps.get(appName);
@@ -44,9 +55,8 @@ export function createHoistService(deps: ServiceDeps): HoistApi {
     let appName: string;
     let envName: string;
     if (command.verb === 'cancel') {
-      if (command.target.kind === 'deployment') {
-        return refuse('NOT_SUPPORTED', '`cancel` is not available in this version of Hoist yet');
-      }
+      // A deployment number is looked up when the cancel is carried out.
+      if (command.target.kind === 'deployment') return { ok: true };
       appName = command.target.app;
       envName = command.target.env;
     } else {
@@ -66,6 +76,7 @@ export function createHoistService(deps: ServiceDeps): HoistApi {
         return refuse('UNKNOWN_SERVICE', `app ${app.name} has no service ${unknown.map((s) => `"${s}"`).join(', ')}; its services: ${list(known)}`);
       }
     }
+    if (command.verb === 'cancel') return { ok: true };
     if (command.verb !== 'deploy') {
       return refuse('NOT_SUPPORTED', `\`${command.verb}\` is not available in this version of Hoist yet; \`deploy\` is`);
     }
@@ -82,10 +93,16 @@ export function createHoistService(deps: ServiceDeps): HoistApi {
     async request(command, options) {
       const valid = validate(command, options.origin);
       if (!valid.ok) return valid;
+      if (command.verb === 'cancel') {
+        const canceled = await queues.cancel(command.target, options);
+        return canceled.ok ? { ok: true, deployment: canceled.deployment, duplicate: false } : canceled;
+      }
       if (command.verb !== 'deploy') return refuse('NOT_SUPPORTED', `\`${command.verb}\` is not available yet`);
       const found = findEnvironment(command.scope.app, command.env);
       if (!('app' in found)) return found;
       const { app, env } = found;
+      const locked = await locks.check({ app: app.name, env: env.name, action: command.verb, ref: command.ref, requester: options.requester, trigger: options.trigger });
+      if (locked) return locked;
       const chosen = command.scope.services
         ? env.services.filter((s) => command.scope.services?.includes(s.name))
         : env.services;
@@ -117,7 +134,10 @@ export function createHoistService(deps: ServiceDeps): HoistApi {
         })),
         deploymentSet: { target: env.targetName, namespace: env.namespace, services },
       });
-      if (!duplicate) deps.notify();
+      if (!duplicate) {
+        deps.notify();
+        await queues.supersede(env, { id, action: command.verb, scope: command.scope.services });
+      }
       await deps.kick(app.name, env.name);
       const deployment = await getDeployment(db, id);
       if (!deployment) throw new Error(`deployment #${id} vanished right after it was recorded`);
@@ -125,6 +145,12 @@ export function createHoistService(deps: ServiceDeps): HoistApi {
     },
 
     getDeployment: (id) => getDeployment(db, id),
+
+    lockEnvironment: locks.lockEnvironment,
+    unlockEnvironment: locks.unlockEnvironment,
+    environmentLock: locks.environmentLock,
+    cancel: queues.cancel,
+    ...history,
 
     async environments(appName, envName) {
       const apps = appName ? [config.apps.get(appName)] : [...config.apps.values()];
@@ -174,7 +200,8 @@ export function createHoistService(deps: ServiceDeps): HoistApi {
       target: env.targetName,
       status: aggregateEnvironmentStatus(services.map((s) => s.status)),
       services,
-      queue: await activeDeployments(db, app.name, env.name),
+      queue: await queues.queueOf(app.name, env.name),
+      lock: await currentLock(db, app.name, env.name),
     };
   }
 }

@@ -1,4 +1,6 @@
-import type { ServiceStatus } from '../domain/status.ts';
+import type { ActionVerb, Trigger } from '../domain/command.ts';
+import type { EnvironmentLock } from '../domain/lock.ts';
+import type { DeploymentStatus, ServiceStatus } from '../domain/status.ts';
 
 export interface ServiceView {
   name: string;
@@ -17,5 +19,33 @@ export interface EnvironmentView {
   status: ServiceStatus;
   services: ServiceView[];
   /** Deployments waiting or running in this environment, oldest first. */
-  queue: { id: number; action: string; status: string }[];
+  queue: QueueEntry[];
+  /** The manual lock (or pin) on the environment, if any. */
+  lock: EnvironmentLock | null;
+}
+
+export interface QueueEntry {
+  id: number;
+  action: string;
+  status: string;
+  /** 1 = next to run; null while it runs. */
+  position: number | null;
+  requestedBy: { id: string; name: string };
+}
+
+/** A deployment as lists show it. */
+export interface DeploymentSummary {
+  id: number;
+  app: string;
+  env: string;
+  action: ActionVerb;
+  status: DeploymentStatus;
+  reason: string | null;
+  ref: string | null;
+  sha: string | null;
+  requestedBy: { id: string; name: string };
+  trigger: Trigger;
+  requestedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
 }

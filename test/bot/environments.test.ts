@@ -24,13 +24,14 @@ const view = (over: Partial<EnvironmentView> = {}): EnvironmentView => ({
   status: 'DEPLOYED',
   services: [svc({ name: 'db', type: 'database', version: 'postgres:16', updatedAt: null }), svc()],
   queue: [],
+  lock: null,
   ...over,
 });
 
 describe('renderEnvironments', () => {
   it('shows each environment with its status and each service with status and short version', () => {
     const msg = renderEnvironments(
-      [view(), view({ env: 'production', status: 'DEPLOYING', services: [svc({ status: 'DEPLOYING' })], queue: [{ id: 13, action: 'deploy', status: 'QUEUED' }] })],
+      [view(), view({ env: 'production', status: 'DEPLOYING', services: [svc({ status: 'DEPLOYING' })], queue: [{ id: 13, action: 'deploy', status: 'QUEUED', position: 1, requestedBy: { id: 'U1', name: 'alice' } }] })],
       { now, repoUrlOf: (app) => (app === 'shop' ? 'https://github.com/acme/shop' : null) },
     );
     expect(msg.text).toBe('shop/staging: DEPLOYED\nshop/production: DEPLOYING');
@@ -66,7 +67,7 @@ describe('renderEnvironments', () => {
   });
 
   it('renders a terminal form', () => {
-    const text = renderEnvironmentsText([view({ queue: [{ id: 13, action: 'deploy', status: 'QUEUED' }] })], { now });
+    const text = renderEnvironmentsText([view({ queue: [{ id: 13, action: 'deploy', status: 'QUEUED', position: 1, requestedBy: { id: 'U1', name: 'alice' } }] })], { now });
     expect(text.split('\n')).toEqual([
       '✓ shop/staging  DEPLOYED  (main-cluster)',
       '  ✓ db   DEPLOYED  postgres:16',

@@ -164,15 +164,33 @@ export function memoryHoist(
               deploymentId: latest?.id ?? null,
               updatedAt: null,
             })),
-            queue: [...deployments.values()]
-              .filter((d) => d.app === app.name && d.env === env && !isFinal(d.status))
-              .map((d) => ({ id: d.id, action: d.action, status: d.status })),
+            queue: (() => {
+              let waiting = 0;
+              return [...deployments.values()]
+                .filter((d) => d.app === app.name && d.env === env && !isFinal(d.status))
+                .map((d) => ({
+                  id: d.id,
+                  action: d.action,
+                  status: d.status,
+                  position: d.status === 'QUEUED' ? ++waiting : null,
+                  requestedBy: { id: d.requestedBy, name: d.requestedByName },
+                }));
+            })(),
+            lock: null,
           });
         }
       }
       return views;
     },
     catalog: () => ({ apps: apps.map((a) => ({ ...a })) }),
+    // The chat edges' tests exercise deploy and status; the rest is tested against the real service.
+    lockEnvironment: async () => refuse('NOT_SUPPORTED', '`lock` is not part of this test double'),
+    unlockEnvironment: async () => refuse('NOT_SUPPORTED', '`unlock` is not part of this test double'),
+    environmentLock: async () => refuse('NOT_SUPPORTED', 'locks are not part of this test double'),
+    cancel: async () => refuse('NOT_SUPPORTED', '`cancel` is not part of this test double'),
+    listDeployments: async () => refuse('NOT_SUPPORTED', 'history is not part of this test double'),
+    deploymentManifests: async () => refuse('NOT_SUPPORTED', 'manifests are not part of this test double'),
+    diffDeployments: async () => refuse('NOT_SUPPORTED', 'diffs are not part of this test double'),
   };
 
   const refs = new Map<number, Record<string, string>>();

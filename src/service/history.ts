@@ -1,0 +1,107 @@
+import type { HoistConfig } from '../config/hoist-config.ts';
+import type { ActionVerb, Trigger } from '../domain/command.ts';
+import { diffSets, unifiedDiff } from '../domain/set-diff.ts';
+import { PRE_RUN_STATUSES, SERVICE_STATUSES, type DeploymentStatus } from '../domain/status.ts';
+import type { Db } from '../store/database.ts';
+import { getDeployment, getDeploymentSet } from '../store/deployments.ts';
+import { hasDeployments, listDeployments } from '../store/history.ts';
+import type { DeploymentPage, DeploymentQuery, DiffResult, ManifestsResult } from './api.ts';
+import { list, refuse } from './lookup.ts';
+
+const STATUSES: readonly string[] = [...SERVICE_STATUSES, ...PRE_RUN_STATUSES];
+const DEFAULT_LIMIT = 20;
+const MAX_LIMIT = 100;
+
+/** The cursor is opaque to clients: the last id of a page, so pages stay stable while new deployments arrive. */
+function encodeCursor(beforeId: number): string {
+  return Buffer.from(JSON.stringify({ before: beforeId })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number | null {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before?: unknown };
+    return typeof parsed.before === 'number' && Number.isInteger(parsed.before) && parsed.before > 0 ? parsed.before : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Deployment history, the stored deployment sets, and diffs between them. */
+export function createHistory(deps: { db: Db; config: HoistConfig }) {
+  const { db, config } = deps;
+
+  const knownInStore = (column: 'app' | 'env', value: string) => hasDeployments(db, column, value);
+
+  async function listAll(query: DeploymentQuery): Promise<DeploymentPage> {
+    const app = query.app ?? null;
+    const env = query.env ?? null;
+    // An app or environment gone from the configuration still has its history.
+    if (app !== null && !config.apps.has(app) && !(await knownInStore('app', app))) {
+      return refuse('BAD_REQUEST', `app: there is no app "${app}"; known apps: ${list(config.apps.keys())}`);
+    }
+    if (env !== null) {
+      const candidates = app !== null ? [config.apps.get(app)] : [...config.apps.values()];
+      const known = candidates.some((a) => a?.environments.has(env));
+      if (!known && !(await knownInStore('env', env))) {
+        const names = new Set(candidates.flatMap((a) => (a ? [...a.environments.keys()] : [])));
+        return refuse('BAD_REQUEST', `env: there is no environment "${env}"${app !== null ? ` in app ${app}` : ''}; known environments: ${list(names)}`);
+      }
+    }
+    const statuses = query.status ?? null;
+    const unknown = (statuses ?? []).filter((s) => !STATUSES.includes(s));
+    if (unknown.length > 0) {
+      return refuse('BAD_REQUEST', `status: ${unknown.map((s) => `"${s}"`).join(', ')} is not a status; use one or more (comma-separated) of ${STATUSES.join(', ')}`);
+    }
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      return refuse('BAD_REQUEST', `limit: expected a whole number from 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})`);
+    }
+    let beforeId: number | null = null;
+    if (query.cursor !== undefined && query.cursor !== null) {
+      beforeId = decodeCursor(query.cursor);
+      if (beforeId === null) return refuse('BAD_REQUEST', 'cursor: not a cursor this API gave out; pass `nextCursor` of the previous page, or none for the newest');
+    }
+    const page = await listDeployments(db, { app, env, statuses, beforeId, limit });
+    const last = page.rows.at(-1);
+    return {
+      ok: true,
+      items: page.rows.map((r) => ({
+        id: r.id,
+        app: r.app,
+        env: r.env,
+        action: r.action as ActionVerb,
+        status: r.status as DeploymentStatus,
+        reason: r.reason,
+        ref: r.ref,
+        sha: r.sha,
+        requestedBy: { id: r.requestedBy, name: r.requestedByName },
+        trigger: r.trigger as Trigger,
+        requestedAt: r.requestedAt,
+        startedAt: r.startedAt,
+        finishedAt: r.finishedAt,
+      })),
+      nextCursor: page.more && last !== undefined ? encodeCursor(last.id) : null,
+    };
+  }
+
+  async function manifests(id: number): Promise<ManifestsResult> {
+    const deployment = await getDeployment(db, id);
+    if (deployment === null) return refuse('NOT_FOUND', `there is no deployment #${id}`);
+    return { ok: true, deploymentId: id, app: deployment.app, env: deployment.env, set: await getDeploymentSet(db, id) };
+  }
+
+  async function diff(id: number, against: number): Promise<DiffResult> {
+    const [to, from] = await Promise.all([manifests(id), manifests(against)]);
+    if (!to.ok) return to;
+    if (!from.ok) return from;
+    return {
+      ok: true,
+      from: against,
+      to: id,
+      changes: diffSets(from.set, to.set),
+      unified: unifiedDiff(from.set, to.set, { before: `#${against}`, after: `#${id}` }),
+    };
+  }
+
+  return { listDeployments: listAll, deploymentManifests: manifests, diffDeployments: diff };
+}

@@ -1,0 +1,200 @@
+import type { EnvironmentConfig, HoistConfig } from '../config/hoist-config.ts';
+import type { ChatOrigin } from '../domain/deployment.ts';
+import { durationText } from '../domain/duration.ts';
+import { SYSTEM_OWNER, isDeployer, lockPhrase, lockStops, utcMinute, type EnvironmentLock } from '../domain/lock.ts';
+import type { Requester, Trigger } from '../domain/command.ts';
+import type { Db } from '../store/database.ts';
+import { currentLock, expireLocks, lockHistory, nextLockDue, recordNotice, releaseLock, remindLocks, takeLock } from '../store/locks.ts';
+import type { Actor, HoistApi, LockResult, Refusal, UnlockResult } from './api.ts';
+import { checkChannel, findEnvironment, list, refuse } from './lookup.ts';
+
+export interface LockDeps {
+  db: Db;
+  config: HoistConfig;
+  /** Tells subscribers that notices were recorded. */
+  notify(): void;
+  /** The `@group` handles a user belongs to, for `deployers` lists that name groups; none when not given. */
+  groupsOf?: (userId: string) => Promise<string[]>;
+}
+
+function who(requester: Requester): { id: string; name: string } {
+  return { id: requester.userId, name: requester.display };
+}
+
+function deployersText(env: EnvironmentConfig): string {
+  return list(env.deployers ?? []);
+}
+
+/**
+ * Manual locks (SPEC §4): the operations of the HoistApi, the check every
+ * action request goes through, and the sweep that reminds owners and releases
+ * lapsed locks.
+ */
+export function createLocks(deps: LockDeps) {
+  const { db, config } = deps;
+  const groupsOf = deps.groupsOf ?? (async () => []);
+
+  async function mayDeploy(env: EnvironmentConfig, userId: string): Promise<boolean> {
+    if (env.deployers === null) return true;
+    return isDeployer(env.deployers, userId, env.deployers.some((d) => d.startsWith('@')) ? await groupsOf(userId) : []);
+  }
+
+  async function lockEnvironment(input: Parameters<HoistApi['lockEnvironment']>[0], actor: Actor): Promise<LockResult> {
+    const found = findEnvironment(config, input.app, input.env);
+    if ('ok' in found) return found;
+    const { app, env } = found;
+    const channel = checkChannel(app, actor.origin);
+    if (channel) return channel;
+    if (!(await mayDeploy(env, actor.requester.userId))) {
+      return refuse('FORBIDDEN', `only ${env.name}'s deployers may lock ${app.name} in ${env.name}: ${deployersText(env)}`);
+    }
+    const requested = input.ttlMs ?? null;
+    if (requested !== null && env.lockTtlMs !== null && requested > env.lockTtlMs) {
+      return refuse(
+        'NOT_ALLOWED',
+        `locks of ${app.name} in ${env.name} last at most ${durationText(env.lockTtlMs)} (its \`lock.ttl\`); ask for \`--ttl ${durationText(env.lockTtlMs)}\` or less`,
+      );
+    }
+    const taken = await takeLock(db, {
+      app: app.name,
+      env: env.name,
+      kind: 'manual',
+      owner: who(actor.requester),
+      reason: input.reason,
+      ttlMs: requested ?? env.lockTtlMs,
+      chat: actor.origin,
+    });
+    deps.notify();
+    if (!taken.ok) return lockedRefusal(taken.heldBy, `${app.name} in ${env.name}`);
+    return { ok: true, lock: taken.lock, renewed: taken.renewed };
+  }
+
+  async function unlockEnvironment(input: Parameters<HoistApi['unlockEnvironment']>[0], actor: Actor): Promise<UnlockResult> {
+    const found = findEnvironment(config, input.app, input.env);
+    if ('ok' in found) return found;
+    const { app, env } = found;
+    const channel = checkChannel(app, actor.origin);
+    if (channel) return channel;
+    const subject = `${app.name} in ${env.name}`;
+    const lock = await currentLock(db, app.name, env.name);
+    if (lock === null) return refuse('NOT_FOUND', `${subject} is not locked`);
+    const me = who(actor.requester);
+    let forced = false;
+    if (lock.kind === 'pin') {
+      // A pin is nobody's: whoever may deploy there lifts it once the fix is out.
+      if (!(await mayDeploy(env, me.id))) {
+        return refuse('FORBIDDEN', `${subject} is ${lockPhrase(lock)}; only ${env.name}'s deployers may unlock it: ${deployersText(env)}`);
+      }
+    } else if (lock.owner.id !== me.id) {
+      if (!input.force) {
+        return refuse(
+          'LOCKED',
+          `${subject} is ${lockPhrase(lock)}; only @${lock.owner.name} can unlock it, or a deployer of ${env.name} with \`unlock ${app.name} in ${env.name} --force\``,
+        );
+      }
+      if (!(await mayDeploy(env, me.id))) {
+        return refuse('FORBIDDEN', `only ${env.name}'s deployers may force an unlock of ${subject}: ${deployersText(env)}`);
+      }
+      forced = true;
+    }
+    const released = await releaseLock(db, { app: app.name, env: env.name, expectedOwner: lock.owner.id, actor: me, forced });
+    deps.notify();
+    if (!released.ok) {
+      // It changed hands (or lapsed) between the look and the release.
+      return released.current === null ? refuse('NOT_FOUND', `${subject} is not locked`) : lockedRefusal(released.current, subject);
+    }
+    return { ok: true, released: released.released, forced };
+  }
+
+  return {
+    lockEnvironment,
+    unlockEnvironment,
+
+    async environmentLock(appName: string, envName: string) {
+      const found = findEnvironment(config, appName, envName);
+      if ('ok' in found) return found;
+      return {
+        ok: true as const,
+        lock: await currentLock(db, appName, envName),
+        history: await lockHistory(db, appName, envName),
+      };
+    },
+
+    /**
+     * Whether a lock refuses this request. An automatic deploy that a lock
+     * stops is announced where the lock was taken (or in the app's channel).
+     */
+    async check(request: {
+      app: string;
+      env: string;
+      action: string;
+      ref: string | null;
+      requester: Requester;
+      trigger: Trigger;
+    }): Promise<Refusal | null> {
+      const lock = await currentLock(db, request.app, request.env);
+      if (lock === null || !lockStops(lock, { userId: request.requester.userId, action: request.action })) return null;
+      const subject = `${request.app} in ${request.env}`;
+      if (request.trigger === 'webhook') {
+        await recordNotice(db, {
+          kind: 'deploy-skipped',
+          lock: { ...lock, chat: announceTo(lock, config) },
+          requested: { action: request.action, ref: request.ref, by: who(request.requester) },
+        });
+        deps.notify();
+        return refuse('LOCKED', `automatic ${request.action} skipped: ${subject} is ${lockPhrase(lock)}`);
+      }
+      return lockedRefusal(lock, subject);
+    },
+
+    /** Reminds owners whose lock is about to lapse and releases lapsed ones; the milliseconds until the next is due (null: none). */
+    async sweep(): Promise<number | null> {
+      const reminded = await remindLocks(db);
+      const expired = await expireLocks(db);
+      if (reminded.length > 0 || expired.length > 0) deps.notify();
+      return nextLockDue(db);
+    },
+  };
+}
+
+export type Locks = ReturnType<typeof createLocks>;
+
+/** Where to announce something about a lock: where it was taken, else the app's first channel. */
+function announceTo(lock: EnvironmentLock, config: HoistConfig): ChatOrigin {
+  if (lock.chat.kind !== 'none') return lock.chat;
+  const channel = config.apps.get(lock.app)?.channels[0];
+  return channel === undefined ? lock.chat : { kind: 'slack', channel, userId: lock.owner.id, responseUrl: null };
+}
+
+function lockedRefusal(lock: EnvironmentLock, subject: string): Refusal {
+  const until = lock.expiresAt === null ? 'until it is unlocked' : `until it is unlocked or lapses at ${utcMinute(lock.expiresAt)}`;
+  const rest =
+    lock.kind === 'pin'
+      ? `nothing but a rollback runs there ${until}; \`unlock\` it once the fix is out`
+      : `only @${lock.owner.name} can act there ${until}`;
+  return refuse('LOCKED', `${subject} is ${lockPhrase(lock)}; ${rest}`);
+}
+
+/**
+ * Pins an environment on behalf of Hoist (after a rollback), so automatic and
+ * other deploys don't bring the bad version back: reason e.g. `rolled back by
+ * @x from #M`. Replaces any lock there was; lasts until someone who may deploy
+ * there unlocks it. Call it once the rollback has succeeded: a pin lets
+ * rollbacks through but holds every other action, including ones already queued.
+ */
+export async function pinEnvironment(
+  db: Db,
+  input: { app: string; env: string; reason: string; origin: ChatOrigin },
+): Promise<EnvironmentLock> {
+  const taken = await takeLock(db, {
+    app: input.app,
+    env: input.env,
+    kind: 'pin',
+    owner: { ...SYSTEM_OWNER },
+    reason: input.reason,
+    ttlMs: null,
+    chat: input.origin,
+  });
+  if (!taken.ok) throw new Error(`pin of ${input.app} in ${input.env} refused`);
+  return taken.lock;
+}
