@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
+import { createNoticePoster } from './bot/notice-poster.ts';
 import { createNotifier } from './bot/notifier.ts';
 import { createShellEdge } from './bot/shell/shell-edge.ts';
 import { createSlackEdge } from './bot/slack/slack-edge.ts';
@@ -20,12 +21,15 @@ import { createHttpServer } from './http/server.ts';
 import { createDeploymentQueue, createDeploymentWorker, createDispatcher } from './jobs/deployment-queue.ts';
 import { createCancelListener } from './jobs/cancel-signal.ts';
 import { createEnvironmentLease } from './jobs/environment-lease.ts';
+import { createLockSweeper } from './jobs/lock-sweeper.ts';
+import { createNoticeFeed } from './jobs/notice-feed.ts';
 import { createEventSignal, createOutboxFeed } from './jobs/outbox-feed.ts';
 import { createReconciler } from './jobs/reconciler.ts';
 import { connectRedis } from './jobs/redis.ts';
 import { createLogger } from './logger.ts';
 import type { HoistApi } from './service/api.ts';
 import { createHoistService } from './service/hoist-service.ts';
+import { createLocks } from './service/locks.ts';
 import { createCardStore } from './store/chat-cards.ts';
 import { openDatabase } from './store/database.ts';
 import { migrateToLatest } from './store/migrator.ts';
@@ -149,6 +153,10 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
       const reconciler = createReconciler({ db, dispatcher, logger, intervalMs: 2_000 });
       reconciler.start();
       stops.push(async () => reconciler.stop());
+      // Reminds lock owners before their lock lapses, and releases lapsed locks.
+      const sweeper = createLockSweeper({ sweep: createLocks({ db, config, notify }).sweep, logger: logger.child({ component: 'locks' }) });
+      sweeper.start();
+      stops.push(async () => sweeper.stop());
     }
 
     const api = createHoistService({ db, config, source, kick: (app, e) => dispatcher.kick(app, e), notify });
@@ -184,6 +192,11 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
       });
       notifier.start();
       stops.push(async () => notifier.stop());
+      const noticeFeed = createNoticeFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger });
+      stops.push(() => noticeFeed.close());
+      const noticePoster = createNoticePoster({ feed: noticeFeed, chats, logger: logger.child({ component: 'notices' }) });
+      noticePoster.start();
+      stops.push(async () => noticePoster.stop());
 
       const server = createHttpServer({
         api,

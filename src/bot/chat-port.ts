@@ -1,4 +1,4 @@
-import type { Deployment } from '../domain/deployment.ts';
+import type { ChatOrigin, Deployment } from '../domain/deployment.ts';
 import type { Block } from './render/blocks.ts';
 
 /** Where a deployment's card lives in one chat, as its adapter recorded it; the card store keeps it as JSON. */
@@ -39,4 +39,10 @@ export interface ChatPort {
   updateCard(ref: CardRef, deployment: Deployment, context: CardContext): Promise<void>;
   /** Posts in the card's thread; `broadcast` also shows the reply in the channel. */
   postReply(ref: CardRef, message: ChatMessage, options?: { broadcast?: boolean }): Promise<void>;
+  /**
+   * A message about an environment rather than one deployment (a lock lapsed, an
+   * automatic deploy skipped): in the channel of `where`, or to `directTo` alone
+   * (a direct message in Slack).
+   */
+  postNotice(where: ChatOrigin, message: ChatMessage, options?: { directTo?: string | null }): Promise<void>;
 }

@@ -62,7 +62,7 @@ const HELP: Record<Verb, VerbHelp> = {
     examples: ['cancel #1042', 'cancel shop in staging'],
     details: [
       'A queued or awaiting deployment is removed. A running one stops at once: the build is aborted, a service in mid-rollout goes back to its previous revision, services not yet started end CANCELED, services already finished keep their new version.',
-      '`cancel <app> in <environment>` cancels what runs in that environment now.',
+      '`cancel <app> in <environment>` cancels what runs in that environment now; when nothing runs, the newest deployment waiting there.',
     ],
   },
   status: {
@@ -78,25 +78,29 @@ const HELP: Record<Verb, VerbHelp> = {
     details: ['Lists the latest deployments of an app, newest first: who asked for what, and how it ended.'],
   },
   lock: {
-    usage: 'lock <app> in <environment> [--reason "<text>"]',
+    usage: 'lock <app> in <environment> [--reason "<text>"] [--ttl <duration>]',
     summary: 'hold an environment: others’ deploys are refused',
-    examples: ['lock shop in production --reason "incident 88"'],
+    examples: ['lock shop in production --reason "incident 88"', 'lock shop in staging --reason "demo" --ttl 2h'],
     details: [
-      'While locked, deploys by anyone else are refused with who locked, why and since when; automatic deploys are skipped and announced.',
-      'An environment may set a lock TTL; the owner is reminded when it runs out.',
+      'While locked, deploys by anyone else are refused with who locked, why and since when; automatic deploys are skipped and announced. You can still deploy.',
+      '`--ttl` (such as `30m`, `2h`, `1h30m`) releases the lock by itself; the environment’s `lock.ttl` is the default and the longest allowed. You are reminded shortly before it lapses; lock again to keep it.',
+      'Where the environment lists `deployers`, only they may lock it.',
     ],
   },
   unlock: {
     usage: 'unlock <app> in <environment> [--force]',
     summary: 'release a lock',
     examples: ['unlock shop in production', 'unlock shop in production --force'],
-    details: ['Releases your own lock. `--force` releases someone else’s; it needs the permission and is audited.'],
+    details: [
+      'Releases your own lock. `--force` releases someone else’s: only the environment’s deployers may (anyone where it lists none); it is recorded and announced in the channel.',
+      'A pin Hoist set after a rollback is lifted with a plain `unlock` by anyone who may deploy there.',
+    ],
   },
   where: {
     usage: 'where <app>',
     summary: 'which version runs in each environment',
     examples: ['where shop'],
-    details: ['Shows, for every environment of the app, the version each service runs.'],
+    details: ['Shows, for every environment of the app, its status, the version each service runs, its lock and what waits in its queue.'],
   },
   help: {
     usage: 'help [<command>]',

@@ -3,6 +3,7 @@ import type { ChatOrigin } from '../domain/deployment.ts';
 import type { ActionCommand, HoistApi } from '../service/api.ts';
 import { parseFailureText, refusalText, type Subject } from './answers.ts';
 import { helpText, parseCommand } from './grammar.ts';
+import type { Operation } from './operations.ts';
 
 /**
  * What an edge does with a line of chat, decided without I/O so that Slack
@@ -12,7 +13,9 @@ import { helpText, parseCommand } from './grammar.ts';
 export type Plan =
   | { kind: 'answer'; text: string; rejected: boolean }
   | { kind: 'request'; command: ActionCommand }
-  | { kind: 'status'; app: string | null; env: string | null };
+  | { kind: 'status'; app: string | null; env: string | null }
+  /** `lock`, `unlock`, `where`, `history`, `cancel`: carried out, then answered to the user. */
+  | { kind: 'operate'; command: Operation };
 
 export interface InterpretOptions {
   api: HoistApi;
@@ -59,6 +62,11 @@ export function interpret(text: string, options: InterpretOptions): Plan {
   const parsed = parseCommand(text, options.alias);
   if (!parsed.ok) return { kind: 'answer', text: parseFailureText(parsed, options.prefix), rejected: true };
   const command = parsed.command;
+  if (command.verb === 'cancel') {
+    const valid = options.api.validate(command, options.origin);
+    if (valid.ok) return { kind: 'operate', command };
+    return { kind: 'answer', text: refusalText(valid, command.verb, subjectOf(command), options.api.catalog(), options.prefix), rejected: true };
+  }
   if (isActionCommand(command)) {
     const valid = options.api.validate(command, options.origin);
     if (valid.ok) return { kind: 'request', command };
@@ -74,7 +82,6 @@ export function interpret(text: string, options: InterpretOptions): Plan {
     case 'lock':
     case 'unlock':
     case 'where':
-      // The service has no operation for these yet; say so rather than pretend.
-      return { kind: 'answer', text: `\`${command.verb}\` is not available in this version of Hoist yet.`, rejected: true };
+      return { kind: 'operate', command };
   }
 }

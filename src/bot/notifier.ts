@@ -4,7 +4,7 @@ import { isFinal } from '../domain/status.ts';
 import type { HoistApi } from '../service/api.ts';
 import type { CardStore, EventFeed, StoredEvent } from '../service/feeds.ts';
 import type { CardContext, CardRef, ChatPort } from './chat-port.ts';
-import { renderFailure, renderFailureText, renderSummary, renderTransition } from './render/thread-lines.ts';
+import { renderFailure, renderFailureText, renderSummary, renderSupersedes, renderTransition } from './render/thread-lines.ts';
 
 export interface NotifierOptions {
   feed: EventFeed;
@@ -27,17 +27,13 @@ export interface Notifier {
 
 const PRODUCTION = /^prod(uction)?$/i;
 
-/** Deployments waiting ahead of this one, plus one; null when it is not waiting. */
+/** The deployment's place among those waiting in its environment (1 = next); null when it is not waiting. */
 async function queuePosition(api: HoistApi, deployment: Deployment): Promise<number | null> {
-  if (deployment.status !== 'QUEUED') return null;
+  if (deployment.status !== 'QUEUED' || deployment.startedAt !== null) return null;
   const views = await api.environments(deployment.app, deployment.env);
   if (!Array.isArray(views)) return null;
   const view = views.find((v) => v.app === deployment.app && v.env === deployment.env);
-  if (view === undefined) return null;
-  const index = view.queue.findIndex((entry) => entry.id === deployment.id);
-  if (index === -1) return null;
-  const waitingAhead = view.queue.slice(0, index).filter((entry) => entry.status === 'QUEUED' || entry.status === 'AWAITING_APPROVAL');
-  return waitingAhead.length + 1;
+  return view?.queue.find((entry) => entry.id === deployment.id)?.position ?? null;
 }
 
 /**
@@ -123,6 +119,13 @@ export function createNotifier(options: NotifierOptions): Notifier {
       }
       case 'summary':
         await chat.postReply(ref, { text: renderSummary(event), plain: renderSummary(event, 'text') });
+        return;
+      case 'queue':
+        // One ahead of it started or was removed: the card shows its new place.
+        if (!posted) await updateCard(chat, ref, deployment, context, log);
+        return;
+      case 'supersedes':
+        await chat.postReply(ref, { text: renderSupersedes(event), plain: renderSupersedes(event) });
         return;
     }
   };

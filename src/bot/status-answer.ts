@@ -7,14 +7,18 @@ import { renderEnvironments, renderEnvironmentsText } from './render/environment
 export async function statusAnswer(
   api: HoistApi,
   query: { app: string | null; env: string | null },
-  chat: { prefix: string; now: Date; repoUrlOf?: (app: string) => string | null },
+  chat: { prefix: string; now: Date; repoUrlOf?: (app: string) => string | null; mention?: (userId: string) => string },
 ): Promise<ChatMessage & { rejected: boolean }> {
   const result = await api.environments(query.app, query.env);
   if (!Array.isArray(result)) {
     const text = refusalText(result, 'status', { app: query.app, env: query.env, services: null }, api.catalog(), chat.prefix);
     return { text, plain: text, rejected: true };
   }
-  const context = { now: chat.now, ...(chat.repoUrlOf === undefined ? {} : { repoUrlOf: chat.repoUrlOf }) };
+  const context = {
+    now: chat.now,
+    ...(chat.repoUrlOf === undefined ? {} : { repoUrlOf: chat.repoUrlOf }),
+    ...(chat.mention === undefined ? {} : { mention: chat.mention }),
+  };
   const rendered = renderEnvironments(result, context);
   return { text: rendered.text, blocks: rendered.blocks, plain: renderEnvironmentsText(result, context), rejected: false };
 }

@@ -4,7 +4,10 @@ import type { Logger } from 'pino';
 import type { Db } from '../store/database.ts';
 import { activeDeployments, getDeployment, setDeploymentStatus, setServiceStatus } from '../store/deployments.ts';
 import { heartbeat, heartbeatAge, StaleFenceError, takeFence, withFence } from '../store/fence.ts';
+import { lockPhrase, lockStops } from '../domain/lock.ts';
 import { isInProgress } from '../domain/status.ts';
+import { currentLock } from '../store/locks.ts';
+import { cancelWaiting, pickUp } from '../store/queue.ts';
 import type { CancelListener } from './cancel-signal.ts';
 import type { EnvironmentLease } from './environment-lease.ts';
 
@@ -25,8 +28,16 @@ export function createDispatcher(deps: { db: Db; queue: Queue<RunJob>; lease: En
       const active = await activeDeployments(deps.db, app, env);
       const next = active[0];
       if (!next) return;
-      const handle = await deps.lease.claim(app, env, next.id);
-      if (!handle) return; // another deployment of this environment runs; it kicks when it ends
+      let handle = await deps.lease.claim(app, env, next.id);
+      if (!handle) {
+        // A deployment removed from the queue while it held the lease (canceled just before it started) gives it up here.
+        const holder = await deps.lease.holder(app, env);
+        const held = holder === null ? null : await getDeployment(deps.db, holder);
+        if (holder === null || (held !== null && held.finishedAt === null)) return; // another deployment runs; it kicks when it ends
+        await deps.lease.release(app, env, holder);
+        handle = await deps.lease.claim(app, env, next.id);
+        if (!handle) return;
+      }
       await deps.queue.add('run', { deploymentId: next.id }, { jobId: `run-${next.id}`, removeOnComplete: true, removeOnFail: true });
     },
   };
@@ -129,6 +140,19 @@ export function createDeploymentWorker(deps: WorkerDeps): Worker<RunJob> {
     }
   }
 
+  /**
+   * Rules are re-checked when an action starts: someone else's lock taken while
+   * this one waited holds it back for good (CANCELED with who, why and since).
+   */
+  async function heldBackByLock(d: { id: number; app: string; env: string; action: string; requestedBy: string; startedAt: Date | null }): Promise<boolean> {
+    if (d.startedAt !== null) return false; // resumed after a lost worker: it had started already
+    const lock = await currentLock(db, d.app, d.env);
+    if (lock === null || !lockStops(lock, { userId: d.requestedBy, action: d.action })) return false;
+    if (!(await cancelWaiting(db, d.id, `${d.app} in ${d.env} is ${lockPhrase(lock)}`))) return false;
+    deps.notify();
+    return true;
+  }
+
   async function processJob(job: Job<RunJob>, _token: string | undefined, _signal?: AbortSignal): Promise<void> {
     const { deploymentId } = job.data;
     const d = await getDeployment(db, deploymentId);
@@ -140,6 +164,9 @@ export function createDeploymentWorker(deps: WorkerDeps): Worker<RunJob> {
     let handedBack = false;
     try {
       if (d.status === 'QUEUED') {
+        if (await heldBackByLock(d)) return;
+        // It leaves the waiting queue; the ones behind it move up.
+        await pickUp(db, d.id);
         await execute(d);
         return;
       }

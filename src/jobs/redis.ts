@@ -18,5 +18,6 @@ export function redisKeys(prefix: string) {
     eventsChannel: `${prefix}:events`,
     cancelChannel: `${prefix}:cancel`,
     outboxLeader: `${prefix}:outbox-leader`,
+    noticeLeader: `${prefix}:notice-leader`,
   };
 }

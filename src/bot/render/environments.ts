@@ -2,12 +2,13 @@ import type { EnvironmentView, ServiceView } from '../../service/views.ts';
 import type { Message } from './blocks.ts';
 import { escapeMrkdwn, formatDuration, shortVersion, statusStyle, versionMrkdwn } from './format.ts';
 import { LIMITS, capBlocks, message, packGroups, section } from './limits.ts';
+import { lockMrkdwn, lockText } from './locks.ts';
 
 export interface EnvironmentsContext {
   now: Date;
   /** The app's repository, for commit links. */
   repoUrlOf?: (app: string) => string | null;
-  /** Accepted so every chat can pass its own render context; environments name no one yet. */
+  /** How to name a lock's owner (default: a Slack mention). */
   mention?: (userId: string) => string;
 }
 
@@ -37,6 +38,7 @@ function environmentLines(view: EnvironmentView, ctx: EnvironmentsContext): stri
   }
   const queue = queueLine(view);
   if (queue) lines.push(`      _${escapeMrkdwn(queue)}_`);
+  if (view.lock) lines.push(`      ${lockMrkdwn(view.lock, { now: ctx.now, mention: ctx.mention ?? ((id) => `<@${id}>`) })}`);
   return lines;
 }
 
@@ -68,6 +70,7 @@ export function renderEnvironmentsText(views: readonly EnvironmentView[], ctx: E
       }
       const queue = queueLine(view);
       if (queue) lines.push(`  ${queue}`);
+      if (view.lock) lines.push(`  ${lockText(view.lock, { now: ctx.now, mention: ctx.mention ?? ((id) => `@${id}`) })}`);
       return lines.join('\n');
     })
     .join('\n\n');

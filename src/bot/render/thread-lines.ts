@@ -83,6 +83,12 @@ export function renderFailureText(e: FailureEvent, d: Deployment, mention: (user
 }
 
 type SummaryEvent = Extract<DeploymentEvent, { kind: 'summary' }>;
+type SupersedesEvent = Extract<DeploymentEvent, { kind: 'supersedes' }>;
+
+/** In the newer deployment's thread: which waiting one it replaced (that one's thread says "superseded by"). */
+export function renderSupersedes(e: SupersedesEvent): string {
+  return `supersedes #${e.superseded}, which was still waiting; it ends CANCELED`;
+}
 
 /** Which service runs what, after a cancel, a rollback on failure or a pin: a headline and one line per service. */
 export function renderSummary(e: SummaryEvent, format: LineFormat = 'mrkdwn'): string {

@@ -38,6 +38,9 @@ export function createShellChat(screen: Screen, onCard: (deployment: Deployment)
       idOf(ref);
       show(deployment, context);
     },
+    async postNotice(_where, message: ChatMessage): Promise<void> {
+      screen.print(message.plain ?? message.text);
+    },
     async postReply(ref: CardRef, message: ChatMessage): Promise<void> {
       const id = idOf(ref);
       const lines = (message.plain ?? message.text).split('\n');

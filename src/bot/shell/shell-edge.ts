@@ -6,6 +6,7 @@ import type { HoistApi } from '../../service/api.ts';
 import { refusalText } from '../answers.ts';
 import type { ChatPort } from '../chat-port.ts';
 import { interpret, subjectOf } from '../interpret.ts';
+import { carryOutOperation } from '../operations.ts';
 import { statusAnswer } from '../status-answer.ts';
 import { outcomeLine, succeeded } from './outcome.ts';
 import { Screen } from './screen.ts';
@@ -97,7 +98,19 @@ export function createShellEdge(options: ShellEdgeOptions): ShellEdge {
         if (plan.rejected) rejected = true;
         return;
       case 'status': {
-        const answer = await statusAnswer(options.api, plan, { prefix: '', now: now() });
+        const answer = await statusAnswer(options.api, plan, { prefix: '', now: now(), mention: chat.mention });
+        screen.print(answer.plain ?? answer.text);
+        if (answer.rejected) rejected = true;
+        return;
+      }
+      case 'operate': {
+        const answer = await carryOutOperation(options.api, plan.command, {
+          requester: { userId: `shell:${options.user}`, display: options.user },
+          origin: ORIGIN,
+          prefix: '',
+          now: now(),
+          mention: chat.mention,
+        });
         screen.print(answer.plain ?? answer.text);
         if (answer.rejected) rejected = true;
         return;

@@ -97,6 +97,14 @@ export function createSlackChat(options: SlackChatOptions): SlackChat {
       await clientFor(channel).chat.postMessage(message.blocks === undefined ? reply : { ...reply, blocks: asSlackBlocks(message.blocks) });
     },
 
+    async postNotice(where, message, noticeOptions) {
+      // A user id as the channel is a direct message from the app.
+      const channel = noticeOptions?.directTo ?? (where.kind === 'slack' ? where.channel : null);
+      if (channel === null || channel === undefined) throw new Error('a Slack notice needs a channel or a user');
+      const post = { channel, text: message.text, unfurl_links: false, unfurl_media: false };
+      await clientFor(channel).chat.postMessage(message.blocks === undefined ? post : { ...post, blocks: asSlackBlocks(message.blocks) });
+    },
+
     idle: () => updates.idle(),
   };
 }

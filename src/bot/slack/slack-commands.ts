@@ -6,6 +6,7 @@ import type { HoistApi } from '../../service/api.ts';
 import { refusalText } from '../answers.ts';
 import type { ChatMessage } from '../chat-port.ts';
 import { interpret, subjectOf, type Plan } from '../interpret.ts';
+import { carryOutOperation } from '../operations.ts';
 import { statusAnswer } from '../status-answer.ts';
 import { asSlackBlocks } from './slack-blocks.ts';
 
@@ -48,6 +49,18 @@ async function carryOut(plan: Exclude<Plan, { kind: 'answer' }>, talk: Conversat
     if (plan.kind === 'status') {
       const status = await statusAnswer(deps.api, plan, { prefix: talk.prefix, now: deps.now() });
       await talk.answer(status);
+      return;
+    }
+    if (plan.kind === 'operate') {
+      const answer = await carryOutOperation(deps.api, plan.command, {
+        requester: talk.requester,
+        origin: talk.origin,
+        prefix: talk.prefix,
+        now: deps.now(),
+        mention: (userId) => `<@${userId}>`,
+      });
+      if (answer.rejected) talk.log.info({ verb: plan.command.verb }, 'operation refused');
+      await talk.answer(answer);
       return;
     }
     const result = await deps.api.request(plan.command, {

@@ -1,0 +1,51 @@
+import type { Logger } from 'pino';
+import type { NoticeFeed, StoredNotice } from '../service/feeds.ts';
+import type { ChatPort } from './chat-port.ts';
+import { renderNotice } from './render/locks.ts';
+
+export interface NoticePosterOptions {
+  feed: NoticeFeed;
+  chats: { slack?: ChatPort; shell?: ChatPort };
+  logger: Logger;
+  now?: () => Date;
+}
+
+/**
+ * Posts notices about environments (a lock about to lapse, to its owner; a
+ * lapsed or force-unlocked lock, or a skipped automatic deploy, to the channel
+ * the lock was taken in). An error from the chat propagates so the feed
+ * delivers the notice again.
+ */
+export function createNoticePoster(options: NoticePosterOptions) {
+  const now = options.now ?? (() => new Date());
+  let unsubscribe: (() => void) | null = null;
+  const handling = new Set<Promise<unknown>>();
+
+  const handle = async (stored: StoredNotice): Promise<void> => {
+    const where = stored.notice.lock.chat;
+    const chat = where.kind === 'none' ? undefined : options.chats[where.kind];
+    if (chat === undefined) {
+      options.logger.info({ noticeId: stored.id, kind: stored.notice.kind, chat: where.kind }, 'no chat to tell of this notice');
+      return;
+    }
+    const rendered = renderNotice(stored.notice, { now: now(), mention: (userId) => chat.mention(userId), prefix: where.kind === 'slack' ? '/hoist ' : '' });
+    await chat.postNotice(where, { text: rendered.text, blocks: rendered.blocks, plain: rendered.plain }, { directTo: rendered.directTo });
+  };
+
+  return {
+    start() {
+      if (unsubscribe !== null) return;
+      unsubscribe = options.feed.subscribe((stored) => {
+        const job = handle(stored);
+        handling.add(job);
+        void job.catch(() => {}).finally(() => handling.delete(job));
+        return job;
+      });
+    },
+    async stop() {
+      unsubscribe?.();
+      unsubscribe = null;
+      await Promise.allSettled([...handling]);
+    },
+  };
+}
