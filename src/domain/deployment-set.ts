@@ -50,7 +50,8 @@ export function specOf(set: DeploymentSet | null, service: string): ServiceSpec 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function parseSpec(value: unknown): ServiceSpec | null {
-  if (!isRecord(value) || typeof value.name !== 'string') return null;
+  // Sets recorded before versions were part of them list the configuration only.
+  if (!isRecord(value) || typeof value.name !== 'string' || !('version' in value)) return null;
   if (!(SERVICE_TYPES as readonly unknown[]).includes(value.type)) return null;
   const text = (v: unknown) => (typeof v === 'string' ? v : null);
   const num = (v: unknown) => (typeof v === 'number' ? v : null);

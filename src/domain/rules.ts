@@ -77,13 +77,15 @@ export function serviceRule(verb: RuledVerb, s: ServiceNow, where: { env: string
   }
 }
 
-function restartWholeEnvironment(input: RuleInput): RuleResult {
-  const example = input.services[0]?.name ?? 'api';
-  const names = input.services.map((s) => s.name).join(', ');
-  return {
-    ok: false,
-    reason: `\`restart\` works on single services, not a whole environment; name one: \`restart ${input.app}/${example} in ${input.env}\`${names ? ` (services: ${names})` : ''}`,
-  };
+/**
+ * What the scope alone decides, before any status is looked at: `restart` takes single
+ * services, never a whole environment. Null when the scope is fine.
+ */
+export function scopeRule(verb: RuledVerb, scope: { app: string; env: string; chosen: string[] | null; services: readonly string[] }): string | null {
+  if (verb !== 'restart' || scope.chosen !== null) return null;
+  const example = scope.services[0] ?? 'api';
+  const names = scope.services.join(', ');
+  return `\`restart\` works on single services, not a whole environment; name one: \`restart ${scope.app}/${example} in ${scope.env}\`${names ? ` (services: ${names})` : ''}`;
 }
 
 /**
@@ -92,7 +94,8 @@ function restartWholeEnvironment(input: RuleInput): RuleResult {
  * the action is refused only when it applies to none.
  */
 export function checkAction(input: RuleInput): RuleResult {
-  if (input.verb === 'restart' && input.chosen === null) return restartWholeEnvironment(input);
+  const scope = scopeRule(input.verb, { ...input, services: input.services.map((s) => s.name) });
+  if (scope !== null) return { ok: false, reason: scope };
   const services: string[] = [];
   const skipped: Skipped[] = [];
   for (const s of input.services) {

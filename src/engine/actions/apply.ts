@@ -1,0 +1,62 @@
+import type { ServiceSpec } from '../../domain/deployment-set.ts';
+import type { ServiceStatus } from '../../domain/status.ts';
+import { recordAppliedSpec } from '../../store/deployment-sets.ts';
+import { configOf } from '../service-spec.ts';
+import { markService, progress, type RunContext } from './context.ts';
+
+/** How applying one service ended: its applied spec, or why not. `canceled` when the run was told to stop. */
+export type ApplyResult =
+  | { ok: true; spec: ServiceSpec }
+  | { ok: false; canceled: boolean; status: ServiceStatus; reason: string; logTail: string[]; phase: 'build' | 'rollout' };
+
+function failed(ctx: RunContext, phase: 'build' | 'rollout', outcome: { reason: string; logTail: string[] }): ApplyResult {
+  const canceled = ctx.signal.aborted;
+  const status: ServiceStatus = canceled ? 'CANCELED' : phase === 'build' ? 'BUILD_ERROR' : 'DEPLOYMENT_ERROR';
+  return { ok: false, canceled, status, reason: outcome.reason, logTail: outcome.logTail, phase };
+}
+
+/** The image to run: the spec's, or one built (or reused) for its commit. */
+async function imageFor(ctx: RunContext, spec: ServiceSpec): Promise<{ ok: true; image: string } | ApplyResult> {
+  if (spec.image !== null) return { ok: true, image: spec.image };
+  if (spec.build === null || spec.version === null) {
+    return failed(ctx, 'build', { reason: 'no commit was resolved for this deployment', logTail: [] });
+  }
+  await progress(ctx, 'BUILDING');
+  await markService(ctx, spec.name, { status: 'BUILDING', version: spec.version });
+  const built = await ctx.deps.builder.build({
+    app: ctx.d.app,
+    service: configOf(ctx.env, spec).service,
+    repo: ctx.app.repo,
+    sha: spec.version,
+    signal: ctx.signal,
+    log: ctx.log.sink(spec.name),
+  });
+  return built.ok ? { ok: true, image: built.image } : failed(ctx, 'build', built);
+}
+
+/**
+ * Builds (when needed) and rolls out one service as its spec says. The spec with the
+ * image actually run is recorded in the deployment set before the service counts as DEPLOYED.
+ */
+export async function applyService(ctx: RunContext, spec: ServiceSpec): Promise<ApplyResult> {
+  const image = await imageFor(ctx, spec);
+  if (!('image' in image)) return image;
+  const applied: ServiceSpec = { ...spec, image: image.image };
+  const version = applied.version ?? image.image;
+  await progress(ctx, 'DEPLOYING');
+  await markService(ctx, spec.name, { status: 'DEPLOYING', version, image: image.image });
+  const { env, service } = configOf(ctx.env, applied);
+  const rolled = await ctx.target.rollout({
+    deploymentId: ctx.d.id,
+    env,
+    service,
+    image: image.image,
+    version,
+    signal: ctx.signal,
+    log: ctx.log.sink(spec.name),
+  });
+  if (!rolled.ok) return failed(ctx, 'rollout', rolled);
+  await recordAppliedSpec(ctx.deps.db, ctx.d.id, applied);
+  await markService(ctx, spec.name, { status: 'DEPLOYED', version, image: image.image });
+  return { ok: true, spec: applied };
+}

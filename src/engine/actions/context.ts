@@ -1,0 +1,117 @@
+import type { Logger } from 'pino';
+import type { AppConfig, EnvironmentConfig, HoistConfig } from '../../config/hoist-config.ts';
+import type { ChatOrigin, Deployment, SummaryLine } from '../../domain/deployment.ts';
+import type { DeploymentStatus, ServiceStatus } from '../../domain/status.ts';
+import type { Db } from '../../store/database.ts';
+import { recordEvent, setDeploymentStatus, setServiceStatus, type ServiceChange } from '../../store/deployments.ts';
+import { putServiceState, type ServiceStateRow } from '../../store/service-state.ts';
+import type { createDeploymentLog } from '../deployment-log.ts';
+import type { Builder, Source, Target } from '../ports.ts';
+
+export interface PinRequest {
+  app: string;
+  env: string;
+  reason: string;
+  origin: ChatOrigin;
+}
+
+export interface RunnerDeps {
+  db: Db;
+  config: HoistConfig;
+  source: Source;
+  builder: Builder;
+  targetFor(env: EnvironmentConfig): Target;
+  /** Called after each recorded event so subscribers hear of it at once. */
+  notify(): void;
+  logger: Logger;
+  /** Pins the environment after a successful rollback; absent: the pin is only announced in the thread. */
+  pinEnvironment?(request: PinRequest): Promise<void>;
+}
+
+/** Everything one run of one deployment works with. */
+export interface RunContext {
+  deps: RunnerDeps;
+  d: Deployment;
+  app: AppConfig;
+  env: EnvironmentConfig;
+  target: Target;
+  log: ReturnType<typeof createDeploymentLog>;
+  logger: Logger;
+  signal: AbortSignal;
+  /** Each service's state in the environment when the run began. */
+  before: Map<string, ServiceStateRow>;
+}
+
+/**
+ * How the environment's view of a service follows a status recorded for this deployment:
+ * `same` takes the status (and, once DEPLOYED, the version and image); `untouched` leaves it;
+ * `restore` puts back the status it had before this run (what runs did not change).
+ */
+export type StateFollows = 'same' | 'untouched' | 'restore';
+
+export async function markService(ctx: RunContext, name: string, change: ServiceChange, follows: StateFollows = 'same'): Promise<void> {
+  const { db } = ctx.deps;
+  await setServiceStatus(db, ctx.d.id, name, change);
+  if (follows !== 'untouched') {
+    const status: ServiceStatus = follows === 'restore' ? (ctx.before.get(name)?.status ?? 'NEVER_DEPLOYED') : change.status;
+    const runs = follows === 'same' && change.status === 'DEPLOYED' ? { version: change.version ?? null, image: change.image ?? null } : {};
+    await putServiceState(db, { app: ctx.d.app, env: ctx.env.name, service: name }, { status, deploymentId: ctx.d.id, ...runs });
+  }
+  ctx.deps.notify();
+}
+
+/** Puts the environment's view of a service back to what it ran before (after a rollback on failure). */
+export async function restoreState(ctx: RunContext, name: string, runs: { version: string | null; image: string | null }): Promise<void> {
+  const status = ctx.before.get(name)?.status ?? 'NEVER_DEPLOYED';
+  await putServiceState(ctx.deps.db, { app: ctx.d.app, env: ctx.env.name, service: name }, { status, deploymentId: ctx.d.id, ...runs });
+  ctx.deps.notify();
+}
+
+/** The deployment's own status while it runs. */
+export async function progress(ctx: RunContext, status: DeploymentStatus): Promise<void> {
+  await setDeploymentStatus(ctx.deps.db, ctx.d.id, { status, started: true });
+}
+
+export async function finish(ctx: RunContext, status: DeploymentStatus, reason: string | null): Promise<void> {
+  await ctx.log.flush();
+  await setDeploymentStatus(ctx.deps.db, ctx.d.id, { status, reason, finished: true, announce: true });
+  ctx.deps.notify();
+}
+
+/** Services that will not run in this deployment; what the environment runs for them does not change. */
+export async function cancelRest(ctx: RunContext, names: readonly string[], reason: string): Promise<void> {
+  for (const name of names) await markService(ctx, name, { status: 'CANCELED', reason }, 'untouched');
+}
+
+export async function failure(ctx: RunContext, name: string, status: ServiceStatus, reason: string, logTail: string[]): Promise<void> {
+  await ctx.log.flush();
+  await markService(ctx, name, { status, reason });
+  await recordEvent(ctx.deps.db, { kind: 'failure', deploymentId: ctx.d.id, service: name, status, reason, logTail });
+  ctx.deps.notify();
+}
+
+export async function summary(ctx: RunContext, headline: string, services: SummaryLine[]): Promise<void> {
+  await recordEvent(ctx.deps.db, { kind: 'summary', deploymentId: ctx.d.id, headline, services });
+  ctx.deps.notify();
+}
+
+/** What ran before this run for a service: its version, unless it was stopped or never ran. */
+export function ranBefore(ctx: RunContext, name: string): string | null {
+  const state = ctx.before.get(name);
+  if (!state || state.status === 'STOPPED' || state.status === 'NEVER_DEPLOYED') return null;
+  return state.version;
+}
+
+/** Why the run was told to stop, in words: `canceled` unless the signal says more. */
+export function cancelReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  if (typeof reason === 'string' && reason.trim() !== '') return reason;
+  if (reason instanceof Error && reason.name !== 'AbortError' && reason.message.trim() !== '') return reason.message;
+  return 'canceled';
+}
+
+/** A commit SHA as 7 characters, anything else as it is: for reasons people read. */
+export function short(version: string | null): string {
+  if (version === null) return 'nothing';
+  return /^[0-9a-f]{40}$/.test(version) ? version.slice(0, 7) : version;
+}

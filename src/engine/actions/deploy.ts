@@ -1,0 +1,75 @@
+import { specOf, type ServiceSpec } from '../../domain/deployment-set.ts';
+import { renderSpec } from '../service-spec.ts';
+import { applyService, type ApplyResult } from './apply.ts';
+import { endCanceled } from './cancel.ts';
+import { cancelRest, failure, finish, markService, type RunContext } from './context.ts';
+import { rollBackChanged, type Changed } from './on-failure.ts';
+import { keepAsIs, unchanged } from './redeploy.ts';
+import { pinAfterRollback } from './rollback.ts';
+
+/** What the deployment applies to a service: its planned spec, or (recorded by an older version) the configuration now. */
+function plannedSpec(ctx: RunContext, name: string): ServiceSpec | null {
+  const config = ctx.env.services.find((s) => s.name === name);
+  if (!config) return null;
+  const planned = specOf(ctx.d.deploymentSet ?? null, name);
+  if (planned) return planned;
+  const built = config.build !== null;
+  return renderSpec(ctx.env, config, { version: built ? ctx.d.sha : config.image, image: built ? null : config.image });
+}
+
+/**
+ * deploy, redeploy and rollback: applies the deployment set service by service, in order.
+ * A failure stops the sequence; a cancel ends it with what runs where.
+ */
+export async function runApplySet(ctx: RunContext): Promise<void> {
+  const changed: Changed[] = [];
+  let kept = 0;
+  const rows = ctx.d.services;
+  for (const [index, row] of rows.entries()) {
+    const later = rows.slice(index + 1).map((s) => s.name);
+    if (ctx.signal.aborted) return endCanceled(ctx, { done: doneLines(changed), inFlight: null, rest: [row.name, ...later] });
+    const spec = plannedSpec(ctx, row.name);
+    if (spec === null) {
+      await markService(ctx, row.name, { status: 'CANCELED', reason: 'no longer in the configuration' }, 'untouched');
+      continue;
+    }
+    if (ctx.d.action === 'redeploy' && (await unchanged(ctx, spec))) {
+      await keepAsIs(ctx, spec);
+      kept++;
+      continue;
+    }
+    const result = await applyService(ctx, spec);
+    if (result.ok) {
+      changed.push({ name: row.name, spec: result.spec });
+      continue;
+    }
+    if (result.canceled) {
+      return endCanceled(ctx, { done: doneLines(changed), inFlight: { name: row.name, step: result.phase }, rest: later });
+    }
+    return endFailed(ctx, changed, { name: row.name, result, later });
+  }
+  if (ctx.d.action === 'rollback') await pinAfterRollback(ctx);
+  await finish(ctx, 'DEPLOYED', changed.length === 0 && kept > 0 ? 'no changes' : null);
+  ctx.logger.info({ changed: changed.length, kept }, 'deployment succeeded');
+}
+
+function doneLines(changed: readonly Changed[]) {
+  return changed.map((c) => ({ name: c.name, version: c.spec.version, note: 'applied before the cancel; kept' }));
+}
+
+async function endFailed(
+  ctx: RunContext,
+  changed: readonly Changed[],
+  failed: { name: string; result: Extract<ApplyResult, { ok: false }>; later: string[] },
+): Promise<void> {
+  const { name, result } = failed;
+  await failure(ctx, name, result.status, result.reason, result.logTail);
+  await cancelRest(ctx, failed.later, 'earlier step failed');
+  let reason = `${name}: ${result.reason}`;
+  if (ctx.env.onFailure === 'rollback' && changed.length > 0) {
+    const rolledBack = await rollBackChanged(ctx, changed, name);
+    if (rolledBack.length > 0) reason += `; rolled back ${rolledBack.join(', ')}`;
+  }
+  await finish(ctx, result.status, reason);
+  ctx.logger.warn({ service: name, status: result.status, reason: result.reason }, 'deployment failed');
+}

@@ -1,0 +1,65 @@
+import type { SummaryLine } from '../../domain/deployment.ts';
+import type { ServiceSpec } from '../../domain/deployment-set.ts';
+import { setServiceStatus } from '../../store/deployments.ts';
+import { lastAppliedSpec, type AppliedSpec } from '../../store/deployment-sets.ts';
+import { configOf } from '../service-spec.ts';
+import { restoreState, short, summary, type RunContext } from './context.ts';
+
+/** A service this deployment changed: what it applied. */
+export interface Changed {
+  name: string;
+  spec: ServiceSpec;
+}
+
+/**
+ * `onFailure: rollback`: puts the services this deployment already changed back to what
+ * they ran before it (latest first), and says in the thread which service runs what.
+ */
+export async function rollBackChanged(ctx: RunContext, changed: readonly Changed[], failed: string): Promise<string[]> {
+  const lines: SummaryLine[] = [];
+  const rolledBack: string[] = [];
+  for (const c of [...changed].reverse()) {
+    const previous = await lastAppliedSpec(ctx.deps.db, { app: ctx.d.app, env: ctx.env.name, service: c.name, beforeId: ctx.d.id });
+    const line = await revert(ctx, c, previous, failed);
+    if (line.version !== c.spec.version) rolledBack.push(c.name);
+    lines.unshift(line);
+  }
+  await summary(ctx, `onFailure: rollback — ${failed} failed, so the services this deployment changed went back:`, lines);
+  return rolledBack;
+}
+
+async function revert(ctx: RunContext, c: Changed, previous: AppliedSpec | null, failed: string): Promise<SummaryLine> {
+  const log = ctx.log.sink(c.name);
+  const request = { deploymentId: ctx.d.id, env: ctx.env, signal: ctx.signal, log };
+  if (previous === null) {
+    // It never ran before this deployment: going back means it no longer runs.
+    const config = configOf(ctx.env, c.spec);
+    const removed = await ctx.target.remove({ ...request, env: config.env, service: config.service });
+    if (!removed.ok) return { name: c.name, version: c.spec.version, note: `could not be removed: ${removed.reason}` };
+    await note(ctx, c.name, `removed again after ${failed} failed: it did not run before`);
+    await restoreState(ctx, c.name, { version: null, image: null });
+    return { name: c.name, version: null, note: 'removed: it did not run before this deployment' };
+  }
+  const spec = previous.spec;
+  if (spec === null || spec.image === null) {
+    return { name: c.name, version: c.spec.version, note: `kept: #${previous.deploymentId} recorded no configuration to go back to` };
+  }
+  const config = configOf(ctx.env, spec);
+  log(`${c.name}: rolling back to ${short(spec.version)} (#${previous.deploymentId}) because ${failed} failed`);
+  // Named after the deployment whose configuration it runs again.
+  const rolled = await ctx.target.rollout({ ...request, ...config, deploymentId: previous.deploymentId, image: spec.image, version: spec.version ?? spec.image });
+  if (!rolled.ok) return { name: c.name, version: c.spec.version, note: `rollback failed: ${rolled.reason}` };
+  if (ctx.before.get(c.name)?.status === 'STOPPED') await ctx.target.stop({ ...request, ...config });
+  await note(ctx, c.name, `rolled back to ${short(spec.version)} after ${failed} failed`);
+  await restoreState(ctx, c.name, { version: spec.version, image: spec.image });
+  return { name: c.name, version: spec.version, note: `rolled back from ${short(c.spec.version)}` };
+}
+
+/**
+ * This deployment's change to the service was undone: CANCELED, with the reason saying
+ * what runs instead (and it no longer counts as what this deployment applied).
+ */
+async function note(ctx: RunContext, name: string, reason: string): Promise<void> {
+  await setServiceStatus(ctx.deps.db, ctx.d.id, name, { status: 'CANCELED', reason });
+  ctx.deps.notify();
+}

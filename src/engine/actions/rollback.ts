@@ -1,0 +1,19 @@
+import { rollbackOf } from '../../store/deployment-sets.ts';
+import { summary, type RunContext } from './context.ts';
+
+/**
+ * After a successful rollback the environment is pinned (`rolled back by @x from #M`) so
+ * automatic deploys don't bring the bad version back. The single place a rollback pins.
+ */
+export async function pinAfterRollback(ctx: RunContext): Promise<void> {
+  const { from } = await rollbackOf(ctx.deps.db, ctx.d.id);
+  const reason = `rolled back by @${ctx.d.requestedByName}${from === null ? '' : ` from #${from}`}`;
+  const where = `${ctx.d.app} in ${ctx.d.env}`;
+  if (ctx.deps.pinEnvironment) {
+    await ctx.deps.pinEnvironment({ app: ctx.d.app, env: ctx.d.env, reason, origin: ctx.d.chat });
+    await summary(ctx, `${where} is pinned: ${reason}. \`unlock ${ctx.d.app} in ${ctx.d.env}\` once the fix is out.`, []);
+  } else {
+    await summary(ctx, `${where} should be pinned (${reason}), but this Hoist has no locks to pin it with.`, []);
+  }
+  ctx.logger.info({ reason }, 'environment pinned after rollback');
+}

@@ -1,0 +1,41 @@
+import type { SummaryLine } from '../../domain/deployment.ts';
+import type { ServiceStatus } from '../../domain/status.ts';
+import type { Outcome, ServiceRequest } from '../ports.ts';
+import { endCanceled } from './cancel.ts';
+import { cancelRest, failure, finish, markService, progress, type RunContext } from './context.ts';
+
+/** An action that does one thing to each service that already runs (stop, restart). */
+export interface ServiceStep {
+  statuses: { doing: ServiceStatus; done: ServiceStatus; error: ServiceStatus };
+  act(request: ServiceRequest): Promise<Outcome<object>>;
+  /** What the service runs once the step is done. */
+  after(ctx: RunContext, name: string): SummaryLine;
+}
+
+/** Runs the step on each service in order; an error stops the sequence, a cancel ends it with what runs where. */
+export async function runServiceSteps(ctx: RunContext, step: ServiceStep): Promise<void> {
+  const { doing, done, error } = step.statuses;
+  const finished: SummaryLine[] = [];
+  const rows = ctx.d.services;
+  for (const [index, row] of rows.entries()) {
+    const later = rows.slice(index + 1).map((s) => s.name);
+    if (ctx.signal.aborted) return endCanceled(ctx, { done: finished, inFlight: null, rest: [row.name, ...later] });
+    const service = ctx.env.services.find((s) => s.name === row.name);
+    if (!service) {
+      await markService(ctx, row.name, { status: 'CANCELED', reason: 'no longer in the configuration' }, 'untouched');
+      continue;
+    }
+    await progress(ctx, doing);
+    await markService(ctx, row.name, { status: doing });
+    const outcome = await step.act({ deploymentId: ctx.d.id, env: ctx.env, service, signal: ctx.signal, log: ctx.log.sink(row.name) });
+    if (!outcome.ok && ctx.signal.aborted) return endCanceled(ctx, { done: finished, inFlight: { name: row.name, step: doing.toLowerCase() }, rest: later });
+    if (!outcome.ok) {
+      await failure(ctx, row.name, error, outcome.reason, outcome.logTail);
+      await cancelRest(ctx, later, 'earlier step failed');
+      return finish(ctx, error, `${row.name}: ${outcome.reason}`);
+    }
+    await markService(ctx, row.name, { status: done });
+    finished.push(step.after(ctx, row.name));
+  }
+  await finish(ctx, done, null);
+}

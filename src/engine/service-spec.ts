@@ -1,0 +1,48 @@
+import type { EnvironmentConfig, ServiceConfig } from '../config/hoist-config.ts';
+import type { DeploymentSet, ServiceSpec } from '../domain/deployment-set.ts';
+
+/** The service's configuration in the environment, rendered with the version (and image, once known) it runs. */
+export function renderSpec(env: EnvironmentConfig, service: ServiceConfig, run: { version: string | null; image: string | null }): ServiceSpec {
+  return {
+    name: service.name,
+    type: service.type,
+    version: run.version,
+    image: run.image,
+    build: service.build,
+    port: service.port,
+    expose: service.port === null ? null : (env.expose[service.name] ?? null),
+    env: { ...service.env },
+    command: service.command === null ? null : [...service.command],
+    replicas: service.replicas,
+    health: service.health === null ? null : { ...service.health },
+    schedule: service.schedule,
+    storage: service.storage,
+  };
+}
+
+export function renderSet(env: EnvironmentConfig, specs: ServiceSpec[]): DeploymentSet {
+  return { target: env.targetName, namespace: env.namespace, services: specs };
+}
+
+/** What a target needs to run a recorded spec: the service's configuration as it was then, and the environment's port for it. */
+export function configOf(env: EnvironmentConfig, spec: ServiceSpec): { env: EnvironmentConfig; service: ServiceConfig } {
+  const expose = { ...env.expose };
+  if (spec.expose === null) delete expose[spec.name];
+  else expose[spec.name] = spec.expose;
+  return {
+    env: { ...env, expose },
+    service: {
+      name: spec.name,
+      type: spec.type,
+      build: spec.build,
+      image: spec.image,
+      port: spec.port,
+      replicas: spec.replicas,
+      health: spec.health,
+      command: spec.command,
+      env: spec.env,
+      schedule: spec.schedule,
+      storage: spec.storage,
+    },
+  };
+}
