@@ -97,6 +97,9 @@ apps:
       SLACK_API_URL: options.slack.apiUrl,
     });
     const hoist = await startHoist({ env, mode: 'server', shell: null, logger: pino({ level: env.logLevel }, pino.destination({ dest: options.logFile, sync: true })) });
+    // Commands acknowledged but not carried out yet keep fetching the repository after
+    // stop(); without it they fail at once instead of writing into the data directory.
+    cleanups.push(() => repo.remove());
     cleanups.push(() => hoist.stop());
     return { hoist, url: `http://127.0.0.1:${hoist.port}/slack/events`, stop: cleanUp };
   } catch (error) {

@@ -318,6 +318,7 @@ async function main(): Promise<void> {
   console.log(`Hoist bench — ${machineInfo.cpus} CPUs, Node ${process.version}`);
   console.log(`  load: ${loadLabel}`);
   console.log(`  fake Slack rate limit: ${slackLabel}`);
+  console.log(`  load average at start: ${machineInfo.loadavgAtStart.join(' ')} (other work on the machine skews every figure)`);
 
   let slack: FakeSlack | null = null;
   let hoist: BenchHoist | null = null;
@@ -373,6 +374,9 @@ async function main(): Promise<void> {
         `(${String(n.cardsPerSecond)} cards/s overall); ` +
         `${String(n.cardsStillMissingAfterDrainTimeout)} missing, ${String(n.refusedViaResponseUrl)} refused`,
     );
+    if (Number(n.cardsStillMissingAfterDrainTimeout) > 0) {
+      console.log('  (missing: acknowledged, still waiting to be carried out when the bench stopped Hoist)');
+    }
   }
   const hoistLog = logSummary();
   if (hoistLog.errors + hoistLog.warnings > 0) {
@@ -385,6 +389,7 @@ async function main(): Promise<void> {
     machine: machineInfo,
     versions: { bolt: packageVersion('@slack/bolt'), undici: packageVersion('undici') },
     settings: { ...settings, slackRateLimit: slackLabel, hoistMode: 'server (HTTP + chat + notifier, no workers)' },
+    loadavgAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
     durationSeconds: Math.round((Date.now() - started) / 100) / 10,
     results,
     hoistLog,
