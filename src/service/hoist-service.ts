@@ -2,12 +2,13 @@ import type { AppConfig, EnvironmentConfig, HoistConfig } from '../config/hoist-
 import { aggregateEnvironmentStatus } from '../domain/aggregate.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
 import { checkRef } from '../domain/git-ref.ts';
-import { orderServices } from '../domain/service-order.ts';
+import { scopeRule } from '../domain/rules.ts';
 import type { Source } from '../engine/ports.ts';
 import type { Db } from '../store/database.ts';
 import { getDeployment, insertDeployment } from '../store/deployments.ts';
 import { serviceStates } from '../store/service-state.ts';
 import { currentLock } from '../store/locks.ts';
+import { planAction } from './action-plans.ts';
 import type { ActionCommand, HoistApi, Refusal } from './api.ts';
 import { createHistory } from './history.ts';
 import { createLocks } from './locks.ts';
@@ -77,10 +78,9 @@ export function createHoistService(deps: ServiceDeps): HoistApi {
       }
     }
     if (command.verb === 'cancel') return { ok: true };
-    if (command.verb !== 'deploy') {
-      return refuse('NOT_SUPPORTED', `\`${command.verb}\` is not available in this version of Hoist yet; \`deploy\` is`);
-    }
-    if (command.ref !== null) {
+    const scope = scopeRule(command.verb, { app: app.name, env: env.name, chosen: command.scope.services, services: env.services.map((s) => s.name) });
+    if (scope !== null) return refuse('NOT_ALLOWED', scope);
+    if (command.verb === 'deploy' && command.ref !== null) {
       const check = checkRef(command.ref);
       if (!check.ok) return refuse('BAD_REF', `bad ref: ${check.reason}`);
     }
@@ -97,42 +97,24 @@ export function createHoistService(deps: ServiceDeps): HoistApi {
         const canceled = await queues.cancel(command.target, options);
         return canceled.ok ? { ok: true, deployment: canceled.deployment, duplicate: false } : canceled;
       }
-      if (command.verb !== 'deploy') return refuse('NOT_SUPPORTED', `\`${command.verb}\` is not available yet`);
       const found = findEnvironment(command.scope.app, command.env);
       if (!('app' in found)) return found;
       const { app, env } = found;
-      const locked = await locks.check({ app: app.name, env: env.name, action: command.verb, ref: command.ref, requester: options.requester, trigger: options.trigger });
+      const ref = command.verb === 'deploy' ? command.ref : null;
+      const locked = await locks.check({ app: app.name, env: env.name, action: command.verb, ref, requester: options.requester, trigger: options.trigger });
       if (locked) return locked;
-      const chosen = command.scope.services
-        ? env.services.filter((s) => command.scope.services?.includes(s.name))
-        : env.services;
-      const services = orderServices(chosen);
-      let sha: string | null = null;
-      if (services.some((s) => s.build)) {
-        const resolved = await deps.source.resolve(app.repo, command.ref ?? env.branch);
-        if (!resolved.ok) return refuse('REF_NOT_FOUND', resolved.reason);
-        sha = resolved.sha;
-      }
-      const current = new Map((await serviceStates(db, app.name, env.name)).map((s) => [s.service, s]));
+      const plan = await planAction({ db, source: deps.source }, app, env, command);
+      if (!plan.ok) return plan;
       const { id, duplicate } = await insertDeployment(db, {
+        ...plan.deployment,
         app: app.name,
         env: env.name,
-        action: 'deploy',
-        ref: command.ref,
-        sha,
         scope: command.scope.services,
         requestedBy: options.requester.userId,
         requestedByName: options.requester.display,
         trigger: options.trigger,
         chat: options.origin,
         requestKey: options.requestKey ?? null,
-        services: services.map((s) => ({
-          name: s.name,
-          type: s.type,
-          version: s.build ? sha : s.image,
-          previousVersion: current.get(s.name)?.version ?? null,
-        })),
-        deploymentSet: { target: env.targetName, namespace: env.namespace, services },
       });
       if (!duplicate) {
         deps.notify();

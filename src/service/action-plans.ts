@@ -1,0 +1,175 @@
+import type { AppConfig, EnvironmentConfig, ServiceConfig } from '../config/hoist-config.ts';
+import type { Deployment } from '../domain/deployment.ts';
+import { sameSpec, specOf, type ServiceSpec } from '../domain/deployment-set.ts';
+import { checkAction, type RuledVerb } from '../domain/rules.ts';
+import { orderServices } from '../domain/service-order.ts';
+import type { Source } from '../engine/ports.ts';
+import { renderSet, renderSpec } from '../engine/service-spec.ts';
+import type { Db } from '../store/database.ts';
+import { lastAppliedSpec, successfulDeployments, APPLYING_ACTIONS } from '../store/deployment-sets.ts';
+import { getDeployment, type NewDeployment } from '../store/deployments.ts';
+import { serviceStates, type ServiceStateRow } from '../store/service-state.ts';
+import type { ActionCommand, Refusal } from './api.ts';
+import { refuse } from './lookup.ts';
+
+/** What a request records besides who asked and from where. */
+export type PlannedDeployment = Pick<NewDeployment, 'action' | 'ref' | 'sha' | 'services' | 'deploymentSet' | 'rollback'>;
+export type Plan = { ok: true; deployment: PlannedDeployment } | Refusal;
+
+export interface PlanDeps {
+  db: Db;
+  source: Source;
+}
+
+type States = Map<string, ServiceStateRow>;
+type RuledCommand = Extract<ActionCommand, { verb: RuledVerb }>;
+
+interface Scope {
+  app: AppConfig;
+  env: EnvironmentConfig;
+  command: RuledCommand;
+  states: States;
+  /** The services the command names (every service of the environment when it names none). */
+  scoped: ServiceConfig[];
+}
+
+/**
+ * Turns an action request into the deployment to record: which services, in which order,
+ * with which versions and configuration (the deployment set), after the rules of SPEC §3.
+ */
+export async function planAction(deps: PlanDeps, app: AppConfig, env: EnvironmentConfig, command: RuledCommand): Promise<Plan> {
+  const states: States = new Map((await serviceStates(deps.db, app.name, env.name)).map((s) => [s.service, s]));
+  const named = command.scope.services;
+  const scoped = named ? env.services.filter((s) => named.includes(s.name)) : env.services;
+  const scope: Scope = { app, env, command, states, scoped };
+  switch (command.verb) {
+    case 'deploy':
+      return planDeploy(deps, scope, command.ref);
+    case 'redeploy':
+      return planRedeploy(scope);
+    case 'rollback':
+      return planRollback(deps, scope, command.to);
+    case 'stop':
+    case 'restart':
+      return planServiceAction(scope, command.verb);
+  }
+}
+
+/** The services in scope the rules allow now, in order; a refusal with the reason and what would work. */
+function allowed(scope: Scope, verb: RuledVerb): { ok: true; services: ServiceConfig[] } | Refusal {
+  const services = scope.scoped.map((s) => ({ name: s.name, status: scope.states.get(s.name)?.status ?? 'NEVER_DEPLOYED', version: scope.states.get(s.name)?.version ?? null }));
+  const result = checkAction({ verb, app: scope.app.name, env: scope.env.name, chosen: scope.command.scope.services, services, moment: 'request' });
+  if (!result.ok) return refuse('NOT_ALLOWED', result.reason);
+  return { ok: true, services: scope.scoped.filter((s) => result.services.includes(s.name)) };
+}
+
+function rows(scope: Scope, specs: { name: string; type: ServiceSpec['type']; version: string | null }[]): PlannedDeployment['services'] {
+  return specs.map((s) => ({ name: s.name, type: s.type, version: s.version, previousVersion: scope.states.get(s.name)?.version ?? null }));
+}
+
+async function planDeploy(deps: PlanDeps, scope: Scope, ref: string | null): Promise<Plan> {
+  const services = orderServices(scope.scoped);
+  let sha: string | null = null;
+  if (services.some((s) => s.build)) {
+    const resolved = await deps.source.resolve(scope.app.repo, ref ?? scope.env.branch);
+    if (!resolved.ok) return refuse('REF_NOT_FOUND', resolved.reason);
+    sha = resolved.sha;
+  }
+  const specs = services.map((s) => renderSpec(scope.env, s, s.build ? { version: sha, image: null } : { version: s.image, image: s.image }));
+  return { ok: true, deployment: { action: 'deploy', ref, sha, services: rows(scope, specs), deploymentSet: renderSet(scope.env, specs) } };
+}
+
+/** The versions that run now with the configuration as it is now. */
+function planRedeploy(scope: Scope): Plan {
+  const ok = allowed(scope, 'redeploy');
+  if (!ok.ok) return ok;
+  const specs = orderServices(ok.services).map((s) => {
+    const state = scope.states.get(s.name);
+    return renderSpec(scope.env, s, { version: state?.version ?? null, image: state?.image ?? null });
+  });
+  return { ok: true, deployment: { action: 'redeploy', ref: null, sha: null, services: rows(scope, specs), deploymentSet: renderSet(scope.env, specs) } };
+}
+
+function planServiceAction(scope: Scope, verb: 'stop' | 'restart'): Plan {
+  const ok = allowed(scope, verb);
+  if (!ok.ok) return ok;
+  const services = orderServices(ok.services, verb === 'stop' ? 'stop' : 'start');
+  const specs = services.map((s) => ({ name: s.name, type: s.type, version: scope.states.get(s.name)?.version ?? null }));
+  return { ok: true, deployment: { action: verb, ref: null, sha: null, services: rows(scope, specs), deploymentSet: renderSet(scope.env, []) } };
+}
+
+async function planRollback(deps: PlanDeps, scope: Scope, to: number | null): Promise<Plan> {
+  const ok = allowed(scope, 'rollback');
+  if (!ok.ok) return ok;
+  const names = ok.services.map((s) => s.name);
+  const current = await currentSpecs(deps.db, scope, names);
+  const targetId = to ?? (await defaultRollbackTarget(deps.db, scope, names, current));
+  if (targetId === null) {
+    return refuse('NOT_ALLOWED', `${scope.app.name} in ${scope.env.name} has no earlier successful deployment of ${names.join(', ')} to roll back to; \`deploy\` a version instead`);
+  }
+  const target = await getDeployment(deps.db, targetId);
+  const usable = rollbackTarget(scope, target, targetId);
+  if (!usable.ok) return usable;
+  const specs: ServiceSpec[] = [];
+  for (const s of orderServices(ok.services)) {
+    const spec = usable.applied.get(s.name);
+    if (spec) specs.push(spec);
+    else if (scope.command.scope.services) return refuse('NOT_ALLOWED', `#${targetId} did not deploy ${s.name}; roll ${s.name} back to a deployment that did, or leave it out`);
+  }
+  if (specs.length === 0) return refuse('NOT_ALLOWED', `#${targetId} deployed none of ${names.join(', ')}`);
+  const from = Math.max(0, ...[...current.values()].map((c) => c.deploymentId));
+  return {
+    ok: true,
+    deployment: {
+      action: 'rollback',
+      ref: null,
+      sha: usable.sha,
+      services: rows(scope, specs),
+      deploymentSet: renderSet(scope.env, specs),
+      rollback: { to: targetId, from: from > 0 ? from : null },
+    },
+  };
+}
+
+/** What the last successful deployment of each service applied: what runs now, as far as Hoist applied it. */
+async function currentSpecs(db: Db, scope: Scope, names: string[]): Promise<Map<string, { deploymentId: number; spec: ServiceSpec | null }>> {
+  const current = new Map<string, { deploymentId: number; spec: ServiceSpec | null }>();
+  for (const name of names) {
+    const last = await lastAppliedSpec(db, { app: scope.app.name, env: scope.env.name, service: name });
+    if (last) current.set(name, last);
+  }
+  return current;
+}
+
+/** The newest successful deployment that applied something else than what runs now to a service in scope. */
+async function defaultRollbackTarget(db: Db, scope: Scope, names: string[], current: Map<string, { spec: ServiceSpec | null }>): Promise<number | null> {
+  for (const candidate of await successfulDeployments(db, scope.app.name, scope.env.name)) {
+    const differs = candidate.applied.some((name) => {
+      if (!names.includes(name)) return false;
+      const spec = specOf(candidate.set, name);
+      const now = current.get(name)?.spec ?? null;
+      return spec !== null && (now === null || !sameSpec(spec, now));
+    });
+    if (differs) return candidate.id;
+  }
+  return null;
+}
+
+/** Deployment #N as a rollback target: of this environment, one that applied configuration, with what it applied. */
+function rollbackTarget(scope: Scope, target: Deployment | null, id: number): { ok: true; applied: Map<string, ServiceSpec>; sha: string | null } | Refusal {
+  const here = `${scope.app.name} in ${scope.env.name}`;
+  if (target === null) return refuse('NOT_FOUND', `there is no deployment #${id}`);
+  if (target.app !== scope.app.name || target.env !== scope.env.name) {
+    return refuse('NOT_ALLOWED', `#${id} is a deployment of ${target.app} in ${target.env}, not of ${here}`);
+  }
+  if (!(APPLYING_ACTIONS as readonly string[]).includes(target.action)) {
+    return refuse('NOT_ALLOWED', `#${id} was a ${target.action}, which applies no versions; roll back to a deploy, redeploy or rollback`);
+  }
+  const applied = new Map<string, ServiceSpec>();
+  for (const s of target.services) {
+    const spec = specOf(target.deploymentSet ?? null, s.name);
+    if (s.status === 'DEPLOYED' && spec?.image) applied.set(s.name, spec);
+  }
+  if (applied.size === 0) return refuse('NOT_ALLOWED', `#${id} ended ${target.status} without applying any service; pick a deployment that succeeded`);
+  return { ok: true, applied, sha: target.sha };
+}
