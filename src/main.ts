@@ -29,6 +29,7 @@ import { connectRedis } from './jobs/redis.ts';
 import { createLogger } from './logger.ts';
 import type { HoistApi } from './service/api.ts';
 import { createHoistService } from './service/hoist-service.ts';
+import { pinEnvironment } from './service/locks.ts';
 import { createLocks } from './service/locks.ts';
 import { createCardStore } from './store/chat-cards.ts';
 import { openDatabase } from './store/database.ts';
@@ -119,7 +120,19 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
       logger: logger.child({ component: 'builder' }),
     });
     const targetFor = options.targetFor ?? configuredTarget;
-    const runner = createDeployRunner({ db, config, source, builder, targetFor, notify, logger });
+    const runner = createDeployRunner({
+      db,
+      config,
+      source,
+      builder,
+      targetFor,
+      notify,
+      logger,
+      // A successful rollback pins its environment with a lock only rollbacks pass.
+      pinEnvironment: async (pin) => {
+        await pinEnvironment(db, pin);
+      },
+    });
 
     const queueConnection = connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-queue' });
     stops.push(() => queueConnection.quit());
