@@ -19,7 +19,7 @@ import { createGitSource } from './engine/source/git-source.ts';
 import { createDockerTarget } from './engine/targets/docker-target.ts';
 import { createHttpServer } from './http/server.ts';
 import { createDeploymentQueue, createDeploymentWorker, createDispatcher } from './jobs/deployment-queue.ts';
-import { createCancelListener } from './jobs/cancel-signal.ts';
+import { createCancelListener, createCancelSignal } from './jobs/cancel-signal.ts';
 import { createEnvironmentLease } from './jobs/environment-lease.ts';
 import { createLockSweeper } from './jobs/lock-sweeper.ts';
 import { createNoticeFeed } from './jobs/notice-feed.ts';
@@ -172,7 +172,14 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
       stops.push(async () => sweeper.stop());
     }
 
-    const api = createHoistService({ db, config, source, kick: (app, e) => dispatcher.kick(app, e), notify });
+    const api = createHoistService({
+      db,
+      config,
+      source,
+      kick: (app, e) => dispatcher.kick(app, e),
+      notify,
+      signalCancel: createCancelSignal({ db, redis, prefix: env.redisPrefix }),
+    });
 
     let port: number | null = null;
     let shellDone: Promise<number> | null = null;
