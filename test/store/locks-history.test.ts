@@ -66,7 +66,7 @@ describe.each<StoreKind>(['postgres', 'pglite'])('locks, queue and history on %s
     const renewed = await takeLock(store.db, lockOf({ env: 'p1', reason: 'incident 89', ttlMs: 3_600_000 }));
     expect(renewed).toMatchObject({ ok: true, renewed: true, lock: { reason: 'incident 89' } });
     const lock = await currentLock(store.db, 'shop', 'p1');
-    expect(lock?.expiresAt!.getTime() - lock!.since.getTime()).toBe(3_600_000);
+    expect(lock!.expiresAt!.getTime() - lock!.since.getTime()).toBe(3_600_000);
     expect((await lockHistory(store.db, 'shop', 'p1')).map((h) => [h.action, h.reason])).toEqual([
       ['renewed', 'incident 89'],
       ['taken', 'incident 88'],
