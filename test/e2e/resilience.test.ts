@@ -32,13 +32,12 @@ describe('worker processes that die, freeze or stop', () => {
   let repo: GitFixture;
   let db: pg.Client;
   let workers: WorkerProcess[] = [];
-  let slowRef: string;
 
   beforeAll(async () => {
     repo = createGitFixture('hoist-resilience');
     repo.commit('fast', webAppFiles(`hello ${app}`));
     repo.git('checkout', '--quiet', '-b', 'slow');
-    slowRef = repo.commit('slow build', {
+    repo.commit('slow build', {
       Dockerfile: `FROM ${BASE_IMAGE}\nRUN sleep 6\nCOPY www /www\nCMD ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]\n`,
     });
     repo.git('checkout', '--quiet', 'main');
