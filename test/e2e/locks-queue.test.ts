@@ -1,9 +1,10 @@
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeMessage, type FakeSlack } from '../fakes/slack-api.ts';
 import { signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { removeAppContainers } from '../support/containers.ts';
-import { BASE_IMAGE, DOCKER_HOST, REGISTRY, eventually, freePort, randomName, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
+import { BASE_IMAGE, DOCKER_HOST, REGISTRY, appYaml, eventually, freePort, randomName, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
 
 const TOKEN = 'xoxb-locks-queue';
 const SECRET = 'locks-queue-secret';
@@ -238,6 +239,18 @@ apps:
     expect(await slash(`cancel ${app} in q`, { user: 'U0BOB', channel: QUEUE })).toMatch(/nothing runs or waits in .* in q/);
   });
 
+  it('a deploy that waited while someone else locked the environment ends CANCELED when its turn comes', async () => {
+    const running = await deploy(`deploy ${app}@slow to q`, { user: 'U0ALICE', channel: QUEUE });
+    await started(running);
+    const waiting = await deploy(`deploy ${app} to q`, { user: 'U0BOB', channel: QUEUE });
+    await slash(`lock ${app} in q --reason "checking the data"`, { user: 'U0ALICE', channel: QUEUE });
+    const held = await cardReaches(waiting, 'CANCELED');
+    expect(JSON.stringify(held.blocks)).toMatch(/is locked by @u0alice since .*checking the data/);
+    expect(await deploymentOf(running)).toMatchObject({ status: 'DEPLOYED' });
+    expect(await deploymentOf(waiting)).toMatchObject({ status: 'CANCELED', startedAt: null });
+    await slash(`unlock ${app} in q`, { user: 'U0ALICE', channel: QUEUE });
+  });
+
   it('with queue.supersede, a newer deploy of the same scope replaces a waiting one, and both threads say so', async () => {
     const running = await deploy(`deploy ${app}@slow to sup`, { user: 'U0ALICE', channel: SUPER });
     await started(running);
@@ -266,7 +279,7 @@ apps:
 
     const history = await slash(`history ${app} in q`, { user: 'U0BOB', channel: ASK });
     const inQ = (await api<{ items: DeploymentItem[] }>(`/deployments?app=${app}&env=q`)).body.items;
-    expect(inQ.map((d) => d.status)).toEqual(['DEPLOYED', 'CANCELED', 'DEPLOYED', 'DEPLOYED']);
+    expect(inQ.map((d) => d.status)).toEqual(['CANCELED', 'DEPLOYED', 'DEPLOYED', 'CANCELED', 'DEPLOYED', 'DEPLOYED']);
     expect(history.split('\n')).toEqual(inQ.map((d) => `#${d.id} deploy ${app}/q: ${d.status}`));
     const historyBlocks = JSON.stringify(slack.responses.at(-1)?.body.blocks);
     expect(historyBlocks).toContain(`\`${slowSha.slice(0, 7)}\``);
@@ -282,7 +295,7 @@ apps:
   it('the HTTP API lists deployments newest first with cursor paging and filters, refuses bad filters, and exports and diffs deployment sets', async () => {
     const all = (await api<{ items: DeploymentItem[]; nextCursor: string | null }>(`/deployments?app=${app}&limit=100`)).body;
     expect(all.nextCursor).toBeNull();
-    expect(all.items.length).toBeGreaterThanOrEqual(9);
+    expect(all.items.length).toBeGreaterThanOrEqual(11);
     expect(all.items.map((d) => d.id)).toEqual([...all.items.map((d) => d.id)].sort((a, b) => b - a));
     const sample = all.items.at(-1)!;
     expect(sample).toMatchObject({ app, env: 'prod', action: 'deploy', status: 'DEPLOYED', trigger: 'chat', requestedBy: { id: 'U0ALICE', name: 'u0alice' } });
@@ -305,8 +318,7 @@ apps:
     expect(pages).toBe(Math.ceil(all.items.length / 3));
 
     const canceled = (await api<{ items: DeploymentItem[] }>(`/deployments?app=${app}&env=q&status=CANCELED`)).body.items;
-    expect(canceled).toHaveLength(1);
-    expect(canceled[0]).toMatchObject({ env: 'q', status: 'CANCELED', reason: 'canceled by @u0bob' });
+    expect(canceled.map((d) => d.reason)).toEqual([expect.stringMatching(/is locked by @u0alice/), 'canceled by @u0bob']);
     const superseded = (await api<{ items: DeploymentItem[] }>(`/deployments?app=${app}&status=canceled,BUILD_ERROR&env=sup`)).body.items;
     expect(superseded.map((d) => d.reason)).toEqual([expect.stringMatching(/^superseded by #\d+$/)]);
 
@@ -329,6 +341,7 @@ apps:
     const inQ = all.items.filter((d) => d.env === 'q');
     const slow = inQ.at(-1)!;
     const fast = inQ.at(-2)!;
+    expect([slow.status, fast.status]).toEqual(['DEPLOYED', 'DEPLOYED']);
     const manifests = await api<{ deploymentId: number; app: string; env: string; set: { target: string; services: { name: string; version: string }[] } }>(
       `/deployments/${slow.id}/manifests`,
     );
@@ -353,5 +366,41 @@ apps:
     expect((await api(`/deployments/${fast.id}/diff`)).status).toBe(400);
     expect((await api(`/deployments/${fast.id}/diff?against=999999`)).status).toBe(404);
     expect((await api('/deployments/999999/manifests')).status).toBe(404);
+  });
+});
+
+describe('lock, where, history and unlock in the terminal chat', () => {
+  const app = randomName('lqsh');
+  let hoist: TestHoist;
+  const output = new PassThrough();
+  let printed = '';
+
+  beforeAll(async () => {
+    output.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    const input = new PassThrough();
+    hoist = await startTestHoist({
+      yaml: appYaml({ app, repo: '/nonexistent', env: 'local', port: await freePort() }),
+      shell: { input, output, interactive: false, user: 'tester' },
+    });
+    input.end(
+      [`lock ${app} in local --reason "demo day" --ttl 1h`, `where ${app}`, `history ${app}`, `cancel ${app} in local`, `unlock ${app} in local`].join('\n') + '\n',
+    );
+  });
+
+  afterAll(async () => {
+    await hoist?.stop();
+  });
+
+  it('answers each command as text', async () => {
+    // The cancel finds nothing to cancel: a refused command makes the exit code 1.
+    expect(await hoist.hoist.shellDone).toBe(1);
+    const lines = printed.split('\n');
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^You locked ${app} in local \\("demo day"\\) until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC \\((1h 00m|59m \\d\\ds)\\); you'll be reminded shortly before`)));
+    expect(printed).toContain(`where ${app} runs:`);
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}○ local {2}NEVER_DEPLOYED {2}web —$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ {6}locked by @tester since .* UTC: "demo day" \(lapses .* UTC, in \d+m \d\ds\)$/));
+    expect(printed).toContain(`No deployments of ${app} yet.`);
+    expect(printed).toContain(`nothing runs or waits in ${app} in local; there is nothing to cancel.`);
+    expect(printed).toContain(`Unlocked ${app} in local.`);
   });
 });
