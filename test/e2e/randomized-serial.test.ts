@@ -143,5 +143,5 @@ ${ENVS.map((e) => `      ${e}: { target: engine }`).join('\n')}
       }
     }
     expect(rows.filter((r) => r.status === 'CANCELED').length, 'some actions were canceled').toBeGreaterThan(0);
-  });
+  }, 400_000);
 });
