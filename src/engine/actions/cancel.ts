@@ -22,7 +22,7 @@ export async function endCanceled(ctx: RunContext, run: CanceledRun): Promise<vo
   }
   await cancelRest(ctx, run.rest, 'canceled before it started');
   await summary(ctx, `Canceled — what runs in ${ctx.d.env} now:`, summaryLines(ctx, run));
-  await finish(ctx, 'CANCELED', cancelReason(ctx.signal));
+  await finish(ctx, 'CANCELED', await cancelReason(ctx));
   ctx.logger.info({ inFlight: run.inFlight?.name ?? null }, 'deployment canceled');
 }
 

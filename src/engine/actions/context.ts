@@ -3,7 +3,7 @@ import type { AppConfig, EnvironmentConfig, HoistConfig } from '../../config/hoi
 import type { ChatOrigin, Deployment, SummaryLine } from '../../domain/deployment.ts';
 import type { DeploymentStatus, ServiceStatus } from '../../domain/status.ts';
 import type { Db } from '../../store/database.ts';
-import { recordEvent, setDeploymentStatus, setServiceStatus, type ServiceChange } from '../../store/deployments.ts';
+import { getDeployment, recordEvent, setDeploymentStatus, setServiceStatus, type ServiceChange } from '../../store/deployments.ts';
 import { putServiceState, type ServiceStateRow } from '../../store/service-state.ts';
 import type { createDeploymentLog } from '../deployment-log.ts';
 import type { Builder, Source, Target } from '../ports.ts';
@@ -102,8 +102,14 @@ export function ranBefore(ctx: RunContext, name: string): string | null {
   return state.version;
 }
 
-/** Why the run was told to stop, in words: `canceled` unless the signal says more. */
-export function cancelReason(signal: AbortSignal): string {
+/** Why the run was told to stop: what the cancel request recorded (`canceled by @x`), else what the signal says. */
+export async function cancelReason(ctx: RunContext): Promise<string> {
+  const now = await getDeployment(ctx.deps.db, ctx.d.id);
+  if (now?.reason) return now.reason;
+  return signalReason(ctx.signal);
+}
+
+function signalReason(signal: AbortSignal): string {
   const reason: unknown = signal.reason;
   if (typeof reason === 'string' && reason.trim() !== '') return reason;
   if (reason instanceof Error && reason.name !== 'AbortError' && reason.message.trim() !== '') return reason.message;
