@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pino } from 'pino';
 import { extract } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitSource, SourceError } from '../../src/engine/source/git-source.ts';
@@ -91,6 +92,20 @@ describe('git source', () => {
   it('serialises concurrent fetches of one repository', async () => {
     const results = await Promise.all([1, 2, 3, 4].map(() => source.resolve(repo.dir, 'feature')));
     expect(results).toEqual([1, 2, 3, 4].map(() => ({ ok: true, sha: first })));
+  });
+
+  it('shares fetches in a burst: twenty requests cost at most two fetches, and all see the newest commit', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+    const counted = createGitSource({ cacheDir, log });
+    await counted.resolve(repo.dir, 'main');
+    lines.length = 0;
+    const newest = repo.commit('burst', { 'web/index.html': 'burst\n' });
+    const results = await Promise.all(Array.from({ length: 20 }, () => counted.resolve(repo.dir, 'main')));
+    expect(results).toEqual(Array.from({ length: 20 }, () => ({ ok: true, sha: newest })));
+    const fetches = lines.filter((l) => l.includes('"git fetch"')).length;
+    expect(fetches).toBeGreaterThanOrEqual(1);
+    expect(fetches).toBeLessThanOrEqual(2);
   });
 
   it('reports a repository that cannot be cloned', async () => {

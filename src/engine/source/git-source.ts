@@ -34,21 +34,33 @@ export function createGitSource(options: GitSourceOptions): Source {
   const { cacheDir, log } = options;
   const timeoutMs = options.timeoutMs ?? 300_000;
   const git = (args: string[], cwd?: string) => runGit(args, { cwd, timeoutMs });
-  const locks = new Map<string, Promise<unknown>>();
+  const fetches = new Map<string, { running: Promise<Fetched>; next: Promise<Fetched> | null }>();
 
-  /** Runs `task` after every earlier task for the same key: one fetch at a time per repository. */
-  function serialised<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = locks.get(key) ?? Promise.resolve();
-    const next = previous.then(task, task);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    locks.set(key, settled);
-    void settled.then(() => {
-      if (locks.get(key) === settled) locks.delete(key);
-    });
-    return next;
+  /**
+   * One fetch at a time per repository, and callers share: whoever asks while a fetch
+   * runs gets the next one, which starts after it (so it sees every commit pushed before
+   * the ask) and serves all who asked meanwhile. A burst of requests costs two fetches.
+   */
+  function coalesced(key: string, task: () => Promise<Fetched>): Promise<Fetched> {
+    const state = fetches.get(key);
+    if (state) {
+      state.next ??= state.running.then(
+        () => start(),
+        () => start(),
+      );
+      return state.next;
+    }
+    return start();
+    function start(): Promise<Fetched> {
+      const running = task();
+      const entry = { running, next: null as Promise<Fetched> | null };
+      fetches.set(key, entry);
+      const done = () => {
+        if (fetches.get(key) === entry) fetches.delete(key);
+      };
+      running.then(done, done);
+      return running;
+    }
   }
 
   function mirrorDir(repo: string): string {
@@ -61,7 +73,7 @@ export function createGitSource(options: GitSourceOptions): Source {
       return Promise.resolve({ ok: false, reason: `"${repo}" is not a git repository URL or path` });
     }
     const dir = mirrorDir(repo);
-    return serialised(dir, async (): Promise<Fetched> => {
+    return coalesced(dir, async (): Promise<Fetched> => {
       const started = Date.now();
       if (await exists(dir)) {
         const result = await git(['remote', 'update', '--prune'], dir);
