@@ -219,3 +219,33 @@ describe('Slack edge start-up', () => {
     }
   });
 });
+
+describe('Slack edge shutdown', () => {
+  it('finishes every acknowledged command before it stops, and refuses new ones meanwhile', async () => {
+    const slack = await startFakeSlack({ token: TOKEN });
+    const hoist = memoryHoist({
+      apps: [{ name: 'shop', services: ['api'], environments: ['staging'] }],
+      requestDelayMs: 400,
+    });
+    const edge = await createSlackEdge({ botToken: TOKEN, signingSecret: SECRET, apiUrl: slack.url, api: hoist.api, logger: pino({ level: 'silent' }) });
+    const server = createServer((req, res) => edge.requestListener(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const send = (triggerId: string) => {
+      const body = slashCommandBody({ command: '/hoist', text: 'deploy shop to staging', userId: 'U0ALICE', channelId: CHANNEL, responseUrl: slack.responseUrl(triggerId), triggerId });
+      return fetch(`${base}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(body, SECRET) }, body });
+    };
+    try {
+      expect((await send('t-1')).status).toBe(200);
+      expect((await send('t-2')).status).toBe(200);
+      expect(hoist.deployments.size).toBe(0); // acknowledged, still being carried out
+      const stopping = edge.stop();
+      expect((await send('t-3')).status).toBe(503);
+      await stopping;
+      expect(hoist.deployments.size).toBe(2);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await slack.close();
+    }
+  });
+});

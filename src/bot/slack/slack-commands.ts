@@ -14,6 +14,19 @@ export interface SlackCommandDeps {
   api: HoistApi;
   logger: Logger;
   now: () => Date;
+  /** Work accepted (acknowledged) but not done yet: stopping waits for it. */
+  pending: Set<Promise<void>>;
+}
+
+/** Carries out an acknowledged command, keeping it in `pending` until it is done. */
+async function carryOutTracked(plan: Exclude<Plan, { kind: 'answer' }>, talk: Conversation, deps: SlackCommandDeps): Promise<void> {
+  const work = carryOut(plan, talk, deps);
+  deps.pending.add(work);
+  try {
+    await work;
+  } finally {
+    deps.pending.delete(work);
+  }
 }
 
 const INTERNAL_ERROR = 'Hoist could not take this request because of an internal error; try again in a moment.';
@@ -106,7 +119,7 @@ export function registerCommands(app: App, deps: SlackCommandDeps): void {
       return;
     }
     await ack();
-    await carryOut(plan, talk, deps);
+    await carryOutTracked(plan, talk, deps);
   });
 
   app.event('app_mention', async ({ event, body, client }) => {
@@ -139,6 +152,6 @@ export function registerCommands(app: App, deps: SlackCommandDeps): void {
       await talk.answer({ text: plan.text });
       return;
     }
-    await carryOut(plan, talk, deps);
+    await carryOutTracked(plan, talk, deps);
   });
 }

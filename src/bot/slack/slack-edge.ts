@@ -28,7 +28,7 @@ export interface SlackEdge {
 
 /** Slack signs requests with a timestamp; one more than this away from now is refused either way. */
 const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
-const STOP_GRACE_MS = 5_000;
+const STOP_GRACE_MS = 15_000;
 
 /**
  * Bolt refuses stale timestamps but not future-dated ones; a request dated
@@ -66,7 +66,9 @@ export async function createSlackEdge(options: SlackEdgeOptions): Promise<SlackE
   app.error(async (error) => {
     options.logger.error({ err: error }, 'Slack listener failed');
   });
-  registerCommands(app, { api: options.api, logger: options.logger, now });
+  // Commands Slack was told were accepted; stopping waits for them so none is lost.
+  const pending = new Set<Promise<void>>();
+  registerCommands(app, { api: options.api, logger: options.logger, now, pending });
   await app.init();
 
   const chat = createSlackChat({
@@ -99,7 +101,11 @@ export async function createSlackEdge(options: SlackEdgeOptions): Promise<SlackE
     async stop() {
       stopped = true;
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([chat.idle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)))]);
+      const settled = (async () => {
+        await Promise.allSettled([...pending]);
+        await chat.idle();
+      })();
+      await Promise.race([settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)))]);
       clearTimeout(timer);
     },
   };
