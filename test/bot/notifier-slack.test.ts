@@ -50,6 +50,19 @@ describe('notifier into Slack', () => {
     expect(hoist.cards.refs.get(id)).toEqual({ channel: CHANNEL, ts: cards()[0]!.ts });
   });
 
+  it('posts a summary of which service runs what in the thread', async () => {
+    const id = await requested();
+    await hoist.publish({
+      kind: 'summary',
+      deploymentId: id,
+      headline: 'Canceled — what runs in local now:',
+      services: [{ name: 'web', version: 'abcdef1234567890abcdef1234567890abcdef12', note: 'canceled during the rollout; previous version kept' }],
+    });
+    const card = cards()[0]!;
+    const replies = slack.thread(CHANNEL, card.ts).map((m) => m.text);
+    expect(replies).toContain('Canceled — what runs in local now:\n• *web* runs `abcdef1` — canceled during the rollout; previous version kept');
+  });
+
   it('edits the card on each transition and says so in its thread', async () => {
     const id = await requested();
     await hoist.advance(id, 'BUILDING');
