@@ -165,8 +165,8 @@ export function createDeploymentWorker(deps: WorkerDeps): Worker<RunJob> {
     try {
       if (d.status === 'QUEUED') {
         if (await heldBackByLock(d)) return;
-        // It leaves the waiting queue; the ones behind it move up.
-        await pickUp(db, d.id);
+        // It leaves the waiting queue (the ones behind move up), unless it was removed from it meanwhile.
+        if ((await pickUp(db, d.id)) === 'gone') return;
         await execute(d);
         return;
       }

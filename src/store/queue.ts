@@ -70,10 +70,11 @@ async function queueMoved(trx: Db, app: string, env: string, afterId: number): P
 
 /**
  * A worker takes the deployment: it leaves the waiting queue (the ones behind
- * move up). False when it had already been picked up before (a resumed run)
- * or is finished (removed while it waited).
+ * move up). `picked` the first time, `resumed` when it had started before (a
+ * worker was lost), `gone` when it finished meanwhile (removed while it waited):
+ * then it must not run.
  */
-export async function pickUp(db: Db, id: number): Promise<boolean> {
+export async function pickUp(db: Db, id: number): Promise<'picked' | 'resumed' | 'gone'> {
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('deployments')
@@ -83,9 +84,12 @@ export async function pickUp(db: Db, id: number): Promise<boolean> {
       .where('finished_at', 'is', null)
       .returning(['app', 'env'])
       .executeTakeFirst();
-    if (!row) return false;
-    await queueMoved(trx, row.app, row.env, id);
-    return true;
+    if (row) {
+      await queueMoved(trx, row.app, row.env, id);
+      return 'picked';
+    }
+    const now = await trx.selectFrom('deployments').select(['finished_at']).where('id', '=', id).executeTakeFirst();
+    return now && now.finished_at === null ? 'resumed' : 'gone';
   });
 }
 
