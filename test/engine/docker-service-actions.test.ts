@@ -5,6 +5,7 @@ import { parseHoistConfig, type EnvironmentConfig } from '../../src/config/hoist
 import { createDocker, followProgress } from '../../src/engine/docker/client.ts';
 import type { ServiceRequest, Target } from '../../src/engine/ports.ts';
 import { createDockerTarget } from '../../src/engine/targets/docker-target.ts';
+import { containerEvents } from '../support/containers.ts';
 import { freePort } from '../support/hoist-harness.ts';
 import { baseImage, dockerHost, uniqueName } from './engine-env.ts';
 
@@ -92,7 +93,13 @@ apps:
     const [before] = await containersOf('web');
     const volumes = (await docker.getContainer(before!.Id).inspect()).Mounts.map((m) => m.Name);
     expect(volumes.length).toBeGreaterThan(0);
+    const since = Math.floor(Date.now() / 1000) - 1;
     expect(await target.stop(request('web'))).toEqual({ ok: true, stopped: 1 });
+    const stoppedAt = Date.now();
+    // The engine is done with the container when the stop answers: nothing of it comes later.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const events = await containerEvents(app, since, Math.ceil(Date.now() / 1000) + 1);
+    expect(events.filter((e) => e.time / 1e6 > stoppedAt).map((e) => e.action)).toEqual([]);
     const [after] = await containersOf('web');
     expect(after).toMatchObject({ Id: before!.Id, State: 'exited' });
     expect((await docker.getContainer(after!.Id).inspect()).Mounts.map((m) => m.Name)).toEqual(volumes);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { isNotFound } from '../docker/client.ts';
 import type { Outcome, ServiceRequest } from '../ports.ts';
 import { containerLogTail, healthUrl, waitHealthy } from './container-health.ts';
+import { whenSettled } from './container-settled.ts';
 import { labelFilter, LABELS, publishedPort } from './container-spec.ts';
 
 export interface ServiceActionsOptions {
@@ -39,12 +40,15 @@ export function createDockerServiceActions(options: ServiceActionsOptions) {
     for (const found of await serving(request)) {
       if (!found.running) continue;
       request.log(`stopping ${found.name}`);
+      const settling = await whenSettled(docker, found.container.id);
       try {
         await found.container.stop({ t: stopTimeoutSeconds });
       } catch (error) {
+        settling.cancel();
         if (notModified(error) || isNotFound(error)) continue;
         return { ok: false, reason: `cannot stop ${found.name}: ${message(error)}`, logTail: await containerLogTail(found.container) };
       }
+      await settling.wait();
       request.log(`stopped ${found.name}`);
       stopped++;
     }
