@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServiceSpec } from '../../src/domain/deployment-set.ts';
+import { lastAppliedSpec, recordAppliedSpec, rollbackOf, successfulDeployments } from '../../src/store/deployment-sets.ts';
+import { getDeployment, insertDeployment, setDeploymentStatus, setServiceStatus, type NewDeployment } from '../../src/store/deployments.ts';
+import { openTestStore, type StoreKind } from '../support/databases.ts';
+
+const spec = (name: string, version: string, over: Partial<ServiceSpec> = {}): ServiceSpec => ({
+  name,
+  type: 'application',
+  version,
+  image: null,
+  build: { context: '.', dockerfile: 'Dockerfile' },
+  port: 8080,
+  expose: null,
+  env: { GREETING: 'hi' },
+  command: null,
+  replicas: 1,
+  health: { path: '/', timeoutMs: 30_000 },
+  schedule: null,
+  storage: null,
+  ...over,
+});
+
+const request = (app: string, specs: ServiceSpec[], over: Partial<NewDeployment> = {}): NewDeployment => ({
+  app,
+  env: 'staging',
+  action: 'deploy',
+  ref: null,
+  sha: null,
+  scope: null,
+  requestedBy: 'U1',
+  requestedByName: 'alice',
+  trigger: 'chat',
+  chat: { kind: 'none' },
+  requestKey: null,
+  services: specs.map((s) => ({ name: s.name, type: s.type, version: s.version, previousVersion: null })),
+  deploymentSet: { target: 'engine', namespace: `${app}-staging`, services: specs },
+  ...over,
+});
+
+describe.each<StoreKind>(['postgres', 'pglite'])('deployment sets on %s', (kind) => {
+  let store: Awaited<ReturnType<typeof openTestStore>>;
+  beforeAll(async () => {
+    store = await openTestStore(kind);
+  });
+  afterAll(async () => {
+    await store.cleanup();
+  });
+
+  /** A deployment whose services all got applied, as the runner records it. */
+  async function applied(app: string, specs: ServiceSpec[], status: 'DEPLOYED' | 'DEPLOYMENT_ERROR' = 'DEPLOYED', over: Partial<NewDeployment> = {}) {
+    const { id } = await insertDeployment(store.db, request(app, specs.map((s) => ({ ...s, image: null })), over));
+    for (const s of specs) {
+      await recordAppliedSpec(store.db, id, s);
+      await setServiceStatus(store.db, id, s.name, { status: 'DEPLOYED', version: s.version, image: s.image });
+    }
+    await setDeploymentStatus(store.db, id, { status, finished: true });
+    return id;
+  }
+
+  it('keeps what was applied per service in the deployment set, and reads it back with the deployment', async () => {
+    const planned = spec('api', 'a1');
+    const { id } = await insertDeployment(store.db, request('sets1', [planned]));
+    await recordAppliedSpec(store.db, id, { ...planned, image: 'reg/sets1-api:a1' });
+    const d = await getDeployment(store.db, id);
+    expect(d?.deploymentSet).toEqual({ target: 'engine', namespace: 'sets1-staging', services: [{ ...planned, image: 'reg/sets1-api:a1' }] });
+  });
+
+  it('finds the last deployment that applied a service, before a given one when asked', async () => {
+    const v1 = spec('api', 'a1', { image: 'reg/api:a1' });
+    const v2 = spec('api', 'a2', { image: 'reg/api:a2' });
+    const first = await applied('sets2', [v1]);
+    const second = await applied('sets2', [v2]);
+    const { id: failed } = await insertDeployment(store.db, request('sets2', [spec('api', 'a3')]));
+    await setServiceStatus(store.db, failed, 'api', { status: 'DEPLOYMENT_ERROR' });
+    expect(await lastAppliedSpec(store.db, { app: 'sets2', env: 'staging', service: 'api' })).toEqual({ deploymentId: second, spec: v2 });
+    expect(await lastAppliedSpec(store.db, { app: 'sets2', env: 'staging', service: 'api', beforeId: second })).toEqual({ deploymentId: first, spec: v1 });
+    expect(await lastAppliedSpec(store.db, { app: 'sets2', env: 'staging', service: 'api', beforeId: first })).toBeNull();
+    expect(await lastAppliedSpec(store.db, { app: 'sets2', env: 'staging', service: 'web' })).toBeNull();
+  });
+
+  it('lists successful deployments newest first with what they applied, and a rollback knows its ends', async () => {
+    const first = await applied('sets3', [spec('api', 'a1', { image: 'i1' }), spec('web', 'w1', { image: 'j1' })]);
+    await applied('sets3', [spec('api', 'a2', { image: 'i2' })], 'DEPLOYMENT_ERROR');
+    const third = await applied('sets3', [spec('web', 'w2', { image: 'j2' })], 'DEPLOYED', { rollback: { to: first, from: first } });
+    const list = await successfulDeployments(store.db, 'sets3', 'staging');
+    expect(list.map((d) => [d.id, d.applied.sort()])).toEqual([
+      [third, ['web']],
+      [first, ['api', 'web']],
+    ]);
+    expect(list[1]?.set?.services.map((s) => s.version)).toEqual(['a1', 'w1']);
+    expect(await rollbackOf(store.db, third)).toEqual({ to: first, from: first });
+    expect(await rollbackOf(store.db, first)).toEqual({ to: null, from: null });
+  });
+
+  it('reads a set recorded before sets carried versions as no set', async () => {
+    const { id } = await insertDeployment(store.db, request('sets4', [], { deploymentSet: { target: 'engine', namespace: 'x', services: [{ name: 'api', type: 'application' }] } }));
+    expect((await getDeployment(store.db, id))?.deploymentSet).toBeNull();
+  });
+});
