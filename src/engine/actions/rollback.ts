@@ -9,11 +9,18 @@ export async function pinAfterRollback(ctx: RunContext): Promise<void> {
   const { from } = await rollbackOf(ctx.deps.db, ctx.d.id);
   const reason = `rolled back by @${ctx.d.requestedByName}${from === null ? '' : ` from #${from}`}`;
   const where = `${ctx.d.app} in ${ctx.d.env}`;
-  if (ctx.deps.pinEnvironment) {
-    await ctx.deps.pinEnvironment({ app: ctx.d.app, env: ctx.d.env, reason, origin: ctx.d.chat });
-    await summary(ctx, `${where} is pinned: ${reason}. \`unlock ${ctx.d.app} in ${ctx.d.env}\` once the fix is out.`, []);
-  } else {
+  if (!ctx.deps.pinEnvironment) {
     await summary(ctx, `${where} should be pinned (${reason}), but this Hoist has no locks to pin it with.`, []);
+    return;
   }
+  try {
+    await ctx.deps.pinEnvironment({ app: ctx.d.app, env: ctx.d.env, reason, origin: ctx.d.chat });
+  } catch (error) {
+    // The rollback itself succeeded: say that the pin did not happen rather than fail it.
+    ctx.logger.error({ err: error }, 'could not pin the environment after a rollback');
+    await summary(ctx, `${where} could not be pinned (${reason}): ${error instanceof Error ? error.message : String(error)}; \`lock\` it by hand.`, []);
+    return;
+  }
+  await summary(ctx, `${where} is pinned: ${reason}. \`unlock ${ctx.d.app} in ${ctx.d.env}\` once the fix is out.`, []);
   ctx.logger.info({ reason }, 'environment pinned after rollback');
 }
