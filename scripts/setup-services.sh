@@ -1,12 +1,14 @@
 #!/bin/sh
 # Makes this machine ready to run Hoist and its tests: a Docker-compatible engine
-# (Podman's API service), a registry on loopback, Redis and (with `test`) PostgreSQL.
+# (Podman's API service), a registry on loopback, Redis and (with `test` and `bench`) PostgreSQL.
 # Idempotent: when everything already answers it only checks, in well under a second.
 #
 #   scripts/setup-services.sh [start|test|bench]
 set -eu
 
 MODE=${1:-start}
+# Tests and benchmarks make a database of their own on a local PostgreSQL.
+case "$MODE" in test|bench) NEEDS_PG=1 ;; *) NEEDS_PG=0 ;; esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 STATE="$ROOT/.hoist"
 PODMAN_SOCK=/run/podman/podman.sock
@@ -47,7 +49,7 @@ need redis-server redis-server
 need redis-cli redis-tools
 # Only the static busybox runs inside a FROM-scratch image.
 installed busybox-static || missing="$missing busybox-static"
-if [ "$MODE" = test ]; then
+if [ "$NEEDS_PG" = 1 ]; then
   need pg_isready postgresql-client
   [ -d /etc/postgresql ] && [ -n "$(ls /etc/postgresql 2>/dev/null)" ] || missing="$missing postgresql"
 fi
@@ -119,8 +121,8 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   wait_for 50 redis-cli -h 127.0.0.1 -p 6379 ping || die "redis did not answer (see $STATE/redis.log)"
 fi
 
-# --- PostgreSQL (tests only) ----------------------------------------------------
-if [ "$MODE" = test ] && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+# --- PostgreSQL (tests and benchmarks) ------------------------------------------
+if [ "$NEEDS_PG" = 1 ] && ! pg_isready -q -h 127.0.0.1 -p 5432; then
   version=$(ls /etc/postgresql | head -1)
   say "starting postgresql $version on 127.0.0.1:5432"
   pg_ctlcluster --skip-systemctl-redirect "$version" main start >&2 || die "postgresql did not start"
@@ -193,4 +195,4 @@ EOF
   base_present || die "pushed $REGISTRY/$BASE_REPO:$BASE_TAG but the registry does not list it"
 fi
 
-say "ready ($MODE): podman unix://$PODMAN_SOCK, registry $REGISTRY, redis 127.0.0.1:6379$([ "$MODE" = test ] && echo ', postgresql 127.0.0.1:5432')"
+say "ready ($MODE): podman unix://$PODMAN_SOCK, registry $REGISTRY, redis 127.0.0.1:6379$([ "$NEEDS_PG" = 1 ] && echo ', postgresql 127.0.0.1:5432')"
