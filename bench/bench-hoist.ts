@@ -109,7 +109,7 @@ apps:
 }
 
 /** The queue, lease and outbox keys this run left in Redis. */
-async function deleteKeys(url: string, pattern: string): Promise<void> {
+export async function deleteKeys(url: string, pattern: string): Promise<void> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();

@@ -7,12 +7,23 @@
  *      Hoist and a bare Bolt 5 app;
  *   2. command → card: from sending a command to the fake Slack receiving the
  *      deployment's card (`chat.postMessage`), one command at a time, and for
- *      every command of the load in (1).
+ *      every command of the load in (1);
+ *   3. hand-off: one action's end → the next waiting one's start in the same
+ *      environment, with a target that does no work, next to a bare BullMQ
+ *      queue's enqueue → processor start (bench/orchestration.ts);
+ *   4. throughput: environments × deployments each, all requested at once, no-op
+ *      target, in one process and in several worker processes (same file);
+ *   5. recovery: SIGKILL of the worker process executing a deployment → the
+ *      deployment final ("worker lost") and the next one started (bench/recovery.ts).
  *
  * Prints a table and writes bench/results.json. Options (after `--`):
  *   --rate 100 --duration 10 --warmup 1 --connections 20 --cards 50
  *   --card-gap 100 --slack-rate-limit 1 --drain-timeout 60 --log-level warn
- * Hoist's own log lines go to bench/hoist.log (git-ignored).
+ *   --scenarios chat,handoff,throughput,recovery --handoffs 100 --deep-queue 50 --envs 100
+ *   --per-env 3 --concurrency 16 --worker-processes 4 --kills 3
+ * Hoist's own log lines go to bench/hoist.log, those of the orchestration and
+ * recovery scenarios to bench/hoist-orchestration.log and bench/hoist-workers.log
+ * (git-ignored).
  */
 import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -26,13 +37,19 @@ import { startBaselineBolt, type BaselineBolt } from './baseline-bolt.ts';
 import { BENCH_APP, CARD_ENV, LOAD_ENV, startBenchHoist, type BenchHoist } from './bench-hoist.ts';
 import { startLoadGenerator, type LoadGenerator } from './load-generator.ts';
 import { epochMs, requestCount, type CommandSpec, type LoadPlan, type Sample } from './open-loop.ts';
-import { formatTable, summarize, type Summary } from './stats.ts';
+import { runOrchestration } from './orchestration.ts';
+import { startRecoveryRig, type RecoveryRig } from './recovery.ts';
+import type { Result } from './result.ts';
+import { formatTable, summarize } from './stats.ts';
 
 const TOKEN = 'xoxb-bench-token';
 const SECRET = 'bench-signing-secret';
 const USER = 'U0BENCH';
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
 const HOIST_LOG = fileURLToPath(new URL('./hoist.log', import.meta.url));
+const ORCHESTRATION_LOG = fileURLToPath(new URL('./hoist-orchestration.log', import.meta.url));
+const WORKERS_LOG = fileURLToPath(new URL('./hoist-workers.log', import.meta.url));
+const SCENARIOS = ['chat', 'handoff', 'throughput', 'recovery'] as const;
 
 const { values: flags } = parseArgs({
   options: {
@@ -45,6 +62,14 @@ const { values: flags } = parseArgs({
     'slack-rate-limit': { type: 'string', default: '1' },
     'drain-timeout': { type: 'string', default: '60' },
     'log-level': { type: 'string', default: 'warn' },
+    scenarios: { type: 'string', default: SCENARIOS.join(',') },
+    handoffs: { type: 'string', default: '100' },
+    'deep-queue': { type: 'string', default: '50' },
+    envs: { type: 'string', default: '100' },
+    'per-env': { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '16' },
+    'worker-processes': { type: 'string', default: '4' },
+    kills: { type: 'string', default: '3' },
   },
 });
 
@@ -66,14 +91,22 @@ const settings = {
   drainTimeoutSeconds: positive('drain-timeout', flags['drain-timeout'], 1),
 };
 
-interface Result extends Summary {
-  id: string;
-  scenario: string;
-  app: 'hoist' | 'bolt-baseline';
-  measure: 'ack' | 'card';
-  load: string;
-  notes?: Record<string, unknown>;
+const wanted = new Set((flags.scenarios ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''));
+for (const s of wanted) {
+  if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`--scenarios: unknown "${s}"; known: ${SCENARIOS.join(', ')}`);
 }
+const orchestration = {
+  handoffs: positive('handoffs', flags.handoffs, 1),
+  deepQueue: positive('deep-queue', flags['deep-queue']),
+  envs: positive('envs', flags.envs, 1),
+  perEnv: positive('per-env', flags['per-env'], 1),
+  concurrency: positive('concurrency', flags.concurrency, 1),
+  workerProcesses: positive('worker-processes', flags['worker-processes']),
+  drainTimeoutSeconds: Math.max(120, settings.drainTimeoutSeconds),
+  logLevel: flags['log-level'] ?? 'warn',
+  logFile: ORCHESTRATION_LOG,
+};
+const kills = positive('kills', flags.kills, 1);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const loadLabel = `open loop ${settings.ratePerSecond} req/s for ${settings.durationSeconds} s (after ${settings.warmupSeconds} s warm-up), ${settings.connections} keep-alive connections`;
@@ -271,9 +304,15 @@ async function oneAtATime(slack: FakeSlack, url: string, count: number, prefix: 
 }
 
 /** Hoist's warnings and errors during the run, by message. */
-function logSummary(): { errors: number; warnings: number; messages: Record<string, number> } {
+function logSummary(path: string): { errors: number; warnings: number; messages: Record<string, number> } {
   const summary = { errors: 0, warnings: 0, messages: {} as Record<string, number> };
-  for (const line of readFileSync(HOIST_LOG, 'utf8').split('\n')) {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return summary; // that part did not run
+  }
+  for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     try {
       const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
@@ -326,30 +365,32 @@ async function main(): Promise<void> {
   let generator: LoadGenerator | null = null;
   const results: Result[] = [];
   try {
-    slack = await startFakeSlack({ token: TOKEN, rateLimitPerChannelPerSecond: settings.slackRateLimitPerChannelPerSecond, burst: settings.slackBurst });
-    writeFileSync(HOIST_LOG, '');
-    hoist = await startBenchHoist({
-      slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SECRET },
-      logLevel: flags['log-level'] ?? 'warn',
-      logFile: HOIST_LOG,
-    });
-    baseline = await startBaselineBolt({ token: TOKEN, signingSecret: SECRET, apiUrl: slack.url });
-    generator = startLoadGenerator();
+    if (wanted.has('chat')) {
+      slack = await startFakeSlack({ token: TOKEN, rateLimitPerChannelPerSecond: settings.slackRateLimitPerChannelPerSecond, burst: settings.slackBurst });
+      writeFileSync(HOIST_LOG, '');
+      hoist = await startBenchHoist({
+        slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SECRET },
+        logLevel: flags['log-level'] ?? 'warn',
+        logFile: HOIST_LOG,
+      });
+      baseline = await startBaselineBolt({ token: TOKEN, signingSecret: SECRET, apiUrl: slack.url });
+      generator = startLoadGenerator();
 
-    console.log(`… ${settings.cards} commands one at a time (Hoist)`);
-    const sequential = await oneAtATime(slack, hoist.url, settings.cards, 'SEQ');
+      console.log(`… ${settings.cards} commands one at a time (Hoist)`);
+      const sequential = await oneAtATime(slack, hoist.url, settings.cards, 'SEQ');
 
-    console.log(`… open-loop load on the bare Bolt app (${total} requests)`);
-    const baseSamples = await generator.run(plan(baseline.url, `deploy ${BENCH_APP} to ${LOAD_ENV}`, commandsFor(slack, 'BOLT', total)));
-    results.push(ackResult('ack-load-bolt-baseline', 'ack under load, bare Bolt 5 (baseline)', 'bolt-baseline', baseSamples));
+      console.log(`… open-loop load on the bare Bolt app (${total} requests)`);
+      const baseSamples = await generator.run(plan(baseline.url, `deploy ${BENCH_APP} to ${LOAD_ENV}`, commandsFor(slack, 'BOLT', total)));
+      results.push(ackResult('ack-load-bolt-baseline', 'ack under load, bare Bolt 5 (baseline)', 'bolt-baseline', baseSamples));
 
-    console.log(`… open-loop load on Hoist (${total} requests)`);
-    const hoistSamples = await generator.run(plan(hoist.url, `deploy ${BENCH_APP} to ${LOAD_ENV}`, commandsFor(slack, 'LOAD', total)));
-    results.push(ackResult('ack-load-hoist', 'ack under load (Hoist)', 'hoist', hoistSamples));
+      console.log(`… open-loop load on Hoist (${total} requests)`);
+      const hoistSamples = await generator.run(plan(hoist.url, `deploy ${BENCH_APP} to ${LOAD_ENV}`, commandsFor(slack, 'LOAD', total)));
+      results.push(ackResult('ack-load-hoist', 'ack under load (Hoist)', 'hoist', hoistSamples));
 
-    console.log(`… waiting for the cards of the load (up to ${settings.drainTimeoutSeconds} s)`);
-    results.push(await cardsOfLoad(slack, hoistSamples, 'LOAD'));
-    results.push(sequential.ack, sequential.card);
+      console.log(`… waiting for the cards of the load (up to ${settings.drainTimeoutSeconds} s)`);
+      results.push(await cardsOfLoad(slack, hoistSamples, 'LOAD'));
+      results.push(sequential.ack, sequential.card);
+    }
   } finally {
     generator?.stop();
     await baseline?.stop().catch((error: unknown) => console.error('bench: stopping the baseline failed:', error));
@@ -357,9 +398,58 @@ async function main(): Promise<void> {
     await slack?.close().catch((error: unknown) => console.error('bench: closing the fake Slack failed:', error));
   }
 
+  const lines: string[] = [];
+  const say = (line: string) => console.log(`${line} [${Math.round((Date.now() - started) / 1000)} s]`);
+  writeFileSync(ORCHESTRATION_LOG, '');
+  writeFileSync(WORKERS_LOG, '');
+  const recoverySettings = { kills, logLevel: orchestration.logLevel, logFile: ORCHESTRATION_LOG, workerLogFile: WORKERS_LOG };
+  const recovery: { rig: RecoveryRig | null } = { rig: null };
+  try {
+    if (wanted.has('handoff') || wanted.has('throughput')) {
+      // The recovery scenario's worker processes start while those of the throughput run do.
+      const alongside =
+        wanted.has('recovery') && wanted.has('throughput') && orchestration.workerProcesses > 0
+          ? async () => {
+              recovery.rig = await startRecoveryRig(recoverySettings, say);
+            }
+          : undefined;
+      const done = await runOrchestration(orchestration, { handoff: wanted.has('handoff'), throughput: wanted.has('throughput') }, say, alongside);
+      results.push(...done.results);
+      lines.push(...done.lines);
+    }
+    if (wanted.has('recovery')) {
+      recovery.rig ??= await startRecoveryRig(recoverySettings, say);
+      const done = await recovery.rig.run(say);
+      results.push(...done.results);
+      lines.push(...done.lines);
+    }
+  } finally {
+    await recovery.rig?.stop().catch((error: unknown) => console.error('bench: stopping the recovery scenario failed:', error));
+  }
+
   console.log('');
   console.log(formatTable(results.map((r) => ({ scenario: r.scenario, summary: r }))));
   console.log('');
+  const handoff = results.find((r) => r.id === 'handoff-hoist');
+  const deep = results.find((r) => r.id === 'handoff-deep-hoist');
+  const bullIdle = results.find((r) => r.id === 'handoff-bullmq-idle');
+  const bullChained = results.find((r) => r.id === 'handoff-bullmq-chained');
+  if (handoff?.p50Ms != null && bullIdle?.p50Ms != null && bullChained?.p50Ms != null) {
+    const n = handoff.notes ?? {};
+    console.log(
+      `Hand-off: Hoist p50 ${handoff.p50Ms.toFixed(2)} ms vs BullMQ alone ${bullIdle.p50Ms.toFixed(2)} ms (idle) / ${bullChained.p50Ms.toFixed(2)} ms (chained): ` +
+        `per-environment serialization adds ~${(handoff.p50Ms - bullChained.p50Ms).toFixed(1)} ms ` +
+        `(${String(n.postgresStatementsPerHandoff)} Postgres statements per hand-off); overlaps ${String(n.overlaps)}, out of order ${String(n.outOfOrder)}`,
+    );
+  }
+  if (deep?.notes) {
+    const n = deep.notes;
+    console.log(
+      `Hand-off through a queue of ${orchestration.deepQueue}: p50 ${String(n.p50FirstTenthMs)} ms with ~${orchestration.deepQueue} waiting behind, ${String(n.p50LastTenthMs)} ms with ~0 ` +
+        `(${String(n.postgresStatementsPerHandoff)} Postgres statements per hand-off); overlaps ${String(n.overlaps)}, out of order ${String(n.outOfOrder)}`,
+    );
+  }
+  for (const line of lines) console.log(line);
   const base = results.find((r) => r.id === 'ack-load-bolt-baseline');
   const ours = results.find((r) => r.id === 'ack-load-hoist');
   if (base?.p50Ms != null && ours?.p50Ms != null && base.p99Ms != null && ours.p99Ms != null) {
@@ -378,21 +468,36 @@ async function main(): Promise<void> {
       console.log('  (missing: acknowledged, still waiting to be carried out when the bench stopped Hoist)');
     }
   }
-  const hoistLog = logSummary();
-  if (hoistLog.errors + hoistLog.warnings > 0) {
-    console.log(`Hoist logged ${hoistLog.errors} errors and ${hoistLog.warnings} warnings (bench/hoist.log):`);
-    for (const [message, count] of Object.entries(hoistLog.messages)) console.log(`  ${count} × ${message}`);
+  const hoistLog = wanted.has('chat') ? logSummary(HOIST_LOG) : { errors: 0, warnings: 0, messages: {} };
+  const logs = { chat: hoistLog, orchestration: logSummary(ORCHESTRATION_LOG), workers: logSummary(WORKERS_LOG) };
+  for (const [name, log] of [
+    ['bench/hoist.log', hoistLog],
+    ['bench/hoist-orchestration.log', logs.orchestration],
+    ['bench/hoist-workers.log', logs.workers],
+  ] as const) {
+    if (log.errors + log.warnings === 0) continue;
+    console.log(`Hoist logged ${log.errors} errors and ${log.warnings} warnings (${name}):`);
+    for (const [message, count] of Object.entries(log.messages)) console.log(`  ${count} × ${message}`);
   }
   const report = {
     date: new Date().toISOString(),
     node: process.version,
     machine: machineInfo,
-    versions: { bolt: packageVersion('@slack/bolt'), undici: packageVersion('undici') },
-    settings: { ...settings, slackRateLimit: slackLabel, hoistMode: 'server (HTTP + chat + notifier, no workers)' },
+    versions: { bolt: packageVersion('@slack/bolt'), undici: packageVersion('undici'), bullmq: packageVersion('bullmq') },
+    settings: {
+      ...settings,
+      slackRateLimit: slackLabel,
+      hoistMode: 'server (HTTP + chat + notifier, no workers)',
+      scenarios: [...wanted],
+      orchestration: { ...orchestration, logFile: undefined },
+      recovery: { kills },
+    },
     loadavgAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
     durationSeconds: Math.round((Date.now() - started) / 100) / 10,
     results,
     hoistLog,
+    orchestrationLog: logs.orchestration,
+    workersLog: logs.workers,
   };
   writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`Wrote bench/results.json (${report.durationSeconds} s).`);

@@ -1,0 +1,345 @@
+/**
+ * Orchestration alone: Hoist with a target that does no work (bench/noop-target.ts),
+ * one `container` service (a prebuilt image, so nothing is built), deployments requested
+ * through the HoistApi.
+ *
+ *   - hand-off: one action's end → the next waiting one's start in the same environment,
+ *     from the target's own records, next to a bare BullMQ queue and worker;
+ *   - throughput: many environments × several deployments each, all requested at once,
+ *     in one process and in several worker processes.
+ */
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { measureBullmq } from './bullmq-baseline.ts';
+import { createNoopTarget, type NoopTarget, type RolloutRecord } from './noop-target.ts';
+import { epochMs } from './open-loop.ts';
+import { pgCounter } from './pg-counter.ts';
+import { deployCommand, REQUEST, startNoopWorkers, startScenarioHoist, type DeploymentRow, type ScenarioHoist } from './orchestration-hoist.ts';
+import type { Result } from './result.ts';
+import { percentile, summarize } from './stats.ts';
+
+export interface OrchestrationSettings {
+  handoffs: number;
+  /** Deployments queued at once behind a held one, for the deep-queue hand-offs (0: skip). */
+  deepQueue: number;
+  envs: number;
+  perEnv: number;
+  /** HOIST_WORKER_CONCURRENCY of each worker (the one-process run and every worker process). */
+  concurrency: number;
+  /** Worker processes of the second throughput run (0: skip it). */
+  workerProcesses: number;
+  drainTimeoutSeconds: number;
+  logLevel: string;
+  logFile: string;
+}
+
+const WARMUP_DEPLOYMENTS = 10;
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+const envName = (i: number): string => `e${String(i).padStart(3, '0')}`;
+const loadavg1 = (): number => round2(os.loadavg()[0] ?? 0);
+
+async function request(h: ScenarioHoist, env: string): Promise<number> {
+  const result = await h.hoist.api.request(deployCommand(h.app, env), REQUEST);
+  if (!result.ok) throw new Error(`deploy ${h.app} to ${env} refused: ${result.code} ${result.reason}`);
+  return result.deployment.id;
+}
+
+/** Each environment ran its deployments one at a time and in id order (from Postgres' timestamps). */
+function serialization(rows: readonly DeploymentRow[]): { overlaps: number; outOfOrder: number } {
+  const byEnv = new Map<string, DeploymentRow[]>();
+  for (const r of rows) byEnv.set(r.env, [...(byEnv.get(r.env) ?? []), r]);
+  let overlaps = 0;
+  let outOfOrder = 0;
+  for (const list of byEnv.values()) {
+    const byStart = [...list].filter((r) => r.started_at !== null).sort((a, b) => (a.started_at as Date).getTime() - (b.started_at as Date).getTime());
+    for (let i = 1; i < byStart.length; i += 1) {
+      const prev = byStart[i - 1] as DeploymentRow;
+      const cur = byStart[i] as DeploymentRow;
+      if (cur.id < prev.id) outOfOrder += 1;
+      if (prev.finished_at === null || (cur.started_at as Date).getTime() < prev.finished_at.getTime()) overlaps += 1;
+    }
+  }
+  return { overlaps, outOfOrder };
+}
+
+function statusCounts(rows: readonly DeploymentRow[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  return counts;
+}
+
+/** Hand-offs from the target's records of one environment: start of rollout i+1 − end of rollout i. */
+function handoffsOf(records: readonly RolloutRecord[]): { gaps: number[]; overlaps: number; outOfOrder: number } {
+  const sorted = [...records].sort((a, b) => a.startedAt - b.startedAt);
+  const gaps: number[] = [];
+  let overlaps = 0;
+  let outOfOrder = 0;
+  for (let i = 1; i < sorted.length; i += 1) {
+    const prev = sorted[i - 1] as RolloutRecord;
+    const cur = sorted[i] as RolloutRecord;
+    if (cur.deploymentId < prev.deploymentId) outOfOrder += 1;
+    if (cur.startedAt < prev.endedAt) overlaps += 1;
+    gaps.push(cur.startedAt - prev.endedAt);
+  }
+  return { gaps, overlaps, outOfOrder };
+}
+
+/**
+ * Hand-offs with one deployment waiting: each rollout is held by the target until the next
+ * deployment has been requested behind it, then released; the next one starts (and is
+ * held in turn). The requests never overlap a hand-off, and no queue builds up.
+ */
+async function handoffOneWaiting(h: ScenarioHoist, noop: NoopTarget, settings: OrchestrationSettings): Promise<Result> {
+  const env = 'handoff';
+  const loadavg = loadavg1();
+  const counter = pgCounter();
+  counter.start();
+  counter.pause();
+  let hold = noop.holdNext(env);
+  await request(h, env);
+  await hold.started;
+  for (let i = 0; i < settings.handoffs; i += 1) {
+    const next = noop.holdNext(env);
+    await request(h, env);
+    counter.resume();
+    hold.release();
+    await next.started;
+    counter.pause();
+    hold = next;
+  }
+  hold.release();
+  const drained = await h.drained(settings.drainTimeoutSeconds * 1000);
+  const statements = counter.stop();
+  const rows = await h.rows({ env });
+  const { gaps, overlaps, outOfOrder } = handoffsOf(noop.rollouts.filter((r) => r.env === env));
+  return {
+    id: 'handoff-hoist',
+    scenario: 'hand-off, one waiting (Hoist)',
+    app: 'hoist',
+    measure: 'handoff',
+    load: `${settings.handoffs} hand-offs in one environment, each with one deployment waiting; no-op target; one process (start mode, concurrency ${settings.concurrency})`,
+    ...summarize(gaps, Math.max(0, settings.handoffs - gaps.length)),
+    notes: {
+      postgresStatementsPerHandoff: round1(statements.statements / Math.max(1, gaps.length)),
+      postgresStatementsTop: statements.top,
+      overlaps,
+      outOfOrder,
+      statuses: statusCounts(rows),
+      drained,
+      loadavg1mAtStart: loadavg,
+      clock: 'the no-op target’s own rollout start/end (performance.now())',
+    },
+  };
+}
+
+/**
+ * Hand-offs through a deep queue: `deep + 1` deployments requested while the first one is
+ * held, then released; the queue behind shrinks from `deep` to 0 as the run goes.
+ */
+async function handoffDeepQueue(h: ScenarioHoist, noop: NoopTarget, settings: OrchestrationSettings): Promise<Result> {
+  const env = 'deep';
+  const hold = noop.holdNext(env);
+  for (let i = 0; i < settings.deepQueue + 1; i += 1) await request(h, env);
+  const loadavg = loadavg1();
+  const counter = pgCounter();
+  counter.start();
+  hold.release();
+  const drained = await h.drained(settings.drainTimeoutSeconds * 1000);
+  const statements = counter.stop();
+  const rows = await h.rows({ env });
+  const { gaps, overlaps, outOfOrder } = handoffsOf(noop.rollouts.filter((r) => r.env === env));
+  const tenth = Math.max(1, Math.floor(gaps.length / 10));
+  const p50 = (values: number[]) => round2(percentile([...values].sort((a, b) => a - b), 50) ?? 0);
+  return {
+    id: 'handoff-deep-hoist',
+    scenario: `hand-off, ${settings.deepQueue} queued at once (Hoist)`,
+    app: 'hoist',
+    measure: 'handoff',
+    load: `${settings.deepQueue + 1} deployments queued in one environment behind a held one, then released; no-op target; one process (start mode)`,
+    ...summarize(gaps, Math.max(0, settings.deepQueue - gaps.length)),
+    notes: {
+      postgresStatementsPerHandoff: round1(statements.statements / Math.max(1, gaps.length)),
+      postgresStatementsTop: statements.top,
+      p50FirstTenthMs: p50(gaps.slice(0, tenth)),
+      p50LastTenthMs: p50(gaps.slice(-tenth)),
+      overlaps,
+      outOfOrder,
+      statuses: statusCounts(rows),
+      drained,
+      loadavg1mAtStart: loadavg,
+      clock: 'the no-op target’s own rollout start/end (performance.now())',
+    },
+  };
+}
+
+/** `envs × perEnv` deployments requested at once; waits until every one is final. */
+async function throughput(h: ScenarioHoist, settings: OrchestrationSettings, id: string, scenario: string, load: string): Promise<{ result: Result; line: string }> {
+  const loadavg = loadavg1();
+  const counter = pgCounter();
+  counter.start();
+  const t0 = epochMs();
+  const pending: Promise<number>[] = [];
+  for (let round = 0; round < settings.perEnv; round += 1) {
+    for (let e = 0; e < settings.envs; e += 1) pending.push(request(h, envName(e)));
+  }
+  const settled = await Promise.allSettled(pending);
+  const acceptedMs = epochMs() - t0;
+  const ids = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const refused = settled.length - ids.length;
+  const drained = await h.drained(settings.drainTimeoutSeconds * 1000, 100);
+  const statements = counter.stop();
+  const rows = await h.rows({ ids });
+  const finals = rows.filter((r) => r.finished_at !== null);
+  const latencies = finals.map((r) => (r.finished_at as Date).getTime() - t0);
+  const lastFinal = Math.max(...latencies, 0);
+  const deployed = rows.filter((r) => r.status === 'DEPLOYED').length;
+  const perSecond = lastFinal > 0 ? round1(deployed / (lastFinal / 1000)) : null;
+  const { overlaps, outOfOrder } = serialization(rows);
+  const total = settings.envs * settings.perEnv;
+  const result: Result = {
+    id,
+    scenario,
+    app: 'hoist',
+    measure: 'final',
+    load,
+    ...summarize(latencies, total - finals.length),
+    notes: {
+      deploymentsPerSecond: perSecond,
+      deployed,
+      statuses: statusCounts(rows),
+      refusedRequests: refused,
+      allRequestsAnsweredMs: Math.round(acceptedMs),
+      lastFinalMs: Math.round(lastFinal),
+      overlaps,
+      outOfOrder,
+      drained,
+      // Only what this process sent: with worker processes, the request path and the notifier.
+      postgresStatementsPerDeploymentInThisProcess: round1(statements.statements / Math.max(1, ids.length)),
+      loadavg1mAtStart: loadavg,
+      clock: 'from the bench firing all requests to finished_at in Postgres (same machine clock)',
+    },
+  };
+  const line = `${scenario}: ${deployed}/${total} DEPLOYED in ${(lastFinal / 1000).toFixed(1)} s = ${String(perSecond)} deployments/s (requests all answered after ${(acceptedMs / 1000).toFixed(1)} s; overlaps ${overlaps}, out of order ${outOfOrder})`;
+  return { result, line };
+}
+
+/**
+ * `alongsideWorkerProcesses` is started together with the worker processes of the second
+ * throughput run (e.g. the recovery scenario's own processes), so that both start-ups
+ * overlap instead of one waiting for the other; nothing is measured meanwhile.
+ */
+export async function runOrchestration(
+  settings: OrchestrationSettings,
+  only: { handoff: boolean; throughput: boolean },
+  say: (line: string) => void,
+  alongsideWorkerProcesses?: () => Promise<void>,
+): Promise<{ results: Result[]; lines: string[] }> {
+  const results: Result[] = [];
+  const lines: string[] = [];
+  const envs = ['warmup', 'handoff', 'deep', ...Array.from({ length: settings.envs }, (_, i) => envName(i))];
+  const total = settings.envs * settings.perEnv;
+
+  if (only.handoff) {
+    say(`… BullMQ baseline: ${settings.handoffs} jobs on an idle worker, then ${settings.handoffs} chained`);
+    const bull = await measureBullmq({ jobs: settings.handoffs, warmup: 5, concurrency: settings.concurrency, gapMs: 20 });
+    results.push({
+      id: 'handoff-bullmq-idle',
+      scenario: 'BullMQ enqueue → processor start, idle (baseline)',
+      app: 'bullmq-baseline',
+      measure: 'handoff',
+      load: `${settings.handoffs} jobs one at a time, 20 ms apart; no-op processor; Hoist's worker options`,
+      ...summarize(bull.idle, 0),
+    });
+    results.push({
+      id: 'handoff-bullmq-chained',
+      scenario: 'BullMQ job added by the previous job → start (baseline)',
+      app: 'bullmq-baseline',
+      measure: 'handoff',
+      load: `${settings.handoffs} jobs, each added by the processor of the one before (like Hoist's kick when a deployment ends)`,
+      ...summarize(bull.chained, 0),
+    });
+  }
+
+  if (only.handoff || only.throughput) {
+    const noop = createNoopTarget();
+    const h = await startScenarioHoist({
+      app: `orch${randomUUID().slice(0, 6)}`,
+      envs,
+      mode: 'start',
+      concurrency: settings.concurrency,
+      targetFor: () => noop.target,
+      logFile: settings.logFile,
+      logLevel: settings.logLevel,
+    });
+    try {
+      say(`… warm-up: ${WARMUP_DEPLOYMENTS} deployments`);
+      for (let i = 0; i < WARMUP_DEPLOYMENTS; i += 1) await request(h, 'warmup');
+      await h.drained(settings.drainTimeoutSeconds * 1000);
+      if (only.handoff) {
+        say(`… hand-off: ${settings.handoffs} hand-offs with one deployment waiting (no-op target)`);
+        results.push(await handoffOneWaiting(h, noop, settings));
+        if (settings.deepQueue > 0) {
+          say(`… hand-off: ${settings.deepQueue + 1} deployments queued at once in one environment`);
+          results.push(await handoffDeepQueue(h, noop, settings));
+        }
+      }
+      if (only.throughput) {
+        say(`… throughput: ${settings.envs} environments × ${settings.perEnv} deployments at once, one process (concurrency ${settings.concurrency})`);
+        const one = await throughput(
+          h,
+          settings,
+          'throughput-one-process',
+          `request → final, ${settings.envs} envs × ${settings.perEnv}, 1 process`,
+          `${total} deployments requested at once over ${settings.envs} environments; one process (start mode), HOIST_WORKER_CONCURRENCY=${settings.concurrency}; no-op target`,
+        );
+        results.push(one.result);
+        lines.push(one.line);
+      }
+    } finally {
+      await h.stop();
+    }
+  }
+
+  if (only.throughput && settings.workerProcesses > 0) {
+    say('… a server-mode Hoist for the worker processes');
+    const h = await startScenarioHoist({
+      app: `orch${randomUUID().slice(0, 6)}`,
+      envs,
+      mode: 'server',
+      concurrency: settings.concurrency,
+      logFile: settings.logFile,
+      logLevel: settings.logLevel,
+    });
+    try {
+      say(`… starting ${settings.workerProcesses} worker processes (no-op target, concurrency ${settings.concurrency} each)`);
+      const [started, alongside] = await Promise.allSettled([startNoopWorkers(settings.workerProcesses, h.vars, settings.logFile), alongsideWorkerProcesses?.()]);
+      if (started.status === 'rejected') throw started.reason;
+      const workers = started.value;
+      if (alongside.status === 'rejected') {
+        await workers.stop();
+        throw alongside.reason;
+      }
+      try {
+        say(`… warm-up: ${WARMUP_DEPLOYMENTS} deployments`);
+        for (let i = 0; i < WARMUP_DEPLOYMENTS; i += 1) await request(h, 'warmup');
+        await h.drained(settings.drainTimeoutSeconds * 1000);
+        say(`… throughput: ${settings.envs} environments × ${settings.perEnv} deployments at once, ${settings.workerProcesses} worker processes`);
+        const many = await throughput(
+          h,
+          settings,
+          'throughput-worker-processes',
+          `request → final, ${settings.envs} envs × ${settings.perEnv}, ${settings.workerProcesses} workers`,
+          `${total} deployments requested at once over ${settings.envs} environments; requests through a server-mode Hoist in the bench process, ${settings.workerProcesses} \`hoist worker\` processes with HOIST_WORKER_CONCURRENCY=${settings.concurrency} each; no-op target`,
+        );
+        results.push(many.result);
+        lines.push(many.line);
+      } finally {
+        await workers.stop();
+      }
+    } finally {
+      await h.stop();
+    }
+  }
+  return { results, lines };
+}

@@ -1,0 +1,71 @@
+import pg from 'pg';
+
+/**
+ * Counts the statements this process sends to Postgres (through `pg`, which Hoist's
+ * store uses) while counting is on: a figure that does not depend on how busy the
+ * machine is. Clients passed to `ignore` (the bench's own polling) are left out.
+ */
+export interface PgCounter {
+  /** Starts counting from zero. */
+  start(): void;
+  /** Counting stops for a while (what the bench does in between is not counted); resume() goes on. */
+  pause(): void;
+  resume(): void;
+  /** Stops counting; the number of statements and the most frequent kinds (`insert deployment_events`, …). */
+  stop(): { statements: number; top: Record<string, number> };
+  ignore(client: pg.Client): void;
+}
+
+type Query = (...args: unknown[]) => unknown;
+const proto = pg.Client.prototype as unknown as { query: Query };
+const ignored = new WeakSet<object>();
+let counts: Map<string, number> | null = null;
+let paused = false;
+let installed = false;
+
+/** `insert deployment_events`, `select deployments`, `begin`: the verb and the first table named. */
+function kind(text: string): string {
+  const words = text.trim().replace(/\s+/g, ' ').toLowerCase();
+  const verb = words.split(' ')[0] ?? '?';
+  const table = /(?:from|into|update|join) "?([a-z_]+)"?/.exec(words)?.[1];
+  const lock = / for update\b/.test(words) ? ' for update' : '';
+  return table ? `${verb} ${table}${lock}` : verb;
+}
+
+export function pgCounter(): PgCounter {
+  if (!installed) {
+    installed = true;
+    const original = proto.query;
+    proto.query = function (this: object, ...args: unknown[]): unknown {
+      if (counts !== null && !paused && !ignored.has(this)) {
+        const first = args[0] as string | { text?: string } | undefined;
+        const text = typeof first === 'string' ? first : (first?.text ?? '?');
+        const k = kind(text);
+        counts.set(k, (counts.get(k) ?? 0) + 1);
+      }
+      return original.apply(this, args);
+    };
+  }
+  return {
+    start() {
+      counts = new Map();
+      paused = false;
+    },
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+    },
+    stop() {
+      const done = counts ?? new Map<string, number>();
+      counts = null;
+      paused = false;
+      const sorted = [...done.entries()].sort((a, b) => b[1] - a[1]);
+      return { statements: sorted.reduce((n, [, c]) => n + c, 0), top: Object.fromEntries(sorted.slice(0, 12)) };
+    },
+    ignore(client) {
+      ignored.add(client);
+    },
+  };
+}

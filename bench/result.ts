@@ -1,0 +1,16 @@
+import type { Summary } from './stats.ts';
+
+/** One row of the bench's table and of bench/results.json. */
+export interface Result extends Summary {
+  id: string;
+  scenario: string;
+  app: 'hoist' | 'bolt-baseline' | 'bullmq-baseline';
+  /**
+   * ack: slash command → HTTP answer; card: command → card posted; handoff: one action's
+   * end → the next one's start in the same environment; recovery: SIGKILL of the executing
+   * worker → the moment named; final: request → the deployment's final status.
+   */
+  measure: 'ack' | 'card' | 'handoff' | 'recovery' | 'final';
+  load: string;
+  notes?: Record<string, unknown>;
+}
