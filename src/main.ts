@@ -165,7 +165,7 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
       stops.push(() => worker.close());
       const reconciler = createReconciler({ db, dispatcher, logger, intervalMs: 2_000 });
       reconciler.start();
-      stops.push(async () => reconciler.stop());
+      stops.push(() => reconciler.stop());
       // Reminds lock owners before their lock lapses, and releases lapsed locks.
       const sweeper = createLockSweeper({ sweep: createLocks({ db, config, notify }).sweep, logger: logger.child({ component: 'locks' }) });
       sweeper.start();

@@ -93,8 +93,9 @@ export function createDeploymentWorker(deps: WorkerDeps): Worker<RunJob> {
     const token = await takeFence(db, d.id);
     const controller = new AbortController();
     const untrack = deps.cancels.track(d.id, controller);
+    const run = { over: false };
     const beat = setInterval(() => {
-      void keepAlive(d, token, controller);
+      void keepAlive(d, token, controller, run);
     }, heartbeatMs);
     try {
       await withFence(d.id, token, () => deps.run(d.id, controller.signal));
@@ -114,14 +115,22 @@ export function createDeploymentWorker(deps: WorkerDeps): Worker<RunJob> {
       ).catch(() => undefined);
       deps.notify();
     } finally {
+      run.over = true;
       clearInterval(beat);
       untrack();
     }
   }
 
-  async function keepAlive(d: { id: number; app: string; env: string }, token: number, controller: AbortController): Promise<void> {
+  async function keepAlive(
+    d: { id: number; app: string; env: string },
+    token: number,
+    controller: AbortController,
+    run: { over: boolean },
+  ): Promise<void> {
     try {
       const beat = await heartbeat(db, d.id, token);
+      // A beat still in flight when the run ended must not take the environment back.
+      if (run.over) return;
       if (!beat.alive) {
         if (!controller.signal.aborted) {
           logger.error({ deploymentId: d.id }, 'fence lost: another worker took this deployment over');

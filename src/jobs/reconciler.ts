@@ -10,18 +10,20 @@ import type { Dispatcher } from './deployment-queue.ts';
  */
 export function createReconciler(deps: { db: Db; dispatcher: Dispatcher; logger: Logger; intervalMs: number }) {
   let timer: NodeJS.Timeout | null = null;
-  let running = false;
-  const tick = async () => {
-    if (running) return;
-    running = true;
+  let running: Promise<void> | null = null;
+  const tick = (): Promise<void> => {
+    running ??= reconcile().finally(() => {
+      running = null;
+    });
+    return running;
+  };
+  const reconcile = async () => {
     try {
       for (const { app, env } of await environmentsWithActiveDeployments(deps.db)) {
         await deps.dispatcher.kick(app, env);
       }
     } catch (error) {
       deps.logger.warn({ err: error }, 'reconcile failed');
-    } finally {
-      running = false;
     }
   };
   return {
@@ -29,8 +31,10 @@ export function createReconciler(deps: { db: Db; dispatcher: Dispatcher; logger:
       void tick();
       timer = setInterval(() => void tick(), deps.intervalMs);
     },
-    stop() {
+    /** Stops the timer and waits for a pass under way, so nothing runs on a closed database. */
+    async stop() {
       if (timer) clearInterval(timer);
+      await running;
     },
     tick,
   };
