@@ -186,7 +186,7 @@ ${SERVICES.map((s) => `      ${s}: { type: application, build: { context: ${s} }
     onLine = () => {};
 
     const d = await deploymentOf(id);
-    expect(d.status).toBe('CANCELED');
+    expect(d.status, d.reason ?? '').toBe('CANCELED');
     expect(d.services.map((s) => [s.name, s.status, s.version])).toEqual([
       ['alpha', 'DEPLOYED', v3],
       ['beta', 'CANCELED', v3],
