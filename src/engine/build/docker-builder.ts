@@ -2,9 +2,11 @@ import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import { followProgress, isNotFound, type ProgressEvent } from '../docker/client.ts';
+import { podmanEngine } from '../docker/podman.ts';
 import type { Builder, BuildRequest, Outcome, Source } from '../ports.ts';
 import { SourceError } from '../source/git-source.ts';
 import { BuildLog } from './build-log.ts';
+import { prepareBuildStop } from './build-stopper.ts';
 import { manifestExists, parseImageReference, type RegistryAuth } from './registry-manifest.ts';
 
 export interface DockerBuilderOptions {
@@ -32,6 +34,8 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
   const authconfig = auth
     ? { username: auth.username, password: auth.password, serveraddress: parseImageReference(`${registry}/x`).host }
     : undefined;
+  // What the engine is decides how a canceled build is stopped; asking takes up to a second.
+  void podmanEngine(docker).catch(() => undefined);
   const inRegistry = async (image: string, signal: AbortSignal) =>
     localOnly ? false : manifestExists(image, { auth, plainHttp: options.plainHttp, signal });
 
@@ -86,6 +90,7 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
     const build = service.build;
     if (!build) throw new Error(`service ${service.name} has no build section`);
     log.line(`building ${image} (context ${build.context}, ${build.dockerfile})`);
+    const stopReady = prepareBuildStop(docker, logger);
     let context: Readable;
     try {
       context = await source.archive(request.repo, request.sha, build.context);
@@ -93,26 +98,47 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
       if (error instanceof SourceError) return failure(`build failed: ${error.message}`, log);
       throw error;
     }
-    const stopContext = () => context.destroy();
-    signal.addEventListener('abort', stopContext, { once: true });
+    const stopper = await stopReady;
+    if (signal.aborted) {
+      context.destroy();
+      return null;
+    }
+    // The build request has its own abort: on a cancel the stopper may still need the build's
+    // output (which images it runs on) before the request is closed.
+    const connection = new AbortController();
+    const onAbort = () => {
+      context.destroy();
+      void stopper.stop(() => connection.abort());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const run = (async () => {
+      try {
+        const stream = await docker.buildImage(context, {
+          t: image,
+          dockerfile: build.dockerfile,
+          rm: true,
+          // Without it a failed or aborted build leaves its working container behind.
+          forcerm: true,
+          // Containers inherit image labels: these must not look like the target's io.hoist.app etc.
+          labels: {
+            'io.hoist.build.app': request.app,
+            'io.hoist.build.service': service.name,
+            'org.opencontainers.image.revision': request.sha,
+          },
+          ...stopper.options,
+          abortSignal: connection.signal,
+        });
+        return await followProgress(stream as Readable, (event) => {
+          stopper.follow(event);
+          if (event.stream && !signal.aborted) log.write(event.stream);
+        });
+      } finally {
+        stopper.ended();
+      }
+    })();
     try {
-      const stream = await docker.buildImage(context, {
-        t: image,
-        dockerfile: build.dockerfile,
-        rm: true,
-        // Without it a failed or aborted build leaves its working container behind.
-        forcerm: true,
-        // Containers inherit image labels: these must not look like the target's io.hoist.app etc.
-        labels: {
-          'io.hoist.build.app': request.app,
-          'io.hoist.build.service': service.name,
-          'org.opencontainers.image.revision': request.sha,
-        },
-        abortSignal: signal,
-      });
-      const result = await followProgress(stream as Readable, (event) => {
-        if (event.stream) log.write(event.stream);
-      });
+      const result = await untilAborted(run, signal);
+      if (result === ABORTED) return null;
       if (!result.ok) {
         const message = result.error.trim();
         log.line(`error: ${message}`);
@@ -120,8 +146,11 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
       }
       log.flush();
       return null;
+    } catch (error) {
+      if (signal.aborted) return null;
+      throw error;
     } finally {
-      signal.removeEventListener('abort', stopContext);
+      signal.removeEventListener('abort', onAbort);
     }
   }
 
@@ -154,4 +183,17 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
 
 function failure(reason: string, log: BuildLog): { ok: false; reason: string; logTail: string[] } {
   return { ok: false, reason, logTail: log.tail() };
+}
+
+const ABORTED = Symbol('aborted');
+
+/** The work's result, or ABORTED as soon as the signal fires (the work goes on unobserved). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
+  work.catch(() => undefined);
+  if (signal.aborted) return Promise.resolve(ABORTED);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(ABORTED);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
