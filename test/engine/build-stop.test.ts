@@ -148,9 +148,8 @@ describe('docker builder: a canceled build stops in the engine', () => {
     baseId = (await docker.getImage(base).inspect()).Id.replace(/^sha256:/, '');
   });
 
-  afterAll(async () => {
-    const images = await docker.listImages({ filters: { label: [`io.hoist.build.app=${app}`] } });
-    for (const image of images) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+  afterAll(() => {
+    // Images stay: removing one while another file builds from shared layers breaks that build in Podman.
     repo?.remove();
     rmSync(cacheDir, { recursive: true, force: true });
   });
