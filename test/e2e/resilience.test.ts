@@ -136,7 +136,7 @@ describe('worker processes that die, freeze or stop', () => {
     const frozen = workers.find((w) => running?.executor?.endsWith(`:${w.pid}`));
     expect(frozen).toBeDefined();
     frozen?.kill('SIGSTOP');
-    const [lost] = await waitRows('freeze', 1, (rs) => rs[0]?.finished_at !== null, 30_000, 'the takeover');
+    const [lost] = await waitRows('freeze', 1, (rs) => rs[0]?.finished_at !== null, 60_000, 'the takeover');
     expect(lost).toMatchObject({ status: 'DEPLOYMENT_ERROR', reason: 'worker lost' });
     const eventsBefore = (await db.query('select count(*)::int as n from deployment_events where deployment_id = $1', [lost?.id])).rows[0].n as number;
 
