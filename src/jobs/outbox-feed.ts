@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { EventFeed, StoredEvent } from '../service/feeds.ts';
 import type { Db } from '../store/database.ts';
 import { markDelivered, pendingEvents } from '../store/events.ts';
+import { createOutboxLoop } from './outbox-loop.ts';
 import { redisKeys } from './redis.ts';
 
 const MAX_ATTEMPTS = 8;
@@ -22,23 +22,8 @@ export function createOutboxFeed(deps: {
   pollMs?: number;
 }): EventFeed & { wake(): void; close(): Promise<void> } {
   const keys = redisKeys(deps.prefix);
-  const me = randomUUID();
   const attempts = new Map<number, number>();
   let handler: ((event: StoredEvent) => Promise<void>) | null = null;
-  let draining: Promise<void> | null = null;
-  let again = false;
-  let timer: NodeJS.Timeout | null = null;
-  let closed = false;
-
-  async function isLeader(): Promise<boolean> {
-    const ttl = 10_000;
-    const got = await deps.redis.set(keys.outboxLeader, me, 'PX', ttl, 'NX');
-    if (got === 'OK') return true;
-    const holder = await deps.redis.get(keys.outboxLeader);
-    if (holder !== me) return false;
-    await deps.redis.pexpire(keys.outboxLeader, ttl);
-    return true;
-  }
 
   async function deliverGroup(events: StoredEvent[]): Promise<void> {
     for (const event of events) {
@@ -59,8 +44,7 @@ export function createOutboxFeed(deps: {
   }
 
   async function drainOnce(): Promise<void> {
-    if (!handler || closed) return;
-    if (!(await isLeader())) return;
+    if (!handler) return;
     const events = await pendingEvents(deps.db);
     const groups = new Map<number, StoredEvent[]>();
     for (const event of events) {
@@ -71,52 +55,19 @@ export function createOutboxFeed(deps: {
     await Promise.all([...groups.values()].map(deliverGroup));
   }
 
-  function wake(): void {
-    if (closed) return;
-    if (draining) {
-      again = true;
-      return;
-    }
-    draining = (async () => {
-      do {
-        again = false;
-        try {
-          await drainOnce();
-        } catch (error) {
-          deps.logger.warn({ err: error }, 'outbox drain failed');
-        }
-      } while (again && !closed);
-    })().finally(() => {
-      draining = null;
-    });
-  }
-
-  const onMessage = (channel: string) => {
-    if (channel === keys.eventsChannel) wake();
-  };
+  const loop = createOutboxLoop({ ...deps, leaderKey: keys.outboxLeader, what: 'outbox', drain: drainOnce });
 
   return {
     subscribe(h) {
       handler = h;
-      void deps.subscriber.subscribe(keys.eventsChannel);
-      deps.subscriber.on('message', onMessage);
-      timer = setInterval(wake, deps.pollMs ?? 1_000);
-      wake();
+      loop.start();
       return () => {
         handler = null;
-        deps.subscriber.off('message', onMessage);
-        if (timer) clearInterval(timer);
+        loop.stop();
       };
     },
-    wake,
-    async close() {
-      closed = true;
-      if (timer) clearInterval(timer);
-      deps.subscriber.off('message', onMessage);
-      await draining;
-      const holder = await deps.redis.get(keys.outboxLeader).catch(() => null);
-      if (holder === me) await deps.redis.del(keys.outboxLeader).catch(() => undefined);
-    },
+    wake: loop.wake,
+    close: loop.close,
   };
 }
 

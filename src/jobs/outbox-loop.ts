@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { redisKeys } from './redis.ts';
+
+/**
+ * The delivery loop shared by Hoist's outboxes: woken by the Redis events message and by
+ * a timer as a safety net; one pass at a time (a wake during a pass asks for another);
+ * one process at a time delivers (a Redis leader key per outbox).
+ */
+export function createOutboxLoop(deps: {
+  redis: Redis;
+  subscriber: Redis;
+  prefix: string;
+  leaderKey: string;
+  logger: Logger;
+  what: string;
+  pollMs?: number;
+  /** One delivery pass; runs only while this process leads. */
+  drain(): Promise<void>;
+}) {
+  const channel = redisKeys(deps.prefix).eventsChannel;
+  const me = randomUUID();
+  let draining: Promise<void> | null = null;
+  let again = false;
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+
+  async function isLeader(): Promise<boolean> {
+    const ttl = 10_000;
+    if ((await deps.redis.set(deps.leaderKey, me, 'PX', ttl, 'NX')) === 'OK') return true;
+    if ((await deps.redis.get(deps.leaderKey)) !== me) return false;
+    await deps.redis.pexpire(deps.leaderKey, ttl);
+    return true;
+  }
+
+  function wake(): void {
+    if (closed) return;
+    if (draining) {
+      again = true;
+      return;
+    }
+    draining = (async () => {
+      do {
+        again = false;
+        try {
+          if (await isLeader()) await deps.drain();
+        } catch (error) {
+          deps.logger.warn({ err: error }, `${deps.what} drain failed`);
+        }
+      } while (again && !closed);
+    })().finally(() => {
+      draining = null;
+    });
+  }
+
+  const onMessage = (from: string) => {
+    if (from === channel) wake();
+  };
+
+  const stop = () => {
+    deps.subscriber.off('message', onMessage);
+    if (timer) clearInterval(timer);
+    timer = null;
+  };
+
+  return {
+    wake,
+    start() {
+      void deps.subscriber.subscribe(channel);
+      deps.subscriber.on('message', onMessage);
+      timer = setInterval(wake, deps.pollMs ?? 1_000);
+      wake();
+    },
+    stop,
+    async close() {
+      closed = true;
+      stop();
+      await draining;
+      const holder = await deps.redis.get(deps.leaderKey).catch(() => null);
+      if (holder === me) await deps.redis.del(deps.leaderKey).catch(() => undefined);
+    },
+  };
+}
