@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { NoticeFeed, StoredNotice } from '../service/feeds.ts';
 import type { ChatPort } from './chat-port.ts';
 import { renderNotice } from './render/locks.ts';
+import { trackedSubscription } from './feed-subscription.ts';
 
 export interface NoticePosterOptions {
   feed: NoticeFeed;
@@ -18,8 +19,6 @@ export interface NoticePosterOptions {
  */
 export function createNoticePoster(options: NoticePosterOptions) {
   const now = options.now ?? (() => new Date());
-  let unsubscribe: (() => void) | null = null;
-  const handling = new Set<Promise<unknown>>();
 
   const handle = async (stored: StoredNotice): Promise<void> => {
     const where = stored.notice.lock.chat;
@@ -32,20 +31,5 @@ export function createNoticePoster(options: NoticePosterOptions) {
     await chat.postNotice(where, { text: rendered.text, blocks: rendered.blocks, plain: rendered.plain }, { directTo: rendered.directTo });
   };
 
-  return {
-    start() {
-      if (unsubscribe !== null) return;
-      unsubscribe = options.feed.subscribe((stored) => {
-        const job = handle(stored);
-        handling.add(job);
-        void job.catch(() => {}).finally(() => handling.delete(job));
-        return job;
-      });
-    },
-    async stop() {
-      unsubscribe?.();
-      unsubscribe = null;
-      await Promise.allSettled([...handling]);
-    },
-  };
+  return trackedSubscription(options.feed, handle);
 }

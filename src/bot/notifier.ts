@@ -5,6 +5,7 @@ import type { HoistApi } from '../service/api.ts';
 import type { CardStore, EventFeed, StoredEvent } from '../service/feeds.ts';
 import type { CardContext, CardRef, ChatPort } from './chat-port.ts';
 import { renderFailure, renderFailureText, renderSummary, renderSupersedes, renderTransition } from './render/thread-lines.ts';
+import { trackedSubscription } from './feed-subscription.ts';
 
 export interface NotifierOptions {
   feed: EventFeed;
@@ -44,8 +45,6 @@ async function queuePosition(api: HoistApi, deployment: Deployment): Promise<num
 export function createNotifier(options: NotifierOptions): Notifier {
   const now = options.now ?? (() => new Date());
   const broadcastFailure = options.broadcastFailure ?? ((d: Deployment) => PRODUCTION.test(d.env));
-  const handling = new Set<Promise<unknown>>();
-  let unsubscribe: (() => void) | null = null;
 
   const chatFor = (deployment: Deployment): ChatPort | null => {
     switch (deployment.chat.kind) {
@@ -130,20 +129,5 @@ export function createNotifier(options: NotifierOptions): Notifier {
     }
   };
 
-  return {
-    start() {
-      if (unsubscribe !== null) return;
-      unsubscribe = options.feed.subscribe((stored) => {
-        const job = handle(stored);
-        handling.add(job);
-        void job.catch(() => {}).finally(() => handling.delete(job));
-        return job;
-      });
-    },
-    async stop() {
-      unsubscribe?.();
-      unsubscribe = null;
-      await Promise.allSettled([...handling]);
-    },
-  };
+  return trackedSubscription(options.feed, handle);
 }
