@@ -2,7 +2,8 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Db } from '../store/database.ts';
-import { activeDeployments, getDeployment, setDeploymentStatus, setServiceStatus } from '../store/deployments.ts';
+import { getDeployment, setDeploymentStatus, setServiceStatus } from '../store/deployments.ts';
+import { unfinishedDeployments } from '../store/queue.ts';
 import { heartbeat, heartbeatAge, StaleFenceError, takeFence, withFence } from '../store/fence.ts';
 import { lockPhrase, lockStops } from '../domain/lock.ts';
 import { isInProgress } from '../domain/status.ts';
@@ -25,7 +26,7 @@ export interface RunJob {
 export function createDispatcher(deps: { db: Db; queue: Queue<RunJob>; lease: EnvironmentLease; logger: Logger }) {
   return {
     async kick(app: string, env: string): Promise<void> {
-      const active = await activeDeployments(deps.db, app, env);
+      const active = await unfinishedDeployments(deps.db, app, env);
       const next = active[0];
       if (!next) return;
       let handle = await deps.lease.claim(app, env, next.id);

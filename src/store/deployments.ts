@@ -139,18 +139,6 @@ export async function getDeploymentSet(db: Db, id: number): Promise<unknown> {
   return row ? parseJson(row.deployment_set) : null;
 }
 
-/** Deployments of an environment that have not finished, oldest first. */
-export async function activeDeployments(db: Db, app: string, env: string): Promise<{ id: number; action: string; status: string }[]> {
-  return db
-    .selectFrom('deployments')
-    .select(['id', 'action', 'status'])
-    .where('app', '=', app)
-    .where('env', '=', env)
-    .where('finished_at', 'is', null)
-    .orderBy('id')
-    .execute();
-}
-
 /** Environments with a deployment that has not finished: what the reconciler looks at. */
 export async function environmentsWithActiveDeployments(db: Db): Promise<{ app: string; env: string }[]> {
   return db

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activeDeployments, getDeployment, insertDeployment, setDeploymentStatus, setServiceStatus, appendLogLines, logLines, environmentsWithActiveDeployments } from '../../src/store/deployments.ts';
+import { getDeployment, insertDeployment, setDeploymentStatus, setServiceStatus, appendLogLines, logLines, environmentsWithActiveDeployments } from '../../src/store/deployments.ts';
 import { markDelivered, pendingEvents } from '../../src/store/events.ts';
+import { unfinishedDeployments } from '../../src/store/queue.ts';
 import { putServiceState, serviceStates } from '../../src/store/service-state.ts';
 import { createCardStore } from '../../src/store/chat-cards.ts';
 import type { NewDeployment } from '../../src/store/deployments.ts';
@@ -94,7 +95,7 @@ describe.each<StoreKind>(['postgres', 'pglite'])('store on %s', (kind) => {
     const a = await insertDeployment(store.db, request({ env: 'qa' }));
     const b = await insertDeployment(store.db, request({ env: 'qa' }));
     await setDeploymentStatus(store.db, a.id, { status: 'DEPLOYED', finished: true });
-    expect((await activeDeployments(store.db, 'shop', 'qa')).map((d) => d.id)).toEqual([b.id]);
+    expect((await unfinishedDeployments(store.db, 'shop', 'qa')).map((d) => d.id)).toEqual([b.id]);
     expect(await environmentsWithActiveDeployments(store.db)).toContainEqual({ app: 'shop', env: 'qa' });
   });
 
