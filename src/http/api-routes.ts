@@ -66,19 +66,7 @@ const LIST_FILTERS = ['app', 'env', 'status', 'limit', 'cursor'];
 
 export function deploymentJson(d: Deployment) {
   return {
-    id: d.id,
-    app: d.app,
-    env: d.env,
-    action: d.action,
-    status: d.status,
-    reason: d.reason,
-    ref: d.ref,
-    sha: d.sha,
-    requestedBy: { id: d.requestedBy, name: d.requestedByName },
-    trigger: d.trigger,
-    requestedAt: d.requestedAt.toISOString(),
-    startedAt: d.startedAt?.toISOString() ?? null,
-    finishedAt: d.finishedAt?.toISOString() ?? null,
+    ...deploymentSummaryJson({ ...d, requestedBy: { id: d.requestedBy, name: d.requestedByName } }),
     services: d.services.map((s) => ({
       name: s.name,
       type: s.type,
