@@ -15,6 +15,9 @@ export interface DatabaseHandle {
 // int8 (e.g. count(*)) comes back as a string from pg: parse it as a number like PGlite does.
 pg.types.setTypeParser(20, (value: string) => Number(value));
 
+/** How long a connection may sit idle inside a transaction before Postgres ends its session. */
+export const IDLE_IN_TRANSACTION_MS = 3_000;
+
 /** Postgres when `url` is set; otherwise an embedded PGlite database under `dataDir`. */
 export async function openDatabase(options: {
   url: string | null;
@@ -24,9 +27,19 @@ export async function openDatabase(options: {
   onIdleError?: (error: Error) => void;
 }): Promise<DatabaseHandle> {
   if (options.url) {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      // A process frozen (SIGSTOP, a paused VM) inside a transaction would hold its row locks
+      // for as long as it stays frozen, and a takeover would wait on them: Postgres ends such
+      // a session instead, releasing the locks. Hoist's transactions never wait on anything else.
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+    });
     // Without a listener, a broken idle connection would crash the process.
     pool.on('error', (error) => options.onIdleError?.(error));
+    // The same for a connection in use that the server ends between two queries (such as
+    // the idle-in-transaction timeout above): its next query fails instead.
+    pool.on('connect', (client) => client.on('error', (error) => options.onIdleError?.(error)));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
