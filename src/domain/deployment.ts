@@ -40,6 +40,8 @@ export interface Deployment {
   startedAt: Date | null;
   finishedAt: Date | null;
   services: DeploymentService[];
+  /** The services the request named; null: the whole environment. Absent where not loaded. */
+  scope?: string[] | null;
   /** The rendered configuration it applies (see deployment-set.ts); absent where not loaded. */
   deploymentSet?: DeploymentSet | null;
 }

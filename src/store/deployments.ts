@@ -120,6 +120,7 @@ export async function getDeployment(db: Db, id: number): Promise<Deployment | nu
     startedAt: row.started_at ? new Date(row.started_at) : null,
     finishedAt: row.finished_at ? new Date(row.finished_at) : null,
     deploymentSet: parseDeploymentSet(parseJson(row.deployment_set)),
+    scope: parseJson(row.scope) as string[] | null,
     services: services.map(
       (s): DeploymentService => ({
         name: s.name,

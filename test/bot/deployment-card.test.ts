@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderCard, renderCardText, type RenderContext } from '../../src/bot/render/deployment-card.ts';
 import type { Block } from '../../src/bot/render/blocks.ts';
+import { cardActions } from '../../src/bot/card-actions.ts';
+import type { Deployment } from '../../src/domain/deployment.ts';
 import { LIMITS, limitViolations } from '../../src/bot/render/limits.ts';
 import { PREVIOUS_SHA, REPO, SHA, deployment, service, slackMention } from './render-fixtures.ts';
 
@@ -64,7 +66,7 @@ describe('renderCard', () => {
 
   it('shows requester and elapsed time', () => {
     const card = renderCard(deployment(), ctx);
-    expect(card.blocks.at(-1)).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Requested by <@U0ALICE> · running for 1m 04s' }] });
+    expect(card.blocks.at(-2)).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Requested by <@U0ALICE> · running for 1m 04s' }] });
     const done = renderCard(deployment({ status: 'DEPLOYED', finishedAt: new Date('2026-03-01T10:00:52Z') }), ctx);
     expect(allText(done.blocks)).toContain('took 42s');
     const auto = renderCard(deployment({ trigger: 'webhook' }), ctx);
@@ -85,10 +87,30 @@ describe('renderCard', () => {
     expect(allText(card.blocks)).toContain('*Reason:* canceled by &lt;@U2&gt; &amp; co');
   });
 
-  it('renders no buttons', () => {
-    const card = renderCard(deployment(), ctx);
-    expect(JSON.stringify(card)).not.toContain('"actions"');
-    expect(JSON.stringify(card)).not.toContain('"button"');
+  it('offers the buttons the state allows: Cancel while waiting or running, Redeploy and Rollback after a deploy', () => {
+    const buttonsOf = (d: Deployment) =>
+      renderCard(d, ctx)
+        .blocks.filter((b): b is Extract<Block, { type: 'actions' }> => b.type === 'actions')
+        .flatMap((b) => b.elements.map((e) => `${e.text.text}:${e.action_id}:${e.value}`));
+    expect(buttonsOf(deployment({ status: 'QUEUED', startedAt: null }))).toEqual(['Cancel:hoist_card_cancel:12']);
+    expect(buttonsOf(deployment({ status: 'BUILDING' }))).toEqual(['Cancel:hoist_card_cancel:12']);
+    expect(buttonsOf(deployment({ status: 'CANCELING' }))).toEqual([]);
+    expect(buttonsOf(deployment({ status: 'DEPLOYED', finishedAt: new Date() }))).toEqual([
+      'Redeploy:hoist_card_redeploy:12',
+      'Rollback:hoist_card_rollback:12',
+    ]);
+    expect(buttonsOf(deployment({ status: 'BUILD_ERROR', finishedAt: new Date() }))).toEqual(['Redeploy:hoist_card_redeploy:12']);
+    expect(buttonsOf(deployment({ action: 'stop', status: 'STOPPED', finishedAt: new Date() }))).toEqual([]);
+    const card = renderCard(deployment({ status: 'DEPLOYED', finishedAt: new Date() }), ctx);
+    expect(card.blocks.at(-1)).toMatchObject({ type: 'actions', block_id: 'hoist_card_12' });
+    expect(limitViolations(card)).toEqual([]);
+  });
+
+  it('says which command each button stands for, with the deployment\'s scope', () => {
+    const scoped = deployment({ status: 'DEPLOYMENT_ERROR', finishedAt: new Date(), scope: ['api', 'web'] });
+    expect(cardActions(scoped).map((a) => a.command)).toEqual(['redeploy shop/api,web in staging', 'rollback shop/api,web in staging']);
+    expect(cardActions(deployment({ status: 'QUEUED' })).map((a) => a.command)).toEqual(['cancel #12']);
+    expect(cardActions(deployment({ status: 'DEPLOYED', scope: null })).map((a) => a.command)[0]).toBe('redeploy shop in staging');
   });
 
   it('keeps a card with 80 services within Block Kit limits and shows them all', () => {
@@ -110,9 +132,10 @@ describe('renderCard', () => {
     const card = renderCard(deployment({ services }), ctx);
     expect(card.blocks).toHaveLength(LIMITS.blocks);
     expect(limitViolations(card)).toEqual([]);
-    expect(allText(card.blocks.slice(-2))).toMatch(/… \d+ more sections of services not shown/);
-    expect(card.blocks.at(-1)).toMatchObject({ type: 'context' });
-    expect(allText(card.blocks.slice(-1))).toContain('Requested by <@U0ALICE>');
+    expect(allText(card.blocks.slice(-3))).toMatch(/… \d+ more sections of services not shown/);
+    expect(card.blocks.at(-2)).toMatchObject({ type: 'context' });
+    expect(allText(card.blocks.slice(-2))).toContain('Requested by <@U0ALICE>');
+    expect(card.blocks.at(-1)).toMatchObject({ type: 'actions' });
   });
 
   it('never breaks a header over 150 characters', () => {

@@ -82,6 +82,49 @@ describe('the terminal chat, piped, on the embedded defaults', () => {
     expect(await httpText(`http://127.0.0.1:${port}/`)).toEqual({ status: 200, text: `hello from ${app}\n` });
   });
 
+  it("offers a card's buttons as numbered choices; a choice typed twice requests once", async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/hoist.mjs'), 'start'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    const seen = (pattern: RegExp, timeoutMs = 60_000) =>
+      new Promise<RegExpExecArray>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${pattern} in:\n${stdout}`)), timeoutMs);
+        const check = () => {
+          const match = pattern.exec(stdout);
+          if (match) {
+            clearTimeout(timer);
+            child.stdout.off('data', check);
+            resolve(match);
+          }
+        };
+        child.stdout.on('data', check);
+        check();
+      });
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+
+    child.stdin.write(`deploy ${app} to local\n`);
+    const [, id] = await seen(/#(\d+) deploy \S+ to local — \S+ DEPLOYED/);
+    const [, redeploy] = await seen(new RegExp(`\\[(\\d+)\\] Redeploy \\(redeploy ${app} in local\\)`));
+    const [, cancel] = /\[(\d+)\] Cancel \(cancel #\d+\)/.exec(stdout) ?? [];
+    child.stdin.write(`${redeploy}\n${redeploy}\n`);
+    await seen(/already used: it requested #(\d+)/);
+    // The finished deployment's old Cancel choice is not offered any more.
+    if (cancel !== undefined) child.stdin.write(`${cancel}\n`);
+    child.stdin.end();
+    expect(await exited).toBe(cancel === undefined ? 0 : 1);
+    const redeployId = Number(id) + 1;
+    expect(stdout).toContain(`> redeploy ${app} in local`);
+    expect(stdout.match(/> redeploy /g)).toHaveLength(2);
+    expect(stdout).toMatch(new RegExp(`That choice was already used: it requested #${redeployId}`));
+    expect(stdout).toMatch(new RegExp(`#${redeployId} ${app}/local DEPLOYED`));
+    expect(stdout).not.toMatch(new RegExp(`#${redeployId + 1} `));
+    if (cancel !== undefined) expect(stdout).toMatch(new RegExp(`Choice ${cancel} \\(cancel for #${id}\\) is no longer offered: #${id} is DEPLOYED`));
+  });
+
   it('answers a bad command with the reason and the usage line', async () => {
     const result = await runHoist(['start'], { stdin: `deplyo ${app} to local\n`, env });
     expect(result.stdout + result.stderr).toMatch(/deploy/);

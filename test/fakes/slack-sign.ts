@@ -76,3 +76,44 @@ export function appMentionBody(fields: AppMentionFields): string {
     },
   });
 }
+
+export interface BlockActionFields {
+  userId: string;
+  channelId: string;
+  /** The message the button is on (the card): its `ts`. */
+  messageTs: string;
+  actionId: string;
+  value: string;
+  blockId?: string;
+  responseUrl: string;
+  triggerId?: string;
+  userName?: string;
+  text?: string;
+}
+
+/** The form-encoded body Slack posts when a button in a message is clicked: `payload=<block_actions JSON>`. */
+export function blockActionBody(fields: BlockActionFields): string {
+  const payload = {
+    type: 'block_actions',
+    team: { id: 'T0HOIST', domain: 'hoist-test' },
+    user: { id: fields.userId, username: fields.userName ?? fields.userId.toLowerCase(), name: fields.userName ?? fields.userId.toLowerCase(), team_id: 'T0HOIST' },
+    api_app_id: 'A0HOIST',
+    token: 'deprecated-verification-token',
+    container: { type: 'message', message_ts: fields.messageTs, channel_id: fields.channelId, is_ephemeral: false },
+    trigger_id: fields.triggerId ?? `${Date.now()}.1234.${Math.random().toString(16).slice(2)}`,
+    channel: { id: fields.channelId, name: 'deploys' },
+    message: { type: 'message', ts: fields.messageTs, text: fields.text ?? '' },
+    response_url: fields.responseUrl,
+    actions: [
+      {
+        type: 'button',
+        action_id: fields.actionId,
+        block_id: fields.blockId ?? 'hoist_card',
+        text: { type: 'plain_text', text: fields.actionId },
+        value: fields.value,
+        action_ts: `${(Date.now() / 1000).toFixed(6)}`,
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}

@@ -15,8 +15,17 @@ export interface PlainText {
 
 export type TextObject = MrkdwnText | PlainText;
 
+export interface Button {
+  type: 'button';
+  text: PlainText;
+  action_id: string;
+  value: string;
+  style?: 'primary' | 'danger';
+}
+
 export type Block =
   | { type: 'header'; text: PlainText }
+  | { type: 'actions'; block_id?: string; elements: Button[] }
   | { type: 'section'; text: MrkdwnText }
   | { type: 'context'; elements: TextObject[] }
   | { type: 'divider' };

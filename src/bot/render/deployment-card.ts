@@ -1,5 +1,6 @@
 import type { Deployment, DeploymentService } from '../../domain/deployment.ts';
-import type { Block, Message } from './blocks.ts';
+import { CARD_ACTION_PREFIX, cardActions } from '../card-actions.ts';
+import type { Block, Button, Message } from './blocks.ts';
 import {
   actionTitle,
   elapsedPhrase,
@@ -51,13 +52,27 @@ function footer(d: Deployment, ctx: RenderContext): string {
   return [`Requested by ${ctx.mention(d.requestedBy)}`, trigger, elapsedPhrase(d, ctx.now)].filter(Boolean).join(' · ');
 }
 
-/** The deployment's card in Slack, edited in place as it progresses. No buttons yet. */
+/** The card's buttons: `value` is the deployment's id, `action_id` names the action. */
+function buttons(d: Deployment): Block[] {
+  const elements = cardActions(d).map(
+    (a): Button => ({
+      type: 'button',
+      text: { type: 'plain_text', text: a.label },
+      action_id: `${CARD_ACTION_PREFIX}${a.kind}`,
+      value: String(d.id),
+      ...(a.style === null ? {} : { style: a.style }),
+    }),
+  );
+  return elements.length === 0 ? [] : [{ type: 'actions', block_id: `hoist_card_${d.id}`, elements }];
+}
+
+/** The deployment's card in Slack, edited in place as it progresses, with the buttons its state allows. */
 export function renderCard(d: Deployment, ctx: RenderContext): Message {
   const style = statusStyle(d.status);
   const title = `${actionTitle(d.action, d.app, d.env)} · #${d.id}`;
   const statusLine = [`${style.emoji} *${style.label}* \`${d.status}\``, queueNote(d, ctx), refMrkdwn(d, ctx)].filter(Boolean).join(' · ');
   const top: Block[] = [header(title), section(d.reason ? `${statusLine}\n*Reason:* ${escapeMrkdwn(d.reason)}` : statusLine)];
-  const bottom: Block[] = [context([footer(d, ctx)])];
+  const bottom: Block[] = [context([footer(d, ctx)]), ...buttons(d)];
   const services = capBlocks(
     packSections(d.services.map((s) => serviceLine(s, ctx))),
     LIMITS.blocks - top.length - bottom.length,

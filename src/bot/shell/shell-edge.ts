@@ -4,13 +4,13 @@ import type { ChatOrigin, Deployment } from '../../domain/deployment.ts';
 import { isFinal } from '../../domain/status.ts';
 import type { HoistApi } from '../../service/api.ts';
 import { refusalText } from '../answers.ts';
-import type { ChatPort } from '../chat-port.ts';
+import { offeredAction } from '../card-actions.ts';
 import { interpret, subjectOf } from '../interpret.ts';
 import { carryOutOperation } from '../operations.ts';
 import { statusAnswer } from '../status-answer.ts';
 import { outcomeLine, succeeded } from './outcome.ts';
 import { Screen } from './screen.ts';
-import { createShellChat } from './shell-chat.ts';
+import { createShellChat, type ShellChat } from './shell-chat.ts';
 
 export interface ShellEdgeOptions {
   input: Readable;
@@ -26,7 +26,7 @@ export interface ShellEdgeOptions {
 }
 
 export interface ShellEdge {
-  chat: ChatPort;
+  chat: ShellChat;
   /** The exit code: 0 when every command was taken and every deployment succeeded, else 1. */
   done: Promise<number>;
   close(): void;
@@ -84,6 +84,26 @@ export function createShellEdge(options: ShellEdgeOptions): ShellEdge {
     resolveDone(code);
   };
 
+  /** A card's numbered choice: what its button would do, once per card and choice. */
+  const handleChoice = async (n: number): Promise<void> => {
+    const choice = chat.choice(n);
+    if (choice === null) {
+      screen.print(`There is no choice ${n}: type the number shown under a card ([1], [2], …), or a command (help).`);
+      rejected = true;
+      return;
+    }
+    const deployment = await options.api.getDeployment(choice.deploymentId);
+    const offered = deployment === null ? null : offeredAction(deployment, choice.kind);
+    if (deployment === null || offered === null) {
+      const now = deployment === null ? 'gone' : deployment.status;
+      screen.print(`Choice ${n} (${choice.kind} for #${choice.deploymentId}) is no longer offered: #${choice.deploymentId} is ${now}.`);
+      rejected = true;
+      return;
+    }
+    screen.print(`> ${offered.command}`);
+    await handleCommand(offered.command, `shell-choice:${choice.deploymentId}:${choice.kind}`);
+  };
+
   const handleLine = async (line: string): Promise<void> => {
     const text = line.trim();
     if (text === '' || text.startsWith('#')) return;
@@ -91,6 +111,11 @@ export function createShellEdge(options: ShellEdgeOptions): ShellEdge {
       lines.close();
       return;
     }
+    if (/^\d+$/.test(text)) return handleChoice(Number(text));
+    return handleCommand(text, undefined);
+  };
+
+  const handleCommand = async (text: string, requestKey: string | undefined): Promise<void> => {
     const plan = interpret(text, { api: options.api, origin: ORIGIN, prefix: '' });
     switch (plan.kind) {
       case 'answer':
@@ -120,11 +145,15 @@ export function createShellEdge(options: ShellEdgeOptions): ShellEdge {
           requester: { userId: `shell:${options.user}`, display: options.user },
           origin: ORIGIN,
           trigger: 'shell',
+          ...(requestKey === undefined ? {} : { requestKey }),
         });
         if (!result.ok) {
           screen.print(refusalText(result, plan.command.verb, subjectOf(plan.command), options.api.catalog(), ''));
           rejected = true;
           return;
+        }
+        if (result.duplicate && requestKey !== undefined) {
+          screen.print(`That choice was already used: it requested #${result.deployment.id} (${result.deployment.status}).`);
         }
         if (!tracked.has(result.deployment.id)) {
           tracked.set(result.deployment.id, { id: result.deployment.id, final: null, finalSeenAt: null, shownFinalAt: null });

@@ -4,6 +4,7 @@ import { ACTION_VERBS, type ActionVerb, type Requester } from '../../domain/comm
 import type { ChatOrigin } from '../../domain/deployment.ts';
 import type { HoistApi } from '../../service/api.ts';
 import { refusalText } from '../answers.ts';
+import { cardActionKindOf, offeredAction, CARD_ACTION_PREFIX } from '../card-actions.ts';
 import type { ChatMessage } from '../chat-port.ts';
 import { interpret, subjectOf, type Plan } from '../interpret.ts';
 import { carryOutOperation } from '../operations.ts';
@@ -19,8 +20,12 @@ export interface SlackCommandDeps {
 }
 
 /** Carries out an acknowledged command, keeping it in `pending` until it is done. */
-async function carryOutTracked(plan: Exclude<Plan, { kind: 'answer' }>, talk: Conversation, deps: SlackCommandDeps): Promise<void> {
-  const work = carryOut(plan, talk, deps);
+function carryOutTracked(plan: Exclude<Plan, { kind: 'answer' }>, talk: Conversation, deps: SlackCommandDeps): Promise<void> {
+  return track(carryOut(plan, talk, deps), deps);
+}
+
+/** Work Slack was told is accepted: stopping waits for it. */
+async function track(work: Promise<void>, deps: SlackCommandDeps): Promise<void> {
   deps.pending.add(work);
   try {
     await work;
@@ -53,6 +58,8 @@ interface Conversation {
   requestKey: string | undefined;
   /** Answers only the user, after the acknowledgement. */
   answer(message: ChatMessage): Promise<unknown>;
+  /** A card's button: a repeated click is answered with the deployment it already made. */
+  fromButton?: boolean;
   log: Logger;
 }
 
@@ -88,6 +95,9 @@ async function carryOut(plan: Exclude<Plan, { kind: 'answer' }>, talk: Conversat
       return;
     }
     talk.log.info({ deploymentId: result.deployment.id, duplicate: result.duplicate }, 'deployment requested');
+    if (result.duplicate && talk.fromButton) {
+      await talk.answer({ text: `This button was already used: it requested #${result.deployment.id} (${result.deployment.status}).` });
+    }
   } catch (error) {
     talk.log.error({ err: error }, 'command failed after acknowledgement');
     await talk.answer({ text: INTERNAL_ERROR }).catch((answerError: unknown) => talk.log.warn({ err: answerError }, 'could not answer the user'));
@@ -153,5 +163,61 @@ export function registerCommands(app: App, deps: SlackCommandDeps): void {
       return;
     }
     await carryOutTracked(plan, talk, deps);
+  });
+}
+
+/**
+ * A card's buttons (Cancel, Redeploy, Rollback): acknowledged at once, then carried
+ * out as the command the button stands for, with the same rules and permissions.
+ * Each card's button requests at most one deployment, however often it is clicked.
+ */
+export function registerCardActions(app: App, deps: SlackCommandDeps): void {
+  app.action({ type: 'block_actions', action_id: new RegExp(`^${CARD_ACTION_PREFIX}`) }, async ({ ack, body, action, respond }) => {
+    await ack();
+    if (action.type !== 'button') return;
+    const kind = cardActionKindOf(action.action_id);
+    const id = Number(action.value);
+    const channel = body.channel?.id ?? body.container?.channel_id;
+    const log = deps.logger.child({ action: action.action_id, deploymentId: id, channel, user: body.user.id });
+    const answer = (message: ChatMessage) => respond({ ...ephemeral(message), replace_original: false });
+    if (kind === null || !Number.isInteger(id) || id <= 0 || typeof channel !== 'string') {
+      log.warn({ value: action.value }, 'a card button Hoist does not know');
+      await answer({ text: 'Hoist does not know this button; type the command instead (`/hoist help`).' });
+      return;
+    }
+    const talk: Conversation = {
+      origin: { kind: 'slack', channel, userId: body.user.id, responseUrl: body.response_url ?? null },
+      requester: { userId: body.user.id, display: body.user.name ?? body.user.username ?? body.user.id },
+      prefix: '/hoist ',
+      requestKey: `slack-button:${id}:${kind}`,
+      answer,
+      fromButton: true,
+      log,
+    };
+    const work = async () => {
+      const deployment = await deps.api.getDeployment(id);
+      if (deployment === null) {
+        await answer({ text: `Deployment #${id} does not exist (any more).` });
+        return;
+      }
+      const offered = offeredAction(deployment, kind);
+      if (offered === null) {
+        await answer({ text: `#${id} is ${deployment.status} now, so its card no longer offers ${kind}. Type \`/hoist status ${deployment.app} in ${deployment.env}\` to see what runs.` });
+        return;
+      }
+      const plan = interpret(offered.command, { api: deps.api, origin: talk.origin, prefix: talk.prefix });
+      if (plan.kind === 'answer') {
+        await answer({ text: plan.text });
+        return;
+      }
+      await carryOut(plan, talk, deps);
+    };
+    await track(
+      work().catch(async (error: unknown) => {
+        log.error({ err: error }, 'card button failed after acknowledgement');
+        await answer({ text: INTERNAL_ERROR }).catch(() => undefined);
+      }),
+      deps,
+    );
   });
 }

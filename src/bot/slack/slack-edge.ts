@@ -5,7 +5,7 @@ import type { HoistApi } from '../../service/api.ts';
 import type { ChatPort } from '../chat-port.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { createSlackChat, SLACK_RETRY } from './slack-chat.ts';
-import { registerCommands } from './slack-commands.ts';
+import { registerCardActions, registerCommands } from './slack-commands.ts';
 
 export interface SlackEdgeOptions {
   botToken: string;
@@ -69,6 +69,7 @@ export async function createSlackEdge(options: SlackEdgeOptions): Promise<SlackE
   // Commands Slack was told were accepted; stopping waits for them so none is lost.
   const pending = new Set<Promise<void>>();
   registerCommands(app, { api: options.api, logger: options.logger, now, pending });
+  registerCardActions(app, { api: options.api, logger: options.logger, now, pending });
   await app.init();
 
   const chat = createSlackChat({

@@ -1,0 +1,58 @@
+import type { Deployment } from '../domain/deployment.ts';
+import { isFinal } from '../domain/status.ts';
+
+/** What a card's buttons (Slack) or numbered choices (terminal) do. */
+export type CardActionKind = 'cancel' | 'redeploy' | 'rollback';
+export const CARD_ACTION_KINDS: readonly CardActionKind[] = ['cancel', 'redeploy', 'rollback'];
+
+export interface CardAction {
+  kind: CardActionKind;
+  label: string;
+  /** The command a user would type for the same thing (no prefix): what the button carries out. */
+  command: string;
+  /** A button that changes a running environment is styled as such. */
+  style: 'primary' | 'danger' | null;
+}
+
+const CANCELABLE = new Set(['QUEUED', 'AWAITING_APPROVAL', 'BUILDING', 'DEPLOYING', 'STOPPING', 'RESTARTING']);
+/** Outcomes after which the same versions may be applied again, or the previous ones brought back. */
+const REDEPLOYABLE_ACTIONS = new Set(['deploy', 'redeploy', 'rollback']);
+const ROLLBACK_STATUSES = new Set(['DEPLOYED', 'DEPLOYMENT_ERROR']);
+
+function scopeText(d: Deployment): string {
+  const services = d.scope ?? null;
+  return services === null || services.length === 0 ? d.app : `${d.app}/${services.join(',')}`;
+}
+
+/**
+ * The actions a card offers in its deployment's current state: Cancel while it
+ * waits or runs; Redeploy and Rollback once a deploy, redeploy or rollback has
+ * ended. Each carries out exactly what its typed command would, with the same rules.
+ */
+export function cardActions(d: Deployment): CardAction[] {
+  if (CANCELABLE.has(d.status)) {
+    return [{ kind: 'cancel', label: 'Cancel', command: `cancel #${d.id}`, style: 'danger' }];
+  }
+  if (!isFinal(d.status) || !REDEPLOYABLE_ACTIONS.has(d.action)) return [];
+  const actions: CardAction[] = [];
+  if (d.status !== 'REJECTED' && d.status !== 'EXPIRED') {
+    actions.push({ kind: 'redeploy', label: 'Redeploy', command: `redeploy ${scopeText(d)} in ${d.env}`, style: null });
+  }
+  if (ROLLBACK_STATUSES.has(d.status)) {
+    actions.push({ kind: 'rollback', label: 'Rollback', command: `rollback ${scopeText(d)} in ${d.env}`, style: 'danger' });
+  }
+  return actions;
+}
+
+/** The action `kind` the card of `d` offers now, or null when it no longer does. */
+export function offeredAction(d: Deployment, kind: CardActionKind): CardAction | null {
+  return cardActions(d).find((a) => a.kind === kind) ?? null;
+}
+
+/** Slack `action_id` of a card button: `hoist_card_<kind>`. */
+export const CARD_ACTION_PREFIX = 'hoist_card_';
+
+export function cardActionKindOf(actionId: string): CardActionKind | null {
+  const kind = actionId.startsWith(CARD_ACTION_PREFIX) ? actionId.slice(CARD_ACTION_PREFIX.length) : '';
+  return (CARD_ACTION_KINDS as readonly string[]).includes(kind) ? (kind as CardActionKind) : null;
+}
