@@ -1,0 +1,233 @@
+import type {
+  V1Container,
+  V1CronJob,
+  V1Deployment,
+  V1Job,
+  V1ObjectMeta,
+  V1PodTemplateSpec,
+  V1Service,
+  V1StatefulSet,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
+import type { ServiceConfig } from '../../../config/hoist-config.ts';
+import { ANNOTATIONS, instanceOf, LABELS, MANAGER, selectorLabels, versionLabel } from './labels.ts';
+
+/** What a service's manifests depend on besides its configuration. */
+export interface RenderContext {
+  app: string;
+  env: string;
+  namespace: string;
+  image: string;
+  /** The full version (commit SHA or image); the label carries a short form. */
+  version: string;
+  deploymentId: number;
+  /** Deployments: how long without progress before the controller gives up (default 600, Kubernetes' own). */
+  progressDeadlineSeconds?: number;
+  /** Jobs: how long a finished Job (and its pods, with their logs) is kept (default one day). */
+  jobTtlSeconds?: number;
+  /** Jobs: the longest a lifecycle job may run before Kubernetes fails it (default one hour). */
+  jobDeadlineSeconds?: number;
+}
+
+export type Workload =
+  | { kind: 'Deployment'; name: string; manifest: V1Deployment }
+  | { kind: 'StatefulSet'; name: string; manifest: V1StatefulSet }
+  | { kind: 'Job'; name: string; manifest: V1Job }
+  | { kind: 'CronJob'; name: string; manifest: V1CronJob };
+
+export interface RenderedService {
+  workload: Workload;
+  /** The Service in front of it, when it has one (a port, or a database's governing Service). */
+  service: V1Service | null;
+}
+
+export const DEFAULT_STORAGE = '1Gi';
+export const DATA_VOLUME = 'data';
+
+/** A lifecycle job's Job is named per deployment: a Job's pod template cannot change. */
+export function jobName(service: string, deploymentId: number): string {
+  return `${service}-${deploymentId}`;
+}
+
+/**
+ * The Kubernetes objects for one service in one environment. Pure and deterministic: the
+ * same input renders the same objects, keys in the same order, so stored manifests diff cleanly.
+ */
+export function renderService(service: ServiceConfig, ctx: RenderContext): RenderedService {
+  switch (service.type) {
+    case 'application':
+    case 'container':
+      return { workload: deployment(service, ctx), service: service.port === null ? null : clusterService(service, ctx, false) };
+    case 'database':
+      return { workload: statefulSet(service, ctx), service: clusterService(service, ctx, true) };
+    case 'lifecycle-job':
+      return { workload: job(service, ctx), service: null };
+    case 'cronjob':
+      return { workload: cronJob(service, ctx), service: null };
+  }
+}
+
+/** The rendered objects as a list, the Service first (the order they are applied in). */
+export function manifestsOf(rendered: RenderedService): object[] {
+  return rendered.service === null ? [rendered.workload.manifest] : [rendered.service, rendered.workload.manifest];
+}
+
+function labels(service: ServiceConfig, ctx: RenderContext): Record<string, string> {
+  return {
+    [LABELS.name]: service.name,
+    [LABELS.instance]: instanceOf(ctx.app, ctx.env),
+    [LABELS.partOf]: ctx.app,
+    [LABELS.version]: versionLabel(ctx.version),
+    [LABELS.managedBy]: MANAGER,
+  };
+}
+
+function annotations(ctx: RenderContext): Record<string, string> {
+  return { [ANNOTATIONS.deploymentId]: String(ctx.deploymentId), [ANNOTATIONS.version]: ctx.version };
+}
+
+function metadata(name: string, service: ServiceConfig, ctx: RenderContext): V1ObjectMeta {
+  return { name, namespace: ctx.namespace, labels: labels(service, ctx), annotations: annotations(ctx) };
+}
+
+function container(service: ServiceConfig, ctx: RenderContext, mounts: V1VolumeMount[]): V1Container {
+  const env = Object.keys(service.env)
+    .sort()
+    .map((name) => ({ name, value: service.env[name] ?? '' }));
+  const result: V1Container = { name: service.name, image: ctx.image };
+  // `command` replaces the image's CMD and keeps its ENTRYPOINT, as on the docker target.
+  if (service.command !== null) result.args = [...service.command];
+  if (env.length > 0) result.env = env;
+  if (service.port !== null) result.ports = [{ containerPort: service.port, protocol: 'TCP' }];
+  if (service.health !== null && service.port !== null) {
+    result.readinessProbe = { httpGet: { path: service.health.path, port: service.port }, periodSeconds: 5 };
+  }
+  if (mounts.length > 0) result.volumeMounts = mounts;
+  return result;
+}
+
+function podTemplate(
+  service: ServiceConfig,
+  ctx: RenderContext,
+  options: { restartPolicy?: 'Never'; mounts?: V1VolumeMount[] } = {},
+): V1PodTemplateSpec {
+  return {
+    metadata: { labels: labels(service, ctx), annotations: annotations(ctx) },
+    spec: {
+      containers: [container(service, ctx, options.mounts ?? [])],
+      ...(options.restartPolicy ? { restartPolicy: options.restartPolicy } : {}),
+    },
+  };
+}
+
+function deployment(service: ServiceConfig, ctx: RenderContext): Workload {
+  const manifest: V1Deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: metadata(service.name, service, ctx),
+    spec: {
+      replicas: service.replicas,
+      progressDeadlineSeconds: ctx.progressDeadlineSeconds ?? 600,
+      selector: { matchLabels: selectorLabels(ctx.app, ctx.env, service.name) },
+      template: podTemplate(service, ctx),
+    },
+  };
+  return { kind: 'Deployment', name: service.name, manifest };
+}
+
+function statefulSet(service: ServiceConfig, ctx: RenderContext): Workload {
+  const mount = dataMount(service, ctx.image);
+  const manifest: V1StatefulSet = {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: metadata(service.name, service, ctx),
+    spec: {
+      replicas: service.replicas,
+      serviceName: service.name,
+      selector: { matchLabels: selectorLabels(ctx.app, ctx.env, service.name) },
+      // Rollout status (as kubectl judges it) exists for RollingUpdate only.
+      updateStrategy: { type: 'RollingUpdate' },
+      template: podTemplate(service, ctx, { mounts: [mount] }),
+      volumeClaimTemplates: [
+        {
+          metadata: { name: DATA_VOLUME, labels: selectorLabels(ctx.app, ctx.env, service.name) },
+          spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: service.storage ?? DEFAULT_STORAGE } } },
+        },
+      ],
+    },
+  };
+  return { kind: 'StatefulSet', name: service.name, manifest };
+}
+
+function job(service: ServiceConfig, ctx: RenderContext): Workload {
+  const name = jobName(service.name, ctx.deploymentId);
+  const manifest: V1Job = {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: metadata(name, service, ctx),
+    spec: {
+      // A failed lifecycle job fails the deployment at once, its pod kept for the logs.
+      backoffLimit: 0,
+      activeDeadlineSeconds: ctx.jobDeadlineSeconds ?? 3600,
+      ttlSecondsAfterFinished: ctx.jobTtlSeconds ?? 86_400,
+      template: podTemplate(service, ctx, { restartPolicy: 'Never' }),
+    },
+  };
+  return { kind: 'Job', name, manifest };
+}
+
+function cronJob(service: ServiceConfig, ctx: RenderContext): Workload {
+  const template = podTemplate(service, ctx, { restartPolicy: 'Never' });
+  const manifest: V1CronJob = {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: metadata(service.name, service, ctx),
+    spec: {
+      schedule: service.schedule ?? '',
+      concurrencyPolicy: 'Forbid',
+      // A deploy resumes a stopped (suspended) cronjob.
+      suspend: false,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 1,
+      jobTemplate: {
+        metadata: { labels: labels(service, ctx), annotations: annotations(ctx) },
+        spec: { backoffLimit: 0, template },
+      },
+    },
+  };
+  return { kind: 'CronJob', name: service.name, manifest };
+}
+
+function clusterService(service: ServiceConfig, ctx: RenderContext, headless: boolean): V1Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: metadata(service.name, service, ctx),
+    spec: {
+      // A database's Service governs its StatefulSet: headless, one DNS name per pod.
+      ...(headless ? { clusterIP: 'None' } : { type: 'ClusterIP' }),
+      selector: selectorLabels(ctx.app, ctx.env, service.name),
+      ...(service.port === null ? {} : { ports: [{ name: 'main', port: service.port, targetPort: service.port, protocol: 'TCP' }] }),
+    },
+  };
+}
+
+/**
+ * Where a database keeps its data. Known images get their data directory; a subPath keeps
+ * the volume's own `lost+found` out of it (PostgreSQL refuses a non-empty data directory).
+ */
+function dataMount(service: ServiceConfig, image: string): V1VolumeMount {
+  const repository = image.replace(/[@:][^/]*$/, '').split('/').pop() ?? '';
+  const known: Record<string, string> = {
+    postgres: '/var/lib/postgresql/data',
+    postgis: '/var/lib/postgresql/data',
+    mysql: '/var/lib/mysql',
+    mariadb: '/var/lib/mysql',
+    mongo: '/data/db',
+    redis: '/data',
+    valkey: '/data',
+  };
+  const path = known[repository];
+  if (path === undefined) return { name: DATA_VOLUME, mountPath: '/data' };
+  return { name: DATA_VOLUME, mountPath: path, subPath: service.name };
+}
