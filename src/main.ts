@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { createNoticePoster } from './bot/notice-poster.ts';
 import { createNotifier } from './bot/notifier.ts';
 import { createShellEdge } from './bot/shell/shell-edge.ts';
+import { createSlackDirectory } from './bot/slack/slack-directory.ts';
 import { createSlackEdge } from './bot/slack/slack-edge.ts';
 import type { Env } from './config/env.ts';
 import { ConfigError } from './config/errors.ts';
@@ -179,6 +180,9 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
       kick: (app, e) => dispatcher.kick(app, e),
       notify,
       signalCancel: createCancelSignal({ db, redis, prefix: env.redisPrefix }),
+      ...(env.slack === null
+        ? {}
+        : { groupsOf: createSlackDirectory({ token: env.slack.botToken, apiUrl: env.slack.apiUrl, logger: logger.child({ component: 'slack' }) }).groupsOf }),
     });
 
     let port: number | null = null;

@@ -84,7 +84,7 @@ const HELP: Record<Verb, VerbHelp> = {
     details: [
       'While locked, deploys by anyone else are refused with who locked, why and since when; automatic deploys are skipped and announced. You can still deploy.',
       '`--ttl` (such as `30m`, `2h`, `1h30m`) releases the lock by itself; the environment’s `lock.ttl` is the default and the longest allowed. You are reminded shortly before it lapses; lock again to keep it.',
-      'Where the environment lists `deployers`, only they may lock it.',
+      'Where the environment lists `deployers`, only they may lock it (and act there at all).',
     ],
   },
   unlock: {

@@ -12,8 +12,10 @@ import { planAction } from './action-plans.ts';
 import type { ActionCommand, HoistApi, Refusal } from './api.ts';
 import { createHistory } from './history.ts';
 import { createLocks } from './locks.ts';
+import { createPermissions } from './permissions.ts';
 import { createQueue } from './queue.ts';
 import type { EnvironmentView } from './views.ts';
+import type { GroupsOf } from './permissions.ts';
 
 export interface ServiceDeps {
   db: Db;
@@ -26,7 +28,7 @@ export interface ServiceDeps {
   /** Tells the worker running a deployment to stop (after it was marked CANCELING); without it, only waiting deployments can be canceled. */
   signalCancel?: (deploymentId: number) => Promise<void>;
   /** The `@group` handles a user belongs to, for `deployers` lists naming groups. */
-  groupsOf?: (userId: string) => Promise<string[]>;
+  groupsOf?: GroupsOf;
 }
 
 const refuse = (code: Refusal['code'], reason: string): Refusal => ({ ok: false, code, reason });
@@ -41,6 +43,7 @@ export function createHoistService(deps: ServiceDeps): HoistApi {
   const locks = createLocks(deps);
   const queues = createQueue(deps);
   const history = createHistory(deps);
+  const permissions = createPermissions(deps.groupsOf);
 
   function findEnvironment(appName: string, envName: string): { app: AppConfig; env: EnvironmentConfig } | Refusal {
     const app = config.apps.get(appName);
@@ -100,6 +103,10 @@ export function createHoistService(deps: ServiceDeps): HoistApi {
       const found = findEnvironment(command.scope.app, command.env);
       if (!('app' in found)) return found;
       const { app, env } = found;
+      // Automatic deploys act for the configuration itself; everyone else must be one of the deployers.
+      if (options.trigger !== 'webhook' && !(await permissions.mayDeploy(env, options.requester.userId))) {
+        return refuse('FORBIDDEN', `only ${env.name}'s deployers may ${command.verb} ${app.name} in ${env.name}: ${permissions.deployersText(env)}`);
+      }
       const ref = command.verb === 'deploy' ? command.ref : null;
       const locked = await locks.check({ app: app.name, env: env.name, action: command.verb, ref, requester: options.requester, trigger: options.trigger });
       if (locked) return locked;

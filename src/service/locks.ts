@@ -1,12 +1,13 @@
 import type { EnvironmentConfig, HoistConfig } from '../config/hoist-config.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
 import { durationText } from '../domain/duration.ts';
-import { SYSTEM_OWNER, isDeployer, lockPhrase, lockStops, utcMinute, type EnvironmentLock } from '../domain/lock.ts';
+import { SYSTEM_OWNER, lockPhrase, lockStops, utcMinute, type EnvironmentLock } from '../domain/lock.ts';
 import type { Requester, Trigger } from '../domain/command.ts';
 import type { Db } from '../store/database.ts';
 import { currentLock, expireLocks, lockHistory, nextLockDue, recordNotice, releaseLock, remindLocks, takeLock } from '../store/locks.ts';
 import type { Actor, HoistApi, LockResult, Refusal, UnlockResult } from './api.ts';
-import { checkChannel, findEnvironment, list, refuse } from './lookup.ts';
+import { checkChannel, findEnvironment, refuse } from './lookup.ts';
+import { createPermissions, type GroupsOf } from './permissions.ts';
 
 export interface LockDeps {
   db: Db;
@@ -14,15 +15,11 @@ export interface LockDeps {
   /** Tells subscribers that notices were recorded. */
   notify(): void;
   /** The `@group` handles a user belongs to, for `deployers` lists that name groups; none when not given. */
-  groupsOf?: (userId: string) => Promise<string[]>;
+  groupsOf?: GroupsOf;
 }
 
 function who(requester: Requester): { id: string; name: string } {
   return { id: requester.userId, name: requester.display };
-}
-
-function deployersText(env: EnvironmentConfig): string {
-  return list(env.deployers ?? []);
 }
 
 /**
@@ -32,12 +29,7 @@ function deployersText(env: EnvironmentConfig): string {
  */
 export function createLocks(deps: LockDeps) {
   const { db, config } = deps;
-  const groupsOf = deps.groupsOf ?? (async () => []);
-
-  async function mayDeploy(env: EnvironmentConfig, userId: string): Promise<boolean> {
-    if (env.deployers === null) return true;
-    return isDeployer(env.deployers, userId, env.deployers.some((d) => d.startsWith('@')) ? await groupsOf(userId) : []);
-  }
+  const { mayDeploy, deployersText } = createPermissions(deps.groupsOf);
 
   async function lockEnvironment(input: Parameters<HoistApi['lockEnvironment']>[0], actor: Actor): Promise<LockResult> {
     const found = findEnvironment(config, input.app, input.env);

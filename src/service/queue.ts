@@ -4,6 +4,7 @@ import { getDeployment } from '../store/deployments.ts';
 import { cancelWaiting, markCanceling, recordSupersedes, unfinishedDeployments, waitingDeployments } from '../store/queue.ts';
 import type { Actor, CancelResult, CancelTarget } from './api.ts';
 import { checkChannel, findEnvironment, refuse } from './lookup.ts';
+import { createPermissions, type GroupsOf } from './permissions.ts';
 import type { QueueEntry } from './views.ts';
 
 export interface QueueDeps {
@@ -14,6 +15,7 @@ export interface QueueDeps {
   notify(): void;
   /** Tells the worker running a deployment to stop it; without it, running deployments cannot be canceled. */
   signalCancel?: (deploymentId: number) => Promise<void>;
+  groupsOf?: GroupsOf;
 }
 
 const sameScope = (a: string[] | null, b: string[] | null): boolean =>
@@ -22,6 +24,7 @@ const sameScope = (a: string[] | null, b: string[] | null): boolean =>
 /** The queue of each environment: positions, cancel, and supersede (SPEC §4). */
 export function createQueue(deps: QueueDeps) {
   const { db, config } = deps;
+  const permissions = createPermissions(deps.groupsOf);
 
   /** Unfinished deployments of an environment, oldest first: the running one (no position), then the waiting ones 1, 2, … */
   async function queueOf(app: string, env: string): Promise<QueueEntry[]> {
@@ -74,6 +77,14 @@ export function createQueue(deps: QueueDeps) {
     if (app) {
       const channel = checkChannel(app, actor.origin);
       if (channel) return channel;
+      // Whoever asked for it may call it off; anyone else must be one of the environment's deployers.
+      const env = app.environments.get(deployment.env);
+      if (env && actor.requester.userId !== deployment.requestedBy && !(await permissions.mayDeploy(env, actor.requester.userId))) {
+        return refuse(
+          'FORBIDDEN',
+          `only whoever requested #${id} (${deployment.requestedByName}) or ${env.name}'s deployers may cancel it: ${permissions.deployersText(env)}`,
+        );
+      }
     }
     if (deployment.finishedAt !== null) {
       return refuse('NOT_ALLOWED', `#${id} already ended ${deployment.status}; there is nothing to cancel`);

@@ -45,7 +45,14 @@ describe('locks, the visible queue, cancel, where and history', () => {
     });
     repo.git('checkout', '--quiet', 'main');
     const port = await freePort();
-    slack = await startFakeSlack({ token: TOKEN, rateLimitPerChannelPerSecond: 0 });
+    slack = await startFakeSlack({
+      token: TOKEN,
+      rateLimitPerChannelPerSecond: 0,
+      userGroups: [
+        { id: 'S0RELEASE', handle: 'release', users: ['U0DAVE', 'U0ERIN'] },
+        { id: 'S0OTHER', handle: 'other', users: ['U0BOB'] },
+      ],
+    });
     hoist = await startTestHoist({
       yaml: `targets:
   engine: { kind: docker, host: "${DOCKER_HOST}" }
@@ -56,7 +63,7 @@ apps:
     services:
       web: { type: application, build: { context: . }, port: 8080, health: { path: /, timeout: 30s } }
     environments:
-      prod: { target: engine, expose: { web: ${port} }, deployers: [U0ALICE, U0CAROL], lock: { ttl: 1h } }
+      prod: { target: engine, expose: { web: ${port} }, deployers: [U0ALICE, U0CAROL, "@release"], lock: { ttl: 1h } }
       q: { target: engine }
       sup: { target: engine, queue: { supersede: true } }
 `,
@@ -143,7 +150,12 @@ apps:
     const taken = await slash(`lock ${app} in prod --reason "incident 42"`, { user: 'U0ALICE', channel: LOCKS });
     expect(taken).toMatch(/You locked \*.*prod\*.*incident 42/);
 
-    const refused = await slash(`deploy ${app} to prod`, { user: 'U0BOB', channel: LOCKS });
+    // Bob is not one of prod's deployers at all; Dave is, through the @release user group.
+    expect(await slash(`deploy ${app} to prod`, { user: 'U0BOB', channel: LOCKS })).toMatch(
+      /only prod's deployers may deploy .* in prod: U0ALICE, U0CAROL, @release/,
+    );
+    expect(await slash(`deploy ${app} to prod`, { user: 'U0DAVE', channel: LOCKS })).toMatch(/is locked by @u0alice/);
+    const refused = await slash(`deploy ${app} to prod`, { user: 'U0CAROL', channel: LOCKS });
     expect(refused).toMatch(new RegExp(`${app} in prod is locked by @u0alice since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC: "incident 42"`));
     expect(refused).toMatch(/only @u0alice can act there until it is unlocked or lapses at/);
     expect((await api<{ items: unknown[] }>(`/deployments?app=${app}&env=prod`)).body.items).toEqual([]);
@@ -155,6 +167,10 @@ apps:
     expect(Date.parse(lock.expiresAt) - Date.parse(lock.since)).toBe(3_600_000);
 
     const mine = await deploy(`deploy ${app} to prod`, { user: 'U0ALICE', channel: LOCKS });
+    // Someone else's deployment is called off only by a deployer.
+    expect(await slash(`cancel #${mine}`, { user: 'U0BOB', channel: LOCKS })).toMatch(
+      new RegExp(`only whoever requested #${mine} \\(u0alice\\) or prod's deployers may cancel it`),
+    );
     await cardReaches(mine, 'DEPLOYED');
   });
 
@@ -162,7 +178,7 @@ apps:
     expect(await slash(`unlock ${app} in prod`, { user: 'U0BOB', channel: LOCKS })).toMatch(
       /is locked by @u0alice .*only @u0alice can unlock it, or a deployer of prod with `unlock .* in prod --force`/,
     );
-    expect(await slash(`unlock ${app} in prod --force`, { user: 'U0BOB', channel: LOCKS })).toMatch(/only prod's deployers may force an unlock .*: U0ALICE, U0CAROL/);
+    expect(await slash(`unlock ${app} in prod --force`, { user: 'U0BOB', channel: LOCKS })).toMatch(/only prod's deployers may force an unlock .*: U0ALICE, U0CAROL, @release/);
     expect((await lockState()).lock).not.toBeNull();
 
     const forced = await slash(`unlock ${app} in prod --force`, { user: 'U0CAROL', channel: LOCKS });

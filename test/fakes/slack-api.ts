@@ -17,6 +17,14 @@ export interface FakeSlackOptions {
   rateLimitPerChannelPerSecond?: number;
   /** Posts a channel may make at once before the limit applies (Slack allows short bursts). */
   burst?: number;
+  /** The workspace's user groups, for `usergroups.list` (handles without `@`). */
+  userGroups?: FakeUserGroup[];
+}
+
+export interface FakeUserGroup {
+  id: string;
+  handle: string;
+  users: string[];
 }
 
 export interface FakeMessageVersion {
@@ -289,6 +297,23 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     'chat.postMessage': postMessage,
     'chat.update': update,
     'chat.postEphemeral': postEphemeral,
+    // As Slack answers it: every group, with `users` only when asked for (`include_users`).
+    'usergroups.list': (params) => ({
+      status: 200,
+      body: {
+        ok: true,
+        usergroups: (options.userGroups ?? []).map((g) => ({
+          id: g.id,
+          team_id: TEAM.team_id,
+          is_usergroup: true,
+          name: g.handle,
+          handle: g.handle,
+          date_delete: 0,
+          user_count: g.users.length,
+          ...(flag(params.include_users) ? { users: [...g.users] } : {}),
+        })),
+      },
+    }),
   };
 
   const handleApi = (method: string, req: IncomingMessage, params: Record<string, unknown> | null): Answer => {

@@ -37,7 +37,7 @@ describe('fencing on Postgres', () => {
         requestedBy: 'U1',
         requestedByName: 'alice',
         trigger: 'chat',
-        chat: null,
+        chat: { kind: 'none' },
         requestKey: null,
         services: [{ name: 'api', type: 'application', version: 'a'.repeat(40), previousVersion: null }],
         deploymentSet: { services: ['api'] },

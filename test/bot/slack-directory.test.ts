@@ -1,0 +1,46 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSlackDirectory } from '../../src/bot/slack/slack-directory.ts';
+import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
+
+const TOKEN = 'xoxb-directory';
+
+describe('Slack user groups for deployers lists', () => {
+  let slack: FakeSlack;
+  beforeAll(async () => {
+    slack = await startFakeSlack({
+      token: TOKEN,
+      userGroups: [
+        { id: 'S1', handle: 'backend', users: ['U0ALICE', 'U0BOB'] },
+        { id: 'S2', handle: 'sre', users: ['U0ALICE'] },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await slack.close();
+  });
+
+  it('answers from one usergroups.list a minute, and from the last answer while Slack fails', async () => {
+    let clock = 0;
+    const directory = createSlackDirectory({ token: TOKEN, apiUrl: slack.url, logger: pino({ level: 'silent' }), ttlMs: 60_000, now: () => clock });
+    const lists = () => slack.calls.filter((c) => c.method === 'usergroups.list').length;
+    const before = lists();
+    expect(await Promise.all([directory.groupsOf('U0ALICE'), directory.groupsOf('U0BOB'), directory.groupsOf('U0CAROL')])).toEqual([
+      ['@backend', '@sre'],
+      ['@backend'],
+      [],
+    ]);
+    expect(lists() - before).toBe(1);
+    expect(slack.calls.findLast((c) => c.method === 'usergroups.list')?.params).toMatchObject({ include_users: 'true' });
+
+    clock = 61_000;
+    slack.failNext('usergroups.list', 'ratelimited');
+    expect(await directory.groupsOf('U0BOB')).toEqual(['@backend']);
+    expect(lists() - before).toBe(2);
+  });
+
+  it('matches nobody to a group when the groups were never readable', async () => {
+    const directory = createSlackDirectory({ token: 'xoxb-wrong', apiUrl: slack.url, logger: pino({ level: 'silent' }) });
+    expect(await directory.groupsOf('U0ALICE')).toEqual([]);
+  });
+});
