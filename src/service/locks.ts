@@ -1,4 +1,4 @@
-import type { EnvironmentConfig, HoistConfig } from '../config/hoist-config.ts';
+import type { HoistConfig } from '../config/hoist-config.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
 import { durationText } from '../domain/duration.ts';
 import { SYSTEM_OWNER, lockPhrase, lockStops, utcMinute, type EnvironmentLock } from '../domain/lock.ts';
