@@ -103,7 +103,7 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
       // deployment's failure, said as the API server said it. Anything else is infrastructure.
       if (error instanceof KubeError && error.status >= 400 && error.status < 500) {
         const hint = error.status === 403 ? ` (Hoist's service account needs the Role of deploy/kubernetes/ in namespace ${namespace})` : '';
-        return { ok: false, reason: `api: ${error.message}${hint}`, logTail: [] };
+        return { ok: false, reason: `kubernetes refused it: ${error.message}${hint}`, logTail: [] };
       }
       throw error;
     }
