@@ -1,0 +1,137 @@
+/**
+ * A fake Kubernetes API server for tests: the REST API over HTTP for the kinds
+ * Hoist uses, with server-side apply, watches, and controllers that move
+ * Deployments, StatefulSets and Jobs along as a cluster would, on a clock that
+ * can run faster than real time. See test/fakes/README.md.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { stringify as toYaml } from 'yaml';
+import { FakeClock } from './clock.ts';
+import type { ControllerContext } from './controllers/common.ts';
+import { triggerCronJob } from './controllers/cronjob.ts';
+import { ControlPlane } from './controllers/index.ts';
+import { Deleter } from './deletion.ts';
+import { EventRecorder } from './events.ts';
+import { Faults, type FaultCode } from './faults.ts';
+import { createHandler } from './http.ts';
+import { Registry } from './registry.ts';
+import { Store } from './store.ts';
+import type { FakeKubeOptions, Json, PodBehaviour, RequestRecord } from './types.ts';
+import { clone, randomHex } from './util.ts';
+import { Watches } from './watch.ts';
+
+export type { FakeKubeOptions, PodBehaviour, RequestRecord } from './types.ts';
+
+export interface FakeKube {
+  /** http://127.0.0.1:<free port> */
+  url: string;
+  /** kubeconfig YAML: cluster with `server: url` and `insecure-skip-tls-verify: true`, a user with a bearer token, a context named `context` (default 'fake'), current-context set to it. */
+  kubeconfig(options?: { context?: string; namespace?: string }): string;
+  /** How pods whose image matches `pattern` (substring or RegExp) behave; the most recent matching call wins; default { kind: 'ready' }. */
+  imageBehaviour(pattern: string | RegExp, behaviour: PodBehaviour): void;
+  faults: {
+    /** Every later request is delayed this long (0 = off). */
+    latency(ms: number): void;
+    /** The next `count` requests matching `match` answer `status` with a real Status body (429 carries Retry-After: 1). */
+    failNext(count: number, status: FaultCode, match?: { method?: string; path?: RegExp }): void;
+    /** Destroys every open watch connection now (a dropped connection). */
+    dropWatches(): void;
+  };
+  /** Every request, in arrival order. */
+  requests: RequestRecord[];
+  /** Deep copies of stored objects; kind is the API kind ('Deployment', 'Pod', ...). */
+  get(kind: string, namespace: string | null, name: string): Json | undefined;
+  /** Objects of a kind: in one namespace, cluster-scoped ones (null), or everywhere (omitted). */
+  list(kind: string, namespace?: string | null): Json[];
+  /** The fake clock, in ms. */
+  now(): number;
+  /** What a CronJob's schedule firing does: a Job from its jobTemplate (null when suspended or forbidden by concurrencyPolicy). */
+  triggerCronJob(namespace: string, name: string): Json | null;
+  /** Resolves with the predicate's first truthy value, checked after every controller tick; rejects after `timeoutMs` real ms. */
+  waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
+  /** Errors thrown inside controller ticks (a bug in the fake); a test can assert there are none. */
+  errors: Error[];
+  close(): Promise<void>;
+}
+
+const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+function allocators() {
+  let ip = 10;
+  let port = 30000;
+  return {
+    clusterIP: () => {
+      const n = ip++;
+      return `10.96.${Math.floor(n / 256)}.${n % 256}`;
+    },
+    nodePort: () => port++,
+  };
+}
+
+export async function startFakeKube(options: FakeKubeOptions = {}): Promise<FakeKube> {
+  const clock = new FakeClock(options.timeScale ?? 1);
+  const store = new Store(options.historyLimit ?? 1000);
+  const registry = new Registry(store, clock, allocators());
+  const deleter = new Deleter(registry);
+  const ctx: ControllerContext = { registry, deleter, events: new EventRecorder(registry), clock };
+  const controlPlane = new ControlPlane(ctx, options.podReadySeconds ?? 1);
+  for (const name of INITIAL_NAMESPACES) registry.createInternal({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, 'kube-apiserver');
+
+  const faults = new Faults();
+  const watches = new Watches(store, options.bookmarkIntervalMs ?? 1000);
+  const requests: RequestRecord[] = [];
+  const token = randomHex(16);
+  const server = createServer(createHandler({ registry, deleter, watches, faults, controlPlane, clock, requests, token }));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  controlPlane.start(options.tickMs ?? 20);
+
+  return {
+    url,
+    kubeconfig: ({ context = 'fake', namespace } = {}) => toYaml({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'fake', cluster: { server: url, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'fake', user: { token } }],
+      contexts: [{ name: context, context: { cluster: 'fake', user: 'fake', ...(namespace ? { namespace } : {}) } }],
+      'current-context': context,
+    }),
+    imageBehaviour: (pattern, behaviour) => controlPlane.behaviours.set(pattern, behaviour),
+    faults: {
+      latency: (ms) => {
+        faults.latencyMs = ms;
+      },
+      failNext: (count, status, match) => faults.failNext(count, status, match),
+      dropWatches: () => watches.dropAll(),
+    },
+    requests,
+    get: (kind, namespace, name) => clone(store.get(kind, namespace, name)),
+    list: (kind, namespace) => store.list(kind, namespace).map((o) => clone(o)),
+    now: () => clock.now(),
+    triggerCronJob: (namespace, name) => clone(triggerCronJob(ctx, namespace, name)),
+    waitFor: (predicate, timeoutMs = 5000) => new Promise((resolve, reject) => {
+      const check = () => {
+        const value = predicate();
+        if (!value) return false;
+        stop();
+        clearTimeout(timer);
+        resolve(value);
+        return true;
+      };
+      const stop = controlPlane.onTick(check);
+      const timer = setTimeout(() => {
+        stop();
+        reject(new Error(`fake kube: condition not met within ${timeoutMs} ms`));
+      }, timeoutMs);
+      check();
+    }),
+    errors: controlPlane.errors,
+    close: async () => {
+      controlPlane.stop();
+      watches.endAll();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
