@@ -17,6 +17,7 @@ import { createDeployRunner } from './engine/deploy-runner.ts';
 import { createDocker } from './engine/docker/client.ts';
 import type { Target } from './engine/ports.ts';
 import { createGitSource } from './engine/source/git-source.ts';
+import { createKubernetesTarget } from './engine/targets/kubernetes/index.ts';
 import { createDockerTarget } from './engine/targets/docker-target.ts';
 import { createHttpServer } from './http/server.ts';
 import { createDeploymentQueue, createDeploymentWorker, createDispatcher } from './jobs/deployment-queue.ts';
@@ -101,8 +102,26 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
     const notify = createEventSignal(redis, env.redisPrefix, logger);
     const targets = new Map<string, Target>();
     const configuredTarget = (environment: EnvironmentConfig): Target => {
-      if (environment.target.kind !== 'docker') {
-        throw new Error(`target ${environment.targetName} is of kind ${environment.target.kind}, which this version of Hoist cannot deploy to`);
+      if (environment.target.kind === 'kubernetes') {
+        const key = `kubernetes:${environment.targetName}`;
+        const known = targets.get(key);
+        if (known) return known;
+        const { context, inCluster } = environment.target;
+        let created: Target;
+        try {
+          created = createKubernetesTarget({
+            ...(inCluster ? { inCluster: true } : {}),
+            ...(env.kubeconfig === null ? {} : { kubeconfigPath: env.kubeconfig }),
+            ...(context === undefined ? {} : { context }),
+            logger: logger.child({ component: 'kubernetes-target', target: environment.targetName }),
+          });
+        } catch (cause) {
+          const where = inCluster ? 'the in-cluster service account' : env.kubeconfig === null ? 'the default kubeconfig (set KUBECONFIG)' : `KUBECONFIG ${env.kubeconfig}`;
+          const reason = cause instanceof Error ? cause.message : String(cause);
+          throw new ConfigError('KUBECONFIG_INVALID', `target ${environment.targetName}: cannot use ${where}${context ? ` with context "${context}"` : ''}: ${reason}`, { cause });
+        }
+        targets.set(key, created);
+        return created;
       }
       const host = environment.target.host ?? env.dockerHost;
       const key = host ?? '';
@@ -121,6 +140,12 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
       logger: logger.child({ component: 'builder' }),
     });
     const targetFor = options.targetFor ?? configuredTarget;
+    if (options.targetFor === undefined && mode !== 'server') {
+      // A kubeconfig that can't be used stops the start, naming the target, rather than each deployment later.
+      for (const app of config.apps.values()) {
+        for (const environment of app.environments.values()) if (environment.target.kind === 'kubernetes') configuredTarget(environment);
+      }
+    }
     const runner = createDeployRunner({
       db,
       config,
