@@ -22,6 +22,21 @@ export interface CommitOptions {
   dryRun: boolean;
 }
 
+const META_ORDER = [
+  'name', 'generateName', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp',
+  'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields',
+];
+
+/** Fields in the order the API server writes them: apiVersion, kind, metadata, then the rest. */
+function inApiOrder(obj: KubeObject): KubeObject {
+  const metadata = Object.fromEntries([
+    ...META_ORDER.filter((k) => k in obj.metadata).map((k) => [k, (obj.metadata as unknown as Record<string, unknown>)[k]]),
+    ...Object.entries(obj.metadata).filter(([k]) => !META_ORDER.includes(k)),
+  ]) as unknown as KubeObject['metadata'];
+  const { apiVersion, kind, metadata: _metadata, spec, status, ...rest } = obj;
+  return { apiVersion, kind, metadata, ...rest, ...(spec === undefined ? {} : { spec }), ...(status === undefined ? {} : { status }) };
+}
+
 export class ObjectWriter {
   constructor(
     private readonly store: Store,
@@ -79,8 +94,8 @@ export class ObjectWriter {
       else delete (next.metadata as Partial<KubeObject['metadata']>).resourceVersion;
       return { ok: true, value: next, code: existing ? 200 : 201 };
     }
-    delete (next.metadata as Partial<KubeObject['metadata']>).resourceVersion;
-    const stored = this.store.write(next);
+    next.metadata.resourceVersion = '';
+    const stored = this.store.write(inApiOrder(next));
     // Taking the last finalizer off an object being deleted completes the deletion.
     if (stored.metadata.deletionTimestamp && (stored.metadata.finalizers ?? []).length === 0 && stored.kind !== 'Pod' && stored.kind !== 'Namespace') {
       this.store.remove(stored);

@@ -102,7 +102,9 @@ export class Registry {
     const blocked = this.namespaceBlocks(info, namespace, metadata.name);
     if (blocked) return blocked;
     if (this.store.get(info.kind, namespace, metadata.name)) return fail(alreadyExists(info, metadata.name));
-    const candidate: KubeObject = { ...clone(body), metadata: { ...metadata, ...this.identity(namespace) } as KubeObject['metadata'] };
+    const candidate: KubeObject = {
+      ...clone(body), apiVersion: apiVersionOf(info), kind: info.kind, metadata: { ...metadata, ...this.identity(namespace) } as KubeObject['metadata'],
+    };
     if (info.hasStatus) candidate.status = initialStatus(candidate);
     if (info.kind === 'PersistentVolumeClaim') candidate.metadata.finalizers = [...new Set([...(metadata.finalizers ?? []), 'kubernetes.io/pvc-protection'])];
     return this.writer.commit(info, undefined, candidate, this.updateOptions(ctx, 'main', true));
