@@ -155,14 +155,16 @@ function resource(
   const body = () => parseJson(raw);
   const ns = namespace === undefined ? null : namespace;
 
+  const watch = route.legacyWatch || query.watch === 'true' || query.watch === '1';
+  if (method === 'GET' && watch && sub === undefined) {
+    // A watch of one object is a watch of its collection narrowed to its name.
+    const watchQuery = name === undefined ? query : { ...query, fieldSelector: [query.fieldSelector, `metadata.name=${name}`].filter(Boolean).join(',') };
+    const problem = parts.watches.check(info, watchQuery);
+    if (problem) return ex.json(problem.code, problem);
+    ex.record.status = 200;
+    return parts.watches.serve(ex.res, info, namespace, watchQuery);
+  }
   if (name === undefined) {
-    const watch = route.legacyWatch || query.watch === 'true' || query.watch === '1';
-    if (method === 'GET' && watch) {
-      const problem = parts.watches.check(info, query);
-      if (problem) return ex.json(problem.code, problem);
-      ex.record.status = 200;
-      return parts.watches.serve(ex.res, info, namespace, query);
-    }
     if (method === 'GET') return ex.result(registry.list(info, namespace, { ...query, limit: query.limit ? Number(query.limit) : undefined }));
     if (method === 'POST' && namespace !== undefined) {
       const parsed = body();

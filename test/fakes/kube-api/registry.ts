@@ -175,6 +175,9 @@ export class Registry {
     }
     const nameCheck = this.checkName(applied, name);
     if (nameCheck) return fail(nameCheck);
+    if (info.namespaced && applied.metadata?.namespace && applied.metadata.namespace !== namespace) {
+      return fail(badRequest('the namespace of the provided object does not match the namespace sent on the request'));
+    }
     const existing = this.store.get(info.kind, namespace, name);
     if (!existing && sub !== 'main') return fail(notFound(info, name));
     if (!existing) {
