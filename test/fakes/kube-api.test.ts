@@ -216,6 +216,26 @@ describe('errors, writes and reads', () => {
     expect(failedTest.code).toBe(422);
   });
 
+  test('dryRun=All stores nothing; a write that changes nothing keeps the resourceVersion; a Service keeps its clusterIP', async () => {
+    const { fake, core } = await cluster();
+    const dry = await core.createNamespacedConfigMap({ namespace: 'default', dryRun: 'All', body: { metadata: { name: 'a' }, data: { k: 'v' } } });
+    expect(dry.metadata?.name).toBe('a');
+    expect(fake.get('ConfigMap', 'default', 'a')).toBeUndefined();
+    const cm = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'a' }, data: { k: 'v' } } });
+    const same = await core.patchNamespacedConfigMap({ name: 'a', namespace: 'default', body: { data: { k: 'v' } } }, MERGE);
+    expect(same.metadata?.resourceVersion).toBe(cm.metadata?.resourceVersion);
+
+    const svc = await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'web' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } } });
+    const replaced = await core.replaceNamespacedService({
+      name: 'web', namespace: 'default',
+      body: { metadata: { name: 'web', resourceVersion: svc.metadata?.resourceVersion }, spec: { type: 'NodePort', ports: [{ port: 80, targetPort: 8080 }] } },
+    });
+    expect(replaced.spec?.clusterIP).toBe(svc.spec?.clusterIP);
+    expect(replaced.spec?.ports?.[0]).toMatchObject({ targetPort: 8080, nodePort: svc.spec?.ports?.[0]?.nodePort });
+    const moved = await failure(core.patchNamespacedService({ name: 'web', namespace: 'default', body: { spec: { clusterIP: '10.96.9.9' } } }, MERGE));
+    expect(moved.body.message).toContain('may not change once set');
+  });
+
   test('label and field selectors', async () => {
     const { core } = await cluster();
     const cm = (name: string, labels: Record<string, string>) => core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name, labels } } });
@@ -327,6 +347,24 @@ describe('Deployments', () => {
     const pod = fake.list('Pod', 'default')[0];
     expect(pod.status.phase).toBe('Running');
     expect(condition(pod, 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+  });
+
+  test('Recreate stops every old pod before the first new one starts', async () => {
+    const { fake, apps } = await cluster();
+    const body = deployment('web', 'web:1', 3, { strategy: { type: 'Recreate' } });
+    await apps.patchNamespacedDeployment({ name: 'web', namespace: 'default', body, fieldManager: 'hoist' }, SSA);
+    await fake.waitFor(() => rolloutDone(fake.get('Deployment', 'default', 'web')) === true);
+    body.spec.template.spec.containers[0].image = 'web:2';
+    await apps.patchNamespacedDeployment({ name: 'web', namespace: 'default', body, fieldManager: 'hoist' }, SSA);
+    let overlap = false;
+    await fake.waitFor(() => {
+      const images = new Set(fake.list('Pod', 'default').map((p) => p.spec.containers[0].image));
+      if (images.size > 1) overlap = true;
+      const d = fake.get('Deployment', 'default', 'web');
+      return d.status.observedGeneration === 2 && rolloutDone(d) === true;
+    });
+    expect(overlap).toBe(false);
+    expect(fake.list('Pod', 'default').map((p) => p.spec.containers[0].image)).toEqual(['web:2', 'web:2', 'web:2']);
   });
 
   test('paused: a template change waits; scale to 0 through /scale empties it', async () => {
@@ -564,6 +602,25 @@ describe('deletion', () => {
     expect(del.headers.get('warning')).toContain('child pods are preserved by default when jobs are deleted');
   });
 
+  test('Foreground deletion waits for dependents; a finalizer holds an object until removed', async () => {
+    const { fake, apps, core } = await cluster();
+    await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('web', 'x:1', 2) });
+    await fake.waitFor(() => fake.list('Pod', 'default').length === 2);
+    await apps.deleteNamespacedDeployment({ name: 'web', namespace: 'default', propagationPolicy: 'Foreground' });
+    const deleting = fake.get('Deployment', 'default', 'web');
+    expect(deleting.metadata.deletionTimestamp).toBeDefined();
+    expect(deleting.metadata.finalizers).toEqual(['foregroundDeletion']);
+    await fake.waitFor(() => !fake.get('Deployment', 'default', 'web'));
+    expect(fake.list('Pod', 'default')).toEqual([]);
+    expect(fake.list('ReplicaSet', 'default')).toEqual([]);
+
+    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'held', finalizers: ['example.com/hold'] } } });
+    await core.deleteNamespacedConfigMap({ name: 'held', namespace: 'default' });
+    expect(fake.get('ConfigMap', 'default', 'held')?.metadata.deletionTimestamp).toBeDefined();
+    await core.patchNamespacedConfigMap({ name: 'held', namespace: 'default', body: { metadata: { finalizers: null } } }, MERGE);
+    expect(fake.get('ConfigMap', 'default', 'held')).toBeUndefined();
+  });
+
   test('a namespace terminates, empties, then goes', async () => {
     const { fake, core, apps } = await cluster();
     await core.createNamespace({ body: { metadata: { name: 'tmp' } } });
@@ -620,6 +677,19 @@ describe('watches', () => {
     expect(w.events[0]).toMatchObject({ type: 'ADDED', object: { kind: 'Deployment', apiVersion: 'apps/v1', metadata: { name: 'web' } } });
     await fake.waitFor(() => w.ended() !== 'open', 3000);
     expect(w.ended()).toBeNull();
+  });
+
+  test('a watch of one object, through the legacy /watch/ path', async () => {
+    const { fake, kc, core } = await cluster();
+    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'a' } } });
+    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'b' } } });
+    const w = collect(kc, '/api/v1/watch/namespaces/default/configmaps/a', {});
+    await fake.waitFor(() => w.events.length === 1);
+    await core.patchNamespacedConfigMap({ name: 'b', namespace: 'default', body: { data: { x: '1' } } }, MERGE);
+    await core.patchNamespacedConfigMap({ name: 'a', namespace: 'default', body: { data: { x: '1' } } }, MERGE);
+    await fake.waitFor(() => w.events.length === 2);
+    expect(w.events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED a', 'MODIFIED a']);
+    (await w.controller).abort();
   });
 
   test('a resourceVersion older than the history answers ERROR 410 Expired', async () => {

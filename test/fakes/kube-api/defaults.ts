@@ -137,6 +137,22 @@ function defaultService(spec: Json, allocate: Allocators): void {
   if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
 }
 
+/**
+ * What an update that leaves allocated values out keeps, as the Service registry's
+ * patchAllocatedValues does: the clusterIP(s) and node ports already assigned.
+ */
+export function keepAllocated(existing: KubeObject, next: KubeObject): void {
+  if (next.kind !== 'Service' || !existing.spec || !next.spec) return;
+  if (next.spec.clusterIP === undefined || next.spec.clusterIP === '') {
+    next.spec.clusterIP = existing.spec.clusterIP;
+    if (next.spec.clusterIPs === undefined) next.spec.clusterIPs = existing.spec.clusterIPs;
+  }
+  for (const port of next.spec.ports ?? []) {
+    const old = (existing.spec.ports ?? []).find((p: Json) => p.port === port.port && (p.protocol ?? 'TCP') === (port.protocol ?? 'TCP'));
+    if (port.nodePort === undefined && old?.nodePort !== undefined) port.nodePort = old.nodePort;
+  }
+}
+
 const WITHOUT_SPEC = new Set(['ConfigMap', 'Secret', 'Event']);
 
 export function applyDefaults(obj: KubeObject, allocate: Allocators): void {

@@ -4,7 +4,7 @@
  * detection, then the store.
  */
 import type { FakeClock } from './clock.ts';
-import { applyDefaults, type Allocators } from './defaults.ts';
+import { applyDefaults, keepAllocated, type Allocators } from './defaults.ts';
 import { recordUpdate, trackedView, withoutTimes, type Writer } from './managed-fields.ts';
 import { apiVersionOf, type ResourceInfo } from './resources.ts';
 import { conflict, fail, invalid } from './status.ts';
@@ -77,6 +77,7 @@ export class ObjectWriter {
       options.writer, apiVersionOf(info), this.now(),
     );
     if (next.metadata.managedFields.length === 0) delete next.metadata.managedFields;
+    if (existing) keepAllocated(existing, next);
     applyDefaults(next, this.allocators);
 
     if (options.validate && sub === 'main') {
