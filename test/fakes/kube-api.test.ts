@@ -347,6 +347,9 @@ describe('Deployments', () => {
     const pod = fake.list('Pod', 'default')[0];
     expect(pod.status.phase).toBe('Running');
     expect(condition(pod, 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+    const unhealthy = fake.list('Event', 'default').find((e) => e.involvedObject.name === pod.metadata.name && e.reason === 'Unhealthy');
+    expect(unhealthy).toMatchObject({ type: 'Warning', involvedObject: { kind: 'Pod', fieldPath: 'spec.containers{app}' }, source: { component: 'kubelet' } });
+    expect(unhealthy.message).toMatch(/^Readiness probe failed/);
   });
 
   test('Recreate stops every old pod before the first new one starts', async () => {

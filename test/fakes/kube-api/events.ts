@@ -5,7 +5,7 @@
  */
 import type { Registry } from './registry.ts';
 import type { KubeObject } from './types.ts';
-import { clone, randomHex, timestamp } from './util.ts';
+import { clone, timestamp } from './util.ts';
 
 export interface EventSource {
   component: string;
@@ -15,6 +15,7 @@ export interface EventSource {
 export class EventRecorder {
   /** Aggregation key → event name, so a repeat finds its event. */
   private readonly names = new Map<string, string>();
+  private sequence = 0;
 
   constructor(private readonly registry: Registry) {}
 
@@ -33,7 +34,9 @@ export class EventRecorder {
       this.registry.updateInternal(next, source.component);
       return;
     }
-    const name = `${involved.metadata.name}.${randomHex(8)}`;
+    // As the recorder names events: the object's name and the time in hex nanoseconds, so a list is in time order.
+    const nanos = BigInt(Math.floor(this.registry.clock.now())) * 1_000_000n + BigInt(this.sequence++ % 1_000_000);
+    const name = `${involved.metadata.name}.${nanos.toString(16)}`;
     this.names.set(key, name);
     this.registry.createInternal({
       apiVersion: 'v1',
