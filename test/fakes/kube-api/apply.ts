@@ -91,7 +91,7 @@ function conflictStatus(conflicts: Conflict[]): StatusBody {
 }
 
 /** Writes a tracked view back into an object: the fields a write through `subresource` manages. */
-export function replaceTracked(base: KubeObject, view: Json, subresource: Subresource, hasStatus: boolean): KubeObject {
+function replaceTracked(base: KubeObject, view: Json, subresource: Subresource, hasStatus: boolean): KubeObject {
   if (subresource === 'status') return { ...clone(base), status: clone(view.status) };
   if (subresource === 'scale') return { ...clone(base), spec: { ...clone(base.spec), replicas: view.spec?.replicas } };
   const result: KubeObject = { apiVersion: base.apiVersion, kind: base.kind, metadata: clone(base.metadata) };

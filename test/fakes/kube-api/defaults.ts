@@ -42,7 +42,7 @@ function defaultContainer(c: Json): void {
 }
 
 /** Pod spec defaults; `restartPolicy` stays unset for Job templates, which must choose one. */
-export function defaultPodSpec(spec: Json, defaultRestartPolicy: boolean): void {
+function defaultPodSpec(spec: Json, defaultRestartPolicy: boolean): void {
   if (!spec) return;
   if (defaultRestartPolicy) spec.restartPolicy ??= 'Always';
   spec.terminationGracePeriodSeconds ??= 30;

@@ -4,7 +4,7 @@
  * are recorded as `operation: Update`: the writer takes the fields it changed
  * away from everyone else, as the API server's field manager does.
  */
-import { fieldsOf, leafPaths, pathKey, pathSet, removePaths, sortedTree, treeOf, valueAt, type FieldPath } from './fieldpath.ts';
+import { fieldsOf, leafPaths, pathKey, removePaths, sortedTree, treeOf, valueAt, type FieldPath } from './fieldpath.ts';
 import type { FieldTree, Json, ManagedFieldsEntry } from './types.ts';
 import { deepEqual, isPlainObject } from './util.ts';
 
@@ -82,11 +82,6 @@ export function recordUpdate(
   const ownPaths = [...(own ? leafPaths(own.fieldsV1) : []), ...changed].filter((p) => !gone.has(pathKey(p)));
   const unique = [...new Map(ownPaths.map((p) => [pathKey(p), p])).values()];
   return withEntry(others, writer, entryFor(writer, apiVersion, time, treeOf(unique)));
-}
-
-/** Whether anyone other than `writer` owns `path`. */
-export function ownedByOthers(entries: ManagedFieldsEntry[], writer: Writer, path: FieldPath): boolean {
-  return entries.some((e) => !isWriter(e, writer) && pathSet(e.fieldsV1).has(pathKey(path)));
 }
 
 /** managedFields with their timestamps blanked: a write that changes only times is no change. */

@@ -45,8 +45,9 @@ export class Store {
   list(kind: string, namespace?: string | null): KubeObject[] {
     const found = [...this.objects.values()].filter((o) => o.kind === kind
       && (namespace === undefined || (o.metadata.namespace ?? null) === namespace));
-    return found.sort((a, b) => keyOf(a.kind, a.metadata.namespace, a.metadata.name)
-      .localeCompare(keyOf(b.kind, b.metadata.namespace, b.metadata.name)));
+    // Byte order of the keys, as etcd returns a range.
+    const key = (o: KubeObject) => keyOf(o.kind, o.metadata.namespace, o.metadata.name);
+    return found.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   }
 
   all(): KubeObject[] {

@@ -32,7 +32,7 @@ export function deepFreeze<T>(value: T): T {
 }
 
 /** JSON with object keys sorted, so equal documents hash alike. */
-export function stableJson(value: unknown): string {
+function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (isPlainObject(value)) {
     const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
@@ -54,7 +54,7 @@ export function fnv32a(text: string): number {
 const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** As apimachinery's rand.SafeEncodeString: each character mapped into the alphabet. */
-export function safeEncode(text: string): string {
+function safeEncode(text: string): string {
   return [...text].map((c) => ALPHANUMS[c.charCodeAt(0) % ALPHANUMS.length]).join('');
 }
 

@@ -27,7 +27,7 @@ export function ownerReference(owner: KubeObject): OwnerReference {
   };
 }
 
-export function controllerUid(obj: KubeObject): string | undefined {
+function controllerUid(obj: KubeObject): string | undefined {
   return obj.metadata.ownerReferences?.find((r) => r.controller)?.uid;
 }
 
@@ -36,13 +36,9 @@ export function controlledBy(ctx: ControllerContext, kind: string, owner: KubeOb
   return ctx.registry.store.list(kind, owner.metadata.namespace ?? null).filter((o) => controllerUid(o) === owner.metadata.uid);
 }
 
-export function isTerminating(obj: KubeObject): boolean {
-  return obj.metadata.deletionTimestamp !== undefined;
-}
-
 /** Counts toward a controller's replicas: not being deleted, not finished. */
 export function isActivePod(pod: KubeObject): boolean {
-  return !isTerminating(pod) && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
+  return pod.metadata.deletionTimestamp === undefined && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
 }
 
 function readyCondition(pod: KubeObject): Json {
@@ -61,15 +57,15 @@ export function isPodAvailable(pod: KubeObject, minReadySeconds: number, nowMs: 
   return Date.parse(ready.lastTransitionTime) + minReadySeconds * 1000 <= nowMs;
 }
 
-/** A pod as a controller creates it from its template. */
-export function podFromTemplate(template: Json, owner: KubeObject, name: string, extraLabels: Record<string, string> = {}): Json {
+/** A pod as a controller creates it from its template; `generated`: named `<owner>-<random>`, with generateName. */
+export function podFromTemplate(template: Json, owner: KubeObject, name: string, generated: boolean, extraLabels: Record<string, string> = {}): Json {
   const meta = template?.metadata ?? {};
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
       name,
-      ...(name.startsWith(`${owner.metadata.name}-`) && owner.kind !== 'StatefulSet' ? { generateName: `${owner.metadata.name}-` } : {}),
+      ...(generated ? { generateName: `${owner.metadata.name}-` } : {}),
       namespace: owner.metadata.namespace,
       labels: { ...clone(meta.labels ?? {}), ...extraLabels },
       ...(meta.annotations ? { annotations: clone(meta.annotations) } : {}),

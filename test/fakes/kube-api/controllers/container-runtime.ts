@@ -39,7 +39,7 @@ const SECOND = 1000;
 const backoff = (attempt: number) => Math.min(10 * 2 ** Math.max(0, attempt - 1), 300) * SECOND;
 
 /** `docker.io/library/nginx:1.25`: how containerd names an image in its messages. */
-export function imageReference(image: string): string {
+function imageReference(image: string): string {
   const [first = ''] = image.split('/');
   const withRegistry = image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
     ? image : `docker.io/${image.includes('/') ? image : `library/${image}`}`;
@@ -51,7 +51,7 @@ export function imageID(image: string): string {
   return `${imageReference(image).replace(/:[^/:]+$/, '')}@sha256:${digest}`;
 }
 
-export function pullErrorMessage(image: string): string {
+function pullErrorMessage(image: string): string {
   const ref = imageReference(image);
   return `rpc error: code = NotFound desc = failed to pull and unpack image "${ref}": failed to resolve reference "${ref}": ${ref}: not found`;
 }

@@ -24,7 +24,7 @@ function withoutHash(template: Json): Json {
   return copy;
 }
 
-export function templateHash(template: Json, collisionCount = 0): string {
+function templateHash(template: Json, collisionCount = 0): string {
   return hashOf(withoutHash(template), collisionCount);
 }
 

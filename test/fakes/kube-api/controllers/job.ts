@@ -81,7 +81,7 @@ function syncJob(ctx: ControllerContext, job: KubeObject): void {
     const backoff = failed > 0 ? Math.min(10_000 * 2 ** (failed - 1), MAX_BACKOFF_MS) : 0;
     if (nowMs >= lastFailure + backoff) {
       for (; activeCount < wanted; activeCount++) {
-        const pod = ctx.registry.createInternal(podFromTemplate(spec.template, job, generatedPodName(ctx, job)), CONTROLLER_MANAGER);
+        const pod = ctx.registry.createInternal(podFromTemplate(spec.template, job, generatedPodName(ctx, job), true), CONTROLLER_MANAGER);
         ctx.events.record(job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, SOURCE);
       }
     }

@@ -32,7 +32,7 @@ function syncReplicaSet(ctx: ControllerContext, rs: KubeObject): void {
   const wanted = rs.spec?.replicas ?? 1;
   if (pods.length < wanted) {
     for (let i = pods.length; i < wanted; i++) {
-      const pod = ctx.registry.createInternal(podFromTemplate(rs.spec.template, rs, generatedPodName(ctx, rs)), CONTROLLER_MANAGER);
+      const pod = ctx.registry.createInternal(podFromTemplate(rs.spec.template, rs, generatedPodName(ctx, rs), true), CONTROLLER_MANAGER);
       ctx.events.record(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, SOURCE);
     }
   } else if (pods.length > wanted) {

@@ -83,7 +83,7 @@ export class StatefulSetController {
   private createPod(sts: KubeObject, ordinal: number, revision: string): void {
     const name = `${sts.metadata.name}-${ordinal}`;
     const template = this.templates.get(revision) ?? sts.spec.template;
-    const pod = podFromTemplate(template, sts, name, {
+    const pod = podFromTemplate(template, sts, name, false, {
       [REVISION_LABEL]: revision,
       'statefulset.kubernetes.io/pod-name': name,
       'apps.kubernetes.io/pod-index': String(ordinal),
