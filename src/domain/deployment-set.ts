@@ -22,6 +22,8 @@ export interface ServiceSpec {
   health: { path: string; timeoutMs: number } | null;
   schedule: string | null;
   storage: string | null;
+  /** What the target applied for it, as it sent it (Kubernetes objects); absent where the target has none. */
+  manifests?: unknown[];
 }
 
 export interface DeploymentSet {
@@ -38,9 +40,15 @@ function canonical(value: unknown): string {
   );
 }
 
+/** The configuration alone: the manifests are what a target made of it (and name the deployment). */
+function configurationOf(spec: ServiceSpec): Omit<ServiceSpec, 'manifests'> {
+  const { manifests: _manifests, ...configuration } = spec;
+  return configuration;
+}
+
 /** Whether two specs apply the same thing (same version, image and configuration). */
 export function sameSpec(a: ServiceSpec, b: ServiceSpec): boolean {
-  return canonical(a) === canonical(b);
+  return canonical(configurationOf(a)) === canonical(configurationOf(b));
 }
 
 export function specOf(set: DeploymentSet | null, service: string): ServiceSpec | null {
@@ -69,6 +77,7 @@ function parseSpec(value: unknown): ServiceSpec | null {
     health: isRecord(value.health) ? (value.health as ServiceSpec['health']) : null,
     schedule: text(value.schedule),
     storage: text(value.storage),
+    ...(Array.isArray(value.manifests) ? { manifests: value.manifests as unknown[] } : {}),
   };
 }
 

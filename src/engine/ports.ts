@@ -58,8 +58,11 @@ export interface ServiceRequest {
 }
 
 export interface Target {
-  /** Rolls the service out; on failure what ran before keeps running. */
-  rollout(request: RolloutRequest): Promise<Outcome>;
+  /**
+   * Rolls the service out; on failure what ran before keeps running. `manifests`: what
+   * it applied, as sent (Kubernetes objects), kept in the deployment set.
+   */
+  rollout(request: RolloutRequest): Promise<Outcome<{ manifests?: unknown[] }>>;
   /** What runs now for the environment's services, from the target's side. */
   inspect(env: EnvironmentConfig): Promise<RunningService[]>;
   /** Stops the service (containers stopped, scaled to zero), keeping its volumes and its configuration. */

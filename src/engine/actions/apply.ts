@@ -56,7 +56,8 @@ export async function applyService(ctx: RunContext, spec: ServiceSpec): Promise<
     log: ctx.log.sink(spec.name),
   });
   if (!rolled.ok) return failed(ctx, 'rollout', rolled);
-  await recordAppliedSpec(ctx.deps.db, ctx.d.id, applied);
+  const recorded: ServiceSpec = rolled.manifests === undefined ? applied : { ...applied, manifests: rolled.manifests };
+  await recordAppliedSpec(ctx.deps.db, ctx.d.id, recorded);
   await markService(ctx, spec.name, { status: 'DEPLOYED', version, image: image.image });
-  return { ok: true, spec: applied };
+  return { ok: true, spec: recorded };
 }

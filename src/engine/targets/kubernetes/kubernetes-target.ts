@@ -5,7 +5,7 @@ import { resolveTiming, type KubernetesTiming, type RolloutScope, type TargetCon
 import { rolloutDeployment } from './deployment-rollout.ts';
 import { rolloutJob } from './job-rollout.ts';
 import { instanceOf, LABELS, MANAGER, selectorLabels } from './labels.ts';
-import { renderService } from './render.ts';
+import { manifestsOf, renderService } from './render.ts';
 import { createServiceActions } from './service-actions.ts';
 import { rolloutStatefulSet } from './statefulset-rollout.ts';
 import type { ReflectorTiming } from './watch.ts';
@@ -56,7 +56,7 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
     known.add(namespace);
   }
 
-  async function rollout(request: RolloutRequest): Promise<Outcome> {
+  async function rollout(request: RolloutRequest): Promise<Outcome<{ manifests?: unknown[] }>> {
     const { env, service, signal } = request;
     if (signal.aborted) return { ok: false, reason: 'rollout canceled', logTail: [] };
     const child = options.logger?.child({ deploymentId: request.deploymentId, env: env.name, service: service.name });
@@ -94,9 +94,12 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
           outcome = { ok: true };
           break;
       }
-      if (outcome.ok) child?.info({ image: request.image, instance: instanceOf(env.app, env.name) }, 'rollout done');
-      else child?.warn({ reason: outcome.reason }, 'rollout failed');
-      return outcome;
+      if (!outcome.ok) {
+        child?.warn({ reason: outcome.reason }, 'rollout failed');
+        return outcome;
+      }
+      child?.info({ image: request.image, instance: instanceOf(env.app, env.name) }, 'rollout done');
+      return { ok: true, manifests: manifestsOf(rendered) };
     } catch (error) {
       known.delete(namespace);
       // The API refused what was asked (invalid manifest, forbidden, immutable field): the
