@@ -25,27 +25,27 @@ describe('early failure from pod states', () => {
     [
       'ImagePullBackOff',
       [pod('api-1', [waiting('ImagePullBackOff', 'Back-off pulling image "reg/api:1"')])],
-      { pod: 'api-1', container: 'api', reason: 'ImagePullBackOff', message: 'Back-off pulling image "reg/api:1"', previousLogs: false },
+      { pod: 'api-1', container: 'api', reason: 'ImagePullBackOff', message: 'Back-off pulling image "reg/api:1"', previousLogs: false, hasLogs: false },
     ],
     [
       'ErrImagePull',
       [pod('api-1', [waiting('ErrImagePull', 'rpc error: not found')])],
-      { pod: 'api-1', container: 'api', reason: 'ErrImagePull', message: 'rpc error: not found', previousLogs: false },
+      { pod: 'api-1', container: 'api', reason: 'ErrImagePull', message: 'rpc error: not found', previousLogs: false, hasLogs: false },
     ],
     [
       'InvalidImageName',
       [pod('api-1', [waiting('InvalidImageName', 'Failed to apply default image tag "Bad:Name"')])],
-      { pod: 'api-1', container: 'api', reason: 'InvalidImageName', message: 'Failed to apply default image tag "Bad:Name"', previousLogs: false },
+      { pod: 'api-1', container: 'api', reason: 'InvalidImageName', message: 'Failed to apply default image tag "Bad:Name"', previousLogs: false, hasLogs: false },
     ],
     [
       'CreateContainerConfigError',
       [pod('api-1', [waiting('CreateContainerConfigError', 'secret "db" not found')])],
-      { pod: 'api-1', container: 'api', reason: 'CreateContainerConfigError', message: 'secret "db" not found', previousLogs: false },
+      { pod: 'api-1', container: 'api', reason: 'CreateContainerConfigError', message: 'secret "db" not found', previousLogs: false, hasLogs: false },
     ],
     [
       'CreateContainerError',
       [pod('api-1', [waiting('CreateContainerError', 'executable file not found')])],
-      { pod: 'api-1', container: 'api', reason: 'CreateContainerError', message: 'executable file not found', previousLogs: false },
+      { pod: 'api-1', container: 'api', reason: 'CreateContainerError', message: 'executable file not found', previousLogs: false, hasLogs: false },
     ],
     [
       'CrashLoopBackOff: the previous instance has the logs',
@@ -63,6 +63,7 @@ describe('early failure from pod states', () => {
         reason: 'CrashLoopBackOff',
         message: 'back-off 10s restarting failed container (last exit: Error, code 3; restarted 2 times)',
         previousLogs: true,
+        hasLogs: true,
       },
     ],
     [
@@ -74,6 +75,7 @@ describe('early failure from pod states', () => {
         reason: 'CrashLoopBackOff',
         message: 'back-off restarting failed container api (last exit: Error, code 1; restarted 1 times)',
         previousLogs: true,
+        hasLogs: true,
       },
     ],
     [
@@ -85,6 +87,7 @@ describe('early failure from pod states', () => {
         reason: 'OOMKilled',
         message: 'container api was killed for using more memory than its limit (exit code 137)',
         previousLogs: false,
+        hasLogs: true,
       },
     ],
     [
@@ -96,6 +99,7 @@ describe('early failure from pod states', () => {
         reason: 'OOMKilled',
         message: 'container api was killed for using more memory than its limit (exit code 137), restarted 3 times',
         previousLogs: true,
+        hasLogs: true,
       },
     ],
     [
@@ -107,6 +111,7 @@ describe('early failure from pod states', () => {
         reason: 'OOMKilled',
         message: 'container api was killed for using more memory than its limit (exit code 137), restarted 1 times',
         previousLogs: true,
+        hasLogs: true,
       },
     ],
     ['an earlier ordinary exit while running again is not a failure', [pod('api-1', [{ ...running, restartCount: 1, lastState: { terminated: { reason: 'Completed', exitCode: 0 } } }])], null],
@@ -114,12 +119,12 @@ describe('early failure from pod states', () => {
     [
       'an init container failing',
       [pod('api-1', [waiting('PodInitializing')], { init: [{ name: 'migrate', state: { waiting: { reason: 'ErrImagePull', message: 'nope' } } }] })],
-      { pod: 'api-1', container: 'migrate', reason: 'ErrImagePull', message: 'nope', previousLogs: false },
+      { pod: 'api-1', container: 'migrate', reason: 'ErrImagePull', message: 'nope', previousLogs: false, hasLogs: false },
     ],
     [
       'several pods: the first by name',
       [pod('api-b', [waiting('CreateContainerConfigError', 'b')]), pod('api-a', [waiting('ImagePullBackOff', 'a')]), pod('api-0', [running])],
-      { pod: 'api-a', container: 'api', reason: 'ImagePullBackOff', message: 'a', previousLogs: false },
+      { pod: 'api-a', container: 'api', reason: 'ImagePullBackOff', message: 'a', previousLogs: false, hasLogs: false },
     ],
   ];
   it.each(cases)('%s', (_name, pods, expected) => {

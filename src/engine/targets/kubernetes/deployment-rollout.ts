@@ -78,7 +78,7 @@ export async function watchDeployment(
           return {
             kind: 'failed',
             reason: podFailureReason(failure),
-            logs: { pod: failure.pod, container: failure.container, previous: failure.previousLogs },
+            logs: failure.hasLogs ? { pod: failure.pod, container: failure.container, previous: failure.previousLogs } : null,
             objects: involved(name, newSet, newPods.filter((p) => p.metadata?.name === failure.pod)),
           };
         }

@@ -33,12 +33,12 @@ async function logLines(ctx: TargetContext, namespace: string, source: LogSource
     text = await read(previous);
   } catch (error) {
     // No previous instance yet (400): the current one's logs are the next best.
-    if (!previous || statusOf(error) !== 400) return [`(no logs of ${source.pod}/${source.container}: ${errorMessage(error)})`];
+    if (!previous || statusOf(error) !== 400) return [`(no logs: ${errorMessage(error)})`];
     previous = false;
     try {
       text = await read(false);
     } catch (again) {
-      return [`(no logs of ${source.pod}/${source.container}: ${errorMessage(again)})`];
+      return [`(no logs: ${errorMessage(again)})`];
     }
   }
   const logLines = text.split('\n').filter((line) => line.trim() !== '').slice(-ctx.timing.logTailLines);

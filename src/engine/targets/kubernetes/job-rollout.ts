@@ -61,7 +61,7 @@ export async function rolloutJob(ctx: TargetContext, scope: RolloutScope, rollou
         return {
           kind: 'failed',
           reason: podFailureReason(failure),
-          logs: { pod: failure.pod, container: failure.container, previous: failure.previousLogs },
+          logs: failure.hasLogs ? { pod: failure.pod, container: failure.container, previous: failure.previousLogs } : null,
           objects: involved(mine.filter((p) => p.metadata?.name === failure.pod)),
         };
       },

@@ -33,6 +33,8 @@ export interface PodFailure {
   message: string;
   /** The logs that explain it are the previous (crashed) instance's. */
   previousLogs: boolean;
+  /** Whether the container ever ran (a pull or config error leaves no logs to read). */
+  hasLogs: boolean;
 }
 
 /** Waiting reasons that mean the container will not start without a change. */
@@ -67,14 +69,14 @@ function containerFailure(status: ContainerStatusLike): Omit<PodFailure, 'pod' |
   const terminated = status.state?.terminated;
   const last = status.lastState?.terminated;
   if (terminated?.reason === OOM) {
-    return { reason: OOM, message: killed(status, terminated), previousLogs: false };
+    return { reason: OOM, message: killed(status, terminated), previousLogs: false, hasLogs: true };
   }
   if (last?.reason === OOM) {
-    return { reason: OOM, message: killed(status, last), previousLogs: true };
+    return { reason: OOM, message: killed(status, last), previousLogs: true, hasLogs: true };
   }
   if (waiting?.reason && FATAL.has(waiting.reason)) {
     const crashLoop = waiting.reason === 'CrashLoopBackOff';
-    return { reason: waiting.reason, message: waitingMessage(status, waiting.message), previousLogs: crashLoop };
+    return { reason: waiting.reason, message: waitingMessage(status, waiting.message), previousLogs: crashLoop, hasLogs: crashLoop };
   }
   return null;
 }
@@ -89,5 +91,6 @@ function waitingMessage(status: ContainerStatusLike, message: string | undefined
   const last = status.lastState?.terminated;
   if (status.state?.waiting?.reason !== 'CrashLoopBackOff' || !last) return message ?? '';
   const text = message || `back-off restarting failed container ${status.name ?? ''}`;
-  return `${text} (last exit: ${last.reason ?? 'Error'}, code ${last.exitCode ?? '?'}; restarted ${status.restartCount ?? 0} times)`;
+  const restarts = status.restartCount ?? 0;
+  return `${text} (last exit: ${last.reason ?? 'Error'}, code ${last.exitCode ?? '?'}${restarts > 0 ? `; restarted ${restarts} times` : ''})`;
 }

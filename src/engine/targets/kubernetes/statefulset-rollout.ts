@@ -54,7 +54,7 @@ export async function watchStatefulSet(
         return {
           kind: 'failed',
           reason: podFailureReason(failure),
-          logs: { pod: failure.pod, container: failure.container, previous: failure.previousLogs },
+          logs: failure.hasLogs ? { pod: failure.pod, container: failure.container, previous: failure.previousLogs } : null,
           objects: involved(current.filter((p) => p.metadata?.name === failure.pod)),
         };
       },
