@@ -178,10 +178,10 @@ describe('the reflector (list + watch)', () => {
   it('watches from the list, resumes from the last version seen (bookmarks too), re-lists after 410 Gone', async () => {
     const { watchNumber } = serve(['10', '50']);
     const api = createKubeApi(kubeConfig(), { retry: fast });
-    const reflector = new Reflector(api, 'Deployment', 'ns', 'app=x', { reopenDelayMs: 10, maxReopenDelayMs: 50, maxFailures: 5 }).start();
+    const reflector = new Reflector(api, 'Deployment', 'ns', 'app=x', { reopenDelayMs: 10, maxReopenDelayMs: 50, maxFailures: 5, watchTimeoutSeconds: 240 }).start();
     try {
       const first = await watchNumber(1);
-      expect(first.query).toMatchObject({ watch: 'true', resourceVersion: '10', allowWatchBookmarks: 'true', labelSelector: 'app=x' });
+      expect(first.query).toMatchObject({ watch: 'true', resourceVersion: '10', allowWatchBookmarks: 'true', labelSelector: 'app=x', timeoutSeconds: '240' });
       expect(reflector.items.get('api')?.metadata?.resourceVersion).toBe('10');
 
       send(first.res, 'ADDED', deployment('web', '11'));
@@ -219,7 +219,7 @@ describe('the reflector (list + watch)', () => {
       json(res, status, statusBody(status, 'Nope'));
     };
     const api = createKubeApi(kubeConfig(), { retry: fast });
-    const reflector = new Reflector(api, 'Pod', 'ns', undefined, { reopenDelayMs: 5, maxReopenDelayMs: 20, maxFailures: 3 }).start();
+    const reflector = new Reflector(api, 'Pod', 'ns', undefined, { reopenDelayMs: 5, maxReopenDelayMs: 20, maxFailures: 3, watchTimeoutSeconds: 240 }).start();
     try {
       const end = waitUntil([reflector], () => null, { timeoutMs: 5_000 });
       await expect(end).rejects.toThrow();

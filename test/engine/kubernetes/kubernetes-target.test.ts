@@ -51,7 +51,8 @@ const timing: KubernetesTargetOptions['timing'] = {
   undoTimeoutMs: 20_000,
   stopTimeoutMs: 20_000,
   retry: { tries: 6, budgetMs: 8_000, baseDelayMs: 20 },
-  watch: { reopenDelayMs: 20, maxReopenDelayMs: 200, maxFailures: 20 },
+  // Watches the server ends every 2 s: the longer tests see them re-opened.
+  watch: { reopenDelayMs: 20, maxReopenDelayMs: 200, maxFailures: 20, watchTimeoutSeconds: 2 },
 };
 
 beforeAll(async () => {
@@ -351,6 +352,20 @@ describe('kubernetes target: cancel', () => {
     expect(fake.get('Deployment', env.namespace, 'api').spec.template.metadata.labels['pod-template-hash']).toBeUndefined();
   });
 
+  it('a canceled lifecycle job is deleted', async () => {
+    const env = envNamed('canceljob');
+    fake.imageBehaviour('shop-migrate:long', { kind: 'succeed', seconds: 600 });
+    const controller = new AbortController();
+    const rolled = await roll(env, 'migrate', 'long', {
+      signal: controller.signal,
+      onLog: (line) => {
+        if (line.startsWith('applied job')) controller.abort();
+      },
+    });
+    expect(rolled.outcome).toEqual({ ok: false, reason: 'rollout canceled', logTail: [] });
+    expect(fake.get('Job', env.namespace, `migrate-${rolled.deploymentId}`)).toBeUndefined();
+  });
+
   it('an already canceled rollout touches nothing', async () => {
     const env = envNamed('precancel');
     const controller = new AbortController();
@@ -403,6 +418,28 @@ describe('kubernetes target: stop, restart, remove', () => {
     const after = podsOf(env.namespace, 'api').map((p) => p.metadata.name);
     expect(after).toHaveLength(2);
     expect(after.filter((name) => before.includes(name))).toEqual([]);
+  });
+
+  it('a restart whose new pods crash says so, with their logs', async () => {
+    const env = envNamed('restartfail');
+    const rolled = await roll(env, 'api', 'flaky');
+    expectOk(rolled);
+    // What the image does has changed since (say, a secret it reads at start).
+    fake.imageBehaviour('shop-api:flaky', { kind: 'crash-loop', logs: ['cannot read /etc/secret/token'] });
+    const restarted = await target.restart(request(env, 'api'));
+    expect(restarted.ok).toBe(false);
+    const failure = restarted as { reason: string; logTail: string[] };
+    expect(failure.reason).toMatch(/^CrashLoopBackOff — /);
+    expect(failure.logTail).toContain('cannot read /etc/secret/token');
+  });
+
+  it('restart refuses what has nothing to restart', async () => {
+    const env = envNamed('restartnone');
+    expect(await target.restart(request(env, 'api'))).toMatchObject({ ok: false, reason: 'no deployment api in namespace shop-restartnone' });
+    expect(await target.restart(request(env, 'report'))).toMatchObject({ ok: false, reason: expect.stringContaining('no long-running pods') });
+    expectOk(await roll(env, 'api', 'v1'));
+    await target.stop(request(env, 'api'));
+    expect(await target.restart(request(env, 'api'))).toMatchObject({ ok: false, reason: 'api is stopped (0 replicas): deploy it first' });
   });
 
   it('remove deletes the service\'s objects but keeps volume claims', async () => {

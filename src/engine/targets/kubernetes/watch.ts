@@ -10,9 +10,14 @@ export interface ReflectorTiming {
   maxReopenDelayMs: number;
   /** Consecutive failures to open a watch (or list) before giving up (default 8). */
   maxFailures: number;
+  /**
+   * The server ends each watch after this long (its `timeoutSeconds`, default 300) and it is
+   * re-opened; a watch still open 30 s past it is taken for a dead connection and re-opened too.
+   */
+  watchTimeoutSeconds: number;
 }
 
-export const DEFAULT_REFLECTOR_TIMING: ReflectorTiming = { reopenDelayMs: 100, maxReopenDelayMs: 5_000, maxFailures: 8 };
+export const DEFAULT_REFLECTOR_TIMING: ReflectorTiming = { reopenDelayMs: 100, maxReopenDelayMs: 5_000, maxFailures: 8, watchTimeoutSeconds: 300 };
 
 type WatchEnd = { kind: 'ended'; events: number; ms: number } | { kind: 'gone' } | { kind: 'error'; error: unknown };
 
@@ -136,7 +141,7 @@ export class Reflector<K extends KindFor<'watch'>> {
 
   private watchOnce(): Promise<WatchEnd> {
     const path = this.api.watchPath(this.kind, this.namespace);
-    const query: Record<string, string | boolean> = { allowWatchBookmarks: true };
+    const query: Record<string, string | number | boolean> = { allowWatchBookmarks: true, timeoutSeconds: this.timing.watchTimeoutSeconds };
     if (this.resourceVersion) query.resourceVersion = this.resourceVersion;
     if (this.labelSelector) query.labelSelector = this.labelSelector;
     const started = Date.now();
@@ -147,10 +152,16 @@ export class Reflector<K extends KindFor<'watch'>> {
       const finish = (end: WatchEnd) => {
         if (settled) return;
         settled = true;
+        clearTimeout(guard);
         this.abortCurrent = null;
         controller?.abort();
         resolve(end);
       };
+      // A connection that died without a word never ends by itself.
+      const guard = setTimeout(
+        () => finish({ kind: 'ended', events, ms: Date.now() - started }),
+        (this.timing.watchTimeoutSeconds + 30) * 1000,
+      );
       const onEvent = (type: string, object: WatchEventObject) => {
         if (settled || this.stopped) return;
         events++;
