@@ -4,13 +4,14 @@ import type { Summary } from './stats.ts';
 export interface Result extends Summary {
   id: string;
   scenario: string;
-  app: 'hoist' | 'bolt-baseline' | 'bullmq-baseline';
+  app: 'hoist' | 'bolt-baseline' | 'bullmq-baseline' | 'kubectl-baseline';
   /**
    * ack: slash command → HTTP answer; card: command → card posted; handoff: one action's
    * end → the next one's start in the same environment; recovery: SIGKILL of the executing
-   * worker → the moment named; final: request → the deployment's final status.
+   * worker → the moment named; final: request → the deployment's final status; detect: a pod
+   * reporting a failure → the failure reported.
    */
-  measure: 'ack' | 'card' | 'handoff' | 'recovery' | 'final';
+  measure: 'ack' | 'card' | 'handoff' | 'recovery' | 'final' | 'detect';
   load: string;
   notes?: Record<string, unknown>;
 }

@@ -14,13 +14,16 @@
  *   4. throughput: environments × deployments each, all requested at once, no-op
  *      target, in one process and in several worker processes (same file);
  *   5. recovery: SIGKILL of the worker process executing a deployment → the
- *      deployment final ("worker lost") and the next one started (bench/recovery.ts).
+ *      deployment final ("worker lost") and the next one started (bench/recovery.ts);
+ *   6. kubernetes: a pod entering ImagePullBackOff / CrashLoopBackOff → DEPLOYMENT_ERROR on
+ *      the card, beside the progress deadline `kubectl rollout status` waits for
+ *      (bench/kubernetes.ts).
  *
  * Prints a table and writes bench/results.json. Options (after `--`):
  *   --rate 100 --duration 10 --warmup 1 --connections 20 --cards 50
  *   --card-gap 100 --slack-rate-limit 1 --drain-timeout 60 --log-level warn
  *   --scenarios chat,handoff,throughput,recovery --handoffs 100 --deep-queue 50 --envs 100
- *   --per-env 3 --concurrency 16 --worker-processes 4 --kills 3
+ *   --per-env 3 --concurrency 16 --worker-processes 4 --kills 3 --k8s-rounds 5
  * Hoist's own log lines go to bench/hoist.log, those of the orchestration and
  * recovery scenarios to bench/hoist-orchestration.log and bench/hoist-workers.log
  * (git-ignored).
@@ -37,6 +40,7 @@ import { startBaselineBolt, type BaselineBolt } from './baseline-bolt.ts';
 import { BENCH_APP, CARD_ENV, LOAD_ENV, startBenchHoist, type BenchHoist } from './bench-hoist.ts';
 import { startLoadGenerator, type LoadGenerator } from './load-generator.ts';
 import { epochMs, requestCount, type CommandSpec, type LoadPlan, type Sample } from './open-loop.ts';
+import { runKubernetesBench } from './kubernetes.ts';
 import { runOrchestration } from './orchestration.ts';
 import { startRecoveryRig, type RecoveryRig } from './recovery.ts';
 import type { Result } from './result.ts';
@@ -49,7 +53,8 @@ const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
 const HOIST_LOG = fileURLToPath(new URL('./hoist.log', import.meta.url));
 const ORCHESTRATION_LOG = fileURLToPath(new URL('./hoist-orchestration.log', import.meta.url));
 const WORKERS_LOG = fileURLToPath(new URL('./hoist-workers.log', import.meta.url));
-const SCENARIOS = ['chat', 'handoff', 'throughput', 'recovery'] as const;
+const SCENARIOS = ['chat', 'handoff', 'throughput', 'recovery', 'kubernetes'] as const;
+const KUBERNETES_LOG = fileURLToPath(new URL('./hoist-kubernetes.log', import.meta.url));
 
 const { values: flags } = parseArgs({
   options: {
@@ -70,6 +75,7 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     'worker-processes': { type: 'string', default: '4' },
     kills: { type: 'string', default: '3' },
+    'k8s-rounds': { type: 'string', default: '5' },
   },
 });
 
@@ -426,6 +432,12 @@ async function main(): Promise<void> {
   } finally {
     await recovery.rig?.stop().catch((error: unknown) => console.error('bench: stopping the recovery scenario failed:', error));
   }
+  if (wanted.has('kubernetes')) {
+    writeFileSync(KUBERNETES_LOG, '');
+    const done = await runKubernetesBench({ rounds: positive('k8s-rounds', flags['k8s-rounds'], 1), logFile: KUBERNETES_LOG, logLevel: orchestration.logLevel }, say);
+    results.push(...done.results);
+    lines.push(...done.lines);
+  }
 
   console.log('');
   console.log(formatTable(results.map((r) => ({ scenario: r.scenario, summary: r }))));
@@ -469,11 +481,13 @@ async function main(): Promise<void> {
     }
   }
   const hoistLog = wanted.has('chat') ? logSummary(HOIST_LOG) : { errors: 0, warnings: 0, messages: {} };
-  const logs = { chat: hoistLog, orchestration: logSummary(ORCHESTRATION_LOG), workers: logSummary(WORKERS_LOG) };
+  const kubernetesLog = wanted.has('kubernetes') ? logSummary(KUBERNETES_LOG) : { errors: 0, warnings: 0, messages: {} };
+  const logs = { chat: hoistLog, orchestration: logSummary(ORCHESTRATION_LOG), workers: logSummary(WORKERS_LOG), kubernetes: kubernetesLog };
   for (const [name, log] of [
     ['bench/hoist.log', hoistLog],
     ['bench/hoist-orchestration.log', logs.orchestration],
     ['bench/hoist-workers.log', logs.workers],
+    ['bench/hoist-kubernetes.log', logs.kubernetes],
   ] as const) {
     if (log.errors + log.warnings === 0) continue;
     console.log(`Hoist logged ${log.errors} errors and ${log.warnings} warnings (${name}):`);
