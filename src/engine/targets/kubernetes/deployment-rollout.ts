@@ -138,16 +138,24 @@ export async function rolloutDeployment(ctx: TargetContext, scope: RolloutScope,
   const generation = applied.metadata?.generation ?? 0;
   log(`applied deployment ${namespace}/${name} (generation ${generation})`);
   const watched = await watchDeployment(ctx, namespace, { name, selector, generation }, { signal, timeoutMs: ctx.timing.rolloutTimeoutMs, log });
+  return settle(ctx, scope, watched, () => undo(ctx, scope, rollout, before));
+}
+
+/**
+ * How a watched rollout ends: done; or canceled or failed, and what ran before is put
+ * back (`undo`) — for a failure after its logs and events were read, since the undo
+ * replaces the failing pods.
+ */
+export async function settle(ctx: TargetContext, scope: RolloutScope, watched: Watched, undo: () => Promise<void>): Promise<Outcome> {
   if (watched.kind === 'done') return { ok: true };
   if (watched.kind === 'canceled') {
-    log('rollout canceled: restoring what ran before');
-    await undo(ctx, scope, rollout, before);
+    scope.log('rollout canceled: restoring what ran before');
+    await undo();
     return { ok: false, reason: 'rollout canceled', logTail: [] };
   }
-  log(`rollout failed: ${watched.reason}`);
-  // Read the failing pod before the undo replaces it.
-  const logTail = await diagnose(ctx, namespace, { logs: watched.logs, objects: watched.objects });
-  await undo(ctx, scope, rollout, before);
+  scope.log(`rollout failed: ${watched.reason}`);
+  const logTail = await diagnose(ctx, scope.namespace, { logs: watched.logs, objects: watched.objects });
+  await undo();
   return { ok: false, reason: watched.reason, logTail };
 }
 

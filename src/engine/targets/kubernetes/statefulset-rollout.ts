@@ -1,8 +1,7 @@
 import type { V1Pod, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import type { Outcome } from '../../ports.ts';
 import { deepCopy, ownedBy, reflect, stopAll, type RolloutScope, type TargetContext } from './context.ts';
-import { podFailureReason, type Watched } from './deployment-rollout.ts';
-import { diagnose } from './diagnostics.ts';
+import { podFailureReason, settle, type Watched } from './deployment-rollout.ts';
 import { ANNOTATIONS, LABELS, selectorString } from './labels.ts';
 import { podFailure } from './pod-failure.ts';
 import { statefulSetStatus } from './rollout-status.ts';
@@ -91,16 +90,7 @@ export async function rolloutStatefulSet(ctx: TargetContext, scope: RolloutScope
   const generation = applied.metadata?.generation ?? 0;
   log(`applied statefulset ${namespace}/${name} (generation ${generation})`);
   const watched = await watchStatefulSet(ctx, namespace, { name, selector, generation }, { signal, timeoutMs: ctx.timing.rolloutTimeoutMs, log });
-  if (watched.kind === 'done') return { ok: true };
-  if (watched.kind === 'canceled') {
-    log('rollout canceled: restoring what ran before');
-    await undo(ctx, scope, rollout, before);
-    return { ok: false, reason: 'rollout canceled', logTail: [] };
-  }
-  log(`rollout failed: ${watched.reason}`);
-  const logTail = await diagnose(ctx, namespace, { logs: watched.logs, objects: watched.objects });
-  await undo(ctx, scope, rollout, before);
-  return { ok: false, reason: watched.reason, logTail };
+  return settle(ctx, scope, watched, () => undo(ctx, scope, rollout, before));
 }
 
 async function undo(
