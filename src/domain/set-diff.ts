@@ -1,8 +1,9 @@
 /**
  * What differs between two deployment sets (JSON documents): a structural
  * list of changes by path, and the same as a unified text diff. Lists of
- * objects that carry a `name` (services) are matched by name, so a service
- * added in the middle reads as one addition, not as every later one changed.
+ * objects that carry a `name` (services, containers) or are Kubernetes objects
+ * (`Kind/name`) are matched by it, so a service added in the middle reads as
+ * one addition, not as every later one changed.
  */
 
 export interface SetChange {
@@ -20,8 +21,16 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const isNamedList = (value: unknown): value is { name: string }[] =>
-  Array.isArray(value) && value.length > 0 && value.every((v) => isObject(v) && typeof v.name === 'string');
+/** What names an item of a list: its `name` (services, containers), or `Kind/name` for a Kubernetes object. */
+function identity(item: unknown): string | null {
+  if (!isObject(item)) return null;
+  if (typeof item.name === 'string') return item.name;
+  const metadata = item.metadata;
+  if (typeof item.kind === 'string' && isObject(metadata) && typeof metadata.name === 'string') return `${item.kind}/${metadata.name}`;
+  return null;
+}
+
+const isNamedList = (value: unknown): value is unknown[] => Array.isArray(value) && value.length > 0 && value.every((v) => identity(v) !== null);
 
 function keyPath(parent: string, key: string): string {
   const part = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key);
@@ -49,9 +58,9 @@ function walk(before: unknown, after: unknown, path: string, out: SetChange[]): 
     return;
   }
   if ((isNamedList(before) || (Array.isArray(before) && before.length === 0)) && (isNamedList(after) || (Array.isArray(after) && after.length === 0)) && (isNamedList(before) || isNamedList(after))) {
-    const byName = (list: { name: string }[]) => new Map(list.map((item) => [item.name, item as unknown]));
-    const left = byName(before as { name: string }[]);
-    const right = byName(after as { name: string }[]);
+    const byName = (list: unknown[]) => new Map(list.map((item) => [identity(item)!, item]));
+    const left = byName(before as unknown[]);
+    const right = byName(after as unknown[]);
     const names = [...left.keys(), ...[...right.keys()].filter((n) => !left.has(n))];
     for (const name of names) walk(left.get(name), right.get(name), `${path}[${name}]`, out);
     return;

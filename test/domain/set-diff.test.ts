@@ -37,6 +37,24 @@ describe('diffSets', () => {
     expect(diffSets(set(), set())).toEqual([]);
   });
 
+  it('matches Kubernetes objects by kind and name, and containers by name', () => {
+    const objects = (image: string, withService = true) => [
+      ...(withService ? [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { ports: [{ port: 8080 }] } }] : []),
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', annotations: { 'hoist.dev/deployment-id': image === 'web:1' ? '1' : '2' } },
+        spec: { template: { spec: { containers: [{ name: 'web', image }] } } },
+      },
+    ];
+    const changes = diffSets(set({ web: { manifests: objects('web:1') } }), set({ web: { manifests: objects('web:2', false) } }));
+    expect(changes).toEqual([
+      { path: 'services[web].manifests[Service/web]', kind: 'removed', before: objects('web:1')[0], after: null },
+      { path: 'services[web].manifests[Deployment/web].metadata.annotations["hoist.dev/deployment-id"]', kind: 'changed', before: '1', after: '2' },
+      { path: 'services[web].manifests[Deployment/web].spec.template.spec.containers[web].image', kind: 'changed', before: 'web:1', after: 'web:2' },
+    ]);
+  });
+
   it('writes a unified diff of the canonical texts with hunk headers', () => {
     const text = unifiedDiff(set(), set({ target: 'edge' }), { before: '#1', after: '#2' });
     const lines = text.split('\n');

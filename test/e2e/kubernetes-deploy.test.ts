@@ -260,6 +260,10 @@ apps:
     const back = await request(`rollback ${shop}/web in staging`);
     await ends(back, 'DEPLOYED');
     expect(imageOf('web')).toBe(`${REGISTRY}/${shop}-web:${v1}`);
+    // The diff of the two deployments' sets shows the image change in the applied manifests too.
+    const diff = (await (await fetch(`${hoist.baseUrl}/api/v1/deployments/${back}/diff?against=${up}`)).json()) as { changes: { path: string; before: unknown; after: unknown }[] };
+    const manifestImage = diff.changes.find((c) => c.path === 'services[web].manifests[Deployment/web].spec.template.spec.containers[web].image');
+    expect(manifestImage).toMatchObject({ before: `${REGISTRY}/${shop}-web:${v2}`, after: `${REGISTRY}/${shop}-web:${v1}` });
     const lock = (await (await fetch(`${hoist.baseUrl}/api/v1/apps/${shop}/environments/staging/lock`)).json()) as { lock: { reason: string } | null };
     expect(lock.lock?.reason).toMatch(new RegExp(`rolled back by @\\S+ from #${up}`));
     await command(`unlock ${shop} in staging --force`);
