@@ -625,14 +625,20 @@ describe('deletion', () => {
   });
 
   test('a namespace terminates, empties, then goes', async () => {
-    const { fake, core, apps } = await cluster();
+    // Real-time clock: its pods take a second to go, so the namespace stays Terminating meanwhile.
+    const { fake, core, apps } = await cluster({ timeScale: 1 });
     await core.createNamespace({ body: { metadata: { name: 'tmp' } } });
     await apps.createNamespacedDeployment({ namespace: 'tmp', body: { ...deployment('web', 'x:1'), metadata: { name: 'web' } } });
     await fake.waitFor(() => fake.list('Pod', 'tmp').length === 2);
+    // An object with a finalizer holds the namespace in Terminating until it is released.
+    await core.createNamespacedConfigMap({ namespace: 'tmp', body: { metadata: { name: 'held', finalizers: ['example.com/hold'] } } });
     await core.deleteNamespace({ name: 'tmp' });
     expect(fake.get('Namespace', null, 'tmp')?.status.phase).toBe('Terminating');
     const refused = await failure(core.createNamespacedConfigMap({ namespace: 'tmp', body: { metadata: { name: 'late' } } }));
     expect(refused.code).toBe(403);
+    await fake.waitFor(() => fake.list('Pod', 'tmp').length === 0 && fake.list('Deployment', 'tmp').length === 0);
+    expect(fake.get('Namespace', null, 'tmp')?.status.phase).toBe('Terminating');
+    await core.patchNamespacedConfigMap({ name: 'held', namespace: 'tmp', body: { metadata: { finalizers: null } } }, MERGE);
     await fake.waitFor(() => !fake.get('Namespace', null, 'tmp'));
     expect(fake.list('Deployment', 'tmp')).toEqual([]);
   });

@@ -45,9 +45,11 @@ function terminateNamespaces(ctx: ControllerContext): void {
   for (const ns of store.list('Namespace')) {
     if (!ns.metadata.deletionTimestamp) continue;
     const contents = store.all().filter((o) => o.metadata.namespace === ns.metadata.name);
+    // As the namespace controller does: everything in it is deleted the ordinary way (pods with
+    // their grace period), and what holds a finalizer stays until its finalizer is released.
     for (const obj of contents) {
-      if (!obj.metadata.deletionTimestamp) ctx.deleter.deleteObject(obj, 'Background', 0);
-      else if (obj.kind !== 'Pod') ctx.deleter.removeNow(obj);
+      if (!obj.metadata.deletionTimestamp) ctx.deleter.deleteObject(obj, 'Background');
+      else if (obj.kind !== 'Pod' && (obj.metadata.finalizers ?? []).length === 0) ctx.deleter.removeNow(obj);
     }
     if (contents.length === 0) ctx.deleter.removeNow(ns);
   }
