@@ -7,8 +7,6 @@ import type { Logger } from 'pino';
 import { createNoticePoster } from './bot/notice-poster.ts';
 import { createNotifier } from './bot/notifier.ts';
 import { createShellEdge } from './bot/shell/shell-edge.ts';
-import { createSlackDirectory } from './bot/slack/slack-directory.ts';
-import { createSlackEdge } from './bot/slack/slack-edge.ts';
 import type { Env } from './config/env.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadHoistConfig, type EnvironmentConfig, type HoistConfig } from './config/hoist-config.ts';
@@ -17,7 +15,6 @@ import { createDeployRunner } from './engine/deploy-runner.ts';
 import { createDocker } from './engine/docker/client.ts';
 import type { Target } from './engine/ports.ts';
 import { createGitSource } from './engine/source/git-source.ts';
-import { createKubernetesTarget } from './engine/targets/kubernetes/index.ts';
 import { createDockerTarget } from './engine/targets/docker-target.ts';
 import { createHttpServer } from './http/server.ts';
 import { createDeploymentQueue, createDeploymentWorker, createDispatcher } from './jobs/deployment-queue.ts';
@@ -101,6 +98,9 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
     const source = createGitSource({ cacheDir: resolve(dataDir, 'git'), log: logger.child({ component: 'git' }) });
     const notify = createEventSignal(redis, env.redisPrefix, logger);
     const targets = new Map<string, Target>();
+    // Loaded only where an environment needs it: the Kubernetes client takes a while to load.
+    const usesKubernetes = [...config.apps.values()].some((a) => [...a.environments.values()].some((e) => e.target.kind === 'kubernetes'));
+    const kubernetes = usesKubernetes && mode !== 'server' && options.targetFor === undefined ? await import('./engine/targets/kubernetes/index.ts') : null;
     const configuredTarget = (environment: EnvironmentConfig): Target => {
       if (environment.target.kind === 'kubernetes') {
         const key = `kubernetes:${environment.targetName}`;
@@ -109,7 +109,8 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
         const { context, inCluster } = environment.target;
         let created: Target;
         try {
-          created = createKubernetesTarget({
+          if (kubernetes === null) throw new Error('the Kubernetes target was not loaded');
+          created = kubernetes.createKubernetesTarget({
             ...(inCluster ? { inCluster: true } : {}),
             ...(env.kubeconfig === null ? {} : { kubeconfigPath: env.kubeconfig }),
             ...(context === undefined ? {} : { context }),
@@ -207,7 +208,13 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
       signalCancel: createCancelSignal({ db, redis, prefix: env.redisPrefix }),
       ...(env.slack === null
         ? {}
-        : { groupsOf: createSlackDirectory({ token: env.slack.botToken, apiUrl: env.slack.apiUrl, logger: logger.child({ component: 'slack' }) }).groupsOf }),
+        : {
+            groupsOf: (await import('./bot/slack/slack-directory.ts')).createSlackDirectory({
+              token: env.slack.botToken,
+              apiUrl: env.slack.apiUrl,
+              logger: logger.child({ component: 'slack' }),
+            }).groupsOf,
+          }),
     });
 
     let port: number | null = null;
@@ -220,6 +227,7 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
       const chats: Parameters<typeof createNotifier>[0]['chats'] = {};
       const mounts: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {};
       if (env.slack) {
+        const { createSlackEdge } = await import('./bot/slack/slack-edge.ts');
         const slack = await createSlackEdge({ ...env.slack, api, logger: logger.child({ component: 'slack' }) });
         stops.push(() => slack.stop());
         chats.slack = slack.chat;
