@@ -282,3 +282,39 @@ apps:
     expect(kube.requests.some((r) => r.status === 429)).toBe(true);
   });
 });
+
+describe('a kubernetes target that cannot be used', () => {
+  it('stops the start, naming the target, the kubeconfig, the context and the contexts it has', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hoist-kubeconfig-'));
+    try {
+      const kubeconfig = join(dir, 'kubeconfig');
+      writeFileSync(
+        kubeconfig,
+        `apiVersion: v1
+kind: Config
+clusters: [{ name: c, cluster: { server: "http://127.0.0.1:1", insecure-skip-tls-verify: true } }]
+users: [{ name: u, user: { token: t } }]
+contexts: [{ name: staging, context: { cluster: c, user: u } }]
+current-context: staging
+`,
+      );
+      const yaml = `targets:
+  prod-cluster: { kind: kubernetes, context: production }
+registry: { url: ${REGISTRY} }
+apps:
+  shop:
+    repo: .
+    services:
+      web: { type: container, image: "example.com/web:1" }
+    environments:
+      prod: { target: prod-cluster }
+`;
+      await expect(startTestHoist({ yaml, env: { KUBECONFIG: kubeconfig } })).rejects.toThrow(
+        new RegExp(`target prod-cluster: cannot use KUBECONFIG ${kubeconfig} with context "production": kubeconfig has no context "production" \\(it has: staging\\)`),
+      );
+      await expect(startTestHoist({ yaml, env: { KUBECONFIG: join(dir, 'missing') } })).rejects.toThrow(/target prod-cluster: cannot use KUBECONFIG .*missing/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
