@@ -10,6 +10,15 @@ export async function appendEvent(db: Db, event: DeploymentEvent): Promise<void>
     .execute();
 }
 
+/** Several events in one statement, in the order given. */
+export async function appendEvents(db: Db, events: readonly DeploymentEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await db
+    .insertInto('deployment_events')
+    .values(events.map((event) => ({ deployment_id: event.deploymentId, payload: JSON.stringify(event) })))
+    .execute();
+}
+
 /** Undelivered events, oldest first. */
 export async function pendingEvents(db: Db, limit = 200): Promise<StoredEvent[]> {
   const rows = await db

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './database.ts';
-import { appendEvent } from './events.ts';
+import { appendEvent, appendEvents } from './events.ts';
 
 /**
  * The waiting part of an environment's queue: deployments not yet started and
@@ -65,7 +65,10 @@ async function queueMoved(trx: Db, app: string, env: string, afterId: number): P
     .where('id', '>', afterId)
     .orderBy('id')
     .execute();
-  for (const { id } of behind) await appendEvent(trx, { kind: 'queue', deploymentId: id });
+  await appendEvents(
+    trx,
+    behind.map(({ id }) => ({ kind: 'queue', deploymentId: id })),
+  );
 }
 
 /**
