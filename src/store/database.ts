@@ -16,7 +16,7 @@ export interface DatabaseHandle {
 pg.types.setTypeParser(20, (value: string) => Number(value));
 
 /** How long a connection may sit idle inside a transaction before Postgres ends its session. */
-export const IDLE_IN_TRANSACTION_MS = 3_000;
+export const IDLE_IN_TRANSACTION_MS = 10_000;
 
 /** Postgres when `url` is set; otherwise an embedded PGlite database under `dataDir`. */
 export async function openDatabase(options: {
