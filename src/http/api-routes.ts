@@ -63,6 +63,13 @@ function deploymentNumber(raw: string | undefined): number | null {
 }
 
 const LIST_FILTERS = ['app', 'env', 'status', 'limit', 'cursor'];
+const LOG_PARAMETERS = ['tail', 'service', 'after', 'limit'];
+
+/** A whole number as given; anything else becomes NaN, which the service refuses with what would work. */
+function wholeNumber(raw: string | undefined): number | null {
+  if (raw === undefined || raw === '') return null;
+  return /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+}
 
 export function deploymentJson(d: Deployment) {
   return {
@@ -140,6 +147,28 @@ export function apiRoutes(api: HoistApi): Hono {
     if (!result.ok) return refused(c, result);
     if (format === 'unified') return c.text(result.unified, 200, { 'content-type': 'text/x-diff; charset=utf-8' });
     return c.json({ from: result.from, to: result.to, changes: result.changes, unified: result.unified });
+  });
+
+  app.get('/deployments/:id/logs', async (c) => {
+    const id = deploymentNumber(c.req.param('id'));
+    if (id === null) return badRequest(c, `"${c.req.param('id')}" is not a deployment number; use a positive integer such as /api/v1/deployments/12/logs`);
+    const query = c.req.query();
+    const unknown = Object.keys(query).filter((k) => !LOG_PARAMETERS.includes(k));
+    if (unknown.length > 0) return badRequest(c, `unknown parameter ${unknown.map((k) => `"${k}"`).join(', ')}; parameters: ${LOG_PARAMETERS.join(', ')}`);
+    const result = await api.deploymentLogs(id, {
+      tail: wholeNumber(query.tail),
+      service: query.service || null,
+      after: wholeNumber(query.after),
+      limit: wholeNumber(query.limit),
+    });
+    // A filter naming no service of the deployment is a bad parameter, as an unknown app is in the list's filters.
+    if (!result.ok && result.code === 'UNKNOWN_SERVICE') return badRequest(c, `service: ${result.reason}`);
+    if (!result.ok) return refused(c, result);
+    return c.json({
+      deploymentId: result.deploymentId,
+      lines: result.lines.map((l) => ({ id: l.id, service: l.service, line: l.line, at: l.at.toISOString() })),
+      nextAfter: result.nextAfter,
+    });
   });
 
   app.get('/apps/:app/environments/:env/lock', async (c) => {

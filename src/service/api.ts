@@ -2,6 +2,7 @@ import type { Command, Requester, Trigger } from '../domain/command.ts';
 import type { ChatOrigin, Deployment } from '../domain/deployment.ts';
 import type { EnvironmentLock, LockHistoryEntry } from '../domain/lock.ts';
 import type { SetChange } from '../domain/set-diff.ts';
+import type { DeploymentStatus } from '../domain/status.ts';
 import type { DeploymentSummary, EnvironmentView } from './views.ts';
 
 export type ActionCommand = Extract<Command, { verb: 'deploy' | 'redeploy' | 'rollback' | 'stop' | 'restart' | 'cancel' }>;
@@ -79,6 +80,36 @@ export type ManifestsResult = { ok: true; deploymentId: number; app: string; env
 /** What differs from deployment `from` to deployment `to`: by path, and as a unified diff. */
 export type DiffResult = { ok: true; from: number; to: number; changes: SetChange[]; unified: string } | Refusal;
 
+/**
+ * Which of a deployment's log lines: the last `tail`, or a page forward from
+ * `after` (a line id; 0 or absent: the first line) of at most `limit`.
+ */
+export interface LogQuery {
+  /** The last N lines, 1–1000; not together with `after` or `limit`. */
+  tail?: number | null;
+  /** One service's lines only. */
+  service?: string | null;
+  after?: number | null;
+  /** 1–1000; default 500. */
+  limit?: number | null;
+}
+
+export interface LogLineView {
+  id: number;
+  /** null for notes about the deployment as a whole. */
+  service: string | null;
+  line: string;
+  at: Date;
+}
+
+/**
+ * Log lines oldest first. `nextAfter` continues a page forward: null when the
+ * page reaches the last line logged so far.
+ */
+export type LogsResult =
+  | { ok: true; deploymentId: number; app: string; env: string; status: DeploymentStatus; lines: LogLineView[]; nextAfter: number | null }
+  | Refusal;
+
 /** The operations both edges (chat and HTTP) call. */
 export interface HoistApi {
   /** Checks a command against the configuration without I/O; fast enough to run before a Slack ack. */
@@ -104,6 +135,8 @@ export interface HoistApi {
   deploymentManifests(id: number): Promise<ManifestsResult>;
   /** What differs from deployment `against` to deployment `id`. */
   diffDeployments(id: number, against: number): Promise<DiffResult>;
+  /** A deployment's log: build output, engine notes, container output. */
+  deploymentLogs(id: number, query?: LogQuery): Promise<LogsResult>;
   /** Names known to the configuration, for did-you-mean suggestions and help. */
   catalog(): { apps: { name: string; services: string[]; environments: string[] }[] };
 }

@@ -12,6 +12,7 @@ import { planAction } from './action-plans.ts';
 import type { ActionCommand, HoistApi, Refusal } from './api.ts';
 import { createHistory } from './history.ts';
 import { createLocks } from './locks.ts';
+import { createLogs } from './logs.ts';
 import { createPermissions } from './permissions.ts';
 import { createQueue } from './queue.ts';
 import type { EnvironmentView } from './views.ts';
@@ -43,6 +44,7 @@ export function createHoistService(deps: ServiceDeps): HoistApi {
   const locks = createLocks(deps);
   const queues = createQueue(deps);
   const history = createHistory(deps);
+  const logs = createLogs(deps);
   const permissions = createPermissions(deps.groupsOf);
 
   function findEnvironment(appName: string, envName: string): { app: AppConfig; env: EnvironmentConfig } | Refusal {
@@ -140,6 +142,7 @@ export function createHoistService(deps: ServiceDeps): HoistApi {
     environmentLock: locks.environmentLock,
     cancel: queues.cancel,
     ...history,
+    ...logs,
 
     async environments(appName, envName) {
       const apps = appName ? [config.apps.get(appName)] : [...config.apps.values()];

@@ -233,15 +233,46 @@ export async function appendLogLines(db: Db, id: number, lines: { service: strin
   });
 }
 
-export async function logLines(db: Db, id: number, options: { afterId?: number; limit?: number } = {}) {
-  return db
-    .selectFrom('deployment_logs')
-    .select(['id', 'service', 'line', 'at'])
-    .where('deployment_id', '=', id)
+export interface LogLine {
+  id: number;
+  /** The service the line is about; null for notes about the deployment as a whole. */
+  service: string | null;
+  line: string;
+  at: Date;
+}
+
+interface LogFilter {
+  /** One service's lines only; null or absent: every line. */
+  service?: string | null;
+}
+
+function logQuery(db: Db, id: number, filter: LogFilter) {
+  let query = db.selectFrom('deployment_logs').select(['id', 'service', 'line', 'at']).where('deployment_id', '=', id);
+  if (filter.service != null) query = query.where('service', '=', filter.service);
+  return query;
+}
+
+const asLogLine = (row: { id: number; service: string | null; line: string; at: Date | string }): LogLine => ({
+  id: row.id,
+  service: row.service,
+  line: row.line,
+  at: new Date(row.at),
+});
+
+/** A deployment's log lines after `afterId` (0: from the first), oldest first, at most `limit`. */
+export async function logLines(db: Db, id: number, options: LogFilter & { afterId?: number; limit?: number } = {}): Promise<LogLine[]> {
+  const rows = await logQuery(db, id, options)
     .where('id', '>', options.afterId ?? 0)
     .orderBy('id')
     .limit(options.limit ?? 1000)
     .execute();
+  return rows.map(asLogLine);
+}
+
+/** The last `count` lines of a deployment's log, oldest first. */
+export async function lastLogLines(db: Db, id: number, count: number, options: LogFilter = {}): Promise<LogLine[]> {
+  const rows = await logQuery(db, id, options).orderBy('id', 'desc').limit(count).execute();
+  return rows.reverse().map(asLogLine);
 }
 
 function parseJson(value: unknown): unknown {

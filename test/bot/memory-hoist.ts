@@ -191,6 +191,7 @@ export function memoryHoist(
     listDeployments: async () => refuse('NOT_SUPPORTED', 'history is not part of this test double'),
     deploymentManifests: async () => refuse('NOT_SUPPORTED', 'manifests are not part of this test double'),
     diffDeployments: async () => refuse('NOT_SUPPORTED', 'diffs are not part of this test double'),
+    deploymentLogs: async () => refuse('NOT_SUPPORTED', 'logs are not part of this test double'),
   };
 
   const refs = new Map<number, Record<string, string>>();
