@@ -2,8 +2,8 @@ import type { Deployment } from '../domain/deployment.ts';
 import { isFinal } from '../domain/status.ts';
 
 /** What a card's buttons (Slack) or numbered choices (terminal) do. */
-export type CardActionKind = 'cancel' | 'redeploy' | 'rollback';
-export const CARD_ACTION_KINDS: readonly CardActionKind[] = ['cancel', 'redeploy', 'rollback'];
+export type CardActionKind = 'cancel' | 'redeploy' | 'rollback' | 'logs';
+export const CARD_ACTION_KINDS: readonly CardActionKind[] = ['cancel', 'redeploy', 'rollback', 'logs'];
 
 export interface CardAction {
   kind: CardActionKind;
@@ -12,6 +12,8 @@ export interface CardAction {
   command: string;
   /** A button that changes a running environment is styled as such. */
   style: 'primary' | 'danger' | null;
+  /** A read (Logs) changes nothing: clicking it again shows it again, where an action is carried out once per card. */
+  once: boolean;
 }
 
 const CANCELABLE = new Set(['QUEUED', 'AWAITING_APPROVAL', 'BUILDING', 'DEPLOYING', 'STOPPING', 'RESTARTING']);
@@ -24,24 +26,31 @@ function scopeText(d: Deployment): string {
   return services === null || services.length === 0 ? d.app : `${d.app}/${services.join(',')}`;
 }
 
-/**
- * The actions a card offers in its deployment's current state: Cancel while it
- * waits or runs; Redeploy and Rollback once a deploy, redeploy or rollback has
- * ended. Each carries out exactly what its typed command would, with the same rules.
- */
-export function cardActions(d: Deployment): CardAction[] {
+/** What the card offers to change: Cancel while it waits or runs; Redeploy and Rollback once a deploy, redeploy or rollback has ended. */
+function changes(d: Deployment): CardAction[] {
   if (CANCELABLE.has(d.status)) {
-    return [{ kind: 'cancel', label: 'Cancel', command: `cancel #${d.id}`, style: 'danger' }];
+    return [{ kind: 'cancel', label: 'Cancel', command: `cancel #${d.id}`, style: 'danger', once: true }];
   }
   if (!isFinal(d.status) || !REDEPLOYABLE_ACTIONS.has(d.action)) return [];
   const actions: CardAction[] = [];
   if (d.status !== 'REJECTED' && d.status !== 'EXPIRED') {
-    actions.push({ kind: 'redeploy', label: 'Redeploy', command: `redeploy ${scopeText(d)} in ${d.env}`, style: null });
+    actions.push({ kind: 'redeploy', label: 'Redeploy', command: `redeploy ${scopeText(d)} in ${d.env}`, style: null, once: true });
   }
   if (ROLLBACK_STATUSES.has(d.status)) {
-    actions.push({ kind: 'rollback', label: 'Rollback', command: `rollback ${scopeText(d)} in ${d.env}`, style: 'danger' });
+    actions.push({ kind: 'rollback', label: 'Rollback', command: `rollback ${scopeText(d)} in ${d.env}`, style: 'danger', once: true });
   }
   return actions;
+}
+
+/**
+ * The actions a card offers in its deployment's current state: Cancel while it
+ * waits or runs; Redeploy and Rollback once a deploy, redeploy or rollback has
+ * ended; Logs, last, once it has started. Each carries out exactly what its
+ * typed command would, with the same rules.
+ */
+export function cardActions(d: Deployment): CardAction[] {
+  const logs: CardAction[] = d.startedAt === null ? [] : [{ kind: 'logs', label: 'Logs', command: `logs #${d.id}`, style: null, once: false }];
+  return [...changes(d), ...logs];
 }
 
 /** The action `kind` the card of `d` offers now, or null when it no longer does. */

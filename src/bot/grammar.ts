@@ -310,6 +310,28 @@ function parseHistory(cursor: Cursor): Step<Command> {
   return ok({ verb: 'history', app: app.value, env: env.value });
 }
 
+/** `logs #<deployment> [<service>]`. */
+function parseLogs(cursor: Cursor): Step<Command> {
+  const first = cursor.next();
+  if (!first) return fail('expected `#<deployment>` after `logs`, such as `logs #1042`');
+  if (!first.quoted && !first.text.startsWith('#') && NAME.test(first.text)) {
+    return fail(`${code(first.text)} is not a deployment number: expected \`#\` and a positive integer, such as \`logs #1042\`; \`history ${first.text}\` lists an app's deployments`);
+  }
+  const id = parseDeploymentNumber(first.text);
+  if (!id.ok) return id;
+  let service: string | null = null;
+  const next = cursor.peek();
+  if (next && !isOption(next)) {
+    cursor.next();
+    const name = checkName(next.text, 'service');
+    if (!name.ok) return name;
+    service = name.value;
+  }
+  const end = expectEnd(cursor, 'logs');
+  if (!end.ok) return end;
+  return ok({ verb: 'logs', id: id.value, service });
+}
+
 interface Options {
   reason: string | null;
   force: boolean;
@@ -408,6 +430,7 @@ const PARSERS: Record<Verb, ParseVerb> = {
   cancel: parseCancel,
   status: parseStatus,
   history: parseHistory,
+  logs: parseLogs,
   lock: lockOrUnlock('lock'),
   unlock: lockOrUnlock('unlock'),
   where: parseWhere,

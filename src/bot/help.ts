@@ -77,6 +77,15 @@ const HELP: Record<Verb, VerbHelp> = {
     examples: ['history shop', 'history shop in production'],
     details: ['Lists the latest deployments of an app, newest first: who asked for what, and how it ended.'],
   },
+  logs: {
+    usage: 'logs #<deployment> [<service>]',
+    summary: 'the last lines of a deployment’s log',
+    examples: ['logs #1042', 'logs #1042 api'],
+    details: [
+      'Shows you (no one else) the last 30 lines of the deployment’s log: build output, Hoist’s notes and the services’ output, secrets redacted. With a service, only that service’s lines.',
+      'The whole log is at `GET /api/v1/deployments/<deployment>/logs` on Hoist’s HTTP API. A card’s *Logs* button shows the same as this command.',
+    ],
+  },
   lock: {
     usage: 'lock <app> in <environment> [--reason "<text>"] [--ttl <duration>]',
     summary: 'hold an environment: others’ deploys are refused',

@@ -14,7 +14,7 @@ export type Plan =
   | { kind: 'answer'; text: string; rejected: boolean }
   | { kind: 'request'; command: ActionCommand }
   | { kind: 'status'; app: string | null; env: string | null }
-  /** `lock`, `unlock`, `where`, `history`, `cancel`: carried out, then answered to the user. */
+  /** `lock`, `unlock`, `where`, `history`, `logs`, `cancel`: carried out, then answered to the user. */
   | { kind: 'operate'; command: Operation };
 
 export interface InterpretOptions {
@@ -53,6 +53,8 @@ export function subjectOf(command: Command): Subject {
     case 'lock':
     case 'unlock':
       return { app: command.app, env: command.env, services: null };
+    case 'logs':
+      return { app: null, env: null, services: command.service === null ? null : [command.service] };
     case 'help':
       return { app: null, env: null, services: null };
   }
@@ -79,6 +81,7 @@ export function interpret(text: string, options: InterpretOptions): Plan {
     case 'status':
       return { kind: 'status', app: command.app, env: command.env };
     case 'history':
+    case 'logs':
     case 'lock':
     case 'unlock':
     case 'where':

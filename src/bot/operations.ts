@@ -8,10 +8,11 @@ import { subjectOf } from './interpret.ts';
 import { escapeMrkdwn, formatDuration } from './render/format.ts';
 import { renderHistory, renderHistoryText } from './render/history.ts';
 import { whenMrkdwn } from './render/locks.ts';
+import { renderLogs, renderLogsText } from './render/logs.ts';
 import { renderWhere, renderWhereText } from './render/where.ts';
 
 /** The commands that are neither an action nor `status`: answered to the user who typed them. */
-export type Operation = Extract<Command, { verb: 'lock' | 'unlock' | 'where' | 'history' | 'cancel' }>;
+export type Operation = Extract<Command, { verb: 'lock' | 'unlock' | 'where' | 'history' | 'logs' | 'cancel' }>;
 
 export interface OperationContext {
   requester: Requester;
@@ -26,6 +27,8 @@ export interface OperationContext {
 export type OperationAnswer = ChatMessage & { rejected: boolean };
 
 const HISTORY_LENGTH = 10;
+/** How many of a deployment's last log lines `logs` shows; the HTTP API has them all. */
+export const LOG_LENGTH = 30;
 
 function answer(text: string, plain: string = text): OperationAnswer {
   return { text, plain, rejected: false };
@@ -48,7 +51,37 @@ function until(lock: EnvironmentLock, ctx: OperationContext): { mrkdwn: string; 
   };
 }
 
-/** Carries out `lock`, `unlock`, `where`, `history` or `cancel` and says how it went. */
+type LogsCommand = Extract<Operation, { verb: 'logs' }>;
+
+/** `logs #N [service]`: the last lines, only to the user who asked. */
+async function showLogs(api: HoistApi, command: LogsCommand, ctx: OperationContext): Promise<OperationAnswer> {
+  // One line more than shown tells whether the log goes back further.
+  const result = await api.deploymentLogs(command.id, { tail: LOG_LENGTH + 1, service: command.service });
+  if (result.ok) {
+    const view = {
+      deploymentId: result.deploymentId,
+      app: result.app,
+      env: result.env,
+      status: result.status,
+      service: command.service,
+      lines: result.lines.slice(-LOG_LENGTH),
+      earlier: result.lines.length > LOG_LENGTH,
+    };
+    const rendered = renderLogs(view);
+    return { text: rendered.text, blocks: rendered.blocks, plain: renderLogsText(view), rejected: false };
+  }
+  if (result.code === 'NOT_FOUND') {
+    return refused(api, { ...result, reason: `${result.reason}; \`${ctx.prefix}history <app>\` lists an app's deployments` }, command, ctx);
+  }
+  const deployment = result.code === 'UNKNOWN_SERVICE' ? await api.getDeployment(command.id) : null;
+  if (deployment === null) return refused(api, result, command, ctx);
+  // Did-you-mean among the services of this deployment, not of the whole app.
+  const catalog = { apps: [{ name: deployment.app, services: deployment.services.map((s) => s.name), environments: [deployment.env] }] };
+  const text = refusalText(result, command.verb, { app: deployment.app, env: deployment.env, services: [command.service ?? ''] }, catalog, ctx.prefix);
+  return { text, plain: text, rejected: true };
+}
+
+/** Carries out `lock`, `unlock`, `where`, `history`, `logs` or `cancel` and says how it went. */
 export async function carryOutOperation(api: HoistApi, command: Operation, ctx: OperationContext): Promise<OperationAnswer> {
   const actor = { requester: ctx.requester, origin: ctx.origin };
   switch (command.verb) {
@@ -99,6 +132,8 @@ export async function carryOutOperation(api: HoistApi, command: Operation, ctx: 
       const rendered = renderWhere(command.app, views, ctx);
       return { text: rendered.text, blocks: rendered.blocks, plain: renderWhereText(command.app, views, ctx), rejected: false };
     }
+    case 'logs':
+      return showLogs(api, command, ctx);
     case 'history': {
       const page = await api.listDeployments({ app: command.app, env: command.env, limit: HISTORY_LENGTH });
       if (!page.ok) {

@@ -2,8 +2,8 @@
 export type ActionVerb = 'deploy' | 'redeploy' | 'rollback' | 'stop' | 'restart' | 'cancel';
 export const ACTION_VERBS: readonly ActionVerb[] = ['deploy', 'redeploy', 'rollback', 'stop', 'restart', 'cancel'];
 
-export type Verb = ActionVerb | 'status' | 'history' | 'lock' | 'unlock' | 'where' | 'help';
-export const VERBS: readonly Verb[] = [...ACTION_VERBS, 'status', 'history', 'lock', 'unlock', 'where', 'help'];
+export type Verb = ActionVerb | 'status' | 'history' | 'logs' | 'lock' | 'unlock' | 'where' | 'help';
+export const VERBS: readonly Verb[] = [...ACTION_VERBS, 'status', 'history', 'logs', 'lock', 'unlock', 'where', 'help'];
 
 /** `shop` or `shop/api,worker`; `services` is null for the whole environment. */
 export interface Scope {
@@ -20,6 +20,8 @@ export type Command =
   | { verb: 'cancel'; target: { kind: 'deployment'; id: number } | { kind: 'environment'; app: string; env: string } }
   | { verb: 'status'; app: string | null; env: string | null }
   | { verb: 'history'; app: string; env: string | null }
+  /** `service` null: every line of the deployment. */
+  | { verb: 'logs'; id: number; service: string | null }
   /** `ttlMs` only when `--ttl` was given; the environment's `lock.ttl` applies otherwise. */
   | { verb: 'lock'; app: string; env: string; reason: string | null; ttlMs?: number }
   | { verb: 'unlock'; app: string; env: string; force: boolean }

@@ -87,20 +87,23 @@ describe('renderCard', () => {
     expect(allText(card.blocks)).toContain('*Reason:* canceled by &lt;@U2&gt; &amp; co');
   });
 
-  it('offers the buttons the state allows: Cancel while waiting or running, Redeploy and Rollback after a deploy', () => {
+  it('offers the buttons the state allows: Cancel while waiting or running, Redeploy and Rollback after a deploy, Logs once started', () => {
     const buttonsOf = (d: Deployment) =>
       renderCard(d, ctx)
         .blocks.filter((b): b is Extract<Block, { type: 'actions' }> => b.type === 'actions')
         .flatMap((b) => b.elements.map((e) => `${e.text.text}:${e.action_id}:${e.value}`));
     expect(buttonsOf(deployment({ status: 'QUEUED', startedAt: null }))).toEqual(['Cancel:hoist_card_cancel:12']);
-    expect(buttonsOf(deployment({ status: 'BUILDING' }))).toEqual(['Cancel:hoist_card_cancel:12']);
-    expect(buttonsOf(deployment({ status: 'CANCELING' }))).toEqual([]);
+    expect(buttonsOf(deployment({ status: 'BUILDING' }))).toEqual(['Cancel:hoist_card_cancel:12', 'Logs:hoist_card_logs:12']);
+    expect(buttonsOf(deployment({ status: 'CANCELING' }))).toEqual(['Logs:hoist_card_logs:12']);
     expect(buttonsOf(deployment({ status: 'DEPLOYED', finishedAt: new Date() }))).toEqual([
       'Redeploy:hoist_card_redeploy:12',
       'Rollback:hoist_card_rollback:12',
+      'Logs:hoist_card_logs:12',
     ]);
-    expect(buttonsOf(deployment({ status: 'BUILD_ERROR', finishedAt: new Date() }))).toEqual(['Redeploy:hoist_card_redeploy:12']);
-    expect(buttonsOf(deployment({ action: 'stop', status: 'STOPPED', finishedAt: new Date() }))).toEqual([]);
+    expect(buttonsOf(deployment({ status: 'BUILD_ERROR', finishedAt: new Date() }))).toEqual(['Redeploy:hoist_card_redeploy:12', 'Logs:hoist_card_logs:12']);
+    expect(buttonsOf(deployment({ action: 'stop', status: 'STOPPED', finishedAt: new Date() }))).toEqual(['Logs:hoist_card_logs:12']);
+    // Canceled before it started: there is no log to show.
+    expect(buttonsOf(deployment({ status: 'CANCELED', startedAt: null, finishedAt: new Date() }))).toEqual(['Redeploy:hoist_card_redeploy:12']);
     const card = renderCard(deployment({ status: 'DEPLOYED', finishedAt: new Date() }), ctx);
     expect(card.blocks.at(-1)).toMatchObject({ type: 'actions', block_id: 'hoist_card_12' });
     expect(limitViolations(card)).toEqual([]);
@@ -108,9 +111,18 @@ describe('renderCard', () => {
 
   it('says which command each button stands for, with the deployment\'s scope', () => {
     const scoped = deployment({ status: 'DEPLOYMENT_ERROR', finishedAt: new Date(), scope: ['api', 'web'] });
-    expect(cardActions(scoped).map((a) => a.command)).toEqual(['redeploy shop/api,web in staging', 'rollback shop/api,web in staging']);
-    expect(cardActions(deployment({ status: 'QUEUED' })).map((a) => a.command)).toEqual(['cancel #12']);
+    expect(cardActions(scoped).map((a) => a.command)).toEqual(['redeploy shop/api,web in staging', 'rollback shop/api,web in staging', 'logs #12']);
+    expect(cardActions(deployment({ status: 'QUEUED', startedAt: null })).map((a) => a.command)).toEqual(['cancel #12']);
     expect(cardActions(deployment({ status: 'DEPLOYED', scope: null })).map((a) => a.command)[0]).toBe('redeploy shop in staging');
+  });
+
+  it('styles Logs as a plain button and carries it out each time: it only reads', () => {
+    const logs = cardActions(deployment({ status: 'DEPLOYED', finishedAt: new Date() })).at(-1);
+    expect(logs).toEqual({ kind: 'logs', label: 'Logs', command: 'logs #12', style: null, once: false });
+    expect(cardActions(deployment({ status: 'BUILDING' })).map((a) => [a.kind, a.once])).toEqual([
+      ['cancel', true],
+      ['logs', false],
+    ]);
   });
 
   it('keeps a card with 80 services within Block Kit limits and shows them all', () => {

@@ -31,7 +31,7 @@ export function renderTransition(e: StatusEvent, d: Deployment, format: LineForm
 }
 
 /** Backtick runs in a log would close the snippet's fence early. */
-function defuseFences(line: string): string {
+export function defuseFences(line: string): string {
   return line.replace(/`{3,}/g, (run) => run.split('').join('\u200b'));
 }
 

@@ -84,7 +84,7 @@ export function createShellEdge(options: ShellEdgeOptions): ShellEdge {
     resolveDone(code);
   };
 
-  /** A card's numbered choice: what its button would do, once per card and choice. */
+  /** A card's numbered choice: what its button would do; an action once per card and choice, Logs each time. */
   const handleChoice = async (n: number): Promise<void> => {
     const choice = chat.choice(n);
     if (choice === null) {
@@ -101,7 +101,7 @@ export function createShellEdge(options: ShellEdgeOptions): ShellEdge {
       return;
     }
     screen.print(`> ${offered.command}`);
-    await handleCommand(offered.command, `shell-choice:${choice.deploymentId}:${choice.kind}`);
+    await handleCommand(offered.command, offered.once ? `shell-choice:${choice.deploymentId}:${choice.kind}` : undefined);
   };
 
   const handleLine = async (line: string): Promise<void> => {

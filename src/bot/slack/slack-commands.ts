@@ -167,9 +167,10 @@ export function registerCommands(app: App, deps: SlackCommandDeps): void {
 }
 
 /**
- * A card's buttons (Cancel, Redeploy, Rollback): acknowledged at once, then carried
- * out as the command the button stands for, with the same rules and permissions.
- * Each card's button requests at most one deployment, however often it is clicked.
+ * A card's buttons (Cancel, Redeploy, Rollback, Logs): acknowledged at once, then
+ * carried out as the command the button stands for, with the same rules and
+ * permissions, and answered only to whoever clicked. Each card's action button
+ * requests at most one deployment, however often it is clicked.
  */
 export function registerCardActions(app: App, deps: SlackCommandDeps): void {
   app.action({ type: 'block_actions', action_id: new RegExp(`^${CARD_ACTION_PREFIX}`) }, async ({ ack, body, action, respond }) => {
@@ -185,15 +186,6 @@ export function registerCardActions(app: App, deps: SlackCommandDeps): void {
       await answer({ text: 'Hoist does not know this button; type the command instead (`/hoist help`).' });
       return;
     }
-    const talk: Conversation = {
-      origin: { kind: 'slack', channel, userId: body.user.id, responseUrl: body.response_url ?? null },
-      requester: { userId: body.user.id, display: body.user.name ?? body.user.username ?? body.user.id },
-      prefix: '/hoist ',
-      requestKey: `slack-button:${id}:${kind}`,
-      answer,
-      fromButton: true,
-      log,
-    };
     const work = async () => {
       const deployment = await deps.api.getDeployment(id);
       if (deployment === null) {
@@ -205,6 +197,16 @@ export function registerCardActions(app: App, deps: SlackCommandDeps): void {
         await answer({ text: `#${id} is ${deployment.status} now, so its card no longer offers ${kind}. Type \`/hoist status ${deployment.app} in ${deployment.env}\` to see what runs.` });
         return;
       }
+      const talk: Conversation = {
+        origin: { kind: 'slack', channel, userId: body.user.id, responseUrl: body.response_url ?? null },
+        requester: { userId: body.user.id, display: body.user.name ?? body.user.username ?? body.user.id },
+        prefix: '/hoist ',
+        // An action's button requests at most one deployment; Logs only reads, so each click shows the log again.
+        requestKey: offered.once ? `slack-button:${id}:${kind}` : undefined,
+        answer,
+        fromButton: true,
+        log,
+      };
       const plan = interpret(offered.command, { api: deps.api, origin: talk.origin, prefix: talk.prefix });
       if (plan.kind === 'answer') {
         await answer({ text: plan.text });
