@@ -18,6 +18,14 @@ interface DeploymentJson {
   requestedBy: { id: string };
 }
 
+type Answer = FakeSlack['responses'][number];
+
+interface LogsJson {
+  deploymentId: number;
+  lines: { id: number; service: string | null; line: string; at: string }[];
+  nextAfter: number | null;
+}
+
 interface ButtonJson {
   type: string;
   action_id: string;
@@ -25,7 +33,7 @@ interface ButtonJson {
   text: { text: string };
 }
 
-describe("a card's buttons: Cancel, Redeploy and Rollback, each once", () => {
+describe("a card's buttons: Cancel, Redeploy and Rollback, each once; Logs each time", () => {
   const app = randomName('btn');
   let slack: FakeSlack;
   let hoist: TestHoist;
@@ -94,6 +102,12 @@ apps:
 
   /** Clicks a button of a card as `user`; resolves with the ephemeral answer, if one comes. */
   async function click(card: FakeMessage, button: ButtonJson, options: { user?: string; channel?: string } = {}): Promise<string | null> {
+    const answered = await clickAnswer(card, button, options);
+    return answered === null ? null : String(answered.body.text);
+  }
+
+  /** The same, with the whole answer as posted to the response_url. */
+  async function clickAnswer(card: FakeMessage, button: ButtonJson, options: { user?: string; channel?: string } = {}): Promise<Answer | null> {
     const id = `click-${Math.random().toString(16).slice(2)}`;
     const user = options.user ?? 'U0BOB';
     const channel = options.channel ?? card.channel;
@@ -107,8 +121,15 @@ apps:
     });
     const res = await post(body);
     expect(res.status).toBe(200);
-    const answered = await slack.waitFor((s) => s.responses.find((r) => r.id === id) ?? null, 3_000).catch(() => null);
-    return answered === null ? null : String(answered.body.text);
+    return slack.waitFor((s) => s.responses.find((r) => r.id === id) ?? null, 3_000).catch(() => null);
+  }
+
+  /** `/hoist <text>` as `user`; resolves with the answer posted to the response_url. */
+  async function command(text: string, user = 'U0CAROL'): Promise<Answer> {
+    const id = `cmd-${Math.random().toString(16).slice(2)}`;
+    const body = slashCommandBody({ command: '/hoist', text, userId: user, channelId: CHANNEL, responseUrl: slack.responseUrl(id, { channel: CHANNEL, userId: user }) });
+    expect((await post(body)).status).toBe(200);
+    return slack.waitFor((s) => s.responses.find((r) => r.id === id) ?? null, 10_000);
   }
 
   it('Redeploy clicked twice at once creates one deployment, and says so to the second click', async () => {
@@ -116,7 +137,7 @@ apps:
     const done = await cardReaches(first, 'DEPLOYED');
     const redeploy = buttonsOf(done).find((b) => b.action_id === 'hoist_card_redeploy');
     expect(redeploy).toMatchObject({ value: String(first), text: { text: 'Redeploy' } });
-    expect(buttonsOf(done).map((b) => b.text.text)).toEqual(['Redeploy', 'Rollback']);
+    expect(buttonsOf(done).map((b) => b.text.text)).toEqual(['Redeploy', 'Rollback', 'Logs']);
 
     const before = (await listAll()).length;
     const answers = await Promise.all([click(done, redeploy!), click(done, redeploy!)]);
@@ -149,6 +170,88 @@ apps:
     await cardReaches(running, 'DEPLOYED');
     // The button of a card that has moved on answers what happened instead of acting.
     expect(await click(queued, cancel!)).toMatch(/is CANCELED now, so its card no longer offers cancel/);
+  });
+
+  it("Logs, clicked twice, and `/hoist logs #N` show the build's log to whoever asked, and request nothing", async () => {
+    const all = await listAll();
+    const deployed = all.find((d) => d.action === 'deploy' && d.status === 'DEPLOYED')!;
+    const card = cardOf(slack, deployed.id)!;
+    const logs = buttonsOf(card).find((b) => b.action_id === 'hoist_card_logs');
+    expect(logs).toMatchObject({ value: String(deployed.id), text: { text: 'Logs' } });
+    expect(buttonsOf(card).at(-1)).toBe(logs);
+
+    // A read: each click answers with the log again, none is "already used".
+    const answers = [await clickAnswer(card, logs!), await clickAnswer(card, logs!)];
+    for (const answer of answers) {
+      expect(answer).toMatchObject({ status: 200, body: { response_type: 'ephemeral', replace_original: false } });
+      const shown = JSON.stringify(answer!.body.blocks);
+      expect(shown).toContain(`*Log of #${deployed.id}*`);
+      expect(shown).toMatch(/STEP \d+\/\d+: COPY www \/www/);
+      expect(shown).toContain(`GET /api/v1/deployments/${deployed.id}/logs`);
+      expect(String(answer!.body.text)).not.toMatch(/already used/);
+    }
+    expect(slack.messages.filter((m) => m.channel === CHANNEL && JSON.stringify(m.blocks ?? []).includes('*Log of #'))).toEqual([]);
+
+    const typed = await command(`logs #${deployed.id} web`);
+    expect(typed).toMatchObject({ status: 200, body: { response_type: 'ephemeral' } });
+    expect(JSON.stringify(typed.body.blocks)).toMatch(/STEP \d+\/\d+: FROM /);
+    expect(JSON.stringify(typed.body.blocks)).toContain(' of web');
+
+    const unknown = await command(`logs #${deployed.id} wbe`);
+    expect(String(unknown.body.text).split('\n')).toEqual([
+      `#${deployed.id} has no service "wbe"; its services: web.`,
+      'Did you mean `web`?',
+      'Usage: `/hoist logs #<deployment> [<service>]`',
+    ]);
+    expect((await listAll()).length).toBe(all.length);
+  });
+
+  it('GET /api/v1/deployments/:id/logs: the last lines, pages forward, one service, and clear errors', async () => {
+    const deployed = (await listAll()).find((d) => d.action === 'deploy' && d.status === 'DEPLOYED')!;
+    const get = async (query: string) => {
+      const res = await fetch(`${hoist.baseUrl}/api/v1/deployments/${query}`);
+      return { status: res.status, json: (await res.json()) as LogsJson & { error?: { code: string; message: string } } };
+    };
+    const whole = await get(`${deployed.id}/logs?limit=1000`);
+    expect(whole.status).toBe(200);
+    expect(whole.json).toMatchObject({ deploymentId: deployed.id, nextAfter: null });
+    const lines = whole.json.lines;
+    expect(lines.some((l) => /STEP \d+\/\d+: COPY www \/www/.test(l.line))).toBe(true);
+    expect(lines[0]).toEqual({ id: expect.any(Number), service: 'web', line: expect.any(String), at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) });
+    expect(lines.map((l) => l.id)).toEqual([...lines.map((l) => l.id)].sort((a, b) => a - b));
+
+    const tail = await get(`${deployed.id}/logs?tail=3`);
+    expect(tail.json).toEqual({ deploymentId: deployed.id, lines: lines.slice(-3), nextAfter: null });
+
+    const paged: LogsJson['lines'] = [];
+    let after: number | null = 0;
+    let pages = 0;
+    while (after !== null) {
+      const page = await get(`${deployed.id}/logs?after=${after}&limit=4`);
+      expect(page.status).toBe(200);
+      paged.push(...page.json.lines);
+      after = page.json.nextAfter;
+      pages++;
+    }
+    expect(paged).toEqual(lines);
+    expect(pages).toBe(Math.ceil(lines.length / 4));
+
+    expect((await get(`${deployed.id}/logs?service=web`)).json.lines).toEqual(lines);
+    const errors: [string, number, string, RegExp][] = [
+      [`${deployed.id}/logs?service=db`, 400, 'BAD_REQUEST', /^service: #\d+ has no service "db"; its services: web$/],
+      [`${deployed.id}/logs?tail=0`, 400, 'BAD_REQUEST', /^tail: expected a whole number from 1 to 1000/],
+      [`${deployed.id}/logs?tail=ten`, 400, 'BAD_REQUEST', /^tail: expected a whole number/],
+      [`${deployed.id}/logs?tail=5&after=2`, 400, 'BAD_REQUEST', /not both/],
+      [`${deployed.id}/logs?limit=5000`, 400, 'BAD_REQUEST', /^limit: expected a whole number from 1 to 1000 \(default 500\)/],
+      [`${deployed.id}/logs?follow=1`, 400, 'BAD_REQUEST', /^unknown parameter "follow"; parameters: tail, service, after, limit$/],
+      ['999999/logs', 404, 'NOT_FOUND', /^there is no deployment #999999$/],
+      ['abc/logs', 400, 'BAD_REQUEST', /is not a deployment number; use a positive integer such as \/api\/v1\/deployments\/12\/logs$/],
+    ];
+    for (const [query, status, code, message] of errors) {
+      const answer = await get(query);
+      expect([query, answer.status, answer.json.error?.code]).toEqual([query, status, code]);
+      expect(answer.json.error?.message).toMatch(message);
+    }
   });
 
   it('a button is bound by the same rules as the command: a channel the app may not be operated from is refused', async () => {

@@ -110,6 +110,11 @@ describe('the terminal chat, piped, on the embedded defaults', () => {
     const [, id] = await seen(/#(\d+) deploy \S+ to local — \S+ DEPLOYED/);
     const [, redeploy] = await seen(new RegExp(`\\[(\\d+)\\] Redeploy \\(redeploy ${app} in local\\)`));
     const [, cancel] = /\[(\d+)\] Cancel \(cancel #\d+\)/.exec(stdout) ?? [];
+    const [, logs] = new RegExp(`\\[(\\d+)\\] Logs \\(logs #${id}\\)`).exec(stdout) ?? [];
+    expect(logs).toBeDefined();
+    // Logs only reads: typed twice, it shows the log twice.
+    child.stdin.write(`${logs}\n${logs}\n`);
+    await seen(new RegExp(`(log of #${id} [^\\n]*\\n(  \\| [^\\n]*\\n)+[\\s\\S]*){2}`));
     child.stdin.write(`${redeploy}\n${redeploy}\n`);
     await seen(/already used: it requested #(\d+)/);
     // The finished deployment's old Cancel choice is not offered any more.
@@ -119,6 +124,9 @@ describe('the terminal chat, piped, on the embedded defaults', () => {
     const redeployId = Number(id) + 1;
     expect(stdout).toContain(`> redeploy ${app} in local`);
     expect(stdout.match(/> redeploy /g)).toHaveLength(2);
+    expect(stdout.match(new RegExp(`> logs #${id}\n`, 'g'))).toHaveLength(2);
+    // The image was built by the first test: this deployment's log is the rollout's.
+    expect(stdout).toMatch(/ {2}\| \S+ is healthy on 127\.0\.0\.1:\d+\n/);
     expect(stdout).toMatch(new RegExp(`That choice was already used: it requested #${redeployId}`));
     expect(stdout).toMatch(new RegExp(`#${redeployId} ${app}/local DEPLOYED`));
     expect(stdout).not.toMatch(new RegExp(`#${redeployId + 1} `));
