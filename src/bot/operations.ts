@@ -28,7 +28,7 @@ export type OperationAnswer = ChatMessage & { rejected: boolean };
 
 const HISTORY_LENGTH = 10;
 /** How many of a deployment's last log lines `logs` shows; the HTTP API has them all. */
-export const LOG_LENGTH = 30;
+const LOG_LENGTH = 30;
 
 function answer(text: string, plain: string = text): OperationAnswer {
   return { text, plain, rejected: false };

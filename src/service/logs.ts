@@ -3,7 +3,7 @@ import { getDeployment, lastLogLines, logLines } from '../store/deployments.ts';
 import type { LogQuery, LogsResult, Refusal } from './api.ts';
 import { list, refuse } from './lookup.ts';
 
-export const MAX_LOG_LINES = 1000;
+const MAX_LOG_LINES = 1000;
 const DEFAULT_LIMIT = 500;
 /** Line ids are Postgres integers. */
 const MAX_LINE_ID = 2_147_483_647;

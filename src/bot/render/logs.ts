@@ -1,5 +1,4 @@
-import type { DeploymentStatus } from '../../domain/status.ts';
-import { isFinal } from '../../domain/status.ts';
+import { isFinal, type DeploymentStatus } from '../../domain/status.ts';
 import type { Message } from './blocks.ts';
 import { escapeMrkdwn } from './format.ts';
 import { LIMITS, context, message, section, truncateMrkdwn } from './limits.ts';
@@ -27,7 +26,7 @@ const MAX_LINE = 1000;
 const OPEN = '```\n';
 const CLOSE = '\n```';
 
-export function wholeLogPath(id: number): string {
+function wholeLogPath(id: number): string {
   return `/api/v1/deployments/${id}/logs`;
 }
 
@@ -60,7 +59,7 @@ function headline(view: LogView): { mrkdwn: string; plain: string } {
  * sections: the newest lines are kept, and the first block says how many
  * earlier ones did not fit.
  */
-export function codeSections(lines: readonly string[], maxSections: number): string[] {
+function codeSections(lines: readonly string[], maxSections: number): string[] {
   // Room for the fences and the note, whose number has at most 10 digits.
   const room = LIMITS.sectionText - OPEN.length - CLOSE.length - `… ${'9'.repeat(10)} earlier lines\n`.length;
   const chunks: string[][] = [];
@@ -93,8 +92,10 @@ export function renderLogs(view: LogView): Message {
     return message(text, [section(text)]);
   }
   const head = headline(view);
-  const blocks = [section(head.mrkdwn), ...codeSections(labelled(view).map((l) => (l.label === null ? l.text : `${l.label} | ${l.text}`)), LIMITS.blocks - 2).map(section), context([whole])];
-  return message(head.mrkdwn, blocks);
+  const lines = labelled(view).map((l) => (l.label === null ? l.text : `${l.label} | ${l.text}`));
+  // The headline and the footer take two of the blocks.
+  const code = codeSections(lines, LIMITS.blocks - 2).map(section);
+  return message(head.mrkdwn, [section(head.mrkdwn), ...code, context([whole])]);
 }
 
 /** The same for a terminal: the lines whole (secrets redacted), under the headline. */
