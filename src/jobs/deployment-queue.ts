@@ -101,8 +101,10 @@ export function createDeploymentWorker(deps: WorkerDeps): Worker<RunJob> {
     try {
       await withFence(d.id, token, () => deps.run(d.id, controller.signal));
     } catch (error) {
-      if (error instanceof StaleFenceError) {
-        logger.warn({ deploymentId: d.id }, 'taken over by another worker; this worker stops here');
+      // Refused by the fence, or cut off while frozen (Postgres ended the session it held a
+      // transaction open on): either way another worker may own the deployment now.
+      if (error instanceof StaleFenceError || !(await stillHolds(d.id, token))) {
+        logger.warn({ deploymentId: d.id, err: error }, 'taken over by another worker; this worker stops here');
         return;
       }
       logger.error({ deploymentId: d.id, err: error }, 'deployment crashed');
@@ -119,6 +121,15 @@ export function createDeploymentWorker(deps: WorkerDeps): Worker<RunJob> {
       run.over = true;
       clearInterval(beat);
       untrack();
+    }
+  }
+
+  /** Whether this worker's token is still the deployment's (false when another took it over, or when that can't be told). */
+  async function stillHolds(deploymentId: number, token: number): Promise<boolean> {
+    try {
+      return (await heartbeat(db, deploymentId, token)).alive;
+    } catch {
+      return false;
     }
   }
 
