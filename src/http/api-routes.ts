@@ -4,6 +4,7 @@ import type { Deployment } from '../domain/deployment.ts';
 import type { EnvironmentLock, LockHistoryEntry } from '../domain/lock.ts';
 import type { HoistApi, Refusal } from '../service/api.ts';
 import type { DeploymentSummary, EnvironmentView } from '../service/views.ts';
+import { followLog } from './log-follow.ts';
 
 const STATUS_OF: Record<Refusal['code'], 400 | 403 | 404 | 409 | 501> = {
   UNKNOWN_APP: 404,
@@ -63,7 +64,7 @@ function deploymentNumber(raw: string | undefined): number | null {
 }
 
 const LIST_FILTERS = ['app', 'env', 'status', 'limit', 'cursor'];
-const LOG_PARAMETERS = ['tail', 'service', 'after', 'limit'];
+const LOG_PARAMETERS = ['tail', 'service', 'after', 'limit', 'follow'];
 
 /** A whole number as given; anything else becomes NaN, which the service refuses with what would work. */
 function wholeNumber(raw: string | undefined): number | null {
@@ -155,12 +156,14 @@ export function apiRoutes(api: HoistApi): Hono {
     const query = c.req.query();
     const unknown = Object.keys(query).filter((k) => !LOG_PARAMETERS.includes(k));
     if (unknown.length > 0) return badRequest(c, `unknown parameter ${unknown.map((k) => `"${k}"`).join(', ')}; parameters: ${LOG_PARAMETERS.join(', ')}`);
-    const result = await api.deploymentLogs(id, {
-      tail: wholeNumber(query.tail),
-      service: query.service || null,
-      after: wholeNumber(query.after),
-      limit: wholeNumber(query.limit),
-    });
+    const logQuery = { tail: wholeNumber(query.tail), service: query.service || null, after: wholeNumber(query.after), limit: wholeNumber(query.limit) };
+    if (query.follow !== undefined) {
+      if (query.follow !== '1' && query.follow !== 'true') return badRequest(c, `follow: expected 1 (or true), not "${query.follow}"`);
+      return followLog(c, api, id, logQuery, (refusal) =>
+        refusal.code === 'UNKNOWN_SERVICE' ? badRequest(c, `service: ${refusal.reason}`) : refused(c, refusal),
+      );
+    }
+    const result = await api.deploymentLogs(id, logQuery);
     // A filter naming no service of the deployment is a bad parameter, as an unknown app is in the list's filters.
     if (!result.ok && result.code === 'UNKNOWN_SERVICE') return badRequest(c, `service: ${result.reason}`);
     if (!result.ok) return refused(c, result);

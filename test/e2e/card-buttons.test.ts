@@ -15,6 +15,7 @@ interface DeploymentJson {
   action: string;
   status: string;
   reason: string | null;
+  finishedAt: string | null;
   requestedBy: { id: string };
 }
 
@@ -243,7 +244,9 @@ apps:
       [`${deployed.id}/logs?tail=ten`, 400, 'BAD_REQUEST', /^tail: expected a whole number/],
       [`${deployed.id}/logs?tail=5&after=2`, 400, 'BAD_REQUEST', /not both/],
       [`${deployed.id}/logs?limit=5000`, 400, 'BAD_REQUEST', /^limit: expected a whole number from 1 to 1000 \(default 500\)/],
-      [`${deployed.id}/logs?follow=1`, 400, 'BAD_REQUEST', /^unknown parameter "follow"; parameters: tail, service, after, limit$/],
+      [`${deployed.id}/logs?verbose=1`, 400, 'BAD_REQUEST', /^unknown parameter "verbose"; parameters: tail, service, after, limit, follow$/],
+      [`${deployed.id}/logs?follow=yes`, 400, 'BAD_REQUEST', /^follow: expected 1 \(or true\), not "yes"$/],
+      [`${deployed.id}/logs?follow=1&service=db`, 400, 'BAD_REQUEST', /^service: #\d+ has no service "db"/],
       ['999999/logs', 404, 'NOT_FOUND', /^there is no deployment #999999$/],
       ['abc/logs', 400, 'BAD_REQUEST', /is not a deployment number; use a positive integer such as \/api\/v1\/deployments\/12\/logs$/],
     ];
@@ -252,6 +255,31 @@ apps:
       expect([query, answer.status, answer.json.error?.code]).toEqual([query, status, code]);
       expect(answer.json.error?.message).toMatch(message);
     }
+  });
+
+  it('GET …/logs?follow=1 streams the log while the deployment runs and ends after its last line', async () => {
+    const id = await deploy(`deploy ${app}@${slowSha} to live`);
+    const res = await fetch(`${hoist.baseUrl}/api/v1/deployments/${id}/logs?follow=1`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    const decoder = new TextDecoder();
+    let text = '';
+    let firstLineAt: number | null = null;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      text += decoder.decode(chunk, { stream: true });
+      if (firstLineAt === null && text.includes('\n')) firstLineAt = Date.now();
+    }
+    const objects = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const end = objects.at(-1);
+    expect(end).toEqual({ end: true, status: 'DEPLOYED', reason: null });
+    const finished = Date.parse((await deploymentOf(id)).finishedAt!);
+    // Lines came while it ran (the slow start alone takes 5 s), not all at the end.
+    expect(firstLineAt!).toBeLessThan(finished - 2_000);
+    const whole = (await (await fetch(`${hoist.baseUrl}/api/v1/deployments/${id}/logs?limit=1000`)).json()) as LogsJson;
+    expect(objects.slice(0, -1)).toEqual(whole.lines);
+    // Following a finished deployment gives its log and the end at once.
+    const again = await (await fetch(`${hoist.baseUrl}/api/v1/deployments/${id}/logs?follow=1&tail=2`)).text();
+    expect(again.trimEnd().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([...whole.lines.slice(-2), end]);
   });
 
   it('a button is bound by the same rules as the command: a channel the app may not be operated from is refused', async () => {
