@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
+import { resourceConflict, type Resources } from '../domain/resources.ts';
 import type { ServiceType } from '../domain/service-order.ts';
 import { ConfigError } from './errors.ts';
 import {
@@ -25,6 +26,8 @@ export interface ServiceConfig {
   env: Record<string, string>;
   schedule: string | null;
   storage: string | null;
+  /** CPU and memory requests and limits; null: the target's defaults. */
+  resources: Resources | null;
 }
 
 export interface EnvironmentConfig {
@@ -62,6 +65,38 @@ export interface HoistConfig {
   registry: string | null;
   targets: Map<string, TargetConfig>;
   apps: Map<string, AppConfig>;
+}
+
+type ResourcesInput = { requests?: { cpu?: string; memory?: string }; limits?: { cpu?: string; memory?: string } } | undefined;
+
+/** Resources as written, each amount null when not given; a request above its limit is refused here, not by the cluster. */
+function resourcesOf(input: ResourcesInput, path: readonly PropertyKey[], fail: (path: readonly PropertyKey[], message: string) => never): Resources | null {
+  if (!input) return null;
+  const resources: Resources = {
+    requests: { cpu: input.requests?.cpu ?? null, memory: input.requests?.memory ?? null },
+    limits: { cpu: input.limits?.cpu ?? null, memory: input.limits?.memory ?? null },
+  };
+  const conflict = resourceConflict(resources);
+  if (conflict) fail([...path, 'resources'], `${conflict}; a request may not be more than its limit`);
+  return resources;
+}
+
+/** An environment's override sets the amounts it names and keeps the service's others; the result must still fit. */
+function mergeResources(
+  base: Resources | null,
+  over: Resources | null,
+  path: readonly PropertyKey[],
+  fail: (path: readonly PropertyKey[], message: string) => never,
+): Resources | null {
+  if (!over) return base;
+  const pick = (a: string | null | undefined, b: string | null) => b ?? a ?? null;
+  const merged: Resources = {
+    requests: { cpu: pick(base?.requests.cpu, over.requests.cpu), memory: pick(base?.requests.memory, over.requests.memory) },
+    limits: { cpu: pick(base?.limits.cpu, over.limits.cpu), memory: pick(base?.limits.memory, over.limits.memory) },
+  };
+  const conflict = resourceConflict(merged);
+  if (conflict) fail([...path, 'resources'], `${conflict} (with the service's own resources); a request may not be more than its limit`);
+  return merged;
 }
 
 export function parseDuration(text: string): number {
@@ -182,6 +217,7 @@ function buildApp(
       env: s.env ?? {},
       schedule: s.schedule ?? null,
       storage: s.storage ?? null,
+      resources: resourcesOf(s.resources, path, fail),
     });
   }
   const repo = /^[a-z][a-z0-9+.-]*:\/\//i.test(app.repo) || /^[^/]+@[^:]+:/.test(app.repo)
@@ -215,6 +251,7 @@ function buildApp(
         port: o.port ?? s.port,
         command: o.command ?? s.command,
         env: { ...s.env, ...(o.env ?? {}) },
+        resources: o.resources ? mergeResources(s.resources, resourcesOf(o.resources, [...path, 'overrides', s.name], fail), [...path, 'overrides', s.name], fail) : s.resources,
       };
     });
     environments.set(envName, {

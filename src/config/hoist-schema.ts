@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CPU_QUANTITY, MEMORY_QUANTITY } from '../domain/resources.ts';
 import { SERVICE_TYPES } from '../domain/service-order.ts';
 
 const NAME = /^[a-z][a-z0-9-]{0,39}$/;
@@ -14,6 +15,8 @@ const targetSchema = z.discriminatedUnion('kind', [
     kind: z.literal('kubernetes'),
     context: z.string().optional(),
     inCluster: z.boolean().optional(),
+    /** Secrets (made by an administrator) the pods pull images with: a private registry. */
+    imagePullSecrets: z.array(z.string().min(1)).optional(),
   }),
 ]);
 
@@ -27,6 +30,12 @@ const healthSchema = z.strictObject({
   timeout: duration.default('30s'),
 });
 
+const amounts = z.strictObject({
+  cpu: z.string().regex(CPU_QUANTITY, 'expected CPUs such as 500m, 1 or 1.5').optional(),
+  memory: z.string().regex(MEMORY_QUANTITY, 'expected memory such as 256Mi, 1Gi or 512M').optional(),
+});
+const resourcesSchema = z.strictObject({ requests: amounts.optional(), limits: amounts.optional() });
+
 const serviceFields = {
   build: buildSchema.optional(),
   image: z.string().min(1).optional(),
@@ -37,6 +46,8 @@ const serviceFields = {
   env: z.record(z.string(), z.string()).optional(),
   schedule: z.string().optional(),
   storage: z.string().optional(),
+  /** `{ requests: { cpu: 250m, memory: 128Mi }, limits: { memory: 256Mi } }` */
+  resources: resourcesSchema.optional(),
 };
 
 const serviceSchema = z.strictObject({ type: z.enum(SERVICE_TYPES), ...serviceFields });
@@ -45,6 +56,7 @@ const overrideSchema = z.strictObject({
   env: serviceFields.env,
   command: serviceFields.command,
   port: serviceFields.port,
+  resources: serviceFields.resources,
 });
 
 const approvalSchema = z.strictObject({

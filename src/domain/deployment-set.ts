@@ -1,3 +1,4 @@
+import type { Resources } from './resources.ts';
 import { SERVICE_TYPES, type ServiceType } from './service-order.ts';
 
 /**
@@ -22,6 +23,8 @@ export interface ServiceSpec {
   health: { path: string; timeoutMs: number } | null;
   schedule: string | null;
   storage: string | null;
+  /** CPU and memory requests and limits; absent in sets recorded before they could be set. */
+  resources?: Resources | null;
   /** What the target applied for it, as it sent it (Kubernetes objects); absent where the target has none. */
   manifests?: unknown[];
 }
@@ -77,6 +80,7 @@ function parseSpec(value: unknown): ServiceSpec | null {
     health: isRecord(value.health) ? (value.health as ServiceSpec['health']) : null,
     schedule: text(value.schedule),
     storage: text(value.storage),
+    ...(isRecord(value.resources) ? { resources: value.resources as unknown as Resources } : {}),
     ...(Array.isArray(value.manifests) ? { manifests: value.manifests as unknown[] } : {}),
   };
 }

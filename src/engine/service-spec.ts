@@ -17,6 +17,8 @@ export function renderSpec(env: EnvironmentConfig, service: ServiceConfig, run: 
     health: service.health === null ? null : { ...service.health },
     schedule: service.schedule,
     storage: service.storage,
+    // Only when set: a set recorded before resources existed then still reads the same.
+    ...(service.resources === null ? {} : { resources: structuredClone(service.resources) }),
   };
 }
 
@@ -43,6 +45,7 @@ export function configOf(env: EnvironmentConfig, spec: ServiceSpec): { env: Envi
       env: spec.env,
       schedule: spec.schedule,
       storage: spec.storage,
+      resources: spec.resources ?? null,
     },
   };
 }

@@ -46,6 +46,21 @@ describe('hoist.yaml', () => {
     expect(config.registry).toBe('registry.example.com/acme');
   });
 
+  it('reads resources, an environment overriding the amounts it names, and image pull secrets', () => {
+    const text = good
+      .replace('api:     { type: application, build: { context: . }, port: 8080, replicas: 2, health: { path: /healthz } }',
+        'api:     { type: application, build: { context: . }, port: 8080, replicas: 2, health: { path: /healthz },\n                 resources: { requests: { cpu: 250m, memory: 128Mi }, limits: { memory: 256Mi } } }')
+      .replace('overrides: { api: { replicas: 1 } }', 'overrides: { api: { replicas: 1, resources: { limits: { memory: 512Mi, cpu: "1" } } } }')
+      .replace('main-cluster: { kind: kubernetes, context: prod }', 'main-cluster: { kind: kubernetes, context: prod, imagePullSecrets: [regcred] }');
+    const config = parseHoistConfig(text, '/etc/hoist.yaml');
+    const shop = config.apps.get('shop')!;
+    const api = (env: string) => shop.environments.get(env)!.services.find((s) => s.name === 'api')!.resources;
+    expect(api('production')).toEqual({ requests: { cpu: '250m', memory: '128Mi' }, limits: { cpu: null, memory: '256Mi' } });
+    expect(api('staging')).toEqual({ requests: { cpu: '250m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } });
+    expect(shop.services.find((s) => s.name === 'db')!.resources).toBeNull();
+    expect(config.targets.get('main-cluster')).toMatchObject({ imagePullSecrets: ['regcred'] });
+  });
+
   it('resolves a relative repo against the file', () => {
     const config = parseHoistConfig(good.replace('https://github.com/acme/shop.git', '.'), '/srv/app/hoist.yaml');
     expect(config.apps.get('shop')?.repo).toBe('/srv/app');
@@ -59,6 +74,10 @@ describe('hoist.yaml', () => {
     ['override of a missing service', good.replace('overrides: { api:', 'overrides: { apx:'), 'apps.shop.environments.staging.overrides.apx: no service "apx"'],
     ['application without build', good.replace('api:     { type: application, build: { context: . },', 'api:     { type: application,'), '/etc/hoist.yaml:12: apps.shop.services.api'],
     ['bad duration', good.replace('timeout: 30m', 'timeout: soon'), '/etc/hoist.yaml:19: apps.shop.environments.production.approval.timeout: expected a duration'],
+    ['cpu amount', good.replace('storage: 10Gi }', 'storage: 10Gi, resources: { limits: { cpu: 2 cores } } }'), '/etc/hoist.yaml:10: apps.shop.services.db.resources.limits.cpu: expected CPUs such as 500m, 1 or 1.5'],
+    ['memory amount', good.replace('storage: 10Gi }', 'storage: 10Gi, resources: { requests: { memory: 1 GB } } }'), '/etc/hoist.yaml:10: apps.shop.services.db.resources.requests.memory: expected memory such as 256Mi, 1Gi or 512M'],
+    ['request above limit', good.replace('storage: 10Gi }', 'storage: 10Gi, resources: { requests: { memory: 1Gi }, limits: { memory: 512Mi } } }'), '/etc/hoist.yaml:10: apps.shop.services.db.resources: the memory request 1Gi is above its limit 512Mi; a request may not be more than its limit'],
+    ['request above an overridden limit', good.replace('storage: 10Gi }', 'storage: 10Gi, resources: { requests: { cpu: "2" } } }').replace('overrides: { api: { replicas: 1 } }', 'overrides: { db: { resources: { limits: { cpu: 500m } } } }'), 'apps.shop.environments.staging.overrides.db.resources: the cpu request 2 is above its limit 500m'],
     ['YAML syntax', good.replace('apps:\n', 'apps:\n  - [\n'), '/etc/hoist.yaml:7:3: Flow sequence'],
   ])('%s: the error names file, line and path', (_name, text, expected) => {
     expect(errorOf(text)).toContain(expected);

@@ -63,7 +63,7 @@ describe('Slack to a Kubernetes cluster: every service type, failures caught ear
     slack = await startFakeSlack({ token: TOKEN, rateLimitPerChannelPerSecond: 0 });
     hoist = await startTestHoist({
       yaml: `targets:
-  cluster: { kind: kubernetes, context: fake-cluster }
+  cluster: { kind: kubernetes, context: fake-cluster, imagePullSecrets: [registry-credentials] }
 registry: { url: ${REGISTRY} }
 apps:
   ${shop}:
@@ -72,7 +72,8 @@ apps:
       db:      { type: database, image: "postgres:16", port: 5432, storage: 2Gi }
       migrate: { type: lifecycle-job, build: { context: . }, command: [/bin/busybox, echo, migrated] }
       report:  { type: cronjob, schedule: "0 3 * * *", build: { context: . }, command: [/bin/busybox, echo, report] }
-      api:     { type: application, build: { context: . }, port: 8080, replicas: 3, health: { path: / } }
+      api:     { type: application, build: { context: . }, port: 8080, replicas: 3, health: { path: / },
+                 resources: { requests: { cpu: 100m, memory: 64Mi }, limits: { memory: 128Mi } } }
       web:     { type: application, build: { context: . }, port: 8080 }
     environments:
       staging: { target: cluster, namespace: ${namespace}, overrides: { api: { replicas: 2 } } }
@@ -82,7 +83,7 @@ apps:
       pull:    { type: container, image: "example.com/pull:1", port: 8080 }
       crash:   { type: container, image: "example.com/crash:1", port: 8080 }
       config:  { type: container, image: "example.com/config:1" }
-      oom:     { type: container, image: "example.com/oom:1" }
+      oom:     { type: container, image: "example.com/oom:1", resources: { limits: { memory: 32Mi } } }
       failjob: { type: lifecycle-job, image: "example.com/failjob:1" }
     environments:
       staging: { target: cluster }
@@ -176,6 +177,9 @@ apps:
     expect(imageOf('api')).toBe(`${REGISTRY}/${shop}-api:${v1}`);
     // The environment's override: 2 replicas of api, not the service's 3.
     expect(kube.get('Deployment', namespace, 'api').spec.replicas).toBe(2);
+    expect(template('api').spec.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } });
+    expect(template('api').spec.imagePullSecrets).toEqual([{ name: 'registry-credentials' }]);
+    expect(kube.get('StatefulSet', namespace, 'db').spec.template.spec.imagePullSecrets).toEqual([{ name: 'registry-credentials' }]);
     expect(kube.get('Deployment', namespace, 'api').status.availableReplicas).toBe(2);
     expect(kube.get('StatefulSet', namespace, 'db').spec.template.spec.containers[0].image).toBe('postgres:16');
     expect(kube.get('PersistentVolumeClaim', namespace, 'data-db-0')?.spec.resources.requests.storage).toBe('2Gi');

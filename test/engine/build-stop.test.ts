@@ -82,6 +82,7 @@ function service(name: string): ServiceConfig {
     env: {},
     schedule: null,
     storage: null,
+    resources: null,
   };
 }
 

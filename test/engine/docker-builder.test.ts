@@ -27,6 +27,7 @@ function service(name: string, context = 'app'): ServiceConfig {
     env: {},
     schedule: null,
     storage: null,
+    resources: null,
   };
 }
 

@@ -96,7 +96,8 @@ apps:
       web: { type: container, image: placeholder:1, port: 8080, health: { path: /index.html, timeout: 2s } }
       api: { type: container, image: placeholder:1, port: 8080 }
       edge: { type: container, image: placeholder:1, port: 8080 }
-      worker: { type: container, image: placeholder:1, command: ["/bin/busybox", "sleep", "3600"] }
+      worker: { type: container, image: placeholder:1, command: ["/bin/busybox", "sleep", "3600"],
+                resources: { requests: { memory: 32Mi }, limits: { cpu: 500m, memory: 64Mi } } }
     environments:
       test: { target: local, expose: { web: ${port}, edge: ${takenPort} } }
 `,
@@ -225,5 +226,8 @@ apps:
     expect(started.result).toEqual({ ok: true });
     const running = await containersOf('worker');
     expect(running.map((c) => c.State)).toEqual(['running']);
+    // Its resources as the engine enforces them: a 64 MiB memory limit, half a CPU, a 32 MiB reservation.
+    const host = (await docker.getContainer(running[0]!.Id).inspect()).HostConfig;
+    expect({ memory: host.Memory, cpus: host.NanoCpus, reservation: host.MemoryReservation }).toEqual({ memory: 67_108_864, cpus: 500_000_000, reservation: 33_554_432 });
   });
 });

@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode';
 import type { EnvironmentConfig, ServiceConfig } from '../../config/hoist-config.ts';
+import { cpuCores, memoryBytes, type Resources } from '../../domain/resources.ts';
 
 /** Labels that tie a container to what Hoist deployed; the target finds its containers by them. */
 export const LABELS = {
@@ -60,6 +61,7 @@ export function createOptions(plan: ContainerPlan): Dockerode.ContainerCreateOpt
       Init: true,
       // A canary only has to pass one health check; the serving container comes back after a crash.
       RestartPolicy: { Name: plan.role === 'canary' ? 'no' : 'unless-stopped' },
+      ...hostResources(service.resources),
       ...(publish
         ? {
             PortBindings: {
@@ -76,4 +78,17 @@ export function publishedPort(info: Dockerode.ContainerInspectInfo, port: number
   const bindings = info.NetworkSettings.Ports?.[`${port}/tcp`];
   const hostPort = bindings?.find((b) => b.HostPort)?.HostPort;
   return hostPort ? Number(hostPort) : null;
+}
+
+/** Limits as the engine takes them: memory in bytes, CPUs in billionths; a memory request is a soft reservation. */
+function hostResources(resources: Resources | null): { Memory?: number; NanoCpus?: number; MemoryReservation?: number } {
+  if (resources === null) return {};
+  const memory = resources.limits.memory === null ? null : memoryBytes(resources.limits.memory);
+  const cpus = resources.limits.cpu === null ? null : cpuCores(resources.limits.cpu);
+  const reservation = resources.requests.memory === null ? null : memoryBytes(resources.requests.memory);
+  return {
+    ...(memory === null ? {} : { Memory: memory }),
+    ...(cpus === null ? {} : { NanoCpus: Math.round(cpus * 1e9) }),
+    ...(reservation === null ? {} : { MemoryReservation: reservation }),
+  };
 }

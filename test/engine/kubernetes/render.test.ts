@@ -13,6 +13,7 @@ const service = (over: Partial<ServiceConfig> & Pick<ServiceConfig, 'name' | 'ty
   env: {},
   schedule: null,
   storage: null,
+  resources: null,
   ...over,
 });
 
@@ -149,6 +150,26 @@ describe('rendering a service to Kubernetes objects', () => {
         spec: { template: { metadata: { labels: expectedLabels('report', '2') }, spec: { restartPolicy: 'Never' } } },
       },
     });
+  });
+
+  it('sets only the resources a service names, and the image pull secrets of its target, on every kind', () => {
+    const sized = { ...api, resources: { requests: { cpu: '250m', memory: null }, limits: { cpu: null, memory: '256Mi' } } };
+    const withSecrets = { ...ctx, imagePullSecrets: ['regcred'] };
+    const deployment = renderService(sized, withSecrets).workload.manifest as unknown as {
+      spec: { template: { spec: { containers: { resources?: unknown }[]; imagePullSecrets?: unknown } } };
+    };
+    expect(deployment.spec.template.spec.containers[0]?.resources).toEqual({ requests: { cpu: '250m' }, limits: { memory: '256Mi' } });
+    expect(deployment.spec.template.spec.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+    const plain = renderService(api, ctx).workload.manifest as unknown as typeof deployment;
+    expect(plain.spec.template.spec.containers[0]).not.toHaveProperty('resources');
+    expect(plain.spec.template.spec).not.toHaveProperty('imagePullSecrets');
+    const job = renderService({ ...sized, type: 'lifecycle-job' }, withSecrets).workload.manifest as unknown as { spec: { template: typeof deployment.spec.template } };
+    expect(job.spec.template.spec.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+    expect(job.spec.template.spec.containers[0]?.resources).toEqual({ requests: { cpu: '250m' }, limits: { memory: '256Mi' } });
+    const cron = renderService({ ...sized, type: 'cronjob', schedule: '0 3 * * *' }, withSecrets).workload.manifest as unknown as {
+      spec: { jobTemplate: { spec: { template: typeof deployment.spec.template } } };
+    };
+    expect(cron.spec.jobTemplate.spec.template.spec.imagePullSecrets).toEqual([{ name: 'regcred' }]);
   });
 
   it('is deterministic: the same input renders byte-identical manifests', () => {

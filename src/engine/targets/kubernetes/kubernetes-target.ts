@@ -71,6 +71,7 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
         image: request.image,
         version: request.version,
         deploymentId: request.deploymentId,
+        ...(env.target.kind === 'kubernetes' && env.target.imagePullSecrets ? { imagePullSecrets: env.target.imagePullSecrets } : {}),
         progressDeadlineSeconds: timing.progressDeadlineSeconds,
         jobTtlSeconds: timing.jobTtlSeconds,
         jobDeadlineSeconds: timing.jobDeadlineSeconds,

@@ -21,6 +21,8 @@ export interface RenderContext {
   /** The full version (commit SHA or image); the label carries a short form. */
   version: string;
   deploymentId: number;
+  /** Secrets (made by an administrator) the pods pull their images with. */
+  imagePullSecrets?: readonly string[];
   /** Deployments: how long without progress before the controller gives up (default 600, Kubernetes' own). */
   progressDeadlineSeconds?: number;
   /** Jobs: how long a finished Job (and its pods, with their logs) is kept (default one day). */
@@ -103,7 +105,24 @@ function container(service: ServiceConfig, ctx: RenderContext, mounts: V1VolumeM
     result.readinessProbe = { httpGet: { path: service.health.path, port: service.port }, periodSeconds: 5 };
   }
   if (mounts.length > 0) result.volumeMounts = mounts;
+  const resources = resourcesOf(service);
+  if (resources) result.resources = resources;
   return result;
+}
+
+/** The service's requests and limits, with only the amounts it sets. */
+function resourcesOf(service: ServiceConfig): V1Container['resources'] | null {
+  if (service.resources === null) return null;
+  const amounts = (a: { cpu: string | null; memory: string | null }) => {
+    const out: Record<string, string> = {};
+    if (a.cpu !== null) out.cpu = a.cpu;
+    if (a.memory !== null) out.memory = a.memory;
+    return Object.keys(out).length > 0 ? out : null;
+  };
+  const requests = amounts(service.resources.requests);
+  const limits = amounts(service.resources.limits);
+  if (!requests && !limits) return null;
+  return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
 }
 
 function podTemplate(
@@ -116,6 +135,7 @@ function podTemplate(
     spec: {
       containers: [container(service, ctx, options.mounts ?? [])],
       ...(options.restartPolicy ? { restartPolicy: options.restartPolicy } : {}),
+      ...(ctx.imagePullSecrets && ctx.imagePullSecrets.length > 0 ? { imagePullSecrets: ctx.imagePullSecrets.map((name) => ({ name })) } : {}),
     },
   };
 }
