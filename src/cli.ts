@@ -2,7 +2,7 @@
 import { userInfo } from 'node:os';
 import { parseEnv, type Env } from './config/env.ts';
 import { ConfigError } from './config/errors.ts';
-import { loadHoistConfig } from './config/hoist-config.ts';
+import { loadHoistConfig, type HoistConfig } from './config/hoist-config.ts';
 import { startHoist, type Mode } from './main.ts';
 import { openDatabase } from './store/database.ts';
 import { migrateToLatest } from './store/migrator.ts';
@@ -13,7 +13,8 @@ const USAGE = `usage: hoist <command>
   server         HTTP and chat only
   worker         workers only
   migrate        apply database migrations and exit
-  config check   validate hoist.yaml and the environment variables, start nothing
+  config check   validate hoist.yaml, the environment variables and each kubernetes
+                 target's kubeconfig and context; start nothing
   help           this text`;
 
 async function main(argv: string[]): Promise<number> {
@@ -43,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
       const config = loadHoistConfig(env.configPath);
       const envs = [...config.apps.values()].reduce((n, a) => n + a.environments.size, 0);
       process.stdout.write(`${config.file}: ok (${config.apps.size} app(s), ${envs} environment(s), ${config.targets.size} target(s))\n`);
-      return 0;
+      return (await checkKubernetesTargets(config, env)) ? 0 : 1;
     }
     case undefined:
     case 'help':
@@ -55,6 +56,33 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`hoist: unknown command "${command}"\n\n${USAGE}\n`);
       return 2;
   }
+}
+
+/** Each kubernetes target's kubeconfig and context, read as `start` will read them (nothing is contacted). */
+async function checkKubernetesTargets(config: HoistConfig, env: Env): Promise<boolean> {
+  const targets = [...config.targets].filter(([, t]) => t.kind === 'kubernetes');
+  if (targets.length === 0) return true;
+  const { loadKubeConfig } = await import('./engine/targets/kubernetes/index.ts');
+  let ok = true;
+  for (const [name, target] of targets) {
+    if (target.kind !== 'kubernetes') continue;
+    if (target.inCluster) {
+      process.stdout.write(`target ${name}: the in-cluster service account (read when Hoist runs in the cluster)\n`);
+      continue;
+    }
+    const where = env.kubeconfig === null ? 'the default kubeconfig (set KUBECONFIG)' : `KUBECONFIG ${env.kubeconfig}`;
+    try {
+      const kc = loadKubeConfig({ ...(env.kubeconfig === null ? {} : { kubeconfigPath: env.kubeconfig }), ...(target.context ? { context: target.context } : {}) });
+      const server = kc.getCurrentCluster()?.server;
+      if (!server) throw new Error(`context "${kc.getCurrentContext()}" names no cluster with a server`);
+      process.stdout.write(`target ${name}: context "${kc.getCurrentContext()}" of ${where}, server ${server}\n`);
+    } catch (error) {
+      ok = false;
+      const reason = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`target ${name}: cannot use ${where}${target.context ? ` with context "${target.context}"` : ''}: ${reason}\n`);
+    }
+  }
+  return ok;
 }
 
 async function run(mode: Mode, env: Env): Promise<number> {

@@ -160,6 +160,46 @@ describe('start-up with a broken hoist.yaml', () => {
     }
   });
 
+  it("config check reads each kubernetes target's kubeconfig and context, and names what is wrong", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hoist-check-'));
+    try {
+      writeFileSync(
+        join(dir, 'kubeconfig'),
+        `apiVersion: v1
+kind: Config
+clusters: [{ name: c, cluster: { server: "https://cluster.example.com:6443" } }]
+users: [{ name: u, user: { token: t } }]
+contexts: [{ name: staging, context: { cluster: c, user: u } }]
+current-context: staging
+`,
+      );
+      const yaml = (context: string) => `targets:
+  cluster: { kind: kubernetes, context: ${context} }
+  in-pod: { kind: kubernetes, inCluster: true }
+apps:
+  shop:
+    repo: .
+    services:
+      web: { type: container, image: "example.com/web:1" }
+    environments:
+      staging: { target: cluster }
+      prod: { target: in-pod }
+`;
+      writeFileSync(join(dir, 'good.yaml'), yaml('staging'));
+      writeFileSync(join(dir, 'bad.yaml'), yaml('production'));
+      const env = (file: string) => ({ HOIST_CONFIG: join(dir, file), KUBECONFIG: join(dir, 'kubeconfig') });
+      const good = await runHoist(['config', 'check'], { stdin: '', env: env('good.yaml') });
+      expect(good.stdout).toContain(`target cluster: context "staging" of KUBECONFIG ${join(dir, 'kubeconfig')}, server https://cluster.example.com:6443`);
+      expect(good.stdout).toContain('target in-pod: the in-cluster service account');
+      expect(good.code).toBe(0);
+      const bad = await runHoist(['config', 'check'], { stdin: '', env: env('bad.yaml') });
+      expect(bad.stderr).toContain(`target cluster: cannot use KUBECONFIG ${join(dir, 'kubeconfig')} with context "production": kubeconfig has no context "production" (it has: staging)`);
+      expect(bad.code).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('config check accepts the bundled hoist.yaml', async () => {
     const result = await runHoist(['config', 'check'], { stdin: '', env: { HOIST_CONFIG: join(ROOT, 'hoist.yaml') } });
     expect(result.stdout).toMatch(/ok \(1 app\(s\), 1 environment\(s\), 1 target\(s\)\)/);
