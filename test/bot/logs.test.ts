@@ -94,6 +94,11 @@ describe('renderLogs', () => {
     expect(renderLogsText(view({ status: 'CANCELED', lines: [] }))).toBe('#12 has no log lines (CANCELED)');
   });
 
+  it("points at the whole log of the service asked for", () => {
+    expect(renderLogsText(view({ service: 'web' })).split('\n').at(-1)).toBe('the whole log: GET /api/v1/deployments/12/logs?service=web');
+    expect(contexts(renderLogs(view({ service: 'web' })).blocks)).toEqual(['The whole log: `GET /api/v1/deployments/12/logs?service=web`']);
+  });
+
   it('prints the lines whole in a terminal', () => {
     expect(renderLogsText(view({ earlier: true })).split('\n')).toEqual([
       'log of #12 (shop in staging) DEPLOYED · the last 2 lines:',

@@ -26,8 +26,10 @@ const MAX_LINE = 1000;
 const OPEN = '```\n';
 const CLOSE = '\n```';
 
-function wholeLogPath(id: number): string {
-  return `/api/v1/deployments/${id}/logs`;
+/** Where the rest is: the whole log, or the whole of the one service asked for. */
+function wholeLogPath(view: Pick<LogView, 'deploymentId' | 'service'>): string {
+  const path = `/api/v1/deployments/${view.deploymentId}/logs`;
+  return view.service === null ? path : `${path}?service=${encodeURIComponent(view.service)}`;
 }
 
 /** The lines redacted, each with its service as a label when they come from several (padded to one width). */
@@ -86,7 +88,7 @@ function codeSections(lines: readonly string[], maxSections: number): string[] {
 
 /** The answer to `logs #N [service]` in Slack: a headline, the lines as code, and where the whole log is. */
 export function renderLogs(view: LogView): Message {
-  const whole = `The whole log: \`GET ${wholeLogPath(view.deploymentId)}\``;
+  const whole = `The whole log: \`GET ${wholeLogPath(view)}\``;
   if (view.lines.length === 0) {
     const text = escapeMrkdwn(noLines(view));
     return message(text, [section(text)]);
@@ -102,5 +104,5 @@ export function renderLogs(view: LogView): Message {
 export function renderLogsText(view: LogView): string {
   if (view.lines.length === 0) return noLines(view);
   const lines = labelled(view).map((l) => `  ${l.label === null ? '' : `${l.label} `}| ${l.text}`);
-  return [headline(view).plain, ...lines, `the whole log: GET ${wholeLogPath(view.deploymentId)}`].join('\n');
+  return [headline(view).plain, ...lines, `the whole log: GET ${wholeLogPath(view)}`].join('\n');
 }
