@@ -52,7 +52,7 @@ describe('renderLogs', () => {
         ],
       }),
     );
-    expect(sections(message.blocks)[1]).toBe('```\ndb     | ready\nworker | started\nhoist  | rolled back\n```');
+    expect(sections(message.blocks)[1]).toBe('```\ndb      | ready\nworker  | started\n(hoist) | rolled back\n```');
   });
 
   it('redacts secrets, escapes mrkdwn and keeps a fence in a line from closing the block', () => {

@@ -19,8 +19,8 @@ export interface LogView {
   earlier: boolean;
 }
 
-/** How lines about the deployment as a whole (no service) are labelled beside service lines. */
-const NO_SERVICE = 'hoist';
+/** How lines about the deployment as a whole (no service) are labelled beside service lines: no service name has parentheses. */
+const NO_SERVICE = '(hoist)';
 /** A longer line is cut, so that one minified bundle cannot fill a message alone. */
 const MAX_LINE = 1000;
 const OPEN = '```\n';
