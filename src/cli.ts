@@ -62,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
 async function checkKubernetesTargets(config: HoistConfig, env: Env): Promise<boolean> {
   const targets = [...config.targets].filter(([, t]) => t.kind === 'kubernetes');
   if (targets.length === 0) return true;
-  const { loadKubeConfig } = await import('./engine/targets/kubernetes/index.ts');
+  const { loadKubeConfig, targetConnection } = await import('./engine/targets/kubernetes/index.ts');
   let ok = true;
   for (const [name, target] of targets) {
     if (target.kind !== 'kubernetes') continue;
@@ -70,16 +70,17 @@ async function checkKubernetesTargets(config: HoistConfig, env: Env): Promise<bo
       process.stdout.write(`target ${name}: the in-cluster service account (read when Hoist runs in the cluster)\n`);
       continue;
     }
-    const where = env.kubeconfig === null ? 'the default kubeconfig (set KUBECONFIG)' : `KUBECONFIG ${env.kubeconfig}`;
+    const { connection, where } = targetConnection(target, env.kubeconfig);
     try {
-      const kc = loadKubeConfig({ ...(env.kubeconfig === null ? {} : { kubeconfigPath: env.kubeconfig }), ...(target.context ? { context: target.context } : {}) });
+      const kc = loadKubeConfig(connection);
       const server = kc.getCurrentCluster()?.server;
       if (!server) throw new Error(`context "${kc.getCurrentContext()}" names no cluster with a server`);
-      process.stdout.write(`target ${name}: context "${kc.getCurrentContext()}" of ${where}, server ${server}\n`);
+      const file = env.kubeconfig === null ? 'the default kubeconfig' : `KUBECONFIG ${env.kubeconfig}`;
+      process.stdout.write(`target ${name}: context "${kc.getCurrentContext()}" of ${file}, server ${server}\n`);
     } catch (error) {
       ok = false;
       const reason = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`target ${name}: cannot use ${where}${target.context ? ` with context "${target.context}"` : ''}: ${reason}\n`);
+      process.stderr.write(`target ${name}: cannot use ${where}: ${reason}\n`);
     }
   }
   return ok;

@@ -106,20 +106,14 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
         const key = `kubernetes:${environment.targetName}`;
         const known = targets.get(key);
         if (known) return known;
-        const { context, inCluster } = environment.target;
+        if (kubernetes === null) throw new Error('the Kubernetes target was not loaded');
+        const { connection, where } = kubernetes.targetConnection(environment.target, env.kubeconfig);
         let created: Target;
         try {
-          if (kubernetes === null) throw new Error('the Kubernetes target was not loaded');
-          created = kubernetes.createKubernetesTarget({
-            ...(inCluster ? { inCluster: true } : {}),
-            ...(env.kubeconfig === null ? {} : { kubeconfigPath: env.kubeconfig }),
-            ...(context === undefined ? {} : { context }),
-            logger: logger.child({ component: 'kubernetes-target', target: environment.targetName }),
-          });
+          created = kubernetes.createKubernetesTarget({ ...connection, logger: logger.child({ component: 'kubernetes-target', target: environment.targetName }) });
         } catch (cause) {
-          const where = inCluster ? 'the in-cluster service account' : env.kubeconfig === null ? 'the default kubeconfig (set KUBECONFIG)' : `KUBECONFIG ${env.kubeconfig}`;
           const reason = cause instanceof Error ? cause.message : String(cause);
-          throw new ConfigError('KUBECONFIG_INVALID', `target ${environment.targetName}: cannot use ${where}${context ? ` with context "${context}"` : ''}: ${reason}`, { cause });
+          throw new ConfigError('KUBECONFIG_INVALID', `target ${environment.targetName}: cannot use ${where}: ${reason}`, { cause });
         }
         targets.set(key, created);
         return created;

@@ -1,5 +1,5 @@
 import type { Deployment } from '../domain/deployment.ts';
-import { isFinal } from '../domain/status.ts';
+import { isFinal, isInProgress } from '../domain/status.ts';
 
 /** What a card's buttons (Slack) or numbered choices (terminal) do. */
 export type CardActionKind = 'cancel' | 'redeploy' | 'rollback' | 'logs';
@@ -16,7 +16,6 @@ export interface CardAction {
   once: boolean;
 }
 
-const CANCELABLE = new Set(['QUEUED', 'AWAITING_APPROVAL', 'BUILDING', 'DEPLOYING', 'STOPPING', 'RESTARTING']);
 /** Outcomes after which the same versions may be applied again, or the previous ones brought back. */
 const REDEPLOYABLE_ACTIONS = new Set(['deploy', 'redeploy', 'rollback']);
 const ROLLBACK_STATUSES = new Set(['DEPLOYED', 'DEPLOYMENT_ERROR']);
@@ -28,7 +27,8 @@ function scopeText(d: Deployment): string {
 
 /** What the card offers to change: Cancel while it waits or runs; Redeploy and Rollback once a deploy, redeploy or rollback has ended. */
 function changes(d: Deployment): CardAction[] {
-  if (CANCELABLE.has(d.status)) {
+  // Anything waiting or running, unless it is already being canceled.
+  if (isInProgress(d.status) && d.status !== 'CANCELING') {
     return [{ kind: 'cancel', label: 'Cancel', command: `cancel #${d.id}`, style: 'danger', once: true }];
   }
   if (!isFinal(d.status) || !REDEPLOYABLE_ACTIONS.has(d.action)) return [];

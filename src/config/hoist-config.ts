@@ -67,11 +67,10 @@ export interface HoistConfig {
   apps: Map<string, AppConfig>;
 }
 
-type ResourcesInput = { requests?: { cpu?: string; memory?: string }; limits?: { cpu?: string; memory?: string } } | undefined;
+type ResourcesInput = { requests?: { cpu?: string; memory?: string }; limits?: { cpu?: string; memory?: string } };
 
 /** Resources as written, each amount null when not given; a request above its limit is refused here, not by the cluster. */
-function resourcesOf(input: ResourcesInput, path: readonly PropertyKey[], fail: (path: readonly PropertyKey[], message: string) => never): Resources | null {
-  if (!input) return null;
+function resourcesOf(input: ResourcesInput, path: readonly PropertyKey[], fail: (path: readonly PropertyKey[], message: string) => never): Resources {
   const resources: Resources = {
     requests: { cpu: input.requests?.cpu ?? null, memory: input.requests?.memory ?? null },
     limits: { cpu: input.limits?.cpu ?? null, memory: input.limits?.memory ?? null },
@@ -84,12 +83,11 @@ function resourcesOf(input: ResourcesInput, path: readonly PropertyKey[], fail: 
 /** An environment's override sets the amounts it names and keeps the service's others; the result must still fit. */
 function mergeResources(
   base: Resources | null,
-  over: Resources | null,
+  over: Resources,
   path: readonly PropertyKey[],
   fail: (path: readonly PropertyKey[], message: string) => never,
 ): Resources | null {
-  if (!over) return base;
-  const pick = (a: string | null | undefined, b: string | null) => b ?? a ?? null;
+    const pick = (a: string | null | undefined, b: string | null) => b ?? a ?? null;
   const merged: Resources = {
     requests: { cpu: pick(base?.requests.cpu, over.requests.cpu), memory: pick(base?.requests.memory, over.requests.memory) },
     limits: { cpu: pick(base?.limits.cpu, over.limits.cpu), memory: pick(base?.limits.memory, over.limits.memory) },
@@ -217,7 +215,7 @@ function buildApp(
       env: s.env ?? {},
       schedule: s.schedule ?? null,
       storage: s.storage ?? null,
-      resources: resourcesOf(s.resources, path, fail),
+      resources: s.resources ? resourcesOf(s.resources, path, fail) : null,
     });
   }
   const repo = /^[a-z][a-z0-9+.-]*:\/\//i.test(app.repo) || /^[^/]+@[^:]+:/.test(app.repo)
@@ -245,13 +243,14 @@ function buildApp(
     const merged = services.map((s) => {
       const o = env.overrides[s.name];
       if (!o) return s;
+      const overridePath = [...path, 'overrides', s.name];
       return {
         ...s,
         replicas: o.replicas ?? s.replicas,
         port: o.port ?? s.port,
         command: o.command ?? s.command,
         env: { ...s.env, ...(o.env ?? {}) },
-        resources: o.resources ? mergeResources(s.resources, resourcesOf(o.resources, [...path, 'overrides', s.name], fail), [...path, 'overrides', s.name], fail) : s.resources,
+        resources: o.resources ? mergeResources(s.resources, resourcesOf(o.resources, overridePath, fail), overridePath, fail) : s.resources,
       };
     });
     environments.set(envName, {

@@ -14,7 +14,8 @@ export interface Resources {
 }
 
 export const CPU_QUANTITY = /^(\d+m|\d+(\.\d{1,3})?)$/;
-export const MEMORY_QUANTITY = /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+/** The number, then the unit (none: bytes). */
+export const MEMORY_QUANTITY = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 
 const MEMORY_UNITS: Record<string, number> = {
   '': 1,
@@ -36,7 +37,7 @@ export function cpuCores(quantity: string): number | null {
 
 /** `256Mi` → 268435456, `1G` → 1e9 (bytes); null for anything else. */
 export function memoryBytes(quantity: string): number | null {
-  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity);
+  const match = MEMORY_QUANTITY.exec(quantity);
   if (!match) return null;
   return Math.round(Number(match[1]) * (MEMORY_UNITS[match[2] ?? ''] ?? 1));
 }

@@ -45,8 +45,7 @@ export async function followLog(
       for (const line of page.lines) await out.write(lineJson(line));
       after = page.lines.at(-1)?.id ?? after;
       if (ended && page.lines.length === 0) {
-        const d = await api.getDeployment(id);
-        await out.write(`${JSON.stringify({ end: true, status: page.status, reason: d?.reason ?? null })}\n`);
+        await out.write(`${JSON.stringify({ end: true, status: page.status, reason: page.reason })}\n`);
         break;
       }
       ended = isFinal(page.status);

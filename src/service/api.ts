@@ -107,7 +107,7 @@ export interface LogLineView {
  * page reaches the last line logged so far.
  */
 export type LogsResult =
-  | { ok: true; deploymentId: number; app: string; env: string; status: DeploymentStatus; lines: LogLineView[]; nextAfter: number | null }
+  | { ok: true; deploymentId: number; app: string; env: string; status: DeploymentStatus; reason: string | null; lines: LogLineView[]; nextAfter: number | null }
   | Refusal;
 
 /** The operations both edges (chat and HTTP) call. */

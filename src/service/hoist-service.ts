@@ -15,6 +15,7 @@ import { createLocks } from './locks.ts';
 import { createLogs } from './logs.ts';
 import { createPermissions } from './permissions.ts';
 import { createQueue } from './queue.ts';
+import { checkChannel, findEnvironment, list, refuse } from './lookup.ts';
 import type { EnvironmentView } from './views.ts';
 import type { GroupsOf } from './permissions.ts';
 
@@ -32,13 +33,6 @@ export interface ServiceDeps {
   groupsOf?: GroupsOf;
 }
 
-const refuse = (code: Refusal['code'], reason: string): Refusal => ({ ok: false, code, reason });
-
-function list(names: Iterable<string>): string {
-  const all = [...names];
-  return all.length > 0 ? all.join(', ') : 'none';
-}
-
 export function createHoistService(deps: ServiceDeps): HoistApi {
   const { db, config } = deps;
   const locks = createLocks(deps);
@@ -46,16 +40,6 @@ export function createHoistService(deps: ServiceDeps): HoistApi {
   const history = createHistory(deps);
   const logs = createLogs(deps);
   const permissions = createPermissions(deps.groupsOf);
-
-  function findEnvironment(appName: string, envName: string): { app: AppConfig; env: EnvironmentConfig } | Refusal {
-    const app = config.apps.get(appName);
-    if (!app) return refuse('UNKNOWN_APP', `there is no app "${appName}"; known apps: ${list(config.apps.keys())}`);
-    const env = app.environments.get(envName);
-    if (!env) {
-      return refuse('UNKNOWN_ENVIRONMENT', `app ${appName} has no environment "${envName}"; its environments: ${list(app.environments.keys())}`);
-    }
-    return { app, env };
-  }
 
   function validate(command: ActionCommand, origin: ChatOrigin): { ok: true } | Refusal {
     let appName: string;
@@ -69,12 +53,11 @@ export function createHoistService(deps: ServiceDeps): HoistApi {
       appName = command.scope.app;
       envName = command.env;
     }
-    const found = findEnvironment(appName, envName);
+    const found = findEnvironment(config, appName, envName);
     if (!('app' in found)) return found;
     const { app, env } = found;
-    if (origin.kind === 'slack' && app.channels.length > 0 && !app.channels.includes(origin.channel)) {
-      return refuse('CHANNEL_NOT_ALLOWED', `${app.name} can't be operated from this channel; use ${app.channels.map((c) => `<#${c}>`).join(', ')}`);
-    }
+    const channel = checkChannel(app, origin);
+    if (channel) return channel;
     if (command.verb !== 'cancel' && command.scope.services) {
       const known = new Set(env.services.map((s) => s.name));
       const unknown = command.scope.services.filter((s) => !known.has(s));
@@ -102,7 +85,7 @@ export function createHoistService(deps: ServiceDeps): HoistApi {
         const canceled = await queues.cancel(command.target, options);
         return canceled.ok ? { ok: true, deployment: canceled.deployment, duplicate: false } : canceled;
       }
-      const found = findEnvironment(command.scope.app, command.env);
+      const found = findEnvironment(config, command.scope.app, command.env);
       if (!('app' in found)) return found;
       const { app, env } = found;
       // Automatic deploys act for the configuration itself; everyone else must be one of the deployers.

@@ -40,7 +40,7 @@ export function createLogs(deps: { db: Db }) {
     if (service !== null && !deployment.services.some((s) => s.name === service)) {
       return refuse('UNKNOWN_SERVICE', `#${id} has no service "${service}"; its services: ${list(deployment.services.map((s) => s.name))}`);
     }
-    const found = { ok: true, deploymentId: id, app: deployment.app, env: deployment.env, status: deployment.status } as const;
+    const found = { ok: true, deploymentId: id, app: deployment.app, env: deployment.env, status: deployment.status, reason: deployment.reason } as const;
     if (query.tail != null) {
       return { ...found, lines: await lastLogLines(db, id, query.tail, { service }), nextAfter: null };
     }

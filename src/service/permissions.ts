@@ -1,5 +1,6 @@
 import type { EnvironmentConfig } from '../config/hoist-config.ts';
 import { isDeployer } from '../domain/lock.ts';
+import { list } from './lookup.ts';
 
 /** The `@group` handles a user belongs to (Slack user groups); none where no directory is known. */
 export type GroupsOf = (userId: string) => Promise<string[]>;
@@ -17,7 +18,7 @@ export function createPermissions(groupsOf: GroupsOf = async () => []) {
     },
     /** `U0ALICE, @backend` for a refusal. */
     deployersText(env: EnvironmentConfig): string {
-      return env.deployers === null || env.deployers.length === 0 ? 'none' : env.deployers.join(', ');
+      return list(env.deployers ?? []);
     },
   };
 }

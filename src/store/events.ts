@@ -4,10 +4,7 @@ import type { StoredEvent } from '../service/feeds.ts';
 import type { Db } from './database.ts';
 
 export async function appendEvent(db: Db, event: DeploymentEvent): Promise<void> {
-  await db
-    .insertInto('deployment_events')
-    .values({ deployment_id: event.deploymentId, payload: JSON.stringify(event) })
-    .execute();
+  await appendEvents(db, [event]);
 }
 
 /** Several events in one statement, in the order given. */

@@ -63,7 +63,7 @@ function buttons(d: Deployment): Block[] {
       ...(a.style === null ? {} : { style: a.style }),
     }),
   );
-  return elements.length === 0 ? [] : [{ type: 'actions', block_id: `hoist_card_${d.id}`, elements }];
+  return elements.length === 0 ? [] : [{ type: 'actions', block_id: `${CARD_ACTION_PREFIX}${d.id}`, elements }];
 }
 
 /** The deployment's card in Slack, edited in place as it progresses, with the buttons its state allows. */

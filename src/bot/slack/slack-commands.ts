@@ -19,11 +19,6 @@ export interface SlackCommandDeps {
   pending: Set<Promise<void>>;
 }
 
-/** Carries out an acknowledged command, keeping it in `pending` until it is done. */
-function carryOutTracked(plan: Exclude<Plan, { kind: 'answer' }>, talk: Conversation, deps: SlackCommandDeps): Promise<void> {
-  return track(carryOut(plan, talk, deps), deps);
-}
-
 /** Work Slack was told is accepted: stopping waits for it. */
 async function track(work: Promise<void>, deps: SlackCommandDeps): Promise<void> {
   deps.pending.add(work);
@@ -129,7 +124,7 @@ export function registerCommands(app: App, deps: SlackCommandDeps): void {
       return;
     }
     await ack();
-    await carryOutTracked(plan, talk, deps);
+    await track(carryOut(plan, talk, deps), deps);
   });
 
   app.event('app_mention', async ({ event, body, client }) => {
@@ -162,7 +157,7 @@ export function registerCommands(app: App, deps: SlackCommandDeps): void {
       await talk.answer({ text: plan.text });
       return;
     }
-    await carryOutTracked(plan, talk, deps);
+    await track(carryOut(plan, talk, deps), deps);
   });
 }
 

@@ -32,6 +32,22 @@ export interface KubeConnection {
   inCluster?: boolean;
 }
 
+/**
+ * How a `kubernetes` target of hoist.yaml reaches its cluster, given the KUBECONFIG path
+ * (null: unset), and how to name that in a message (`KUBECONFIG /path with context "prod"`).
+ */
+export function targetConnection(
+  target: { context?: string | undefined; inCluster?: boolean | undefined },
+  kubeconfigPath: string | null,
+): { connection: KubeConnection; where: string } {
+  if (target.inCluster) return { connection: { inCluster: true }, where: 'the in-cluster service account' };
+  const file = kubeconfigPath === null ? 'the default kubeconfig (set KUBECONFIG)' : `KUBECONFIG ${kubeconfigPath}`;
+  return {
+    connection: { ...(kubeconfigPath === null ? {} : { kubeconfigPath }), ...(target.context ? { context: target.context } : {}) },
+    where: target.context ? `${file} with context "${target.context}"` : file,
+  };
+}
+
 export function loadKubeConfig(connection: KubeConnection): KubeConfig {
   let kc = connection.kubeConfig;
   if (!kc) {
@@ -92,14 +108,14 @@ export function statusOf(error: unknown): number {
   return typeof code === 'number' ? code : 0;
 }
 
-export function isNetworkError(error: unknown): boolean {
+function isNetworkError(error: unknown): boolean {
   const e = error as { name?: string; code?: string; type?: string } | null;
   if (!e || typeof e !== 'object') return false;
   return e.name === 'FetchError' || (e.code !== undefined && NETWORK_CODES.has(e.code)) || e.type === 'system';
 }
 
 /** What the server said, from a Status body when there is one. */
-export function messageOf(error: unknown): string {
+function messageOf(error: unknown): string {
   if (error instanceof ApiException) {
     const body: unknown = error.body;
     const parsed = typeof body === 'string' ? safeJson(body) : body;
@@ -149,7 +165,7 @@ export type Retrying = <T>(what: string, call: () => Promise<T>) => Promise<T>;
  * Retry-After), server errors (5xx) and dropped connections with exponential back-off,
  * within a bounded number of tries and time. `call` re-reads whatever its write depends on.
  */
-export function createRetrying(policy: RetryPolicy, logger?: Logger): Retrying {
+function createRetrying(policy: RetryPolicy, logger?: Logger): Retrying {
   return async (what, call) => {
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
@@ -182,7 +198,7 @@ export interface KindTypes {
   CronJob: V1CronJob;
 }
 
-export interface Listed<K extends Kind> {
+interface Listed<K extends Kind> {
   items: KindTypes[K][];
   resourceVersion: string;
 }

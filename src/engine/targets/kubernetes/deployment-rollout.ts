@@ -27,8 +27,21 @@ export function podFailureReason(failure: PodFailure): string {
   return `${failure.reason}${message} (pod ${failure.pod}, container ${failure.container})`;
 }
 
+/**
+ * A rollout ended by a pod that cannot start: its reason, its container's logs (where it
+ * ever ran) and the events of `involved(the failing pod)`.
+ */
+export function podFailed(failure: PodFailure, pods: readonly V1Pod[], involved: (pods: V1Pod[]) => { kind: string; name: string }[]): Watched {
+  return {
+    kind: 'failed',
+    reason: podFailureReason(failure),
+    logs: failure.hasLogs ? { pod: failure.pod, container: failure.container, previous: failure.previousLogs } : null,
+    objects: involved(pods.filter((p) => p.metadata?.name === failure.pod)),
+  };
+}
+
 /** The ReplicaSet of the Deployment's current template: the one at the Deployment's revision. */
-export function newReplicaSet(deployment: V1Deployment, replicaSets: readonly V1ReplicaSet[]): V1ReplicaSet | null {
+function newReplicaSet(deployment: V1Deployment, replicaSets: readonly V1ReplicaSet[]): V1ReplicaSet | null {
   const owned = ownedBy(replicaSets, { kind: 'Deployment', name: deployment.metadata?.name ?? '', uid: deployment.metadata?.uid });
   if (owned.length === 0) return null;
   const revision = deployment.metadata?.annotations?.[ANNOTATIONS.revision];
@@ -74,15 +87,7 @@ export async function watchDeployment(
         if (status.state === 'done') return { kind: 'done' };
         if (status.state === 'failed') return { kind: 'failed', reason: status.message, logs: logsOf(newPods), objects };
         const failure = podFailure(newPods);
-        if (failure) {
-          return {
-            kind: 'failed',
-            reason: podFailureReason(failure),
-            logs: failure.hasLogs ? { pod: failure.pod, container: failure.container, previous: failure.previousLogs } : null,
-            objects: involved(name, newSet, newPods.filter((p) => p.metadata?.name === failure.pod)),
-          };
-        }
-        return null;
+        return failure ? podFailed(failure, newPods, (pods) => involved(name, newSet, pods)) : null;
       },
       { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: options.timeoutMs },
     );

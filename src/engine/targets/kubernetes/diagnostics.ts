@@ -69,7 +69,7 @@ function timeOf(event: CoreV1Event): number {
   return Number.isFinite(ms) ? ms : 0;
 }
 
-export function formatEvent(event: CoreV1Event): string {
+function formatEvent(event: CoreV1Event): string {
   const count = (event.count ?? 1) > 1 ? ` (x${event.count})` : '';
   const object = `${event.involvedObject?.kind ?? ''}/${event.involvedObject?.name ?? ''}`;
   return `${event.type ?? 'Normal'} ${event.reason ?? ''} ${object}: ${(event.message ?? '').trim()}${count}`;

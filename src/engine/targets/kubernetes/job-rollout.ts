@@ -1,7 +1,7 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import type { Outcome } from '../../ports.ts';
 import { ownedBy, reflect, stopAll, type RolloutScope, type TargetContext } from './context.ts';
-import { podFailureReason, type Watched } from './deployment-rollout.ts';
+import { podFailed, type Watched } from './deployment-rollout.ts';
 import { diagnose, type LogSource } from './diagnostics.ts';
 import { selectorString } from './labels.ts';
 import { podFailure } from './pod-failure.ts';
@@ -57,13 +57,7 @@ export async function rolloutJob(ctx: TargetContext, scope: RolloutScope, rollou
           return { kind: 'failed', reason: `job "${name}" failed${why ? `: ${why}` : ''}`, logs: failedPodLogs(job, mine), objects: involved(mine) };
         }
         const failure = podFailure(mine);
-        if (!failure) return null;
-        return {
-          kind: 'failed',
-          reason: podFailureReason(failure),
-          logs: failure.hasLogs ? { pod: failure.pod, container: failure.container, previous: failure.previousLogs } : null,
-          objects: involved(mine.filter((p) => p.metadata?.name === failure.pod)),
-        };
+        return failure ? podFailed(failure, mine, involved) : null;
       },
       { signal, timeoutMs: (ctx.timing.jobDeadlineSeconds + 60) * 1000 },
     );

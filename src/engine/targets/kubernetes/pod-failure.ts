@@ -38,7 +38,7 @@ export interface PodFailure {
 }
 
 /** Waiting reasons that mean the container will not start without a change. */
-export const FATAL_WAITING_REASONS = [
+const FATAL_WAITING_REASONS = [
   'ImagePullBackOff',
   'ErrImagePull',
   'CrashLoopBackOff',

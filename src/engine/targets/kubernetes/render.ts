@@ -43,11 +43,11 @@ export interface RenderedService {
   service: V1Service | null;
 }
 
-export const DEFAULT_STORAGE = '1Gi';
-export const DATA_VOLUME = 'data';
+const DEFAULT_STORAGE = '1Gi';
+const DATA_VOLUME = 'data';
 
 /** A lifecycle job's Job is named per deployment: a Job's pod template cannot change. */
-export function jobName(service: string, deploymentId: number): string {
+function jobName(service: string, deploymentId: number): string {
   return `${service}-${deploymentId}`;
 }
 

@@ -39,7 +39,7 @@ export interface StatefulSetLike {
 }
 
 /** The Progressing condition's reason once a Deployment exceeded its progress deadline. */
-export const TIMED_OUT_REASON = 'ProgressDeadlineExceeded';
+const TIMED_OUT_REASON = 'ProgressDeadlineExceeded';
 
 export function deploymentStatus(deployment: DeploymentLike): RolloutStatus {
   const name = deployment.metadata?.name ?? '';

@@ -1,7 +1,7 @@
 import type { V1Pod, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import type { Outcome } from '../../ports.ts';
 import { deepCopy, ownedBy, reflect, stopAll, type RolloutScope, type TargetContext } from './context.ts';
-import { podFailureReason, settle, type Watched } from './deployment-rollout.ts';
+import { podFailed, settle, type Watched } from './deployment-rollout.ts';
 import { ANNOTATIONS, LABELS, selectorString } from './labels.ts';
 import { podFailure } from './pod-failure.ts';
 import { statefulSetStatus } from './rollout-status.ts';
@@ -49,13 +49,7 @@ export async function watchStatefulSet(
         if (status.state === 'done') return { kind: 'done' };
         if (status.state === 'failed') return { kind: 'failed', reason: status.message, logs: null, objects: involved(current) };
         const failure = podFailure(current);
-        if (!failure) return null;
-        return {
-          kind: 'failed',
-          reason: podFailureReason(failure),
-          logs: failure.hasLogs ? { pod: failure.pod, container: failure.container, previous: failure.previousLogs } : null,
-          objects: involved(current.filter((p) => p.metadata?.name === failure.pod)),
-        };
+        return failure ? podFailed(failure, current, involved) : null;
       },
       { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: options.timeoutMs },
     );
