@@ -7,7 +7,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { parseEnv } from '../src/config/env.ts';
 import type { EnvironmentConfig } from '../src/config/hoist-config.ts';
-import type { ActionCommand, RequestOptions } from '../src/service/api.ts';
+import type { ActionCommand, RequestOptions } from '../src/service/contract.ts';
 import type { Target } from '../src/engine/ports.ts';
 import { startHoist, type Mode, type RunningHoist } from '../src/main.ts';
 import { createTestDatabase, uniquePrefix } from '../test/support/databases.ts';

@@ -1,7 +1,7 @@
 /**
  * Orchestration alone: Hoist with a target that does no work (bench/noop-target.ts),
  * one `container` service (a prebuilt image, so nothing is built), deployments requested
- * through the HoistApi.
+ * through the HoistService.
  *
  *   - hand-off: one action's end → the next waiting one's start in the same environment,
  *     from the target's own records, next to a bare BullMQ queue and worker;

@@ -26,7 +26,7 @@ import { createEventSignal, createOutboxFeed } from './jobs/outbox-feed.ts';
 import { createReconciler } from './jobs/reconciler.ts';
 import { connectRedis } from './jobs/redis.ts';
 import { createLogger } from './logger.ts';
-import type { HoistApi } from './service/api.ts';
+import type { HoistService } from './service/contract.ts';
 import { createHoistService } from './service/hoist-service.ts';
 import { pinEnvironment } from './service/locks.ts';
 import { createLocks } from './service/locks.ts';
@@ -48,7 +48,7 @@ export interface HoistOptions {
 
 export interface RunningHoist {
   config: HoistConfig;
-  api: HoistApi;
+  api: HoistService;
   /** The HTTP port actually bound (null for a worker). */
   port: number | null;
   /** Resolves with the exit code when the piped terminal chat has finished. */

@@ -1,5 +1,5 @@
 import type { Verb } from '../domain/command.ts';
-import type { HoistApi, Refusal } from '../service/api.ts';
+import type { HoistService, Refusal } from '../service/contract.ts';
 import { suggest, usageOf } from './grammar.ts';
 
 /**
@@ -16,7 +16,7 @@ export interface Subject {
   services: string[] | null;
 }
 
-type Catalog = ReturnType<HoistApi['catalog']>;
+type Catalog = ReturnType<HoistService['catalog']>;
 
 /** Ends the reason as a sentence; its wording (and case) stays the grammar's or the service's. */
 function sentence(text: string): string {

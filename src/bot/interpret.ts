@@ -1,6 +1,6 @@
 import type { ActionVerb, Command, Verb } from '../domain/command.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
-import type { ActionCommand, HoistApi } from '../service/api.ts';
+import type { ActionCommand, HoistService } from '../service/contract.ts';
 import { parseFailureText, refusalText, type Subject } from './answers.ts';
 import { helpText, parseCommand } from './grammar.ts';
 import type { Operation } from './operations.ts';
@@ -18,7 +18,7 @@ export type Plan =
   | { kind: 'operate'; command: Operation };
 
 export interface InterpretOptions {
-  api: HoistApi;
+  api: HoistService;
   origin: ChatOrigin;
   /** How commands are typed where the answer is shown: `/hoist `, `/` for an alias, `` in the shell. */
   prefix: string;

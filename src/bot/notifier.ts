@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { DeploymentEvent, Deployment } from '../domain/deployment.ts';
 import { isFinal } from '../domain/status.ts';
-import type { HoistApi } from '../service/api.ts';
+import type { HoistService } from '../service/contract.ts';
 import type { CardStore, EventFeed, StoredEvent } from '../service/feeds.ts';
 import type { CardContext, CardRef, ChatPort } from './chat-port.ts';
 import { renderFailure, renderFailureText, renderSummary, renderSupersedes, renderTransition } from './render/thread-lines.ts';
@@ -9,7 +9,7 @@ import { trackedSubscription } from './feed-subscription.ts';
 
 export interface NotifierOptions {
   feed: EventFeed;
-  api: HoistApi;
+  api: HoistService;
   cards: CardStore;
   chats: { slack?: ChatPort; shell?: ChatPort };
   logger: Logger;
@@ -29,7 +29,7 @@ export interface Notifier {
 const PRODUCTION = /^prod(uction)?$/i;
 
 /** The deployment's place among those waiting in its environment (1 = next); null when it is not waiting. */
-async function queuePosition(api: HoistApi, deployment: Deployment): Promise<number | null> {
+async function queuePosition(api: HoistService, deployment: Deployment): Promise<number | null> {
   if (deployment.status !== 'QUEUED' || deployment.startedAt !== null) return null;
   const views = await api.environments(deployment.app, deployment.env);
   if (!Array.isArray(views)) return null;

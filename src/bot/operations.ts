@@ -1,7 +1,7 @@
 import type { Command, Requester } from '../domain/command.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
 import { utcMinute, type EnvironmentLock } from '../domain/lock.ts';
-import type { HoistApi, Refusal } from '../service/api.ts';
+import type { HoistService, Refusal } from '../service/contract.ts';
 import { refusalText } from './answers.ts';
 import type { ChatMessage } from './chat-port.ts';
 import { subjectOf } from './interpret.ts';
@@ -34,7 +34,7 @@ function answer(text: string, plain: string = text): OperationAnswer {
   return { text, plain, rejected: false };
 }
 
-function refused(api: HoistApi, refusal: Refusal, command: Operation, ctx: OperationContext): OperationAnswer {
+function refused(api: HoistService, refusal: Refusal, command: Operation, ctx: OperationContext): OperationAnswer {
   const text = refusalText(refusal, command.verb, subjectOf(command), api.catalog(), ctx.prefix);
   return { text, plain: text, rejected: true };
 }
@@ -54,7 +54,7 @@ function until(lock: EnvironmentLock, ctx: OperationContext): { mrkdwn: string; 
 type LogsCommand = Extract<Operation, { verb: 'logs' }>;
 
 /** `logs #N [service]`: the last lines, only to the user who asked. */
-async function showLogs(api: HoistApi, command: LogsCommand, ctx: OperationContext): Promise<OperationAnswer> {
+async function showLogs(api: HoistService, command: LogsCommand, ctx: OperationContext): Promise<OperationAnswer> {
   // One line more than shown tells whether the log goes back further.
   const result = await api.deploymentLogs(command.id, { tail: LOG_LENGTH + 1, service: command.service });
   if (result.ok) {
@@ -82,7 +82,7 @@ async function showLogs(api: HoistApi, command: LogsCommand, ctx: OperationConte
 }
 
 /** Carries out `lock`, `unlock`, `where`, `history`, `logs` or `cancel` and says how it went. */
-export async function carryOutOperation(api: HoistApi, command: Operation, ctx: OperationContext): Promise<OperationAnswer> {
+export async function carryOutOperation(api: HoistService, command: Operation, ctx: OperationContext): Promise<OperationAnswer> {
   const actor = { requester: ctx.requester, origin: ctx.origin };
   switch (command.verb) {
     case 'lock': {

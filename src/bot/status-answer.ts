@@ -1,11 +1,11 @@
-import type { HoistApi } from '../service/api.ts';
+import type { HoistService } from '../service/contract.ts';
 import { refusalText } from './answers.ts';
 import type { ChatMessage } from './chat-port.ts';
 import { renderEnvironments, renderEnvironmentsText } from './render/environments.ts';
 
 /** The answer to `status [app] [in env]`, for any chat: mrkdwn and blocks, and `plain` for a terminal. */
 export async function statusAnswer(
-  api: HoistApi,
+  api: HoistService,
   query: { app: string | null; env: string | null },
   chat: { prefix: string; now: Date; repoUrlOf?: (app: string) => string | null; mention?: (userId: string) => string },
 ): Promise<ChatMessage & { rejected: boolean }> {

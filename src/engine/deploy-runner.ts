@@ -3,7 +3,7 @@ import type { Db } from '../store/database.ts';
 import { getDeployment, setDeploymentStatus, setServiceStatus } from '../store/deployments.ts';
 import { serviceStates } from '../store/service-state.ts';
 import { finish, type RunContext, type RunnerDeps } from './actions/context.ts';
-import { runApplySet } from './actions/deploy.ts';
+import { runApplySet } from './actions/apply-set.ts';
 import { recheck } from './actions/recheck.ts';
 import { runRestart } from './actions/restart.ts';
 import { runStop } from './actions/stop.ts';

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import type { Deployment } from '../domain/deployment.ts';
 import type { EnvironmentLock, LockHistoryEntry } from '../domain/lock.ts';
-import type { HoistApi, Refusal } from '../service/api.ts';
+import type { HoistService, Refusal } from '../service/contract.ts';
 import type { DeploymentSummary, EnvironmentView } from '../service/views.ts';
 import { followLog } from './log-follow.ts';
 
@@ -107,7 +107,7 @@ export function environmentJson(view: EnvironmentView) {
   };
 }
 
-export function apiRoutes(api: HoistApi): Hono {
+export function apiRoutes(api: HoistService): Hono {
   const app = new Hono();
 
   app.get('/deployments', async (c) => {

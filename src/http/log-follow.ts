@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
 import { isFinal } from '../domain/status.ts';
-import type { HoistApi, LogLineView, LogQuery } from '../service/api.ts';
+import type { HoistService, LogLineView, LogQuery } from '../service/contract.ts';
 
 /** How often a followed log is read again while its deployment runs. */
 const POLL_MS = 250;
@@ -20,10 +20,10 @@ function lineJson(l: LogLineView): string {
  */
 export async function followLog(
   c: Context,
-  api: HoistApi,
+  api: HoistService,
   id: number,
   query: LogQuery,
-  refuse: (result: Exclude<Awaited<ReturnType<HoistApi['deploymentLogs']>>, { ok: true }>) => Response,
+  refuse: (result: Exclude<Awaited<ReturnType<HoistService['deploymentLogs']>>, { ok: true }>) => Response,
 ): Promise<Response> {
   const first = await api.deploymentLogs(id, query.tail != null ? { tail: query.tail, service: query.service ?? null } : { after: query.after ?? null, limit: query.limit ?? PAGE, service: query.service ?? null });
   if (!first.ok) return refuse(first);

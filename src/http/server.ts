@@ -2,11 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
-import type { HoistApi } from '../service/api.ts';
+import type { HoistService } from '../service/contract.ts';
 import { apiRoutes } from './api-routes.ts';
 
 export interface HttpDeps {
-  api: HoistApi;
+  api: HoistService;
   /** Named readiness checks (Postgres, Redis); each rejects when its peer is unreachable. */
   readiness: Record<string, () => Promise<unknown>>;
   /** Extra handlers mounted before the API (e.g. the chat edge at /slack/events). */

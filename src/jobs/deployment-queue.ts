@@ -3,12 +3,12 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Db } from '../store/database.ts';
 import { getDeployment, setDeploymentStatus, setServiceStatus } from '../store/deployments.ts';
-import { unfinishedDeployments } from '../store/queue.ts';
+import { unfinishedDeployments } from '../store/waiting-deployments.ts';
 import { heartbeat, heartbeatAge, StaleFenceError, takeFence, withFence } from '../store/fence.ts';
 import { lockPhrase, lockStops } from '../domain/lock.ts';
 import { isInProgress } from '../domain/status.ts';
 import { currentLock } from '../store/locks.ts';
-import { cancelWaiting, pickUp } from '../store/queue.ts';
+import { cancelWaiting, pickUp } from '../store/waiting-deployments.ts';
 import type { CancelListener } from './cancel-signal.ts';
 import type { EnvironmentLease } from './environment-lease.ts';
 

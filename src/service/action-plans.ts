@@ -9,7 +9,7 @@ import type { Db } from '../store/database.ts';
 import { lastAppliedSpec, successfulDeployments, APPLYING_ACTIONS } from '../store/deployment-sets.ts';
 import { getDeployment, type NewDeployment } from '../store/deployments.ts';
 import { serviceStates, type ServiceStateRow } from '../store/service-state.ts';
-import type { ActionCommand, Refusal } from './api.ts';
+import type { ActionCommand, Refusal } from './contract.ts';
 import { refuse } from './lookup.ts';
 
 /** What a request records besides who asked and from where. */

@@ -5,7 +5,7 @@ import { PRE_RUN_STATUSES, SERVICE_STATUSES, type DeploymentStatus } from '../do
 import type { Db } from '../store/database.ts';
 import { getDeployment, getDeploymentSet } from '../store/deployments.ts';
 import { hasDeployments, listDeployments } from '../store/history.ts';
-import type { DeploymentPage, DeploymentQuery, DiffResult, ManifestsResult } from './api.ts';
+import type { DeploymentPage, DeploymentQuery, DiffResult, ManifestsResult } from './contract.ts';
 import { list, refuse } from './lookup.ts';
 
 const STATUSES: readonly string[] = [...SERVICE_STATUSES, ...PRE_RUN_STATUSES];

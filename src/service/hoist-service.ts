@@ -9,12 +9,12 @@ import { getDeployment, insertDeployment } from '../store/deployments.ts';
 import { serviceStates } from '../store/service-state.ts';
 import { currentLock } from '../store/locks.ts';
 import { planAction } from './action-plans.ts';
-import type { ActionCommand, HoistApi, Refusal } from './api.ts';
+import type { ActionCommand, HoistService, Refusal } from './contract.ts';
 import { createHistory } from './history.ts';
 import { createLocks } from './locks.ts';
 import { createLogs } from './logs.ts';
 import { createPermissions } from './permissions.ts';
-import { createQueue } from './queue.ts';
+import { createEnvironmentQueue } from './environment-queue.ts';
 import { checkChannel, findEnvironment, list, refuse } from './lookup.ts';
 import type { EnvironmentView } from './views.ts';
 import type { GroupsOf } from './permissions.ts';
@@ -33,10 +33,10 @@ export interface ServiceDeps {
   groupsOf?: GroupsOf;
 }
 
-export function createHoistService(deps: ServiceDeps): HoistApi {
+export function createHoistService(deps: ServiceDeps): HoistService {
   const { db, config } = deps;
   const locks = createLocks(deps);
-  const queues = createQueue(deps);
+  const queues = createEnvironmentQueue(deps);
   const history = createHistory(deps);
   const logs = createLogs(deps);
   const permissions = createPermissions(deps.groupsOf);

@@ -5,7 +5,7 @@ import { SYSTEM_OWNER, lockPhrase, lockStops, utcMinute, type EnvironmentLock } 
 import type { Requester, Trigger } from '../domain/command.ts';
 import type { Db } from '../store/database.ts';
 import { currentLock, expireLocks, lockHistory, nextLockDue, recordNotice, releaseLock, remindLocks, takeLock } from '../store/locks.ts';
-import type { Actor, HoistApi, LockResult, Refusal, UnlockResult } from './api.ts';
+import type { Actor, HoistService, LockResult, Refusal, UnlockResult } from './contract.ts';
 import { checkChannel, findEnvironment, refuse } from './lookup.ts';
 import { createPermissions, type GroupsOf } from './permissions.ts';
 
@@ -23,7 +23,7 @@ function who(requester: Requester): { id: string; name: string } {
 }
 
 /**
- * Manual locks (SPEC §4): the operations of the HoistApi, the check every
+ * Manual locks (SPEC §4): the operations of the HoistService, the check every
  * action request goes through, and the sweep that reminds owners and releases
  * lapsed locks.
  */
@@ -31,7 +31,7 @@ export function createLocks(deps: LockDeps) {
   const { db, config } = deps;
   const { mayDeploy, deployersText } = createPermissions(deps.groupsOf);
 
-  async function lockEnvironment(input: Parameters<HoistApi['lockEnvironment']>[0], actor: Actor): Promise<LockResult> {
+  async function lockEnvironment(input: Parameters<HoistService['lockEnvironment']>[0], actor: Actor): Promise<LockResult> {
     const found = findEnvironment(config, input.app, input.env);
     if ('ok' in found) return found;
     const { app, env } = found;
@@ -61,7 +61,7 @@ export function createLocks(deps: LockDeps) {
     return { ok: true, lock: taken.lock, renewed: taken.renewed };
   }
 
-  async function unlockEnvironment(input: Parameters<HoistApi['unlockEnvironment']>[0], actor: Actor): Promise<UnlockResult> {
+  async function unlockEnvironment(input: Parameters<HoistService['unlockEnvironment']>[0], actor: Actor): Promise<UnlockResult> {
     const found = findEnvironment(config, input.app, input.env);
     if ('ok' in found) return found;
     const { app, env } = found;

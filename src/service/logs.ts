@@ -1,6 +1,6 @@
 import type { Db } from '../store/database.ts';
 import { getDeployment, lastLogLines, logLines } from '../store/deployments.ts';
-import type { LogQuery, LogsResult, Refusal } from './api.ts';
+import type { LogQuery, LogsResult, Refusal } from './contract.ts';
 import { list, refuse } from './lookup.ts';
 
 const MAX_LOG_LINES = 1000;

@@ -1,6 +1,6 @@
 import type { AppConfig, EnvironmentConfig, HoistConfig } from '../config/hoist-config.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
-import type { Refusal } from './api.ts';
+import type { Refusal } from './contract.ts';
 
 export const refuse = (code: Refusal['code'], reason: string): Refusal => ({ ok: false, code, reason });
 

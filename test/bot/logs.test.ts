@@ -9,7 +9,7 @@ import { LIMITS, limitViolations } from '../../src/bot/render/limits.ts';
 import { renderLogs, renderLogsText, type LogView } from '../../src/bot/render/logs.ts';
 import { parseHoistConfig } from '../../src/config/hoist-config.ts';
 import { createGitSource } from '../../src/engine/source/git-source.ts';
-import type { HoistApi } from '../../src/service/api.ts';
+import type { HoistService } from '../../src/service/contract.ts';
 import { createHoistService } from '../../src/service/hoist-service.ts';
 import { appendLogLines, insertDeployment, setDeploymentStatus, type NewDeployment } from '../../src/store/deployments.ts';
 import { openTestStore } from '../support/databases.ts';
@@ -134,7 +134,7 @@ const request = (over: Partial<NewDeployment> = {}): NewDeployment => ({
 describe('`logs #N [service]` in a chat, against the real service', () => {
   let store: Awaited<ReturnType<typeof openTestStore>>;
   let cacheDir: string;
-  let api: HoistApi;
+  let api: HoistService;
   let logged: number;
   let quiet: number;
 

@@ -1,11 +1,11 @@
 import type { Deployment, DeploymentEvent } from '../../src/domain/deployment.ts';
 import { isFinal, type DeploymentStatus, type ServiceStatus } from '../../src/domain/status.ts';
-import type { ActionCommand, HoistApi, Refusal, RequestOptions, RequestResult } from '../../src/service/api.ts';
+import type { ActionCommand, HoistService, Refusal, RequestOptions, RequestResult } from '../../src/service/contract.ts';
 import type { CardStore, EventFeed, StoredEvent } from '../../src/service/feeds.ts';
 import type { EnvironmentView } from '../../src/service/views.ts';
 
 /**
- * A small HoistApi kept in memory for the chat edges' tests: the catalog
+ * A small HoistService kept in memory for the chat edges' tests: the catalog
  * rules of the real service (unknown app/env/service, only `deploy`
  * supported), deployments that progress when told to, and an event feed and
  * card store that deliver to the notifier like the real ones (in order per
@@ -19,7 +19,7 @@ export interface CatalogApp {
 }
 
 export interface MemoryHoist {
-  api: HoistApi;
+  api: HoistService;
   feed: EventFeed;
   cards: CardStore & { refs: Map<number, Record<string, string>> };
   requests: { command: ActionCommand; options: RequestOptions }[];
@@ -90,7 +90,7 @@ export function memoryHoist(
     return { ok: true };
   };
 
-  const api: HoistApi = {
+  const api: HoistService = {
     validate: (command) => validate(command),
     async request(command, requestOptions): Promise<RequestResult> {
       requests.push({ command, options: requestOptions });

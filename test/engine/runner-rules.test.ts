@@ -12,7 +12,7 @@ import { createDeployRunner, type DeployRunner } from '../../src/engine/deploy-r
 import { createDocker, followProgress } from '../../src/engine/docker/client.ts';
 import { createGitSource } from '../../src/engine/source/git-source.ts';
 import { createDockerTarget } from '../../src/engine/targets/docker-target.ts';
-import type { ActionCommand, HoistApi } from '../../src/service/api.ts';
+import type { ActionCommand, HoistService } from '../../src/service/contract.ts';
 import { createHoistService } from '../../src/service/hoist-service.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
@@ -32,7 +32,7 @@ describe('runner: order of an environment and rules checked again when an action
   let handle: DatabaseHandle;
   let cacheDir: string;
   let runner: DeployRunner;
-  let service: HoistApi;
+  let service: HoistService;
 
   beforeAll(async () => {
     const context = pack();

@@ -14,7 +14,7 @@ import {
   takeLock,
   type TakeLock,
 } from '../../src/store/locks.ts';
-import { cancelWaiting, pickUp, unfinishedDeployments } from '../../src/store/queue.ts';
+import { cancelWaiting, pickUp, unfinishedDeployments } from '../../src/store/waiting-deployments.ts';
 import { eventually } from '../support/hoist-harness.ts';
 import { openTestStore, type StoreKind } from '../support/databases.ts';
 

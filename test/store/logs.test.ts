@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHoistConfig } from '../../src/config/hoist-config.ts';
 import { createGitSource } from '../../src/engine/source/git-source.ts';
-import type { HoistApi, LogQuery } from '../../src/service/api.ts';
+import type { HoistService, LogQuery } from '../../src/service/contract.ts';
 import { createHoistService } from '../../src/service/hoist-service.ts';
 import { appendLogLines, insertDeployment, lastLogLines, logLines, type NewDeployment } from '../../src/store/deployments.ts';
 import { openTestStore, type StoreKind } from '../support/databases.ts';
@@ -47,7 +47,7 @@ apps:
 describe.each<StoreKind>(['postgres', 'pglite'])("a deployment's log on %s", (kind) => {
   let store: Awaited<ReturnType<typeof openTestStore>>;
   let cacheDir: string;
-  let api: HoistApi;
+  let api: HoistService;
   let id: number;
   /** Lines as written, in order: `db 1`, `api 1`, `db 2`, … and a note about the deployment. */
   const written: { service: string | null; line: string }[] = [];

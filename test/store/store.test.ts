@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeployment, insertDeployment, setDeploymentStatus, setServiceStatus, appendLogLines, logLines, environmentsWithActiveDeployments } from '../../src/store/deployments.ts';
 import { markDelivered, pendingEvents } from '../../src/store/events.ts';
-import { unfinishedDeployments } from '../../src/store/queue.ts';
+import { unfinishedDeployments } from '../../src/store/waiting-deployments.ts';
 import { putServiceState, serviceStates } from '../../src/store/service-state.ts';
 import { createCardStore } from '../../src/store/chat-cards.ts';
 import type { NewDeployment } from '../../src/store/deployments.ts';

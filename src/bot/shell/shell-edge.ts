@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { ChatOrigin, Deployment } from '../../domain/deployment.ts';
 import { isFinal } from '../../domain/status.ts';
-import type { HoistApi } from '../../service/api.ts';
+import type { HoistService } from '../../service/contract.ts';
 import { refusalText } from '../answers.ts';
 import { offeredAction } from '../card-actions.ts';
 import { interpret, subjectOf } from '../interpret.ts';
@@ -15,7 +15,7 @@ import { createShellChat, type ShellChat } from './shell-chat.ts';
 export interface ShellEdgeOptions {
   input: Readable;
   output: Writable;
-  api: HoistApi;
+  api: HoistService;
   /** The login of whoever types; requests are made as `shell:<user>`. */
   user: string;
   /** A prompt, and no waiting for deployments when input ends. */

@@ -2,7 +2,7 @@ import type { App, RespondArguments } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { ACTION_VERBS, type ActionVerb, type Requester } from '../../domain/command.ts';
 import type { ChatOrigin } from '../../domain/deployment.ts';
-import type { HoistApi } from '../../service/api.ts';
+import type { HoistService } from '../../service/contract.ts';
 import { refusalText } from '../answers.ts';
 import { cardActionKindOf, offeredAction, CARD_ACTION_PREFIX } from '../card-actions.ts';
 import type { ChatMessage } from '../chat-port.ts';
@@ -12,7 +12,7 @@ import { statusAnswer } from '../status-answer.ts';
 import { asSlackBlocks } from './slack-blocks.ts';
 
 export interface SlackCommandDeps {
-  api: HoistApi;
+  api: HoistService;
   logger: Logger;
   now: () => Date;
   /** Work accepted (acknowledged) but not done yet: stopping waits for it. */

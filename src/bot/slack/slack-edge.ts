@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, HTTPReceiverDeferredRequestError, type webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { HoistApi } from '../../service/api.ts';
+import type { HoistService } from '../../service/contract.ts';
 import type { ChatPort } from '../chat-port.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { createSlackChat, SLACK_RETRY } from './slack-chat.ts';
@@ -12,7 +12,7 @@ export interface SlackEdgeOptions {
   signingSecret: string;
   /** Web API base, ending with `/api/`. */
   apiUrl: string;
-  api: HoistApi;
+  api: HoistService;
   logger: Logger;
   now?: () => Date;
   retryConfig?: webApi.RetryOptions;

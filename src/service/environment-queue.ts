@@ -1,13 +1,13 @@
 import type { EnvironmentConfig, HoistConfig } from '../config/hoist-config.ts';
 import type { Db } from '../store/database.ts';
 import { getDeployment } from '../store/deployments.ts';
-import { cancelWaiting, markCanceling, recordSupersedes, unfinishedDeployments, waitingDeployments } from '../store/queue.ts';
-import type { Actor, CancelResult, CancelTarget } from './api.ts';
+import { cancelWaiting, markCanceling, recordSupersedes, unfinishedDeployments, waitingDeployments } from '../store/waiting-deployments.ts';
+import type { Actor, CancelResult, CancelTarget } from './contract.ts';
 import { checkChannel, findEnvironment, refuse } from './lookup.ts';
 import { createPermissions, type GroupsOf } from './permissions.ts';
 import type { QueueEntry } from './views.ts';
 
-export interface QueueDeps {
+export interface EnvironmentQueueDeps {
   db: Db;
   config: HoistConfig;
   /** Hands the environment's next deployment to a worker when the environment is free. */
@@ -22,7 +22,7 @@ const sameScope = (a: string[] | null, b: string[] | null): boolean =>
   a === null || b === null ? a === b : [...a].sort().join(',') === [...b].sort().join(',');
 
 /** The queue of each environment: positions, cancel, and supersede (SPEC §4). */
-export function createQueue(deps: QueueDeps) {
+export function createEnvironmentQueue(deps: EnvironmentQueueDeps) {
   const { db, config } = deps;
   const permissions = createPermissions(deps.groupsOf);
 
@@ -109,4 +109,4 @@ export function createQueue(deps: QueueDeps) {
   return { queueOf, supersede, cancel };
 }
 
-export type Queue = ReturnType<typeof createQueue>;
+export type EnvironmentQueue = ReturnType<typeof createEnvironmentQueue>;

@@ -111,7 +111,7 @@ export type LogsResult =
   | Refusal;
 
 /** The operations both edges (chat and HTTP) call. */
-export interface HoistApi {
+export interface HoistService {
   /** Checks a command against the configuration without I/O; fast enough to run before a Slack ack. */
   validate(command: ActionCommand, origin: ChatOrigin): { ok: true } | Refusal;
   /** Resolves refs, records the deployment (QUEUED) and queues it. */
