@@ -1,5 +1,4 @@
-import type { EnvironmentConfig } from '../src/config/hoist-config.ts';
-import type { Outcome, RolloutRequest, RunningService, ServiceRequest, Target } from '../src/engine/ports.ts';
+import type { Outcome, Placement, RolloutRequest, RunningService, ServiceRequest, Target } from '../src/engine/ports.ts';
 import { epochMs } from './open-loop.ts';
 
 /** One rollout as the target saw it: epoch milliseconds, sub-millisecond precision. */
@@ -40,16 +39,16 @@ export function createNoopTarget(): NoopTarget {
   const target: Target = {
     async rollout(request: RolloutRequest): Promise<Outcome> {
       const startedAt = epochMs();
-      const hold = holds.get(request.env.name);
+      const hold = holds.get(request.placement.env);
       if (hold) {
-        holds.delete(request.env.name);
+        holds.delete(request.placement.env);
         hold.started(request.deploymentId);
         await hold.released;
       }
-      rollouts.push({ deploymentId: request.deploymentId, env: request.env.name, service: request.service.name, startedAt, endedAt: epochMs() });
+      rollouts.push({ deploymentId: request.deploymentId, env: request.placement.env, service: request.service.name, startedAt, endedAt: epochMs() });
       return { ok: true };
     },
-    inspect: (_env: EnvironmentConfig): Promise<RunningService[]> => Promise.resolve([]),
+    inspect: (_placement: Placement): Promise<RunningService[]> => Promise.resolve([]),
     stop: (_request: ServiceRequest) => done({ stopped: 0 }),
     restart: (_request: ServiceRequest) => done({}),
     remove: (_request: ServiceRequest) => done({ removed: 0 }),

@@ -8,6 +8,7 @@ import { recheck } from './actions/recheck.ts';
 import { runRestart } from './actions/restart.ts';
 import { runStop } from './actions/stop.ts';
 import { createDeploymentLog } from './deployment-log.ts';
+import { placementOf } from './service-spec.ts';
 
 export type { PinRequest, RunnerDeps } from './actions/context.ts';
 
@@ -39,7 +40,7 @@ export function createDeployRunner(deps: RunnerDeps) {
       if (!app || !env) return dropMissing(db, d.id, d.services, deps.notify, d.app, d.env);
       const logger = deps.logger.child({ deploymentId });
       const before = new Map((await serviceStates(db, d.app, d.env)).map((s) => [s.service, s]));
-      const ctx: RunContext = { deps, d, app, env, target: deps.targetFor(env), log: createDeploymentLog(db, d.id), logger, signal, before };
+      const ctx: RunContext = { deps, d, app, env, placement: placementOf(env), target: deps.targetFor(env), log: createDeploymentLog(db, d.id), logger, signal, before };
       logger.info({ app: d.app, env: d.env, action: d.action, sha: d.sha }, 'deployment started');
       try {
         const services = await recheck(ctx);

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import type { EnvironmentConfig, ServiceConfig } from '../config/hoist-config.ts';
+import type { TargetConfig } from '../config/hoist-config.ts';
+import type { ServiceSpec } from '../domain/deployment-set.ts';
 
 /** Receives a deployment's log lines as they happen (build output, container output, engine notes). */
 export type LogSink = (line: string) => void;
@@ -15,7 +16,7 @@ export interface Source {
 
 export interface BuildRequest {
   app: string;
-  service: ServiceConfig;
+  service: ServiceSpec;
   repo: string;
   sha: string;
   signal: AbortSignal;
@@ -27,10 +28,24 @@ export interface Builder {
   build(request: BuildRequest): Promise<Outcome<{ image: string; reused: boolean }>>;
 }
 
+/**
+ * Where an environment's services run: what a target needs of the environment besides each
+ * service's recorded spec (which carries its own host port, `expose`).
+ */
+export interface Placement {
+  app: string;
+  env: string;
+  namespace: string;
+  /** The environment's target as configured (the Kubernetes target reads its image pull secrets). */
+  target: TargetConfig;
+}
+
 export interface RolloutRequest {
   deploymentId: number;
-  env: EnvironmentConfig;
-  service: ServiceConfig;
+  placement: Placement;
+  /** What to run, as the deployment recorded it. */
+  service: ServiceSpec;
+  /** The image to run (the spec's, or the one just built for it). */
   image: string;
   /** What the deployment calls this version: the commit SHA for built services, else the image. */
   version: string;
@@ -51,8 +66,8 @@ export interface RunningService {
 /** An action on what already runs for one service (stop, restart, remove). */
 export interface ServiceRequest {
   deploymentId: number;
-  env: EnvironmentConfig;
-  service: ServiceConfig;
+  placement: Placement;
+  service: ServiceSpec;
   signal: AbortSignal;
   log: LogSink;
 }
@@ -64,7 +79,7 @@ export interface Target {
    */
   rollout(request: RolloutRequest): Promise<Outcome<{ manifests?: unknown[] }>>;
   /** What runs now for the environment's services, from the target's side. */
-  inspect(env: EnvironmentConfig): Promise<RunningService[]>;
+  inspect(placement: Placement): Promise<RunningService[]>;
   /** Stops the service (containers stopped, scaled to zero), keeping its volumes and its configuration. */
   stop(request: ServiceRequest): Promise<Outcome<{ stopped: number }>>;
   /** Restarts what runs without changing it, and waits until it is healthy again. */

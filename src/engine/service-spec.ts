@@ -1,5 +1,6 @@
 import type { EnvironmentConfig, ServiceConfig } from '../config/hoist-config.ts';
 import type { DeploymentSet, ServiceSpec } from '../domain/deployment-set.ts';
+import type { Placement } from './ports.ts';
 
 /** The service's configuration in the environment, rendered with the version (and image, once known) it runs. */
 export function renderSpec(env: EnvironmentConfig, service: ServiceConfig, run: { version: string | null; image: string | null }): ServiceSpec {
@@ -26,26 +27,7 @@ export function renderSet(env: EnvironmentConfig, specs: ServiceSpec[]): Deploym
   return { target: env.targetName, namespace: env.namespace, services: specs };
 }
 
-/** What a target needs to run a recorded spec: the service's configuration as it was then, and the environment's port for it. */
-export function configOf(env: EnvironmentConfig, spec: ServiceSpec): { env: EnvironmentConfig; service: ServiceConfig } {
-  const expose = { ...env.expose };
-  if (spec.expose === null) delete expose[spec.name];
-  else expose[spec.name] = spec.expose;
-  return {
-    env: { ...env, expose },
-    service: {
-      name: spec.name,
-      type: spec.type,
-      build: spec.build,
-      image: spec.image,
-      port: spec.port,
-      replicas: spec.replicas,
-      health: spec.health,
-      command: spec.command,
-      env: spec.env,
-      schedule: spec.schedule,
-      storage: spec.storage,
-      resources: spec.resources ?? null,
-    },
-  };
+/** What a target needs of the environment to run its services' specs. */
+export function placementOf(env: EnvironmentConfig): Placement {
+  return { app: env.app, env: env.name, namespace: env.namespace, target: env.target };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceConfig } from '../../src/config/hoist-config.ts';
+import type { ServiceSpec } from '../../src/domain/deployment-set.ts';
 import { BuildImages } from '../../src/engine/build/build-images.ts';
 import { createDockerBuilder } from '../../src/engine/build/docker-builder.ts';
 import { manifestExists } from '../../src/engine/build/registry-manifest.ts';
@@ -69,13 +69,15 @@ function processes(): Process[] {
     .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] ?? '' }));
 }
 
-function service(name: string): ServiceConfig {
+function service(name: string): ServiceSpec {
   return {
     name,
     type: 'application',
     build: { context: name, dockerfile: 'Dockerfile' },
+    version: null,
     image: null,
     port: 8080,
+    expose: null,
     replicas: 1,
     health: null,
     command: null,
@@ -125,7 +127,7 @@ describe('docker builder: a canceled build stops in the engine', () => {
   let repo: GitFixture;
   let cacheDir: string;
   let builder: Builder;
-  const request = (svc: ServiceConfig, sha: string, lines: string[], signal: AbortSignal): BuildRequest => ({
+  const request = (svc: ServiceSpec, sha: string, lines: string[], signal: AbortSignal): BuildRequest => ({
     app,
     service: svc,
     repo: repo.dir,

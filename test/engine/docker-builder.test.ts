@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceConfig } from '../../src/config/hoist-config.ts';
+import type { ServiceSpec } from '../../src/domain/deployment-set.ts';
 import { createDockerBuilder } from '../../src/engine/build/docker-builder.ts';
 import { manifestExists } from '../../src/engine/build/registry-manifest.ts';
 import { createDocker, isNotFound } from '../../src/engine/docker/client.ts';
@@ -14,13 +14,15 @@ import { createGitFixture, type GitFixture } from './git-fixture.ts';
 const docker = createDocker(dockerHost);
 const app = uniqueName('bt');
 
-function service(name: string, context = 'app'): ServiceConfig {
+function service(name: string, context = 'app'): ServiceSpec {
   return {
     name,
     type: 'application',
     build: { context, dockerfile: 'Dockerfile' },
+    version: null,
     image: null,
     port: 8080,
+    expose: null,
     replicas: 1,
     health: null,
     command: null,
@@ -45,7 +47,7 @@ describe('docker builder', () => {
   let repo: GitFixture;
   let cacheDir: string;
   let builder: Builder;
-  const request = (svc: ServiceConfig, sha: string, lines: string[], signal = new AbortController().signal): BuildRequest => ({
+  const request = (svc: ServiceSpec, sha: string, lines: string[], signal = new AbortController().signal): BuildRequest => ({
     app,
     service: svc,
     repo: repo.dir,

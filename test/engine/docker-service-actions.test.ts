@@ -4,10 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHoistConfig, type EnvironmentConfig } from '../../src/config/hoist-config.ts';
 import { createDocker, followProgress } from '../../src/engine/docker/client.ts';
 import type { ServiceRequest, Target } from '../../src/engine/ports.ts';
+import { placementOf } from '../../src/engine/service-spec.ts';
 import { createDockerTarget } from '../../src/engine/targets/docker-target.ts';
 import { containerEvents } from '../support/containers.ts';
 import { freePort } from '../support/hoist-harness.ts';
 import { baseImage, dockerHost, uniqueName } from './engine-env.ts';
+import { serviceSpec } from './target-spec.ts';
 
 const docker = createDocker(dockerHost);
 const app = uniqueName('sa');
@@ -35,8 +37,8 @@ describe('docker target: stop, restart and remove of a service', () => {
 
   const request = (service: string, signal = new AbortController().signal): ServiceRequest => ({
     deploymentId: nextId++,
-    env,
-    service: env.services.find((s) => s.name === service)!,
+    placement: placementOf(env),
+    service: serviceSpec(env, service),
     signal,
     log: (line) => lines.push(line),
   });
@@ -65,8 +67,8 @@ apps:
     ).apps.get(app)!.environments.get('test')!;
     target = createDockerTarget({ docker, stopTimeoutSeconds: 2 });
     for (const name of ['web', 'api']) {
-      const service = env.services.find((s) => s.name === name)!;
-      const rolled = await target.rollout({ deploymentId: nextId++, env, service, image, version: 'v1', signal: new AbortController().signal, log: () => {} });
+      const service = serviceSpec(env, name, { version: 'v1', image });
+      const rolled = await target.rollout({ deploymentId: nextId++, placement: placementOf(env), service, image, version: 'v1', signal: new AbortController().signal, log: () => {} });
       expect(rolled).toEqual({ ok: true });
     }
   });
@@ -106,12 +108,12 @@ apps:
     expect((await docker.getContainer(after!.Id).inspect()).Mounts.map((m) => m.Name)).toEqual(volumes);
     expect(await body(`http://127.0.0.1:${port}/`)).toBeNull();
     expect(await target.stop(request('web'))).toEqual({ ok: true, stopped: 0 });
-    expect((await target.inspect(env)).map((s) => s.service)).toEqual(['api']);
+    expect((await target.inspect(placementOf(env))).map((s) => s.service)).toEqual(['api']);
   });
 
   it('a new rollout after a stop replaces the stopped container', async () => {
-    const service = env.services.find((s) => s.name === 'web')!;
-    const rolled = await target.rollout({ deploymentId: nextId++, env, service, image, version: 'v1', signal: new AbortController().signal, log: () => {} });
+    const service = serviceSpec(env, 'web', { version: 'v1', image });
+    const rolled = await target.rollout({ deploymentId: nextId++, placement: placementOf(env), service, image, version: 'v1', signal: new AbortController().signal, log: () => {} });
     expect(rolled).toEqual({ ok: true });
     expect((await containersOf('web')).map((c) => c.State)).toEqual(['running']);
     expect(await body(`http://127.0.0.1:${port}/`)).toBe('v1');

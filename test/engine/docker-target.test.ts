@@ -5,8 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHoistConfig, type EnvironmentConfig } from '../../src/config/hoist-config.ts';
 import { createDocker, followProgress } from '../../src/engine/docker/client.ts';
 import type { RolloutRequest, Target } from '../../src/engine/ports.ts';
+import { placementOf } from '../../src/engine/service-spec.ts';
 import { createDockerTarget } from '../../src/engine/targets/docker-target.ts';
 import { baseImage, dockerHost, uniqueName } from './engine-env.ts';
+import { serviceSpec } from './target-spec.ts';
 
 const docker = createDocker(dockerHost);
 const app = uniqueName('dt');
@@ -68,8 +70,8 @@ describe('docker target', () => {
     const lines: string[] = [];
     const request: RolloutRequest = {
       deploymentId: nextId++,
-      env,
-      service: env.services.find((s) => s.name === service)!,
+      placement: placementOf(env),
+      service: serviceSpec(env, service, { version, image }),
       image,
       version,
       signal,
@@ -142,7 +144,7 @@ apps:
     const info = await docker.getContainer(containers[0]!.Id).inspect();
     expect(info.HostConfig.Init).toBe(true);
 
-    expect(await target.inspect(env)).toEqual([
+    expect(await target.inspect(placementOf(env))).toEqual([
       {
         service: 'web',
         version: 'v2',
@@ -214,7 +216,7 @@ apps:
     expect(first.result).toEqual({ ok: true });
     const second = await rollout('api', images.v2!, 'v2');
     expect(second.result).toEqual({ ok: true });
-    const api = (await target.inspect(env)).find((s) => s.service === 'api');
+    const api = (await target.inspect(placementOf(env))).find((s) => s.service === 'api');
     expect(api).toMatchObject({ version: 'v2', deploymentId: second.deploymentId, healthy: true });
     expect(api?.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(await body(`${api?.endpoint}/`)).toBe('v2');

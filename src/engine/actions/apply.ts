@@ -1,7 +1,6 @@
 import type { ServiceSpec } from '../../domain/deployment-set.ts';
 import type { ServiceStatus } from '../../domain/status.ts';
 import { recordAppliedSpec } from '../../store/deployment-sets.ts';
-import { configOf } from '../service-spec.ts';
 import { markService, progress, type RunContext } from './context.ts';
 
 /** How applying one service ended: its applied spec, or why not. `canceled` when the run was told to stop. */
@@ -25,7 +24,7 @@ async function imageFor(ctx: RunContext, spec: ServiceSpec): Promise<{ ok: true;
   await markService(ctx, spec.name, { status: 'BUILDING', version: spec.version });
   const built = await ctx.deps.builder.build({
     app: ctx.d.app,
-    service: configOf(ctx.env, spec).service,
+    service: spec,
     repo: ctx.app.repo,
     sha: spec.version,
     signal: ctx.signal,
@@ -45,11 +44,10 @@ export async function applyService(ctx: RunContext, spec: ServiceSpec): Promise<
   const version = applied.version ?? image.image;
   await progress(ctx, 'DEPLOYING');
   await markService(ctx, spec.name, { status: 'DEPLOYING', version, image: image.image });
-  const { env, service } = configOf(ctx.env, applied);
   const rolled = await ctx.target.rollout({
     deploymentId: ctx.d.id,
-    env,
-    service,
+    placement: ctx.placement,
+    service: applied,
     image: image.image,
     version,
     signal: ctx.signal,

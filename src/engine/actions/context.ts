@@ -6,7 +6,7 @@ import type { Db } from '../../store/database.ts';
 import { getDeployment, recordEvent, setDeploymentStatus, setServiceStatus, type ServiceChange } from '../../store/deployments.ts';
 import { putServiceState, type ServiceStateRow } from '../../store/service-state.ts';
 import type { createDeploymentLog } from '../deployment-log.ts';
-import type { Builder, Source, Target } from '../ports.ts';
+import type { Builder, Placement, Source, Target } from '../ports.ts';
 
 export interface PinRequest {
   app: string;
@@ -34,6 +34,8 @@ export interface RunContext {
   d: Deployment;
   app: AppConfig;
   env: EnvironmentConfig;
+  /** What the target needs of the environment, beside each service's spec. */
+  placement: Placement;
   target: Target;
   log: ReturnType<typeof createDeploymentLog>;
   logger: Logger;

@@ -2,7 +2,6 @@ import type { SummaryLine } from '../../domain/deployment.ts';
 import type { ServiceSpec } from '../../domain/deployment-set.ts';
 import { setServiceStatus } from '../../store/deployments.ts';
 import { lastAppliedSpec, type AppliedSpec } from '../../store/deployment-sets.ts';
-import { configOf } from '../service-spec.ts';
 import { restoreState, short, summary, type RunContext } from './context.ts';
 
 /** A service this deployment changed: what it applied. */
@@ -30,11 +29,10 @@ export async function rollBackChanged(ctx: RunContext, changed: readonly Changed
 
 async function revert(ctx: RunContext, c: Changed, previous: AppliedSpec | null, failed: string): Promise<SummaryLine> {
   const log = ctx.log.sink(c.name);
-  const request = { deploymentId: ctx.d.id, env: ctx.env, signal: ctx.signal, log };
+  const request = { deploymentId: ctx.d.id, placement: ctx.placement, signal: ctx.signal, log };
   if (previous === null) {
     // It never ran before this deployment: going back means it no longer runs.
-    const config = configOf(ctx.env, c.spec);
-    const removed = await ctx.target.remove({ ...request, env: config.env, service: config.service });
+    const removed = await ctx.target.remove({ ...request, service: c.spec });
     if (!removed.ok) return { name: c.name, version: c.spec.version, note: `could not be removed: ${removed.reason}` };
     await note(ctx, c.name, `removed again after ${failed} failed: it did not run before`);
     await restoreState(ctx, c.name, { version: null, image: null });
@@ -44,12 +42,11 @@ async function revert(ctx: RunContext, c: Changed, previous: AppliedSpec | null,
   if (spec === null || spec.image === null) {
     return { name: c.name, version: c.spec.version, note: `kept: #${previous.deploymentId} recorded no configuration to go back to` };
   }
-  const config = configOf(ctx.env, spec);
   log(`${c.name}: rolling back to ${short(spec.version)} (#${previous.deploymentId}) because ${failed} failed`);
   // Named after the deployment whose configuration it runs again.
-  const rolled = await ctx.target.rollout({ ...request, ...config, deploymentId: previous.deploymentId, image: spec.image, version: spec.version ?? spec.image });
+  const rolled = await ctx.target.rollout({ ...request, service: spec, deploymentId: previous.deploymentId, image: spec.image, version: spec.version ?? spec.image });
   if (!rolled.ok) return { name: c.name, version: c.spec.version, note: `rollback failed: ${rolled.reason}` };
-  if (ctx.before.get(c.name)?.status === 'STOPPED') await ctx.target.stop({ ...request, ...config });
+  if (ctx.before.get(c.name)?.status === 'STOPPED') await ctx.target.stop({ ...request, service: spec });
   await note(ctx, c.name, `rolled back to ${short(spec.version)} after ${failed} failed`);
   await restoreState(ctx, c.name, { version: spec.version, image: spec.image });
   return { name: c.name, version: spec.version, note: `rolled back from ${short(c.spec.version)}` };

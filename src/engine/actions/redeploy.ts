@@ -12,7 +12,7 @@ export async function unchanged(ctx: RunContext, spec: ServiceSpec): Promise<boo
   if (state.version !== spec.version || state.image !== spec.image) return false;
   const last = await lastAppliedSpec(ctx.deps.db, { app: ctx.d.app, env: ctx.env.name, service: spec.name, beforeId: ctx.d.id });
   if (!last?.spec || !sameSpec(last.spec, spec)) return false;
-  const running = (await ctx.target.inspect(ctx.env)).filter((r) => r.service === spec.name);
+  const running = (await ctx.target.inspect(ctx.placement)).filter((r) => r.service === spec.name);
   return running.length > 0 && running.every((r) => r.healthy && r.version === spec.version);
 }
 

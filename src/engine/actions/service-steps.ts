@@ -1,6 +1,7 @@
 import type { SummaryLine } from '../../domain/deployment.ts';
 import type { ServiceStatus } from '../../domain/status.ts';
 import type { Outcome, ServiceRequest } from '../ports.ts';
+import { renderSpec } from '../service-spec.ts';
 import { endCanceled } from './cancel.ts';
 import { cancelRest, failure, finish, markService, progress, type RunContext } from './context.ts';
 
@@ -20,14 +21,17 @@ export async function runServiceSteps(ctx: RunContext, step: ServiceStep): Promi
   for (const [index, row] of rows.entries()) {
     const later = rows.slice(index + 1).map((s) => s.name);
     if (ctx.signal.aborted) return endCanceled(ctx, { done: finished, inFlight: null, rest: [row.name, ...later] });
-    const service = ctx.env.services.find((s) => s.name === row.name);
-    if (!service) {
+    const config = ctx.env.services.find((s) => s.name === row.name);
+    if (!config) {
       await markService(ctx, row.name, { status: 'CANCELED', reason: 'no longer in the configuration' }, 'untouched');
       continue;
     }
     await progress(ctx, doing);
     await markService(ctx, row.name, { status: doing });
-    const outcome = await step.act({ deploymentId: ctx.d.id, env: ctx.env, service, signal: ctx.signal, log: ctx.log.sink(row.name) });
+    // A stop or restart changes no configuration: the service as configured, with what it runs.
+    const state = ctx.before.get(row.name);
+    const service = renderSpec(ctx.env, config, { version: state?.version ?? null, image: state?.image ?? null });
+    const outcome = await step.act({ deploymentId: ctx.d.id, placement: ctx.placement, service, signal: ctx.signal, log: ctx.log.sink(row.name) });
     if (!outcome.ok && ctx.signal.aborted) return endCanceled(ctx, { done: finished, inFlight: { name: row.name, step: doing.toLowerCase() }, rest: later });
     if (!outcome.ok) {
       await failure(ctx, row.name, error, outcome.reason, outcome.logTail);

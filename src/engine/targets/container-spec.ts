@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode';
-import type { EnvironmentConfig, ServiceConfig } from '../../config/hoist-config.ts';
+import type { ServiceSpec } from '../../domain/deployment-set.ts';
 import { cpuCores, memoryBytes, type Resources } from '../../domain/resources.ts';
+import type { Placement } from '../ports.ts';
 
 /** Labels that tie a container to what Hoist deployed; the target finds its containers by them. */
 export const LABELS = {
@@ -16,8 +17,8 @@ export const LABELS = {
 export type ContainerRole = 'service' | 'canary';
 
 export interface ContainerPlan {
-  env: EnvironmentConfig;
-  service: ServiceConfig;
+  placement: Placement;
+  service: ServiceSpec;
   deploymentId: number;
   image: string;
   version: string;
@@ -26,14 +27,14 @@ export interface ContainerPlan {
   hostPort: number | 'ephemeral' | null;
 }
 
-export function containerName(plan: Pick<ContainerPlan, 'env' | 'service' | 'deploymentId' | 'role'>): string {
-  const name = `hoist-${plan.env.app}-${plan.env.name}-${plan.service.name}-${plan.deploymentId}`;
+export function containerName(plan: Pick<ContainerPlan, 'placement' | 'service' | 'deploymentId' | 'role'>): string {
+  const name = `hoist-${plan.placement.app}-${plan.placement.env}-${plan.service.name}-${plan.deploymentId}`;
   return plan.role === 'canary' ? `${name}-canary` : name;
 }
 
 /** Label filters for `listContainers`: the environment, or one service of it. */
-export function labelFilter(env: EnvironmentConfig, service?: string): string[] {
-  const filters = [`${LABELS.app}=${env.app}`, `${LABELS.env}=${env.name}`];
+export function labelFilter(placement: Placement, service?: string): string[] {
+  const filters = [`${LABELS.app}=${placement.app}`, `${LABELS.env}=${placement.env}`];
   if (service !== undefined) filters.push(`${LABELS.service}=${service}`);
   return filters;
 }
@@ -48,8 +49,8 @@ export function createOptions(plan: ContainerPlan): Dockerode.ContainerCreateOpt
     ...(service.command ? { Cmd: service.command } : {}),
     Env: Object.entries(service.env).map(([key, value]) => `${key}=${value}`),
     Labels: {
-      [LABELS.app]: plan.env.app,
-      [LABELS.env]: plan.env.name,
+      [LABELS.app]: plan.placement.app,
+      [LABELS.env]: plan.placement.env,
       [LABELS.service]: service.name,
       [LABELS.deployment]: String(plan.deploymentId),
       [LABELS.version]: plan.version,
@@ -61,7 +62,7 @@ export function createOptions(plan: ContainerPlan): Dockerode.ContainerCreateOpt
       Init: true,
       // A canary only has to pass one health check; the serving container comes back after a crash.
       RestartPolicy: { Name: plan.role === 'canary' ? 'no' : 'unless-stopped' },
-      ...hostResources(service.resources),
+      ...hostResources(service.resources ?? null),
       ...(publish
         ? {
             PortBindings: {

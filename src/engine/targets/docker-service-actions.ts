@@ -29,7 +29,7 @@ export function createDockerServiceActions(options: ServiceActionsOptions) {
   const { docker, stopTimeoutSeconds } = options;
 
   async function serving(request: ServiceRequest): Promise<Found[]> {
-    const list = await docker.listContainers({ all: true, filters: { label: labelFilter(request.env, request.service.name) } });
+    const list = await docker.listContainers({ all: true, filters: { label: labelFilter(request.placement, request.service.name) } });
     return list
       .filter((c) => c.Labels[LABELS.role] !== 'canary')
       .map((c) => ({ container: docker.getContainer(c.Id), name: c.Names[0]?.replace(/^\//, '') ?? c.Id, running: c.State === 'running' }));
@@ -56,7 +56,7 @@ export function createDockerServiceActions(options: ServiceActionsOptions) {
   }
 
   async function restartOne(request: ServiceRequest, found: Found): Promise<Failure | null> {
-    const { service, env } = request;
+    const { service } = request;
     request.log(`restarting ${found.name}`);
     try {
       await found.container.restart({ t: stopTimeoutSeconds });
@@ -64,7 +64,7 @@ export function createDockerServiceActions(options: ServiceActionsOptions) {
       return { ok: false, reason: `cannot restart ${found.name}: ${message(error)}`, logTail: await containerLogTail(found.container) };
     }
     const info = await found.container.inspect();
-    const hostPort = service.port === null ? null : (env.expose[service.name] ?? publishedPort(info, service.port));
+    const hostPort = service.port === null ? null : (service.expose ?? publishedPort(info, service.port));
     const health = await waitHealthy(found.container, {
       url: hostPort === null ? null : healthUrl(service, hostPort),
       timeoutMs: service.health?.timeoutMs ?? options.defaultHealthTimeoutMs,
@@ -82,7 +82,7 @@ export function createDockerServiceActions(options: ServiceActionsOptions) {
 
   async function restart(request: ServiceRequest): Promise<Outcome> {
     const found = await serving(request);
-    if (found.length === 0) return { ok: false, reason: `no container of ${request.service.name} in ${request.env.name} to restart`, logTail: [] };
+    if (found.length === 0) return { ok: false, reason: `no container of ${request.service.name} in ${request.placement.env} to restart`, logTail: [] };
     for (const one of found) {
       const failure = await restartOne(request, one);
       if (failure) return failure;
@@ -92,7 +92,7 @@ export function createDockerServiceActions(options: ServiceActionsOptions) {
   }
 
   async function remove(request: ServiceRequest): Promise<Outcome<{ removed: number }>> {
-    const list = await docker.listContainers({ all: true, filters: { label: labelFilter(request.env, request.service.name) } });
+    const list = await docker.listContainers({ all: true, filters: { label: labelFilter(request.placement, request.service.name) } });
     let removed = 0;
     for (const c of list) {
       const name = c.Names[0]?.replace(/^\//, '') ?? c.Id;

@@ -1,10 +1,9 @@
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
-import type { EnvironmentConfig } from '../../config/hoist-config.ts';
 import type { RegistryAuth } from '../build/registry-manifest.ts';
 import { followProgress, isNotFound } from '../docker/client.ts';
-import type { Outcome, RolloutRequest, RunningService, Target } from '../ports.ts';
+import type { Outcome, Placement, RolloutRequest, RunningService, Target } from '../ports.ts';
 import { containerLogTail, healthUrl as healthUrlFor, waitHealthy, type HealthResult } from './container-health.ts';
 import {
   containerName,
@@ -70,9 +69,9 @@ export function createDockerTarget(options: DockerTargetOptions): Target {
   }
 
   async function rollout(request: RolloutRequest): Promise<Outcome> {
-    const { env, service, signal } = request;
+    const { placement, service, signal } = request;
     const log = (line: string) => request.log(line);
-    const child = logger?.child({ deploymentId: request.deploymentId, env: env.name, service: service.name });
+    const child = logger?.child({ deploymentId: request.deploymentId, env: placement.env, service: service.name });
     const canceled = (): Failure => ({ ok: false, reason: 'rollout canceled', logTail: [] });
     if (signal.aborted) return canceled();
     if (service.replicas > 1) log(`${service.name}: the docker target runs one container per service (replicas: ${service.replicas} ignored)`);
@@ -81,7 +80,7 @@ export function createDockerTarget(options: DockerTargetOptions): Target {
     if (pulled) return pulled;
 
     const plan = (role: ContainerPlan['role'], hostPort: ContainerPlan['hostPort']): ContainerPlan => ({
-      env,
+      placement,
       service,
       deploymentId: request.deploymentId,
       image: request.image,
@@ -89,10 +88,10 @@ export function createDockerTarget(options: DockerTargetOptions): Target {
       role,
       hostPort,
     });
-    const exposed = service.port === null ? null : (env.expose[service.name] ?? null);
+    const exposed = service.port === null ? null : service.expose;
     const mine = new Set([containerName(plan('service', null)), containerName(plan('canary', null))]);
 
-    const existing = await docker.listContainers({ all: true, filters: { label: labelFilter(env, service.name) } });
+    const existing = await docker.listContainers({ all: true, filters: { label: labelFilter(placement, service.name) } });
     const created: { container: Dockerode.Container; name: string }[] = [];
     const stopped: { container: Dockerode.Container; name: string }[] = [];
     const old: { container: Dockerode.Container; name: string; running: boolean }[] = [];
@@ -219,14 +218,14 @@ export function createDockerTarget(options: DockerTargetOptions): Target {
     }
   }
 
-  async function inspect(env: EnvironmentConfig): Promise<RunningService[]> {
-    const list = await docker.listContainers({ filters: { label: labelFilter(env), status: ['running'] } });
+  async function inspect(placement: Placement): Promise<RunningService[]> {
+    const list = await docker.listContainers({ filters: { label: labelFilter(placement), status: ['running'] } });
     return list
       .filter((c) => c.Labels[LABELS.role] !== 'canary')
       .map((c): RunningService => {
         const name = c.Labels[LABELS.service] ?? '';
-        const port = env.services.find((s) => s.name === name)?.port ?? null;
-        const binding = c.Ports.find((p) => p.PublicPort && (port === null || p.PrivatePort === port));
+        // Only the service's own port is published (see createOptions).
+        const binding = c.Ports.find((p) => p.PublicPort);
         const host = !binding?.IP || binding.IP === '0.0.0.0' || binding.IP === '::' ? '127.0.0.1' : binding.IP;
         const deployment = Number(c.Labels[LABELS.deployment]);
         return {

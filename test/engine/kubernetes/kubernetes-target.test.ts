@@ -5,9 +5,11 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHoistConfig, type EnvironmentConfig } from '../../../src/config/hoist-config.ts';
 import type { Outcome, Target } from '../../../src/engine/ports.ts';
+import { placementOf } from '../../../src/engine/service-spec.ts';
 import { createKubernetesTarget, type KubernetesTargetOptions } from '../../../src/engine/targets/kubernetes/index.ts';
 import { deploymentStatus, statefulSetStatus } from '../../../src/engine/targets/kubernetes/rollout-status.ts';
 import { startFakeKube, type FakeKube } from '../../fakes/kube-api/index.ts';
+import { serviceSpec } from '../target-spec.ts';
 
 /*
  * The Kubernetes target against the fake API server (test/fakes/kube-api): real HTTP, real
@@ -85,16 +87,14 @@ async function roll(
   tag: string,
   options: { signal?: AbortSignal; onLog?: (line: string) => void } = {},
 ): Promise<Rolled> {
-  const service = env.services.find((s) => s.name === name);
-  if (!service) throw new Error(`no service ${name}`);
   const image = `reg.test/shop-${name}:${tag}`;
   const lines: string[] = [];
   const deploymentId = nextId++;
   const started = Date.now();
   const outcome = await target.rollout({
     deploymentId,
-    env,
-    service,
+    placement: placementOf(env),
+    service: serviceSpec(env, name, { version: tag, image }),
     image,
     version: tag,
     signal: options.signal ?? new AbortController().signal,
@@ -106,11 +106,13 @@ async function roll(
   return { outcome, lines, ms: Date.now() - started, image, deploymentId };
 }
 
-const request = (env: EnvironmentConfig, name: string, signal = new AbortController().signal) => {
-  const service = env.services.find((s) => s.name === name);
-  if (!service) throw new Error(`no service ${name}`);
-  return { deploymentId: nextId++, env, service, signal, log: () => undefined };
-};
+const request = (env: EnvironmentConfig, name: string, signal = new AbortController().signal) => ({
+  deploymentId: nextId++,
+  placement: placementOf(env),
+  service: serviceSpec(env, name),
+  signal,
+  log: () => undefined,
+});
 
 function expectOk(rolled: Rolled): void {
   expect(rolled.outcome, rolled.lines.join('\n')).toMatchObject({ ok: true });
@@ -178,7 +180,7 @@ describe('kubernetes target: rollouts', () => {
     expect(fake.requests.some((r) => r.method === 'GET' && r.path === `/apis/apps/v1/namespaces/${ns}/deployments` && r.query.watch === 'true')).toBe(true);
     expect(rolled.lines).toContain('deployment "api" successfully rolled out');
 
-    expect(await target.inspect(env)).toEqual([
+    expect(await target.inspect(placementOf(env))).toEqual([
       {
         service: 'api',
         version: 'v1',
@@ -214,7 +216,7 @@ describe('kubernetes target: rollouts', () => {
     expect(statefulSetStatus(sts).state).toBe('done');
     expect(fake.get('Service', env.namespace, 'db').spec.clusterIP).toBe('None');
     expect(fake.list('PersistentVolumeClaim', env.namespace).length).toBe(1);
-    const [running] = await target.inspect(env);
+    const [running] = await target.inspect(placementOf(env));
     expect(running).toMatchObject({ service: 'db', version: '16', healthy: true, endpoint: `tcp://db.${env.namespace}.svc.cluster.local:5432` });
   });
 
@@ -255,7 +257,7 @@ describe('kubernetes target: failures end early and the previous version keeps r
     const d = fake.get('Deployment', env.namespace, 'api');
     expect(d.metadata.annotations['hoist.dev/deployment-id']).toBe(String(good.deploymentId));
     expect(d.metadata.labels['app.kubernetes.io/version']).toBe('good');
-    expect((await target.inspect(env))[0]).toMatchObject({ version: 'good', image: good.image, healthy: true });
+    expect((await target.inspect(placementOf(env)))[0]).toMatchObject({ version: 'good', image: good.image, healthy: true });
     return { env, failure, bad };
   }
 
@@ -311,7 +313,7 @@ describe('kubernetes target: failures end early and the previous version keeps r
     expect(failure.reason).toMatch(/ImagePullBackOff|ErrImagePull/);
     expect(fake.get('Deployment', env.namespace, 'api')).toBeUndefined();
     expect(fake.get('Service', env.namespace, 'api')).toBeUndefined();
-    expect(await target.inspect(env)).toEqual([]);
+    expect(await target.inspect(placementOf(env))).toEqual([]);
   });
 
   it('a database whose new version crashes gets its earlier template back', async () => {
@@ -384,7 +386,7 @@ describe('kubernetes target: stop, restart, remove', () => {
     expect(stopped).toEqual({ ok: true, stopped: 2 });
     expect(fake.get('Deployment', env.namespace, 'api').spec.replicas).toBe(0);
     expect(podsOf(env.namespace, 'api')).toHaveLength(0);
-    expect((await target.inspect(env))[0]).toMatchObject({ service: 'api', healthy: false });
+    expect((await target.inspect(placementOf(env)))[0]).toMatchObject({ service: 'api', healthy: false });
     // Stopping a stopped service stops nothing.
     expect(await target.stop(request(env, 'api'))).toEqual({ ok: true, stopped: 0 });
     const again = await roll(env, 'api', 'v2');
@@ -453,7 +455,7 @@ describe('kubernetes target: stop, restart, remove', () => {
     expect(await target.remove(request(env, 'db'))).toEqual({ ok: true, removed: 2 });
     expect(fake.get('StatefulSet', env.namespace, 'db')).toBeUndefined();
     expect(fake.list('PersistentVolumeClaim', env.namespace)).toHaveLength(1);
-    expect(await target.inspect(env)).toEqual([]);
+    expect(await target.inspect(placementOf(env))).toEqual([]);
   });
 });
 
@@ -509,10 +511,10 @@ describe('kubernetes target: a short watch history', () => {
       kc.loadFromString(small.kubeconfig());
       const t = createKubernetesTarget({ kubeConfig: kc, timing });
       const env = envNamed('gone');
-      const service = env.services.find((s) => s.name === 'api');
-      if (!service) throw new Error('no api');
+      const placement = placementOf(env);
+      const service = serviceSpec(env, 'api');
       const run = (tag: string, onLog: (line: string) => void = () => undefined) =>
-        t.rollout({ deploymentId: nextId++, env, service, image: `reg.test/shop-api:${tag}`, version: tag, signal: new AbortController().signal, log: onLog });
+        t.rollout({ deploymentId: nextId++, placement, service, image: `reg.test/shop-api:${tag}`, version: tag, signal: new AbortController().signal, log: onLog });
       expect(await run('v1')).toMatchObject({ ok: true });
       // Slow requests and dropped watches: by the time a watch is back, its version is long gone.
       small.faults.latency(100);
@@ -540,6 +542,6 @@ describe('kubernetes target: configuration', () => {
     const kc = new KubeConfig();
     kc.loadFromString(fake.kubeconfig({ context: 'other' }));
     const other = createKubernetesTarget({ kubeConfig: kc, timing });
-    expect(await other.inspect(envNamed('nothing-here'))).toEqual([]);
+    expect(await other.inspect(placementOf(envNamed('nothing-here')))).toEqual([]);
   });
 });

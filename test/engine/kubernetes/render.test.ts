@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { ServiceConfig } from '../../../src/config/hoist-config.ts';
+import type { ServiceSpec } from '../../../src/domain/deployment-set.ts';
 import { labelValue, versionLabel } from '../../../src/engine/targets/kubernetes/labels.ts';
 import { manifestsOf, renderService, type RenderContext } from '../../../src/engine/targets/kubernetes/render.ts';
 
-const service = (over: Partial<ServiceConfig> & Pick<ServiceConfig, 'name' | 'type'>): ServiceConfig => ({
+const service = (over: Partial<ServiceSpec> & Pick<ServiceSpec, 'name' | 'type'>): ServiceSpec => ({
   build: null,
+  version: null,
   image: null,
   port: null,
+  expose: null,
   replicas: 1,
   health: null,
   command: null,

@@ -57,26 +57,26 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
   }
 
   async function rollout(request: RolloutRequest): Promise<Outcome<{ manifests?: unknown[] }>> {
-    const { env, service, signal } = request;
+    const { placement, service, signal } = request;
     if (signal.aborted) return { ok: false, reason: 'rollout canceled', logTail: [] };
-    const child = options.logger?.child({ deploymentId: request.deploymentId, env: env.name, service: service.name });
-    const namespace = env.namespace;
+    const child = options.logger?.child({ deploymentId: request.deploymentId, env: placement.env, service: service.name });
+    const namespace = placement.namespace;
     const scope: RolloutScope = { namespace, deploymentId: request.deploymentId, signal, log: request.log };
     try {
-      await ensureNamespace(namespace, env.app, request.log);
+      await ensureNamespace(namespace, placement.app, request.log);
       const rendered = renderService(service, {
-        app: env.app,
-        env: env.name,
+        app: placement.app,
+        env: placement.env,
         namespace,
         image: request.image,
         version: request.version,
         deploymentId: request.deploymentId,
-        ...(env.target.kind === 'kubernetes' && env.target.imagePullSecrets ? { imagePullSecrets: env.target.imagePullSecrets } : {}),
+        ...(placement.target.kind === 'kubernetes' && placement.target.imagePullSecrets ? { imagePullSecrets: placement.target.imagePullSecrets } : {}),
         progressDeadlineSeconds: timing.progressDeadlineSeconds,
         jobTtlSeconds: timing.jobTtlSeconds,
         jobDeadlineSeconds: timing.jobDeadlineSeconds,
       });
-      const selector = selectorLabels(env.app, env.name, service.name);
+      const selector = selectorLabels(placement.app, placement.env, service.name);
       const { workload } = rendered;
       let outcome: Outcome;
       switch (workload.kind) {
@@ -99,7 +99,7 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
         child?.warn({ reason: outcome.reason }, 'rollout failed');
         return outcome;
       }
-      child?.info({ image: request.image, instance: instanceOf(env.app, env.name) }, 'rollout done');
+      child?.info({ image: request.image, instance: instanceOf(placement.app, placement.env) }, 'rollout done');
       return { ok: true, manifests: manifestsOf(rendered) };
     } catch (error) {
       known.delete(namespace);

@@ -9,7 +9,7 @@ import type {
   V1StatefulSet,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import type { ServiceConfig } from '../../../config/hoist-config.ts';
+import type { ServiceSpec } from '../../../domain/deployment-set.ts';
 import { ANNOTATIONS, instanceOf, LABELS, MANAGER, selectorLabels, versionLabel } from './labels.ts';
 
 /** What a service's manifests depend on besides its configuration. */
@@ -55,7 +55,7 @@ function jobName(service: string, deploymentId: number): string {
  * The Kubernetes objects for one service in one environment. Pure and deterministic: the
  * same input renders the same objects, keys in the same order, so stored manifests diff cleanly.
  */
-export function renderService(service: ServiceConfig, ctx: RenderContext): RenderedService {
+export function renderService(service: ServiceSpec, ctx: RenderContext): RenderedService {
   switch (service.type) {
     case 'application':
     case 'container':
@@ -74,7 +74,7 @@ export function manifestsOf(rendered: RenderedService): object[] {
   return rendered.service === null ? [rendered.workload.manifest] : [rendered.service, rendered.workload.manifest];
 }
 
-function labels(service: ServiceConfig, ctx: RenderContext): Record<string, string> {
+function labels(service: ServiceSpec, ctx: RenderContext): Record<string, string> {
   return {
     [LABELS.name]: service.name,
     [LABELS.instance]: instanceOf(ctx.app, ctx.env),
@@ -88,11 +88,11 @@ function annotations(ctx: RenderContext): Record<string, string> {
   return { [ANNOTATIONS.deploymentId]: String(ctx.deploymentId), [ANNOTATIONS.version]: ctx.version };
 }
 
-function metadata(name: string, service: ServiceConfig, ctx: RenderContext): V1ObjectMeta {
+function metadata(name: string, service: ServiceSpec, ctx: RenderContext): V1ObjectMeta {
   return { name, namespace: ctx.namespace, labels: labels(service, ctx), annotations: annotations(ctx) };
 }
 
-function container(service: ServiceConfig, ctx: RenderContext, mounts: V1VolumeMount[]): V1Container {
+function container(service: ServiceSpec, ctx: RenderContext, mounts: V1VolumeMount[]): V1Container {
   const env = Object.keys(service.env)
     .sort()
     .map((name) => ({ name, value: service.env[name] ?? '' }));
@@ -111,22 +111,23 @@ function container(service: ServiceConfig, ctx: RenderContext, mounts: V1VolumeM
 }
 
 /** The service's requests and limits, with only the amounts it sets. */
-function resourcesOf(service: ServiceConfig): V1Container['resources'] | null {
-  if (service.resources === null) return null;
+function resourcesOf(service: ServiceSpec): V1Container['resources'] | null {
+  const resources = service.resources ?? null;
+  if (resources === null) return null;
   const amounts = (a: { cpu: string | null; memory: string | null }) => {
     const out: Record<string, string> = {};
     if (a.cpu !== null) out.cpu = a.cpu;
     if (a.memory !== null) out.memory = a.memory;
     return Object.keys(out).length > 0 ? out : null;
   };
-  const requests = amounts(service.resources.requests);
-  const limits = amounts(service.resources.limits);
+  const requests = amounts(resources.requests);
+  const limits = amounts(resources.limits);
   if (!requests && !limits) return null;
   return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
 }
 
 function podTemplate(
-  service: ServiceConfig,
+  service: ServiceSpec,
   ctx: RenderContext,
   options: { restartPolicy?: 'Never'; mounts?: V1VolumeMount[] } = {},
 ): V1PodTemplateSpec {
@@ -140,7 +141,7 @@ function podTemplate(
   };
 }
 
-function deployment(service: ServiceConfig, ctx: RenderContext): Workload {
+function deployment(service: ServiceSpec, ctx: RenderContext): Workload {
   const manifest: V1Deployment = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -155,7 +156,7 @@ function deployment(service: ServiceConfig, ctx: RenderContext): Workload {
   return { kind: 'Deployment', name: service.name, manifest };
 }
 
-function statefulSet(service: ServiceConfig, ctx: RenderContext): Workload {
+function statefulSet(service: ServiceSpec, ctx: RenderContext): Workload {
   const mount = dataMount(service, ctx.image);
   const manifest: V1StatefulSet = {
     apiVersion: 'apps/v1',
@@ -179,7 +180,7 @@ function statefulSet(service: ServiceConfig, ctx: RenderContext): Workload {
   return { kind: 'StatefulSet', name: service.name, manifest };
 }
 
-function job(service: ServiceConfig, ctx: RenderContext): Workload {
+function job(service: ServiceSpec, ctx: RenderContext): Workload {
   const name = jobName(service.name, ctx.deploymentId);
   const manifest: V1Job = {
     apiVersion: 'batch/v1',
@@ -196,7 +197,7 @@ function job(service: ServiceConfig, ctx: RenderContext): Workload {
   return { kind: 'Job', name, manifest };
 }
 
-function cronJob(service: ServiceConfig, ctx: RenderContext): Workload {
+function cronJob(service: ServiceSpec, ctx: RenderContext): Workload {
   const template = podTemplate(service, ctx, { restartPolicy: 'Never' });
   const manifest: V1CronJob = {
     apiVersion: 'batch/v1',
@@ -218,7 +219,7 @@ function cronJob(service: ServiceConfig, ctx: RenderContext): Workload {
   return { kind: 'CronJob', name: service.name, manifest };
 }
 
-function clusterService(service: ServiceConfig, ctx: RenderContext, headless: boolean): V1Service {
+function clusterService(service: ServiceSpec, ctx: RenderContext, headless: boolean): V1Service {
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -236,7 +237,7 @@ function clusterService(service: ServiceConfig, ctx: RenderContext, headless: bo
  * Where a database keeps its data. Known images get their data directory; a subPath keeps
  * the volume's own `lost+found` out of it (PostgreSQL refuses a non-empty data directory).
  */
-function dataMount(service: ServiceConfig, image: string): V1VolumeMount {
+function dataMount(service: ServiceSpec, image: string): V1VolumeMount {
   const repository = image.replace(/[@:][^/]*$/, '').split('/').pop() ?? '';
   const known: Record<string, string> = {
     postgres: '/var/lib/postgresql/data',

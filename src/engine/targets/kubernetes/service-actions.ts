@@ -1,5 +1,5 @@
-import type { EnvironmentConfig, ServiceConfig } from '../../../config/hoist-config.ts';
-import type { Outcome, RunningService, ServiceRequest } from '../../ports.ts';
+import type { ServiceSpec } from '../../../domain/deployment-set.ts';
+import type { Outcome, Placement, RunningService, ServiceRequest } from '../../ports.ts';
 import { KubeError } from './client.ts';
 import { errorMessage, ownedBy, reflect, stopAll, type TargetContext } from './context.ts';
 import { watchDeployment, type Watched } from './deployment-rollout.ts';
@@ -11,17 +11,17 @@ import { waitUntil } from './watch.ts';
 
 type Failure = { ok: false; reason: string; logTail: string[] };
 
-function serviceSelector(request: { env: EnvironmentConfig; service: ServiceConfig }): string {
-  return selectorString(selectorLabels(request.env.app, request.env.name, request.service.name));
+function serviceSelector(request: { placement: Placement; service: ServiceSpec }): string {
+  return selectorString(selectorLabels(request.placement.app, request.placement.env, request.service.name));
 }
 
 /** Hoist's objects of one service (never someone else's that happen to share the name labels). */
-function ownSelector(request: { env: EnvironmentConfig; service: ServiceConfig }): string {
+function ownSelector(request: { placement: Placement; service: ServiceSpec }): string {
   return `${serviceSelector(request)},${LABELS.managedBy}=${MANAGER}`;
 }
 
 /** The kind that runs a long-lived service, or null for jobs and cronjobs. */
-function workloadKind(service: ServiceConfig): 'Deployment' | 'StatefulSet' | null {
+function workloadKind(service: ServiceSpec): 'Deployment' | 'StatefulSet' | null {
   if (service.type === 'application' || service.type === 'container') return 'Deployment';
   if (service.type === 'database') return 'StatefulSet';
   return null;
@@ -32,8 +32,8 @@ export function createServiceActions(ctx: TargetContext) {
 
   /** Scales to zero (volume claims stay) or suspends a cronjob, then waits for the pods to go. */
   async function stop(request: ServiceRequest): Promise<Outcome<{ stopped: number }>> {
-    const { env, service, log } = request;
-    const namespace = env.namespace;
+    const { placement, service, log } = request;
+    const namespace = placement.namespace;
     if (service.type === 'cronjob') {
       const found = (await api.list('CronJob', namespace, { labelSelector: ownSelector(request) })).items;
       let stopped = 0;
@@ -90,8 +90,8 @@ export function createServiceActions(ctx: TargetContext) {
 
   /** `kubectl rollout restart`: a new restartedAt on the pod template, then the rollout waited for. */
   async function restart(request: ServiceRequest): Promise<Outcome> {
-    const { env, service, log, signal } = request;
-    const namespace = env.namespace;
+    const { placement, service, log, signal } = request;
+    const namespace = placement.namespace;
     const kind = workloadKind(service);
     if (kind === null) return { ok: false, reason: `${service.name} is a ${service.type}: it has no long-running pods to restart`, logTail: [] };
     const object = await api.get(kind, namespace, service.name);
@@ -115,7 +115,7 @@ export function createServiceActions(ctx: TargetContext) {
 
   /** Deletes the service's objects; volume claims stay (a StatefulSet's are not its dependents). */
   async function remove(request: ServiceRequest): Promise<Outcome<{ removed: number }>> {
-    const namespace = request.env.namespace;
+    const namespace = request.placement.namespace;
     const labelSelector = ownSelector(request);
     let removed = 0;
     try {
@@ -138,9 +138,9 @@ export function createServiceActions(ctx: TargetContext) {
   }
 
   /** What runs per service, from the objects' own labels and annotations. */
-  async function inspect(env: EnvironmentConfig): Promise<RunningService[]> {
-    const namespace = env.namespace;
-    const labelSelector = environmentSelector(env.app, env.name);
+  async function inspect(placement: Placement): Promise<RunningService[]> {
+    const namespace = placement.namespace;
+    const labelSelector = environmentSelector(placement.app, placement.env);
     const [deployments, statefulSets, jobs, cronJobs, services] = await Promise.all([
       api.list('Deployment', namespace, { labelSelector }),
       api.list('StatefulSet', namespace, { labelSelector }),
