@@ -1,11 +1,11 @@
 import { specOf, type ServiceSpec } from '../../domain/deployment-set.ts';
 import { renderSpec } from '../service-spec.ts';
-import { applyService, type ApplyResult } from './apply.ts';
-import { endCanceled } from './cancel.ts';
-import { cancelRest, failure, finish, markService, type RunContext } from './context.ts';
-import { rollBackChanged, type Changed } from './on-failure.ts';
-import { keepAsIs, unchanged } from './redeploy.ts';
-import { pinAfterRollback } from './rollback.ts';
+import { applyService, type ApplyResult } from './apply-service.ts';
+import { cancelRest, finish, markService, recordFailure, type RunContext } from './context.ts';
+import { endCanceled } from './end-canceled.ts';
+import { keepAsIs, unchanged } from './keep-unchanged.ts';
+import { rollBackChanged, type Changed } from './on-failure-rollback.ts';
+import { pinAfterRollback } from './pin-after-rollback.ts';
 
 /** What the deployment applies to a service: its planned spec, or (recorded by an older version) the configuration now. */
 function plannedSpec(ctx: RunContext, name: string): ServiceSpec | null {
@@ -27,7 +27,7 @@ export async function runApplySet(ctx: RunContext): Promise<void> {
   const rows = ctx.d.services;
   for (const [index, row] of rows.entries()) {
     const later = rows.slice(index + 1).map((s) => s.name);
-    if (ctx.signal.aborted) return endCanceled(ctx, { done: doneLines(changed), inFlight: null, rest: [row.name, ...later] });
+    if (ctx.signal.aborted) return endCanceled(ctx, { done: appliedBeforeCancel(changed), inFlight: null, rest: [row.name, ...later] });
     const spec = plannedSpec(ctx, row.name);
     if (spec === null) {
       await markService(ctx, row.name, { status: 'CANCELED', reason: 'no longer in the configuration' }, 'untouched');
@@ -44,7 +44,7 @@ export async function runApplySet(ctx: RunContext): Promise<void> {
       continue;
     }
     if (result.canceled) {
-      return endCanceled(ctx, { done: doneLines(changed), inFlight: { name: row.name, step: result.phase }, rest: later });
+      return endCanceled(ctx, { done: appliedBeforeCancel(changed), inFlight: { name: row.name, step: result.phase }, rest: later });
     }
     return endFailed(ctx, changed, { name: row.name, result, later });
   }
@@ -53,17 +53,19 @@ export async function runApplySet(ctx: RunContext): Promise<void> {
   ctx.logger.info({ changed: changed.length, kept }, 'deployment succeeded');
 }
 
-function doneLines(changed: readonly Changed[]) {
+/** Summary lines for the services this run applied before it was canceled: they keep the new version. */
+function appliedBeforeCancel(changed: readonly Changed[]) {
   return changed.map((c) => ({ name: c.name, version: c.spec.version, note: 'applied before the cancel; kept' }));
 }
 
+/** Ends a run whose service failed: later services are CANCELED and, with `onFailure: rollback`, the changed ones go back. */
 async function endFailed(
   ctx: RunContext,
   changed: readonly Changed[],
   failed: { name: string; result: Extract<ApplyResult, { ok: false }>; later: string[] },
 ): Promise<void> {
   const { name, result } = failed;
-  await failure(ctx, name, result.status, result.reason, result.logTail);
+  await recordFailure(ctx, name, result.status, result.reason, result.logTail);
   await cancelRest(ctx, failed.later, 'earlier step failed');
   let reason = `${name}: ${result.reason}`;
   if (ctx.env.onFailure === 'rollback' && changed.length > 0) {

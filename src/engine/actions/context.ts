@@ -70,7 +70,7 @@ export async function restoreState(ctx: RunContext, name: string, runs: { versio
 }
 
 /** The deployment's own status while it runs. */
-export async function progress(ctx: RunContext, status: DeploymentStatus): Promise<void> {
+export async function markProgress(ctx: RunContext, status: DeploymentStatus): Promise<void> {
   await setDeploymentStatus(ctx.deps.db, ctx.d.id, { status, started: true });
 }
 
@@ -85,14 +85,14 @@ export async function cancelRest(ctx: RunContext, names: readonly string[], reas
   for (const name of names) await markService(ctx, name, { status: 'CANCELED', reason }, 'untouched');
 }
 
-export async function failure(ctx: RunContext, name: string, status: ServiceStatus, reason: string, logTail: string[]): Promise<void> {
+export async function recordFailure(ctx: RunContext, name: string, status: ServiceStatus, reason: string, logTail: string[]): Promise<void> {
   await ctx.log.flush();
   await markService(ctx, name, { status, reason });
   await recordEvent(ctx.deps.db, { kind: 'failure', deploymentId: ctx.d.id, service: name, status, reason, logTail });
   ctx.deps.notify();
 }
 
-export async function summary(ctx: RunContext, headline: string, services: SummaryLine[]): Promise<void> {
+export async function recordSummary(ctx: RunContext, headline: string, services: SummaryLine[]): Promise<void> {
   await recordEvent(ctx.deps.db, { kind: 'summary', deploymentId: ctx.d.id, headline, services });
   ctx.deps.notify();
 }

@@ -2,8 +2,8 @@ import type { SummaryLine } from '../../domain/deployment.ts';
 import type { ServiceStatus } from '../../domain/status.ts';
 import type { Outcome, ServiceRequest } from '../ports.ts';
 import { renderSpec } from '../service-spec.ts';
-import { endCanceled } from './cancel.ts';
-import { cancelRest, failure, finish, markService, progress, type RunContext } from './context.ts';
+import { cancelRest, finish, markProgress, markService, recordFailure, type RunContext } from './context.ts';
+import { endCanceled } from './end-canceled.ts';
 
 /** An action that does one thing to each service that already runs (stop, restart). */
 export interface ServiceStep {
@@ -26,7 +26,7 @@ export async function runServiceSteps(ctx: RunContext, step: ServiceStep): Promi
       await markService(ctx, row.name, { status: 'CANCELED', reason: 'no longer in the configuration' }, 'untouched');
       continue;
     }
-    await progress(ctx, doing);
+    await markProgress(ctx, doing);
     await markService(ctx, row.name, { status: doing });
     // A stop or restart changes no configuration: the service as configured, with what it runs.
     const state = ctx.before.get(row.name);
@@ -34,7 +34,7 @@ export async function runServiceSteps(ctx: RunContext, step: ServiceStep): Promi
     const outcome = await step.act({ deploymentId: ctx.d.id, placement: ctx.placement, service, signal: ctx.signal, log: ctx.log.sink(row.name) });
     if (!outcome.ok && ctx.signal.aborted) return endCanceled(ctx, { done: finished, inFlight: { name: row.name, step: doing.toLowerCase() }, rest: later });
     if (!outcome.ok) {
-      await failure(ctx, row.name, error, outcome.reason, outcome.logTail);
+      await recordFailure(ctx, row.name, error, outcome.reason, outcome.logTail);
       await cancelRest(ctx, later, 'earlier step failed');
       return finish(ctx, error, `${row.name}: ${outcome.reason}`);
     }

@@ -1,7 +1,7 @@
 import type { ServiceSpec } from '../../domain/deployment-set.ts';
 import type { ServiceStatus } from '../../domain/status.ts';
 import { recordAppliedSpec } from '../../store/deployment-sets.ts';
-import { markService, progress, type RunContext } from './context.ts';
+import { markProgress, markService, type RunContext } from './context.ts';
 
 /** How applying one service ended: its applied spec, or why not. `canceled` when the run was told to stop. */
 export type ApplyResult =
@@ -20,7 +20,7 @@ async function imageFor(ctx: RunContext, spec: ServiceSpec): Promise<{ ok: true;
   if (spec.build === null || spec.version === null) {
     return failed(ctx, 'build', { reason: 'no commit was resolved for this deployment', logTail: [] });
   }
-  await progress(ctx, 'BUILDING');
+  await markProgress(ctx, 'BUILDING');
   await markService(ctx, spec.name, { status: 'BUILDING', version: spec.version });
   const built = await ctx.deps.builder.build({
     app: ctx.d.app,
@@ -42,7 +42,7 @@ export async function applyService(ctx: RunContext, spec: ServiceSpec): Promise<
   if (!('image' in image)) return image;
   const applied: ServiceSpec = { ...spec, image: image.image };
   const version = applied.version ?? image.image;
-  await progress(ctx, 'DEPLOYING');
+  await markProgress(ctx, 'DEPLOYING');
   await markService(ctx, spec.name, { status: 'DEPLOYING', version, image: image.image });
   const rolled = await ctx.target.rollout({
     deploymentId: ctx.d.id,

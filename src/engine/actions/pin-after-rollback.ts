@@ -1,5 +1,5 @@
 import { rollbackOf } from '../../store/deployment-sets.ts';
-import { summary, type RunContext } from './context.ts';
+import { recordSummary, type RunContext } from './context.ts';
 
 /**
  * After a successful rollback the environment is pinned (`rolled back by @x from #M`) so
@@ -10,7 +10,7 @@ export async function pinAfterRollback(ctx: RunContext): Promise<void> {
   const reason = `rolled back by @${ctx.d.requestedByName}${from === null ? '' : ` from #${from}`}`;
   const where = `${ctx.d.app} in ${ctx.d.env}`;
   if (!ctx.deps.pinEnvironment) {
-    await summary(ctx, `${where} should be pinned (${reason}), but this Hoist has no locks to pin it with.`, []);
+    await recordSummary(ctx, `${where} should be pinned (${reason}), but this Hoist has no locks to pin it with.`, []);
     return;
   }
   try {
@@ -18,9 +18,9 @@ export async function pinAfterRollback(ctx: RunContext): Promise<void> {
   } catch (error) {
     // The rollback itself succeeded: say that the pin did not happen rather than fail it.
     ctx.logger.error({ err: error }, 'could not pin the environment after a rollback');
-    await summary(ctx, `${where} could not be pinned (${reason}): ${error instanceof Error ? error.message : String(error)}; \`lock\` it by hand.`, []);
+    await recordSummary(ctx, `${where} could not be pinned (${reason}): ${error instanceof Error ? error.message : String(error)}; \`lock\` it by hand.`, []);
     return;
   }
-  await summary(ctx, `${where} is pinned: ${reason}. \`unlock ${ctx.d.app} in ${ctx.d.env}\` once the fix is out.`, []);
+  await recordSummary(ctx, `${where} is pinned: ${reason}. \`unlock ${ctx.d.app} in ${ctx.d.env}\` once the fix is out.`, []);
   ctx.logger.info({ reason }, 'environment pinned after rollback');
 }

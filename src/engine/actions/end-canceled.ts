@@ -1,5 +1,5 @@
 import type { SummaryLine } from '../../domain/deployment.ts';
-import { cancelReason, cancelRest, finish, markService, ranBefore, summary, type RunContext } from './context.ts';
+import { cancelReason, cancelRest, finish, markService, ranBefore, recordSummary, type RunContext } from './context.ts';
 
 export interface CanceledRun {
   /** Services this run finished before the cancel, with what they run now. */
@@ -21,7 +21,7 @@ export async function endCanceled(ctx: RunContext, run: CanceledRun): Promise<vo
     await markService(ctx, run.inFlight.name, { status: 'CANCELED', reason: `canceled during the ${run.inFlight.step}; ${previous}` }, 'restore');
   }
   await cancelRest(ctx, run.rest, 'canceled before it started');
-  await summary(ctx, `Canceled — what runs in ${ctx.d.env} now:`, summaryLines(ctx, run));
+  await recordSummary(ctx, `Canceled — what runs in ${ctx.d.env} now:`, summaryLines(ctx, run));
   await finish(ctx, 'CANCELED', await cancelReason(ctx));
   ctx.logger.info({ inFlight: run.inFlight?.name ?? null }, 'deployment canceled');
 }

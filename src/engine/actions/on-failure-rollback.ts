@@ -2,7 +2,7 @@ import type { SummaryLine } from '../../domain/deployment.ts';
 import type { ServiceSpec } from '../../domain/deployment-set.ts';
 import { setServiceStatus } from '../../store/deployments.ts';
 import { lastAppliedSpec, type AppliedSpec } from '../../store/deployment-sets.ts';
-import { restoreState, short, summary, type RunContext } from './context.ts';
+import { recordSummary, restoreState, short, type RunContext } from './context.ts';
 
 /** A service this deployment changed: what it applied. */
 export interface Changed {
@@ -23,7 +23,7 @@ export async function rollBackChanged(ctx: RunContext, changed: readonly Changed
     if (line.version !== c.spec.version) rolledBack.push(c.name);
     lines.unshift(line);
   }
-  await summary(ctx, `onFailure: rollback — ${failed} failed, so the services this deployment changed went back:`, lines);
+  await recordSummary(ctx, `onFailure: rollback — ${failed} failed, so the services this deployment changed went back:`, lines);
   return rolledBack;
 }
 
