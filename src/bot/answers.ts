@@ -1,4 +1,4 @@
-import type { Verb } from '../domain/command.ts';
+import type { Command, Verb } from '../domain/command.ts';
 import type { HoistService, Refusal } from '../service/contract.ts';
 import { suggest, usageOf } from './grammar.ts';
 
@@ -14,6 +14,34 @@ export interface Subject {
   app: string | null;
   env: string | null;
   services: string[] | null;
+}
+
+/** The names a command mentions, for did-you-mean. */
+export function subjectOf(command: Command): Subject {
+  switch (command.verb) {
+    case 'deploy':
+    case 'redeploy':
+    case 'rollback':
+    case 'stop':
+    case 'restart':
+      return { app: command.scope.app, env: command.env, services: command.scope.services };
+    case 'cancel':
+      return command.target.kind === 'environment'
+        ? { app: command.target.app, env: command.target.env, services: null }
+        : { app: null, env: null, services: null };
+    case 'status':
+      return { app: command.app, env: command.env, services: null };
+    case 'history':
+    case 'where':
+      return { app: command.app, env: 'env' in command ? command.env : null, services: null };
+    case 'lock':
+    case 'unlock':
+      return { app: command.app, env: command.env, services: null };
+    case 'logs':
+      return { app: null, env: null, services: command.service === null ? null : [command.service] };
+    case 'help':
+      return { app: null, env: null, services: null };
+  }
 }
 
 type Catalog = ReturnType<HoistService['catalog']>;

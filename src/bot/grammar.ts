@@ -1,4 +1,4 @@
-import { VERBS, type ActionVerb, type Command, type Scope, type Verb } from '../domain/command.ts';
+import { VERBS, type AliasVerb, type Command, type Scope, type Verb } from '../domain/command.ts';
 import { parseDuration } from '../domain/duration.ts';
 import { checkRef } from '../domain/git-ref.ts';
 import { allUsages, usageOf } from './help.ts';
@@ -442,7 +442,7 @@ const PARSERS: Record<Verb, ParseVerb> = {
  * a Slack mention; an alias (`/deploy …`) passes its verb and the text after it.
  * Nothing at all asks for help.
  */
-export function parseCommand(text: string, alias?: ActionVerb): ParseResult {
+export function parseCommand(text: string, alias?: AliasVerb): ParseResult {
   const tokens = tokenize(stripPrefix(text));
   let verb: Verb;
   let args: Token[];

@@ -1,7 +1,7 @@
-import type { ActionVerb, Command, Verb } from '../domain/command.ts';
+import { ACTION_VERBS, type AliasVerb, type Command, type Verb } from '../domain/command.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
-import type { ActionCommand, HoistService } from '../service/contract.ts';
-import { parseFailureText, refusalText, type Subject } from './answers.ts';
+import type { ActionCommand, HoistService, Refusal } from '../service/contract.ts';
+import { parseFailureText, refusalText, subjectOf } from './answers.ts';
 import { helpText, parseCommand } from './grammar.ts';
 import type { Operation } from './operations.ts';
 
@@ -22,58 +22,32 @@ export interface InterpretOptions {
   origin: ChatOrigin;
   /** How commands are typed where the answer is shown: `/hoist `, `/` for an alias, `` in the shell. */
   prefix: string;
-  /** The verb of an alias command (`/deploy …`). */
-  alias?: ActionVerb;
+  /** The verb of an alias command (`/deploy …`, `/cancel …`). */
+  alias?: AliasVerb;
 }
 
-const ACTIONS: ReadonlySet<Verb> = new Set<ActionVerb>(['deploy', 'redeploy', 'rollback', 'stop', 'restart', 'cancel']);
+const ACTIONS: ReadonlySet<Verb> = new Set(ACTION_VERBS);
 
-export function isActionCommand(command: Command): command is ActionCommand {
+function isActionCommand(command: Command): command is ActionCommand {
   return ACTIONS.has(command.verb);
-}
-
-/** The names a command mentions, for did-you-mean. */
-export function subjectOf(command: Command): Subject {
-  switch (command.verb) {
-    case 'deploy':
-    case 'redeploy':
-    case 'rollback':
-    case 'stop':
-    case 'restart':
-      return { app: command.scope.app, env: command.env, services: command.scope.services };
-    case 'cancel':
-      return command.target.kind === 'environment'
-        ? { app: command.target.app, env: command.target.env, services: null }
-        : { app: null, env: null, services: null };
-    case 'status':
-      return { app: command.app, env: command.env, services: null };
-    case 'history':
-    case 'where':
-      return { app: command.app, env: 'env' in command ? command.env : null, services: null };
-    case 'lock':
-    case 'unlock':
-      return { app: command.app, env: command.env, services: null };
-    case 'logs':
-      return { app: null, env: null, services: command.service === null ? null : [command.service] };
-    case 'help':
-      return { app: null, env: null, services: null };
-  }
 }
 
 export function interpret(text: string, options: InterpretOptions): Plan {
   const parsed = parseCommand(text, options.alias);
   if (!parsed.ok) return { kind: 'answer', text: parseFailureText(parsed, options.prefix), rejected: true };
   const command = parsed.command;
+  const refused = (refusal: Refusal): Plan => ({
+    kind: 'answer',
+    text: refusalText(refusal, command.verb, subjectOf(command), options.api.catalog(), options.prefix),
+    rejected: true,
+  });
   if (command.verb === 'cancel') {
-    const valid = options.api.validate(command, options.origin);
-    if (valid.ok) return { kind: 'operate', command };
-    return { kind: 'answer', text: refusalText(valid, command.verb, subjectOf(command), options.api.catalog(), options.prefix), rejected: true };
+    const valid = options.api.validateCancel(command.target, options.origin);
+    return valid.ok ? { kind: 'operate', command } : refused(valid);
   }
   if (isActionCommand(command)) {
     const valid = options.api.validate(command, options.origin);
-    if (valid.ok) return { kind: 'request', command };
-    const catalog = options.api.catalog();
-    return { kind: 'answer', text: refusalText(valid, command.verb, subjectOf(command), catalog, options.prefix), rejected: true };
+    return valid.ok ? { kind: 'request', command } : refused(valid);
   }
   switch (command.verb) {
     case 'help':

@@ -1,6 +1,6 @@
 import type { HoistService } from '../service/contract.ts';
 import { refusalText } from './answers.ts';
-import type { ChatMessage } from './chat-port.ts';
+import type { ChatAnswer } from './conversation.ts';
 import { renderEnvironments, renderEnvironmentsText } from './render/environments.ts';
 
 /** The answer to `status [app] [in env]`, for any chat: mrkdwn and blocks, and `plain` for a terminal. */
@@ -8,7 +8,7 @@ export async function statusAnswer(
   api: HoistService,
   query: { app: string | null; env: string | null },
   chat: { prefix: string; now: Date; repoUrlOf?: (app: string) => string | null; mention?: (userId: string) => string },
-): Promise<ChatMessage & { rejected: boolean }> {
+): Promise<ChatAnswer> {
   const result = await api.environments(query.app, query.env);
   if (!Array.isArray(result)) {
     const text = refusalText(result, 'status', { app: query.app, env: query.env, services: null }, api.catalog(), chat.prefix);

@@ -1,9 +1,14 @@
 /** What a user asked for, whatever edge it came from (slash command, mention, shell, API). */
-export type ActionVerb = 'deploy' | 'redeploy' | 'rollback' | 'stop' | 'restart' | 'cancel';
-export const ACTION_VERBS: readonly ActionVerb[] = ['deploy', 'redeploy', 'rollback', 'stop', 'restart', 'cancel'];
+/** What a deployment does: each action is recorded as a deployment and run by a worker. */
+export type ActionVerb = 'deploy' | 'redeploy' | 'rollback' | 'stop' | 'restart';
+export const ACTION_VERBS: readonly ActionVerb[] = ['deploy', 'redeploy', 'rollback', 'stop', 'restart'];
 
-export type Verb = ActionVerb | 'status' | 'history' | 'logs' | 'lock' | 'unlock' | 'where' | 'help';
-export const VERBS: readonly Verb[] = [...ACTION_VERBS, 'status', 'history', 'logs', 'lock', 'unlock', 'where', 'help'];
+/** The verbs with a command of their own besides `/hoist` (`/deploy …`, `/cancel …`): the actions, and calling one off. */
+export type AliasVerb = ActionVerb | 'cancel';
+export const ALIAS_VERBS: readonly AliasVerb[] = [...ACTION_VERBS, 'cancel'];
+
+export type Verb = AliasVerb | 'status' | 'history' | 'logs' | 'lock' | 'unlock' | 'where' | 'help';
+export const VERBS: readonly Verb[] = [...ALIAS_VERBS, 'status', 'history', 'logs', 'lock', 'unlock', 'where', 'help'];
 
 /** `shop` or `shop/api,worker`; `services` is null for the whole environment. */
 export interface Scope {

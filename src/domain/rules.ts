@@ -8,9 +8,6 @@ import { isError, isInProgress, type ServiceStatus } from './status.ts';
  * service is still in progress is taken and decided when it starts.
  */
 
-/** The actions the rules decide; `cancel` is about a deployment, not a service's status. */
-export type RuledVerb = Exclude<ActionVerb, 'cancel'>;
-
 /** A service as it is now in its environment. */
 export interface ServiceNow {
   name: string;
@@ -20,7 +17,7 @@ export interface ServiceNow {
 }
 
 export interface RuleInput {
-  verb: RuledVerb;
+  verb: ActionVerb;
   app: string;
   env: string;
   /** The services the user named; null for the whole environment. */
@@ -52,7 +49,7 @@ function judged(status: ServiceStatus, moment: RuleInput['moment']): ServiceStat
 const isRunning = (status: ServiceStatus | 'PENDING') => status === 'DEPLOYED' || status === 'RESTARTED';
 
 /** Whether `verb` may act on one service now; the reason says what would work instead. */
-export function serviceRule(verb: RuledVerb, s: ServiceNow, where: { env: string }, moment: RuleInput['moment']): ServiceRule {
+export function serviceRule(verb: ActionVerb, s: ServiceNow, where: { env: string }, moment: RuleInput['moment']): ServiceRule {
   const status = judged(s.status, moment);
   const who = `${s.name} in ${where.env}`;
   const never = s.version === null || status === 'NEVER_DEPLOYED';
@@ -81,7 +78,7 @@ export function serviceRule(verb: RuledVerb, s: ServiceNow, where: { env: string
  * What the scope alone decides, before any status is looked at: `restart` takes single
  * services, never a whole environment. Null when the scope is fine.
  */
-export function scopeRule(verb: RuledVerb, scope: { app: string; env: string; chosen: string[] | null; services: readonly string[] }): string | null {
+export function scopeRule(verb: ActionVerb, scope: { app: string; env: string; chosen: string[] | null; services: readonly string[] }): string | null {
   if (verb !== 'restart' || scope.chosen !== null) return null;
   const example = scope.services[0] ?? 'api';
   const names = scope.services.join(', ');

@@ -2,7 +2,7 @@ import type { ActionVerb } from '../domain/command.ts';
 import type { Db } from '../store/database.ts';
 import { getDeployment, setDeploymentStatus, setServiceStatus } from '../store/deployments.ts';
 import { serviceStates } from '../store/service-state.ts';
-import { finish, type RunContext, type RunnerDeps } from './actions/context.ts';
+import type { RunContext, RunnerDeps } from './actions/context.ts';
 import { runApplySet } from './actions/apply-set.ts';
 import { recheck } from './actions/recheck.ts';
 import { runRestart } from './actions/restart.ts';
@@ -18,8 +18,6 @@ const ACTIONS: Record<ActionVerb, (ctx: RunContext) => Promise<void>> = {
   rollback: runApplySet,
   stop: runStop,
   restart: runRestart,
-  // A cancel is done by the service and the worker; it is never a deployment of its own.
-  cancel: (ctx) => finish(ctx, 'CANCELED', '`cancel` is not an action that runs'),
 };
 
 async function dropMissing(db: Db, id: number, services: { name: string }[], notify: () => void, app: string, env: string) {

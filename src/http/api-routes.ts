@@ -125,6 +125,9 @@ export function apiRoutes(api: HoistService): Hono {
       limit,
       cursor: query.cursor || null,
     });
+    // A filter naming an unknown app or environment is a bad parameter: the list itself exists.
+    if (!page.ok && page.code === 'UNKNOWN_APP') return badRequest(c, `app: ${page.reason}`);
+    if (!page.ok && page.code === 'UNKNOWN_ENVIRONMENT') return badRequest(c, `env: ${page.reason}`);
     if (!page.ok) return refused(c, page);
     return c.json({ items: page.items.map(deploymentSummaryJson), nextCursor: page.nextCursor });
   });

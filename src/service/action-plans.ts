@@ -1,7 +1,8 @@
 import type { AppConfig, EnvironmentConfig, ServiceConfig } from '../config/hoist-config.ts';
+import type { ActionVerb } from '../domain/command.ts';
 import type { Deployment } from '../domain/deployment.ts';
 import { sameSpec, specOf, type ServiceSpec } from '../domain/deployment-set.ts';
-import { checkAction, type RuledVerb } from '../domain/rules.ts';
+import { checkAction } from '../domain/rules.ts';
 import { orderServices } from '../domain/service-order.ts';
 import type { Source } from '../engine/ports.ts';
 import { renderSet, renderSpec } from '../engine/service-spec.ts';
@@ -22,12 +23,11 @@ export interface PlanDeps {
 }
 
 type States = Map<string, ServiceStateRow>;
-type RuledCommand = Extract<ActionCommand, { verb: RuledVerb }>;
 
 interface Scope {
   app: AppConfig;
   env: EnvironmentConfig;
-  command: RuledCommand;
+  command: ActionCommand;
   states: States;
   /** The services the command names (every service of the environment when it names none). */
   scoped: ServiceConfig[];
@@ -37,7 +37,7 @@ interface Scope {
  * Turns an action request into the deployment to record: which services, in which order,
  * with which versions and configuration (the deployment set), after the rules of SPEC §3.
  */
-export async function planAction(deps: PlanDeps, app: AppConfig, env: EnvironmentConfig, command: RuledCommand): Promise<Plan> {
+export async function planAction(deps: PlanDeps, app: AppConfig, env: EnvironmentConfig, command: ActionCommand): Promise<Plan> {
   const states: States = new Map((await serviceStates(deps.db, app.name, env.name)).map((s) => [s.service, s]));
   const named = command.scope.services;
   const scoped = named ? env.services.filter((s) => named.includes(s.name)) : env.services;
@@ -56,7 +56,7 @@ export async function planAction(deps: PlanDeps, app: AppConfig, env: Environmen
 }
 
 /** The services in scope the rules allow now, in order; a refusal with the reason and what would work. */
-function allowed(scope: Scope, verb: RuledVerb): { ok: true; services: ServiceConfig[] } | Refusal {
+function allowed(scope: Scope, verb: ActionVerb): { ok: true; services: ServiceConfig[] } | Refusal {
   const services = scope.scoped.map((s) => ({ name: s.name, status: scope.states.get(s.name)?.status ?? 'NEVER_DEPLOYED', version: scope.states.get(s.name)?.version ?? null }));
   const result = checkAction({ verb, app: scope.app.name, env: scope.env.name, chosen: scope.command.scope.services, services, moment: 'request' });
   if (!result.ok) return refuse('NOT_ALLOWED', result.reason);

@@ -1,11 +1,11 @@
-import type { Command, Requester, Trigger } from '../domain/command.ts';
+import type { ActionVerb, Command, Requester, Trigger } from '../domain/command.ts';
 import type { ChatOrigin, Deployment } from '../domain/deployment.ts';
 import type { EnvironmentLock, LockHistoryEntry } from '../domain/lock.ts';
 import type { SetChange } from '../domain/set-diff.ts';
 import type { DeploymentStatus } from '../domain/status.ts';
 import type { DeploymentSummary, EnvironmentView } from './views.ts';
 
-export type ActionCommand = Extract<Command, { verb: 'deploy' | 'redeploy' | 'rollback' | 'stop' | 'restart' | 'cancel' }>;
+export type ActionCommand = Extract<Command, { verb: ActionVerb }>;
 
 /** An expected refusal: a value, not an exception. `code` is stable; `reason` is for the user. */
 export interface Refusal {
@@ -114,6 +114,8 @@ export type LogsResult =
 export interface HoistService {
   /** Checks a command against the configuration without I/O; fast enough to run before a Slack ack. */
   validate(command: ActionCommand, origin: ChatOrigin): { ok: true } | Refusal;
+  /** The same for a cancel: the app and environment it names, and the channel; a deployment number is looked up by `cancel`. */
+  validateCancel(target: CancelTarget, origin: ChatOrigin): { ok: true } | Refusal;
   /** Resolves refs, records the deployment (QUEUED) and queues it. */
   request(command: ActionCommand, options: RequestOptions): Promise<RequestResult>;
   getDeployment(id: number): Promise<Deployment | null>;

@@ -37,14 +37,14 @@ export function createHistory(deps: { db: Db; config: HoistConfig }) {
     const env = query.env ?? null;
     // An app or environment gone from the configuration still has its history.
     if (app !== null && !config.apps.has(app) && !(await knownInStore('app', app))) {
-      return refuse('BAD_REQUEST', `app: there is no app "${app}"; known apps: ${list(config.apps.keys())}`);
+      return refuse('UNKNOWN_APP', `there is no app "${app}"; known apps: ${list(config.apps.keys())}`);
     }
     if (env !== null) {
       const candidates = app !== null ? [config.apps.get(app)] : [...config.apps.values()];
       const known = candidates.some((a) => a?.environments.has(env));
       if (!known && !(await knownInStore('env', env))) {
         const names = new Set(candidates.flatMap((a) => (a ? [...a.environments.keys()] : [])));
-        return refuse('BAD_REQUEST', `env: there is no environment "${env}"${app !== null ? ` in app ${app}` : ''}; known environments: ${list(names)}`);
+        return refuse('UNKNOWN_ENVIRONMENT', `there is no environment "${env}"${app !== null ? ` in app ${app}` : ''}; known environments: ${list(names)}`);
       }
     }
     const statuses = query.status ?? null;

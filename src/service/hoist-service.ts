@@ -9,7 +9,7 @@ import { getDeployment, insertDeployment } from '../store/deployments.ts';
 import { serviceStates } from '../store/service-state.ts';
 import { currentLock } from '../store/locks.ts';
 import { planAction } from './action-plans.ts';
-import type { ActionCommand, HoistService, Refusal } from './contract.ts';
+import type { ActionCommand, CancelTarget, HoistService, Refusal } from './contract.ts';
 import { createHistory } from './history.ts';
 import { createLocks } from './locks.ts';
 import { createLogs } from './logs.ts';
@@ -42,30 +42,18 @@ export function createHoistService(deps: ServiceDeps): HoistService {
   const permissions = createPermissions(deps.groupsOf);
 
   function validate(command: ActionCommand, origin: ChatOrigin): { ok: true } | Refusal {
-    let appName: string;
-    let envName: string;
-    if (command.verb === 'cancel') {
-      // A deployment number is looked up when the cancel is carried out.
-      if (command.target.kind === 'deployment') return { ok: true };
-      appName = command.target.app;
-      envName = command.target.env;
-    } else {
-      appName = command.scope.app;
-      envName = command.env;
-    }
-    const found = findEnvironment(config, appName, envName);
+    const found = findEnvironment(config, command.scope.app, command.env);
     if (!('app' in found)) return found;
     const { app, env } = found;
     const channel = checkChannel(app, origin);
     if (channel) return channel;
-    if (command.verb !== 'cancel' && command.scope.services) {
+    if (command.scope.services) {
       const known = new Set(env.services.map((s) => s.name));
       const unknown = command.scope.services.filter((s) => !known.has(s));
       if (unknown.length > 0) {
         return refuse('UNKNOWN_SERVICE', `app ${app.name} has no service ${unknown.map((s) => `"${s}"`).join(', ')}; its services: ${list(known)}`);
       }
     }
-    if (command.verb === 'cancel') return { ok: true };
     const scope = scopeRule(command.verb, { app: app.name, env: env.name, chosen: command.scope.services, services: env.services.map((s) => s.name) });
     if (scope !== null) return refuse('NOT_ALLOWED', scope);
     if (command.verb === 'deploy' && command.ref !== null) {
@@ -75,16 +63,21 @@ export function createHoistService(deps: ServiceDeps): HoistService {
     return { ok: true };
   }
 
+  function validateCancel(target: CancelTarget, origin: ChatOrigin): { ok: true } | Refusal {
+    // A deployment number is looked up when the cancel is carried out.
+    if (target.kind === 'deployment') return { ok: true };
+    const found = findEnvironment(config, target.app, target.env);
+    if (!('app' in found)) return found;
+    return checkChannel(found.app, origin) ?? { ok: true };
+  }
+
   return {
     validate,
+    validateCancel,
 
     async request(command, options) {
       const valid = validate(command, options.origin);
       if (!valid.ok) return valid;
-      if (command.verb === 'cancel') {
-        const canceled = await queues.cancel(command.target, options);
-        return canceled.ok ? { ok: true, deployment: canceled.deployment, duplicate: false } : canceled;
-      }
       const found = findEnvironment(config, command.scope.app, command.env);
       if (!('app' in found)) return found;
       const { app, env } = found;

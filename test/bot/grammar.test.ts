@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VERBS, type ActionVerb, type Command } from '../../src/domain/command.ts';
+import { VERBS, type AliasVerb, type Command } from '../../src/domain/command.ts';
 import { helpText, parseCommand, suggest, usageOf } from '../../src/bot/grammar.ts';
 import { editDistance } from '../../src/bot/suggest.ts';
 
@@ -87,7 +87,7 @@ describe('parseCommand: tolerance', () => {
 });
 
 describe('parseCommand: aliases', () => {
-  const cases: [ActionVerb, string, Command][] = [
+  const cases: [AliasVerb, string, Command][] = [
     ['deploy', 'shop to staging', { verb: 'deploy', scope: whole('shop'), env: 'staging', ref: null }],
     ['deploy', 'shop/api@v1.4.2 to production', { verb: 'deploy', scope: { app: 'shop', services: ['api'] }, env: 'production', ref: 'v1.4.2' }],
     ['redeploy', 'shop in staging', { verb: 'redeploy', scope: whole('shop'), env: 'staging' }],

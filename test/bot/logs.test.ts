@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interpret } from '../../src/bot/interpret.ts';
-import { carryOutOperation, type OperationAnswer } from '../../src/bot/operations.ts';
+import type { ChatAnswer } from '../../src/bot/conversation.ts';
+import { carryOutOperation } from '../../src/bot/operations.ts';
 import type { Block } from '../../src/bot/render/blocks.ts';
 import { LIMITS, limitViolations } from '../../src/bot/render/limits.ts';
 import { renderLogs, renderLogsText, type LogView } from '../../src/bot/render/logs.ts';
@@ -167,7 +168,7 @@ apps:
     rmSync(cacheDir, { recursive: true, force: true });
   });
 
-  async function say(text: string, prefix = ''): Promise<OperationAnswer> {
+  async function say(text: string, prefix = ''): Promise<ChatAnswer> {
     const plan = interpret(text, { api, origin: { kind: 'shell' }, prefix });
     if (plan.kind === 'answer') return { text: plan.text, plain: plan.text, rejected: plan.rejected };
     if (plan.kind !== 'operate') throw new Error(`\`${text}\` became a ${plan.kind} plan`);

@@ -1,6 +1,6 @@
 import type { Deployment, DeploymentEvent } from '../../src/domain/deployment.ts';
 import { isFinal, type DeploymentStatus, type ServiceStatus } from '../../src/domain/status.ts';
-import type { ActionCommand, HoistService, Refusal, RequestOptions, RequestResult } from '../../src/service/contract.ts';
+import type { ActionCommand, CancelTarget, HoistService, Refusal, RequestOptions, RequestResult } from '../../src/service/contract.ts';
 import type { CardStore, EventFeed, StoredEvent } from '../../src/service/feeds.ts';
 import type { EnvironmentView } from '../../src/service/views.ts';
 
@@ -75,14 +75,17 @@ export function memoryHoist(
     return delivery;
   };
 
-  const validate = (command: ActionCommand): { ok: true } | Refusal => {
-    const appName = command.verb === 'cancel' ? (command.target.kind === 'environment' ? command.target.app : null) : command.scope.app;
-    if (appName === null) return refuse('NOT_SUPPORTED', '`cancel` is not available in this version of Hoist yet');
+  const findEnvironment = (appName: string, envName: string): CatalogApp | Refusal => {
     const app = apps.find((a) => a.name === appName);
     if (!app) return refuse('UNKNOWN_APP', `there is no app "${appName}"`);
-    const envName = command.verb === 'cancel' ? (command.target.kind === 'environment' ? command.target.env : '') : command.env;
     if (!app.environments.includes(envName)) return refuse('UNKNOWN_ENVIRONMENT', `app ${app.name} has no environment "${envName}"`);
-    if (command.verb !== 'cancel' && command.scope.services) {
+    return app;
+  };
+
+  const validate = (command: ActionCommand): { ok: true } | Refusal => {
+    const app = findEnvironment(command.scope.app, command.env);
+    if ('ok' in app) return app;
+    if (command.scope.services) {
       const unknown = command.scope.services.filter((s) => !app.services.includes(s));
       if (unknown.length > 0) return refuse('UNKNOWN_SERVICE', `app ${app.name} has no service "${unknown[0]}"`);
     }
@@ -90,8 +93,16 @@ export function memoryHoist(
     return { ok: true };
   };
 
+  const validateCancel = (target: CancelTarget): { ok: true } | Refusal => {
+    if (target.kind === 'deployment') return refuse('NOT_SUPPORTED', '`cancel` is not available in this version of Hoist yet');
+    const app = findEnvironment(target.app, target.env);
+    if ('ok' in app) return app;
+    return refuse('NOT_SUPPORTED', '`cancel` is not available in this version of Hoist yet; `deploy` is');
+  };
+
   const api: HoistService = {
     validate: (command) => validate(command),
+    validateCancel: (target) => validateCancel(target),
     async request(command, requestOptions): Promise<RequestResult> {
       requests.push({ command, options: requestOptions });
       if (options.requestDelayMs) await new Promise((r) => setTimeout(r, options.requestDelayMs));

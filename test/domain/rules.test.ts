@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkAction, serviceRule, type RuledVerb, type ServiceNow } from '../../src/domain/rules.ts';
+import type { ActionVerb } from '../../src/domain/command.ts';
+import { checkAction, serviceRule, type ServiceNow } from '../../src/domain/rules.ts';
 import type { ServiceStatus } from '../../src/domain/status.ts';
 
 const where = { env: 'staging' };
@@ -11,7 +12,7 @@ const svc = (status: ServiceStatus, version: string | null = status === 'NEVER_D
 
 describe('which action is allowed on which service status', () => {
   // verb, status, allowed, what the refusal says (a fragment)
-  const table: [RuledVerb, ServiceStatus, boolean, string?][] = [
+  const table: [ActionVerb, ServiceStatus, boolean, string?][] = [
     ['deploy', 'NEVER_DEPLOYED', true],
     ['deploy', 'STOPPED', true],
     ['deploy', 'DEPLOYMENT_ERROR', true],

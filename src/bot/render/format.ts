@@ -42,7 +42,6 @@ const ACTION_LABELS: Record<ActionVerb, { label: string; preposition: 'to' | 'in
   rollback: { label: 'Rollback', preposition: 'in' },
   stop: { label: 'Stop', preposition: 'in' },
   restart: { label: 'Restart', preposition: 'in' },
-  cancel: { label: 'Cancel', preposition: 'in' },
 };
 
 /** `Deploy shop to staging`, `Stop shop in staging`. */

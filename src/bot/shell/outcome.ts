@@ -9,7 +9,6 @@ const SUCCESS: Record<ActionVerb, readonly DeploymentStatus[]> = {
   stop: ['STOPPED'],
   // A restarted environment is running: the aggregate reads DEPLOYED.
   restart: ['RESTARTED', 'DEPLOYED'],
-  cancel: ['CANCELED'],
 };
 
 /** Whether a finished deployment did what its action set out to do. */

@@ -3,11 +3,9 @@ import type { Readable, Writable } from 'node:stream';
 import type { ChatOrigin, Deployment } from '../../domain/deployment.ts';
 import { isFinal } from '../../domain/status.ts';
 import type { HoistService } from '../../service/contract.ts';
-import { refusalText } from '../answers.ts';
 import { offeredAction } from '../card-actions.ts';
-import { interpret, subjectOf } from '../interpret.ts';
-import { carryOutOperation } from '../operations.ts';
-import { statusAnswer } from '../status-answer.ts';
+import { executePlan } from '../execute-plan.ts';
+import { interpret } from '../interpret.ts';
 import { outcomeLine, succeeded } from './outcome.ts';
 import { Screen } from './screen.ts';
 import { createShellChat, type ShellChat } from './shell-chat.ts';
@@ -117,50 +115,23 @@ export function createShellEdge(options: ShellEdgeOptions): ShellEdge {
 
   const handleCommand = async (text: string, requestKey: string | undefined): Promise<void> => {
     const plan = interpret(text, { api: options.api, origin: ORIGIN, prefix: '' });
-    switch (plan.kind) {
-      case 'answer':
-        screen.print(plan.text);
-        if (plan.rejected) rejected = true;
-        return;
-      case 'status': {
-        const answer = await statusAnswer(options.api, plan, { prefix: '', now: now(), mention: chat.mention });
-        screen.print(answer.plain ?? answer.text);
-        if (answer.rejected) rejected = true;
-        return;
-      }
-      case 'operate': {
-        const answer = await carryOutOperation(options.api, plan.command, {
-          requester: { userId: `shell:${options.user}`, display: options.user },
-          origin: ORIGIN,
-          prefix: '',
-          now: now(),
-          mention: chat.mention,
-        });
-        screen.print(answer.plain ?? answer.text);
-        if (answer.rejected) rejected = true;
-        return;
-      }
-      case 'request': {
-        const result = await options.api.request(plan.command, {
-          requester: { userId: `shell:${options.user}`, display: options.user },
-          origin: ORIGIN,
-          trigger: 'shell',
-          ...(requestKey === undefined ? {} : { requestKey }),
-        });
-        if (!result.ok) {
-          screen.print(refusalText(result, plan.command.verb, subjectOf(plan.command), options.api.catalog(), ''));
-          rejected = true;
-          return;
-        }
-        if (result.duplicate && requestKey !== undefined) {
-          screen.print(`That choice was already used: it requested #${result.deployment.id} (${result.deployment.status}).`);
-        }
-        if (!tracked.has(result.deployment.id)) {
-          tracked.set(result.deployment.id, { id: result.deployment.id, final: null, finalSeenAt: null, shownFinalAt: null });
-        }
-        return;
-      }
-    }
+    await executePlan(options.api, plan, {
+      requester: { userId: `shell:${options.user}`, display: options.user },
+      origin: ORIGIN,
+      trigger: 'shell',
+      prefix: '',
+      // Only a numbered choice carries a key: the same choice again requests nothing new.
+      ...(requestKey === undefined ? {} : { requestKey, control: 'choice' as const }),
+      now: now(),
+      mention: chat.mention,
+      answer: async (message) => {
+        screen.print(message.plain ?? message.text);
+        if (message.rejected) rejected = true;
+      },
+      requested: (deployment) => {
+        if (!tracked.has(deployment.id)) tracked.set(deployment.id, { id: deployment.id, final: null, finalSeenAt: null, shownFinalAt: null });
+      },
+    });
   };
 
   /** Piped: wait until every deployment this shell started has finished and its end has been printed. */

@@ -1,14 +1,13 @@
 import type { App, RespondArguments } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { ACTION_VERBS, type ActionVerb, type Requester } from '../../domain/command.ts';
+import { ALIAS_VERBS, type AliasVerb, type Requester } from '../../domain/command.ts';
 import type { ChatOrigin } from '../../domain/deployment.ts';
 import type { HoistService } from '../../service/contract.ts';
-import { refusalText } from '../answers.ts';
 import { cardActionKindOf, offeredAction, CARD_ACTION_PREFIX } from '../card-actions.ts';
 import type { ChatMessage } from '../chat-port.ts';
-import { interpret, subjectOf, type Plan } from '../interpret.ts';
-import { carryOutOperation } from '../operations.ts';
-import { statusAnswer } from '../status-answer.ts';
+import type { Conversation } from '../conversation.ts';
+import { executePlan } from '../execute-plan.ts';
+import { interpret, type Plan } from '../interpret.ts';
 import { asSlackBlocks } from './slack-blocks.ts';
 
 export interface SlackCommandDeps {
@@ -39,13 +38,14 @@ function ephemeral(message: ChatMessage): RespondArguments {
   };
 }
 
-/** `/deploy` → `deploy`; `/hoist` and any other name (`/hoist-staging`) take the whole grammar. */
-function aliasOf(command: string): ActionVerb | undefined {
+/** `/deploy` → `deploy`, `/cancel` → `cancel`; `/hoist` and any other name (`/hoist-staging`) take the whole grammar. */
+function aliasOf(command: string): AliasVerb | undefined {
   const name = command.replace(/^\//, '').toLowerCase();
-  return ACTION_VERBS.find((verb) => verb === name);
+  return ALIAS_VERBS.find((verb) => verb === name);
 }
 
-interface Conversation {
+/** Who asked in Slack, from where, and how to answer them alone. */
+interface SlackAsk {
   origin: Extract<ChatOrigin, { kind: 'slack' }>;
   requester: Requester;
   prefix: string;
@@ -58,44 +58,31 @@ interface Conversation {
   log: Logger;
 }
 
+function conversationOf(ask: SlackAsk, deps: SlackCommandDeps): Conversation {
+  return {
+    requester: ask.requester,
+    origin: ask.origin,
+    trigger: 'chat',
+    prefix: ask.prefix,
+    ...(ask.requestKey === undefined ? {} : { requestKey: ask.requestKey }),
+    ...(ask.fromButton ? { control: 'button' as const } : {}),
+    now: deps.now(),
+    mention: (userId) => `<@${userId}>`,
+    answer: (message) => {
+      if (message.rejected) ask.log.info('command refused');
+      return ask.answer(message);
+    },
+    requested: (deployment, duplicate) => ask.log.info({ deploymentId: deployment.id, duplicate }, 'deployment requested'),
+  };
+}
+
 /** The slow part of a command, after Slack has its acknowledgement. */
-async function carryOut(plan: Exclude<Plan, { kind: 'answer' }>, talk: Conversation, deps: SlackCommandDeps): Promise<void> {
+async function carryOut(plan: Plan, ask: SlackAsk, deps: SlackCommandDeps): Promise<void> {
   try {
-    if (plan.kind === 'status') {
-      const status = await statusAnswer(deps.api, plan, { prefix: talk.prefix, now: deps.now() });
-      await talk.answer(status);
-      return;
-    }
-    if (plan.kind === 'operate') {
-      const answer = await carryOutOperation(deps.api, plan.command, {
-        requester: talk.requester,
-        origin: talk.origin,
-        prefix: talk.prefix,
-        now: deps.now(),
-        mention: (userId) => `<@${userId}>`,
-      });
-      if (answer.rejected) talk.log.info({ verb: plan.command.verb }, 'operation refused');
-      await talk.answer(answer);
-      return;
-    }
-    const result = await deps.api.request(plan.command, {
-      requester: talk.requester,
-      origin: talk.origin,
-      trigger: 'chat',
-      ...(talk.requestKey === undefined ? {} : { requestKey: talk.requestKey }),
-    });
-    if (!result.ok) {
-      talk.log.info({ code: result.code }, 'request refused');
-      await talk.answer({ text: refusalText(result, plan.command.verb, subjectOf(plan.command), deps.api.catalog(), talk.prefix) });
-      return;
-    }
-    talk.log.info({ deploymentId: result.deployment.id, duplicate: result.duplicate }, 'deployment requested');
-    if (result.duplicate && talk.fromButton) {
-      await talk.answer({ text: `This button was already used: it requested #${result.deployment.id} (${result.deployment.status}).` });
-    }
+    await executePlan(deps.api, plan, conversationOf(ask, deps));
   } catch (error) {
-    talk.log.error({ err: error }, 'command failed after acknowledgement');
-    await talk.answer({ text: INTERNAL_ERROR }).catch((answerError: unknown) => talk.log.warn({ err: answerError }, 'could not answer the user'));
+    ask.log.error({ err: error }, 'command failed after acknowledgement');
+    await ask.answer({ text: INTERNAL_ERROR }).catch((answerError: unknown) => ask.log.warn({ err: answerError }, 'could not answer the user'));
   }
 }
 
@@ -103,7 +90,7 @@ async function carryOut(plan: Exclude<Plan, { kind: 'answer' }>, talk: Conversat
 export function registerCommands(app: App, deps: SlackCommandDeps): void {
   app.command(/^\/\S+$/, async ({ command, ack, respond }) => {
     const alias = aliasOf(command.command);
-    const talk: Conversation = {
+    const ask: SlackAsk = {
       origin: { kind: 'slack', channel: command.channel_id, userId: command.user_id, responseUrl: command.response_url || null },
       requester: { userId: command.user_id, display: command.user_name || command.user_id },
       prefix: alias === undefined ? `${command.command} ` : '/',
@@ -113,9 +100,9 @@ export function registerCommands(app: App, deps: SlackCommandDeps): void {
     };
     let plan: Plan;
     try {
-      plan = interpret(command.text ?? '', { api: deps.api, origin: talk.origin, prefix: talk.prefix, ...(alias ? { alias } : {}) });
+      plan = interpret(command.text ?? '', { api: deps.api, origin: ask.origin, prefix: ask.prefix, ...(alias ? { alias } : {}) });
     } catch (error) {
-      talk.log.error({ err: error }, 'could not interpret a command');
+      ask.log.error({ err: error }, 'could not interpret a command');
       await ack(ephemeral({ text: INTERNAL_ERROR }));
       return;
     }
@@ -124,13 +111,13 @@ export function registerCommands(app: App, deps: SlackCommandDeps): void {
       return;
     }
     await ack();
-    await track(carryOut(plan, talk, deps), deps);
+    await track(carryOut(plan, ask, deps), deps);
   });
 
   app.event('app_mention', async ({ event, body, client }) => {
     const user = event.user;
     if (user === undefined || event.bot_id !== undefined) return;
-    const talk: Conversation = {
+    const ask: SlackAsk = {
       origin: { kind: 'slack', channel: event.channel, userId: user, responseUrl: null },
       requester: { userId: user, display: event.user_profile?.display_name || event.user_profile?.name || user },
       prefix: '@hoist ',
@@ -147,17 +134,13 @@ export function registerCommands(app: App, deps: SlackCommandDeps): void {
     };
     let plan: Plan;
     try {
-      plan = interpret(event.text, { api: deps.api, origin: talk.origin, prefix: talk.prefix });
+      plan = interpret(event.text, { api: deps.api, origin: ask.origin, prefix: ask.prefix });
     } catch (error) {
-      talk.log.error({ err: error }, 'could not interpret a mention');
-      await talk.answer({ text: INTERNAL_ERROR });
+      ask.log.error({ err: error }, 'could not interpret a mention');
+      await ask.answer({ text: INTERNAL_ERROR });
       return;
     }
-    if (plan.kind === 'answer') {
-      await talk.answer({ text: plan.text });
-      return;
-    }
-    await track(carryOut(plan, talk, deps), deps);
+    await track(carryOut(plan, ask, deps), deps);
   });
 }
 
@@ -192,7 +175,7 @@ export function registerCardActions(app: App, deps: SlackCommandDeps): void {
         await answer({ text: `#${id} is ${deployment.status} now, so its card no longer offers ${kind}. Type \`/hoist status ${deployment.app} in ${deployment.env}\` to see what runs.` });
         return;
       }
-      const talk: Conversation = {
+      const ask: SlackAsk = {
         origin: { kind: 'slack', channel, userId: body.user.id, responseUrl: body.response_url ?? null },
         requester: { userId: body.user.id, display: body.user.name ?? body.user.username ?? body.user.id },
         prefix: '/hoist ',
@@ -202,12 +185,8 @@ export function registerCardActions(app: App, deps: SlackCommandDeps): void {
         fromButton: true,
         log,
       };
-      const plan = interpret(offered.command, { api: deps.api, origin: talk.origin, prefix: talk.prefix });
-      if (plan.kind === 'answer') {
-        await answer({ text: plan.text });
-        return;
-      }
-      await carryOut(plan, talk, deps);
+      const plan = interpret(offered.command, { api: deps.api, origin: ask.origin, prefix: ask.prefix });
+      await carryOut(plan, ask, deps);
     };
     await track(
       work().catch(async (error: unknown) => {

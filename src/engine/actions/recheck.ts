@@ -9,7 +9,7 @@ import { finish, markService, type RunContext } from './context.ts';
  */
 export async function recheck(ctx: RunContext): Promise<DeploymentService[] | null> {
   const verb = ctx.d.action;
-  if (verb === 'deploy' || verb === 'cancel') return ctx.d.services;
+  if (verb === 'deploy') return ctx.d.services;
   const remaining: DeploymentService[] = [];
   const reasons: string[] = [];
   for (const row of ctx.d.services) {
