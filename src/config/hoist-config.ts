@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { LineCounter, parseDocument, isNode } from 'yaml';
 import { resourceConflict, type Resources } from '../domain/resources.ts';
 import type { ServiceType } from '../domain/service-order.ts';
 import { ConfigError } from './errors.ts';
@@ -11,6 +10,7 @@ import {
   type HoistFile,
   type TargetConfig,
 } from './hoist-schema.ts';
+import { readYamlMapping } from './yaml-document.ts';
 
 export type { TargetConfig } from './hoist-schema.ts';
 
@@ -121,40 +121,12 @@ export function loadHoistConfig(path: string): HoistConfig {
 }
 
 export function parseHoistConfig(text: string, file: string): HoistConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const messages = doc.errors.map((err) => {
-      const pos = lineCounter.linePos(err.pos[0]);
-      return `${file}:${pos.line}:${pos.col}: ${err.message.split('\n')[0]}`;
-    });
-    throw new ConfigError('CONFIG_INVALID', messages.join('\n'));
-  }
-  const lineOf = (path: readonly PropertyKey[]): number => {
-    // Walk up to the nearest node that exists, so a missing key points at its parent.
-    for (let depth = path.length; depth >= 0; depth--) {
-      const node = doc.getIn(path.slice(0, depth) as unknown[], true);
-      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-      if (depth === path.length && depth > 0) {
-        // For a key whose value is a scalar null, the pair's key carries the position.
-        const parent = doc.getIn(path.slice(0, depth - 1) as unknown[], true);
-        if (isNode(parent) && 'items' in parent) {
-          const items = (parent as { items: unknown[] }).items;
-          for (const item of items) {
-            const key = (item as { key?: { value?: unknown; range?: [number, number, number] } }).key;
-            if (key && key.value === path[depth - 1] && key.range) return lineCounter.linePos(key.range[0]).line;
-          }
-        }
-      }
-    }
-    return 1;
-  };
+  const { data, lineOf } = readYamlMapping(text, file);
   const fail = (path: readonly PropertyKey[], message: string): never => {
     throw new ConfigError('CONFIG_INVALID', `${file}:${lineOf(path)}: ${path.map(String).join('.')}: ${message}`);
   };
 
-  const raw: unknown = doc.toJS() ?? {};
-  const parsed = hoistFileSchema.safeParse(raw);
+  const parsed = hoistFileSchema.safeParse(data);
   if (!parsed.success) {
     const messages = parsed.error.issues.map((issue) => {
       const path = issue.path;
@@ -163,6 +135,8 @@ export function parseHoistConfig(text: string, file: string): HoistConfig {
         message = `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
         return `${file}:${lineOf([...path, issue.keys[0] ?? ''])}: ${[...path, issue.keys[0]].map(String).join('.')}: ${message}`;
       }
+      // A record key's own issues say what a valid name looks like; zod's wrapper says only "Invalid key in record".
+      if (issue.code === 'invalid_key') message = issue.issues.map((inner) => inner.message).join('; ');
       return `${file}:${lineOf(path)}: ${path.map(String).join('.')}: ${message}`;
     });
     throw new ConfigError('CONFIG_INVALID', messages.join('\n'));

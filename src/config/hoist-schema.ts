@@ -3,8 +3,13 @@ import { CPU_QUANTITY, MEMORY_QUANTITY } from '../domain/resources.ts';
 import { SERVICE_TYPES } from '../domain/service-order.ts';
 
 const NAME = /^[a-z][a-z0-9-]{0,39}$/;
+/** Names appear in chat commands, namespaces and container names: one spelling, lowercase. */
 const name = (what: string) =>
-  z.string().regex(NAME, `expected a ${what} name: lowercase letters, digits and "-", starting with a letter`);
+  z.string().regex(NAME, {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is not a valid ${what} name: names are lowercase letters, digits and "-", ` +
+      `starting with a letter, at most 40 characters (${NAME.source})`,
+  });
 const duration = z
   .string()
   .regex(/^\d+(s|m|h|d)$/, 'expected a duration such as 90s, 30m, 24h or 7d');

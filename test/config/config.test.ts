@@ -89,6 +89,106 @@ describe('hoist.yaml', () => {
   });
 });
 
+describe('hoist.yaml refuses what it cannot read safely, naming the file and the line', () => {
+  const small = `targets:
+  edge: { kind: docker }
+apps:
+  shop:
+    repo: .
+    services:
+      web: { type: container, image: "example.com/web:1" }
+    environments:
+      prod: { target: edge }
+`;
+  const laughs = (levels: number) =>
+    Array.from({ length: levels }, (_, level) =>
+      level === 0 ? 'a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]' : `a${level}: &a${level} [${Array(9).fill(`*a${level - 1}`).join(', ')}]`,
+    ).join('\n');
+
+  it('an alias bomb', () => {
+    expect(errorOf(`${small}laughs:\n  ${laughs(9).replaceAll('\n', '\n  ')}\n`)).toBe(
+      '/etc/hoist.yaml:14: laughs.a3.0: the alias *a2 repeats its anchor more than 100 times over (an alias bomb); write the values out or repeat less',
+    );
+  });
+
+  it('one anchor repeated more than the alias limit', () => {
+    const text = small.replace('"example.com/web:1" }', `&image "example.com/web:1", command: [${Array(101).fill('*image').join(', ')}] }`);
+    expect(errorOf(text)).toBe(
+      '/etc/hoist.yaml:7: apps.shop.services.web.command.99: the alias *image repeats its anchor more than 100 times over (an alias bomb); write the values out or repeat less',
+    );
+  });
+
+  it('an anchor shared by a few services is still read', () => {
+    const text = small.replace('web: { type: container, image: "example.com/web:1" }',
+      'web: { type: container, image: "example.com/web:1", env: &shared { REGION: eu, TIER: web } }\n      api: { type: container, image: "example.com/api:1", env: *shared }');
+    expect(parseHoistConfig(text, '/etc/hoist.yaml').apps.get('shop')?.services.find((s) => s.name === 'api')?.env).toEqual({ REGION: 'eu', TIER: 'web' });
+  });
+
+  it('an alias without its anchor', () => {
+    expect(errorOf(small.replace('"example.com/web:1"', '*image'))).toBe(
+      '/etc/hoist.yaml:7: apps.shop.services.web.image: the alias *image names no anchor above it; write &image on a value before repeating it',
+    );
+  });
+
+  it.each([
+    ['!!js/function', '!!js/function "function () {}"'],
+    ['!foo', '!foo bar'],
+    ['!!binary', '!!binary aGVsbG8='],
+  ])('a value tagged %s', (tag, value) => {
+    expect(errorOf(small.replace('"example.com/web:1"', value))).toBe(
+      `/etc/hoist.yaml:7: apps.shop.services.web.image: the YAML tag ${tag} is refused: hoist.yaml takes plain values (strings, numbers, true/false, lists and mappings)`,
+    );
+  });
+
+  it.each([
+    ['a list', '# hosts\n- edge\n- core\n', '/etc/hoist.yaml:2: the top level is a list; hoist.yaml is a mapping with `targets:` and `apps:`'],
+    ['a single value', 'targets and apps\n', '/etc/hoist.yaml:1: the top level is a single value; hoist.yaml is a mapping with `targets:` and `apps:`'],
+    ['empty', '', '/etc/hoist.yaml:1: the file is empty; hoist.yaml needs `targets:` and `apps:`'],
+    ['only comments', '# to do\n', '/etc/hoist.yaml:1: the file is empty; hoist.yaml needs `targets:` and `apps:`'],
+  ])('a file whose top level is %s', (_what, text, expected) => {
+    expect(errorOf(text)).toBe(expected);
+  });
+
+  it('several documents in one file', () => {
+    expect(errorOf(`---\n${small}---\n${small}`)).toBe(
+      '/etc/hoist.yaml:11: a second YAML document starts here ("---"); hoist.yaml is one document: remove the "---" or merge the two',
+    );
+  });
+
+  it('flow nesting far deeper than the YAML composer could follow', () => {
+    const text = `${small}deep: ${'['.repeat(5_000)}${']'.repeat(5_000)}\n`;
+    expect(errorOf(text)).toBe('/etc/hoist.yaml:10: nested more than 32 levels deep; hoist.yaml needs far fewer');
+  });
+
+  it('block nesting past the depth limit', () => {
+    const text = `${small}${Array.from({ length: 40 }, (_, level) => `${' '.repeat(level)}k${level}:`).join('\n')} end\n`;
+    expect(errorOf(text)).toBe('/etc/hoist.yaml:42: nested more than 32 levels deep; hoist.yaml needs far fewer');
+  });
+
+  it('a key written twice in a flow mapping', () => {
+    expect(errorOf(small.replace('image: "example.com/web:1" }', 'image: "example.com/web:1", image: "example.com/web:2" }'))).toBe(
+      '/etc/hoist.yaml:7: apps.shop.services.web.image: the key "image" is written twice in one mapping (first on line 7); keep one',
+    );
+  });
+
+  it('a service written twice', () => {
+    expect(errorOf(small.replace('    environments:', '      web: { type: container, image: "example.com/web:2" }\n    environments:'))).toBe(
+      '/etc/hoist.yaml:8: apps.shop.services.web: the key "web" is written twice in one mapping (first on line 7); keep one',
+    );
+  });
+
+  it.each([
+    ['service', small.replace('web: {', 'Web: {'), '/etc/hoist.yaml:7: apps.shop.services.Web: "Web" is not a valid service name'],
+    ['app', small.replace('shop:', 'Shop:'), '/etc/hoist.yaml:4: apps.Shop: "Shop" is not a valid app name'],
+    ['environment', small.replace('prod:', 'prod_eu:'), '/etc/hoist.yaml:9: apps.shop.environments.prod_eu: "prod_eu" is not a valid environment name'],
+    ['target', small.replace('edge: {', '1edge: {').replace('target: edge', 'target: 1edge'), '/etc/hoist.yaml:2: targets.1edge: "1edge" is not a valid target name'],
+  ])('an invalid %s name says what a valid name looks like', (_what, text, expected) => {
+    expect(errorOf(text)).toBe(
+      `${expected}: names are lowercase letters, digits and "-", starting with a letter, at most 40 characters (^[a-z][a-z0-9-]{0,39}$)`,
+    );
+  });
+});
+
 describe('environment variables', () => {
   it('applies defaults', () => {
     const env = parseEnv({});
