@@ -201,6 +201,26 @@ describe('Slack edge on a plain node:http server', () => {
     expect(ephemeral.text).toContain('Usage: `@hoist deploy');
   });
 
+  it.each([
+    ['a JSON body under a form content type', '{"a":1}', false],
+    ['a form body carrying no Slack request', 'a=1&b=2', false],
+    ['a form payload that is not JSON', 'payload=%7Bnot-json', false],
+    ['a JSON body carrying no Slack request', '{"a":1}', true],
+    ['a JSON body of an unknown type', '{"type":"nothing_slack_sends"}', true],
+    ['a body that is not JSON', '{"a":', true],
+  ])('answers a signed request with %s at once with 400, not after Bolt’s 3 s timeout', async (_, body, json) => {
+    const res = await post(body, { json });
+    expect(res.status).toBe(400);
+    expect(res.ms).toBeLessThan(500);
+    expect(hoist.requests).toHaveLength(0);
+  });
+
+  it('checks the signature before it reads the body', async () => {
+    const res = await post('{"a":1}', { sign: 'forged' });
+    expect(res.status).toBe(401);
+    expect(res.ms).toBeLessThan(500);
+  });
+
   it('answers 404 for paths it does not serve', async () => {
     const res = await fetch(`${base}/slack/other`, { method: 'POST', body: '' });
     expect(res.status).toBe(404);
