@@ -21,8 +21,7 @@ export function queryNumber(raw: string | undefined): number | null {
 export type DeploymentNumber = { ok: true; id: number } | { ok: false; message: string };
 
 /** `12` or `#12`, from 1 to the largest deployment number; `example` is a request that would work. */
-export function deploymentNumber(raw: string | undefined, example: string): DeploymentNumber {
-  const given = raw ?? '';
+export function deploymentNumber(given: string, example: string): DeploymentNumber {
   const id = digits(given.replace(/^#/, ''));
   if (id === null) return { ok: false, message: `"${given}" is not a deployment number; use a positive integer such as ${example}` };
   if (id < 1 || id > MAX_DEPLOYMENT_NUMBER) {
