@@ -1,6 +1,7 @@
 import { VERBS, type AliasVerb, type Command, type Scope, type Verb } from '../domain/command.ts';
 import { parseDuration } from '../domain/duration.ts';
 import { checkRef } from '../domain/git-ref.ts';
+import { refuseLongCommand } from './command-length.ts';
 import { allUsages, usageOf } from './help.ts';
 import { suggest } from './suggest.ts';
 import { stripPrefix, tokenize, type Token } from './tokenize.ts';
@@ -443,6 +444,8 @@ const PARSERS: Record<Verb, ParseVerb> = {
  * Nothing at all asks for help.
  */
 export function parseCommand(text: string, alias?: AliasVerb): ParseResult {
+  const tooLong = refuseLongCommand(text);
+  if (tooLong !== null) return tooLong;
   const tokens = tokenize(stripPrefix(text));
   let verb: Verb;
   let args: Token[];

@@ -5,6 +5,7 @@ import type { EnvironmentLock, LockHistoryEntry } from '../domain/lock.ts';
 import type { HoistService, Refusal } from '../service/contract.ts';
 import type { DeploymentSummary, EnvironmentView } from '../service/views.ts';
 import { followLog } from './log-follow.ts';
+import { deploymentNumber, queryNumber } from './numbers.ts';
 
 const STATUS_OF: Record<Refusal['code'], 400 | 403 | 404 | 409 | 501> = {
   UNKNOWN_APP: 404,
@@ -57,20 +58,8 @@ export function deploymentSummaryJson(d: DeploymentSummary) {
   };
 }
 
-/** `12` or `#12`; null when not a deployment number. */
-function deploymentNumber(raw: string | undefined): number | null {
-  const id = Number((raw ?? '').replace(/^#/, ''));
-  return Number.isInteger(id) && id > 0 && id <= 2_147_483_647 ? id : null;
-}
-
 const LIST_FILTERS = ['app', 'env', 'status', 'limit', 'cursor'];
 const LOG_PARAMETERS = ['tail', 'service', 'after', 'limit', 'follow'];
-
-/** A whole number as given; anything else becomes NaN, which the service refuses with what would work. */
-function wholeNumber(raw: string | undefined): number | null {
-  if (raw === undefined || raw === '') return null;
-  return /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-}
 
 export function deploymentJson(d: Deployment) {
   return {
@@ -114,15 +103,11 @@ export function apiRoutes(api: HoistService): Hono {
     const query = c.req.query();
     const unknown = Object.keys(query).filter((k) => !LIST_FILTERS.includes(k));
     if (unknown.length > 0) return badRequest(c, `unknown filter ${unknown.map((k) => `"${k}"`).join(', ')}; filters: ${LIST_FILTERS.join(', ')}`);
-    let limit: number | null = null;
-    if (query.limit !== undefined) {
-      limit = /^\d+$/.test(query.limit) ? Number(query.limit) : Number.NaN;
-    }
     const page = await api.listDeployments({
       app: query.app || null,
       env: query.env || null,
       status: query.status ? query.status.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean) : null,
-      limit,
+      limit: queryNumber(query.limit),
       cursor: query.cursor || null,
     });
     // A filter naming an unknown app or environment is a bad parameter: the list itself exists.
@@ -133,40 +118,43 @@ export function apiRoutes(api: HoistService): Hono {
   });
 
   app.get('/deployments/:id/manifests', async (c) => {
-    const id = deploymentNumber(c.req.param('id'));
-    if (id === null) return badRequest(c, `"${c.req.param('id')}" is not a deployment number; use a positive integer such as /api/v1/deployments/12/manifests`);
-    const result = await api.deploymentManifests(id);
+    const id = deploymentNumber(c.req.param('id'), '/api/v1/deployments/12/manifests');
+    if (!id.ok) return badRequest(c, id.message);
+    const result = await api.deploymentManifests(id.id);
     if (!result.ok) return refused(c, result);
     return c.json({ deploymentId: result.deploymentId, app: result.app, env: result.env, set: result.set });
   });
 
   app.get('/deployments/:id/diff', async (c) => {
-    const id = deploymentNumber(c.req.param('id'));
-    if (id === null) return badRequest(c, `"${c.req.param('id')}" is not a deployment number; use a positive integer such as /api/v1/deployments/12/diff?against=11`);
-    const against = deploymentNumber(c.req.query('against'));
-    if (against === null) return badRequest(c, `give the deployment to compare with: ?against=<deployment number>, such as /api/v1/deployments/${id}/diff?against=${Math.max(1, id - 1)}`);
+    const id = deploymentNumber(c.req.param('id'), '/api/v1/deployments/12/diff?against=11');
+    if (!id.ok) return badRequest(c, id.message);
+    const example = `/api/v1/deployments/${id.id}/diff?against=${Math.max(1, id.id - 1)}`;
+    const raw = c.req.query('against');
+    if (raw === undefined) return badRequest(c, `give the deployment to compare with: ?against=<deployment number>, such as ${example}`);
+    const against = deploymentNumber(raw, example);
+    if (!against.ok) return badRequest(c, `against: ${against.message}`);
     const format = c.req.query('format') ?? 'json';
     if (format !== 'json' && format !== 'unified') return badRequest(c, 'format: "json" (default) or "unified" (the text diff alone)');
-    const result = await api.diffDeployments(id, against);
+    const result = await api.diffDeployments(id.id, against.id);
     if (!result.ok) return refused(c, result);
     if (format === 'unified') return c.text(result.unified, 200, { 'content-type': 'text/x-diff; charset=utf-8' });
     return c.json({ from: result.from, to: result.to, changes: result.changes, unified: result.unified });
   });
 
   app.get('/deployments/:id/logs', async (c) => {
-    const id = deploymentNumber(c.req.param('id'));
-    if (id === null) return badRequest(c, `"${c.req.param('id')}" is not a deployment number; use a positive integer such as /api/v1/deployments/12/logs`);
+    const id = deploymentNumber(c.req.param('id'), '/api/v1/deployments/12/logs');
+    if (!id.ok) return badRequest(c, id.message);
     const query = c.req.query();
     const unknown = Object.keys(query).filter((k) => !LOG_PARAMETERS.includes(k));
     if (unknown.length > 0) return badRequest(c, `unknown parameter ${unknown.map((k) => `"${k}"`).join(', ')}; parameters: ${LOG_PARAMETERS.join(', ')}`);
-    const logQuery = { tail: wholeNumber(query.tail), service: query.service || null, after: wholeNumber(query.after), limit: wholeNumber(query.limit) };
+    const logQuery = { tail: queryNumber(query.tail), service: query.service || null, after: queryNumber(query.after), limit: queryNumber(query.limit) };
     if (query.follow !== undefined) {
       if (query.follow !== '1' && query.follow !== 'true') return badRequest(c, `follow: expected 1 (or true), not "${query.follow}"`);
-      return followLog(c, api, id, logQuery, (refusal) =>
+      return followLog(c, api, id.id, logQuery, (refusal) =>
         refusal.code === 'UNKNOWN_SERVICE' ? badRequest(c, `service: ${refusal.reason}`) : refused(c, refusal),
       );
     }
-    const result = await api.deploymentLogs(id, logQuery);
+    const result = await api.deploymentLogs(id.id, logQuery);
     // A filter naming no service of the deployment is a bad parameter, as an unknown app is in the list's filters.
     if (!result.ok && result.code === 'UNKNOWN_SERVICE') return badRequest(c, `service: ${result.reason}`);
     if (!result.ok) return refused(c, result);
@@ -184,13 +172,10 @@ export function apiRoutes(api: HoistService): Hono {
   });
 
   app.get('/deployments/:id', async (c) => {
-    const raw = c.req.param('id');
-    const id = Number(raw.replace(/^#/, ''));
-    if (!Number.isInteger(id) || id <= 0) {
-      return c.json({ error: { code: 'BAD_REQUEST', message: `"${raw}" is not a deployment number; use a positive integer such as /api/v1/deployments/12` } }, 400);
-    }
-    const d = await api.getDeployment(id);
-    if (!d) return c.json({ error: { code: 'NOT_FOUND', message: `no deployment #${id}` } }, 404);
+    const id = deploymentNumber(c.req.param('id'), '/api/v1/deployments/12');
+    if (!id.ok) return badRequest(c, id.message);
+    const d = await api.getDeployment(id.id);
+    if (!d) return c.json({ error: { code: 'NOT_FOUND', message: `no deployment #${id.id}` } }, 404);
     return c.json(deploymentJson(d));
   });
 

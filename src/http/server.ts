@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { HoistService } from '../service/contract.ts';
 import { apiRoutes } from './api-routes.ts';
+import { refuseOtherMethods } from './method-not-allowed.ts';
 
 export interface HttpDeps {
   api: HoistService;
@@ -32,6 +33,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) }, ready ? 200 : 503);
   });
   app.route('/api/v1', apiRoutes(deps.api));
+  refuseOtherMethods(app);
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}; see /api/v1` } }, 404));
   app.onError((error, c) => {
     deps.logger.error({ err: error, path: c.req.path }, 'request failed');

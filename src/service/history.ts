@@ -11,6 +11,8 @@ import { list, refuse } from './lookup.ts';
 const STATUSES: readonly string[] = [...SERVICE_STATUSES, ...PRE_RUN_STATUSES];
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;
+/** Deployment ids are Postgres integers: a cursor past the largest would fail in the query. */
+const MAX_DEPLOYMENT_ID = 2_147_483_647;
 
 /** The cursor is opaque to clients: the last id of a page, so pages stay stable while new deployments arrive. */
 function encodeCursor(beforeId: number): string {
@@ -20,7 +22,8 @@ function encodeCursor(beforeId: number): string {
 function decodeCursor(cursor: string): number | null {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before?: unknown };
-    return typeof parsed.before === 'number' && Number.isInteger(parsed.before) && parsed.before > 0 ? parsed.before : null;
+    const before = parsed.before;
+    return typeof before === 'number' && Number.isInteger(before) && before > 0 && before <= MAX_DEPLOYMENT_ID ? before : null;
   } catch {
     return null;
   }

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, HTTPReceiverDeferredRequestError, type webApi } from '@slack/bolt';
+import { HTTPReceiver, HTTPReceiverDeferredRequestError, type webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { HoistService } from '../../service/contract.ts';
 import type { ChatPort } from '../chat-port.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { createSlackChat, SLACK_RETRY } from './slack-chat.ts';
 import { registerCardActions, registerCommands } from './slack-commands.ts';
+import { answerUnplaceable, PlacingApp } from './unplaceable-request.ts';
 
 export interface SlackEdgeOptions {
   botToken: string;
@@ -53,8 +54,13 @@ function answer(res: ServerResponse, status: number): void {
 export async function createSlackEdge(options: SlackEdgeOptions): Promise<SlackEdge> {
   const now = options.now ?? (() => new Date());
   const logger = boltLogger(options.logger);
-  const receiver = new HTTPReceiver({ signingSecret: options.signingSecret, endpoints: '/slack/events', logger });
-  const app = new App({
+  const receiver = new HTTPReceiver({
+    signingSecret: options.signingSecret,
+    endpoints: '/slack/events',
+    logger,
+    processEventErrorHandler: answerUnplaceable(options.logger),
+  });
+  const app = new PlacingApp({
     token: options.botToken,
     receiver,
     logger,
