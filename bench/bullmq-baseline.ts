@@ -46,7 +46,7 @@ export async function measureBullmq(options: { jobs: number; warmup: number; con
         }
       }
     },
-    // Hoist's worker options (src/jobs/deployment-queue.ts).
+    // Hoist's worker options (src/jobs/deployment-worker.ts).
     { connection: workerConnection, prefix, concurrency: options.concurrency, lockDuration: 5_000, stalledInterval: 2_000, maxStalledCount: 1 },
   );
   try {

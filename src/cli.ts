@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { parseEnv, type Env } from './config/env.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadHoistConfig, type HoistConfig } from './config/hoist-config.ts';
+import { checkKubernetesTargets } from './engine/targets/target-registry.ts';
 import { startHoist, type Mode } from './main.ts';
 import { openDatabase } from './store/database.ts';
 import { migrateToLatest } from './store/migrator.ts';
@@ -28,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
       const env = parseEnv(process.env);
       const database = await openDatabase({ url: env.databaseUrl, dataDir: env.dataDir });
       try {
-        const applied = await migrateToLatest(database.db as never);
+        const applied = await migrateToLatest(database.db);
         process.stdout.write(applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'the database is up to date\n');
       } finally {
         await database.close();
@@ -44,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
       const config = loadHoistConfig(env.configPath);
       const envs = [...config.apps.values()].reduce((n, a) => n + a.environments.size, 0);
       process.stdout.write(`${config.file}: ok (${config.apps.size} app(s), ${envs} environment(s), ${config.targets.size} target(s))\n`);
-      return (await checkKubernetesTargets(config, env)) ? 0 : 1;
+      return (await reportKubernetesTargets(config, env)) ? 0 : 1;
     }
     case undefined:
     case 'help':
@@ -59,28 +60,17 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** Each kubernetes target's kubeconfig and context, read as `start` will read them (nothing is contacted). */
-async function checkKubernetesTargets(config: HoistConfig, env: Env): Promise<boolean> {
-  const targets = [...config.targets].filter(([, t]) => t.kind === 'kubernetes');
-  if (targets.length === 0) return true;
-  const { loadKubeConfig, targetConnection } = await import('./engine/targets/kubernetes/index.ts');
+async function reportKubernetesTargets(config: HoistConfig, env: Env): Promise<boolean> {
+  const file = env.kubeconfig === null ? 'the default kubeconfig' : `KUBECONFIG ${env.kubeconfig}`;
   let ok = true;
-  for (const [name, target] of targets) {
-    if (target.kind !== 'kubernetes') continue;
-    if (target.inCluster) {
-      process.stdout.write(`target ${name}: the in-cluster service account (read when Hoist runs in the cluster)\n`);
-      continue;
-    }
-    const { connection, where } = targetConnection(target, env.kubeconfig);
-    try {
-      const kc = loadKubeConfig(connection);
-      const server = kc.getCurrentCluster()?.server;
-      if (!server) throw new Error(`context "${kc.getCurrentContext()}" names no cluster with a server`);
-      const file = env.kubeconfig === null ? 'the default kubeconfig' : `KUBECONFIG ${env.kubeconfig}`;
-      process.stdout.write(`target ${name}: context "${kc.getCurrentContext()}" of ${file}, server ${server}\n`);
-    } catch (error) {
+  for (const check of await checkKubernetesTargets(config, env.kubeconfig)) {
+    if (!check.ok) {
       ok = false;
-      const reason = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`target ${name}: cannot use ${where}: ${reason}\n`);
+      process.stderr.write(`target ${check.name}: ${check.reason}\n`);
+    } else if (check.inCluster) {
+      process.stdout.write(`target ${check.name}: the in-cluster service account (read when Hoist runs in the cluster)\n`);
+    } else {
+      process.stdout.write(`target ${check.name}: context "${check.context}" of ${file}, server ${check.server}\n`);
     }
   }
   return ok;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Db } from '../store/database.ts';
 import { environmentsWithActiveDeployments } from '../store/deployments.ts';
-import type { Dispatcher } from './deployment-queue.ts';
+import type { Dispatcher } from './dispatcher.ts';
 
 /**
  * Postgres is the source of truth: every few seconds, each environment with an

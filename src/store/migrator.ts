@@ -20,7 +20,7 @@ class ImportMigrationProvider implements MigrationProvider {
   }
 }
 
-export async function migrateToLatest(db: Kysely<unknown>, dir = MIGRATIONS_DIR): Promise<string[]> {
+export async function migrateToLatest<DB>(db: Kysely<DB>, dir = MIGRATIONS_DIR): Promise<string[]> {
   const migrator = new Migrator({ db, provider: new ImportMigrationProvider(dir) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

@@ -87,7 +87,7 @@ ${SERVICES.map((s) => `      ${s}: { type: application, build: { context: ${s} }
     );
     database = await createTestDatabase();
     handle = await openDatabase({ url: database.url, dataDir: tmpdir() });
-    await migrateToLatest(handle.db as never);
+    await migrateToLatest(handle.db);
     cacheDir = mkdtempSync(join(tmpdir(), 'hoist-runner-git-'));
     const source = createGitSource({ cacheDir });
     const realBuilder = createDockerBuilder({ docker, source, registry });

@@ -56,7 +56,7 @@ apps:
     );
     database = await createTestDatabase();
     handle = await openDatabase({ url: database.url, dataDir: tmpdir() });
-    await migrateToLatest(handle.db as never);
+    await migrateToLatest(handle.db);
     cacheDir = mkdtempSync(join(tmpdir(), 'hoist-runner-rules-'));
     const source = createGitSource({ cacheDir });
     const target = createDockerTarget({ docker, stopTimeoutSeconds: 2 });

@@ -17,7 +17,7 @@ describe('fencing on Postgres', () => {
     database = await createTestDatabase();
     first = await openDatabase({ url: database.url, dataDir: tmpdir() });
     second = await openDatabase({ url: database.url, dataDir: tmpdir() });
-    await migrateToLatest(first.db as never);
+    await migrateToLatest(first.db);
   });
   afterAll(async () => {
     await first.close();

@@ -35,12 +35,12 @@ export async function openTestStore(kind: StoreKind): Promise<DatabaseHandle & {
   if (kind === 'postgres') {
     const database = await createTestDatabase();
     const handle = await openDatabase({ url: database.url, dataDir: tmpdir() });
-    await migrateToLatest(handle.db as never);
+    await migrateToLatest(handle.db);
     return { ...handle, cleanup: async () => { await handle.close(); await database.drop(); } };
   }
   const dir = mkdtempSync(join(tmpdir(), 'hoist-pglite-'));
   const handle = await openDatabase({ url: null, dataDir: dir });
-  await migrateToLatest(handle.db as never);
+  await migrateToLatest(handle.db);
   return { ...handle, cleanup: async () => { await handle.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 

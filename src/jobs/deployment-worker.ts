@@ -1,0 +1,84 @@
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { lockPhrase, lockStops } from '../domain/lock.ts';
+import { getDeployment } from '../store/deployments.ts';
+import { heartbeatAge } from '../store/fence.ts';
+import { currentLock } from '../store/locks.ts';
+import { cancelWaiting, pickUp } from '../store/waiting-deployments.ts';
+import { createDeploymentExecutor, type ExecutorDeps } from './deployment-executor.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import { RUN_QUEUE_NAME, type RunJob } from './run-queue.ts';
+
+export interface WorkerDeps extends ExecutorDeps {
+  connection: Redis;
+  prefix: string;
+  dispatcher: Dispatcher;
+  concurrency: number;
+}
+
+/**
+ * Runs deployments from the run queue: a job runs only while its deployment holds the
+ * environment's lease, and gives the lease up (offering the environment to the next) when
+ * it ends. A deployment found started before is either still beating elsewhere (left alone)
+ * or lost (taken over).
+ */
+export function createDeploymentWorker(deps: WorkerDeps): Worker<RunJob> {
+  const { db, lease, logger } = deps;
+  const executor = createDeploymentExecutor(deps);
+
+  /**
+   * Rules are re-checked when an action starts: someone else's lock taken while
+   * this one waited holds it back for good (CANCELED with who, why and since).
+   */
+  async function heldBackByLock(d: { id: number; app: string; env: string; action: string; requestedBy: string; startedAt: Date | null }): Promise<boolean> {
+    if (d.startedAt !== null) return false; // resumed after a lost worker: it had started already
+    const lock = await currentLock(db, d.app, d.env);
+    if (lock === null || !lockStops(lock, { userId: d.requestedBy, action: d.action })) return false;
+    if (!(await cancelWaiting(db, d.id, `${d.app} in ${d.env} is ${lockPhrase(lock)}`))) return false;
+    deps.notify();
+    return true;
+  }
+
+  async function processJob(job: Job<RunJob>, _token: string | undefined, _signal?: AbortSignal): Promise<void> {
+    const { deploymentId } = job.data;
+    const d = await getDeployment(db, deploymentId);
+    if (!d || d.finishedAt) return;
+    if (!(await lease.claim(d.app, d.env, d.id))) {
+      logger.warn({ deploymentId }, 'environment lease held by another deployment; leaving this one queued');
+      return;
+    }
+    let handedBack = false;
+    try {
+      if (d.status === 'QUEUED') {
+        if (await heldBackByLock(d)) return;
+        // It leaves the waiting queue (the ones behind move up), unless it was removed from it meanwhile.
+        if ((await pickUp(db, d.id)) === 'gone') return;
+        await executor.execute(d);
+        return;
+      }
+      // Started before: its executor is either alive (a duplicate job) or gone.
+      const age = await heartbeatAge(db, d.id);
+      if (age !== null && age < lease.ttlMs) {
+        handedBack = true; // the live executor keeps the lease and kicks when it ends
+        return;
+      }
+      await executor.takeOver(d.id);
+    } finally {
+      if (!handedBack) {
+        await lease.release(d.app, d.env, d.id);
+        await deps.dispatcher.kick(d.app, d.env);
+      }
+    }
+  }
+
+  return new Worker<RunJob>(RUN_QUEUE_NAME, processJob, {
+    connection: deps.connection,
+    prefix: deps.prefix,
+    concurrency: deps.concurrency,
+    // A dead worker's job is noticed within seconds, not BullMQ's default 30 s.
+    lockDuration: 5_000,
+    stalledInterval: 2_000,
+    maxStalledCount: 1,
+    autorun: true,
+  });
+}

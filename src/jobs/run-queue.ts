@@ -1,0 +1,16 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+/** The BullMQ queue that carries deployments to run, whatever their environment. */
+export const RUN_QUEUE_NAME = 'deployments';
+
+/** A job carries the id only: the deployment itself lives in Postgres. */
+export interface RunJob {
+  deploymentId: number;
+}
+
+export type RunQueue = Queue<RunJob>;
+
+export function createRunQueue(connection: Redis, prefix: string): RunQueue {
+  return new Queue<RunJob>(RUN_QUEUE_NAME, { connection, prefix });
+}

@@ -1,0 +1,104 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
+import { createNoticePoster } from '../bot/notice-poster.ts';
+import { createNotifier } from '../bot/notifier.ts';
+import { createShellEdge } from '../bot/shell/shell-edge.ts';
+import { ConfigError } from '../config/errors.ts';
+import { createHttpServer } from '../http/server.ts';
+import { createNoticeFeed } from '../jobs/notice-feed.ts';
+import { createOutboxFeed } from '../jobs/outbox-feed.ts';
+import { connectRedis } from '../jobs/redis.ts';
+import { createCardStore } from '../store/chat-cards.ts';
+import type { SharedParts } from './shared-parts.ts';
+
+/** The terminal chat's input and output. */
+export interface ShellOptions {
+  input: Readable;
+  output: Writable;
+  interactive: boolean;
+  user: string;
+}
+
+type Chats = Parameters<typeof createNotifier>[0]['chats'];
+type Mounts = Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
+
+/** The server role: the chat edges, what tells the chats (deployment cards, lock notices), and HTTP. */
+export async function startServerRole(
+  shared: SharedParts,
+  options: { shell: ShellOptions | null },
+): Promise<{ port: number; shellDone: Promise<number> | null }> {
+  const { env, db, redis, logger, stops, api } = shared;
+  const subscriber = connectRedis(env.redisUrl, { name: 'hoist-events' });
+  stops.add(() => subscriber.quit());
+  const feed = createOutboxFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger });
+  stops.add(() => feed.close());
+  const { chats, mounts, shellDone } = await startChatEdges(shared, options.shell);
+  const notifier = createNotifier({
+    feed,
+    api,
+    cards: createCardStore(db),
+    chats,
+    logger: logger.child({ component: 'notifier' }),
+    repoUrl: (app) => shared.config.apps.get(app)?.repo ?? null,
+  });
+  notifier.start();
+  stops.add(async () => notifier.stop());
+  const noticeFeed = createNoticeFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger });
+  stops.add(() => noticeFeed.close());
+  const noticePoster = createNoticePoster({ feed: noticeFeed, chats, logger: logger.child({ component: 'notices' }) });
+  noticePoster.start();
+  stops.add(async () => noticePoster.stop());
+
+  const server = createHttpServer({
+    api,
+    logger,
+    mounts,
+    readiness: {
+      postgres: () => db.selectNoFrom((eb) => eb.lit(1).as('one')).execute(),
+      redis: () => redis.ping(),
+    },
+  });
+  await listen(server, env.port, env.host);
+  stops.add(() => closeServer(server));
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port }, 'http listening');
+  return { port, shellDone };
+}
+
+/** Slack when its tokens are set (its events mounted on the HTTP server), and the terminal chat when asked for. */
+async function startChatEdges(shared: SharedParts, shell: ShellOptions | null): Promise<{ chats: Chats; mounts: Mounts; shellDone: Promise<number> | null }> {
+  const { env, api, logger, stops } = shared;
+  const chats: Chats = {};
+  const mounts: Mounts = {};
+  if (env.slack) {
+    const { createSlackEdge } = await import('../bot/slack/slack-edge.ts');
+    const slack = await createSlackEdge({ ...env.slack, api, logger: logger.child({ component: 'slack' }) });
+    stops.add(() => slack.stop());
+    chats.slack = slack.chat;
+    mounts['/slack/events'] = slack.requestListener;
+  }
+  if (shell === null) return { chats, mounts, shellDone: null };
+  const edge = createShellEdge({ ...shell, api });
+  stops.add(async () => edge.close());
+  chats.shell = edge.chat;
+  return { chats, mounts, shellDone: edge.done };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolveListen, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        reject(new ConfigError('PORT_IN_USE', `port ${port} is already in use (set PORT to a free one)`, { cause: error }));
+      } else reject(error);
+    });
+    server.listen(port, host, () => resolveListen());
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolveClose) => {
+    server.close(() => resolveClose());
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,85 @@
+import { resolve } from 'node:path';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Env } from '../config/env.ts';
+import { ConfigError } from '../config/errors.ts';
+import type { HoistConfig } from '../config/hoist-config.ts';
+import type { Source } from '../engine/ports.ts';
+import { createGitSource } from '../engine/source/git-source.ts';
+import { createCancelSignal } from '../jobs/cancel-signal.ts';
+import { createDispatcher, type Dispatcher } from '../jobs/dispatcher.ts';
+import { createEnvironmentLease, type EnvironmentLease } from '../jobs/environment-lease.ts';
+import { createEventSignal } from '../jobs/outbox-feed.ts';
+import { connectRedis } from '../jobs/redis.ts';
+import { createRunQueue } from '../jobs/run-queue.ts';
+import type { HoistService } from '../service/contract.ts';
+import { createHoistService } from '../service/hoist-service.ts';
+import { openDatabase, type Db } from '../store/database.ts';
+import { migrateToLatest } from '../store/migrator.ts';
+import type { StopList } from './stop-list.ts';
+
+const LEASE_TTL_MS = 5_000;
+
+/** What both the server and the worker stand on. */
+export interface SharedParts {
+  env: Env;
+  config: HoistConfig;
+  dataDir: string;
+  logger: Logger;
+  stops: StopList;
+  db: Db;
+  redis: Redis;
+  source: Source;
+  /** Tells every process that new events are in the outbox. */
+  notify(): void;
+  lease: EnvironmentLease;
+  dispatcher: Dispatcher;
+  api: HoistService;
+}
+
+/** The database (migrated), Redis, the git source, the run queue and its dispatcher, and the service both edges call. */
+export async function startSharedParts(base: { env: Env; config: HoistConfig; dataDir: string; logger: Logger; stops: StopList }): Promise<SharedParts> {
+  const { env, config, dataDir, logger, stops } = base;
+  const database = await openDatabase({
+    url: env.databaseUrl,
+    dataDir,
+    onIdleError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
+  });
+  stops.add(() => database.close());
+  await migrateToLatest(database.db);
+  const { db } = database;
+
+  const redis = connectRedis(env.redisUrl, { name: 'hoist' });
+  stops.add(() => redis.quit());
+  await redis.ping().catch((cause: unknown) => {
+    throw new ConfigError('REDIS_UNREACHABLE', `Redis at ${env.redisUrl} does not answer (set REDIS_URL)`, { cause });
+  });
+  const notify = createEventSignal(redis, env.redisPrefix, logger);
+  const source = createGitSource({ cacheDir: resolve(dataDir, 'git'), log: logger.child({ component: 'git' }) });
+
+  const queueConnection = connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-queue' });
+  stops.add(() => queueConnection.quit());
+  const queue = createRunQueue(queueConnection, env.redisPrefix);
+  stops.add(() => queue.close());
+  const lease = createEnvironmentLease(redis, env.redisPrefix, LEASE_TTL_MS);
+  const dispatcher = createDispatcher({ db, queue, lease, logger });
+
+  const api = createHoistService({
+    db,
+    config,
+    source,
+    kick: (app, e) => dispatcher.kick(app, e),
+    notify,
+    signalCancel: createCancelSignal({ db, redis, prefix: env.redisPrefix }),
+    ...(env.slack === null
+      ? {}
+      : {
+          groupsOf: (await import('../bot/slack/slack-directory.ts')).createSlackDirectory({
+            token: env.slack.botToken,
+            apiUrl: env.slack.apiUrl,
+            logger: logger.child({ component: 'slack' }),
+          }).groupsOf,
+        }),
+  });
+  return { ...base, db, redis, source, notify, lease, dispatcher, api };
+}

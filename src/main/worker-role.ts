@@ -1,0 +1,86 @@
+import type { EnvironmentConfig } from '../config/hoist-config.ts';
+import { createDockerBuilder } from '../engine/build/docker-builder.ts';
+import { createDeployRunner } from '../engine/deploy-runner.ts';
+import { createDocker } from '../engine/docker/client.ts';
+import type { Target } from '../engine/ports.ts';
+import { createTargetRegistry } from '../engine/targets/target-registry.ts';
+import { createCancelListener } from '../jobs/cancel-signal.ts';
+import { createDeploymentWorker } from '../jobs/deployment-worker.ts';
+import { createLockSweeper } from '../jobs/lock-sweeper.ts';
+import { createReconciler } from '../jobs/reconciler.ts';
+import { connectRedis } from '../jobs/redis.ts';
+import { createLocks, pinEnvironment } from '../service/locks.ts';
+import type { SharedParts } from './shared-parts.ts';
+
+/** The worker role: runs deployments from the queue, re-offers waiting work, and sweeps locks. */
+export async function startWorkerRole(
+  shared: SharedParts,
+  options: {
+    /** Where environments run, replacing the configured targets (benchmarks measure orchestration with a target that does no work). */
+    targetFor?: ((environment: EnvironmentConfig) => Target) | undefined;
+  },
+): Promise<void> {
+  const { env, config, db, logger, stops, notify } = shared;
+  const builder = createDockerBuilder({
+    docker: createDocker(env.dockerHost),
+    source: shared.source,
+    registry: env.registry.url ?? config.registry ?? '',
+    auth: env.registry.username && env.registry.password ? { username: env.registry.username, password: env.registry.password } : null,
+    logger: logger.child({ component: 'builder' }),
+  });
+  const runner = createDeployRunner({
+    db,
+    config,
+    source: shared.source,
+    builder,
+    targetFor: options.targetFor ?? (await configuredTargets(shared)),
+    notify,
+    logger,
+    // A successful rollback pins its environment with a lock only rollbacks pass.
+    pinEnvironment: async (pin) => {
+      await pinEnvironment(db, pin);
+    },
+  });
+
+  const workerConnection = connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-worker' });
+  stops.add(() => workerConnection.quit());
+  const cancelSubscriber = connectRedis(env.redisUrl, { name: 'hoist-cancels' });
+  stops.add(() => cancelSubscriber.quit());
+  const cancels = createCancelListener({ subscriber: cancelSubscriber, prefix: env.redisPrefix, logger });
+  await cancels.ready;
+  stops.add(async () => cancels.close());
+  const worker = createDeploymentWorker({
+    db,
+    connection: workerConnection,
+    prefix: env.redisPrefix,
+    lease: shared.lease,
+    dispatcher: shared.dispatcher,
+    cancels,
+    run: (id, signal) => runner.run(id, signal),
+    notify,
+    logger,
+    concurrency: env.workerConcurrency,
+  });
+  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  stops.add(() => worker.close());
+
+  const reconciler = createReconciler({ db, dispatcher: shared.dispatcher, logger, intervalMs: 2_000 });
+  reconciler.start();
+  stops.add(() => reconciler.stop());
+  // Reminds lock owners before their lock lapses, and releases lapsed locks.
+  const sweeper = createLockSweeper({ sweep: createLocks({ db, config, notify }).sweep, logger: logger.child({ component: 'locks' }) });
+  sweeper.start();
+  stops.add(async () => sweeper.stop());
+}
+
+/** The targets of hoist.yaml; a kubeconfig that can't be used stops the start here, naming the target. */
+async function configuredTargets(shared: SharedParts): Promise<(environment: EnvironmentConfig) => Target> {
+  const registry = await createTargetRegistry({
+    config: shared.config,
+    kubeconfig: shared.env.kubeconfig,
+    dockerHost: shared.env.dockerHost,
+    logger: shared.logger,
+  });
+  registry.verifyAll();
+  return registry.targetFor;
+}
