@@ -56,17 +56,23 @@ export function redact(line: string): string {
 const KEY_BEGIN = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 const KEY_END = /-----END [A-Z ]*PRIVATE KEY-----/;
 
-/** Redacts each line, and every line of a private key block that spans lines. */
-export function redactLines(lines: readonly string[]): string[] {
+/** Redacts lines one at a time as they come, masking every line of a private key block that spans lines. */
+export function lineRedactor(): (line: string) => string {
   let inKey = false;
-  return lines.map((line) => {
+  return (line) => {
     if (inKey) {
       if (KEY_END.test(line)) inKey = false;
       return MASK;
     }
     if (KEY_BEGIN.test(line) && !KEY_END.test(line)) inKey = true;
     return redact(line);
-  });
+  };
+}
+
+/** Redacts each line, and every line of a private key block that spans lines. */
+export function redactLines(lines: readonly string[]): string[] {
+  const next = lineRedactor();
+  return lines.map((line) => next(line));
 }
 
 /** A JSON-like value with every string in it redacted (keys stay: they are names, not secrets). */
