@@ -1,4 +1,5 @@
 import type { Command, Verb } from '../domain/command.ts';
+import { redact } from '../domain/redact.ts';
 import type { HoistService, Refusal } from '../service/contract.ts';
 import { suggest, usageOf } from './grammar.ts';
 
@@ -46,9 +47,12 @@ export function subjectOf(command: Command): Subject {
 
 type Catalog = ReturnType<HoistService['catalog']>;
 
-/** Ends the reason as a sentence; its wording (and case) stays the grammar's or the service's. */
+/**
+ * Ends the reason as a sentence; its wording (and case) stays the grammar's or the service's.
+ * Every refusal passes here, so a credential quoted in one (a repository URL) is masked here.
+ */
 function sentence(text: string): string {
-  const trimmed = text.trim();
+  const trimmed = redact(text.trim());
   return /[.!?:]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 

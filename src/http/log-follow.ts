@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
+import { redact } from '../domain/redact.ts';
 import { isFinal } from '../domain/status.ts';
 import type { HoistService, LogLineView, LogQuery } from '../service/contract.ts';
 
@@ -8,7 +9,7 @@ const POLL_MS = 250;
 const PAGE = 500;
 
 function lineJson(l: LogLineView): string {
-  return `${JSON.stringify({ id: l.id, service: l.service, line: l.line, at: l.at.toISOString() })}\n`;
+  return `${JSON.stringify({ id: l.id, service: l.service, line: redact(l.line), at: l.at.toISOString() })}\n`;
 }
 
 /**
@@ -45,7 +46,7 @@ export async function followLog(
       for (const line of page.lines) await out.write(lineJson(line));
       after = page.lines.at(-1)?.id ?? after;
       if (ended && page.lines.length === 0) {
-        await out.write(`${JSON.stringify({ end: true, status: page.status, reason: page.reason })}\n`);
+        await out.write(`${JSON.stringify({ end: true, status: page.status, reason: page.reason === null ? null : redact(page.reason) })}\n`);
         break;
       }
       ended = isFinal(page.status);

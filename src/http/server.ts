@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { redactLines, redactValues } from '../domain/redact.ts';
 import type { HoistService } from '../service/contract.ts';
 import { apiRoutes } from './api-routes.ts';
 import { refuseOtherMethods } from './method-not-allowed.ts';
@@ -17,6 +18,18 @@ export interface HttpDeps {
 
 export function createHttpApp(deps: HttpDeps): Hono {
   const app = new Hono();
+  // Every whole answer passes here: a reason, log line or setting quoting a credential is masked
+  // once for all routes (a followed log, streamed, masks its own lines).
+  app.use(async (c, next) => {
+    await next();
+    const type = c.res.headers.get('content-type') ?? '';
+    const json = type.startsWith('application/json');
+    if (!json && !type.startsWith('text/')) return;
+    const body = json ? JSON.stringify(redactValues(await c.res.json())) : redactLines((await c.res.text()).split('\n')).join('\n');
+    const headers = new Headers(c.res.headers);
+    headers.delete('content-length');
+    c.res = new Response(body, { status: c.res.status, headers });
+  });
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const results = await Promise.all(

@@ -108,6 +108,19 @@ describe('docker builder', () => {
     expect(await manifestExists(`${registry}/${app}-broken:${sha}`)).toBe(false);
   });
 
+  it('keeps credentials out of the build log and the failure reason', async () => {
+    const sha = repo.commit('leaky', {
+      'leaky/Dockerfile': `FROM ${baseImage}\nRUN echo cloning https://deploy:s3cr3tTOKEN@git.example.invalid/x.git && false\n`,
+    });
+    const lines: string[] = [];
+    const result = await builder.build(request(service('leaky', 'leaky'), sha, lines));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.reason).toContain('https://deploy:[redacted]@git.example.invalid/x.git');
+    expect(lines).toContain('cloning https://deploy:[redacted]@git.example.invalid/x.git');
+    expect([result.reason, ...result.logTail, ...lines].join('\n')).not.toContain('s3cr3tTOKEN');
+  });
+
   it('reports a build context missing at that commit', async () => {
     const sha = repo.git('rev-parse', 'HEAD');
     const result = await builder.build(request(service('ghost', 'no-such-dir'), sha, []));

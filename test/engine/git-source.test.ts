@@ -1,11 +1,14 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pino } from 'pino';
 import { extract } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGitSource, SourceError } from '../../src/engine/source/git-source.ts';
+import { DEPLOYABLE } from '../../src/domain/git-ref.ts';
+import { createGitSource, repoName, SourceError } from '../../src/engine/source/git-source.ts';
 import type { Source } from '../../src/engine/ports.ts';
 import { createGitFixture, type GitFixture } from './git-fixture.ts';
 
@@ -63,14 +66,42 @@ describe('git source', () => {
     expect(await source.resolve(repo.dir, first.slice(0, 7))).toEqual({ ok: true, sha: first });
   });
 
-  it('refuses SHA prefixes shorter than 7 characters and unknown refs', async () => {
+  it('resolves refs/heads/… and refs/tags/… spelled out, and a full SHA in capitals', async () => {
+    expect(await source.resolve(repo.dir, 'refs/heads/feature')).toEqual({ ok: true, sha: first });
+    expect(await source.resolve(repo.dir, 'refs/tags/v1.0.0')).toEqual({ ok: true, sha: first });
+    expect(await source.resolve(repo.dir, first.toUpperCase())).toEqual({ ok: true, sha: first });
+  });
+
+  it('refuses SHA prefixes shorter than 7 characters and unknown refs, naming the repository without its path', async () => {
+    const name = basename(repo.dir);
     expect(await source.resolve(repo.dir, first.slice(0, 6))).toEqual({
       ok: false,
-      reason: `no branch, tag or commit "${first.slice(0, 6)}" in ${repo.dir}`,
+      reason: `no branch, tag or commit "${first.slice(0, 6)}" in ${name}; a commit SHA needs 7 characters or more`,
     });
     expect(await source.resolve(repo.dir, 'nope')).toEqual({
       ok: false,
-      reason: `no branch, tag or commit "nope" in ${repo.dir}`,
+      reason: `no branch, tag or commit "nope" in ${name}; deploy ${DEPLOYABLE}`,
+    });
+    expect(await source.resolve(repo.dir, '0000000')).toEqual({
+      ok: false,
+      reason: `no branch, tag or commit "0000000" in ${name}; deploy ${DEPLOYABLE}`,
+    });
+    expect(await source.resolve(repo.dir, '0'.repeat(40))).toEqual({ ok: false, reason: `no commit ${'0'.repeat(40)} in ${name}` });
+  });
+
+  it('deploys only what was pushed: no pseudo-ref or other ref of its own copy of the repository answers', async () => {
+    // The mirror has FETCH_HEAD (written by every fetch) and HEAD, and a repository may carry
+    // refs/remotes/… of its own; git's revision syntax would resolve all of them.
+    repo.git('update-ref', 'refs/remotes/origin/old', first);
+    await source.resolve(repo.dir, 'main');
+    for (const ref of ['HEAD', 'FETCH_HEAD', 'ORIG_HEAD', 'refs/remotes/origin/old', 'main~1', 'main^', '@', '@{-1}', 'feature..main']) {
+      const result = await source.resolve(repo.dir, ref);
+      expect(result, ref).toMatchObject({ ok: false, reason: expect.stringMatching(/^invalid ref: /) });
+    }
+    expect(await source.resolve(repo.dir, 'FETCH_HEAD')).toMatchObject({ reason: expect.stringContaining(`deploy ${DEPLOYABLE}`) });
+    expect(await source.resolve(repo.dir, 'origin/old')).toEqual({
+      ok: false,
+      reason: `no branch, tag or commit "origin/old" in ${basename(repo.dir)}; deploy ${DEPLOYABLE}`,
     });
   });
 
@@ -108,10 +139,32 @@ describe('git source', () => {
     expect(fetches).toBeLessThanOrEqual(2);
   });
 
-  it('reports a repository that cannot be cloned', async () => {
+  it('reports a repository that cannot be cloned, by its name and not by the server\'s paths', async () => {
     const missing = join(tmpdir(), 'hoist-no-such-repo-4b1d');
     const result = await source.resolve(missing, null);
-    expect(result).toMatchObject({ ok: false, reason: expect.stringContaining(`cannot clone ${missing}`) });
+    expect(result).toEqual({ ok: false, reason: "cannot clone hoist-no-such-repo-4b1d: fatal: repository 'hoist-no-such-repo-4b1d' does not exist" });
+    expect(JSON.stringify(result)).not.toContain(tmpdir());
+    expect(JSON.stringify(result)).not.toContain(cacheDir);
+  });
+
+  it('keeps the credentials of a repository URL out of every reason, error and log line', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+    const secretive = createGitSource({ cacheDir, log });
+    const url = 'http://deploy:s3cr3tTOKEN@127.0.0.1:1/x.git';
+    const resolved = await secretive.resolve(url, 'main');
+    expect(resolved).toMatchObject({ ok: false, reason: expect.stringContaining('cannot clone http://deploy:[redacted]@127.0.0.1:1/x.git: ') });
+    const archived = await secretive.archive(url, first, '.').then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(archived).toBeInstanceOf(SourceError);
+    expect((archived as SourceError).message).toContain('cannot clone http://deploy:[redacted]@127.0.0.1:1/x.git');
+    const token = await secretive.resolve('https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@127.0.0.1:1/acme/shop.git', null);
+    expect(token).toMatchObject({ ok: false, reason: expect.stringContaining('cannot clone https://[redacted]@127.0.0.1:1/acme/shop.git') });
+    const everything = [JSON.stringify(resolved), (archived as Error).message, (archived as Error).stack, JSON.stringify(token), ...lines].join('\n');
+    expect(everything).not.toContain('s3cr3tTOKEN');
+    expect(everything).not.toContain('ghp_abcdefghijklmnopqrstuvwxyz0123456789');
   });
 
   it('archives a subdirectory at a commit, rooted at that directory', async () => {
@@ -140,5 +193,76 @@ describe('git source', () => {
     await expect(source.archive(repo.dir, first, '--output=x')).rejects.toThrow('starts with "-"');
     await expect(source.archive(repo.dir, first, 'nowhere')).rejects.toThrow('no directory "nowhere"');
     await expect(source.archive(repo.dir, first.slice(0, 7), '.')).rejects.toThrow('not a full commit SHA');
+  });
+});
+
+describe('git source: SHA prefixes', () => {
+  let repo: GitFixture;
+  let cacheDir: string;
+  let pair: [string, string];
+
+  /** Two commits whose SHAs share their first 7 characters: found by hashing candidates (about 20,000). */
+  function collidingCommits(tree: string): [string, string] {
+    const seen = new Map<string, string>();
+    for (let i = 0; ; i++) {
+      const body = `tree ${tree}\nauthor Hoist Test <test@hoist.invalid> 1700000000 +0000\ncommitter Hoist Test <test@hoist.invalid> 1700000000 +0000\n\ncandidate ${i}\n`;
+      const sha = createHash('sha1').update(`commit ${Buffer.byteLength(body)}\0${body}`).digest('hex');
+      const earlier = seen.get(sha.slice(0, 7));
+      if (earlier !== undefined) return [earlier, body];
+      seen.set(sha.slice(0, 7), body);
+    }
+  }
+
+  beforeAll(() => {
+    repo = createGitFixture('hoist-git-prefix');
+    repo.commit('first', { 'README.md': 'x\n' });
+    const tree = repo.git('hash-object', '-t', 'tree', '-w', '/dev/null');
+    const write = (body: string) => execFileSync('git', ['hash-object', '-t', 'commit', '-w', '--stdin'], { cwd: repo.dir, input: body, encoding: 'utf8' }).trim();
+    pair = collidingCommits(tree).map(write) as [string, string];
+    // Reachable from branches, so that the mirror has them.
+    repo.git('branch', 'one', pair[0]);
+    repo.git('branch', 'two', pair[1]);
+    cacheDir = mkdtempSync(join(tmpdir(), 'hoist-git-cache-'));
+  });
+
+  afterAll(() => {
+    repo.remove();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it('says a prefix shared by two commits is ambiguous, and resolves one character more', async () => {
+    const source = createGitSource({ cacheDir });
+    const prefix = pair[0].slice(0, 7);
+    expect(pair[1].startsWith(prefix)).toBe(true);
+    const shared = [...pair].sort();
+    expect(await source.resolve(repo.dir, prefix)).toEqual({
+      ok: false,
+      reason: `the SHA prefix "${prefix}" is ambiguous in ${basename(repo.dir)}: 2 commits start with it (${shared.map((s) => s.slice(0, 12)).join(', ')}); give more characters`,
+    });
+    const longer = shared.map((sha) => sha.slice(0, commonLength(shared[0]!, shared[1]!) + 1));
+    expect(await source.resolve(repo.dir, longer[0]!)).toEqual({ ok: true, sha: shared[0] });
+    expect(await source.resolve(repo.dir, longer[1]!)).toEqual({ ok: true, sha: shared[1] });
+  });
+});
+
+function commonLength(a: string, b: string): number {
+  let n = 0;
+  while (n < a.length && a[n] === b[n]) n++;
+  return n;
+}
+
+describe('repoName', () => {
+  it.each([
+    ['https://github.com/acme/shop.git', 'https://github.com/acme/shop.git'],
+    ['http://deploy:s3cr3tTOKEN@127.0.0.1:1/x.git', 'http://deploy:[redacted]@127.0.0.1:1/x.git'],
+    ['https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/acme/shop', 'https://[redacted]@github.com/acme/shop'],
+    ['git@github.com:acme/shop.git', 'git@github.com:acme/shop.git'],
+    ['ssh://git@github.com/acme/shop.git', 'ssh://git@github.com/acme/shop.git'],
+    ['/srv/hoist/repos/shop', 'shop'],
+    ['/srv/hoist/repos/shop.git/', 'shop.git'],
+    ['/srv/hoist/shop/.git', 'shop'],
+    ['file:///srv/hoist/repos/shop.git', 'shop.git'],
+  ])('%s → %s', (repo, name) => {
+    expect(repoName(repo)).toBe(name);
   });
 });

@@ -2,7 +2,7 @@ import { isFinal, type DeploymentStatus } from '../../domain/status.ts';
 import type { Message } from './blocks.ts';
 import { escapeMrkdwn } from './format.ts';
 import { LIMITS, context, message, section, truncateMrkdwn } from './limits.ts';
-import { redactLines } from './redact.ts';
+import { redactLines } from '../../domain/redact.ts';
 import { defuseFences } from './thread-lines.ts';
 
 /** What `logs #N [service]` shows: the end of a deployment's log. */

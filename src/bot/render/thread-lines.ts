@@ -3,7 +3,7 @@ import { isFinal } from '../../domain/status.ts';
 import type { Message } from './blocks.ts';
 import { actionTitle, escapeMrkdwn, formatDuration, shortVersion, statusStyle } from './format.ts';
 import { LIMITS, context, message, section, truncateMrkdwn, truncatePlain } from './limits.ts';
-import { redactLines } from './redact.ts';
+import { redactLines } from '../../domain/redact.ts';
 
 type StatusEvent = Extract<DeploymentEvent, { kind: 'status' }>;
 type FailureEvent = Extract<DeploymentEvent, { kind: 'failure' }>;

@@ -1,12 +1,15 @@
+import { lineRedactor } from '../../domain/redact.ts';
 import type { LogSink } from '../ports.ts';
 
 /**
  * Turns chunks of build output into whole lines for the deployment log, keeping the
- * last `tailSize` lines for a failure report.
+ * last `tailSize` lines for a failure report. Secrets are masked here, before a line is
+ * stored: a Dockerfile's `RUN git clone https://user:token@…` echoes the token.
  */
 export class BuildLog {
   private partial = '';
   private readonly lines: string[] = [];
+  private readonly redact = lineRedactor();
 
   constructor(
     private readonly sink: LogSink,
@@ -38,7 +41,7 @@ export class BuildLog {
   }
 
   private emit(line: string): void {
-    const text = line.trimEnd();
+    const text = this.redact(line.trimEnd());
     this.lines.push(text);
     if (this.lines.length > this.tailSize) this.lines.shift();
     this.sink(text);

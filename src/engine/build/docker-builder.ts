@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
+import { redact } from '../../domain/redact.ts';
 import { followProgress, isNotFound, type ProgressEvent } from '../docker/client.ts';
 import { podmanEngine } from '../docker/podman.ts';
 import type { Builder, BuildRequest, Outcome, Source } from '../ports.ts';
@@ -181,8 +182,9 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
   };
 }
 
+/** A reason may quote the engine's or the registry's words, which may carry a URL's credentials. */
 function failure(reason: string, log: BuildLog): { ok: false; reason: string; logTail: string[] } {
-  return { ok: false, reason, logTail: log.tail() };
+  return { ok: false, reason: redact(reason), logTail: log.tail() };
 }
 
 const ABORTED = Symbol('aborted');

@@ -3,9 +3,10 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { checkRef, isFullSha } from '../../domain/git-ref.ts';
+import { checkRef, DEPLOYABLE, isFullSha } from '../../domain/git-ref.ts';
+import { redact } from '../../domain/redact.ts';
 import type { Source } from '../ports.ts';
-import { gitMessage, runGit, spawnGit } from './git-command.ts';
+import { gitMessage, runGit, spawnGit, type GitResult } from './git-command.ts';
 
 export type SourceErrorCode = 'SOURCE_FETCH_FAILED' | 'SOURCE_BAD_CONTEXT' | 'SOURCE_NO_CONTEXT' | 'SOURCE_BAD_SHA';
 
@@ -28,6 +29,21 @@ export interface GitSourceOptions {
 }
 
 type Fetched = { ok: true; dir: string } | { ok: false; reason: string };
+type Resolved = { ok: true; sha: string } | { ok: false; reason: string };
+
+const FULL_SHA = /^[0-9a-f]{40}$/i;
+/** git takes 4 characters; Hoist wants 7, so a shorter hex string can only name a branch or a tag. */
+const SHA_PREFIX = /^[0-9a-f]{7,39}$/i;
+
+/**
+ * How a text names a repository: a URL as configured with its credentials masked, a local
+ * repository by its directory's name — where the server keeps files is no business of a chat.
+ */
+export function repoName(repo: string): string {
+  if (!repo.startsWith('file:') && (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/]+@[^:]+:/.test(repo))) return redact(repo);
+  const parts = repo.replace(/^file:\/\//, '').split('/').filter((part) => part !== '' && part !== '.git');
+  return parts.at(-1) ?? repo;
+}
 
 /** Git repositories (URLs or absolute local paths) through a bare mirror per repository. */
 export function createGitSource(options: GitSourceOptions): Source {
@@ -70,15 +86,20 @@ export function createGitSource(options: GitSourceOptions): Source {
   /** Clones the mirror on first use, else fetches every ref (pruning deleted ones). */
   function fetch(repo: string): Promise<Fetched> {
     if (repo === '' || repo.startsWith('-')) {
-      return Promise.resolve({ ok: false, reason: `"${repo}" is not a git repository URL or path` });
+      return Promise.resolve({ ok: false, reason: `"${redact(repo)}" is not a git repository URL or path` });
     }
     const dir = mirrorDir(repo);
+    const name = repoName(repo);
+    // git's own words may quote Hoist's copy of the repository or the repository (a path, a
+    // URL); the copy first, as it may lie inside a local repository (`repo: .`).
+    const said = (result: GitResult, copy: string) =>
+      redact(gitMessage(result).split(copy).join(`Hoist's copy of ${name}`).split(repo).join(name));
     return coalesced(dir, async (): Promise<Fetched> => {
       const started = Date.now();
       if (await exists(dir)) {
         const result = await git(['remote', 'update', '--prune'], dir);
-        if (result.code !== 0) return { ok: false, reason: `cannot fetch ${repo}: ${gitMessage(result)}` };
-        log?.debug({ repo, ms: Date.now() - started }, 'git fetch');
+        if (result.code !== 0) return { ok: false, reason: `cannot fetch ${name}: ${said(result, dir)}` };
+        log?.debug({ repo: name, ms: Date.now() - started }, 'git fetch');
         return { ok: true, dir };
       }
       await mkdir(cacheDir, { recursive: true });
@@ -87,18 +108,59 @@ export function createGitSource(options: GitSourceOptions): Source {
       const result = await git(['clone', '--mirror', '--quiet', '--', repo, partial]);
       if (result.code !== 0) {
         await rm(partial, { recursive: true, force: true });
-        return { ok: false, reason: `cannot clone ${repo}: ${gitMessage(result)}` };
+        return { ok: false, reason: `cannot clone ${name}: ${said(result, partial)}` };
       }
       await rename(partial, dir);
-      log?.info({ repo, ms: Date.now() - started }, 'git mirror cloned');
+      log?.info({ repo: name, ms: Date.now() - started }, 'git mirror cloned');
       return { ok: true, dir };
     });
   }
 
+  /** The commit a full ref name (or a full SHA) points at. */
   async function revParse(dir: string, rev: string): Promise<string | null> {
     const result = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], dir);
     const sha = result.stdout.trim();
     return result.code === 0 && isFullSha(sha) ? sha : null;
+  }
+
+  /**
+   * The commit whose SHA starts with `prefix`. Asked of the objects, not of git's revision
+   * syntax, so no ref of the mirror (`refs/remotes/<hex>`, a pseudo-ref) can answer instead.
+   */
+  async function commitByPrefix(dir: string, prefix: string): Promise<{ sha: string } | { ambiguous: string[] } | null> {
+    const listed = await git(['rev-parse', `--disambiguate=${prefix}`], dir);
+    const objects = listed.code === 0 ? listed.stdout.split('\n').filter(isFullSha) : [];
+    const commits: string[] = [];
+    for (const sha of objects) {
+      const type = await git(['cat-file', '-t', sha], dir);
+      if (type.stdout.trim() === 'commit') commits.push(sha);
+    }
+    if (commits.length > 1) return { ambiguous: commits };
+    return commits[0] ? { sha: commits[0] } : null;
+  }
+
+  /** Only what was pushed is deployable: a tag, a branch (git's order when both exist) or a commit. */
+  async function resolveRef(dir: string, ref: string, name: string): Promise<Resolved> {
+    // A full SHA names an object, never a ref (as in git itself).
+    if (FULL_SHA.test(ref)) {
+      const sha = await revParse(dir, ref.toLowerCase());
+      return sha ? { ok: true, sha } : { ok: false, reason: `no commit ${ref} in ${name}` };
+    }
+    const names = ref.startsWith('refs/') ? [ref] : [`refs/tags/${ref}`, `refs/heads/${ref}`];
+    for (const full of names) {
+      const sha = await revParse(dir, full);
+      if (sha) return { ok: true, sha };
+    }
+    if (SHA_PREFIX.test(ref)) {
+      const found = await commitByPrefix(dir, ref.toLowerCase());
+      if (found && 'sha' in found) return { ok: true, sha: found.sha };
+      if (found) {
+        const some = found.ambiguous.slice(0, 3).map((sha) => sha.slice(0, 12)).join(', ');
+        return { ok: false, reason: `the SHA prefix "${ref}" is ambiguous in ${name}: ${found.ambiguous.length} commits start with it (${some}); give more characters` };
+      }
+    }
+    const hint = /^[0-9a-f]{1,6}$/i.test(ref) ? `; a commit SHA needs 7 characters or more` : `; deploy ${DEPLOYABLE}`;
+    return { ok: false, reason: `no branch, tag or commit "${ref}" in ${name}${hint}` };
   }
 
   return {
@@ -111,17 +173,11 @@ export function createGitSource(options: GitSourceOptions): Source {
       const fetched = await fetch(repo);
       if (!fetched.ok) return fetched;
       if (ref === null) {
+        // The mirror's HEAD is the repository's default branch: asked for here only.
         const sha = await revParse(fetched.dir, 'HEAD');
-        return sha ? { ok: true, sha } : { ok: false, reason: `${repo} has no default branch (is it empty?)` };
+        return sha ? { ok: true, sha } : { ok: false, reason: `${repoName(repo)} has no default branch (is it empty?)` };
       }
-      // git accepts 4-character abbreviations; Hoist wants at least 7 to avoid surprises,
-      // so a shorter hex string can only name a branch or a tag.
-      const candidates = /^[0-9a-fA-F]{1,6}$/.test(ref) ? [`refs/heads/${ref}`, `refs/tags/${ref}`] : [ref];
-      for (const candidate of candidates) {
-        const sha = await revParse(fetched.dir, candidate);
-        if (sha) return { ok: true, sha };
-      }
-      return { ok: false, reason: `no branch, tag or commit "${ref}" in ${repo}` };
+      return resolveRef(fetched.dir, ref, repoName(repo));
     },
 
     async archive(repo, sha, context) {
@@ -133,13 +189,13 @@ export function createGitSource(options: GitSourceOptions): Source {
         if (!fetched.ok) throw new SourceError('SOURCE_FETCH_FAILED', fetched.reason);
         dir = fetched.dir;
         if (!(await hasCommit(dir, sha))) {
-          throw new SourceError('SOURCE_FETCH_FAILED', `commit ${sha} is not in ${repo}`);
+          throw new SourceError('SOURCE_FETCH_FAILED', `commit ${sha} is not in ${repoName(repo)}`);
         }
       }
       const treeish = path === '' ? sha : `${sha}:${path}`;
       const type = await git(['cat-file', '-t', path === '' ? `${sha}^{tree}` : treeish], dir);
       if (type.code !== 0 || type.stdout.trim() !== 'tree') {
-        throw new SourceError('SOURCE_NO_CONTEXT', `no directory "${context}" in ${repo} at ${sha.slice(0, 12)}`);
+        throw new SourceError('SOURCE_NO_CONTEXT', `no directory "${context}" in ${repoName(repo)} at ${sha.slice(0, 12)}`);
       }
       return streamArchive(dir, treeish);
     },

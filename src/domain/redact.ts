@@ -1,6 +1,7 @@
 /**
- * Masks secrets in a log line before it reaches a chat. Patterns are the
- * well-known token shapes plus `key=value` pairs whose key names a secret; a
+ * Masks secrets in a text before it reaches a chat, the API or the log: the one
+ * place that knows what a secret looks like. Patterns are the well-known token
+ * shapes, credentials in URLs and `key=value` pairs whose key names a secret; a
  * false positive costs a masked word, a miss leaks a credential.
  */
 export const MASK = '[redacted]';
@@ -15,6 +16,9 @@ const RULES: readonly { pattern: RegExp; replace: string | ((...groups: string[]
   { pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, replace: MASK },
   // Credentials in URLs: keep the user, mask the password.
   { pattern: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/@]*):([^\s@/]+)@/gi, replace: `$1$2:${MASK}@` },
+  // A user alone is a token for git over HTTP (`https://<token>@github.com/…`); only ssh
+  // authenticates with keys, so there the user (`ssh://git@…`) is just a name.
+  { pattern: /\b(?!(?:ssh|git\+ssh|ssh\+git|sftp):)([a-z][a-z0-9+.-]*:\/\/)[^\s:/@[\]]+@/gi, replace: `$1${MASK}@` },
   // `Authorization: Bearer …`, `Basic …`, `token …`; bare `Bearer …` too.
   {
     pattern: /\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?)(?:(bearer|basic|token|digest)\s+)?[^\s"',;]+/gi,
@@ -52,15 +56,31 @@ export function redact(line: string): string {
 const KEY_BEGIN = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 const KEY_END = /-----END [A-Z ]*PRIVATE KEY-----/;
 
-/** Redacts each line, and every line of a private key block that spans lines. */
-export function redactLines(lines: readonly string[]): string[] {
+/** Redacts lines one at a time as they come, masking every line of a private key block that spans lines. */
+export function lineRedactor(): (line: string) => string {
   let inKey = false;
-  return lines.map((line) => {
+  return (line) => {
     if (inKey) {
       if (KEY_END.test(line)) inKey = false;
       return MASK;
     }
     if (KEY_BEGIN.test(line) && !KEY_END.test(line)) inKey = true;
     return redact(line);
-  });
+  };
+}
+
+/** Redacts each line, and every line of a private key block that spans lines. */
+export function redactLines(lines: readonly string[]): string[] {
+  const next = lineRedactor();
+  return lines.map((line) => next(line));
+}
+
+/** A JSON-like value with every string in it redacted (keys stay: they are names, not secrets). */
+export function redactValues(value: unknown): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map(redactValues);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, redactValues(inner)]));
+  }
+  return value;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MASK, redact, redactLines } from '../../src/bot/render/redact.ts';
+import { MASK, redact, redactLines, redactValues } from '../../src/domain/redact.ts';
 
 describe('redact', () => {
   const cases: [string, string, string][] = [
@@ -29,6 +29,11 @@ describe('redact', () => {
     ['URL credentials, token-shaped', 'https://x:ghs_abcdefghijklmnopqrstuvwxyz0123456789@github.com/a/b', 'https://x:[redacted]@github.com/a/b'],
     ['database URL', 'postgres://hoist:pw@db:5432/hoist', 'postgres://hoist:[redacted]@db:5432/hoist'],
     ['Redis URL without user', 'redis://:p4ss@redis:6379', 'redis://:[redacted]@redis:6379'],
+    ['git clone failure', 'cannot clone http://deploy:s3cr3tTOKEN@127.0.0.1:1/x.git', 'cannot clone http://deploy:[redacted]@127.0.0.1:1/x.git'],
+    ['token as the only user', 'fetching https://s3cr3tTOKEN@git.example.com/acme/shop.git', 'fetching https://[redacted]@git.example.com/acme/shop.git'],
+    ['GitHub token as the user', 'https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/acme/shop', 'https://[redacted]@github.com/acme/shop'],
+    ['registry URL', 'push to https://robot$ci:hunter2@registry.example.com/v2/', 'push to https://robot$ci:[redacted]@registry.example.com/v2/'],
+    ['URL in quotes', "unable to access 'https://oauth2:glpat-abcdefghij0123456789@gitlab.com/a/b.git/'", "unable to access 'https://oauth2:[redacted]@gitlab.com/a/b.git/'"],
     ['JWT', 'id eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U', 'id [redacted]'],
     ['npm token', 'npm_abcdefghijklmnopqrstuvwxyz0123456789', '[redacted]'],
   ];
@@ -44,8 +49,20 @@ describe('redact', () => {
     'Pulling postgres:16',
     'commit abcdef1234567890abcdef1234567890abcdef12',
     'user@example.com signed in',
+    'cloning ssh://git@github.com/acme/shop.git',
+    'cloning git@github.com:acme/shop.git',
+    'https://github.com/acme/shop/commit/abc1234 by someone@example.com',
   ])('leaves %j alone', (line) => {
     expect(redact(line)).toBe(line);
+  });
+
+  it('is the same when applied twice', () => {
+    for (const [, line] of cases) expect(redact(redact(line))).toBe(redact(line));
+  });
+
+  it('redacts every string of a JSON value and keeps its shape', () => {
+    const value = { id: 7, reason: 'cannot clone https://u:pw@h/x.git', lines: [{ line: 'token=abc', at: null }], ok: true };
+    expect(redactValues(value)).toEqual({ id: 7, reason: 'cannot clone https://u:[redacted]@h/x.git', lines: [{ line: 'token=[redacted]', at: null }], ok: true });
   });
 
   it('masks a private key block across lines', () => {
