@@ -1,6 +1,7 @@
-import type { Command, Requester } from '../domain/command.ts';
+import type { Command } from '../domain/command.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
 import { utcMinute, type EnvironmentLock } from '../domain/lock.ts';
+import type { Person } from '../domain/person.ts';
 import type { HoistService, Refusal } from '../service/contract.ts';
 import { refusalText } from './answers.ts';
 import type { ChatMessage } from './chat-port.ts';
@@ -15,7 +16,7 @@ import { renderWhere, renderWhereText } from './render/where.ts';
 export type Operation = Extract<Command, { verb: 'lock' | 'unlock' | 'where' | 'history' | 'logs' | 'cancel' }>;
 
 export interface OperationContext {
-  requester: Requester;
+  requester: Person;
   origin: ChatOrigin;
   /** How commands are typed where the answer is shown. */
   prefix: string;

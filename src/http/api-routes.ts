@@ -74,7 +74,7 @@ function wholeNumber(raw: string | undefined): number | null {
 
 export function deploymentJson(d: Deployment) {
   return {
-    ...deploymentSummaryJson({ ...d, requestedBy: { id: d.requestedBy, name: d.requestedByName } }),
+    ...deploymentSummaryJson(d),
     services: d.services.map((s) => ({
       name: s.name,
       type: s.type,

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { NoticeFeed, StoredNotice } from '../service/feeds.ts';
+import type { StoredNotice } from '../domain/lock.ts';
 import type { Db } from '../store/database.ts';
 import { markNoticesDelivered, pendingNotices } from '../store/locks.ts';
 import { createOutboxLoop } from './outbox-loop.ts';
@@ -21,7 +21,7 @@ export function createNoticeFeed(deps: {
   prefix: string;
   logger: Logger;
   pollMs?: number;
-}): NoticeFeed & { wake(): void; close(): Promise<void> } {
+}): { subscribe(handler: (notice: StoredNotice) => Promise<void>): () => void; wake(): void; close(): Promise<void> } {
   const keys = redisKeys(deps.prefix);
   const attempts = new Map<number, number>();
   let handler: ((notice: StoredNotice) => Promise<void>) | null = null;

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { EventFeed, StoredEvent } from '../service/feeds.ts';
+import type { StoredEvent } from '../domain/deployment.ts';
 import type { Db } from '../store/database.ts';
 import { markDelivered, pendingEvents } from '../store/events.ts';
 import { createOutboxLoop } from './outbox-loop.ts';
@@ -20,7 +20,7 @@ export function createOutboxFeed(deps: {
   prefix: string;
   logger: Logger;
   pollMs?: number;
-}): EventFeed & { wake(): void; close(): Promise<void> } {
+}): { subscribe(handler: (event: StoredEvent) => Promise<void>): () => void; wake(): void; close(): Promise<void> } {
   const keys = redisKeys(deps.prefix);
   const attempts = new Map<number, number>();
   let handler: ((event: StoredEvent) => Promise<void>) | null = null;

@@ -130,7 +130,7 @@ export function createShellEdge(options: ShellEdgeOptions): ShellEdge {
       }
       case 'operate': {
         const answer = await carryOutOperation(options.api, plan.command, {
-          requester: { userId: `shell:${options.user}`, display: options.user },
+          requester: { id: `shell:${options.user}`, name: options.user },
           origin: ORIGIN,
           prefix: '',
           now: now(),
@@ -142,7 +142,7 @@ export function createShellEdge(options: ShellEdgeOptions): ShellEdge {
       }
       case 'request': {
         const result = await options.api.request(plan.command, {
-          requester: { userId: `shell:${options.user}`, display: options.user },
+          requester: { id: `shell:${options.user}`, name: options.user },
           origin: ORIGIN,
           trigger: 'shell',
           ...(requestKey === undefined ? {} : { requestKey }),
