@@ -13,10 +13,10 @@ export async function waitingDeployments(
   db: Db,
   app: string,
   env: string,
-): Promise<{ id: number; action: string; status: string; scope: string[] | null; requestedBy: string }[]> {
+): Promise<{ id: number; action: string; status: string; scope: string[] | null }[]> {
   const rows = await db
     .selectFrom('deployments')
-    .select(['id', 'action', 'status', 'scope', 'requested_by'])
+    .select(['id', 'action', 'status', 'scope'])
     .where('app', '=', app)
     .where('env', '=', env)
     .where('finished_at', 'is', null)
@@ -28,7 +28,6 @@ export async function waitingDeployments(
     action: r.action,
     status: r.status,
     scope: parseJson(r.scope) as string[] | null,
-    requestedBy: r.requested_by,
   }));
 }
 
