@@ -1,4 +1,5 @@
-import type { Requester, Trigger } from '../domain/command.ts';
+import type { Trigger } from '../domain/command.ts';
+import type { Person } from '../domain/person.ts';
 import type { ChatOrigin, Deployment } from '../domain/deployment.ts';
 import type { ChatMessage } from './chat-port.ts';
 
@@ -14,7 +15,7 @@ export type CardControl = 'button' | 'choice';
  * (an ephemeral message in Slack, a printed line in a terminal).
  */
 export interface Conversation {
-  requester: Requester;
+  requester: Person;
   origin: ChatOrigin;
   trigger: Trigger;
   /** How commands are typed where the answer is shown: `/hoist `, `/` for an alias, `` in the shell. */

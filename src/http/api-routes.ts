@@ -63,7 +63,7 @@ const LOG_PARAMETERS = ['tail', 'service', 'after', 'limit', 'follow'];
 
 export function deploymentJson(d: Deployment) {
   return {
-    ...deploymentSummaryJson({ ...d, requestedBy: { id: d.requestedBy, name: d.requestedByName } }),
+    ...deploymentSummaryJson(d),
     services: d.services.map((s) => ({
       name: s.name,
       type: s.type,

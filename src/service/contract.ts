@@ -1,6 +1,7 @@
-import type { ActionVerb, Command, Requester, Trigger } from '../domain/command.ts';
+import type { ActionVerb, Command, Trigger } from '../domain/command.ts';
 import type { ChatOrigin, Deployment } from '../domain/deployment.ts';
 import type { EnvironmentLock, LockHistoryEntry } from '../domain/lock.ts';
+import type { Person } from '../domain/person.ts';
 import type { SetChange } from '../domain/set-diff.ts';
 import type { DeploymentStatus } from '../domain/status.ts';
 import type { DeploymentSummary, EnvironmentView } from './views.ts';
@@ -32,7 +33,7 @@ export interface Refusal {
 export type RequestResult = { ok: true; deployment: Deployment; duplicate: boolean } | Refusal;
 
 export interface RequestOptions {
-  requester: Requester;
+  requester: Person;
   origin: ChatOrigin;
   trigger: Trigger;
   /** Idempotency key: the same key twice (a retried delivery) yields the same deployment. */
@@ -41,7 +42,7 @@ export interface RequestOptions {
 
 /** Who asks, and from where. */
 export interface Actor {
-  requester: Requester;
+  requester: Person;
   origin: ChatOrigin;
 }
 

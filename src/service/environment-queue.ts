@@ -79,17 +79,17 @@ export function createEnvironmentQueue(deps: EnvironmentQueueDeps) {
       if (channel) return channel;
       // Whoever asked for it may call it off; anyone else must be one of the environment's deployers.
       const env = app.environments.get(deployment.env);
-      if (env && actor.requester.userId !== deployment.requestedBy && !(await permissions.mayDeploy(env, actor.requester.userId))) {
+      if (env && actor.requester.id !== deployment.requestedBy.id && !(await permissions.mayDeploy(env, actor.requester.id))) {
         return refuse(
           'FORBIDDEN',
-          `only whoever requested #${id} (${deployment.requestedByName}) or ${env.name}'s deployers may cancel it: ${permissions.deployersText(env)}`,
+          `only whoever requested #${id} (${deployment.requestedBy.name}) or ${env.name}'s deployers may cancel it: ${permissions.deployersText(env)}`,
         );
       }
     }
     if (deployment.finishedAt !== null) {
       return refuse('NOT_ALLOWED', `#${id} already ended ${deployment.status}; there is nothing to cancel`);
     }
-    const reason = `canceled by @${actor.requester.display}`;
+    const reason = `canceled by @${actor.requester.name}`;
     if (deployment.startedAt === null && (await cancelWaiting(db, id, reason))) {
       deps.notify();
       // It may have been about to start: let the next one have the environment.

@@ -77,7 +77,7 @@ export function createHistory(deps: { db: Db; config: HoistConfig }) {
         reason: r.reason,
         ref: r.ref,
         sha: r.sha,
-        requestedBy: { id: r.requestedBy, name: r.requestedByName },
+        requestedBy: r.requestedBy,
         trigger: r.trigger as Trigger,
         requestedAt: r.requestedAt,
         startedAt: r.startedAt,

@@ -82,7 +82,7 @@ export function createHoistService(deps: ServiceDeps): HoistService {
       if (!('app' in found)) return found;
       const { app, env } = found;
       // Automatic deploys act for the configuration itself; everyone else must be one of the deployers.
-      if (options.trigger !== 'webhook' && !(await permissions.mayDeploy(env, options.requester.userId))) {
+      if (options.trigger !== 'webhook' && !(await permissions.mayDeploy(env, options.requester.id))) {
         return refuse('FORBIDDEN', `only ${env.name}'s deployers may ${command.verb} ${app.name} in ${env.name}: ${permissions.deployersText(env)}`);
       }
       const ref = command.verb === 'deploy' ? command.ref : null;
@@ -95,8 +95,7 @@ export function createHoistService(deps: ServiceDeps): HoistService {
         app: app.name,
         env: env.name,
         scope: command.scope.services,
-        requestedBy: options.requester.userId,
-        requestedByName: options.requester.display,
+        requestedBy: options.requester,
         trigger: options.trigger,
         chat: options.origin,
         requestKey: options.requestKey ?? null,

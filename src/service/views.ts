@@ -1,5 +1,6 @@
 import type { ActionVerb, Trigger } from '../domain/command.ts';
 import type { EnvironmentLock } from '../domain/lock.ts';
+import type { Person } from '../domain/person.ts';
 import type { DeploymentStatus, ServiceStatus } from '../domain/status.ts';
 
 export interface ServiceView {
@@ -30,7 +31,7 @@ export interface QueueEntry {
   status: string;
   /** 1 = next to run; null while it runs. */
   position: number | null;
-  requestedBy: { id: string; name: string };
+  requestedBy: Person;
 }
 
 /** A deployment as lists show it. */
@@ -43,7 +44,7 @@ export interface DeploymentSummary {
   reason: string | null;
   ref: string | null;
   sha: string | null;
-  requestedBy: { id: string; name: string };
+  requestedBy: Person;
   trigger: Trigger;
   requestedAt: Date;
   startedAt: Date | null;

@@ -2,11 +2,13 @@ import { sql } from 'kysely';
 import type { ActionVerb, Trigger } from '../domain/command.ts';
 import type { ChatOrigin, Deployment, DeploymentEvent, DeploymentService } from '../domain/deployment.ts';
 import { parseDeploymentSet } from '../domain/deployment-set.ts';
+import type { Person } from '../domain/person.ts';
 import type { ServiceType } from '../domain/service-order.ts';
 import type { DeploymentStatus, ServiceStatus } from '../domain/status.ts';
 import type { Db } from './database.ts';
 import { appendEvent } from './events.ts';
 import { assertFence } from './fence.ts';
+import { parseJson, readChatOrigin } from './json-columns.ts';
 
 export interface NewDeployment {
   app: string;
@@ -15,8 +17,7 @@ export interface NewDeployment {
   ref: string | null;
   sha: string | null;
   scope: string[] | null;
-  requestedBy: string;
-  requestedByName: string;
+  requestedBy: Person;
   trigger: Trigger;
   chat: ChatOrigin;
   requestKey: string | null;
@@ -50,8 +51,8 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ 
         ref: input.ref,
         sha: input.sha,
         scope: input.scope ? JSON.stringify(input.scope) : null,
-        requested_by: input.requestedBy,
-        requested_by_name: input.requestedByName,
+        requested_by: input.requestedBy.id,
+        requested_by_name: input.requestedBy.name,
         trigger: input.trigger,
         chat: JSON.stringify(input.chat),
         request_key: input.requestKey,
@@ -112,10 +113,9 @@ export async function getDeployment(db: Db, id: number): Promise<Deployment | nu
     reason: row.reason,
     ref: row.ref,
     sha: row.sha,
-    requestedBy: row.requested_by,
-    requestedByName: row.requested_by_name,
+    requestedBy: { id: row.requested_by, name: row.requested_by_name },
     trigger: row.trigger as Trigger,
-    chat: parseJson(row.chat) as ChatOrigin,
+    chat: readChatOrigin(row.chat),
     requestedAt: new Date(row.requested_at),
     startedAt: row.started_at ? new Date(row.started_at) : null,
     finishedAt: row.finished_at ? new Date(row.finished_at) : null,
@@ -273,8 +273,4 @@ export async function logLines(db: Db, id: number, options: LogFilter & { afterI
 export async function lastLogLines(db: Db, id: number, count: number, options: LogFilter = {}): Promise<LogLine[]> {
   const rows = await logQuery(db, id, options).orderBy('id', 'desc').limit(count).execute();
   return rows.reverse().map(asLogLine);
-}
-
-function parseJson(value: unknown): unknown {
-  return typeof value === 'string' ? JSON.parse(value) : value;
 }

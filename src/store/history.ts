@@ -1,3 +1,4 @@
+import type { Person } from '../domain/person.ts';
 import type { Db } from './database.ts';
 
 export interface DeploymentListFilter {
@@ -18,8 +19,7 @@ export interface DeploymentListRow {
   reason: string | null;
   ref: string | null;
   sha: string | null;
-  requestedBy: string;
-  requestedByName: string;
+  requestedBy: Person;
   trigger: string;
   requestedAt: Date;
   startedAt: Date | null;
@@ -47,8 +47,7 @@ export async function listDeployments(db: Db, filter: DeploymentListFilter): Pro
       reason: r.reason,
       ref: r.ref,
       sha: r.sha,
-      requestedBy: r.requested_by,
-      requestedByName: r.requested_by_name,
+      requestedBy: { id: r.requested_by, name: r.requested_by_name },
       trigger: r.trigger,
       requestedAt: new Date(r.requested_at),
       startedAt: r.started_at ? new Date(r.started_at) : null,

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
+import type { Person } from '../domain/person.ts';
 import type { Db } from './database.ts';
 import { appendEvent, appendEvents } from './events.ts';
+import { parseJson } from './json-columns.ts';
 
 /**
  * The waiting part of an environment's queue: deployments not yet started and
@@ -11,10 +13,10 @@ export async function waitingDeployments(
   db: Db,
   app: string,
   env: string,
-): Promise<{ id: number; action: string; status: string; scope: string[] | null; requestedBy: string }[]> {
+): Promise<{ id: number; action: string; status: string; scope: string[] | null }[]> {
   const rows = await db
     .selectFrom('deployments')
-    .select(['id', 'action', 'status', 'scope', 'requested_by'])
+    .select(['id', 'action', 'status', 'scope'])
     .where('app', '=', app)
     .where('env', '=', env)
     .where('finished_at', 'is', null)
@@ -25,8 +27,7 @@ export async function waitingDeployments(
     id: r.id,
     action: r.action,
     status: r.status,
-    scope: (typeof r.scope === 'string' ? JSON.parse(r.scope) : r.scope) as string[] | null,
-    requestedBy: r.requested_by,
+    scope: parseJson(r.scope) as string[] | null,
   }));
 }
 
@@ -35,7 +36,7 @@ export async function unfinishedDeployments(
   db: Db,
   app: string,
   env: string,
-): Promise<{ id: number; action: string; status: string; startedAt: Date | null; requestedBy: { id: string; name: string } }[]> {
+): Promise<{ id: number; action: string; status: string; startedAt: Date | null; requestedBy: Person }[]> {
   const rows = await db
     .selectFrom('deployments')
     .select(['id', 'action', 'status', 'started_at', 'requested_by', 'requested_by_name'])

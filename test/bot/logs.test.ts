@@ -119,8 +119,7 @@ const request = (over: Partial<NewDeployment> = {}): NewDeployment => ({
   ref: null,
   sha: 'a'.repeat(40),
   scope: null,
-  requestedBy: 'U1',
-  requestedByName: 'alice',
+  requestedBy: { id: 'U1', name: 'alice' },
   trigger: 'chat',
   chat: { kind: 'none' },
   requestKey: null,
@@ -173,7 +172,7 @@ apps:
     if (plan.kind === 'answer') return { text: plan.text, plain: plan.text, rejected: plan.rejected };
     if (plan.kind !== 'operate') throw new Error(`\`${text}\` became a ${plan.kind} plan`);
     return carryOutOperation(api, plan.command, {
-      requester: { userId: 'shell:alice', display: 'alice' },
+      requester: { id: 'shell:alice', name: 'alice' },
       origin: { kind: 'shell' },
       prefix,
       now: new Date(),

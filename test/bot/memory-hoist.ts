@@ -1,7 +1,7 @@
-import type { Deployment, DeploymentEvent } from '../../src/domain/deployment.ts';
+import type { Deployment, DeploymentEvent, StoredEvent } from '../../src/domain/deployment.ts';
 import { isFinal, type DeploymentStatus, type ServiceStatus } from '../../src/domain/status.ts';
 import type { ActionCommand, CancelTarget, HoistService, Refusal, RequestOptions, RequestResult } from '../../src/service/contract.ts';
-import type { CardStore, EventFeed, StoredEvent } from '../../src/service/feeds.ts';
+import type { CardStore, EventFeed } from '../../src/bot/notifier.ts';
 import type { EnvironmentView } from '../../src/service/views.ts';
 
 /**
@@ -125,8 +125,7 @@ export function memoryHoist(
         reason: null,
         ref: command.ref,
         sha: 'abcdef1234567890abcdef1234567890abcdef12',
-        requestedBy: requestOptions.requester.userId,
-        requestedByName: requestOptions.requester.display,
+        requestedBy: requestOptions.requester,
         trigger: requestOptions.trigger,
         chat: requestOptions.origin,
         requestedAt: new Date(),
@@ -184,7 +183,7 @@ export function memoryHoist(
                   action: d.action,
                   status: d.status,
                   position: d.status === 'QUEUED' ? ++waiting : null,
-                  requestedBy: { id: d.requestedBy, name: d.requestedByName },
+                  requestedBy: d.requestedBy,
                 }));
             })(),
             lock: null,

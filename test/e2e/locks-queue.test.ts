@@ -214,7 +214,7 @@ apps:
     await slash(`lock ${app} in prod --reason "hotfix by hand"`, { user: 'U0ALICE', channel: LOCKS });
     const result = await hoist.hoist.api.request(
       { verb: 'deploy', scope: { app, services: null }, env: 'prod', ref: null },
-      { requester: { userId: 'github:push', display: 'github' }, origin: { kind: 'none' }, trigger: 'webhook' },
+      { requester: { id: 'github:push', name: 'github' }, origin: { kind: 'none' }, trigger: 'webhook' },
     );
     expect(result).toMatchObject({ ok: false, code: 'LOCKED' });
     expect(!result.ok && result.reason).toMatch(/automatic deploy skipped: .* in prod is locked by @u0alice/);

@@ -101,7 +101,7 @@ ${SERVICES.map((s) => `      ${s}: { type: application, build: { context: ${s} }
     request = async (ref) => {
       const result = await service.request(
         { verb: 'deploy', scope: { app, services: null }, env: 'e2e', ref },
-        { requester: { userId: 'U0ALICE', display: 'alice' }, origin: { kind: 'none' }, trigger: 'api' },
+        { requester: { id: 'U0ALICE', name: 'alice' }, origin: { kind: 'none' }, trigger: 'api' },
       );
       if (!result.ok) throw new Error(result.reason);
       return result.deployment.id;

@@ -78,7 +78,7 @@ apps:
   async function request(verb: Exclude<ActionVerb, 'cancel'>, services: string[] | null = null): Promise<number> {
     const scope = { app, services };
     const command = (verb === 'deploy' ? { verb, scope, env: 'test', ref: null } : verb === 'rollback' ? { verb, scope, env: 'test', to: null } : { verb, scope, env: 'test' }) as ActionCommand;
-    const result = await service.request(command, { requester: { userId: 'U0BOB', display: 'bob' }, origin: { kind: 'none' }, trigger: 'api' });
+    const result = await service.request(command, { requester: { id: 'U0BOB', name: 'bob' }, origin: { kind: 'none' }, trigger: 'api' });
     if (!result.ok) throw new Error(result.reason);
     return result.deployment.id;
   }

@@ -33,7 +33,7 @@ describe('a repository URL with credentials', () => {
   const docker = createDocker(dockerHost);
   const logLines: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => void logLines.push(line) });
-  const requester = { requester: { userId: 'U0BOB', display: 'bob' }, origin: { kind: 'none' as const }, trigger: 'api' as const };
+  const requester = { requester: { id: 'U0BOB', name: 'bob' }, origin: { kind: 'none' as const }, trigger: 'api' as const };
   const deploy: ActionCommand = { verb: 'deploy', scope: { app, services: null }, env: 'test', ref: null };
   let database: { url: string; drop(): Promise<void> };
   let handle: DatabaseHandle;

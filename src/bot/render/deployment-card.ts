@@ -49,7 +49,7 @@ function serviceLine(s: DeploymentService, ctx: RenderContext): string {
 
 function footer(d: Deployment, ctx: RenderContext): string {
   const trigger = TRIGGER_NOTES[d.trigger];
-  return [`Requested by ${ctx.mention(d.requestedBy)}`, trigger, elapsedPhrase(d, ctx.now)].filter(Boolean).join(' · ');
+  return [`Requested by ${ctx.mention(d.requestedBy.id)}`, trigger, elapsedPhrase(d, ctx.now)].filter(Boolean).join(' · ');
 }
 
 /** The card's buttons: `value` is the deployment's id, `action_id` names the action. */

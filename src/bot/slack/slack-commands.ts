@@ -1,7 +1,8 @@
 import type { App, RespondArguments } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { ALIAS_VERBS, type AliasVerb, type Requester } from '../../domain/command.ts';
+import { ALIAS_VERBS, type AliasVerb } from '../../domain/command.ts';
 import type { ChatOrigin } from '../../domain/deployment.ts';
+import type { Person } from '../../domain/person.ts';
 import type { HoistService } from '../../service/contract.ts';
 import { cardActionKindOf, offeredAction, CARD_ACTION_PREFIX } from '../card-actions.ts';
 import type { ChatMessage } from '../chat-port.ts';
@@ -47,7 +48,7 @@ function aliasOf(command: string): AliasVerb | undefined {
 /** Who asked in Slack, from where, and how to answer them alone. */
 interface SlackAsk {
   origin: Extract<ChatOrigin, { kind: 'slack' }>;
-  requester: Requester;
+  requester: Person;
   prefix: string;
   /** Idempotency key of the delivery (trigger_id, event_id): a retried delivery requests nothing new. */
   requestKey: string | undefined;
@@ -91,8 +92,8 @@ export function registerCommands(app: App, deps: SlackCommandDeps): void {
   app.command(/^\/\S+$/, async ({ command, ack, respond }) => {
     const alias = aliasOf(command.command);
     const ask: SlackAsk = {
-      origin: { kind: 'slack', channel: command.channel_id, userId: command.user_id, responseUrl: command.response_url || null },
-      requester: { userId: command.user_id, display: command.user_name || command.user_id },
+      origin: { kind: 'slack', channel: command.channel_id, userId: command.user_id, reply: command.response_url || null },
+      requester: { id: command.user_id, name: command.user_name || command.user_id },
       prefix: alias === undefined ? `${command.command} ` : '/',
       requestKey: command.trigger_id ? `slack:${command.trigger_id}` : undefined,
       answer: (message) => respond(ephemeral(message)),
@@ -118,8 +119,8 @@ export function registerCommands(app: App, deps: SlackCommandDeps): void {
     const user = event.user;
     if (user === undefined || event.bot_id !== undefined) return;
     const ask: SlackAsk = {
-      origin: { kind: 'slack', channel: event.channel, userId: user, responseUrl: null },
-      requester: { userId: user, display: event.user_profile?.display_name || event.user_profile?.name || user },
+      origin: { kind: 'slack', channel: event.channel, userId: user, reply: null },
+      requester: { id: user, name: event.user_profile?.display_name || event.user_profile?.name || user },
       prefix: '@hoist ',
       requestKey: typeof body.event_id === 'string' ? `slack-event:${body.event_id}` : undefined,
       answer: (message) =>
@@ -176,8 +177,8 @@ export function registerCardActions(app: App, deps: SlackCommandDeps): void {
         return;
       }
       const ask: SlackAsk = {
-        origin: { kind: 'slack', channel, userId: body.user.id, responseUrl: body.response_url ?? null },
-        requester: { userId: body.user.id, display: body.user.name ?? body.user.username ?? body.user.id },
+        origin: { kind: 'slack', channel, userId: body.user.id, reply: body.response_url ?? null },
+        requester: { id: body.user.id, name: body.user.name ?? body.user.username ?? body.user.id },
         prefix: '/hoist ',
         // An action's button requests at most one deployment; Logs only reads, so each click shows the log again.
         requestKey: offered.once ? `slack-button:${id}:${kind}` : undefined,
