@@ -40,7 +40,7 @@ export const carol = person('U0CAROL', 'carol');
 
 /** Request options for `who` asking by `trigger` (chat unless given). */
 export function asking(who: Actor, extra: Partial<Pick<RequestOptions, 'trigger' | 'requestKey'>> = {}): RequestOptions {
-  return { ...who, trigger: extra.trigger ?? 'chat', ...(extra.requestKey === undefined ? {} : { requestKey: extra.requestKey }) };
+  return { ...who, trigger: extra.trigger ?? 'chat', requestKey: extra.requestKey };
 }
 
 type Services = string[] | null;
