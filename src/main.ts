@@ -11,6 +11,7 @@ import type { Env } from './config/env.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadHoistConfig, type EnvironmentConfig, type HoistConfig } from './config/hoist-config.ts';
 import { createDockerBuilder } from './engine/build/docker-builder.ts';
+import { createImageRegistry } from './engine/build/image-registry.ts';
 import { createDeployRunner } from './engine/deploy-runner.ts';
 import { createDocker } from './engine/docker/client.ts';
 import type { Target } from './engine/ports.ts';
@@ -95,6 +96,7 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
     });
 
     const registry = env.registry.url ?? config.registry;
+    const registryAuth = env.registry.username && env.registry.password ? { username: env.registry.username, password: env.registry.password } : null;
     const source = createGitSource({ cacheDir: resolve(dataDir, 'git'), log: logger.child({ component: 'git' }) });
     const notify = createEventSignal(redis, env.redisPrefix, logger);
     const targets = new Map<string, Target>();
@@ -131,7 +133,7 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
       docker: builderDocker,
       source,
       registry: registry ?? '',
-      auth: env.registry.username && env.registry.password ? { username: env.registry.username, password: env.registry.password } : null,
+      auth: registryAuth,
       logger: logger.child({ component: 'builder' }),
     });
     const targetFor = options.targetFor ?? configuredTarget;
@@ -197,6 +199,7 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
       db,
       config,
       source,
+      registry: createImageRegistry({ auth: registryAuth }),
       kick: (app, e) => dispatcher.kick(app, e),
       notify,
       signalCancel: createCancelSignal({ db, redis, prefix: env.redisPrefix }),
