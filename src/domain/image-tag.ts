@@ -63,7 +63,7 @@ export function refUse(input: RefUseInput): RefUse {
   }
   if (images.length === 0) return { kind: 'commit' };
   if (scoped.length === 1 && images[0] !== undefined) return { kind: 'tag', service: images[0] };
-  const commitHint = built.length > 0 ? `; deploy ${built.join(', ')} at a git ref on their own: \`deploy ${app}/${built.join(',')}@${ref} to ${env}\`` : '';
+  const commitHint = built.length > 0 ? `; deploy ${built.join(', ')} at a git ref separately: \`deploy ${app}/${built.join(',')}@${ref} to ${env}\`` : '';
   return {
     kind: 'refused',
     reason: `${images.join(', ')} ${images.length === 1 ? 'runs an image' : 'run images'}: a tag deploys one image service named alone, as in ${tagExample(images[0] ?? 'db')}${commitHint}`,
