@@ -81,7 +81,7 @@ describe('deploy app/service@tag for a service that runs an image', () => {
     await store?.cleanup();
   });
 
-  const deploy = (app: string, services: string[] | null, ref: string): Promise<ReturnType<HoistService['request']>> => {
+  const deploy = (app: string, services: string[] | null, ref: string): ReturnType<HoistService['request']> => {
     const command: ActionCommand = { verb: 'deploy', scope: { app, services }, env: 'staging', ref };
     return service.request(command, { requester: { userId: 'U0ALICE', display: 'alice' }, origin: { kind: 'shell' }, trigger: 'shell' });
   };
