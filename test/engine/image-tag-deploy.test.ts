@@ -16,6 +16,7 @@ import { createGitSource } from '../../src/engine/source/git-source.ts';
 import { createDockerTarget } from '../../src/engine/targets/docker-target.ts';
 import type { HoistService } from '../../src/service/contract.ts';
 import { createHoistService } from '../../src/service/hoist-service.ts';
+import { removeAppContainers } from '../support/containers.ts';
 import { openTestStore } from '../support/databases.ts';
 import { baseImage, dockerHost, registry, uniqueName } from './engine-env.ts';
 
@@ -72,17 +73,15 @@ apps:
     );
     store = await openTestStore('postgres');
     cacheDir = mkdtempSync(join(tmpdir(), 'hoist-image-tag-'));
-    const source = createGitSource({ cacheDir });
+    // Both sides of one process: the service records and checks, the runner carries out.
+    const shared = { db: store.db, config, source: createGitSource({ cacheDir }), notify: () => {} };
     const target = createDockerTarget({ docker, stopTimeoutSeconds: 2 });
-    const builder = createDockerBuilder({ docker, source, registry });
-    const notify = () => {};
-    runner = createDeployRunner({ db: store.db, config, source, builder, targetFor: () => target, notify, logger: pino({ level: 'silent' }) });
-    service = createHoistService({ db: store.db, config, source, registry: createImageRegistry(), kick: async () => {}, notify });
+    runner = createDeployRunner({ ...shared, builder: createDockerBuilder({ docker, source: shared.source, registry }), targetFor: () => target, logger: pino({ level: 'silent' }) });
+    service = createHoistService({ ...shared, registry: createImageRegistry(), kick: async () => {} });
   });
 
   afterAll(async () => {
-    const all = await docker.listContainers({ all: true, filters: { label: [`io.hoist.app=${app}`] } });
-    await Promise.all(all.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    await removeAppContainers(app);
     await store?.cleanup();
     rmSync(cacheDir, { recursive: true, force: true });
   });
