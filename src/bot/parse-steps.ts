@@ -1,5 +1,6 @@
 import type { Command, Scope, Verb } from '../domain/command.ts';
 import { checkRef } from '../domain/git-ref.ts';
+import { isImageDigest } from '../domain/image-tag.ts';
 import { suggest } from './suggest.ts';
 import type { Token } from './tokenize.ts';
 
@@ -137,8 +138,9 @@ export function parseScope(cursor: Cursor): Step<ScopeWithRef> {
 
   if (ref !== null) {
     if (ref === '') return fail(`expected a git ref after \`@\` in ${code(text)}, such as \`${head}@v1.4.2\``);
+    // A digest is a ref only for an image service; the service tells which services a ref is for.
     const check = checkRef(ref);
-    if (!check.ok) return fail(`invalid ref: ${check.reason}`);
+    if (!check.ok && !isImageDigest(ref)) return fail(`invalid ref: ${check.reason}`);
   }
   return ok({ scope: { app: app.value, services }, ref, text });
 }

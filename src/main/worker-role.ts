@@ -25,7 +25,7 @@ export async function startWorkerRole(
     docker: createDocker(env.dockerHost),
     source: shared.source,
     registry: env.registry.url ?? config.registry ?? '',
-    auth: env.registry.username && env.registry.password ? { username: env.registry.username, password: env.registry.password } : null,
+    auth: shared.registryAuth,
     logger: logger.child({ component: 'builder' }),
   });
   const runner = createDeployRunner({

@@ -1,14 +1,13 @@
 import type { AppConfig, EnvironmentConfig, HoistConfig } from '../config/hoist-config.ts';
 import { aggregateEnvironmentStatus } from '../domain/aggregate.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
-import { checkRef } from '../domain/git-ref.ts';
 import { scopeRule } from '../domain/rules.ts';
-import type { Source } from '../engine/ports.ts';
+import type { ImageRegistry, Source } from '../engine/ports.ts';
 import type { Db } from '../store/database.ts';
 import { getDeployment, insertDeployment } from '../store/deployments.ts';
 import { serviceStates } from '../store/service-state.ts';
 import { currentLock } from '../store/locks.ts';
-import { planAction } from './action-plans.ts';
+import { checkDeployRef, planAction } from './action-plans.ts';
 import type { ActionCommand, CancelTarget, HoistService, Refusal } from './contract.ts';
 import { createHistory } from './history.ts';
 import { createLocks } from './locks.ts';
@@ -23,6 +22,8 @@ export interface ServiceDeps {
   db: Db;
   config: HoistConfig;
   source: Source;
+  /** Where tags of image services are looked up when a deploy names one. */
+  registry: ImageRegistry;
   /** Hands the environment's next deployment to a worker when the environment is free. */
   kick(app: string, env: string): Promise<void>;
   /** Tells subscribers that events were recorded. */
@@ -56,11 +57,8 @@ export function createHoistService(deps: ServiceDeps): HoistService {
     }
     const scope = scopeRule(command.verb, { app: app.name, env: env.name, chosen: command.scope.services, services: env.services.map((s) => s.name) });
     if (scope !== null) return refuse('NOT_ALLOWED', scope);
-    if (command.verb === 'deploy' && command.ref !== null) {
-      const check = checkRef(command.ref);
-      if (!check.ok) return refuse('BAD_REF', `bad ref: ${check.reason}`);
-    }
-    return { ok: true };
+    const ref = command.verb === 'deploy' ? checkDeployRef(env, command) : null;
+    return ref ?? { ok: true };
   }
 
   function validateCancel(target: CancelTarget, origin: ChatOrigin): { ok: true } | Refusal {
@@ -88,7 +86,7 @@ export function createHoistService(deps: ServiceDeps): HoistService {
       const ref = command.verb === 'deploy' ? command.ref : null;
       const locked = await locks.check({ app: app.name, env: env.name, action: command.verb, ref, requester: options.requester, trigger: options.trigger });
       if (locked) return locked;
-      const plan = await planAction({ db, source: deps.source }, app, env, command);
+      const plan = await planAction({ db, source: deps.source, registry: deps.registry }, app, env, command);
       if (!plan.ok) return plan;
       const { id, duplicate } = await insertDeployment(db, {
         ...plan.deployment,

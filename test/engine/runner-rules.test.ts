@@ -13,6 +13,7 @@ import { createDocker, followProgress } from '../../src/engine/docker/client.ts'
 import { createGitSource } from '../../src/engine/source/git-source.ts';
 import { createDockerTarget } from '../../src/engine/targets/docker-target.ts';
 import type { ActionCommand, HoistService } from '../../src/service/contract.ts';
+import { createImageRegistry } from '../../src/engine/build/image-registry.ts';
 import { createHoistService } from '../../src/service/hoist-service.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
@@ -63,7 +64,7 @@ apps:
     const builder = createDockerBuilder({ docker, source, registry });
     const notify = () => {};
     runner = createDeployRunner({ db: handle.db, config, source, builder, targetFor: () => target, notify, logger: pino({ level: 'silent' }) });
-    service = createHoistService({ db: handle.db, config, source, kick: async () => {}, notify });
+    service = createHoistService({ db: handle.db, config, source, registry: createImageRegistry(), kick: async () => {}, notify });
   });
 
   afterAll(async () => {

@@ -8,6 +8,7 @@ import { createDeployRunner } from '../../src/engine/deploy-runner.ts';
 import { createGitSource } from '../../src/engine/source/git-source.ts';
 import type { ActionCommand, Actor, HoistService, RequestOptions } from '../../src/service/contract.ts';
 import type { EnvironmentView } from '../../src/service/views.ts';
+import { createImageRegistry } from '../../src/engine/build/image-registry.ts';
 import { createHoistService, type ServiceDeps } from '../../src/service/hoist-service.ts';
 import { pinEnvironment } from '../../src/service/locks.ts';
 import type { Db } from '../../src/store/database.ts';
@@ -144,6 +145,7 @@ ${environments}
     db: store.db,
     config,
     source,
+    registry: createImageRegistry(),
     kick: async (app, env) => {
       kicks.push(`${app}/${env}`);
     },
