@@ -43,10 +43,15 @@ describe('service: listing deployments', () => {
     { query: { limit: 101 }, reason: 'limit: expected a whole number from 1 to 100 (default 20)' },
     { query: { limit: 2.5 }, reason: 'limit: expected a whole number from 1 to 100 (default 20)' },
     { query: { cursor: 'not-a-cursor' }, reason: 'cursor: not a cursor this API gave out; pass `nextCursor` of the previous page, or none for the newest' },
-    { query: { app: 'shoe' }, reason: 'app: there is no app "shoe"; known apps: shop' },
-    { query: { app: 'shop', env: 'three' }, reason: 'env: there is no environment "three" in app shop; known environments: one, two' },
   ])('refuses $query with BAD_REQUEST', async ({ query, reason }) => {
     expect(await f.service.listDeployments(query)).toEqual({ ok: false, code: 'BAD_REQUEST', reason });
+  });
+
+  it.each([
+    { query: { app: 'shoe' }, code: 'UNKNOWN_APP', reason: 'there is no app "shoe"; known apps: shop' },
+    { query: { app: 'shop', env: 'three' }, code: 'UNKNOWN_ENVIRONMENT', reason: 'there is no environment "three" in app shop; known environments: one, two' },
+  ])('refuses $query naming what exists', async ({ query, code, reason }) => {
+    expect(await f.service.listDeployments(query)).toEqual({ ok: false, code, reason });
   });
 
   it('refuses a status that does not exist, listing the ones that do', async () => {

@@ -33,7 +33,7 @@ describe('service: locks on request', () => {
       code: 'LOCKED',
       reason: `shop in held is locked by @alice since ${minute(held.since)}: "release freeze"; only @alice can act there until it is unlocked`,
     });
-    expect(await deploy('held', alice)).toMatchObject({ ok: true, deployment: { status: 'QUEUED', requestedBy: 'U0ALICE' } });
+    expect(await deploy('held', alice)).toMatchObject({ ok: true, deployment: { status: 'QUEUED', requestedBy: { id: 'U0ALICE' } } });
     expect((await f.view('held')).lock).toMatchObject({ kind: 'manual', owner: { id: 'U0ALICE', name: 'alice' }, reason: 'release freeze' });
   });
 

@@ -31,7 +31,7 @@ describe('service: permissions', () => {
 
   it('takes a deployer named by user id, and one who belongs to a named group', async () => {
     expect(await deploy('guarded', alice)).toMatchObject({ ok: true });
-    expect(await deploy('guarded', carol)).toMatchObject({ ok: true, deployment: { requestedBy: 'U0CAROL' } });
+    expect(await deploy('guarded', carol)).toMatchObject({ ok: true, deployment: { requestedBy: { id: 'U0CAROL' } } });
     expect(f.groupLookups).toContain('U0CAROL');
   });
 

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alice, APP, asking, bob, command, openServiceFixture, type ServiceFixture } from './service-fixture.ts';
 
@@ -47,7 +48,7 @@ describe('service: requesting an action', () => {
   it('refuses a ref the repository does not have with REF_NOT_FOUND, and records nothing', async () => {
     const kicks = f.kicks.length;
     const result = await f.service.request(command.deploy('refs', { ref: 'no-such-branch' }), asking(alice));
-    expect(result).toEqual({ ok: false, code: 'REF_NOT_FOUND', reason: `no branch, tag or commit "no-such-branch" in ${f.repo.dir}` });
+    expect(result).toEqual({ ok: false, code: 'REF_NOT_FOUND', reason: `no branch, tag or commit "no-such-branch" in ${basename(f.repo.dir)}; deploy a branch, a tag or a commit SHA (7 characters or more)` });
     expect(f.kicks.length).toBe(kicks);
   });
 
@@ -58,7 +59,7 @@ describe('service: requesting an action', () => {
   });
 
   it('deploys services that run a prebuilt image without resolving a commit', async () => {
-    const d = await f.request(command.deploy('images', { services: ['db', 'web'], ref: 'no-such-branch' }));
+    const d = await f.request(command.deploy('images', { services: ['db', 'web'] }));
     expect(d.sha).toBeNull();
     expect(d.services.map((s) => [s.name, s.version])).toEqual([
       ['db', 'postgres:16'],
