@@ -28,6 +28,7 @@ import { connectRedis } from './jobs/redis.ts';
 import { createLogger } from './logger.ts';
 import type { HoistService } from './service/contract.ts';
 import { createHoistService } from './service/hoist-service.ts';
+import { createRequestSweep } from './service/request-ledger.ts';
 import { pinEnvironment } from './service/locks.ts';
 import { createLocks } from './service/locks.ts';
 import { createCardStore } from './store/chat-cards.ts';
@@ -188,7 +189,14 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
       reconciler.start();
       stops.push(() => reconciler.stop());
       // Reminds lock owners before their lock lapses, and releases lapsed locks.
-      const sweeper = createLockSweeper({ sweep: createLocks({ db, config, notify }).sweep, logger: logger.child({ component: 'locks' }) });
+      // The same loop forgets request identities past their retention.
+      const locks = createLocks({ db, config, notify });
+      const sweepRequests = createRequestSweep(db);
+      const sweep = async (): Promise<number | null> => {
+        await sweepRequests();
+        return locks.sweep();
+      };
+      const sweeper = createLockSweeper({ sweep, logger: logger.child({ component: 'locks' }) });
       sweeper.start();
       stops.push(async () => sweeper.stop());
     }
@@ -219,10 +227,11 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
       const feed = createOutboxFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger });
       stops.push(() => feed.close());
       const chats: Parameters<typeof createNotifier>[0]['chats'] = {};
+      const cards = createCardStore(db);
       const mounts: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {};
       if (env.slack) {
         const { createSlackEdge } = await import('./bot/slack/slack-edge.ts');
-        const slack = await createSlackEdge({ ...env.slack, api, logger: logger.child({ component: 'slack' }) });
+        const slack = await createSlackEdge({ ...env.slack, api, cards, logger: logger.child({ component: 'slack' }) });
         stops.push(() => slack.stop());
         chats.slack = slack.chat;
         mounts['/slack/events'] = slack.requestListener;
@@ -236,7 +245,7 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
       const notifier = createNotifier({
         feed,
         api,
-        cards: createCardStore(db),
+        cards,
         chats,
         logger: logger.child({ component: 'notifier' }),
         repoUrl: (app) => config.apps.get(app)?.repo ?? null,
