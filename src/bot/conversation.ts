@@ -29,6 +29,8 @@ export interface Conversation {
   mention(userId: string): string;
   /** Shows an answer to whoever asked, and to them only. */
   answer(message: ChatAnswer): Promise<unknown>;
+  /** Where the chat shows deployment `id`'s card (a Slack permalink), if it can say. */
+  cardLink?(deploymentId: number): Promise<string | null>;
   /** A deployment was requested; `duplicate`: the request key had requested it before. */
   requested?(deployment: Deployment, duplicate: boolean): void;
 }

@@ -4,6 +4,7 @@ import type { EnvironmentLock, LockHistoryEntry } from '../domain/lock.ts';
 import type { Person } from '../domain/person.ts';
 import type { SetChange } from '../domain/set-diff.ts';
 import type { DeploymentStatus } from '../domain/status.ts';
+import type { RequestLedger } from './request-ledger.ts';
 import type { DeploymentSummary, EnvironmentView } from './views.ts';
 
 export type ActionCommand = Extract<Command, { verb: ActionVerb }>;
@@ -30,7 +31,11 @@ export interface Refusal {
   reason: string;
 }
 
-export type RequestResult = { ok: true; deployment: Deployment; duplicate: boolean } | Refusal;
+/**
+ * `duplicate`: the request key had requested `deployment` before. `coalesced`:
+ * `deployment` was already waiting to do exactly this, so nothing new was recorded.
+ */
+export type RequestResult = { ok: true; deployment: Deployment; duplicate: boolean; coalesced: boolean } | Refusal;
 
 export interface RequestOptions {
   requester: Person;
@@ -111,8 +116,8 @@ export type LogsResult =
   | { ok: true; deploymentId: number; app: string; env: string; status: DeploymentStatus; reason: string | null; lines: LogLineView[]; nextAfter: number | null }
   | Refusal;
 
-/** The operations both edges (chat and HTTP) call. */
-export interface HoistService {
+/** The operations both edges (chat and HTTP) call; the ledger carries each chat request out once. */
+export interface HoistService extends RequestLedger {
   /** Checks a command against the configuration without I/O; fast enough to run before a Slack ack. */
   validate(command: ActionCommand, origin: ChatOrigin): { ok: true } | Refusal;
   /** The same for a cancel: the app and environment it names, and the channel; a deployment number is looked up by `cancel`. */

@@ -15,6 +15,8 @@ import { createLogs } from './logs.ts';
 import { createPermissions } from './permissions.ts';
 import { createEnvironmentQueue } from './environment-queue.ts';
 import { checkChannel, findEnvironment, list, refuse } from './lookup.ts';
+import { createRequestLedger, type LedgerOptions } from './request-ledger.ts';
+import { waitingKeyOf } from './waiting-key.ts';
 import type { EnvironmentView } from './views.ts';
 import type { GroupsOf } from './permissions.ts';
 
@@ -32,6 +34,8 @@ export interface ServiceDeps {
   signalCancel?: (deploymentId: number) => Promise<void>;
   /** The `@group` handles a user belongs to, for `deployers` lists naming groups. */
   groupsOf?: GroupsOf;
+  /** How a replayed request waits for the first to be answered. */
+  ledger?: LedgerOptions;
 }
 
 export function createHoistService(deps: ServiceDeps): HoistService {
@@ -70,6 +74,7 @@ export function createHoistService(deps: ServiceDeps): HoistService {
   }
 
   return {
+    ...createRequestLedger(db, deps.ledger),
     validate,
     validateCancel,
 
@@ -88,7 +93,7 @@ export function createHoistService(deps: ServiceDeps): HoistService {
       if (locked) return locked;
       const plan = await planAction({ db, source: deps.source, registry: deps.registry }, app, env, command);
       if (!plan.ok) return plan;
-      const { id, duplicate } = await insertDeployment(db, {
+      const { id, duplicate, coalesced } = await insertDeployment(db, {
         ...plan.deployment,
         app: app.name,
         env: env.name,
@@ -97,15 +102,16 @@ export function createHoistService(deps: ServiceDeps): HoistService {
         trigger: options.trigger,
         chat: options.origin,
         requestKey: options.requestKey ?? null,
+        waitingKey: waitingKeyOf(plan.deployment, command.scope.services),
       });
-      if (!duplicate) {
+      if (!duplicate && !coalesced) {
         deps.notify();
         await queues.supersede(env, { id, action: command.verb, scope: command.scope.services });
       }
       await deps.kick(app.name, env.name);
       const deployment = await getDeployment(db, id);
       if (!deployment) throw new Error(`deployment #${id} vanished right after it was recorded`);
-      return { ok: true, deployment, duplicate };
+      return { ok: true, deployment, duplicate, coalesced };
     },
 
     getDeployment: (id) => getDeployment(db, id),

@@ -25,13 +25,17 @@ export interface NewDeployment {
   deploymentSet: unknown;
   /** rollback: the deployment whose set it applies, and the one it replaces. */
   rollback?: { to: number; from: number | null };
+  /** What it would do, while it waits: an identical request with the same key joins it rather than queue another. */
+  waitingKey?: string | null;
 }
 
 /**
  * Records a deployment (QUEUED) with its services and its `requested` event in one
- * transaction. A request key seen before returns the deployment it created.
+ * transaction. A request key seen before returns the deployment it created
+ * (`duplicate`); a `waitingKey` that a deployment still waiting in the environment
+ * has returns that one instead (`coalesced`).
  */
-export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ id: number; duplicate: boolean }> {
+export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ id: number; duplicate: boolean; coalesced: boolean }> {
   return db.transaction().execute(async (trx) => {
     if (input.requestKey) {
       const existing = await trx
@@ -39,7 +43,7 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ 
         .select('id')
         .where('request_key', '=', input.requestKey)
         .executeTakeFirst();
-      if (existing) return { id: existing.id, duplicate: true };
+      if (existing) return { id: existing.id, duplicate: true, coalesced: false };
     }
     const inserted = await trx
       .insertInto('deployments')
@@ -59,18 +63,15 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ 
         deployment_set: JSON.stringify(input.deploymentSet ?? null),
         rollback_to: input.rollback?.to ?? null,
         rollback_from: input.rollback?.from ?? null,
+        waiting_key: input.waitingKey ?? null,
       })
-      .onConflict((oc) => oc.column('request_key').doNothing())
+      // Either key may be taken by a concurrent request: the request key, or the waiting key.
+      .onConflict((oc) => oc.doNothing())
       .returning('id')
       .executeTakeFirst();
     if (!inserted) {
-      // A concurrent delivery of the same request won the race.
-      const winner = await trx
-        .selectFrom('deployments')
-        .select('id')
-        .where('request_key', '=', input.requestKey)
-        .executeTakeFirstOrThrow();
-      return { id: winner.id, duplicate: true };
+      const winner = await conflictWinner(trx, input);
+      return { id: winner.id, duplicate: !winner.coalesced, coalesced: winner.coalesced };
     }
     if (input.services.length > 0) {
       await trx
@@ -91,8 +92,25 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ 
         .execute();
     }
     await appendEvent(trx, { kind: 'requested', deploymentId: inserted.id });
-    return { id: inserted.id, duplicate: false };
+    return { id: inserted.id, duplicate: false, coalesced: false };
   });
+}
+
+/** The deployment a concurrent request recorded first: the same request, or an identical one still waiting. */
+async function conflictWinner(trx: Db, input: NewDeployment): Promise<{ id: number; coalesced: boolean }> {
+  if (input.requestKey) {
+    const same = await trx.selectFrom('deployments').select('id').where('request_key', '=', input.requestKey).executeTakeFirst();
+    if (same) return { id: same.id, coalesced: false };
+  }
+  const waiting = await trx
+    .selectFrom('deployments')
+    .select('id')
+    .where('app', '=', input.app)
+    .where('env', '=', input.env)
+    .where('waiting_key', '=', input.waitingKey ?? '')
+    .orderBy('id', 'desc')
+    .executeTakeFirstOrThrow();
+  return { id: waiting.id, coalesced: true };
 }
 
 export async function getDeployment(db: Db, id: number): Promise<Deployment | null> {

@@ -3,6 +3,7 @@ import { isFinal, type DeploymentStatus, type ServiceStatus } from '../../src/do
 import type { ActionCommand, CancelTarget, HoistService, Refusal, RequestOptions, RequestResult } from '../../src/service/contract.ts';
 import type { CardStore, EventFeed } from '../../src/bot/notifier.ts';
 import type { EnvironmentView } from '../../src/service/views.ts';
+import { memoryLedger } from './memory-ledger.ts';
 
 /**
  * A small HoistService kept in memory for the chat edges' tests: the catalog
@@ -101,6 +102,7 @@ export function memoryHoist(
   };
 
   const api: HoistService = {
+    ...memoryLedger(),
     validate: (command) => validate(command),
     validateCancel: (target) => validateCancel(target),
     async request(command, requestOptions): Promise<RequestResult> {
@@ -112,7 +114,7 @@ export function memoryHoist(
       if (command.ref === 'missing') return refuse('REF_NOT_FOUND', 'no branch, tag or commit "missing"');
       if (requestOptions.requestKey !== undefined) {
         const known = byKey.get(requestOptions.requestKey);
-        if (known !== undefined) return { ok: true, deployment: deployments.get(known)!, duplicate: true };
+        if (known !== undefined) return { ok: true, deployment: deployments.get(known)!, duplicate: true, coalesced: false };
       }
       const app = apps.find((a) => a.name === command.scope.app)!;
       const id = deployments.size + 1;
@@ -146,7 +148,7 @@ export function memoryHoist(
       void publish({ kind: 'requested', deploymentId: id })
         .catch(() => {})
         .then(() => options.run?.(structuredClone(deployment), hoist));
-      return { ok: true, deployment: structuredClone(deployment), duplicate: false };
+      return { ok: true, deployment: structuredClone(deployment), duplicate: false, coalesced: false };
     },
     async getDeployment(id) {
       const deployment = deployments.get(id);

@@ -17,6 +17,8 @@ export interface SlackCommandDeps {
   now: () => Date;
   /** Work accepted (acknowledged) but not done yet: stopping waits for it. */
   pending: Set<Promise<void>>;
+  /** A permalink to deployment `id`'s card, where it has one. */
+  cardLink?: (deploymentId: number) => Promise<string | null>;
 }
 
 /** Work Slack was told is accepted: stopping waits for it. */
@@ -69,6 +71,7 @@ function conversationOf(ask: SlackAsk, deps: SlackCommandDeps): Conversation {
     ...(ask.fromButton ? { control: 'button' as const } : {}),
     now: deps.now(),
     mention: (userId) => `<@${userId}>`,
+    ...(deps.cardLink === undefined ? {} : { cardLink: deps.cardLink }),
     answer: (message) => {
       if (message.rejected) ask.log.info('command refused');
       return ask.answer(message);
