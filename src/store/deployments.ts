@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { ActionVerb, Trigger } from '../domain/command.ts';
-import type { ChatOrigin, Deployment, DeploymentEvent, DeploymentService } from '../domain/deployment.ts';
+import type { ChatOrigin, Deployment, DeploymentEvent, DeploymentService, DeploymentSummary } from '../domain/deployment.ts';
 import { parseDeploymentSet } from '../domain/deployment-set.ts';
 import type { Person } from '../domain/person.ts';
 import type { ServiceType } from '../domain/service-order.ts';
@@ -9,6 +9,7 @@ import type { Db } from './database.ts';
 import { appendEvent } from './events.ts';
 import { assertFence } from './fence.ts';
 import { parseJson, readChatOrigin } from './json-columns.ts';
+import type { DeploymentsTable } from './schema.ts';
 
 export interface NewDeployment {
   app: string;
@@ -95,15 +96,25 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ 
   });
 }
 
-export async function getDeployment(db: Db, id: number): Promise<Deployment | null> {
-  const row = await db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) return null;
-  const services = await db
-    .selectFrom('deployment_services')
-    .selectAll()
-    .where('deployment_id', '=', id)
-    .orderBy('position')
-    .execute();
+/** The columns a `DeploymentSummary` is read from. */
+export const SUMMARY_COLUMNS = [
+  'id',
+  'app',
+  'env',
+  'action',
+  'status',
+  'reason',
+  'ref',
+  'sha',
+  'requested_by',
+  'requested_by_name',
+  'trigger',
+  'requested_at',
+  'started_at',
+  'finished_at',
+] as const;
+
+export function deploymentSummary(row: Pick<Selectable<DeploymentsTable>, (typeof SUMMARY_COLUMNS)[number]>): DeploymentSummary {
   return {
     id: row.id,
     app: row.app,
@@ -115,10 +126,24 @@ export async function getDeployment(db: Db, id: number): Promise<Deployment | nu
     sha: row.sha,
     requestedBy: { id: row.requested_by, name: row.requested_by_name },
     trigger: row.trigger as Trigger,
-    chat: readChatOrigin(row.chat),
     requestedAt: new Date(row.requested_at),
     startedAt: row.started_at ? new Date(row.started_at) : null,
     finishedAt: row.finished_at ? new Date(row.finished_at) : null,
+  };
+}
+
+export async function getDeployment(db: Db, id: number): Promise<Deployment | null> {
+  const row = await db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return null;
+  const services = await db
+    .selectFrom('deployment_services')
+    .selectAll()
+    .where('deployment_id', '=', id)
+    .orderBy('position')
+    .execute();
+  return {
+    ...deploymentSummary(row),
+    chat: readChatOrigin(row.chat),
     deploymentSet: parseDeploymentSet(parseJson(row.deployment_set)),
     scope: parseJson(row.scope) as string[] | null,
     services: services.map(

@@ -1,4 +1,4 @@
-import type { DeploymentSummary } from '../../service/views.ts';
+import type { DeploymentSummary } from '../../domain/deployment.ts';
 import type { Message } from './blocks.ts';
 import { actionTitle, elapsedPhrase, escapeMrkdwn, formatDuration, shortVersion, statusStyle, versionMrkdwn } from './format.ts';
 import { LIMITS, capBlocks, message, packSections, section } from './limits.ts';
