@@ -11,8 +11,11 @@ import {
   podFailed,
   removeFirstRollout,
   restoredMetadata,
+  timedOutReason,
   watchRestored,
   type Watched,
+  type WatchOptions,
+  type WatchTarget,
   type WorkloadRollout,
 } from './workload-rollout.ts';
 
@@ -36,8 +39,8 @@ function isReady(pod: V1Pod): boolean {
 export async function watchDeployment(
   ctx: TargetContext,
   namespace: string,
-  deployment: { name: string; selector: string; generation: number },
-  options: { signal?: AbortSignal; timeoutMs: number; log: (line: string) => void },
+  deployment: WatchTarget,
+  options: WatchOptions,
 ): Promise<Watched> {
   const { name, generation } = deployment;
   const deployments = reflect(ctx, 'Deployment', namespace, deployment.selector);
@@ -71,7 +74,7 @@ export async function watchDeployment(
     if (end.kind === 'canceled') return { kind: 'canceled' };
     return {
       kind: 'failed',
-      reason: `deployment "${name}" did not finish its rollout within ${Math.round(options.timeoutMs / 1000)} s (${said || 'no status yet'})`,
+      reason: timedOutReason('Deployment', name, options, said),
       logs: logsOf(newPods),
       objects: involved(name, newSet, newPods),
     };

@@ -10,8 +10,11 @@ import {
   podFailed,
   removeFirstRollout,
   restoredMetadata,
+  timedOutReason,
   watchRestored,
   type Watched,
+  type WatchOptions,
+  type WatchTarget,
   type WorkloadRollout,
 } from './workload-rollout.ts';
 
@@ -29,8 +32,8 @@ function updatedPods(sts: V1StatefulSet, pods: readonly V1Pod[]): V1Pod[] {
 export async function watchStatefulSet(
   ctx: TargetContext,
   namespace: string,
-  target: { name: string; selector: string; generation: number },
-  options: { signal?: AbortSignal; timeoutMs: number; log: (line: string) => void },
+  target: WatchTarget,
+  options: WatchOptions,
 ): Promise<Watched> {
   const { name, generation } = target;
   const sets = reflect(ctx, 'StatefulSet', namespace, target.selector);
@@ -60,7 +63,7 @@ export async function watchStatefulSet(
     const container = pod?.spec?.containers[0]?.name;
     return {
       kind: 'failed',
-      reason: `statefulset "${name}" did not finish its rollout within ${Math.round(options.timeoutMs / 1000)} s (${said || 'no status yet'})`,
+      reason: timedOutReason('StatefulSet', name, options, said),
       logs: pod?.metadata?.name && container ? { pod: pod.metadata.name, container, previous: false } : null,
       objects: involved(current),
     };

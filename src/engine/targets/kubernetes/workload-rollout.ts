@@ -47,12 +47,18 @@ export interface WatchTarget {
   generation: number;
 }
 
-export type WatchWorkload = (
-  ctx: TargetContext,
-  namespace: string,
-  target: WatchTarget,
-  options: { signal?: AbortSignal; timeoutMs: number; log: (line: string) => void },
-) => Promise<Watched>;
+export interface WatchOptions {
+  signal?: AbortSignal;
+  timeoutMs: number;
+  log: (line: string) => void;
+}
+
+export type WatchWorkload = (ctx: TargetContext, namespace: string, target: WatchTarget, options: WatchOptions) => Promise<Watched>;
+
+/** Why a watch that ran out of time failed: the last status it saw. */
+export function timedOutReason(kind: Workload, name: string, options: WatchOptions, said: string): string {
+  return `${kind.toLowerCase()} "${name}" did not finish its rollout within ${Math.round(options.timeoutMs / 1000)} s (${said || 'no status yet'})`;
+}
 
 /**
  * Applies the workload (and its Service), waits for it with `watch` and settles the end; `undo`
