@@ -7,7 +7,7 @@ import type { ServiceType } from '../domain/service-order.ts';
 import type { DeploymentStatus, ServiceStatus } from '../domain/status.ts';
 import type { Db } from './database.ts';
 import { appendEvent } from './events.ts';
-import { assertFence } from './fence.ts';
+import { fencedWrite } from './fence.ts';
 import { parseJson, readChatOrigin } from './json-columns.ts';
 import type { DeploymentsTable } from './schema.ts';
 
@@ -184,9 +184,13 @@ export interface StatusChange {
   announce?: boolean;
 }
 
+/** The thread line of a status change: of the deployment (`service` null) or of one of its services. */
+function statusLine(trx: Db, id: number, service: string | null, change: { status: DeploymentStatus; reason?: string | null }) {
+  return appendEvent(trx, { kind: 'status', deploymentId: id, status: change.status, service, reason: change.reason ?? null });
+}
+
 export async function setDeploymentStatus(db: Db, id: number, change: StatusChange): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await assertFence(trx, id);
+  await fencedWrite(db, id, async (trx) => {
     await trx
       .updateTable('deployments')
       .set({
@@ -197,15 +201,7 @@ export async function setDeploymentStatus(db: Db, id: number, change: StatusChan
       })
       .where('id', '=', id)
       .execute();
-    if (change.announce) {
-      await appendEvent(trx, {
-        kind: 'status',
-        deploymentId: id,
-        status: change.status,
-        service: null,
-        reason: change.reason ?? null,
-      });
-    }
+    if (change.announce) await statusLine(trx, id, null, change);
   });
 }
 
@@ -217,8 +213,7 @@ export interface ServiceChange {
 }
 
 export async function setServiceStatus(db: Db, id: number, service: string, change: ServiceChange): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await assertFence(trx, id);
+  await fencedWrite(db, id, async (trx) => {
     await trx
       .updateTable('deployment_services')
       .set({
@@ -230,27 +225,17 @@ export async function setServiceStatus(db: Db, id: number, service: string, chan
       .where('deployment_id', '=', id)
       .where('name', '=', service)
       .execute();
-    await appendEvent(trx, {
-      kind: 'status',
-      deploymentId: id,
-      status: change.status,
-      service,
-      reason: change.reason ?? null,
-    });
+    await statusLine(trx, id, service, change);
   });
 }
 
 export async function recordEvent(db: Db, event: DeploymentEvent): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await assertFence(trx, event.deploymentId);
-    await appendEvent(trx, event);
-  });
+  await fencedWrite(db, event.deploymentId, (trx) => appendEvent(trx, event));
 }
 
 export async function appendLogLines(db: Db, id: number, lines: { service: string | null; line: string }[]): Promise<void> {
   if (lines.length === 0) return;
-  await db.transaction().execute(async (trx) => {
-    await assertFence(trx, id);
+  await fencedWrite(db, id, async (trx) => {
     await trx
       .insertInto('deployment_logs')
       .values(lines.map((l) => ({ deployment_id: id, service: l.service, line: l.line })))
