@@ -13,7 +13,7 @@ import { createPermissions, type GroupsOf } from './permissions.ts';
 export interface LockDeps {
   db: Db;
   config: HoistConfig;
-  /** Tells subscribers that notices were recorded. */
+  /** Tells subscribers that events or notices were recorded. */
   notify(): void;
   /** The `@group` handles a user belongs to, for `deployers` lists that name groups; none when not given. */
   groupsOf?: GroupsOf;
