@@ -50,6 +50,12 @@ export interface Deployment {
   deploymentSet?: DeploymentSet | null;
 }
 
+/** A deployment as lists show it: without its chat origin, services, scope and set. */
+export type DeploymentSummary = Pick<
+  Deployment,
+  'id' | 'app' | 'env' | 'action' | 'status' | 'reason' | 'ref' | 'sha' | 'requestedBy' | 'trigger' | 'requestedAt' | 'startedAt' | 'finishedAt'
+>;
+
 /** One service in a summary: what it runs now (null: nothing) and why. */
 export interface SummaryLine {
   name: string;

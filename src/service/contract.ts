@@ -1,11 +1,11 @@
 import type { ActionVerb, Command, Trigger } from '../domain/command.ts';
-import type { ChatOrigin, Deployment } from '../domain/deployment.ts';
+import type { ChatOrigin, Deployment, DeploymentSummary } from '../domain/deployment.ts';
 import type { EnvironmentLock, LockHistoryEntry } from '../domain/lock.ts';
 import type { Person } from '../domain/person.ts';
 import type { SetChange } from '../domain/set-diff.ts';
 import type { DeploymentStatus } from '../domain/status.ts';
 import type { RequestLedger } from './request-ledger.ts';
-import type { DeploymentSummary, EnvironmentView } from './views.ts';
+import type { EnvironmentView } from './views.ts';
 
 export type ActionCommand = Extract<Command, { verb: ActionVerb }>;
 

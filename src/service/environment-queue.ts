@@ -1,21 +1,17 @@
-import type { EnvironmentConfig, HoistConfig } from '../config/hoist-config.ts';
-import type { Db } from '../store/database.ts';
+import type { EnvironmentConfig } from '../config/hoist-config.ts';
 import { getDeployment } from '../store/deployments.ts';
 import { cancelWaiting, markCanceling, recordSupersedes, unfinishedDeployments, waitingDeployments } from '../store/waiting-deployments.ts';
 import type { Actor, CancelResult, CancelTarget } from './contract.ts';
 import { checkChannel, findEnvironment, refuse } from './lookup.ts';
-import { createPermissions, type GroupsOf } from './permissions.ts';
+import type { LockDeps } from './locks.ts';
+import { createPermissions } from './permissions.ts';
 import type { QueueEntry } from './views.ts';
 
-export interface EnvironmentQueueDeps {
-  db: Db;
-  config: HoistConfig;
+export interface EnvironmentQueueDeps extends LockDeps {
   /** Hands the environment's next deployment to a worker when the environment is free. */
   kick(app: string, env: string): Promise<void>;
-  notify(): void;
-  /** Tells the worker running a deployment to stop it; without it, running deployments cannot be canceled. */
+  /** Tells the worker running a deployment to stop (after it was marked CANCELING); without it, only waiting deployments can be canceled. */
   signalCancel?: (deploymentId: number) => Promise<void>;
-  groupsOf?: GroupsOf;
 }
 
 const sameScope = (a: string[] | null, b: string[] | null): boolean =>

@@ -1,9 +1,8 @@
-import type { AppConfig, EnvironmentConfig, HoistConfig } from '../config/hoist-config.ts';
+import type { AppConfig, EnvironmentConfig } from '../config/hoist-config.ts';
 import { aggregateEnvironmentStatus } from '../domain/aggregate.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
 import { scopeRule } from '../domain/rules.ts';
 import type { ImageRegistry, Source } from '../engine/ports.ts';
-import type { Db } from '../store/database.ts';
 import { getDeployment, insertDeployment } from '../store/deployments.ts';
 import { serviceStates } from '../store/service-state.ts';
 import { currentLock } from '../store/locks.ts';
@@ -13,27 +12,16 @@ import { createHistory } from './history.ts';
 import { createLocks } from './locks.ts';
 import { createLogs } from './logs.ts';
 import { createPermissions } from './permissions.ts';
-import { createEnvironmentQueue } from './environment-queue.ts';
+import { createEnvironmentQueue, type EnvironmentQueueDeps } from './environment-queue.ts';
 import { checkChannel, findEnvironment, list, refuse } from './lookup.ts';
 import { createRequestLedger, type LedgerOptions } from './request-ledger.ts';
 import { waitingKeyOf } from './waiting-key.ts';
 import type { EnvironmentView } from './views.ts';
-import type { GroupsOf } from './permissions.ts';
 
-export interface ServiceDeps {
-  db: Db;
-  config: HoistConfig;
+export interface ServiceDeps extends EnvironmentQueueDeps {
   source: Source;
   /** Where tags of image services are looked up when a deploy names one. */
   registry: ImageRegistry;
-  /** Hands the environment's next deployment to a worker when the environment is free. */
-  kick(app: string, env: string): Promise<void>;
-  /** Tells subscribers that events were recorded. */
-  notify(): void;
-  /** Tells the worker running a deployment to stop (after it was marked CANCELING); without it, only waiting deployments can be canceled. */
-  signalCancel?: (deploymentId: number) => Promise<void>;
-  /** The `@group` handles a user belongs to, for `deployers` lists naming groups. */
-  groupsOf?: GroupsOf;
   /** How a replayed request waits for the first to be answered. */
   ledger?: LedgerOptions;
 }

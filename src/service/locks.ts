@@ -7,13 +7,13 @@ import type { Trigger } from '../domain/command.ts';
 import type { Db } from '../store/database.ts';
 import { currentLock, expireLocks, lockHistory, nextLockDue, recordNotice, releaseLock, remindLocks, takeLock } from '../store/locks.ts';
 import type { Actor, HoistService, LockResult, Refusal, UnlockResult } from './contract.ts';
-import { checkChannel, findEnvironment, refuse } from './lookup.ts';
+import { findEnvironment, findOperable, refuse } from './lookup.ts';
 import { createPermissions, type GroupsOf } from './permissions.ts';
 
 export interface LockDeps {
   db: Db;
   config: HoistConfig;
-  /** Tells subscribers that notices were recorded. */
+  /** Tells subscribers that events or notices were recorded. */
   notify(): void;
   /** The `@group` handles a user belongs to, for `deployers` lists that name groups; none when not given. */
   groupsOf?: GroupsOf;
@@ -29,11 +29,9 @@ export function createLocks(deps: LockDeps) {
   const { mayDeploy, deployersText } = createPermissions(deps.groupsOf);
 
   async function lockEnvironment(input: Parameters<HoistService['lockEnvironment']>[0], actor: Actor): Promise<LockResult> {
-    const found = findEnvironment(config, input.app, input.env);
+    const found = findOperable(config, input.app, input.env, actor.origin);
     if ('ok' in found) return found;
     const { app, env } = found;
-    const channel = checkChannel(app, actor.origin);
-    if (channel) return channel;
     if (!(await mayDeploy(env, actor.requester.id))) {
       return refuse('FORBIDDEN', `only ${env.name}'s deployers may lock ${app.name} in ${env.name}: ${deployersText(env)}`);
     }
@@ -59,11 +57,9 @@ export function createLocks(deps: LockDeps) {
   }
 
   async function unlockEnvironment(input: Parameters<HoistService['unlockEnvironment']>[0], actor: Actor): Promise<UnlockResult> {
-    const found = findEnvironment(config, input.app, input.env);
+    const found = findOperable(config, input.app, input.env, actor.origin);
     if ('ok' in found) return found;
     const { app, env } = found;
-    const channel = checkChannel(app, actor.origin);
-    if (channel) return channel;
     const subject = `${app.name} in ${env.name}`;
     const lock = await currentLock(db, app.name, env.name);
     if (lock === null) return refuse('NOT_FOUND', `${subject} is not locked`);

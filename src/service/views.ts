@@ -1,7 +1,6 @@
-import type { ActionVerb, Trigger } from '../domain/command.ts';
 import type { EnvironmentLock } from '../domain/lock.ts';
 import type { Person } from '../domain/person.ts';
-import type { DeploymentStatus, ServiceStatus } from '../domain/status.ts';
+import type { ServiceStatus } from '../domain/status.ts';
 
 export interface ServiceView {
   name: string;
@@ -34,19 +33,3 @@ export interface QueueEntry {
   requestedBy: Person;
 }
 
-/** A deployment as lists show it. */
-export interface DeploymentSummary {
-  id: number;
-  app: string;
-  env: string;
-  action: ActionVerb;
-  status: DeploymentStatus;
-  reason: string | null;
-  ref: string | null;
-  sha: string | null;
-  requestedBy: Person;
-  trigger: Trigger;
-  requestedAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-}

@@ -1,6 +1,6 @@
 import { parseDeploymentSet, specOf, type DeploymentSet, type ServiceSpec } from '../domain/deployment-set.ts';
 import type { Db } from './database.ts';
-import { assertFence } from './fence.ts';
+import { fencedWrite } from './fence.ts';
 import { parseJson } from './json-columns.ts';
 
 /** Actions that apply a deployment set; stop and restart change no configuration. */
@@ -8,8 +8,7 @@ export const APPLYING_ACTIONS = ['deploy', 'redeploy', 'rollback'] as const;
 
 /** Replaces the service's entry in the deployment's set with what was actually applied. */
 export async function recordAppliedSpec(db: Db, deploymentId: number, spec: ServiceSpec): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await assertFence(trx, deploymentId);
+  await fencedWrite(db, deploymentId, async (trx) => {
     const row = await trx
       .selectFrom('deployments')
       .select('deployment_set')

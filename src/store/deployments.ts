@@ -1,14 +1,15 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { ActionVerb, Trigger } from '../domain/command.ts';
-import type { ChatOrigin, Deployment, DeploymentEvent, DeploymentService } from '../domain/deployment.ts';
+import type { ChatOrigin, Deployment, DeploymentEvent, DeploymentService, DeploymentSummary } from '../domain/deployment.ts';
 import { parseDeploymentSet } from '../domain/deployment-set.ts';
 import type { Person } from '../domain/person.ts';
 import type { ServiceType } from '../domain/service-order.ts';
 import type { DeploymentStatus, ServiceStatus } from '../domain/status.ts';
 import type { Db } from './database.ts';
 import { appendEvent } from './events.ts';
-import { assertFence } from './fence.ts';
+import { fencedWrite } from './fence.ts';
 import { parseJson, readChatOrigin } from './json-columns.ts';
+import type { DeploymentsTable } from './schema.ts';
 
 export interface NewDeployment {
   app: string;
@@ -113,15 +114,25 @@ async function conflictWinner(trx: Db, input: NewDeployment): Promise<{ id: numb
   return { id: waiting.id, coalesced: true };
 }
 
-export async function getDeployment(db: Db, id: number): Promise<Deployment | null> {
-  const row = await db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) return null;
-  const services = await db
-    .selectFrom('deployment_services')
-    .selectAll()
-    .where('deployment_id', '=', id)
-    .orderBy('position')
-    .execute();
+/** The columns a `DeploymentSummary` is read from. */
+export const SUMMARY_COLUMNS = [
+  'id',
+  'app',
+  'env',
+  'action',
+  'status',
+  'reason',
+  'ref',
+  'sha',
+  'requested_by',
+  'requested_by_name',
+  'trigger',
+  'requested_at',
+  'started_at',
+  'finished_at',
+] as const;
+
+export function deploymentSummary(row: Pick<Selectable<DeploymentsTable>, (typeof SUMMARY_COLUMNS)[number]>): DeploymentSummary {
   return {
     id: row.id,
     app: row.app,
@@ -133,10 +144,24 @@ export async function getDeployment(db: Db, id: number): Promise<Deployment | nu
     sha: row.sha,
     requestedBy: { id: row.requested_by, name: row.requested_by_name },
     trigger: row.trigger as Trigger,
-    chat: readChatOrigin(row.chat),
     requestedAt: new Date(row.requested_at),
     startedAt: row.started_at ? new Date(row.started_at) : null,
     finishedAt: row.finished_at ? new Date(row.finished_at) : null,
+  };
+}
+
+export async function getDeployment(db: Db, id: number): Promise<Deployment | null> {
+  const row = await db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return null;
+  const services = await db
+    .selectFrom('deployment_services')
+    .selectAll()
+    .where('deployment_id', '=', id)
+    .orderBy('position')
+    .execute();
+  return {
+    ...deploymentSummary(row),
+    chat: readChatOrigin(row.chat),
     deploymentSet: parseDeploymentSet(parseJson(row.deployment_set)),
     scope: parseJson(row.scope) as string[] | null,
     services: services.map(
@@ -177,9 +202,13 @@ export interface StatusChange {
   announce?: boolean;
 }
 
+/** The thread line of a status change: of the deployment (`service` null) or of one of its services. */
+function statusLine(trx: Db, id: number, service: string | null, change: { status: DeploymentStatus; reason?: string | null }) {
+  return appendEvent(trx, { kind: 'status', deploymentId: id, status: change.status, service, reason: change.reason ?? null });
+}
+
 export async function setDeploymentStatus(db: Db, id: number, change: StatusChange): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await assertFence(trx, id);
+  await fencedWrite(db, id, async (trx) => {
     await trx
       .updateTable('deployments')
       .set({
@@ -190,15 +219,7 @@ export async function setDeploymentStatus(db: Db, id: number, change: StatusChan
       })
       .where('id', '=', id)
       .execute();
-    if (change.announce) {
-      await appendEvent(trx, {
-        kind: 'status',
-        deploymentId: id,
-        status: change.status,
-        service: null,
-        reason: change.reason ?? null,
-      });
-    }
+    if (change.announce) await statusLine(trx, id, null, change);
   });
 }
 
@@ -210,8 +231,7 @@ export interface ServiceChange {
 }
 
 export async function setServiceStatus(db: Db, id: number, service: string, change: ServiceChange): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await assertFence(trx, id);
+  await fencedWrite(db, id, async (trx) => {
     await trx
       .updateTable('deployment_services')
       .set({
@@ -223,27 +243,17 @@ export async function setServiceStatus(db: Db, id: number, service: string, chan
       .where('deployment_id', '=', id)
       .where('name', '=', service)
       .execute();
-    await appendEvent(trx, {
-      kind: 'status',
-      deploymentId: id,
-      status: change.status,
-      service,
-      reason: change.reason ?? null,
-    });
+    await statusLine(trx, id, service, change);
   });
 }
 
 export async function recordEvent(db: Db, event: DeploymentEvent): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await assertFence(trx, event.deploymentId);
-    await appendEvent(trx, event);
-  });
+  await fencedWrite(db, event.deploymentId, (trx) => appendEvent(trx, event));
 }
 
 export async function appendLogLines(db: Db, id: number, lines: { service: string | null; line: string }[]): Promise<void> {
   if (lines.length === 0) return;
-  await db.transaction().execute(async (trx) => {
-    await assertFence(trx, id);
+  await fencedWrite(db, id, async (trx) => {
     await trx
       .insertInto('deployment_logs')
       .values(lines.map((l) => ({ deployment_id: id, service: l.service, line: l.line })))
