@@ -3,7 +3,7 @@ import { refusalText, subjectOf } from './answers.ts';
 import type { Conversation } from './conversation.ts';
 import type { Plan } from './interpret.ts';
 import { carryOutOperation } from './operations.ts';
-import { renderAlreadyUsed } from './render/command-answers.ts';
+import { renderAlreadyUsed, renderWaitingForQueue } from './render/command-answers.ts';
 import { statusAnswer } from './status-answer.ts';
 
 /** Requests the action; a new deployment is answered by its card, not here. */
@@ -20,6 +20,11 @@ async function requestAction(api: HoistService, command: ActionCommand, talk: Co
     return;
   }
   talk.requested?.(result.deployment, result.duplicate);
+  if (result.waitsForQueue === true) {
+    // Its card would say so, but cards are delivered through the queue service too.
+    await talk.answer({ ...renderWaitingForQueue(result.deployment), rejected: false });
+    return;
+  }
   if (result.duplicate && talk.control !== undefined) {
     await talk.answer({ ...renderAlreadyUsed(talk.control, result.deployment), rejected: false });
   }

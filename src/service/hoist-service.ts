@@ -9,12 +9,13 @@ import { getDeployment, insertDeployment } from '../store/deployments.ts';
 import { serviceStates } from '../store/service-state.ts';
 import { currentLock } from '../store/locks.ts';
 import { planAction } from './action-plans.ts';
-import type { ActionCommand, CancelTarget, HoistService, Refusal } from './contract.ts';
+import type { ActionCommand, CancelTarget, HoistService, Refusal, RequestOptions, RequestResult } from './contract.ts';
 import { createHistory } from './history.ts';
 import { createLocks } from './locks.ts';
 import { createLogs } from './logs.ts';
 import { createPermissions } from './permissions.ts';
 import { createEnvironmentQueue } from './environment-queue.ts';
+import { handOver, isDatabaseUnreachable, recordedThenUnreachable, unlessDatabaseDown } from './outage.ts';
 import { checkChannel, findEnvironment, list, refuse } from './lookup.ts';
 import type { EnvironmentView } from './views.ts';
 import type { GroupsOf } from './permissions.ts';
@@ -71,52 +72,70 @@ export function createHoistService(deps: ServiceDeps): HoistService {
     return checkChannel(found.app, origin) ?? { ok: true };
   }
 
+  /** Checks, plans and records the deployment (QUEUED): everything of a request that needs the database before it exists. */
+  async function record(command: ActionCommand, options: RequestOptions) {
+    const valid = validate(command, options.origin);
+    if (!valid.ok) return valid;
+    const found = findEnvironment(config, command.scope.app, command.env);
+    if (!('app' in found)) return found;
+    const { app, env } = found;
+    // Automatic deploys act for the configuration itself; everyone else must be one of the deployers.
+    if (options.trigger !== 'webhook' && !(await permissions.mayDeploy(env, options.requester.userId))) {
+      return refuse('FORBIDDEN', `only ${env.name}'s deployers may ${command.verb} ${app.name} in ${env.name}: ${permissions.deployersText(env)}`);
+    }
+    const ref = command.verb === 'deploy' ? command.ref : null;
+    const locked = await locks.check({ app: app.name, env: env.name, action: command.verb, ref, requester: options.requester, trigger: options.trigger });
+    if (locked) return locked;
+    const plan = await planAction({ db, source: deps.source }, app, env, command);
+    if (!plan.ok) return plan;
+    const { id, duplicate } = await insertDeployment(db, {
+      ...plan.deployment,
+      app: app.name,
+      env: env.name,
+      scope: command.scope.services,
+      requestedBy: options.requester.userId,
+      requestedByName: options.requester.display,
+      trigger: options.trigger,
+      chat: options.origin,
+      requestKey: options.requestKey ?? null,
+    });
+    return { ok: true as const, id, duplicate, env };
+  }
+
+  /** Once recorded, the request stands whatever fails next: the answer says what happened to it. */
+  async function afterRecording(recorded: { id: number; duplicate: boolean; env: EnvironmentConfig }, command: ActionCommand): Promise<RequestResult> {
+    const { id, duplicate, env } = recorded;
+    try {
+      if (!duplicate) {
+        deps.notify();
+        await queues.supersede(env, { id, action: command.verb, scope: command.scope.services });
+      }
+      const handedOver = await handOver(deps.kick, env.app, env.name);
+      const deployment = await getDeployment(db, id);
+      if (!deployment) throw new Error(`deployment #${id} vanished right after it was recorded`);
+      return { ok: true, deployment, duplicate, waitsForQueue: !handedOver };
+    } catch (error) {
+      if (isDatabaseUnreachable(error)) return recordedThenUnreachable(id);
+      throw error;
+    }
+  }
+
   return {
     validate,
     validateCancel,
 
     async request(command, options) {
-      const valid = validate(command, options.origin);
-      if (!valid.ok) return valid;
-      const found = findEnvironment(config, command.scope.app, command.env);
-      if (!('app' in found)) return found;
-      const { app, env } = found;
-      // Automatic deploys act for the configuration itself; everyone else must be one of the deployers.
-      if (options.trigger !== 'webhook' && !(await permissions.mayDeploy(env, options.requester.userId))) {
-        return refuse('FORBIDDEN', `only ${env.name}'s deployers may ${command.verb} ${app.name} in ${env.name}: ${permissions.deployersText(env)}`);
-      }
-      const ref = command.verb === 'deploy' ? command.ref : null;
-      const locked = await locks.check({ app: app.name, env: env.name, action: command.verb, ref, requester: options.requester, trigger: options.trigger });
-      if (locked) return locked;
-      const plan = await planAction({ db, source: deps.source }, app, env, command);
-      if (!plan.ok) return plan;
-      const { id, duplicate } = await insertDeployment(db, {
-        ...plan.deployment,
-        app: app.name,
-        env: env.name,
-        scope: command.scope.services,
-        requestedBy: options.requester.userId,
-        requestedByName: options.requester.display,
-        trigger: options.trigger,
-        chat: options.origin,
-        requestKey: options.requestKey ?? null,
-      });
-      if (!duplicate) {
-        deps.notify();
-        await queues.supersede(env, { id, action: command.verb, scope: command.scope.services });
-      }
-      await deps.kick(app.name, env.name);
-      const deployment = await getDeployment(db, id);
-      if (!deployment) throw new Error(`deployment #${id} vanished right after it was recorded`);
-      return { ok: true, deployment, duplicate };
+      const recorded = await unlessDatabaseDown('request', 'nothing will run', () => record(command, options));
+      if (!recorded.ok) return recorded;
+      return afterRecording(recorded, command);
     },
 
     getDeployment: (id) => getDeployment(db, id),
 
-    lockEnvironment: locks.lockEnvironment,
-    unlockEnvironment: locks.unlockEnvironment,
+    lockEnvironment: (input, actor) => unlessDatabaseDown('lock', 'nothing was locked', () => locks.lockEnvironment(input, actor)),
+    unlockEnvironment: (input, actor) => unlessDatabaseDown('unlock', 'the lock stays', () => locks.unlockEnvironment(input, actor)),
     environmentLock: locks.environmentLock,
-    cancel: queues.cancel,
+    cancel: (target, actor) => unlessDatabaseDown('cancel', 'nothing was canceled', () => queues.cancel(target, actor)),
     ...history,
     ...logs,
 
