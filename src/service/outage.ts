@@ -4,11 +4,11 @@ import { refuse } from './lookup.ts';
 /** How long a request waits for the queue service before answering that its deployment starts later. */
 const HAND_OVER_BUDGET_MS = 3_000;
 
-/** Node's socket errors when the database server refuses or cannot be reached: the statement never left. */
+/**
+ * Node's socket errors when the database server refuses or cannot be reached, and Postgres's
+ * `cannot_connect_now` (starting up, shutting down): nothing of the statement ran.
+ */
 const UNREACHABLE_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', '57P03']);
-
-/** The pool's and PGlite's own words for the same. */
-const UNREACHABLE_MESSAGES = /^(timeout exceeded when trying to connect|PGlite is closed)/;
 
 /**
  * Whether the database could not be reached at all, so the statement that failed did
@@ -18,7 +18,7 @@ const UNREACHABLE_MESSAGES = /^(timeout exceeded when trying to connect|PGlite i
 export function isDatabaseUnreachable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as NodeJS.ErrnoException).code;
-  return (code !== undefined && UNREACHABLE_CODES.has(code)) || UNREACHABLE_MESSAGES.test(error.message);
+  return code !== undefined && UNREACHABLE_CODES.has(code);
 }
 
 /**

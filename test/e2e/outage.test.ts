@@ -9,7 +9,7 @@ import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
 import { signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
 import { removeAppContainers } from '../support/containers.ts';
 import { createTestDatabase, uniquePrefix } from '../support/databases.ts';
-import { appYaml, DOCKER_HOST, eventually, freePort, randomName, REGISTRY, webAppFiles } from '../support/hoist-harness.ts';
+import { appYaml, BASE_IMAGE, DOCKER_HOST, eventually, freePort, randomName, REGISTRY, webAppFiles } from '../support/hoist-harness.ts';
 import { ownRedis, type OwnRedis } from '../support/redis-server.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
@@ -51,6 +51,7 @@ describe('an outage of Redis or Postgres', () => {
   const app = randomName('outage');
   let slack: FakeSlack;
   let repo: GitFixture;
+  let slowSha: string;
   let redis: OwnRedis;
   let proxy: TcpProxy;
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -62,6 +63,11 @@ describe('an outage of Redis or Postgres', () => {
   beforeAll(async () => {
     repo = createGitFixture('hoist-outage');
     repo.commit('v1', webAppFiles(`hello ${app}`));
+    repo.git('checkout', '--quiet', '-b', 'slow');
+    slowSha = repo.commit('slow build', {
+      Dockerfile: `FROM ${BASE_IMAGE}\nRUN sleep 20\nCOPY www /www\nCMD ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]\n`,
+    });
+    repo.git('checkout', '--quiet', 'main');
     slack = await startFakeSlack({ token: TOKEN, rateLimitPerChannelPerSecond: 0 });
     redis = ownRedis(await freePort());
     await redis.start();
@@ -72,7 +78,7 @@ describe('an outage of Redis or Postgres', () => {
     db = new pg.Client({ connectionString: database.url });
     await db.connect();
     dir = mkdtempSync(join(tmpdir(), 'hoist-outage-'));
-    writeFileSync(join(dir, 'hoist.yaml'), appYaml({ app, repo: repo.dir, port: await freePort(), extraEnvs: ['pgdown'] }));
+    writeFileSync(join(dir, 'hoist.yaml'), appYaml({ app, repo: repo.dir, port: await freePort(), extraEnvs: ['pgdown', 'running'] }));
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
     hoist = await startHoistProcess({
@@ -107,8 +113,8 @@ describe('an outage of Redis or Postgres', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A signed `/hoist …` from a user; resolves with Hoist's answer to them. */
-  async function command(text: string): Promise<string> {
+  /** A signed `/hoist …` from a user, acknowledged; resolves with the id of its response_url. */
+  async function send(text: string): Promise<string> {
     const id = `r-${Math.random().toString(16).slice(2)}`;
     const body = slashCommandBody({ command: '/hoist', text, userId: 'U0OPS', channelId: CHANNEL, responseUrl: slack.responseUrl(id) });
     const res = await fetch(`${baseUrl}/slack/events`, {
@@ -117,6 +123,12 @@ describe('an outage of Redis or Postgres', () => {
       body,
     });
     expect(res.status).toBe(200);
+    return id;
+  }
+
+  /** A signed `/hoist …` from a user; resolves with Hoist's answer to them. */
+  async function command(text: string): Promise<string> {
+    const id = await send(text);
     const answer = await slack.waitFor((s) => s.responses.find((r) => r.id === id), 30_000);
     return String(answer.body.text);
   }
@@ -137,6 +149,13 @@ describe('an outage of Redis or Postgres', () => {
     const id = Number(recorded?.[1]);
     expect(await rows('e2e')).toEqual([{ id, status: 'QUEUED', started_at: null }]);
 
+    // What is asked meanwhile is carried out in Postgres, and answered for what it is.
+    const second = /#(\d+) \(deploy \S+ to e2e\) is recorded/.exec(await command(`deploy ${app} to e2e`));
+    expect(second).not.toBeNull();
+    expect(await command(`cancel #${second?.[1]}`)).toMatch(new RegExp(`^:no_entry_sign: Canceled #${second?.[1]} .*; it had not started`));
+    expect(await command(`lock ${app} in e2e`)).toMatch(/^:lock: You locked/);
+    expect(await command(`unlock ${app} in e2e`)).toMatch(/^:unlock: Unlocked/);
+
     // An outage that goes on: the log must not grow with it.
     await pause(12_000);
     const outageLog = hoist.stdout().slice(logFrom);
@@ -145,9 +164,12 @@ describe('an outage of Redis or Postgres', () => {
 
     const done = await eventually(async () => {
       const rs = await rows('e2e');
-      return rs.every((r) => r.status === 'DEPLOYED') ? rs : null;
+      return rs[0]?.status === 'DEPLOYED' ? rs : null;
     }, 90_000, `#${id} to be deployed`);
-    expect(done.map((r) => r.id)).toEqual([id]);
+    expect(done.map((r) => [r.id, r.status])).toEqual([
+      [id, 'DEPLOYED'],
+      [Number(second?.[1]), 'CANCELED'],
+    ]);
     await slack.waitFor((s) => s.messages.find((m) => m.channel === CHANNEL && m.threadTs === null && m.text.includes(`#${id}`) && m.text.includes('DEPLOYED')), 15_000);
 
     const lines = outageLog.split('\n').filter((l) => l.trim() !== '');
@@ -155,12 +177,33 @@ describe('an outage of Redis or Postgres', () => {
     const redisLines = entries.filter((e) => /redis/i.test(e.msg));
     expect(redisLines.map((e) => e.msg)).toEqual(['redis unreachable']);
     // What the outage itself adds: the line when it began and the request's own lines, not one per failure.
-    expect(lines.length, outageLog).toBeLessThanOrEqual(10);
+    expect(lines.length, outageLog).toBeLessThanOrEqual(12);
     if (process.env.HOIST_TEST_SHOW_LOG) console.log(outageLog);
     expect(entries.filter((e) => e.err !== undefined), outageLog).toEqual([]);
     expect(hoist.stdout().slice(logFrom)).toContain('"msg":"redis reachable again"');
     expect(hoist.stderr()).not.toMatch(/Unhandled error event|^\s+at /m);
   }, 180_000);
+
+  it('Redis stopped while a deployment runs: a cancel is recorded, answered as such, and stops it without Redis', async () => {
+    await send(`deploy ${app}@${slowSha} to running`);
+    const [running] = await eventually(async () => {
+      const rs = await rows('running');
+      return rs[0]?.status === 'BUILDING' ? rs : null;
+    }, 30_000, 'the slow build to start');
+    await redis.stop();
+    try {
+      await eventually(async () => (await ready()) === 503, 15_000, '/readyz to say 503');
+      expect(await command(`cancel #${running?.id}`)).toMatch(new RegExp(`^:no_entry: Canceling #${running?.id} .*: it stops now`));
+      const [ended] = await eventually(async () => {
+        const rs = await rows('running');
+        return rs[0]?.status === 'CANCELED' ? rs : null;
+      }, 15_000, `#${running?.id} to stop`);
+      expect(ended?.id).toBe(running?.id);
+    } finally {
+      await redis.start();
+    }
+    expect(hoist.stderr()).not.toMatch(/Unhandled error event|^\s+at /m);
+  }, 120_000);
 
   it('Postgres unreachable: the answer says nothing was recorded, and nothing of it runs later', async () => {
     await proxy.close();
