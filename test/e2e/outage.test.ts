@@ -78,7 +78,7 @@ describe('an outage of Redis or Postgres', () => {
     db = new pg.Client({ connectionString: database.url });
     await db.connect();
     dir = mkdtempSync(join(tmpdir(), 'hoist-outage-'));
-    writeFileSync(join(dir, 'hoist.yaml'), appYaml({ app, repo: repo.dir, port: await freePort(), extraEnvs: ['pgdown', 'running'] }));
+    writeFileSync(join(dir, 'hoist.yaml'), appYaml({ app, repo: repo.dir, port: await freePort(), extraEnvs: ['pgdown', 'running', 'frozen'] }));
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
     hoist = await startHoistProcess({
@@ -178,11 +178,29 @@ describe('an outage of Redis or Postgres', () => {
     expect(redisLines.map((e) => e.msg)).toEqual(['redis unreachable']);
     // What the outage itself adds: the line when it began and the request's own lines, not one per failure.
     expect(lines.length, outageLog).toBeLessThanOrEqual(12);
-    if (process.env.HOIST_TEST_SHOW_LOG) console.log(outageLog);
     expect(entries.filter((e) => e.err !== undefined), outageLog).toEqual([]);
     expect(hoist.stdout().slice(logFrom)).toContain('"msg":"redis reachable again"');
     expect(hoist.stderr()).not.toMatch(/Unhandled error event|^\s+at /m);
   }, 180_000);
+
+  it('Redis frozen in the middle of a request: the answer says recorded, and once it answers again the deployment runs exactly once', async () => {
+    redis.freeze();
+    let id: number;
+    try {
+      const answer = await command(`deploy ${app} to frozen`);
+      const recorded = /#(\d+) \(deploy \S+ to frozen\) is recorded; it starts when the queue service is back/.exec(answer);
+      expect(recorded, answer).not.toBeNull();
+      id = Number(recorded?.[1]);
+      expect(await rows('frozen')).toEqual([{ id, status: 'QUEUED', started_at: null }]);
+    } finally {
+      redis.thaw();
+    }
+    const done = await eventually(async () => {
+      const rs = await rows('frozen');
+      return rs[0]?.status === 'DEPLOYED' ? rs : null;
+    }, 90_000, `#${id} to be deployed`);
+    expect(done.map((r) => r.id)).toEqual([id]);
+  }, 120_000);
 
   it('Redis stopped while a deployment runs: a cancel is recorded, answered as such, and stops it without Redis', async () => {
     await send(`deploy ${app}@${slowSha} to running`);

@@ -7,6 +7,9 @@ export interface OwnRedis {
   url: string;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Stops answering without closing a connection (SIGSTOP), and resumes (SIGCONT). */
+  freeze(): void;
+  thaw(): void;
 }
 
 async function answers(port: number): Promise<boolean> {
@@ -37,6 +40,12 @@ export function ownRedis(port: number): OwnRedis {
       const exited = new Promise((resolve) => running.once('exit', resolve));
       running.kill('SIGKILL');
       await exited;
+    },
+    freeze() {
+      child?.kill('SIGSTOP');
+    },
+    thaw() {
+      child?.kill('SIGCONT');
     },
   };
 }
