@@ -1,8 +1,11 @@
 import type { Refusal } from './contract.ts';
 import { refuse } from './lookup.ts';
 
-/** How long a request waits for the queue service before answering that its deployment starts later. */
-const HAND_OVER_BUDGET_MS = 3_000;
+/**
+ * How long a request waits for the queue service before answering that its deployment starts
+ * later: well above what a hand-over takes under a burst, so a slow one is not taken for an outage.
+ */
+const HAND_OVER_BUDGET_MS = 5_000;
 
 /**
  * Node's socket errors when the database server refuses or cannot be reached, and Postgres's
