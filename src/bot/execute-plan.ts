@@ -4,7 +4,7 @@ import type { Conversation } from './conversation.ts';
 import type { Plan } from './interpret.ts';
 import { carryOutOperation } from './operations.ts';
 import { renderCoalesced } from './render/coalesced.ts';
-import { renderAlreadyUsed } from './render/command-answers.ts';
+import { renderAlreadyUsed, renderWaitingForQueue } from './render/command-answers.ts';
 import { carryOutOnce } from './request-once.ts';
 import { statusAnswer } from './status-answer.ts';
 
@@ -22,6 +22,11 @@ async function requestAction(api: HoistService, command: ActionCommand, talk: Co
     return;
   }
   talk.requested?.(result.deployment, result.duplicate);
+  if (result.waitsForQueue === true) {
+    // Its card would say so, but cards are delivered through the queue service too.
+    await talk.answer({ ...renderWaitingForQueue(result.deployment), rejected: false });
+    return;
+  }
   if (result.coalesced) {
     const link = (await talk.cardLink?.(result.deployment.id)) ?? null;
     await talk.answer({ ...renderCoalesced(result.deployment, link, talk.mention), rejected: false });

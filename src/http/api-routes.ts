@@ -7,7 +7,7 @@ import type { EnvironmentView } from '../service/views.ts';
 import { followLog } from './log-follow.ts';
 import { deploymentNumber, queryNumber } from './numbers.ts';
 
-const STATUS_OF: Record<Refusal['code'], 400 | 403 | 404 | 409 | 501> = {
+const STATUS_OF: Record<Refusal['code'], 400 | 403 | 404 | 409 | 501 | 503> = {
   UNKNOWN_APP: 404,
   UNKNOWN_ENVIRONMENT: 404,
   UNKNOWN_SERVICE: 404,
@@ -20,6 +20,7 @@ const STATUS_OF: Record<Refusal['code'], 400 | 403 | 404 | 409 | 501> = {
   LOCKED: 409,
   FORBIDDEN: 403,
   BAD_REQUEST: 400,
+  UNAVAILABLE: 503,
 };
 
 const refused = (c: Context, refusal: Refusal) => c.json({ error: { code: refusal.code, message: refusal.reason } }, STATUS_OF[refusal.code]);

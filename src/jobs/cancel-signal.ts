@@ -3,17 +3,21 @@ import type { Logger } from 'pino';
 import type { Db } from '../store/database.ts';
 import { requestCancel } from '../store/fence.ts';
 import { redisKeys } from './redis.ts';
+import type { RedisHealth } from './redis-health.ts';
 
 /**
  * Asks whichever worker executes a deployment to stop it: recorded in Postgres (the
  * executor's heartbeat reads it within a second, whatever happens to Redis) and
  * published on Redis so the executor hears it at once.
  */
-export function createCancelSignal(deps: { db: Db; redis: Redis; prefix: string }) {
+export function createCancelSignal(deps: { db: Db; redis: Redis; prefix: string; health: RedisHealth }) {
   const channel = redisKeys(deps.prefix).cancelChannel;
   return async (deploymentId: number): Promise<void> => {
     await requestCancel(deps.db, deploymentId);
-    await deps.redis.publish(channel, String(deploymentId));
+    // Unheard, the cancel still stands: the executor reads it from Postgres with its next heartbeat.
+    await deps.redis.publish(channel, String(deploymentId)).catch((error: unknown) => {
+      if (!deps.health.absorbs(error, 'cancel signal')) throw error;
+    });
   };
 }
 

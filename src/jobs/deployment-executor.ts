@@ -5,6 +5,7 @@ import { getDeployment, setDeploymentStatus, setServiceStatus } from '../store/d
 import { heartbeat, StaleFenceError, takeFence, withFence } from '../store/fence.ts';
 import type { CancelListener } from './cancel-signal.ts';
 import type { EnvironmentLease } from './environment-lease.ts';
+import type { RedisHealth } from './redis-health.ts';
 
 export interface ExecutorDeps {
   db: Db;
@@ -13,6 +14,7 @@ export interface ExecutorDeps {
   run(deploymentId: number, signal: AbortSignal): Promise<void>;
   notify(): void;
   logger: Logger;
+  health: RedisHealth;
   /** How often the executor proves it is alive; a deployment silent for `lease.ttlMs` is taken over. */
   heartbeatMs?: number;
 }
@@ -90,7 +92,7 @@ export function createDeploymentExecutor(deps: ExecutorDeps) {
         controller.abort(new Error('environment lease lost'));
       }
     } catch (error) {
-      logger.warn({ deploymentId: d.id, err: error }, 'heartbeat failed');
+      if (!deps.health.absorbs(error, 'heartbeat')) logger.warn({ deploymentId: d.id, err: error }, 'heartbeat failed');
     }
   }
 

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Db } from '../store/database.ts';
 import { createOutboxLoop } from './outbox-loop.ts';
+import type { RedisHealth } from './redis-health.ts';
 
 const MAX_ATTEMPTS = 8;
 
@@ -12,6 +13,7 @@ export interface OutboxFeedDeps {
   subscriber: Redis;
   prefix: string;
   logger: Logger;
+  health: RedisHealth;
   pollMs?: number;
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { redisKeys } from './redis.ts';
+import type { RedisHealth } from './redis-health.ts';
 
 /**
  * The delivery loop shared by Hoist's outboxes: woken by the Redis events message and by
@@ -14,6 +15,7 @@ export function createOutboxLoop(deps: {
   prefix: string;
   leaderKey: string;
   logger: Logger;
+  health: RedisHealth;
   what: string;
   pollMs?: number;
   /** One delivery pass; runs only while this process leads. */
@@ -46,7 +48,7 @@ export function createOutboxLoop(deps: {
         try {
           if (await isLeader()) await deps.drain();
         } catch (error) {
-          deps.logger.warn({ err: error }, `${deps.what} drain failed`);
+          if (!deps.health.absorbs(error, deps.what)) deps.logger.warn({ err: error }, `${deps.what} drain failed`);
         }
       } while (again && !closed);
     })().finally(() => {

@@ -2,13 +2,14 @@ import type { Logger } from 'pino';
 import type { Db } from '../store/database.ts';
 import { environmentsWithActiveDeployments } from '../store/deployments.ts';
 import type { Dispatcher } from './dispatcher.ts';
+import type { RedisHealth } from './redis-health.ts';
 
 /**
  * Postgres is the source of truth: every few seconds, each environment with an
  * unfinished deployment is offered to the dispatcher again. That restarts queues
  * lost with Redis and picks up deployments whose worker vanished.
  */
-export function createReconciler(deps: { db: Db; dispatcher: Dispatcher; logger: Logger; intervalMs: number }) {
+export function createReconciler(deps: { db: Db; dispatcher: Dispatcher; logger: Logger; health: RedisHealth; intervalMs: number }) {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   const tick = (): Promise<void> => {
@@ -23,7 +24,8 @@ export function createReconciler(deps: { db: Db; dispatcher: Dispatcher; logger:
         await deps.dispatcher.kick(app, env);
       }
     } catch (error) {
-      deps.logger.warn({ err: error }, 'reconcile failed');
+      // While Redis is away, this is where waiting deployments are handed over once it is back.
+      if (!deps.health.absorbs(error, 'reconciler')) deps.logger.warn({ err: error }, 'reconcile failed');
     }
   };
   return {

@@ -29,10 +29,10 @@ export async function startServerRole(
   shared: SharedParts,
   options: { shell: ShellOptions | null },
 ): Promise<{ port: number; shellDone: Promise<number> | null }> {
-  const { env, db, redis, logger, stops, api } = shared;
-  const subscriber = connectRedis(env.redisUrl, { name: 'hoist-events' });
+  const { env, db, redis, redisHealth: health, logger, stops, api } = shared;
+  const subscriber = health.watch(connectRedis(env.redisUrl, { name: 'hoist-events' }), 'hoist-events');
   stops.add(() => subscriber.quit());
-  const feed = createOutboxFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger });
+  const feed = createOutboxFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger, health });
   stops.add(() => feed.close());
   // One card store: the notifier keeps where each card is, and Slack links to it.
   const cards = createCardStore(db);
@@ -47,7 +47,7 @@ export async function startServerRole(
   });
   notifier.start();
   stops.add(async () => notifier.stop());
-  const noticeFeed = createNoticeFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger });
+  const noticeFeed = createNoticeFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger, health });
   stops.add(() => noticeFeed.close());
   const noticePoster = createNoticePoster({ feed: noticeFeed, chats, logger: logger.child({ component: 'notices' }) });
   noticePoster.start();

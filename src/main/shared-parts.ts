@@ -12,6 +12,7 @@ import { createDispatcher, type Dispatcher } from '../jobs/dispatcher.ts';
 import { createEnvironmentLease, type EnvironmentLease } from '../jobs/environment-lease.ts';
 import { createEventSignal } from '../jobs/outbox-feed.ts';
 import { connectRedis } from '../jobs/redis.ts';
+import { createRedisHealth, type RedisHealth } from '../jobs/redis-health.ts';
 import { createRunQueue } from '../jobs/run-queue.ts';
 import type { HoistService } from '../service/contract.ts';
 import { createHoistService } from '../service/hoist-service.ts';
@@ -30,6 +31,8 @@ export interface SharedParts {
   stops: StopList;
   db: Db;
   redis: Redis;
+  /** Every Redis connection's failures, logged at a readable rate. */
+  redisHealth: RedisHealth;
   source: Source;
   /** Tells every process that new events are in the outbox. */
   notify(): void;
@@ -52,17 +55,19 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
   await migrateToLatest(database.db);
   const { db } = database;
 
-  const redis = connectRedis(env.redisUrl, { name: 'hoist' });
+  const redisHealth = createRedisHealth(logger.child({ component: 'redis' }));
+  const redis = redisHealth.watch(connectRedis(env.redisUrl, { name: 'hoist' }), 'hoist');
   stops.add(() => redis.quit());
   await redis.ping().catch((cause: unknown) => {
     throw new ConfigError('REDIS_UNREACHABLE', `Redis at ${env.redisUrl} does not answer (set REDIS_URL)`, { cause });
   });
-  const notify = createEventSignal(redis, env.redisPrefix, logger);
+  const notify = createEventSignal(redis, env.redisPrefix, logger, redisHealth);
   const source = createGitSource({ cacheDir: resolve(dataDir, 'git'), log: logger.child({ component: 'git' }) });
 
-  const queueConnection = connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-queue' });
+  const queueConnection = redisHealth.watch(connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-queue' }), 'hoist-queue');
   stops.add(() => queueConnection.quit());
   const queue = createRunQueue(queueConnection, env.redisPrefix);
+  redisHealth.watchEvents(queue, 'queue');
   stops.add(() => queue.close());
   const lease = createEnvironmentLease(redis, env.redisPrefix, LEASE_TTL_MS);
   const dispatcher = createDispatcher({ db, queue, lease, logger });
@@ -75,7 +80,7 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
     registry: createImageRegistry({ auth: registryAuth }),
     kick: (app, e) => dispatcher.kick(app, e),
     notify,
-    signalCancel: createCancelSignal({ db, redis, prefix: env.redisPrefix }),
+    signalCancel: createCancelSignal({ db, redis, prefix: env.redisPrefix, health: redisHealth }),
     ...(env.slack === null
       ? {}
       : {
@@ -86,5 +91,5 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
           }).groupsOf,
         }),
   });
-  return { ...base, db, redis, source, notify, lease, dispatcher, api, registryAuth };
+  return { ...base, db, redis, redisHealth, source, notify, lease, dispatcher, api, registryAuth };
 }

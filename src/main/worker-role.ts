@@ -43,9 +43,10 @@ export async function startWorkerRole(
     },
   });
 
-  const workerConnection = connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-worker' });
+  const { redisHealth } = shared;
+  const workerConnection = redisHealth.watch(connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-worker' }), 'hoist-worker');
   stops.add(() => workerConnection.quit());
-  const cancelSubscriber = connectRedis(env.redisUrl, { name: 'hoist-cancels' });
+  const cancelSubscriber = redisHealth.watch(connectRedis(env.redisUrl, { name: 'hoist-cancels' }), 'hoist-cancels');
   stops.add(() => cancelSubscriber.quit());
   const cancels = createCancelListener({ subscriber: cancelSubscriber, prefix: env.redisPrefix, logger });
   await cancels.ready;
@@ -60,12 +61,13 @@ export async function startWorkerRole(
     run: (id, signal) => runner.run(id, signal),
     notify,
     logger,
+    health: redisHealth,
     concurrency: env.workerConcurrency,
   });
-  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  redisHealth.watchEvents(worker, 'worker');
   stops.add(() => worker.close());
 
-  const reconciler = createReconciler({ db, dispatcher: shared.dispatcher, logger, intervalMs: 2_000 });
+  const reconciler = createReconciler({ db, dispatcher: shared.dispatcher, logger, health: redisHealth, intervalMs: 2_000 });
   reconciler.start();
   stops.add(() => reconciler.stop());
   // Reminds lock owners before their lock lapses, and releases lapsed locks; the same loop

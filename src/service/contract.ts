@@ -27,15 +27,19 @@ export interface Refusal {
     /** The user may not do this here (e.g. force an unlock without being a deployer). */
     | 'FORBIDDEN'
     /** A malformed query (a filter, a cursor, a limit). */
-    | 'BAD_REQUEST';
+    | 'BAD_REQUEST'
+    /** Hoist's database does not answer: the reason says what was recorded (usually nothing). */
+    | 'UNAVAILABLE';
   reason: string;
 }
 
 /**
  * `duplicate`: the request key had requested `deployment` before. `coalesced`:
  * `deployment` was already waiting to do exactly this, so nothing new was recorded.
+ * `waitsForQueue`: recorded (QUEUED), but the queue service did not take it; it starts
+ * once the queue service is back, without being requested again.
  */
-export type RequestResult = { ok: true; deployment: Deployment; duplicate: boolean; coalesced: boolean } | Refusal;
+export type RequestResult = { ok: true; deployment: Deployment; duplicate: boolean; coalesced: boolean; waitsForQueue?: boolean } | Refusal;
 
 export interface RequestOptions {
   requester: Person;

@@ -4,6 +4,7 @@ import { cancelWaiting, markCanceling, recordSupersedes, unfinishedDeployments, 
 import type { Actor, CancelResult, CancelTarget } from './contract.ts';
 import { checkChannel, findEnvironment, refuse } from './lookup.ts';
 import type { LockDeps } from './locks.ts';
+import { handOver } from './outage.ts';
 import { createPermissions } from './permissions.ts';
 import type { QueueEntry } from './views.ts';
 
@@ -88,8 +89,8 @@ export function createEnvironmentQueue(deps: EnvironmentQueueDeps) {
     const reason = `canceled by @${actor.requester.name}`;
     if (deployment.startedAt === null && (await cancelWaiting(db, id, reason))) {
       deps.notify();
-      // It may have been about to start: let the next one have the environment.
-      await deps.kick(deployment.app, deployment.env);
+      // It may have been about to start: let the next one have the environment (now, or once the queue service is back).
+      await handOver(deps.kick, deployment.app, deployment.env);
       return { ok: true, deployment: (await getDeployment(db, id)) ?? deployment, outcome: 'removed' };
     }
     // It runs (or started just now).

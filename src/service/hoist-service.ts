@@ -7,12 +7,13 @@ import { getDeployment, insertDeployment } from '../store/deployments.ts';
 import { serviceStates } from '../store/service-state.ts';
 import { currentLock } from '../store/locks.ts';
 import { checkDeployRef, planAction } from './action-plans.ts';
-import type { ActionCommand, CancelTarget, HoistService, Refusal } from './contract.ts';
+import type { ActionCommand, CancelTarget, HoistService, Refusal, RequestOptions, RequestResult } from './contract.ts';
 import { createHistory } from './history.ts';
 import { createLocks } from './locks.ts';
 import { createLogs } from './logs.ts';
 import { createPermissions } from './permissions.ts';
 import { createEnvironmentQueue, type EnvironmentQueueDeps } from './environment-queue.ts';
+import { handOver, isDatabaseUnreachable, recordedThenUnreachable, unlessDatabaseDown } from './outage.ts';
 import { checkChannel, findEnvironment, list, refuse } from './lookup.ts';
 import { createRequestLedger, type LedgerOptions } from './request-ledger.ts';
 import { waitingKeyOf } from './waiting-key.ts';
@@ -61,53 +62,74 @@ export function createHoistService(deps: ServiceDeps): HoistService {
     return checkChannel(found.app, origin) ?? { ok: true };
   }
 
+  /** Checks, plans and records the deployment (QUEUED): everything of a request that needs the database before it exists. */
+  async function record(command: ActionCommand, options: RequestOptions) {
+    const valid = validate(command, options.origin);
+    if (!valid.ok) return valid;
+    const found = findEnvironment(config, command.scope.app, command.env);
+    if (!('app' in found)) return found;
+    const { app, env } = found;
+    // Automatic deploys act for the configuration itself; everyone else must be one of the deployers.
+    if (options.trigger !== 'webhook' && !(await permissions.mayDeploy(env, options.requester.id))) {
+      return refuse('FORBIDDEN', `only ${env.name}'s deployers may ${command.verb} ${app.name} in ${env.name}: ${permissions.deployersText(env)}`);
+    }
+    const ref = command.verb === 'deploy' ? command.ref : null;
+    const locked = await locks.check({ app: app.name, env: env.name, action: command.verb, ref, requester: options.requester, trigger: options.trigger });
+    if (locked) return locked;
+    const plan = await planAction({ db, source: deps.source, registry: deps.registry }, app, env, command);
+    if (!plan.ok) return plan;
+    const { id, duplicate, coalesced } = await insertDeployment(db, {
+      ...plan.deployment,
+      app: app.name,
+      env: env.name,
+      scope: command.scope.services,
+      requestedBy: options.requester,
+      trigger: options.trigger,
+      chat: options.origin,
+      requestKey: options.requestKey ?? null,
+      waitingKey: waitingKeyOf(plan.deployment, command.scope.services),
+    });
+    return { ok: true as const, id, duplicate, coalesced, env };
+  }
+
+  /** Once recorded, the request stands whatever fails next: the answer says what happened to it. */
+  async function afterRecording(
+    recorded: { id: number; duplicate: boolean; coalesced: boolean; env: EnvironmentConfig },
+    command: ActionCommand,
+  ): Promise<RequestResult> {
+    const { id, duplicate, coalesced, env } = recorded;
+    try {
+      if (!duplicate && !coalesced) {
+        deps.notify();
+        await queues.supersede(env, { id, action: command.verb, scope: command.scope.services });
+      }
+      const handedOver = await handOver(deps.kick, env.app, env.name);
+      const deployment = await getDeployment(db, id);
+      if (!deployment) throw new Error(`deployment #${id} vanished right after it was recorded`);
+      return { ok: true, deployment, duplicate, coalesced, waitsForQueue: !handedOver };
+    } catch (error) {
+      if (isDatabaseUnreachable(error)) return recordedThenUnreachable(id);
+      throw error;
+    }
+  }
+
   return {
     ...createRequestLedger(db, deps.ledger),
     validate,
     validateCancel,
 
     async request(command, options) {
-      const valid = validate(command, options.origin);
-      if (!valid.ok) return valid;
-      const found = findEnvironment(config, command.scope.app, command.env);
-      if (!('app' in found)) return found;
-      const { app, env } = found;
-      // Automatic deploys act for the configuration itself; everyone else must be one of the deployers.
-      if (options.trigger !== 'webhook' && !(await permissions.mayDeploy(env, options.requester.id))) {
-        return refuse('FORBIDDEN', `only ${env.name}'s deployers may ${command.verb} ${app.name} in ${env.name}: ${permissions.deployersText(env)}`);
-      }
-      const ref = command.verb === 'deploy' ? command.ref : null;
-      const locked = await locks.check({ app: app.name, env: env.name, action: command.verb, ref, requester: options.requester, trigger: options.trigger });
-      if (locked) return locked;
-      const plan = await planAction({ db, source: deps.source, registry: deps.registry }, app, env, command);
-      if (!plan.ok) return plan;
-      const { id, duplicate, coalesced } = await insertDeployment(db, {
-        ...plan.deployment,
-        app: app.name,
-        env: env.name,
-        scope: command.scope.services,
-        requestedBy: options.requester,
-        trigger: options.trigger,
-        chat: options.origin,
-        requestKey: options.requestKey ?? null,
-        waitingKey: waitingKeyOf(plan.deployment, command.scope.services),
-      });
-      if (!duplicate && !coalesced) {
-        deps.notify();
-        await queues.supersede(env, { id, action: command.verb, scope: command.scope.services });
-      }
-      await deps.kick(app.name, env.name);
-      const deployment = await getDeployment(db, id);
-      if (!deployment) throw new Error(`deployment #${id} vanished right after it was recorded`);
-      return { ok: true, deployment, duplicate, coalesced };
+      const recorded = await unlessDatabaseDown('request', 'nothing will run', () => record(command, options));
+      if (!recorded.ok) return recorded;
+      return afterRecording(recorded, command);
     },
 
     getDeployment: (id) => getDeployment(db, id),
 
-    lockEnvironment: locks.lockEnvironment,
-    unlockEnvironment: locks.unlockEnvironment,
+    lockEnvironment: (input, actor) => unlessDatabaseDown('lock', 'nothing was locked', () => locks.lockEnvironment(input, actor)),
+    unlockEnvironment: (input, actor) => unlessDatabaseDown('unlock', 'the lock stays', () => locks.unlockEnvironment(input, actor)),
     environmentLock: locks.environmentLock,
-    cancel: queues.cancel,
+    cancel: (target, actor) => unlessDatabaseDown('cancel', 'nothing was canceled', () => queues.cancel(target, actor)),
     ...history,
     ...logs,
 

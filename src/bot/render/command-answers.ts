@@ -83,3 +83,14 @@ export function renderAlreadyUsed(control: CardControl, deployment: Pick<Deploym
   const text = `${used}: it requested #${deployment.id} (${deployment.status}).`;
   return { text, plain: text };
 }
+
+/**
+ * A deployment recorded while the queue service (Redis) did not answer: it is not lost
+ * and must not be requested again; it starts, and its card appears, once the queue is back.
+ */
+export function renderWaitingForQueue(deployment: Pick<Deployment, 'id' | 'action' | 'app' | 'env'>): CommandAnswer {
+  const d = deployment;
+  const what = `#${d.id} (${d.action} ${d.app} ${d.action === 'deploy' ? 'to' : 'in'} ${d.env})`;
+  const rest = 'is recorded; it starts when the queue service is back, and its card follows then. Do not request it again.';
+  return { text: `:hourglass_flowing_sand: ${escapeMrkdwn(what)} ${rest}`, plain: `${what} ${rest}` };
+}
