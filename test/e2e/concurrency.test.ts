@@ -25,6 +25,12 @@ describe('one action at a time per environment', () => {
   beforeAll(async () => {
     repo = createGitFixture('hoist-concurrency');
     repo.commit('v1', webAppFiles(`hello ${app}`));
+    // A commit of its own for each deploy: identical deploys waiting at once would be one deployment.
+    for (let i = 0; i < COUNT; i++) {
+      repo.git('checkout', '--quiet', '-b', `v${i}`, 'main');
+      repo.commit(`v${i}`, {});
+    }
+    repo.git('checkout', '--quiet', 'main');
     slack = await startFakeSlack({ token: TOKEN, rateLimitPerChannelPerSecond: 0 });
     hoist = await startTestHoist({
       yaml: appYaml({ app, repo: repo.dir, port: await freePort() }),
@@ -45,7 +51,7 @@ describe('one action at a time per environment', () => {
       Array.from({ length: COUNT }, (_, i) => {
         const body = slashCommandBody({
           command: '/deploy',
-          text: `${app} to e2e`,
+          text: `${app}@v${i} to e2e`,
           userId: `U0USER${i}`,
           channelId: 'C0CONC',
           responseUrl: slack.responseUrl(`conc-${i}`),

@@ -92,6 +92,9 @@ ${ENVS.map((e) => `      ${e}: { target: engine }`).join('\n')}
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
     // Every environment gets a first deploy, so the other actions have something to act on.
     await Promise.all(ENVS.map((env) => command(`deploy ${app} to ${env}`, 'U0SEED')));
+    // The highest deployment number given out so far: not one per request, since a request
+    // identical to one still waiting joins it.
+    const recorded = async () => (await db.query<{ last: number }>('select coalesce(max(id), 1) as last from deployments where app = $1', [app])).rows[0]?.last ?? 1;
     const sent: Promise<void>[] = [];
     for (let i = 0; i < REQUESTS; i++) {
       const env = pick(ENVS);
@@ -107,7 +110,7 @@ ${ENVS.map((e) => `      ${e}: { target: engine }`).join('\n')}
                 ? `restart ${app}/web in ${env}`
                 : roll < 0.93
                   ? `cancel ${app} in ${env}`
-                  : `cancel #${1 + Math.floor(random() * (i + 3))}`;
+                  : `cancel #${1 + Math.floor(random() * (await recorded()))}`;
       sent.push(command(text, `U0R${i % 7}`));
       await new Promise((r) => setTimeout(r, Math.floor(random() * 30)));
     }
@@ -130,7 +133,8 @@ ${ENVS.map((e) => `      ${e}: { target: engine }`).join('\n')}
       for (let i = 1; i < ran.length; i++) {
         const previous = ran[i - 1] as Row;
         const current = ran[i] as Row;
-        // Arrival order: ids are given on arrival; overlap: each starts after the previous ended.
+        // Arrival order: ids are given on arrival (a request joining an identical one still waiting
+        // takes its number); overlap: each starts after the previous ended.
         expect((current.started_at as Date).getTime(), `seed ${seed}: #${current.id} (${current.action}) vs #${previous.id} (${previous.action}) in ${env}`).toBeGreaterThanOrEqual(
           (previous.finished_at as Date).getTime(),
         );

@@ -21,19 +21,20 @@ describe('service: cancel', () => {
     await f?.close();
   });
 
-  const deploy = (env: string, who = bob) => f.request(command.deploy(env, { services: ['db'] }), asking(who));
+  /** `ref` names another version: identical requests waiting at once would be one deployment. */
+  const deploy = (env: string, who = bob, ref: string | null = null) => f.request(command.deploy(env, { services: ['api'], ref }), asking(who));
   const positions = async (env: string) => (await f.view(env)).queue.map((q) => [q.id, q.position]);
 
   it('removes a waiting deployment: CANCELED with who canceled it, the ones behind move up, the environment is kicked', async () => {
     const first = await deploy('waiting');
-    const second = await deploy('waiting');
-    const third = await deploy('waiting');
+    const second = await deploy('waiting', bob, f.versions[0]);
+    const third = await deploy('waiting', bob, f.versions[1]);
     const kicks = f.kicks.length;
     const result = await f.service.cancel({ kind: 'deployment', id: second.id }, bob);
     expect(result).toMatchObject({
       ok: true,
       outcome: 'removed',
-      deployment: { id: second.id, status: 'CANCELED', reason: 'canceled by @bob', services: [{ name: 'db', status: 'CANCELED', reason: 'canceled by @bob' }] },
+      deployment: { id: second.id, status: 'CANCELED', reason: 'canceled by @bob', services: [{ name: 'api', status: 'CANCELED', reason: 'canceled by @bob' }] },
     });
     expect(await positions('waiting')).toEqual([
       [first.id, 1],
@@ -44,7 +45,7 @@ describe('service: cancel', () => {
 
   it('`<app> in <env>` with nothing running cancels the newest waiting one', async () => {
     const older = await deploy('newest');
-    const newer = await deploy('newest');
+    const newer = await deploy('newest', bob, f.versions[0]);
     const result = await f.service.cancel({ kind: 'environment', app: APP, env: 'newest' }, bob);
     expect(result).toMatchObject({ ok: true, outcome: 'removed', deployment: { id: newer.id } });
     expect(await positions('newest')).toEqual([[older.id, 1]]);
@@ -52,7 +53,7 @@ describe('service: cancel', () => {
 
   it('`<app> in <env>` tells the running deployment to stop: CANCELING, and its worker is signalled', async () => {
     const running = await deploy('running');
-    const waiting = await deploy('running');
+    const waiting = await deploy('running', bob, f.versions[0]);
     await f.start(running.id);
     const result = await f.service.cancel({ kind: 'environment', app: APP, env: 'running' }, bob);
     expect(result).toMatchObject({ ok: true, outcome: 'canceling', deployment: { id: running.id, status: 'CANCELING' } });
@@ -109,7 +110,7 @@ describe('service: cancel', () => {
   });
 
   it('refuses a cancel from a channel the app is not operated from', async () => {
-    const d = await deploy('waiting');
+    const d = await deploy('waiting', bob, f.versions[2]);
     expect(await f.service.cancel({ kind: 'deployment', id: d.id }, person('U0BOB', 'bob', 'C0RANDOM'))).toEqual({
       ok: false,
       code: 'CHANNEL_NOT_ALLOWED',

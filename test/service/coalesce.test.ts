@@ -64,7 +64,7 @@ apps:
     const first = okOf(await ask(deploy('a', null)));
     const second = okOf(await ask(deploy('a', 'main'), 'U0BOB'));
     expect(first.coalesced).toBe(false);
-    expect(second).toMatchObject({ coalesced: true, duplicate: false, deployment: { id: first.deployment.id, requestedBy: 'U0ALICE' } });
+    expect(second).toMatchObject({ coalesced: true, duplicate: false, deployment: { id: first.deployment.id, requestedBy: { id: 'U0ALICE', name: 'u0alice' } } });
   });
 
   it('a different SHA, scope or action makes a deployment of its own', async () => {

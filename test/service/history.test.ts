@@ -8,7 +8,11 @@ describe('service: listing deployments', () => {
   const ids: number[] = [];
   beforeAll(async () => {
     f = await openServiceFixture({ environments: { one: '{ target: engine }', two: '{ target: engine }' } });
-    for (const env of ['one', 'two', 'one', 'two', 'one']) ids.push((await f.request(command.deploy(env, { services: ['db'] }), asking(bob))).id);
+    // Each at a version of its own: identical requests waiting at once would be one deployment.
+    const refs = [null, ...f.versions];
+    for (const [i, env] of ['one', 'two', 'one', 'two', 'one'].entries()) {
+      ids.push((await f.request(command.deploy(env, { services: ['api'], ref: refs[i] }), asking(bob))).id);
+    }
     await f.service.cancel({ kind: 'deployment', id: ids[0]! }, bob);
   });
   afterAll(async () => {

@@ -31,7 +31,9 @@ describe('service: permissions', () => {
 
   it('takes a deployer named by user id, and one who belongs to a named group', async () => {
     expect(await deploy('guarded', alice)).toMatchObject({ ok: true });
-    expect(await deploy('guarded', carol)).toMatchObject({ ok: true, deployment: { requestedBy: { id: 'U0CAROL' } } });
+    // Another version: alice's identical request still waits, and carol's would join it.
+    const other = command.deploy('guarded', { services: ['api'], ref: f.versions[0] });
+    expect(await f.service.request(other, asking(carol))).toMatchObject({ ok: true, deployment: { requestedBy: { id: 'U0CAROL' } } });
     expect(f.groupLookups).toContain('U0CAROL');
   });
 

@@ -83,7 +83,8 @@ describe('service: requesting an action', () => {
     expect(again).toMatchObject({ ok: true, duplicate: true });
     expect(again.ok && first.ok && again.deployment.id).toBe(first.ok && first.deployment.id);
     expect(f.notifications()).toBe(notified);
-    const other = await f.service.request(command.deploy('keyed'), asking(bob, { requestKey: 'delivery-2' }));
+    // Another key for another version: the same version would join the one waiting.
+    const other = await f.service.request(command.deploy('keyed', { ref: f.versions[0] }), asking(bob, { requestKey: 'delivery-2' }));
     expect(other).toMatchObject({ ok: true, duplicate: false });
     expect((await f.view('keyed')).queue.map((q) => q.position)).toEqual([1, 2]);
   });

@@ -74,6 +74,11 @@ export interface ServiceFixture {
   repo: GitFixture;
   /** The repository's first commit (the head of `main` until a test commits more). */
   firstSha: string;
+  /**
+   * Branches, each at a commit of its own on top of the first: other versions to queue,
+   * since identical requests waiting at once are one deployment.
+   */
+  versions: readonly [string, string, string, string];
   target: NoopTarget;
   builder: FakeBuilder;
   /** `app/env` of every kick, in order. */
@@ -110,6 +115,12 @@ export async function openServiceFixture(options: FixtureOptions): Promise<Servi
   const store = await openTestStore('pglite');
   const repo = createGitFixture('hoist-service');
   const firstSha = repo.commit('first', { 'Dockerfile': 'FROM scratch\n', 'README': 'shop\n' });
+  const versions = ['two', 'three', 'four', 'five'] as const;
+  for (const branch of versions) {
+    repo.git('checkout', '--quiet', '-b', branch, 'main');
+    repo.commit(branch, { 'README': `shop ${branch}\n` });
+  }
+  repo.git('checkout', '--quiet', 'main');
   const cacheDir = mkdtempSync(join(tmpdir(), 'hoist-service-git-'));
   const environments = Object.entries(options.environments)
     .map(([name, yaml]) => `      ${name}: ${yaml}`)
@@ -184,6 +195,7 @@ ${environments}
     db: store.db,
     repo,
     firstSha,
+    versions,
     target,
     builder,
     kicks,

@@ -20,12 +20,14 @@ describe('service: supersede', () => {
   });
 
   const deploy = (env: string, services: string[] | null = ['db']) => f.request(command.deploy(env, { services }), asking(bob));
+  /** `api` at `ref`: versions that differ, since identical requests waiting at once would be one deployment. */
+  const deployVersion = (env: string, ref: string | null) => f.request(command.deploy(env, { services: ['api'], ref }), asking(bob));
   const queue = async (env: string) => (await f.view(env)).queue.map((q) => [q.id, q.action, q.position]);
 
   it('a newer deploy replaces the older one waiting: CANCELED "superseded by #N"', async () => {
-    const first = await deploy('latest');
-    const second = await deploy('latest');
-    const third = await deploy('latest');
+    const first = await deployVersion('latest', null);
+    const second = await deployVersion('latest', f.versions[0]);
+    const third = await deployVersion('latest', f.versions[1]);
     expect(await f.service.getDeployment(first.id)).toMatchObject({ status: 'CANCELED', reason: `superseded by #${second.id}` });
     expect(await f.service.getDeployment(second.id)).toMatchObject({ status: 'CANCELED', reason: `superseded by #${third.id}` });
     expect(await queue('latest')).toEqual([[third.id, 'deploy', 1]]);
@@ -65,8 +67,8 @@ describe('service: supersede', () => {
   });
 
   it('without `supersede`, every deploy waits its turn', async () => {
-    const first = await deploy('keep');
-    const second = await deploy('keep');
+    const first = await deployVersion('keep', null);
+    const second = await deployVersion('keep', f.versions[0]);
     expect(await queue('keep')).toEqual([
       [first.id, 'deploy', 1],
       [second.id, 'deploy', 2],
