@@ -22,9 +22,20 @@ export interface WorkerDeps extends ExecutorDeps {
  * it ends. A deployment found started before is either still beating elsewhere (left alone)
  * or lost (taken over).
  */
-export function createDeploymentWorker(deps: WorkerDeps): Worker<RunJob> {
+export interface DeploymentWorker {
+  worker: Worker<RunJob>;
+  /**
+   * Takes no new job and waits for the runs in progress (SIGTERM finishes what runs).
+   * BullMQ's own close waits on Redis; with Redis away, the runs (which need only
+   * Postgres) are awaited here and the worker is closed without waiting on Redis.
+   */
+  close(): Promise<void>;
+}
+
+export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
   const { db, lease, logger } = deps;
   const executor = createDeploymentExecutor(deps);
+  const running = new Set<Promise<void>>();
 
   /**
    * Rules are re-checked when an action starts: someone else's lock taken while
@@ -40,7 +51,16 @@ export function createDeploymentWorker(deps: WorkerDeps): Worker<RunJob> {
   }
 
   async function processJob(job: Job<RunJob>, _token: string | undefined, _signal?: AbortSignal): Promise<void> {
-    const { deploymentId } = job.data;
+    const run = processDeployment(job.data.deploymentId);
+    running.add(run);
+    try {
+      await run;
+    } finally {
+      running.delete(run);
+    }
+  }
+
+  async function processDeployment(deploymentId: number): Promise<void> {
     const d = await getDeployment(db, deploymentId);
     if (!d || d.finishedAt) return;
     if (!(await lease.claim(d.app, d.env, d.id))) {
@@ -71,7 +91,7 @@ export function createDeploymentWorker(deps: WorkerDeps): Worker<RunJob> {
     }
   }
 
-  return new Worker<RunJob>(RUN_QUEUE_NAME, processJob, {
+  const worker = new Worker<RunJob>(RUN_QUEUE_NAME, processJob, {
     connection: deps.connection,
     prefix: deps.prefix,
     concurrency: deps.concurrency,
@@ -81,4 +101,16 @@ export function createDeploymentWorker(deps: WorkerDeps): Worker<RunJob> {
     maxStalledCount: 1,
     autorun: true,
   });
+
+  return {
+    worker,
+    async close() {
+      if (deps.connection.status === 'ready') return worker.close();
+      const closing = worker.close(true);
+      await Promise.allSettled([...running]);
+      // BullMQ's force close still waits for its blocking connection; that one gives up once it is cut.
+      deps.connection.disconnect();
+      await closing;
+    },
+  };
 }

@@ -11,6 +11,23 @@ export function connectRedis(url: string, options: { forWorker?: boolean; name?:
   });
 }
 
+/**
+ * Closes a connection: politely (QUIT) when Redis answers, at once when it does not —
+ * QUIT on a connection that is retrying would wait for a Redis that may never return.
+ */
+export async function closeRedis(connection: Redis, waitMs = 2_000): Promise<void> {
+  if (connection.status !== 'ready') {
+    connection.disconnect();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), waitMs)));
+  const quit = connection.quit().then(() => 'quit' as const, () => 'failed' as const);
+  const outcome = await Promise.race([quit, gaveUp]);
+  clearTimeout(timer);
+  if (outcome !== 'quit') connection.disconnect();
+}
+
 export function redisKeys(prefix: string) {
   return {
     lease: (app: string, env: string) => `${prefix}:lease:${app}/${env}`,

@@ -8,7 +8,7 @@ import { ConfigError } from '../config/errors.ts';
 import { createHttpServer } from '../http/server.ts';
 import { createNoticeFeed } from '../jobs/notice-feed.ts';
 import { createOutboxFeed } from '../jobs/outbox-feed.ts';
-import { connectRedis } from '../jobs/redis.ts';
+import { closeRedis, connectRedis } from '../jobs/redis.ts';
 import { createCardStore } from '../store/chat-cards.ts';
 import type { CardStore } from '../bot/notifier.ts';
 import type { SharedParts } from './shared-parts.ts';
@@ -31,7 +31,7 @@ export async function startServerRole(
 ): Promise<{ port: number; shellDone: Promise<number> | null }> {
   const { env, db, redis, redisHealth: health, logger, stops, api } = shared;
   const subscriber = health.watch(connectRedis(env.redisUrl, { name: 'hoist-events' }), 'hoist-events');
-  stops.add(() => subscriber.quit());
+  stops.add(() => closeRedis(subscriber));
   const feed = createOutboxFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger, health });
   stops.add(() => feed.close());
   // One card store: the notifier keeps where each card is, and Slack links to it.

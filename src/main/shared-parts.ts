@@ -11,7 +11,7 @@ import { createCancelSignal } from '../jobs/cancel-signal.ts';
 import { createDispatcher, type Dispatcher } from '../jobs/dispatcher.ts';
 import { createEnvironmentLease, type EnvironmentLease } from '../jobs/environment-lease.ts';
 import { createEventSignal } from '../jobs/outbox-feed.ts';
-import { connectRedis } from '../jobs/redis.ts';
+import { closeRedis, connectRedis } from '../jobs/redis.ts';
 import { createRedisHealth, type RedisHealth } from '../jobs/redis-health.ts';
 import { createRunQueue } from '../jobs/run-queue.ts';
 import type { HoistService } from '../service/contract.ts';
@@ -57,7 +57,7 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
 
   const redisHealth = createRedisHealth(logger.child({ component: 'redis' }));
   const redis = redisHealth.watch(connectRedis(env.redisUrl, { name: 'hoist' }), 'hoist');
-  stops.add(() => redis.quit());
+  stops.add(() => closeRedis(redis));
   await redis.ping().catch((cause: unknown) => {
     throw new ConfigError('REDIS_UNREACHABLE', `Redis at ${env.redisUrl} does not answer (set REDIS_URL)`, { cause });
   });
@@ -65,7 +65,7 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
   const source = createGitSource({ cacheDir: resolve(dataDir, 'git'), log: logger.child({ component: 'git' }) });
 
   const queueConnection = redisHealth.watch(connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-queue' }), 'hoist-queue');
-  stops.add(() => queueConnection.quit());
+  stops.add(() => closeRedis(queueConnection));
   const queue = createRunQueue(queueConnection, env.redisPrefix);
   redisHealth.watchEvents(queue, 'queue');
   stops.add(() => queue.close());

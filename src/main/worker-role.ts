@@ -8,7 +8,7 @@ import { createCancelListener } from '../jobs/cancel-signal.ts';
 import { createDeploymentWorker } from '../jobs/deployment-worker.ts';
 import { createLockSweeper } from '../jobs/lock-sweeper.ts';
 import { createReconciler } from '../jobs/reconciler.ts';
-import { connectRedis } from '../jobs/redis.ts';
+import { closeRedis, connectRedis } from '../jobs/redis.ts';
 import { createLocks, pinEnvironment } from '../service/locks.ts';
 import { createRequestSweep } from '../service/request-ledger.ts';
 import type { SharedParts } from './shared-parts.ts';
@@ -45,9 +45,9 @@ export async function startWorkerRole(
 
   const { redisHealth } = shared;
   const workerConnection = redisHealth.watch(connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-worker' }), 'hoist-worker');
-  stops.add(() => workerConnection.quit());
+  stops.add(() => closeRedis(workerConnection));
   const cancelSubscriber = redisHealth.watch(connectRedis(env.redisUrl, { name: 'hoist-cancels' }), 'hoist-cancels');
-  stops.add(() => cancelSubscriber.quit());
+  stops.add(() => closeRedis(cancelSubscriber));
   const cancels = createCancelListener({ subscriber: cancelSubscriber, prefix: env.redisPrefix, logger });
   await cancels.ready;
   stops.add(async () => cancels.close());
@@ -64,7 +64,7 @@ export async function startWorkerRole(
     health: redisHealth,
     concurrency: env.workerConcurrency,
   });
-  redisHealth.watchEvents(worker, 'worker');
+  redisHealth.watchEvents(worker.worker, 'worker');
   stops.add(() => worker.close());
 
   const reconciler = createReconciler({ db, dispatcher: shared.dispatcher, logger, health: redisHealth, intervalMs: 2_000 });

@@ -76,6 +76,14 @@ describe('worker processes that die, freeze or stop', () => {
     return sha;
   }
 
+  /** Another version of the fast commit: identical requests join one waiting deployment, so queued ones must differ. */
+  function fastVariant(tag: string): string {
+    repo.git('checkout', '--quiet', '-b', `fast-${tag}`, 'main');
+    const sha = repo.commit(`fast ${tag}`, { 'www/variant.txt': `${tag}\n` });
+    repo.git('checkout', '--quiet', 'main');
+    return sha;
+  }
+
   async function deploy(text: string, options: { retry?: number; triggerId?: string } = {}): Promise<number> {
     const body = slashCommandBody({
       command: '/hoist',
@@ -155,7 +163,7 @@ describe('worker processes that die, freeze or stop', () => {
     workers = [await startWorkerProcess(server.vars)];
     await deploy(`deploy ${app}@${sha} to flush`);
     await deploy(`deploy ${app} to flush`);
-    await deploy(`deploy ${app} to flush`);
+    await deploy(`deploy ${app}@${fastVariant('flush')} to flush`);
     await waitRows('flush', 3, (rs) => rs[0]?.status === 'BUILDING', 30_000, 'the slow build to start');
     const redis = new Redis(server.vars.REDIS_URL ?? 'redis://127.0.0.1:6379');
     try {
