@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import type { ApprovalPolicy } from '../domain/approval.ts';
 import { resourceConflict, type Resources } from '../domain/resources.ts';
 import type { ServiceType } from '../domain/service-order.ts';
+import { approvalPolicy } from './approval-config.ts';
 import { ConfigError } from './errors.ts';
 import {
   hoistFileSchema,
@@ -40,6 +42,8 @@ export interface EnvironmentConfig {
   autoDeploy: boolean;
   expose: Record<string, number>;
   onFailure: 'stop' | 'rollback';
+  /** Who must approve which actions before they run; null: nothing waits for approval. */
+  approval: ApprovalPolicy | null;
   /** Who may deploy (and lock, and force an unlock): Slack user ids and `@group` handles; null: anyone. */
   deployers: string[] | null;
   /** The longest a manual lock may last, and how long one lasts without `--ttl`; null: until unlocked. */
@@ -238,6 +242,7 @@ function buildApp(
       expose: env.expose,
       onFailure: env.onFailure,
       deployers: env.deployers ?? null,
+      approval: approvalPolicy(env.approval, path, fail),
       lockTtlMs: env.lock?.ttl ? parseDuration(env.lock.ttl) : null,
       supersede: env.queue.supersede,
       services: merged,

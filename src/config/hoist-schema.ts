@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_APPROVAL_ACTIONS } from '../domain/approval.ts';
+import { ACTION_VERBS } from '../domain/command.ts';
 import { CPU_QUANTITY, MEMORY_QUANTITY } from '../domain/resources.ts';
 import { SERVICE_TYPES } from '../domain/service-order.ts';
 
@@ -64,11 +66,19 @@ const overrideSchema = z.strictObject({
   resources: serviceFields.resources,
 });
 
+const approvers = z.array(z.string().min(1));
+const positive = z.number({ error: 'expected a positive integer' }).int('expected a positive integer').positive('expected a positive integer');
+
+/** `required` with `approvers` is the shorthand for one rule; `rules` lists several (hoist-config.ts refuses both at once). */
 const approvalSchema = z.strictObject({
-  required: z.number({ error: 'expected a positive integer' }).int('expected a positive integer').positive('expected a positive integer'),
-  approvers: z.array(z.string()).default([]),
+  required: positive.optional(),
+  approvers: approvers.optional(),
+  rules: z.array(z.strictObject({ approvers, count: positive })).optional(),
   selfApproval: z.boolean().default(false),
-  timeout: duration.default('30m'),
+  timeout: duration.default('24h'),
+  remindEvery: duration.optional(),
+  actions: z.array(z.enum(ACTION_VERBS)).default([...DEFAULT_APPROVAL_ACTIONS]),
+  bypass: z.array(z.string().min(1)).default([]),
 });
 
 const environmentSchema = z.strictObject({
@@ -104,4 +114,5 @@ export type HoistFile = z.infer<typeof hoistFileSchema>;
 export type TargetConfig = z.infer<typeof targetSchema>;
 export type ServiceFileConfig = z.infer<typeof serviceSchema>;
 export type EnvironmentFileConfig = z.infer<typeof environmentSchema>;
+export type ApprovalFileConfig = z.infer<typeof approvalSchema>;
 export type AppFileConfig = z.infer<typeof appSchema>;

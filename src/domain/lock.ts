@@ -1,5 +1,5 @@
 import type { ChatOrigin } from './deployment.ts';
-import type { Person } from './person.ts';
+import { isNamedIn, type Person } from './person.ts';
 
 /** `manual`: taken with `lock`; `pin`: taken by Hoist itself (after a rollback). */
 export type LockKind = 'manual' | 'pin';
@@ -88,9 +88,7 @@ export function reminderAt(since: Date, expiresAt: Date | null): Date | null {
  * (`U0ALICE`) or through a `@group` handle the user belongs to. No list: anyone.
  */
 export function isDeployer(deployers: readonly string[] | null, userId: string, groups: readonly string[]): boolean {
-  if (deployers === null) return true;
-  const handles = new Set(groups.map((g) => (g.startsWith('@') ? g : `@${g}`).toLowerCase()));
-  return deployers.some((entry) => (entry.startsWith('@') ? handles.has(entry.toLowerCase()) : entry === userId));
+  return deployers === null || isNamedIn(deployers, userId, groups);
 }
 
 /** `2026-11-23 14:05 UTC`: a moment that reads the same for everyone, wherever they are. */
