@@ -3,7 +3,7 @@ import type { DeploymentEvent, Deployment, StoredEvent } from '../domain/deploym
 import { isFinal } from '../domain/status.ts';
 import type { HoistService } from '../service/contract.ts';
 import type { CardContext, CardRef, ChatPort } from './chat-port.ts';
-import { renderFailure, renderFailureText, renderSummary, renderSupersedes, renderTransition } from './render/thread-lines.ts';
+import { renderApprovalStep, renderFailure, renderFailureText, renderSummary, renderSupersedes, renderTransition } from './render/thread-lines.ts';
 import { trackedSubscription } from './feed-subscription.ts';
 
 /**
@@ -140,6 +140,11 @@ export function createNotifier(options: NotifierOptions): Notifier {
       case 'supersedes':
         await chat.postReply(ref, { text: renderSupersedes(event), plain: renderSupersedes(event) });
         return;
+      case 'approval': {
+        const updated = posted ? Promise.resolve() : updateCard(chat, ref, deployment, context, log);
+        await Promise.all([updated, chat.postReply(ref, { text: renderApprovalStep(event), plain: renderApprovalStep(event, 'text') })]);
+        return;
+      }
     }
   };
 

@@ -64,9 +64,9 @@ export type VoteRight =
  * requester never may, unless `selfApproval`; an automatic deploy (`webhook`) has no
  * person who asked, so every approver may.
  */
-export function voteRight(policy: ApprovalPolicy, voter: Voter, request: { requester: Person; trigger: Trigger }): VoteRight {
+export function voteRight(policy: ApprovalPolicy, voter: Voter, request: { requestedBy: Person; trigger: Trigger }): VoteRight {
   const who = whoMayApprove(policy);
-  if (!policy.selfApproval && request.trigger !== 'webhook' && voter.id === request.requester.id) {
+  if (!policy.selfApproval && request.trigger !== 'webhook' && voter.id === request.requestedBy.id) {
     return { ok: false, code: 'OWN_DEPLOYMENT', reason: `you requested it, and someone else must approve it: ${who}` };
   }
   const rules = policy.rules.flatMap((rule, index) => (isNamedIn(rule.approvers, voter.id, voter.groups) ? [index] : []));
@@ -153,4 +153,22 @@ export function tally(rules: readonly ApprovalRule[], ballots: readonly Ballot[]
     return { approvers: rule.approvers, count: rule.count, voters, met: voters.length >= rule.count };
   });
   return { rules: progress, approved: progress.every((p) => p.met) };
+}
+
+/** The steps of an approval, as its history records them and its thread tells them. */
+export type ApprovalStep = 'requested' | 'voted' | 'refused' | 'approved' | 'rejected' | 'reset' | 'expired' | 'bypassed';
+
+/** One step of a deployment's approval: who, when, from which edge, about which SHA and deployment set. */
+export interface ApprovalEntry {
+  step: ApprovalStep;
+  /** null: Hoist itself (an expiry, a reset). */
+  actor: Person | null;
+  /** Where it came from: `slack`, `shell`, `none` (the API, an automatic deploy, Hoist). */
+  edge: string | null;
+  /** Why: a rejection's reason, a refused vote's, a reset's. */
+  reason: string | null;
+  sha: string | null;
+  /** The deployment set it was about, as a key (equal keys: the same versions and configuration). */
+  setKey: string | null;
+  at: Date;
 }

@@ -1,3 +1,4 @@
+import type { ApprovalStep } from './approval.ts';
 import type { ActionVerb, Trigger } from './command.ts';
 import type { DeploymentSet } from './deployment-set.ts';
 import type { Person } from './person.ts';
@@ -73,7 +74,9 @@ export type DeploymentEvent =
   /** The deployment's place in its environment's queue may have changed: one ahead of it started or was removed. */
   | { kind: 'queue'; deploymentId: number }
   /** This deployment replaced an older one of the same scope that was still waiting (`queue.supersede`). */
-  | { kind: 'supersedes'; deploymentId: number; superseded: number };
+  | { kind: 'supersedes'; deploymentId: number; superseded: number }
+  /** A step of its approval: asked for, a vote, approved, rejected…; `actor` null when Hoist took it. */
+  | { kind: 'approval'; deploymentId: number; step: ApprovalStep; actor: Person | null; reason: string | null };
 
 /** A deployment event as the outbox holds it: delivered in order per deployment. */
 export interface StoredEvent {

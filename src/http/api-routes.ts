@@ -21,6 +21,9 @@ const STATUS_OF: Record<Refusal['code'], 400 | 403 | 404 | 409 | 501 | 503> = {
   FORBIDDEN: 403,
   BAD_REQUEST: 400,
   UNAVAILABLE: 503,
+  NOT_APPROVER: 403,
+  OWN_DEPLOYMENT: 403,
+  DECIDED: 409,
 };
 
 const refused = (c: Context, refusal: Refusal) => c.json({ error: { code: refusal.code, message: refusal.reason } }, STATUS_OF[refusal.code]);
@@ -163,6 +166,23 @@ export function apiRoutes(api: HoistService): Hono {
       deploymentId: result.deploymentId,
       lines: result.lines.map((l) => ({ id: l.id, service: l.service, line: l.line, at: l.at.toISOString() })),
       nextAfter: result.nextAfter,
+    });
+  });
+
+  app.get('/deployments/:id/approvals', async (c) => {
+    const id = deploymentNumber(c.req.param('id'), '/api/v1/deployments/12/approvals');
+    if (!id.ok) return badRequest(c, id.message);
+    const result = await api.approvals(id.id);
+    if (!result.ok) return refused(c, result);
+    return c.json({
+      deploymentId: result.deploymentId,
+      status: result.status,
+      required: result.required,
+      approved: result.approved,
+      selfApproval: result.selfApproval,
+      expiresAt: result.expiresAt?.toISOString() ?? null,
+      rules: result.rules.map((r) => ({ approvers: r.approvers, count: r.count, voters: r.voters, met: r.met })),
+      history: result.history.map((h) => ({ ...h, at: h.at.toISOString() })),
     });
   });
 

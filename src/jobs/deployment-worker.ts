@@ -62,7 +62,8 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
 
   async function processDeployment(deploymentId: number): Promise<void> {
     const d = await getDeployment(db, deploymentId);
-    if (!d || d.finishedAt) return;
+    // Waiting for approval (asked again since it was queued), it is not in the queue.
+    if (!d || d.finishedAt || d.status === 'AWAITING_APPROVAL') return;
     if (!(await lease.claim(d.app, d.env, d.id))) {
       logger.warn({ deploymentId }, 'environment lease held by another deployment; leaving this one queued');
       return;

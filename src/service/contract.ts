@@ -1,3 +1,4 @@
+import type { ApprovalEntry, RuleProgress } from '../domain/approval.ts';
 import type { ActionVerb, Command, Trigger } from '../domain/command.ts';
 import type { ChatOrigin, Deployment, DeploymentSummary } from '../domain/deployment.ts';
 import type { EnvironmentLock, LockHistoryEntry } from '../domain/lock.ts';
@@ -29,7 +30,13 @@ export interface Refusal {
     /** A malformed query (a filter, a cursor, a limit). */
     | 'BAD_REQUEST'
     /** Hoist's database does not answer: the reason says what was recorded (usually nothing). */
-    | 'UNAVAILABLE';
+    | 'UNAVAILABLE'
+    /** A vote from someone no approval rule names; the reason says who may approve. */
+    | 'NOT_APPROVER'
+    /** A vote on one's own deployment where the environment does not allow self-approval. */
+    | 'OWN_DEPLOYMENT'
+    /** A vote on a deployment no longer waiting for approval (approved, rejected, expired, canceled). */
+    | 'DECIDED';
   reason: string;
 }
 
@@ -39,7 +46,34 @@ export interface Refusal {
  * `waitsForQueue`: recorded (QUEUED), but the queue service did not take it; it starts
  * once the queue service is back, without being requested again.
  */
-export type RequestResult = { ok: true; deployment: Deployment; duplicate: boolean; coalesced: boolean; waitsForQueue?: boolean } | Refusal;
+export type RequestResult =
+  | { ok: true; deployment: Deployment; duplicate: boolean; coalesced: boolean; waitsForQueue?: boolean; awaitingApproval?: ApprovalView }
+  | Refusal;
+
+/** A deployment's approval: the rules, each with its progress, and every step so far. */
+export interface ApprovalView {
+  deploymentId: number;
+  status: DeploymentStatus;
+  /** Whether it waits (or waited) for approval at all; without, `rules` and `history` are empty. */
+  required: boolean;
+  rules: RuleProgress[];
+  /** Every rule holds. */
+  approved: boolean;
+  selfApproval: boolean;
+  /** While it waits: when it expires. */
+  expiresAt: Date | null;
+  history: ApprovalEntry[];
+}
+
+export type ApprovalResult = ({ ok: true } & ApprovalView) | Refusal;
+
+/**
+ * A vote taken: `counted` (more are needed), `approved` (it was the last needed: the
+ * deployment joined the queue), `already-counted` (this person had voted; it counts once).
+ */
+export type VoteOutcome = 'counted' | 'approved' | 'already-counted';
+export type VoteResult = { ok: true; deployment: Deployment; outcome: VoteOutcome; approval: ApprovalView } | Refusal;
+export type RejectResult = { ok: true; deployment: Deployment } | Refusal;
 
 export interface RequestOptions {
   requester: Person;
@@ -149,6 +183,12 @@ export interface HoistService extends RequestLedger {
   diffDeployments(id: number, against: number): Promise<DiffResult>;
   /** A deployment's log: build output, engine notes, container output. */
   deploymentLogs(id: number, query?: LogQuery): Promise<LogsResult>;
+  /** A vote for a deployment waiting for approval; once every rule holds, it joins its environment's queue. */
+  approve(id: number, actor: Actor): Promise<VoteResult>;
+  /** Ends a deployment waiting for approval REJECTED, with who and why (a reason is required). */
+  reject(id: number, actor: Actor, reason: string): Promise<RejectResult>;
+  /** A deployment's approval rules, their progress and its history. */
+  approvals(id: number): Promise<ApprovalResult>;
   /** Names known to the configuration, for did-you-mean suggestions and help. */
   catalog(): { apps: { name: string; services: string[]; environments: string[] }[] };
 }

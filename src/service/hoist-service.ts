@@ -1,12 +1,14 @@
 import type { AppConfig, EnvironmentConfig } from '../config/hoist-config.ts';
 import { aggregateEnvironmentStatus } from '../domain/aggregate.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
+import { needsApproval } from '../domain/approval.ts';
 import { scopeRule } from '../domain/rules.ts';
 import type { ImageRegistry, Source } from '../engine/ports.ts';
 import { getDeployment, insertDeployment } from '../store/deployments.ts';
 import { serviceStates } from '../store/service-state.ts';
 import { currentLock } from '../store/locks.ts';
 import { checkDeployRef, planAction } from './action-plans.ts';
+import { createApprovals } from './approvals.ts';
 import type { ActionCommand, CancelTarget, HoistService, Refusal, RequestOptions, RequestResult } from './contract.ts';
 import { createHistory } from './history.ts';
 import { createLocks } from './locks.ts';
@@ -34,6 +36,7 @@ export function createHoistService(deps: ServiceDeps): HoistService {
   const history = createHistory(deps);
   const logs = createLogs(deps);
   const permissions = createPermissions(deps.groupsOf);
+  const approvals = createApprovals(deps);
 
   function validate(command: ActionCommand, origin: ChatOrigin): { ok: true } | Refusal {
     const found = findEnvironment(config, command.scope.app, command.env);
@@ -78,6 +81,7 @@ export function createHoistService(deps: ServiceDeps): HoistService {
     if (locked) return locked;
     const plan = await planAction({ db, source: deps.source, registry: deps.registry }, app, env, command);
     if (!plan.ok) return plan;
+    const approval = needsApproval(env.approval, command.verb) ? env.approval : null;
     const { id, duplicate, coalesced } = await insertDeployment(db, {
       ...plan.deployment,
       app: app.name,
@@ -88,6 +92,7 @@ export function createHoistService(deps: ServiceDeps): HoistService {
       chat: options.origin,
       requestKey: options.requestKey ?? null,
       waitingKey: waitingKeyOf(plan.deployment, command.scope.services),
+      ...(approval === null ? {} : { awaitsApprovalUntil: new Date(Date.now() + approval.timeoutMs) }),
     });
     return { ok: true as const, id, duplicate, coalesced, env };
   }
@@ -99,10 +104,14 @@ export function createHoistService(deps: ServiceDeps): HoistService {
   ): Promise<RequestResult> {
     const { id, duplicate, coalesced, env } = recorded;
     try {
-      if (!duplicate && !coalesced) {
-        deps.notify();
-        await queues.supersede(env, { id, action: command.verb, scope: command.scope.services });
+      const recordedNow = await getDeployment(db, id);
+      if (!recordedNow) throw new Error(`deployment #${id} vanished right after it was recorded`);
+      if (!duplicate && !coalesced) deps.notify();
+      // Waiting for approval, it is not in the queue: nothing to supersede or hand over until it is approved.
+      if (recordedNow.status === 'AWAITING_APPROVAL') {
+        return { ok: true, deployment: recordedNow, duplicate, coalesced, awaitingApproval: await approvals.view(recordedNow, env.approval) };
       }
+      if (!duplicate && !coalesced) await queues.supersede(env, { id, action: command.verb, scope: command.scope.services });
       const handedOver = await handOver(deps.kick, env.app, env.name);
       const deployment = await getDeployment(db, id);
       if (!deployment) throw new Error(`deployment #${id} vanished right after it was recorded`);
@@ -132,6 +141,9 @@ export function createHoistService(deps: ServiceDeps): HoistService {
     cancel: (target, actor) => unlessDatabaseDown('cancel', 'nothing was canceled', () => queues.cancel(target, actor)),
     ...history,
     ...logs,
+    approve: approvals.approve,
+    reject: approvals.reject,
+    approvals: approvals.approvals,
 
     async environments(appName, envName) {
       const apps = appName ? [config.apps.get(appName)] : [...config.apps.values()];

@@ -7,9 +7,11 @@ import type { ServiceType } from '../domain/service-order.ts';
 import type { DeploymentStatus, ServiceStatus } from '../domain/status.ts';
 import type { Db } from './database.ts';
 import { appendEvent } from './events.ts';
+import { recordApprovalStep } from './approvals.ts';
 import { fencedWrite } from './fence.ts';
 import { parseJson, readChatOrigin } from './json-columns.ts';
 import type { DeploymentsTable } from './schema.ts';
+import { nextQueueOrder } from './waiting-deployments.ts';
 
 export interface NewDeployment {
   app: string;
@@ -28,11 +30,13 @@ export interface NewDeployment {
   rollback?: { to: number; from: number | null };
   /** What it would do, while it waits: an identical request with the same key joins it rather than queue another. */
   waitingKey?: string | null;
+  /** It waits for approval until then (AWAITING_APPROVAL, not in the queue); absent: it joins the queue now (QUEUED). */
+  awaitsApprovalUntil?: Date;
 }
 
 /**
- * Records a deployment (QUEUED) with its services and its `requested` event in one
- * transaction. A request key seen before returns the deployment it created
+ * Records a deployment (QUEUED, or AWAITING_APPROVAL) with its services and its
+ * `requested` event (and approval step) in one transaction. A request key seen before returns the deployment it created
  * (`duplicate`); a `waitingKey` that a deployment still waiting in the environment
  * has returns that one instead (`coalesced`).
  */
@@ -52,7 +56,9 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ 
         app: input.app,
         env: input.env,
         action: input.action,
-        status: 'QUEUED',
+        status: input.awaitsApprovalUntil ? 'AWAITING_APPROVAL' : 'QUEUED',
+        queue_order: input.awaitsApprovalUntil ? null : nextQueueOrder(),
+        approval_expires_at: input.awaitsApprovalUntil ?? null,
         ref: input.ref,
         sha: input.sha,
         scope: input.scope ? JSON.stringify(input.scope) : null,
@@ -93,6 +99,11 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ 
         .execute();
     }
     await appendEvent(trx, { kind: 'requested', deploymentId: inserted.id });
+    if (input.awaitsApprovalUntil) {
+      const edge = input.trigger === 'webhook' ? 'webhook' : input.chat.kind;
+      const step = { step: 'requested', actor: input.requestedBy, edge, reason: null, sha: input.sha, setKey: input.waitingKey ?? null } as const;
+      await recordApprovalStep(trx, inserted.id, step);
+    }
     return { id: inserted.id, duplicate: false, coalesced: false };
   });
 }
@@ -183,12 +194,13 @@ export async function getDeploymentSet(db: Db, id: number): Promise<unknown> {
   return row ? parseJson(row.deployment_set) : null;
 }
 
-/** Environments with a deployment that has not finished: what the reconciler looks at. */
+/** Environments with a deployment in their queue (waiting or running): what the reconciler looks at. */
 export async function environmentsWithActiveDeployments(db: Db): Promise<{ app: string; env: string }[]> {
   return db
     .selectFrom('deployments')
     .select(['app', 'env'])
     .where('finished_at', 'is', null)
+    .where('queue_order', 'is not', null)
     .groupBy(['app', 'env'])
     .execute();
 }

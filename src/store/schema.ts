@@ -31,6 +31,34 @@ export interface DeploymentsTable {
   executor: string | null;
   /** While it waits: what it would do, so that an identical request joins it. */
   waiting_key: string | null;
+  /** Its place in the environment's queue, given when it joined it; null while it waits for approval. */
+  queue_order: ColumnType<string | null, string | null | undefined, string | null>;
+  /** While it waits for approval: when it expires. */
+  approval_expires_at: Timestamp | null;
+}
+
+export interface ApprovalVotesTable {
+  deployment_id: number;
+  voter_id: string;
+  voter_name: string;
+  /** The voter's `@group` handles when they voted. */
+  groups: Json<string[]>;
+  at: Timestamp;
+}
+
+export interface ApprovalHistoryTable {
+  id: Generated<number>;
+  deployment_id: number;
+  step: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  /** Where it came from: slack, shell, api, webhook, or hoist itself. */
+  edge: string | null;
+  reason: string | null;
+  sha: string | null;
+  /** The deployment set it was about (its waiting key). */
+  set_key: string | null;
+  at: Timestamp;
 }
 
 export interface DeploymentServicesTable {
@@ -132,4 +160,6 @@ export interface Database {
   lock_history: LockHistoryTable;
   environment_notices: EnvironmentNoticesTable;
   requests: RequestsTable;
+  approval_votes: ApprovalVotesTable;
+  approval_history: ApprovalHistoryTable;
 }

@@ -5,10 +5,23 @@ import { appendEvent, appendEvents } from './events.ts';
 import { parseJson } from './json-columns.ts';
 import type { Database } from './schema.ts';
 
-/** An environment's unfinished deployments, oldest first: the query the ones below narrow. */
+/**
+ * An environment's queue: its unfinished deployments in the order they joined it (the
+ * query the ones below narrow). One waiting for approval has not joined it yet.
+ */
 function unfinished(db: Db, app: string, env: string) {
-  return db.selectFrom('deployments').where('app', '=', app).where('env', '=', env).where('finished_at', 'is', null).orderBy('id');
+  return db
+    .selectFrom('deployments')
+    .where('app', '=', app)
+    .where('env', '=', env)
+    .where('finished_at', 'is', null)
+    .where('queue_order', 'is not', null)
+    .orderBy('queue_order')
+    .orderBy('id');
 }
+
+/** The next place in every environment's queue: behind whatever joined before. */
+export const nextQueueOrder = () => sql<string>`nextval('deployment_queue_order')`;
 
 /**
  * The waiting part of an environment's queue: deployments not yet started and
@@ -47,7 +60,11 @@ export async function unfinishedDeployments(
 
 /** Tells the deployments waiting behind `afterId` that their place in the queue changed (an event each). */
 async function queueMoved(trx: Db, app: string, env: string, afterId: number): Promise<void> {
-  const behind = await unfinished(trx, app, env).where('started_at', 'is', null).where('id', '>', afterId).select('id').execute();
+  const behind = await unfinished(trx, app, env)
+    .where('started_at', 'is', null)
+    .where('queue_order', '>', (eb) => eb.selectFrom('deployments').select('queue_order').where('id', '=', afterId))
+    .select('id')
+    .execute();
   await appendEvents(
     trx,
     behind.map(({ id }) => ({ kind: 'queue', deploymentId: id })),
@@ -58,7 +75,7 @@ async function queueMoved(trx: Db, app: string, env: string, afterId: number): P
  * Sets `values` on a deployment only while it waits (neither started nor finished): its
  * environment when it did, nothing when it no longer waits.
  */
-function updateWaiting(trx: Db, id: number, values: UpdateObject<Database, 'deployments'>) {
+export function updateWaiting(trx: Db, id: number, values: UpdateObject<Database, 'deployments'>) {
   return trx
     .updateTable('deployments')
     .set(values)
@@ -72,18 +89,26 @@ function updateWaiting(trx: Db, id: number, values: UpdateObject<Database, 'depl
 /**
  * A worker takes the deployment: it leaves the waiting queue (the ones behind
  * move up). `picked` the first time, `resumed` when it had started before (a
- * worker was lost), `gone` when it finished meanwhile (removed while it waited):
- * then it must not run.
+ * worker was lost), `gone` when it finished meanwhile (removed while it waited)
+ * or is not in the queue (it waits for approval): then it must not run.
  */
 export async function pickUp(db: Db, id: number): Promise<'picked' | 'resumed' | 'gone'> {
   return db.transaction().execute(async (trx) => {
-    const row = await updateWaiting(trx, id, { started_at: sql<Date>`now()` });
+    const row = await trx
+      .updateTable('deployments')
+      .set({ started_at: sql<Date>`now()` })
+      .where('id', '=', id)
+      .where('started_at', 'is', null)
+      .where('finished_at', 'is', null)
+      .where('queue_order', 'is not', null)
+      .returning(['app', 'env'])
+      .executeTakeFirst();
     if (row) {
       await queueMoved(trx, row.app, row.env, id);
       return 'picked';
     }
-    const now = await trx.selectFrom('deployments').select(['finished_at']).where('id', '=', id).executeTakeFirst();
-    return now && now.finished_at === null ? 'resumed' : 'gone';
+    const now = await trx.selectFrom('deployments').select(['started_at', 'finished_at']).where('id', '=', id).executeTakeFirst();
+    return now && now.started_at !== null && now.finished_at === null ? 'resumed' : 'gone';
   });
 }
 

@@ -198,6 +198,9 @@ export function memoryHoist(
     // The chat edges' tests exercise deploy and status; the rest is tested against the real service.
     lockEnvironment: async () => refuse('NOT_SUPPORTED', '`lock` is not part of this test double'),
     unlockEnvironment: async () => refuse('NOT_SUPPORTED', '`unlock` is not part of this test double'),
+    approve: async () => refuse('NOT_SUPPORTED', '`approve` is not part of this test double'),
+    reject: async () => refuse('NOT_SUPPORTED', '`reject` is not part of this test double'),
+    approvals: async () => refuse('NOT_SUPPORTED', 'approvals are not part of this test double'),
     environmentLock: async () => refuse('NOT_SUPPORTED', 'locks are not part of this test double'),
     cancel: async () => refuse('NOT_SUPPORTED', '`cancel` is not part of this test double'),
     listDeployments: async () => refuse('NOT_SUPPORTED', 'history is not part of this test double'),

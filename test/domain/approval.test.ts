@@ -13,7 +13,7 @@ const ballot = (name: string): Ballot => ({ voter: { id: name, name }, groups: g
 const names = (progress: { voters: { name: string }[] }) => progress.voters.map((v) => v.name);
 
 describe('who may vote', () => {
-  const request = { requester: { id: 'alice', name: 'alice' }, trigger: 'chat' as const };
+  const request = { requestedBy: { id: 'alice', name: 'alice' }, trigger: 'chat' as const };
   it.each([
     ['a member of a named group', 'bob', { ok: true, rules: [0] }],
     ['a member of both groups, for both rules', 'carol', { ok: true, rules: [0, 1] }],
@@ -31,7 +31,7 @@ describe('who may vote', () => {
   it('the requester with selfApproval, and every approver of an automatic deploy', () => {
     const alice = { id: 'alice', groups: groups.alice! };
     expect(voteRight({ ...policy, selfApproval: true }, alice, request)).toEqual({ ok: true, rules: [0] });
-    expect(voteRight(policy, alice, { requester: { id: 'alice', name: 'alice' }, trigger: 'webhook' })).toEqual({ ok: true, rules: [0] });
+    expect(voteRight(policy, alice, { requestedBy: { id: 'alice', name: 'alice' }, trigger: 'webhook' })).toEqual({ ok: true, rules: [0] });
   });
 
   it('which actions wait', () => {

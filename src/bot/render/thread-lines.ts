@@ -83,6 +83,24 @@ export function renderFailureText(e: FailureEvent, d: Deployment, mention: (user
 }
 
 type SummaryEvent = Extract<DeploymentEvent, { kind: 'summary' }>;
+type ApprovalEvent = Extract<DeploymentEvent, { kind: 'approval' }>;
+
+/** A step of the deployment's approval, in its thread: `@carol approved`. */
+export function renderApprovalStep(e: ApprovalEvent, format: LineFormat = 'mrkdwn'): string {
+  const who = e.actor === null ? 'Hoist' : `@${e.actor.name}`;
+  const why = e.reason ? ` — ${truncatePlain(e.reason, MAX_REASON)}` : '';
+  const line = {
+    requested: `#${e.deploymentId} waits for approval (asked by ${who})`,
+    voted: `${who} approved`,
+    refused: `${who} may not approve${why}`,
+    approved: 'approved: every rule holds',
+    rejected: `${who} rejected${why}`,
+    reset: `the votes were reset; approval is asked again${why}`,
+    expired: `no decision in time${why}`,
+    bypassed: `${who} went ahead without approval${why}`,
+  }[e.step];
+  return plain(line, format);
+}
 type SupersedesEvent = Extract<DeploymentEvent, { kind: 'supersedes' }>;
 
 /** In the newer deployment's thread: which waiting one it replaced (that one's thread says "superseded by"). */
