@@ -16,7 +16,7 @@ import { pickUp } from '../../src/store/waiting-deployments.ts';
 import { createFakeBuilder, type FakeBuilder } from '../fakes/fake-builder.ts';
 import { createNoopTarget, type NoopTarget } from '../fakes/noop-target.ts';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
-import { openTestStore } from '../support/databases.ts';
+import { openTestStore, type StoreKind } from '../support/databases.ts';
 
 /** The app every service test works on, and the one channel it may be operated from. */
 export const APP = 'shop';
@@ -104,6 +104,8 @@ export interface FixtureOptions {
   environments: Record<string, string>;
   /** `@group` handles per user id. */
   groups?: Record<string, string[]>;
+  /** PGlite unless given: a Postgres server where requests must really run at once. */
+  store?: StoreKind;
 }
 
 /**
@@ -112,7 +114,7 @@ export interface FixtureOptions {
  * the cancel signal. No Redis, Postgres server or Podman is needed.
  */
 export async function openServiceFixture(options: FixtureOptions): Promise<ServiceFixture> {
-  const store = await openTestStore('pglite');
+  const store = await openTestStore(options.store ?? 'pglite');
   const repo = createGitFixture('hoist-service');
   const firstSha = repo.commit('first', { 'Dockerfile': 'FROM scratch\n', 'README': 'shop\n' });
   const versions = ['two', 'three', 'four', 'five'] as const;
