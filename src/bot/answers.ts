@@ -40,6 +40,8 @@ export function subjectOf(command: Command): Subject {
       return { app: command.app, env: command.env, services: null };
     case 'logs':
       return { app: null, env: null, services: command.service === null ? null : [command.service] };
+    case 'approve':
+    case 'reject':
     case 'help':
       return { app: null, env: null, services: null };
   }

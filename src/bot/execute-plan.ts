@@ -3,6 +3,7 @@ import { refusalText, subjectOf } from './answers.ts';
 import type { Conversation } from './conversation.ts';
 import type { Plan } from './interpret.ts';
 import { carryOutOperation } from './operations.ts';
+import { renderAwaitingApproval } from './render/approval-answers.ts';
 import { renderCoalesced } from './render/coalesced.ts';
 import { renderAlreadyUsed, renderWaitingForQueue } from './render/command-answers.ts';
 import { carryOutOnce } from './request-once.ts';
@@ -25,6 +26,11 @@ async function requestAction(api: HoistService, command: ActionCommand, talk: Co
   if (result.waitsForQueue === true) {
     // Its card would say so, but cards are delivered through the queue service too.
     await talk.answer({ ...renderWaitingForQueue(result.deployment), rejected: false });
+    return;
+  }
+  if (result.awaitingApproval !== undefined && !result.duplicate) {
+    // Its card says so too; the requester hears at once that nothing runs until someone approves.
+    await talk.answer({ ...renderAwaitingApproval(result.deployment, result.awaitingApproval, talk.prefix), rejected: false });
     return;
   }
   if (result.coalesced) {

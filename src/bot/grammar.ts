@@ -2,7 +2,7 @@ import { VERBS, type AliasVerb, type Command, type Verb } from '../domain/comman
 import { refuseLongCommand } from './command-length.ts';
 import { allUsages, usageOf } from './help.ts';
 import { lockOrUnlock } from './lock-options.ts';
-import { checkName, code, Cursor, expectEnd, fail, HELP_WORDS, isKeyword, isOption, NAME, noRef, ok, parseApp, parseDeploymentNumber, parseEnvClause, type ParseResult, parseScope, type ParseVerb, type Step, unexpected } from './parse-steps.ts';
+import { checkName, code, Cursor, expectEnd, fail, HELP_WORDS, isKeyword, isOption, MAX_REASON_LENGTH, NAME, noRef, ok, parseApp, parseDeploymentNumber, parseEnvClause, type ParseResult, parseScope, type ParseVerb, type Step, unexpected } from './parse-steps.ts';
 import { suggest } from './suggest.ts';
 import { stripPrefix, tokenize, type Token } from './tokenize.ts';
 
@@ -93,6 +93,33 @@ function parseCancel(cursor: Cursor): Step<Command> {
   return ok({ verb: 'cancel', target: { kind: 'environment', app: app.value, env: env.value } });
 }
 
+/** `#<deployment>` first: the deployment an approval verb is about. */
+function deploymentFirst(cursor: Cursor, verb: 'approve' | 'reject'): Step<number> {
+  const first = cursor.next();
+  if (!first) return fail(`expected \`#<deployment>\` after \`${verb}\`, such as \`${verb} #1042\``);
+  return parseDeploymentNumber(first.text);
+}
+
+function parseApprove(cursor: Cursor): Step<Command> {
+  const id = deploymentFirst(cursor, 'approve');
+  if (!id.ok) return id;
+  const end = expectEnd(cursor, 'approve');
+  if (!end.ok) return end;
+  return ok({ verb: 'approve', id: id.value });
+}
+
+/** `reject #<deployment> <reason>`: the rest of the line is the reason, quoted or not (`--reason` may name it). */
+function parseReject(cursor: Cursor): Step<Command> {
+  const id = deploymentFirst(cursor, 'reject');
+  if (!id.ok) return id;
+  const rest = cursor.rest();
+  const words = isOption(rest[0]) && rest[0]!.text === '--reason' ? rest.slice(1) : rest;
+  const reason = words.map((t) => t.text).join(' ').trim();
+  if (reason === '') return fail(`a rejection needs a reason, for the requester and the record: \`reject #${id.value} <reason>\``);
+  if (reason.length > MAX_REASON_LENGTH) return fail(`the reason is longer than ${MAX_REASON_LENGTH} characters; say it shorter`);
+  return ok({ verb: 'reject', id: id.value, reason });
+}
+
 /** `[in <environment>]` at the end of `status` and `history`. */
 function optionalEnv(cursor: Cursor, verb: Verb): Step<string | null> {
   if (!cursor.peek()) return ok(null);
@@ -171,6 +198,8 @@ const PARSERS: Record<Verb, ParseVerb> = {
   stop: scopeInEnv('stop'),
   restart: scopeInEnv('restart'),
   cancel: parseCancel,
+  approve: parseApprove,
+  reject: parseReject,
   status: parseStatus,
   history: parseHistory,
   logs: parseLogs,

@@ -66,6 +66,25 @@ const HELP: Record<Verb, VerbHelp> = {
       '`cancel <app> in <environment>` cancels what runs in that environment now; when nothing runs, the newest deployment waiting there.',
     ],
   },
+  approve: {
+    usage: 'approve #<deployment>',
+    summary: 'approve a deployment that waits for approval',
+    examples: ['approve #1042'],
+    details: [
+      'An environment with `approval:` in hoist.yaml holds the actions it lists (by default deploy, redeploy, rollback and stop) until its rules hold: each rule asks for a number of votes from the people it names, by Slack user id or @group. Every rule must hold.',
+      'Only someone a rule names may approve, and never whoever requested the deployment unless the environment allows `selfApproval`; an automatic deploy may be approved by every approver. Your vote counts once, and toward one rule only.',
+      'Once every rule holds, the deployment joins the environment’s queue behind what already waits there. The card’s *Approve* button does the same as this command.',
+    ],
+  },
+  reject: {
+    usage: 'reject #<deployment> <reason>',
+    summary: 'reject a deployment that waits for approval',
+    examples: ['reject #1042 breaks the checkout flow'],
+    details: [
+      'Ends the deployment REJECTED: nothing runs. The reason is required; the requester, the thread and the API see who rejected it and why.',
+      'Whoever may approve a deployment may reject it (see `help approve`).',
+    ],
+  },
   status: {
     usage: 'status [<app>] [in <environment>]',
     summary: 'what runs where',

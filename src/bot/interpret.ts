@@ -14,7 +14,7 @@ export type Plan =
   | { kind: 'answer'; text: string; rejected: boolean }
   | { kind: 'request'; command: ActionCommand }
   | { kind: 'status'; app: string | null; env: string | null }
-  /** `lock`, `unlock`, `where`, `history`, `logs`, `cancel`: carried out, then answered to the user. */
+  /** `lock`, `unlock`, `where`, `history`, `logs`, `cancel`, `approve`, `reject`: carried out, then answered to the user. */
   | { kind: 'operate'; command: Operation };
 
 export interface InterpretOptions {
@@ -59,6 +59,8 @@ export function interpret(text: string, options: InterpretOptions): Plan {
     case 'lock':
     case 'unlock':
     case 'where':
+    case 'approve':
+    case 'reject':
       return { kind: 'operate', command };
   }
 }

@@ -2,13 +2,14 @@ import type { Command } from '../domain/command.ts';
 import type { HoistService, Refusal } from '../service/contract.ts';
 import { refusalText, subjectOf } from './answers.ts';
 import type { ChatAnswer, Conversation } from './conversation.ts';
+import { renderRejected, renderVoted } from './render/approval-answers.ts';
 import { renderCanceled, renderLocked, renderUnlocked } from './render/command-answers.ts';
 import { renderHistory, renderHistoryText } from './render/history.ts';
 import { renderLogs, renderLogsText } from './render/logs.ts';
 import { renderWhere, renderWhereText } from './render/where.ts';
 
 /** The commands that are neither an action nor `status`: answered to the user who typed them. */
-export type Operation = Extract<Command, { verb: 'lock' | 'unlock' | 'where' | 'history' | 'logs' | 'cancel' }>;
+export type Operation = Extract<Command, { verb: 'lock' | 'unlock' | 'where' | 'history' | 'logs' | 'cancel' | 'approve' | 'reject' }>;
 
 export type OperationContext = Pick<Conversation, 'requester' | 'origin' | 'prefix' | 'now' | 'mention'> & {
   repoUrlOf?: (app: string) => string | null;
@@ -53,7 +54,7 @@ async function showLogs(api: HoistService, command: LogsCommand, ctx: OperationC
   return { text, plain: text, rejected: true };
 }
 
-/** Carries out `lock`, `unlock`, `where`, `history`, `logs` or `cancel` and says how it went. */
+/** Carries out `lock`, `unlock`, `where`, `history`, `logs`, `cancel`, `approve` or `reject` and says how it went. */
 export async function carryOutOperation(api: HoistService, command: Operation, ctx: OperationContext): Promise<ChatAnswer> {
   const actor = { requester: ctx.requester, origin: ctx.origin };
   switch (command.verb) {
@@ -74,6 +75,16 @@ export async function carryOutOperation(api: HoistService, command: Operation, c
       const result = await api.cancel(command.target, actor);
       if (!result.ok) return refused(api, result, command, ctx);
       return { ...renderCanceled(result.deployment, result.outcome), rejected: false };
+    }
+    case 'approve': {
+      const result = await api.approve(command.id, actor);
+      if (!result.ok) return refused(api, result, command, ctx);
+      return { ...renderVoted(result), rejected: false };
+    }
+    case 'reject': {
+      const result = await api.reject(command.id, actor, command.reason);
+      if (!result.ok) return refused(api, result, command, ctx);
+      return { ...renderRejected(result.deployment), rejected: false };
     }
     case 'where': {
       const views = await api.environments(command.app, null);

@@ -7,8 +7,8 @@ export const ACTION_VERBS: readonly ActionVerb[] = ['deploy', 'redeploy', 'rollb
 export type AliasVerb = ActionVerb | 'cancel';
 export const ALIAS_VERBS: readonly AliasVerb[] = [...ACTION_VERBS, 'cancel'];
 
-export type Verb = AliasVerb | 'status' | 'history' | 'logs' | 'lock' | 'unlock' | 'where' | 'help';
-export const VERBS: readonly Verb[] = [...ALIAS_VERBS, 'status', 'history', 'logs', 'lock', 'unlock', 'where', 'help'];
+export type Verb = AliasVerb | 'approve' | 'reject' | 'status' | 'history' | 'logs' | 'lock' | 'unlock' | 'where' | 'help';
+export const VERBS: readonly Verb[] = [...ALIAS_VERBS, 'approve', 'reject', 'status', 'history', 'logs', 'lock', 'unlock', 'where', 'help'];
 
 /** `shop` or `shop/api,worker`; `services` is null for the whole environment. */
 export interface Scope {
@@ -23,6 +23,9 @@ export type Command =
   | { verb: 'stop'; scope: Scope; env: string }
   | { verb: 'restart'; scope: Scope; env: string }
   | { verb: 'cancel'; target: { kind: 'deployment'; id: number } | { kind: 'environment'; app: string; env: string } }
+  /** A vote for a deployment that waits for approval. */
+  | { verb: 'approve'; id: number }
+  | { verb: 'reject'; id: number; reason: string }
   | { verb: 'status'; app: string | null; env: string | null }
   | { verb: 'history'; app: string; env: string | null }
   /** `service` null: every line of the deployment. */

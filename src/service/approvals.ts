@@ -2,7 +2,6 @@ import type { EnvironmentConfig } from '../config/hoist-config.ts';
 import { approversOf, tally, voteRight, type ApprovalPolicy, type Ballot } from '../domain/approval.ts';
 import type { Deployment } from '../domain/deployment.ts';
 import type { Person } from '../domain/person.ts';
-import type { Db } from '../store/database.ts';
 import { approvalHistory, castVote, endAwaiting, enterQueue, hasVoted, holdAwaiting, recordApprovalStep, votesOf, type NewApprovalStep } from '../store/approvals.ts';
 import { getDeployment } from '../store/deployments.ts';
 import type { Actor, ApprovalResult, ApprovalView, RejectResult, Refusal, VoteOutcome, VoteResult } from './contract.ts';
