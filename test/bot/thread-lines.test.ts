@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeploymentEvent } from '../../src/domain/deployment.ts';
 import { LIMITS, TRUNCATED, limitViolations } from '../../src/bot/render/limits.ts';
-import { logSnippet, renderFailure, renderFailureText, renderSummary, renderTransition } from '../../src/bot/render/thread-lines.ts';
+import { logSnippet, renderApprovalStep, renderFailure, renderFailureText, renderSummary, renderTransition } from '../../src/bot/render/thread-lines.ts';
 import { deployment, sectionText, slackMention } from './render-fixtures.ts';
 
 type StatusEvent = Extract<DeploymentEvent, { kind: 'status' }>;
@@ -159,5 +159,21 @@ describe('renderSummary', () => {
         '  - web runs nothing — canceled before it <started>',
       ].join('\n'),
     );
+  });
+});
+
+describe('renderApprovalStep', () => {
+  it.each([
+    ['requested', { id: 'U1', name: 'alice' }, null, '#7 waits for approval (asked by @alice)'],
+    ['voted', { id: 'U2', name: 'carol' }, null, '@carol approved'],
+    ['reset', null, 'hoist.yaml changed', 'the votes were reset; approval is asked again — hoist.yaml changed'],
+    ['bypassed', { id: 'U3', name: 'dan' }, 'incident *88*', '@dan went ahead without approval — incident *88*'],
+  ] as const)('%s', (step, actor, reason, line) => {
+    const event = { kind: 'approval', deploymentId: 7, step, actor, reason } as const;
+    expect(renderApprovalStep(event, 'text')).toBe(line);
+  });
+
+  it('escapes for Slack', () => {
+    expect(renderApprovalStep({ kind: 'approval', deploymentId: 7, step: 'voted', actor: { id: 'U2', name: 'a<b>' }, reason: null })).toBe('@a&lt;b&gt; approved');
   });
 });
