@@ -167,7 +167,7 @@ export function viewSubmissionBody(fields: ViewSubmissionFields): string {
     api_app_id: 'A0HOIST',
     token: 'deprecated-verification-token',
     trigger_id: fields.triggerId ?? randomTriggerId(),
-    view: { ...fields.view, state: { values } },
+    view: { type: 'modal', ...fields.view, state: { values } },
     response_urls: [],
     enterprise: null,
     is_enterprise_install: false,

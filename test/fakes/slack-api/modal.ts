@@ -63,7 +63,11 @@ export function viewErrors(view: unknown): string[] {
 
 /** The view as Slack stores and returns it: ids and hash added, block ids generated, empty state. */
 export function storedView(view: Json, ids: { id: string; hash: string; teamId: string; appId: string; botId: string }): Json {
-  const blocks = (view.blocks as Json[]).map((block, i) => ({ ...block, block_id: typeof block.block_id === 'string' ? block.block_id : `b${i}${ids.id.slice(-4)}` }));
+  const blocks = (view.blocks as Json[]).map((block, i) => {
+    const stored = { ...block, block_id: typeof block.block_id === 'string' ? block.block_id : `b${i}${ids.id.slice(-4)}` };
+    // As Slack's documented answer shows: an input's label gains `emoji`, and `optional` is spelled out.
+    return block.type === 'input' ? { ...stored, label: { emoji: true, ...(block.label as Json) }, optional: block.optional === true } : stored;
+  });
   return {
     id: ids.id,
     team_id: ids.teamId,
