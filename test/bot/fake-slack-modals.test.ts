@@ -1,9 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, LogLevel, webApi, type ModalView } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, webApi } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
 import { blockActionBody, signSlackRequest, viewSubmissionBody } from '../fakes/slack-sign.ts';
+
+type ModalView = webApi.ViewsOpenArguments['view'];
 
 const TOKEN = 'xoxb-modal-token';
 const SECRET = 'modal-signing-secret';
