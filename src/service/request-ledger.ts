@@ -1,4 +1,6 @@
 import type { Db } from '../store/database.ts';
+import type { Refusal } from './contract.ts';
+import { unlessDatabaseDown } from './outage.ts';
 import { answerRequest, claimRequest, releaseRequest, sweepRequests } from '../store/requests.ts';
 
 /**
@@ -6,7 +8,12 @@ import { answerRequest, claimRequest, releaseRequest, sweepRequests } from '../s
  * `answered` (it was carried out; here is the first answer), or `pending`
  * (another is still carrying it out, past the wait).
  */
-export type RequestClaim = { state: 'first' } | { state: 'answered'; answer: unknown } | { state: 'pending' };
+export type RequestClaim =
+  | { state: 'first' }
+  | { state: 'answered'; answer: unknown }
+  | { state: 'pending' }
+  /** The database does not answer: nothing was claimed, so nothing of the request is carried out. */
+  | { state: 'unavailable'; refusal: Refusal };
 
 /** Every request is carried out once: its identity is claimed, its first answer kept for replays. */
 export interface RequestLedger {
@@ -37,13 +44,17 @@ export function createRequestLedger(db: Db, options: LedgerOptions = {}): Reques
   return {
     async claimRequest(key) {
       const deadline = Date.now() + waitMs;
-      for (;;) {
-        const claim = await claimRequest(db, key, new Date(Date.now() - staleMs));
-        if (claim.state === 'claimed') return { state: 'first' };
-        if (claim.state === 'answered') return { state: 'answered', answer: claim.answer };
-        if (Date.now() >= deadline) return { state: 'pending' };
-        await new Promise((resolve) => setTimeout(resolve, pollMs));
-      }
+      const claim = async (): Promise<RequestClaim> => {
+        for (;;) {
+          const stored = await claimRequest(db, key, new Date(Date.now() - staleMs));
+          if (stored.state === 'claimed') return { state: 'first' };
+          if (stored.state === 'answered') return { state: 'answered', answer: stored.answer };
+          if (Date.now() >= deadline) return { state: 'pending' };
+          await new Promise((resolve) => setTimeout(resolve, pollMs));
+        }
+      };
+      const claimed = await unlessDatabaseDown('request', 'nothing will run', claim);
+      return 'ok' in claimed ? { state: 'unavailable', refusal: claimed } : claimed;
     },
     answerRequest: (key, answer) => answerRequest(db, key, answer),
     releaseRequest: (key) => releaseRequest(db, key),
