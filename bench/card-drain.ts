@@ -66,7 +66,7 @@ export async function runCardDrain(options: { waiting: number; logLevel?: string
     }
     const total = options.waiting + 1;
     const cards = () => slack.messages.filter((m) => m.channel === CHANNEL && m.threadTs === null);
-    await slack.waitFor((s) => cards().length === total || null, 60_000);
+    await slack.waitFor(() => cards().length === total || null, 60_000);
     const released = performance.now();
     hold.release();
     await slack.waitFor(() => cards().every((m) => /DEPLOYED/.test(m.text)) || null, 120_000);

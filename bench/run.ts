@@ -17,12 +17,15 @@
  *      deployment final ("worker lost") and the next one started (bench/recovery.ts);
  *   6. kubernetes: a pod entering ImagePullBackOff / CrashLoopBackOff → DEPLOYMENT_ERROR on
  *      the card, beside the progress deadline `kubectl rollout status` waits for
- *      (bench/kubernetes.ts).
+ *      (bench/kubernetes.ts);
+ *   7. burst: acks of 200 distinct commands within a second right after `hoist start`,
+ *      beside a bare Bolt app; drain: Slack calls per hand-off while 50 waiting drain
+ *      (bench/burst.ts).
  *
  * Prints a table and writes bench/results.json. Options (after `--`):
  *   --rate 100 --duration 10 --warmup 1 --connections 20 --cards 50
  *   --card-gap 100 --slack-rate-limit 1 --drain-timeout 60 --log-level warn
- *   --scenarios chat,handoff,throughput,recovery --handoffs 100 --deep-queue 50 --envs 100
+ *   --scenarios chat,handoff,throughput,recovery,kubernetes,burst,drain --burst 200 --handoffs 100 --deep-queue 50 --envs 100
  *   --per-env 3 --concurrency 16 --worker-processes 4 --kills 3 --k8s-rounds 5
  * Hoist's own log lines go to bench/hoist.log, those of the orchestration and
  * recovery scenarios to bench/hoist-orchestration.log and bench/hoist-workers.log
@@ -40,6 +43,7 @@ import { startBaselineBolt, type BaselineBolt } from './baseline-bolt.ts';
 import { BENCH_APP, CARD_ENV, LOAD_ENV, startBenchHoist, type BenchHoist } from './bench-hoist.ts';
 import { startLoadGenerator, type LoadGenerator } from './load-generator.ts';
 import { epochMs, requestCount, type CommandSpec, type LoadPlan, type Sample } from './open-loop.ts';
+import { runBurst, runDrain } from './burst.ts';
 import { runKubernetesBench } from './kubernetes.ts';
 import { runOrchestration } from './orchestration.ts';
 import { startRecoveryRig, type RecoveryRig } from './recovery.ts';
@@ -53,7 +57,7 @@ const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
 const HOIST_LOG = fileURLToPath(new URL('./hoist.log', import.meta.url));
 const ORCHESTRATION_LOG = fileURLToPath(new URL('./hoist-orchestration.log', import.meta.url));
 const WORKERS_LOG = fileURLToPath(new URL('./hoist-workers.log', import.meta.url));
-const SCENARIOS = ['chat', 'handoff', 'throughput', 'recovery', 'kubernetes'] as const;
+const SCENARIOS = ['chat', 'handoff', 'throughput', 'recovery', 'kubernetes', 'burst', 'drain'] as const;
 const KUBERNETES_LOG = fileURLToPath(new URL('./hoist-kubernetes.log', import.meta.url));
 
 const { values: flags } = parseArgs({
@@ -76,6 +80,7 @@ const { values: flags } = parseArgs({
     'worker-processes': { type: 'string', default: '4' },
     kills: { type: 'string', default: '3' },
     'k8s-rounds': { type: 'string', default: '5' },
+    burst: { type: 'string', default: '200' },
   },
 });
 
@@ -435,6 +440,16 @@ async function main(): Promise<void> {
   if (wanted.has('kubernetes')) {
     writeFileSync(KUBERNETES_LOG, '');
     const done = await runKubernetesBench({ rounds: positive('k8s-rounds', flags['k8s-rounds'], 1), logFile: KUBERNETES_LOG, logLevel: orchestration.logLevel }, say);
+    results.push(...done.results);
+    lines.push(...done.lines);
+  }
+
+  for (const [name, run] of [
+    ['burst', () => runBurst({ commands: positive('burst', flags.burst, 1) }, say)],
+    ['drain', () => runDrain({ waiting: orchestration.deepQueue, logLevel: 'silent' }, say)],
+  ] as const) {
+    if (!wanted.has(name)) continue;
+    const done = await run();
     results.push(...done.results);
     lines.push(...done.lines);
   }
