@@ -7,7 +7,7 @@ import { startHoist } from '../src/main.ts';
 import { startFakeSlack } from '../test/fakes/slack-api.ts';
 import { createTestDatabase, uniquePrefix } from '../test/support/databases.ts';
 import { deleteKeys } from './bench-hoist.ts';
-import { createNoopTarget } from './noop-target.ts';
+import { createNoopTarget } from '../test/fakes/noop-target.ts';
 import { containerAppYaml, deployCommand } from './orchestration-hoist.ts';
 
 const TOKEN = 'xoxb-drain';
@@ -54,8 +54,8 @@ export async function runCardDrain(options: { waiting: number; logLevel?: string
   });
   const hoist = await startHoist({ env, mode: 'start', shell: null, logger: pino({ level: env.logLevel }), targetFor: () => noop.target });
   try {
-    const origin = { kind: 'slack' as const, channel: CHANNEL, userId: 'U0DRAIN', responseUrl: null };
-    const ask = () => hoist.api.request(deployCommand(app, ENV), { requester: { userId: 'U0DRAIN', display: 'drain' }, origin, trigger: 'chat' });
+    const origin = { kind: 'slack' as const, channel: CHANNEL, userId: 'U0DRAIN', reply: null };
+    const ask = () => hoist.api.request(deployCommand(app, ENV), { requester: { id: 'U0DRAIN', name: 'drain' }, origin, trigger: 'chat' });
     const hold = noop.holdNext(ENV);
     const first = await ask();
     if (!first.ok) throw new Error(first.reason);

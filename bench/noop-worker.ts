@@ -5,7 +5,7 @@
  */
 import { parseEnv } from '../src/config/env.ts';
 import { startHoist } from '../src/main.ts';
-import { createNoopTarget } from './noop-target.ts';
+import { createNoopTarget } from '../test/fakes/noop-target.ts';
 
 const env = parseEnv(process.env);
 const noop = createNoopTarget();

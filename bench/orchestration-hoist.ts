@@ -34,7 +34,7 @@ ${envs.map((e) => `      ${e}: { target: engine }`).join('\n')}
 }
 
 export const deployCommand = (app: string, env: string): ActionCommand => ({ verb: 'deploy', scope: { app, services: null }, env, ref: null });
-export const REQUEST: RequestOptions = { requester: { userId: 'U0BENCH', display: 'bench' }, origin: { kind: 'none' }, trigger: 'api' };
+export const REQUEST: RequestOptions = { requester: { id: 'U0BENCH', name: 'bench' }, origin: { kind: 'none' }, trigger: 'api' };
 
 export interface DeploymentRow {
   id: number;

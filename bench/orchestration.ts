@@ -1,5 +1,5 @@
 /**
- * Orchestration alone: Hoist with a target that does no work (bench/noop-target.ts),
+ * Orchestration alone: Hoist with a target that does no work (test/fakes/noop-target.ts),
  * one `container` service (a prebuilt image, so nothing is built), deployments requested
  * through the HoistService.
  *
@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { measureBullmq } from './bullmq-baseline.ts';
-import { createNoopTarget, type NoopTarget, type RolloutRecord } from './noop-target.ts';
+import { createNoopTarget, type NoopTarget, type RolloutRecord } from '../test/fakes/noop-target.ts';
 import { epochMs } from './open-loop.ts';
 import { pgCounter } from './pg-counter.ts';
 import { deployCommand, REQUEST, startNoopWorkers, startScenarioHoist, type DeploymentRow, type ScenarioHoist } from './orchestration-hoist.ts';

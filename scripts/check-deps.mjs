@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// Dependency rules that a lint rule can't see: no import cycles among src/ files,
+// Dependency rules that a lint rule can't see: no import cycles among src/ files (type-only
+// imports count: a cycle of types is still two modules that cannot be understood apart),
 // and process.env read only in src/config and the CLI.
+//
+//   node scripts/check-deps.mjs [root]     root: the project to check (default: this one)
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
-const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const root = resolve(process.argv[2] ?? join(dirname(new URL(import.meta.url).pathname), '..'));
 const src = join(root, 'src');
 const files = [];
 const walk = (dir) => {
@@ -22,10 +25,7 @@ const importRe = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"](\.[^'"]+)['"]/
 for (const file of files) {
   const text = readFileSync(file, 'utf8');
   const deps = [];
-  for (const match of text.matchAll(importRe)) {
-    if (/^\s*(import|export)\s+type\s/.test(match[0].trimStart())) continue; // types vanish at runtime
-    deps.push(resolve(dirname(file), match[1]));
-  }
+  for (const match of text.matchAll(importRe)) deps.push(resolve(dirname(file), match[1]));
   graph.set(file, deps);
   const rel = relative(root, file);
   if (/process\.env\b/.test(text) && !rel.startsWith('src/config/') && rel !== 'src/cli.ts') {

@@ -1,4 +1,4 @@
-import type { ParseResult } from './grammar.ts';
+import type { ParseResult } from './parse-steps.ts';
 import { usageOf } from './help.ts';
 
 /**

@@ -1,4 +1,5 @@
-import type { Requester, Trigger } from '../domain/command.ts';
+import type { Trigger } from '../domain/command.ts';
+import type { Person } from '../domain/person.ts';
 import type { ChatOrigin, Deployment } from '../domain/deployment.ts';
 import type { ChatMessage } from './chat-port.ts';
 
@@ -14,7 +15,7 @@ export type CardControl = 'button' | 'choice';
  * (an ephemeral message in Slack, a printed line in a terminal).
  */
 export interface Conversation {
-  requester: Requester;
+  requester: Person;
   origin: ChatOrigin;
   trigger: Trigger;
   /** How commands are typed where the answer is shown: `/hoist `, `/` for an alias, `` in the shell. */
@@ -28,6 +29,8 @@ export interface Conversation {
   mention(userId: string): string;
   /** Shows an answer to whoever asked, and to them only. */
   answer(message: ChatAnswer): Promise<unknown>;
+  /** Where the chat shows deployment `id`'s card (a Slack permalink), if it can say. */
+  cardLink?(deploymentId: number): Promise<string | null>;
   /** A deployment was requested; `duplicate`: the request key had requested it before. */
   requested?(deployment: Deployment, duplicate: boolean): void;
 }

@@ -3,7 +3,9 @@ import { refusalText, subjectOf } from './answers.ts';
 import type { Conversation } from './conversation.ts';
 import type { Plan } from './interpret.ts';
 import { carryOutOperation } from './operations.ts';
+import { renderCoalesced } from './render/coalesced.ts';
 import { renderAlreadyUsed } from './render/command-answers.ts';
+import { carryOutOnce } from './request-once.ts';
 import { statusAnswer } from './status-answer.ts';
 
 /** Requests the action; a new deployment is answered by its card, not here. */
@@ -20,13 +22,22 @@ async function requestAction(api: HoistService, command: ActionCommand, talk: Co
     return;
   }
   talk.requested?.(result.deployment, result.duplicate);
+  if (result.coalesced) {
+    const link = (await talk.cardLink?.(result.deployment.id)) ?? null;
+    await talk.answer({ ...renderCoalesced(result.deployment, link, talk.mention), rejected: false });
+    return;
+  }
   if (result.duplicate && talk.control !== undefined) {
     await talk.answer({ ...renderAlreadyUsed(talk.control, result.deployment), rejected: false });
   }
 }
 
-/** Carries out what `interpret` planned and answers whoever asked, the same from every chat edge. */
-export async function executePlan(api: HoistService, plan: Plan, talk: Conversation): Promise<void> {
+/** Carries out what `interpret` planned and answers whoever asked, the same from every chat edge; once per request. */
+export function executePlan(api: HoistService, plan: Plan, talk: Conversation): Promise<void> {
+  return carryOutOnce(api, talk, (once) => carryOut(api, plan, once));
+}
+
+async function carryOut(api: HoistService, plan: Plan, talk: Conversation): Promise<void> {
   switch (plan.kind) {
     case 'answer':
       await talk.answer({ text: plan.text, rejected: plan.rejected });

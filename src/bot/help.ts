@@ -20,6 +20,7 @@ const HELP: Record<Verb, VerbHelp> = {
     details: [
       'Without a ref, deploys the latest commit of the environment’s branch.',
       'A ref (branch, tag, SHA or SHA prefix) is resolved to a full SHA once, when you ask; that SHA is what runs and what an approval approves.',
+      'For a service that runs an image, name it alone and the ref is a tag of its image: `deploy shop/db@16.4` runs `postgres:16.4` where hoist.yaml says `postgres:16`, checked in its registry when you ask.',
       'Without services, every service of the environment is deployed, in order: databases, lifecycle jobs, cronjobs, containers, applications.',
     ],
   },

@@ -1,8 +1,13 @@
 import type { Logger } from 'pino';
-import type { NoticeFeed, StoredNotice } from '../service/feeds.ts';
+import type { StoredNotice } from '../domain/lock.ts';
 import type { ChatPort } from './chat-port.ts';
 import { renderNotice } from './render/locks.ts';
 import { trackedSubscription } from './feed-subscription.ts';
+
+/** Delivers stored environment notices (lock reminders, expiries, …) to a subscriber, oldest first, each until its handler resolves once. */
+export interface NoticeFeed {
+  subscribe(handler: (notice: StoredNotice) => Promise<void>): () => void;
+}
 
 export interface NoticePosterOptions {
   feed: NoticeFeed;

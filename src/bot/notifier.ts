@@ -1,11 +1,25 @@
 import type { Logger } from 'pino';
-import type { DeploymentEvent, Deployment } from '../domain/deployment.ts';
+import type { DeploymentEvent, Deployment, StoredEvent } from '../domain/deployment.ts';
 import { isFinal } from '../domain/status.ts';
 import type { HoistService } from '../service/contract.ts';
-import type { CardStore, EventFeed, StoredEvent } from '../service/feeds.ts';
 import type { CardContext, CardRef, ChatPort } from './chat-port.ts';
 import { renderFailure, renderFailureText, renderSummary, renderSupersedes, renderTransition } from './render/thread-lines.ts';
 import { trackedSubscription } from './feed-subscription.ts';
+
+/**
+ * Delivers stored deployment events to a subscriber: in order per deployment,
+ * each event until the handler resolves once (a Postgres-backed outbox). A
+ * handler that throws gets the event again later.
+ */
+export interface EventFeed {
+  subscribe(handler: (event: StoredEvent) => Promise<void>): () => void;
+}
+
+/** Where a deployment's chat card lives, as the chat adapter recorded it (opaque JSON). */
+export interface CardStore {
+  get(deploymentId: number): Promise<Record<string, string> | null>;
+  save(deploymentId: number, ref: Record<string, string>): Promise<void>;
+}
 
 export interface NotifierOptions {
   feed: EventFeed;

@@ -33,12 +33,4 @@ export type Command =
   | { verb: 'where'; app: string }
   | { verb: 'help'; topic: Verb | null };
 
-/** Who asked, and from where; the chat edge fills it in. */
-export interface Requester {
-  /** Stable user id (Slack user id, or `shell:<login>`). */
-  userId: string;
-  /** How to show the user in messages. */
-  display: string;
-}
-
 export type Trigger = 'chat' | 'api' | 'shell' | 'webhook';

@@ -27,7 +27,12 @@ export interface ServiceSpec {
   resources?: Resources | null;
   /** What the target applied for it, as it sent it (Kubernetes objects); absent where the target has none. */
   manifests?: unknown[];
+  /** For an image service deployed at a tag the request named: what its registry said at request time. */
+  tagCheck?: TagCheck;
 }
+
+/** `resolved`: the registry has the tag (and named its digest, when it did); `unchecked`: the registry could not be asked. */
+export type TagCheck = { status: 'resolved'; digest: string | null } | { status: 'unchecked'; reason: string };
 
 export interface DeploymentSet {
   target: string;
@@ -60,12 +65,20 @@ export function specOf(set: DeploymentSet | null, service: string): ServiceSpec 
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+function parseTagCheck(value: unknown): TagCheck | null {
+  if (!isRecord(value)) return null;
+  if (value.status === 'resolved') return { status: 'resolved', digest: typeof value.digest === 'string' ? value.digest : null };
+  if (value.status === 'unchecked' && typeof value.reason === 'string') return { status: 'unchecked', reason: value.reason };
+  return null;
+}
+
 function parseSpec(value: unknown): ServiceSpec | null {
   // Sets recorded before versions were part of them list the configuration only.
   if (!isRecord(value) || typeof value.name !== 'string' || !('version' in value)) return null;
   if (!(SERVICE_TYPES as readonly unknown[]).includes(value.type)) return null;
   const text = (v: unknown) => (typeof v === 'string' ? v : null);
   const num = (v: unknown) => (typeof v === 'number' ? v : null);
+  const tagCheck = parseTagCheck(value.tagCheck);
   return {
     name: value.name,
     type: value.type as ServiceType,
@@ -82,6 +95,7 @@ function parseSpec(value: unknown): ServiceSpec | null {
     storage: text(value.storage),
     ...(isRecord(value.resources) ? { resources: value.resources as unknown as Resources } : {}),
     ...(Array.isArray(value.manifests) ? { manifests: value.manifests as unknown[] } : {}),
+    ...(tagCheck === null ? {} : { tagCheck }),
   };
 }
 

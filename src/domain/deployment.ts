@@ -1,11 +1,16 @@
 import type { ActionVerb, Trigger } from './command.ts';
 import type { DeploymentSet } from './deployment-set.ts';
+import type { Person } from './person.ts';
 import type { ServiceType } from './service-order.ts';
 import type { DeploymentStatus, ServiceStatus } from './status.ts';
 
-/** Where a deployment's messages go: the chat the request came from. */
+/**
+ * Where a deployment's messages go: the chat the request came from. `reply` is
+ * whatever that chat edge needs to answer the request later (for Slack, the
+ * command's response URL): opaque to everything but that edge.
+ */
 export type ChatOrigin =
-  | { kind: 'slack'; channel: string; userId: string; responseUrl: string | null }
+  | { kind: 'slack'; channel: string; userId: string; reply: string | null }
   | { kind: 'shell' }
   | { kind: 'none' };
 
@@ -32,8 +37,7 @@ export interface Deployment {
   ref: string | null;
   /** The SHA the ref resolved to at request time. */
   sha: string | null;
-  requestedBy: string;
-  requestedByName: string;
+  requestedBy: Person;
   trigger: Trigger;
   chat: ChatOrigin;
   requestedAt: Date;
@@ -45,6 +49,12 @@ export interface Deployment {
   /** The rendered configuration it applies (see deployment-set.ts); absent where not loaded. */
   deploymentSet?: DeploymentSet | null;
 }
+
+/** A deployment as lists show it: without its chat origin, services, scope and set. */
+export type DeploymentSummary = Pick<
+  Deployment,
+  'id' | 'app' | 'env' | 'action' | 'status' | 'reason' | 'ref' | 'sha' | 'requestedBy' | 'trigger' | 'requestedAt' | 'startedAt' | 'finishedAt'
+>;
 
 /** One service in a summary: what it runs now (null: nothing) and why. */
 export interface SummaryLine {
@@ -64,3 +74,11 @@ export type DeploymentEvent =
   | { kind: 'queue'; deploymentId: number }
   /** This deployment replaced an older one of the same scope that was still waiting (`queue.supersede`). */
   | { kind: 'supersedes'; deploymentId: number; superseded: number };
+
+/** A deployment event as the outbox holds it: delivered in order per deployment. */
+export interface StoredEvent {
+  id: number;
+  deploymentId: number;
+  event: DeploymentEvent;
+  createdAt: Date;
+}

@@ -1,17 +1,18 @@
 import type { ChatOrigin } from './deployment.ts';
+import type { Person } from './person.ts';
 
 /** `manual`: taken with `lock`; `pin`: taken by Hoist itself (after a rollback). */
 export type LockKind = 'manual' | 'pin';
 
 /** The user id a pin is held by: Hoist itself, not a person. */
-export const SYSTEM_OWNER = { id: 'hoist', name: 'Hoist' } as const;
+export const SYSTEM_OWNER: Person = { id: 'hoist', name: 'Hoist' };
 
 /** A manual lock (or a pin) on one environment: while it holds, only its owner may act there. */
 export interface EnvironmentLock {
   app: string;
   env: string;
   kind: LockKind;
-  owner: { id: string; name: string };
+  owner: Person;
   reason: string | null;
   since: Date;
   /** null: held until unlocked. */
@@ -29,9 +30,9 @@ export interface LockHistoryEntry {
   env: string;
   action: LockAction;
   kind: LockKind;
-  owner: { id: string; name: string };
+  owner: Person;
   /** Who did it; null when Hoist did it on its own (expiry). */
-  actor: { id: string; name: string } | null;
+  actor: Person | null;
   reason: string | null;
   at: Date;
 }
@@ -40,13 +41,20 @@ export interface LockHistoryEntry {
 export type EnvironmentNotice =
   | { kind: 'lock-reminder'; lock: EnvironmentLock }
   | { kind: 'lock-expired'; lock: EnvironmentLock }
-  | { kind: 'lock-forced'; lock: EnvironmentLock; by: { id: string; name: string } }
+  | { kind: 'lock-forced'; lock: EnvironmentLock; by: Person }
   | {
       kind: 'deploy-skipped';
       lock: EnvironmentLock;
       /** The automatic deploy that was not queued. */
-      requested: { action: string; ref: string | null; by: { id: string; name: string } };
+      requested: { action: string; ref: string | null; by: Person };
     };
+
+/** An environment notice as the outbox holds it: delivered oldest first. */
+export interface StoredNotice {
+  id: number;
+  notice: EnvironmentNotice;
+  createdAt: Date;
+}
 
 /**
  * Whether the lock stops `userId` from running `action` there: everyone but its

@@ -28,6 +28,17 @@ export interface Builder {
   build(request: BuildRequest): Promise<Outcome<{ image: string; reused: boolean }>>;
 }
 
+/** What an image's registry says of its tag (or digest), asked without pulling. */
+export type TagLookup =
+  | { status: 'found'; digest: string | null }
+  | { status: 'missing'; reason: string }
+  /** The registry could not be asked (unreachable, credentials needed, an unexpected answer). */
+  | { status: 'unchecked'; reason: string };
+
+export interface ImageRegistry {
+  lookup(image: string): Promise<TagLookup>;
+}
+
 /**
  * Where an environment's services run: what a target needs of the environment besides each
  * service's recorded spec (which carries its own host port, `expose`).

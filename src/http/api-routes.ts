@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import type { Deployment } from '../domain/deployment.ts';
+import type { Deployment, DeploymentSummary } from '../domain/deployment.ts';
 import type { EnvironmentLock, LockHistoryEntry } from '../domain/lock.ts';
 import type { HoistService, Refusal } from '../service/contract.ts';
-import type { DeploymentSummary, EnvironmentView } from '../service/views.ts';
+import type { EnvironmentView } from '../service/views.ts';
 import { followLog } from './log-follow.ts';
 import { deploymentNumber, queryNumber } from './numbers.ts';
 
@@ -63,7 +63,7 @@ const LOG_PARAMETERS = ['tail', 'service', 'after', 'limit', 'follow'];
 
 export function deploymentJson(d: Deployment) {
   return {
-    ...deploymentSummaryJson({ ...d, requestedBy: { id: d.requestedBy, name: d.requestedByName } }),
+    ...deploymentSummaryJson(d),
     services: d.services.map((s) => ({
       name: s.name,
       type: s.type,

@@ -30,10 +30,10 @@ export function createDeploymentWorker(deps: WorkerDeps): Worker<RunJob> {
    * Rules are re-checked when an action starts: someone else's lock taken while
    * this one waited holds it back for good (CANCELED with who, why and since).
    */
-  async function heldBackByLock(d: { id: number; app: string; env: string; action: string; requestedBy: string; startedAt: Date | null }): Promise<boolean> {
+  async function heldBackByLock(d: { id: number; app: string; env: string; action: string; requestedBy: { id: string }; startedAt: Date | null }): Promise<boolean> {
     if (d.startedAt !== null) return false; // resumed after a lost worker: it had started already
     const lock = await currentLock(db, d.app, d.env);
-    if (lock === null || !lockStops(lock, { userId: d.requestedBy, action: d.action })) return false;
+    if (lock === null || !lockStops(lock, { userId: d.requestedBy.id, action: d.action })) return false;
     if (!(await cancelWaiting(db, d.id, `${d.app} in ${d.env} is ${lockPhrase(lock)}`))) return false;
     deps.notify();
     return true;

@@ -16,6 +16,9 @@ export interface OutboxFeedDeps {
 }
 
 /** The delivering side of a feed, for whoever runs it: deliver now, and stop for good. */
+/** A feed of stored items: one subscriber, plus the control its owner keeps. */
+export type DeliveryFeed<T> = FeedControl & { subscribe(handler: (item: T) => Promise<void>): () => void };
+
 export interface FeedControl {
   wake(): void;
   close(): Promise<void>;
@@ -39,7 +42,7 @@ export function createInOrderDelivery<T extends { id: number }>(
     groupOf?(item: T): number;
     markDelivered(id: number): Promise<void>;
   },
-): FeedControl & { subscribe(handler: (item: T) => Promise<void>): () => void } {
+): DeliveryFeed<T> {
   const attempts = new Map<number, number>();
   let handler: ((item: T) => Promise<void>) | null = null;
 

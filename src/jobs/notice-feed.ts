@@ -1,6 +1,6 @@
-import type { NoticeFeed, StoredNotice } from '../service/feeds.ts';
+import type { StoredNotice } from '../domain/lock.ts';
 import { markNoticesDelivered, pendingNotices } from '../store/locks.ts';
-import { createInOrderDelivery, type FeedControl, type OutboxFeedDeps } from './in-order-delivery.ts';
+import { createInOrderDelivery, type DeliveryFeed, type OutboxFeedDeps } from './in-order-delivery.ts';
 import { redisKeys } from './redis.ts';
 
 /**
@@ -9,7 +9,7 @@ import { redisKeys } from './redis.ts';
  * message as the deployment events, and by a timer. One process at a time
  * delivers (a Redis leader key of its own).
  */
-export function createNoticeFeed(deps: OutboxFeedDeps): NoticeFeed & FeedControl {
+export function createNoticeFeed(deps: OutboxFeedDeps): DeliveryFeed<StoredNotice> {
   return createInOrderDelivery<StoredNotice>(deps, {
     leaderKey: redisKeys(deps.prefix).noticeLeader,
     names: { outbox: 'notice', item: 'notice' },

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { EventFeed, StoredEvent } from '../service/feeds.ts';
+import type { StoredEvent } from '../domain/deployment.ts';
 import { markDelivered, pendingEvents } from '../store/events.ts';
-import { createInOrderDelivery, type FeedControl, type OutboxFeedDeps } from './in-order-delivery.ts';
+import { createInOrderDelivery, type DeliveryFeed, type OutboxFeedDeps } from './in-order-delivery.ts';
 import { redisKeys } from './redis.ts';
 
 /**
@@ -10,7 +10,7 @@ import { redisKeys } from './redis.ts';
  * an event is recorded, and by a timer as a safety net. One process at a time delivers
  * (a Redis leader key), in order per deployment, deployments in parallel.
  */
-export function createOutboxFeed(deps: OutboxFeedDeps): EventFeed & FeedControl {
+export function createOutboxFeed(deps: OutboxFeedDeps): DeliveryFeed<StoredEvent> {
   return createInOrderDelivery<StoredEvent>(deps, {
     leaderKey: redisKeys(deps.prefix).outboxLeader,
     names: { outbox: 'outbox', item: 'event' },

@@ -10,6 +10,7 @@ import { createNoticeFeed } from '../jobs/notice-feed.ts';
 import { createOutboxFeed } from '../jobs/outbox-feed.ts';
 import { connectRedis } from '../jobs/redis.ts';
 import { createCardStore } from '../store/chat-cards.ts';
+import type { CardStore } from '../bot/notifier.ts';
 import type { SharedParts } from './shared-parts.ts';
 
 /** The terminal chat's input and output. */
@@ -33,11 +34,13 @@ export async function startServerRole(
   stops.add(() => subscriber.quit());
   const feed = createOutboxFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger });
   stops.add(() => feed.close());
-  const { chats, mounts, shellDone } = await startChatEdges(shared, options.shell);
+  // One card store: the notifier keeps where each card is, and Slack links to it.
+  const cards = createCardStore(db);
+  const { chats, mounts, shellDone } = await startChatEdges(shared, cards, options.shell);
   const notifier = createNotifier({
     feed,
     api,
-    cards: createCardStore(db),
+    cards,
     chats,
     logger: logger.child({ component: 'notifier' }),
     repoUrl: (app) => shared.config.apps.get(app)?.repo ?? null,
@@ -67,13 +70,13 @@ export async function startServerRole(
 }
 
 /** Slack when its tokens are set (its events mounted on the HTTP server), and the terminal chat when asked for. */
-async function startChatEdges(shared: SharedParts, shell: ShellOptions | null): Promise<{ chats: Chats; mounts: Mounts; shellDone: Promise<number> | null }> {
+async function startChatEdges(shared: SharedParts, cards: CardStore, shell: ShellOptions | null): Promise<{ chats: Chats; mounts: Mounts; shellDone: Promise<number> | null }> {
   const { env, api, logger, stops } = shared;
   const chats: Chats = {};
   const mounts: Mounts = {};
   if (env.slack) {
     const { createSlackEdge } = await import('../bot/slack/slack-edge.ts');
-    const slack = await createSlackEdge({ ...env.slack, api, logger: logger.child({ component: 'slack' }) });
+    const slack = await createSlackEdge({ ...env.slack, api, cards, logger: logger.child({ component: 'slack' }) });
     stops.add(() => slack.stop());
     chats.slack = slack.chat;
     mounts['/slack/events'] = slack.requestListener;

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Env } from '../config/env.ts';
 import { ConfigError } from '../config/errors.ts';
 import type { HoistConfig } from '../config/hoist-config.ts';
+import { createImageRegistry } from '../engine/build/image-registry.ts';
 import type { Source } from '../engine/ports.ts';
 import { createGitSource } from '../engine/source/git-source.ts';
 import { createCancelSignal } from '../jobs/cancel-signal.ts';
@@ -35,6 +36,8 @@ export interface SharedParts {
   lease: EnvironmentLease;
   dispatcher: Dispatcher;
   api: HoistService;
+  /** Credentials for the registry (HOIST_REGISTRY_USERNAME/PASSWORD), shared by the builder and the tag lookups. */
+  registryAuth: { username: string; password: string } | null;
 }
 
 /** The database (migrated), Redis, the git source, the run queue and its dispatcher, and the service both edges call. */
@@ -64,10 +67,12 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
   const lease = createEnvironmentLease(redis, env.redisPrefix, LEASE_TTL_MS);
   const dispatcher = createDispatcher({ db, queue, lease, logger });
 
+  const registryAuth = env.registry.username && env.registry.password ? { username: env.registry.username, password: env.registry.password } : null;
   const api = createHoistService({
     db,
     config,
     source,
+    registry: createImageRegistry({ auth: registryAuth }),
     kick: (app, e) => dispatcher.kick(app, e),
     notify,
     signalCancel: createCancelSignal({ db, redis, prefix: env.redisPrefix }),
@@ -81,5 +86,5 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
           }).groupsOf,
         }),
   });
-  return { ...base, db, redis, source, notify, lease, dispatcher, api };
+  return { ...base, db, redis, source, notify, lease, dispatcher, api, registryAuth };
 }

@@ -10,6 +10,7 @@ import { createLockSweeper } from '../jobs/lock-sweeper.ts';
 import { createReconciler } from '../jobs/reconciler.ts';
 import { connectRedis } from '../jobs/redis.ts';
 import { createLocks, pinEnvironment } from '../service/locks.ts';
+import { createRequestSweep } from '../service/request-ledger.ts';
 import type { SharedParts } from './shared-parts.ts';
 
 /** The worker role: runs deployments from the queue, re-offers waiting work, and sweeps locks. */
@@ -25,7 +26,7 @@ export async function startWorkerRole(
     docker: createDocker(env.dockerHost),
     source: shared.source,
     registry: env.registry.url ?? config.registry ?? '',
-    auth: env.registry.username && env.registry.password ? { username: env.registry.username, password: env.registry.password } : null,
+    auth: shared.registryAuth,
     logger: logger.child({ component: 'builder' }),
   });
   const runner = createDeployRunner({
@@ -67,8 +68,15 @@ export async function startWorkerRole(
   const reconciler = createReconciler({ db, dispatcher: shared.dispatcher, logger, intervalMs: 2_000 });
   reconciler.start();
   stops.add(() => reconciler.stop());
-  // Reminds lock owners before their lock lapses, and releases lapsed locks.
-  const sweeper = createLockSweeper({ sweep: createLocks({ db, config, notify }).sweep, logger: logger.child({ component: 'locks' }) });
+  // Reminds lock owners before their lock lapses, and releases lapsed locks; the same loop
+  // forgets request identities past their retention.
+  const locks = createLocks({ db, config, notify });
+  const sweepRequests = createRequestSweep(db);
+  const sweep = async (): Promise<number | null> => {
+    await sweepRequests();
+    return locks.sweep();
+  };
+  const sweeper = createLockSweeper({ sweep, logger: logger.child({ component: 'locks' }) });
   sweeper.start();
   stops.add(async () => sweeper.stop());
 }

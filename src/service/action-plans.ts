@@ -1,10 +1,12 @@
 import type { AppConfig, EnvironmentConfig, ServiceConfig } from '../config/hoist-config.ts';
 import type { ActionVerb } from '../domain/command.ts';
 import type { Deployment } from '../domain/deployment.ts';
-import { sameSpec, specOf, type ServiceSpec } from '../domain/deployment-set.ts';
+import { sameSpec, specOf, type ServiceSpec, type TagCheck } from '../domain/deployment-set.ts';
+import { checkRef } from '../domain/git-ref.ts';
+import { checkImageTag, isImageDigest, refUse, withTag, type RefUse } from '../domain/image-tag.ts';
 import { checkAction } from '../domain/rules.ts';
 import { orderServices } from '../domain/service-order.ts';
-import type { Source } from '../engine/ports.ts';
+import type { ImageRegistry, Source } from '../engine/ports.ts';
 import { renderSet, renderSpec } from '../engine/service-spec.ts';
 import type { Db } from '../store/database.ts';
 import { lastAppliedSpec, successfulDeployments, APPLYING_ACTIONS } from '../store/deployment-sets.ts';
@@ -20,9 +22,29 @@ export type Plan = { ok: true; deployment: PlannedDeployment } | Refusal;
 export interface PlanDeps {
   db: Db;
   source: Source;
+  registry: ImageRegistry;
 }
 
 type States = Map<string, ServiceStateRow>;
+type DeployCommand = Extract<ActionCommand, { verb: 'deploy' }>;
+
+/** What the deploy's ref is for: a commit of the built services, or a tag of the one image service named. */
+function refUseOf(env: EnvironmentConfig, command: DeployCommand): RefUse {
+  const services = env.services.map((s) => ({ name: s.name, built: s.build !== null }));
+  return refUse({ app: env.app, env: env.name, ref: command.ref, chosen: command.scope.services, services });
+}
+
+/** The ref's form, checked before anything is looked up: a git ref, or an image tag where it names one. */
+export function checkDeployRef(env: EnvironmentConfig, command: DeployCommand): Refusal | null {
+  const use = refUseOf(env, command);
+  if (use.kind === 'refused') return refuse('BAD_REF', use.reason);
+  if (command.ref === null || use.kind === 'none') return null;
+  if (use.kind === 'commit' && isImageDigest(command.ref)) {
+    return refuse('BAD_REF', `bad ref: a digest names an image, and the services in scope are built from ${env.app}'s repository; name the one image service it is for`);
+  }
+  const check = use.kind === 'tag' ? checkImageTag(command.ref) : checkRef(command.ref);
+  return check.ok ? null : refuse('BAD_REF', `bad ref: ${check.reason}`);
+}
 
 interface Scope {
   app: AppConfig;
@@ -44,7 +66,7 @@ export async function planAction(deps: PlanDeps, app: AppConfig, env: Environmen
   const scope: Scope = { app, env, command, states, scoped };
   switch (command.verb) {
     case 'deploy':
-      return planDeploy(deps, scope, command.ref);
+      return planDeploy(deps, scope, command);
     case 'redeploy':
       return planRedeploy(scope);
     case 'rollback':
@@ -67,7 +89,12 @@ function rows(scope: Scope, specs: { name: string; type: ServiceSpec['type']; ve
   return specs.map((s) => ({ name: s.name, type: s.type, version: s.version, previousVersion: scope.states.get(s.name)?.version ?? null }));
 }
 
-async function planDeploy(deps: PlanDeps, scope: Scope, ref: string | null): Promise<Plan> {
+async function planDeploy(deps: PlanDeps, scope: Scope, command: DeployCommand): Promise<Plan> {
+  const ref = command.ref;
+  const use = refUseOf(scope.env, command);
+  if (use.kind === 'refused') return refuse('BAD_REF', use.reason);
+  const tagged = use.kind === 'tag' ? scope.scoped.find((s) => s.name === use.service) : undefined;
+  if (tagged?.image && ref !== null) return planTagDeploy(deps, scope, tagged, { tag: ref, image: withTag(tagged.image, ref) });
   const services = orderServices(scope.scoped);
   let sha: string | null = null;
   if (services.some((s) => s.build)) {
@@ -77,6 +104,22 @@ async function planDeploy(deps: PlanDeps, scope: Scope, ref: string | null): Pro
   }
   const specs = services.map((s) => renderSpec(scope.env, s, s.build ? { version: sha, image: null } : { version: s.image, image: s.image }));
   return { ok: true, deployment: { action: 'deploy', ref, sha, services: rows(scope, specs), deploymentSet: renderSet(scope.env, specs) } };
+}
+
+/**
+ * An image service at another tag of its image: the registry is asked now, so an unknown tag
+ * is refused while the requester is still there; one that cannot be asked is deployed unchecked.
+ */
+async function planTagDeploy(deps: PlanDeps, scope: Scope, service: ServiceConfig, at: { tag: string; image: string }): Promise<Plan> {
+  const { tag, image: wanted } = at;
+  const lookup = await deps.registry.lookup(wanted);
+  if (lookup.status === 'missing') return refuse('REF_NOT_FOUND', `${service.name} cannot be deployed at ${tag}: ${lookup.reason}`);
+  const tagCheck: TagCheck = lookup.status === 'found' ? { status: 'resolved', digest: lookup.digest } : { status: 'unchecked', reason: lookup.reason };
+  // Run by digest when there is one: what was checked is what runs, even if the tag moves before the deployment starts.
+  const digest = lookup.status === 'found' && !isImageDigest(tag) ? lookup.digest : null;
+  const image = digest === null ? wanted : `${wanted}@${digest}`;
+  const spec: ServiceSpec = { ...renderSpec(scope.env, service, { version: wanted, image }), tagCheck };
+  return { ok: true, deployment: { action: 'deploy', ref: tag, sha: null, services: rows(scope, [spec]), deploymentSet: renderSet(scope.env, [spec]) } };
 }
 
 /** The versions that run now with the configuration as it is now. */

@@ -1,9 +1,11 @@
-import type { ActionVerb, Command, Requester, Trigger } from '../domain/command.ts';
-import type { ChatOrigin, Deployment } from '../domain/deployment.ts';
+import type { ActionVerb, Command, Trigger } from '../domain/command.ts';
+import type { ChatOrigin, Deployment, DeploymentSummary } from '../domain/deployment.ts';
 import type { EnvironmentLock, LockHistoryEntry } from '../domain/lock.ts';
+import type { Person } from '../domain/person.ts';
 import type { SetChange } from '../domain/set-diff.ts';
 import type { DeploymentStatus } from '../domain/status.ts';
-import type { DeploymentSummary, EnvironmentView } from './views.ts';
+import type { RequestLedger } from './request-ledger.ts';
+import type { EnvironmentView } from './views.ts';
 
 export type ActionCommand = Extract<Command, { verb: ActionVerb }>;
 
@@ -29,10 +31,14 @@ export interface Refusal {
   reason: string;
 }
 
-export type RequestResult = { ok: true; deployment: Deployment; duplicate: boolean } | Refusal;
+/**
+ * `duplicate`: the request key had requested `deployment` before. `coalesced`:
+ * `deployment` was already waiting to do exactly this, so nothing new was recorded.
+ */
+export type RequestResult = { ok: true; deployment: Deployment; duplicate: boolean; coalesced: boolean } | Refusal;
 
 export interface RequestOptions {
-  requester: Requester;
+  requester: Person;
   origin: ChatOrigin;
   trigger: Trigger;
   /** Idempotency key: the same key twice (a retried delivery) yields the same deployment. */
@@ -41,7 +47,7 @@ export interface RequestOptions {
 
 /** Who asks, and from where. */
 export interface Actor {
-  requester: Requester;
+  requester: Person;
   origin: ChatOrigin;
 }
 
@@ -110,8 +116,8 @@ export type LogsResult =
   | { ok: true; deploymentId: number; app: string; env: string; status: DeploymentStatus; reason: string | null; lines: LogLineView[]; nextAfter: number | null }
   | Refusal;
 
-/** The operations both edges (chat and HTTP) call. */
-export interface HoistService {
+/** The operations both edges (chat and HTTP) call; the ledger carries each chat request out once. */
+export interface HoistService extends RequestLedger {
   /** Checks a command against the configuration without I/O; fast enough to run before a Slack ack. */
   validate(command: ActionCommand, origin: ChatOrigin): { ok: true } | Refusal;
   /** The same for a cancel: the app and environment it names, and the channel; a deployment number is looked up by `cancel`. */

@@ -1,21 +1,17 @@
-import type { EnvironmentConfig, HoistConfig } from '../config/hoist-config.ts';
-import type { Db } from '../store/database.ts';
+import type { EnvironmentConfig } from '../config/hoist-config.ts';
 import { getDeployment } from '../store/deployments.ts';
 import { cancelWaiting, markCanceling, recordSupersedes, unfinishedDeployments, waitingDeployments } from '../store/waiting-deployments.ts';
 import type { Actor, CancelResult, CancelTarget } from './contract.ts';
 import { checkChannel, findEnvironment, refuse } from './lookup.ts';
-import { createPermissions, type GroupsOf } from './permissions.ts';
+import type { LockDeps } from './locks.ts';
+import { createPermissions } from './permissions.ts';
 import type { QueueEntry } from './views.ts';
 
-export interface EnvironmentQueueDeps {
-  db: Db;
-  config: HoistConfig;
+export interface EnvironmentQueueDeps extends LockDeps {
   /** Hands the environment's next deployment to a worker when the environment is free. */
   kick(app: string, env: string): Promise<void>;
-  notify(): void;
-  /** Tells the worker running a deployment to stop it; without it, running deployments cannot be canceled. */
+  /** Tells the worker running a deployment to stop (after it was marked CANCELING); without it, only waiting deployments can be canceled. */
   signalCancel?: (deploymentId: number) => Promise<void>;
-  groupsOf?: GroupsOf;
 }
 
 const sameScope = (a: string[] | null, b: string[] | null): boolean =>
@@ -79,17 +75,17 @@ export function createEnvironmentQueue(deps: EnvironmentQueueDeps) {
       if (channel) return channel;
       // Whoever asked for it may call it off; anyone else must be one of the environment's deployers.
       const env = app.environments.get(deployment.env);
-      if (env && actor.requester.userId !== deployment.requestedBy && !(await permissions.mayDeploy(env, actor.requester.userId))) {
+      if (env && actor.requester.id !== deployment.requestedBy.id && !(await permissions.mayDeploy(env, actor.requester.id))) {
         return refuse(
           'FORBIDDEN',
-          `only whoever requested #${id} (${deployment.requestedByName}) or ${env.name}'s deployers may cancel it: ${permissions.deployersText(env)}`,
+          `only whoever requested #${id} (${deployment.requestedBy.name}) or ${env.name}'s deployers may cancel it: ${permissions.deployersText(env)}`,
         );
       }
     }
     if (deployment.finishedAt !== null) {
       return refuse('NOT_ALLOWED', `#${id} already ended ${deployment.status}; there is nothing to cancel`);
     }
-    const reason = `canceled by @${actor.requester.display}`;
+    const reason = `canceled by @${actor.requester.name}`;
     if (deployment.startedAt === null && (await cancelWaiting(db, id, reason))) {
       deps.notify();
       // It may have been about to start: let the next one have the environment.

@@ -1,7 +1,6 @@
 import type { HoistConfig } from '../config/hoist-config.ts';
-import type { ActionVerb, Trigger } from '../domain/command.ts';
 import { diffSets, unifiedDiff } from '../domain/set-diff.ts';
-import { PRE_RUN_STATUSES, SERVICE_STATUSES, type DeploymentStatus } from '../domain/status.ts';
+import { PRE_RUN_STATUSES, SERVICE_STATUSES } from '../domain/status.ts';
 import type { Db } from '../store/database.ts';
 import { getDeployment, getDeploymentSet } from '../store/deployments.ts';
 import { hasDeployments, listDeployments } from '../store/history.ts';
@@ -68,21 +67,7 @@ export function createHistory(deps: { db: Db; config: HoistConfig }) {
     const last = page.rows.at(-1);
     return {
       ok: true,
-      items: page.rows.map((r) => ({
-        id: r.id,
-        app: r.app,
-        env: r.env,
-        action: r.action as ActionVerb,
-        status: r.status as DeploymentStatus,
-        reason: r.reason,
-        ref: r.ref,
-        sha: r.sha,
-        requestedBy: { id: r.requestedBy, name: r.requestedByName },
-        trigger: r.trigger as Trigger,
-        requestedAt: r.requestedAt,
-        startedAt: r.startedAt,
-        finishedAt: r.finishedAt,
-      })),
+      items: page.rows,
       nextCursor: page.more && last !== undefined ? encodeCursor(last.id) : null,
     };
   }

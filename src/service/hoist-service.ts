@@ -1,36 +1,29 @@
-import type { AppConfig, EnvironmentConfig, HoistConfig } from '../config/hoist-config.ts';
+import type { AppConfig, EnvironmentConfig } from '../config/hoist-config.ts';
 import { aggregateEnvironmentStatus } from '../domain/aggregate.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
-import { checkRef } from '../domain/git-ref.ts';
 import { scopeRule } from '../domain/rules.ts';
-import type { Source } from '../engine/ports.ts';
-import type { Db } from '../store/database.ts';
+import type { ImageRegistry, Source } from '../engine/ports.ts';
 import { getDeployment, insertDeployment } from '../store/deployments.ts';
 import { serviceStates } from '../store/service-state.ts';
 import { currentLock } from '../store/locks.ts';
-import { planAction } from './action-plans.ts';
+import { checkDeployRef, planAction } from './action-plans.ts';
 import type { ActionCommand, CancelTarget, HoistService, Refusal } from './contract.ts';
 import { createHistory } from './history.ts';
 import { createLocks } from './locks.ts';
 import { createLogs } from './logs.ts';
 import { createPermissions } from './permissions.ts';
-import { createEnvironmentQueue } from './environment-queue.ts';
+import { createEnvironmentQueue, type EnvironmentQueueDeps } from './environment-queue.ts';
 import { checkChannel, findEnvironment, list, refuse } from './lookup.ts';
+import { createRequestLedger, type LedgerOptions } from './request-ledger.ts';
+import { waitingKeyOf } from './waiting-key.ts';
 import type { EnvironmentView } from './views.ts';
-import type { GroupsOf } from './permissions.ts';
 
-export interface ServiceDeps {
-  db: Db;
-  config: HoistConfig;
+export interface ServiceDeps extends EnvironmentQueueDeps {
   source: Source;
-  /** Hands the environment's next deployment to a worker when the environment is free. */
-  kick(app: string, env: string): Promise<void>;
-  /** Tells subscribers that events were recorded. */
-  notify(): void;
-  /** Tells the worker running a deployment to stop (after it was marked CANCELING); without it, only waiting deployments can be canceled. */
-  signalCancel?: (deploymentId: number) => Promise<void>;
-  /** The `@group` handles a user belongs to, for `deployers` lists naming groups. */
-  groupsOf?: GroupsOf;
+  /** Where tags of image services are looked up when a deploy names one. */
+  registry: ImageRegistry;
+  /** How a replayed request waits for the first to be answered. */
+  ledger?: LedgerOptions;
 }
 
 export function createHoistService(deps: ServiceDeps): HoistService {
@@ -56,11 +49,8 @@ export function createHoistService(deps: ServiceDeps): HoistService {
     }
     const scope = scopeRule(command.verb, { app: app.name, env: env.name, chosen: command.scope.services, services: env.services.map((s) => s.name) });
     if (scope !== null) return refuse('NOT_ALLOWED', scope);
-    if (command.verb === 'deploy' && command.ref !== null) {
-      const check = checkRef(command.ref);
-      if (!check.ok) return refuse('BAD_REF', `bad ref: ${check.reason}`);
-    }
-    return { ok: true };
+    const ref = command.verb === 'deploy' ? checkDeployRef(env, command) : null;
+    return ref ?? { ok: true };
   }
 
   function validateCancel(target: CancelTarget, origin: ChatOrigin): { ok: true } | Refusal {
@@ -72,6 +62,7 @@ export function createHoistService(deps: ServiceDeps): HoistService {
   }
 
   return {
+    ...createRequestLedger(db, deps.ledger),
     validate,
     validateCancel,
 
@@ -82,33 +73,33 @@ export function createHoistService(deps: ServiceDeps): HoistService {
       if (!('app' in found)) return found;
       const { app, env } = found;
       // Automatic deploys act for the configuration itself; everyone else must be one of the deployers.
-      if (options.trigger !== 'webhook' && !(await permissions.mayDeploy(env, options.requester.userId))) {
+      if (options.trigger !== 'webhook' && !(await permissions.mayDeploy(env, options.requester.id))) {
         return refuse('FORBIDDEN', `only ${env.name}'s deployers may ${command.verb} ${app.name} in ${env.name}: ${permissions.deployersText(env)}`);
       }
       const ref = command.verb === 'deploy' ? command.ref : null;
       const locked = await locks.check({ app: app.name, env: env.name, action: command.verb, ref, requester: options.requester, trigger: options.trigger });
       if (locked) return locked;
-      const plan = await planAction({ db, source: deps.source }, app, env, command);
+      const plan = await planAction({ db, source: deps.source, registry: deps.registry }, app, env, command);
       if (!plan.ok) return plan;
-      const { id, duplicate } = await insertDeployment(db, {
+      const { id, duplicate, coalesced } = await insertDeployment(db, {
         ...plan.deployment,
         app: app.name,
         env: env.name,
         scope: command.scope.services,
-        requestedBy: options.requester.userId,
-        requestedByName: options.requester.display,
+        requestedBy: options.requester,
         trigger: options.trigger,
         chat: options.origin,
         requestKey: options.requestKey ?? null,
+        waitingKey: waitingKeyOf(plan.deployment, command.scope.services),
       });
-      if (!duplicate) {
+      if (!duplicate && !coalesced) {
         deps.notify();
         await queues.supersede(env, { id, action: command.verb, scope: command.scope.services });
       }
       await deps.kick(app.name, env.name);
       const deployment = await getDeployment(db, id);
       if (!deployment) throw new Error(`deployment #${id} vanished right after it was recorded`);
-      return { ok: true, deployment, duplicate };
+      return { ok: true, deployment, duplicate, coalesced };
     },
 
     getDeployment: (id) => getDeployment(db, id),

@@ -2,24 +2,21 @@ import type { HoistConfig } from '../config/hoist-config.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
 import { durationText } from '../domain/duration.ts';
 import { SYSTEM_OWNER, lockPhrase, lockStops, utcMinute, type EnvironmentLock } from '../domain/lock.ts';
-import type { Requester, Trigger } from '../domain/command.ts';
+import type { Person } from '../domain/person.ts';
+import type { Trigger } from '../domain/command.ts';
 import type { Db } from '../store/database.ts';
 import { currentLock, expireLocks, lockHistory, nextLockDue, recordNotice, releaseLock, remindLocks, takeLock } from '../store/locks.ts';
 import type { Actor, HoistService, LockResult, Refusal, UnlockResult } from './contract.ts';
-import { checkChannel, findEnvironment, refuse } from './lookup.ts';
+import { findEnvironment, findOperable, refuse } from './lookup.ts';
 import { createPermissions, type GroupsOf } from './permissions.ts';
 
 export interface LockDeps {
   db: Db;
   config: HoistConfig;
-  /** Tells subscribers that notices were recorded. */
+  /** Tells subscribers that events or notices were recorded. */
   notify(): void;
   /** The `@group` handles a user belongs to, for `deployers` lists that name groups; none when not given. */
   groupsOf?: GroupsOf;
-}
-
-function who(requester: Requester): { id: string; name: string } {
-  return { id: requester.userId, name: requester.display };
 }
 
 /**
@@ -32,12 +29,10 @@ export function createLocks(deps: LockDeps) {
   const { mayDeploy, deployersText } = createPermissions(deps.groupsOf);
 
   async function lockEnvironment(input: Parameters<HoistService['lockEnvironment']>[0], actor: Actor): Promise<LockResult> {
-    const found = findEnvironment(config, input.app, input.env);
+    const found = findOperable(config, input.app, input.env, actor.origin);
     if ('ok' in found) return found;
     const { app, env } = found;
-    const channel = checkChannel(app, actor.origin);
-    if (channel) return channel;
-    if (!(await mayDeploy(env, actor.requester.userId))) {
+    if (!(await mayDeploy(env, actor.requester.id))) {
       return refuse('FORBIDDEN', `only ${env.name}'s deployers may lock ${app.name} in ${env.name}: ${deployersText(env)}`);
     }
     const requested = input.ttlMs ?? null;
@@ -51,7 +46,7 @@ export function createLocks(deps: LockDeps) {
       app: app.name,
       env: env.name,
       kind: 'manual',
-      owner: who(actor.requester),
+      owner: actor.requester,
       reason: input.reason,
       ttlMs: requested ?? env.lockTtlMs,
       chat: actor.origin,
@@ -62,15 +57,13 @@ export function createLocks(deps: LockDeps) {
   }
 
   async function unlockEnvironment(input: Parameters<HoistService['unlockEnvironment']>[0], actor: Actor): Promise<UnlockResult> {
-    const found = findEnvironment(config, input.app, input.env);
+    const found = findOperable(config, input.app, input.env, actor.origin);
     if ('ok' in found) return found;
     const { app, env } = found;
-    const channel = checkChannel(app, actor.origin);
-    if (channel) return channel;
     const subject = `${app.name} in ${env.name}`;
     const lock = await currentLock(db, app.name, env.name);
     if (lock === null) return refuse('NOT_FOUND', `${subject} is not locked`);
-    const me = who(actor.requester);
+    const me = actor.requester;
     let forced = false;
     if (lock.kind === 'pin') {
       // A pin is nobody's: whoever may deploy there lifts it once the fix is out.
@@ -121,17 +114,17 @@ export function createLocks(deps: LockDeps) {
       env: string;
       action: string;
       ref: string | null;
-      requester: Requester;
+      requester: Person;
       trigger: Trigger;
     }): Promise<Refusal | null> {
       const lock = await currentLock(db, request.app, request.env);
-      if (lock === null || !lockStops(lock, { userId: request.requester.userId, action: request.action })) return null;
+      if (lock === null || !lockStops(lock, { userId: request.requester.id, action: request.action })) return null;
       const subject = `${request.app} in ${request.env}`;
       if (request.trigger === 'webhook') {
         await recordNotice(db, {
           kind: 'deploy-skipped',
           lock: { ...lock, chat: announceTo(lock, config) },
-          requested: { action: request.action, ref: request.ref, by: who(request.requester) },
+          requested: { action: request.action, ref: request.ref, by: request.requester },
         });
         deps.notify();
         return refuse('LOCKED', `automatic ${request.action} skipped: ${subject} is ${lockPhrase(lock)}`);
@@ -155,7 +148,7 @@ export type Locks = ReturnType<typeof createLocks>;
 function announceTo(lock: EnvironmentLock, config: HoistConfig): ChatOrigin {
   if (lock.chat.kind !== 'none') return lock.chat;
   const channel = config.apps.get(lock.app)?.channels[0];
-  return channel === undefined ? lock.chat : { kind: 'slack', channel, userId: lock.owner.id, responseUrl: null };
+  return channel === undefined ? lock.chat : { kind: 'slack', channel, userId: lock.owner.id, reply: null };
 }
 
 function lockedRefusal(lock: EnvironmentLock, subject: string): Refusal {

@@ -31,3 +31,15 @@ export function checkChannel(app: AppConfig, origin: ChatOrigin): Refusal | null
   }
   return null;
 }
+
+/** The app and environment to act on, where it may be operated from `origin`. */
+export function findOperable(
+  config: HoistConfig,
+  appName: string,
+  envName: string,
+  origin: ChatOrigin,
+): { app: AppConfig; env: EnvironmentConfig } | Refusal {
+  const found = findEnvironment(config, appName, envName);
+  if ('ok' in found) return found;
+  return checkChannel(found.app, origin) ?? found;
+}

@@ -1,6 +1,6 @@
-import type { ActionVerb, Trigger } from '../domain/command.ts';
 import type { EnvironmentLock } from '../domain/lock.ts';
-import type { DeploymentStatus, ServiceStatus } from '../domain/status.ts';
+import type { Person } from '../domain/person.ts';
+import type { ServiceStatus } from '../domain/status.ts';
 
 export interface ServiceView {
   name: string;
@@ -30,22 +30,6 @@ export interface QueueEntry {
   status: string;
   /** 1 = next to run; null while it runs. */
   position: number | null;
-  requestedBy: { id: string; name: string };
+  requestedBy: Person;
 }
 
-/** A deployment as lists show it. */
-export interface DeploymentSummary {
-  id: number;
-  app: string;
-  env: string;
-  action: ActionVerb;
-  status: DeploymentStatus;
-  reason: string | null;
-  ref: string | null;
-  sha: string | null;
-  requestedBy: { id: string; name: string };
-  trigger: Trigger;
-  requestedAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-}

@@ -1,14 +1,15 @@
-import type { CardStore } from '../service/feeds.ts';
 import type { Db } from './database.ts';
+import { parseJson } from './json-columns.ts';
 
-export function createCardStore(db: Db): CardStore {
+/** Where each deployment's chat card lives: the opaque reference the chat edge gave. */
+export function createCardStore(db: Db) {
   return {
-    async get(deploymentId) {
+    async get(deploymentId: number): Promise<Record<string, string> | null> {
       const row = await db.selectFrom('chat_cards').select('ref').where('deployment_id', '=', deploymentId).executeTakeFirst();
       if (!row) return null;
-      return (typeof row.ref === 'string' ? JSON.parse(row.ref) : row.ref) as Record<string, string>;
+      return parseJson(row.ref) as Record<string, string>;
     },
-    async save(deploymentId, ref) {
+    async save(deploymentId: number, ref: Record<string, string>): Promise<void> {
       await db
         .insertInto('chat_cards')
         .values({ deployment_id: deploymentId, ref: JSON.stringify(ref) })

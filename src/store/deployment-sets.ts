@@ -1,18 +1,14 @@
 import { parseDeploymentSet, specOf, type DeploymentSet, type ServiceSpec } from '../domain/deployment-set.ts';
 import type { Db } from './database.ts';
-import { assertFence } from './fence.ts';
+import { fencedWrite } from './fence.ts';
+import { parseJson } from './json-columns.ts';
 
 /** Actions that apply a deployment set; stop and restart change no configuration. */
 export const APPLYING_ACTIONS = ['deploy', 'redeploy', 'rollback'] as const;
 
-function parseJson(value: unknown): unknown {
-  return typeof value === 'string' ? JSON.parse(value) : value;
-}
-
 /** Replaces the service's entry in the deployment's set with what was actually applied. */
 export async function recordAppliedSpec(db: Db, deploymentId: number, spec: ServiceSpec): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await assertFence(trx, deploymentId);
+  await fencedWrite(db, deploymentId, async (trx) => {
     const row = await trx
       .selectFrom('deployments')
       .select('deployment_set')

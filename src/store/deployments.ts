@@ -1,12 +1,15 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { ActionVerb, Trigger } from '../domain/command.ts';
-import type { ChatOrigin, Deployment, DeploymentEvent, DeploymentService } from '../domain/deployment.ts';
+import type { ChatOrigin, Deployment, DeploymentEvent, DeploymentService, DeploymentSummary } from '../domain/deployment.ts';
 import { parseDeploymentSet } from '../domain/deployment-set.ts';
+import type { Person } from '../domain/person.ts';
 import type { ServiceType } from '../domain/service-order.ts';
 import type { DeploymentStatus, ServiceStatus } from '../domain/status.ts';
 import type { Db } from './database.ts';
 import { appendEvent } from './events.ts';
-import { assertFence } from './fence.ts';
+import { fencedWrite } from './fence.ts';
+import { parseJson, readChatOrigin } from './json-columns.ts';
+import type { DeploymentsTable } from './schema.ts';
 
 export interface NewDeployment {
   app: string;
@@ -15,8 +18,7 @@ export interface NewDeployment {
   ref: string | null;
   sha: string | null;
   scope: string[] | null;
-  requestedBy: string;
-  requestedByName: string;
+  requestedBy: Person;
   trigger: Trigger;
   chat: ChatOrigin;
   requestKey: string | null;
@@ -24,13 +26,17 @@ export interface NewDeployment {
   deploymentSet: unknown;
   /** rollback: the deployment whose set it applies, and the one it replaces. */
   rollback?: { to: number; from: number | null };
+  /** What it would do, while it waits: an identical request with the same key joins it rather than queue another. */
+  waitingKey?: string | null;
 }
 
 /**
  * Records a deployment (QUEUED) with its services and its `requested` event in one
- * transaction. A request key seen before returns the deployment it created.
+ * transaction. A request key seen before returns the deployment it created
+ * (`duplicate`); a `waitingKey` that a deployment still waiting in the environment
+ * has returns that one instead (`coalesced`).
  */
-export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ id: number; duplicate: boolean }> {
+export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ id: number; duplicate: boolean; coalesced: boolean }> {
   return db.transaction().execute(async (trx) => {
     if (input.requestKey) {
       const existing = await trx
@@ -38,7 +44,7 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ 
         .select('id')
         .where('request_key', '=', input.requestKey)
         .executeTakeFirst();
-      if (existing) return { id: existing.id, duplicate: true };
+      if (existing) return { id: existing.id, duplicate: true, coalesced: false };
     }
     const inserted = await trx
       .insertInto('deployments')
@@ -50,26 +56,23 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ 
         ref: input.ref,
         sha: input.sha,
         scope: input.scope ? JSON.stringify(input.scope) : null,
-        requested_by: input.requestedBy,
-        requested_by_name: input.requestedByName,
+        requested_by: input.requestedBy.id,
+        requested_by_name: input.requestedBy.name,
         trigger: input.trigger,
         chat: JSON.stringify(input.chat),
         request_key: input.requestKey,
         deployment_set: JSON.stringify(input.deploymentSet ?? null),
         rollback_to: input.rollback?.to ?? null,
         rollback_from: input.rollback?.from ?? null,
+        waiting_key: input.waitingKey ?? null,
       })
-      .onConflict((oc) => oc.column('request_key').doNothing())
+      // Either key may be taken by a concurrent request: the request key, or the waiting key.
+      .onConflict((oc) => oc.doNothing())
       .returning('id')
       .executeTakeFirst();
     if (!inserted) {
-      // A concurrent delivery of the same request won the race.
-      const winner = await trx
-        .selectFrom('deployments')
-        .select('id')
-        .where('request_key', '=', input.requestKey)
-        .executeTakeFirstOrThrow();
-      return { id: winner.id, duplicate: true };
+      const winner = await conflictWinner(trx, input);
+      return { id: winner.id, duplicate: !winner.coalesced, coalesced: winner.coalesced };
     }
     if (input.services.length > 0) {
       await trx
@@ -90,8 +93,61 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ 
         .execute();
     }
     await appendEvent(trx, { kind: 'requested', deploymentId: inserted.id });
-    return { id: inserted.id, duplicate: false };
+    return { id: inserted.id, duplicate: false, coalesced: false };
   });
+}
+
+/** The deployment a concurrent request recorded first: the same request, or an identical one still waiting. */
+async function conflictWinner(trx: Db, input: NewDeployment): Promise<{ id: number; coalesced: boolean }> {
+  if (input.requestKey) {
+    const same = await trx.selectFrom('deployments').select('id').where('request_key', '=', input.requestKey).executeTakeFirst();
+    if (same) return { id: same.id, coalesced: false };
+  }
+  const waiting = await trx
+    .selectFrom('deployments')
+    .select('id')
+    .where('app', '=', input.app)
+    .where('env', '=', input.env)
+    .where('waiting_key', '=', input.waitingKey ?? '')
+    .orderBy('id', 'desc')
+    .executeTakeFirstOrThrow();
+  return { id: waiting.id, coalesced: true };
+}
+
+/** The columns a `DeploymentSummary` is read from. */
+export const SUMMARY_COLUMNS = [
+  'id',
+  'app',
+  'env',
+  'action',
+  'status',
+  'reason',
+  'ref',
+  'sha',
+  'requested_by',
+  'requested_by_name',
+  'trigger',
+  'requested_at',
+  'started_at',
+  'finished_at',
+] as const;
+
+export function deploymentSummary(row: Pick<Selectable<DeploymentsTable>, (typeof SUMMARY_COLUMNS)[number]>): DeploymentSummary {
+  return {
+    id: row.id,
+    app: row.app,
+    env: row.env,
+    action: row.action as ActionVerb,
+    status: row.status as DeploymentStatus,
+    reason: row.reason,
+    ref: row.ref,
+    sha: row.sha,
+    requestedBy: { id: row.requested_by, name: row.requested_by_name },
+    trigger: row.trigger as Trigger,
+    requestedAt: new Date(row.requested_at),
+    startedAt: row.started_at ? new Date(row.started_at) : null,
+    finishedAt: row.finished_at ? new Date(row.finished_at) : null,
+  };
 }
 
 export async function getDeployment(db: Db, id: number): Promise<Deployment | null> {
@@ -104,21 +160,8 @@ export async function getDeployment(db: Db, id: number): Promise<Deployment | nu
     .orderBy('position')
     .execute();
   return {
-    id: row.id,
-    app: row.app,
-    env: row.env,
-    action: row.action as ActionVerb,
-    status: row.status as DeploymentStatus,
-    reason: row.reason,
-    ref: row.ref,
-    sha: row.sha,
-    requestedBy: row.requested_by,
-    requestedByName: row.requested_by_name,
-    trigger: row.trigger as Trigger,
-    chat: parseJson(row.chat) as ChatOrigin,
-    requestedAt: new Date(row.requested_at),
-    startedAt: row.started_at ? new Date(row.started_at) : null,
-    finishedAt: row.finished_at ? new Date(row.finished_at) : null,
+    ...deploymentSummary(row),
+    chat: readChatOrigin(row.chat),
     deploymentSet: parseDeploymentSet(parseJson(row.deployment_set)),
     scope: parseJson(row.scope) as string[] | null,
     services: services.map(
@@ -159,9 +202,13 @@ export interface StatusChange {
   announce?: boolean;
 }
 
+/** The thread line of a status change: of the deployment (`service` null) or of one of its services. */
+function statusLine(trx: Db, id: number, service: string | null, change: { status: DeploymentStatus; reason?: string | null }) {
+  return appendEvent(trx, { kind: 'status', deploymentId: id, status: change.status, service, reason: change.reason ?? null });
+}
+
 export async function setDeploymentStatus(db: Db, id: number, change: StatusChange): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await assertFence(trx, id);
+  await fencedWrite(db, id, async (trx) => {
     await trx
       .updateTable('deployments')
       .set({
@@ -172,15 +219,7 @@ export async function setDeploymentStatus(db: Db, id: number, change: StatusChan
       })
       .where('id', '=', id)
       .execute();
-    if (change.announce) {
-      await appendEvent(trx, {
-        kind: 'status',
-        deploymentId: id,
-        status: change.status,
-        service: null,
-        reason: change.reason ?? null,
-      });
-    }
+    if (change.announce) await statusLine(trx, id, null, change);
   });
 }
 
@@ -192,8 +231,7 @@ export interface ServiceChange {
 }
 
 export async function setServiceStatus(db: Db, id: number, service: string, change: ServiceChange): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await assertFence(trx, id);
+  await fencedWrite(db, id, async (trx) => {
     await trx
       .updateTable('deployment_services')
       .set({
@@ -205,27 +243,17 @@ export async function setServiceStatus(db: Db, id: number, service: string, chan
       .where('deployment_id', '=', id)
       .where('name', '=', service)
       .execute();
-    await appendEvent(trx, {
-      kind: 'status',
-      deploymentId: id,
-      status: change.status,
-      service,
-      reason: change.reason ?? null,
-    });
+    await statusLine(trx, id, service, change);
   });
 }
 
 export async function recordEvent(db: Db, event: DeploymentEvent): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await assertFence(trx, event.deploymentId);
-    await appendEvent(trx, event);
-  });
+  await fencedWrite(db, event.deploymentId, (trx) => appendEvent(trx, event));
 }
 
 export async function appendLogLines(db: Db, id: number, lines: { service: string | null; line: string }[]): Promise<void> {
   if (lines.length === 0) return;
-  await db.transaction().execute(async (trx) => {
-    await assertFence(trx, id);
+  await fencedWrite(db, id, async (trx) => {
     await trx
       .insertInto('deployment_logs')
       .values(lines.map((l) => ({ deployment_id: id, service: l.service, line: l.line })))
@@ -273,8 +301,4 @@ export async function logLines(db: Db, id: number, options: LogFilter & { afterI
 export async function lastLogLines(db: Db, id: number, count: number, options: LogFilter = {}): Promise<LogLine[]> {
   const rows = await logQuery(db, id, options).orderBy('id', 'desc').limit(count).execute();
   return rows.reverse().map(asLogLine);
-}
-
-function parseJson(value: unknown): unknown {
-  return typeof value === 'string' ? JSON.parse(value) : value;
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import type { DeploymentEvent } from '../domain/deployment.ts';
-import type { StoredEvent } from '../service/feeds.ts';
+import type { DeploymentEvent, StoredEvent } from '../domain/deployment.ts';
 import type { Db } from './database.ts';
+import { parseJson } from './json-columns.ts';
 
 export async function appendEvent(db: Db, event: DeploymentEvent): Promise<void> {
   await appendEvents(db, [event]);
@@ -28,7 +28,7 @@ export async function pendingEvents(db: Db, limit = 200): Promise<StoredEvent[]>
   return rows.map((r) => ({
     id: r.id,
     deploymentId: r.deployment_id,
-    event: (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as DeploymentEvent,
+    event: parseJson(r.payload) as DeploymentEvent,
     createdAt: new Date(r.created_at),
   }));
 }

@@ -44,6 +44,14 @@ export async function assertFence(trx: Db, deploymentId: number): Promise<void> 
   if (!row || Number(row.fence) !== context.token) throw new StaleFenceError(deploymentId, context.token);
 }
 
+/** `write` in a transaction that first checks the fence of the deployment it writes about. */
+export function fencedWrite<T>(db: Db, deploymentId: number, write: (trx: Db) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await assertFence(trx, deploymentId);
+    return write(trx);
+  });
+}
+
 /** Makes the caller the deployment's executor: a new token, and a fresh heartbeat. */
 export async function takeFence(db: Db, deploymentId: number): Promise<number> {
   const row = await db

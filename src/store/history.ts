@@ -1,4 +1,6 @@
+import type { DeploymentSummary } from '../domain/deployment.ts';
 import type { Db } from './database.ts';
+import { deploymentSummary, SUMMARY_COLUMNS } from './deployments.ts';
 
 export interface DeploymentListFilter {
   app: string | null;
@@ -9,28 +11,9 @@ export interface DeploymentListFilter {
   limit: number;
 }
 
-export interface DeploymentListRow {
-  id: number;
-  app: string;
-  env: string;
-  action: string;
-  status: string;
-  reason: string | null;
-  ref: string | null;
-  sha: string | null;
-  requestedBy: string;
-  requestedByName: string;
-  trigger: string;
-  requestedAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-}
-
 /** Deployments newest first, filtered; `more` says whether another page follows. */
-export async function listDeployments(db: Db, filter: DeploymentListFilter): Promise<{ rows: DeploymentListRow[]; more: boolean }> {
-  let query = db
-    .selectFrom('deployments')
-    .select(['id', 'app', 'env', 'action', 'status', 'reason', 'ref', 'sha', 'requested_by', 'requested_by_name', 'trigger', 'requested_at', 'started_at', 'finished_at']);
+export async function listDeployments(db: Db, filter: DeploymentListFilter): Promise<{ rows: DeploymentSummary[]; more: boolean }> {
+  let query = db.selectFrom('deployments').select(SUMMARY_COLUMNS);
   if (filter.app !== null) query = query.where('app', '=', filter.app);
   if (filter.env !== null) query = query.where('env', '=', filter.env);
   if (filter.statuses !== null && filter.statuses.length > 0) query = query.where('status', 'in', filter.statuses);
@@ -38,22 +21,7 @@ export async function listDeployments(db: Db, filter: DeploymentListFilter): Pro
   const rows = await query.orderBy('id', 'desc').limit(filter.limit + 1).execute();
   return {
     more: rows.length > filter.limit,
-    rows: rows.slice(0, filter.limit).map((r) => ({
-      id: r.id,
-      app: r.app,
-      env: r.env,
-      action: r.action,
-      status: r.status,
-      reason: r.reason,
-      ref: r.ref,
-      sha: r.sha,
-      requestedBy: r.requested_by,
-      requestedByName: r.requested_by_name,
-      trigger: r.trigger,
-      requestedAt: new Date(r.requested_at),
-      startedAt: r.started_at ? new Date(r.started_at) : null,
-      finishedAt: r.finished_at ? new Date(r.finished_at) : null,
-    })),
+    rows: rows.slice(0, filter.limit).map(deploymentSummary),
   };
 }
 

@@ -1,16 +1,12 @@
 import { sql, type Selectable } from 'kysely';
 import type { ChatOrigin } from '../domain/deployment.ts';
-import type { EnvironmentLock, EnvironmentNotice, LockAction, LockHistoryEntry, LockKind } from '../domain/lock.ts';
-import type { StoredNotice } from '../service/feeds.ts';
+import { reminderAt, type EnvironmentLock, type EnvironmentNotice, type LockAction, type LockHistoryEntry, type LockKind, type StoredNotice } from '../domain/lock.ts';
+import type { Person } from '../domain/person.ts';
 import type { Db } from './database.ts';
+import { parseJson, readChatOrigin } from './json-columns.ts';
 import type { EnvironmentLocksTable } from './schema.ts';
 
-type Person = { id: string; name: string };
 type Where = { app: string; env: string };
-
-function parseJson(value: unknown): unknown {
-  return typeof value === 'string' ? JSON.parse(value) : value;
-}
 
 function toLock(row: Selectable<EnvironmentLocksTable>): EnvironmentLock {
   return {
@@ -21,7 +17,7 @@ function toLock(row: Selectable<EnvironmentLocksTable>): EnvironmentLock {
     reason: row.reason,
     since: new Date(row.taken_at),
     expiresAt: row.expires_at ? new Date(row.expires_at) : null,
-    chat: parseJson(row.chat) as ChatOrigin,
+    chat: readChatOrigin(row.chat),
   };
 }
 
@@ -40,6 +36,11 @@ async function addHistory(trx: Db, lock: EnvironmentLock, action: LockAction, ac
       reason: lock.reason,
     })
     .execute();
+}
+
+async function databaseNow(trx: Db): Promise<Date> {
+  const row = await trx.selectNoFrom(sql<Date | string>`now()`.as('now')).executeTakeFirstOrThrow();
+  return new Date(row.now);
 }
 
 /** Records a notice in the outbox; the notice feed delivers it to the chat. */
@@ -105,19 +106,18 @@ export async function takeLock(db: Db, input: TakeLock): Promise<TakeLockResult>
       .executeTakeFirst();
     const held = existing ? toLock(existing) : null;
     if (held && held.owner.id !== input.owner.id && input.kind !== 'pin') return { ok: false, heldBy: held };
-    const expires = input.ttlMs === null ? null : sql<Date>`now() + ${input.ttlMs}::float8 * interval '1 millisecond'`;
-    // 10% of the lock's time before it lapses, at most 10 minutes before.
-    const remind =
-      input.ttlMs === null ? null : sql<Date>`now() + ${input.ttlMs - Math.min(600_000, Math.floor(input.ttlMs / 10))}::float8 * interval '1 millisecond'`;
+    // The database's clock, read once: the times here are compared with its now() later.
+    const since = await databaseNow(trx);
+    const expiresAt = input.ttlMs === null ? null : new Date(since.getTime() + input.ttlMs);
     const values = {
       kind: input.kind,
       owner_id: input.owner.id,
       owner_name: input.owner.name,
       reason: input.reason,
       chat: JSON.stringify(input.chat),
-      taken_at: sql<Date>`now()`,
-      expires_at: expires,
-      remind_at: remind,
+      taken_at: since,
+      expires_at: expiresAt,
+      remind_at: reminderAt(since, expiresAt),
       reminded_at: null,
     };
     let replaced: EnvironmentLock | null = null;
@@ -232,8 +232,9 @@ export async function lockHistory(db: Db, app: string, env: string, limit = 20):
   }));
 }
 
+/** A lock as a notice's JSON holds it: dates as text, and the chat origin as it was written. */
 function reviveLock(lock: EnvironmentLock): EnvironmentLock {
-  return { ...lock, since: new Date(lock.since), expiresAt: lock.expiresAt === null ? null : new Date(lock.expiresAt) };
+  return { ...lock, since: new Date(lock.since), expiresAt: lock.expiresAt === null ? null : new Date(lock.expiresAt), chat: readChatOrigin(lock.chat) };
 }
 
 /** Undelivered notices, oldest first. */

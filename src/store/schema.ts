@@ -29,6 +29,8 @@ export interface DeploymentsTable {
   heartbeat_at: Timestamp | null;
   cancel_requested_at: Timestamp | null;
   executor: string | null;
+  /** While it waits: what it would do, so that an identical request joins it. */
+  waiting_key: string | null;
 }
 
 export interface DeploymentServicesTable {
@@ -113,6 +115,12 @@ export interface EnvironmentNoticesTable {
   delivered_at: Timestamp | null;
 }
 
+export interface RequestsTable {
+  key: string;
+  answer: Json<unknown> | null;
+  claimed_at: Timestamp;
+}
+
 export interface Database {
   deployments: DeploymentsTable;
   deployment_services: DeploymentServicesTable;
@@ -123,4 +131,5 @@ export interface Database {
   environment_locks: EnvironmentLocksTable;
   lock_history: LockHistoryTable;
   environment_notices: EnvironmentNoticesTable;
+  requests: RequestsTable;
 }

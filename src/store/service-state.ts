@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { ServiceStatus } from '../domain/status.ts';
 import type { Db } from './database.ts';
-import { assertFence } from './fence.ts';
+import { fencedWrite } from './fence.ts';
 
 export interface ServiceStateRow {
   service: string;
@@ -36,10 +36,7 @@ export async function putServiceState(
   key: { app: string; env: string; service: string },
   state: { status: ServiceStatus; version?: string | null; image?: string | null; deploymentId: number },
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await assertFence(trx, state.deploymentId);
-    await putState(trx, key, state);
-  });
+  await fencedWrite(db, state.deploymentId, (trx) => putState(trx, key, state));
 }
 
 async function putState(

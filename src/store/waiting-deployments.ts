@@ -1,6 +1,14 @@
-import { sql } from 'kysely';
+import { sql, type UpdateObject } from 'kysely';
+import type { Person } from '../domain/person.ts';
 import type { Db } from './database.ts';
 import { appendEvent, appendEvents } from './events.ts';
+import { parseJson } from './json-columns.ts';
+import type { Database } from './schema.ts';
+
+/** An environment's unfinished deployments, oldest first: the query the ones below narrow. */
+function unfinished(db: Db, app: string, env: string) {
+  return db.selectFrom('deployments').where('app', '=', app).where('env', '=', env).where('finished_at', 'is', null).orderBy('id');
+}
 
 /**
  * The waiting part of an environment's queue: deployments not yet started and
@@ -11,22 +19,13 @@ export async function waitingDeployments(
   db: Db,
   app: string,
   env: string,
-): Promise<{ id: number; action: string; status: string; scope: string[] | null; requestedBy: string }[]> {
-  const rows = await db
-    .selectFrom('deployments')
-    .select(['id', 'action', 'status', 'scope', 'requested_by'])
-    .where('app', '=', app)
-    .where('env', '=', env)
-    .where('finished_at', 'is', null)
-    .where('started_at', 'is', null)
-    .orderBy('id')
-    .execute();
+): Promise<{ id: number; action: string; status: string; scope: string[] | null }[]> {
+  const rows = await unfinished(db, app, env).where('started_at', 'is', null).select(['id', 'action', 'status', 'scope']).execute();
   return rows.map((r) => ({
     id: r.id,
     action: r.action,
     status: r.status,
-    scope: (typeof r.scope === 'string' ? JSON.parse(r.scope) : r.scope) as string[] | null,
-    requestedBy: r.requested_by,
+    scope: parseJson(r.scope) as string[] | null,
   }));
 }
 
@@ -35,15 +34,8 @@ export async function unfinishedDeployments(
   db: Db,
   app: string,
   env: string,
-): Promise<{ id: number; action: string; status: string; startedAt: Date | null; requestedBy: { id: string; name: string } }[]> {
-  const rows = await db
-    .selectFrom('deployments')
-    .select(['id', 'action', 'status', 'started_at', 'requested_by', 'requested_by_name'])
-    .where('app', '=', app)
-    .where('env', '=', env)
-    .where('finished_at', 'is', null)
-    .orderBy('id')
-    .execute();
+): Promise<{ id: number; action: string; status: string; startedAt: Date | null; requestedBy: Person }[]> {
+  const rows = await unfinished(db, app, env).select(['id', 'action', 'status', 'started_at', 'requested_by', 'requested_by_name']).execute();
   return rows.map((r) => ({
     id: r.id,
     action: r.action,
@@ -55,20 +47,26 @@ export async function unfinishedDeployments(
 
 /** Tells the deployments waiting behind `afterId` that their place in the queue changed (an event each). */
 async function queueMoved(trx: Db, app: string, env: string, afterId: number): Promise<void> {
-  const behind = await trx
-    .selectFrom('deployments')
-    .select('id')
-    .where('app', '=', app)
-    .where('env', '=', env)
-    .where('finished_at', 'is', null)
-    .where('started_at', 'is', null)
-    .where('id', '>', afterId)
-    .orderBy('id')
-    .execute();
+  const behind = await unfinished(trx, app, env).where('started_at', 'is', null).where('id', '>', afterId).select('id').execute();
   await appendEvents(
     trx,
     behind.map(({ id }) => ({ kind: 'queue', deploymentId: id })),
   );
+}
+
+/**
+ * Sets `values` on a deployment only while it waits (neither started nor finished): its
+ * environment when it did, nothing when it no longer waits.
+ */
+function updateWaiting(trx: Db, id: number, values: UpdateObject<Database, 'deployments'>) {
+  return trx
+    .updateTable('deployments')
+    .set(values)
+    .where('id', '=', id)
+    .where('started_at', 'is', null)
+    .where('finished_at', 'is', null)
+    .returning(['app', 'env'])
+    .executeTakeFirst();
 }
 
 /**
@@ -79,14 +77,7 @@ async function queueMoved(trx: Db, app: string, env: string, afterId: number): P
  */
 export async function pickUp(db: Db, id: number): Promise<'picked' | 'resumed' | 'gone'> {
   return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('deployments')
-      .set({ started_at: sql<Date>`now()` })
-      .where('id', '=', id)
-      .where('started_at', 'is', null)
-      .where('finished_at', 'is', null)
-      .returning(['app', 'env'])
-      .executeTakeFirst();
+    const row = await updateWaiting(trx, id, { started_at: sql<Date>`now()` });
     if (row) {
       await queueMoved(trx, row.app, row.env, id);
       return 'picked';
@@ -103,14 +94,7 @@ export async function pickUp(db: Db, id: number): Promise<'picked' | 'resumed' |
  */
 export async function cancelWaiting(db: Db, id: number, reason: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('deployments')
-      .set({ status: 'CANCELED', reason, finished_at: sql<Date>`now()` })
-      .where('id', '=', id)
-      .where('started_at', 'is', null)
-      .where('finished_at', 'is', null)
-      .returning(['app', 'env'])
-      .executeTakeFirst();
+    const row = await updateWaiting(trx, id, { status: 'CANCELED', reason, finished_at: sql<Date>`now()` });
     if (!row) return false;
     await trx.updateTable('deployment_services').set({ status: 'CANCELED', reason }).where('deployment_id', '=', id).execute();
     await appendEvent(trx, { kind: 'status', deploymentId: id, status: 'CANCELED', service: null, reason });

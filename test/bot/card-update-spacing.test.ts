@@ -9,7 +9,7 @@ const TOKEN = 'xoxb-spacing';
 const logger = pino({ level: 'silent' });
 const at = new Date('2026-03-01T10:01:00Z');
 const card = (overrides: Partial<Deployment> = {}) =>
-  deployment({ id: 9, status: 'QUEUED', startedAt: null, finishedAt: null, chat: { kind: 'slack', channel: 'C1', userId: 'U0ALICE', responseUrl: null }, ...overrides });
+  deployment({ id: 9, status: 'QUEUED', startedAt: null, finishedAt: null, chat: { kind: 'slack', channel: 'C1', userId: 'U0ALICE', reply: null }, ...overrides });
 
 /** A clock and timers the test moves by hand. */
 function manualClock() {

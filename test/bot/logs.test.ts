@@ -11,6 +11,7 @@ import { renderLogs, renderLogsText, type LogView } from '../../src/bot/render/l
 import { parseHoistConfig } from '../../src/config/hoist-config.ts';
 import { createGitSource } from '../../src/engine/source/git-source.ts';
 import type { HoistService } from '../../src/service/contract.ts';
+import { createImageRegistry } from '../../src/engine/build/image-registry.ts';
 import { createHoistService } from '../../src/service/hoist-service.ts';
 import { appendLogLines, insertDeployment, setDeploymentStatus, type NewDeployment } from '../../src/store/deployments.ts';
 import { openTestStore } from '../support/databases.ts';
@@ -119,8 +120,7 @@ const request = (over: Partial<NewDeployment> = {}): NewDeployment => ({
   ref: null,
   sha: 'a'.repeat(40),
   scope: null,
-  requestedBy: 'U1',
-  requestedByName: 'alice',
+  requestedBy: { id: 'U1', name: 'alice' },
   trigger: 'chat',
   chat: { kind: 'none' },
   requestKey: null,
@@ -156,7 +156,7 @@ apps:
 `,
       join(tmpdir(), 'logs-chat.yaml'),
     );
-    api = createHoistService({ db: store.db, config, source: createGitSource({ cacheDir }), kick: async () => {}, notify: () => {} });
+    api = createHoistService({ db: store.db, config, source: createGitSource({ cacheDir }), registry: createImageRegistry(), kick: async () => {}, notify: () => {} });
     logged = (await insertDeployment(store.db, request())).id;
     await setDeploymentStatus(store.db, logged, { status: 'DEPLOYED', started: true, finished: true });
     await appendLogLines(store.db, logged, Array.from({ length: 40 }, (_, i) => ({ service: i % 2 === 0 ? 'web' : 'worker', line: `line ${i + 1}` })));
@@ -173,7 +173,7 @@ apps:
     if (plan.kind === 'answer') return { text: plan.text, plain: plan.text, rejected: plan.rejected };
     if (plan.kind !== 'operate') throw new Error(`\`${text}\` became a ${plan.kind} plan`);
     return carryOutOperation(api, plan.command, {
-      requester: { userId: 'shell:alice', display: 'alice' },
+      requester: { id: 'shell:alice', name: 'alice' },
       origin: { kind: 'shell' },
       prefix,
       now: new Date(),

@@ -1,8 +1,9 @@
-import type { Deployment, DeploymentEvent } from '../../src/domain/deployment.ts';
+import type { Deployment, DeploymentEvent, StoredEvent } from '../../src/domain/deployment.ts';
 import { isFinal, type DeploymentStatus, type ServiceStatus } from '../../src/domain/status.ts';
 import type { ActionCommand, CancelTarget, HoistService, Refusal, RequestOptions, RequestResult } from '../../src/service/contract.ts';
-import type { CardStore, EventFeed, StoredEvent } from '../../src/service/feeds.ts';
+import type { CardStore, EventFeed } from '../../src/bot/notifier.ts';
 import type { EnvironmentView } from '../../src/service/views.ts';
+import { memoryLedger } from './memory-ledger.ts';
 
 /**
  * A small HoistService kept in memory for the chat edges' tests: the catalog
@@ -101,6 +102,7 @@ export function memoryHoist(
   };
 
   const api: HoistService = {
+    ...memoryLedger(),
     validate: (command) => validate(command),
     validateCancel: (target) => validateCancel(target),
     async request(command, requestOptions): Promise<RequestResult> {
@@ -112,7 +114,7 @@ export function memoryHoist(
       if (command.ref === 'missing') return refuse('REF_NOT_FOUND', 'no branch, tag or commit "missing"');
       if (requestOptions.requestKey !== undefined) {
         const known = byKey.get(requestOptions.requestKey);
-        if (known !== undefined) return { ok: true, deployment: deployments.get(known)!, duplicate: true };
+        if (known !== undefined) return { ok: true, deployment: deployments.get(known)!, duplicate: true, coalesced: false };
       }
       const app = apps.find((a) => a.name === command.scope.app)!;
       const id = deployments.size + 1;
@@ -125,8 +127,7 @@ export function memoryHoist(
         reason: null,
         ref: command.ref,
         sha: 'abcdef1234567890abcdef1234567890abcdef12',
-        requestedBy: requestOptions.requester.userId,
-        requestedByName: requestOptions.requester.display,
+        requestedBy: requestOptions.requester,
         trigger: requestOptions.trigger,
         chat: requestOptions.origin,
         requestedAt: new Date(),
@@ -147,7 +148,7 @@ export function memoryHoist(
       void publish({ kind: 'requested', deploymentId: id })
         .catch(() => {})
         .then(() => options.run?.(structuredClone(deployment), hoist));
-      return { ok: true, deployment: structuredClone(deployment), duplicate: false };
+      return { ok: true, deployment: structuredClone(deployment), duplicate: false, coalesced: false };
     },
     async getDeployment(id) {
       const deployment = deployments.get(id);
@@ -184,7 +185,7 @@ export function memoryHoist(
                   action: d.action,
                   status: d.status,
                   position: d.status === 'QUEUED' ? ++waiting : null,
-                  requestedBy: { id: d.requestedBy, name: d.requestedByName },
+                  requestedBy: d.requestedBy,
                 }));
             })(),
             lock: null,

@@ -11,8 +11,8 @@ const CHANNEL = 'C0DEPLOYS';
 const logger = pino({ level: 'silent' });
 
 const deployCommand = (env = 'local') => ({ verb: 'deploy' as const, scope: { app: 'hello', services: null }, env, ref: null });
-const fromSlack = { kind: 'slack' as const, channel: CHANNEL, userId: 'U0ALICE', responseUrl: null };
-const requestOptions = { requester: { userId: 'U0ALICE', display: 'alice' }, origin: fromSlack, trigger: 'chat' as const };
+const fromSlack = { kind: 'slack' as const, channel: CHANNEL, userId: 'U0ALICE', reply: null };
+const requestOptions = { requester: { id: 'U0ALICE', name: 'alice' }, origin: fromSlack, trigger: 'chat' as const };
 
 describe('notifier into Slack', () => {
   let slack: FakeSlack;

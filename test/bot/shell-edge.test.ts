@@ -50,7 +50,7 @@ describe('terminal chat, piped', () => {
     // The outcome comes last, after everything the deployment printed.
     expect(out.trimEnd().split('\n').at(-1)).toBe('#1 hello/local DEPLOYED');
     expect(t.hoist.requests[0]!.options).toMatchObject({
-      requester: { userId: 'shell:alice', display: 'alice' },
+      requester: { id: 'shell:alice', name: 'alice' },
       origin: { kind: 'shell' },
       trigger: 'shell',
     });

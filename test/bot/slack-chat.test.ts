@@ -12,7 +12,7 @@ const context = { now: new Date('2026-03-01T10:01:00Z'), queuePosition: null, re
 const retryConfig = { retries: 3, minTimeout: 10, maxTimeout: 50 };
 
 const inSlack = (overrides: Partial<Deployment> = {}, channel = 'C1') =>
-  deployment({ chat: { kind: 'slack', channel, userId: 'U0ALICE', responseUrl: null }, ...overrides });
+  deployment({ chat: { kind: 'slack', channel, userId: 'U0ALICE', reply: null }, ...overrides });
 
 describe('Slack chat port', () => {
   let slack: FakeSlack | undefined;

@@ -102,12 +102,12 @@ describe('Slack edge on a plain node:http server', () => {
     const [request] = hoist.requests;
     expect(request!.command).toEqual({ verb: 'deploy', scope: { app: 'shop', services: ['api'] }, env: 'production', ref: 'v1.4.2' });
     expect(request!.options).toMatchObject({
-      requester: { userId: 'U0ALICE', display: 'alice' },
+      requester: { id: 'U0ALICE', name: 'alice' },
       origin: { kind: 'slack', channel: CHANNEL, userId: 'U0ALICE' },
       trigger: 'chat',
       requestKey: 'slack:trig-42',
     });
-    expect((request!.options.origin as { responseUrl: string }).responseUrl).toContain('/response/');
+    expect((request!.options.origin as { reply: string }).reply).toContain('/response/');
   });
 
   it.each(['none', 'forged', 'stale', 'future'] as const)('refuses a request with %s signature with 401 and requests nothing', async (sign) => {
@@ -191,7 +191,7 @@ describe('Slack edge on a plain node:http server', () => {
     const ok = await post(appMentionBody({ text: 'deploy shop to staging', userId: 'U0BOB', channelId: CHANNEL, eventId: 'Ev123' }), { json: true });
     expect(ok.status).toBe(200);
     await expect.poll(() => hoist.requests.length).toBe(1);
-    expect(hoist.requests[0]!.options).toMatchObject({ requestKey: 'slack-event:Ev123', origin: { kind: 'slack', channel: CHANNEL, userId: 'U0BOB', responseUrl: null } });
+    expect(hoist.requests[0]!.options).toMatchObject({ requestKey: 'slack-event:Ev123', origin: { kind: 'slack', channel: CHANNEL, userId: 'U0BOB', reply: null } });
 
     const bad = await post(appMentionBody({ text: 'deploy shop too staging', userId: 'U0BOB', channelId: CHANNEL }), { json: true });
     expect(bad.status).toBe(200);

@@ -43,6 +43,11 @@ describe('locks, the visible queue, cancel, where and history', () => {
     slowSha = repo.commit('slow start', {
       Dockerfile: `FROM ${BASE_IMAGE}\nCOPY www /www\nCMD ["/bin/busybox", "sh", "-c", "sleep 6; exec /bin/busybox httpd -f -p 8080 -h /www"]\n`,
     });
+    // Other versions to queue: identical requests waiting at once would be one deployment.
+    for (const branch of ['two', 'three']) {
+      repo.git('checkout', '--quiet', '-b', branch, 'main');
+      repo.commit(branch, webAppFiles(`hello ${app} ${branch}`));
+    }
     repo.git('checkout', '--quiet', 'main');
     const port = await freePort();
     slack = await startFakeSlack({
@@ -214,7 +219,7 @@ apps:
     await slash(`lock ${app} in prod --reason "hotfix by hand"`, { user: 'U0ALICE', channel: LOCKS });
     const result = await hoist.hoist.api.request(
       { verb: 'deploy', scope: { app, services: null }, env: 'prod', ref: null },
-      { requester: { userId: 'github:push', display: 'github' }, origin: { kind: 'none' }, trigger: 'webhook' },
+      { requester: { id: 'github:push', name: 'github' }, origin: { kind: 'none' }, trigger: 'webhook' },
     );
     expect(result).toMatchObject({ ok: false, code: 'LOCKED' });
     expect(!result.ok && result.reason).toMatch(/automatic deploy skipped: .* in prod is locked by @u0alice/);
@@ -227,8 +232,8 @@ apps:
     const running = await deploy(`deploy ${app}@slow to q`, { user: 'U0ALICE', channel: QUEUE });
     await started(running);
     const first = await deploy(`deploy ${app} to q`, { user: 'U0BOB', channel: QUEUE });
-    const second = await deploy(`deploy ${app} to q`, { user: 'U0BOB', channel: QUEUE });
-    const third = await deploy(`deploy ${app} to q`, { user: 'U0CAROL', channel: QUEUE });
+    const second = await deploy(`deploy ${app}@two to q`, { user: 'U0BOB', channel: QUEUE });
+    const third = await deploy(`deploy ${app}@three to q`, { user: 'U0CAROL', channel: QUEUE });
     expect(positionsShown(first)[0]).toBe(1);
     expect(positionsShown(second)[0]).toBe(2);
     expect(positionsShown(third)[0]).toBe(3);
@@ -271,7 +276,7 @@ apps:
     const running = await deploy(`deploy ${app}@slow to sup`, { user: 'U0ALICE', channel: SUPER });
     await started(running);
     const older = await deploy(`deploy ${app} to sup`, { user: 'U0ALICE', channel: SUPER });
-    const newer = await deploy(`deploy ${app} to sup`, { user: 'U0BOB', channel: SUPER });
+    const newer = await deploy(`deploy ${app}@two to sup`, { user: 'U0BOB', channel: SUPER });
     // Another scope (one service named) is a different request: it waits behind.
     const other = await deploy(`deploy ${app}/web to sup`, { user: 'U0BOB', channel: SUPER });
 

@@ -13,6 +13,7 @@ import { createDocker, isNotFound } from '../../src/engine/docker/client.ts';
 import type { Builder, Target } from '../../src/engine/ports.ts';
 import { createGitSource } from '../../src/engine/source/git-source.ts';
 import { createDockerTarget } from '../../src/engine/targets/docker-target.ts';
+import { createImageRegistry } from '../../src/engine/build/image-registry.ts';
 import { createHoistService } from '../../src/service/hoist-service.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
@@ -97,11 +98,11 @@ ${SERVICES.map((s) => `      ${s}: { type: application, build: { context: ${s} }
     const target: Target = { ...realTarget, rollout: (r) => realTarget.rollout({ ...r, log: (line) => (r.log(line), onLine(line)) }) };
     const notify = () => {};
     runner = createDeployRunner({ db: handle.db, config, source, builder, targetFor: () => target, notify, logger: pino({ level: 'silent' }) });
-    const service = createHoistService({ db: handle.db, config, source, kick: async () => {}, notify });
+    const service = createHoistService({ db: handle.db, config, source, registry: createImageRegistry(), kick: async () => {}, notify });
     request = async (ref) => {
       const result = await service.request(
         { verb: 'deploy', scope: { app, services: null }, env: 'e2e', ref },
-        { requester: { userId: 'U0ALICE', display: 'alice' }, origin: { kind: 'none' }, trigger: 'api' },
+        { requester: { id: 'U0ALICE', name: 'alice' }, origin: { kind: 'none' }, trigger: 'api' },
       );
       if (!result.ok) throw new Error(result.reason);
       return result.deployment.id;
@@ -122,7 +123,7 @@ ${SERVICES.map((s) => `      ${s}: { type: application, build: { context: ${s} }
   });
 
   const deploymentOf = async (id: number) => {
-    const service = createHoistService({ db: handle.db, config, source: createGitSource({ cacheDir }), kick: async () => {}, notify: () => {} });
+    const service = createHoistService({ db: handle.db, config, source: createGitSource({ cacheDir }), registry: createImageRegistry(), kick: async () => {}, notify: () => {} });
     return (await service.getDeployment(id))!;
   };
   const summaryOf = async (id: number) => {

@@ -13,6 +13,7 @@ import { createDocker, followProgress } from '../../src/engine/docker/client.ts'
 import { createGitSource } from '../../src/engine/source/git-source.ts';
 import { createDockerTarget } from '../../src/engine/targets/docker-target.ts';
 import type { ActionCommand, HoistService } from '../../src/service/contract.ts';
+import { createImageRegistry } from '../../src/engine/build/image-registry.ts';
 import { createHoistService } from '../../src/service/hoist-service.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
@@ -63,7 +64,7 @@ apps:
     const builder = createDockerBuilder({ docker, source, registry });
     const notify = () => {};
     runner = createDeployRunner({ db: handle.db, config, source, builder, targetFor: () => target, notify, logger: pino({ level: 'silent' }) });
-    service = createHoistService({ db: handle.db, config, source, kick: async () => {}, notify });
+    service = createHoistService({ db: handle.db, config, source, registry: createImageRegistry(), kick: async () => {}, notify });
   });
 
   afterAll(async () => {
@@ -78,7 +79,7 @@ apps:
   async function request(verb: Exclude<ActionVerb, 'cancel'>, services: string[] | null = null): Promise<number> {
     const scope = { app, services };
     const command = (verb === 'deploy' ? { verb, scope, env: 'test', ref: null } : verb === 'rollback' ? { verb, scope, env: 'test', to: null } : { verb, scope, env: 'test' }) as ActionCommand;
-    const result = await service.request(command, { requester: { userId: 'U0BOB', display: 'bob' }, origin: { kind: 'none' }, trigger: 'api' });
+    const result = await service.request(command, { requester: { id: 'U0BOB', name: 'bob' }, origin: { kind: 'none' }, trigger: 'api' });
     if (!result.ok) throw new Error(result.reason);
     return result.deployment.id;
   }

@@ -1,3 +1,4 @@
+import { createImageRegistry } from '../../src/engine/build/image-registry.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +34,7 @@ describe('a repository URL with credentials', () => {
   const docker = createDocker(dockerHost);
   const logLines: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => void logLines.push(line) });
-  const requester = { requester: { userId: 'U0BOB', display: 'bob' }, origin: { kind: 'none' as const }, trigger: 'api' as const };
+  const requester = { requester: { id: 'U0BOB', name: 'bob' }, origin: { kind: 'none' as const }, trigger: 'api' as const };
   const deploy: ActionCommand = { verb: 'deploy', scope: { app, services: null }, env: 'test', ref: null };
   let database: { url: string; drop(): Promise<void> };
   let handle: DatabaseHandle;
@@ -69,7 +70,7 @@ apps:
   });
 
   it('a deploy is refused with the repository named without the token', async () => {
-    const service = createHoistService({ db: handle.db, config, source, kick: async () => {}, notify: () => {} });
+    const service = createHoistService({ db: handle.db, config, source, registry: createImageRegistry(), kick: async () => {}, notify: () => {} });
     const result = await service.request(deploy, requester);
     expect(result).toMatchObject({ ok: false, code: 'REF_NOT_FOUND', reason: expect.stringContaining(`cannot clone ${MASKED}: `) });
     expect(JSON.stringify(result)).not.toContain(SECRET);
@@ -78,7 +79,7 @@ apps:
   it('a deployment whose build cannot fetch records, shows and logs its failure without the token', async () => {
     // The repository answered when the deploy was requested and is gone when the build runs.
     const answered: Source = { resolve: async () => ({ ok: true, sha: 'a'.repeat(40) }), archive: (...args) => source.archive(...args) };
-    const service = createHoistService({ db: handle.db, config, source: answered, kick: async () => {}, notify: () => {} });
+    const service = createHoistService({ db: handle.db, config, source: answered, registry: createImageRegistry(), kick: async () => {}, notify: () => {} });
     const requested = await service.request(deploy, requester);
     if (!requested.ok) throw new Error(requested.reason);
     const id = requested.deployment.id;
@@ -107,7 +108,7 @@ apps:
   });
 
   it('the API masks a credential that reached the store by another way, in whole and in followed answers', async () => {
-    const service = createHoistService({ db: handle.db, config, source: { resolve: async () => ({ ok: true, sha: 'b'.repeat(40) }), archive: source.archive }, kick: async () => {}, notify: () => {} });
+    const service = createHoistService({ db: handle.db, config, source: { resolve: async () => ({ ok: true, sha: 'b'.repeat(40) }), archive: source.archive }, registry: createImageRegistry(), kick: async () => {}, notify: () => {} });
     const requested = await service.request(deploy, requester);
     if (!requested.ok) throw new Error(requested.reason);
     const id = requested.deployment.id;

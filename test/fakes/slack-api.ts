@@ -297,6 +297,14 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     'chat.postMessage': postMessage,
     'chat.update': update,
     'chat.postEphemeral': postEphemeral,
+    // As Slack answers it: a link to the message in the workspace's archive.
+    'chat.getPermalink': (params) => {
+      const channel = str(params.channel);
+      const ts = str(params.message_ts);
+      if (channel === null) return fail('channel_not_found');
+      if (ts === null || find(channel, ts) === undefined) return fail('message_not_found');
+      return { status: 200, body: { ok: true, channel, permalink: `https://hoist-test.slack.com/archives/${channel}/p${ts.replace('.', '')}` } };
+    },
     // As Slack answers it: every group, with `users` only when asked for (`include_users`).
     'usergroups.list': (params) => ({
       status: 200,

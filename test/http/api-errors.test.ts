@@ -1,3 +1,4 @@
+import { createImageRegistry } from '../../src/engine/build/image-registry.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,8 +34,7 @@ const deployment: NewDeployment = {
   ref: null,
   sha: 'a'.repeat(40),
   scope: null,
-  requestedBy: 'U1',
-  requestedByName: 'alice',
+  requestedBy: { id: 'U1', name: 'alice' },
   trigger: 'chat',
   chat: { kind: 'none' },
   requestKey: null,
@@ -67,7 +67,7 @@ describe('HTTP API on bad input', () => {
   beforeAll(async () => {
     store = await openTestStore('pglite');
     cacheDir = mkdtempSync(join(tmpdir(), 'hoist-api-errors-'));
-    api = createHoistService({ db: store.db, config, source: createGitSource({ cacheDir }), kick: async () => {}, notify: () => {} });
+    api = createHoistService({ db: store.db, config, source: createGitSource({ cacheDir }), registry: createImageRegistry(), kick: async () => {}, notify: () => {} });
     app = httpApp(api);
     first = (await insertDeployment(store.db, deployment)).id;
     second = (await insertDeployment(store.db, deployment)).id;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertDeployment, setDeploymentStatus, type NewDeployment } from '../../src/store/deployments.ts';
 import { pendingEvents } from '../../src/store/events.ts';
+import { reminderAt } from '../../src/domain/lock.ts';
 import { listDeployments } from '../../src/store/history.ts';
 import {
   currentLock,
@@ -28,7 +29,7 @@ const lockOf = (over: Partial<TakeLock> = {}): TakeLock => ({
   owner: ALICE,
   reason: 'incident 88',
   ttlMs: null,
-  chat: { kind: 'slack', channel: 'C1', userId: ALICE.id, responseUrl: null },
+  chat: { kind: 'slack', channel: 'C1', userId: ALICE.id, reply: null },
   ...over,
 });
 
@@ -39,8 +40,7 @@ const deployment = (over: Partial<NewDeployment> = {}): NewDeployment => ({
   ref: null,
   sha: 'a'.repeat(40),
   scope: null,
-  requestedBy: 'U1',
-  requestedByName: 'alice',
+  requestedBy: { id: 'U1', name: 'alice' },
   trigger: 'chat',
   chat: { kind: 'none' },
   requestKey: null,
@@ -121,6 +121,16 @@ describe.each<StoreKind>(['postgres', 'pglite'])('locks, queue and history on %s
     expect(kinds).toEqual(['lock-reminder', 'lock-expired']);
   });
 
+  it('times the reminder by the domain rule, from the same moment the lock is taken and ends', async () => {
+    const taken = await takeLock(store.db, lockOf({ env: 'p-remind', ttlMs: 3_600_000 }));
+    if (!taken.ok) throw new Error('lock not taken');
+    const row = await store.db.selectFrom('environment_locks').select(['taken_at', 'expires_at', 'remind_at']).where('env', '=', 'p-remind').executeTakeFirstOrThrow();
+    expect(new Date(row.expires_at!).getTime() - new Date(row.taken_at).getTime()).toBe(3_600_000);
+    // An hour's lock: reminded 6 minutes (10%) before it ends.
+    expect(new Date(row.remind_at!)).toEqual(reminderAt(taken.lock.since, taken.lock.expiresAt));
+    expect(new Date(row.expires_at!).getTime() - new Date(row.remind_at!).getTime()).toBe(360_000);
+  });
+
   it('a lapsed lock no longer holds, and whoever locks next finds it released', async () => {
     await takeLock(store.db, lockOf({ env: 'p4', ttlMs: 1 }));
     await eventually(async () => (await currentLock(store.db, 'shop', 'p4')) === null, 5_000, 'the lock to lapse');
@@ -186,7 +196,7 @@ describe.each<StoreKind>(['postgres', 'pglite'])('locks, queue and history on %s
     expect(prod.rows.map((r) => r.id)).toEqual(newestFirst.filter((id) => made.indexOf(id) % 3 === 0));
     const failed = await listDeployments(store.db, { app: 'paged', env: null, statuses: ['BUILD_ERROR'], beforeId: null, limit: 50 });
     expect(failed.rows.map((r) => r.id)).toEqual(newestFirst.filter((id) => made.indexOf(id) % 4 === 0));
-    expect(failed.rows[0]).toMatchObject({ app: 'paged', action: 'deploy', status: 'BUILD_ERROR', requestedBy: 'U1', trigger: 'chat' });
+    expect(failed.rows[0]).toMatchObject({ app: 'paged', action: 'deploy', status: 'BUILD_ERROR', requestedBy: { id: 'U1', name: 'alice' }, trigger: 'chat' });
     expect(failed.rows[0]?.finishedAt).toBeInstanceOf(Date);
   });
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHoistConfig } from '../../src/config/hoist-config.ts';
 import { createGitSource } from '../../src/engine/source/git-source.ts';
 import type { HoistService, LogQuery } from '../../src/service/contract.ts';
+import { createImageRegistry } from '../../src/engine/build/image-registry.ts';
 import { createHoistService } from '../../src/service/hoist-service.ts';
 import { appendLogLines, insertDeployment, lastLogLines, logLines, type NewDeployment } from '../../src/store/deployments.ts';
 import { openTestStore, type StoreKind } from '../support/databases.ts';
@@ -16,8 +17,7 @@ const deployment = (over: Partial<NewDeployment> = {}): NewDeployment => ({
   ref: null,
   sha: 'a'.repeat(40),
   scope: null,
-  requestedBy: 'U1',
-  requestedByName: 'alice',
+  requestedBy: { id: 'U1', name: 'alice' },
   trigger: 'chat',
   chat: { kind: 'none' },
   requestKey: null,
@@ -55,7 +55,7 @@ describe.each<StoreKind>(['postgres', 'pglite'])("a deployment's log on %s", (ki
   beforeAll(async () => {
     store = await openTestStore(kind);
     cacheDir = mkdtempSync(join(tmpdir(), 'hoist-logs-'));
-    api = createHoistService({ db: store.db, config, source: createGitSource({ cacheDir }), kick: async () => {}, notify: () => {} });
+    api = createHoistService({ db: store.db, config, source: createGitSource({ cacheDir }), registry: createImageRegistry(), kick: async () => {}, notify: () => {} });
     id = (await insertDeployment(store.db, deployment())).id;
     const other = (await insertDeployment(store.db, deployment())).id;
     for (let i = 1; i <= 6; i++) written.push({ service: 'db', line: `db ${i}` }, { service: 'api', line: `api ${i}` });

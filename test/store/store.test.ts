@@ -4,6 +4,7 @@ import { markDelivered, pendingEvents } from '../../src/store/events.ts';
 import { unfinishedDeployments } from '../../src/store/waiting-deployments.ts';
 import { putServiceState, serviceStates } from '../../src/store/service-state.ts';
 import { createCardStore } from '../../src/store/chat-cards.ts';
+import { currentLock, pendingNotices, takeLock } from '../../src/store/locks.ts';
 import type { NewDeployment } from '../../src/store/deployments.ts';
 import { openTestStore, type StoreKind } from '../support/databases.ts';
 
@@ -14,10 +15,9 @@ const request = (over: Partial<NewDeployment> = {}): NewDeployment => ({
   ref: 'main',
   sha: 'a'.repeat(40),
   scope: null,
-  requestedBy: 'U1',
-  requestedByName: 'alice',
+  requestedBy: { id: 'U1', name: 'alice' },
   trigger: 'chat',
-  chat: { kind: 'slack', channel: 'C1', userId: 'U1', responseUrl: null },
+  chat: { kind: 'slack', channel: 'C1', userId: 'U1', reply: null },
   requestKey: null,
   services: [
     { name: 'db', type: 'database', version: 'postgres:16', previousVersion: null },
@@ -47,7 +47,7 @@ describe.each<StoreKind>(['postgres', 'pglite'])('store on %s', (kind) => {
       action: 'deploy',
       status: 'QUEUED',
       sha: 'a'.repeat(40),
-      requestedBy: 'U1',
+      requestedBy: { id: 'U1', name: 'alice' },
       chat: { kind: 'slack', channel: 'C1' },
       startedAt: null,
       finishedAt: null,
@@ -119,5 +119,31 @@ describe.each<StoreKind>(['postgres', 'pglite'])('store on %s', (kind) => {
     await cards.save(id, { channel: 'C1', ts: '1.2' });
     await cards.save(id, { channel: 'C1', ts: '1.3' });
     expect(await cards.get(id)).toEqual({ channel: 'C1', ts: '1.3' });
+  });
+
+  it('reads chat origins stored before the reply handle, when the Slack response URL had a field of its own', async () => {
+    const old = { kind: 'slack', channel: 'C1', userId: 'U1', responseUrl: 'https://hooks.slack.test/response/1' };
+    const expected = { kind: 'slack', channel: 'C1', userId: 'U1', reply: 'https://hooks.slack.test/response/1' };
+    const { id } = await insertDeployment(store.db, request({ env: 'old-origin' }));
+    await store.db.updateTable('deployments').set({ chat: JSON.stringify(old) }).where('id', '=', id).execute();
+    expect((await getDeployment(store.db, id))?.chat).toEqual(expected);
+
+    const taken = await takeLock(store.db, {
+      app: 'shop',
+      env: 'old-origin',
+      kind: 'manual',
+      owner: { id: 'U1', name: 'alice' },
+      reason: null,
+      ttlMs: null,
+      chat: { kind: 'shell' },
+    });
+    if (!taken.ok) throw new Error('lock not taken');
+    await store.db.updateTable('environment_locks').set({ chat: JSON.stringify(old) }).where('env', '=', 'old-origin').execute();
+    expect((await currentLock(store.db, 'shop', 'old-origin'))?.chat).toEqual(expected);
+
+    const payload = JSON.stringify({ kind: 'lock-expired', lock: { ...taken.lock, chat: old } });
+    await store.db.insertInto('environment_notices').values({ app: 'shop', env: 'old-origin', payload }).execute();
+    const notices = await pendingNotices(store.db);
+    expect(notices.at(-1)?.notice.lock.chat).toEqual(expected);
   });
 });

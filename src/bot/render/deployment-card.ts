@@ -28,12 +28,22 @@ function queueNote(d: Deployment, ctx: RenderContext): string | null {
   return `position ${ctx.queuePosition} in the queue`;
 }
 
-/** `v1.4.2 → abc1234` (ref as typed, then the SHA it resolved to). */
+/** For a deploy at an image tag: the digest the registry resolved it to, or that it could not be asked. */
+function tagNote(d: Deployment): { digest: string } | { unchecked: string } | null {
+  const check = d.deploymentSet?.services.find((s) => s.tagCheck !== undefined)?.tagCheck;
+  if (check === undefined) return null;
+  if (check.status === 'unchecked') return { unchecked: `tag not checked: ${check.reason}` };
+  return check.digest === null ? null : { digest: check.digest.slice(0, 'sha256:'.length + 12) };
+}
+
+/** `v1.4.2 → abc1234` (ref as typed, then the SHA it resolved to; for an image tag, its digest). */
 function refMrkdwn(d: Deployment, ctx: RenderContext): string | null {
   if (d.ref === null && d.sha === null) return null;
   const sha = d.sha === null ? null : versionMrkdwn(d.sha, ctx.repoUrl);
   if (d.ref === null) return sha;
   const ref = `\`${escapeMrkdwn(d.ref)}\``;
+  const tag = tagNote(d);
+  if (tag !== null) return 'digest' in tag ? `${ref} → \`${tag.digest}\`` : `${ref} · _${escapeMrkdwn(tag.unchecked)}_`;
   return sha ? `${ref} → ${sha}` : ref;
 }
 
@@ -49,7 +59,7 @@ function serviceLine(s: DeploymentService, ctx: RenderContext): string {
 
 function footer(d: Deployment, ctx: RenderContext): string {
   const trigger = TRIGGER_NOTES[d.trigger];
-  return [`Requested by ${ctx.mention(d.requestedBy)}`, trigger, elapsedPhrase(d, ctx.now)].filter(Boolean).join(' · ');
+  return [`Requested by ${ctx.mention(d.requestedBy.id)}`, trigger, elapsedPhrase(d, ctx.now)].filter(Boolean).join(' · ');
 }
 
 /** The card's buttons: `value` is the deployment's id, `action_id` names the action. */
@@ -88,7 +98,10 @@ export function renderCardText(d: Deployment, ctx: RenderContext): string {
   const queue = queueNote(d, ctx);
   const lines = [`#${d.id} ${actionTitle(d.action, d.app, d.env).toLowerCase()} — ${style.glyph} ${d.status}${queue ? ` (${queue})` : ''}`];
   if (d.ref !== null || d.sha !== null) {
-    lines.push(`  ref ${[d.ref, d.sha === null ? null : shortVersion(d.sha)].filter(Boolean).join(' → ')}`);
+    const tag = tagNote(d);
+    const resolved = tag !== null && 'digest' in tag ? tag.digest : d.sha === null ? null : shortVersion(d.sha);
+    const unchecked = tag !== null && 'unchecked' in tag ? ` (${tag.unchecked})` : '';
+    lines.push(`  ref ${[d.ref, resolved].filter(Boolean).join(' → ')}${unchecked}`);
   }
   if (d.reason) lines.push(`  reason: ${d.reason}`);
   const width = Math.max(0, ...d.services.map((s) => s.name.length));

@@ -2,6 +2,13 @@ import type { ActionVerb } from '../../domain/command.ts';
 import { isFullSha } from '../../domain/git-ref.ts';
 import type { DeploymentStatus } from '../../domain/status.ts';
 
+/** What a list renderer needs besides its data: the time now, how to name a user, an app's repository for commit links. */
+export interface ListContext {
+  now: Date;
+  mention: (userId: string) => string;
+  repoUrlOf?: (app: string) => string | null;
+}
+
 export interface StatusStyle {
   /** Slack emoji shortcode. */
   emoji: string;

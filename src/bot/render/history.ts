@@ -1,17 +1,20 @@
-import type { DeploymentSummary } from '../../service/views.ts';
+import type { DeploymentSummary } from '../../domain/deployment.ts';
 import type { Message } from './blocks.ts';
-import { actionTitle, elapsedPhrase, escapeMrkdwn, formatDuration, shortVersion, statusStyle, versionMrkdwn } from './format.ts';
+import {
+  actionTitle,
+  elapsedPhrase,
+  escapeMrkdwn,
+  formatDuration,
+  shortVersion,
+  statusStyle,
+  versionMrkdwn,
+  type ListContext,
+} from './format.ts';
 import { LIMITS, capBlocks, message, packSections, section } from './limits.ts';
-
-export interface HistoryContext {
-  now: Date;
-  mention: (userId: string) => string;
-  repoUrlOf?: (app: string) => string | null;
-}
 
 const OK_STATUSES = new Set(['DEPLOYED', 'STOPPED', 'RESTARTED']);
 
-function who(d: DeploymentSummary, ctx: HistoryContext): string {
+function who(d: DeploymentSummary, ctx: ListContext): string {
   // Only chat requests carry a chat user id.
   return d.trigger === 'chat' ? ctx.mention(d.requestedBy.id) : `@${d.requestedBy.name}`;
 }
@@ -20,7 +23,7 @@ function ago(d: DeploymentSummary, now: Date): string {
   return `${formatDuration(now.getTime() - d.requestedAt.getTime())} ago`;
 }
 
-function line(d: DeploymentSummary, ctx: HistoryContext): string {
+function line(d: DeploymentSummary, ctx: ListContext): string {
   const style = statusStyle(d.status);
   const version = d.sha === null ? null : versionMrkdwn(d.sha, ctx.repoUrlOf?.(d.app) ?? null);
   const reason = d.reason && !OK_STATUSES.has(d.status) ? ` — _${escapeMrkdwn(d.reason)}_` : '';
@@ -36,7 +39,7 @@ function line(d: DeploymentSummary, ctx: HistoryContext): string {
 }
 
 /** The answer to `history <app> [in <env>]`: the latest deployments, newest first. */
-export function renderHistory(title: string, items: readonly DeploymentSummary[], ctx: HistoryContext): Message {
+export function renderHistory(title: string, items: readonly DeploymentSummary[], ctx: ListContext): Message {
   if (items.length === 0) return message(`No deployments of ${title} yet.`, [section(`No deployments of ${escapeMrkdwn(title)} yet.`)]);
   const text = items.map((d) => `#${d.id} ${d.action} ${d.app}/${d.env}: ${d.status}`).join('\n');
   const blocks = capBlocks(
@@ -48,7 +51,7 @@ export function renderHistory(title: string, items: readonly DeploymentSummary[]
 }
 
 /** The same for the terminal. */
-export function renderHistoryText(title: string, items: readonly DeploymentSummary[], ctx: HistoryContext): string {
+export function renderHistoryText(title: string, items: readonly DeploymentSummary[], ctx: ListContext): string {
   if (items.length === 0) return `No deployments of ${title} yet.`;
   const lines = [`latest deployments of ${title}:`];
   for (const d of items) {

@@ -64,10 +64,10 @@ export function renderFailure(e: FailureEvent, d: Deployment, mention: (userId: 
   const what = `*${escapeMrkdwn(e.service)}* ${style.label.toLowerCase()} in #${d.id} (${escapeMrkdwn(actionTitle(d.action, d.app, d.env))})`;
   const reason = truncateMrkdwn(escapeMrkdwn(e.reason), 1000);
   const blocks = [
-    section(`${style.emoji} ${mention(d.requestedBy)} ${what}: \`${e.status}\`\n${reason}`),
+    section(`${style.emoji} ${mention(d.requestedBy.id)} ${what}: \`${e.status}\`\n${reason}`),
     e.logTail.length > 0 ? section(logSnippet(e.logTail)) : context(['No log lines were captured.']),
   ];
-  const text = `${mention(d.requestedBy)} ${escapeMrkdwn(e.service)} ${e.status} in #${d.id}: ${truncateMrkdwn(escapeMrkdwn(e.reason), 500)}`;
+  const text = `${mention(d.requestedBy.id)} ${escapeMrkdwn(e.service)} ${e.status} in #${d.id}: ${truncateMrkdwn(escapeMrkdwn(e.reason), 500)}`;
   return message(text, blocks);
 }
 
@@ -76,7 +76,7 @@ export function renderFailureText(e: FailureEvent, d: Deployment, mention: (user
   const lines = redactLines(e.logTail.slice(-TERMINAL_LOG_LINES)).map((line) => `  | ${line}`);
   const dropped = e.logTail.length - lines.length;
   return [
-    `${statusStyle(e.status).glyph} ${mention(d.requestedBy)} ${e.service} ${e.status} in #${d.id} (${actionTitle(d.action, d.app, d.env).toLowerCase()}): ${e.reason}`,
+    `${statusStyle(e.status).glyph} ${mention(d.requestedBy.id)} ${e.service} ${e.status} in #${d.id} (${actionTitle(d.action, d.app, d.env).toLowerCase()}): ${e.reason}`,
     ...(dropped > 0 ? [`  | … (${dropped} earlier lines truncated)`] : []),
     ...lines,
   ].join('\n');

@@ -1,14 +1,8 @@
 import type { EnvironmentView, QueueEntry } from '../../service/views.ts';
 import type { Message } from './blocks.ts';
-import { escapeMrkdwn, shortVersion, statusStyle, versionMrkdwn } from './format.ts';
+import { escapeMrkdwn, shortVersion, statusStyle, versionMrkdwn, type ListContext } from './format.ts';
 import { LIMITS, capBlocks, message, packGroups, section } from './limits.ts';
 import { lockMrkdwn, lockText } from './locks.ts';
-
-export interface WhereContext {
-  now: Date;
-  mention: (userId: string) => string;
-  repoUrlOf?: (app: string) => string | null;
-}
 
 const MAX_QUEUE_SHOWN = 5;
 
@@ -17,7 +11,7 @@ function queueParts(queue: readonly QueueEntry[]): { parts: string[]; more: numb
   return { parts, more: Math.max(0, queue.length - MAX_QUEUE_SHOWN) };
 }
 
-function environmentLines(view: EnvironmentView, ctx: WhereContext): string[] {
+function environmentLines(view: EnvironmentView, ctx: ListContext): string[] {
   const style = statusStyle(view.status);
   const repo = ctx.repoUrlOf?.(view.app) ?? null;
   const versions = view.services.map((s) => `${escapeMrkdwn(s.name)} ${versionMrkdwn(s.version, repo)}`).join(', ');
@@ -31,7 +25,7 @@ function environmentLines(view: EnvironmentView, ctx: WhereContext): string[] {
 }
 
 /** The answer to `where <app>`: each environment with its status, versions, lock and queue. */
-export function renderWhere(app: string, views: readonly EnvironmentView[], ctx: WhereContext): Message {
+export function renderWhere(app: string, views: readonly EnvironmentView[], ctx: ListContext): Message {
   const title = `*Where ${escapeMrkdwn(app)} runs*`;
   if (views.length === 0) return message(`${app} has no environments.`, [section(`${escapeMrkdwn(app)} has no environments.`)]);
   const text = views.map((v) => `${escapeMrkdwn(v.env)}: ${v.status}${v.lock ? ' (locked)' : ''}`).join('\n');
@@ -44,7 +38,7 @@ export function renderWhere(app: string, views: readonly EnvironmentView[], ctx:
 }
 
 /** The same for the terminal. */
-export function renderWhereText(app: string, views: readonly EnvironmentView[], ctx: WhereContext): string {
+export function renderWhereText(app: string, views: readonly EnvironmentView[], ctx: ListContext): string {
   if (views.length === 0) return `${app} has no environments.`;
   const width = Math.max(0, ...views.map((v) => v.env.length));
   const statusWidth = Math.max(0, ...views.map((v) => v.status.length));

@@ -116,7 +116,7 @@ export function createShellEdge(options: ShellEdgeOptions): ShellEdge {
   const handleCommand = async (text: string, requestKey: string | undefined): Promise<void> => {
     const plan = interpret(text, { api: options.api, origin: ORIGIN, prefix: '' });
     await executePlan(options.api, plan, {
-      requester: { userId: `shell:${options.user}`, display: options.user },
+      requester: { id: `shell:${options.user}`, name: options.user },
       origin: ORIGIN,
       trigger: 'shell',
       prefix: '',

@@ -1,7 +1,8 @@
 import type { App, RespondArguments } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { ALIAS_VERBS, type AliasVerb, type Requester } from '../../domain/command.ts';
+import { ALIAS_VERBS, type AliasVerb } from '../../domain/command.ts';
 import type { ChatOrigin } from '../../domain/deployment.ts';
+import type { Person } from '../../domain/person.ts';
 import type { HoistService } from '../../service/contract.ts';
 import { cardActionKindOf, offeredAction, CARD_ACTION_PREFIX } from '../card-actions.ts';
 import type { ChatMessage } from '../chat-port.ts';
@@ -17,6 +18,8 @@ export interface SlackCommandDeps {
   now: () => Date;
   /** Work Slack was told is accepted, carried out after the acknowledgement; stopping waits for it. */
   work: WorkQueue;
+  /** A permalink to deployment `id`'s card, where it has one. */
+  cardLink?: (deploymentId: number) => Promise<string | null>;
 }
 
 const INTERNAL_ERROR = 'Hoist could not take this request because of an internal error; try again in a moment.';
@@ -38,7 +41,7 @@ function aliasOf(command: string): AliasVerb | undefined {
 /** Who asked in Slack, from where, and how to answer them alone. */
 interface SlackAsk {
   origin: Extract<ChatOrigin, { kind: 'slack' }>;
-  requester: Requester;
+  requester: Person;
   prefix: string;
   /** Idempotency key of the delivery (trigger_id, event_id): a retried delivery requests nothing new. */
   requestKey: string | undefined;
@@ -59,6 +62,7 @@ function conversationOf(ask: SlackAsk, deps: SlackCommandDeps): Conversation {
     ...(ask.fromButton ? { control: 'button' as const } : {}),
     now: deps.now(),
     mention: (userId) => `<@${userId}>`,
+    ...(deps.cardLink === undefined ? {} : { cardLink: deps.cardLink }),
     answer: (message) => {
       if (message.rejected) ask.log.info('command refused');
       return ask.answer(message);
@@ -82,8 +86,8 @@ export function registerCommands(app: App, deps: SlackCommandDeps): void {
   app.command(/^\/\S+$/, async ({ command, ack, respond }) => {
     const alias = aliasOf(command.command);
     const ask: SlackAsk = {
-      origin: { kind: 'slack', channel: command.channel_id, userId: command.user_id, responseUrl: command.response_url || null },
-      requester: { userId: command.user_id, display: command.user_name || command.user_id },
+      origin: { kind: 'slack', channel: command.channel_id, userId: command.user_id, reply: command.response_url || null },
+      requester: { id: command.user_id, name: command.user_name || command.user_id },
       prefix: alias === undefined ? `${command.command} ` : '/',
       requestKey: command.trigger_id ? `slack:${command.trigger_id}` : undefined,
       answer: (message) => respond(ephemeral(message)),
@@ -109,8 +113,8 @@ export function registerCommands(app: App, deps: SlackCommandDeps): void {
     const user = event.user;
     if (user === undefined || event.bot_id !== undefined) return;
     const ask: SlackAsk = {
-      origin: { kind: 'slack', channel: event.channel, userId: user, responseUrl: null },
-      requester: { userId: user, display: event.user_profile?.display_name || event.user_profile?.name || user },
+      origin: { kind: 'slack', channel: event.channel, userId: user, reply: null },
+      requester: { id: user, name: event.user_profile?.display_name || event.user_profile?.name || user },
       prefix: '@hoist ',
       requestKey: typeof body.event_id === 'string' ? `slack-event:${body.event_id}` : undefined,
       answer: (message) =>
@@ -167,8 +171,8 @@ export function registerCardActions(app: App, deps: SlackCommandDeps): void {
         return;
       }
       const ask: SlackAsk = {
-        origin: { kind: 'slack', channel, userId: body.user.id, responseUrl: body.response_url ?? null },
-        requester: { userId: body.user.id, display: body.user.name ?? body.user.username ?? body.user.id },
+        origin: { kind: 'slack', channel, userId: body.user.id, reply: body.response_url ?? null },
+        requester: { id: body.user.id, name: body.user.name ?? body.user.username ?? body.user.id },
         prefix: '/hoist ',
         // An action's button requests at most one deployment; Logs only reads, so each click shows the log again.
         requestKey: offered.once ? `slack-button:${id}:${kind}` : undefined,

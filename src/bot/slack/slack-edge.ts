@@ -2,9 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HTTPReceiver, HTTPReceiverDeferredRequestError, type webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { HoistService } from '../../service/contract.ts';
+import type { CardStore } from '../notifier.ts';
 import type { ChatPort } from '../chat-port.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { createSlackChat, SLACK_RETRY } from './slack-chat.ts';
+import { cardLinks } from './card-links.ts';
 import { registerCardActions, registerCommands } from './slack-commands.ts';
 import { answerUnplaceable, PlacingApp } from './unplaceable-request.ts';
 import { createWorkQueue } from './work-queue.ts';
@@ -18,6 +20,8 @@ export interface SlackEdgeOptions {
   logger: Logger;
   now?: () => Date;
   retryConfig?: webApi.RetryOptions;
+  /** Where cards are: answers that name a deployment link to its card. */
+  cards?: CardStore;
 }
 
 export interface SlackEdge {
@@ -75,8 +79,15 @@ export async function createSlackEdge(options: SlackEdgeOptions): Promise<SlackE
   });
   // Commands Slack was told were accepted; stopping waits for them so none is lost.
   const work = createWorkQueue();
-  registerCommands(app, { api: options.api, logger: options.logger, now, work });
-  registerCardActions(app, { api: options.api, logger: options.logger, now, work });
+  const deps = {
+    api: options.api,
+    logger: options.logger,
+    now,
+    work,
+    ...(options.cards === undefined ? {} : { cardLink: cardLinks(options.cards, app.client, options.logger) }),
+  };
+  registerCommands(app, deps);
+  registerCardActions(app, deps);
   await app.init();
 
   const chat = createSlackChat({

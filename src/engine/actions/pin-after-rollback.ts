@@ -7,7 +7,7 @@ import { recordSummary, type RunContext } from './context.ts';
  */
 export async function pinAfterRollback(ctx: RunContext): Promise<void> {
   const { from } = await rollbackOf(ctx.deps.db, ctx.d.id);
-  const reason = `rolled back by @${ctx.d.requestedByName}${from === null ? '' : ` from #${from}`}`;
+  const reason = `rolled back by @${ctx.d.requestedBy.name}${from === null ? '' : ` from #${from}`}`;
   const where = `${ctx.d.app} in ${ctx.d.env}`;
   if (!ctx.deps.pinEnvironment) {
     await recordSummary(ctx, `${where} should be pinned (${reason}), but this Hoist has no locks to pin it with.`, []);

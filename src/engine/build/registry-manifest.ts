@@ -58,10 +58,11 @@ export interface ManifestCheckOptions {
 }
 
 /**
- * True when the registry has the tag. Follows the registry's auth challenge (Basic, or a
- * Bearer token from the named realm). Anything but 200/404 is an infrastructure failure.
+ * Whether the registry has the tag, and the digest it names (`Docker-Content-Digest`, when it
+ * sends one). Follows the registry's auth challenge (Basic, or a Bearer token from the named
+ * realm). Anything but 200/404 is an infrastructure failure.
  */
-export async function manifestExists(image: string, options: ManifestCheckOptions = {}): Promise<boolean> {
+export async function lookupManifest(image: string, options: ManifestCheckOptions = {}): Promise<{ found: true; digest: string | null } | { found: false }> {
   const ref = parseImageReference(image);
   const apiHost = ref.host === 'docker.io' ? 'registry-1.docker.io' : ref.host;
   const scheme = (options.plainHttp ?? isLoopbackRegistry(apiHost)) ? 'http' : 'https';
@@ -82,9 +83,14 @@ export async function manifestExists(image: string, options: ManifestCheckOption
     const authorization = await answerChallenge(response.headers.get('www-authenticate'), ref, options.auth, signal);
     if (authorization) response = await head(authorization);
   }
-  if (response.status === 200) return true;
-  if (response.status === 404) return false;
+  if (response.status === 200) return { found: true, digest: response.headers.get('docker-content-digest') };
+  if (response.status === 404) return { found: false };
   throw new Error(`registry ${apiHost} answered HTTP ${response.status} for ${ref.repository}:${ref.tag}`);
+}
+
+/** True when the registry has the tag (see lookupManifest). */
+export async function manifestExists(image: string, options: ManifestCheckOptions = {}): Promise<boolean> {
+  return (await lookupManifest(image, options)).found;
 }
 
 async function answerChallenge(

@@ -1,44 +1,23 @@
-import type { V1Deployment, V1Pod, V1PodTemplateSpec, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
 import type { Outcome } from '../../ports.ts';
-import {
-  deepCopy,
-  ownedBy,
-  reflect,
-  revisionOf,
-  stopAll,
-  type RolloutScope,
-  type TargetContext,
-} from './context.ts';
-import { diagnose, type LogSource } from './diagnostics.ts';
-import { ANNOTATIONS, LABELS, POD_TEMPLATE_HASH, selectorString } from './labels.ts';
-import { podFailure, type PodFailure } from './pod-failure.ts';
+import { deepCopy, ownedBy, reflect, revisionOf, stopAll, type RolloutScope, type TargetContext } from './context.ts';
+import type { LogSource } from './diagnostics.ts';
+import { ANNOTATIONS, POD_TEMPLATE_HASH, selectorString } from './labels.ts';
+import { podFailure } from './pod-failure.ts';
 import { deploymentStatus } from './rollout-status.ts';
 import { waitUntil } from './watch.ts';
-
-/** How waiting on a workload ended. A failure names what to read: a container's logs, objects' events. */
-export type Watched =
-  | { kind: 'done' }
-  | { kind: 'canceled' }
-  | { kind: 'failed'; reason: string; logs: LogSource | null; objects: { kind: string; name: string }[] };
-
-/** `ImagePullBackOff — Back-off pulling image "x" (pod api-7d9-abcde, container api)` */
-export function podFailureReason(failure: PodFailure): string {
-  const message = failure.message ? ` — ${failure.message}` : '';
-  return `${failure.reason}${message} (pod ${failure.pod}, container ${failure.container})`;
-}
-
-/**
- * A rollout ended by a pod that cannot start: its reason, its container's logs (where it
- * ever ran) and the events of `involved(the failing pod)`.
- */
-export function podFailed(failure: PodFailure, pods: readonly V1Pod[], involved: (pods: V1Pod[]) => { kind: string; name: string }[]): Watched {
-  return {
-    kind: 'failed',
-    reason: podFailureReason(failure),
-    logs: failure.hasLogs ? { pod: failure.pod, container: failure.container, previous: failure.previousLogs } : null,
-    objects: involved(pods.filter((p) => p.metadata?.name === failure.pod)),
-  };
-}
+import {
+  applyAndWatch,
+  podFailed,
+  removeFirstRollout,
+  restoredMetadata,
+  timedOutReason,
+  watchRestored,
+  type Watched,
+  type WatchOptions,
+  type WatchTarget,
+  type WorkloadRollout,
+} from './workload-rollout.ts';
 
 /** The ReplicaSet of the Deployment's current template: the one at the Deployment's revision. */
 function newReplicaSet(deployment: V1Deployment, replicaSets: readonly V1ReplicaSet[]): V1ReplicaSet | null {
@@ -60,8 +39,8 @@ function isReady(pod: V1Pod): boolean {
 export async function watchDeployment(
   ctx: TargetContext,
   namespace: string,
-  deployment: { name: string; selector: string; generation: number },
-  options: { signal?: AbortSignal; timeoutMs: number; log: (line: string) => void },
+  deployment: WatchTarget,
+  options: WatchOptions,
 ): Promise<Watched> {
   const { name, generation } = deployment;
   const deployments = reflect(ctx, 'Deployment', namespace, deployment.selector);
@@ -95,7 +74,7 @@ export async function watchDeployment(
     if (end.kind === 'canceled') return { kind: 'canceled' };
     return {
       kind: 'failed',
-      reason: `deployment "${name}" did not finish its rollout within ${Math.round(options.timeoutMs / 1000)} s (${said || 'no status yet'})`,
+      reason: timedOutReason('Deployment', name, options, said),
       logs: logsOf(newPods),
       objects: involved(name, newSet, newPods),
     };
@@ -121,65 +100,25 @@ function logsOf(pods: readonly V1Pod[]): LogSource | null {
   return { pod: pod.metadata.name, container, previous: restarted };
 }
 
-export interface DeploymentRollout {
-  name: string;
-  manifest: V1Deployment;
-  service: V1Service | null;
-  selector: Record<string, string>;
-}
-
 /**
  * Applies a Deployment (and its Service) and waits for it. On failure or cancel the previous
  * revision's template is applied again and waited for, so what ran before keeps running.
  */
-export async function rolloutDeployment(ctx: TargetContext, scope: RolloutScope, rollout: DeploymentRollout): Promise<Outcome> {
-  const { api } = ctx;
-  const { namespace, log, signal } = scope;
-  const { name } = rollout;
-  const selector = selectorString(rollout.selector);
-  const before = await api.get('Deployment', namespace, name);
-  if (rollout.service) await api.apply('Service', namespace, rollout.service);
-  const applied = await api.apply('Deployment', namespace, rollout.manifest);
-  const generation = applied.metadata?.generation ?? 0;
-  log(`applied deployment ${namespace}/${name} (generation ${generation})`);
-  const watched = await watchDeployment(ctx, namespace, { name, selector, generation }, { signal, timeoutMs: ctx.timing.rolloutTimeoutMs, log });
-  return settle(ctx, scope, watched, () => undo(ctx, scope, rollout, before));
-}
-
-/**
- * How a watched rollout ends: done; or canceled or failed, and what ran before is put
- * back (`undo`) — for a failure after its logs and events were read, since the undo
- * replaces the failing pods.
- */
-export async function settle(ctx: TargetContext, scope: RolloutScope, watched: Watched, undo: () => Promise<void>): Promise<Outcome> {
-  if (watched.kind === 'done') return { ok: true };
-  if (watched.kind === 'canceled') {
-    scope.log('rollout canceled: restoring what ran before');
-    await undo();
-    return { ok: false, reason: 'rollout canceled', logTail: [] };
-  }
-  scope.log(`rollout failed: ${watched.reason}`);
-  const logTail = await diagnose(ctx, scope.namespace, { logs: watched.logs, objects: watched.objects });
-  await undo();
-  return { ok: false, reason: watched.reason, logTail };
+export function rolloutDeployment(ctx: TargetContext, scope: RolloutScope, rollout: WorkloadRollout<'Deployment'>): Promise<Outcome> {
+  return applyAndWatch(ctx, scope, 'Deployment', rollout, watchDeployment, (before) => undo(ctx, scope, rollout, before));
 }
 
 /**
  * `kubectl rollout undo`: the template of the Deployment's previous revision (the newest
  * ReplicaSet not made by this deployment), minus the controller's pod-template-hash label.
  */
-async function undo(ctx: TargetContext, scope: RolloutScope, rollout: DeploymentRollout, before: V1Deployment | null): Promise<void> {
+async function undo(ctx: TargetContext, scope: RolloutScope, rollout: WorkloadRollout<'Deployment'>, before: V1Deployment | null): Promise<void> {
   const { api } = ctx;
   const { namespace, log } = scope;
   const { name } = rollout;
-  if (before === null) {
-    // Its first rollout: nothing ran before. The Deployment (and its Service) are deleted rather
-    // than scaled to zero, so no broken template stays behind and `inspect` shows nothing running.
-    await api.delete('Deployment', namespace, name);
-    if (rollout.service) await api.delete('Service', namespace, name);
-    log(`removed deployment ${namespace}/${name}: it did not run before`);
-    return;
-  }
+  // Its first rollout: deleted rather than scaled to zero, so no broken template stays behind
+  // and `inspect` shows nothing running.
+  if (before === null) return removeFirstRollout(ctx, scope, 'Deployment', rollout);
   const selector = selectorString(rollout.selector);
   const { items } = await api.list('ReplicaSet', namespace, { labelSelector: selector });
   const mine = String(scope.deploymentId);
@@ -196,15 +135,8 @@ async function undo(ctx: TargetContext, scope: RolloutScope, rollout: Deployment
   const from = previous ? `revision ${revisionOf(previous)}` : 'the template before this rollout';
   const version = body.metadata?.annotations?.[ANNOTATIONS.version] ?? '?';
   log(`restoring ${from} of deployment ${namespace}/${name} (version ${version})`);
-  // A cancel must not cut this short: wait without the signal.
-  const watched = await watchDeployment(
-    ctx,
-    namespace,
-    { name, selector, generation: applied.metadata?.generation ?? 0 },
-    { timeoutMs: ctx.timing.undoTimeoutMs, log },
-  );
-  if (watched.kind === 'done') log(`deployment ${namespace}/${name} runs version ${version} again`);
-  else if (watched.kind === 'failed') log(`the restored version of ${name} is not healthy either: ${watched.reason}`);
+  const target = { name, selector, generation: applied.metadata?.generation ?? 0 };
+  await watchRestored(ctx, scope, 'Deployment', target, watchDeployment, `version ${version}`);
 }
 
 /** The manifest as applied, with the earlier template (and what it says about itself) back. */
@@ -213,16 +145,7 @@ function restoredManifest(manifest: V1Deployment, template: V1PodTemplateSpec, r
   const labels = { ...(template.metadata?.labels ?? {}) };
   delete labels[POD_TEMPLATE_HASH];
   template.metadata = { ...template.metadata, labels };
-  const annotations = template.metadata.annotations ?? {};
-  body.metadata = {
-    ...body.metadata,
-    labels: { ...body.metadata?.labels, ...(labels[LABELS.version] ? { [LABELS.version]: labels[LABELS.version] } : {}) },
-    annotations: {
-      ...body.metadata?.annotations,
-      ...(annotations[ANNOTATIONS.deploymentId] ? { [ANNOTATIONS.deploymentId]: annotations[ANNOTATIONS.deploymentId] } : {}),
-      ...(annotations[ANNOTATIONS.version] ? { [ANNOTATIONS.version]: annotations[ANNOTATIONS.version] } : {}),
-    },
-  };
+  body.metadata = restoredMetadata(body.metadata, template);
   body.spec = { ...body.spec!, template, ...(replicas !== undefined ? { replicas } : {}) };
   return body;
 }

@@ -1,11 +1,11 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import type { Outcome } from '../../ports.ts';
 import { ownedBy, reflect, stopAll, type RolloutScope, type TargetContext } from './context.ts';
-import { podFailed, type Watched } from './deployment-rollout.ts';
 import { diagnose, type LogSource } from './diagnostics.ts';
 import { selectorString } from './labels.ts';
 import { podFailure } from './pod-failure.ts';
 import { waitUntil } from './watch.ts';
+import { podFailed, type Watched } from './workload-rollout.ts';
 
 export interface JobRollout {
   name: string;

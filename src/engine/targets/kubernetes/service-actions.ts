@@ -2,12 +2,13 @@ import type { ServiceSpec } from '../../../domain/deployment-set.ts';
 import type { Outcome, Placement, RunningService, ServiceRequest } from '../../ports.ts';
 import { KubeError } from './client.ts';
 import { errorMessage, ownedBy, reflect, stopAll, type TargetContext } from './context.ts';
-import { watchDeployment, type Watched } from './deployment-rollout.ts';
+import { watchDeployment } from './deployment-rollout.ts';
 import { diagnose } from './diagnostics.ts';
 import { ANNOTATIONS, environmentSelector, LABELS, MANAGER, selectorLabels, selectorString } from './labels.ts';
 import { deploymentStatus, statefulSetStatus } from './rollout-status.ts';
 import { watchStatefulSet } from './statefulset-rollout.ts';
 import { waitUntil } from './watch.ts';
+import type { Watched } from './workload-rollout.ts';
 
 type Failure = { ok: false; reason: string; logTail: string[] };
 

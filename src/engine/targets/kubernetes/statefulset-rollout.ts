@@ -1,21 +1,25 @@
-import type { V1Pod, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import type { Outcome } from '../../ports.ts';
 import { deepCopy, ownedBy, reflect, stopAll, type RolloutScope, type TargetContext } from './context.ts';
-import { podFailed, settle, type Watched } from './deployment-rollout.ts';
-import { ANNOTATIONS, LABELS, selectorString } from './labels.ts';
+import { ANNOTATIONS, selectorString } from './labels.ts';
 import { podFailure } from './pod-failure.ts';
 import { statefulSetStatus } from './rollout-status.ts';
 import { waitUntil } from './watch.ts';
+import {
+  applyAndWatch,
+  podFailed,
+  removeFirstRollout,
+  restoredMetadata,
+  timedOutReason,
+  watchRestored,
+  type Watched,
+  type WatchOptions,
+  type WatchTarget,
+  type WorkloadRollout,
+} from './workload-rollout.ts';
 
 /** Set by the StatefulSet controller on each pod: the revision it was made from. */
 const REVISION_HASH = 'controller-revision-hash';
-
-export interface StatefulSetRollout {
-  name: string;
-  manifest: V1StatefulSet;
-  service: V1Service | null;
-  selector: Record<string, string>;
-}
 
 /** The pods a StatefulSet made from its update revision (all of its pods when they carry no revision). */
 function updatedPods(sts: V1StatefulSet, pods: readonly V1Pod[]): V1Pod[] {
@@ -28,8 +32,8 @@ function updatedPods(sts: V1StatefulSet, pods: readonly V1Pod[]): V1Pod[] {
 export async function watchStatefulSet(
   ctx: TargetContext,
   namespace: string,
-  target: { name: string; selector: string; generation: number },
-  options: { signal?: AbortSignal; timeoutMs: number; log: (line: string) => void },
+  target: WatchTarget,
+  options: WatchOptions,
 ): Promise<Watched> {
   const { name, generation } = target;
   const sets = reflect(ctx, 'StatefulSet', namespace, target.selector);
@@ -59,7 +63,7 @@ export async function watchStatefulSet(
     const container = pod?.spec?.containers[0]?.name;
     return {
       kind: 'failed',
-      reason: `statefulset "${name}" did not finish its rollout within ${Math.round(options.timeoutMs / 1000)} s (${said || 'no status yet'})`,
+      reason: timedOutReason('StatefulSet', name, options, said),
       logs: pod?.metadata?.name && container ? { pod: pod.metadata.name, container, previous: false } : null,
       objects: involved(current),
     };
@@ -73,51 +77,26 @@ export async function watchStatefulSet(
  * template that ran before is applied again and the broken pods are deleted — a StatefulSet
  * does not replace a pod that never became ready on its own (Kubernetes' "forced rollback").
  */
-export async function rolloutStatefulSet(ctx: TargetContext, scope: RolloutScope, rollout: StatefulSetRollout): Promise<Outcome> {
-  const { api } = ctx;
-  const { namespace, log, signal } = scope;
-  const { name } = rollout;
-  const selector = selectorString(rollout.selector);
-  const before = await api.get('StatefulSet', namespace, name);
-  if (rollout.service) await api.apply('Service', namespace, rollout.service);
-  const applied = await api.apply('StatefulSet', namespace, rollout.manifest);
-  const generation = applied.metadata?.generation ?? 0;
-  log(`applied statefulset ${namespace}/${name} (generation ${generation})`);
-  const watched = await watchStatefulSet(ctx, namespace, { name, selector, generation }, { signal, timeoutMs: ctx.timing.rolloutTimeoutMs, log });
-  return settle(ctx, scope, watched, () => undo(ctx, scope, rollout, before));
+export function rolloutStatefulSet(ctx: TargetContext, scope: RolloutScope, rollout: WorkloadRollout<'StatefulSet'>): Promise<Outcome> {
+  return applyAndWatch(ctx, scope, 'StatefulSet', rollout, watchStatefulSet, (before) => undo(ctx, scope, rollout, before));
 }
 
 async function undo(
   ctx: TargetContext,
   scope: RolloutScope,
-  rollout: StatefulSetRollout,
+  rollout: WorkloadRollout<'StatefulSet'>,
   before: V1StatefulSet | null,
 ): Promise<void> {
   const { api } = ctx;
   const { namespace, log } = scope;
   const { name } = rollout;
-  if (before === null) {
-    // Its first rollout: nothing ran before. The StatefulSet and its Service are deleted (its
-    // volume claims stay, as they do on every removal) rather than left at zero replicas.
-    await api.delete('StatefulSet', namespace, name);
-    if (rollout.service) await api.delete('Service', namespace, name);
-    log(`removed statefulset ${namespace}/${name}: it did not run before`);
-    return;
-  }
+  // Its first rollout: deleted (its volume claims stay, as they do on every removal) rather
+  // than left at zero replicas.
+  if (before === null) return removeFirstRollout(ctx, scope, 'StatefulSet', rollout);
   const template = deepCopy(before.spec?.template);
   if (!template) return;
   const body = deepCopy(rollout.manifest);
-  const annotations = template.metadata?.annotations ?? {};
-  const version = template.metadata?.labels?.[LABELS.version];
-  body.metadata = {
-    ...body.metadata,
-    labels: { ...body.metadata?.labels, ...(version ? { [LABELS.version]: version } : {}) },
-    annotations: {
-      ...body.metadata?.annotations,
-      ...(annotations[ANNOTATIONS.deploymentId] ? { [ANNOTATIONS.deploymentId]: annotations[ANNOTATIONS.deploymentId] } : {}),
-      ...(annotations[ANNOTATIONS.version] ? { [ANNOTATIONS.version]: annotations[ANNOTATIONS.version] } : {}),
-    },
-  };
+  body.metadata = restoredMetadata(body.metadata, template);
   if (body.spec) {
     body.spec.template = template;
     if (before.spec?.replicas !== undefined) body.spec.replicas = before.spec.replicas;
@@ -127,7 +106,7 @@ async function undo(
   const failed = (await api.get('StatefulSet', namespace, name))?.status?.updateRevision;
   const ranBefore = before.status?.updateRevision;
   const applied = await api.apply('StatefulSet', namespace, body);
-  log(`restoring the template of statefulset ${namespace}/${name} from before this rollout (version ${annotations[ANNOTATIONS.version] ?? '?'})`);
+  log(`restoring the template of statefulset ${namespace}/${name} from before this rollout (version ${template.metadata?.annotations?.[ANNOTATIONS.version] ?? '?'})`);
   // A pod of the failed revision that never got ready is not replaced by the controller: delete it.
   const { items } = await api.list('Pod', namespace, { labelSelector: selector });
   for (const pod of ownedBy(items, { kind: 'StatefulSet', name, uid: applied.metadata?.uid })) {
@@ -139,12 +118,6 @@ async function undo(
       log(`deleted pod ${pod.metadata.name} of the failed revision`);
     }
   }
-  const watched = await watchStatefulSet(
-    ctx,
-    namespace,
-    { name, selector, generation: applied.metadata?.generation ?? 0 },
-    { timeoutMs: ctx.timing.undoTimeoutMs, log },
-  );
-  if (watched.kind === 'done') log(`statefulset ${namespace}/${name} runs its earlier template again`);
-  else if (watched.kind === 'failed') log(`the restored version of ${name} is not healthy either: ${watched.reason}`);
+  const target = { name, selector, generation: applied.metadata?.generation ?? 0 };
+  await watchRestored(ctx, scope, 'StatefulSet', target, watchStatefulSet, 'its earlier template');
 }
