@@ -8,7 +8,8 @@ import { startFakeSlack } from '../test/fakes/slack-api.ts';
 import { createTestDatabase, uniquePrefix } from '../test/support/databases.ts';
 import { deleteKeys } from './bench-hoist.ts';
 import { createNoopTarget } from '../test/fakes/noop-target.ts';
-import { containerAppYaml, deployCommand } from './orchestration-hoist.ts';
+import { pushImageTags } from '../test/support/image-tags.ts';
+import { BASE_IMAGE, containerAppYaml, deployCommand } from './orchestration-hoist.ts';
 
 const TOKEN = 'xoxb-drain';
 const CHANNEL = 'C0DRAIN';
@@ -55,16 +56,18 @@ export async function runCardDrain(options: { waiting: number; logLevel?: string
   const hoist = await startHoist({ env, mode: 'start', shell: null, logger: pino({ level: env.logLevel }), targetFor: () => noop.target });
   try {
     const origin = { kind: 'slack' as const, channel: CHANNEL, userId: 'U0DRAIN', reply: null };
-    const ask = () => hoist.api.request(deployCommand(app, ENV), { requester: { id: 'U0DRAIN', name: 'drain' }, origin, trigger: 'chat' });
-    const hold = noop.holdNext(ENV);
-    const first = await ask();
-    if (!first.ok) throw new Error(first.reason);
-    await hold.started;
-    for (let i = 0; i < options.waiting; i += 1) {
-      const result = await ask();
-      if (!result.ok) throw new Error(result.reason);
-    }
     const total = options.waiting + 1;
+    // A version each: identical requests waiting at once would be one deployment.
+    const tags = await pushImageTags(BASE_IMAGE, total);
+    const ask = async (tag: string) => {
+      const result = await hoist.api.request(deployCommand(app, ENV, tag), { requester: { id: 'U0DRAIN', name: 'drain' }, origin, trigger: 'chat' });
+      if (!result.ok) throw new Error(result.reason);
+    };
+    const hold = noop.holdNext(ENV);
+    const [first, ...queued] = tags;
+    await ask(first as string);
+    await hold.started;
+    for (const tag of queued) await ask(tag);
     const cards = () => slack.messages.filter((m) => m.channel === CHANNEL && m.threadTs === null);
     await slack.waitFor(() => cards().length === total || null, 60_000);
     const released = performance.now();
