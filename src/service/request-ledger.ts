@@ -1,29 +1,7 @@
 import type { Db } from '../store/database.ts';
-import type { Refusal } from './contract.ts';
+import type { RequestClaim, RequestLedger } from './contract.ts';
 import { unlessDatabaseDown } from './outage.ts';
 import { answerRequest, claimRequest, releaseRequest, sweepRequests } from '../store/requests.ts';
-
-/**
- * Whether the caller carries a request out: `first` (it does, then answers),
- * `answered` (it was carried out; here is the first answer), or `pending`
- * (another is still carrying it out, past the wait).
- */
-export type RequestClaim =
-  | { state: 'first' }
-  | { state: 'answered'; answer: unknown }
-  | { state: 'pending' }
-  /** The database does not answer: nothing was claimed, so nothing of the request is carried out. */
-  | { state: 'unavailable'; refusal: Refusal };
-
-/** Every request is carried out once: its identity is claimed, its first answer kept for replays. */
-export interface RequestLedger {
-  /** Claims `key`; a replay of a request still being carried out waits (briefly) for its answer. */
-  claimRequest(key: string): Promise<RequestClaim>;
-  /** Keeps the first answer (JSON) for replays of `key`. */
-  answerRequest(key: string, answer: unknown): Promise<void>;
-  /** Carrying `key` out failed: a retry may carry it out. */
-  releaseRequest(key: string): Promise<void>;
-}
 
 export interface LedgerOptions {
   /** How long a replay waits for the first to be answered. */
