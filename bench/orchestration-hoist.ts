@@ -11,6 +11,7 @@ import type { ActionCommand, RequestOptions } from '../src/service/contract.ts';
 import type { Target } from '../src/engine/ports.ts';
 import { startHoist, type Mode, type RunningHoist } from '../src/main.ts';
 import { createTestDatabase, uniquePrefix } from '../test/support/databases.ts';
+import { pushImageTags, tagRotation } from '../test/support/image-tags.ts';
 import { deleteKeys } from './bench-hoist.ts';
 import { pgCounter } from './pg-counter.ts';
 
@@ -33,7 +34,12 @@ ${envs.map((e) => `      ${e}: { target: engine }`).join('\n')}
 `;
 }
 
-export const deployCommand = (app: string, env: string): ActionCommand => ({ verb: 'deploy', scope: { app, services: null }, env, ref: null });
+/**
+ * Deploys tag `tag` of the app's one service (the base image tagged again: see pushImageTags).
+ * Requests waiting at once each name another tag, since identical ones would coalesce into one
+ * deployment; the tag is looked up in the registry at request time (one HEAD to the local registry).
+ */
+export const deployCommand = (app: string, env: string, tag: string): ActionCommand => ({ verb: 'deploy', scope: { app, services: ['box'] }, env, ref: tag });
 export const REQUEST: RequestOptions = { requester: { id: 'U0BENCH', name: 'bench' }, origin: { kind: 'none' }, trigger: 'api' };
 
 export interface DeploymentRow {
@@ -52,6 +58,8 @@ export interface ScenarioHoist {
   app: string;
   /** The environment variables this Hoist runs with: more processes of it start with them. */
   vars: Record<string, string>;
+  /** Requests a deployment in `env` (each a version not already requested there, in turn); its id. */
+  request(env: string): Promise<number>;
   /** Reads the deployments table directly (the bench's own pool). */
   rows(where?: { ids?: number[]; env?: string }): Promise<DeploymentRow[]>;
   /** Waits until no deployment of the app is unfinished; false on timeout. */
@@ -68,6 +76,8 @@ export async function startScenarioHoist(options: {
   envs: readonly string[];
   mode: Mode;
   concurrency: number;
+  /** How many requests may wait at once in one environment (each must name another version). */
+  versions: number;
   targetFor?: (environment: EnvironmentConfig) => Target;
   logFile: string;
   logLevel: string;
@@ -141,7 +151,13 @@ export async function startScenarioHoist(options: {
         await new Promise((resolve) => setTimeout(resolve, pollMs));
       }
     };
-    return { hoist, app: options.app, vars, rows, drained, stop: cleanUp };
+    const nextTag = tagRotation(await pushImageTags(BASE_IMAGE, options.versions));
+    const request = async (env: string): Promise<number> => {
+      const result = await hoist.api.request(deployCommand(options.app, env, nextTag(env)), REQUEST);
+      if (!result.ok) throw new Error(`deploy ${options.app} to ${env} refused: ${result.code} ${result.reason}`);
+      return result.deployment.id;
+    };
+    return { hoist, app: options.app, vars, request, rows, drained, stop: cleanUp };
   } catch (error) {
     await cleanUp().catch(() => undefined);
     throw error;

@@ -14,7 +14,7 @@ import { measureBullmq } from './bullmq-baseline.ts';
 import { createNoopTarget, type NoopTarget, type RolloutRecord } from '../test/fakes/noop-target.ts';
 import { epochMs } from './open-loop.ts';
 import { pgCounter } from './pg-counter.ts';
-import { deployCommand, REQUEST, startNoopWorkers, startScenarioHoist, type DeploymentRow, type ScenarioHoist } from './orchestration-hoist.ts';
+import { startNoopWorkers, startScenarioHoist, type DeploymentRow, type ScenarioHoist } from './orchestration-hoist.ts';
 import type { Result } from './result.ts';
 import { percentile, summarize } from './stats.ts';
 
@@ -37,13 +37,9 @@ const WARMUP_DEPLOYMENTS = 10;
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 const envName = (i: number): string => `e${String(i).padStart(3, '0')}`;
+/** The most requests that wait at once in one environment: the deep queue and the one held before it, or one environment's share of the throughput. */
+const versionsWaiting = (settings: OrchestrationSettings): number => Math.max(settings.deepQueue + 1, settings.perEnv, WARMUP_DEPLOYMENTS);
 const loadavg1 = (): number => round2(os.loadavg()[0] ?? 0);
-
-async function request(h: ScenarioHoist, env: string): Promise<number> {
-  const result = await h.hoist.api.request(deployCommand(h.app, env), REQUEST);
-  if (!result.ok) throw new Error(`deploy ${h.app} to ${env} refused: ${result.code} ${result.reason}`);
-  return result.deployment.id;
-}
 
 /** Each environment ran its deployments one at a time and in id order (from Postgres' timestamps). */
 function serialization(rows: readonly DeploymentRow[]): { overlaps: number; outOfOrder: number } {
@@ -97,11 +93,11 @@ async function handoffOneWaiting(h: ScenarioHoist, noop: NoopTarget, settings: O
   counter.start();
   counter.pause();
   let hold = noop.holdNext(env);
-  await request(h, env);
+  await h.request(env);
   await hold.started;
   for (let i = 0; i < settings.handoffs; i += 1) {
     const next = noop.holdNext(env);
-    await request(h, env);
+    await h.request(env);
     counter.resume();
     hold.release();
     await next.started;
@@ -140,7 +136,7 @@ async function handoffOneWaiting(h: ScenarioHoist, noop: NoopTarget, settings: O
 async function handoffDeepQueue(h: ScenarioHoist, noop: NoopTarget, settings: OrchestrationSettings): Promise<Result> {
   const env = 'deep';
   const hold = noop.holdNext(env);
-  for (let i = 0; i < settings.deepQueue + 1; i += 1) await request(h, env);
+  for (let i = 0; i < settings.deepQueue + 1; i += 1) await h.request(env);
   const loadavg = loadavg1();
   const counter = pgCounter();
   counter.start();
@@ -181,7 +177,7 @@ async function throughput(h: ScenarioHoist, settings: OrchestrationSettings, id:
   const t0 = epochMs();
   const pending: Promise<number>[] = [];
   for (let round = 0; round < settings.perEnv; round += 1) {
-    for (let e = 0; e < settings.envs; e += 1) pending.push(request(h, envName(e)));
+    for (let e = 0; e < settings.envs; e += 1) pending.push(h.request(envName(e)));
   }
   const settled = await Promise.allSettled(pending);
   const acceptedMs = epochMs() - t0;
@@ -268,13 +264,14 @@ export async function runOrchestration(
       envs,
       mode: 'start',
       concurrency: settings.concurrency,
+      versions: versionsWaiting(settings),
       targetFor: () => noop.target,
       logFile: settings.logFile,
       logLevel: settings.logLevel,
     });
     try {
       say(`… warm-up: ${WARMUP_DEPLOYMENTS} deployments`);
-      for (let i = 0; i < WARMUP_DEPLOYMENTS; i += 1) await request(h, 'warmup');
+      for (let i = 0; i < WARMUP_DEPLOYMENTS; i += 1) await h.request('warmup');
       await h.drained(settings.drainTimeoutSeconds * 1000);
       if (only.handoff) {
         say(`… hand-off: ${settings.handoffs} hand-offs with one deployment waiting (no-op target)`);
@@ -308,6 +305,7 @@ export async function runOrchestration(
       envs,
       mode: 'server',
       concurrency: settings.concurrency,
+      versions: versionsWaiting(settings),
       logFile: settings.logFile,
       logLevel: settings.logLevel,
     });
@@ -322,7 +320,7 @@ export async function runOrchestration(
       }
       try {
         say(`… warm-up: ${WARMUP_DEPLOYMENTS} deployments`);
-        for (let i = 0; i < WARMUP_DEPLOYMENTS; i += 1) await request(h, 'warmup');
+        for (let i = 0; i < WARMUP_DEPLOYMENTS; i += 1) await h.request('warmup');
         await h.drained(settings.drainTimeoutSeconds * 1000);
         say(`… throughput: ${settings.envs} environments × ${settings.perEnv} deployments at once, ${settings.workerProcesses} worker processes`);
         const many = await throughput(

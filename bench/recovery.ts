@@ -11,7 +11,7 @@ import { appendFileSync } from 'node:fs';
 import { removeAppContainers } from '../test/support/containers.ts';
 import { startWorkerProcess, type WorkerProcess } from '../test/support/worker-process.ts';
 import { epochMs } from './open-loop.ts';
-import { deployCommand, REQUEST, startScenarioHoist, type DeploymentRow, type ScenarioHoist } from './orchestration-hoist.ts';
+import { startScenarioHoist, type DeploymentRow, type ScenarioHoist } from './orchestration-hoist.ts';
 import type { Result } from './result.ts';
 import { summarize } from './stats.ts';
 
@@ -25,12 +25,6 @@ export interface RecoverySettings {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function request(h: ScenarioHoist, env: string): Promise<number> {
-  const result = await h.hoist.api.request(deployCommand(h.app, env), REQUEST);
-  if (!result.ok) throw new Error(`deploy ${h.app} to ${env} refused: ${result.code} ${result.reason}`);
-  return result.deployment.id;
-}
 
 async function waitFor<T>(what: string, timeoutMs: number, pollMs: number, fn: () => Promise<T | null>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -65,7 +59,7 @@ export interface RecoveryRig {
 export async function startRecoveryRig(settings: RecoverySettings, say: (line: string) => void): Promise<RecoveryRig> {
   const envs = ['warm', ...Array.from({ length: settings.kills }, (_, i) => `kill${i + 1}`)];
   const app = `rec${randomUUID().slice(0, 6)}`;
-  const h = await startScenarioHoist({ app, envs, mode: 'server', concurrency: 8, logFile: settings.logFile, logLevel: settings.logLevel });
+  const h = await startScenarioHoist({ app, envs, mode: 'server', concurrency: 8, versions: 2, logFile: settings.logFile, logLevel: settings.logLevel });
   const workers: WorkerProcess[] = [];
   const problems: string[] = [];
   let stopped: Promise<void> | null = null;
@@ -101,17 +95,24 @@ async function runKills(
   const runs: Run[] = [];
   const measured: { warmRolloutMs: number | null } = { warmRolloutMs: null };
   try {
-    say('… recovery: a first deployment (pulls the image if the engine lacks it)');
-    const warmId = await request(h, 'warm');
-    const warm = await waitFor('the warm-up deployment', 60_000, 100, async () => (await h.rows({ ids: [warmId] })).find((r) => r.finished_at !== null) ?? null);
-    if (warm.status !== 'DEPLOYED') throw new Error(`the warm-up deployment ended ${warm.status}: ${warm.reason ?? ''}`);
+    // Both tags the runs deploy, so that no run pulls a tag the engine has not seen yet.
+    say('… recovery: two first deployments (pull the image and its two tags if the engine lacks them)');
+    const warms: DeploymentRow[] = [];
+    for (const n of [1, 2]) {
+      const warmId = await h.request('warm');
+      const row = await waitFor(`warm-up deployment ${n}`, 60_000, 100, async () => (await h.rows({ ids: [warmId] })).find((r) => r.finished_at !== null) ?? null);
+      if (row.status !== 'DEPLOYED') throw new Error(`warm-up deployment ${n} ended ${row.status}: ${row.reason ?? ''}`);
+      warms.push(row);
+    }
+    // The first one: it pulled the image when the engine lacked it.
+    const warm = warms[0] as DeploymentRow;
     measured.warmRolloutMs = (warm.finished_at as Date).getTime() - (warm.started_at as Date).getTime();
 
     for (let i = 1; i <= settings.kills; i += 1) {
       const env = `kill${i}`;
       say(`… recovery run ${i}/${settings.kills}: SIGKILL of the executing worker mid-rollout`);
-      const first = await request(h, env);
-      const second = await request(h, env);
+      const first = await h.request(env);
+      const second = await h.request(env);
       const running = await waitFor(`#${first} to be DEPLOYING`, 60_000, 20, async () => {
         const row = (await h.rows({ ids: [first] }))[0];
         if (!row) return null;

@@ -111,7 +111,12 @@ const ABOUT_THE_INPUT: ReadonlySet<Refusal['code']> = new Set([
  * gets a did-you-mean (for names in the configuration) and the usage line;
  * other refusals carry their own "what would work" in the reason.
  */
+/** A refusal that is not about what was typed, as the chat says it. */
+export function refusalSentence(refusal: Refusal): string {
+  return sentence(refusal.reason);
+}
+
 export function refusalText(refusal: Refusal, verb: Verb, subject: Subject, catalog: Catalog, prefix: string): string {
-  if (!ABOUT_THE_INPUT.has(refusal.code)) return sentence(refusal.reason);
+  if (!ABOUT_THE_INPUT.has(refusal.code)) return refusalSentence(refusal);
   return compose(refusal.reason, didYouMean(refusal, subject, catalog), usageOf(verb), prefix);
 }

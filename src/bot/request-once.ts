@@ -1,4 +1,5 @@
 import type { HoistService } from '../service/contract.ts';
+import { refusalSentence } from './answers.ts';
 import type { ChatAnswer, Conversation } from './conversation.ts';
 import { renderAlreadyUsed } from './render/command-answers.ts';
 
@@ -41,6 +42,9 @@ export async function carryOutOnce(api: HoistService, talk: Conversation, work: 
   switch (claim.state) {
     case 'answered':
       return replay(api, talk, firstAnswerOf(claim.answer));
+    case 'unavailable':
+      await talk.answer({ text: refusalSentence(claim.refusal), plain: refusalSentence(claim.refusal), rejected: true });
+      return;
     case 'pending':
       await talk.answer({ text: STILL_CARRIED_OUT, plain: STILL_CARRIED_OUT, rejected: false });
       return;

@@ -5,7 +5,6 @@ import type { EnvironmentLock, LockHistoryEntry } from '../domain/lock.ts';
 import type { Person } from '../domain/person.ts';
 import type { SetChange } from '../domain/set-diff.ts';
 import type { DeploymentStatus } from '../domain/status.ts';
-import type { RequestLedger } from './request-ledger.ts';
 import type { EnvironmentView } from './views.ts';
 
 export type ActionCommand = Extract<Command, { verb: ActionVerb }>;
@@ -153,6 +152,28 @@ export interface LogLineView {
 export type LogsResult =
   | { ok: true; deploymentId: number; app: string; env: string; status: DeploymentStatus; reason: string | null; lines: LogLineView[]; nextAfter: number | null }
   | Refusal;
+
+/**
+ * Whether the caller carries a request out: `first` (it does, then answers),
+ * `answered` (it was carried out; here is the first answer), or `pending`
+ * (another is still carrying it out, past the wait).
+ */
+export type RequestClaim =
+  | { state: 'first' }
+  | { state: 'answered'; answer: unknown }
+  | { state: 'pending' }
+  /** The database does not answer: nothing was claimed, so nothing of the request is carried out. */
+  | { state: 'unavailable'; refusal: Refusal };
+
+/** Every request is carried out once: its identity is claimed, its first answer kept for replays. */
+export interface RequestLedger {
+  /** Claims `key`; a replay of a request still being carried out waits (briefly) for its answer. */
+  claimRequest(key: string): Promise<RequestClaim>;
+  /** Keeps the first answer (JSON) for replays of `key`. */
+  answerRequest(key: string, answer: unknown): Promise<void>;
+  /** Carrying `key` out failed: a retry may carry it out. */
+  releaseRequest(key: string): Promise<void>;
+}
 
 /** The operations both edges (chat and HTTP) call; the ledger carries each chat request out once. */
 export interface HoistService extends RequestLedger {

@@ -1,22 +1,7 @@
 import type { Db } from '../store/database.ts';
+import type { RequestClaim, RequestLedger } from './contract.ts';
+import { unlessDatabaseDown } from './outage.ts';
 import { answerRequest, claimRequest, releaseRequest, sweepRequests } from '../store/requests.ts';
-
-/**
- * Whether the caller carries a request out: `first` (it does, then answers),
- * `answered` (it was carried out; here is the first answer), or `pending`
- * (another is still carrying it out, past the wait).
- */
-export type RequestClaim = { state: 'first' } | { state: 'answered'; answer: unknown } | { state: 'pending' };
-
-/** Every request is carried out once: its identity is claimed, its first answer kept for replays. */
-export interface RequestLedger {
-  /** Claims `key`; a replay of a request still being carried out waits (briefly) for its answer. */
-  claimRequest(key: string): Promise<RequestClaim>;
-  /** Keeps the first answer (JSON) for replays of `key`. */
-  answerRequest(key: string, answer: unknown): Promise<void>;
-  /** Carrying `key` out failed: a retry may carry it out. */
-  releaseRequest(key: string): Promise<void>;
-}
 
 export interface LedgerOptions {
   /** How long a replay waits for the first to be answered. */
@@ -37,13 +22,17 @@ export function createRequestLedger(db: Db, options: LedgerOptions = {}): Reques
   return {
     async claimRequest(key) {
       const deadline = Date.now() + waitMs;
-      for (;;) {
-        const claim = await claimRequest(db, key, new Date(Date.now() - staleMs));
-        if (claim.state === 'claimed') return { state: 'first' };
-        if (claim.state === 'answered') return { state: 'answered', answer: claim.answer };
-        if (Date.now() >= deadline) return { state: 'pending' };
-        await new Promise((resolve) => setTimeout(resolve, pollMs));
-      }
+      const claim = async (): Promise<RequestClaim> => {
+        for (;;) {
+          const stored = await claimRequest(db, key, new Date(Date.now() - staleMs));
+          if (stored.state === 'claimed') return { state: 'first' };
+          if (stored.state === 'answered') return { state: 'answered', answer: stored.answer };
+          if (Date.now() >= deadline) return { state: 'pending' };
+          await new Promise((resolve) => setTimeout(resolve, pollMs));
+        }
+      };
+      const claimed = await unlessDatabaseDown('request', 'nothing will run', claim);
+      return 'ok' in claimed ? { state: 'unavailable', refusal: claimed } : claimed;
     },
     answerRequest: (key, answer) => answerRequest(db, key, answer),
     releaseRequest: (key) => releaseRequest(db, key),

@@ -1,4 +1,4 @@
-import type { RequestClaim, RequestLedger } from '../../src/service/request-ledger.ts';
+import type { RequestClaim, RequestLedger } from '../../src/service/contract.ts';
 
 /** The request ledger in memory, for chat edges tested without a database: the first claim carries a request out. */
 export function memoryLedger(options: { waitMs?: number } = {}): RequestLedger {

@@ -17,6 +17,7 @@ import { createImageRegistry } from '../../src/engine/build/image-registry.ts';
 import { createHoistService } from '../../src/service/hoist-service.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
+import { pickUp } from '../../src/store/waiting-deployments.ts';
 import { createTestDatabase } from '../support/databases.ts';
 import { baseImage, dockerHost, registry, uniqueName } from './engine-env.ts';
 
@@ -109,6 +110,8 @@ apps:
     await run(await request('deploy'));
     const restart = await request('restart', ['web']);
     const stop = await request('stop', ['web']);
+    // A worker takes the first stop; a second one asked meanwhile is its own deployment (identical ones still waiting are joined).
+    await pickUp(handle.db, stop);
     const secondStop = await request('stop', ['web']);
     // The queue runs them in order: the stop happens before the restart gets its turn.
     const first = await run(stop);

@@ -42,7 +42,7 @@ export function slashCommandBody(fields: SlashCommandFields): string {
     api_app_id: 'A0HOIST',
     is_enterprise_install: 'false',
     response_url: fields.responseUrl,
-    trigger_id: fields.triggerId ?? `${Date.now()}.1234.${Math.random().toString(16).slice(2)}`,
+    trigger_id: fields.triggerId ?? randomTriggerId(),
   }).toString();
 }
 
@@ -91,29 +91,85 @@ export interface BlockActionFields {
   text?: string;
 }
 
-/** The form-encoded body Slack posts when a button in a message is clicked: `payload=<block_actions JSON>`. */
+/** A trigger_id in Slack's format (`<digits>.<digits>.<hex>`), for an interaction no modal is opened from. */
+export function randomTriggerId(): string {
+  return `${Date.now()}.1234.${Math.random().toString(16).slice(2).padEnd(13, '0')}`;
+}
+
+function interactionUser(userId: string, userName: string | undefined) {
+  const name = userName ?? userId.toLowerCase();
+  return { id: userId, username: name, name, team_id: 'T0HOIST' };
+}
+
+/** The `payload=<JSON>` form body Slack posts for every interaction. */
+function interactionBody(payload: Record<string, unknown>): string {
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/**
+ * The form-encoded body Slack posts when a button in a message is clicked: `payload=<block_actions JSON>`,
+ * shaped as Slack's documented example (team, user, container, trigger_id, channel, message, response_url, actions).
+ */
 export function blockActionBody(fields: BlockActionFields): string {
-  const payload = {
+  return interactionBody({
     type: 'block_actions',
     team: { id: 'T0HOIST', domain: 'hoist-test' },
-    user: { id: fields.userId, username: fields.userName ?? fields.userId.toLowerCase(), name: fields.userName ?? fields.userId.toLowerCase(), team_id: 'T0HOIST' },
+    user: interactionUser(fields.userId, fields.userName),
     api_app_id: 'A0HOIST',
     token: 'deprecated-verification-token',
     container: { type: 'message', message_ts: fields.messageTs, channel_id: fields.channelId, is_ephemeral: false },
-    trigger_id: fields.triggerId ?? `${Date.now()}.1234.${Math.random().toString(16).slice(2)}`,
+    trigger_id: fields.triggerId ?? randomTriggerId(),
+    enterprise: null,
+    is_enterprise_install: false,
     channel: { id: fields.channelId, name: 'deploys' },
-    message: { type: 'message', ts: fields.messageTs, text: fields.text ?? '' },
+    message: { bot_id: 'B0HOIST', type: 'message', text: fields.text ?? '', user: 'U0HOISTBOT', ts: fields.messageTs },
+    state: { values: {} },
     response_url: fields.responseUrl,
     actions: [
       {
         type: 'button',
         action_id: fields.actionId,
         block_id: fields.blockId ?? 'hoist_card',
-        text: { type: 'plain_text', text: fields.actionId },
+        text: { type: 'plain_text', text: fields.actionId, emoji: true },
         value: fields.value,
         action_ts: `${(Date.now() / 1000).toFixed(6)}`,
       },
     ],
-  };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  });
+}
+
+export interface ViewSubmissionFields {
+  /** The view as Slack holds it (a `FakeView`'s `view`): id, callback_id, private_metadata, hash, blocks... */
+  view: Record<string, unknown>;
+  userId: string;
+  userName?: string;
+  /** block_id → action_id → the text typed into that `plain_text_input` (null: left empty). */
+  values: Record<string, Record<string, string | null>>;
+  triggerId?: string;
+}
+
+/**
+ * The form-encoded body Slack posts when a modal is submitted: `payload=<view_submission JSON>`,
+ * the view with what the user typed in `state.values`. `FakeSlack.submitView` applies the
+ * modal's own checks first; this builds the body as given, for requests Slack would not send.
+ */
+export function viewSubmissionBody(fields: ViewSubmissionFields): string {
+  const values = Object.fromEntries(
+    Object.entries(fields.values).map(([blockId, actions]) => [
+      blockId,
+      Object.fromEntries(Object.entries(actions).map(([actionId, value]) => [actionId, { type: 'plain_text_input', value }])),
+    ]),
+  );
+  return interactionBody({
+    type: 'view_submission',
+    team: { id: 'T0HOIST', domain: 'hoist-test' },
+    user: interactionUser(fields.userId, fields.userName),
+    api_app_id: 'A0HOIST',
+    token: 'deprecated-verification-token',
+    trigger_id: fields.triggerId ?? randomTriggerId(),
+    view: { type: 'modal', ...fields.view, state: { values } },
+    response_urls: [],
+    enterprise: null,
+    is_enterprise_install: false,
+  });
 }

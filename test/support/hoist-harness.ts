@@ -28,6 +28,8 @@ export async function startTestHoist(options: {
   shell?: HoistOptions['shell'];
   env?: Record<string, string>;
   mode?: HoistOptions['mode'];
+  /** Where Hoist logs (default: a pino logger at LOG_LEVEL). */
+  logger?: HoistOptions['logger'];
 }): Promise<TestHoist> {
   const dir = mkdtempSync(join(tmpdir(), 'hoist-e2e-'));
   writeFileSync(join(dir, 'hoist.yaml'), options.yaml);
@@ -49,7 +51,7 @@ export async function startTestHoist(options: {
     ...options.env,
   };
   const env = parseEnv(vars);
-  const logger = pino({ level: env.logLevel });
+  const logger = options.logger ?? pino({ level: env.logLevel });
   let hoist: RunningHoist;
   try {
     hoist = await startHoist({ env, mode: options.mode ?? 'start', shell: options.shell ?? null, logger });

@@ -1,10 +1,11 @@
 import { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Deployment } from '../../domain/deployment.ts';
+import { isFinal } from '../../domain/status.ts';
 import type { CardContext, CardRef, ChatMessage, ChatPort } from '../chat-port.ts';
 import { renderCard } from '../render/deployment-card.ts';
 import { boltLogger } from './bolt-logger.ts';
-import { createCoalescer } from './coalesce.ts';
+import { createCoalescer, type SetTimer } from './coalesce.ts';
 import { asSlackBlocks } from './slack-blocks.ts';
 
 type WebClient = webApi.WebClient;
@@ -22,7 +23,18 @@ export interface SlackChatOptions {
   apiUrl: string;
   logger: Logger;
   retryConfig?: webApi.RetryOptions;
+  /** The clock and timer that space a card's updates (tests drive them). */
+  now?: () => number;
+  setTimer?: SetTimer;
 }
+
+/**
+ * At most one edit of a card this often while its status stays the same (its
+ * place in the queue, the time it has waited): every start in an environment
+ * moves every card waiting there, and Slack allows about one call a second.
+ * A new status, a final one above all, is shown at once.
+ */
+export const CARD_UPDATE_SPACING_MS = 3_000;
 
 export interface SlackChat extends ChatPort {
   /** Resolves when no card update is in flight or waiting. */
@@ -46,7 +58,17 @@ function refOf(ref: CardRef): { channel: string; ts: string } {
 export function createSlackChat(options: SlackChatOptions): SlackChat {
   const log = boltLogger(options.logger.child({ component: 'slack-web-api' }));
   const clients = new Map<string, WebClient>();
-  const updates = createCoalescer();
+  const updates = createCoalescer({
+    spacingMs: CARD_UPDATE_SPACING_MS,
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.setTimer === undefined ? {} : { setTimer: options.setTimer }),
+  });
+  /**
+   * What each card shows, as its last edit sent it: an edit that would show the
+   * same is not sent. A card's first edit always goes (a redelivered event brings
+   * a card up to date however it was left).
+   */
+  const shown = new Map<string, { status: Deployment['status']; content: string }>();
 
   const clientFor = (channel: string): WebClient => {
     let client = clients.get(channel);
@@ -85,10 +107,20 @@ export function createSlackChat(options: SlackChatOptions): SlackChat {
 
     updateCard(ref: CardRef, deployment: Deployment, context: CardContext): Promise<void> {
       const { channel, ts } = refOf(ref);
-      return updates.submit(`${channel}:${ts}`, async () => {
+      const key = `${channel}:${ts}`;
+      const final = isFinal(deployment.status);
+      const urgent = final || shown.get(key)?.status !== deployment.status;
+      const send = async () => {
         const card = renderCard(deployment, { ...context, mention });
-        await clientFor(channel).chat.update({ channel, ts, text: card.text, blocks: asSlackBlocks(card.blocks) });
-      });
+        const blocks = asSlackBlocks(card.blocks);
+        const content = JSON.stringify([card.text, blocks]);
+        if (shown.get(key)?.content === content) return;
+        await clientFor(channel).chat.update({ channel, ts, text: card.text, blocks });
+        // A final card is not edited again: nothing to remember it by.
+        if (final) shown.delete(key);
+        else shown.set(key, { status: deployment.status, content });
+      };
+      return updates.submit(key, send, { urgent });
     },
 
     async postReply(ref: CardRef, message: ChatMessage, replyOptions?: { broadcast?: boolean }): Promise<void> {

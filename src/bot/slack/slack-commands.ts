@@ -10,25 +10,16 @@ import type { Conversation } from '../conversation.ts';
 import { executePlan } from '../execute-plan.ts';
 import { interpret, type Plan } from '../interpret.ts';
 import { asSlackBlocks } from './slack-blocks.ts';
+import type { WorkQueue } from './work-queue.ts';
 
 export interface SlackCommandDeps {
   api: HoistService;
   logger: Logger;
   now: () => Date;
-  /** Work accepted (acknowledged) but not done yet: stopping waits for it. */
-  pending: Set<Promise<void>>;
+  /** Work Slack was told is accepted, carried out after the acknowledgement; stopping waits for it. */
+  work: WorkQueue;
   /** A permalink to deployment `id`'s card, where it has one. */
   cardLink?: (deploymentId: number) => Promise<string | null>;
-}
-
-/** Work Slack was told is accepted: stopping waits for it. */
-async function track(work: Promise<void>, deps: SlackCommandDeps): Promise<void> {
-  deps.pending.add(work);
-  try {
-    await work;
-  } finally {
-    deps.pending.delete(work);
-  }
 }
 
 const INTERNAL_ERROR = 'Hoist could not take this request because of an internal error; try again in a moment.';
@@ -115,7 +106,7 @@ export function registerCommands(app: App, deps: SlackCommandDeps): void {
       return;
     }
     await ack();
-    await track(carryOut(plan, ask, deps), deps);
+    await deps.work.run(() => carryOut(plan, ask, deps));
   });
 
   app.event('app_mention', async ({ event, body, client }) => {
@@ -144,7 +135,7 @@ export function registerCommands(app: App, deps: SlackCommandDeps): void {
       await ask.answer({ text: INTERNAL_ERROR });
       return;
     }
-    await track(carryOut(plan, ask, deps), deps);
+    await deps.work.run(() => carryOut(plan, ask, deps));
   });
 }
 
@@ -192,12 +183,11 @@ export function registerCardActions(app: App, deps: SlackCommandDeps): void {
       const plan = interpret(offered.command, { api: deps.api, origin: ask.origin, prefix: ask.prefix });
       await carryOut(plan, ask, deps);
     };
-    await track(
+    await deps.work.run(() =>
       work().catch(async (error: unknown) => {
         log.error({ err: error }, 'card button failed after acknowledgement');
         await answer({ text: INTERNAL_ERROR }).catch(() => undefined);
       }),
-      deps,
     );
   });
 }

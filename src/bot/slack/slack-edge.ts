@@ -9,6 +9,7 @@ import { createSlackChat, SLACK_RETRY } from './slack-chat.ts';
 import { cardLinks } from './card-links.ts';
 import { registerCardActions, registerCommands } from './slack-commands.ts';
 import { answerUnplaceable, PlacingApp } from './unplaceable-request.ts';
+import { createWorkQueue } from './work-queue.ts';
 
 export interface SlackEdgeOptions {
   botToken: string;
@@ -77,12 +78,12 @@ export async function createSlackEdge(options: SlackEdgeOptions): Promise<SlackE
     options.logger.error({ err: error }, 'Slack listener failed');
   });
   // Commands Slack was told were accepted; stopping waits for them so none is lost.
-  const pending = new Set<Promise<void>>();
+  const work = createWorkQueue();
   const deps = {
     api: options.api,
     logger: options.logger,
     now,
-    pending,
+    work,
     ...(options.cards === undefined ? {} : { cardLink: cardLinks(options.cards, app.client, options.logger) }),
   };
   registerCommands(app, deps);
@@ -103,6 +104,8 @@ export async function createSlackEdge(options: SlackEdgeOptions): Promise<SlackE
       options.logger.warn('refused a Slack request dated more than five minutes ahead');
       return answer(res, 401);
     }
+    // Work of earlier requests waits until this one has its answer.
+    res.once('close', work.hold());
     try {
       receiver.requestListener(req, res);
     } catch (error) {
@@ -120,7 +123,7 @@ export async function createSlackEdge(options: SlackEdgeOptions): Promise<SlackE
       stopped = true;
       let timer: NodeJS.Timeout | undefined;
       const settled = (async () => {
-        await Promise.allSettled([...pending]);
+        await work.idle();
         await chat.idle();
       })();
       await Promise.race([settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)))]);

@@ -1,5 +1,5 @@
 /**
- * Block Kit limits as Slack's Web API enforces them on messages. Errors are
+ * Block Kit limits as Slack's Web API enforces them on messages and views. Errors are
  * worded like Slack's (`... [json-pointer:/blocks/0/text/text]`) so a failing
  * test shows where the payload broke a rule.
  */
@@ -19,6 +19,8 @@ const MAX_ACTION_ID = 255;
 const MAX_BUTTON_VALUE = 2000;
 const MAX_URL = 3000;
 const MAX_MARKDOWN_TEXT = 12000;
+const MAX_INPUT_LABEL = 2000;
+const MAX_PLAIN_TEXT_INPUT = 3000;
 
 const KNOWN_TYPES = new Set([
   'section',
@@ -34,11 +36,11 @@ const KNOWN_TYPES = new Set([
   'video',
 ]);
 
-function isObject(value: unknown): value is Json {
+export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function tooLong(limit: number, pointer: string): string {
+export function tooLong(limit: number, pointer: string): string {
   return `must be less than ${limit + 1} characters [json-pointer:${pointer}]`;
 }
 
@@ -46,7 +48,7 @@ function tooMany(limit: number, pointer: string): string {
   return `must be less than ${limit + 1} items [json-pointer:${pointer}]`;
 }
 
-function checkTextObject(
+export function checkTextObject(
   value: unknown,
   pointer: string,
   max: number,
@@ -82,6 +84,25 @@ function checkElement(element: unknown, pointer: string, errors: string[]): void
     }
     if (typeof element.url === 'string' && element.url.length > MAX_URL) {
       errors.push(tooLong(MAX_URL, `${pointer}/url`));
+    }
+  }
+}
+
+/** An input block: a label, and one element whose value the view's state carries under its action_id. */
+function checkInput(block: Json, pointer: string, errors: string[]): void {
+  checkTextObject(block.label, `${pointer}/label`, MAX_INPUT_LABEL, errors, ['plain_text']);
+  if (block.hint !== undefined) checkTextObject(block.hint, `${pointer}/hint`, MAX_INPUT_LABEL, errors, ['plain_text']);
+  const element = block.element;
+  if (!isObject(element) || typeof element.type !== 'string') {
+    errors.push(`must provide an object [json-pointer:${pointer}/element]`);
+    return;
+  }
+  checkElement(element, `${pointer}/element`, errors);
+  if (element.type !== 'plain_text_input') return;
+  for (const key of ['min_length', 'max_length'] as const) {
+    const value = element[key];
+    if (value !== undefined && (typeof value !== 'number' || value < 0 || value > MAX_PLAIN_TEXT_INPUT)) {
+      errors.push(`must be between 0 and ${MAX_PLAIN_TEXT_INPUT} [json-pointer:${pointer}/element/${key}]`);
     }
   }
 }
@@ -140,6 +161,9 @@ function checkBlock(block: unknown, pointer: string, errors: string[]): void {
         errors.push(tooLong(MAX_MARKDOWN_TEXT, `${pointer}/text`));
       }
       return;
+    case 'input':
+      checkInput(block, pointer, errors);
+      return;
     case 'image':
       if (typeof block.image_url === 'string' && block.image_url.length > MAX_URL) {
         errors.push(tooLong(MAX_URL, `${pointer}/image_url`));
@@ -150,11 +174,14 @@ function checkBlock(block: unknown, pointer: string, errors: string[]): void {
   }
 }
 
-/** Slack's checks of a message's `blocks`; an empty list means valid. */
-export function blockErrors(blocks: unknown): string[] {
-  if (!Array.isArray(blocks)) return ['must provide an array [json-pointer:/blocks]'];
+/**
+ * Slack's checks of `blocks`; an empty list means valid. A message holds up to 50 blocks, a
+ * view up to 100 (`/view/blocks`).
+ */
+export function blockErrors(blocks: unknown, { max = MAX_BLOCKS, pointer = '/blocks' } = {}): string[] {
+  if (!Array.isArray(blocks)) return [`must provide an array [json-pointer:${pointer}]`];
   const errors: string[] = [];
-  if (blocks.length > MAX_BLOCKS) errors.push(tooMany(MAX_BLOCKS, '/blocks'));
-  blocks.forEach((block, i) => checkBlock(block, `/blocks/${i}`, errors));
+  if (blocks.length > max) errors.push(tooMany(max, pointer));
+  blocks.forEach((block, i) => checkBlock(block, `${pointer}/${i}`, errors));
   return errors;
 }

@@ -1,0 +1,184 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import type { FakeSlack } from '../fakes/slack-api.ts';
+import { signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
+import { createTestDatabase, uniquePrefix } from './databases.ts';
+import { BASE_IMAGE, DOCKER_HOST, REGISTRY } from './hoist-harness.ts';
+import { startWorkerProcess, type WorkerProcess } from './worker-process.ts';
+
+/**
+ * A burst of distinct signed slash commands against a Hoist that has just been
+ * started as its own process (`hoist start`: cold modules, cold connections, no
+ * JIT yet), as Slack would send them: each on a connection of its own, each
+ * with its own response_url and channel, so every answer can be told apart.
+ */
+
+export const BURST_APPS = ['shop', 'blog'] as const;
+export const BURST_ENVS = ['dev', 'qa', 'staging', 'demo', 'perf'] as const;
+
+const SECRET = 'burst-signing-secret';
+const TOKEN = 'xoxb-burst';
+
+/** Commands of every kind, each text different: coalescing identical requests cannot make it easy. */
+export function burstTexts(count: number): string[] {
+  const texts: string[] = [];
+  for (let i = 0; texts.length < count; i += 1) {
+    const app = BURST_APPS[i % BURST_APPS.length]!;
+    const env = BURST_ENVS[Math.floor(i / BURST_APPS.length) % BURST_ENVS.length]!;
+    const kinds = [
+      `deploy ${app} to ${env}`,
+      `status ${app} in ${env}`,
+      `redeploy ${app} in ${env}`,
+      `lock ${app} in ${env} --reason "burst ${i}"`,
+      `history ${app} in ${env}`,
+      `unlock ${app} in ${env}`,
+      `where ${app}`,
+      `deploy ${app}/box to ${env}`,
+      `cancel ${app} in ${env}`,
+      `restart ${app} in ${env}`,
+      `logs #${(i % 20) + 1}`,
+      `status ${app}`,
+      `help ${['deploy', 'lock', 'cancel', 'status'][i % 4]}`,
+    ];
+    texts.push(kinds[Math.floor(i / (BURST_APPS.length * BURST_ENVS.length)) % kinds.length]!);
+  }
+  return texts;
+}
+
+export function burstYaml(): string {
+  const envs = BURST_ENVS.map((e) => `      ${e}: { target: engine }`).join('\n');
+  const app = (name: string) => `  ${name}:
+    repo: .
+    services:
+      box: { type: container, image: ${BASE_IMAGE}, command: ["/bin/busybox", "sleep", "3600"] }
+    environments:
+${envs}`;
+  return `targets:
+  engine: { kind: docker, host: "${DOCKER_HOST}" }
+registry: { url: ${REGISTRY} }
+apps:
+${BURST_APPS.map(app).join('\n')}
+`;
+}
+
+export interface ColdHoist {
+  process: WorkerProcess;
+  /** `…/slack/events` */
+  url: string;
+  signingSecret: string;
+  stop(): Promise<void>;
+}
+
+/** `hoist start` in a process of its own on a fresh database and Redis prefix, talking to `slack`. */
+export async function startColdHoist(slack: FakeSlack, extra: Record<string, string> = {}): Promise<ColdHoist> {
+  const dir = mkdtempSync(join(tmpdir(), 'hoist-burst-'));
+  writeFileSync(join(dir, 'hoist.yaml'), burstYaml());
+  const database = await createTestDatabase();
+  const remove = async () => {
+    await database.drop();
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  };
+  let child: WorkerProcess;
+  try {
+    child = await startWorkerProcess(
+      {
+        DATABASE_URL: database.url,
+        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        HOIST_REDIS_PREFIX: uniquePrefix(),
+        HOIST_CONFIG: join(dir, 'hoist.yaml'),
+        HOIST_DATA_DIR: join(dir, 'data'),
+        DOCKER_HOST,
+        HOIST_REGISTRY_URL: REGISTRY,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        SLACK_BOT_TOKEN: TOKEN,
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_API_URL: slack.url,
+        ...extra,
+      },
+      'start',
+    );
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  const port = /running on http:\/\/127\.0\.0\.1:(\d+)/.exec(child.output())?.[1];
+  return {
+    process: child,
+    url: `http://127.0.0.1:${port}/slack/events`,
+    signingSecret: SECRET,
+    async stop() {
+      child.kill('SIGTERM');
+      const exited = await Promise.race([child.exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 20_000))]);
+      if (!exited) child.kill('SIGKILL');
+      await remove();
+    },
+  };
+}
+
+export interface BurstSample {
+  text: string;
+  channel: string;
+  responseUrlId: string;
+  /** From when the request was due to its acknowledgement (HTTP status in hand). */
+  ackMs: number;
+  status: number | null;
+  /** The acknowledgement carried the answer itself (an ephemeral body). */
+  answeredInAck: boolean;
+}
+
+/** Sends `texts` spread evenly over `spreadMs`, each on its own connection; resolves when every one is acknowledged. */
+export async function sendBurst(options: { url: string; signingSecret: string; slack: FakeSlack; texts: string[]; spreadMs: number; prefix: string }): Promise<BurstSample[]> {
+  const { texts, slack, prefix } = options;
+  const agent = new Agent({ connections: texts.length, pipelining: 0 });
+  const start = performance.now() + 20;
+  try {
+    return await Promise.all(
+      texts.map(async (text, i) => {
+        const channel = `C${prefix}${String(i).padStart(4, '0')}`;
+        const responseUrlId = `${prefix}-${i}`;
+        const body = slashCommandBody({
+          command: '/hoist',
+          text,
+          userId: `U${prefix}${i % 7}`,
+          channelId: channel,
+          responseUrl: slack.responseUrl(responseUrlId, { channel, userId: `U${prefix}${i % 7}` }),
+          triggerId: `${prefix}.${i}.${Date.now()}`,
+        });
+        const due = start + (i * options.spreadMs) / texts.length;
+        await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+        const headers = { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(body, options.signingSecret) };
+        try {
+          const res = await request(options.url, { method: 'POST', headers, body, dispatcher: agent, headersTimeout: 10_000 });
+          const answer = await res.body.text();
+          return { text, channel, responseUrlId, ackMs: performance.now() - due, status: res.statusCode, answeredInAck: answer.trim() !== '' };
+        } catch {
+          return { text, channel, responseUrlId, ackMs: performance.now() - due, status: null, answeredInAck: false };
+        }
+      }),
+    );
+  } finally {
+    await agent.close();
+  }
+}
+
+/** The commands not answered yet: no answer in the ack, none through the response_url, no card in the channel. */
+export function unanswered(slack: FakeSlack, samples: BurstSample[]): BurstSample[] {
+  const responded = new Set(slack.responses.filter((r) => r.status === 200).map((r) => r.id));
+  const carded = new Set(slack.messages.filter((m) => m.threadTs === null && m.via === 'api').map((m) => m.channel));
+  return samples.filter((s) => !s.answeredInAck && !responded.has(s.responseUrlId) && !carded.has(s.channel));
+}
+
+/** Waits until every command is answered; the ones still unanswered at the deadline. */
+export async function waitForAnswers(slack: FakeSlack, samples: BurstSample[], timeoutMs: number): Promise<BurstSample[]> {
+  try {
+    await slack.waitFor((s) => unanswered(s, samples).length === 0, timeoutMs);
+  } catch {
+    // the caller reports which are missing
+  }
+  return unanswered(slack, samples);
+}
+
+export const BURST_TOKEN = TOKEN;
