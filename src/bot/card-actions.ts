@@ -2,8 +2,8 @@ import type { Deployment } from '../domain/deployment.ts';
 import { isFinal, isInProgress } from '../domain/status.ts';
 
 /** What a card's buttons (Slack) or numbered choices (terminal) do. */
-export type CardActionKind = 'cancel' | 'redeploy' | 'rollback' | 'logs';
-export const CARD_ACTION_KINDS: readonly CardActionKind[] = ['cancel', 'redeploy', 'rollback', 'logs'];
+export type CardActionKind = 'approve' | 'reject' | 'cancel' | 'redeploy' | 'rollback' | 'logs';
+export const CARD_ACTION_KINDS: readonly CardActionKind[] = ['approve', 'reject', 'cancel', 'redeploy', 'rollback', 'logs'];
 
 export interface CardAction {
   kind: CardActionKind;
@@ -14,6 +14,13 @@ export interface CardAction {
   style: 'primary' | 'danger' | null;
   /** A read (Logs) changes nothing: clicking it again shows it again, where an action is carried out once per card. */
   once: boolean;
+  /**
+   * Each use is a request of its own (a vote: the service counts a person once), so that
+   * one person's click never absorbs another's; absent: once per card.
+   */
+  perUse?: true;
+  /** Asks for a reason first, which the command takes last (a modal in Slack, the next line in the terminal). */
+  needsReason?: true;
 }
 
 /** Outcomes after which the same versions may be applied again, or the previous ones brought back. */
@@ -27,10 +34,16 @@ function scopeText(d: Deployment): string {
 
 /** What the card offers to change: Cancel while it waits or runs; Redeploy and Rollback once a deploy, redeploy or rollback has ended. */
 function changes(d: Deployment): CardAction[] {
-  // Anything waiting or running, unless it is already being canceled.
-  if (isInProgress(d.status) && d.status !== 'CANCELING') {
-    return [{ kind: 'cancel', label: 'Cancel', command: `cancel #${d.id}`, style: 'danger', once: true }];
+  const cancel: CardAction = { kind: 'cancel', label: 'Cancel', command: `cancel #${d.id}`, style: 'danger', once: true };
+  if (d.status === 'AWAITING_APPROVAL') {
+    return [
+      { kind: 'approve', label: 'Approve', command: `approve #${d.id}`, style: 'primary', once: true, perUse: true },
+      { kind: 'reject', label: 'Reject', command: `reject #${d.id}`, style: 'danger', once: true, needsReason: true },
+      cancel,
+    ];
   }
+  // Anything waiting or running, unless it is already being canceled.
+  if (isInProgress(d.status) && d.status !== 'CANCELING') return [cancel];
   if (!isFinal(d.status) || !REDEPLOYABLE_ACTIONS.has(d.action)) return [];
   const actions: CardAction[] = [];
   if (d.status !== 'REJECTED' && d.status !== 'EXPIRED') {
@@ -43,8 +56,8 @@ function changes(d: Deployment): CardAction[] {
 }
 
 /**
- * The actions a card offers in its deployment's current state: Cancel while it
- * waits or runs; Redeploy and Rollback once a deploy, redeploy or rollback has
+ * The actions a card offers in its deployment's current state: Approve and Reject
+ * while it waits for approval; Cancel while it waits or runs; Redeploy and Rollback once a deploy, redeploy or rollback has
  * ended; Logs, last, once it has started. Each carries out exactly what its
  * typed command would, with the same rules.
  */

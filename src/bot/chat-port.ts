@@ -1,4 +1,5 @@
 import type { ChatOrigin, Deployment } from '../domain/deployment.ts';
+import type { ApprovalView } from '../service/contract.ts';
 import type { Block } from './render/blocks.ts';
 
 /** Where a deployment's card lives in one chat, as its adapter recorded it; the card store keeps it as JSON. */
@@ -10,6 +11,8 @@ export interface CardContext {
   /** 1 = next to run; null when the deployment is not waiting. */
   queuePosition: number | null;
   repoUrl: string | null;
+  /** Its approval, where it waits or waited for one (the card shows the rules, their progress, who decided). */
+  approval?: ApprovalView | null;
 }
 
 /**
@@ -30,6 +33,8 @@ export interface ChatMessage {
 export interface ChatPort {
   /** How this chat names a user in a message (`<@U123>` in Slack, `@alice` in a terminal). */
   mention(userId: string): string;
+  /** How this chat names a user group (`@sre`) so that its members hear of it; without, the handle as written. */
+  mentionGroup?(handle: string): Promise<string>;
   /** Posts the deployment's card; the returned ref is what the card store keeps. */
   postCard(deployment: Deployment, context: CardContext): Promise<CardRef>;
   /**

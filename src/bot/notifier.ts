@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { DeploymentEvent, Deployment, StoredEvent } from '../domain/deployment.ts';
 import { isFinal } from '../domain/status.ts';
-import type { HoistService } from '../service/contract.ts';
+import type { ApprovalView, HoistService } from '../service/contract.ts';
 import type { CardContext, CardRef, ChatPort } from './chat-port.ts';
+import { approverMentions, requesterMention } from './approval-mentions.ts';
 import { renderApprovalStep, renderFailure, renderFailureText, renderSummary, renderSupersedes, renderTransition } from './render/thread-lines.ts';
 import { trackedSubscription } from './feed-subscription.ts';
 
@@ -51,6 +52,14 @@ async function queuePosition(api: HoistService, deployment: Deployment): Promise
   return view?.queue.find((entry) => entry.id === deployment.id)?.position ?? null;
 }
 
+/** The deployment's approval, where it waits or waited for one; null otherwise (or when it cannot be read now). */
+async function approvalOf(api: HoistService, deployment: Deployment): Promise<ApprovalView | null> {
+  const result = await api.approvals(deployment.id);
+  if (!result.ok || !result.required) return null;
+  const { ok: _ok, ...view } = result;
+  return view;
+}
+
 /**
  * Turns deployment events into chat messages: one card per deployment, edited
  * in place, and a thread reply per transition or failure. An error from the
@@ -75,6 +84,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     now: now(),
     queuePosition: await queuePosition(options.api, deployment).catch(() => null),
     repoUrl: options.repoUrl?.(deployment.app) ?? null,
+    approval: await approvalOf(options.api, deployment).catch(() => null),
   });
 
   /** The card's ref, posting the card first when there is none (a first event, or one lost before it was saved). */
@@ -120,7 +130,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
         return;
       case 'status': {
         const updated = posted ? Promise.resolve() : updateCard(chat, ref, deployment, context, log);
-        await Promise.all([updated, chat.postReply(ref, { text: renderTransition(event, deployment), plain: renderTransition(event, deployment, 'text') })]);
+        // Rejected or expired, it will never run: whoever asked for it hears so.
+        const who = requesterMention(chat, deployment, event.status);
+        const line = { text: `${who}${renderTransition(event, deployment)}`, plain: `${who}${renderTransition(event, deployment, 'text')}` };
+        await Promise.all([updated, chat.postReply(ref, line)]);
         return;
       }
       case 'failure': {
@@ -142,7 +155,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
         return;
       case 'approval': {
         const updated = posted ? Promise.resolve() : updateCard(chat, ref, deployment, context, log);
-        await Promise.all([updated, chat.postReply(ref, { text: renderApprovalStep(event), plain: renderApprovalStep(event, 'text') })]);
+        // Asked for (again, after a reset): the approvers are mentioned, groups with the chat's group mention.
+        const approvers = event.step === 'requested' || event.step === 'reset' ? await approverMentions(chat, context.approval ?? null) : null;
+        const line = { text: renderApprovalStep(event, 'mrkdwn', approvers), plain: renderApprovalStep(event, 'text', approvers) };
+        await Promise.all([updated, chat.postReply(ref, line)]);
         return;
       }
     }

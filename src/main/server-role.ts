@@ -76,7 +76,8 @@ async function startChatEdges(shared: SharedParts, cards: CardStore, shell: Shel
   const mounts: Mounts = {};
   if (env.slack) {
     const { createSlackEdge } = await import('../bot/slack/slack-edge.ts');
-    const slack = await createSlackEdge({ ...env.slack, api, cards, logger: logger.child({ component: 'slack' }) });
+    const groups = shared.slackDirectory ?? undefined;
+    const slack = await createSlackEdge({ ...env.slack, api, cards, ...(groups === undefined ? {} : { groups }), logger: logger.child({ component: 'slack' }) });
     stops.add(() => slack.stop());
     chats.slack = slack.chat;
     mounts['/slack/events'] = slack.requestListener;

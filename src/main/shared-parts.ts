@@ -5,6 +5,7 @@ import type { Env } from '../config/env.ts';
 import { ConfigError } from '../config/errors.ts';
 import type { HoistConfig } from '../config/hoist-config.ts';
 import { createImageRegistry } from '../engine/build/image-registry.ts';
+import type { SlackDirectory } from '../bot/slack/slack-directory.ts';
 import type { Source } from '../engine/ports.ts';
 import { createGitSource } from '../engine/source/git-source.ts';
 import { createCancelSignal } from '../jobs/cancel-signal.ts';
@@ -41,6 +42,8 @@ export interface SharedParts {
   api: HoistService;
   /** Credentials for the registry (HOIST_REGISTRY_USERNAME/PASSWORD), shared by the builder and the tag lookups. */
   registryAuth: { username: string; password: string } | null;
+  /** Slack's user groups when Slack is configured: one directory (and cache) for permissions, approvals and group mentions. */
+  slackDirectory: SlackDirectory | null;
 }
 
 /** The database (migrated), Redis, the git source, the run queue and its dispatcher, and the service both edges call. */
@@ -73,6 +76,14 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
   const dispatcher = createDispatcher({ db, queue, lease, logger });
 
   const registryAuth = env.registry.username && env.registry.password ? { username: env.registry.username, password: env.registry.password } : null;
+  const slackDirectory =
+    env.slack === null
+      ? null
+      : (await import('../bot/slack/slack-directory.ts')).createSlackDirectory({
+          token: env.slack.botToken,
+          apiUrl: env.slack.apiUrl,
+          logger: logger.child({ component: 'slack' }),
+        });
   const api = createHoistService({
     db,
     config,
@@ -81,15 +92,7 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
     kick: (app, e) => dispatcher.kick(app, e),
     notify,
     signalCancel: createCancelSignal({ db, redis, prefix: env.redisPrefix, health: redisHealth }),
-    ...(env.slack === null
-      ? {}
-      : {
-          groupsOf: (await import('../bot/slack/slack-directory.ts')).createSlackDirectory({
-            token: env.slack.botToken,
-            apiUrl: env.slack.apiUrl,
-            logger: logger.child({ component: 'slack' }),
-          }).groupsOf,
-        }),
+    ...(slackDirectory === null ? {} : { groupsOf: slackDirectory.groupsOf }),
   });
-  return { ...base, db, redis, redisHealth, source, notify, lease, dispatcher, api, registryAuth };
+  return { ...base, db, redis, redisHealth, source, notify, lease, dispatcher, api, registryAuth, slackDirectory };
 }

@@ -1,5 +1,7 @@
 import type { Deployment, DeploymentService } from '../../domain/deployment.ts';
+import type { ApprovalView } from '../../service/contract.ts';
 import { CARD_ACTION_PREFIX, cardActions } from '../card-actions.ts';
+import { approvalSection } from './approval-card.ts';
 import type { Block, Button, Message } from './blocks.ts';
 import {
   actionTitle,
@@ -19,6 +21,8 @@ export interface RenderContext {
   repoUrl?: string | null;
   /** How to name a user where the message is shown (`<@U123>` in Slack, a login in the shell). */
   mention: (userId: string) => string;
+  /** Its approval, where it waits or waited for one: the rules and their progress, who decided. */
+  approval?: ApprovalView | null;
 }
 
 const TRIGGER_NOTES = { chat: null, api: 'via the API', shell: 'from the shell', webhook: 'automatic deploy' } as const;
@@ -81,7 +85,12 @@ export function renderCard(d: Deployment, ctx: RenderContext): Message {
   const style = statusStyle(d.status);
   const title = `${actionTitle(d.action, d.app, d.env)} · #${d.id}`;
   const statusLine = [`${style.emoji} *${style.label}* \`${d.status}\``, queueNote(d, ctx), refMrkdwn(d, ctx)].filter(Boolean).join(' · ');
-  const top: Block[] = [header(title), section(d.reason ? `${statusLine}\n*Reason:* ${escapeMrkdwn(d.reason)}` : statusLine)];
+  const approval = approvalSection(d, ctx.approval, { now: ctx.now, mention: ctx.mention, format: 'mrkdwn' });
+  const top: Block[] = [
+    header(title),
+    section(d.reason ? `${statusLine}\n*Reason:* ${escapeMrkdwn(d.reason)}` : statusLine),
+    ...(approval === null ? [] : [section(approval)]),
+  ];
   const bottom: Block[] = [context([footer(d, ctx)]), ...buttons(d)];
   const services = capBlocks(
     packSections(d.services.map((s) => serviceLine(s, ctx))),
@@ -104,6 +113,8 @@ export function renderCardText(d: Deployment, ctx: RenderContext): string {
     lines.push(`  ref ${[d.ref, resolved].filter(Boolean).join(' → ')}${unchecked}`);
   }
   if (d.reason) lines.push(`  reason: ${d.reason}`);
+  const approval = approvalSection(d, ctx.approval, { now: ctx.now, mention: ctx.mention, format: 'text' });
+  if (approval !== null) lines.push(...approval.split('\n').map((line) => `  ${line}`));
   const width = Math.max(0, ...d.services.map((s) => s.name.length));
   const statusWidth = Math.max(0, ...d.services.map((s) => s.status.length));
   for (const s of d.services) {

@@ -85,8 +85,11 @@ export function renderFailureText(e: FailureEvent, d: Deployment, mention: (user
 type SummaryEvent = Extract<DeploymentEvent, { kind: 'summary' }>;
 type ApprovalEvent = Extract<DeploymentEvent, { kind: 'approval' }>;
 
-/** A step of the deployment's approval, in its thread: `@carol approved`. */
-export function renderApprovalStep(e: ApprovalEvent, format: LineFormat = 'mrkdwn'): string {
+/**
+ * A step of the deployment's approval, in its thread: `@carol approved`. `approvers`, as the
+ * chat mentions them, follow a request for approval (a first one, or again after a reset).
+ */
+export function renderApprovalStep(e: ApprovalEvent, format: LineFormat = 'mrkdwn', approvers: string | null = null): string {
   const who = e.actor === null ? 'Hoist' : `@${e.actor.name}`;
   const why = e.reason ? ` — ${truncatePlain(e.reason, MAX_REASON)}` : '';
   const line = {
@@ -99,7 +102,8 @@ export function renderApprovalStep(e: ApprovalEvent, format: LineFormat = 'mrkdw
     expired: `no decision in time${why}`,
     bypassed: `${who} went ahead without approval${why}`,
   }[e.step];
-  return plain(line, format);
+  const asked = approvers !== null && (e.step === 'requested' || e.step === 'reset') ? `; approvers: ${approvers}` : '';
+  return `${plain(line, format)}${asked}`;
 }
 type SupersedesEvent = Extract<DeploymentEvent, { kind: 'supersedes' }>;
 

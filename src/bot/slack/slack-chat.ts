@@ -26,6 +26,8 @@ export interface SlackChatOptions {
   /** The clock and timer that space a card's updates (tests drive them). */
   now?: () => number;
   setTimer?: SetTimer;
+  /** The workspace's user groups (the same directory, and cache, that `deployers` and approvers are checked with). */
+  groups?: { groupIdOf(handle: string): Promise<string | null> };
 }
 
 /**
@@ -89,6 +91,12 @@ export function createSlackChat(options: SlackChatOptions): SlackChat {
 
   return {
     mention,
+
+    // Slack's group mention notifies the group's members; a group Slack does not know is named as written.
+    async mentionGroup(handle: string): Promise<string> {
+      const id = (await options.groups?.groupIdOf(handle)) ?? null;
+      return id === null ? handle : `<!subteam^${id}>`;
+    },
 
     async postCard(deployment: Deployment, context: CardContext): Promise<CardRef> {
       if (deployment.chat.kind !== 'slack') throw new Error(`deployment #${deployment.id} was not requested from Slack`);

@@ -4,11 +4,12 @@ import { ALIAS_VERBS, type AliasVerb } from '../../domain/command.ts';
 import type { ChatOrigin } from '../../domain/deployment.ts';
 import type { Person } from '../../domain/person.ts';
 import type { HoistService } from '../../service/contract.ts';
-import { cardActionKindOf, offeredAction, CARD_ACTION_PREFIX } from '../card-actions.ts';
+import { cardActionKindOf, offeredAction, CARD_ACTION_PREFIX, type CardAction } from '../card-actions.ts';
 import type { ChatMessage } from '../chat-port.ts';
 import type { Conversation } from '../conversation.ts';
 import { executePlan } from '../execute-plan.ts';
 import { interpret, type Plan } from '../interpret.ts';
+import { openRejectModal } from './slack-approvals.ts';
 import { asSlackBlocks } from './slack-blocks.ts';
 import type { WorkQueue } from './work-queue.ts';
 
@@ -139,14 +140,21 @@ export function registerCommands(app: App, deps: SlackCommandDeps): void {
   });
 }
 
+/** The idempotency key of a click: per use (a vote), per card and button (an action), or none (a read). */
+function clickKey(offered: CardAction, deploymentId: number, triggerId: string): string | undefined {
+  if (offered.perUse) return `slack-use:${triggerId}`;
+  return offered.once ? `slack-button:${deploymentId}:${offered.kind}` : undefined;
+}
+
 /**
- * A card's buttons (Cancel, Redeploy, Rollback, Logs): acknowledged at once, then
- * carried out as the command the button stands for, with the same rules and
- * permissions, and answered only to whoever clicked. Each card's action button
- * requests at most one deployment, however often it is clicked.
+ * A card's buttons (Approve, Reject, Cancel, Redeploy, Rollback, Logs): acknowledged at
+ * once, then carried out as the command the button stands for, with the same rules and
+ * permissions, and answered only to whoever clicked. Each card's action button requests
+ * at most one deployment, however often it is clicked; each Approve click is a vote of
+ * its own (the service counts a person once); Reject asks for a reason in a modal first.
  */
 export function registerCardActions(app: App, deps: SlackCommandDeps): void {
-  app.action({ type: 'block_actions', action_id: new RegExp(`^${CARD_ACTION_PREFIX}`) }, async ({ ack, body, action, respond }) => {
+  app.action({ type: 'block_actions', action_id: new RegExp(`^${CARD_ACTION_PREFIX}`) }, async ({ ack, body, action, respond, client }) => {
     await ack();
     if (action.type !== 'button') return;
     const kind = cardActionKindOf(action.action_id);
@@ -157,6 +165,13 @@ export function registerCardActions(app: App, deps: SlackCommandDeps): void {
     if (kind === null || !Number.isInteger(id) || id <= 0 || typeof channel !== 'string') {
       log.warn({ value: action.value }, 'a card button Hoist does not know');
       await answer({ text: 'Hoist does not know this button; type the command instead (`/hoist help`).' });
+      return;
+    }
+    if (kind === 'reject') {
+      await openRejectModal(deps, { client, triggerId: body.trigger_id, deploymentId: id, channel, answer, log }).catch(async (error: unknown) => {
+        log.error({ err: error }, 'reject button failed');
+        await answer({ text: INTERNAL_ERROR }).catch(() => undefined);
+      });
       return;
     }
     const work = async () => {
@@ -175,7 +190,7 @@ export function registerCardActions(app: App, deps: SlackCommandDeps): void {
         requester: { id: body.user.id, name: body.user.name ?? body.user.username ?? body.user.id },
         prefix: '/hoist ',
         // An action's button requests at most one deployment; Logs only reads, so each click shows the log again.
-        requestKey: offered.once ? `slack-button:${id}:${kind}` : undefined,
+        requestKey: clickKey(offered, id, body.trigger_id),
         answer,
         fromButton: true,
         log,

@@ -14,6 +14,8 @@ export interface SlackDirectoryOptions {
 interface Groups {
   /** user id → handles (`@backend`) */
   byUser: Map<string, string[]>;
+  /** handle (`@backend`, lower case) → group id (`S0…`), for group mentions */
+  idByHandle: Map<string, string>;
   at: number;
 }
 
@@ -38,11 +40,13 @@ export function createSlackDirectory(options: SlackDirectoryOptions) {
     try {
       const answer = await client.usergroups.list({ include_users: true });
       const byUser = new Map<string, string[]>();
+      const idByHandle = new Map<string, string>();
       for (const group of answer.usergroups ?? []) {
         if (!group.handle || (group.date_delete ?? 0) > 0) continue;
+        if (group.id) idByHandle.set(`@${group.handle.toLowerCase()}`, group.id);
         for (const user of group.users ?? []) byUser.set(user, [...(byUser.get(user) ?? []), `@${group.handle}`]);
       }
-      cached = { byUser, at: now() };
+      cached = { byUser, idByHandle, at: now() };
       return cached;
     } catch (error) {
       options.logger.warn({ err: error }, 'could not read the workspace user groups; using the last ones known');
@@ -50,15 +54,21 @@ export function createSlackDirectory(options: SlackDirectoryOptions) {
     }
   }
 
+  async function current(): Promise<Groups | null> {
+    if (cached !== null && now() - cached.at <= ttlMs) return cached;
+    loading ??= load().finally(() => (loading = null));
+    return loading;
+  }
+
   return {
     /** The `@handles` of the groups `userId` belongs to. */
     async groupsOf(userId: string): Promise<string[]> {
-      let groups = cached;
-      if (groups === null || now() - groups.at > ttlMs) {
-        loading ??= load().finally(() => (loading = null));
-        groups = await loading;
-      }
-      return groups?.byUser.get(userId) ?? [];
+      return (await current())?.byUser.get(userId) ?? [];
+    },
+    /** The id (`S0…`) of the group `handle` (`@sre`) names, for Slack's group mention; null when no such group is known. */
+    async groupIdOf(handle: string): Promise<string | null> {
+      const key = (handle.startsWith('@') ? handle : `@${handle}`).toLowerCase();
+      return (await current())?.idByHandle.get(key) ?? null;
     },
   };
 }

@@ -5,8 +5,9 @@ import type { HoistService } from '../../service/contract.ts';
 import type { CardStore } from '../notifier.ts';
 import type { ChatPort } from '../chat-port.ts';
 import { boltLogger } from './bolt-logger.ts';
-import { createSlackChat, SLACK_RETRY } from './slack-chat.ts';
+import { createSlackChat, SLACK_RETRY, type SlackChatOptions } from './slack-chat.ts';
 import { cardLinks } from './card-links.ts';
+import { registerRejectModal } from './slack-approvals.ts';
 import { registerCardActions, registerCommands } from './slack-commands.ts';
 import { answerUnplaceable, PlacingApp } from './unplaceable-request.ts';
 import { createWorkQueue } from './work-queue.ts';
@@ -22,6 +23,8 @@ export interface SlackEdgeOptions {
   retryConfig?: webApi.RetryOptions;
   /** Where cards are: answers that name a deployment link to its card. */
   cards?: CardStore;
+  /** The workspace's user groups, for group mentions in threads. */
+  groups?: SlackChatOptions['groups'];
 }
 
 export interface SlackEdge {
@@ -88,6 +91,7 @@ export async function createSlackEdge(options: SlackEdgeOptions): Promise<SlackE
   };
   registerCommands(app, deps);
   registerCardActions(app, deps);
+  registerRejectModal(app, deps);
   await app.init();
 
   const chat = createSlackChat({
@@ -95,6 +99,7 @@ export async function createSlackEdge(options: SlackEdgeOptions): Promise<SlackE
     apiUrl: options.apiUrl,
     logger: options.logger,
     ...(options.retryConfig === undefined ? {} : { retryConfig: options.retryConfig }),
+    ...(options.groups === undefined ? {} : { groups: options.groups }),
   });
   let stopped = false;
 
