@@ -73,7 +73,8 @@ const HELP: Record<Verb, VerbHelp> = {
     details: [
       'An environment with `approval:` in hoist.yaml holds the actions it lists (by default deploy, redeploy, rollback and stop) until its rules hold: each rule asks for a number of votes from the people it names, by Slack user id or @group. Every rule must hold.',
       'Only someone a rule names may approve, and never whoever requested the deployment unless the environment allows `selfApproval`; an automatic deploy may be approved by every approver. Your vote counts once, and toward one rule only.',
-      'Once every rule holds, the deployment joins the environment’s queue behind what already waits there. The card’s *Approve* button does the same as this command.',
+      'Once every rule holds, the deployment joins the environment’s queue behind what already waits there. The card’s *Approve* button does the same as this command; the card shows each rule, who counted toward it, and who approved and when.',
+      'In the terminal chat you are `shell:<login>` and the requester of what you deploy there: choosing Approve approves it only where the environment allows `selfApproval` and a rule names `shell:<login>`; otherwise it waits for an approver, who approves it from Slack.',
     ],
   },
   reject: {
@@ -83,6 +84,7 @@ const HELP: Record<Verb, VerbHelp> = {
     details: [
       'Ends the deployment REJECTED: nothing runs. The reason is required; the requester, the thread and the API see who rejected it and why.',
       'Whoever may approve a deployment may reject it (see `help approve`).',
+      'The card’s *Reject* button asks for the reason in a form; in the terminal chat, the Reject choice asks for it on the next line.',
     ],
   },
   status: {

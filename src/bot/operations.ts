@@ -2,7 +2,7 @@ import type { Command } from '../domain/command.ts';
 import type { HoistService, Refusal } from '../service/contract.ts';
 import { refusalText, subjectOf } from './answers.ts';
 import type { ChatAnswer, Conversation } from './conversation.ts';
-import { renderRejected, renderVoted } from './render/approval-answers.ts';
+import { renderRejected, renderVoted, renderWaitsForApprover } from './render/approval-answers.ts';
 import { renderCanceled, renderLocked, renderUnlocked } from './render/command-answers.ts';
 import { renderHistory, renderHistoryText } from './render/history.ts';
 import { renderLogs, renderLogsText } from './render/logs.ts';
@@ -22,6 +22,15 @@ const LOG_LENGTH = 30;
 function refused(api: HoistService, refusal: Refusal, command: Operation, ctx: OperationContext): ChatAnswer {
   const text = refusalText(refusal, command.verb, subjectOf(command), api.catalog(), ctx.prefix);
   return { text, plain: text, rejected: true };
+}
+
+/** Refusals of a vote for who cast it: the terminal's user cannot be anyone else, so they are told who can, and where. */
+const NOT_YOUR_VOTE: ReadonlySet<Refusal['code']> = new Set(['OWN_DEPLOYMENT', 'NOT_APPROVER']);
+
+async function waitsForApprover(api: HoistService, id: number, refusal: Refusal): Promise<ChatAnswer> {
+  const approval = await api.approvals(id);
+  const rendered = renderWaitsForApprover(id, approval.ok ? approval.rules : [], refusal);
+  return { ...rendered, rejected: true };
 }
 
 type LogsCommand = Extract<Operation, { verb: 'logs' }>;
@@ -78,6 +87,7 @@ export async function carryOutOperation(api: HoistService, command: Operation, c
     }
     case 'approve': {
       const result = await api.approve(command.id, actor);
+      if (!result.ok && ctx.origin.kind === 'shell' && NOT_YOUR_VOTE.has(result.code)) return waitsForApprover(api, command.id, result);
       if (!result.ok) return refused(api, result, command, ctx);
       return { ...renderVoted(result), rejected: false };
     }

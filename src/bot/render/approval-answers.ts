@@ -1,6 +1,6 @@
-import type { RuleProgress } from '../../domain/approval.ts';
+import { whoMayApprove, type RuleProgress } from '../../domain/approval.ts';
 import type { Deployment } from '../../domain/deployment.ts';
-import type { ApprovalView, VoteOutcome } from '../../service/contract.ts';
+import type { ApprovalView, Refusal, VoteOutcome } from '../../service/contract.ts';
 import type { CommandAnswer } from './command-answers.ts';
 import { escapeMrkdwn } from './format.ts';
 
@@ -42,4 +42,17 @@ export function renderVoted(result: { deployment: Deployment; outcome: VoteOutco
 export function renderRejected(deployment: Deployment): CommandAnswer {
   const why = deployment.reason ? ` (${deployment.reason})` : '';
   return both(`You rejected ${deploymentTitle(deployment)}${why}; nothing runs, and its requester is told in the thread.`, ':no_entry_sign:');
+}
+
+/**
+ * In the terminal, whose user is the requester and can be no one else: the vote is not
+ * taken, the deployment waits for an approver, and this is how they approve it.
+ */
+export function renderWaitsForApprover(id: number, rules: readonly RuleProgress[], refusal: Refusal): CommandAnswer {
+  const who = rules.length === 0 ? '' : ` (${whoMayApprove({ rules: [...rules] })}; now ${progressText(rules)})`;
+  const why = refusal.code === 'OWN_DEPLOYMENT' ? 'you requested it, and someone else must approve it' : 'you are not one of its approvers';
+  return both(
+    `Your vote is not counted: ${why}. #${id} waits for an approver${who}. An approver approves it from Slack: the card's Approve button, or \`/hoist approve #${id}\`.`,
+    ':raised_hand:',
+  );
 }

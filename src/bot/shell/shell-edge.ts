@@ -5,7 +5,7 @@ import { isFinal } from '../../domain/status.ts';
 import type { HoistService } from '../../service/contract.ts';
 import { offeredAction } from '../card-actions.ts';
 import { executePlan } from '../execute-plan.ts';
-import { interpret } from '../interpret.ts';
+import { interpret, type Plan } from '../interpret.ts';
 import { outcomeLine, succeeded } from './outcome.ts';
 import { Screen } from './screen.ts';
 import { createShellChat, type ShellChat } from './shell-chat.ts';
@@ -57,6 +57,8 @@ export function createShellEdge(options: ShellEdgeOptions): ShellEdge {
   const tracked = new Map<number, Tracked>();
   let rejected = false;
   let finished = false;
+  /** A Reject choice asked for the reason: the next line is it. */
+  let reasonFor: number | null = null;
   let poller: NodeJS.Timeout | null = null;
   let resolveDone: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
@@ -98,12 +100,30 @@ export function createShellEdge(options: ShellEdgeOptions): ShellEdge {
       rejected = true;
       return;
     }
+    if (offered.needsReason) {
+      reasonFor = choice.deploymentId;
+      screen.print(`Why do you reject #${choice.deploymentId}? Type the reason on the next line (an empty line rejects nothing).`);
+      return;
+    }
     screen.print(`> ${offered.command}`);
-    await handleCommand(offered.command, offered.once ? `shell-choice:${choice.deploymentId}:${choice.kind}` : undefined);
+    // A vote is a request each time (the service counts a person once); an action once per card and choice.
+    await handleCommand(offered.command, offered.once && !offered.perUse ? `shell-choice:${choice.deploymentId}:${choice.kind}` : undefined);
+  };
+
+  const handleReason = async (id: number, reason: string): Promise<void> => {
+    reasonFor = null;
+    if (reason === '') {
+      screen.print(`No reason given: #${id} is not rejected.`);
+      return;
+    }
+    screen.print(`> reject #${id} ${reason}`);
+    // The reason as typed, quotes and all: it is not read by the grammar.
+    await carryOut({ kind: 'operate', command: { verb: 'reject', id, reason } }, undefined);
   };
 
   const handleLine = async (line: string): Promise<void> => {
     const text = line.trim();
+    if (reasonFor !== null) return handleReason(reasonFor, text);
     if (text === '' || text.startsWith('#')) return;
     if (options.interactive && (text === 'exit' || text === 'quit')) {
       lines.close();
@@ -113,8 +133,10 @@ export function createShellEdge(options: ShellEdgeOptions): ShellEdge {
     return handleCommand(text, undefined);
   };
 
-  const handleCommand = async (text: string, requestKey: string | undefined): Promise<void> => {
-    const plan = interpret(text, { api: options.api, origin: ORIGIN, prefix: '' });
+  const handleCommand = (text: string, requestKey: string | undefined): Promise<void> =>
+    carryOut(interpret(text, { api: options.api, origin: ORIGIN, prefix: '' }), requestKey);
+
+  const carryOut = async (plan: Plan, requestKey: string | undefined): Promise<void> => {
     await executePlan(options.api, plan, {
       requester: { id: `shell:${options.user}`, name: options.user },
       origin: ORIGIN,
