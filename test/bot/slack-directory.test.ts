@@ -39,6 +39,19 @@ describe('Slack user groups for deployers lists', () => {
     expect(lists() - before).toBe(2);
   });
 
+  it('knows each group's id by its handle, for group mentions, from the same answer', async () => {
+    const directory = createSlackDirectory({ token: TOKEN, apiUrl: slack.url, logger: pino({ level: 'silent' }) });
+    const lists = () => slack.calls.filter((c) => c.method === 'usergroups.list').length;
+    const before = lists();
+    expect(await Promise.all([directory.groupIdOf('@sre'), directory.groupIdOf('Backend'), directory.groupIdOf('@nobody'), directory.groupsOf('U0BOB')])).toEqual([
+      'S2',
+      'S1',
+      null,
+      ['@backend'],
+    ]);
+    expect(lists() - before).toBe(1);
+  });
+
   it('matches nobody to a group when the groups were never readable', async () => {
     const directory = createSlackDirectory({ token: 'xoxb-wrong', apiUrl: slack.url, logger: pino({ level: 'silent' }) });
     expect(await directory.groupsOf('U0ALICE')).toEqual([]);
