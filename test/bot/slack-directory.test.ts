@@ -39,7 +39,7 @@ describe('Slack user groups for deployers lists', () => {
     expect(lists() - before).toBe(2);
   });
 
-  it('knows each group's id by its handle, for group mentions, from the same answer', async () => {
+  it('knows each group’s id by its handle, for group mentions, from the same answer', async () => {
     const directory = createSlackDirectory({ token: TOKEN, apiUrl: slack.url, logger: pino({ level: 'silent' }) });
     const lists = () => slack.calls.filter((c) => c.method === 'usergroups.list').length;
     const before = lists();
