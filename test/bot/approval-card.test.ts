@@ -117,6 +117,8 @@ describe('the card of a deployment waiting for approval', () => {
     const rules = Array.from({ length: 8 }, (_, i) => ({ approvers: Array.from({ length: 30 }, (_, j) => `@group-with-a-long-handle-${i}-${j}`), count: 3, voters: [carol], met: false }));
     const card = renderCard(awaiting, ctx(view({ rules, history: [...view().history, entry('reset', null, '2026-03-01T10:00:55Z', 'x'.repeat(5_000))] })));
     expect(limitViolations(card)).toEqual([]);
+    const reset = renderCard(awaiting, ctx(view({ history: [...view().history, entry('reset', null, '2026-03-01T10:00:55Z', 'hoist.yaml changed: web.replicas 1 → 2')] })));
+    expect(sectionText(reset.blocks[2])).toContain('\nVotes reset: hoist.yaml changed: web.replicas 1 → 2\n');
   });
 
   it('shows nothing of approval for a deployment that never waited for one', () => {

@@ -121,7 +121,8 @@ apps:
       const found = cardOf(s, id);
       return found && buttonsOf(found).length === 3 ? found : null;
     }, 20_000);
-    return { id, card };
+    // The card as the approvers' clients show it when they click: its buttons stay, however it changes meanwhile.
+    return { id, card: { ...card, blocks: structuredClone(card.blocks) } };
   }
 
   /** Clicks a card's button as `user`, as its own interaction; resolves with the ephemeral answer, if one comes within the wait. */
@@ -218,6 +219,17 @@ apps:
 
   it('Reject opens a modal that requires a reason; with one, the deployment ends REJECTED, the requester is told, and nothing runs', async () => {
     const { id, card } = await requestDeploy();
+    // Someone no rule names may open the form, and is told under the reason who may reject.
+    const strangers = slack.issueTrigger({ userId: 'U0ZED' });
+    await click(card, 'Reject', 'U0ZED', { triggerId: strangers, waitMs: 1_000 });
+    const theirs = await slack.waitFor((s) => s.views.find((v) => v.triggerId === strangers), 5_000);
+    const refused = slack.submitView(theirs.id, { userId: 'U0ZED', values: { reason: { reason: 'no' } } });
+    if (!refused.ok) throw new Error('a reason passes the modal');
+    const refusal = await post(refused.body);
+    expect(slack.answerView(theirs.id, { status: refusal.status, body: await refusal.text() })).toMatchObject({
+      kind: 'errors',
+      errors: { reason: expect.stringContaining('only approvers may approve it: 2 of @sre and 1 of @product') },
+    });
     const triggerId = slack.issueTrigger({ userId: 'U0CAROL' });
     await click(card, 'Reject', 'U0CAROL', { triggerId, waitMs: 1_000 });
     const modal = await slack.waitFor((s) => s.views.find((v) => v.triggerId === triggerId), 5_000);
@@ -245,6 +257,6 @@ apps:
     }, 10_000);
     expect(JSON.stringify(rejectedCard.blocks)).toContain('*Rejected* by <@U0CAROL> at ');
     expect(buttonsOf(rejectedCard)).toEqual([]);
-    expect((await approvalsOf(id)).history.map((h) => h.step)).toEqual(['requested', 'rejected']);
+    expect((await approvalsOf(id)).history.map((h) => h.step)).toEqual(['requested', 'refused', 'rejected']);
   }, 60_000);
 });

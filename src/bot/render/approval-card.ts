@@ -59,7 +59,8 @@ function waitingLines(d: Deployment, approval: ApprovalView, ctx: ApprovalCardCo
   const self = approval.selfApproval ? '' : '; not the requester';
   const lines = [`${bold('Approval needed', ctx)}: every rule must hold${self}${expires}`, ...approval.rules.map((r) => `${ctx.format === 'mrkdwn' ? '' : '  '}${ruleLine(r, ctx)}`)];
   const reset = latest(approval.history, 'reset');
-  if (reset !== null && latest(approval.history, 'requested') !== null && reset.reason) lines.push(`Votes reset: ${plain(truncatePlain(reset.reason, MAX_REASON), ctx)}`);
+  // What changed since the votes were cast: why approval is asked again.
+  if (reset?.reason) lines.push(`Votes reset: ${plain(truncatePlain(reset.reason, MAX_REASON), ctx)}`);
   const summary = setSummary(d.deploymentSet);
   if (summary !== null) lines.push(`Set: ${plain(summary, ctx)}`);
   return lines;
