@@ -142,7 +142,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
         return;
       case 'approval': {
         const updated = posted ? Promise.resolve() : updateCard(chat, ref, deployment, context, log);
-        await Promise.all([updated, chat.postReply(ref, { text: renderApprovalStep(event), plain: renderApprovalStep(event, 'text') })]);
+        const mention = (userId: string) => chat.mention(userId);
+        const line = { text: renderApprovalStep(event, 'mrkdwn', mention), plain: renderApprovalStep(event, 'text', mention) };
+        // Going ahead without approval is announced in the channel, not only in the thread.
+        await Promise.all([updated, chat.postReply(ref, line, { broadcast: event.step === 'bypassed' })]);
         return;
       }
     }
