@@ -2,7 +2,7 @@ import { VERBS, type AliasVerb, type Command, type Verb } from '../domain/comman
 import { refuseLongCommand } from './command-length.ts';
 import { allUsages, usageOf } from './help.ts';
 import { lockOrUnlock } from './lock-options.ts';
-import { checkName, code, Cursor, expectEnd, fail, HELP_WORDS, isKeyword, isOption, MAX_REASON_LENGTH, NAME, noRef, ok, parseApp, parseDeploymentNumber, parseEnvClause, type ParseResult, parseScope, type ParseVerb, type Step, unexpected } from './parse-steps.ts';
+import { checkName, code, Cursor, expectEnd, fail, HELP_WORDS, isKeyword, isOption, MAX_REASON_LENGTH, NAME, noRef, ok, parseApp, parseDeploymentNumber, optionText, parseEnvClause, type ParseResult, parseScope, type ParseVerb, type Step, unexpected } from './parse-steps.ts';
 import { suggest } from './suggest.ts';
 import { stripPrefix, tokenize, type Token } from './tokenize.ts';
 
@@ -10,14 +10,30 @@ export { helpText, usageOf } from './help.ts';
 export type { ParseResult } from './parse-steps.ts';
 export { suggest } from './suggest.ts';
 
+/** `--bypass-approval "incident 88"` (also `=` and unquoted words): going ahead without approval, with the reason. */
+function parseBypass(cursor: Cursor): Step<string | null> {
+  let reason: string | null = null;
+  for (let token = cursor.peek(); token && isOption(token) && token.text.toLowerCase().split('=')[0] === '--bypass-approval'; token = cursor.peek()) {
+    if (reason !== null) return fail('`--bypass-approval` is given twice');
+    cursor.next();
+    reason = optionText(cursor, token);
+    if (reason === '') return fail('`--bypass-approval` needs a reason, for the record: `--bypass-approval "incident 88"`');
+    if (reason.length > MAX_REASON_LENGTH) return fail(`the reason is longer than ${MAX_REASON_LENGTH} characters`);
+  }
+  return ok(reason);
+}
+
 function parseDeploy(cursor: Cursor): Step<Command> {
   const scope = parseScope(cursor);
   if (!scope.ok) return scope;
   const env = parseEnvClause(cursor, 'to');
   if (!env.ok) return env;
+  const bypass = parseBypass(cursor);
+  if (!bypass.ok) return bypass;
   const end = expectEnd(cursor, 'deploy');
   if (!end.ok) return end;
-  return ok({ verb: 'deploy', scope: scope.value.scope, env: env.value, ref: scope.value.ref });
+  const command = { verb: 'deploy', scope: scope.value.scope, env: env.value, ref: scope.value.ref } as const;
+  return ok(bypass.value === null ? command : { ...command, bypassApproval: bypass.value });
 }
 
 function scopeInEnv(verb: 'redeploy' | 'stop' | 'restart'): ParseVerb {

@@ -14,7 +14,7 @@ const SCOPE = '<app>[/<service>[,<service>…]]';
 
 const HELP: Record<Verb, VerbHelp> = {
   deploy: {
-    usage: `deploy ${SCOPE}[@<ref>] to <environment>`,
+    usage: `deploy ${SCOPE}[@<ref>] to <environment> [--bypass-approval "<reason>"]`,
     summary: 'deploy the latest commit of the branch, or a ref',
     examples: ['deploy shop to staging', 'deploy shop/api@v1.4.2 to production'],
     details: [
@@ -22,6 +22,7 @@ const HELP: Record<Verb, VerbHelp> = {
       'A ref (branch, tag, SHA or SHA prefix) is resolved to a full SHA once, when you ask; that SHA is what runs and what an approval approves.',
       'For a service that runs an image, name it alone and the ref is a tag of its image: `deploy shop/db@16.4` runs `postgres:16.4` where hoist.yaml says `postgres:16`, checked in its registry when you ask.',
       'Without services, every service of the environment is deployed, in order: databases, lifecycle jobs, cronjobs, containers, applications.',
+      'Where the deploy waits for approval, the environment’s `approval.bypass` members may go ahead without it, giving a reason: `--bypass-approval "incident 88"`. It is recorded as such and announced in the channel.',
     ],
   },
   redeploy: {
@@ -75,6 +76,7 @@ const HELP: Record<Verb, VerbHelp> = {
       'Only someone a rule names may approve, and never whoever requested the deployment unless the environment allows `selfApproval`; an automatic deploy may be approved by every approver. Your vote counts once, and toward one rule only.',
       'Once every rule holds, the deployment joins the environment’s queue behind what already waits there. The card’s *Approve* button does the same as this command; the card shows each rule, who counted toward it, and who approved and when.',
       'In the terminal chat you are `shell:<login>` and the requester of what you deploy there: choosing Approve approves it only where the environment allows `selfApproval` and a rule names `shell:<login>`; otherwise it waits for an approver, who approves it from Slack.',
+      'The approvers are reminded in the thread every `remindEvery`; a request nobody decides on within `timeout` (24h by default) expires. If what the deployment would run changes before it starts (hoist.yaml changed, or a redeploy would now apply other versions), the votes are discarded and approval is asked again, saying what changed.',
     ],
   },
   reject: {

@@ -1,5 +1,5 @@
 import { parseDuration } from '../domain/duration.ts';
-import { code, type Cursor, fail, isOption, MAX_REASON_LENGTH, ok, parseApp, parseEnvClause, type ParseVerb, type Step } from './parse-steps.ts';
+import { code, type Cursor, fail, isOption, MAX_REASON_LENGTH, ok, optionText, parseApp, parseEnvClause, type ParseVerb, type Step } from './parse-steps.ts';
 import { suggest } from './suggest.ts';
 
 interface Options {
@@ -24,16 +24,7 @@ function parseOptions(cursor: Cursor, verb: 'lock' | 'unlock'): Step<Options> {
       options.force = true;
     } else if (verb === 'lock' && name === '--reason') {
       if (options.reason !== null) return fail('`--reason` is given twice');
-      let reason = eq === -1 ? '' : token.text.slice(eq + 1);
-      if (eq === -1) {
-        const words: string[] = [];
-        for (let word = cursor.peek(); word && !isOption(word); word = cursor.peek()) {
-          words.push(word.text);
-          cursor.next();
-        }
-        reason = words.join(' ');
-      }
-      reason = reason.trim();
+      const reason = optionText(cursor, token);
       if (reason === '') return fail('expected a text after `--reason`, such as `--reason "incident 88"`');
       if (reason.length > MAX_REASON_LENGTH) return fail(`the reason is longer than ${MAX_REASON_LENGTH} characters`);
       options.reason = reason;

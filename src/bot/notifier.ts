@@ -157,8 +157,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
         const updated = posted ? Promise.resolve() : updateCard(chat, ref, deployment, context, log);
         // Asked for (again, after a reset): the approvers are mentioned, groups with the chat's group mention.
         const approvers = event.step === 'requested' || event.step === 'reset' ? await approverMentions(chat, context.approval ?? null) : null;
-        const line = { text: renderApprovalStep(event, 'mrkdwn', approvers), plain: renderApprovalStep(event, 'text', approvers) };
-        await Promise.all([updated, chat.postReply(ref, line)]);
+        const options = { mention: (userId: string) => chat.mention(userId), approvers };
+        const line = { text: renderApprovalStep(event, 'mrkdwn', options), plain: renderApprovalStep(event, 'text', options) };
+        // Going ahead without approval is announced in the channel, not only in the thread.
+        await Promise.all([updated, chat.postReply(ref, line, { broadcast: event.step === 'bypassed' })]);
         return;
       }
     }

@@ -177,6 +177,18 @@ function parseEnvName(cursor: Cursor): Step<string> {
   return checkName(token.text, 'environment');
 }
 
+/** The text an option gives: `--name=text`, or the words after it up to the next option (quoted or not); '' when none. */
+export function optionText(cursor: Cursor, option: Token): string {
+  const eq = option.text.indexOf('=');
+  if (eq !== -1) return option.text.slice(eq + 1).trim();
+  const words: string[] = [];
+  for (let word = cursor.peek(); word && !isOption(word); word = cursor.peek()) {
+    words.push(word.text);
+    cursor.next();
+  }
+  return words.join(' ').trim();
+}
+
 export function unexpected(cursor: Cursor, verb: Verb, token: Token): Failure {
   if (isOption(token)) return fail(`\`${verb}\` takes no option ${code(token.text)}`);
   return fail(`unexpected ${code(token.text)} after ${code(cursor.last)}`);

@@ -156,7 +156,7 @@ export function tally(rules: readonly ApprovalRule[], ballots: readonly Ballot[]
 }
 
 /** The steps of an approval, as its history records them and its thread tells them. */
-export type ApprovalStep = 'requested' | 'voted' | 'refused' | 'approved' | 'rejected' | 'reset' | 'expired' | 'bypassed';
+export type ApprovalStep = 'requested' | 'voted' | 'refused' | 'approved' | 'rejected' | 'reset' | 'expired' | 'bypassed' | 'reminded';
 
 /** One step of a deployment's approval: who, when, from which edge, about which SHA and deployment set. */
 export interface ApprovalEntry {
@@ -171,4 +171,22 @@ export interface ApprovalEntry {
   /** The deployment set it was about, as a key (equal keys: the same versions and configuration). */
   setKey: string | null;
   at: Date;
+}
+
+/**
+ * The reminder after one due at `due`, sent at `now`: on the same beat, `everyMs` apart, so
+ * reminders missed while no sweeper ran are sent once rather than one each. Null when there
+ * are no reminders or the request expires first (its expiry is the last word).
+ */
+export function nextReminderAt(due: Date, everyMs: number | null, now: Date, expiresAt: Date): Date | null {
+  if (everyMs === null || everyMs <= 0) return null;
+  const beats = Math.max(0, Math.floor((now.getTime() - due.getTime()) / everyMs)) + 1;
+  const next = due.getTime() + beats * everyMs;
+  return next < expiresAt.getTime() ? new Date(next) : null;
+}
+
+/** When approval is asked at `since` (requested, or asked again): when it expires and the first reminder (null: none). */
+export function approvalDeadlines(policy: Pick<ApprovalPolicy, 'timeoutMs' | 'remindEveryMs'>, since: Date): { expiresAt: Date; remindAt: Date | null } {
+  const expiresAt = new Date(since.getTime() + policy.timeoutMs);
+  return { expiresAt, remindAt: nextReminderAt(since, policy.remindEveryMs, since, expiresAt) };
 }

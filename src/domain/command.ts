@@ -17,7 +17,8 @@ export interface Scope {
 }
 
 export type Command =
-  | { verb: 'deploy'; scope: Scope; env: string; ref: string | null }
+  /** `bypassApproval`: only when `--bypass-approval "<reason>"` was given, by a `bypass` member going ahead without approval. */
+  | { verb: 'deploy'; scope: Scope; env: string; ref: string | null; bypassApproval?: string }
   | { verb: 'redeploy'; scope: Scope; env: string }
   | { verb: 'rollback'; scope: Scope; env: string; to: number | null }
   | { verb: 'stop'; scope: Scope; env: string }

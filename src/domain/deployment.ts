@@ -75,8 +75,11 @@ export type DeploymentEvent =
   | { kind: 'queue'; deploymentId: number }
   /** This deployment replaced an older one of the same scope that was still waiting (`queue.supersede`). */
   | { kind: 'supersedes'; deploymentId: number; superseded: number }
-  /** A step of its approval: asked for, a vote, approved, rejected…; `actor` null when Hoist took it. */
-  | { kind: 'approval'; deploymentId: number; step: ApprovalStep; actor: Person | null; reason: string | null };
+  /**
+   * A step of its approval: asked for, a vote, approved, rejected…; `actor` null when Hoist took it.
+   * `to`: whom the line is addressed to (user ids and `@group` handles), when someone must hear of it.
+   */
+  | { kind: 'approval'; deploymentId: number; step: ApprovalStep; actor: Person | null; reason: string | null; to?: string[] };
 
 /** A deployment event as the outbox holds it: delivered in order per deployment. */
 export interface StoredEvent {

@@ -68,6 +68,27 @@ function walk(before: unknown, after: unknown, path: string, out: SetChange[]): 
   if (!equal(before, after)) out.push({ path, kind: 'changed', before, after });
 }
 
+const shown = (value: unknown): string => {
+  const text = JSON.stringify(value) ?? 'null';
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+};
+
+/**
+ * One change as a short phrase: `services[web].replicas: 1 → 2`. Values of environment
+ * variables are left out (they may be secrets): only that they changed.
+ */
+export function changeText(change: SetChange): string {
+  const secret = /\.env(\.|\[|$)/.test(change.path);
+  switch (change.kind) {
+    case 'added':
+      return secret ? `${change.path} added` : `${change.path} added: ${shown(change.after)}`;
+    case 'removed':
+      return `${change.path} removed`;
+    case 'changed':
+      return secret ? `${change.path} changed` : `${change.path}: ${shown(change.before)} → ${shown(change.after)}`;
+  }
+}
+
 /** Every difference between two documents, in document order. */
 export function diffSets(before: unknown, after: unknown): SetChange[] {
   const out: SetChange[] = [];

@@ -14,6 +14,8 @@ export interface WorkerDeps extends ExecutorDeps {
   prefix: string;
   dispatcher: Dispatcher;
   concurrency: number;
+  /** Whether an approved deployment still applies what was approved; false: approval was asked again, and it must not start. */
+  approvalHolds(deploymentId: number): Promise<boolean>;
 }
 
 /**
@@ -72,6 +74,7 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
     try {
       if (d.status === 'QUEUED') {
         if (await heldBackByLock(d)) return;
+        if (!(await deps.approvalHolds(d.id))) return;
         // It leaves the waiting queue (the ones behind move up), unless it was removed from it meanwhile.
         if ((await pickUp(db, d.id)) === 'gone') return;
         await executor.execute(d);

@@ -1,5 +1,6 @@
 import type { EnvironmentConfig } from '../config/hoist-config.ts';
 import { createDockerBuilder } from '../engine/build/docker-builder.ts';
+import { createApprovalBinding } from '../engine/approval-binding.ts';
 import { createDeployRunner } from '../engine/deploy-runner.ts';
 import { createDocker } from '../engine/docker/client.ts';
 import type { Target } from '../engine/ports.ts';
@@ -9,6 +10,7 @@ import { createDeploymentWorker } from '../jobs/deployment-worker.ts';
 import { createLockSweeper } from '../jobs/lock-sweeper.ts';
 import { createReconciler } from '../jobs/reconciler.ts';
 import { closeRedis, connectRedis } from '../jobs/redis.ts';
+import { createApprovalTimers } from '../service/approval-timers.ts';
 import { createLocks, pinEnvironment } from '../service/locks.ts';
 import { createRequestSweep } from '../service/request-ledger.ts';
 import type { SharedParts } from './shared-parts.ts';
@@ -63,6 +65,7 @@ export async function startWorkerRole(
     logger,
     health: redisHealth,
     concurrency: env.workerConcurrency,
+    approvalHolds: createApprovalBinding({ db, config, notify }),
   });
   redisHealth.watchEvents(worker.worker, 'worker');
   stops.add(() => worker.close());
@@ -71,12 +74,15 @@ export async function startWorkerRole(
   reconciler.start();
   stops.add(() => reconciler.stop());
   // Reminds lock owners before their lock lapses, and releases lapsed locks; the same loop
-  // forgets request identities past their retention.
+  // reminds approvers and expires requests nobody decided on, and forgets request identities
+  // past their retention. It waits until the next lock or approval deadline.
   const locks = createLocks({ db, config, notify });
+  const approvalTimers = createApprovalTimers({ db, config, notify });
   const sweepRequests = createRequestSweep(db);
   const sweep = async (): Promise<number | null> => {
     await sweepRequests();
-    return locks.sweep();
+    const due = [await locks.sweep(), await approvalTimers.sweep()].filter((ms): ms is number => ms !== null);
+    return due.length === 0 ? null : Math.min(...due);
   };
   const sweeper = createLockSweeper({ sweep, logger: logger.child({ component: 'locks' }) });
   sweeper.start();

@@ -1,6 +1,6 @@
 import type { EnvironmentConfig } from '../config/hoist-config.ts';
 import { getDeployment } from '../store/deployments.ts';
-import { cancelWaiting, markCanceling, recordSupersedes, unfinishedDeployments, waitingDeployments } from '../store/waiting-deployments.ts';
+import { awaitingApproval, cancelWaiting, markCanceling, recordSupersedes, unfinishedDeployments, waitingDeployments } from '../store/waiting-deployments.ts';
 import type { Actor, CancelResult, CancelTarget } from './contract.ts';
 import { checkChannel, findEnvironment, refuse } from './lookup.ts';
 import type { LockDeps } from './locks.ts';
@@ -13,6 +13,8 @@ export interface EnvironmentQueueDeps extends LockDeps {
   kick(app: string, env: string): Promise<void>;
   /** Tells the worker running a deployment to stop (after it was marked CANCELING); without it, only waiting deployments can be canceled. */
   signalCancel?: (deploymentId: number) => Promise<void>;
+  /** The clock approval deadlines are counted by (tests move it). */
+  now?: () => Date;
 }
 
 const sameScope = (a: string[] | null, b: string[] | null): boolean =>
@@ -39,12 +41,16 @@ export function createEnvironmentQueue(deps: EnvironmentQueueDeps) {
   /**
    * With `queue.supersede`, a newer deploy of the same services replaces the
    * older ones still waiting: they end CANCELED "superseded by #N", and the
-   * newer one's thread says which it replaced.
+   * newer one's thread says which it replaced. Older ones waiting for approval are
+   * replaced too; a newer one itself waiting for approval replaces only those, not
+   * one already approved.
    */
-  async function supersede(env: EnvironmentConfig, newer: { id: number; action: string; scope: string[] | null }): Promise<number[]> {
+  async function supersede(env: EnvironmentConfig, newer: { id: number; action: string; scope: string[] | null; awaitingApproval: boolean }): Promise<number[]> {
     if (!env.supersede || newer.action !== 'deploy') return [];
     const replaced: number[] = [];
-    for (const older of await waitingDeployments(db, env.app, env.name)) {
+    const awaiting = await awaitingApproval(db, env.app, env.name);
+    const olderOnes = newer.awaitingApproval ? awaiting : [...(await waitingDeployments(db, env.app, env.name)), ...awaiting];
+    for (const older of olderOnes) {
       if (older.id >= newer.id || older.action !== 'deploy' || !sameScope(older.scope, newer.scope)) continue;
       if (await cancelWaiting(db, older.id, `superseded by #${newer.id}`)) {
         await recordSupersedes(db, newer.id, older.id);
@@ -63,8 +69,9 @@ export function createEnvironmentQueue(deps: EnvironmentQueueDeps) {
       const found = findEnvironment(config, target.app, target.env);
       if ('ok' in found) return found;
       const queue = await queueOf(target.app, target.env);
-      // What runs now; when nothing runs, the newest waiting one (most likely the one just asked for by mistake).
-      const chosen = queue.find((q) => q.position === null) ?? queue.at(-1);
+      // What runs now; when nothing runs, the newest waiting one (most likely the one just asked for by mistake),
+      // and when nothing waits in the queue either, the newest waiting for approval.
+      const chosen = queue.find((q) => q.position === null) ?? queue.at(-1) ?? (await awaitingApproval(db, target.app, target.env)).at(-1);
       if (chosen === undefined) return refuse('NOT_FOUND', `nothing runs or waits in ${target.app} in ${target.env}; there is nothing to cancel`);
       id = chosen.id;
     }

@@ -1,13 +1,14 @@
 import type { AppConfig, EnvironmentConfig } from '../config/hoist-config.ts';
 import { aggregateEnvironmentStatus } from '../domain/aggregate.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
-import { needsApproval } from '../domain/approval.ts';
+import { approvalDeadlines, needsApproval } from '../domain/approval.ts';
 import { scopeRule } from '../domain/rules.ts';
 import type { ImageRegistry, Source } from '../engine/ports.ts';
 import { getDeployment, insertDeployment } from '../store/deployments.ts';
 import { serviceStates } from '../store/service-state.ts';
 import { currentLock } from '../store/locks.ts';
 import { checkDeployRef, planAction } from './action-plans.ts';
+import { checkBypass, checkBypassRequest } from './approval-bypass.ts';
 import { createApprovals } from './approvals.ts';
 import type { ActionCommand, CancelTarget, HoistService, Refusal, RequestOptions, RequestResult } from './contract.ts';
 import { createHistory } from './history.ts';
@@ -18,7 +19,7 @@ import { createEnvironmentQueue, type EnvironmentQueueDeps } from './environment
 import { handOver, isDatabaseUnreachable, recordedThenUnreachable, unlessDatabaseDown } from './outage.ts';
 import { checkChannel, findEnvironment, list, refuse } from './lookup.ts';
 import { createRequestLedger, type LedgerOptions } from './request-ledger.ts';
-import { waitingKeyOf } from './waiting-key.ts';
+import { waitingKeyOf } from '../store/waiting-key.ts';
 import type { EnvironmentView } from './views.ts';
 
 export interface ServiceDeps extends EnvironmentQueueDeps {
@@ -37,6 +38,7 @@ export function createHoistService(deps: ServiceDeps): HoistService {
   const logs = createLogs(deps);
   const permissions = createPermissions(deps.groupsOf);
   const approvals = createApprovals(deps);
+  const now = deps.now ?? (() => new Date());
 
   function validate(command: ActionCommand, origin: ChatOrigin): { ok: true } | Refusal {
     const found = findEnvironment(config, command.scope.app, command.env);
@@ -54,7 +56,9 @@ export function createHoistService(deps: ServiceDeps): HoistService {
     const scope = scopeRule(command.verb, { app: app.name, env: env.name, chosen: command.scope.services, services: env.services.map((s) => s.name) });
     if (scope !== null) return refuse('NOT_ALLOWED', scope);
     const ref = command.verb === 'deploy' ? checkDeployRef(env, command) : null;
-    return ref ?? { ok: true };
+    if (ref) return ref;
+    const bypass = command.verb === 'deploy' && command.bypassApproval !== undefined ? checkBypassRequest(env, command.verb, command.bypassApproval) : null;
+    return bypass ?? { ok: true };
   }
 
   function validateCancel(target: CancelTarget, origin: ChatOrigin): { ok: true } | Refusal {
@@ -77,11 +81,18 @@ export function createHoistService(deps: ServiceDeps): HoistService {
       return refuse('FORBIDDEN', `only ${env.name}'s deployers may ${command.verb} ${app.name} in ${env.name}: ${permissions.deployersText(env)}`);
     }
     const ref = command.verb === 'deploy' ? command.ref : null;
+    const bypass = command.verb === 'deploy' ? (command.bypassApproval?.trim() ?? null) : null;
+    if (bypass !== null) {
+      const refused = await checkBypass(permissions, env, command.verb, options.requester.id);
+      if (refused) return refused;
+    }
     const locked = await locks.check({ app: app.name, env: env.name, action: command.verb, ref, requester: options.requester, trigger: options.trigger });
     if (locked) return locked;
     const plan = await planAction({ db, source: deps.source, registry: deps.registry }, app, env, command);
     if (!plan.ok) return plan;
-    const approval = needsApproval(env.approval, command.verb) ? env.approval : null;
+    const approval = needsApproval(env.approval, command.verb) && bypass === null ? env.approval : null;
+    const waitingKey = waitingKeyOf(plan.deployment, command.scope.services);
+    const deadlines = approval === null ? null : approvalDeadlines(approval, now());
     const { id, duplicate, coalesced } = await insertDeployment(db, {
       ...plan.deployment,
       app: app.name,
@@ -91,8 +102,10 @@ export function createHoistService(deps: ServiceDeps): HoistService {
       trigger: options.trigger,
       chat: options.origin,
       requestKey: options.requestKey ?? null,
-      waitingKey: waitingKeyOf(plan.deployment, command.scope.services),
-      ...(approval === null ? {} : { awaitsApprovalUntil: new Date(Date.now() + approval.timeoutMs) }),
+      // Going ahead without approval is a decision of its own: it joins no identical deployment waiting for approval.
+      waitingKey: bypass === null ? waitingKey : null,
+      ...(deadlines === null ? {} : { awaitsApprovalUntil: deadlines.expiresAt, approvalRemindAt: deadlines.remindAt }),
+      ...(bypass === null ? {} : { bypassedApproval: { reason: bypass, setKey: waitingKey } }),
     });
     return { ok: true as const, id, duplicate, coalesced, env };
   }
@@ -107,11 +120,12 @@ export function createHoistService(deps: ServiceDeps): HoistService {
       const recordedNow = await getDeployment(db, id);
       if (!recordedNow) throw new Error(`deployment #${id} vanished right after it was recorded`);
       if (!duplicate && !coalesced) deps.notify();
-      // Waiting for approval, it is not in the queue: nothing to supersede or hand over until it is approved.
-      if (recordedNow.status === 'AWAITING_APPROVAL') {
+      const awaitingApproval = recordedNow.status === 'AWAITING_APPROVAL';
+      if (!duplicate && !coalesced) await queues.supersede(env, { id, action: command.verb, scope: command.scope.services, awaitingApproval });
+      // Waiting for approval, it is not in the queue: nothing to hand over until it is approved.
+      if (awaitingApproval) {
         return { ok: true, deployment: recordedNow, duplicate, coalesced, awaitingApproval: await approvals.view(recordedNow, env.approval) };
       }
-      if (!duplicate && !coalesced) await queues.supersede(env, { id, action: command.verb, scope: command.scope.services });
       const handedOver = await handOver(deps.kick, env.app, env.name);
       const deployment = await getDeployment(db, id);
       if (!deployment) throw new Error(`deployment #${id} vanished right after it was recorded`);

@@ -4,16 +4,17 @@ import type { Person } from '../domain/person.ts';
 import type { Db } from './database.ts';
 import { appendEvent } from './events.ts';
 import { parseJson } from './json-columns.ts';
-import { nextQueueOrder } from './waiting-deployments.ts';
+import { nextQueueOrder, queueMoved } from './waiting-deployments.ts';
 
-/** A step to record: the history line, and the event that tells the thread. */
-export type NewApprovalStep = Omit<ApprovalEntry, 'at'>;
+/** A step to record: the history line, and the event that tells the thread (addressed `to` whoever must hear of it). */
+export type NewApprovalStep = Omit<ApprovalEntry, 'at'> & { to?: readonly string[] };
 
 /**
  * Steps the thread does not hear of as an approval line: a refused vote is answered to the
- * voter alone, and a decision changes the status, whose own line tells it.
+ * voter alone, and a decision changes the status, whose own line tells it. An expiry has
+ * nobody who decided, so its line tells the requester.
  */
-const UNTOLD: ReadonlySet<ApprovalStep> = new Set(['refused', 'approved', 'rejected', 'expired']);
+const UNTOLD: ReadonlySet<ApprovalStep> = new Set(['refused', 'approved', 'rejected']);
 
 /** Records one step of a deployment's approval and, for the thread, its event. */
 export async function recordApprovalStep(db: Db, deploymentId: number, entry: NewApprovalStep): Promise<void> {
@@ -31,7 +32,8 @@ export async function recordApprovalStep(db: Db, deploymentId: number, entry: Ne
     })
     .execute();
   if (UNTOLD.has(entry.step)) return;
-  await appendEvent(db, { kind: 'approval', deploymentId, step: entry.step, actor: entry.actor, reason: entry.reason });
+  const to = entry.to === undefined || entry.to.length === 0 ? {} : { to: [...entry.to] };
+  await appendEvent(db, { kind: 'approval', deploymentId, step: entry.step, actor: entry.actor, reason: entry.reason, ...to });
 }
 
 /** A deployment's approval history, oldest first. */
@@ -90,7 +92,7 @@ export async function enterQueue(trx: Db, deploymentId: number, approvers: reado
   const reason = `approved by ${approvers.map((p) => `@${p.name}`).join(', ')}`;
   await trx
     .updateTable('deployments')
-    .set({ status: 'QUEUED', reason, queue_order: nextQueueOrder(), approval_expires_at: null })
+    .set({ status: 'QUEUED', reason, queue_order: nextQueueOrder(), approval_expires_at: null, approval_remind_at: null })
     .where('id', '=', deploymentId)
     .where('status', '=', 'AWAITING_APPROVAL')
     .execute();
@@ -101,10 +103,87 @@ export async function enterQueue(trx: Db, deploymentId: number, approvers: reado
 export async function endAwaiting(trx: Db, deploymentId: number, status: 'REJECTED' | 'EXPIRED', reason: string): Promise<void> {
   await trx
     .updateTable('deployments')
-    .set({ status, reason, finished_at: sql<Date>`now()`, approval_expires_at: null })
+    .set({ status, reason, finished_at: sql<Date>`now()`, approval_expires_at: null, approval_remind_at: null })
     .where('id', '=', deploymentId)
     .where('status', '=', 'AWAITING_APPROVAL')
     .execute();
   await trx.updateTable('deployment_services').set({ status: 'CANCELED', reason }).where('deployment_id', '=', deploymentId).execute();
   await appendEvent(trx, { kind: 'status', deploymentId, status, service: null, reason });
+}
+
+/** What a deployment asks approval for again, and why (its `reset` step). */
+export interface AskAgain {
+  /** What it would apply now: the deployment set, its key, and each service's version. */
+  set: unknown;
+  setKey: string;
+  versions: ReadonlyMap<string, string | null>;
+  step: NewApprovalStep;
+  expiresAt: Date;
+  remindAt: Date | null;
+}
+
+/**
+ * What an approved deployment would apply changed before it started: its votes are discarded
+ * and it waits for approval again (out of the queue; the ones behind move up), now for what it
+ * would apply. False when it is no longer queued and unstarted (picked up or ended meanwhile).
+ */
+export async function askApprovalAgain(db: Db, deploymentId: number, again: AskAgain): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom('deployments')
+      .select(['app', 'env'])
+      .where('id', '=', deploymentId)
+      .where('status', '=', 'QUEUED')
+      .where('started_at', 'is', null)
+      .where('finished_at', 'is', null)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) return false;
+    await queueMoved(trx, row.app, row.env, deploymentId);
+    // Another deployment waiting to do exactly this keeps the key: an identical request joins that one.
+    const taken = await trx
+      .selectFrom('deployments')
+      .select('id')
+      .where('app', '=', row.app)
+      .where('env', '=', row.env)
+      .where('waiting_key', '=', again.setKey)
+      .where('id', '!=', deploymentId)
+      .where('started_at', 'is', null)
+      .where('finished_at', 'is', null)
+      .executeTakeFirst();
+    const reason = `approval is asked again: ${again.step.reason ?? 'what it would run changed'}`;
+    await trx
+      .updateTable('deployments')
+      .set({
+        status: 'AWAITING_APPROVAL',
+        reason,
+        queue_order: null,
+        deployment_set: JSON.stringify(again.set),
+        waiting_key: taken ? null : again.setKey,
+        approval_expires_at: again.expiresAt,
+        approval_remind_at: again.remindAt,
+      })
+      .where('id', '=', deploymentId)
+      .execute();
+    for (const [name, version] of again.versions) {
+      await trx.updateTable('deployment_services').set({ version }).where('deployment_id', '=', deploymentId).where('name', '=', name).execute();
+    }
+    await trx.deleteFrom('approval_votes').where('deployment_id', '=', deploymentId).execute();
+    await recordApprovalStep(trx, deploymentId, again.step);
+    await appendEvent(trx, { kind: 'status', deploymentId, status: 'AWAITING_APPROVAL', service: null, reason });
+    return true;
+  });
+}
+
+/** Whether the deployment runs by approval: the last step that decided how it may run was `approved` (not a bypass, nor none). */
+export async function runsByApproval(db: Db, deploymentId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('approval_history')
+    .select('step')
+    .where('deployment_id', '=', deploymentId)
+    .where('step', 'in', ['requested', 'approved', 'reset', 'bypassed'])
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.step === 'approved';
 }

@@ -32,6 +32,10 @@ export interface NewDeployment {
   waitingKey?: string | null;
   /** It waits for approval until then (AWAITING_APPROVAL, not in the queue); absent: it joins the queue now (QUEUED). */
   awaitsApprovalUntil?: Date;
+  /** While it waits for approval: when its approvers are first reminded (absent or null: never). */
+  approvalRemindAt?: Date | null;
+  /** It would wait for approval, and its requester (a `bypass` member) went ahead without: why, and the set it was for. */
+  bypassedApproval?: { reason: string; setKey: string };
 }
 
 /**
@@ -59,6 +63,7 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ 
         status: input.awaitsApprovalUntil ? 'AWAITING_APPROVAL' : 'QUEUED',
         queue_order: input.awaitsApprovalUntil ? null : nextQueueOrder(),
         approval_expires_at: input.awaitsApprovalUntil ?? null,
+        approval_remind_at: input.awaitsApprovalUntil ? (input.approvalRemindAt ?? null) : null,
         ref: input.ref,
         sha: input.sha,
         scope: input.scope ? JSON.stringify(input.scope) : null,
@@ -99,10 +104,13 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ 
         .execute();
     }
     await appendEvent(trx, { kind: 'requested', deploymentId: inserted.id });
+    const edge = input.trigger === 'webhook' ? 'webhook' : input.chat.kind;
     if (input.awaitsApprovalUntil) {
-      const edge = input.trigger === 'webhook' ? 'webhook' : input.chat.kind;
       const step = { step: 'requested', actor: input.requestedBy, edge, reason: null, sha: input.sha, setKey: input.waitingKey ?? null } as const;
       await recordApprovalStep(trx, inserted.id, step);
+    } else if (input.bypassedApproval) {
+      const { reason, setKey } = input.bypassedApproval;
+      await recordApprovalStep(trx, inserted.id, { step: 'bypassed', actor: input.requestedBy, edge, reason, sha: input.sha, setKey });
     }
     return { id: inserted.id, duplicate: false, coalesced: false };
   });

@@ -35,6 +35,8 @@ export interface DeploymentsTable {
   queue_order: ColumnType<string | null, string | null | undefined, string | null>;
   /** While it waits for approval: when it expires. */
   approval_expires_at: Timestamp | null;
+  /** While it waits for approval: when its approvers are reminded next (null: not again). */
+  approval_remind_at: Timestamp | null;
 }
 
 export interface ApprovalVotesTable {

@@ -42,6 +42,20 @@ export async function waitingDeployments(
   }));
 }
 
+/** The deployments of an environment waiting for approval (not in its queue), oldest first. */
+export async function awaitingApproval(db: Db, app: string, env: string): Promise<{ id: number; action: string; status: string; scope: string[] | null }[]> {
+  const rows = await db
+    .selectFrom('deployments')
+    .select(['id', 'action', 'status', 'scope'])
+    .where('app', '=', app)
+    .where('env', '=', env)
+    .where('status', '=', 'AWAITING_APPROVAL')
+    .where('finished_at', 'is', null)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, action: r.action, status: r.status, scope: parseJson(r.scope) as string[] | null }));
+}
+
 /** Unfinished deployments of an environment, oldest first: started (running) or waiting. */
 export async function unfinishedDeployments(
   db: Db,
@@ -59,7 +73,7 @@ export async function unfinishedDeployments(
 }
 
 /** Tells the deployments waiting behind `afterId` that their place in the queue changed (an event each). */
-async function queueMoved(trx: Db, app: string, env: string, afterId: number): Promise<void> {
+export async function queueMoved(trx: Db, app: string, env: string, afterId: number): Promise<void> {
   const behind = await unfinished(trx, app, env)
     .where('started_at', 'is', null)
     .where('queue_order', '>', (eb) => eb.selectFrom('deployments').select('queue_order').where('id', '=', afterId))

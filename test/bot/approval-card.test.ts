@@ -137,8 +137,8 @@ describe('approval in the thread', () => {
     const approvers = await approverMentions(chat, view());
     expect(approvers).toBe('<!subteam^S0SRE>, @product, <@U0BOB>');
     const event = { kind: 'approval', deploymentId: 12, step: 'requested', actor: { id: 'U0ALICE', name: 'alice' }, reason: null } as const;
-    expect(renderApprovalStep(event, 'mrkdwn', approvers)).toBe('#12 waits for approval (asked by @alice); approvers: <!subteam^S0SRE>, @product, <@U0BOB>');
-    expect(renderApprovalStep({ ...event, step: 'voted', actor: carol }, 'mrkdwn', approvers)).toBe('@carol approved');
+    expect(renderApprovalStep(event, 'mrkdwn', { approvers })).toBe('#12 waits for approval (asked by @alice); approvers: <!subteam^S0SRE>, @product, <@U0BOB>');
+    expect(renderApprovalStep({ ...event, step: 'voted', actor: carol }, 'mrkdwn', { approvers })).toBe('@carol approved');
     expect(await approverMentions({ mention: slackMention }, view())).toBe('@sre, @product, <@U0BOB>');
   });
 

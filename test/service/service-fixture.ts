@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { parseHoistConfig } from '../../src/config/hoist-config.ts';
+import { parseHoistConfig, type HoistConfig } from '../../src/config/hoist-config.ts';
 import type { Deployment } from '../../src/domain/deployment.ts';
 import { createDeployRunner } from '../../src/engine/deploy-runner.ts';
 import { createGitSource } from '../../src/engine/source/git-source.ts';
@@ -49,11 +49,12 @@ const scope = (services: Services) => ({ app: APP, services });
 
 /** The action commands, as an edge hands them to the service. */
 export const command = {
-  deploy: (env: string, options: { ref?: string | null; services?: Services } = {}): ActionCommand => ({
+  deploy: (env: string, options: { ref?: string | null; services?: Services; bypassApproval?: string } = {}): ActionCommand => ({
     verb: 'deploy',
     scope: scope(options.services ?? null),
     env,
     ref: options.ref ?? null,
+    ...(options.bypassApproval === undefined ? {} : { bypassApproval: options.bypassApproval }),
   }),
   redeploy: (env: string, services: Services = null): ActionCommand => ({ verb: 'redeploy', scope: scope(services), env }),
   rollback: (env: string, options: { to?: number | null; services?: Services } = {}): ActionCommand => ({
@@ -68,6 +69,8 @@ export const command = {
 
 export interface ServiceFixture {
   service: HoistService;
+  /** hoist.yaml as the fixture's processes read it. */
+  config: HoistConfig;
   /** The same service where no worker can be told to stop a running deployment. */
   serviceWithoutCancelSignal: HoistService;
   db: Db;
@@ -106,6 +109,39 @@ export interface FixtureOptions {
   groups?: Record<string, string[]>;
   /** PGlite unless given: a Postgres server where requests must really run at once. */
   store?: StoreKind;
+  /** The clock approval deadlines are counted by (the real one unless given). */
+  now?: () => Date;
+}
+
+const SHOP_SERVICES = {
+  api: '{ type: application, build: { context: . }, port: 8080 }',
+  db: '{ type: database, image: postgres:16 }',
+  web: '{ type: container, image: web:1, port: 8080 }',
+};
+
+/**
+ * hoist.yaml of app `shop` over `repoDir`: its environments, and its services (each a flow
+ * mapping) where a test changes one, as a process started later would read it.
+ */
+export function shopConfig(repoDir: string, environments: Record<string, string>, services: Partial<Record<keyof typeof SHOP_SERVICES, string>> = {}): HoistConfig {
+  const lines = (entries: Record<string, string>) =>
+    Object.entries(entries)
+      .map(([name, yaml]) => `      ${name}: ${yaml}`)
+      .join('\n');
+  return parseHoistConfig(
+    `
+targets: { engine: { kind: docker } }
+apps:
+  ${APP}:
+    repo: ${repoDir}
+    channels: [${SHOP_CHANNEL}]
+    services:
+${lines({ ...SHOP_SERVICES, ...services })}
+    environments:
+${lines(environments)}
+`,
+    join(tmpdir(), 'service-fixture.yaml'),
+  );
 }
 
 /**
@@ -124,25 +160,7 @@ export async function openServiceFixture(options: FixtureOptions): Promise<Servi
   }
   repo.git('checkout', '--quiet', 'main');
   const cacheDir = mkdtempSync(join(tmpdir(), 'hoist-service-git-'));
-  const environments = Object.entries(options.environments)
-    .map(([name, yaml]) => `      ${name}: ${yaml}`)
-    .join('\n');
-  const config = parseHoistConfig(
-    `
-targets: { engine: { kind: docker } }
-apps:
-  ${APP}:
-    repo: ${repo.dir}
-    channels: [${SHOP_CHANNEL}]
-    services:
-      api: { type: application, build: { context: . }, port: 8080 }
-      db: { type: database, image: postgres:16 }
-      web: { type: container, image: web:1, port: 8080 }
-    environments:
-${environments}
-`,
-    join(tmpdir(), 'service-fixture.yaml'),
-  );
+  const config = shopConfig(repo.dir, options.environments);
   const source = createGitSource({ cacheDir });
   const target = createNoopTarget();
   const builder = createFakeBuilder();
@@ -167,6 +185,7 @@ ${environments}
       groupLookups.push(userId);
       return groups[userId] ?? [];
     },
+    ...(options.now ? { now: options.now } : {}),
   };
   const service = createHoistService({
     ...deps,
@@ -193,6 +212,7 @@ ${environments}
   };
   return {
     service,
+    config,
     serviceWithoutCancelSignal: createHoistService(deps),
     db: store.db,
     repo,

@@ -18,6 +18,9 @@ export interface TestHoist {
   /** The environment variables this Hoist runs with: start more processes of it with them. */
   vars: Record<string, string>;
   databaseUrl: string;
+  /** Stops this Hoist, its database and Redis prefix kept (as a restart would); `resume` starts it again on them. */
+  halt(): Promise<void>;
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -52,22 +55,39 @@ export async function startTestHoist(options: {
   };
   const env = parseEnv(vars);
   const logger = options.logger ?? pino({ level: env.logLevel });
-  let hoist: RunningHoist;
+  const start = () => startHoist({ env, mode: options.mode ?? 'start', shell: options.shell ?? null, logger });
+  let hoist: RunningHoist | null;
   try {
-    hoist = await startHoist({ env, mode: options.mode ?? 'start', shell: options.shell ?? null, logger });
+    hoist = await start();
   } catch (error) {
     await database.drop();
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+  const running = (): RunningHoist => {
+    if (hoist === null) throw new Error('this Hoist is halted');
+    return hoist;
+  };
   return {
-    hoist,
-    baseUrl: `http://127.0.0.1:${hoist.port}`,
+    get hoist() {
+      return running();
+    },
+    get baseUrl() {
+      return `http://127.0.0.1:${running().port}`;
+    },
     dir,
     vars,
     databaseUrl: database.url,
+    async halt() {
+      await running().stop();
+      hoist = null;
+    },
+    async resume() {
+      hoist ??= await start();
+    },
     async stop() {
-      await hoist.stop();
+      await hoist?.stop();
+      hoist = null;
       await database.drop();
       rmSync(dir, { recursive: true, force: true });
     },

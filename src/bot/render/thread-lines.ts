@@ -86,24 +86,35 @@ type SummaryEvent = Extract<DeploymentEvent, { kind: 'summary' }>;
 type ApprovalEvent = Extract<DeploymentEvent, { kind: 'approval' }>;
 
 /**
- * A step of the deployment's approval, in its thread: `@carol approved`. `approvers`, as the
- * chat mentions them, follow a request for approval (a first one, or again after a reset).
+ * A step of the deployment's approval, in its thread: `@carol approved`. A step addressed to
+ * people (an expiry to the requester, a reminder to the approvers) starts with their mentions:
+ * user ids through `mention`, `@group` handles as written. `approvers`, as the chat mentions
+ * them, follow a request for approval (a first one, or again after a reset).
  */
-export function renderApprovalStep(e: ApprovalEvent, format: LineFormat = 'mrkdwn', approvers: string | null = null): string {
+export function renderApprovalStep(
+  e: ApprovalEvent,
+  format: LineFormat = 'mrkdwn',
+  options: { mention?: (userId: string) => string; approvers?: string | null } = {},
+): string {
+  const mention = options.mention ?? ((id: string) => `@${id}`);
+  const approvers = options.approvers ?? null;
   const who = e.actor === null ? 'Hoist' : `@${e.actor.name}`;
   const why = e.reason ? ` — ${truncatePlain(e.reason, MAX_REASON)}` : '';
-  const line = {
+  const line: Record<ApprovalEvent['step'], string> = {
     requested: `#${e.deploymentId} waits for approval (asked by ${who})`,
     voted: `${who} approved`,
     refused: `${who} may not approve${why}`,
     approved: 'approved: every rule holds',
     rejected: `${who} rejected${why}`,
     reset: `the votes were reset; approval is asked again${why}`,
-    expired: `no decision in time${why}`,
+    expired: `#${e.deploymentId} expired without a decision${why}`,
     bypassed: `${who} went ahead without approval${why}`,
-  }[e.step];
+    reminded: `reminder: #${e.deploymentId} still waits for approval${why}`,
+  };
   const asked = approvers !== null && (e.step === 'requested' || e.step === 'reset') ? `; approvers: ${approvers}` : '';
-  return `${plain(line, format)}${asked}`;
+  const text = `${plain(line[e.step], format)}${asked}`;
+  const to = (e.to ?? []).map((entry) => (entry.startsWith('@') ? plain(entry, format) : mention(entry)));
+  return to.length === 0 ? text : `${to.join(' ')} ${text}`;
 }
 type SupersedesEvent = Extract<DeploymentEvent, { kind: 'supersedes' }>;
 

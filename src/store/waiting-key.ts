@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { PlannedDeployment } from './action-plans.ts';
+import type { NewDeployment } from './deployments.ts';
 
 /**
  * What a planned deployment would do, as a short key: the action, the services it
  * names, the versions (resolved SHAs) and configuration it applies, and a rollback's
  * target. Two requests with the same key would do exactly the same thing.
  */
-export function waitingKeyOf(planned: PlannedDeployment, scope: string[] | null): string {
+export function waitingKeyOf(planned: Pick<NewDeployment, 'action' | 'sha' | 'services' | 'deploymentSet' | 'rollback'>, scope: string[] | null): string {
   const what = {
     action: planned.action,
     scope: scope === null ? null : [...scope].sort(),
