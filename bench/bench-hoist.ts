@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,31 @@ export interface BenchHoist {
   hoist: RunningHoist;
   /** `…/slack/events` of this Hoist. */
   url: string;
+  /** Full SHAs of as many commits of the app's repository as were asked for: a version per command. */
+  versions: string[];
   stop(): Promise<void>;
+}
+
+/**
+ * `deploy shop@<sha> to <env>`: each command names a commit of its own, since identical
+ * requests waiting in an environment coalesce into one deployment (no card of their own).
+ * A full SHA is resolved as the default branch is (one `git rev-parse` after the fetch), and
+ * the commits sit on one branch, so the fetch each request makes sees no more refs than before.
+ */
+export const deployText = (env: string, version: string): string => `deploy ${BENCH_APP}@${version} to ${env}`;
+
+/**
+ * `count` commits on top of `main`, each with the same tree, made by one `git fast-import`
+ * (a process per commit would take seconds for a load's thousand); their SHAs, oldest first.
+ */
+function commitChain(dir: string, count: number): string[] {
+  const commits = Array.from({ length: count }, (_, i) => {
+    const message = `bench version ${i + 1}\n`;
+    return `commit refs/heads/main\ncommitter Hoist Bench <bench@hoist.invalid> 1700000000 +0000\ndata ${Buffer.byteLength(message)}\n${message}${i === 0 ? 'from refs/heads/main^0\n' : ''}\n`;
+  });
+  const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: dir, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  git(['fast-import', '--quiet'], commits.join(''));
+  return git(['rev-list', '--reverse', `--max-count=${count}`, 'main']).trim().split('\n');
 }
 
 const DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///run/podman/podman.sock';
@@ -34,6 +59,8 @@ export async function startBenchHoist(options: {
   logLevel: string;
   /** Hoist's log lines go to this file, away from the table. */
   logFile: string;
+  /** How many distinct commits to make deployable (see deployText). */
+  versions: number;
 }): Promise<BenchHoist> {
   const cleanups: (() => Promise<void> | void)[] = [];
   /** Every step runs even when one fails (the database must be dropped whatever else went wrong). */
@@ -56,6 +83,7 @@ export async function startBenchHoist(options: {
       Dockerfile: 'FROM scratch\nCOPY www /www\nEXPOSE 8080\n',
       'www/index.html': 'hello\n',
     });
+    const versions = commitChain(repo.dir, options.versions);
     const dir = mkdtempSync(join(tmpdir(), 'hoist-bench-'));
     // A git fetch of a command still being carried out may write into it while it goes.
     cleanups.push(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
@@ -101,7 +129,7 @@ apps:
     // stop(); without it they fail at once instead of writing into the data directory.
     cleanups.push(() => repo.remove());
     cleanups.push(() => hoist.stop());
-    return { hoist, url: `http://127.0.0.1:${hoist.port}/slack/events`, stop: cleanUp };
+    return { hoist, url: `http://127.0.0.1:${hoist.port}/slack/events`, versions, stop: cleanUp };
   } catch (error) {
     await cleanUp();
     throw error;

@@ -1,5 +1,5 @@
 import { startFakeSlack } from '../test/fakes/slack-api.ts';
-import { BURST_APPS, BURST_TOKEN, burstTexts, sendBurst, startColdHoist, waitForAnswers } from '../test/support/command-burst.ts';
+import { BURST_APPS, BURST_DISTINCT, BURST_TOKEN, burstTexts, sendBurst, startColdHoist, waitForAnswers } from '../test/support/command-burst.ts';
 import { removeAppContainers } from '../test/support/containers.ts';
 import { startBaselineBolt } from './baseline-bolt.ts';
 import { runCardDrain } from './card-drain.ts';
@@ -7,15 +7,17 @@ import type { Result } from './result.ts';
 import { summarize } from './stats.ts';
 
 /**
- * `--scenarios burst`: 200 distinct signed commands within one second against a
+ * `--scenarios burst`: 200 signed commands of every kind within one second against a
  * Hoist just started (`hoist start`, its own process), every ack measured and
  * every answer awaited; the same burst against a bare Bolt app started in this
- * process is the floor. `--scenarios drain`: Slack Web API calls per deployment
- * while 50 waiting deployments drain through a no-op target.
+ * process is the floor. No request that makes a deployment repeats an earlier one (it
+ * would join it) within the first BURST_DISTINCT commands. `--scenarios drain`: Slack
+ * Web API calls per deployment while 50 waiting deployments drain through a no-op target.
  */
 export async function runBurst(options: { commands: number }, say: (line: string) => void): Promise<{ results: Result[]; lines: string[] }> {
   const slack = await startFakeSlack({ token: BURST_TOKEN, rateLimitPerChannelPerSecond: 0 });
-  const load = `${options.commands} distinct signed commands within 1 s, one connection each, right after start`;
+  const load = `${options.commands} signed commands of every kind within 1 s, one connection each, right after start`;
+  if (options.commands > BURST_DISTINCT) say(`  (over ${BURST_DISTINCT} commands, some deploy requests repeat earlier ones and may join them)`);
   try {
     say(`… burst of ${options.commands} commands on a bare Bolt app`);
     const bolt = await startBaselineBolt({ token: BURST_TOKEN, signingSecret: 'burst-signing-secret', apiUrl: slack.url });

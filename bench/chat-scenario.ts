@@ -2,7 +2,7 @@
 import { Agent, request } from 'undici';
 import type { FakeSlack } from '../test/fakes/slack-api.ts';
 import { signSlackRequest, slashCommandBody } from '../test/fakes/slack-sign.ts';
-import { BENCH_APP, CARD_ENV } from './bench-hoist.ts';
+import { CARD_ENV, deployText } from './bench-hoist.ts';
 import { loadLabel, SECRET, settings, slackLabel, USER } from './bench-settings.ts';
 import { epochMs, type CommandSpec, type LoadPlan, type Sample } from './open-loop.ts';
 import type { Result } from './result.ts';
@@ -27,10 +27,12 @@ function cardWatcher(slack: FakeSlack) {
   };
 }
 
-export function commandsFor(slack: FakeSlack, prefix: string, count: number): CommandSpec[] {
-  return Array.from({ length: count }, (_, i) => {
+/** A command per text, each in a channel of its own. */
+export function commandsFor(slack: FakeSlack, prefix: string, texts: readonly string[]): CommandSpec[] {
+  return texts.map((text, i) => {
     const channel = `C${prefix}${String(i).padStart(5, '0')}`;
     return {
+      text,
       channel,
       responseUrl: slack.responseUrl(`${prefix}-${i}`, { channel, userId: USER }),
       triggerId: `${Date.now()}.${prefix}.${i}`,
@@ -38,12 +40,11 @@ export function commandsFor(slack: FakeSlack, prefix: string, count: number): Co
   });
 }
 
-export function plan(url: string, text: string, commands: CommandSpec[]): LoadPlan {
+export function plan(url: string, commands: CommandSpec[]): LoadPlan {
   return {
     url,
     signingSecret: SECRET,
     command: '/hoist',
-    text,
     userId: USER,
     ratePerSecond: settings.ratePerSecond,
     warmupSeconds: settings.warmupSeconds,
@@ -126,8 +127,9 @@ export async function cardsOfLoad(slack: FakeSlack, samples: Sample[], prefix: s
   };
 }
 
-/** N commands, one at a time with a gap: ack latency and command → card latency. */
-export async function oneAtATime(slack: FakeSlack, url: string, count: number, prefix: string): Promise<{ ack: Result; card: Result }> {
+/** N commands, one at a time with a gap, each deploying the next of `versions` (N + 1 of them): ack latency and command → card latency. */
+export async function oneAtATime(slack: FakeSlack, url: string, versions: readonly string[], count: number, prefix: string): Promise<{ ack: Result; card: Result }> {
+  if (versions.length < count + 1) throw new Error(`${count} commands and a warm-up need ${count + 1} versions, there are ${versions.length}`);
   const agent = new Agent({ connections: 1, keepAliveTimeout: 30_000 });
   const acks: number[] = [];
   const cards: number[] = [];
@@ -155,7 +157,7 @@ export async function oneAtATime(slack: FakeSlack, url: string, count: number, p
         );
       const body = slashCommandBody({
         command: '/hoist',
-        text: `deploy ${BENCH_APP} to ${CARD_ENV}`,
+        text: deployText(CARD_ENV, versions[i]!),
         userId: USER,
         channelId: channel,
         responseUrl: slack.responseUrl(`${prefix}-${i}`, { channel, userId: USER }),

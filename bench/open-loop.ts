@@ -3,6 +3,8 @@ import { signSlackRequest, slashCommandBody } from '../test/fakes/slack-sign.ts'
 
 /** One slash command of a load run; each has its own channel so their cards can be told apart. */
 export interface CommandSpec {
+  /** The command's text: each its own, since identical requests waiting at once coalesce into one deployment. */
+  text: string;
   channel: string;
   responseUrl: string;
   triggerId: string;
@@ -13,7 +15,6 @@ export interface LoadPlan {
   url: string;
   signingSecret: string;
   command: string;
-  text: string;
   userId: string;
   ratePerSecond: number;
   warmupSeconds: number;
@@ -64,7 +65,7 @@ export async function runOpenLoop(plan: LoadPlan): Promise<Sample[]> {
     const sentAt = epochMs();
     const body = slashCommandBody({
       command: plan.command,
-      text: plan.text,
+      text: spec.text,
       userId: plan.userId,
       channelId: spec.channel,
       responseUrl: spec.responseUrl,

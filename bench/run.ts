@@ -2,9 +2,9 @@
  * `npm run bench`: how fast Hoist's chat edge answers, next to a bare Bolt app
  * measured in the same run with the same load generator.
  *
- *   1. acknowledgement of signed `/hoist deploy` slash commands under an
- *      open-loop load (fixed schedule, latency from the scheduled send time),
- *      Hoist and a bare Bolt 5 app;
+ *   1. acknowledgement of signed `/hoist deploy shop@<sha>` slash commands (a
+ *      commit of its own each) under an open-loop load (fixed schedule, latency
+ *      from the scheduled send time), Hoist and a bare Bolt 5 app;
  *   2. command → card: from sending a command to the fake Slack receiving the
  *      deployment's card (`chat.postMessage`), one command at a time, and for
  *      every command of the load in (1);
@@ -53,7 +53,7 @@ import {
   wanted,
   WORKERS_LOG,
 } from './bench-settings.ts';
-import { BENCH_APP, LOAD_ENV, startBenchHoist, type BenchHoist } from './bench-hoist.ts';
+import { deployText, LOAD_ENV, startBenchHoist, type BenchHoist } from './bench-hoist.ts';
 import { ackResult, cardsOfLoad, commandsFor, oneAtATime, plan } from './chat-scenario.ts';
 import { startLoadGenerator, type LoadGenerator } from './load-generator.ts';
 import { requestCount } from './open-loop.ts';
@@ -86,19 +86,22 @@ async function main(): Promise<void> {
         slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SECRET },
         logLevel: flags['log-level'] ?? 'warn',
         logFile: HOIST_LOG,
+        versions: Math.max(settings.cards + 1, total),
       });
       baseline = await startBaselineBolt({ token: TOKEN, signingSecret: SECRET, apiUrl: slack.url });
       generator = startLoadGenerator();
 
       console.log(`… ${settings.cards} commands one at a time (Hoist)`);
-      const sequential = await oneAtATime(slack, hoist.url, settings.cards, 'SEQ');
+      const sequential = await oneAtATime(slack, hoist.url, hoist.versions, settings.cards, 'SEQ');
+      // A commit each; the bare Bolt app gets the same texts, so both parse requests of one size.
+      const loadTexts = hoist.versions.slice(0, total).map((version) => deployText(LOAD_ENV, version));
 
       console.log(`… open-loop load on the bare Bolt app (${total} requests)`);
-      const baseSamples = await generator.run(plan(baseline.url, `deploy ${BENCH_APP} to ${LOAD_ENV}`, commandsFor(slack, 'BOLT', total)));
+      const baseSamples = await generator.run(plan(baseline.url, commandsFor(slack, 'BOLT', loadTexts)));
       results.push(ackResult('ack-load-bolt-baseline', 'ack under load, bare Bolt 5 (baseline)', 'bolt-baseline', baseSamples));
 
       console.log(`… open-loop load on Hoist (${total} requests)`);
-      const hoistSamples = await generator.run(plan(hoist.url, `deploy ${BENCH_APP} to ${LOAD_ENV}`, commandsFor(slack, 'LOAD', total)));
+      const hoistSamples = await generator.run(plan(hoist.url, commandsFor(slack, 'LOAD', loadTexts)));
       results.push(ackResult('ack-load-hoist', 'ack under load (Hoist)', 'hoist', hoistSamples));
 
       console.log(`… waiting for the cards of the load (up to ${settings.drainTimeoutSeconds} s)`);

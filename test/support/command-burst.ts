@@ -6,6 +6,7 @@ import type { FakeSlack } from '../fakes/slack-api.ts';
 import { signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
 import { createTestDatabase, uniquePrefix } from './databases.ts';
 import { BASE_IMAGE, DOCKER_HOST, REGISTRY } from './hoist-harness.ts';
+import { pushImageTags } from './image-tags.ts';
 import { startWorkerProcess, type WorkerProcess } from './worker-process.ts';
 
 /**
@@ -21,30 +22,45 @@ export const BURST_ENVS = ['dev', 'qa', 'staging', 'demo', 'perf'] as const;
 const SECRET = 'burst-signing-secret';
 const TOKEN = 'xoxb-burst';
 
-/** Commands of every kind, each text different: coalescing identical requests cannot make it easy. */
+/** The image tags the second round of burstTexts deploys: pushImageTags' names, pushed by startColdHoist. */
+const ROUND_TAGS = ['v1', 'v2'] as const;
+
+/**
+ * Every kind of command, on one app and environment; `again` in the second round, where the
+ * requests that make a deployment name another version or scope than in the first.
+ */
+const KINDS: ((c: { app: string; env: string; i: number; again: boolean }) => string)[] = [
+  ({ app, env, again }) => (again ? `deploy ${app}/box@${ROUND_TAGS[0]} to ${env}` : `deploy ${app} to ${env}`),
+  ({ app, env }) => `status ${app} in ${env}`,
+  ({ app, env, again }) => (again ? `redeploy ${app}/box in ${env}` : `redeploy ${app} in ${env}`),
+  ({ app, env, i }) => `lock ${app} in ${env} --reason "burst ${i}"`,
+  ({ app, env }) => `history ${app} in ${env}`,
+  ({ app, env }) => `unlock ${app} in ${env}`,
+  ({ app }) => `where ${app}`,
+  ({ app, env, again }) => (again ? `deploy ${app}/box@${ROUND_TAGS[1]} to ${env}` : `deploy ${app}/box to ${env}`),
+  ({ app, env }) => `cancel ${app} in ${env}`,
+  ({ app, env, again }) => (again ? `restart ${app}/box in ${env}` : `restart ${app} in ${env}`),
+  ({ i }) => `logs #${(i % 20) + 1}`,
+  ({ app }) => `status ${app}`,
+  ({ i }) => `help ${['deploy', 'lock', 'cancel', 'status'][i % 4]}`,
+];
+
+/** Every kind once on every app and environment. */
+const ROUND = KINDS.length * BURST_APPS.length * BURST_ENVS.length;
+/**
+ * How many commands of burstTexts come before a request that makes a deployment repeats one
+ * (identical requests waiting at once coalesce into one deployment): two rounds.
+ */
+export const BURST_DISTINCT = 2 * ROUND;
+
+/** Commands of every kind, each app and environment in turn, in rounds (see KINDS). */
 export function burstTexts(count: number): string[] {
-  const texts: string[] = [];
-  for (let i = 0; texts.length < count; i += 1) {
+  return Array.from({ length: count }, (_, i) => {
     const app = BURST_APPS[i % BURST_APPS.length]!;
     const env = BURST_ENVS[Math.floor(i / BURST_APPS.length) % BURST_ENVS.length]!;
-    const kinds = [
-      `deploy ${app} to ${env}`,
-      `status ${app} in ${env}`,
-      `redeploy ${app} in ${env}`,
-      `lock ${app} in ${env} --reason "burst ${i}"`,
-      `history ${app} in ${env}`,
-      `unlock ${app} in ${env}`,
-      `where ${app}`,
-      `deploy ${app}/box to ${env}`,
-      `cancel ${app} in ${env}`,
-      `restart ${app} in ${env}`,
-      `logs #${(i % 20) + 1}`,
-      `status ${app}`,
-      `help ${['deploy', 'lock', 'cancel', 'status'][i % 4]}`,
-    ];
-    texts.push(kinds[Math.floor(i / (BURST_APPS.length * BURST_ENVS.length)) % kinds.length]!);
-  }
-  return texts;
+    const kind = KINDS[Math.floor(i / (BURST_APPS.length * BURST_ENVS.length)) % KINDS.length]!;
+    return kind({ app, env, i, again: Math.floor(i / ROUND) % 2 === 1 });
+  });
 }
 
 export function burstYaml(): string {
@@ -73,6 +89,7 @@ export interface ColdHoist {
 
 /** `hoist start` in a process of its own on a fresh database and Redis prefix, talking to `slack`. */
 export async function startColdHoist(slack: FakeSlack, extra: Record<string, string> = {}): Promise<ColdHoist> {
+  await pushImageTags(BASE_IMAGE, ROUND_TAGS.length);
   const dir = mkdtempSync(join(tmpdir(), 'hoist-burst-'));
   writeFileSync(join(dir, 'hoist.yaml'), burstYaml());
   const database = await createTestDatabase();
