@@ -111,10 +111,12 @@ export function renderApprovalStep(
     bypassed: `${who} went ahead without approval${why}`,
     reminded: `reminder: #${e.deploymentId} still waits for approval${why}`,
   };
-  const asked = approvers !== null && (e.step === 'requested' || e.step === 'reset') ? `; approvers: ${approvers}` : '';
-  const text = `${plain(line[e.step], format)}${asked}`;
+  const text = plain(line[e.step], format);
+  const asking = approvers !== null && (e.step === 'requested' || e.step === 'reset');
   const to = (e.to ?? []).map((entry) => (entry.startsWith('@') ? plain(entry, format) : mention(entry)));
-  return to.length === 0 ? text : `${to.join(' ')} ${text}`;
+  // Addressed to the approvers: the chat's own mentions of them (groups included) lead the line.
+  if (to.length > 0) return `${asking ? approvers : to.join(' ')} ${text}`;
+  return asking ? `${text}; approvers: ${approvers}` : text;
 }
 type SupersedesEvent = Extract<DeploymentEvent, { kind: 'supersedes' }>;
 
