@@ -19,8 +19,11 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///run/podman/podman.sock';
 export const BASE_IMAGE = '127.0.0.1:5000/hoist-base/busybox:1';
 
-/** A hoist.yaml with one app whose only service is a `container` (a prebuilt image: nothing is built). */
-export function containerAppYaml(app: string, envs: readonly string[]): string {
+/**
+ * A hoist.yaml with one app whose only service is a `container` (a prebuilt image: nothing is
+ * built); `settings` adds keys to an environment's flow mapping (e.g. its `approval:`).
+ */
+export function containerAppYaml(app: string, envs: readonly string[], settings: Readonly<Record<string, string>> = {}): string {
   return `targets:
   engine: { kind: docker, host: "${DOCKER_HOST}" }
 registry: { url: 127.0.0.1:5000/hoist-bench }
@@ -30,7 +33,7 @@ apps:
     services:
       box: { type: container, image: ${BASE_IMAGE}, command: ["/bin/busybox", "sleep", "3600"] }
     environments:
-${envs.map((e) => `      ${e}: { target: engine }`).join('\n')}
+${envs.map((e) => `      ${e}: { target: engine${settings[e] === undefined ? '' : `, ${settings[e]}`} }`).join('\n')}
 `;
 }
 
@@ -58,8 +61,8 @@ export interface ScenarioHoist {
   app: string;
   /** The environment variables this Hoist runs with: more processes of it start with them. */
   vars: Record<string, string>;
-  /** Requests a deployment in `env` (each a version not already requested there, in turn); its id. */
-  request(env: string): Promise<number>;
+  /** Requests a deployment in `env` (each a version not already requested there, in turn), as `as` (default: the bench, from no chat); its id. */
+  request(env: string, as?: RequestOptions): Promise<number>;
   /** Reads the deployments table directly (the bench's own pool). */
   rows(where?: { ids?: number[]; env?: string }): Promise<DeploymentRow[]>;
   /** Waits until no deployment of the app is unfinished; false on timeout. */
@@ -79,6 +82,10 @@ export async function startScenarioHoist(options: {
   /** How many requests may wait at once in one environment (each must name another version). */
   versions: number;
   targetFor?: (environment: EnvironmentConfig) => Target;
+  /** Keys added to an environment's settings in hoist.yaml (see containerAppYaml). */
+  envSettings?: Readonly<Record<string, string>>;
+  /** The Slack edge, against this Web API (none: Hoist runs without Slack). */
+  slack?: { apiUrl: string; token: string; signingSecret: string };
   logFile: string;
   logLevel: string;
 }): Promise<ScenarioHoist> {
@@ -98,7 +105,7 @@ export async function startScenarioHoist(options: {
   try {
     const dir = mkdtempSync(join(tmpdir(), 'hoist-bench-orch-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
-    writeFileSync(join(dir, 'hoist.yaml'), containerAppYaml(options.app, options.envs));
+    writeFileSync(join(dir, 'hoist.yaml'), containerAppYaml(options.app, options.envs, options.envSettings));
     const database = await createTestDatabase();
     cleanups.push(() => database.drop());
     const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -116,6 +123,7 @@ export async function startScenarioHoist(options: {
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: options.logLevel,
+      ...(options.slack ? { SLACK_BOT_TOKEN: options.slack.token, SLACK_SIGNING_SECRET: options.slack.signingSecret, SLACK_API_URL: options.slack.apiUrl } : {}),
     };
     const env = parseEnv(vars);
     const logger = pino({ level: env.logLevel }, pino.destination({ dest: options.logFile, sync: true }));
@@ -152,8 +160,8 @@ export async function startScenarioHoist(options: {
       }
     };
     const nextTag = tagRotation(await pushImageTags(BASE_IMAGE, options.versions));
-    const request = async (env: string): Promise<number> => {
-      const result = await hoist.api.request(deployCommand(options.app, env, nextTag(env)), REQUEST);
+    const request = async (env: string, as: RequestOptions = REQUEST): Promise<number> => {
+      const result = await hoist.api.request(deployCommand(options.app, env, nextTag(env)), as);
       if (!result.ok) throw new Error(`deploy ${options.app} to ${env} refused: ${result.code} ${result.reason}`);
       return result.deployment.id;
     };

@@ -9,9 +9,10 @@ export interface Result extends Summary {
    * ack: slash command → HTTP answer; card: command → card posted; handoff: one action's
    * end → the next one's start in the same environment; recovery: SIGKILL of the executing
    * worker → the moment named; final: request → the deployment's final status; detect: a pod
-   * reporting a failure → the failure reported.
+   * reporting a failure → the failure reported; start: the last needed Approve (or, for the
+   * baseline, the request where nothing waits for approval) → the deployment's rollout start.
    */
-  measure: 'ack' | 'card' | 'handoff' | 'recovery' | 'final' | 'detect';
+  measure: 'ack' | 'card' | 'handoff' | 'recovery' | 'final' | 'detect' | 'start';
   load: string;
   notes?: Record<string, unknown>;
 }

@@ -20,14 +20,17 @@
  *      (bench/kubernetes.ts);
  *   7. burst: acks of 200 distinct commands within a second right after `hoist start`,
  *      beside a bare Bolt app; drain: Slack calls per hand-off while 50 waiting drain
- *      (bench/burst.ts).
+ *      (bench/burst.ts);
+ *   8. approval: the last needed Approve (a click on the card, and the service's approve)
+ *      → the deployment's start, beside request → start where nothing waits for approval
+ *      (bench/approval.ts).
  *
  * Prints a table and writes bench/results.json. Options (after `--`):
  *   --rate 100 --duration 10 --warmup 1 --connections 20 --cards 50
  *   --card-gap 100 --slack-rate-limit 1 --drain-timeout 60 --log-level warn
- *   --scenarios chat,handoff,throughput,recovery,kubernetes,burst,drain --burst 200 --handoffs 100 --deep-queue 50 --envs 100
- *   --per-env 3 --concurrency 16 --worker-processes 4 --kills 3 --k8s-rounds 5
- * Hoist's own log lines go to bench/hoist.log, those of the orchestration and
+ *   --scenarios chat,handoff,throughput,recovery,kubernetes,burst,drain,approval --burst 200 --handoffs 100 --deep-queue 50 --envs 100
+ *   --per-env 3 --concurrency 16 --worker-processes 4 --kills 3 --k8s-rounds 5 --approvals 50
+ * Hoist's own log lines go to bench/hoist.log, those of the orchestration, approval and
  * recovery scenarios to bench/hoist-orchestration.log and bench/hoist-workers.log
  * (git-ignored).
  */
@@ -57,6 +60,7 @@ import { deployText, LOAD_ENV, startBenchHoist, type BenchHoist } from './bench-
 import { ackResult, cardsOfLoad, commandsFor, oneAtATime, plan } from './chat-scenario.ts';
 import { startLoadGenerator, type LoadGenerator } from './load-generator.ts';
 import { requestCount } from './open-loop.ts';
+import { runApprovalBench } from './approval.ts';
 import { runBurst, runDrain } from './burst.ts';
 import { runKubernetesBench } from './kubernetes.ts';
 import { runOrchestration } from './orchestration.ts';
@@ -153,6 +157,14 @@ async function main(): Promise<void> {
   for (const [name, run] of [
     ['burst', () => runBurst({ commands: positive('burst', flags.burst, 1) }, say)],
     ['drain', () => runDrain({ waiting: orchestration.deepQueue, logLevel: 'silent' }, say)],
+    [
+      'approval',
+      () =>
+        runApprovalBench(
+          { deployments: positive('approvals', flags.approvals, 1), concurrency: orchestration.concurrency, logFile: ORCHESTRATION_LOG, logLevel: orchestration.logLevel },
+          say,
+        ),
+    ],
   ] as const) {
     if (!wanted.has(name)) continue;
     const done = await run();
@@ -183,6 +195,10 @@ async function main(): Promise<void> {
     );
   }
   for (const line of lines) console.log(line);
+  const click = results.find((r) => r.id === 'approval-click-hoist');
+  if (click?.p50Ms != null && handoff?.p50Ms != null) {
+    console.log(`Approve click → start p50 ${click.p50Ms.toFixed(2)} ms / p99 ${String(click.p99Ms)} ms beside the hand-off with one waiting p50 ${handoff.p50Ms.toFixed(2)} ms / p99 ${String(handoff.p99Ms)} ms (same run)`);
+  }
   const base = results.find((r) => r.id === 'ack-load-bolt-baseline');
   const ours = results.find((r) => r.id === 'ack-load-hoist');
   if (base?.p50Ms != null && ours?.p50Ms != null && base.p99Ms != null && ours.p99Ms != null) {
@@ -226,6 +242,7 @@ async function main(): Promise<void> {
       scenarios: [...wanted],
       orchestration: { ...orchestration, logFile: undefined },
       recovery: { kills },
+      approval: { deployments: Number(flags.approvals) },
     },
     loadavgAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
     durationSeconds: Math.round((Date.now() - started) / 100) / 10,
