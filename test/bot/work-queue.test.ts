@@ -50,4 +50,18 @@ describe('the work of acknowledged requests', () => {
     expect(startedAt - queued).toBeLessThan(1_000);
     await busy;
   });
+
+  it("runs one person's work in the order it came, one at a time, beside other people's", async () => {
+    const queue = createWorkQueue({ concurrency: 4 });
+    const events: string[] = [];
+    const task = (name: string, ms: number) => async () => {
+      events.push(`${name} start`);
+      await sleep(ms);
+      events.push(`${name} end`);
+    };
+    await Promise.all([queue.run(task('alice 1', 60), 'U0ALICE'), queue.run(task('alice 2', 5), 'U0ALICE'), queue.run(task('bob 1', 5), 'U0BOB')]);
+    // Bob's work does not wait for Alice's; Alice's second waits for her first, though it is quicker.
+    expect(events.indexOf('bob 1 end')).toBeLessThan(events.indexOf('alice 1 end'));
+    expect(events.indexOf('alice 2 start')).toBeGreaterThan(events.indexOf('alice 1 end'));
+  });
 });

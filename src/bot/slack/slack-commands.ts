@@ -107,7 +107,7 @@ export function registerCommands(app: App, deps: SlackCommandDeps): void {
       return;
     }
     await ack();
-    await deps.work.run(() => carryOut(plan, ask, deps));
+    await deps.work.run(() => carryOut(plan, ask, deps), ask.requester.id);
   });
 
   app.event('app_mention', async ({ event, body, client }) => {
@@ -136,7 +136,7 @@ export function registerCommands(app: App, deps: SlackCommandDeps): void {
       await ask.answer({ text: INTERNAL_ERROR });
       return;
     }
-    await deps.work.run(() => carryOut(plan, ask, deps));
+    await deps.work.run(() => carryOut(plan, ask, deps), ask.requester.id);
   });
 }
 
@@ -203,6 +203,7 @@ export function registerCardActions(app: App, deps: SlackCommandDeps): void {
         log.error({ err: error }, 'card button failed after acknowledgement');
         await answer({ text: INTERNAL_ERROR }).catch(() => undefined);
       }),
+      body.user.id,
     );
   });
 }

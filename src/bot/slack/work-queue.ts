@@ -13,8 +13,12 @@
  * request on its own has its work started at once.
  */
 export interface WorkQueue {
-  /** Queues the work; resolves when it has run (it never rejects: `work` handles its own errors). */
-  run(work: () => Promise<void>): Promise<void>;
+  /**
+   * Queues the work; resolves when it has run (it never rejects: `work` handles its own errors).
+   * Work of one `key` (a person) runs one at a time, in the order it came: two deploys typed a
+   * second apart are recorded, and so queued, in that order.
+   */
+  run(work: () => Promise<void>, key?: string): Promise<void>;
   /** Resolves when nothing runs or waits. */
   idle(): Promise<void>;
   /** No work starts until the returned function is called (a request is being acknowledged) and a quiet spell has passed; work already running goes on. */
@@ -42,6 +46,7 @@ export const WORK_MAX_DEFER_MS = 3_000;
 interface Waiting {
   start(): void;
   queuedAt: number;
+  key: string | undefined;
 }
 
 export function createWorkQueue(options: WorkQueueOptions = {}): WorkQueue {
@@ -53,6 +58,8 @@ export function createWorkQueue(options: WorkQueueOptions = {}): WorkQueue {
   const acknowledged: number[] = [];
   const waiting: Waiting[] = [];
   let running = 0;
+  /** Keys with work running now. */
+  const busy = new Set<string>();
   let holds = 0;
   let timer: NodeJS.Timeout | undefined;
   let idleWaiters: (() => void)[] = [];
@@ -78,8 +85,13 @@ export function createWorkQueue(options: WorkQueueOptions = {}): WorkQueue {
         timer = setTimeout(next, wait);
         break;
       }
+      // The oldest work whose person has nothing running; later work of a busy person waits its turn.
+      const index = waiting.findIndex((w) => w.key === undefined || !busy.has(w.key));
+      if (index === -1) break;
+      const [chosen] = waiting.splice(index, 1);
       running += 1;
-      waiting.shift()!.start();
+      if (chosen!.key !== undefined) busy.add(chosen!.key);
+      chosen!.start();
     }
     if (running === 0 && waiting.length === 0) {
       const resolved = idleWaiters;
@@ -89,7 +101,7 @@ export function createWorkQueue(options: WorkQueueOptions = {}): WorkQueue {
   };
 
   return {
-    run(work) {
+    run(work, key) {
       return new Promise<void>((resolve) => {
         const start = () => {
           // Started on a later turn: the acknowledgement that queued it is written first.
@@ -99,12 +111,13 @@ export function createWorkQueue(options: WorkQueueOptions = {}): WorkQueue {
               .catch(() => undefined)
               .finally(() => {
                 running -= 1;
+                if (key !== undefined) busy.delete(key);
                 resolve();
                 next();
               });
           });
         };
-        waiting.push({ start, queuedAt: performance.now() });
+        waiting.push({ start, queuedAt: performance.now(), key });
         next();
       });
     },
