@@ -155,8 +155,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
         return;
       case 'approval': {
         const updated = posted ? Promise.resolve() : updateCard(chat, ref, deployment, context, log);
-        // Asked for (again, after a reset): the approvers are mentioned, groups with the chat's group mention.
-        const approvers = event.step === 'requested' || event.step === 'reset' ? await approverMentions(chat, context.approval ?? null) : null;
+        // Asked for (again, after a reset) or reminded of: the approvers are mentioned, groups with the chat's group mention.
+        const toApprovers = event.step === 'requested' || event.step === 'reset' || event.step === 'reminded';
+        const approvers = toApprovers ? await approverMentions(chat, context.approval ?? null) : null;
         const options = { mention: (userId: string) => chat.mention(userId), approvers };
         const line = { text: renderApprovalStep(event, 'mrkdwn', options), plain: renderApprovalStep(event, 'text', options) };
         // Going ahead without approval is announced in the channel, not only in the thread.

@@ -42,6 +42,11 @@ describe('approval timer lines', () => {
     const reminded: ApprovalEvent = { kind: 'approval', deploymentId: 7, step: 'reminded', actor: null, reason: 'waiting for 2 of @sre, U0BOB', to: ['@sre', 'U0BOB'] };
     expect(renderApprovalStep(reminded, 'text', { mention })).toBe('@sre <@U0BOB> reminder: #7 still waits for approval — waiting for 2 of @sre, U0BOB');
   });
+
+  it('a reminder is led by the chat\'s own mentions of the approvers where the chat has them (Slack group mentions)', () => {
+    const reminded: ApprovalEvent = { kind: 'approval', deploymentId: 7, step: 'reminded', actor: null, reason: null, to: ['@sre', 'U0BOB'] };
+    expect(renderApprovalStep(reminded, 'mrkdwn', { mention, approvers: '<!subteam^S0SRE>, <@U0BOB>' })).toBe('<!subteam^S0SRE>, <@U0BOB> reminder: #7 still waits for approval');
+  });
 });
 
 describe('approval lines in Slack', () => {

@@ -112,10 +112,10 @@ export function renderApprovalStep(
     reminded: `reminder: #${e.deploymentId} still waits for approval${why}`,
   };
   const text = plain(line[e.step], format);
-  const asking = approvers !== null && (e.step === 'requested' || e.step === 'reset');
   const to = (e.to ?? []).map((entry) => (entry.startsWith('@') ? plain(entry, format) : mention(entry)));
   // Addressed to the approvers: the chat's own mentions of them (groups included) lead the line.
-  if (to.length > 0) return `${asking ? approvers : to.join(' ')} ${text}`;
+  if (to.length > 0) return `${approvers ?? to.join(' ')} ${text}`;
+  const asking = approvers !== null && (e.step === 'requested' || e.step === 'reset');
   return asking ? `${text}; approvers: ${approvers}` : text;
 }
 type SupersedesEvent = Extract<DeploymentEvent, { kind: 'supersedes' }>;
