@@ -1,10 +1,29 @@
 import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const fixtures = join('test', 'fixtures', 'size-and-copies');
+let fixtures = '';
+
+/** A file of `lines` lines, sharing no run of lines with anything (each line differs). */
+function steps(lines: number): string {
+  const values = Array.from({ length: lines - 3 }, (_, i) => `  ${(i + 1) * 7},`);
+  return ['// A file of exactly this many lines, for the size check.', 'export const steps: readonly number[] = [', ...values, '];', ''].join('\n');
+}
+
+// The kept fixtures hold the copy; the long files are written here, at the limit and one line over it.
+beforeAll(() => {
+  fixtures = mkdtempSync(join(tmpdir(), 'hoist-size-and-copies-'));
+  cpSync(join(root, 'test', 'fixtures', 'size-and-copies'), fixtures, { recursive: true });
+  writeFileSync(join(fixtures, 'clean', 'steps.ts'), steps(400));
+  writeFileSync(join(fixtures, 'dirty', 'steps.ts'), steps(401));
+});
+afterAll(() => {
+  if (fixtures !== '') rmSync(fixtures, { recursive: true, force: true });
+});
 
 /** Runs a check from the project root, as `npm run check` does, on one directory. */
 function check(command: string, args: string[]): { code: number | null; output: string } {
