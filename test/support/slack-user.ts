@@ -18,7 +18,9 @@ export interface SlackUserOptions {
 export interface SlashOptions {
   user: string;
   channel?: string;
-  triggerId?: string;
+  triggerId?: string | undefined;
+  /** Sends it as Slack's retry number `retry` (of a request that timed out). */
+  retry?: number | undefined;
   /** The id of the command's response_url (random unless given). */
   responseId?: string;
   /** Whether the response_url knows its channel and user, as Slack's does; some tests leave it bare. */
@@ -46,8 +48,8 @@ export interface ButtonJson {
 }
 
 export interface SlackUser {
-  /** POSTs a form body to `/slack/events`, signed with the secret. */
-  post(body: string): Promise<Response>;
+  /** POSTs a form body to `/slack/events`, signed with the secret, with any `headers` besides. */
+  post(body: string, headers?: Record<string, string>): Promise<Response>;
   /** Types `/hoist <text>`. */
   slash(text: string, options: SlashOptions): Promise<Sent>;
   /** Clicks a button of a card; the response_url knows the channel and the user. */
@@ -63,20 +65,21 @@ const randomId = (prefix: string): string => `${prefix}-${Math.random().toString
 export function slackUser(options: SlackUserOptions): SlackUser {
   const { slack, secret } = options;
   const baseUrl = (): string => (typeof options.baseUrl === 'string' ? options.baseUrl : options.baseUrl());
-  const post = async (body: string): Promise<Response> =>
+  const post = async (body: string, headers: Record<string, string> = {}): Promise<Response> =>
     fetch(`${baseUrl()}/slack/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(body, secret) },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(body, secret), ...headers },
       body,
     });
   const answerTo = (id: string, timeoutMs: number): Promise<ResponseUrlPost> => slack.waitFor((s) => s.responses.find((r) => r.id === id), timeoutMs);
   return {
     post,
     answerTo,
-    async slash(text, { user, channel = options.channel, triggerId, responseId = randomId('r'), scoped = true }) {
+    async slash(text, { user, channel = options.channel, triggerId, retry, responseId = randomId('r'), scoped = true }) {
       const responseUrl = slack.responseUrl(responseId, scoped ? { channel, userId: user } : undefined);
       const fields = { command: '/hoist', text, userId: user, channelId: channel, responseUrl };
-      const res = await post(slashCommandBody(triggerId === undefined ? fields : { ...fields, triggerId }));
+      const retried: Record<string, string> = retry === undefined ? {} : { 'x-slack-retry-num': String(retry), 'x-slack-retry-reason': 'http_timeout' };
+      const res = await post(slashCommandBody(triggerId === undefined ? fields : { ...fields, triggerId }), retried);
       return { res, id: responseId };
     },
     async click(card, button, { user, channel = card.channel, triggerId }) {
