@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeMessage, type FakeSlack } from '../fakes/slack-api.ts';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { removeAppContainers } from '../support/containers.ts';
-import { DOCKER_HOST, REGISTRY, eventually, randomName, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
+import { channelAppYaml, eventually, randomName, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
 import { buttonsOf, cardOf, slackUser, type SlackUser } from '../support/slack-user.ts';
 
 const TOKEN = 'xoxb-approval-buttons';
@@ -60,23 +60,18 @@ describe('approval from Slack: Approve and Reject on the card, the reason in a m
       ],
     });
     hoist = await startTestHoist({
-      yaml: `targets:
-  engine: { kind: docker, host: "${DOCKER_HOST}" }
-registry: { url: ${REGISTRY} }
-apps:
-  ${app}:
-    repo: ${repo.dir}
-    channels: [${CHANNEL}]
-    services:
-      web: { type: application, build: { context: . }, port: 8080, health: { path: /, timeout: 30s } }
-    environments:
-      production:
+      yaml: channelAppYaml({
+        app,
+        repo: repo.dir,
+        channel: CHANNEL,
+        environments: `      production:
         target: engine
         approval:
           rules:
             - { approvers: ["@sre"], count: 2 }
             - { approvers: ["@product"], count: 1 }
 `,
+      }),
       slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SECRET },
     });
     chat = slackUser({ baseUrl: hoist.baseUrl, slack, secret: SECRET, channel: CHANNEL });

@@ -3,7 +3,7 @@ import { startFakeSlack, type FakeMessage, type FakeSlack } from '../fakes/slack
 import { blockActionBody } from '../fakes/slack-sign.ts';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { removeAppContainers } from '../support/containers.ts';
-import { BASE_IMAGE, DOCKER_HOST, REGISTRY, eventually, randomName, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
+import { BASE_IMAGE, channelAppYaml, eventually, randomName, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
 import { buttonsOf, cardOf, slackUser, type ButtonJson, type ResponseUrlPost, type SlackUser } from '../support/slack-user.ts';
 
 const TOKEN = 'xoxb-card-buttons';
@@ -44,18 +44,12 @@ describe("a card's buttons: Cancel, Redeploy and Rollback, each once; Logs each 
     repo.git('checkout', '--quiet', 'main');
     slack = await startFakeSlack({ token: TOKEN, rateLimitPerChannelPerSecond: 0 });
     hoist = await startTestHoist({
-      yaml: `targets:
-  engine: { kind: docker, host: "${DOCKER_HOST}" }
-registry: { url: ${REGISTRY} }
-apps:
-  ${app}:
-    repo: ${repo.dir}
-    channels: [${CHANNEL}]
-    services:
-      web: { type: application, build: { context: . }, port: 8080, health: { path: /, timeout: 30s } }
-    environments:
-      live: { target: engine }
-`,
+      yaml: channelAppYaml({
+        app,
+        repo: repo.dir,
+        channel: CHANNEL,
+        environments: '      live: { target: engine }\n',
+      }),
       slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SECRET },
     });
     chat = slackUser({ baseUrl: hoist.baseUrl, slack, secret: SECRET, channel: CHANNEL });
