@@ -121,15 +121,18 @@ export function webAppFiles(marker: string): Record<string, string> {
   };
 }
 
-export function appYaml(options: { app: string; repo: string; env?: string; port: number; healthTimeout?: string; extraEnvs?: string[] }): string {
-  const envName = options.env ?? 'e2e';
-  return `targets:
+/** The start of a hoist.yaml with the test engine and registry and one app, `app`, built from `repo`. */
+const appYamlHead = (app: string, repo: string): string => `targets:
   engine: { kind: docker, host: "${DOCKER_HOST}" }
 registry: { url: ${REGISTRY} }
 apps:
-  ${options.app}:
-    repo: ${options.repo}
-    services:
+  ${app}:
+    repo: ${repo}
+`;
+
+export function appYaml(options: { app: string; repo: string; env?: string; port: number; healthTimeout?: string; extraEnvs?: string[] }): string {
+  const envName = options.env ?? 'e2e';
+  return `${appYamlHead(options.app, options.repo)}    services:
       web:
         type: application
         build: { context: . }
@@ -143,13 +146,7 @@ ${(options.extraEnvs ?? []).map((e) => `      ${e}: { target: engine }`).join('\
 
 /** One app with one built web service, operated from `channel`; `environments` are its lines under `environments:`. */
 export function channelAppYaml(options: { app: string; repo: string; channel: string; environments: string }): string {
-  return `targets:
-  engine: { kind: docker, host: "${DOCKER_HOST}" }
-registry: { url: ${REGISTRY} }
-apps:
-  ${options.app}:
-    repo: ${options.repo}
-    channels: [${options.channel}]
+  return `${appYamlHead(options.app, options.repo)}    channels: [${options.channel}]
     services:
       web: { type: application, build: { context: . }, port: 8080, health: { path: /, timeout: 30s } }
     environments:
