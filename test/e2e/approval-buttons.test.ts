@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeMessage, type FakeSlack } from '../fakes/slack-api.ts';
-import { blockActionBody, signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { removeAppContainers } from '../support/containers.ts';
-import { DOCKER_HOST, REGISTRY, eventually, randomName, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
+import { channelAppYaml, eventually, randomName, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
+import { buttonsOf, cardOf, slackUser, type SlackUser } from '../support/slack-user.ts';
 
 const TOKEN = 'xoxb-approval-buttons';
 const SECRET = 'approval-buttons-secret';
@@ -26,12 +26,6 @@ interface ApprovalsJson {
   history: { step: string; actor: { id: string } | null; reason: string | null }[];
 }
 
-interface ButtonJson {
-  action_id: string;
-  value: string;
-  text: { text: string };
-}
-
 /** Whether votes from `voters` meet 2 of @sre and 1 of @product, each person counting toward one rule. */
 function bothRulesHold(voters: readonly string[]): boolean {
   return voters.filter((v) => PRODUCT.includes(v)).some((p) => voters.filter((v) => v !== p && SRE.includes(v)).length >= 2);
@@ -50,6 +44,7 @@ describe('approval from Slack: Approve and Reject on the card, the reason in a m
   const app = randomName('apv');
   let slack: FakeSlack;
   let hoist: TestHoist;
+  let chat: SlackUser;
   let repo: GitFixture;
   const shas: string[] = [];
 
@@ -65,25 +60,21 @@ describe('approval from Slack: Approve and Reject on the card, the reason in a m
       ],
     });
     hoist = await startTestHoist({
-      yaml: `targets:
-  engine: { kind: docker, host: "${DOCKER_HOST}" }
-registry: { url: ${REGISTRY} }
-apps:
-  ${app}:
-    repo: ${repo.dir}
-    channels: [${CHANNEL}]
-    services:
-      web: { type: application, build: { context: . }, port: 8080, health: { path: /, timeout: 30s } }
-    environments:
-      production:
+      yaml: channelAppYaml({
+        app,
+        repo: repo.dir,
+        channel: CHANNEL,
+        environments: `      production:
         target: engine
         approval:
           rules:
             - { approvers: ["@sre"], count: 2 }
             - { approvers: ["@product"], count: 1 }
 `,
+      }),
       slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SECRET },
     });
+    chat = slackUser({ baseUrl: hoist.baseUrl, slack, secret: SECRET, channel: CHANNEL });
   });
 
   afterAll(async () => {
@@ -93,29 +84,20 @@ apps:
     repo?.remove();
   });
 
-  const post = async (body: string): Promise<Response> =>
-    fetch(`${hoist.baseUrl}/slack/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(body, SECRET) },
-      body,
-    });
   const getJson = async <T>(path: string): Promise<T> => (await (await fetch(`${hoist.baseUrl}/api/v1${path}`)).json()) as T;
   const deploymentOf = (id: number) => getJson<DeploymentJson>(`/deployments/${id}`);
   const approvalsOf = (id: number) => getJson<ApprovalsJson>(`/deployments/${id}/approvals`);
-  const cardOf = (s: FakeSlack, id: number): FakeMessage | undefined => s.messages.find((m) => m.threadTs === null && m.text.includes(`· #${id}:`));
   const threadOf = (id: number): string[] => {
     const card = cardOf(slack, id);
     return card === undefined ? [] : slack.thread(card.channel, card.ts).map((m) => m.text);
   };
-  const buttonsOf = (card: FakeMessage): ButtonJson[] =>
-    ((card.blocks ?? []) as { type: string; elements?: ButtonJson[] }[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
 
   let deploys = 0;
   /** `deploy <app>@<a new commit> to production` as the requester; the card, once it shows the approval buttons. */
   async function requestDeploy(): Promise<{ id: number; card: FakeMessage }> {
-    const body = slashCommandBody({ command: '/hoist', text: `deploy ${app}@${shas[deploys++]} to production`, userId: REQUESTER, channelId: CHANNEL, responseUrl: slack.responseUrl(`deploy-${deploys}`) });
-    expect((await post(body)).status).toBe(200);
-    const answer = await slack.waitFor((s) => s.responses.find((r) => r.id === `deploy-${deploys}`), 20_000);
+    const sent = await chat.slash(`deploy ${app}@${shas[deploys++]} to production`, { user: REQUESTER, responseId: `deploy-${deploys}`, scoped: false });
+    expect(sent.res.status).toBe(200);
+    const answer = await chat.answerTo(sent.id, 20_000);
     const id = Number(/#(\d+)/.exec(String(answer.body.text))![1]);
     const card = await slack.waitFor((s) => {
       const found = cardOf(s, id);
@@ -128,18 +110,9 @@ apps:
   /** Clicks a card's button as `user`, as its own interaction; resolves with the ephemeral answer, if one comes within the wait. */
   async function click(card: FakeMessage, label: 'Approve' | 'Reject', user: string, options: { triggerId?: string; waitMs?: number } = {}): Promise<string | null> {
     const button = buttonsOf(card).find((b) => b.text.text === label)!;
-    const id = `click-${Math.random().toString(16).slice(2)}`;
-    const body = blockActionBody({
-      userId: user,
-      channelId: card.channel,
-      messageTs: card.ts,
-      actionId: button.action_id,
-      value: button.value,
-      responseUrl: slack.responseUrl(id, { channel: card.channel, userId: user }),
-      ...(options.triggerId === undefined ? {} : { triggerId: options.triggerId }),
-    });
-    expect((await post(body)).status).toBe(200);
-    const answer = await slack.waitFor((s) => s.responses.find((r) => r.id === id) ?? null, options.waitMs ?? 10_000).catch(() => null);
+    const { res, id } = await chat.click(card, button, { user, triggerId: options.triggerId });
+    expect(res.status).toBe(200);
+    const answer = await chat.answerTo(id, options.waitMs ?? 10_000).catch(() => null);
     return answer === null ? null : String(answer.body.text);
   }
 
@@ -193,8 +166,7 @@ apps:
     expect(slack.responses.filter((r) => r.body.response_type !== 'ephemeral' && String(r.id).startsWith('click-'))).toEqual([]);
 
     // Canceled: what follows starts from an environment where nothing waits.
-    const body = slashCommandBody({ command: '/hoist', text: `cancel #${id}`, userId: REQUESTER, channelId: CHANNEL, responseUrl: slack.responseUrl(`cancel-${id}`) });
-    await post(body);
+    await chat.slash(`cancel #${id}`, { user: REQUESTER, responseId: `cancel-${id}`, scoped: false });
     await eventually(async () => ((await deploymentOf(id)).status === 'CANCELED' ? true : null), 20_000, 'the cancel');
   }, 60_000);
 
@@ -225,7 +197,7 @@ apps:
     const theirs = await slack.waitFor((s) => s.views.find((v) => v.triggerId === strangers), 5_000);
     const refused = slack.submitView(theirs.id, { userId: 'U0ZED', values: { reason: { reason: 'no' } } });
     if (!refused.ok) throw new Error('a reason passes the modal');
-    const refusal = await post(refused.body);
+    const refusal = await chat.post(refused.body);
     expect(slack.answerView(theirs.id, { status: refusal.status, body: await refusal.text() })).toMatchObject({
       kind: 'errors',
       errors: { reason: expect.stringContaining('only approvers may approve it: 2 of @sre and 1 of @product') },
@@ -240,13 +212,13 @@ apps:
     expect(slack.submitView(modal.id, { userId: 'U0CAROL', values: {} })).toEqual({ ok: false, errors: { reason: 'Please fill out this field.' } });
     const blank = slack.submitView(modal.id, { userId: 'U0CAROL', values: { reason: { reason: '   ' } } });
     if (!blank.ok) throw new Error('spaces pass the modal');
-    const blankAnswer = await post(blank.body);
+    const blankAnswer = await chat.post(blank.body);
     expect(slack.answerView(modal.id, { status: blankAnswer.status, body: await blankAnswer.text() })).toMatchObject({ kind: 'errors', errors: { reason: expect.stringContaining('Say why') } });
     expect((await deploymentOf(id)).status).toBe('AWAITING_APPROVAL');
 
     const reasoned = slack.submitView(modal.id, { userId: 'U0CAROL', values: { reason: { reason: 'the migration is not reviewed' } } });
     if (!reasoned.ok) throw new Error('a reason passes the modal');
-    const answer = await post(reasoned.body);
+    const answer = await chat.post(reasoned.body);
     expect(slack.answerView(modal.id, { status: answer.status, body: await answer.text() })).toEqual({ kind: 'closed' });
 
     expect(await deploymentOf(id)).toMatchObject({ status: 'REJECTED', startedAt: null, reason: expect.stringContaining('the migration is not reviewed') });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeMessage, type FakeSlack } from '../fakes/slack-api.ts';
-import { blockActionBody, signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { removeAppContainers } from '../support/containers.ts';
-import { BASE_IMAGE, DOCKER_HOST, REGISTRY, eventually, randomName, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
+import { BASE_IMAGE, channelAppYaml, eventually, randomName, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
+import { buttonsOf, cardOf, slackUser, type SlackUser } from '../support/slack-user.ts';
 
 const TOKEN = 'xoxb-approval-queue';
 const SECRET = 'approval-queue-secret';
@@ -24,16 +24,11 @@ interface EnvironmentJson {
   services: { name: string; version: string | null }[];
 }
 
-interface ButtonJson {
-  action_id: string;
-  value: string;
-  text: { text: string };
-}
-
 describe('an environment awaiting approval keeps serving other actions, and an approved deploy queues behind them', () => {
   const app = randomName('apq');
   let slack: FakeSlack;
   let hoist: TestHoist;
+  let chat: SlackUser;
   let repo: GitFixture;
   let slowSha: string;
   let nextSha: string;
@@ -49,22 +44,18 @@ describe('an environment awaiting approval keeps serving other actions, and an a
     nextSha = repo.commit('next', webAppFiles(`hello ${app}`));
     slack = await startFakeSlack({ token: TOKEN, rateLimitPerChannelPerSecond: 0 });
     hoist = await startTestHoist({
-      yaml: `targets:
-  engine: { kind: docker, host: "${DOCKER_HOST}" }
-registry: { url: ${REGISTRY} }
-apps:
-  ${app}:
-    repo: ${repo.dir}
-    channels: [${CHANNEL}]
-    services:
-      web: { type: application, build: { context: . }, port: 8080, health: { path: /, timeout: 30s } }
-    environments:
-      production:
+      yaml: channelAppYaml({
+        app,
+        repo: repo.dir,
+        channel: CHANNEL,
+        environments: `      production:
         target: engine
         approval: { required: 1, approvers: [${APPROVER}], actions: [deploy] }
 `,
+      }),
       slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SECRET },
     });
+    chat = slackUser({ baseUrl: hoist.baseUrl, slack, secret: SECRET, channel: CHANNEL });
   });
 
   afterAll(async () => {
@@ -74,19 +65,10 @@ apps:
     repo?.remove();
   });
 
-  const post = async (body: string): Promise<Response> =>
-    fetch(`${hoist.baseUrl}/slack/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(body, SECRET) },
-      body,
-    });
   const getJson = async <T>(path: string): Promise<T> => (await (await fetch(`${hoist.baseUrl}/api/v1${path}`)).json()) as T;
   const deploymentOf = (id: number) => getJson<DeploymentJson>(`/deployments/${id}`);
   const environment = () => getJson<EnvironmentJson>(`/apps/${app}/environments/production`);
   const queued = (view: EnvironmentJson) => view.queue.map((q) => [q.id, q.position]);
-  const cardOf = (s: FakeSlack, id: number): FakeMessage | undefined => s.messages.find((m) => m.threadTs === null && m.text.includes(`· #${id}:`));
-  const buttonsOf = (card: FakeMessage): ButtonJson[] =>
-    ((card.blocks ?? []) as { type: string; elements?: ButtonJson[] }[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
   const ended = (id: number, status: string) =>
     eventually(async () => ((await deploymentOf(id)).status === status ? true : null), 90_000, `#${id} to end ${status}`);
   const started = (id: number) => eventually(async () => (await deploymentOf(id)).startedAt !== null, 30_000, `#${id} to start`);
@@ -95,8 +77,7 @@ apps:
   /** A signed `/hoist <text>` from the requester; the id of the deployment, once its card is in the channel. */
   async function request(text: string): Promise<number> {
     const before = cards(slack).length;
-    const body = slashCommandBody({ command: '/hoist', text, userId: REQUESTER, channelId: CHANNEL, responseUrl: slack.responseUrl(`ask-${before}`) });
-    expect((await post(body)).status).toBe(200);
+    expect((await chat.slash(text, { user: REQUESTER, responseId: `ask-${before}`, scoped: false })).res.status).toBe(200);
     const card = await slack.waitFor((s) => cards(s)[before], 20_000);
     return Number(/· #(\d+):/.exec(card.text)![1]);
   }
@@ -114,17 +95,9 @@ apps:
   /** The approver clicks the card's Approve; resolves with the ephemeral answer. */
   async function approve(card: FakeMessage): Promise<string> {
     const button = buttonsOf(card).find((b) => b.text.text === 'Approve')!;
-    const id = `click-${Math.random().toString(16).slice(2)}`;
-    const body = blockActionBody({
-      userId: APPROVER,
-      channelId: card.channel,
-      messageTs: card.ts,
-      actionId: button.action_id,
-      value: button.value,
-      responseUrl: slack.responseUrl(id, { channel: card.channel, userId: APPROVER }),
-    });
-    expect((await post(body)).status).toBe(200);
-    return String((await slack.waitFor((s) => s.responses.find((r) => r.id === id), 10_000)).body.text);
+    const { res, id } = await chat.click(card, button, { user: APPROVER });
+    expect(res.status).toBe(200);
+    return String((await chat.answerTo(id, 10_000)).body.text);
   }
 
   it('redeploys and restarts run in their order while a deploy waits; once approved it starts after the one already queued', async () => {

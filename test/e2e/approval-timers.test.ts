@@ -7,9 +7,9 @@ import { parseEnv } from '../../src/config/env.ts';
 import { startHoist, type RunningHoist } from '../../src/main.ts';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
-import { signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
 import { removeAppContainers } from '../support/containers.ts';
 import { BASE_IMAGE, DOCKER_HOST, eventually, randomName, REGISTRY, startTestHoist, type TestHoist } from '../support/hoist-harness.ts';
+import { slackUser } from '../support/slack-user.ts';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
 
 const TOKEN = 'xoxb-approval-timers';
@@ -58,22 +58,10 @@ describe('approval timers, binding and bypass', () => {
 
   /** Sends a signed `/hoist` command to `hoist` as `user`; resolves with the answer to them (unless it has none). */
   async function slash(hoist: TestHoist, text: string, user: string, options: { answered: boolean } = { answered: true }): Promise<string> {
-    const id = `r-${Math.random().toString(16).slice(2)}`;
-    const body = slashCommandBody({ command: '/hoist', text, userId: user, channelId: CHANNEL, responseUrl: slack.responseUrl(id, { channel: CHANNEL, userId: user }) });
-    const res = await fetch(`${hoist.baseUrl}/slack/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(body, SECRET) },
-      body,
-    });
-    expect(res.status).toBe(200);
-    const immediate = await res.text();
-    if (!options.answered) return immediate;
-    if (immediate.trim().startsWith('{')) {
-      const parsed = JSON.parse(immediate) as { text?: string };
-      if (parsed.text) return parsed.text;
-    }
-    const response = await slack.waitFor((s) => s.responses.find((r) => r.id === id), 20_000);
-    return String(response.body.text);
+    const chat = slackUser({ baseUrl: hoist.baseUrl, slack, secret: SECRET, channel: CHANNEL });
+    const sent = await chat.slash(text, { user });
+    expect(sent.res.status).toBe(200);
+    return options.answered ? chat.replyText(sent, 20_000) : sent.res.text();
   }
 
   /** The thread of deployment `id` in `env` (each Hoist here numbers its deployments from 1). */

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeMessage, type FakeSlack } from '../fakes/slack-api.ts';
-import { blockActionBody, signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
+import { blockActionBody } from '../fakes/slack-sign.ts';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { removeAppContainers } from '../support/containers.ts';
-import { BASE_IMAGE, DOCKER_HOST, REGISTRY, eventually, randomName, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
+import { BASE_IMAGE, channelAppYaml, eventually, randomName, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
+import { buttonsOf, cardOf, slackUser, type ButtonJson, type ResponseUrlPost, type SlackUser } from '../support/slack-user.ts';
 
 const TOKEN = 'xoxb-card-buttons';
 const SECRET = 'card-buttons-secret';
@@ -19,25 +20,17 @@ interface DeploymentJson {
   requestedBy: { id: string };
 }
 
-type Answer = FakeSlack['responses'][number];
-
 interface LogsJson {
   deploymentId: number;
   lines: { id: number; service: string | null; line: string; at: string }[];
   nextAfter: number | null;
 }
 
-interface ButtonJson {
-  type: string;
-  action_id: string;
-  value: string;
-  text: { text: string };
-}
-
 describe("a card's buttons: Cancel, Redeploy and Rollback, each once; Logs each time", () => {
   const app = randomName('btn');
   let slack: FakeSlack;
   let hoist: TestHoist;
+  let chat: SlackUser;
   let repo: GitFixture;
   let slowSha: string;
 
@@ -51,20 +44,15 @@ describe("a card's buttons: Cancel, Redeploy and Rollback, each once; Logs each 
     repo.git('checkout', '--quiet', 'main');
     slack = await startFakeSlack({ token: TOKEN, rateLimitPerChannelPerSecond: 0 });
     hoist = await startTestHoist({
-      yaml: `targets:
-  engine: { kind: docker, host: "${DOCKER_HOST}" }
-registry: { url: ${REGISTRY} }
-apps:
-  ${app}:
-    repo: ${repo.dir}
-    channels: [${CHANNEL}]
-    services:
-      web: { type: application, build: { context: . }, port: 8080, health: { path: /, timeout: 30s } }
-    environments:
-      live: { target: engine }
-`,
+      yaml: channelAppYaml({
+        app,
+        repo: repo.dir,
+        channel: CHANNEL,
+        environments: '      live: { target: engine }\n',
+      }),
       slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SECRET },
     });
+    chat = slackUser({ baseUrl: hoist.baseUrl, slack, secret: SECRET, channel: CHANNEL });
   });
 
   afterAll(async () => {
@@ -74,29 +62,18 @@ apps:
     repo?.remove();
   });
 
-  const post = async (body: string): Promise<Response> =>
-    fetch(`${hoist.baseUrl}/slack/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(body, SECRET) },
-      body,
-    });
-
-  const cardOf = (s: FakeSlack, id: number): FakeMessage | undefined => s.messages.find((m) => m.threadTs === null && m.text.includes(`· #${id}:`));
   const cardReaches = (id: number, status: string) =>
     slack.waitFor((s) => {
       const card = cardOf(s, id);
       return card && card.text.endsWith(`: ${status}`) ? card : null;
     }, 90_000);
-  const buttonsOf = (card: FakeMessage): ButtonJson[] =>
-    ((card.blocks ?? []) as { type: string; elements?: ButtonJson[] }[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
   const deploymentOf = async (id: number): Promise<DeploymentJson> => (await (await fetch(`${hoist.baseUrl}/api/v1/deployments/${id}`)).json()) as DeploymentJson;
   const listAll = async (): Promise<DeploymentJson[]> =>
     ((await (await fetch(`${hoist.baseUrl}/api/v1/deployments?app=${app}&limit=100`)).json()) as { items: DeploymentJson[] }).items;
 
   async function deploy(text: string): Promise<number> {
     const before = slack.messages.filter((m) => m.threadTs === null && m.channel === CHANNEL).length;
-    const body = slashCommandBody({ command: '/hoist', text, userId: 'U0ALICE', channelId: CHANNEL, responseUrl: slack.responseUrl(`d-${Math.random()}`) });
-    expect((await post(body)).status).toBe(200);
+    expect((await chat.slash(text, { user: 'U0ALICE', scoped: false })).res.status).toBe(200);
     const card = await slack.waitFor((s) => s.messages.filter((m) => m.threadTs === null && m.channel === CHANNEL)[before], 20_000);
     return Number(/#(\d+)/.exec(card.text)![1]);
   }
@@ -108,29 +85,17 @@ apps:
   }
 
   /** The same, with the whole answer as posted to the response_url. */
-  async function clickAnswer(card: FakeMessage, button: ButtonJson, options: { user?: string; channel?: string } = {}): Promise<Answer | null> {
-    const id = `click-${Math.random().toString(16).slice(2)}`;
-    const user = options.user ?? 'U0BOB';
-    const channel = options.channel ?? card.channel;
-    const body = blockActionBody({
-      userId: user,
-      channelId: channel,
-      messageTs: card.ts,
-      actionId: button.action_id,
-      value: button.value,
-      responseUrl: slack.responseUrl(id, { channel, userId: user }),
-    });
-    const res = await post(body);
+  async function clickAnswer(card: FakeMessage, button: ButtonJson, options: { user?: string; channel?: string } = {}): Promise<ResponseUrlPost | null> {
+    const { res, id } = await chat.click(card, button, { user: options.user ?? 'U0BOB', channel: options.channel });
     expect(res.status).toBe(200);
-    return slack.waitFor((s) => s.responses.find((r) => r.id === id) ?? null, 3_000).catch(() => null);
+    return chat.answerTo(id, 3_000).catch(() => null);
   }
 
   /** `/hoist <text>` as `user`; resolves with the answer posted to the response_url. */
-  async function command(text: string, user = 'U0CAROL'): Promise<Answer> {
-    const id = `cmd-${Math.random().toString(16).slice(2)}`;
-    const body = slashCommandBody({ command: '/hoist', text, userId: user, channelId: CHANNEL, responseUrl: slack.responseUrl(id, { channel: CHANNEL, userId: user }) });
-    expect((await post(body)).status).toBe(200);
-    return slack.waitFor((s) => s.responses.find((r) => r.id === id) ?? null, 10_000);
+  async function command(text: string, user = 'U0CAROL'): Promise<ResponseUrlPost> {
+    const { res, id } = await chat.slash(text, { user });
+    expect(res.status).toBe(200);
+    return chat.answerTo(id, 10_000);
   }
 
   it('Redeploy clicked twice at once creates one deployment, and says so to the second click', async () => {

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
-import { signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
+import { slashCommandBody } from '../fakes/slack-sign.ts';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { containerEvents, removeAppContainers } from '../support/containers.ts';
 import { appYaml, eventually, freePort, randomName, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
+import { slackUser, type SlackUser } from '../support/slack-user.ts';
 
 const TOKEN = 'xoxb-concurrency';
 const SECRET = 'concurrency-secret';
@@ -20,6 +21,7 @@ describe('one action at a time per environment', () => {
   const app = randomName('conc');
   let slack: FakeSlack;
   let hoist: TestHoist;
+  let chat: SlackUser;
   let repo: GitFixture;
 
   beforeAll(async () => {
@@ -36,6 +38,7 @@ describe('one action at a time per environment', () => {
       yaml: appYaml({ app, repo: repo.dir, port: await freePort() }),
       slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SECRET },
     });
+    chat = slackUser({ baseUrl: hoist.baseUrl, slack, secret: SECRET, channel: 'C0CONC' });
   });
 
   afterAll(async () => {
@@ -56,11 +59,7 @@ describe('one action at a time per environment', () => {
           channelId: 'C0CONC',
           responseUrl: slack.responseUrl(`conc-${i}`),
         });
-        return fetch(`${hoist.baseUrl}/slack/events`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(body, SECRET) },
-          body,
-        }).then((r) => r.status);
+        return chat.post(body).then((r) => r.status);
       }),
     );
     expect(acks).toEqual(Array.from({ length: COUNT }, () => 200));

@@ -1,10 +1,10 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeMessage, type FakeSlack } from '../fakes/slack-api.ts';
-import { signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { removeAppContainers } from '../support/containers.ts';
 import { BASE_IMAGE, DOCKER_HOST, REGISTRY, appYaml, eventually, freePort, randomName, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
+import { slackUser, type SlackUser } from '../support/slack-user.ts';
 
 const TOKEN = 'xoxb-locks-queue';
 const SECRET = 'locks-queue-secret';
@@ -31,6 +31,7 @@ describe('locks, the visible queue, cancel, where and history', () => {
   const app = randomName('lq');
   let slack: FakeSlack;
   let hoist: TestHoist;
+  let chat: SlackUser;
   let repo: GitFixture;
   let mainSha: string;
   let slowSha: string;
@@ -74,6 +75,7 @@ apps:
 `,
       slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SECRET },
     });
+    chat = slackUser({ baseUrl: hoist.baseUrl, slack, secret: SECRET, channel: LOCKS });
   });
 
   afterAll(async () => {
@@ -85,27 +87,9 @@ apps:
 
   /** Sends a signed `/hoist` command; resolves with the ephemeral answer (immediate or through the response_url). */
   async function slash(text: string, options: { user: string; channel: string }): Promise<string> {
-    const id = `r-${Math.random().toString(16).slice(2)}`;
-    const body = slashCommandBody({
-      command: '/hoist',
-      text,
-      userId: options.user,
-      channelId: options.channel,
-      responseUrl: slack.responseUrl(id, { channel: options.channel, userId: options.user }),
-    });
-    const res = await fetch(`${hoist.baseUrl}/slack/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(body, SECRET) },
-      body,
-    });
-    expect(res.status).toBe(200);
-    const immediate = await res.text();
-    if (immediate.trim().startsWith('{')) {
-      const parsed = JSON.parse(immediate) as { text?: string };
-      if (parsed.text) return parsed.text;
-    }
-    const response = await slack.waitFor((s) => s.responses.find((r) => r.id === id), 20_000);
-    return String(response.body.text);
+    const sent = await chat.slash(text, options);
+    expect(sent.res.status).toBe(200);
+    return chat.replyText(sent, 20_000);
   }
 
   /** Sends a deploy and resolves with its deployment id, once its card is in the channel. */
@@ -117,13 +101,7 @@ apps:
   }
 
   async function sendOnly(text: string, options: { user: string; channel: string }): Promise<void> {
-    const body = slashCommandBody({ command: '/hoist', text, userId: options.user, channelId: options.channel, responseUrl: slack.responseUrl(`s-${Math.random()}`) });
-    const res = await fetch(`${hoist.baseUrl}/slack/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(body, SECRET) },
-      body,
-    });
-    expect(res.status).toBe(200);
+    expect((await chat.slash(text, { ...options, scoped: false })).res.status).toBe(200);
   }
 
   const cardsIn = (s: FakeSlack, channel: string) => s.messages.filter((m) => m.channel === channel && m.threadTs === null && /· #\d+/.test(m.text));

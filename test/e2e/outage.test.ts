@@ -6,11 +6,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
-import { signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
 import { removeAppContainers } from '../support/containers.ts';
 import { createTestDatabase, uniquePrefix } from '../support/databases.ts';
 import { appYaml, BASE_IMAGE, DOCKER_HOST, eventually, freePort, randomName, REGISTRY, webAppFiles } from '../support/hoist-harness.ts';
 import { ownRedis, type OwnRedis } from '../support/redis-server.ts';
+import { slackUser, type SlackUser } from '../support/slack-user.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -59,6 +59,7 @@ describe('an outage of Redis or Postgres', () => {
   let dir: string;
   let hoist: HoistProcess;
   let baseUrl: string;
+  let chat: SlackUser;
 
   beforeAll(async () => {
     repo = createGitFixture('hoist-outage');
@@ -81,6 +82,7 @@ describe('an outage of Redis or Postgres', () => {
     writeFileSync(join(dir, 'hoist.yaml'), appYaml({ app, repo: repo.dir, port: await freePort(), extraEnvs: ['pgdown', 'running', 'frozen'] }));
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
+    chat = slackUser({ baseUrl, slack, secret: SECRET, channel: CHANNEL });
     hoist = await startHoistProcess({
       DATABASE_URL: url.toString(),
       REDIS_URL: redis.url,
@@ -115,13 +117,7 @@ describe('an outage of Redis or Postgres', () => {
 
   /** A signed `/hoist …` from a user, acknowledged; resolves with the id of its response_url. */
   async function send(text: string): Promise<string> {
-    const id = `r-${Math.random().toString(16).slice(2)}`;
-    const body = slashCommandBody({ command: '/hoist', text, userId: 'U0OPS', channelId: CHANNEL, responseUrl: slack.responseUrl(id) });
-    const res = await fetch(`${baseUrl}/slack/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(body, SECRET) },
-      body,
-    });
+    const { res, id } = await chat.slash(text, { user: 'U0OPS', scoped: false });
     expect(res.status).toBe(200);
     return id;
   }
@@ -129,7 +125,7 @@ describe('an outage of Redis or Postgres', () => {
   /** A signed `/hoist …` from a user; resolves with Hoist's answer to them. */
   async function command(text: string): Promise<string> {
     const id = await send(text);
-    const answer = await slack.waitFor((s) => s.responses.find((r) => r.id === id), 30_000);
+    const answer = await chat.answerTo(id, 30_000);
     return String(answer.body.text);
   }
 

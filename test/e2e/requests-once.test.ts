@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeSlack, type FakeMessage, type FakeSlack } from '../fakes/slack-api.ts';
+import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
 import { appMentionBody, blockActionBody, signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { removeAppContainers } from '../support/containers.ts';
-import { BASE_IMAGE, DOCKER_HOST, REGISTRY, eventually, randomName, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
+import { BASE_IMAGE, channelAppYaml, eventually, randomName, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
+import { cardOf } from '../support/slack-user.ts';
 
 const TOKEN = 'xoxb-once';
 const SECRET = 'once-secret';
@@ -31,18 +32,12 @@ describe('every chat request is carried out once, and identical ones do not pile
     repo.git('checkout', '--quiet', 'main');
     slack = await startFakeSlack({ token: TOKEN, rateLimitPerChannelPerSecond: 0 });
     hoist = await startTestHoist({
-      yaml: `targets:
-  engine: { kind: docker, host: "${DOCKER_HOST}" }
-registry: { url: ${REGISTRY} }
-apps:
-  ${app}:
-    repo: ${repo.dir}
-    channels: [${CHANNEL}]
-    services:
-      web: { type: application, build: { context: . }, port: 8080, health: { path: /, timeout: 30s } }
-    environments:
-      live: { target: engine }
-`,
+      yaml: channelAppYaml({
+        app,
+        repo: repo.dir,
+        channel: CHANNEL,
+        environments: '      live: { target: engine }\n',
+      }),
       slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SECRET },
     });
   });
@@ -71,7 +66,6 @@ apps:
     ((await (await fetch(`${hoist.baseUrl}/api/v1/deployments?app=${app}&limit=100`)).json()) as { items: DeploymentJson[] }).items;
   const statusOf = async (id: number) => (await listAll()).find((d) => d.id === id)?.status;
   const lockOf = async () => ((await (await fetch(`${hoist.baseUrl}/api/v1/apps/${app}/environments/live`)).json()) as { lock: unknown }).lock;
-  const cardOf = (s: FakeSlack, id: number): FakeMessage | undefined => s.messages.find((m) => m.threadTs === null && m.text.includes(`· #${id}:`));
   const started = (id: number) =>
     eventually(async () => ((await (await fetch(`${hoist.baseUrl}/api/v1/deployments/${id}`)).json()) as { startedAt: string | null }).startedAt, 30_000, `#${id} to start`);
   const ends = (id: number, status: string) => eventually(async () => ((await statusOf(id)) === status ? true : null), 90_000, `#${id} to end ${status}`);

@@ -3,9 +3,9 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
-import { signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
 import { containerEvents, removeAppContainers } from '../support/containers.ts';
 import { appYaml, BASE_IMAGE, eventually, freePort, randomName, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
+import { slackUser, type SlackUser } from '../support/slack-user.ts';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
 
 const TOKEN = 'xoxb-resilience';
@@ -29,6 +29,7 @@ describe('worker processes that die, freeze or stop', () => {
   const app = randomName('res');
   let slack: FakeSlack;
   let server: TestHoist;
+  let chat: SlackUser;
   let repo: GitFixture;
   let db: pg.Client;
   let workers: WorkerProcess[] = [];
@@ -47,6 +48,7 @@ describe('worker processes that die, freeze or stop', () => {
       slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SECRET },
       mode: 'server',
     });
+    chat = slackUser({ baseUrl: server.baseUrl, slack, secret: SECRET, channel: CHANNEL });
     db = new pg.Client({ connectionString: server.databaseUrl });
     await db.connect();
   });
@@ -85,20 +87,7 @@ describe('worker processes that die, freeze or stop', () => {
   }
 
   async function deploy(text: string, options: { retry?: number; triggerId?: string } = {}): Promise<number> {
-    const body = slashCommandBody({
-      command: '/hoist',
-      text,
-      userId: 'U0OPS',
-      channelId: CHANNEL,
-      responseUrl: slack.responseUrl(`r-${Math.random().toString(16).slice(2)}`),
-      ...(options.triggerId ? { triggerId: options.triggerId } : {}),
-    });
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(body, SECRET) };
-    if (options.retry) {
-      headers['x-slack-retry-num'] = String(options.retry);
-      headers['x-slack-retry-reason'] = 'http_timeout';
-    }
-    const res = await fetch(`${server.baseUrl}/slack/events`, { method: 'POST', headers, body });
+    const { res } = await chat.slash(text, { user: 'U0OPS', scoped: false, triggerId: options.triggerId, retry: options.retry });
     expect(res.status).toBe(200);
     return res.status;
   }

@@ -2,8 +2,8 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
-import { signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
 import { appYaml, freePort, randomName, startTestHoist, type TestHoist } from '../support/hoist-harness.ts';
+import { slackUser, type SlackUser } from '../support/slack-user.ts';
 
 const TOKEN = 'xoxb-secret-url';
 const SECRET = 'secret-url-signing-secret';
@@ -18,6 +18,7 @@ describe('a repository URL with credentials, through Slack', () => {
   const app = randomName('secret');
   let slack: FakeSlack;
   let hoist: TestHoist;
+  let chat: SlackUser;
   let log = '';
 
   beforeAll(async () => {
@@ -35,6 +36,7 @@ describe('a repository URL with credentials, through Slack', () => {
       slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SECRET },
       logger: createLogger('debug', sink),
     });
+    chat = slackUser({ baseUrl: hoist.baseUrl, slack, secret: SECRET, channel: CHANNEL });
   });
 
   afterAll(async () => {
@@ -43,16 +45,10 @@ describe('a repository URL with credentials, through Slack', () => {
   });
 
   async function slash(text: string): Promise<string> {
-    const id = `r-${Math.random().toString(16).slice(2)}`;
-    const body = slashCommandBody({ command: '/hoist', text, userId: 'U0ALICE', channelId: CHANNEL, responseUrl: slack.responseUrl(id) });
-    const res = await fetch(`${hoist.baseUrl}/slack/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(body, SECRET) },
-      body,
-    });
+    const { res, id } = await chat.slash(text, { user: 'U0ALICE', scoped: false });
     expect(res.status).toBe(200);
     const ack = await res.text();
-    const answer = await slack.waitFor((s) => s.responses.find((r) => r.id === id), 30_000).catch(() => null);
+    const answer = await chat.answerTo(id, 30_000).catch(() => null);
     return `${ack}\n${answer === null ? '' : String(answer.body.text)}`;
   }
 

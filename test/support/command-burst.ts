@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import type { FakeSlack } from '../fakes/slack-api.ts';
 import { signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
-import { createTestDatabase, uniquePrefix } from './databases.ts';
-import { BASE_IMAGE, DOCKER_HOST, REGISTRY } from './hoist-harness.ts';
+import { createTestDatabase } from './databases.ts';
+import { BASE_IMAGE, DOCKER_HOST, REGISTRY, hoistVars } from './hoist-harness.ts';
 import { pushImageTags } from './image-tags.ts';
 import { startWorkerProcess, type WorkerProcess } from './worker-process.ts';
 
@@ -101,15 +101,7 @@ export async function startColdHoist(slack: FakeSlack, extra: Record<string, str
   try {
     child = await startWorkerProcess(
       {
-        DATABASE_URL: database.url,
-        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-        HOIST_REDIS_PREFIX: uniquePrefix(),
-        HOIST_CONFIG: join(dir, 'hoist.yaml'),
-        HOIST_DATA_DIR: join(dir, 'data'),
-        DOCKER_HOST,
-        HOIST_REGISTRY_URL: REGISTRY,
-        PORT: '0',
-        HOST: '127.0.0.1',
+        ...hoistVars(dir, database.url),
         SLACK_BOT_TOKEN: TOKEN,
         SLACK_SIGNING_SECRET: SECRET,
         SLACK_API_URL: slack.url,

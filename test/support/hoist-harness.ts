@@ -24,6 +24,21 @@ export interface TestHoist {
   stop(): Promise<void>;
 }
 
+/** What every Hoist under test runs with: its database, a Redis prefix of its own, its hoist.yaml and data in `dir`, the test engine and registry, any free port. */
+export function hoistVars(dir: string, databaseUrl: string): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    HOIST_REDIS_PREFIX: uniquePrefix(),
+    HOIST_CONFIG: join(dir, 'hoist.yaml'),
+    HOIST_DATA_DIR: join(dir, 'data'),
+    DOCKER_HOST,
+    HOIST_REGISTRY_URL: REGISTRY,
+    PORT: '0',
+    HOST: '127.0.0.1',
+  };
+}
+
 /** Starts a whole Hoist (HTTP, chat, workers) on a fresh database and Redis prefix. */
 export async function startTestHoist(options: {
   yaml: string;
@@ -38,15 +53,7 @@ export async function startTestHoist(options: {
   writeFileSync(join(dir, 'hoist.yaml'), options.yaml);
   const database = await createTestDatabase();
   const vars: Record<string, string> = {
-    DATABASE_URL: database.url,
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    HOIST_REDIS_PREFIX: uniquePrefix(),
-    HOIST_CONFIG: join(dir, 'hoist.yaml'),
-    HOIST_DATA_DIR: join(dir, 'data'),
-    DOCKER_HOST,
-    HOIST_REGISTRY_URL: REGISTRY,
-    PORT: '0',
-    HOST: '127.0.0.1',
+    ...hoistVars(dir, database.url),
     LOG_LEVEL: process.env.HOIST_TEST_LOG_LEVEL ?? 'silent',
     ...(options.slack
       ? { SLACK_BOT_TOKEN: options.slack.token, SLACK_SIGNING_SECRET: options.slack.signingSecret, SLACK_API_URL: options.slack.apiUrl }
@@ -114,15 +121,18 @@ export function webAppFiles(marker: string): Record<string, string> {
   };
 }
 
-export function appYaml(options: { app: string; repo: string; env?: string; port: number; healthTimeout?: string; extraEnvs?: string[] }): string {
-  const envName = options.env ?? 'e2e';
-  return `targets:
+/** The start of a hoist.yaml with the test engine and registry and one app, `app`, built from `repo`. */
+const appYamlHead = (app: string, repo: string): string => `targets:
   engine: { kind: docker, host: "${DOCKER_HOST}" }
 registry: { url: ${REGISTRY} }
 apps:
-  ${options.app}:
-    repo: ${options.repo}
-    services:
+  ${app}:
+    repo: ${repo}
+`;
+
+export function appYaml(options: { app: string; repo: string; env?: string; port: number; healthTimeout?: string; extraEnvs?: string[] }): string {
+  const envName = options.env ?? 'e2e';
+  return `${appYamlHead(options.app, options.repo)}    services:
       web:
         type: application
         build: { context: . }
@@ -132,6 +142,15 @@ apps:
       ${envName}: { target: engine, expose: { web: ${options.port} } }
 ${(options.extraEnvs ?? []).map((e) => `      ${e}: { target: engine }`).join('\n')}
 `;
+}
+
+/** One app with one built web service, operated from `channel`; `environments` are its lines under `environments:`. */
+export function channelAppYaml(options: { app: string; repo: string; channel: string; environments: string }): string {
+  return `${appYamlHead(options.app, options.repo)}    channels: [${options.channel}]
+    services:
+      web: { type: application, build: { context: . }, port: 8080, health: { path: /, timeout: 30s } }
+    environments:
+${options.environments}`;
 }
 
 export async function httpText(url: string): Promise<{ status: number; text: string } | null> {
