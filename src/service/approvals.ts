@@ -32,8 +32,9 @@ export function createApprovals(deps: EnvironmentQueueDeps) {
   async function view(deployment: Deployment, policy: ApprovalPolicy | null): Promise<ApprovalView> {
     const history = await approvalHistory(db, deployment.id);
     const required = policy !== null && history.length > 0;
+    // Most deployments never waited for approval: the notifier asks for every event, so nothing more is read for them.
     const counted = required ? tally(policy.rules, await votesOf(db, deployment.id)) : { rules: [], approved: false };
-    const row = await db.selectFrom('deployments').select('approval_expires_at').where('id', '=', deployment.id).executeTakeFirst();
+    const row = required ? await db.selectFrom('deployments').select('approval_expires_at').where('id', '=', deployment.id).executeTakeFirst() : undefined;
     return {
       deploymentId: deployment.id,
       status: deployment.status,
