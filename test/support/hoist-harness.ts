@@ -18,6 +18,10 @@ export interface TestHoist {
   /** The environment variables this Hoist runs with: start more processes of it with them. */
   vars: Record<string, string>;
   databaseUrl: string;
+  /** An admin API token of this Hoist, sent by `api`; null where Hoist has none. */
+  apiToken: string | null;
+  /** Calls `/api/v1<path>` of this Hoist as its admin token. */
+  api(path: string, init?: RequestInit): Promise<Response>;
   /** Stops this Hoist, its database and Redis prefix kept (as a restart would); `resume` starts it again on them. */
   halt(): Promise<void>;
   resume(): Promise<void>;
@@ -85,6 +89,12 @@ export async function startTestHoist(options: {
     dir,
     vars,
     databaseUrl: database.url,
+    apiToken: null,
+    async api(path, init = {}) {
+      const headers = new Headers(init.headers);
+      if (this.apiToken !== null) headers.set('authorization', `Bearer ${this.apiToken}`);
+      return fetch(`http://127.0.0.1:${running().port}/api/v1${path}`, { ...init, headers });
+    },
     async halt() {
       await running().stop();
       hoist = null;
