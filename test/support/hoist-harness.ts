@@ -79,7 +79,7 @@ export async function startTestHoist(options: {
     if (hoist === null) throw new Error('this Hoist is halted');
     return hoist;
   };
-  return {
+  const testHoist: TestHoist = {
     get hoist() {
       return running();
     },
@@ -92,7 +92,7 @@ export async function startTestHoist(options: {
     apiToken: null,
     async api(path, init = {}) {
       const headers = new Headers(init.headers);
-      if (this.apiToken !== null) headers.set('authorization', `Bearer ${this.apiToken}`);
+      if (testHoist.apiToken !== null) headers.set('authorization', `Bearer ${testHoist.apiToken}`);
       return fetch(`http://127.0.0.1:${running().port}/api/v1${path}`, { ...init, headers });
     },
     async halt() {
@@ -109,6 +109,7 @@ export async function startTestHoist(options: {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return testHoist;
 }
 
 export async function freePort(): Promise<number> {
