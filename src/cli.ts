@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { userInfo } from 'node:os';
+import { parseArguments, type OptionSpec } from './cli/arguments.ts';
+import { standardInput } from './cli/standard-input.ts';
 import { parseEnv, type Env } from './config/env.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadHoistConfig, type HoistConfig } from './config/hoist-config.ts';
@@ -10,21 +12,33 @@ import { migrateToLatest } from './store/migrator.ts';
 
 const USAGE = `usage: hoist <command>
 
-  start          HTTP, chat and workers in one process (the terminal chat when no Slack tokens are set)
-  server         HTTP and chat only
+  start          HTTP, chat and workers in one process (the terminal chat when no Slack
+                 tokens are set and standard input is a terminal or piped commands)
+    --headless   no terminal chat: the API, workers and Slack (for containers and service managers)
+  server         HTTP and chat only, headless
   worker         workers only
   migrate        apply database migrations and exit
   config check   validate hoist.yaml, the environment variables and each kubernetes
                  target's kubeconfig and context; start nothing
   help           this text`;
 
+const HEADLESS: OptionSpec = { name: '--headless', takesValue: false };
+/** `server` is always headless; the flag is accepted so that one command line fits both. */
+const RUN_OPTIONS: Record<Mode, OptionSpec[]> = { start: [HEADLESS], server: [HEADLESS], worker: [] };
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'start':
     case 'server':
-    case 'worker':
-      return run(command, parseEnv(process.env));
+    case 'worker': {
+      const parsed = parseArguments(command, rest, RUN_OPTIONS[command], true);
+      if (!parsed.ok) {
+        process.stderr.write(`${parsed.message}\n\n${USAGE}\n`);
+        return 2;
+      }
+      return run(command, parseEnv(process.env), parsed.options.has('--headless'));
+    }
     case 'migrate': {
       const env = parseEnv(process.env);
       const database = await openDatabase({ url: env.databaseUrl, dataDir: env.dataDir });
@@ -76,17 +90,26 @@ async function reportKubernetesTargets(config: HoistConfig, env: Env): Promise<b
   return ok;
 }
 
-async function run(mode: Mode, env: Env): Promise<number> {
-  const interactive = Boolean(process.stdin.isTTY);
+/**
+ * The terminal chat runs for `start` without Slack, unless asked to run headless or standard
+ * input is nothing (a container, a service manager); piped input that ends before any command
+ * leaves Hoist running headless too. Piped commands are run, waited for, and end the process.
+ */
+async function run(mode: Mode, env: Env, headless: boolean): Promise<number> {
+  const input = standardInput();
+  const interactive = input === 'terminal';
+  const chat = mode === 'start' && !env.slack && !headless && input !== 'none';
   const hoist = await startHoist({
     env,
     mode,
-    shell: mode === 'start' && !env.slack ? { input: process.stdin, output: process.stdout, interactive, user: userInfo().username } : null,
+    shell: chat ? { input: process.stdin, output: process.stdout, interactive, user: userInfo().username } : null,
   });
-  if (hoist.shellDone === null || interactive) {
+  const running = (note: string) => {
     const where = hoist.port !== null ? ` on http://127.0.0.1:${hoist.port}` : '';
-    process.stderr.write(`hoist ${mode}: running${where}${env.slack ? ' (Slack at /slack/events)' : ''} (pid ${process.pid})\n`);
-  }
+    process.stderr.write(`hoist ${mode}: running${where}${env.slack ? ' (Slack at /slack/events)' : ''}${note} (pid ${process.pid})\n`);
+  };
+  if (hoist.shellDone === null) running(mode === 'worker' ? '' : ', headless');
+  else if (interactive) running('');
   const stopped = new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       process.stderr.write(`hoist: ${signal}, stopping\n`);
@@ -95,7 +118,12 @@ async function run(mode: Mode, env: Env): Promise<number> {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   });
-  const code = await Promise.race([stopped, hoist.shellDone ?? new Promise<number>(() => undefined)]);
+  const shellEnd = (hoist.shellDone ?? new Promise<null>(() => undefined)).then((code) => {
+    if (code !== null) return code;
+    running(`, headless: standard input ended before any command; logs in ${env.dataDir}/hoist.log`);
+    return stopped;
+  });
+  const code = await Promise.race([stopped, shellEnd]);
   await hoist.stop();
   return code;
 }

@@ -28,8 +28,8 @@ export interface RunningHoist {
   api: HoistService;
   /** The HTTP port actually bound (null for a worker). */
   port: number | null;
-  /** Resolves with the exit code when the piped terminal chat has finished. */
-  shellDone: Promise<number> | null;
+  /** Resolves with the exit code when the piped terminal chat has finished; null when its input ended before any command. */
+  shellDone: Promise<number | null> | null;
   stop(): Promise<void>;
 }
 

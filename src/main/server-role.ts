@@ -28,7 +28,7 @@ type Mounts = Record<string, (req: IncomingMessage, res: ServerResponse) => void
 export async function startServerRole(
   shared: SharedParts,
   options: { shell: ShellOptions | null },
-): Promise<{ port: number; shellDone: Promise<number> | null }> {
+): Promise<{ port: number; shellDone: Promise<number | null> | null }> {
   const { env, db, redis, redisHealth: health, logger, stops, api } = shared;
   const subscriber = health.watch(connectRedis(env.redisUrl, { name: 'hoist-events' }), 'hoist-events');
   stops.add(() => closeRedis(subscriber));
@@ -70,7 +70,7 @@ export async function startServerRole(
 }
 
 /** Slack when its tokens are set (its events mounted on the HTTP server), and the terminal chat when asked for. */
-async function startChatEdges(shared: SharedParts, cards: CardStore, shell: ShellOptions | null): Promise<{ chats: Chats; mounts: Mounts; shellDone: Promise<number> | null }> {
+async function startChatEdges(shared: SharedParts, cards: CardStore, shell: ShellOptions | null): Promise<{ chats: Chats; mounts: Mounts; shellDone: Promise<number | null> | null }> {
   const { env, api, logger, stops } = shared;
   const chats: Chats = {};
   const mounts: Mounts = {};

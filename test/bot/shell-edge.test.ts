@@ -29,7 +29,7 @@ function startShell(options: { interactive?: boolean; hoist?: MemoryHoist; notif
     input,
     shell,
     printed: () => printed,
-    async finish(lines: string[]): Promise<{ code: number; out: string }> {
+    async finish(lines: string[]): Promise<{ code: number | null; out: string }> {
       input.end(lines.map((l) => `${l}\n`).join(''));
       const code = await shell.done;
       await notifier.stop();
@@ -111,6 +111,13 @@ describe('terminal chat, piped', () => {
     expect(out).toContain('hello/local');
     expect(out).toContain('hello/production');
     expect(out).toContain('Usage: `deploy <app>');
+  });
+
+  it('ends with null, not an exit code, when the input ends before any command', async () => {
+    const t = startShell();
+    const { code, out } = await t.finish(['# nothing but a comment', '']);
+    expect(code).toBeNull();
+    expect(out).toBe('');
   });
 
   it('finishes without a notifier too, from what the deployments say', async () => {

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
 export interface WorkerProcess {
-  child: ChildProcessWithoutNullStreams;
+  child: ChildProcess;
   pid: number;
   output(): string;
   /** Resolves when the process printed something matching `pattern`. */
@@ -13,21 +13,30 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** A `hoist worker` process with the given environment; resolves once it is running. */
-export async function startWorkerProcess(vars: Record<string, string>, mode: 'worker' | 'start' = 'worker'): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/hoist.mjs'), mode], {
+/**
+ * A `hoist worker` (or `start`, `server`) process with the given environment; resolves once it is
+ * running. `args` follow the mode; `stdin: 'ignore'` gives it /dev/null as standard input, as a
+ * container has, `'end'` a pipe closed at once.
+ */
+export async function startWorkerProcess(
+  vars: Record<string, string>,
+  mode: 'worker' | 'start' | 'server' = 'worker',
+  options: { args?: string[]; stdin?: 'pipe' | 'ignore' | 'end' } = {},
+): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/hoist.mjs'), mode, ...(options.args ?? [])], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...vars, LOG_LEVEL: 'info' },
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: [options.stdin === 'ignore' ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (options.stdin === 'end') child.stdin?.end();
   let text = '';
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
     text += d.toString();
     for (const l of listeners) l();
   };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const waitForOutput = (pattern: RegExp, timeoutMs = 30_000) =>
     new Promise<void>((resolve, reject) => {

@@ -25,8 +25,11 @@ export interface ShellEdgeOptions {
 
 export interface ShellEdge {
   chat: ShellChat;
-  /** The exit code: 0 when every command was taken and every deployment succeeded, else 1. */
-  done: Promise<number>;
+  /**
+   * The exit code: 0 when every command was taken and every deployment succeeded, else 1;
+   * null when piped input ended before any command (nothing to run or wait for).
+   */
+  done: Promise<number | null>;
   close(): void;
 }
 
@@ -57,11 +60,13 @@ export function createShellEdge(options: ShellEdgeOptions): ShellEdge {
   const tracked = new Map<number, Tracked>();
   let rejected = false;
   let finished = false;
+  /** Whether any line was a command (not blank, not a comment). */
+  let commanded = false;
   /** A Reject choice asked for the reason: the next line is it. */
   let reasonFor: number | null = null;
   let poller: NodeJS.Timeout | null = null;
-  let resolveDone: (code: number) => void = () => {};
-  const done = new Promise<number>((resolve) => (resolveDone = resolve));
+  let resolveDone: (code: number | null) => void = () => {};
+  const done = new Promise<number | null>((resolve) => (resolveDone = resolve));
 
   const chat = createShellChat(screen, (deployment) => {
     const entry = tracked.get(deployment.id);
@@ -76,7 +81,7 @@ export function createShellEdge(options: ShellEdgeOptions): ShellEdge {
     return 0;
   };
 
-  const finish = (code: number): void => {
+  const finish = (code: number | null): void => {
     if (finished) return;
     finished = true;
     if (poller !== null) clearInterval(poller);
@@ -125,6 +130,7 @@ export function createShellEdge(options: ShellEdgeOptions): ShellEdge {
     const text = line.trim();
     if (reasonFor !== null) return handleReason(reasonFor, text);
     if (text === '' || text.startsWith('#')) return;
+    commanded = true;
     if (options.interactive && (text === 'exit' || text === 'quit')) {
       lines.close();
       return;
@@ -212,6 +218,7 @@ export function createShellEdge(options: ShellEdgeOptions): ShellEdge {
       screen.endInput();
       // Leaving an interactive session is not a failure; deployments go on without the terminal.
       if (options.interactive) finish(0);
+      else if (!commanded) finish(null);
       else if (tracked.size === 0) finish(exitCode());
       else waitForDeployments();
     });
