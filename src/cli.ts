@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { userInfo } from 'node:os';
-import { parseArguments, type OptionSpec } from './cli/arguments.ts';
+import { parseArguments } from './cli/arguments.ts';
+import { RUN_OPTIONS } from './cli/run-options.ts';
 import { standardInput } from './cli/standard-input.ts';
 import { parseEnv, type Env } from './config/env.ts';
 import { ConfigError } from './config/errors.ts';
@@ -21,10 +22,6 @@ const USAGE = `usage: hoist <command>
   config check   validate hoist.yaml, the environment variables and each kubernetes
                  target's kubeconfig and context; start nothing
   help           this text`;
-
-const HEADLESS: OptionSpec = { name: '--headless', takesValue: false };
-/** `server` is always headless; the flag is accepted so that one command line fits both. */
-const RUN_OPTIONS: Record<Mode, OptionSpec[]> = { start: [HEADLESS], server: [HEADLESS], worker: [] };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
