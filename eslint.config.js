@@ -46,6 +46,7 @@ export default tseslint.config(
   layer(['src/service/**'], ['**/jobs/**', ...EDGES, ...ENTRY, '@slack/*', 'bullmq', 'ioredis', 'hono', 'hono/*', '@hono/*'], 'the service layer is called by the edges, not the other way round'),
   layer(['src/bot/**'], ['**/http/**', '**/jobs/**', '**/store/**', '**/engine/**', '**/config/**', ...ENTRY, 'bullmq', 'ioredis', 'kysely', 'kysely/*', 'dockerode', 'pg', 'hono', 'hono/*', '@hono/*'], 'the chat edge talks to the service layer only'),
   layer(['src/http/**'], ['**/bot/**', '**/jobs/**', '**/store/**', '**/engine/**', '**/config/**', ...ENTRY, '@slack/*', 'bullmq', 'ioredis', 'kysely', 'kysely/*', 'dockerode', 'pg'], 'the HTTP edge talks to the service layer only'),
+  layer(['src/client/**', 'src/cli/**'], ['**/store/**', '**/engine/**', '**/jobs/**', '**/service/**', '**/http/**', '**/config/**', ...ENTRY, ...CLIENTS], 'the command-line client reaches Hoist over its HTTP API only'),
   {
     files: ['src/cli.ts', 'scripts/**', 'bench/**', 'test/**', 'bin/**'],
     languageOptions: { globals: globals.node },

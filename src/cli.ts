@@ -2,6 +2,7 @@
 import { userInfo } from 'node:os';
 import { parseArguments } from './cli/arguments.ts';
 import { RUN_OPTIONS } from './cli/run-options.ts';
+import { PIPELINE_USAGE, PIPELINE_VERBS, runPipelineCommand } from './client/pipeline-command.ts';
 import { standardInput } from './cli/standard-input.ts';
 import { parseEnv, type Env } from './config/env.ts';
 import { ConfigError } from './config/errors.ts';
@@ -21,10 +22,18 @@ const USAGE = `usage: hoist <command>
   migrate        apply database migrations and exit
   config check   validate hoist.yaml, the environment variables and each kubernetes
                  target's kubeconfig and context; start nothing
+${PIPELINE_USAGE}
   help           this text`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && PIPELINE_VERBS.has(command)) {
+    return runPipelineCommand(argv, {
+      env: { server: process.env.HOIST_SERVER, token: process.env.HOIST_TOKEN },
+      print: (text) => process.stdout.write(`${text}\n`),
+      warn: (text) => process.stderr.write(`${text}\n`),
+    });
+  }
   switch (command) {
     case 'start':
     case 'server':
