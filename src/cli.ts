@@ -6,11 +6,8 @@ import { PIPELINE_USAGE, PIPELINE_VERBS, runPipelineCommand } from './client/pip
 import { standardInput } from './cli/standard-input.ts';
 import { parseEnv, type Env } from './config/env.ts';
 import { ConfigError } from './config/errors.ts';
-import { loadHoistConfig, type HoistConfig } from './config/hoist-config.ts';
-import { checkKubernetesTargets } from './engine/targets/target-registry.ts';
-import { startHoist, type Mode } from './main.ts';
-import { openDatabase } from './store/database.ts';
-import { migrateToLatest } from './store/migrator.ts';
+import type { HoistConfig } from './config/hoist-config.ts';
+import type { Mode } from './main.ts';
 
 const USAGE = `usage: hoist <command>
 
@@ -47,6 +44,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'migrate': {
       const env = parseEnv(process.env);
+      // Loaded when used: `hoist deploy …` in a CI job starts without the server's modules.
+      const { openDatabase } = await import('./store/database.ts');
+      const { migrateToLatest } = await import('./store/migrator.ts');
       const database = await openDatabase({ url: env.databaseUrl, dataDir: env.dataDir });
       try {
         const applied = await migrateToLatest(database.db);
@@ -62,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       const env = parseEnv(process.env);
+      const { loadHoistConfig } = await import('./config/hoist-config.ts');
       const config = loadHoistConfig(env.configPath);
       const envs = [...config.apps.values()].reduce((n, a) => n + a.environments.size, 0);
       process.stdout.write(`${config.file}: ok (${config.apps.size} app(s), ${envs} environment(s), ${config.targets.size} target(s))\n`);
@@ -83,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
 async function reportKubernetesTargets(config: HoistConfig, env: Env): Promise<boolean> {
   const file = env.kubeconfig === null ? 'the default kubeconfig' : `KUBECONFIG ${env.kubeconfig}`;
   let ok = true;
+  const { checkKubernetesTargets } = await import('./engine/targets/target-registry.ts');
   for (const check of await checkKubernetesTargets(config, env.kubeconfig)) {
     if (!check.ok) {
       ok = false;
@@ -105,6 +107,7 @@ async function run(mode: Mode, env: Env, headless: boolean): Promise<number> {
   const input = standardInput();
   const interactive = input === 'terminal';
   const chat = mode === 'start' && !env.slack && !headless && input !== 'none';
+  const { startHoist } = await import('./main.ts');
   const hoist = await startHoist({
     env,
     mode,
