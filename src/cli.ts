@@ -117,7 +117,8 @@ async function run(mode: Mode, env: Env, headless: boolean): Promise<number> {
     const where = hoist.port !== null ? ` on http://127.0.0.1:${hoist.port}` : '';
     process.stderr.write(`hoist ${mode}: running${where}${env.slack ? ' (Slack at /slack/events)' : ''}${note} (pid ${process.pid})\n`);
   };
-  if (hoist.shellDone === null) running(mode === 'worker' ? '' : ', headless');
+  // Headless: no terminal chat where one could have been (Slack is a chat of its own).
+  if (hoist.shellDone === null) running(mode === 'worker' || env.slack ? '' : ', headless');
   else if (interactive) running('');
   const stopped = new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
