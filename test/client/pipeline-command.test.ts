@@ -200,6 +200,21 @@ describe('hoist <command> answered at once', () => {
     ]);
   });
 
+  it('status prints each environment on a line', async () => {
+    fake.routes.set('GET /apps/shop/environments', () => ({
+      status: 200,
+      body: {
+        items: [
+          { app: 'shop', env: 'staging', status: 'DEPLOYED', services: [{ name: 'web', status: 'DEPLOYED', version: 'a1b2c3d4e5f6a7b8' }], queue: [{ id: 13, action: 'deploy', position: 1 }], lock: null },
+          { app: 'shop', env: 'production', status: 'NEVER_DEPLOYED', services: [], queue: [], lock: { owner: { id: 'U0ALICE', name: 'alice' }, reason: 'freeze' } },
+        ],
+      },
+    }));
+    const t = run(['status', 'shop']);
+    expect(await t.code).toBe(EXIT.ok);
+    expect(t.out).toEqual(['shop/staging DEPLOYED — web DEPLOYED a1b2c3d4e5f6 — queue: #13 deploy (1)', 'shop/production NEVER_DEPLOYED — locked by @alice: freeze']);
+  });
+
   it('cancel of an environment cancels what runs there', async () => {
     fake.routes.set('GET /apps/shop/environments/staging', () => ({ status: 200, body: { app: 'shop', env: 'staging', queue: [{ id: 12, position: null }, { id: 13, position: 1 }] } }));
     fake.routes.set('POST /deployments/12/cancel', () => ({ status: 200, body: { deployment: fakeDeployment({ status: 'CANCELING' }), outcome: 'canceling' } }));
