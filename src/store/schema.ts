@@ -151,6 +151,13 @@ export interface RequestsTable {
   claimed_at: Timestamp;
 }
 
+/** Keys of Hoist's own (migration 0011): `secrets`, the HMAC key of masked values. */
+export interface HoistKeysTable {
+  name: string;
+  key: Uint8Array;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
   deployments: DeploymentsTable;
   deployment_services: DeploymentServicesTable;
@@ -164,4 +171,5 @@ export interface Database {
   requests: RequestsTable;
   approval_votes: ApprovalVotesTable;
   approval_history: ApprovalHistoryTable;
+  hoist_keys: HoistKeysTable;
 }
