@@ -60,7 +60,9 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
   await migrateToLatest(database.db);
   const { db } = database;
   // From here on, a value of a service's `env` that a log line quotes is masked as everywhere else.
-  maskSecretsInLog(logger, await createSecretMasks({ db, config }).forConfiguration());
+  if (!maskSecretsInLog(logger, await createSecretMasks({ db, config }).forConfiguration())) {
+    logger.warn('this logger was not made by createLogger: values of services’ env are masked in log lines only by their shape');
+  }
 
   const redisHealth = createRedisHealth(logger.child({ component: 'redis' }));
   const redis = redisHealth.watch(connectRedis(env.redisUrl, { name: 'hoist' }), 'hoist');
