@@ -27,7 +27,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
    */
   const redactLine = (line: string): string => {
     const parsed: unknown = JSON.parse(line);
-    return `${JSON.stringify(slot.masker === null ? redactValues(parsed) : slot.masker.value(parsed))}\n`;
+    // Each string as a text: a short value (a `1`, an `on`) is not hidden wherever a field happens to equal it.
+    return `${JSON.stringify(redactValues(parsed, slot.masker?.text))}\n`;
   };
   const logger = pino(
     {

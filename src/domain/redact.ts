@@ -78,12 +78,12 @@ export function redactLines(lines: readonly string[]): string[] {
   return lines.map((line) => next(line));
 }
 
-/** A JSON-like value with every string in it redacted (keys stay: they are names, not secrets). */
-export function redactValues(value: unknown): unknown {
-  if (typeof value === 'string') return redact(value);
-  if (Array.isArray(value)) return value.map(redactValues);
+/** A JSON-like value with every string in it redacted by `text` (keys stay: they are names, not secrets). */
+export function redactValues(value: unknown, text: (line: string) => string = redact): unknown {
+  if (typeof value === 'string') return text(value);
+  if (Array.isArray(value)) return value.map((inner) => redactValues(inner, text));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, redactValues(inner)]));
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, redactValues(inner, text)]));
   }
   return value;
 }
