@@ -54,9 +54,11 @@ export function createSecretMasks(deps: { db: Db; config: HoistConfig }) {
     return secretMasker({ secrets, fingerprint: await fingerprint(), publicEnv: publicEnvOf(config, app) });
   }
 
-  /** For texts not tied to one deployment (lists, Hoist's own log): every secret of the configuration. */
+  /** For texts not tied to one deployment (lists, Hoist's own log): every secret of the configuration, read once (it does not change). */
+  let configured: SecretMasker | null = null;
   async function forConfiguration(): Promise<SecretMasker> {
-    return secretMasker({ secrets: configuredSecrets(config), fingerprint: await fingerprint() });
+    configured ??= secretMasker({ secrets: configuredSecrets(config), fingerprint: await fingerprint() });
+    return configured;
   }
 
   /** A deployment as answers show it: its reasons and set masked. */
