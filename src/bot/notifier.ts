@@ -60,6 +60,27 @@ async function approvalOf(api: HoistService, deployment: Deployment): Promise<Ap
   return view;
 }
 
+/** The event with the secrets its deployment knows masked in its texts (a failure's log tail: an app printing its password). */
+async function maskedEvent(api: HoistService, event: DeploymentEvent): Promise<DeploymentEvent> {
+  switch (event.kind) {
+    case 'failure': {
+      const masker = await api.secretMasker(event.deploymentId);
+      return { ...event, reason: masker.text(event.reason), logTail: masker.lines(event.logTail) };
+    }
+    case 'status': {
+      if (event.reason === null) return event;
+      const masker = await api.secretMasker(event.deploymentId);
+      return { ...event, reason: masker.text(event.reason) };
+    }
+    case 'summary': {
+      const masker = await api.secretMasker(event.deploymentId);
+      return { ...event, headline: masker.text(event.headline), services: event.services.map((s) => ({ ...s, note: s.note === null ? null : masker.text(s.note) })) };
+    }
+    default:
+      return event;
+  }
+}
+
 /**
  * Turns deployment events into chat messages: one card per deployment, edited
  * in place, and a thread reply per transition or failure. An error from the
@@ -122,7 +143,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     }
     const context = await cardContext(deployment);
     const { ref, posted } = await ensureCard(chat, deployment, context);
-    const event: DeploymentEvent = stored.event;
+    const event = await maskedEvent(options.api, stored.event);
     switch (event.kind) {
       case 'requested':
         // A redelivered `requested` finds its card: bring it up to date instead.

@@ -17,6 +17,8 @@ import { createRedisHealth, type RedisHealth } from '../jobs/redis-health.ts';
 import { createRunQueue } from '../jobs/run-queue.ts';
 import type { HoistService } from '../service/contract.ts';
 import { createHoistService } from '../service/hoist-service.ts';
+import { createSecretMasks } from '../service/secret-masks.ts';
+import { maskSecretsInLog } from '../logger.ts';
 import { openDatabase, type Db } from '../store/database.ts';
 import { migrateToLatest } from '../store/migrator.ts';
 import type { StopList } from './stop-list.ts';
@@ -57,6 +59,10 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
   stops.add(() => database.close());
   await migrateToLatest(database.db);
   const { db } = database;
+  // From here on, a value of a service's `env` that a log line quotes is masked as everywhere else.
+  if (!maskSecretsInLog(logger, await createSecretMasks({ db, config }).forConfiguration())) {
+    logger.warn('this logger was not made by createLogger: values of services’ env are masked in log lines only by their shape');
+  }
 
   const redisHealth = createRedisHealth(logger.child({ component: 'redis' }));
   const redis = redisHealth.watch(connectRedis(env.redisUrl, { name: 'hoist' }), 'hoist');

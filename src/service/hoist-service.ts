@@ -14,6 +14,7 @@ import type { ActionCommand, CancelTarget, HoistService, Refusal, RequestOptions
 import { createHistory } from './history.ts';
 import { createLocks } from './locks.ts';
 import { createLogs } from './logs.ts';
+import { createSecretMasks } from './secret-masks.ts';
 import { createPermissions } from './permissions.ts';
 import { createEnvironmentQueue, type EnvironmentQueueDeps } from './environment-queue.ts';
 import { handOver, isDatabaseUnreachable, recordedThenUnreachable, unlessDatabaseDown } from './outage.ts';
@@ -34,8 +35,9 @@ export function createHoistService(deps: ServiceDeps): HoistService {
   const { db, config } = deps;
   const locks = createLocks(deps);
   const queues = createEnvironmentQueue(deps);
-  const history = createHistory(deps);
-  const logs = createLogs(deps);
+  const masks = createSecretMasks(deps);
+  const history = createHistory({ ...deps, masks });
+  const logs = createLogs({ ...deps, masks });
   const permissions = createPermissions(deps.groupsOf);
   const approvals = createApprovals(deps);
   const now = deps.now ?? (() => new Date());
@@ -144,19 +146,26 @@ export function createHoistService(deps: ServiceDeps): HoistService {
     async request(command, options) {
       const recorded = await unlessDatabaseDown('request', 'nothing will run', () => record(command, options));
       if (!recorded.ok) return recorded;
-      return afterRecording(recorded, command);
+      return masks.inResult(await afterRecording(recorded, command));
     },
 
-    getDeployment: (id) => getDeployment(db, id),
+    async getDeployment(id) {
+      const deployment = await getDeployment(db, id);
+      return deployment === null ? null : masks.deployment(deployment);
+    },
+    secretMasker: async (id) => {
+      const deployment = await getDeployment(db, id);
+      return deployment === null ? masks.forConfiguration() : masks.forDeployment(deployment);
+    },
 
     lockEnvironment: (input, actor) => unlessDatabaseDown('lock', 'nothing was locked', () => locks.lockEnvironment(input, actor)),
     unlockEnvironment: (input, actor) => unlessDatabaseDown('unlock', 'the lock stays', () => locks.unlockEnvironment(input, actor)),
     environmentLock: locks.environmentLock,
-    cancel: (target, actor) => unlessDatabaseDown('cancel', 'nothing was canceled', () => queues.cancel(target, actor)),
+    cancel: async (target, actor) => masks.inResult(await unlessDatabaseDown('cancel', 'nothing was canceled', () => queues.cancel(target, actor))),
     ...history,
     ...logs,
-    approve: approvals.approve,
-    reject: approvals.reject,
+    approve: async (id, actor) => masks.inResult(await approvals.approve(id, actor)),
+    reject: async (id, actor, reason) => masks.inResult(await approvals.reject(id, actor, reason)),
     approvals: approvals.approvals,
 
     async environments(appName, envName) {

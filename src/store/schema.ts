@@ -167,6 +167,13 @@ export interface ApiTokensTable {
   revoked_at: Timestamp | null;
 }
 
+/** Keys of Hoist's own (migration 0011): `secrets`, the HMAC key of masked values. */
+export interface HoistKeysTable {
+  name: string;
+  key: Uint8Array;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
   deployments: DeploymentsTable;
   deployment_services: DeploymentServicesTable;
@@ -181,4 +188,5 @@ export interface Database {
   approval_votes: ApprovalVotesTable;
   approval_history: ApprovalHistoryTable;
   api_tokens: ApiTokensTable;
+  hoist_keys: HoistKeysTable;
 }

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { parseEnv } from '../../src/config/env.ts';
+import { createLogger } from '../../src/logger.ts';
 import { startHoist, type HoistOptions, type RunningHoist } from '../../src/main.ts';
 import { createTestDatabase, uniquePrefix } from './databases.ts';
 
@@ -51,7 +51,7 @@ export async function startTestHoist(options: {
   shell?: HoistOptions['shell'];
   env?: Record<string, string>;
   mode?: HoistOptions['mode'];
-  /** Where Hoist logs (default: a pino logger at LOG_LEVEL). */
+  /** Where Hoist logs (default: Hoist's own logger at LOG_LEVEL, on stdout). */
   logger?: HoistOptions['logger'];
 }): Promise<TestHoist> {
   const dir = mkdtempSync(join(tmpdir(), 'hoist-e2e-'));
@@ -69,7 +69,7 @@ export async function startTestHoist(options: {
     HOIST_API_TOKENS: [`test-admin:admin:${apiToken}`, options.env?.HOIST_API_TOKENS].filter(Boolean).join(','),
   };
   const env = parseEnv(vars);
-  const logger = options.logger ?? pino({ level: env.logLevel });
+  const logger = options.logger ?? createLogger(env.logLevel);
   const start = () => startHoist({ env, mode: options.mode ?? 'start', shell: options.shell ?? null, logger });
   let hoist: RunningHoist | null;
   try {
