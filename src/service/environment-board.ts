@@ -55,6 +55,8 @@ interface Snapshot {
   announced: number;
   /** When its statement was sent: it includes everything committed before. */
   takenAt: number;
+  /** Refreshes in the order they started. */
+  seq: number;
 }
 
 interface Refresh {
@@ -79,14 +81,16 @@ export function createEnvironmentBoard(deps: BoardDeps): EnvironmentBoard {
   let announced = 0;
   let snapshot: Snapshot | null = null;
   let refreshing: Refresh | null = null;
+  let started = 0;
 
   function refresh(): Promise<Snapshot> {
     const ticket = { generation, announced, startedAt: clock() };
+    const seq = ++started;
     const done = boardRows(deps.db)
       .then((rows) => {
-        const next: Snapshot = { views: buildViews(deps.config, rows), generation: ticket.generation, announced: ticket.announced, takenAt: ticket.startedAt };
+        const next: Snapshot = { views: buildViews(deps.config, rows), generation: ticket.generation, announced: ticket.announced, takenAt: ticket.startedAt, seq };
         // Two refreshes may overlap (a write during the first): the later one's rows win.
-        if (snapshot === null || next.takenAt >= snapshot.takenAt) snapshot = next;
+        if (snapshot === null || next.seq > snapshot.seq) snapshot = next;
         return next;
       })
       .finally(() => {
