@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { redactLines, redactValues } from '../domain/redact.ts';
 import type { HoistService } from '../service/contract.ts';
 import { apiRoutes } from './api-routes.ts';
+import { requireToken, type ApiEnv, type Authenticate } from './auth.ts';
 import { refuseOtherMethods } from './method-not-allowed.ts';
 
 export interface HttpDeps {
@@ -14,10 +15,18 @@ export interface HttpDeps {
   /** Extra handlers mounted before the API (e.g. the chat edge at /slack/events). */
   mounts?: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
   logger: Logger;
+  /** Checks the bearer token every `/api/v1` route but the OpenAPI document needs. */
+  authenticate: Authenticate;
 }
 
-export function createHttpApp(deps: HttpDeps): Hono {
-  const app = new Hono();
+/** What anyone may read without a token: the API's description. */
+const PUBLIC_API = new Set(['/api/v1/openapi.json']);
+
+export function createHttpApp(deps: HttpDeps): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  // Before the masking below: a refused token's answer quotes the header to send, and holds nothing else.
+  const tokenRequired = requireToken(deps.authenticate);
+  app.use('/api/v1/*', (c, next) => ((c.req.method === 'GET' || c.req.method === 'HEAD') && PUBLIC_API.has(c.req.path) ? next() : tokenRequired(c, next)));
   // Every whole answer passes here: a reason, log line or setting quoting a credential is masked
   // once for all routes (a followed log, streamed, masks its own lines).
   app.use(async (c, next) => {
