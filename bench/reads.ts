@@ -28,9 +28,9 @@ export interface ReadsSettings {
 }
 
 const SLACK_TOKEN = 'xoxb-bench-reads';
-/** The API token the bench reads with, seeded through HOIST_API_TOKENS. */
-const API_TOKEN = 'hoist-bench-read-token-0123456789abcdef';
-const API_TOKENS_SPEC = API_TOKEN;
+/** The API token the bench reads with, seeded through HOIST_API_TOKENS (`<name>:<scopes>:<secret>`) with the read scope only. */
+const API_TOKEN = 'hoist_bench-reads-0123456789abcdefghijklmnopqrstuv';
+const API_TOKENS_SPEC = `bench-reads:read:${API_TOKEN}`;
 const PATH = '/api/v1/apps/hello/environments/local';
 
 const readsYaml = (): string => `targets:
