@@ -57,6 +57,17 @@ export function residentMb(pid: number): number | null {
   }
 }
 
+/** CPU seconds a process has used (user + system), from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // After the command: state is field 3, utime 14 and stime 15 (1-based) in clock ticks of 1/100 s.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 interface ReadHoist {
   process: WorkerProcess;
   baseUrl: string;
@@ -156,12 +167,15 @@ export async function runReads(settings: ReadsSettings, generator: LoadGenerator
         const url = `${hoist.baseUrl}${PATH}`;
         const check = await fetch(url, { headers: { authorization: `Bearer ${API_TOKEN}` } });
         if (check.status !== 200) throw new Error(`GET ${PATH} answered ${check.status}: ${await check.text()}`);
+        const cpuBefore = cpuSeconds(hoist.process.pid);
         const samples = await generator.run(plan(url, { authorization: `Bearer ${API_TOKEN}` }));
+        const cpuAfter = cpuSeconds(hoist.process.pid);
         const rssAfter = residentMb(hoist.process.pid);
+        const cpuMsPerRead = cpuBefore === null || cpuAfter === null ? null : Math.round(((cpuAfter - cpuBefore) * 1000 * 100) / samples.length) / 100;
         results.push(
-          readResult(`read-status-hoist-${database}`, `read GET ${PATH} (Hoist, ${database})`, 'hoist', load, samples, { rssAtStartMb: rssAtStart, rssAfterLoadMb: rssAfter }),
+          readResult(`read-status-hoist-${database}`, `read GET ${PATH} (Hoist, ${database})`, 'hoist', load, samples, { rssAtStartMb: rssAtStart, rssAfterLoadMb: rssAfter, cpuMsPerRead }),
         );
-        lines.push(`hoist start on ${database}: resident ${rssAtStart ?? '?'} MB after start, ${rssAfter ?? '?'} MB after the reads (VmRSS of pid ${hoist.process.pid})`);
+        lines.push(`hoist start on ${database}: resident ${rssAtStart ?? '?'} MB after start, ${rssAfter ?? '?'} MB after the reads (VmRSS of pid ${hoist.process.pid}); ${cpuMsPerRead ?? '?'} ms of Hoist's CPU per read`);
       } finally {
         await hoist.stop();
       }
