@@ -68,6 +68,10 @@ function cpuSeconds(pid: number): number | null {
   }
 }
 
+/** Milliseconds of CPU per request between two readings of cpuSeconds. */
+const perRead = (before: number | null, after: number | null, requests: number): number | null =>
+  before === null || after === null || requests === 0 ? null : Math.round(((after - before) * 1000 * 100) / requests) / 100;
+
 interface ReadHoist {
   process: WorkerProcess;
   baseUrl: string;
@@ -109,7 +113,7 @@ async function startReadHoist(database: 'postgres' | 'pglite', slack: FakeSlack)
 }
 
 /** The bare Hono baseline (bench/bare-hono.ts) in a process of its own. */
-async function startBareHono(): Promise<{ url: string; stop(): void }> {
+async function startBareHono(): Promise<{ url: string; pid: number; stop(): void }> {
   const child = fork(fileURLToPath(new URL('./bare-hono.ts', import.meta.url)), [], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -120,6 +124,7 @@ async function startBareHono(): Promise<{ url: string; stop(): void }> {
   });
   return {
     url: `http://127.0.0.1:${port}/constant`,
+    pid: child.pid ?? 0,
     stop: () => {
       if (child.connected) child.disconnect();
     },
@@ -155,7 +160,11 @@ export async function runReads(settings: ReadsSettings, generator: LoadGenerator
     say('… reads: bare Hono route (baseline)');
     const bare = await startBareHono();
     try {
-      results.push(readResult('read-hono-baseline', 'read, bare Hono route (baseline)', 'hono-baseline', load, await generator.run(plan(bare.url))));
+      const cpuBefore = cpuSeconds(bare.pid);
+      const samples = await generator.run(plan(bare.url));
+      const cpuMsPerRead = perRead(cpuBefore, cpuSeconds(bare.pid), samples.length);
+      results.push(readResult('read-hono-baseline', 'read, bare Hono route (baseline)', 'hono-baseline', load, samples, { cpuMsPerRead }));
+      lines.push(`bare Hono route: ${cpuMsPerRead ?? '?'} ms of its CPU per read`);
     } finally {
       bare.stop();
     }
@@ -171,7 +180,7 @@ export async function runReads(settings: ReadsSettings, generator: LoadGenerator
         const samples = await generator.run(plan(url, { authorization: `Bearer ${API_TOKEN}` }));
         const cpuAfter = cpuSeconds(hoist.process.pid);
         const rssAfter = residentMb(hoist.process.pid);
-        const cpuMsPerRead = cpuBefore === null || cpuAfter === null ? null : Math.round(((cpuAfter - cpuBefore) * 1000 * 100) / samples.length) / 100;
+        const cpuMsPerRead = perRead(cpuBefore, cpuAfter, samples.length);
         results.push(
           readResult(`read-status-hoist-${database}`, `read GET ${PATH} (Hoist, ${database})`, 'hoist', load, samples, { rssAtStartMb: rssAtStart, rssAfterLoadMb: rssAfter, cpuMsPerRead }),
         );
