@@ -23,13 +23,17 @@
  *      (bench/burst.ts);
  *   8. approval: the last needed Approve (a click on the card, and the service's approve)
  *      → the deployment's start, beside request → start where nothing waits for approval
- *      (bench/approval.ts).
+ *      (bench/approval.ts);
+ *   9. reads: `GET /api/v1/apps/hello/environments/local` at 1,000 req/s open loop against
+ *      `hoist start` on Postgres and on PGlite, beside a bare Hono route returning a constant,
+ *      and each Hoist's resident memory after its load (bench/reads.ts).
  *
  * Prints a table and writes bench/results.json. Options (after `--`):
  *   --rate 100 --duration 10 --warmup 1 --connections 20 --cards 50
  *   --card-gap 100 --slack-rate-limit 1 --drain-timeout 60 --log-level warn
- *   --scenarios chat,handoff,throughput,recovery,kubernetes,burst,drain,approval --burst 200 --handoffs 100 --deep-queue 50 --envs 100
+ *   --scenarios chat,handoff,throughput,recovery,kubernetes,burst,drain,approval,reads --burst 200 --handoffs 100 --deep-queue 50 --envs 100
  *   --per-env 3 --concurrency 16 --worker-processes 4 --kills 3 --k8s-rounds 5 --approvals 50
+ *   --read-rate 1000 --read-duration 10 --read-connections 50
  * Hoist's own log lines go to bench/hoist.log, those of the orchestration, approval and
  * recovery scenarios to bench/hoist-orchestration.log and bench/hoist-workers.log
  * (git-ignored).
@@ -48,6 +52,7 @@ import {
   orchestration,
   ORCHESTRATION_LOG,
   positive,
+  reads,
   RESULTS,
   SECRET,
   settings,
@@ -64,6 +69,7 @@ import { runApprovalBench } from './approval.ts';
 import { runBurst, runDrain } from './burst.ts';
 import { runKubernetesBench } from './kubernetes.ts';
 import { runOrchestration } from './orchestration.ts';
+import { runReads } from './reads.ts';
 import { startRecoveryRig, type RecoveryRig } from './recovery.ts';
 import type { Result } from './result.ts';
 import { formatTable } from './stats.ts';
@@ -165,6 +171,17 @@ async function main(): Promise<void> {
           say,
         ),
     ],
+    [
+      'reads',
+      async () => {
+        const readLoad = startLoadGenerator();
+        try {
+          return await runReads(reads, readLoad, say);
+        } finally {
+          readLoad.stop();
+        }
+      },
+    ],
   ] as const) {
     if (!wanted.has(name)) continue;
     const done = await run();
@@ -243,6 +260,7 @@ async function main(): Promise<void> {
       orchestration: { ...orchestration, logFile: undefined },
       recovery: { kills },
       approval: { deployments: Number(flags.approvals) },
+      reads,
     },
     loadavgAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
     durationSeconds: Math.round((Date.now() - started) / 100) / 10,

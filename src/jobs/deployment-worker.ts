@@ -77,6 +77,8 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
         if (!(await deps.approvalHolds(d.id))) return;
         // It leaves the waiting queue (the ones behind move up), unless it was removed from it meanwhile.
         if ((await pickUp(db, d.id)) === 'gone') return;
+        // It runs now and the ones behind moved up: said at once, not at its first step.
+        deps.notify();
         await executor.execute(d);
         return;
       }

@@ -32,3 +32,15 @@ export function createEventSignal(redis: Redis, prefix: string, logger: Logger, 
     });
   };
 }
+
+/** Calls `onEvents` whenever any process (this one included) says new events were recorded; returns the unsubscribe. */
+export function listenForEvents(subscriber: Redis, prefix: string, onEvents: () => void): () => void {
+  const channel = redisKeys(prefix).eventsChannel;
+  const onMessage = (from: string) => {
+    if (from === channel) onEvents();
+  };
+  // Subscribing twice to a channel (the outbox feed does too) is harmless; a reconnect resubscribes.
+  void subscriber.subscribe(channel).catch(() => undefined);
+  subscriber.on('message', onMessage);
+  return () => subscriber.off('message', onMessage);
+}

@@ -7,7 +7,7 @@ import { createShellEdge } from '../bot/shell/shell-edge.ts';
 import { ConfigError } from '../config/errors.ts';
 import { createHttpServer } from '../http/server.ts';
 import { createNoticeFeed } from '../jobs/notice-feed.ts';
-import { createOutboxFeed } from '../jobs/outbox-feed.ts';
+import { createOutboxFeed, listenForEvents } from '../jobs/outbox-feed.ts';
 import { closeRedis, connectRedis } from '../jobs/redis.ts';
 import { createCardStore } from '../store/chat-cards.ts';
 import type { CardStore } from '../bot/notifier.ts';
@@ -33,6 +33,9 @@ export async function startServerRole(
   const { env, db, redis, redisHealth: health, logger, stops, api } = shared;
   const subscriber = health.watch(connectRedis(env.redisUrl, { name: 'hoist-events' }), 'hoist-events');
   stops.add(() => closeRedis(subscriber));
+  // The environments' views follow what the other processes record.
+  const unlisten = listenForEvents(subscriber, env.redisPrefix, () => shared.changes.emit('remote'));
+  stops.add(async () => unlisten());
   const feed = createOutboxFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger, health });
   stops.add(() => feed.close());
   // One card store: the notifier keeps where each card is, and Slack links to it.

@@ -16,6 +16,7 @@ import { closeRedis, connectRedis } from '../jobs/redis.ts';
 import { createRedisHealth, type RedisHealth } from '../jobs/redis-health.ts';
 import { createRunQueue } from '../jobs/run-queue.ts';
 import type { HoistService } from '../service/contract.ts';
+import { createChangeFeed, type ChangeOrigin } from '../service/environment-board.ts';
 import { createHoistService } from '../service/hoist-service.ts';
 import { createSecretMasks } from '../service/secret-masks.ts';
 import { maskSecretsInLog } from '../logger.ts';
@@ -37,8 +38,10 @@ export interface SharedParts {
   /** Every Redis connection's failures, logged at a readable rate. */
   redisHealth: RedisHealth;
   source: Source;
-  /** Tells every process that new events are in the outbox. */
+  /** Tells every process that new events are in the outbox (this one's views of the environments at once). */
   notify(): void;
+  /** What the environments' views follow: this process's writes, and (once the server listens) the other processes'. */
+  changes: { emit(origin: ChangeOrigin): void };
   lease: EnvironmentLease;
   dispatcher: Dispatcher;
   api: HoistService;
@@ -70,7 +73,12 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
   await redis.ping().catch((cause: unknown) => {
     throw new ConfigError('REDIS_UNREACHABLE', `Redis at ${env.redisUrl} does not answer (set REDIS_URL)`, { cause });
   });
-  const notify = createEventSignal(redis, env.redisPrefix, logger, redisHealth);
+  const signal = createEventSignal(redis, env.redisPrefix, logger, redisHealth);
+  const changes = createChangeFeed();
+  const notify = () => {
+    changes.emit('local');
+    signal();
+  };
   const source = createGitSource({ cacheDir: resolve(dataDir, 'git'), log: logger.child({ component: 'git' }) });
 
   const queueConnection = redisHealth.watch(connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-queue' }), 'hoist-queue');
@@ -99,6 +107,8 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
     notify,
     signalCancel: createCancelSignal({ db, redis, prefix: env.redisPrefix, health: redisHealth }),
     ...(slackDirectory === null ? {} : { groupsOf: slackDirectory.groupsOf }),
+    changes,
+    onBoardError: (error) => logger.warn({ err: error }, 'refreshing the environments failed'),
   });
-  return { ...base, db, redis, redisHealth, source, notify, lease, dispatcher, api, registryAuth, slackDirectory };
+  return { ...base, db, redis, redisHealth, source, notify, changes, lease, dispatcher, api, registryAuth, slackDirectory };
 }

@@ -1,12 +1,9 @@
-import type { AppConfig, EnvironmentConfig } from '../config/hoist-config.ts';
-import { aggregateEnvironmentStatus } from '../domain/aggregate.ts';
+import type { EnvironmentConfig } from '../config/hoist-config.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
 import { approvalDeadlines, needsApproval } from '../domain/approval.ts';
 import { scopeRule } from '../domain/rules.ts';
 import type { ImageRegistry, Source } from '../engine/ports.ts';
 import { getDeployment, insertDeployment } from '../store/deployments.ts';
-import { serviceStates } from '../store/service-state.ts';
-import { currentLock } from '../store/locks.ts';
 import { checkDeployRef, planAction } from './action-plans.ts';
 import { checkBypass, checkBypassRequest } from './approval-bypass.ts';
 import { createApprovals } from './approvals.ts';
@@ -22,6 +19,7 @@ import { checkChannel, findEnvironment, list, refuse } from './lookup.ts';
 import { createRequestLedger, type LedgerOptions } from './request-ledger.ts';
 import { waitingKeyOf } from '../store/waiting-key.ts';
 import type { EnvironmentView } from './views.ts';
+import { createEnvironmentBoard, type ChangeFeed } from './environment-board.ts';
 
 export interface ServiceDeps extends EnvironmentQueueDeps {
   source: Source;
@@ -29,10 +27,33 @@ export interface ServiceDeps extends EnvironmentQueueDeps {
   registry: ImageRegistry;
   /** How a replayed request waits for the first to be answered. */
   ledger?: LedgerOptions;
+  /**
+   * Changes made by this process's other parts (`local`: its workers) and announced by other
+   * processes (`remote`), which the environments' views kept in memory follow. Without it, they
+   * follow this service's own writes and are refreshed when a second old.
+   */
+  changes?: ChangeFeed;
+  /** A background refresh of the environments' views failed (the next read tries again). */
+  onBoardError?: (error: unknown) => void;
 }
 
-export function createHoistService(deps: ServiceDeps): HoistService {
-  const { db, config } = deps;
+export function createHoistService(serviceDeps: ServiceDeps): HoistService {
+  const { db, config } = serviceDeps;
+  const board = createEnvironmentBoard({
+    db,
+    config,
+    ...(serviceDeps.now ? { now: serviceDeps.now } : {}),
+    ...(serviceDeps.onBoardError ? { onError: serviceDeps.onBoardError } : {}),
+  });
+  serviceDeps.changes?.subscribe((origin) => (origin === 'local' ? board.invalidate() : board.changed()));
+  // Every write of the service tells the board first: the caller's next read includes it.
+  const deps: ServiceDeps = {
+    ...serviceDeps,
+    notify: () => {
+      board.invalidate();
+      serviceDeps.notify();
+    },
+  };
   const locks = createLocks(deps);
   const queues = createEnvironmentQueue(deps);
   const masks = createSecretMasks(deps);
@@ -179,7 +200,8 @@ export function createHoistService(deps: ServiceDeps): HoistService {
           return refuse('UNKNOWN_ENVIRONMENT', `app ${app.name} has no environment "${envName}"; its environments: ${list(app.environments.keys())}`);
         }
         for (const env of envs) {
-          if (env) views.push(await environmentView(app, env));
+          const view = env ? await board.view(app.name, env.name) : null;
+          if (view) views.push(view);
         }
       }
       return views;
@@ -195,29 +217,4 @@ export function createHoistService(deps: ServiceDeps): HoistService {
       };
     },
   };
-
-  async function environmentView(app: AppConfig, env: EnvironmentConfig): Promise<EnvironmentView> {
-    const states = new Map((await serviceStates(db, app.name, env.name)).map((s) => [s.service, s]));
-    const services = env.services.map((s) => {
-      const state = states.get(s.name);
-      return {
-        name: s.name,
-        type: s.type,
-        status: state?.status ?? 'NEVER_DEPLOYED',
-        version: state?.version ?? null,
-        image: state?.image ?? null,
-        deploymentId: state?.deploymentId ?? null,
-        updatedAt: state?.updatedAt ?? null,
-      } as const;
-    });
-    return {
-      app: app.name,
-      env: env.name,
-      target: env.targetName,
-      status: aggregateEnvironmentStatus(services.map((s) => s.status)),
-      services,
-      queue: await queues.queueOf(app.name, env.name),
-      lock: await currentLock(db, app.name, env.name),
-    };
-  }
 }

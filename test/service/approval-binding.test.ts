@@ -21,7 +21,7 @@ describe('approvals bound to what will run', () => {
   });
 
   /** A worker's check before it starts a deployment, with hoist.yaml as that worker read it. */
-  const holds = (id: number, config = f.config) => createApprovalBinding({ db: f.db, config, notify: () => undefined })(id);
+  const holds = (id: number, config = f.config) => createApprovalBinding({ db: f.db, config, notify: f.notify })(id);
   const history = async (id: number) => {
     const view = await f.service.approvals(id);
     if (!view.ok) throw new Error(view.reason);
