@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { userInfo } from 'node:os';
+import { parseApiTokens } from './config/api-tokens.ts';
 import { parseEnv, type Env } from './config/env.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadHoistConfig, type HoistConfig } from './config/hoist-config.ts';
@@ -49,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
       const config = loadHoistConfig(env.configPath);
       const envs = [...config.apps.values()].reduce((n, a) => n + a.environments.size, 0);
       process.stdout.write(`${config.file}: ok (${config.apps.size} app(s), ${envs} environment(s), ${config.targets.size} target(s))\n`);
+      if (env.apiTokens.length > 0) process.stdout.write(`HOIST_API_TOKENS: ok (${parseApiTokens(env.apiTokens).length} token(s))\n`);
       return (await reportKubernetesTargets(config, env)) ? 0 : 1;
     }
     case undefined:
