@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { SCOPES, tokenDenial } from '../domain/api-token.ts';
-import { TOKEN_ORIGINS, type ApiTokenRecord } from '../domain/api-token-record.ts';
+import { TOKEN_ORIGINS, tokenRecordJson } from '../domain/api-token-record.ts';
 import { parseGrant } from '../domain/token-grant.ts';
 import type { TokenService } from '../service/api-tokens.ts';
 import { callerOf, type ApiEnv } from './auth.ts';
@@ -80,18 +80,7 @@ const revokeToken = createRoute({
   },
 });
 
-const tokenJson = (t: ApiTokenRecord) => ({
-  name: t.name,
-  scopes: [...t.scopes],
-  apps: t.apps === null ? null : [...t.apps],
-  envs: t.envs === null ? null : [...t.envs],
-  actAs: t.actAs,
-  origin: t.origin,
-  createdAt: t.createdAt.toISOString(),
-  expiresAt: t.expiresAt?.toISOString() ?? null,
-  lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
-  revokedAt: t.revokedAt?.toISOString() ?? null,
-});
+const tokenJson = tokenRecordJson;
 
 const fail = <S extends 400 | 403 | 404 | 409>(c: Context<ApiEnv>, status: S, code: string, message: string) => c.json({ error: { code, message } }, status);
 const notAdmin = (c: Context<ApiEnv>) => tokenDenial(callerOf(c), 'admin');

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Env } from '../config/env.ts';
 import { ConfigError } from '../config/errors.ts';
 import { SCOPES } from '../domain/api-token.ts';
-import type { ApiTokenRecord, TokenGrant } from '../domain/api-token-record.ts';
+import { tokenRecordJson, type ApiTokenRecord, type TokenGrant } from '../domain/api-token-record.ts';
 import { parseGrant, type GrantInput } from '../domain/token-grant.ts';
 import { createTokenService, type TokenService } from '../service/api-tokens.ts';
 import { openDatabase } from '../store/database.ts';
@@ -148,17 +148,7 @@ function table(tokens: TokenRow[]): string {
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
 
-const row = (t: ApiTokenRecord): TokenRow => ({
-  name: t.name,
-  scopes: [...t.scopes],
-  apps: t.apps === null ? null : [...t.apps],
-  envs: t.envs === null ? null : [...t.envs],
-  actAs: t.actAs,
-  origin: t.origin,
-  expiresAt: t.expiresAt?.toISOString() ?? null,
-  lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
-  revokedAt: t.revokedAt?.toISOString() ?? null,
-});
+const row = (t: ApiTokenRecord): TokenRow => tokenRecordJson(t);
 
 async function databaseBackend(env: Env): Promise<TokenBackend> {
   const database = await openDatabase({ url: env.databaseUrl, dataDir: env.dataDir });
