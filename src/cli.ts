@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import { userInfo } from 'node:os';
+import { parseApiTokens } from './config/api-tokens.ts';
 import { parseEnv, type Env } from './config/env.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadHoistConfig, type HoistConfig } from './config/hoist-config.ts';
 import { checkKubernetesTargets } from './engine/targets/target-registry.ts';
 import { startHoist, type Mode } from './main.ts';
+import { tokenCommand } from './main/token-command.ts';
 import { openDatabase } from './store/database.ts';
 import { migrateToLatest } from './store/migrator.ts';
 
@@ -16,6 +18,7 @@ const USAGE = `usage: hoist <command>
   migrate        apply database migrations and exit
   config check   validate hoist.yaml, the environment variables and each kubernetes
                  target's kubeconfig and context; start nothing
+  token          create, list and revoke API tokens (hoist token help)
   help           this text`;
 
 async function main(argv: string[]): Promise<number> {
@@ -36,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'token':
+      return tokenCommand(rest, parseEnv(process.env));
     case 'config': {
       if (rest[0] !== 'check') {
         process.stderr.write(`hoist config: expected \`hoist config check\`\n\n${USAGE}\n`);
@@ -45,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
       const config = loadHoistConfig(env.configPath);
       const envs = [...config.apps.values()].reduce((n, a) => n + a.environments.size, 0);
       process.stdout.write(`${config.file}: ok (${config.apps.size} app(s), ${envs} environment(s), ${config.targets.size} target(s))\n`);
+      if (env.apiTokens.length > 0) process.stdout.write(`HOIST_API_TOKENS: ok (${parseApiTokens(env.apiTokens).length} token(s))\n`);
       return (await reportKubernetesTargets(config, env)) ? 0 : 1;
     }
     case undefined:
@@ -86,6 +92,12 @@ async function run(mode: Mode, env: Env): Promise<number> {
   if (hoist.shellDone === null || interactive) {
     const where = hoist.port !== null ? ` on http://127.0.0.1:${hoist.port}` : '';
     process.stderr.write(`hoist ${mode}: running${where}${env.slack ? ' (Slack at /slack/events)' : ''} (pid ${process.pid})\n`);
+    if (hoist.localAdmin?.created && hoist.port !== null) {
+      const file = hoist.localAdmin.file;
+      process.stderr.write(
+        `hoist ${mode}: an admin API token is in ${file} (readable by you only; said once). Try:\n  curl -H "Authorization: Bearer $(cat ${file})" http://127.0.0.1:${hoist.port}/api/v1/deployments\n`,
+      );
+    }
   }
   const stopped = new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {

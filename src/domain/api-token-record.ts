@@ -45,3 +45,19 @@ export interface TokenSeed {
   grant: TokenGrant;
   secret: string;
 }
+
+/** A token as the API answers and the CLI prints it: times as ISO text. */
+export function tokenRecordJson(t: ApiTokenRecord) {
+  return {
+    name: t.name,
+    scopes: [...t.scopes],
+    apps: t.apps === null ? null : [...t.apps],
+    envs: t.envs === null ? null : [...t.envs],
+    actAs: t.actAs,
+    origin: t.origin,
+    createdAt: t.createdAt.toISOString(),
+    expiresAt: t.expiresAt?.toISOString() ?? null,
+    lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+    revokedAt: t.revokedAt?.toISOString() ?? null,
+  };
+}

@@ -7,6 +7,7 @@ import type { HoistService } from '../service/contract.ts';
 import { apiRoutes } from './api-routes.ts';
 import { requireToken, type ApiEnv, type Authenticate } from './auth.ts';
 import { refuseOtherMethods } from './method-not-allowed.ts';
+import { tokenRoutes, type TokenRouteDeps } from './token-routes.ts';
 
 export interface HttpDeps {
   api: HoistService;
@@ -17,6 +18,8 @@ export interface HttpDeps {
   logger: Logger;
   /** Checks the bearer token every `/api/v1` route but the OpenAPI document needs. */
   authenticate: Authenticate;
+  /** The token routes (`/api/v1/tokens`, admin scope); absent: not served. */
+  tokens?: TokenRouteDeps;
 }
 
 /** What anyone may read without a token: the API's description. */
@@ -31,6 +34,7 @@ export function createHttpApp(deps: HttpDeps): Hono<ApiEnv> {
   // once for all routes (a followed log, streamed, masks its own lines).
   app.use(async (c, next) => {
     await next();
+    if (c.get('revealsSecret')) return;
     const type = c.res.headers.get('content-type') ?? '';
     const json = type.startsWith('application/json');
     if (!json && !type.startsWith('text/')) return;
@@ -55,6 +59,7 @@ export function createHttpApp(deps: HttpDeps): Hono<ApiEnv> {
     return c.json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) }, ready ? 200 : 503);
   });
   app.route('/api/v1', apiRoutes(deps.api));
+  if (deps.tokens) app.route('/api/v1', tokenRoutes(deps.tokens));
   refuseOtherMethods(app);
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}; see /api/v1` } }, 404));
   app.onError((error, c) => {

@@ -61,6 +61,7 @@ export async function startServerRole(
   const server = createHttpServer({
     api,
     authenticate: tokens.authenticate,
+    tokens,
     logger,
     mounts,
     readiness: {
