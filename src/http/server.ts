@@ -1,10 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import { Hono } from 'hono';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import type { BlankEnv, BlankSchema } from 'hono/types';
+import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { redactLines, redactValues } from '../domain/redact.ts';
 import type { HoistService } from '../service/contract.ts';
+import { openApiDocument } from './api-document.ts';
+import { httpExceptionBody } from './api-errors.ts';
 import { apiRoutes } from './api-routes.ts';
+import type { ApiEnv } from './auth.ts';
 import { refuseOtherMethods } from './method-not-allowed.ts';
 
 export interface HttpDeps {
@@ -14,10 +20,22 @@ export interface HttpDeps {
   /** Extra handlers mounted before the API (e.g. the chat edge at /slack/events). */
   mounts?: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
   logger: Logger;
+  /** More routes under /api/v1 (tokens, the event stream), written with `createRoute` so that the document describes them. */
+  apiGroups?: readonly OpenAPIHono<ApiEnv>[];
+  /** What stands in front of every /api/v1 route but its document: the bearer check, which sets the caller's token. */
+  apiGuard?: MiddlewareHandler<ApiEnv>;
 }
 
-export function createHttpApp(deps: HttpDeps): Hono {
-  const app = new Hono();
+const documentRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/openapi.json',
+  summary: 'This document (OpenAPI 3.1); no token needed',
+  security: [],
+  responses: { 200: { description: 'The OpenAPI document of /api/v1.', content: { 'application/json': { schema: z.object({ openapi: z.string() }).passthrough() } } } },
+});
+
+export function createHttpApp(deps: HttpDeps): OpenAPIHono<BlankEnv, BlankSchema> {
+  const app = new OpenAPIHono<BlankEnv, BlankSchema>();
   // Every whole answer passes here: a reason, log line or setting quoting a credential is masked
   // once for all routes (a followed log, streamed, masks its own lines).
   app.use(async (c, next) => {
@@ -45,10 +63,19 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const ready = results.every(([, r]) => r === 'ok');
     return c.json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) }, ready ? 200 : 503);
   });
-  app.route('/api/v1', apiRoutes(deps.api));
+  // Public, and registered before anything that guards /api/v1: a client reads it before it has a token.
+  const document = openApiDocument(app);
+  app.openapi(documentRoute, (c) => c.json(document() as { openapi: string }, 200));
+  if (deps.apiGuard) app.use('/api/v1/*', deps.apiGuard as MiddlewareHandler);
+  app.route('/api/v1', apiRoutes(deps.api, deps.apiGroups));
   refuseOtherMethods(app);
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}; see /api/v1` } }, 404));
   app.onError((error, c) => {
+    // What Hono refuses itself (a body that is not JSON): the client's mistake, in the API's words.
+    if (error instanceof HTTPException && error.status < 500) {
+      const { status, body } = httpExceptionBody(error);
+      return c.json(body, status);
+    }
     deps.logger.error({ err: error, path: c.req.path }, 'request failed');
     return c.json({ error: { code: 'INTERNAL', message: 'internal error' } }, 500);
   });

@@ -3,14 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHoistConfig } from '../../src/config/hoist-config.ts';
 import { createGitSource } from '../../src/engine/source/git-source.ts';
-import { createHttpApp } from '../../src/http/server.ts';
 import type { HoistService } from '../../src/service/contract.ts';
 import { createHoistService } from '../../src/service/hoist-service.ts';
 import { insertDeployment, type NewDeployment } from '../../src/store/deployments.ts';
+import { testHttpApp } from '../support/api-app.ts';
 import { openTestStore } from '../support/databases.ts';
 
 const config = parseHoistConfig(
@@ -48,7 +47,7 @@ interface ErrorBody {
   error: { code: string; message: string };
 }
 
-const httpApp = (api: HoistService) => createHttpApp({ api, readiness: {}, logger: pino({ level: 'silent' }) });
+const httpApp = (api: HoistService) => testHttpApp(api);
 
 async function call(app: Hono, path: string, method = 'GET') {
   const res = await app.request(path, { method });
@@ -195,7 +194,7 @@ describe('HTTP API on bad input', () => {
     ['DELETE', '/api/v1/deployments/1', 'GET, HEAD'],
     ['POST', '/api/v1/deployments', 'GET, HEAD'],
     ['PUT', '/api/v1/deployments/1/logs', 'GET, HEAD'],
-    ['PATCH', '/api/v1/apps/shop/environments/staging/lock', 'GET, HEAD'],
+    ['PATCH', '/api/v1/apps/shop/environments/staging/lock', 'GET, HEAD, PUT, DELETE'],
     ['DELETE', '/healthz', 'GET, HEAD'],
     ['POST', '/readyz', 'GET, HEAD'],
   ])('answers %s %s with 405 and Allow', async (method, path, allow) => {

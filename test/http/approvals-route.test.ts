@@ -1,6 +1,5 @@
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpApp } from '../../src/http/server.ts';
+import { testHttpApp } from '../support/api-app.ts';
 import { alice, asking, bob, command, openServiceFixture, type ServiceFixture } from '../service/service-fixture.ts';
 
 describe('GET /api/v1/deployments/:id/approvals', () => {
@@ -14,7 +13,7 @@ describe('GET /api/v1/deployments/:id/approvals', () => {
   });
 
   const get = async (path: string) => {
-    const res = await createHttpApp({ api: f.service, readiness: {}, logger: pino({ level: 'silent' }) }).request(path);
+    const res = await testHttpApp(f.service).request(path);
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 
