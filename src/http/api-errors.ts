@@ -71,8 +71,8 @@ export const validationHook: Hook<unknown, ApiEnv, string, unknown> = (result, c
   const issue = result.error.issues[0];
   const place = PLACE[result.target] ?? result.target;
   if (issue === undefined) return c.json(errorBody('BAD_REQUEST', `the request's ${place} is not valid`), 400);
-  // A message that says it all (a deployment number, with the request that would work).
-  const whole = issue.code === 'custom' && (issue.params as { whole?: boolean } | undefined)?.whole === true;
+  // A message that says it all (a deployment number, with the request that would work; the unknown fields).
+  const whole = (issue.code === 'custom' && (issue.params as { whole?: boolean } | undefined)?.whole === true) || issue.code === 'unrecognized_keys';
   const field = issue.path.length > 0 ? issue.path.map(String).join('.') : place;
   return c.json(errorBody('BAD_REQUEST', whole ? issue.message : `${field}: ${issue.message}`), 400);
 };
