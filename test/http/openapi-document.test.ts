@@ -5,6 +5,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEnv } from '../../src/http/auth.ts';
 import { createHttpApp } from '../../src/http/server.ts';
+import { testHttpApp } from '../support/api-app.ts';
+import { expectMatchesDocument } from '../support/openapi-check.ts';
 import { openServiceFixture, type ServiceFixture } from '../service/service-fixture.ts';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -105,5 +107,19 @@ describe('GET /api/v1/openapi.json', () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: { code: 'BAD_REQUEST', message: 'size: expected "small" or "large"' } });
     expect(await (await open.request('/api/v1/things/box?size=small')).json()).toEqual({ name: 'box', size: 'small' });
+  });
+
+  it('real answers match it (checked with ajv against the served document), and one that does not is caught', async () => {
+    const doc = await served();
+    const open = testHttpApp(f.service);
+    const apps = await open.request('/api/v1/apps');
+    const body = await apps.json();
+    expectMatchesDocument(doc, 'get', '/api/v1/apps', 200, body);
+    const missing = await open.request('/api/v1/apps/nope/environments');
+    expectMatchesDocument(doc, 'get', '/api/v1/apps/{app}/environments', missing.status, await missing.json());
+    const wrong = { items: [{ name: 'shop', environments: [{ name: 'staging', status: 'FINE', lock: null, queued: 0 }] }] };
+    expect(() => expectMatchesDocument(doc, 'get', '/api/v1/apps', 200, wrong)).toThrow(/status/);
+    expect(() => expectMatchesDocument(doc, 'get', '/api/v1/apps', 200, { items: [{ name: 'shop' }] })).toThrow(/environments/);
+    expect(() => expectMatchesDocument(doc, 'get', '/api/v1/apps', 418, {})).toThrow(/declares no JSON 418 answer/);
   });
 });
