@@ -5,6 +5,7 @@ import type { Deployment } from '../domain/deployment.ts';
 import type { Actor, HoistService } from '../service/contract.ts';
 import { errorBody, type ErrorBody } from './api-errors.ts';
 import { callerOf, denied, type ApiEnv } from './auth.ts';
+import { deniedList } from './token-access.ts';
 
 /**
  * A deployment the caller may act on with `scope`: the scope is checked first, then the
@@ -42,4 +43,9 @@ export function mayTouch(c: Context<ApiEnv>, scope: Scope, where: { app: string;
 export function actorOf(c: Context<ApiEnv>): Actor {
   const token = callerOf(c);
   return { requester: tokenPerson(token), origin: { kind: 'api', token: token.name, channel: null } };
+}
+
+/** A list across apps or environments (`deniedList`): a token limited to some must filter by them. */
+export function listGuard(c: Context<ApiEnv>, where: { app: string | null; env: string | null }): ErrorResponse<403> | null {
+  return deniedList(c, where) as ErrorResponse<403> | null;
 }

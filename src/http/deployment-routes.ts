@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { HoistService } from '../service/contract.ts';
-import { deploymentFor, guard, mayTouch } from './api-access.ts';
+import { deploymentFor, guard, listGuard } from './api-access.ts';
 import { badRequest, errorResponses, refused } from './api-errors.ts';
 import { approvalsJson, deploymentJson, deploymentSummaryJson } from './api-json.ts';
 import { ApprovalsSchema, DeploymentPageSchema, DeploymentSchema, DiffSchema, LogsSchema, ManifestsSchema } from './api-schemas.ts';
@@ -118,7 +118,7 @@ export function deploymentReadRoutes(api: HoistService): OpenAPIHono<ApiEnv> {
     const query = c.req.query();
     const unknown = unknownKeys(query, LIST_FILTERS);
     if (unknown.length > 0) return badRequest(c, `unknown filter ${unknown.map((k) => `"${k}"`).join(', ')}; filters: ${LIST_FILTERS.join(', ')}`);
-    const lacking = guard(c, 'read', { app: query.app || null, env: query.env || null });
+    const lacking = listGuard(c, { app: query.app || null, env: query.env || null });
     if (lacking) return lacking;
     const page = await api.listDeployments({
       app: query.app || null,
@@ -131,9 +131,7 @@ export function deploymentReadRoutes(api: HoistService): OpenAPIHono<ApiEnv> {
     if (!page.ok && page.code === 'UNKNOWN_APP') return badRequest(c, `app: ${page.reason}`);
     if (!page.ok && page.code === 'UNKNOWN_ENVIRONMENT') return badRequest(c, `env: ${page.reason}`);
     if (!page.ok) return refused(c, page);
-    // A token for some apps or environments sees their deployments only.
-    const items = page.items.filter((d) => mayTouch(c, 'read', { app: d.app, env: d.env }));
-    return c.json({ items: items.map(deploymentSummaryJson), nextCursor: page.nextCursor }, 200);
+    return c.json({ items: page.items.map(deploymentSummaryJson), nextCursor: page.nextCursor }, 200);
   });
 
   app.openapi(one, async (c) => {

@@ -1,8 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
-import type { BlankEnv, BlankSchema } from 'hono/types';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { redactLines, redactValues } from '../domain/redact.ts';
@@ -10,7 +8,7 @@ import type { HoistService } from '../service/contract.ts';
 import { openApiDocument } from './api-document.ts';
 import { httpExceptionBody } from './api-errors.ts';
 import { apiRoutes } from './api-routes.ts';
-import type { ApiEnv } from './auth.ts';
+import { requireToken, type ApiEnv, type Authenticate } from './auth.ts';
 import { refuseOtherMethods } from './method-not-allowed.ts';
 
 export interface HttpDeps {
@@ -20,11 +18,14 @@ export interface HttpDeps {
   /** Extra handlers mounted before the API (e.g. the chat edge at /slack/events). */
   mounts?: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
   logger: Logger;
+  /** Checks the bearer token every `/api/v1` route but the OpenAPI document needs. */
+  authenticate: Authenticate;
   /** More routes under /api/v1 (tokens, the event stream), written with `createRoute` so that the document describes them. */
   apiGroups?: readonly OpenAPIHono<ApiEnv>[];
-  /** What stands in front of every /api/v1 route but its document: the bearer check, which sets the caller's token. */
-  apiGuard?: MiddlewareHandler<ApiEnv>;
 }
+
+/** What anyone may read without a token: the API's description. */
+const PUBLIC_API = new Set(['/api/v1/openapi.json']);
 
 const documentRoute = createRoute({
   method: 'get',
@@ -34,8 +35,11 @@ const documentRoute = createRoute({
   responses: { 200: { description: 'The OpenAPI document of /api/v1.', content: { 'application/json': { schema: z.object({ openapi: z.string() }).passthrough() } } } },
 });
 
-export function createHttpApp(deps: HttpDeps): OpenAPIHono<BlankEnv, BlankSchema> {
-  const app = new OpenAPIHono<BlankEnv, BlankSchema>();
+export function createHttpApp(deps: HttpDeps): OpenAPIHono<ApiEnv> {
+  const app = new OpenAPIHono<ApiEnv>();
+  // Before the masking below: a refused token's answer quotes the header to send, and holds nothing else.
+  const tokenRequired = requireToken(deps.authenticate);
+  app.use('/api/v1/*', (c, next) => ((c.req.method === 'GET' || c.req.method === 'HEAD') && PUBLIC_API.has(c.req.path) ? next() : tokenRequired(c, next)));
   // Every whole answer passes here: a reason, log line or setting quoting a credential is masked
   // once for all routes (a followed log, streamed, masks its own lines).
   app.use(async (c, next) => {
@@ -63,10 +67,9 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<BlankEnv, BlankSchema
     const ready = results.every(([, r]) => r === 'ok');
     return c.json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) }, ready ? 200 : 503);
   });
-  // Public, and registered before anything that guards /api/v1: a client reads it before it has a token.
+  // Public (PUBLIC_API): a client reads it before it has a token.
   const document = openApiDocument(app);
   app.openapi(documentRoute, (c) => c.json(document() as { openapi: string }, 200));
-  if (deps.apiGuard) app.use('/api/v1/*', deps.apiGuard as MiddlewareHandler);
   app.route('/api/v1', apiRoutes(deps.api, deps.apiGroups));
   refuseOtherMethods(app);
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}; see /api/v1` } }, 404));

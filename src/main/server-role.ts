@@ -11,6 +11,7 @@ import { createOutboxFeed } from '../jobs/outbox-feed.ts';
 import { closeRedis, connectRedis } from '../jobs/redis.ts';
 import { createCardStore } from '../store/chat-cards.ts';
 import type { CardStore } from '../bot/notifier.ts';
+import { startApiTokens, type LocalAdminToken } from './api-tokens.ts';
 import type { SharedParts } from './shared-parts.ts';
 
 /** The terminal chat's input and output. */
@@ -28,7 +29,7 @@ type Mounts = Record<string, (req: IncomingMessage, res: ServerResponse) => void
 export async function startServerRole(
   shared: SharedParts,
   options: { shell: ShellOptions | null },
-): Promise<{ port: number; shellDone: Promise<number> | null }> {
+): Promise<{ port: number; shellDone: Promise<number> | null; localAdmin: LocalAdminToken | null }> {
   const { env, db, redis, redisHealth: health, logger, stops, api } = shared;
   const subscriber = health.watch(connectRedis(env.redisUrl, { name: 'hoist-events' }), 'hoist-events');
   stops.add(() => closeRedis(subscriber));
@@ -53,8 +54,10 @@ export async function startServerRole(
   noticePoster.start();
   stops.add(async () => noticePoster.stop());
 
+  const { tokens, localAdmin } = await startApiTokens(shared);
   const server = createHttpServer({
     api,
+    authenticate: tokens.authenticate,
     logger,
     mounts,
     readiness: {
@@ -66,7 +69,7 @@ export async function startServerRole(
   stops.add(() => closeServer(server));
   const port = (server.address() as AddressInfo).port;
   logger.info({ port }, 'http listening');
-  return { port, shellDone };
+  return { port, shellDone, localAdmin };
 }
 
 /** Slack when its tokens are set (its events mounted on the HTTP server), and the terminal chat when asked for. */

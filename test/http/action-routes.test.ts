@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testHttpApp, testToken } from '../support/api-app.ts';
+import { bearer, testHttpApp, testToken } from '../support/api-app.ts';
 import { openServiceFixture, type ServiceFixture } from '../service/service-fixture.ts';
 
 const tokens = [
@@ -33,8 +33,7 @@ describe('the API’s write routes', () => {
   });
 
   const call = async (method: string, path: string, options: { token?: string; body?: unknown; key?: string } = {}): Promise<Answer> => {
-    const headers: Record<string, string> = {};
-    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+    const headers: Record<string, string> = bearer(options.token);
     if (options.key !== undefined) headers['idempotency-key'] = options.key;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
@@ -76,7 +75,7 @@ describe('the API’s write routes', () => {
   });
 
   it('refuses a body sent as something other than JSON with 415', async () => {
-    const res = await app.request('/api/v1/apps/shop/environments/staging/deployments', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'deploy' });
+    const res = await app.request('/api/v1/apps/shop/environments/staging/deployments', { method: 'POST', headers: { ...bearer('ci'), 'content-type': 'text/plain' }, body: 'deploy' });
     expect(res.status).toBe(415);
     expect(await res.json()).toEqual({ error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the body as JSON, with "Content-Type: application/json"' } });
   });

@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { compileErrors, validate } from '@readme/openapi-parser';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEnv } from '../../src/http/auth.ts';
-import { createHttpApp } from '../../src/http/server.ts';
-import { testHttpApp } from '../support/api-app.ts';
+import { bearer, testHttpApp } from '../support/api-app.ts';
 import { expectMatchesDocument } from '../support/openapi-check.ts';
 import { openServiceFixture, type ServiceFixture } from '../service/service-fixture.ts';
 
@@ -29,18 +27,11 @@ function thingsGroup(): OpenAPIHono<ApiEnv> {
 
 describe('GET /api/v1/openapi.json', () => {
   let f: ServiceFixture;
-  let app: ReturnType<typeof createHttpApp>;
+  let app: ReturnType<typeof testHttpApp>;
 
   beforeAll(async () => {
     f = await openServiceFixture({ environments: { staging: '{ target: engine }' } });
-    // A guard that lets nobody through: the document is public all the same.
-    app = createHttpApp({
-      api: f.service,
-      readiness: {},
-      logger: pino({ level: 'silent' }),
-      apiGroups: [thingsGroup()],
-      apiGuard: async (c) => c.json({ error: { code: 'UNAUTHORIZED', message: 'no token' } }, 401),
-    });
+    app = testHttpApp(f.service, [], { apiGroups: [thingsGroup()] });
   });
   afterAll(async () => {
     await f?.close();
@@ -55,6 +46,7 @@ describe('GET /api/v1/openapi.json', () => {
   it('is served without a token, while the routes it describes need one', async () => {
     await served();
     expect((await app.request('/api/v1/apps')).status).toBe(401);
+    expect((await app.request('/api/v1/apps', { headers: bearer() })).status).toBe(200);
   });
 
   it('is a valid OpenAPI 3.1 document titled Hoist, at the package version, with bearer security', async () => {
@@ -102,20 +94,18 @@ describe('GET /api/v1/openapi.json', () => {
   it('a group added beside the API’s own is described and validated the same way', async () => {
     const doc = await served();
     expect(Object.keys(doc.paths['/api/v1/things/{name}'] ?? {})).toEqual(['get']);
-    const open = createHttpApp({ api: f.service, readiness: {}, logger: pino({ level: 'silent' }), apiGroups: [thingsGroup()] });
-    const bad = await open.request('/api/v1/things/box?size=huge');
+    const bad = await app.request('/api/v1/things/box?size=huge', { headers: bearer() });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: { code: 'BAD_REQUEST', message: 'size: expected "small" or "large"' } });
-    expect(await (await open.request('/api/v1/things/box?size=small')).json()).toEqual({ name: 'box', size: 'small' });
+    expect(await (await app.request('/api/v1/things/box?size=small', { headers: bearer() })).json()).toEqual({ name: 'box', size: 'small' });
   });
 
   it('real answers match it (checked with ajv against the served document), and one that does not is caught', async () => {
     const doc = await served();
-    const open = testHttpApp(f.service);
-    const apps = await open.request('/api/v1/apps');
+    const apps = await app.request('/api/v1/apps', { headers: bearer() });
     const body = await apps.json();
     expectMatchesDocument(doc, 'get', '/api/v1/apps', 200, body);
-    const missing = await open.request('/api/v1/apps/nope/environments');
+    const missing = await app.request('/api/v1/apps/nope/environments', { headers: bearer() });
     expectMatchesDocument(doc, 'get', '/api/v1/apps/{app}/environments', missing.status, await missing.json());
     const wrong = { items: [{ name: 'shop', environments: [{ name: 'staging', status: 'FINE', lock: null, queued: 0 }] }] };
     expect(() => expectMatchesDocument(doc, 'get', '/api/v1/apps', 200, wrong)).toThrow(/status/);
