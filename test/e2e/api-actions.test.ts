@@ -68,6 +68,8 @@ describe('the API end to end: every route, each answer as its document says', ()
     if (options.secret !== undefined) headers.authorization = `Bearer ${options.secret}`;
     if (options.key !== undefined) headers['idempotency-key'] = options.key;
     const res = await hoist.api(path, { method, headers, ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }) });
+    // A JSON answer, read field by field by each assertion (its shape is checked against the document just below).
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const body = (await res.json()) as any;
     expectMatchesDocument(doc, method, `/api/v1${template}`, res.status, body);
     return { status: res.status, body };

@@ -12,6 +12,8 @@ const tokens = [
 
 interface Answer {
   status: number;
+  /** A JSON answer, read field by field by each assertion. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
 }
 

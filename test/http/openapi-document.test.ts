@@ -40,7 +40,7 @@ describe('GET /api/v1/openapi.json', () => {
   const served = async () => {
     const res = await app.request('/api/v1/openapi.json');
     expect(res.status).toBe(200);
-    return (await res.json()) as { openapi: string; info: { title: string; version: string }; paths: Record<string, Record<string, { security?: unknown[] }>>; components: any; security: unknown };
+    return (await res.json()) as { openapi: string; info: { title: string; version: string }; paths: Record<string, Record<string, { security?: unknown[] }>>; components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> }; security: unknown };
   };
 
   it('is served without a token, while the routes it describes need one', async () => {
@@ -84,10 +84,14 @@ describe('GET /api/v1/openapi.json', () => {
         'GET /api/v1/things/{name}',
       ].sort(),
     );
-    const post = (doc.paths['/api/v1/apps/{app}/environments/{env}/deployments'] as any).post;
+    const post = doc.paths['/api/v1/apps/{app}/environments/{env}/deployments']?.post as unknown as {
+      responses: Record<string, unknown>;
+      parameters: { name: string; in: string }[];
+      requestBody: { content: Record<string, { schema: unknown }> };
+    };
     expect(Object.keys(post.responses).sort()).toEqual(['202', '400', '401', '403', '404', '409', '415', '422', '501', '503']);
-    expect(post.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(['path:app', 'path:env', 'header:Idempotency-Key']);
-    expect(post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ActionRequest' });
+    expect(post.parameters.map((p) => `${p.in}:${p.name}`)).toEqual(['path:app', 'path:env', 'header:Idempotency-Key']);
+    expect(post.requestBody.content['application/json']?.schema).toEqual({ $ref: '#/components/schemas/ActionRequest' });
     expect(doc.components.schemas.Error).toMatchObject({ required: ['error'] });
   });
 
