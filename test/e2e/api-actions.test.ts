@@ -67,7 +67,9 @@ describe('the API end to end: every route, each answer as its document says', ()
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.secret !== undefined) headers.authorization = `Bearer ${options.secret}`;
     if (options.key !== undefined) headers['idempotency-key'] = options.key;
-    const res = await hoist.api(path, { method, headers, ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }) });
+    const init = { method, headers, ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }) };
+    // hoist.api always sends the admin token: another token's calls go out as they are.
+    const res = options.secret === undefined ? await hoist.api(path, init) : await fetch(`${hoist.baseUrl}/api/v1${path}`, init);
     // A JSON answer, read field by field by each assertion (its shape is checked against the document just below).
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const body = (await res.json()) as any;
@@ -122,22 +124,23 @@ describe('the API end to end: every route, each answer as its document says', ()
     const locked = await call('PUT', lock, '/apps/{app}/environments/{env}/lock', { body: { reason: 'api e2e', ttl: '1h' } });
     expect(locked.body.lock.reason).toBe('api e2e');
     expect((await call('GET', lock, '/apps/{app}/environments/{env}/lock')).body.lock.owner.id).toBe('token:test-admin');
-    const refused = await call('POST', deployments, template, { body: { action: 'restart' }, secret: CI_SECRET });
+    const refused = await call('POST', deployments, template, { body: { action: 'deploy', ref: 'main' }, secret: CI_SECRET });
     expect([refused.status, refused.body.error.code]).toEqual([409, 'LOCKED']);
-    const lacking = await call('POST', deployments, template, { body: { action: 'restart' }, secret: BOB_SECRET });
+    const lacking = await call('POST', deployments, template, { body: { action: 'deploy', ref: 'main' }, secret: BOB_SECRET });
     expect(lacking.body.error).toEqual({ code: 'FORBIDDEN', message: 'token "bob" lacks the "deploy" scope (it has approve, read)' });
     const unlocked = await call('DELETE', lock, '/apps/{app}/environments/{env}/lock');
     expect(unlocked.body.released.reason).toBe('api e2e');
     expect((await call('DELETE', lock, '/apps/{app}/environments/{env}/lock')).status).toBe(404);
   });
 
-  it('waits for approval: the approver’s token rejects one, another is canceled', async () => {
+  it('waits for approval: the requester may not approve, the approver’s token rejects, another is canceled', async () => {
     const prod = `/apps/${app}/environments/production/deployments`;
     const waiting = await call('POST', prod, template, { body: { action: 'deploy' } });
     expect(waiting.body).toMatchObject({ outcome: 'awaiting-approval', approval: { rules: [{ approvers: ['U0BOB'], count: 1, met: false }] } });
     const id = waiting.body.deployment.id as number;
-    const notApprover = await call('POST', `/deployments/${id}/approvals`, '/deployments/{id}/approvals', { body: { decision: 'approve' } });
-    expect([notApprover.status, notApprover.body.error.code]).toEqual([403, 'NOT_APPROVER']);
+    // The admin token asked for it: its own vote does not count here.
+    const own = await call('POST', `/deployments/${id}/approvals`, '/deployments/{id}/approvals', { body: { decision: 'approve' } });
+    expect([own.status, own.body.error.code]).toEqual([403, 'OWN_DEPLOYMENT']);
     const rejected = await call('POST', `/deployments/${id}/approvals`, '/deployments/{id}/approvals', { body: { decision: 'reject', reason: 'not today' }, secret: BOB_SECRET });
     expect(rejected.body).toMatchObject({ outcome: 'rejected', deployment: { status: 'REJECTED' } });
 
