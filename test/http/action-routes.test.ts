@@ -220,6 +220,12 @@ describe('the API’s write routes', () => {
     expect([otherToken.status, otherToken.body.outcome]).toEqual([202, 'queued']);
     expect(otherToken.body.deployment.id).not.toBe(first.body.deployment.id);
 
+    // Sent twice at once (a retry racing the first): one deployment, the other answer says so.
+    const raced = await Promise.all([0, 1].map(() => deploy('staging', { action: 'deploy', services: ['web'], ref: f.versions[3] }, { key: 'build-119' })));
+    expect(raced.map((r) => r.status)).toEqual([202, 202]);
+    expect(raced[0]!.body.deployment.id).toBe(raced[1]!.body.deployment.id);
+    expect(raced.map((r) => r.body.outcome).sort()).toEqual(['duplicate', 'queued']);
+
     expect((await deploy('staging', body, { key: 'bad key with spaces' })).body.error.message).toBe('Idempotency-Key: expected 1 to 255 visible ASCII characters, such as a UUID');
   });
 
