@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { DeploymentEvent, Deployment, StoredEvent } from '../domain/deployment.ts';
+import { chatOf, type DeploymentEvent, type Deployment, type StoredEvent } from '../domain/deployment.ts';
 import { isFinal } from '../domain/status.ts';
 import type { ApprovalView, HoistService } from '../service/contract.ts';
 import type { CardContext, CardRef, ChatPort } from './chat-port.ts';
@@ -91,14 +91,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const broadcastFailure = options.broadcastFailure ?? ((d: Deployment) => PRODUCTION.test(d.env));
 
   const chatFor = (deployment: Deployment): ChatPort | null => {
-    switch (deployment.chat.kind) {
-      case 'slack':
-        return options.chats.slack ?? null;
-      case 'shell':
-        return options.chats.shell ?? null;
-      case 'none':
-        return null;
-    }
+    const chat = chatOf(deployment.chat);
+    return chat === null ? null : (options.chats[chat] ?? null);
   };
 
   const cardContext = async (deployment: Deployment): Promise<CardContext> => ({
@@ -138,7 +132,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     }
     const chat = chatFor(deployment);
     if (chat === null) {
-      if (deployment.chat.kind !== 'none') log.warn({ chat: deployment.chat.kind }, 'no chat of this kind is running; event not shown');
+      if (chatOf(deployment.chat) !== null) log.warn({ chat: deployment.chat.kind }, 'no chat of this kind is running; event not shown');
       return;
     }
     const context = await cardContext(deployment);

@@ -14,6 +14,9 @@ export const SECRET_MARK = '••••';
 const SECRET_KEY =
   '[A-Za-z0-9_.-]*(?:password|passwd|pwd|token|secret|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|signature)[A-Za-z0-9_.-]*';
 
+/** `token:<name>` as tokenPerson spells a token acting as itself: a short lower-case name, nothing after it. */
+const TOKEN_PERSON = '(?!token:[a-z0-9][a-z0-9_-]{0,39}(?![A-Za-z0-9_.:=/-]))';
+
 const RULES: readonly { pattern: RegExp; replace: string | ((...groups: string[]) => string) }[] = [
   // Private key material.
   { pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, replace: MASK },
@@ -43,9 +46,10 @@ const RULES: readonly { pattern: RegExp; replace: string | ((...groups: string[]
   { pattern: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA)[A-Z0-9]{16}\b/g, replace: MASK },
   // JSON Web Tokens.
   { pattern: /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+/g, replace: MASK },
-  // `password=…`, `DB_PASSWORD: …`, `"client_secret": "…"`, `?access_token=…&`.
+  // `password=…`, `DB_PASSWORD: …`, `"client_secret": "…"`, `?access_token=…&`; but not
+  // `token:ci`, the person an API token acts as (a name, not its secret).
   {
-    pattern: new RegExp(`(["']?\\b${SECRET_KEY}["']?\\s*[:=]\\s*)(?!["']?(?:${ESCAPED_MASK}|${SECRET_MARK}))(?:"[^"]*"|'[^']*'|[^\\s"'&,;]+)`, 'gi'),
+    pattern: new RegExp(`(["']?\\b${TOKEN_PERSON}${SECRET_KEY}["']?\\s*[:=]\\s*)(?!["']?(?:${ESCAPED_MASK}|${SECRET_MARK}))(?:"[^"]*"|'[^']*'|[^\\s"'&,;]+)`, 'gi'),
     replace: (_m, key: string) => `${key}${MASK}`,
   },
 ];

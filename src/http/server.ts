@@ -1,9 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import { Hono } from 'hono';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { redactLines, redactValues } from '../domain/redact.ts';
 import type { HoistService } from '../service/contract.ts';
+import { openApiDocument } from './api-document.ts';
+import { httpExceptionBody } from './api-errors.ts';
 import { apiRoutes } from './api-routes.ts';
 import { requireToken, type ApiEnv, type Authenticate } from './auth.ts';
 import { refuseOtherMethods } from './method-not-allowed.ts';
@@ -20,13 +23,23 @@ export interface HttpDeps {
   authenticate: Authenticate;
   /** The token routes (`/api/v1/tokens`, admin scope); absent: not served. */
   tokens?: TokenRouteDeps;
+  /** More routes under /api/v1 (tokens, the event stream), written with `createRoute` so that the document describes them. */
+  apiGroups?: readonly OpenAPIHono<ApiEnv>[];
 }
 
 /** What anyone may read without a token: the API's description. */
 const PUBLIC_API = new Set(['/api/v1/openapi.json']);
 
-export function createHttpApp(deps: HttpDeps): Hono<ApiEnv> {
-  const app = new Hono<ApiEnv>();
+const documentRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/openapi.json',
+  summary: 'This document (OpenAPI 3.1); no token needed',
+  security: [],
+  responses: { 200: { description: 'The OpenAPI document of /api/v1.', content: { 'application/json': { schema: z.object({ openapi: z.string() }).passthrough() } } } },
+});
+
+export function createHttpApp(deps: HttpDeps): OpenAPIHono<ApiEnv> {
+  const app = new OpenAPIHono<ApiEnv>();
   // Before the masking below: a refused token's answer quotes the header to send, and holds nothing else.
   const tokenRequired = requireToken(deps.authenticate);
   app.use('/api/v1/*', (c, next) => ((c.req.method === 'GET' || c.req.method === 'HEAD') && PUBLIC_API.has(c.req.path) ? next() : tokenRequired(c, next)));
@@ -58,11 +71,19 @@ export function createHttpApp(deps: HttpDeps): Hono<ApiEnv> {
     const ready = results.every(([, r]) => r === 'ok');
     return c.json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) }, ready ? 200 : 503);
   });
-  app.route('/api/v1', apiRoutes(deps.api));
-  if (deps.tokens) app.route('/api/v1', tokenRoutes(deps.tokens));
+  // Public (PUBLIC_API): a client reads it before it has a token.
+  const document = openApiDocument(app);
+  app.openapi(documentRoute, (c) => c.json(document() as { openapi: string }, 200));
+  const groups = [...(deps.apiGroups ?? []), ...(deps.tokens ? [tokenRoutes(deps.tokens)] : [])];
+  app.route('/api/v1', apiRoutes(deps.api, groups));
   refuseOtherMethods(app);
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}; see /api/v1` } }, 404));
   app.onError((error, c) => {
+    // What Hono refuses itself (a body that is not JSON): the client's mistake, in the API's words.
+    if (error instanceof HTTPException && error.status < 500) {
+      const { status, body } = httpExceptionBody(error);
+      return c.json(body, status);
+    }
     deps.logger.error({ err: error, path: c.req.path }, 'request failed');
     return c.json({ error: { code: 'INTERNAL', message: 'internal error' } }, 500);
   });

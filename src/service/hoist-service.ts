@@ -15,7 +15,7 @@ import { createSecretMasks } from './secret-masks.ts';
 import { createPermissions } from './permissions.ts';
 import { createEnvironmentQueue, type EnvironmentQueueDeps } from './environment-queue.ts';
 import { handOver, isDatabaseUnreachable, recordedThenUnreachable, unlessDatabaseDown } from './outage.ts';
-import { checkChannel, findEnvironment, list, refuse } from './lookup.ts';
+import { checkChannel, findEnvironment, list, messagesTo, refuse } from './lookup.ts';
 import { createRequestLedger, type LedgerOptions } from './request-ledger.ts';
 import { waitingKeyOf } from '../store/waiting-key.ts';
 import type { EnvironmentView } from './views.ts';
@@ -123,7 +123,7 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
       scope: command.scope.services,
       requestedBy: options.requester,
       trigger: options.trigger,
-      chat: options.origin,
+      chat: messagesTo(app, options.origin),
       requestKey: options.requestKey ?? null,
       // Going ahead without approval is a decision of its own: it joins no identical deployment waiting for approval.
       waitingKey: bypass === null ? waitingKey : null,

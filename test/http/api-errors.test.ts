@@ -199,7 +199,7 @@ describe('HTTP API on bad input', () => {
     ['DELETE', '/api/v1/deployments/1', 'GET, HEAD'],
     ['POST', '/api/v1/deployments', 'GET, HEAD'],
     ['PUT', '/api/v1/deployments/1/logs', 'GET, HEAD'],
-    ['PATCH', '/api/v1/apps/shop/environments/staging/lock', 'GET, HEAD'],
+    ['PATCH', '/api/v1/apps/shop/environments/staging/lock', 'GET, HEAD, PUT, DELETE'],
     ['DELETE', '/healthz', 'GET, HEAD'],
     ['POST', '/readyz', 'GET, HEAD'],
   ])('answers %s %s with 405 and Allow', async (method, path, allow) => {
