@@ -6,8 +6,7 @@ import { createNotifier } from '../bot/notifier.ts';
 import { createShellEdge } from '../bot/shell/shell-edge.ts';
 import { ConfigError } from '../config/errors.ts';
 import { createHttpServer } from '../http/server.ts';
-import { createNoticeFeed } from '../jobs/notice-feed.ts';
-import { createOutboxFeed } from '../jobs/outbox-feed.ts';
+import { createChatFeed } from '../jobs/chat-feed.ts';
 import { closeRedis, connectRedis } from '../jobs/redis.ts';
 import { createCardStore } from '../store/chat-cards.ts';
 import type { CardStore } from '../bot/notifier.ts';
@@ -32,13 +31,14 @@ export async function startServerRole(
   const { env, db, redis, redisHealth: health, logger, stops, api } = shared;
   const subscriber = health.watch(connectRedis(env.redisUrl, { name: 'hoist-events' }), 'hoist-events');
   stops.add(() => closeRedis(subscriber));
-  const feed = createOutboxFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger, health });
+  // The chat is one consumer of the event log: deployment events to the notifier, lock notices to the poster.
+  const feed = createChatFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger, health });
   stops.add(() => feed.close());
   // One card store: the notifier keeps where each card is, and Slack links to it.
   const cards = createCardStore(db);
   const { chats, mounts, shellDone } = await startChatEdges(shared, cards, options.shell);
   const notifier = createNotifier({
-    feed,
+    feed: feed.events,
     api,
     cards,
     chats,
@@ -47,11 +47,10 @@ export async function startServerRole(
   });
   notifier.start();
   stops.add(async () => notifier.stop());
-  const noticeFeed = createNoticeFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger, health });
-  stops.add(() => noticeFeed.close());
-  const noticePoster = createNoticePoster({ feed: noticeFeed, chats, logger: logger.child({ component: 'notices' }) });
+  const noticePoster = createNoticePoster({ feed: feed.notices, chats, logger: logger.child({ component: 'notices' }) });
   noticePoster.start();
   stops.add(async () => noticePoster.stop());
+  feed.start();
 
   const server = createHttpServer({
     api,
