@@ -26,8 +26,8 @@ export interface EventConsumer {
   /** Stops taking events (the pass under way ends after the event in hand). */
   stop(): void;
   wake(): void;
-  /** Runs one delivery pass now (tests). */
-  drain(): Promise<void>;
+  /** Runs one delivery pass to `handler` now, without the loop (tests drive passes themselves). */
+  passWith(handler: (event: LoggedEvent) => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -48,6 +48,7 @@ export function createEventConsumer(deps: EventConsumerDeps, consumer: { name: s
   const now = deps.now ?? (() => new Date());
   const log = deps.logger.child({ consumer: consumer.name });
   let handler: ((event: LoggedEvent) => Promise<void>) | null = null;
+  let stopped = false;
 
   async function failed(item: Item, error: unknown): Promise<'held' | 'given up'> {
     const attempts = (item.held?.attempts ?? 0) + 1;
@@ -65,17 +66,17 @@ export function createEventConsumer(deps: EventConsumerDeps, consumer: { name: s
   }
 
   /** Delivers a group's items in order; from the first that fails (or is not due), the rest are held behind it. */
-  async function deliverGroup(items: Item[], settle: (event: LoggedEvent) => Promise<void>): Promise<void> {
+  async function deliverGroup(items: Item[], handle: (event: LoggedEvent) => Promise<void>, settle: (event: LoggedEvent) => Promise<void>): Promise<void> {
     let blocked = false;
     for (const item of items) {
-      if (handler === null) return; // stopping: the cursor stays before what was not done
+      if (stopped) return; // stopping: the cursor stays before what was not done
       if (blocked) {
         if (item.held === null) await holdEvent(deps.db, consumer.name, item.event.id, { attempts: 0, nextAt: null, lastError: null });
       } else if (item.held?.nextAt && item.held.nextAt > now()) {
         blocked = true;
       } else {
         try {
-          await handler(item.event);
+          await handle(item.event);
           if (item.held) await releaseEvent(deps.db, consumer.name, item.event.id);
         } catch (error) {
           blocked = (await failed(item, error)) === 'held';
@@ -85,8 +86,7 @@ export function createEventConsumer(deps: EventConsumerDeps, consumer: { name: s
     }
   }
 
-  async function drain(): Promise<void> {
-    if (handler === null) return;
+  async function pass(handle: (event: LoggedEvent) => Promise<void>): Promise<void> {
     const held = await heldEvents(deps.db, consumer.name);
     const { cursor, events } = await eventsAfterCursor(deps.db, consumer.name);
     const groups = new Map<string, Item[]>();
@@ -111,24 +111,31 @@ export function createEventConsumer(deps: EventConsumerDeps, consumer: { name: s
       }
       if (reached > before) await moveCursor(deps.db, consumer.name, reached);
     };
-    await Promise.all([...groups.values()].map((items) => deliverGroup(items, settle)));
+    await Promise.all([...groups.values()].map((items) => deliverGroup(items, handle, settle)));
   }
+
+  const drain = async () => {
+    if (handler !== null) await pass(handler);
+  };
 
   const loop = createOutboxLoop({ ...deps, leaderKey: redisKeys(deps.prefix).consumerLeader(consumer.name), what: `${consumer.name} events`, drain });
 
   return {
     start(h) {
       handler = h;
+      stopped = false;
       loop.start();
     },
     stop() {
       handler = null;
+      stopped = true;
       loop.stop();
     },
     wake: loop.wake,
-    drain,
+    passWith: pass,
     async close() {
       handler = null;
+      stopped = true;
       await loop.close();
     },
   };
