@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import { redactLines, redactValues } from '../domain/redact.ts';
 import type { HoistService } from '../service/contract.ts';
 import { apiRoutes } from './api-routes.ts';
+import type { ApiEnv } from './auth.ts';
+import { eventRoutes, type EventRoutesDeps } from './event-stream.ts';
 import { refuseOtherMethods } from './method-not-allowed.ts';
 
 export interface HttpDeps {
@@ -14,6 +16,8 @@ export interface HttpDeps {
   /** Extra handlers mounted before the API (e.g. the chat edge at /slack/events). */
   mounts?: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
   logger: Logger;
+  /** The live event stream (`/api/v1/events`); absent, the route is not served. */
+  events?: EventRoutesDeps;
 }
 
 export function createHttpApp(deps: HttpDeps): Hono {
@@ -23,6 +27,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.use(async (c, next) => {
     await next();
     const type = c.res.headers.get('content-type') ?? '';
+    // A stream of events never ends: it redacts each message itself.
+    if (type.startsWith('text/event-stream')) return;
     const json = type.startsWith('application/json');
     if (!json && !type.startsWith('text/')) return;
     const body = json ? JSON.stringify(redactValues(await c.res.json())) : redactLines((await c.res.text()).split('\n')).join('\n');
@@ -45,6 +51,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const ready = results.every(([, r]) => r === 'ok');
     return c.json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) }, ready ? 200 : 503);
   });
+  if (deps.events) app.route('/api/v1', withReader(eventRoutes(deps.events)));
   app.route('/api/v1', apiRoutes(deps.api));
   refuseOtherMethods(app);
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}; see /api/v1` } }, 404));
@@ -53,6 +60,20 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.json({ error: { code: 'INTERNAL', message: 'internal error' } }, 500);
   });
   return app;
+}
+
+/**
+ * The API's other routes answer anyone for now; until bearer tokens guard them too, a
+ * stream's caller reads as an anonymous reader of everything.
+ */
+function withReader(routes: Hono<ApiEnv>): Hono<ApiEnv> {
+  const wrapped = new Hono<ApiEnv>();
+  wrapped.use(async (c, next) => {
+    c.set('apiToken', { name: 'anonymous', scopes: ['read'], apps: null, envs: null, actAs: null, expiresAt: null });
+    await next();
+  });
+  wrapped.route('/', routes);
+  return wrapped;
 }
 
 export function createHttpServer(deps: HttpDeps): Server {

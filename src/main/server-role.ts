@@ -7,6 +7,7 @@ import { createShellEdge } from '../bot/shell/shell-edge.ts';
 import { ConfigError } from '../config/errors.ts';
 import { createHttpServer } from '../http/server.ts';
 import { createChatFeed } from '../jobs/chat-feed.ts';
+import { createEventHub } from '../jobs/event-hub.ts';
 import { closeRedis, connectRedis } from '../jobs/redis.ts';
 import { createCardStore } from '../store/chat-cards.ts';
 import type { CardStore } from '../bot/notifier.ts';
@@ -52,10 +53,14 @@ export async function startServerRole(
   stops.add(async () => noticePoster.stop());
   feed.start();
 
+  // One reader of the event log for every open event stream of this process.
+  const hub = createEventHub({ db, subscriber, prefix: env.redisPrefix, logger: logger.child({ component: 'events' }), health });
+  await hub.start();
   const server = createHttpServer({
     api,
     logger,
     mounts,
+    events: { source: hub },
     readiness: {
       postgres: () => db.selectNoFrom((eb) => eb.lit(1).as('one')).execute(),
       redis: () => redis.ping(),
@@ -63,6 +68,8 @@ export async function startServerRole(
   });
   await listen(server, env.port, env.host);
   stops.add(() => closeServer(server));
+  // Runs before the server closes: open streams end cleanly instead of holding the stop up.
+  stops.add(() => hub.close());
   const port = (server.address() as AddressInfo).port;
   logger.info({ port }, 'http listening');
   return { port, shellDone };
