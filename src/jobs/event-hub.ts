@@ -23,6 +23,7 @@ export function createEventHub(deps: { db: Db; subscriber: Redis; prefix: string
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
   let markClosed = () => {};
+  let drained = () => {};
   const closed = new Promise<void>((resolve) => (markClosed = resolve));
 
   async function readNew(): Promise<void> {
@@ -70,7 +71,10 @@ export function createEventHub(deps: { db: Db; subscriber: Redis; prefix: string
     read: (options: { after: number; app: string | null; env: string | null; limit: number }) => readEvents(deps.db, options),
     subscribe(listener: (events: readonly LoggedEvent[]) => void): () => void {
       listeners.add(listener);
-      return () => listeners.delete(listener);
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) drained();
+      };
     },
     closed,
     async start(): Promise<void> {
@@ -84,7 +88,10 @@ export function createEventHub(deps: { db: Db; subscriber: Redis; prefix: string
       stopped = true;
       deps.subscriber.off('message', onMessage);
       if (timer) clearInterval(timer);
+      // Every stream ends on `closed`; wait (briefly) until they have, so their answers end whole.
+      const ended = listeners.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
       markClosed();
+      await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
       await reading;
     },
   };

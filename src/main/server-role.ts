@@ -21,6 +21,9 @@ export interface ShellOptions {
   user: string;
 }
 
+/** How long answers still being written may take to finish when Hoist stops. */
+const CLOSE_GRACE_MS = 500;
+
 type Chats = Parameters<typeof createNotifier>[0]['chats'];
 type Mounts = Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
 
@@ -106,9 +109,17 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
+/**
+ * Stops taking connections; idle ones close now, and answers still being written (an event
+ * stream ending) get a moment to finish before every connection is cut.
+ */
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolveClose) => {
-    server.close(() => resolveClose());
-    server.closeAllConnections();
+    const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+    server.close(() => {
+      clearTimeout(cut);
+      resolveClose();
+    });
+    server.closeIdleConnections();
   });
 }
