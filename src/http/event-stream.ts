@@ -65,9 +65,17 @@ function resumeFrom(header: string | undefined, query: string | undefined): { ok
   return { ok: true, after: Number(raw.trim()) };
 }
 
+/** Messages already made: every stream of the process gets the same event object from the reader, made once. */
+const made = new WeakMap<LoggedEvent, string>();
+
 /** One SSE message; the event is redacted like every other answer. */
 function message(event: LoggedEvent): string {
-  return `id: ${event.position}\nevent: ${event.entry.kind}\ndata: ${JSON.stringify(redactValues(publicEvent(event)))}\n\n`;
+  let text = made.get(event);
+  if (text === undefined) {
+    text = `id: ${event.position}\nevent: ${event.entry.kind}\ndata: ${JSON.stringify(redactValues(publicEvent(event)))}\n\n`;
+    made.set(event, text);
+  }
+  return text;
 }
 
 /** `GET /events`: the event log as Server-Sent Events, filtered by `app`/`env` and by what the token may read. */
