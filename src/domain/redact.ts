@@ -31,6 +31,8 @@ const RULES: readonly { pattern: RegExp; replace: string | ((...groups: string[]
   // GitHub: classic (ghp_, gho_, ghu_, ghs_, ghr_) and fine-grained tokens.
   { pattern: /\bgh[pousr]_[A-Za-z0-9]{20,}/g, replace: MASK },
   { pattern: /\bgithub_pat_[A-Za-z0-9_]{20,}/g, replace: MASK },
+  // Hoist's own API tokens (`hoist_` and 32 or more random characters).
+  { pattern: /\bhoist_[A-Za-z0-9_-]{32,}/g, replace: MASK },
   // npm, GitLab.
   { pattern: /\bnpm_[A-Za-z0-9]{36}\b/g, replace: MASK },
   { pattern: /\bglpat-[A-Za-z0-9_-]{20,}/g, replace: MASK },

@@ -4,8 +4,10 @@ import type { Deployment, DeploymentSummary } from '../domain/deployment.ts';
 import type { EnvironmentLock, LockHistoryEntry } from '../domain/lock.ts';
 import type { HoistService, Refusal } from '../service/contract.ts';
 import type { EnvironmentView } from '../service/views.ts';
+import { denied, type ApiEnv } from './auth.ts';
 import { followLog } from './log-follow.ts';
 import { deploymentNumber, queryNumber } from './numbers.ts';
+import { deniedDeployment, deniedList, mayRead } from './token-access.ts';
 
 const STATUS_OF: Record<Refusal['code'], 400 | 403 | 404 | 409 | 501 | 503> = {
   UNKNOWN_APP: 404,
@@ -100,13 +102,15 @@ export function environmentJson(view: EnvironmentView) {
   };
 }
 
-export function apiRoutes(api: HoistService): Hono {
-  const app = new Hono();
+export function apiRoutes(api: HoistService): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
 
   app.get('/deployments', async (c) => {
     const query = c.req.query();
     const unknown = Object.keys(query).filter((k) => !LIST_FILTERS.includes(k));
     if (unknown.length > 0) return badRequest(c, `unknown filter ${unknown.map((k) => `"${k}"`).join(', ')}; filters: ${LIST_FILTERS.join(', ')}`);
+    const no = deniedList(c, { app: query.app || null, env: query.env || null });
+    if (no) return no;
     const page = await api.listDeployments({
       app: query.app || null,
       env: query.env || null,
@@ -124,6 +128,8 @@ export function apiRoutes(api: HoistService): Hono {
   app.get('/deployments/:id/manifests', async (c) => {
     const id = deploymentNumber(c.req.param('id'), '/api/v1/deployments/12/manifests');
     if (!id.ok) return badRequest(c, id.message);
+    const no = await deniedDeployment(c, api, id.id);
+    if (no) return no;
     const result = await api.deploymentManifests(id.id);
     if (!result.ok) return refused(c, result);
     return c.json({ deploymentId: result.deploymentId, app: result.app, env: result.env, set: result.set });
@@ -137,6 +143,8 @@ export function apiRoutes(api: HoistService): Hono {
     if (raw === undefined) return badRequest(c, `give the deployment to compare with: ?against=<deployment number>, such as ${example}`);
     const against = deploymentNumber(raw, example);
     if (!against.ok) return badRequest(c, `against: ${against.message}`);
+    const no = (await deniedDeployment(c, api, id.id)) ?? (await deniedDeployment(c, api, against.id));
+    if (no) return no;
     const format = c.req.query('format') ?? 'json';
     if (format !== 'json' && format !== 'unified') return badRequest(c, 'format: "json" (default) or "unified" (the text diff alone)');
     const result = await api.diffDeployments(id.id, against.id);
@@ -151,6 +159,8 @@ export function apiRoutes(api: HoistService): Hono {
     const query = c.req.query();
     const unknown = Object.keys(query).filter((k) => !LOG_PARAMETERS.includes(k));
     if (unknown.length > 0) return badRequest(c, `unknown parameter ${unknown.map((k) => `"${k}"`).join(', ')}; parameters: ${LOG_PARAMETERS.join(', ')}`);
+    const no = await deniedDeployment(c, api, id.id);
+    if (no) return no;
     const logQuery = { tail: queryNumber(query.tail), service: query.service || null, after: queryNumber(query.after), limit: queryNumber(query.limit) };
     if (query.follow !== undefined) {
       if (query.follow !== '1' && query.follow !== 'true') return badRequest(c, `follow: expected 1 (or true), not "${query.follow}"`);
@@ -172,6 +182,8 @@ export function apiRoutes(api: HoistService): Hono {
   app.get('/deployments/:id/approvals', async (c) => {
     const id = deploymentNumber(c.req.param('id'), '/api/v1/deployments/12/approvals');
     if (!id.ok) return badRequest(c, id.message);
+    const no = await deniedDeployment(c, api, id.id);
+    if (no) return no;
     const result = await api.approvals(id.id);
     if (!result.ok) return refused(c, result);
     return c.json({
@@ -187,6 +199,8 @@ export function apiRoutes(api: HoistService): Hono {
   });
 
   app.get('/apps/:app/environments/:env/lock', async (c) => {
+    const no = denied(c, 'read', { app: c.req.param('app'), env: c.req.param('env') });
+    if (no) return no;
     const result = await api.environmentLock(c.req.param('app'), c.req.param('env'));
     if (!result.ok) return refused(c, result);
     return c.json({ lock: lockJson(result.lock), history: result.history.map(lockHistoryJson) });
@@ -197,10 +211,14 @@ export function apiRoutes(api: HoistService): Hono {
     if (!id.ok) return badRequest(c, id.message);
     const d = await api.getDeployment(id.id);
     if (!d) return c.json({ error: { code: 'NOT_FOUND', message: `no deployment #${id.id}` } }, 404);
+    const no = denied(c, 'read', { app: d.app, env: d.env });
+    if (no) return no;
     return c.json(deploymentJson(d));
   });
 
   app.get('/apps/:app/environments/:env', async (c) => {
+    const no = denied(c, 'read', { app: c.req.param('app'), env: c.req.param('env') });
+    if (no) return no;
     const result = await api.environments(c.req.param('app'), c.req.param('env'));
     if (!Array.isArray(result)) return c.json({ error: { code: result.code, message: result.reason } }, STATUS_OF[result.code]);
     const view = result[0];
@@ -209,9 +227,11 @@ export function apiRoutes(api: HoistService): Hono {
   });
 
   app.get('/apps/:app/environments', async (c) => {
+    const no = denied(c, 'read', { app: c.req.param('app') });
+    if (no) return no;
     const result = await api.environments(c.req.param('app'), null);
     if (!Array.isArray(result)) return c.json({ error: { code: result.code, message: result.reason } }, STATUS_OF[result.code]);
-    return c.json({ items: result.map(environmentJson) });
+    return c.json({ items: result.filter(mayRead(c)).map(environmentJson) });
   });
 
   return app;

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { redactLines, redactValues } from '../domain/redact.ts';
 import type { HoistService } from '../service/contract.ts';
 import { apiRoutes } from './api-routes.ts';
-import type { ApiEnv } from './auth.ts';
+import { requireToken, type ApiEnv, type Authenticate } from './auth.ts';
 import { eventRoutes, type EventRoutesDeps } from './event-stream.ts';
 import { refuseOtherMethods } from './method-not-allowed.ts';
 
@@ -16,12 +16,20 @@ export interface HttpDeps {
   /** Extra handlers mounted before the API (e.g. the chat edge at /slack/events). */
   mounts?: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
   logger: Logger;
+  /** Checks the bearer token every `/api/v1` route but the OpenAPI document needs. */
+  authenticate: Authenticate;
   /** The live event stream (`/api/v1/events`); absent, the route is not served. */
   events?: EventRoutesDeps;
 }
 
-export function createHttpApp(deps: HttpDeps): Hono {
-  const app = new Hono();
+/** What anyone may read without a token: the API's description. */
+const PUBLIC_API = new Set(['/api/v1/openapi.json']);
+
+export function createHttpApp(deps: HttpDeps): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  // Before the masking below: a refused token's answer quotes the header to send, and holds nothing else.
+  const tokenRequired = requireToken(deps.authenticate);
+  app.use('/api/v1/*', (c, next) => ((c.req.method === 'GET' || c.req.method === 'HEAD') && PUBLIC_API.has(c.req.path) ? next() : tokenRequired(c, next)));
   // Every whole answer passes here: a reason, log line or setting quoting a credential is masked
   // once for all routes (a followed log, streamed, masks its own lines).
   app.use(async (c, next) => {
@@ -51,7 +59,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const ready = results.every(([, r]) => r === 'ok');
     return c.json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) }, ready ? 200 : 503);
   });
-  if (deps.events) app.route('/api/v1', withReader(eventRoutes(deps.events)));
+  if (deps.events) app.route('/api/v1', eventRoutes(deps.events));
   app.route('/api/v1', apiRoutes(deps.api));
   refuseOtherMethods(app);
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}; see /api/v1` } }, 404));
@@ -60,20 +68,6 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.json({ error: { code: 'INTERNAL', message: 'internal error' } }, 500);
   });
   return app;
-}
-
-/**
- * The API's other routes answer anyone for now; until bearer tokens guard them too, a
- * stream's caller reads as an anonymous reader of everything.
- */
-function withReader(routes: Hono<ApiEnv>): Hono<ApiEnv> {
-  const wrapped = new Hono<ApiEnv>();
-  wrapped.use(async (c, next) => {
-    c.set('apiToken', { name: 'anonymous', scopes: ['read'], apps: null, envs: null, actAs: null, expiresAt: null });
-    await next();
-  });
-  wrapped.route('/', routes);
-  return wrapped;
 }
 
 export function createHttpServer(deps: HttpDeps): Server {

@@ -11,6 +11,7 @@ import { createEventHub } from '../jobs/event-hub.ts';
 import { closeRedis, connectRedis } from '../jobs/redis.ts';
 import { createCardStore } from '../store/chat-cards.ts';
 import type { CardStore } from '../bot/notifier.ts';
+import { startApiTokens, type LocalAdminToken } from './api-tokens.ts';
 import type { SharedParts } from './shared-parts.ts';
 
 /** The terminal chat's input and output. */
@@ -31,7 +32,7 @@ type Mounts = Record<string, (req: IncomingMessage, res: ServerResponse) => void
 export async function startServerRole(
   shared: SharedParts,
   options: { shell: ShellOptions | null },
-): Promise<{ port: number; shellDone: Promise<number> | null }> {
+): Promise<{ port: number; shellDone: Promise<number> | null; localAdmin: LocalAdminToken | null }> {
   const { env, db, redis, redisHealth: health, logger, stops, api } = shared;
   const subscriber = health.watch(connectRedis(env.redisUrl, { name: 'hoist-events' }), 'hoist-events');
   stops.add(() => closeRedis(subscriber));
@@ -56,11 +57,13 @@ export async function startServerRole(
   stops.add(async () => noticePoster.stop());
   feed.start();
 
+  const { tokens, localAdmin } = await startApiTokens(shared);
   // One reader of the event log for every open event stream of this process.
   const hub = createEventHub({ db, subscriber, prefix: env.redisPrefix, logger: logger.child({ component: 'events' }), health });
   await hub.start();
   const server = createHttpServer({
     api,
+    authenticate: tokens.authenticate,
     logger,
     mounts,
     events: { source: hub },
@@ -75,7 +78,7 @@ export async function startServerRole(
   stops.add(() => hub.close());
   const port = (server.address() as AddressInfo).port;
   logger.info({ port }, 'http listening');
-  return { port, shellDone };
+  return { port, shellDone, localAdmin };
 }
 
 /** Slack when its tokens are set (its events mounted on the HTTP server), and the terminal chat when asked for. */

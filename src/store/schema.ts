@@ -173,6 +173,22 @@ export interface RequestsTable {
   claimed_at: Timestamp;
 }
 
+export interface ApiTokensTable {
+  name: string;
+  /** SHA-256 of the secret, hex. */
+  secret_hash: string;
+  scopes: Json<string[]>;
+  apps: Json<string[] | null> | null;
+  envs: Json<string[] | null> | null;
+  act_as: string | null;
+  /** Where it came from: cli, env (HOIST_API_TOKENS), local (the local admin token), api. */
+  origin: string;
+  created_at: Timestamp;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
 export interface Database {
   deployments: DeploymentsTable;
   deployment_services: DeploymentServicesTable;
@@ -188,4 +204,5 @@ export interface Database {
   requests: RequestsTable;
   approval_votes: ApprovalVotesTable;
   approval_history: ApprovalHistoryTable;
+  api_tokens: ApiTokensTable;
 }

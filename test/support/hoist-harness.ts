@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -56,6 +57,8 @@ export async function startTestHoist(options: {
   const dir = mkdtempSync(join(tmpdir(), 'hoist-e2e-'));
   writeFileSync(join(dir, 'hoist.yaml'), options.yaml);
   const database = await createTestDatabase();
+  // Every test Hoist has an admin token, seeded as a container would seed it; `api` sends it.
+  const apiToken = `hoist_${randomBytes(32).toString('base64url')}`;
   const vars: Record<string, string> = {
     ...hoistVars(dir, database.url),
     LOG_LEVEL: process.env.HOIST_TEST_LOG_LEVEL ?? 'silent',
@@ -63,6 +66,7 @@ export async function startTestHoist(options: {
       ? { SLACK_BOT_TOKEN: options.slack.token, SLACK_SIGNING_SECRET: options.slack.signingSecret, SLACK_API_URL: options.slack.apiUrl }
       : {}),
     ...options.env,
+    HOIST_API_TOKENS: [`test-admin:admin:${apiToken}`, options.env?.HOIST_API_TOKENS].filter(Boolean).join(','),
   };
   const env = parseEnv(vars);
   const logger = options.logger ?? pino({ level: env.logLevel });
@@ -89,7 +93,7 @@ export async function startTestHoist(options: {
     dir,
     vars,
     databaseUrl: database.url,
-    apiToken: null,
+    apiToken,
     async api(path, init = {}) {
       const headers = new Headers(init.headers);
       if (testHoist.apiToken !== null) headers.set('authorization', `Bearer ${testHoist.apiToken}`);
