@@ -16,12 +16,12 @@ interface Received {
  * A real EventSource client on Hoist's event stream, with the harness's token (and a
  * `Last-Event-ID` to resume from, sent as a browser would after a reconnect).
  */
-function listen(hoist: TestHoist, query: string, lastEventId?: number) {
+function listen(hoist: TestHoist, query: string, lastEventId?: number, token = hoist.apiToken) {
   const received: Received[] = [];
   const source = new EventSource(`${hoist.baseUrl}/api/v1/events${query}`, {
     fetch: (input, init) => {
       const headers = new Headers(init?.headers);
-      if (hoist.apiToken !== null) headers.set('authorization', `Bearer ${hoist.apiToken}`);
+      if (token !== null) headers.set('authorization', `Bearer ${token}`);
       if (lastEventId !== undefined && !headers.has('last-event-id')) headers.set('last-event-id', String(lastEventId));
       return fetch(input, { ...init, headers });
     },
@@ -38,6 +38,9 @@ function listen(hoist: TestHoist, query: string, lastEventId?: number) {
   return { source, received, opened };
 }
 
+/** A token that may read environment `one` only. */
+const READER = `hoist_${'r'.repeat(32)}`;
+
 const finalOf = (deploymentId: number) => (r: Received) => r.kind === 'status' && r.data.deploymentId === deploymentId && r.data.service === null && ['DEPLOYED', 'FAILED'].includes(r.data.status ?? '');
 
 describe('live events over Server-Sent Events', () => {
@@ -50,6 +53,7 @@ describe('live events over Server-Sent Events', () => {
     repo = createGitFixture('hoist-events');
     repo.commit('first', { README: 'events\n' });
     hoist = await startTestHoist({
+      env: { HOIST_API_TOKENS: `reader:read:envs=one:${READER}` },
       yaml: `targets:
   engine: { kind: docker, host: "${DOCKER_HOST}" }
 registry: { url: ${REGISTRY} }
@@ -79,13 +83,16 @@ apps:
   it('streams a deployment’s status changes in order, filtered by app and environment, with lock events', async () => {
     const one = listen(hoist, `?app=${app}&env=one`);
     const all = listen(hoist, '');
-    await Promise.all([one.opened, all.opened]);
+    const scoped = listen(hoist, '', undefined, READER);
+    await Promise.all([one.opened, all.opened, scoped.opened]);
     const lock = await hoist.hoist.api.lockEnvironment({ app, env: 'two', reason: 'db migration password=hunter2', ttlMs: null }, actor);
     expect(lock.ok).toBe(true);
     const id = await deploy('one');
     await eventually(() => one.received.find(finalOf(id)), 60_000, 'the deployment to finish on the stream');
+    await eventually(() => scoped.received.find(finalOf(id)), 10_000, 'the deployment to finish on the scoped stream');
     one.source.close();
     all.source.close();
+    scoped.source.close();
 
     const mine = one.received.filter((r) => r.data.deploymentId === id);
     // Its status changes in the order they happened: the service's, then the deployment's.
@@ -99,6 +106,13 @@ apps:
     const taken = all.received.find((r) => r.kind === 'lock' && r.data.env === 'two');
     expect(taken?.data).toMatchObject({ action: 'taken', lock: { owner: { id: 'U0ALICE' }, reason: 'db migration password=[redacted]' } });
     expect(JSON.stringify(all.received)).not.toContain('hunter2');
+    // A token for environment one only: without filters it gets that environment's events, and a 403 for another.
+    expect(scoped.received.length).toBeGreaterThan(0);
+    expect(scoped.received.every((r) => r.data.env === 'one')).toBe(true);
+    const refused = await fetch(`${hoist.baseUrl}/api/v1/events?env=two`, { headers: { authorization: `Bearer ${READER}` } });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toEqual({ error: { code: 'FORBIDDEN', message: 'token "reader" may not touch environment "two" (only one)' } });
+    expect((await fetch(`${hoist.baseUrl}/api/v1/events`)).status).toBe(401);
   }, 90_000);
 
   it('a client that reconnects mid-deployment with Last-Event-ID gets exactly what it missed', async () => {
