@@ -8,7 +8,7 @@ import { createRedisHealth } from '../../src/jobs/redis-health.ts';
 import { insertDeployment, type NewDeployment } from '../../src/store/deployments.ts';
 import { cursorOf, undeliveredCounts, undeliveredEvents } from '../../src/store/event-cursors.ts';
 import { appendEvent } from '../../src/store/events.ts';
-import { openTestStore, uniquePrefix } from '../support/databases.ts';
+import { openTestStore, uniquePrefix, type StoreKind } from '../support/databases.ts';
 
 const HOUR = 60 * 60 * 1000;
 
@@ -27,12 +27,12 @@ const request = (env: string): NewDeployment => ({
   deploymentSet: null,
 });
 
-describe('a consumer of the event log', () => {
+describe.each<StoreKind>(['postgres', 'pglite'])('a consumer of the event log on %s', (kind) => {
   let store: Awaited<ReturnType<typeof openTestStore>>;
   let redis: Redis;
   const logger = pino({ level: 'silent' });
   beforeAll(async () => {
-    store = await openTestStore('postgres');
+    store = await openTestStore(kind);
     redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
   });
   afterAll(async () => {
