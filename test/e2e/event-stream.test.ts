@@ -153,3 +153,41 @@ apps:
     expect((await reader.read()).done).toBe(true);
   }, 30_000);
 });
+
+describe('live events on the embedded database (PGlite)', () => {
+  it('streams lock events and resumes from Last-Event-ID', async () => {
+    const app = randomName('evp');
+    const hoist = await startTestHoist({
+      // No DATABASE_URL: Hoist's embedded default.
+      env: { DATABASE_URL: '' },
+      yaml: `targets:
+  engine: { kind: docker, host: "${DOCKER_HOST}" }
+registry: { url: ${REGISTRY} }
+apps:
+  ${app}:
+    repo: https://example.invalid/${app}.git
+    services:
+      web: { type: container, image: "${BASE_IMAGE}" }
+    environments:
+      one: { target: engine }
+`,
+    });
+    try {
+      const actor = { requester: { id: 'U0ALICE', name: 'alice' }, origin: { kind: 'none' as const } };
+      const first = listen(hoist, `?app=${app}`);
+      await first.opened;
+      expect((await hoist.hoist.api.lockEnvironment({ app, env: 'one', reason: 'first', ttlMs: null }, actor)).ok).toBe(true);
+      await eventually(() => first.received.find((r) => r.kind === 'lock'), 10_000, 'the lock event');
+      first.source.close();
+      expect((await hoist.hoist.api.unlockEnvironment({ app, env: 'one', force: false }, actor)).ok).toBe(true);
+      const resumed = listen(hoist, `?app=${app}`, first.received.at(-1)!.id);
+      await resumed.opened;
+      const released = await eventually(() => resumed.received.find((r) => r.kind === 'lock'), 10_000, 'the missed unlock');
+      resumed.source.close();
+      expect(released.data).toMatchObject({ action: 'released', env: 'one' });
+      expect(resumed.received.map((r) => r.data.action)).toEqual(['released']);
+    } finally {
+      await hoist.stop();
+    }
+  }, 60_000);
+});
