@@ -11,9 +11,10 @@ export interface Result extends Summary {
    * worker → the moment named; final: request → the deployment's final status; detect: a pod
    * reporting a failure → the failure reported; start: the last needed Approve (or, for the
    * baseline, the request where nothing waits for approval) → the deployment's rollout start;
-   * read: a GET's due time → the end of its answer.
+   * read: a GET's due time → the end of its answer; deliver: an event appended (or, for the
+   * baseline, broadcast) → each stream client's receipt.
    */
-  measure: 'ack' | 'card' | 'handoff' | 'recovery' | 'final' | 'detect' | 'start' | 'read';
+  measure: 'ack' | 'card' | 'handoff' | 'recovery' | 'final' | 'detect' | 'start' | 'read' | 'deliver';
   load: string;
   notes?: Record<string, unknown>;
 }

@@ -9,6 +9,7 @@ import { openApiDocument } from './api-document.ts';
 import { httpExceptionBody } from './api-errors.ts';
 import { apiRoutes } from './api-routes.ts';
 import { requireToken, type ApiEnv, type Authenticate } from './auth.ts';
+import { eventRoutes, type EventRoutesDeps } from './event-stream.ts';
 import { refuseOtherMethods } from './method-not-allowed.ts';
 import { tokenRoutes, type TokenRouteDeps } from './token-routes.ts';
 
@@ -25,6 +26,8 @@ export interface HttpDeps {
   tokens?: TokenRouteDeps;
   /** More routes under /api/v1 (tokens, the event stream), written with `createRoute` so that the document describes them. */
   apiGroups?: readonly OpenAPIHono<ApiEnv>[];
+  /** The live event stream (`/api/v1/events`); absent, the route is not served. */
+  events?: EventRoutesDeps;
 }
 
 /** What anyone may read without a token: the API's description. */
@@ -49,6 +52,8 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<ApiEnv> {
     await next();
     if (c.get('revealsSecret')) return;
     const type = c.res.headers.get('content-type') ?? '';
+    // A stream of events never ends: it redacts each message itself.
+    if (type.startsWith('text/event-stream')) return;
     const json = type.startsWith('application/json');
     if (!json && !type.startsWith('text/')) return;
     const body = json ? JSON.stringify(redactValues(await c.res.json())) : redactLines((await c.res.text()).split('\n')).join('\n');
@@ -74,7 +79,11 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<ApiEnv> {
   // Public (PUBLIC_API): a client reads it before it has a token.
   const document = openApiDocument(app);
   app.openapi(documentRoute, (c) => c.json(document() as { openapi: string }, 200));
-  const groups = [...(deps.apiGroups ?? []), ...(deps.tokens ? [tokenRoutes(deps.tokens)] : [])];
+  const groups = [
+    ...(deps.apiGroups ?? []),
+    ...(deps.tokens ? [tokenRoutes(deps.tokens)] : []),
+    ...(deps.events ? [eventRoutes(deps.events)] : []),
+  ];
   app.route('/api/v1', apiRoutes(deps.api, groups));
   refuseOtherMethods(app);
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}; see /api/v1` } }, 404));

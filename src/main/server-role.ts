@@ -6,8 +6,9 @@ import { createNotifier } from '../bot/notifier.ts';
 import { createShellEdge } from '../bot/shell/shell-edge.ts';
 import { ConfigError } from '../config/errors.ts';
 import { createHttpServer } from '../http/server.ts';
-import { createNoticeFeed } from '../jobs/notice-feed.ts';
-import { createOutboxFeed, listenForEvents } from '../jobs/outbox-feed.ts';
+import { createChatFeed } from '../jobs/chat-feed.ts';
+import { createEventHub } from '../jobs/event-hub.ts';
+import { listenForEvents } from '../jobs/event-signal.ts';
 import { closeRedis, connectRedis } from '../jobs/redis.ts';
 import { createCardStore } from '../store/chat-cards.ts';
 import type { CardStore } from '../bot/notifier.ts';
@@ -21,6 +22,9 @@ export interface ShellOptions {
   interactive: boolean;
   user: string;
 }
+
+/** How long answers still being written may take to finish when Hoist stops. */
+const CLOSE_GRACE_MS = 500;
 
 type Chats = Parameters<typeof createNotifier>[0]['chats'];
 type Mounts = Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
@@ -36,13 +40,14 @@ export async function startServerRole(
   // The environments' views follow what the other processes record.
   const unlisten = listenForEvents(subscriber, env.redisPrefix, () => shared.changes.emit('remote'));
   stops.add(async () => unlisten());
-  const feed = createOutboxFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger, health });
+  // The chat is one consumer of the event log: deployment events to the notifier, lock notices to the poster.
+  const feed = createChatFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger, health });
   stops.add(() => feed.close());
   // One card store: the notifier keeps where each card is, and Slack links to it.
   const cards = createCardStore(db);
   const { chats, mounts, shellDone } = await startChatEdges(shared, cards, options.shell);
   const notifier = createNotifier({
-    feed,
+    feed: feed.events,
     api,
     cards,
     chats,
@@ -51,19 +56,22 @@ export async function startServerRole(
   });
   notifier.start();
   stops.add(async () => notifier.stop());
-  const noticeFeed = createNoticeFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger, health });
-  stops.add(() => noticeFeed.close());
-  const noticePoster = createNoticePoster({ feed: noticeFeed, chats, logger: logger.child({ component: 'notices' }) });
+  const noticePoster = createNoticePoster({ feed: feed.notices, chats, logger: logger.child({ component: 'notices' }) });
   noticePoster.start();
   stops.add(async () => noticePoster.stop());
+  feed.start();
 
   const { tokens, localAdmin } = await startApiTokens(shared);
+  // One reader of the event log for every open event stream of this process.
+  const hub = createEventHub({ db, subscriber, prefix: env.redisPrefix, logger: logger.child({ component: 'events' }), health });
+  await hub.start();
   const server = createHttpServer({
     api,
     authenticate: tokens.authenticate,
     tokens,
     logger,
     mounts,
+    events: { source: hub },
     readiness: {
       postgres: () => db.selectNoFrom((eb) => eb.lit(1).as('one')).execute(),
       redis: () => redis.ping(),
@@ -71,6 +79,8 @@ export async function startServerRole(
   });
   await listen(server, env.port, env.host);
   stops.add(() => closeServer(server));
+  // Runs before the server closes: open streams end cleanly instead of holding the stop up.
+  stops.add(() => hub.close());
   const port = (server.address() as AddressInfo).port;
   logger.info({ port }, 'http listening');
   return { port, shellDone, localAdmin };
@@ -107,9 +117,17 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
+/**
+ * Stops taking connections; idle ones close now, and answers still being written (an event
+ * stream ending) get a moment to finish before every connection is cut.
+ */
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolveClose) => {
-    server.close(() => resolveClose());
-    server.closeAllConnections();
+    const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+    server.close(() => {
+      clearTimeout(cut);
+      resolveClose();
+    });
+    server.closeIdleConnections();
   });
 }

@@ -11,7 +11,7 @@ import { createGitSource } from '../engine/source/git-source.ts';
 import { createCancelSignal } from '../jobs/cancel-signal.ts';
 import { createDispatcher, type Dispatcher } from '../jobs/dispatcher.ts';
 import { createEnvironmentLease, type EnvironmentLease } from '../jobs/environment-lease.ts';
-import { createEventSignal } from '../jobs/outbox-feed.ts';
+import { createEventSignal } from '../jobs/event-signal.ts';
 import { closeRedis, connectRedis } from '../jobs/redis.ts';
 import { createRedisHealth, type RedisHealth } from '../jobs/redis-health.ts';
 import { createRunQueue } from '../jobs/run-queue.ts';

@@ -83,12 +83,43 @@ export interface DeploymentLogsTable {
   at: Timestamp;
 }
 
+/** Hoist's one event log (see migration 0010): deployment events, lock notices and lock changes. */
 export interface DeploymentEventsTable {
   id: Generated<number>;
-  deployment_id: number;
+  /** null for an environment's entries (lock notices and changes). */
+  deployment_id: number | null;
+  kind: string;
+  app: string;
+  env: string;
   payload: Json<unknown>;
   created_at: Timestamp;
-  delivered_at: Timestamp | null;
+  /** Given at commit, in commit order; null only inside the appending transaction. */
+  position: ColumnType<number | null, never, never>;
+}
+
+/** How far each consumer of the log has read. */
+export interface EventCursorsTable {
+  consumer: string;
+  position: number;
+}
+
+/** A consumer's events that failed and are tried again, and those of the same group waiting behind them. */
+export interface EventRetriesTable {
+  consumer: string;
+  event_id: number;
+  attempts: number;
+  next_at: Timestamp | null;
+  last_error: string | null;
+}
+
+/** Events a consumer gave up on after trying for a day. */
+export interface EventFailuresTable {
+  id: Generated<number>;
+  consumer: string;
+  event_id: number;
+  attempts: number;
+  last_error: string;
+  failed_at: Generated<Date>;
 }
 
 export interface ServiceStateTable {
@@ -136,15 +167,6 @@ export interface LockHistoryTable {
   at: Timestamp;
 }
 
-export interface EnvironmentNoticesTable {
-  id: Generated<number>;
-  app: string;
-  env: string;
-  payload: Json<unknown>;
-  created_at: Timestamp;
-  delivered_at: Timestamp | null;
-}
-
 export interface RequestsTable {
   key: string;
   answer: Json<unknown> | null;
@@ -183,7 +205,9 @@ export interface Database {
   chat_cards: ChatCardsTable;
   environment_locks: EnvironmentLocksTable;
   lock_history: LockHistoryTable;
-  environment_notices: EnvironmentNoticesTable;
+  event_cursors: EventCursorsTable;
+  event_retries: EventRetriesTable;
+  event_failures: EventFailuresTable;
   requests: RequestsTable;
   approval_votes: ApprovalVotesTable;
   approval_history: ApprovalHistoryTable;
