@@ -9,7 +9,7 @@ export const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url))
 export const HOIST_LOG = fileURLToPath(new URL('./hoist.log', import.meta.url));
 export const ORCHESTRATION_LOG = fileURLToPath(new URL('./hoist-orchestration.log', import.meta.url));
 export const WORKERS_LOG = fileURLToPath(new URL('./hoist-workers.log', import.meta.url));
-export const SCENARIOS = ['chat', 'handoff', 'throughput', 'recovery', 'kubernetes', 'burst', 'drain', 'approval'] as const;
+export const SCENARIOS = ['chat', 'handoff', 'throughput', 'recovery', 'kubernetes', 'burst', 'drain', 'approval', 'reads', 'events'] as const;
 export const KUBERNETES_LOG = fileURLToPath(new URL('./hoist-kubernetes.log', import.meta.url));
 
 export const { values: flags } = parseArgs({
@@ -34,6 +34,11 @@ export const { values: flags } = parseArgs({
     'k8s-rounds': { type: 'string', default: '5' },
     burst: { type: 'string', default: '200' },
     approvals: { type: 'string', default: '50' },
+    'read-rate': { type: 'string', default: '1000' },
+    'read-duration': { type: 'string', default: '10' },
+    'read-connections': { type: 'string', default: '50' },
+    'event-clients': { type: 'string', default: '500' },
+    'event-rounds': { type: 'string', default: '5' },
   },
 });
 
@@ -71,6 +76,12 @@ export const orchestration = {
   logFile: ORCHESTRATION_LOG,
 };
 export const kills = positive('kills', flags.kills, 1);
+export const reads = {
+  ratePerSecond: positive('read-rate', flags['read-rate'], 1),
+  durationSeconds: positive('read-duration', flags['read-duration'], 1),
+  warmupSeconds: settings.warmupSeconds,
+  connections: positive('read-connections', flags['read-connections'], 1),
+};
 
 
 export const loadLabel = `open loop ${settings.ratePerSecond} req/s for ${settings.durationSeconds} s (after ${settings.warmupSeconds} s warm-up), ${settings.connections} keep-alive connections`;

@@ -2,9 +2,10 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { LoadReply } from './load-process.ts';
 import type { LoadPlan, Sample } from './open-loop.ts';
+import type { ReadPlan } from './read-loop.ts';
 
 export interface LoadGenerator {
-  run(plan: LoadPlan): Promise<Sample[]>;
+  run(plan: LoadPlan | ReadPlan): Promise<Sample[]>;
   stop(): void;
 }
 

@@ -42,8 +42,20 @@ export interface Sample {
 /** Wall-clock milliseconds comparable across processes, finer than Date.now(). */
 export const epochMs = (): number => performance.timeOrigin + performance.now();
 
-export function requestCount(plan: Pick<LoadPlan, 'ratePerSecond' | 'warmupSeconds' | 'durationSeconds'>): number {
+export function requestCount(plan: Schedule): number {
   return Math.round((plan.warmupSeconds + plan.durationSeconds) * plan.ratePerSecond);
+}
+
+/** What one request of an open loop came back with. */
+export interface Outcome {
+  status: number | null;
+  error: string | null;
+}
+
+export interface Schedule {
+  ratePerSecond: number;
+  warmupSeconds: number;
+  durationSeconds: number;
 }
 
 /**
@@ -51,46 +63,29 @@ export function requestCount(plan: Pick<LoadPlan, 'ratePerSecond' | 'warmupSecon
  * earlier ones, and its latency counts from that due time, so a stall in the
  * app shows up in every request it delayed (no coordinated omission).
  */
-export async function runOpenLoop(plan: LoadPlan): Promise<Sample[]> {
-  const total = requestCount(plan);
-  if (plan.commands.length < total) throw new Error(`the plan needs ${total} commands, it has ${plan.commands.length}`);
-  const warmupCount = Math.round(plan.warmupSeconds * plan.ratePerSecond);
-  const interval = 1000 / plan.ratePerSecond;
-  const agent = new Agent({ connections: plan.connections, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 10_000, bodyTimeout: 10_000 });
+export async function openLoop(schedule: Schedule, send: (index: number) => Promise<Outcome>, label: (index: number) => string = () => ''): Promise<Sample[]> {
+  const total = requestCount(schedule);
+  const warmupCount = Math.round(schedule.warmupSeconds * schedule.ratePerSecond);
+  const interval = 1000 / schedule.ratePerSecond;
   const samples: Sample[] = [];
   const inFlight = new Set<Promise<void>>();
 
   const fire = async (index: number, scheduledAt: number): Promise<void> => {
-    const spec = plan.commands[index]!;
     const sentAt = epochMs();
-    const body = slashCommandBody({
-      command: plan.command,
-      text: spec.text,
-      userId: plan.userId,
-      channelId: spec.channel,
-      responseUrl: spec.responseUrl,
-      triggerId: spec.triggerId,
-    });
-    const headers = { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(body, plan.signingSecret) };
-    let status: number | null = null;
-    let error: string | null = null;
+    let outcome: Outcome;
     try {
-      const res = await request(plan.url, { method: 'POST', headers, body, dispatcher: agent });
-      status = res.statusCode;
-      await res.body.text();
-      if (status !== 200) error = `HTTP ${status}`;
+      outcome = await send(index);
     } catch (cause) {
-      error = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+      outcome = { status: null, error: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause) };
     }
     samples.push({
       index,
       warmup: index < warmupCount,
-      channel: spec.channel,
+      channel: label(index),
       scheduledAt,
       sendLagMs: sentAt - scheduledAt,
       latencyMs: epochMs() - scheduledAt,
-      status,
-      error,
+      ...outcome,
     });
   };
 
@@ -111,6 +106,35 @@ export async function runOpenLoop(plan: LoadPlan): Promise<Sample[]> {
     tick();
   });
   await Promise.all([...inFlight]);
-  await agent.close();
   return samples.sort((a, b) => a.index - b.index);
+}
+
+/** The signed slash commands of a LoadPlan, sent open loop. */
+export async function runOpenLoop(plan: LoadPlan): Promise<Sample[]> {
+  const total = requestCount(plan);
+  if (plan.commands.length < total) throw new Error(`the plan needs ${total} commands, it has ${plan.commands.length}`);
+  const agent = new Agent({ connections: plan.connections, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 10_000, bodyTimeout: 10_000 });
+  try {
+    return await openLoop(
+      plan,
+      async (index) => {
+        const spec = plan.commands[index]!;
+        const body = slashCommandBody({
+          command: plan.command,
+          text: spec.text,
+          userId: plan.userId,
+          channelId: spec.channel,
+          responseUrl: spec.responseUrl,
+          triggerId: spec.triggerId,
+        });
+        const headers = { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(body, plan.signingSecret) };
+        const res = await request(plan.url, { method: 'POST', headers, body, dispatcher: agent });
+        await res.body.text();
+        return { status: res.statusCode, error: res.statusCode === 200 ? null : `HTTP ${res.statusCode}` };
+      },
+      (index) => plan.commands[index]!.channel,
+    );
+  } finally {
+    await agent.close();
+  }
 }

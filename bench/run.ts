@@ -23,13 +23,19 @@
  *      (bench/burst.ts);
  *   8. approval: the last needed Approve (a click on the card, and the service's approve)
  *      → the deployment's start, beside request → start where nothing waits for approval
- *      (bench/approval.ts).
+ *      (bench/approval.ts);
+ *   9. reads: `GET /api/v1/apps/hello/environments/local` at 1,000 req/s open loop against
+ *      `hoist start` on Postgres and on PGlite, beside a bare Hono route returning a constant,
+ *      and each Hoist's resident memory after its load (bench/reads.ts).
+ *   10. events: 500 event-stream clients on one Hoist, one status change at a time → each
+ *      client's receipt, beside the same clients on a bare Hono SSE route (bench/events.ts).
  *
  * Prints a table and writes bench/results.json. Options (after `--`):
  *   --rate 100 --duration 10 --warmup 1 --connections 20 --cards 50
  *   --card-gap 100 --slack-rate-limit 1 --drain-timeout 60 --log-level warn
- *   --scenarios chat,handoff,throughput,recovery,kubernetes,burst,drain,approval --burst 200 --handoffs 100 --deep-queue 50 --envs 100
+ *   --scenarios chat,handoff,throughput,recovery,kubernetes,burst,drain,approval,reads,events --burst 200 --handoffs 100 --deep-queue 50 --envs 100
  *   --per-env 3 --concurrency 16 --worker-processes 4 --kills 3 --k8s-rounds 5 --approvals 50
+ *   --read-rate 1000 --read-duration 10 --read-connections 50 --event-clients 500 --event-rounds 5
  * Hoist's own log lines go to bench/hoist.log, those of the orchestration, approval and
  * recovery scenarios to bench/hoist-orchestration.log and bench/hoist-workers.log
  * (git-ignored).
@@ -48,6 +54,7 @@ import {
   orchestration,
   ORCHESTRATION_LOG,
   positive,
+  reads,
   RESULTS,
   SECRET,
   settings,
@@ -62,8 +69,10 @@ import { startLoadGenerator, type LoadGenerator } from './load-generator.ts';
 import { requestCount } from './open-loop.ts';
 import { runApprovalBench } from './approval.ts';
 import { runBurst, runDrain } from './burst.ts';
+import { runEventsBench } from './events.ts';
 import { runKubernetesBench } from './kubernetes.ts';
 import { runOrchestration } from './orchestration.ts';
+import { runReads } from './reads.ts';
 import { startRecoveryRig, type RecoveryRig } from './recovery.ts';
 import type { Result } from './result.ts';
 import { formatTable } from './stats.ts';
@@ -165,6 +174,18 @@ async function main(): Promise<void> {
           say,
         ),
     ],
+    [
+      'reads',
+      async () => {
+        const readLoad = startLoadGenerator();
+        try {
+          return await runReads(reads, readLoad, say);
+        } finally {
+          readLoad.stop();
+        }
+      },
+    ],
+    ['events', () => runEventsBench({ clients: positive('event-clients', flags['event-clients'], 1), rounds: positive('event-rounds', flags['event-rounds'], 1) }, say)],
   ] as const) {
     if (!wanted.has(name)) continue;
     const done = await run();
@@ -243,6 +264,7 @@ async function main(): Promise<void> {
       orchestration: { ...orchestration, logFile: undefined },
       recovery: { kills },
       approval: { deployments: Number(flags.approvals) },
+      reads,
     },
     loadavgAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
     durationSeconds: Math.round((Date.now() - started) / 100) / 10,

@@ -52,6 +52,15 @@ run_tests() {
   return "$status"
 }
 
+# The embedded default for one person: only this machine reaches it (HOST overrides), and an
+# admin API token is written once to HOIST_ADMIN_TOKEN_FILE so the API can be read at once.
+# `hoist start`/`hoist server` themselves keep every interface (Slack's HTTP mode, probes).
+if [ "$MODE" = start ]; then
+  : "${HOST:=127.0.0.1}"
+  : "${HOIST_ADMIN_TOKEN_FILE:=${HOIST_DATA_DIR:-.hoist}/admin-token}"
+  export HOST HOIST_ADMIN_TOKEN_FILE
+fi
+
 case "$MODE" in
   # One process (no tsx wrapper), so SIGTERM reaches Hoist itself.
   start) exec node bin/hoist.mjs start "$@" ;;

@@ -4,6 +4,7 @@ import { parseArguments } from './cli/arguments.ts';
 import { RUN_OPTIONS } from './cli/run-options.ts';
 import { PIPELINE_USAGE, PIPELINE_VERBS, runPipelineCommand } from './client/pipeline-command.ts';
 import { standardInput } from './cli/standard-input.ts';
+import { parseApiTokens } from './config/api-tokens.ts';
 import { parseEnv, type Env } from './config/env.ts';
 import { ConfigError } from './config/errors.ts';
 import type { HoistConfig } from './config/hoist-config.ts';
@@ -19,6 +20,7 @@ const USAGE = `usage: hoist <command>
   migrate        apply database migrations and exit
   config check   validate hoist.yaml, the environment variables and each kubernetes
                  target's kubeconfig and context; start nothing
+  token          create, list and revoke API tokens (hoist token help)
 ${PIPELINE_USAGE}
   help           this text`;
 
@@ -56,6 +58,10 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'token': {
+      const { tokenCommand } = await import('./main/token-command.ts');
+      return tokenCommand(rest, parseEnv(process.env));
+    }
     case 'config': {
       if (rest[0] !== 'check') {
         process.stderr.write(`hoist config: expected \`hoist config check\`\n\n${USAGE}\n`);
@@ -66,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
       const config = loadHoistConfig(env.configPath);
       const envs = [...config.apps.values()].reduce((n, a) => n + a.environments.size, 0);
       process.stdout.write(`${config.file}: ok (${config.apps.size} app(s), ${envs} environment(s), ${config.targets.size} target(s))\n`);
+      if (env.apiTokens.length > 0) process.stdout.write(`HOIST_API_TOKENS: ok (${parseApiTokens(env.apiTokens).length} token(s))\n`);
       return (await reportKubernetesTargets(config, env)) ? 0 : 1;
     }
     case undefined:
@@ -116,6 +123,12 @@ async function run(mode: Mode, env: Env, headless: boolean): Promise<number> {
   const running = (note: string) => {
     const where = hoist.port !== null ? ` on http://127.0.0.1:${hoist.port}` : '';
     process.stderr.write(`hoist ${mode}: running${where}${env.slack ? ' (Slack at /slack/events)' : ''}${note} (pid ${process.pid})\n`);
+    if (hoist.localAdmin?.created && hoist.port !== null) {
+      const file = hoist.localAdmin.file;
+      process.stderr.write(
+        `hoist ${mode}: an admin API token is in ${file} (readable by you only; said once). Try:\n  curl -H "Authorization: Bearer $(cat ${file})" http://127.0.0.1:${hoist.port}/api/v1/deployments\n`,
+      );
+    }
   };
   // Headless: no terminal chat where one could have been (Slack is a chat of its own).
   if (hoist.shellDone === null) running(mode === 'worker' || env.slack ? '' : ', headless');

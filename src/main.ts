@@ -5,6 +5,7 @@ import type { Env } from './config/env.ts';
 import { loadHoistConfig, type EnvironmentConfig, type HoistConfig } from './config/hoist-config.ts';
 import type { Target } from './engine/ports.ts';
 import { createLogger } from './logger.ts';
+import type { LocalAdminToken } from './main/api-tokens.ts';
 import { startServerRole, type ShellOptions } from './main/server-role.ts';
 import { startSharedParts } from './main/shared-parts.ts';
 import { createStopList } from './main/stop-list.ts';
@@ -30,6 +31,8 @@ export interface RunningHoist {
   port: number | null;
   /** Resolves with the exit code when the piped terminal chat has finished; null when its input ended before any command. */
   shellDone: Promise<number | null> | null;
+  /** The local admin token's file (HOIST_ADMIN_TOKEN_FILE), and whether this start made it. */
+  localAdmin: LocalAdminToken | null;
   stop(): Promise<void>;
 }
 
@@ -52,7 +55,7 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
   try {
     const shared = await startSharedParts({ env, config, dataDir, logger, stops });
     if (mode !== 'server') await startWorkerRole(shared, { targetFor: options.targetFor });
-    const served = mode === 'worker' ? { port: null, shellDone: null } : await startServerRole(shared, { shell });
+    const served = mode === 'worker' ? { port: null, shellDone: null, localAdmin: null } : await startServerRole(shared, { shell });
     return { config, api: shared.api, ...served, stop: stops.stopAll };
   } catch (error) {
     await stops.stopAll();

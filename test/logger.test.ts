@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/logger.ts';
+import { pino } from 'pino';
+import { secretMasker } from '../src/domain/redact.ts';
+import { createLogger, maskSecretsInLog } from '../src/logger.ts';
 
 const URL_WITH_TOKEN = 'http://deploy:s3cr3tTOKEN@127.0.0.1:1/x.git';
 const MASKED = 'http://deploy:[redacted]@127.0.0.1:1/x.git';
@@ -34,5 +36,24 @@ describe('the root logger', () => {
     const { logger, parsed } = capture();
     logger.info({ env: { registry: { password: 'hunter2' } }, token: 'xyz' }, 'configured');
     expect(parsed()[0]).toMatchObject({ env: { registry: { password: '[redacted]' } }, token: '[redacted]', msg: 'configured' });
+  });
+
+  it('masks the values of services’ env once Hoist gives it their masker, in its children too', () => {
+    const { logger, lines, parsed } = capture();
+    const child = logger.child({ deploymentId: 3 });
+    child.warn('container said: connecting with hunter2');
+    const masker = secretMasker({ secrets: ['hunter2'], fingerprint: () => 'a1b2c3d4' });
+    expect(maskSecretsInLog(logger, masker)).toBe(true);
+    child.error({ err: new Error('login hunter2 refused') }, 'container said: connecting with hunter2');
+    logger.info({ greeting: 'hello' }, 'started');
+    // Before the masker, only the shapes are known: that line shows why Hoist sets it before anything else runs.
+    expect(parsed()[0]).toMatchObject({ msg: 'container said: connecting with hunter2' });
+    expect(lines.slice(1).join('')).not.toContain('hunter2');
+    expect(parsed()[1]).toMatchObject({ deploymentId: 3, msg: 'container said: connecting with ••••a1b2c3d4', err: { message: 'login ••••a1b2c3d4 refused' } });
+    expect(parsed()[2]).toMatchObject({ greeting: 'hello', msg: 'started' });
+  });
+
+  it('says so when a logger it did not make cannot mask values', () => {
+    expect(maskSecretsInLog(pino({ level: 'silent' }), secretMasker({ secrets: [], fingerprint: () => '' }))).toBe(false);
   });
 });

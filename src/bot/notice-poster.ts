@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { chatOf } from '../domain/deployment.ts';
 import type { StoredNotice } from '../domain/lock.ts';
 import type { ChatPort } from './chat-port.ts';
 import { renderNotice } from './render/locks.ts';
@@ -27,12 +28,13 @@ export function createNoticePoster(options: NoticePosterOptions) {
 
   const handle = async (stored: StoredNotice): Promise<void> => {
     const where = stored.notice.lock.chat;
-    const chat = where.kind === 'none' ? undefined : options.chats[where.kind];
+    const kind = chatOf(where);
+    const chat = kind === null ? undefined : options.chats[kind];
     if (chat === undefined) {
       options.logger.info({ noticeId: stored.id, kind: stored.notice.kind, chat: where.kind }, 'no chat to tell of this notice');
       return;
     }
-    const rendered = renderNotice(stored.notice, { now: now(), mention: (userId) => chat.mention(userId), prefix: where.kind === 'slack' ? '/hoist ' : '' });
+    const rendered = renderNotice(stored.notice, { now: now(), mention: (userId) => chat.mention(userId), prefix: kind === 'slack' ? '/hoist ' : '' });
     await chat.postNotice(where, { text: rendered.text, blocks: rendered.blocks, plain: rendered.plain }, { directTo: rendered.directTo });
   };
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { DeploymentEvent, Deployment, StoredEvent } from '../domain/deployment.ts';
+import { chatOf, type DeploymentEvent, type Deployment, type StoredEvent } from '../domain/deployment.ts';
 import { isFinal } from '../domain/status.ts';
 import type { ApprovalView, HoistService } from '../service/contract.ts';
 import type { CardContext, CardRef, ChatPort } from './chat-port.ts';
@@ -60,6 +60,27 @@ async function approvalOf(api: HoistService, deployment: Deployment): Promise<Ap
   return view;
 }
 
+/** The event with the secrets its deployment knows masked in its texts (a failure's log tail: an app printing its password). */
+async function maskedEvent(api: HoistService, event: DeploymentEvent): Promise<DeploymentEvent> {
+  switch (event.kind) {
+    case 'failure': {
+      const masker = await api.secretMasker(event.deploymentId);
+      return { ...event, reason: masker.text(event.reason), logTail: masker.lines(event.logTail) };
+    }
+    case 'status': {
+      if (event.reason === null) return event;
+      const masker = await api.secretMasker(event.deploymentId);
+      return { ...event, reason: masker.text(event.reason) };
+    }
+    case 'summary': {
+      const masker = await api.secretMasker(event.deploymentId);
+      return { ...event, headline: masker.text(event.headline), services: event.services.map((s) => ({ ...s, note: s.note === null ? null : masker.text(s.note) })) };
+    }
+    default:
+      return event;
+  }
+}
+
 /**
  * Turns deployment events into chat messages: one card per deployment, edited
  * in place, and a thread reply per transition or failure. An error from the
@@ -70,14 +91,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const broadcastFailure = options.broadcastFailure ?? ((d: Deployment) => PRODUCTION.test(d.env));
 
   const chatFor = (deployment: Deployment): ChatPort | null => {
-    switch (deployment.chat.kind) {
-      case 'slack':
-        return options.chats.slack ?? null;
-      case 'shell':
-        return options.chats.shell ?? null;
-      case 'none':
-        return null;
-    }
+    const chat = chatOf(deployment.chat);
+    return chat === null ? null : (options.chats[chat] ?? null);
   };
 
   const cardContext = async (deployment: Deployment): Promise<CardContext> => ({
@@ -117,12 +132,12 @@ export function createNotifier(options: NotifierOptions): Notifier {
     }
     const chat = chatFor(deployment);
     if (chat === null) {
-      if (deployment.chat.kind !== 'none') log.warn({ chat: deployment.chat.kind }, 'no chat of this kind is running; event not shown');
+      if (chatOf(deployment.chat) !== null) log.warn({ chat: deployment.chat.kind }, 'no chat of this kind is running; event not shown');
       return;
     }
     const context = await cardContext(deployment);
     const { ref, posted } = await ensureCard(chat, deployment, context);
-    const event: DeploymentEvent = stored.event;
+    const event = await maskedEvent(options.api, stored.event);
     switch (event.kind) {
       case 'requested':
         // A redelivered `requested` finds its card: bring it up to date instead.

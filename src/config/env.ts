@@ -26,6 +26,7 @@ const schema = z.object({
   HOIST_CONFIG: z.string().default('./hoist.yaml'),
   HOIST_DATA_DIR: z.string().default('./.hoist'),
   HOIST_API_TOKENS: optionalString,
+  HOIST_ADMIN_TOKEN_FILE: optionalString,
   HOIST_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
@@ -45,6 +46,8 @@ export interface Env {
   configPath: string;
   dataDir: string;
   apiTokens: string[];
+  /** Where the local admin token's secret is kept (made at first start); null: none. */
+  adminTokenFile: string | null;
   workerConcurrency: number;
   port: number;
   host: string;
@@ -90,6 +93,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       .split(',')
       .map((t) => t.trim())
       .filter(Boolean),
+    adminTokenFile: e.HOIST_ADMIN_TOKEN_FILE ?? null,
     workerConcurrency: e.HOIST_WORKER_CONCURRENCY,
     port: e.PORT,
     host: e.HOST,

@@ -26,6 +26,8 @@ export interface ServiceConfig {
   health: { path: string; timeoutMs: number } | null;
   command: string[] | null;
   env: Record<string, string>;
+  /** Keys of `env` shown in clear (API, chat, logs); every other value is a secret. */
+  publicEnv: string[];
   schedule: string | null;
   storage: string | null;
   /** CPU and memory requests and limits; null: the target's defaults. */
@@ -99,6 +101,25 @@ function mergeResources(
   const conflict = resourceConflict(merged);
   if (conflict) fail([...path, 'resources'], `${conflict} (with the service's own resources); a request may not be more than its limit`);
   return merged;
+}
+
+/** Every key listed as public names an entry of the service's `env` (or of an environment's override of it). */
+function checkPublicEnv(
+  keys: string[],
+  env: Record<string, string>,
+  environments: AppFileConfig['environments'],
+  service: string,
+  path: readonly PropertyKey[],
+  fail: (path: readonly PropertyKey[], message: string) => never,
+): string[] {
+  const known = new Set([...Object.keys(env), ...Object.values(environments).flatMap((e) => Object.keys(e.overrides[service]?.env ?? {}))]);
+  keys.forEach((key, index) => {
+    if (!known.has(key)) {
+      const listed = known.size === 0 ? 'it has no `env`' : `its env keys: ${[...known].join(', ')}`;
+      fail([...path, 'publicEnv', index], `"${key}" is not a key of service ${service}'s env (${listed}); list only keys of its \`env\` whose values are not secret`);
+    }
+  });
+  return [...new Set(keys)];
 }
 
 export function parseDuration(text: string): number {
@@ -191,6 +212,7 @@ function buildApp(
       health: s.health ? { path: s.health.path, timeoutMs: parseDuration(s.health.timeout) } : null,
       command: s.command ?? null,
       env: s.env ?? {},
+      publicEnv: checkPublicEnv(s.publicEnv ?? [], s.env ?? {}, app.environments, serviceName, path, fail),
       schedule: s.schedule ?? null,
       storage: s.storage ?? null,
       resources: s.resources ? resourcesOf(s.resources, path, fail) : null,

@@ -57,7 +57,12 @@ const serviceFields = {
   resources: resourcesSchema.optional(),
 };
 
-const serviceSchema = z.strictObject({ type: z.enum(SERVICE_TYPES), ...serviceFields });
+const serviceSchema = z.strictObject({
+  type: z.enum(SERVICE_TYPES),
+  ...serviceFields,
+  /** Keys of `env` whose values are not secret: shown in clear where every other value is masked. */
+  publicEnv: z.array(z.string().min(1)).optional(),
+});
 const overrideSchema = z.strictObject({
   replicas: serviceFields.replicas,
   env: serviceFields.env,

@@ -163,7 +163,7 @@ export interface ApprovalEntry {
   step: ApprovalStep;
   /** null: Hoist itself (an expiry, a reset). */
   actor: Person | null;
-  /** Where it came from: `slack`, `shell`, `none` (the API, an automatic deploy, Hoist). */
+  /** Where it came from: `slack`, `shell`, `api` (a token), `webhook` (an automatic deploy), `none` (Hoist). */
   edge: string | null;
   /** Why: a rejection's reason, a refused vote's, a reset's. */
   reason: string | null;

@@ -13,7 +13,31 @@ import type { DeploymentStatus, ServiceStatus } from './status.ts';
 export type ChatOrigin =
   | { kind: 'slack'; channel: string; userId: string; reply: string | null }
   | { kind: 'shell' }
+  /**
+   * A request through the HTTP API with token `token`. It has no chat of its own: its
+   * messages go to `channel` in Slack (the app's first channel), or nowhere when null.
+   */
+  | { kind: 'api'; token: string; channel: string | null }
   | { kind: 'none' };
+
+/** The chat that shows a deployment's or a lock's messages; null: none. */
+export function chatOf(origin: ChatOrigin): 'slack' | 'shell' | null {
+  switch (origin.kind) {
+    case 'slack':
+    case 'shell':
+      return origin.kind;
+    case 'api':
+      return origin.channel === null ? null : 'slack';
+    case 'none':
+      return null;
+  }
+}
+
+/** The Slack channel messages about a request go to; null where it has none. */
+export function slackChannelOf(origin: ChatOrigin): string | null {
+  if (origin.kind === 'slack' || origin.kind === 'api') return origin.channel;
+  return null;
+}
 
 export interface DeploymentService {
   name: string;

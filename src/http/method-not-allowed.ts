@@ -1,4 +1,4 @@
-import type { Hono } from 'hono';
+import type { Env, Hono } from 'hono';
 
 /**
  * Answers a known path asked with a method it does not serve with 405 and the
@@ -6,7 +6,7 @@ import type { Hono } from 'hono';
  * says it does not exist. Read from the routes registered so far: call it after
  * the last route, once.
  */
-export function refuseOtherMethods(app: Hono): void {
+export function refuseOtherMethods<E extends Env>(app: Hono<E>): void {
   const allowed = new Map<string, Set<string>>();
   for (const route of app.routes) {
     // Middleware is registered for every method; it says nothing about what a path serves.

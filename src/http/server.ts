@@ -1,11 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import { Hono } from 'hono';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { redactLines, redactValues } from '../domain/redact.ts';
 import type { HoistService } from '../service/contract.ts';
+import { openApiDocument } from './api-document.ts';
+import { httpExceptionBody } from './api-errors.ts';
 import { apiRoutes } from './api-routes.ts';
+import { requireToken, type ApiEnv, type Authenticate } from './auth.ts';
+import { eventRoutes, type EventRoutesDeps } from './event-stream.ts';
 import { refuseOtherMethods } from './method-not-allowed.ts';
+import { tokenRoutes, type TokenRouteDeps } from './token-routes.ts';
 
 export interface HttpDeps {
   api: HoistService;
@@ -14,15 +20,40 @@ export interface HttpDeps {
   /** Extra handlers mounted before the API (e.g. the chat edge at /slack/events). */
   mounts?: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
   logger: Logger;
+  /** Checks the bearer token every `/api/v1` route but the OpenAPI document needs. */
+  authenticate: Authenticate;
+  /** The token routes (`/api/v1/tokens`, admin scope); absent: not served. */
+  tokens?: TokenRouteDeps;
+  /** More routes under /api/v1 (tokens, the event stream), written with `createRoute` so that the document describes them. */
+  apiGroups?: readonly OpenAPIHono<ApiEnv>[];
+  /** The live event stream (`/api/v1/events`); absent, the route is not served. */
+  events?: EventRoutesDeps;
 }
 
-export function createHttpApp(deps: HttpDeps): Hono {
-  const app = new Hono();
+/** What anyone may read without a token: the API's description. */
+const PUBLIC_API = new Set(['/api/v1/openapi.json']);
+
+const documentRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/openapi.json',
+  summary: 'This document (OpenAPI 3.1); no token needed',
+  security: [],
+  responses: { 200: { description: 'The OpenAPI document of /api/v1.', content: { 'application/json': { schema: z.object({ openapi: z.string() }).passthrough() } } } },
+});
+
+export function createHttpApp(deps: HttpDeps): OpenAPIHono<ApiEnv> {
+  const app = new OpenAPIHono<ApiEnv>();
+  // Before the masking below: a refused token's answer quotes the header to send, and holds nothing else.
+  const tokenRequired = requireToken(deps.authenticate);
+  app.use('/api/v1/*', (c, next) => ((c.req.method === 'GET' || c.req.method === 'HEAD') && PUBLIC_API.has(c.req.path) ? next() : tokenRequired(c, next)));
   // Every whole answer passes here: a reason, log line or setting quoting a credential is masked
   // once for all routes (a followed log, streamed, masks its own lines).
   app.use(async (c, next) => {
     await next();
+    if (c.get('revealsSecret')) return;
     const type = c.res.headers.get('content-type') ?? '';
+    // A stream of events never ends: it redacts each message itself.
+    if (type.startsWith('text/event-stream')) return;
     const json = type.startsWith('application/json');
     if (!json && !type.startsWith('text/')) return;
     const body = json ? JSON.stringify(redactValues(await c.res.json())) : redactLines((await c.res.text()).split('\n')).join('\n');
@@ -45,10 +76,23 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const ready = results.every(([, r]) => r === 'ok');
     return c.json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) }, ready ? 200 : 503);
   });
-  app.route('/api/v1', apiRoutes(deps.api));
+  // Public (PUBLIC_API): a client reads it before it has a token.
+  const document = openApiDocument(app);
+  app.openapi(documentRoute, (c) => c.json(document() as { openapi: string }, 200));
+  const groups = [
+    ...(deps.apiGroups ?? []),
+    ...(deps.tokens ? [tokenRoutes(deps.tokens)] : []),
+    ...(deps.events ? [eventRoutes(deps.events)] : []),
+  ];
+  app.route('/api/v1', apiRoutes(deps.api, groups));
   refuseOtherMethods(app);
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}; see /api/v1` } }, 404));
   app.onError((error, c) => {
+    // What Hono refuses itself (a body that is not JSON): the client's mistake, in the API's words.
+    if (error instanceof HTTPException && error.status < 500) {
+      const { status, body } = httpExceptionBody(error);
+      return c.json(body, status);
+    }
     deps.logger.error({ err: error, path: c.req.path }, 'request failed');
     return c.json({ error: { code: 'INTERNAL', message: 'internal error' } }, 500);
   });

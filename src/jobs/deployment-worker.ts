@@ -28,8 +28,8 @@ export interface DeploymentWorker {
   worker: Worker<RunJob>;
   /**
    * Takes no new job and waits for the runs in progress (SIGTERM finishes what runs).
-   * BullMQ's own close waits on Redis; with Redis away, the runs (which need only
-   * Postgres) are awaited here and the worker is closed without waiting on Redis.
+   * BullMQ's own close then waits on Redis; with Redis away, the runs (which need only
+   * Postgres) are awaited here and the worker's connections are cut after a short grace.
    */
   close(): Promise<void>;
 }
@@ -77,6 +77,8 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
         if (!(await deps.approvalHolds(d.id))) return;
         // It leaves the waiting queue (the ones behind move up), unless it was removed from it meanwhile.
         if ((await pickUp(db, d.id)) === 'gone') return;
+        // It runs now and the ones behind moved up: said at once, not at its first step.
+        deps.notify();
         await executor.execute(d);
         return;
       }
@@ -109,12 +111,31 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
   return {
     worker,
     async close() {
-      if (deps.connection.status === 'ready') return worker.close();
-      const closing = worker.close(true);
+      const closing = worker.close();
       await Promise.allSettled([...running]);
-      // BullMQ's force close still waits for its blocking connection; that one gives up once it is cut.
+      // What is left of the close is Redis housekeeping: quick when Redis answers, endless
+      // when it does not (whether it is away shows only by waiting: a status read before
+      // may not know yet). Past the grace, the connections are cut instead.
+      if (await settlesWithin(closing, REDIS_CLOSE_GRACE_MS)) return;
+      logger.warn('Redis does not answer: closing the worker without it');
+      await settlesWithin(worker.disconnect(), REDIS_CLOSE_GRACE_MS);
       deps.connection.disconnect();
-      await closing;
+      await settlesWithin(closing, REDIS_CLOSE_GRACE_MS);
     },
   };
+}
+
+/** How long the Redis part of a worker's close may take before its connections are cut. */
+const REDIS_CLOSE_GRACE_MS = 2_000;
+
+/** Whether `promise` settled (either way) within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  const outcome = await Promise.race([settled, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
+  clearTimeout(timer);
+  return outcome;
 }

@@ -34,7 +34,7 @@ export function redisKeys(prefix: string) {
     fence: (app: string, env: string) => `${prefix}:fence:${app}/${env}`,
     eventsChannel: `${prefix}:events`,
     cancelChannel: `${prefix}:cancel`,
-    outboxLeader: `${prefix}:outbox-leader`,
-    noticeLeader: `${prefix}:notice-leader`,
+    /** Elects the one process that delivers the event log to a consumer. */
+    consumerLeader: (consumer: string) => `${prefix}:consumer-leader:${consumer}`,
   };
 }

@@ -6,11 +6,13 @@ import { createNotifier } from '../bot/notifier.ts';
 import { createShellEdge } from '../bot/shell/shell-edge.ts';
 import { ConfigError } from '../config/errors.ts';
 import { createHttpServer } from '../http/server.ts';
-import { createNoticeFeed } from '../jobs/notice-feed.ts';
-import { createOutboxFeed } from '../jobs/outbox-feed.ts';
+import { createChatFeed } from '../jobs/chat-feed.ts';
+import { createEventHub } from '../jobs/event-hub.ts';
+import { listenForEvents } from '../jobs/event-signal.ts';
 import { closeRedis, connectRedis } from '../jobs/redis.ts';
 import { createCardStore } from '../store/chat-cards.ts';
 import type { CardStore } from '../bot/notifier.ts';
+import { startApiTokens, type LocalAdminToken } from './api-tokens.ts';
 import type { SharedParts } from './shared-parts.ts';
 
 /** The terminal chat's input and output. */
@@ -21,6 +23,9 @@ export interface ShellOptions {
   user: string;
 }
 
+/** How long answers still being written may take to finish when Hoist stops. */
+const CLOSE_GRACE_MS = 500;
+
 type Chats = Parameters<typeof createNotifier>[0]['chats'];
 type Mounts = Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
 
@@ -28,17 +33,21 @@ type Mounts = Record<string, (req: IncomingMessage, res: ServerResponse) => void
 export async function startServerRole(
   shared: SharedParts,
   options: { shell: ShellOptions | null },
-): Promise<{ port: number; shellDone: Promise<number | null> | null }> {
+): Promise<{ port: number; shellDone: Promise<number | null> | null; localAdmin: LocalAdminToken | null }> {
   const { env, db, redis, redisHealth: health, logger, stops, api } = shared;
   const subscriber = health.watch(connectRedis(env.redisUrl, { name: 'hoist-events' }), 'hoist-events');
   stops.add(() => closeRedis(subscriber));
-  const feed = createOutboxFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger, health });
+  // The environments' views follow what the other processes record.
+  const unlisten = listenForEvents(subscriber, env.redisPrefix, () => shared.changes.emit('remote'));
+  stops.add(async () => unlisten());
+  // The chat is one consumer of the event log: deployment events to the notifier, lock notices to the poster.
+  const feed = createChatFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger, health });
   stops.add(() => feed.close());
   // One card store: the notifier keeps where each card is, and Slack links to it.
   const cards = createCardStore(db);
   const { chats, mounts, shellDone } = await startChatEdges(shared, cards, options.shell);
   const notifier = createNotifier({
-    feed,
+    feed: feed.events,
     api,
     cards,
     chats,
@@ -47,16 +56,22 @@ export async function startServerRole(
   });
   notifier.start();
   stops.add(async () => notifier.stop());
-  const noticeFeed = createNoticeFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger, health });
-  stops.add(() => noticeFeed.close());
-  const noticePoster = createNoticePoster({ feed: noticeFeed, chats, logger: logger.child({ component: 'notices' }) });
+  const noticePoster = createNoticePoster({ feed: feed.notices, chats, logger: logger.child({ component: 'notices' }) });
   noticePoster.start();
   stops.add(async () => noticePoster.stop());
+  feed.start();
 
+  const { tokens, localAdmin } = await startApiTokens(shared);
+  // One reader of the event log for every open event stream of this process.
+  const hub = createEventHub({ db, subscriber, prefix: env.redisPrefix, logger: logger.child({ component: 'events' }), health });
+  await hub.start();
   const server = createHttpServer({
     api,
+    authenticate: tokens.authenticate,
+    tokens,
     logger,
     mounts,
+    events: { source: hub },
     readiness: {
       postgres: () => db.selectNoFrom((eb) => eb.lit(1).as('one')).execute(),
       redis: () => redis.ping(),
@@ -64,9 +79,11 @@ export async function startServerRole(
   });
   await listen(server, env.port, env.host);
   stops.add(() => closeServer(server));
+  // Runs before the server closes: open streams end cleanly instead of holding the stop up.
+  stops.add(() => hub.close());
   const port = (server.address() as AddressInfo).port;
   logger.info({ port }, 'http listening');
-  return { port, shellDone };
+  return { port, shellDone, localAdmin };
 }
 
 /** Slack when its tokens are set (its events mounted on the HTTP server), and the terminal chat when asked for. */
@@ -100,9 +117,17 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
+/**
+ * Stops taking connections; idle ones close now, and answers still being written (an event
+ * stream ending) get a moment to finish before every connection is cut.
+ */
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolveClose) => {
-    server.close(() => resolveClose());
-    server.closeAllConnections();
+    const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+    server.close(() => {
+      clearTimeout(cut);
+      resolveClose();
+    });
+    server.closeIdleConnections();
   });
 }

@@ -11,12 +11,15 @@ import { createGitSource } from '../engine/source/git-source.ts';
 import { createCancelSignal } from '../jobs/cancel-signal.ts';
 import { createDispatcher, type Dispatcher } from '../jobs/dispatcher.ts';
 import { createEnvironmentLease, type EnvironmentLease } from '../jobs/environment-lease.ts';
-import { createEventSignal } from '../jobs/outbox-feed.ts';
+import { createEventSignal } from '../jobs/event-signal.ts';
 import { closeRedis, connectRedis } from '../jobs/redis.ts';
 import { createRedisHealth, type RedisHealth } from '../jobs/redis-health.ts';
 import { createRunQueue } from '../jobs/run-queue.ts';
 import type { HoistService } from '../service/contract.ts';
+import { createChangeFeed, type ChangeOrigin } from '../service/environment-board.ts';
 import { createHoistService } from '../service/hoist-service.ts';
+import { createSecretMasks } from '../service/secret-masks.ts';
+import { maskSecretsInLog } from '../logger.ts';
 import { openDatabase, type Db } from '../store/database.ts';
 import { migrateToLatest } from '../store/migrator.ts';
 import type { StopList } from './stop-list.ts';
@@ -35,8 +38,10 @@ export interface SharedParts {
   /** Every Redis connection's failures, logged at a readable rate. */
   redisHealth: RedisHealth;
   source: Source;
-  /** Tells every process that new events are in the outbox. */
+  /** Tells every process that new events are in the outbox (this one's views of the environments at once). */
   notify(): void;
+  /** What the environments' views follow: this process's writes, and (once the server listens) the other processes'. */
+  changes: { emit(origin: ChangeOrigin): void };
   lease: EnvironmentLease;
   dispatcher: Dispatcher;
   api: HoistService;
@@ -57,6 +62,10 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
   stops.add(() => database.close());
   await migrateToLatest(database.db);
   const { db } = database;
+  // From here on, a value of a service's `env` that a log line quotes is masked as everywhere else.
+  if (!maskSecretsInLog(logger, await createSecretMasks({ db, config }).forConfiguration())) {
+    logger.warn('this logger was not made by createLogger: values of services’ env are masked in log lines only by their shape');
+  }
 
   const redisHealth = createRedisHealth(logger.child({ component: 'redis' }));
   const redis = redisHealth.watch(connectRedis(env.redisUrl, { name: 'hoist' }), 'hoist');
@@ -64,7 +73,12 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
   await redis.ping().catch((cause: unknown) => {
     throw new ConfigError('REDIS_UNREACHABLE', `Redis at ${env.redisUrl} does not answer (set REDIS_URL)`, { cause });
   });
-  const notify = createEventSignal(redis, env.redisPrefix, logger, redisHealth);
+  const signal = createEventSignal(redis, env.redisPrefix, logger, redisHealth);
+  const changes = createChangeFeed();
+  const notify = () => {
+    changes.emit('local');
+    signal();
+  };
   const source = createGitSource({ cacheDir: resolve(dataDir, 'git'), log: logger.child({ component: 'git' }) });
 
   const queueConnection = redisHealth.watch(connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-queue' }), 'hoist-queue');
@@ -93,6 +107,8 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
     notify,
     signalCancel: createCancelSignal({ db, redis, prefix: env.redisPrefix, health: redisHealth }),
     ...(slackDirectory === null ? {} : { groupsOf: slackDirectory.groupsOf }),
+    changes,
+    onBoardError: (error) => logger.warn({ err: error }, 'refreshing the environments failed'),
   });
-  return { ...base, db, redis, redisHealth, source, notify, lease, dispatcher, api, registryAuth, slackDirectory };
+  return { ...base, db, redis, redisHealth, source, notify, changes, lease, dispatcher, api, registryAuth, slackDirectory };
 }

@@ -47,12 +47,12 @@ export async function startWorkerRole(
 
   const { redisHealth } = shared;
   const workerConnection = redisHealth.watch(connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-worker' }), 'hoist-worker');
-  stops.add(() => closeRedis(workerConnection));
+  stops.add(() => closeRedis(workerConnection), 'the worker\'s Redis connection');
   const cancelSubscriber = redisHealth.watch(connectRedis(env.redisUrl, { name: 'hoist-cancels' }), 'hoist-cancels');
-  stops.add(() => closeRedis(cancelSubscriber));
+  stops.add(() => closeRedis(cancelSubscriber), 'the cancel subscriber');
   const cancels = createCancelListener({ subscriber: cancelSubscriber, prefix: env.redisPrefix, logger });
   await cancels.ready;
-  stops.add(async () => cancels.close());
+  stops.add(async () => cancels.close(), 'the cancel listener');
   const worker = createDeploymentWorker({
     db,
     connection: workerConnection,
@@ -68,11 +68,11 @@ export async function startWorkerRole(
     approvalHolds: createApprovalBinding({ db, config, notify }),
   });
   redisHealth.watchEvents(worker.worker, 'worker');
-  stops.add(() => worker.close());
+  stops.add(() => worker.close(), 'the deployment worker (runs in progress finish first)');
 
   const reconciler = createReconciler({ db, dispatcher: shared.dispatcher, logger, health: redisHealth, intervalMs: 2_000 });
   reconciler.start();
-  stops.add(() => reconciler.stop());
+  stops.add(() => reconciler.stop(), 'the reconciler');
   // Reminds lock owners before their lock lapses, and releases lapsed locks; the same loop
   // reminds approvers and expires requests nobody decided on, and forgets request identities
   // past their retention. It waits until the next lock or approval deadline.
@@ -86,7 +86,7 @@ export async function startWorkerRole(
   };
   const sweeper = createLockSweeper({ sweep, logger: logger.child({ component: 'locks' }) });
   sweeper.start();
-  stops.add(async () => sweeper.stop());
+  stops.add(async () => sweeper.stop(), 'the lock and approval sweeper');
 }
 
 /** The targets of hoist.yaml; a kubeconfig that can't be used stops the start here, naming the target. */

@@ -3,6 +3,7 @@ import type { ActionVerb, Command, Trigger } from '../domain/command.ts';
 import type { ChatOrigin, Deployment, DeploymentSummary } from '../domain/deployment.ts';
 import type { EnvironmentLock, LockHistoryEntry } from '../domain/lock.ts';
 import type { Person } from '../domain/person.ts';
+import type { SecretMasker } from '../domain/redact.ts';
 import type { SetChange } from '../domain/set-diff.ts';
 import type { DeploymentStatus } from '../domain/status.ts';
 import type { EnvironmentView } from './views.ts';
@@ -183,7 +184,10 @@ export interface HoistService extends RequestLedger {
   validateCancel(target: CancelTarget, origin: ChatOrigin): { ok: true } | Refusal;
   /** Resolves refs, records the deployment (QUEUED) and queues it. */
   request(command: ActionCommand, options: RequestOptions): Promise<RequestResult>;
+  /** The deployment, its reasons and set with secrets masked (the stored set keeps the real values). */
   getDeployment(id: number): Promise<Deployment | null>;
+  /** What hides the secrets a deployment knows (its set's and its environment's `env` values) in texts an edge shows, such as an event's log tail. */
+  secretMasker(deploymentId: number): Promise<SecretMasker>;
   /** Environments matching the filter (both null: all), with their services and queue. */
   environments(app: string | null, env: string | null): Promise<EnvironmentView[] | Refusal>;
   /** Holds an environment for the requester: others' actions there are refused until it is released or lapses. */

@@ -6,6 +6,7 @@ import { getDeployment, getDeploymentSet } from '../store/deployments.ts';
 import { hasDeployments, listDeployments } from '../store/history.ts';
 import type { DeploymentPage, DeploymentQuery, DiffResult, ManifestsResult } from './contract.ts';
 import { list, refuse } from './lookup.ts';
+import type { SecretMasks } from './secret-masks.ts';
 
 const STATUSES: readonly string[] = [...SERVICE_STATUSES, ...PRE_RUN_STATUSES];
 const DEFAULT_LIMIT = 20;
@@ -29,8 +30,8 @@ function decodeCursor(cursor: string): number | null {
 }
 
 /** Deployment history, the stored deployment sets, and diffs between them. */
-export function createHistory(deps: { db: Db; config: HoistConfig }) {
-  const { db, config } = deps;
+export function createHistory(deps: { db: Db; config: HoistConfig; masks: SecretMasks }) {
+  const { db, config, masks } = deps;
 
   const knownInStore = (column: 'app' | 'env', value: string) => hasDeployments(db, column, value);
 
@@ -65,29 +66,44 @@ export function createHistory(deps: { db: Db; config: HoistConfig }) {
     }
     const page = await listDeployments(db, { app, env, statuses, beforeId, limit });
     const last = page.rows.at(-1);
+    const masker = await masks.forConfiguration();
     return {
       ok: true,
-      items: page.rows,
+      items: page.rows.map((row) => (row.reason === null ? row : { ...row, reason: masker.text(row.reason) })),
       nextCursor: page.more && last !== undefined ? encodeCursor(last.id) : null,
     };
   }
 
-  async function manifests(id: number): Promise<ManifestsResult> {
+  /** The set as stored, with its real values: never an answer as it is. */
+  async function storedSet(id: number): Promise<ManifestsResult> {
     const deployment = await getDeployment(db, id);
     if (deployment === null) return refuse('NOT_FOUND', `there is no deployment #${id}`);
     return { ok: true, deploymentId: id, app: deployment.app, env: deployment.env, set: await getDeploymentSet(db, id) };
   }
 
+  async function manifests(id: number): Promise<ManifestsResult> {
+    const found = await storedSet(id);
+    if (!found.ok) return found;
+    const masker = await masks.forDeployment({ id, app: found.app, env: found.env });
+    return { ...found, set: masker.set(found.set) };
+  }
+
+  /** Both sets masked alike (one key): an unchanged secret compares equal, a changed one differs in its hash. */
   async function diff(id: number, against: number): Promise<DiffResult> {
-    const [to, from] = await Promise.all([manifests(id), manifests(against)]);
+    const [to, from] = await Promise.all([storedSet(id), storedSet(against)]);
     if (!to.ok) return to;
     if (!from.ok) return from;
+    const masker = await masks.forDeployments([
+      { id, app: to.app, env: to.env },
+      { id: against, app: from.app, env: from.env },
+    ]);
+    const [before, after] = [masker.set(from.set), masker.set(to.set)];
     return {
       ok: true,
       from: against,
       to: id,
-      changes: diffSets(from.set, to.set),
-      unified: unifiedDiff(from.set, to.set, { before: `#${against}`, after: `#${id}` }),
+      changes: diffSets(before, after),
+      unified: unifiedDiff(before, after, { before: `#${against}`, after: `#${id}` }),
     };
   }
 

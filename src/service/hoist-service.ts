@@ -1,12 +1,9 @@
-import type { AppConfig, EnvironmentConfig } from '../config/hoist-config.ts';
-import { aggregateEnvironmentStatus } from '../domain/aggregate.ts';
+import type { EnvironmentConfig } from '../config/hoist-config.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
 import { approvalDeadlines, needsApproval } from '../domain/approval.ts';
 import { scopeRule } from '../domain/rules.ts';
 import type { ImageRegistry, Source } from '../engine/ports.ts';
 import { getDeployment, insertDeployment } from '../store/deployments.ts';
-import { serviceStates } from '../store/service-state.ts';
-import { currentLock } from '../store/locks.ts';
 import { checkDeployRef, planAction } from './action-plans.ts';
 import { checkBypass, checkBypassRequest } from './approval-bypass.ts';
 import { createApprovals } from './approvals.ts';
@@ -14,13 +11,15 @@ import type { ActionCommand, CancelTarget, HoistService, Refusal, RequestOptions
 import { createHistory } from './history.ts';
 import { createLocks } from './locks.ts';
 import { createLogs } from './logs.ts';
+import { createSecretMasks } from './secret-masks.ts';
 import { createPermissions } from './permissions.ts';
 import { createEnvironmentQueue, type EnvironmentQueueDeps } from './environment-queue.ts';
 import { handOver, isDatabaseUnreachable, recordedThenUnreachable, unlessDatabaseDown } from './outage.ts';
-import { checkChannel, findEnvironment, list, refuse } from './lookup.ts';
+import { checkChannel, findEnvironment, list, messagesTo, refuse } from './lookup.ts';
 import { createRequestLedger, type LedgerOptions } from './request-ledger.ts';
 import { waitingKeyOf } from '../store/waiting-key.ts';
 import type { EnvironmentView } from './views.ts';
+import { createEnvironmentBoard, type ChangeFeed } from './environment-board.ts';
 
 export interface ServiceDeps extends EnvironmentQueueDeps {
   source: Source;
@@ -28,14 +27,38 @@ export interface ServiceDeps extends EnvironmentQueueDeps {
   registry: ImageRegistry;
   /** How a replayed request waits for the first to be answered. */
   ledger?: LedgerOptions;
+  /**
+   * Changes made by this process's other parts (`local`: its workers) and announced by other
+   * processes (`remote`), which the environments' views kept in memory follow. Without it, they
+   * follow this service's own writes and are refreshed when a second old.
+   */
+  changes?: ChangeFeed;
+  /** A background refresh of the environments' views failed (the next read tries again). */
+  onBoardError?: (error: unknown) => void;
 }
 
-export function createHoistService(deps: ServiceDeps): HoistService {
-  const { db, config } = deps;
+export function createHoistService(serviceDeps: ServiceDeps): HoistService {
+  const { db, config } = serviceDeps;
+  const board = createEnvironmentBoard({
+    db,
+    config,
+    ...(serviceDeps.now ? { now: serviceDeps.now } : {}),
+    ...(serviceDeps.onBoardError ? { onError: serviceDeps.onBoardError } : {}),
+  });
+  serviceDeps.changes?.subscribe((origin) => (origin === 'local' ? board.invalidate() : board.changed()));
+  // Every write of the service tells the board first: the caller's next read includes it.
+  const deps: ServiceDeps = {
+    ...serviceDeps,
+    notify: () => {
+      board.invalidate();
+      serviceDeps.notify();
+    },
+  };
   const locks = createLocks(deps);
   const queues = createEnvironmentQueue(deps);
-  const history = createHistory(deps);
-  const logs = createLogs(deps);
+  const masks = createSecretMasks(deps);
+  const history = createHistory({ ...deps, masks });
+  const logs = createLogs({ ...deps, masks });
   const permissions = createPermissions(deps.groupsOf);
   const approvals = createApprovals(deps);
   const now = deps.now ?? (() => new Date());
@@ -100,7 +123,7 @@ export function createHoistService(deps: ServiceDeps): HoistService {
       scope: command.scope.services,
       requestedBy: options.requester,
       trigger: options.trigger,
-      chat: options.origin,
+      chat: messagesTo(app, options.origin),
       requestKey: options.requestKey ?? null,
       // Going ahead without approval is a decision of its own: it joins no identical deployment waiting for approval.
       waitingKey: bypass === null ? waitingKey : null,
@@ -144,19 +167,26 @@ export function createHoistService(deps: ServiceDeps): HoistService {
     async request(command, options) {
       const recorded = await unlessDatabaseDown('request', 'nothing will run', () => record(command, options));
       if (!recorded.ok) return recorded;
-      return afterRecording(recorded, command);
+      return masks.inResult(await afterRecording(recorded, command));
     },
 
-    getDeployment: (id) => getDeployment(db, id),
+    async getDeployment(id) {
+      const deployment = await getDeployment(db, id);
+      return deployment === null ? null : masks.deployment(deployment);
+    },
+    secretMasker: async (id) => {
+      const deployment = await getDeployment(db, id);
+      return deployment === null ? masks.forConfiguration() : masks.forDeployment(deployment);
+    },
 
     lockEnvironment: (input, actor) => unlessDatabaseDown('lock', 'nothing was locked', () => locks.lockEnvironment(input, actor)),
     unlockEnvironment: (input, actor) => unlessDatabaseDown('unlock', 'the lock stays', () => locks.unlockEnvironment(input, actor)),
     environmentLock: locks.environmentLock,
-    cancel: (target, actor) => unlessDatabaseDown('cancel', 'nothing was canceled', () => queues.cancel(target, actor)),
+    cancel: async (target, actor) => masks.inResult(await unlessDatabaseDown('cancel', 'nothing was canceled', () => queues.cancel(target, actor))),
     ...history,
     ...logs,
-    approve: approvals.approve,
-    reject: approvals.reject,
+    approve: async (id, actor) => masks.inResult(await approvals.approve(id, actor)),
+    reject: async (id, actor, reason) => masks.inResult(await approvals.reject(id, actor, reason)),
     approvals: approvals.approvals,
 
     async environments(appName, envName) {
@@ -170,7 +200,8 @@ export function createHoistService(deps: ServiceDeps): HoistService {
           return refuse('UNKNOWN_ENVIRONMENT', `app ${app.name} has no environment "${envName}"; its environments: ${list(app.environments.keys())}`);
         }
         for (const env of envs) {
-          if (env) views.push(await environmentView(app, env));
+          const view = env ? await board.view(app.name, env.name) : null;
+          if (view) views.push(view);
         }
       }
       return views;
@@ -186,29 +217,4 @@ export function createHoistService(deps: ServiceDeps): HoistService {
       };
     },
   };
-
-  async function environmentView(app: AppConfig, env: EnvironmentConfig): Promise<EnvironmentView> {
-    const states = new Map((await serviceStates(db, app.name, env.name)).map((s) => [s.service, s]));
-    const services = env.services.map((s) => {
-      const state = states.get(s.name);
-      return {
-        name: s.name,
-        type: s.type,
-        status: state?.status ?? 'NEVER_DEPLOYED',
-        version: state?.version ?? null,
-        image: state?.image ?? null,
-        deploymentId: state?.deploymentId ?? null,
-        updatedAt: state?.updatedAt ?? null,
-      } as const;
-    });
-    return {
-      app: app.name,
-      env: env.name,
-      target: env.targetName,
-      status: aggregateEnvironmentStatus(services.map((s) => s.status)),
-      services,
-      queue: await queues.queueOf(app.name, env.name),
-      lock: await currentLock(db, app.name, env.name),
-    };
-  }
 }

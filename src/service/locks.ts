@@ -7,7 +7,7 @@ import type { Trigger } from '../domain/command.ts';
 import type { Db } from '../store/database.ts';
 import { currentLock, expireLocks, lockHistory, nextLockDue, recordNotice, releaseLock, remindLocks, takeLock } from '../store/locks.ts';
 import type { Actor, HoistService, LockResult, Refusal, UnlockResult } from './contract.ts';
-import { findEnvironment, findOperable, refuse } from './lookup.ts';
+import { findEnvironment, findOperable, messagesTo, refuse } from './lookup.ts';
 import { createPermissions, type GroupsOf } from './permissions.ts';
 
 export interface LockDeps {
@@ -49,7 +49,7 @@ export function createLocks(deps: LockDeps) {
       owner: actor.requester,
       reason: input.reason,
       ttlMs: requested ?? env.lockTtlMs,
-      chat: actor.origin,
+      chat: messagesTo(app, actor.origin),
     });
     deps.notify();
     if (!taken.ok) return lockedRefusal(taken.heldBy, `${app.name} in ${env.name}`);

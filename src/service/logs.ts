@@ -1,7 +1,8 @@
 import type { Db } from '../store/database.ts';
 import { getDeployment, lastLogLines, logLines } from '../store/deployments.ts';
-import type { LogQuery, LogsResult, Refusal } from './contract.ts';
+import type { LogLineView, LogQuery, LogsResult, Refusal } from './contract.ts';
 import { list, refuse } from './lookup.ts';
+import type { SecretMasks } from './secret-masks.ts';
 
 const MAX_LOG_LINES = 1000;
 const DEFAULT_LIMIT = 500;
@@ -27,9 +28,9 @@ function checkQuery(query: LogQuery): Refusal | null {
   return null;
 }
 
-/** A deployment's stored log: the last lines, or pages forward from a line id. */
-export function createLogs(deps: { db: Db }) {
-  const { db } = deps;
+/** A deployment's stored log: the last lines, or pages forward from a line id, the secrets it knows masked in them. */
+export function createLogs(deps: { db: Db; masks: SecretMasks }) {
+  const { db, masks } = deps;
 
   async function deploymentLogs(id: number, query: LogQuery = {}): Promise<LogsResult> {
     const bad = checkQuery(query);
@@ -40,16 +41,22 @@ export function createLogs(deps: { db: Db }) {
     if (service !== null && !deployment.services.some((s) => s.name === service)) {
       return refuse('UNKNOWN_SERVICE', `#${id} has no service "${service}"; its services: ${list(deployment.services.map((s) => s.name))}`);
     }
-    const found = { ok: true, deploymentId: id, app: deployment.app, env: deployment.env, status: deployment.status, reason: deployment.reason } as const;
+    const masker = await masks.forDeployment(deployment);
+    const masked = (lines: LogLineView[]) => {
+      const texts = masker.lines(lines.map((l) => l.line));
+      return lines.map((l, i) => ({ ...l, line: texts[i]! }));
+    };
+    const reason = deployment.reason === null ? null : masker.text(deployment.reason);
+    const found = { ok: true, deploymentId: id, app: deployment.app, env: deployment.env, status: deployment.status, reason } as const;
     if (query.tail != null) {
-      return { ...found, lines: await lastLogLines(db, id, query.tail, { service }), nextAfter: null };
+      return { ...found, lines: masked(await lastLogLines(db, id, query.tail, { service })), nextAfter: null };
     }
     const limit = query.limit ?? DEFAULT_LIMIT;
     // One line more than asked tells whether another page follows.
     const lines = await logLines(db, id, { service, afterId: query.after ?? 0, limit: limit + 1 });
     const more = lines.length > limit;
     const page = more ? lines.slice(0, limit) : lines;
-    return { ...found, lines: page, nextAfter: more ? page.at(-1)!.id : null };
+    return { ...found, lines: masked(page), nextAfter: more ? page.at(-1)!.id : null };
   }
 
   return { deploymentLogs };

@@ -43,3 +43,8 @@ export function findOperable(
   if ('ok' in found) return found;
   return checkChannel(found.app, origin) ?? found;
 }
+
+/** Where a request's messages go: a request through the API has no chat, so they go to the app's first channel (if any). */
+export function messagesTo(app: AppConfig, origin: ChatOrigin): ChatOrigin {
+  return origin.kind === 'api' ? { ...origin, channel: app.channels[0] ?? null } : origin;
+}

@@ -13,7 +13,9 @@ export type GroupsOf = (userId: string) => Promise<string[]>;
  */
 export function createPermissions(groupsOf: GroupsOf = async () => []) {
   /** The groups of `userId` that matter for `entries`: none looked up when it names no group. */
-  const groupsFor = async (entries: readonly string[], userId: string): Promise<string[]> => (namesGroups(entries) ? groupsOf(userId) : []);
+  // A token acting as itself (`token:ci`) belongs to no group: no directory knows it.
+  const groupsFor = async (entries: readonly string[], userId: string): Promise<string[]> =>
+    namesGroups(entries) && !userId.startsWith('token:') ? groupsOf(userId) : [];
   return {
     groupsFor,
     async mayDeploy(env: EnvironmentConfig, userId: string): Promise<boolean> {

@@ -11,8 +11,11 @@ export interface LedgerOptions {
   staleMs?: number;
 }
 
-/** Slack retries for minutes, and a signed request is accepted for five; an identity is kept well past both. */
-export const REQUEST_RETENTION_MS = 60 * 60_000;
+/**
+ * How long a request's identity is kept: an API client's `Idempotency-Key` holds for 24 hours
+ * (Slack retries for minutes, and a signed request is accepted for five: well within it).
+ */
+export const REQUEST_RETENTION_MS = 24 * 60 * 60_000;
 const SWEEP_EVERY_MS = 60_000;
 
 export function createRequestLedger(db: Db, options: LedgerOptions = {}): RequestLedger {

@@ -1,39 +1,96 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { DeploymentEvent, StoredEvent } from '../domain/deployment.ts';
+import type { LogEntry, LoggedEvent } from '../domain/event-log.ts';
+import type { EnvironmentLock, EnvironmentNotice, StoredNotice } from '../domain/lock.ts';
 import type { Db } from './database.ts';
-import { parseJson } from './json-columns.ts';
+import { parseJson, readChatOrigin } from './json-columns.ts';
+import type { DeploymentEventsTable } from './schema.ts';
 
 export async function appendEvent(db: Db, event: DeploymentEvent): Promise<void> {
   await appendEvents(db, [event]);
 }
 
-/** Several events in one statement, in the order given. */
+/**
+ * Several events in one statement, in the order given, each with its deployment's app and
+ * environment. Its position is given when the transaction commits (migration 0010).
+ */
 export async function appendEvents(db: Db, events: readonly DeploymentEvent[]): Promise<void> {
   if (events.length === 0) return;
   await db
     .insertInto('deployment_events')
-    .values(events.map((event) => ({ deployment_id: event.deploymentId, payload: JSON.stringify(event) })))
+    .values(
+      events.map((event) => ({
+        deployment_id: event.deploymentId,
+        kind: event.kind,
+        app: (eb) => eb.selectFrom('deployments').select('app').where('id', '=', event.deploymentId),
+        env: (eb) => eb.selectFrom('deployments').select('env').where('id', '=', event.deploymentId),
+        payload: JSON.stringify(event),
+      })),
+    )
     .execute();
 }
 
-/** Undelivered events, oldest first. */
-export async function pendingEvents(db: Db, limit = 200): Promise<StoredEvent[]> {
-  const rows = await db
-    .selectFrom('deployment_events')
-    .select(['id', 'deployment_id', 'payload', 'created_at'])
-    .where('delivered_at', 'is', null)
-    .orderBy('id')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    deploymentId: r.deployment_id,
-    event: parseJson(r.payload) as DeploymentEvent,
-    createdAt: new Date(r.created_at),
-  }));
+/** An environment's entry (a lock notice or change): the log holds it beside the deployments' events. */
+export async function appendEnvironmentEntry(db: Db, where: { app: string; env: string }, entry: Exclude<LogEntry, DeploymentEvent>): Promise<void> {
+  const payload = entry.kind === 'notice' ? entry.notice : { action: entry.action, lock: entry.lock, actor: entry.actor };
+  await db.insertInto('deployment_events').values({ deployment_id: null, kind: entry.kind, app: where.app, env: where.env, payload: JSON.stringify(payload) }).execute();
 }
 
-export async function markDelivered(db: Db, ids: number[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db.updateTable('deployment_events').set({ delivered_at: sql<Date>`now()` }).where('id', 'in', ids).execute();
+/** A lock as a JSON payload holds it: dates as text, and the chat origin as it was written. */
+function reviveLock(lock: EnvironmentLock): EnvironmentLock {
+  return { ...lock, since: new Date(lock.since), expiresAt: lock.expiresAt === null ? null : new Date(lock.expiresAt), chat: readChatOrigin(lock.chat) };
+}
+
+function toEntry(kind: string, payload: unknown): LogEntry {
+  if (kind === 'notice') {
+    const notice = payload as EnvironmentNotice;
+    return { kind: 'notice', notice: { ...notice, lock: reviveLock(notice.lock) } as EnvironmentNotice };
+  }
+  if (kind === 'lock') {
+    const change = payload as Omit<Extract<LogEntry, { kind: 'lock' }>, 'kind'>;
+    return { kind: 'lock', action: change.action, lock: reviveLock(change.lock), actor: change.actor };
+  }
+  return payload as DeploymentEvent;
+}
+
+export function toLoggedEvent(row: Selectable<DeploymentEventsTable>): LoggedEvent {
+  return {
+    id: row.id,
+    position: Number(row.position),
+    app: row.app,
+    env: row.env,
+    deploymentId: row.deployment_id,
+    at: new Date(row.created_at),
+    entry: toEntry(row.kind, parseJson(row.payload)),
+  };
+}
+
+export interface LogFilter {
+  app?: string | null;
+  env?: string | null;
+}
+
+/** The log after `after` (a position), oldest first: only committed events, each once and in commit order. */
+export async function readEvents(db: Db, options: LogFilter & { after: number; limit?: number }): Promise<LoggedEvent[]> {
+  let query = db.selectFrom('deployment_events').selectAll().where('position', '>', options.after);
+  if (options.app) query = query.where('app', '=', options.app);
+  if (options.env) query = query.where('env', '=', options.env);
+  const rows = await query.orderBy('position').limit(options.limit ?? 500).execute();
+  return rows.map(toLoggedEvent);
+}
+
+/** The log's last position (0 when it is empty). */
+export async function lastPosition(db: Db): Promise<number> {
+  const row = await db.selectFrom('deployment_events').select(sql<number | null>`max(position)`.as('last')).executeTakeFirst();
+  return Number(row?.last ?? 0);
+}
+
+/** A deployment's event in the shape the chat notifier takes. */
+export function asStoredEvent(event: LoggedEvent & { entry: DeploymentEvent }): StoredEvent {
+  return { id: event.id, deploymentId: event.entry.deploymentId, event: event.entry, createdAt: event.at };
+}
+
+/** A lock notice in the shape the notice poster takes. */
+export function asStoredNotice(event: LoggedEvent & { entry: { kind: 'notice'; notice: EnvironmentNotice } }): StoredNotice {
+  return { id: event.id, notice: event.entry.notice, createdAt: event.at };
 }

@@ -1,14 +1,21 @@
 import { sql, type Selectable } from 'kysely';
 import type { ChatOrigin } from '../domain/deployment.ts';
-import { reminderAt, type EnvironmentLock, type EnvironmentNotice, type LockAction, type LockHistoryEntry, type LockKind, type StoredNotice } from '../domain/lock.ts';
+import { reminderAt, type EnvironmentLock, type EnvironmentNotice, type LockAction, type LockHistoryEntry, type LockKind } from '../domain/lock.ts';
 import type { Person } from '../domain/person.ts';
 import type { Db } from './database.ts';
-import { parseJson, readChatOrigin } from './json-columns.ts';
+import { appendEnvironmentEntry } from './events.ts';
+import { readChatOrigin } from './json-columns.ts';
 import type { EnvironmentLocksTable } from './schema.ts';
 
 type Where = { app: string; env: string };
 
-function toLock(row: Selectable<EnvironmentLocksTable>): EnvironmentLock {
+/** A stored lock; its times as Dates, or as text where it was read through json (the board). */
+type LockRow = Pick<Selectable<EnvironmentLocksTable>, 'app' | 'env' | 'kind' | 'owner_id' | 'owner_name' | 'reason' | 'chat'> & {
+  taken_at: Date | string;
+  expires_at: Date | string | null;
+};
+
+export function toLock(row: LockRow): EnvironmentLock {
   return {
     app: row.app,
     env: row.env,
@@ -36,6 +43,8 @@ async function addHistory(trx: Db, lock: EnvironmentLock, action: LockAction, ac
       reason: lock.reason,
     })
     .execute();
+  // Every change of a lock is an event too (stream clients see locks come and go).
+  await appendEnvironmentEntry(trx, lock, { kind: 'lock', action, lock, actor });
 }
 
 async function databaseNow(trx: Db): Promise<Date> {
@@ -43,12 +52,9 @@ async function databaseNow(trx: Db): Promise<Date> {
   return new Date(row.now);
 }
 
-/** Records a notice in the outbox; the notice feed delivers it to the chat. */
+/** Records a notice in the event log; the chat's consumer of the log delivers it. */
 export async function recordNotice(db: Db, notice: EnvironmentNotice): Promise<void> {
-  await db
-    .insertInto('environment_notices')
-    .values({ app: notice.lock.app, env: notice.lock.env, payload: JSON.stringify(notice) })
-    .execute();
+  await appendEnvironmentEntry(db, notice.lock, { kind: 'notice', notice });
 }
 
 /** Locks whose time is up are released (history `expired`) and announced; scoped to one environment when given. */
@@ -230,29 +236,4 @@ export async function lockHistory(db: Db, app: string, env: string, limit = 20):
     reason: r.reason,
     at: new Date(r.at),
   }));
-}
-
-/** A lock as a notice's JSON holds it: dates as text, and the chat origin as it was written. */
-function reviveLock(lock: EnvironmentLock): EnvironmentLock {
-  return { ...lock, since: new Date(lock.since), expiresAt: lock.expiresAt === null ? null : new Date(lock.expiresAt), chat: readChatOrigin(lock.chat) };
-}
-
-/** Undelivered notices, oldest first. */
-export async function pendingNotices(db: Db, limit = 100): Promise<StoredNotice[]> {
-  const rows = await db
-    .selectFrom('environment_notices')
-    .select(['id', 'payload', 'created_at'])
-    .where('delivered_at', 'is', null)
-    .orderBy('id')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => {
-    const notice = parseJson(r.payload) as EnvironmentNotice;
-    return { id: r.id, notice: { ...notice, lock: reviveLock(notice.lock) } as EnvironmentNotice, createdAt: new Date(r.created_at) };
-  });
-}
-
-export async function markNoticesDelivered(db: Db, ids: number[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db.updateTable('environment_notices').set({ delivered_at: sql<Date>`now()` }).where('id', 'in', ids).execute();
 }

@@ -20,6 +20,11 @@ class ImportMigrationProvider implements MigrationProvider {
   }
 }
 
+/** Every migration of `dir` by name (the migrator's provider; tests migrate step by step with it). */
+export function migrationsIn(dir = MIGRATIONS_DIR): Promise<Record<string, Migration>> {
+  return new ImportMigrationProvider(dir).getMigrations();
+}
+
 export async function migrateToLatest<DB>(db: Kysely<DB>, dir = MIGRATIONS_DIR): Promise<string[]> {
   const migrator = new Migrator({ db, provider: new ImportMigrationProvider(dir) });
   const { error, results } = await migrator.migrateToLatest();

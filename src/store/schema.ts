@@ -83,12 +83,43 @@ export interface DeploymentLogsTable {
   at: Timestamp;
 }
 
+/** Hoist's one event log (see migration 0010): deployment events, lock notices and lock changes. */
 export interface DeploymentEventsTable {
   id: Generated<number>;
-  deployment_id: number;
+  /** null for an environment's entries (lock notices and changes). */
+  deployment_id: number | null;
+  kind: string;
+  app: string;
+  env: string;
   payload: Json<unknown>;
   created_at: Timestamp;
-  delivered_at: Timestamp | null;
+  /** Given at commit, in commit order; null only inside the appending transaction. */
+  position: ColumnType<number | null, never, never>;
+}
+
+/** How far each consumer of the log has read. */
+export interface EventCursorsTable {
+  consumer: string;
+  position: number;
+}
+
+/** A consumer's events that failed and are tried again, and those of the same group waiting behind them. */
+export interface EventRetriesTable {
+  consumer: string;
+  event_id: number;
+  attempts: number;
+  next_at: Timestamp | null;
+  last_error: string | null;
+}
+
+/** Events a consumer gave up on after trying for a day. */
+export interface EventFailuresTable {
+  id: Generated<number>;
+  consumer: string;
+  event_id: number;
+  attempts: number;
+  last_error: string;
+  failed_at: Generated<Date>;
 }
 
 export interface ServiceStateTable {
@@ -136,19 +167,33 @@ export interface LockHistoryTable {
   at: Timestamp;
 }
 
-export interface EnvironmentNoticesTable {
-  id: Generated<number>;
-  app: string;
-  env: string;
-  payload: Json<unknown>;
-  created_at: Timestamp;
-  delivered_at: Timestamp | null;
-}
-
 export interface RequestsTable {
   key: string;
   answer: Json<unknown> | null;
   claimed_at: Timestamp;
+}
+
+export interface ApiTokensTable {
+  name: string;
+  /** SHA-256 of the secret, hex. */
+  secret_hash: string;
+  scopes: Json<string[]>;
+  apps: Json<string[] | null> | null;
+  envs: Json<string[] | null> | null;
+  act_as: string | null;
+  /** Where it came from: cli, env (HOIST_API_TOKENS), local (the local admin token), api. */
+  origin: string;
+  created_at: Timestamp;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+/** Keys of Hoist's own (migration 0011): `secrets`, the HMAC key of masked values. */
+export interface HoistKeysTable {
+  name: string;
+  key: Uint8Array;
+  created_at: Generated<Date>;
 }
 
 export interface Database {
@@ -160,8 +205,12 @@ export interface Database {
   chat_cards: ChatCardsTable;
   environment_locks: EnvironmentLocksTable;
   lock_history: LockHistoryTable;
-  environment_notices: EnvironmentNoticesTable;
+  event_cursors: EventCursorsTable;
+  event_retries: EventRetriesTable;
+  event_failures: EventFailuresTable;
   requests: RequestsTable;
   approval_votes: ApprovalVotesTable;
   approval_history: ApprovalHistoryTable;
+  api_tokens: ApiTokensTable;
+  hoist_keys: HoistKeysTable;
 }

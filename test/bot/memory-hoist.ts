@@ -1,4 +1,5 @@
 import type { Deployment, DeploymentEvent, StoredEvent } from '../../src/domain/deployment.ts';
+import { secretMasker } from '../../src/domain/redact.ts';
 import { isFinal, type DeploymentStatus, type ServiceStatus } from '../../src/domain/status.ts';
 import type { ActionCommand, CancelTarget, HoistService, Refusal, RequestOptions, RequestResult } from '../../src/service/contract.ts';
 import type { CardStore, EventFeed } from '../../src/bot/notifier.ts';
@@ -207,6 +208,8 @@ export function memoryHoist(
     deploymentManifests: async () => refuse('NOT_SUPPORTED', 'manifests are not part of this test double'),
     diffDeployments: async () => refuse('NOT_SUPPORTED', 'diffs are not part of this test double'),
     deploymentLogs: async () => refuse('NOT_SUPPORTED', 'logs are not part of this test double'),
+    // Its deployments carry no sets: only the pattern redaction applies.
+    secretMasker: async () => secretMasker({ secrets: [], fingerprint: () => '00000000' }),
   };
 
   const refs = new Map<number, Record<string, string>>();

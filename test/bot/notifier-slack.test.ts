@@ -128,6 +128,23 @@ describe('notifier into Slack', () => {
     expect(slack.calls.filter((c) => c.method.startsWith('chat.'))).toHaveLength(0);
   });
 
+  it('shows a deployment requested through the API in the app’s channel, and one whose app has none nowhere', async () => {
+    const token = { requester: { id: 'token:ci', name: 'token:ci' }, trigger: 'api' as const };
+    const inChannel = await hoist.api.request(deployCommand(), { ...token, origin: { kind: 'api', token: 'ci', channel: CHANNEL } });
+    if (!inChannel.ok) throw new Error(inChannel.reason);
+    await hoist.delivered();
+    expect(cards().map((m) => [m.channel, m.text.includes(`#${inChannel.deployment.id}`)])).toEqual([[CHANNEL, true]]);
+    await hoist.advance(inChannel.deployment.id, 'BUILDING');
+    expect(slack.thread(CHANNEL, cards()[0]!.ts).map((m) => m.text)).toEqual([`#${inChannel.deployment.id} → BUILDING`]);
+
+    const nowhere = await hoist.api.request(deployCommand(), { ...token, origin: { kind: 'api', token: 'ci', channel: null } });
+    if (!nowhere.ok) throw new Error(nowhere.reason);
+    expect(nowhere.deployment.id).not.toBe(inChannel.deployment.id);
+    await hoist.advance(nowhere.deployment.id, 'BUILDING');
+    expect(cards()).toHaveLength(1);
+    expect(slack.messages.filter((m) => m.text.includes(`#${nowhere.deployment.id}`))).toEqual([]);
+  });
+
   it('shows the queue position of a waiting deployment', async () => {
     await requested();
     const second = await requested();

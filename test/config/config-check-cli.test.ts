@@ -26,3 +26,21 @@ it('hoist config check answers an alias bomb with the file and line, not a stack
   );
   expect(result.code).toBe(2);
 });
+
+it('hoist config check reads HOIST_API_TOKENS and names a bad entry by its place, never its secret', async () => {
+  const file = join(dir, 'tokens.yaml');
+  writeFileSync(file, 'targets:\n  edge: { kind: docker }\napps: {}\n');
+  const check = (tokens: string) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(process.execPath, [join(ROOT, 'bin/hoist.mjs'), 'config', 'check'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', HOIST_CONFIG: file, HOIST_API_TOKENS: tokens },
+      }, (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
+    });
+  const secret = `hoist_${'0123456789abcdef'.repeat(3)}`;
+  const good = await check(`ci:read+deploy:${secret},nightly:read:apps=shop:${secret}x`);
+  expect(good).toMatchObject({ code: 0, stdout: expect.stringContaining('HOIST_API_TOKENS: ok (2 token(s))') });
+  const bad = await check(`ci:read:${secret},nightly:reed:${secret}x`);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toBe('hoist: HOIST_API_TOKENS entry 2 ("nightly"): unknown scope "reed"; scopes: read, deploy, cancel, approve, lock, admin\n');
+});

@@ -83,6 +83,28 @@ describe('hoist.yaml', () => {
     expect(errorOf(text)).toContain(expected);
   });
 
+  it('reads publicEnv: the keys of env shown in clear', () => {
+    const text = good.replace('report:  { type: cronjob,', 'report:  { type: cronjob, env: { DB_PASSWORD: hunter2, LOG_LEVEL: info }, publicEnv: [LOG_LEVEL],');
+    const report = parseHoistConfig(text, '/etc/hoist.yaml').apps.get('shop')!.services.find((s) => s.name === 'report')!;
+    expect(report.publicEnv).toEqual(['LOG_LEVEL']);
+    expect(parseHoistConfig(good, '/etc/hoist.yaml').apps.get('shop')!.services[0]!.publicEnv).toEqual([]);
+  });
+
+  it('a publicEnv key that is no key of the env is refused with the file, line and path', () => {
+    const text = good.replace('report:  { type: cronjob,', 'report:  { type: cronjob, env: { DB_PASSWORD: hunter2, LOG_LEVEL: info },\n                 publicEnv: [LOG_LEVEL, GRETING],');
+    expect(errorOf(text)).toBe(
+      '/etc/hoist.yaml:14: apps.shop.services.report.publicEnv.1: "GRETING" is not a key of service report\'s env (its env keys: DB_PASSWORD, LOG_LEVEL); list only keys of its `env` whose values are not secret',
+    );
+    expect(errorOf(good.replace('report:  { type: cronjob,', 'report:  { type: cronjob, publicEnv: [LOG_LEVEL],'))).toContain(
+      'apps.shop.services.report.publicEnv.0: "LOG_LEVEL" is not a key of service report\'s env (it has no `env`)',
+    );
+  });
+
+  it('a publicEnv key may name an env entry an environment adds', () => {
+    const text = good.replace('report:  { type: cronjob,', 'report:  { type: cronjob, publicEnv: [REGION],').replace('overrides: { api: { replicas: 1 } }', 'overrides: { api: { replicas: 1 }, report: { env: { REGION: eu } } }');
+    expect(parseHoistConfig(text, '/etc/hoist.yaml').apps.get('shop')!.services.find((s) => s.name === 'report')!.publicEnv).toEqual(['REGION']);
+  });
+
   it('parses durations', () => {
     expect(parseDuration('90s')).toBe(90_000);
     expect(parseDuration('24h')).toBe(86_400_000);

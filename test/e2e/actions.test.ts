@@ -105,7 +105,7 @@ apps:
     return { status: res.status, body: await res.text() };
   }
 
-  const api = async <T>(path: string): Promise<T> => (await (await fetch(`${hoist.baseUrl}/api/v1${path}`)).json()) as T;
+  const api = async <T>(path: string): Promise<T> => (await (await hoist.api(`${path}`)).json()) as T;
 
   async function newestId(app: string): Promise<number | null> {
     const page = await api<{ items: { id: number }[] }>(`/deployments?app=${app}&limit=1`);

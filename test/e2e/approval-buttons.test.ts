@@ -84,7 +84,7 @@ describe('approval from Slack: Approve and Reject on the card, the reason in a m
     repo?.remove();
   });
 
-  const getJson = async <T>(path: string): Promise<T> => (await (await fetch(`${hoist.baseUrl}/api/v1${path}`)).json()) as T;
+  const getJson = async <T>(path: string): Promise<T> => (await (await hoist.api(`${path}`)).json()) as T;
   const deploymentOf = (id: number) => getJson<DeploymentJson>(`/deployments/${id}`);
   const approvalsOf = (id: number) => getJson<ApprovalsJson>(`/deployments/${id}/approvals`);
   const threadOf = (id: number): string[] => {

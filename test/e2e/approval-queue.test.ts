@@ -65,7 +65,7 @@ describe('an environment awaiting approval keeps serving other actions, and an a
     repo?.remove();
   });
 
-  const getJson = async <T>(path: string): Promise<T> => (await (await fetch(`${hoist.baseUrl}/api/v1${path}`)).json()) as T;
+  const getJson = async <T>(path: string): Promise<T> => (await (await hoist.api(`${path}`)).json()) as T;
   const deploymentOf = (id: number) => getJson<DeploymentJson>(`/deployments/${id}`);
   const environment = () => getJson<EnvironmentJson>(`/apps/${app}/environments/production`);
   const queued = (view: EnvironmentJson) => view.queue.map((q) => [q.id, q.position]);

@@ -49,7 +49,7 @@ describe('cancel of a running deployment', () => {
     expect(res.status).toBe(200);
   }
 
-  const deployment = async (id: number) => (await (await fetch(`${hoist.baseUrl}/api/v1/deployments/${id}`)).json()) as { status: string; finishedAt: string | null };
+  const deployment = async (id: number) => (await (await hoist.api(`/deployments/${id}`)).json()) as { status: string; finishedAt: string | null };
 
   it('stops the build at once, in Hoist and in the engine, and the previous version keeps serving', async () => {
     await slash(`deploy ${app} to e2e`);

@@ -67,9 +67,9 @@ describe("a card's buttons: Cancel, Redeploy and Rollback, each once; Logs each 
       const card = cardOf(s, id);
       return card && card.text.endsWith(`: ${status}`) ? card : null;
     }, 90_000);
-  const deploymentOf = async (id: number): Promise<DeploymentJson> => (await (await fetch(`${hoist.baseUrl}/api/v1/deployments/${id}`)).json()) as DeploymentJson;
+  const deploymentOf = async (id: number): Promise<DeploymentJson> => (await (await hoist.api(`/deployments/${id}`)).json()) as DeploymentJson;
   const listAll = async (): Promise<DeploymentJson[]> =>
-    ((await (await fetch(`${hoist.baseUrl}/api/v1/deployments?app=${app}&limit=100`)).json()) as { items: DeploymentJson[] }).items;
+    ((await (await hoist.api(`/deployments?app=${app}&limit=100`)).json()) as { items: DeploymentJson[] }).items;
 
   async function deploy(text: string): Promise<number> {
     const before = slack.messages.filter((m) => m.threadTs === null && m.channel === CHANNEL).length;
@@ -175,7 +175,7 @@ describe("a card's buttons: Cancel, Redeploy and Rollback, each once; Logs each 
   it('GET /api/v1/deployments/:id/logs: the last lines, pages forward, one service, and clear errors', async () => {
     const deployed = (await listAll()).find((d) => d.action === 'deploy' && d.status === 'DEPLOYED')!;
     const get = async (query: string) => {
-      const res = await fetch(`${hoist.baseUrl}/api/v1/deployments/${query}`);
+      const res = await hoist.api(`/deployments/${query}`);
       return { status: res.status, json: (await res.json()) as LogsJson & { error?: { code: string; message: string } } };
     };
     const whole = await get(`${deployed.id}/logs?limit=1000`);
@@ -224,7 +224,7 @@ describe("a card's buttons: Cancel, Redeploy and Rollback, each once; Logs each 
 
   it('GET …/logs?follow=1 streams the log while the deployment runs and ends after its last line', async () => {
     const id = await deploy(`deploy ${app}@${slowSha} to live`);
-    const res = await fetch(`${hoist.baseUrl}/api/v1/deployments/${id}/logs?follow=1`);
+    const res = await hoist.api(`/deployments/${id}/logs?follow=1`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
     const decoder = new TextDecoder();
@@ -240,10 +240,10 @@ describe("a card's buttons: Cancel, Redeploy and Rollback, each once; Logs each 
     const finished = Date.parse((await deploymentOf(id)).finishedAt!);
     // Lines came while it ran (the slow start alone takes 5 s), not all at the end.
     expect(firstLineAt!).toBeLessThan(finished - 2_000);
-    const whole = (await (await fetch(`${hoist.baseUrl}/api/v1/deployments/${id}/logs?limit=1000`)).json()) as LogsJson;
+    const whole = (await (await hoist.api(`/deployments/${id}/logs?limit=1000`)).json()) as LogsJson;
     expect(objects.slice(0, -1)).toEqual(whole.lines);
     // Following a finished deployment gives its log and the end at once.
-    const again = await (await fetch(`${hoist.baseUrl}/api/v1/deployments/${id}/logs?follow=1&tail=2`)).text();
+    const again = await (await hoist.api(`/deployments/${id}/logs?follow=1&tail=2`)).text();
     expect(again.trimEnd().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([...whole.lines.slice(-2), end]);
   });
 

@@ -68,7 +68,7 @@ describe('one action at a time per environment', () => {
       async () => {
         const all: DeploymentJson[] = [];
         for (let id = 1; id <= COUNT; id++) {
-          const res = await fetch(`${hoist.baseUrl}/api/v1/deployments/${id}`);
+          const res = await hoist.api(`/deployments/${id}`);
           if (res.status !== 200) return null;
           all.push((await res.json()) as DeploymentJson);
         }

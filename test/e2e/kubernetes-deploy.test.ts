@@ -130,7 +130,7 @@ apps:
   const threadText = (card: FakeMessage) => slack.thread(CHANNEL, card.ts).map((m) => m.text).join('\n');
   /** A thread reply with its blocks (where the failure's log snippet is). */
   const replyText = (m: FakeMessage) => `${m.text}\n${JSON.stringify(m.blocks ?? [])}`;
-  const deploymentOf = async (id: number) => (await (await fetch(`${hoist.baseUrl}/api/v1/deployments/${id}`)).json()) as DeploymentJson;
+  const deploymentOf = async (id: number) => (await (await hoist.api(`/deployments/${id}`)).json()) as DeploymentJson;
   const tookSeconds = (d: DeploymentJson) => (Date.parse(d.finishedAt!) - Date.parse(d.startedAt!)) / 1000;
   const template = (name: string) => kube.get('Deployment', namespace, name)?.spec.template;
   const imageOf = (name: string): string => template(name)?.spec.containers[0].image;
@@ -197,7 +197,7 @@ apps:
     expect(kube.list('Pod', namespace).some((p) => p.metadata.ownerReferences?.[0]?.uid === job.metadata.uid)).toBe(true);
 
     // The deployment set holds the manifests applied, for export and diff.
-    const manifests = (await (await fetch(`${hoist.baseUrl}/api/v1/deployments/${id}/manifests`)).json()) as { set: { services: { name: string; manifests?: any[] }[] } };
+    const manifests = (await (await hoist.api(`/deployments/${id}/manifests`)).json()) as { set: { services: { name: string; manifests?: any[] }[] } };
     const apiManifests = manifests.set.services.find((s) => s.name === 'api')?.manifests ?? [];
     expect(apiManifests.map((m) => m.kind).sort()).toEqual(['Deployment', 'Service']);
     expect(apiManifests.find((m) => m.kind === 'Deployment').spec.replicas).toBe(2);
@@ -265,16 +265,16 @@ apps:
     await ends(back, 'DEPLOYED');
     expect(imageOf('web')).toBe(`${REGISTRY}/${shop}-web:${v1}`);
     // The diff of the two deployments' sets shows the image change in the applied manifests too.
-    const diff = (await (await fetch(`${hoist.baseUrl}/api/v1/deployments/${back}/diff?against=${up}`)).json()) as { changes: { path: string; before: unknown; after: unknown }[] };
+    const diff = (await (await hoist.api(`/deployments/${back}/diff?against=${up}`)).json()) as { changes: { path: string; before: unknown; after: unknown }[] };
     const manifestImage = diff.changes.find((c) => c.path === 'services[web].manifests[Deployment/web].spec.template.spec.containers[web].image');
     expect(manifestImage).toMatchObject({ before: `${REGISTRY}/${shop}-web:${v2}`, after: `${REGISTRY}/${shop}-web:${v1}` });
-    const lock = (await (await fetch(`${hoist.baseUrl}/api/v1/apps/${shop}/environments/staging/lock`)).json()) as { lock: { reason: string } | null };
+    const lock = (await (await hoist.api(`/apps/${shop}/environments/staging/lock`)).json()) as { lock: { reason: string } | null };
     expect(lock.lock?.reason).toMatch(new RegExp(`rolled back by @\\S+ from #${up}`));
     await command(`unlock ${shop} in staging --force`);
   });
 
   it('dropped watches, 429s and 500s from the API server do not change the outcome', async () => {
-    await eventually(async () => ((await (await fetch(`${hoist.baseUrl}/api/v1/apps/${shop}/environments/staging/lock`)).json()) as { lock: unknown }).lock === null, 10_000, 'the unlock');
+    await eventually(async () => ((await (await hoist.api(`/apps/${shop}/environments/staging/lock`)).json()) as { lock: unknown }).lock === null, 10_000, 'the unlock');
     kube.faults.failNext(2, 429, { method: 'PATCH' });
     kube.faults.failNext(2, 500, { method: 'GET' });
     const id = await request(`deploy ${shop}/web@${v2} to staging`);

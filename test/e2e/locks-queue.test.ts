@@ -120,7 +120,7 @@ apps:
       return card && card.text.endsWith(`: ${status}`) ? card : null;
     }, 90_000);
   const api = async <T>(path: string): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${hoist.baseUrl}/api/v1${path}`);
+    const res = await hoist.api(`${path}`);
     const type = res.headers.get('content-type') ?? '';
     return { status: res.status, body: (type.includes('json') ? await res.json() : await res.text()) as T };
   };
@@ -356,7 +356,7 @@ apps:
     expect(diff.body.unified).toMatch(new RegExp(`^--- #${slow.id}\\n\\+\\+\\+ #${fast.id}\\n@@ `));
     expect(diff.body.unified).toContain(`-      "version": "${slowSha}"`);
     expect(diff.body.unified).toContain(`+      "version": "${mainSha}"`);
-    const text = await fetch(`${hoist.baseUrl}/api/v1/deployments/${fast.id}/diff?against=${slow.id}&format=unified`);
+    const text = await hoist.api(`/deployments/${fast.id}/diff?against=${slow.id}&format=unified`);
     expect(text.headers.get('content-type')).toMatch(/^text\/x-diff/);
     expect(await text.text()).toBe(diff.body.unified);
     const same = await api<{ changes: unknown[]; unified: string }>(`/deployments/${fast.id}/diff?against=${fast.id}`);

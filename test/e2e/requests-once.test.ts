@@ -63,11 +63,11 @@ describe('every chat request is carried out once, and identical ones do not pile
       return found.length >= count ? found : null;
     }, 15_000);
   const listAll = async (): Promise<DeploymentJson[]> =>
-    ((await (await fetch(`${hoist.baseUrl}/api/v1/deployments?app=${app}&limit=100`)).json()) as { items: DeploymentJson[] }).items;
+    ((await (await hoist.api(`/deployments?app=${app}&limit=100`)).json()) as { items: DeploymentJson[] }).items;
   const statusOf = async (id: number) => (await listAll()).find((d) => d.id === id)?.status;
-  const lockOf = async () => ((await (await fetch(`${hoist.baseUrl}/api/v1/apps/${app}/environments/live`)).json()) as { lock: unknown }).lock;
+  const lockOf = async () => ((await (await hoist.api(`/apps/${app}/environments/live`)).json()) as { lock: unknown }).lock;
   const started = (id: number) =>
-    eventually(async () => ((await (await fetch(`${hoist.baseUrl}/api/v1/deployments/${id}`)).json()) as { startedAt: string | null }).startedAt, 30_000, `#${id} to start`);
+    eventually(async () => ((await (await hoist.api(`/deployments/${id}`)).json()) as { startedAt: string | null }).startedAt, 30_000, `#${id} to start`);
   const ends = (id: number, status: string) => eventually(async () => ((await statusOf(id)) === status ? true : null), 90_000, `#${id} to end ${status}`);
   async function deploy(text: string): Promise<number> {
     const before = await listAll();

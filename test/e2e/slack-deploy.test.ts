@@ -94,12 +94,12 @@ describe('deploy from Slack to a real container engine', () => {
 
     expect(await httpText(`http://127.0.0.1:${port}/`)).toEqual({ status: 200, text: `hello ${app} v1\n` });
 
-    const deployment = (await (await fetch(`${hoist.baseUrl}/api/v1/deployments/1`)).json()) as Record<string, unknown>;
+    const deployment = (await (await hoist.api(`/deployments/1`)).json()) as Record<string, unknown>;
     expect(deployment).toMatchObject({ id: 1, action: 'deploy', status: 'DEPLOYED', sha: v1 });
     expect(deployment.services).toMatchObject([{ name: 'web', status: 'DEPLOYED', version: v1 }]);
     for (const key of ['requestedAt', 'startedAt', 'finishedAt']) expect(Date.parse(String(deployment[key]))).not.toBeNaN();
 
-    const environment = (await (await fetch(`${hoist.baseUrl}/api/v1/apps/${app}/environments/e2e`)).json()) as Record<string, unknown>;
+    const environment = (await (await hoist.api(`/apps/${app}/environments/e2e`)).json()) as Record<string, unknown>;
     expect(environment).toMatchObject({ status: 'DEPLOYED', services: [{ name: 'web', status: 'DEPLOYED', version: v1 }] });
 
     expect((await fetch(`${hoist.baseUrl}/healthz`)).status).toBe(200);
@@ -115,7 +115,7 @@ describe('deploy from Slack to a real container engine', () => {
     const snippet = await slack.waitFor((s) => s.thread(CHANNEL, card.ts).find((m) => m.text.includes('hoist-build-boom') && m.text.includes('<@U0BOB>')), 10_000);
     expect(JSON.stringify(snippet.blocks)).toMatch(/```[^`]*hoist-build-boom/);
     expect(await httpText(`http://127.0.0.1:${port}/`)).toEqual({ status: 200, text: `hello ${app} v1\n` });
-    const deployment = (await (await fetch(`${hoist.baseUrl}/api/v1/deployments/2`)).json()) as Record<string, unknown>;
+    const deployment = (await (await hoist.api(`/deployments/2`)).json()) as Record<string, unknown>;
     expect(deployment).toMatchObject({ status: 'BUILD_ERROR', services: [{ name: 'web', status: 'BUILD_ERROR' }] });
   });
 
@@ -125,7 +125,7 @@ describe('deploy from Slack to a real container engine', () => {
     const card = await finalCard(3, 'DEPLOYMENT_ERROR');
     await slack.waitFor((s) => s.thread(CHANNEL, card.ts).find((m) => m.text.includes('<@U0CAROL>') && /health|listen|answer/i.test(m.text)), 10_000);
     expect(await httpText(`http://127.0.0.1:${port}/`)).toEqual({ status: 200, text: `hello ${app} v1\n` });
-    const environment = (await (await fetch(`${hoist.baseUrl}/api/v1/apps/${app}/environments/e2e`)).json()) as Record<string, unknown>;
+    const environment = (await (await hoist.api(`/apps/${app}/environments/e2e`)).json()) as Record<string, unknown>;
     expect(environment).toMatchObject({ status: 'DEPLOYMENT_ERROR', services: [{ name: 'web', status: 'DEPLOYMENT_ERROR', version: v1 }] });
   });
 
@@ -134,7 +134,7 @@ describe('deploy from Slack to a real container engine', () => {
       const res = await slash(`deploy ${app} to e2e`, { sign });
       expect(res.status, sign).toBe(401);
     }
-    const next = await fetch(`${hoist.baseUrl}/api/v1/deployments/4`);
+    const next = await hoist.api(`/deployments/4`);
     expect(next.status).toBe(404);
   });
 
@@ -161,7 +161,7 @@ describe('deploy from Slack to a real container engine', () => {
     expect(ephemeral.response_type ?? 'ephemeral').toBe('ephemeral');
     expect(ephemeral.text).toMatch(problem);
     expect(ephemeral.text).toContain('deploy <app>');
-    const next = await fetch(`${hoist.baseUrl}/api/v1/deployments/4`);
+    const next = await hoist.api(`/deployments/4`);
     expect(next.status).toBe(404);
   });
 });

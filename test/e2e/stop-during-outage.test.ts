@@ -41,4 +41,15 @@ describe('stopping while Redis is away', () => {
     expect(code).toBe(0);
     expect(Date.now() - asked).toBeLessThan(8_000);
   });
+
+  it('a worker told to stop the moment Redis goes away, before it noticed, exits 0 within seconds', async () => {
+    await redis.start();
+    worker = await startWorkerProcess(server.vars);
+    await redis.stop();
+    const asked = Date.now();
+    worker.kill('SIGTERM');
+    const code = await Promise.race([worker.exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 15_000))]);
+    expect(code).toBe(0);
+    expect(Date.now() - asked).toBeLessThan(8_000);
+  });
 });

@@ -14,6 +14,7 @@ import { createGitSource } from '../../src/engine/source/git-source.ts';
 import { createDockerTarget } from '../../src/engine/targets/docker-target.ts';
 import type { ActionCommand, HoistService } from '../../src/service/contract.ts';
 import { createImageRegistry } from '../../src/engine/build/image-registry.ts';
+import { createChangeFeed } from '../../src/service/environment-board.ts';
 import { createHoistService } from '../../src/service/hoist-service.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
@@ -63,9 +64,11 @@ apps:
     const source = createGitSource({ cacheDir });
     const target = createDockerTarget({ docker, stopTimeoutSeconds: 2 });
     const builder = createDockerBuilder({ docker, source, registry });
-    const notify = () => {};
+    // As main.ts wires it: what the runner writes, the service's views of the environments follow.
+    const changes = createChangeFeed();
+    const notify = () => changes.emit('local');
     runner = createDeployRunner({ db: handle.db, config, source, builder, targetFor: () => target, notify, logger: pino({ level: 'silent' }) });
-    service = createHoistService({ db: handle.db, config, source, registry: createImageRegistry(), kick: async () => {}, notify });
+    service = createHoistService({ db: handle.db, config, source, registry: createImageRegistry(), kick: async () => {}, notify, changes });
   });
 
   afterAll(async () => {

@@ -11,6 +11,7 @@ import type { Source } from '../../src/engine/ports.ts';
 import { createGitSource } from '../../src/engine/source/git-source.ts';
 import { createDockerTarget } from '../../src/engine/targets/docker-target.ts';
 import { createHttpApp } from '../../src/http/server.ts';
+import { apiAuth } from '../support/api-auth.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { ActionCommand } from '../../src/service/contract.ts';
 import { createHoistService } from '../../src/service/hoist-service.ts';
@@ -93,10 +94,11 @@ apps:
     const web = stored.services.find((s) => s.name === 'web');
     expect(web?.reason).toContain(`cannot clone ${MASKED}`);
     const logs = await service.deploymentLogs(id, { tail: 100, service: null });
-    const http = createHttpApp({ api: service, readiness: {}, logger });
+    const auth = await apiAuth(handle.db);
+    const http = createHttpApp({ api: service, readiness: {}, logger, authenticate: auth.authenticate });
     const answers = await Promise.all(
       [`/api/v1/deployments/${id}`, `/api/v1/deployments/${id}/logs`, `/api/v1/deployments?app=${app}`].map(async (path) => {
-        const response = await http.request(path);
+        const response = await http.request(path, { headers: auth.headers });
         expect(response.status, path).toBe(200);
         return response.text();
       }),
@@ -114,12 +116,13 @@ apps:
     const id = requested.deployment.id;
     await appendLogLines(handle.db, id, [{ service: 'web', line: `git clone ${REPO}` }]);
     await setDeploymentStatus(handle.db, id, { status: 'CANCELED', reason: `gave up on ${REPO}`, finished: true });
-    const http = createHttpApp({ api: service, readiness: {}, logger });
-    const whole = await (await http.request(`/api/v1/deployments/${id}`)).json();
+    const auth = await apiAuth(handle.db);
+    const http = createHttpApp({ api: service, readiness: {}, logger, authenticate: auth.authenticate });
+    const whole = await (await http.request(`/api/v1/deployments/${id}`, { headers: auth.headers })).json();
     expect(whole).toMatchObject({ reason: `gave up on ${MASKED}` });
-    const lines = await (await http.request(`/api/v1/deployments/${id}/logs`)).json();
+    const lines = await (await http.request(`/api/v1/deployments/${id}/logs`, { headers: auth.headers })).json();
     expect(lines).toMatchObject({ lines: [{ line: `git clone ${MASKED}` }] });
-    const followed = await (await http.request(`/api/v1/deployments/${id}/logs?follow=1`)).text();
+    const followed = await (await http.request(`/api/v1/deployments/${id}/logs?follow=1`, { headers: auth.headers })).text();
     expect(followed).toContain(`git clone ${MASKED}`);
     expect(followed).toContain(`gave up on ${MASKED}`);
     expect(followed).not.toContain(SECRET);

@@ -11,6 +11,8 @@ import { createHttpApp } from '../../src/http/server.ts';
 import type { HoistService } from '../../src/service/contract.ts';
 import { createHoistService } from '../../src/service/hoist-service.ts';
 import { insertDeployment, type NewDeployment } from '../../src/store/deployments.ts';
+import type { ApiEnv } from '../../src/http/auth.ts';
+import { apiAuth } from '../support/api-auth.ts';
 import { openTestStore } from '../support/databases.ts';
 
 const config = parseHoistConfig(
@@ -48,10 +50,11 @@ interface ErrorBody {
   error: { code: string; message: string };
 }
 
-const httpApp = (api: HoistService) => createHttpApp({ api, readiness: {}, logger: pino({ level: 'silent' }) });
+let auth: Awaited<ReturnType<typeof apiAuth>>;
+const httpApp = (api: HoistService) => createHttpApp({ api, readiness: {}, logger: pino({ level: 'silent' }), authenticate: auth.authenticate });
 
-async function call(app: Hono, path: string, method = 'GET') {
-  const res = await app.request(path, { method });
+async function call(app: Hono<ApiEnv>, path: string, method = 'GET') {
+  const res = await app.request(path, { method, headers: auth.headers });
   const text = await res.text();
   return { status: res.status, allow: res.headers.get('allow'), text, body: JSON.parse(text) as ErrorBody };
 }
@@ -60,12 +63,13 @@ describe('HTTP API on bad input', () => {
   let store: Awaited<ReturnType<typeof openTestStore>>;
   let cacheDir: string;
   let api: HoistService;
-  let app: Hono;
+  let app: Hono<ApiEnv>;
   let first: number;
   let second: number;
 
   beforeAll(async () => {
     store = await openTestStore('pglite');
+    auth = await apiAuth(store.db);
     cacheDir = mkdtempSync(join(tmpdir(), 'hoist-api-errors-'));
     api = createHoistService({ db: store.db, config, source: createGitSource({ cacheDir }), registry: createImageRegistry(), kick: async () => {}, notify: () => {} });
     app = httpApp(api);
@@ -195,7 +199,7 @@ describe('HTTP API on bad input', () => {
     ['DELETE', '/api/v1/deployments/1', 'GET, HEAD'],
     ['POST', '/api/v1/deployments', 'GET, HEAD'],
     ['PUT', '/api/v1/deployments/1/logs', 'GET, HEAD'],
-    ['PATCH', '/api/v1/apps/shop/environments/staging/lock', 'GET, HEAD'],
+    ['PATCH', '/api/v1/apps/shop/environments/staging/lock', 'GET, HEAD, PUT, DELETE'],
     ['DELETE', '/healthz', 'GET, HEAD'],
     ['POST', '/readyz', 'GET, HEAD'],
   ])('answers %s %s with 405 and Allow', async (method, path, allow) => {

@@ -1,20 +1,23 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApp } from '../../src/http/server.ts';
+import { apiAuth } from '../support/api-auth.ts';
 import { alice, asking, bob, command, openServiceFixture, type ServiceFixture } from '../service/service-fixture.ts';
 
 describe('GET /api/v1/deployments/:id/approvals', () => {
   let f: ServiceFixture;
+  let auth: Awaited<ReturnType<typeof apiAuth>>;
 
   beforeAll(async () => {
     f = await openServiceFixture({ environments: { production: '{ target: engine, approval: { required: 1, approvers: [U0BOB] } }' } });
+    auth = await apiAuth(f.db);
   });
   afterAll(async () => {
     await f?.close();
   });
 
   const get = async (path: string) => {
-    const res = await createHttpApp({ api: f.service, readiness: {}, logger: pino({ level: 'silent' }) }).request(path);
+    const res = await createHttpApp({ api: f.service, readiness: {}, logger: pino({ level: 'silent' }), authenticate: auth.authenticate }).request(path, { headers: auth.headers });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 

@@ -21,7 +21,7 @@ describe('approvals bound to what will run', () => {
   });
 
   /** A worker's check before it starts a deployment, with hoist.yaml as that worker read it. */
-  const holds = (id: number, config = f.config) => createApprovalBinding({ db: f.db, config, notify: () => undefined })(id);
+  const holds = (id: number, config = f.config) => createApprovalBinding({ db: f.db, config, notify: f.notify })(id);
   const history = async (id: number) => {
     const view = await f.service.approvals(id);
     if (!view.ok) throw new Error(view.reason);
@@ -64,9 +64,9 @@ describe('approvals bound to what will run', () => {
     expect(events.filter((e) => e.kind === 'approval').at(-1)).toMatchObject({ step: 'reset', to: ['U0BOB'] });
     const approval = await f.service.approvals(d.id);
     expect(approval).toMatchObject({ ok: true, approved: false, rules: [{ voters: [], met: false }] });
-    // The deployment now stands for what it would apply: the set it records is the changed one.
+    // The deployment now stands for what it would apply: the set it records is the changed one (its env value, not public, masked).
     expect(await f.service.deploymentManifests(d.id)).toMatchObject({
-      set: { services: [{ name: 'api', replicas: 2, env: { GREETING: 'hello' } }] },
+      set: { services: [{ name: 'api', replicas: 2, env: { GREETING: expect.stringMatching(/^••••[0-9a-f]{8}$/) } }] },
     });
 
     // Not started: a worker (with the changed hoist.yaml) finds it waiting, and it starts only after a new approval.

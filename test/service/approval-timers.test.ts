@@ -116,7 +116,7 @@ describe('approval timers across processes', () => {
     const sweepers = Array.from({ length: 4 }, () => createApprovalTimers({ db: f.db, config: f.config, notify: () => undefined, now: clock.now }));
     const count = async (step: string) =>
       Number((await f.db.selectFrom('approval_history').select((eb) => eb.fn.countAll().as('n')).where('step', '=', step).executeTakeFirstOrThrow()).n);
-    const allEvents = async () => (await f.db.selectFrom('deployment_events').select(['deployment_id', 'payload']).execute()).map((r) => ({ id: r.deployment_id, event: r.payload as DeploymentEvent }));
+    const allEvents = async () => (await f.db.selectFrom('deployment_events').select(['deployment_id', 'payload']).execute()).map((r) => ({ id: Number(r.deployment_id), event: r.payload as DeploymentEvent }));
     const events = async () => (await allEvents()).filter(({ event }) => event.kind === 'approval' && event.step === 'reminded').length;
 
     clock.advance(20 * 60_000);

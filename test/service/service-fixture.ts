@@ -9,6 +9,7 @@ import { createGitSource } from '../../src/engine/source/git-source.ts';
 import type { ActionCommand, Actor, HoistService, RequestOptions } from '../../src/service/contract.ts';
 import type { EnvironmentView } from '../../src/service/views.ts';
 import { createImageRegistry } from '../../src/engine/build/image-registry.ts';
+import { createChangeFeed } from '../../src/service/environment-board.ts';
 import { createHoistService, type ServiceDeps } from '../../src/service/hoist-service.ts';
 import { pinEnvironment } from '../../src/service/locks.ts';
 import type { Db } from '../../src/store/database.ts';
@@ -91,6 +92,8 @@ export interface ServiceFixture {
   /** User ids whose groups were looked up. */
   groupLookups: string[];
   notifications(): number;
+  /** What a worker of this process calls after it wrote (as main.ts wires it): counted, and the environments' views follow. */
+  notify(): void;
   /** What `status` shows for one environment of the app: its services, queue and lock. */
   view(env: string): Promise<EnvironmentView>;
   /** Records a deployment or fails the test with the refusal. */
@@ -168,8 +171,11 @@ export async function openServiceFixture(options: FixtureOptions): Promise<Servi
   const signals: number[] = [];
   const groupLookups: string[] = [];
   let notified = 0;
+  // As main.ts wires it: what the process's parts write, every service's views of the environments follow.
+  const changes = createChangeFeed();
   const notify = () => {
     notified++;
+    changes.emit('local');
   };
   const groups = options.groups ?? {};
   const deps: ServiceDeps = {
@@ -181,6 +187,7 @@ export async function openServiceFixture(options: FixtureOptions): Promise<Servi
       kicks.push(`${app}/${env}`);
     },
     notify,
+    changes,
     groupsOf: async (userId) => {
       groupLookups.push(userId);
       return groups[userId] ?? [];
@@ -224,6 +231,7 @@ export async function openServiceFixture(options: FixtureOptions): Promise<Servi
     signals,
     groupLookups,
     notifications: () => notified,
+    notify,
     async view(env) {
       const views = await service.environments(APP, env);
       if (!Array.isArray(views) || views[0] === undefined) throw new Error(`no view of ${APP} in ${env}`);
@@ -236,11 +244,13 @@ export async function openServiceFixture(options: FixtureOptions): Promise<Servi
     },
     async run(id) {
       await pickUp(store.db, id);
+      changes.emit('local');
       await runner.run(id, new AbortController().signal);
       return found(id);
     },
     async start(id) {
       await pickUp(store.db, id);
+      changes.emit('local');
     },
     async close() {
       await store.cleanup();

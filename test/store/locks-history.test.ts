@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertDeployment, setDeploymentStatus, type NewDeployment } from '../../src/store/deployments.ts';
-import { pendingEvents } from '../../src/store/events.ts';
+import { deliveredUpTo, pendingEvents, pendingNotices } from '../support/event-log.ts';
 import { reminderAt } from '../../src/domain/lock.ts';
 import { listDeployments } from '../../src/store/history.ts';
 import {
   currentLock,
   expireLocks,
   lockHistory,
-  markNoticesDelivered,
   nextLockDue,
-  pendingNotices,
   releaseLock,
   remindLocks,
   takeLock,
@@ -90,7 +88,7 @@ describe.each<StoreKind>(['postgres', 'pglite'])('locks, queue and history on %s
     expect(notices).toHaveLength(before + 1);
     expect(notices.at(-1)?.notice).toMatchObject({ kind: 'lock-forced', by: BOB, lock: { env: 'p2', owner: ALICE } });
     expect(notices.at(-1)?.notice.lock.since).toBeInstanceOf(Date);
-    await markNoticesDelivered(store.db, notices.map((n) => n.id));
+    await deliveredUpTo(store.db, Math.max(...notices.map((n) => n.position)));
     expect(await pendingNotices(store.db)).toEqual([]);
     expect(await releaseLock(store.db, { app: 'shop', env: 'p2', expectedOwner: ALICE.id, actor: ALICE, forced: false })).toEqual({ ok: false, current: null });
   });

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeployment, insertDeployment, setDeploymentStatus, setServiceStatus, appendLogLines, logLines, environmentsWithActiveDeployments } from '../../src/store/deployments.ts';
-import { markDelivered, pendingEvents } from '../../src/store/events.ts';
+import { deliveredUpTo, pendingEvents, pendingNotices } from '../support/event-log.ts';
 import { unfinishedDeployments } from '../../src/store/waiting-deployments.ts';
 import { putServiceState, serviceStates } from '../../src/store/service-state.ts';
 import { createCardStore } from '../../src/store/chat-cards.ts';
-import { currentLock, pendingNotices, takeLock } from '../../src/store/locks.ts';
+import { currentLock, recordNotice, takeLock } from '../../src/store/locks.ts';
 import type { NewDeployment } from '../../src/store/deployments.ts';
 import { openTestStore, type StoreKind } from '../support/databases.ts';
 
@@ -87,7 +87,7 @@ describe.each<StoreKind>(['postgres', 'pglite'])('store on %s', (kind) => {
       '*:DEPLOYED',
     ]);
     expect(mine.map((e) => e.id)).toEqual([...mine.map((e) => e.id)].sort((a, b) => a - b));
-    await markDelivered(store.db, mine.map((e) => e.id));
+    await deliveredUpTo(store.db, Math.max(...mine.map((e) => e.position)));
     expect((await pendingEvents(store.db)).filter((e) => e.deploymentId === id)).toEqual([]);
   });
 
@@ -141,8 +141,7 @@ describe.each<StoreKind>(['postgres', 'pglite'])('store on %s', (kind) => {
     await store.db.updateTable('environment_locks').set({ chat: JSON.stringify(old) }).where('env', '=', 'old-origin').execute();
     expect((await currentLock(store.db, 'shop', 'old-origin'))?.chat).toEqual(expected);
 
-    const payload = JSON.stringify({ kind: 'lock-expired', lock: { ...taken.lock, chat: old } });
-    await store.db.insertInto('environment_notices').values({ app: 'shop', env: 'old-origin', payload }).execute();
+    await recordNotice(store.db, { kind: 'lock-expired', lock: { ...taken.lock, chat: old as never } });
     const notices = await pendingNotices(store.db);
     expect(notices.at(-1)?.notice.lock.chat).toEqual(expected);
   });

@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { parseEnv } from '../../src/config/env.ts';
+import { createLogger } from '../../src/logger.ts';
 import { startHoist, type HoistOptions, type RunningHoist } from '../../src/main.ts';
 import { createTestDatabase, uniquePrefix } from './databases.ts';
 
@@ -50,12 +51,14 @@ export async function startTestHoist(options: {
   shell?: HoistOptions['shell'];
   env?: Record<string, string>;
   mode?: HoistOptions['mode'];
-  /** Where Hoist logs (default: a pino logger at LOG_LEVEL). */
+  /** Where Hoist logs (default: Hoist's own logger at LOG_LEVEL, on stdout). */
   logger?: HoistOptions['logger'];
 }): Promise<TestHoist> {
   const dir = mkdtempSync(join(tmpdir(), 'hoist-e2e-'));
   writeFileSync(join(dir, 'hoist.yaml'), options.yaml);
   const database = await createTestDatabase();
+  // Every test Hoist has an admin token, seeded as a container would seed it; `api` sends it.
+  const apiToken = `hoist_${randomBytes(32).toString('base64url')}`;
   const vars: Record<string, string> = {
     ...hoistVars(dir, database.url),
     LOG_LEVEL: process.env.HOIST_TEST_LOG_LEVEL ?? 'silent',
@@ -63,9 +66,10 @@ export async function startTestHoist(options: {
       ? { SLACK_BOT_TOKEN: options.slack.token, SLACK_SIGNING_SECRET: options.slack.signingSecret, SLACK_API_URL: options.slack.apiUrl }
       : {}),
     ...options.env,
+    HOIST_API_TOKENS: [`test-admin:admin:${apiToken}`, options.env?.HOIST_API_TOKENS].filter(Boolean).join(','),
   };
   const env = parseEnv(vars);
-  const logger = options.logger ?? pino({ level: env.logLevel });
+  const logger = options.logger ?? createLogger(env.logLevel);
   const start = () => startHoist({ env, mode: options.mode ?? 'start', shell: options.shell ?? null, logger });
   let hoist: RunningHoist | null;
   try {
@@ -89,7 +93,7 @@ export async function startTestHoist(options: {
     dir,
     vars,
     databaseUrl: database.url,
-    apiToken: null,
+    apiToken,
     async api(path, init = {}) {
       const headers = new Headers(init.headers);
       if (testHoist.apiToken !== null) headers.set('authorization', `Bearer ${testHoist.apiToken}`);

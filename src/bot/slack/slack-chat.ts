@@ -1,6 +1,6 @@
 import { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { Deployment } from '../../domain/deployment.ts';
+import { slackChannelOf, type Deployment } from '../../domain/deployment.ts';
 import { isFinal } from '../../domain/status.ts';
 import type { CardContext, CardRef, ChatMessage, ChatPort } from '../chat-port.ts';
 import { renderCard } from '../render/deployment-card.ts';
@@ -99,8 +99,8 @@ export function createSlackChat(options: SlackChatOptions): SlackChat {
     },
 
     async postCard(deployment: Deployment, context: CardContext): Promise<CardRef> {
-      if (deployment.chat.kind !== 'slack') throw new Error(`deployment #${deployment.id} was not requested from Slack`);
-      const channel = deployment.chat.channel;
+      const channel = slackChannelOf(deployment.chat);
+      if (channel === null) throw new Error(`deployment #${deployment.id} has no Slack channel to show it in`);
       const card = renderCard(deployment, { ...context, mention });
       const result = await clientFor(channel).chat.postMessage({
         channel,
@@ -139,7 +139,7 @@ export function createSlackChat(options: SlackChatOptions): SlackChat {
 
     async postNotice(where, message, noticeOptions) {
       // A user id as the channel is a direct message from the app.
-      const channel = noticeOptions?.directTo ?? (where.kind === 'slack' ? where.channel : null);
+      const channel = noticeOptions?.directTo ?? slackChannelOf(where);
       if (channel === null || channel === undefined) throw new Error('a Slack notice needs a channel or a user');
       const post = { channel, text: message.text, unfurl_links: false, unfurl_media: false };
       await clientFor(channel).chat.postMessage(message.blocks === undefined ? post : { ...post, blocks: asSlackBlocks(message.blocks) });

@@ -1,0 +1,204 @@
+import { z } from '@hono/zod-openapi';
+import { ACTION_VERBS } from '../domain/command.ts';
+import { SERVICE_TYPES } from '../domain/service-order.ts';
+import { PRE_RUN_STATUSES, SERVICE_STATUSES } from '../domain/status.ts';
+
+/**
+ * The shapes of the API's answers: what the handlers return and what
+ * /api/v1/openapi.json describes, from one source.
+ */
+
+const when = z.iso.datetime({ offset: true });
+const maybeWhen = when.nullable();
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'LOCKED', description: 'Stable: BAD_REQUEST, FORBIDDEN, UNAUTHORIZED, NOT_FOUND, LOCKED, NOT_ALLOWED, …' }),
+      message: z.string().openapi({ description: 'What is wrong and what would work, in the words chat uses.' }),
+    }),
+  })
+  .openapi('Error');
+
+export const PersonSchema = z.object({ id: z.string(), name: z.string() }).openapi('Person');
+
+export const ServiceStatusSchema = z.enum(SERVICE_STATUSES).openapi('ServiceStatus');
+export const DeploymentStatusSchema = z.enum([...SERVICE_STATUSES, ...PRE_RUN_STATUSES]).openapi('DeploymentStatus');
+export const ActionSchema = z.enum(ACTION_VERBS).openapi('Action');
+
+export const DeploymentSummarySchema = z
+  .object({
+    id: z.int(),
+    app: z.string(),
+    env: z.string(),
+    action: ActionSchema,
+    status: DeploymentStatusSchema,
+    reason: z.string().nullable(),
+    ref: z.string().nullable(),
+    sha: z.string().nullable(),
+    requestedBy: PersonSchema,
+    trigger: z.enum(['chat', 'api', 'shell', 'webhook']),
+    requestedAt: when,
+    startedAt: maybeWhen,
+    finishedAt: maybeWhen,
+  })
+  .openapi('DeploymentSummary');
+
+export const DeploymentSchema = DeploymentSummarySchema.extend({
+  services: z.array(
+    z.object({
+      name: z.string(),
+      type: z.enum(SERVICE_TYPES),
+      status: ServiceStatusSchema,
+      version: z.string().nullable(),
+      previousVersion: z.string().nullable(),
+      image: z.string().nullable(),
+      reason: z.string().nullable(),
+    }),
+  ),
+}).openapi('Deployment');
+
+export const DeploymentPageSchema = z
+  .object({ items: z.array(DeploymentSummarySchema), nextCursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page; null: the last page.' }) })
+  .openapi('DeploymentPage');
+
+export const LockSchema = z
+  .object({
+    kind: z.enum(['manual', 'pin']),
+    owner: PersonSchema,
+    reason: z.string().nullable(),
+    since: when,
+    expiresAt: maybeWhen,
+  })
+  .openapi('Lock');
+
+export const LockStateSchema = z
+  .object({
+    lock: LockSchema.nullable(),
+    history: z.array(
+      z.object({
+        action: z.enum(['taken', 'renewed', 'released', 'forced', 'expired', 'replaced']),
+        kind: z.enum(['manual', 'pin']),
+        owner: PersonSchema,
+        by: PersonSchema.nullable(),
+        reason: z.string().nullable(),
+        at: when,
+      }),
+    ),
+  })
+  .openapi('LockState');
+
+export const EnvironmentSchema = z
+  .object({
+    app: z.string(),
+    env: z.string(),
+    target: z.string(),
+    status: ServiceStatusSchema.openapi({ description: 'The aggregate of its services’ statuses.' }),
+    services: z.array(
+      z.object({
+        name: z.string(),
+        type: z.string(),
+        status: ServiceStatusSchema,
+        version: z.string().nullable(),
+        image: z.string().nullable(),
+        deploymentId: z.int().nullable(),
+        updatedAt: maybeWhen,
+      }),
+    ),
+    queue: z.array(
+      z.object({ id: z.int(), action: z.string(), status: z.string(), position: z.int().nullable(), requestedBy: PersonSchema }),
+    ),
+    lock: LockSchema.nullable(),
+  })
+  .openapi('Environment');
+
+export const AppsSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        name: z.string(),
+        environments: z.array(
+          z.object({ name: z.string(), status: ServiceStatusSchema, lock: LockSchema.nullable(), queued: z.int().openapi({ description: 'Deployments waiting or running there.' }) }),
+        ),
+      }),
+    ),
+  })
+  .openapi('Apps');
+
+export const RuleProgressSchema = z
+  .object({ approvers: z.array(z.string()), count: z.int(), voters: z.array(PersonSchema), met: z.boolean() })
+  .openapi('RuleProgress');
+
+export const ApprovalsSchema = z
+  .object({
+    deploymentId: z.int(),
+    status: DeploymentStatusSchema,
+    required: z.boolean(),
+    approved: z.boolean(),
+    selfApproval: z.boolean(),
+    expiresAt: maybeWhen,
+    rules: z.array(RuleProgressSchema),
+    history: z.array(
+      z.object({
+        step: z.string(),
+        actor: PersonSchema.nullable(),
+        edge: z.string().nullable(),
+        reason: z.string().nullable(),
+        sha: z.string().nullable(),
+        setKey: z.string().nullable(),
+        at: when,
+      }),
+    ),
+  })
+  .openapi('Approvals');
+
+export const ManifestsSchema = z
+  .object({ deploymentId: z.int(), app: z.string(), env: z.string(), set: z.unknown().openapi({ description: 'The deployment set it applied (secret values masked).' }) })
+  .openapi('Manifests');
+
+export const DiffSchema = z
+  .object({
+    from: z.int(),
+    to: z.int(),
+    changes: z.array(z.object({ path: z.string(), kind: z.enum(['added', 'removed', 'changed']), before: z.unknown(), after: z.unknown() })),
+    unified: z.string(),
+  })
+  .openapi('Diff');
+
+export const LogsSchema = z
+  .object({
+    deploymentId: z.int(),
+    lines: z.array(z.object({ id: z.int(), service: z.string().nullable(), line: z.string(), at: when })),
+    nextAfter: z.int().nullable(),
+  })
+  .openapi('Logs');
+
+/** What a request for an action answers: the deployment, and what became of the request. */
+export const RequestedSchema = z
+  .object({
+    deployment: DeploymentSchema,
+    outcome: z.enum(['queued', 'coalesced', 'awaiting-approval', 'duplicate']).openapi({
+      description:
+        '`queued`: recorded and in its environment’s queue; `coalesced`: an identical deployment was already waiting, this is it; `awaiting-approval`: nothing runs until it is approved; `duplicate`: this Idempotency-Key requested it before.',
+    }),
+    approval: z.object({ rules: z.array(RuleProgressSchema), expiresAt: maybeWhen }).optional(),
+  })
+  .openapi('Requested');
+
+export const CanceledSchema = z
+  .object({
+    deployment: DeploymentSchema,
+    outcome: z.enum(['removed', 'canceling']).openapi({ description: '`removed`: it had not started and will not run; `canceling`: it runs and has been told to stop.' }),
+  })
+  .openapi('Canceled');
+
+export const VotedSchema = z
+  .object({
+    deployment: DeploymentSchema,
+    outcome: z.enum(['counted', 'approved', 'already-counted', 'rejected']),
+    approval: z.object({ rules: z.array(RuleProgressSchema), approved: z.boolean(), expiresAt: maybeWhen }).optional(),
+  })
+  .openapi('Voted');
+
+export const LockedSchema = z.object({ lock: LockSchema, renewed: z.boolean() }).openapi('Locked');
+export const UnlockedSchema = z.object({ released: LockSchema, forced: z.boolean() }).openapi('Unlocked');

@@ -1,0 +1,90 @@
+import { sql } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
+import type { EnvironmentLock } from '../domain/lock.ts';
+import type { Person } from '../domain/person.ts';
+import type { ServiceStatus } from '../domain/status.ts';
+import type { Db } from './database.ts';
+import { toLock } from './locks.ts';
+
+export interface BoardState {
+  app: string;
+  env: string;
+  service: string;
+  status: ServiceStatus;
+  version: string | null;
+  image: string | null;
+  deploymentId: number | null;
+  updatedAt: Date;
+}
+
+export interface BoardQueueEntry {
+  app: string;
+  env: string;
+  id: number;
+  action: string;
+  status: string;
+  startedAt: Date | null;
+  requestedBy: Person;
+}
+
+/** What runs where, every environment's queue and lock, read in one statement (one snapshot of the database). */
+export interface BoardRows {
+  states: BoardState[];
+  /** Unfinished deployments in their queues, each environment's in queue order. */
+  queue: BoardQueueEntry[];
+  /** Locks whose time is not up when read. */
+  locks: EnvironmentLock[];
+}
+
+/**
+ * Every environment at once, in one statement: its rows see one snapshot, so a deployment
+ * that ended is not both finished in the queue and still running in the services, and the
+ * board costs one round trip however many environments there are.
+ */
+export async function boardRows(db: Db): Promise<BoardRows> {
+  const row = await db
+    .selectNoFrom((eb) => [
+      jsonArrayFrom(eb.selectFrom('service_state').select(['app', 'env', 'service', 'status', 'version', 'image', 'deployment_id', 'updated_at'])).as('states'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('deployments')
+          .select(['app', 'env', 'id', 'action', 'status', 'started_at', 'requested_by', 'requested_by_name'])
+          .where('finished_at', 'is', null)
+          .where('queue_order', 'is not', null)
+          .orderBy('app')
+          .orderBy('env')
+          .orderBy('queue_order')
+          .orderBy('id'),
+      ).as('queue'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('environment_locks')
+          .selectAll()
+          .where((w) => w.or([w('expires_at', 'is', null), w('expires_at', '>', sql<Date>`now()`)])),
+      ).as('locks'),
+    ])
+    .executeTakeFirstOrThrow();
+  // json_agg hands timestamps over as text: each becomes a Date here.
+  return {
+    states: row.states.map((s) => ({
+      app: s.app,
+      env: s.env,
+      service: s.service,
+      status: s.status as ServiceStatus,
+      version: s.version,
+      image: s.image,
+      deploymentId: s.deployment_id,
+      updatedAt: new Date(s.updated_at),
+    })),
+    queue: row.queue.map((d) => ({
+      app: d.app,
+      env: d.env,
+      id: d.id,
+      action: d.action,
+      status: d.status,
+      startedAt: d.started_at ? new Date(d.started_at) : null,
+      requestedBy: { id: d.requested_by, name: d.requested_by_name },
+    })),
+    locks: row.locks.map(toLock),
+  };
+}

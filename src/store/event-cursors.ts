@@ -1,0 +1,96 @@
+import { sql } from 'kysely';
+import type { LoggedEvent } from '../domain/event-log.ts';
+import type { Db } from './database.ts';
+import { toLoggedEvent } from './events.ts';
+
+/** A consumer's events past its cursor, oldest first (a consumer without a cursor starts at the log's beginning). */
+export async function eventsAfterCursor(db: Db, consumer: string, limit = 200): Promise<{ cursor: number; events: LoggedEvent[] }> {
+  const cursor = await cursorOf(db, consumer);
+  const rows = await db.selectFrom('deployment_events').selectAll().where('position', '>', cursor).orderBy('position').limit(limit).execute();
+  return { cursor, events: rows.map(toLoggedEvent) };
+}
+
+export async function cursorOf(db: Db, consumer: string): Promise<number> {
+  const row = await db.selectFrom('event_cursors').select('position').where('consumer', '=', consumer).executeTakeFirst();
+  return Number(row?.position ?? 0);
+}
+
+/** Moves the consumer's cursor forward to `position` (never back: passes may finish out of order). */
+export async function moveCursor(db: Db, consumer: string, position: number): Promise<void> {
+  await db
+    .insertInto('event_cursors')
+    .values({ consumer, position })
+    .onConflict((oc) => oc.column('consumer').doUpdateSet({ position: sql<number>`greatest(event_cursors.position, excluded.position)` }))
+    .execute();
+}
+
+export interface HeldEvent {
+  event: LoggedEvent;
+  /** Failed tries so far (0: waiting behind an earlier event of its group). */
+  attempts: number;
+  /** When it may be tried again; null: as soon as its turn comes. */
+  nextAt: Date | null;
+  lastError: string | null;
+}
+
+/** The consumer's held events (failed, or waiting behind one that failed), oldest first. */
+export async function heldEvents(db: Db, consumer: string): Promise<HeldEvent[]> {
+  const rows = await db
+    .selectFrom('event_retries as r')
+    .innerJoin('deployment_events as e', 'e.id', 'r.event_id')
+    .selectAll('e')
+    .select(['r.attempts', 'r.next_at', 'r.last_error'])
+    .where('r.consumer', '=', consumer)
+    .orderBy('e.position')
+    .execute();
+  return rows.map((r) => ({
+    event: toLoggedEvent(r),
+    attempts: r.attempts,
+    nextAt: r.next_at === null ? null : new Date(r.next_at),
+    lastError: r.last_error,
+  }));
+}
+
+/** Holds an event for the consumer: tried again at `nextAt` (null: when its turn comes). */
+export async function holdEvent(db: Db, consumer: string, eventId: number, state: { attempts: number; nextAt: Date | null; lastError: string | null }): Promise<void> {
+  const values = { attempts: state.attempts, next_at: state.nextAt, last_error: state.lastError };
+  await db
+    .insertInto('event_retries')
+    .values({ consumer, event_id: eventId, ...values })
+    .onConflict((oc) => oc.columns(['consumer', 'event_id']).doUpdateSet(values))
+    .execute();
+}
+
+/** The consumer is done with a held event (delivered). */
+export async function releaseEvent(db: Db, consumer: string, eventId: number): Promise<void> {
+  await db.deleteFrom('event_retries').where('consumer', '=', consumer).where('event_id', '=', eventId).execute();
+}
+
+/** Records that the consumer gave up on an event, and no longer holds it. */
+export async function recordUndeliverable(db: Db, consumer: string, eventId: number, failure: { attempts: number; lastError: string }): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('event_failures').values({ consumer, event_id: eventId, attempts: failure.attempts, last_error: failure.lastError }).execute();
+    await releaseEvent(trx, consumer, eventId);
+  });
+}
+
+export interface UndeliveredEvent {
+  consumer: string;
+  eventId: number;
+  attempts: number;
+  lastError: string;
+  failedAt: Date;
+}
+
+/** Events given up on, newest first: for one consumer, or all. */
+export async function undeliveredEvents(db: Db, consumer?: string): Promise<UndeliveredEvent[]> {
+  let query = db.selectFrom('event_failures').selectAll().orderBy('id', 'desc');
+  if (consumer !== undefined) query = query.where('consumer', '=', consumer);
+  return (await query.execute()).map((r) => ({ consumer: r.consumer, eventId: r.event_id, attempts: r.attempts, lastError: r.last_error, failedAt: new Date(r.failed_at) }));
+}
+
+/** How many events were given up on, per consumer (for metrics). */
+export async function undeliveredCounts(db: Db): Promise<Record<string, number>> {
+  const rows = await db.selectFrom('event_failures').select(['consumer', sql<number>`count(*)`.as('count')]).groupBy('consumer').execute();
+  return Object.fromEntries(rows.map((r) => [r.consumer, Number(r.count)]));
+}

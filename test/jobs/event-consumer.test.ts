@@ -1,0 +1,137 @@
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LoggedEvent } from '../../src/domain/event-log.ts';
+import { chatGroupOf } from '../../src/jobs/chat-feed.ts';
+import { createEventConsumer } from '../../src/jobs/event-consumer.ts';
+import { createRedisHealth } from '../../src/jobs/redis-health.ts';
+import { insertDeployment, type NewDeployment } from '../../src/store/deployments.ts';
+import { cursorOf, undeliveredCounts, undeliveredEvents } from '../../src/store/event-cursors.ts';
+import { appendEvent } from '../../src/store/events.ts';
+import { openTestStore, uniquePrefix, type StoreKind } from '../support/databases.ts';
+
+const HOUR = 60 * 60 * 1000;
+
+const request = (env: string): NewDeployment => ({
+  app: 'shop',
+  env,
+  action: 'deploy',
+  ref: 'main',
+  sha: 'a'.repeat(40),
+  scope: null,
+  requestedBy: { id: 'U1', name: 'alice' },
+  trigger: 'chat',
+  chat: { kind: 'shell' },
+  requestKey: null,
+  services: [],
+  deploymentSet: null,
+});
+
+describe.each<StoreKind>(['postgres', 'pglite'])('a consumer of the event log on %s', (kind) => {
+  let store: Awaited<ReturnType<typeof openTestStore>>;
+  let redis: Redis;
+  const logger = pino({ level: 'silent' });
+  beforeAll(async () => {
+    store = await openTestStore(kind);
+    redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await store.cleanup();
+  });
+
+  /** A consumer of its own name, on a clock the test moves, delivering to `handle`. */
+  function consumerWith(name: string, handle: (event: LoggedEvent) => Promise<void>) {
+    let clock = Date.now();
+    const consumer = createEventConsumer(
+      { db: store.db, redis, subscriber: redis, prefix: uniquePrefix(), logger, health: createRedisHealth(logger), now: () => new Date(clock) },
+      { name, groupOf: chatGroupOf },
+    );
+    return {
+      pass: () => consumer.passWith(handle),
+      advance: (ms: number) => {
+        clock += ms;
+      },
+      close: () => consumer.close(),
+    };
+  }
+
+  it('retries a failed event with back-off, holding that deployment back while the others go on', async () => {
+    const a = (await insertDeployment(store.db, request('retry-a'))).id;
+    const b = (await insertDeployment(store.db, request('retry-b'))).id;
+    await appendEvent(store.db, { kind: 'queue', deploymentId: a });
+    await appendEvent(store.db, { kind: 'queue', deploymentId: b });
+    const got: string[] = [];
+    let failing = true;
+    const c = consumerWith('retry', async (event) => {
+      if (event.deploymentId === a && event.entry.kind === 'requested' && failing) throw new Error('chat is down');
+      got.push(`${event.deploymentId === a ? 'a' : 'b'}:${event.entry.kind}`);
+    });
+    await c.pass();
+    expect(got.filter((g) => g.startsWith('b'))).toEqual(['b:requested', 'b:queue']);
+    expect(got.filter((g) => g.startsWith('a'))).toEqual([]);
+    // Not yet due: the next pass leaves it alone.
+    failing = false;
+    await c.pass();
+    expect(got.filter((g) => g.startsWith('a'))).toEqual([]);
+    c.advance(1_000);
+    await c.pass();
+    expect(got.filter((g) => g.startsWith('a'))).toEqual(['a:requested', 'a:queue']);
+    // Done: nothing delivered twice.
+    await c.pass();
+    expect(got).toHaveLength(4);
+    await c.close();
+  });
+
+  it('tries for a day, then records the event as undeliverable (counted), and the deployment moves on', async () => {
+    const a = (await insertDeployment(store.db, request('day'))).id;
+    await appendEvent(store.db, { kind: 'queue', deploymentId: a });
+    const got: string[] = [];
+    let tries = 0;
+    const c = consumerWith('day', async (event) => {
+      if (event.deploymentId !== a) return;
+      if (event.entry.kind === 'requested') {
+        tries += 1;
+        throw new Error(`chat refused (${tries})`);
+      }
+      got.push(event.entry.kind);
+    });
+    // Every hour for 23 hours: still held, never given up.
+    for (let hour = 0; hour < 23; hour++) {
+      await c.pass();
+      c.advance(HOUR);
+    }
+    expect(got).toEqual([]);
+    expect(await undeliveredEvents(store.db, 'day')).toEqual([]);
+    const triesBefore = tries;
+    c.advance(HOUR);
+    await c.pass();
+    expect(tries).toBe(triesBefore + 1);
+    const [failure] = await undeliveredEvents(store.db, 'day');
+    expect(failure).toMatchObject({ consumer: 'day', attempts: tries, lastError: `chat refused (${tries})` });
+    expect((await undeliveredCounts(store.db)).day).toBe(1);
+    expect(got).toEqual(['queue']);
+    await c.pass();
+    expect(got).toEqual(['queue']);
+    await c.close();
+  });
+
+  it('keeps its place in a cursor of its own: another consumer still gets everything', async () => {
+    const a = (await insertDeployment(store.db, request('cursor'))).id;
+    const first: number[] = [];
+    const one = consumerWith('one', async (event) => void first.push(event.id));
+    await one.pass();
+    const position = await cursorOf(store.db, 'one');
+    expect(position).toBeGreaterThan(0);
+    await appendEvent(store.db, { kind: 'queue', deploymentId: a });
+    const again = consumerWith('one', async (event) => void first.push(event.id));
+    await again.pass();
+    expect(first.length).toBe(new Set(first).size);
+    const other: number[] = [];
+    const two = consumerWith('two', async (event) => void other.push(event.id));
+    await two.pass();
+    // Deployments are delivered in parallel: the same events, each deployment's in order.
+    expect([...other].sort()).toEqual([...first].sort());
+    await Promise.all([one.close(), again.close(), two.close()]);
+  });
+});
