@@ -149,4 +149,22 @@ describe('the API end to end: every route, each answer as its document says', ()
     expect(canceled.body).toMatchObject({ outcome: 'removed', deployment: { status: 'CANCELED' } });
     expect((await call('POST', `/deployments/${next.body.deployment.id}/cancel`, '/deployments/{id}/cancel')).status).toBe(422);
   });
+
+  it('manages tokens: created with its secret once, listed without it, refused to a non-admin, revoked', async () => {
+    const created = await call('POST', '/tokens', '/tokens', { body: { name: 'deployer', scopes: ['read', 'deploy'], apps: [app], expiresIn: '1d' } });
+    expect(created.status).toBe(201);
+    const secret = created.body.secret as string;
+    expect(secret).toMatch(/^hoist_/);
+    const listed = await call('GET', '/tokens', '/tokens');
+    expect(JSON.stringify(listed.body)).not.toContain(secret);
+    expect(listed.body.items.map((t: { name: string }) => t.name)).toContain('deployer');
+    expect((await call('GET', `/apps/${app}/environments/e2e`, '/apps/{app}/environments/{env}', { secret })).status).toBe(200);
+    expect((await call('GET', '/tokens', '/tokens', { secret })).status).toBe(403);
+    expect((await call('POST', '/tokens', '/tokens', { body: { name: 'deployer', scopes: ['read'] } })).status).toBe(409);
+    expect((await call('POST', '/tokens', '/tokens', { body: { name: 'odd', scopes: ['launch'] } })).status).toBe(400);
+    const revoked = await call('DELETE', '/tokens/deployer', '/tokens/{name}');
+    expect(revoked.body.token.revokedAt).not.toBeNull();
+    expect((await call('GET', `/apps/${app}/environments/e2e`, '/apps/{app}/environments/{env}', { secret })).status).toBe(401);
+    expect((await call('DELETE', '/tokens/deployer', '/tokens/{name}')).status).toBe(404);
+  });
 });
