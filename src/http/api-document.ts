@@ -4,7 +4,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 /** Hoist's version, as package.json says. */
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-const DESCRIPTION = `Hoist's status and actions API. Every route but this document needs \`Authorization: Bearer <token>\` (\`hoist token create\`) with the scope the route names: \`read\`, \`deploy\`, \`cancel\`, \`approve\`, \`lock\` (or \`admin\`), for the app and environment it touches. Every error is \`{ "error": { "code", "message" } }\`, the message saying what would work.`;
+const DESCRIPTION = `Hoist's status and actions API. Every route but this document needs an API token sent as a bearer token (the \`bearer\` security scheme; \`hoist token create\` makes one) with the scope the route names: \`read\`, \`deploy\`, \`cancel\`, \`approve\`, \`lock\` (or \`admin\`), for the app and environment it touches. Every error is \`{ "error": { "code", "message" } }\`, the message saying what would work.`;
 
 /**
  * The OpenAPI 3.1 document of every route registered on `app` with `openapi()` (sub-apps

@@ -62,7 +62,7 @@ const vote = createRoute({
   method: 'post',
   path: '/deployments/{id}/approvals',
   summary: 'Approve or reject a deployment waiting for approval',
-  description: 'Scope `approve`. The person voting is the token’s (`--as` user, or `token:<name>`): the environment’s approvers decide who counts.',
+  description: 'Scope `approve`. The person voting is the token’s (`--as` user, or the token itself, such as `token:ci`): the environment’s approvers decide who counts.',
   request: { params: deploymentIdParams('/api/v1/deployments/12/approvals'), body: body(VoteBody) },
   responses: { 200: json(VotedSchema, 'The vote counted, approved it, was already counted, or rejected it.'), ...errorResponses(415) },
 });

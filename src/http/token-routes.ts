@@ -23,7 +23,7 @@ const TokenSchema = z
     scopes: z.array(z.enum(SCOPES)),
     apps: z.array(z.string()).nullable().openapi({ description: 'The apps it may touch; null: every app.' }),
     envs: z.array(z.string()).nullable().openapi({ description: 'The environments it may touch; null: every environment.' }),
-    actAs: z.string().nullable().openapi({ description: 'The Slack user it acts for; null: it acts as itself (token:<name>).' }),
+    actAs: z.string().nullable().openapi({ description: 'The Slack user it acts for; null: it acts as itself (such as token:ci for the token named ci).' }),
     origin: z.enum(TOKEN_ORIGINS),
     createdAt: z.string().datetime(),
     expiresAt: z.string().datetime().nullable(),

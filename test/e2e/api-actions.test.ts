@@ -151,6 +151,8 @@ describe('the API end to end: every route, each answer as its document says', ()
   });
 
   it('manages tokens: created with its secret once, listed without it, refused to a non-admin, revoked', async () => {
+    // The whole served document (token routes and event stream included) passes the answers' redaction untouched.
+    expect(JSON.stringify(doc)).not.toContain('[redacted]');
     const created = await call('POST', '/tokens', '/tokens', { body: { name: 'deployer', scopes: ['read', 'deploy'], apps: [app], expiresIn: '1d' } });
     expect(created.status).toBe(201);
     const secret = created.body.secret as string;

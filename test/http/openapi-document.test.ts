@@ -56,6 +56,8 @@ describe('GET /api/v1/openapi.json', () => {
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/api/v1/openapi.json']?.get?.security).toEqual([]);
+    // It passes the answers' redaction like every answer: none of its words may look like a credential.
+    expect(JSON.stringify(doc)).not.toContain('[redacted]');
     const result = await validate(structuredClone(doc) as never);
     expect(result.valid ? 'valid' : compileErrors(result)).toBe('valid');
   });
