@@ -123,16 +123,17 @@ async function run(mode: Mode, env: Env, headless: boolean): Promise<number> {
   const running = (note: string) => {
     const where = hoist.port !== null ? ` on http://127.0.0.1:${hoist.port}` : '';
     process.stderr.write(`hoist ${mode}: running${where}${env.slack ? ' (Slack at /slack/events)' : ''}${note} (pid ${process.pid})\n`);
-    if (hoist.localAdmin?.created && hoist.port !== null) {
-      const file = hoist.localAdmin.file;
-      process.stderr.write(
-        `hoist ${mode}: an admin API token is in ${file} (readable by you only; said once). Try:\n  curl -H "Authorization: Bearer $(cat ${file})" http://127.0.0.1:${hoist.port}/api/v1/deployments\n`,
-      );
-    }
   };
   // Headless: no terminal chat where one could have been (Slack is a chat of its own).
   if (hoist.shellDone === null) running(mode === 'worker' || env.slack ? '' : ', headless');
   else if (interactive) running('');
+  // Said once, however Hoist runs (piped commands too: their first start makes the token as well).
+  if (hoist.localAdmin?.created && hoist.port !== null) {
+    const file = hoist.localAdmin.file;
+    process.stderr.write(
+      `hoist ${mode}: an admin API token is in ${file} (readable by you only; said once). Try:\n  curl -H "Authorization: Bearer $(cat ${file})" http://127.0.0.1:${hoist.port}/api/v1/deployments\n`,
+    );
+  }
   const stopped = new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       process.stderr.write(`hoist: ${signal}, stopping\n`);

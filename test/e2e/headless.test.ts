@@ -101,6 +101,16 @@ describe('headless runs: no terminal chat, the API and workers until a signal', 
     expect(refused.code).toBe(1);
   });
 
+  it('piped commands on a first start say once where the local admin token is, on standard error', async () => {
+    const tokenVars = { ...vars, HOIST_ADMIN_TOKEN_FILE: join(dir, 'admin-token') };
+    const first = await runHoist(['start'], 'status shop\n', tokenVars);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(`an admin API token is in ${join(dir, 'admin-token')}`);
+    expect(first.stdout).not.toContain('admin API token');
+    const again = await runHoist(['start'], 'status shop\n', tokenVars);
+    expect(again.stderr).not.toContain('admin API token');
+  });
+
   it('an unknown flag is a usage mistake that lists the valid ones', async () => {
     const result = await runHoist(['start', '--headles'], '', vars);
     expect(result.code).toBe(2);
