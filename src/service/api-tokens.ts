@@ -29,13 +29,30 @@ export function createTokenService(deps: { db: Db; now?: () => Date; touchEveryM
   const found = new Map<string, { token: store.StoredToken; at: number }>();
   const touched = new Map<string, number>();
 
+  // Checks of one token while its lookup runs share it: one statement, however many requests.
+  const pending = new Map<string, Promise<store.StoredToken | null>>();
+  // A revoke here forgets what was found, and what lookups started before it would find.
+  let epoch = 0;
+
   const lookup = async (hash: string): Promise<store.StoredToken | null> => {
     const cached = found.get(hash);
     if (cached && now().getTime() - cached.at < cacheMs) return cached.token;
-    const token = await store.findTokenByHash(db, hash);
-    if (token === null) found.delete(hash);
-    else found.set(hash, { token, at: now().getTime() });
-    return token;
+    const running = pending.get(hash);
+    if (running) return running;
+    const started = epoch;
+    const looked = store
+      .findTokenByHash(db, hash)
+      .then((token) => {
+        if (epoch !== started) return token;
+        if (token === null) found.delete(hash);
+        else found.set(hash, { token, at: now().getTime() });
+        return token;
+      })
+      .finally(() => {
+        if (pending.get(hash) === looked) pending.delete(hash);
+      });
+    pending.set(hash, looked);
+    return looked;
   };
 
   const noteUse = async (token: store.StoredToken, at: Date): Promise<void> => {
@@ -45,7 +62,11 @@ export function createTokenService(deps: { db: Db; now?: () => Date; touchEveryM
     await store.touchToken(db, token.name, at);
   };
 
-  const forget = () => found.clear();
+  const forget = () => {
+    epoch += 1;
+    found.clear();
+    pending.clear();
+  };
 
   return {
     async authenticate(secret: string): Promise<Authenticated> {
