@@ -1,6 +1,6 @@
 import type { EnvironmentView, ServiceView } from '../../service/views.ts';
 import type { Message } from './blocks.ts';
-import { escapeMrkdwn, formatDuration, shortVersion, statusStyle, versionMrkdwn } from './format.ts';
+import { escapeMrkdwn, formatDuration, shortVersion, slackMention, statusStyle, versionMrkdwn } from './format.ts';
 import { LIMITS, capBlocks, message, packGroups, section } from './limits.ts';
 import { lockMrkdwn, lockText } from './locks.ts';
 
@@ -38,7 +38,7 @@ function environmentLines(view: EnvironmentView, ctx: EnvironmentsContext): stri
   }
   const queue = queueLine(view);
   if (queue) lines.push(`      _${escapeMrkdwn(queue)}_`);
-  if (view.lock) lines.push(`      ${lockMrkdwn(view.lock, { now: ctx.now, mention: ctx.mention ?? ((id) => `<@${id}>`) })}`);
+  if (view.lock) lines.push(`      ${lockMrkdwn(view.lock, { now: ctx.now, mention: ctx.mention ?? slackMention })}`);
   return lines;
 }
 

@@ -130,3 +130,11 @@ export function elapsedPhrase(d: Timed, now: Date): string {
   if (d.finishedAt) return `took ${duration}`;
   return d.startedAt ? `running for ${duration}` : `waiting for ${duration}`;
 }
+
+/** Slack user ids (`U0ALICE`, `W0BOB`): only these become mentions; `token:ci` or `shell:ann` would show as a broken `<@…>`. */
+const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+
+/** How Slack names someone: a mention for a Slack user, the id in code style for anyone else (an API token acting as itself). */
+export function slackMention(userId: string): string {
+  return SLACK_USER_ID.test(userId) ? `<@${userId}>` : `\`${userId}\``;
+}

@@ -9,6 +9,7 @@ import { executePlan } from '../execute-plan.ts';
 import { deploymentTitle } from '../render/approval-answers.ts';
 import { truncatePlain } from '../render/limits.ts';
 import type { HoistService } from '../../service/contract.ts';
+import { slackMention } from '../render/format.ts';
 
 /** What the modal needs of the Slack edge. */
 export interface RejectModalDeps {
@@ -119,7 +120,7 @@ export function registerRejectModal(app: App, deps: RejectModalDeps): void {
       // The same form submitted twice rejects once.
       requestKey: `slack-view:${view.id}`,
       now: deps.now(),
-      mention: (userId) => `<@${userId}>`,
+      mention: slackMention,
       answer: async (message) => answers.push(message),
     };
     try {

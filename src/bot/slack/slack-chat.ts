@@ -7,6 +7,7 @@ import { renderCard } from '../render/deployment-card.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { createCoalescer, type SetTimer } from './coalesce.ts';
 import { asSlackBlocks } from './slack-blocks.ts';
+import { slackMention } from '../render/format.ts';
 
 type WebClient = webApi.WebClient;
 
@@ -87,7 +88,7 @@ export function createSlackChat(options: SlackChatOptions): SlackChat {
     return client;
   };
 
-  const mention = (userId: string): string => `<@${userId}>`;
+  const mention = slackMention;
 
   return {
     mention,

@@ -12,6 +12,7 @@ import { interpret, type Plan } from '../interpret.ts';
 import { openRejectModal } from './slack-approvals.ts';
 import { asSlackBlocks } from './slack-blocks.ts';
 import type { WorkQueue } from './work-queue.ts';
+import { slackMention } from '../render/format.ts';
 
 export interface SlackCommandDeps {
   api: HoistService;
@@ -62,7 +63,7 @@ function conversationOf(ask: SlackAsk, deps: SlackCommandDeps): Conversation {
     ...(ask.requestKey === undefined ? {} : { requestKey: ask.requestKey }),
     ...(ask.fromButton ? { control: 'button' as const } : {}),
     now: deps.now(),
-    mention: (userId) => `<@${userId}>`,
+    mention: slackMention,
     ...(deps.cardLink === undefined ? {} : { cardLink: deps.cardLink }),
     answer: (message) => {
       if (message.rejected) ask.log.info('command refused');
