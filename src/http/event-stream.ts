@@ -5,6 +5,7 @@ import type { StreamingApi } from 'hono/utils/stream';
 import { tokenDenial } from '../domain/api-token.ts';
 import { publicEvent, type LoggedEvent } from '../domain/event-log.ts';
 import { redactValues } from '../domain/redact.ts';
+import type { Logger } from 'pino';
 import { callerOf, denied, type ApiEnv } from './auth.ts';
 
 /**
@@ -26,6 +27,8 @@ export interface EventRoutesDeps {
   source: EventStreamSource;
   /** How often a `: heartbeat` comment keeps an idle stream open (default 15 s). */
   heartbeatMs?: number;
+  /** Where a stream that failed is told of (the client reconnects and resumes with Last-Event-ID). */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 const REPLAY_PAGE = 500;
@@ -105,7 +108,13 @@ export function eventRoutes(deps: EventRoutesDeps): OpenAPIHono<ApiEnv> {
     c.header('Content-Type', 'text/event-stream; charset=utf-8');
     c.header('Cache-Control', 'no-cache');
     c.header('X-Accel-Buffering', 'no');
-    return stream(c, (out) => follow(out, deps.source, { after: resume.after, where, wanted, heartbeatMs }));
+    return stream(
+      c,
+      (out) => follow(out, deps.source, { after: resume.after, where, wanted, heartbeatMs }),
+      async (error) => {
+        deps.logger?.warn({ err: error }, 'an event stream failed and was closed; its client resumes with Last-Event-ID');
+      },
+    );
   });
 
   return app;

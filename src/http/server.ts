@@ -82,7 +82,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<ApiEnv> {
   const groups = [
     ...(deps.apiGroups ?? []),
     ...(deps.tokens ? [tokenRoutes(deps.tokens)] : []),
-    ...(deps.events ? [eventRoutes(deps.events)] : []),
+    ...(deps.events ? [eventRoutes({ logger: deps.logger, ...deps.events })] : []),
   ];
   app.route('/api/v1', apiRoutes(deps.api, groups));
   refuseOtherMethods(app);
