@@ -17,3 +17,6 @@ export function isNamedIn(entries: readonly string[], userId: string, groups: re
 
 /** Whether a list names any `@group`: only then is a user's membership worth looking up. */
 export const namesGroups = (entries: readonly string[]): boolean => entries.some((entry) => entry.startsWith('@'));
+
+/** A Slack user id (`U0ALICE`, `W0BOB` in Enterprise Grid), as opposed to `token:ci`, `shell:ann` or `hoist`. */
+export const isSlackUserId = (id: string): boolean => /^[UW][A-Z0-9]{2,}$/.test(id);

@@ -1,6 +1,7 @@
 import { SCOPES, type Scope } from './api-token.ts';
 import { TOKEN_NAME, TOKEN_NAME_RULE, type TokenGrant } from './api-token-record.ts';
 import { parseDuration } from './duration.ts';
+import { isSlackUserId } from './person.ts';
 
 /** A token's grant as a person writes it: flags of `hoist token create`, a body of `POST /api/v1/tokens`, an entry of HOIST_API_TOKENS. */
 export interface GrantInput {
@@ -14,8 +15,6 @@ export interface GrantInput {
 }
 
 export type GrantResult = { ok: true; grant: TokenGrant } | { ok: false; field: keyof GrantInput; reason: string };
-
-const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
 
 /** Checks a grant; each refusal names the field, what is wrong and what would work. */
 export function parseGrant(input: GrantInput, now: Date): GrantResult {
@@ -31,7 +30,7 @@ export function parseGrant(input: GrantInput, now: Date): GrantResult {
   const apps = names(input.apps);
   const envs = names(input.envs);
   const actAs = input.actAs?.trim() || null;
-  if (actAs !== null && !SLACK_USER.test(actAs)) {
+  if (actAs !== null && !isSlackUserId(actAs)) {
     return { ok: false, field: 'actAs', reason: `"${actAs}" is not a Slack user id: give one such as U0ALICE (the token then acts for that user)` };
   }
   let expiresAt: Date | null = null;

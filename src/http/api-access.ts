@@ -5,7 +5,6 @@ import type { Deployment } from '../domain/deployment.ts';
 import type { Actor, HoistService } from '../service/contract.ts';
 import { errorBody, type ErrorBody } from './api-errors.ts';
 import { callerOf, denied, type ApiEnv } from './auth.ts';
-import { deniedList } from './token-access.ts';
 
 /**
  * A deployment the caller may act on with `scope`: the scope is checked first, then the
@@ -45,7 +44,17 @@ export function actorOf(c: Context<ApiEnv>): Actor {
   return { requester: tokenPerson(token), origin: { kind: 'api', token: token.name, channel: null } };
 }
 
-/** A list across apps or environments (`deniedList`): a token limited to some must filter by them. */
+/**
+ * A list across apps or environments: a token limited to some of them must say which
+ * (a page filtered afterwards would come back short and its cursor would skip).
+ */
 export function listGuard(c: Context<ApiEnv>, where: { app: string | null; env: string | null }): ErrorResponse<403> | null {
-  return deniedList(c, where) as ErrorResponse<403> | null;
+  const no = guard(c, 'read', where);
+  if (no) return no;
+  const token = callerOf(c);
+  const missing = token.apps !== null && where.app === null ? ['app', token.apps] : token.envs !== null && where.env === null ? ['env', token.envs] : null;
+  if (missing === null) return null;
+  const [filter, allowed] = missing as [string, readonly string[]];
+  const message = `token "${token.name}" may read only ${filter === 'app' ? 'apps' : 'environments'} ${allowed.join(', ')}: filter with ?${filter}=${allowed[0]}`;
+  return c.json(errorBody('FORBIDDEN', message), 403);
 }

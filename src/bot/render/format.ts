@@ -1,5 +1,6 @@
 import type { ActionVerb } from '../../domain/command.ts';
 import { isFullSha } from '../../domain/git-ref.ts';
+import { isSlackUserId } from '../../domain/person.ts';
 import type { DeploymentStatus } from '../../domain/status.ts';
 
 /** What a list renderer needs besides its data: the time now, how to name a user, an app's repository for commit links. */
@@ -131,10 +132,10 @@ export function elapsedPhrase(d: Timed, now: Date): string {
   return d.startedAt ? `running for ${duration}` : `waiting for ${duration}`;
 }
 
-/** Slack user ids (`U0ALICE`, `W0BOB`): only these become mentions; `token:ci` or `shell:ann` would show as a broken `<@…>`. */
-const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
-
-/** How Slack names someone: a mention for a Slack user, the id in code style for anyone else (an API token acting as itself). */
+/**
+ * How Slack names someone: a mention for a Slack user, the id in code style for anyone else
+ * (an API token acting as itself: `<@token:ci>` would show as a broken mention).
+ */
 export function slackMention(userId: string): string {
-  return SLACK_USER_ID.test(userId) ? `<@${userId}>` : `\`${userId}\``;
+  return isSlackUserId(userId) ? `<@${userId}>` : `\`${userId}\``;
 }
