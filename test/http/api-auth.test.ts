@@ -13,6 +13,7 @@ import { createHoistService } from '../../src/service/hoist-service.ts';
 import { insertDeployment } from '../../src/store/deployments.ts';
 import type { TokenGrant } from '../../src/domain/api-token-record.ts';
 import { openTestStore } from '../support/databases.ts';
+import { newDeployment } from '../support/new-deployment.ts';
 
 const config = parseHoistConfig(
   `
@@ -69,20 +70,7 @@ describe('bearer tokens on /api/v1', () => {
     const logger = createLogger('trace', { write: (line: string) => void logLines.push(line) });
     app = createHttpApp({ api, readiness: {}, logger, authenticate: tokens.authenticate });
     shopStaging = (
-      await insertDeployment(store.db, {
-        app: 'shop',
-        env: 'staging',
-        action: 'deploy',
-        ref: null,
-        sha: 'a'.repeat(40),
-        scope: null,
-        requestedBy: { id: 'U1', name: 'alice' },
-        trigger: 'chat',
-        chat: { kind: 'none' },
-        requestKey: null,
-        services: [{ name: 'api', type: 'application', version: 'a'.repeat(40), previousVersion: null }],
-        deploymentSet: null,
-      })
+      await insertDeployment(store.db, newDeployment())
     ).id;
     await make(grant('reader'));
     await make(grant('deployer', { scopes: ['deploy'] }));

@@ -14,6 +14,7 @@ import { insertDeployment, type NewDeployment } from '../../src/store/deployment
 import type { ApiEnv } from '../../src/http/auth.ts';
 import { apiAuth } from '../support/api-auth.ts';
 import { openTestStore } from '../support/databases.ts';
+import { newDeployment } from '../support/new-deployment.ts';
 
 const config = parseHoistConfig(
   `
@@ -29,20 +30,7 @@ apps:
   join(tmpdir(), 'api-errors-test.yaml'),
 );
 
-const deployment: NewDeployment = {
-  app: 'shop',
-  env: 'staging',
-  action: 'deploy',
-  ref: null,
-  sha: 'a'.repeat(40),
-  scope: null,
-  requestedBy: { id: 'U1', name: 'alice' },
-  trigger: 'chat',
-  chat: { kind: 'none' },
-  requestKey: null,
-  services: [{ name: 'api', type: 'application', version: 'a'.repeat(40), previousVersion: null }],
-  deploymentSet: null,
-};
+const deployment: NewDeployment = newDeployment();
 
 const cursor = (before: unknown) => Buffer.from(JSON.stringify({ before })).toString('base64url');
 

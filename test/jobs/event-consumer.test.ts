@@ -9,23 +9,11 @@ import { insertDeployment, type NewDeployment } from '../../src/store/deployment
 import { cursorOf, undeliveredCounts, undeliveredEvents } from '../../src/store/event-cursors.ts';
 import { appendEvent } from '../../src/store/events.ts';
 import { openTestStore, uniquePrefix, type StoreKind } from '../support/databases.ts';
+import { newDeployment } from '../support/new-deployment.ts';
 
 const HOUR = 60 * 60 * 1000;
 
-const request = (env: string): NewDeployment => ({
-  app: 'shop',
-  env,
-  action: 'deploy',
-  ref: 'main',
-  sha: 'a'.repeat(40),
-  scope: null,
-  requestedBy: { id: 'U1', name: 'alice' },
-  trigger: 'chat',
-  chat: { kind: 'shell' },
-  requestKey: null,
-  services: [],
-  deploymentSet: null,
-});
+const request = (env: string): NewDeployment => newDeployment({ env, ref: 'main', chat: { kind: 'shell' }, services: [] });
 
 describe.each<StoreKind>(['postgres', 'pglite'])('a consumer of the event log on %s', (kind) => {
   let store: Awaited<ReturnType<typeof openTestStore>>;

@@ -11,21 +11,9 @@ import { appendEvent, readEvents } from '../../src/store/events.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
 import { createTestDatabase, openTestStore, type StoreKind } from '../support/databases.ts';
 import { pendingEvents, pendingNotices } from '../support/event-log.ts';
+import { newDeployment } from '../support/new-deployment.ts';
 
-const request = (env: string): NewDeployment => ({
-  app: 'shop',
-  env,
-  action: 'deploy',
-  ref: 'main',
-  sha: 'a'.repeat(40),
-  scope: null,
-  requestedBy: { id: 'U1', name: 'alice' },
-  trigger: 'chat',
-  chat: { kind: 'shell' },
-  requestKey: null,
-  services: [],
-  deploymentSet: null,
-});
+const request = (env: string): NewDeployment => newDeployment({ env, ref: 'main', chat: { kind: 'shell' }, services: [] });
 
 /** A promise and the function that resolves it. */
 function gate(): { wait: Promise<void>; open(): void } {

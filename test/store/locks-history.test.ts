@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertDeployment, setDeploymentStatus, type NewDeployment } from '../../src/store/deployments.ts';
+import { insertDeployment, setDeploymentStatus } from '../../src/store/deployments.ts';
 import { deliveredUpTo, pendingEvents, pendingNotices } from '../support/event-log.ts';
 import { reminderAt } from '../../src/domain/lock.ts';
 import { listDeployments } from '../../src/store/history.ts';
@@ -16,6 +16,7 @@ import {
 import { cancelWaiting, pickUp, unfinishedDeployments } from '../../src/store/waiting-deployments.ts';
 import { eventually } from '../support/hoist-harness.ts';
 import { openTestStore, type StoreKind } from '../support/databases.ts';
+import { newDeployment } from '../support/new-deployment.ts';
 
 const ALICE = { id: 'U0ALICE', name: 'alice' };
 const BOB = { id: 'U0BOB', name: 'bob' };
@@ -31,21 +32,7 @@ const lockOf = (over: Partial<TakeLock> = {}): TakeLock => ({
   ...over,
 });
 
-const deployment = (over: Partial<NewDeployment> = {}): NewDeployment => ({
-  app: 'shop',
-  env: 'staging',
-  action: 'deploy',
-  ref: null,
-  sha: 'a'.repeat(40),
-  scope: null,
-  requestedBy: { id: 'U1', name: 'alice' },
-  trigger: 'chat',
-  chat: { kind: 'none' },
-  requestKey: null,
-  services: [{ name: 'api', type: 'application', version: 'a'.repeat(40), previousVersion: null }],
-  deploymentSet: null,
-  ...over,
-});
+const deployment = newDeployment;
 
 describe.each<StoreKind>(['postgres', 'pglite'])('locks, queue and history on %s', (kind) => {
   let store: Awaited<ReturnType<typeof openTestStore>>;
