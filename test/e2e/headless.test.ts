@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../support/databases.ts';
 import { hoistVars } from '../support/hoist-harness.ts';
-import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
+import { runHoist, startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const YAML = `targets:
   engine: { kind: docker }
 apps:
@@ -19,22 +17,6 @@ apps:
       local: { target: engine }
 `;
 
-/** `hoist <args>` with `stdin` written and closed; what it printed and its exit code. */
-function runHoist(args: string[], stdin: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/hoist.mjs'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
 
 describe('headless runs: no terminal chat, the API and workers until a signal', () => {
   let dir: string;
@@ -93,26 +75,26 @@ describe('headless runs: no terminal chat, the API and workers until a signal', 
   });
 
   it('piped commands still run and the process exits with their outcome', async () => {
-    const ok = await runHoist(['start'], 'status shop\n', vars);
+    const ok = await runHoist(['start'], vars, 'status shop\n');
     expect(ok.stdout).toContain('shop/local');
     expect(ok.code).toBe(0);
-    const refused = await runHoist(['start'], 'deplyo shop to local\n', vars);
+    const refused = await runHoist(['start'], vars, 'deplyo shop to local\n');
     expect(refused.stdout).toMatch(/did you mean/i);
     expect(refused.code).toBe(1);
   });
 
   it('piped commands on a first start say once where the local admin token is, on standard error', async () => {
     const tokenVars = { ...vars, HOIST_ADMIN_TOKEN_FILE: join(dir, 'admin-token') };
-    const first = await runHoist(['start'], 'status shop\n', tokenVars);
+    const first = await runHoist(['start'], tokenVars, 'status shop\n');
     expect(first.code).toBe(0);
     expect(first.stderr).toContain(`an admin API token is in ${join(dir, 'admin-token')}`);
     expect(first.stdout).not.toContain('admin API token');
-    const again = await runHoist(['start'], 'status shop\n', tokenVars);
+    const again = await runHoist(['start'], tokenVars, 'status shop\n');
     expect(again.stderr).not.toContain('admin API token');
   });
 
   it('an unknown flag is a usage mistake that lists the valid ones', async () => {
-    const result = await runHoist(['start', '--headles'], '', vars);
+    const result = await runHoist(['start', '--headles'], vars, '');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('hoist start: unknown option "--headles" (valid: --headless)');
   });

@@ -1,24 +1,8 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeDeployment, startFakeHoistApi, type FakeHoistApi } from '../client/fake-hoist-api.ts';
+import { runHoist } from '../support/worker-process.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 
-function hoist(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/hoist.mjs'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('`hoist deploy …` as a process: HOIST_SERVER, HOIST_TOKEN and the exit code', () => {
   let fake: FakeHoistApi;
@@ -42,12 +26,12 @@ describe('`hoist deploy …` as a process: HOIST_SERVER, HOIST_TOKEN and the exi
       return { status: 202, body: { deployment: recorded, outcome: 'queued' } };
     });
     const env = { HOIST_SERVER: fake.url, HOIST_TOKEN: fake.token };
-    const ok = await hoist(['deploy', 'shop', 'to', 'staging'], env);
+    const ok = await runHoist(['deploy', 'shop', 'to', 'staging'], env);
     expect(ok.stderr).toBe('');
     expect(ok.stdout).toBe('#12 deploy shop to staging — QUEUED\n  #12 │ web → DEPLOYING\n  #12 │ #12 DEPLOYED in 5s\n#12 shop/staging DEPLOYED\n');
     expect(ok.code).toBe(0);
     refuse = true;
-    const refused = await hoist(['restart', 'shop', 'in', 'staging', '--token', fake.token], { HOIST_SERVER: fake.url });
+    const refused = await runHoist(['restart', 'shop', 'in', 'staging', '--token', fake.token], { HOIST_SERVER: fake.url });
     expect(refused.stderr).toBe('hoist: refused: shop/staging runs nothing to restart\n');
     expect(refused.code).toBe(3);
   });

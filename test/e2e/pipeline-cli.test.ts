@@ -1,29 +1,12 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { removeAppContainers } from '../support/containers.ts';
 import { appYaml, BASE_IMAGE, freePort, httpText, randomName, startTestHoist, type TestHoist, webAppFiles } from '../support/hoist-harness.ts';
+import { runHoist } from '../support/worker-process.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 /** A pipeline's token beside the harness's admin: it may deploy and read, and holds no lock. */
 const CI_TOKEN = `hoist_${'c'.repeat(40)}`;
 
-/** `hoist <args>` as a pipeline runs it: HOIST_SERVER and HOIST_TOKEN, no terminal. */
-function hoistCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/hoist.mjs'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('`hoist deploy …` from a pipeline against a real Hoist', () => {
   const app = randomName('cli');
@@ -50,7 +33,7 @@ describe('`hoist deploy …` from a pipeline against a real Hoist', () => {
   });
 
   it('deploys, prints the thread lines the chat shows and exits 0', async () => {
-    const result = await hoistCli(['deploy', app, 'to', 'local', '--timeout', '3m'], env);
+    const result = await runHoist(['deploy', app, 'to', 'local', '--timeout', '3m'], env);
     // A stream that ended is resumed (and said so on standard error); nothing else goes there.
     expect(result.stderr.replace(/^hoist: the event stream (ended|broke \([^)]*\)); reconnecting\n/gm, '')).toBe('');
     expect(result.stdout).toMatch(new RegExp(`^#1 deploy ${app} to local — QUEUED\\n`));
@@ -63,7 +46,7 @@ describe('`hoist deploy …` from a pipeline against a real Hoist', () => {
   });
 
   it('exits 1 when the deployment fails, with the failure in the output', async () => {
-    const result = await hoistCli(['deploy', `${app}@broken`, 'to', 'local', '--timeout', '3m'], env);
+    const result = await runHoist(['deploy', `${app}@broken`, 'to', 'local', '--timeout', '3m'], env);
     expect(result.stdout).toMatch(/web BUILD_ERROR in #2/);
     expect(result.stdout).toMatch(new RegExp(`#2 ${app}/local BUILD_ERROR`));
     expect(result.code).toBe(1);
@@ -76,7 +59,7 @@ describe('`hoist deploy …` from a pipeline against a real Hoist', () => {
       body: JSON.stringify({ reason: 'incident 88' }),
     });
     expect(locked.status).toBe(200);
-    const result = await hoistCli(['redeploy', app, 'in', 'local'], { ...env, HOIST_TOKEN: CI_TOKEN });
+    const result = await runHoist(['redeploy', app, 'in', 'local'], { ...env, HOIST_TOKEN: CI_TOKEN });
     expect(result.stderr).toMatch(/^hoist: refused: .*incident 88/);
     expect(result.stdout).toBe('');
     expect(result.code).toBe(3);

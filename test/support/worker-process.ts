@@ -67,3 +67,20 @@ export async function startWorkerProcess(
     },
   };
 }
+
+/** `hoist <args>` run to its end, as a pipeline or a shell runs it: what it printed and its exit code. `stdin`: written then closed (null: none). */
+export function runHoist(args: string[], env: Record<string, string>, stdin: string | null = null): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/hoist.mjs'), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+      stdio: [stdin === null ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    if (stdin !== null) child.stdin?.end(stdin);
+  });
+}
