@@ -53,6 +53,10 @@ if [ "$NEEDS_PG" = 1 ]; then
   need pg_isready postgresql-client
   [ -d /etc/postgresql ] && [ -n "$(ls /etc/postgresql 2>/dev/null)" ] || missing="$missing postgresql"
 fi
+# The dashboard's tests drive a real headless browser.
+if [ "$MODE" = test ]; then
+  [ -x /usr/lib/chromium/chromium ] || missing="$missing chromium"
+fi
 
 if [ -n "$missing" ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -28,6 +28,9 @@ const schema = z.object({
   HOIST_API_TOKENS: optionalString,
   HOIST_ADMIN_TOKEN_FILE: optionalString,
   HOIST_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  HOIST_METRICS: z.enum(['on', 'off'], { error: 'expected on or off' }).default('on'),
+  HOIST_METRICS_PORT: optionalString.pipe(z.coerce.number({ error: 'expected a port number (1-65535)' }).int().min(1).max(65535).optional()),
+  HOIST_PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'expected the http(s) URL people open Hoist at, e.g. https://hoist.example.com' }).optional()),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -49,6 +52,10 @@ export interface Env {
   /** Where the local admin token's secret is kept (made at first start); null: none. */
   adminTokenFile: string | null;
   workerConcurrency: number;
+  /** `GET /metrics`: null when HOIST_METRICS=off; `port` null: served on PORT beside the API. */
+  metrics: { port: number | null } | null;
+  /** The base URL people open Hoist at (dashboard links in webhooks and cards); null: not known. */
+  publicUrl: string | null;
   port: number;
   host: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -95,6 +102,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       .filter(Boolean),
     adminTokenFile: e.HOIST_ADMIN_TOKEN_FILE ?? null,
     workerConcurrency: e.HOIST_WORKER_CONCURRENCY,
+    metrics: e.HOIST_METRICS === 'off' ? null : { port: e.HOIST_METRICS_PORT ?? null },
+    publicUrl: e.HOIST_PUBLIC_URL === undefined ? null : e.HOIST_PUBLIC_URL.replace(/\/+$/, ''),
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
