@@ -29,7 +29,7 @@ const schema = z.object({
   HOIST_ADMIN_TOKEN_FILE: optionalString,
   HOIST_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   HOIST_METRICS: z.enum(['on', 'off'], { error: 'expected on or off' }).default('on'),
-  HOIST_METRICS_PORT: optionalString.pipe(z.coerce.number({ error: 'expected a port number (1-65535)' }).int().min(1).max(65535).optional()),
+  HOIST_METRICS_PORT: optionalString.pipe(z.coerce.number<string | undefined>({ error: 'expected a port number (1-65535)' }).int().min(1).max(65535).optional()),
   HOIST_PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'expected the http(s) URL people open Hoist at, e.g. https://hoist.example.com' }).optional()),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
