@@ -105,6 +105,12 @@ async function reportKubernetesTargets(config: HoistConfig, env: Env): Promise<b
   return ok;
 }
 
+/** How Slack reaches this process, for the line that says it runs. */
+function slackNote(env: Env): string {
+  if (env.slack === null) return '';
+  return env.slack.delivery.kind === 'http' ? ' (Slack at /slack/events)' : ' (Slack over Socket Mode)';
+}
+
 /**
  * The terminal chat runs for `start` without Slack, unless asked to run headless or standard
  * input is nothing (a container, a service manager); piped input that ends before any command
@@ -122,7 +128,7 @@ async function run(mode: Mode, env: Env, headless: boolean): Promise<number> {
   });
   const running = (note: string) => {
     const where = hoist.port !== null ? ` on http://127.0.0.1:${hoist.port}` : '';
-    process.stderr.write(`hoist ${mode}: running${where}${env.slack ? ' (Slack at /slack/events)' : ''}${note} (pid ${process.pid})\n`);
+    process.stderr.write(`hoist ${mode}: running${where}${slackNote(env)}${note} (pid ${process.pid})\n`);
   };
   // Headless: no terminal chat where one could have been (Slack is a chat of its own).
   if (hoist.shellDone === null) running(mode === 'worker' || env.slack ? '' : ', headless');

@@ -86,7 +86,7 @@ export async function startServerRole(
   return { port, shellDone, localAdmin };
 }
 
-/** Slack when its tokens are set (its events mounted on the HTTP server), and the terminal chat when asked for. */
+/** Slack when its tokens are set (over HTTP its events are mounted on the HTTP server; Socket Mode connects out), and the terminal chat when asked for. */
 async function startChatEdges(shared: SharedParts, cards: CardStore, shell: ShellOptions | null): Promise<{ chats: Chats; mounts: Mounts; shellDone: Promise<number | null> | null }> {
   const { env, api, logger, stops } = shared;
   const chats: Chats = {};
@@ -97,7 +97,7 @@ async function startChatEdges(shared: SharedParts, cards: CardStore, shell: Shel
     const slack = await createSlackEdge({ ...env.slack, api, cards, ...(groups === undefined ? {} : { groups }), logger: logger.child({ component: 'slack' }) });
     stops.add(() => slack.stop());
     chats.slack = slack.chat;
-    mounts['/slack/events'] = slack.requestListener;
+    Object.assign(mounts, slack.mounts);
   }
   if (shell === null) return { chats, mounts, shellDone: null };
   const edge = createShellEdge({ ...shell, api });

@@ -26,9 +26,9 @@ describe('Slack edge on a plain node:http server', () => {
       apps: [{ name: 'shop', services: ['api', 'worker'], environments: ['staging', 'production'] }],
       requestDelayMs: 300,
     });
-    edge = await createSlackEdge({ botToken: TOKEN, signingSecret: SECRET, apiUrl: slack.url, api: hoist.api, logger: pino({ level: 'silent' }) });
+    edge = await createSlackEdge({ botToken: TOKEN, delivery: { kind: 'http', signingSecret: SECRET }, apiUrl: slack.url, api: hoist.api, logger: pino({ level: 'silent' }) });
     server = createServer((req, res) => {
-      if (req.url?.startsWith('/slack/')) edge.requestListener(req, res);
+      if (req.url?.startsWith('/slack/')) edge.mounts['/slack/events']!(req, res);
       else {
         res.writeHead(404);
         res.end();
@@ -249,7 +249,7 @@ describe('Slack edge start-up', () => {
     const slack = await startFakeSlack({ token: 'xoxb-right' });
     try {
       await expect(
-        createSlackEdge({ botToken: 'xoxb-wrong', signingSecret: SECRET, apiUrl: slack.url, api: memoryHoist().api, logger: pino({ level: 'silent' }) }),
+        createSlackEdge({ botToken: 'xoxb-wrong', delivery: { kind: 'http', signingSecret: SECRET }, apiUrl: slack.url, api: memoryHoist().api, logger: pino({ level: 'silent' }) }),
       ).rejects.toThrow(/invalid_auth/);
     } finally {
       await slack.close();
@@ -264,8 +264,8 @@ describe('Slack edge shutdown', () => {
       apps: [{ name: 'shop', services: ['api'], environments: ['staging'] }],
       requestDelayMs: 400,
     });
-    const edge = await createSlackEdge({ botToken: TOKEN, signingSecret: SECRET, apiUrl: slack.url, api: hoist.api, logger: pino({ level: 'silent' }) });
-    const server = createServer((req, res) => edge.requestListener(req, res));
+    const edge = await createSlackEdge({ botToken: TOKEN, delivery: { kind: 'http', signingSecret: SECRET }, apiUrl: slack.url, api: hoist.api, logger: pino({ level: 'silent' }) });
+    const server = createServer((req, res) => edge.mounts['/slack/events']!(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const send = (triggerId: string) => {
