@@ -93,8 +93,14 @@ async function startChatEdges(shared: SharedParts, cards: CardStore, shell: Shel
   const mounts: Mounts = {};
   if (env.slack) {
     const { createSlackEdge } = await import('../bot/slack/slack-edge.ts');
+    const { SlackAppTokenRefused } = await import('../bot/slack/socket-receiver.ts');
     const groups = shared.slackDirectory ?? undefined;
-    const slack = await createSlackEdge({ ...env.slack, api, cards, ...(groups === undefined ? {} : { groups }), logger: logger.child({ component: 'slack' }) });
+    const slack = await createSlackEdge({ ...env.slack, api, cards, ...(groups === undefined ? {} : { groups }), logger: logger.child({ component: 'slack' }) }).catch(
+      (error: unknown) => {
+        // A refused token is the operator's to fix: said as a configuration error, without a stack.
+        throw error instanceof SlackAppTokenRefused ? new ConfigError(error.code, error.message, { cause: error }) : error;
+      },
+    );
     stops.add(() => slack.stop());
     chats.slack = slack.chat;
     Object.assign(mounts, slack.mounts);

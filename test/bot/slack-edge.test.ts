@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackEdge, type SlackEdge } from '../../src/bot/slack/slack-edge.ts';
+import { SlackAppTokenRefused } from '../../src/bot/slack/socket-receiver.ts';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
 import { appMentionBody, signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
 import { memoryHoist, type MemoryHoist } from './memory-hoist.ts';
@@ -251,6 +252,18 @@ describe('Slack edge start-up', () => {
       await expect(
         createSlackEdge({ botToken: 'xoxb-wrong', delivery: { kind: 'http', signingSecret: SECRET }, apiUrl: slack.url, api: memoryHoist().api, logger: pino({ level: 'silent' }) }),
       ).rejects.toThrow(/invalid_auth/);
+    } finally {
+      await slack.close();
+    }
+  });
+
+  it('in Socket Mode, says that Slack refused the app-level token and what would work', async () => {
+    const slack = await startFakeSlack({ token: 'xoxb-right', appToken: 'xapp-1-right' });
+    try {
+      const started = createSlackEdge({ botToken: 'xoxb-right', delivery: { kind: 'socket', appToken: 'xapp-1-wrong' }, apiUrl: slack.url, api: memoryHoist().api, logger: pino({ level: 'silent' }) });
+      await expect(started).rejects.toThrow(/^Slack refused SLACK_APP_TOKEN \(invalid_auth\): use the app's app-level token \(xapp-…\) with the connections:write scope/);
+      await expect(started).rejects.toBeInstanceOf(SlackAppTokenRefused);
+      expect(slack.socket.connections).toEqual([]);
     } finally {
       await slack.close();
     }

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HTTPReceiver, HTTPReceiverDeferredRequestError, type webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { SlackDelivery } from '../../config/slack-env.ts';
 import type { HoistService } from '../../service/contract.ts';
 import type { CardStore } from '../notifier.ts';
 import type { ChatPort } from '../chat-port.ts';
@@ -15,6 +14,9 @@ import { answerUnplaceable, PlacingApp } from './unplaceable-request.ts';
 import { createWorkQueue, type WorkQueue } from './work-queue.ts';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** How Slack reaches Hoist: requests signed with the signing secret, or Socket Mode with the app-level token. */
+export type SlackDelivery = { kind: 'http'; signingSecret: string } | { kind: 'socket'; appToken: string };
 
 export interface SlackEdgeOptions {
   botToken: string;

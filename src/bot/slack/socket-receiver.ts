@@ -1,6 +1,5 @@
 import { defaultProcessEventErrorHandler, SocketModeReceiver, webApi, type SocketModeReceiverProcessEventErrorHandlerArgs } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { ConfigError } from '../../config/errors.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { UnplaceableRequest } from './unplaceable-request.ts';
 import type { WorkQueue } from './work-queue.ts';
@@ -17,6 +16,11 @@ const ACK_DEADLINE_MS = 3_000;
 /** How long stopping waits for Slack to finish the close handshake before it goes on. */
 const CLOSE_WAIT_MS = 2_000;
 
+/** Slack refused the app-level token: nothing Hoist can retry; the operator has to fix the token or the app's settings. */
+export class SlackAppTokenRefused extends Error {
+  readonly code = 'SLACK_APP_TOKEN_REFUSED';
+}
+
 export interface SocketReceiverOptions {
   appToken: string;
   /** Web API base, ending with `/api/`: where the WebSocket URLs come from (`apps.connections.open`). */
@@ -28,7 +32,7 @@ export interface SocketReceiverOptions {
 
 export interface SocketReceiver {
   receiver: SocketModeReceiver;
-  /** Opens the first connection (resolves on Slack's `hello`); a token Slack refuses is a ConfigError. */
+  /** Opens the first connection (resolves on Slack's `hello`); a token Slack refuses is a SlackAppTokenRefused. */
   connect(): Promise<void>;
   /** Closes the connection: Slack then delivers what this process has not acknowledged to another connection. */
   disconnect(): Promise<void>;
@@ -77,6 +81,10 @@ export function createSocketReceiver(options: SocketReceiverOptions): SocketRece
   client.on('outgoing_message', ({ envelope_id: envelopeId }: { envelope_id?: string }) => {
     if (typeof envelopeId === 'string') release(envelopeId);
   });
+  // A closed connection acknowledges nothing more: what it held is Slack's to deliver again.
+  client.on('close', () => {
+    for (const id of [...held.keys()]) release(id);
+  });
   client.on('connected', () => options.logger.info('Slack Socket Mode connected'));
   client.on('reconnecting', () => options.logger.info('Slack Socket Mode reconnecting'));
 
@@ -87,8 +95,7 @@ export function createSocketReceiver(options: SocketReceiverOptions): SocketRece
         await client.start();
       } catch (error) {
         if (error instanceof webApi.WebAPIPlatformError) {
-          throw new ConfigError(
-            'SLACK_APP_TOKEN_REFUSED',
+          throw new SlackAppTokenRefused(
             `Slack refused SLACK_APP_TOKEN (${error.data.error}): use the app's app-level token (xapp-…) with the connections:write scope, and turn Socket Mode on in the app's settings`,
             { cause: error },
           );
