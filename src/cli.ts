@@ -21,6 +21,8 @@ const USAGE = `usage: hoist <command>
   config check   validate hoist.yaml, the environment variables and each kubernetes
                  target's kubeconfig and context; start nothing
   token          create, list and revoke API tokens (hoist token help)
+  slack manifest --socket | --url https://hoist.example.com
+                 the Slack app manifest: commands, events, interactivity and scopes
 ${PIPELINE_USAGE}
   help           this text`;
 
@@ -61,6 +63,10 @@ async function main(argv: string[]): Promise<number> {
     case 'token': {
       const { tokenCommand } = await import('./main/token-command.ts');
       return tokenCommand(rest, parseEnv(process.env));
+    }
+    case 'slack': {
+      const { slackCommand } = await import('./main/slack-command.ts');
+      return slackCommand(rest, { print: (text) => process.stdout.write(`${text}\n`), warn: (text) => process.stderr.write(`${text}\n`) });
     }
     case 'config': {
       if (rest[0] !== 'check') {
