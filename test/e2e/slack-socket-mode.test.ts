@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
 import { removeAppContainers } from '../support/containers.ts';
 import { BASE_IMAGE, DOCKER_HOST, REGISTRY, eventually, randomName, startTestHoist, type TestHoist } from '../support/hoist-harness.ts';
-import { answersOf, sendSlash, type SocketCommand } from '../support/socket-user.ts';
+import { buttonsOf } from '../support/slack-user.ts';
+import { answersOf, sendClick, sendSlash, type SocketCommand } from '../support/socket-user.ts';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
 
 const TOKEN = 'xoxb-socket';
@@ -66,6 +67,17 @@ ${ENVS.map((e) => `      ${e}: { target: engine }`).join('\n')}`;
     const card = await slack.waitFor((s) => s.messages.find((m) => m.channel === deploy.channel && m.threadTs === null && m.text.includes('DEPLOYED')), 30_000);
     expect(card.text).toContain(apps[0]);
     expect((await deployments()).filter((d) => d.app === apps[0] && d.env === 'dev')).toMatchObject([{ action: 'deploy', status: 'DEPLOYED' }]);
+
+    // The card's buttons work over the socket too; the same button clicked twice requests one redeploy.
+    const redeploy = buttonsOf(card).find((b) => b.action_id === 'hoist_card_redeploy')!;
+    const clicks = [sendClick(slack, card, redeploy, { id: 'r1', user: 'U0ALICE' }), sendClick(slack, card, redeploy, { id: 'r2', user: 'U0ALICE' })];
+    await Promise.all(clicks.map((c) => c.acknowledged));
+    const redeployed = await eventually(async () => {
+      const found = (await deployments()).filter((d) => d.app === apps[0] && d.env === 'dev' && d.action === 'redeploy');
+      const told = slack.responses.some((r) => r.id.startsWith('click-r') && /already used: it requested #\d+/.test(String(r.body.text)));
+      return found.length > 0 && told ? found : null;
+    }, 20_000, 'the redeploy');
+    expect(redeployed).toHaveLength(1);
   }, 60_000);
 
   it('reconnects on its own after the connection drops, and goes on', async () => {

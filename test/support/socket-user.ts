@@ -1,5 +1,5 @@
-import type { FakeEnvelope, FakeSlack } from '../fakes/slack-api.ts';
-import { slashCommandBody } from '../fakes/slack-sign.ts';
+import type { FakeEnvelope, FakeMessage, FakeSlack } from '../fakes/slack-api.ts';
+import { blockActionBody, slashCommandBody } from '../fakes/slack-sign.ts';
 
 /** Someone typing slash commands that Slack delivers over Socket Mode, each with its own channel and response_url so its answers can be told apart. */
 
@@ -25,6 +25,19 @@ export function sendSlash(slack: FakeSlack, text: string, options: { id: string;
   const payload = Object.fromEntries(new URLSearchParams(body));
   const envelope = slack.socket.send('slash_commands', payload, options.to === undefined ? {} : { to: options.to });
   return { text, channel, responseUrlId, envelope };
+}
+
+/** Someone clicks `button` on `card`: the `block_actions` payload as an `interactive` envelope. */
+export function sendClick(slack: FakeSlack, card: FakeMessage, button: { action_id: string; value: string }, options: { id: string; user: string }): FakeEnvelope {
+  const body = blockActionBody({
+    userId: options.user,
+    channelId: card.channel,
+    messageTs: card.ts,
+    actionId: button.action_id,
+    value: button.value,
+    responseUrl: slack.responseUrl(`click-${options.id}`, { channel: card.channel, userId: options.user }),
+  });
+  return slack.socket.send('interactive', JSON.parse(new URLSearchParams(body).get('payload')!) as Record<string, unknown>);
 }
 
 /** What Hoist answered a command with: the acknowledgement's text, each response_url post, each top-level message in its channel. */
