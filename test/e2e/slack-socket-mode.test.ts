@@ -64,6 +64,8 @@ ${ENVS.map((e) => `      ${e}: { target: engine }`).join('\n')}`;
     const ack = await deploy.envelope.acknowledged;
     expect(ack).toMatchObject({ connectionId: connection!.id, late: false });
     expect(ack.afterMs).toBeLessThan(1_000);
+    // The connection's URL came from SLACK_API_URL's apps.connections.open, with the app-level token.
+    expect(slack.calls.filter((c) => c.method === 'apps.connections.open' && c.response.ok === true)).toHaveLength(slack.socket.connections.length);
     const card = await slack.waitFor((s) => s.messages.find((m) => m.channel === deploy.channel && m.threadTs === null && m.text.includes('DEPLOYED')), 30_000);
     expect(card.text).toContain(apps[0]);
     expect((await deployments()).filter((d) => d.app === apps[0] && d.env === 'dev')).toMatchObject([{ action: 'deploy', status: 'DEPLOYED' }]);
@@ -112,6 +114,7 @@ ${ENVS.map((e) => `      ${e}: { target: engine }`).join('\n')}`;
     });
     const acks = await Promise.all(commands.map((c) => c.envelope.acknowledged));
     expect(acks.every((a) => !a.late)).toBe(true);
+    expect(acks.filter((a) => a.afterMs >= 1_000).map((a) => a.afterMs)).toEqual([]);
     // The app reconnected on its own, and the second half went out on the new connection.
     const reconnected = slack.socket.connections.filter((c) => c.id > first!.id);
     expect(reconnected.length).toBeGreaterThanOrEqual(1);
