@@ -69,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
       }
       const env = parseEnv(process.env);
       const { loadHoistConfig } = await import('./config/hoist-config.ts');
-      const config = loadHoistConfig(env.configPath);
+      const config = loadHoistConfig(env.configPath, env.variable);
       const envs = [...config.apps.values()].reduce((n, a) => n + a.environments.size, 0);
       process.stdout.write(`${config.file}: ok (${config.apps.size} app(s), ${envs} environment(s), ${config.targets.size} target(s))\n`);
       if (env.apiTokens.length > 0) process.stdout.write(`HOIST_API_TOKENS: ok (${parseApiTokens(env.apiTokens).length} token(s))\n`);
