@@ -5,7 +5,7 @@ import { deploymentFor } from './api-access.ts';
 import { errorBody, errorResponses, refused } from './api-errors.ts';
 import { callerOf, type ApiEnv } from './auth.ts';
 import { deploymentIdParams } from './deployment-routes.ts';
-import { carryOutOnce } from './idempotency.ts';
+import { carryOutOnce, unsettled } from './idempotency.ts';
 import { deliveryJson, RedeliveredSchema, WebhookDeliveriesSchema } from './webhook-schemas.ts';
 
 const list = createRoute({
@@ -59,9 +59,8 @@ export function webhookRoutes(api: HoistService, webhooks: WebhookDeliveries): O
     });
     switch (once.kind) {
       case 'unavailable':
-        return refused(c, once.refusal);
       case 'pending':
-        return c.json(errorBody('IN_PROGRESS', 'a request with this Idempotency-Key is still being carried out; send it again in a moment for its answer'), 409);
+        return unsettled(c, once);
       case 'mismatch':
         return c.json(errorBody('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used within the last 24 hours for a different request; use a new key to send it again'), 422);
       case 'replay': {

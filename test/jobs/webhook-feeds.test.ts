@@ -144,7 +144,9 @@ apps:
     expect(receiver.on('/picky').map((r) => r.answered)).toEqual([400]);
     expect(receiver.on('/picky')[0]!.body.deployment).toMatchObject({ status: 'DEPLOYMENT_ERROR' });
 
-    const [drops, picky] = await t.deliveries.list(id).then((all) => [all.find((d) => d.url.endsWith('/drops'))!, all.find((d) => d.url.endsWith('/picky'))!]);
+    const all = await t.deliveries.list(id);
+    const drops = all.find((d) => d.url.endsWith('/drops'))!;
+    const picky = all.find((d) => d.url.endsWith('/picky'))!;
     expect(drops.attempts.map((a) => [a.statusCode, a.outcome])).toEqual([[null, 'retry'], [200, 'delivered']]);
     expect(drops.attempts[0]!.error).toMatch(/^could not reach the receiver: .+; tried again later$/);
     expect(picky.state).toBe('failed');
