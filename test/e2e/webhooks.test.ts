@@ -1,3 +1,4 @@
+import { compileErrors, validate } from '@readme/openapi-parser';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +57,8 @@ describe('webhooks end to end', () => {
     const validPayload = ajv.compile({ $ref: '#/components/schemas/WebhookPayload', components });
     expect(receiver.received.map((r) => validPayload(r.body))).toEqual([true, true, true]);
     expect((doc as { webhooks: Record<string, unknown> }).webhooks).toHaveProperty('deploymentEvent.post');
+    const checked = await validate(structuredClone(doc) as never);
+    expect(checked.valid ? 'valid' : compileErrors(checked)).toBe('valid');
 
     type Listed = { deliveries: { id: string; event: string; state: string; url: string; attempts: { statusCode: number; outcome: string }[] }[] };
     // The receiver has answered; Hoist records the attempt right after.
