@@ -2,6 +2,7 @@ import { compileErrors, validate } from '@readme/openapi-parser';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.ts';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { removeAppContainers } from '../support/containers.ts';
 import { appYaml, eventually, freePort, randomName, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
@@ -9,6 +10,10 @@ import { expectMatchesDocument, servedDocument } from '../support/openapi-check.
 import { startWebhookReceiver } from '../support/webhook-receiver.ts';
 
 const SECRET = 'e2e-webhook-s3cret';
+/** May read every app: not redeliver. */
+const READER = `hoist_${'r3'.repeat(18)}`;
+/** May deploy, but only another app. */
+const OTHER = `hoist_${'07'.repeat(18)}`;
 
 /** A whole Hoist deploying to the container engine tells a webhook receiver, which checks every request as a real one would. */
 describe('webhooks end to end', () => {
@@ -17,6 +22,8 @@ describe('webhooks end to end', () => {
   let repo: GitFixture;
   let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
   let doc: unknown;
+  /** Hoist's log lines, as written. */
+  const logged: string[] = [];
 
   beforeAll(async () => {
     repo = createGitFixture('hoist-webhooks');
@@ -27,7 +34,11 @@ describe('webhooks end to end', () => {
       '    services:\n',
       `    webhooks:\n      - { url: "${receiver.url('/hook')}", events: [started, succeeded, failed], secretEnv: HOOK_SECRET }\n    services:\n`,
     );
-    hoist = await startTestHoist({ yaml, env: { HOOK_SECRET: SECRET, HOIST_PUBLIC_URL: 'https://hoist.example.com/' } });
+    hoist = await startTestHoist({
+      yaml,
+      logger: createLogger('info', { write: (line: string) => void logged.push(line) }),
+      env: { HOOK_SECRET: SECRET, HOIST_PUBLIC_URL: 'https://hoist.example.com/', HOIST_API_TOKENS: `reader:read:${READER},other:read+deploy:apps=elsewhere:${OTHER}` },
+    });
     doc = await servedDocument(hoist);
   });
 
@@ -80,6 +91,25 @@ describe('webhooks end to end', () => {
     expectMatchesDocument(doc, 'POST', '/api/v1/deployments/{id}/webhooks/{delivery}/redeliver', again.status, answer);
     expect(answer).toMatchObject({ outcome: 'delivered', attempt: { statusCode: 200, redelivery: true }, delivery: { id: end!.deliveryId } });
     expect(receiver.received.at(-1)).toMatchObject({ event: 'succeeded', deliveryId: end!.deliveryId, signed: true });
+
+    // A repeat with the same key sends nothing again.
+    const keyed = (key: string) => hoist.api(`/deployments/${id}/webhooks/${end!.deliveryId}/redeliver`, { method: 'POST', headers: { 'idempotency-key': key } });
+    expect(((await (await keyed('redo-1')).json()) as { outcome: string }).outcome).toBe('delivered');
+    const sent = receiver.received.length;
+    expect(((await (await keyed('redo-1')).json()) as { outcome: string }).outcome).toBe('duplicate');
+    expect(receiver.received).toHaveLength(sent);
+
+    // Reading takes `read` on the app; sending again takes `deploy`.
+    const as = (secret: string, path: string, method = 'GET') => fetch(`${hoist.baseUrl}/api/v1${path}`, { method, headers: { authorization: `Bearer ${secret}` } });
+    expect((await as(READER, `/deployments/${id}/webhooks`)).status).toBe(200);
+    expect((await as(OTHER, `/deployments/${id}/webhooks`)).status).toBe(403);
+    const lacking = await as(READER, `/deployments/${id}/webhooks/${end!.deliveryId}/redeliver`, 'POST');
+    expect([lacking.status, ((await lacking.json()) as { error: { message: string } }).error.message]).toEqual([403, 'token "reader" lacks the "deploy" scope (it has read)']);
+    expect(receiver.received).toHaveLength(sent);
+
+    // The failed first attempt is logged (the receiver masked as the API shows it); the secret never is.
+    expect(logged.some((line) => line.includes('event delivery failed; will retry') && line.includes('the receiver answered 500'))).toBe(true);
+    expect(logged.filter((line) => line.includes(SECRET))).toEqual([]);
 
     const unknown = await redeliver('not-a-delivery');
     const refusal = (await unknown.json()) as { error: { code: string; message: string } };
