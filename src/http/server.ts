@@ -3,13 +3,13 @@ import { getRequestListener } from '@hono/node-server';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
-import { redactLines, redactValues } from '../domain/redact.ts';
 import type { HoistService } from '../service/contract.ts';
 import { openApiDocument } from './api-document.ts';
 import { httpExceptionBody } from './api-errors.ts';
 import { apiRoutes } from './api-routes.ts';
 import { requireToken, type ApiEnv, type Authenticate } from './auth.ts';
 import { eventRoutes, type EventRoutesDeps } from './event-stream.ts';
+import { maskAnswers } from './mask-answers.ts';
 import { refuseOtherMethods } from './method-not-allowed.ts';
 import { tokenRoutes, type TokenRouteDeps } from './token-routes.ts';
 
@@ -46,21 +46,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<ApiEnv> {
   // Before the masking below: a refused token's answer quotes the header to send, and holds nothing else.
   const tokenRequired = requireToken(deps.authenticate);
   app.use('/api/v1/*', (c, next) => ((c.req.method === 'GET' || c.req.method === 'HEAD') && PUBLIC_API.has(c.req.path) ? next() : tokenRequired(c, next)));
-  // Every whole answer passes here: a reason, log line or setting quoting a credential is masked
-  // once for all routes (a followed log, streamed, masks its own lines).
-  app.use(async (c, next) => {
-    await next();
-    if (c.get('revealsSecret')) return;
-    const type = c.res.headers.get('content-type') ?? '';
-    // A stream of events never ends: it redacts each message itself.
-    if (type.startsWith('text/event-stream')) return;
-    const json = type.startsWith('application/json');
-    if (!json && !type.startsWith('text/')) return;
-    const body = json ? JSON.stringify(redactValues(await c.res.json())) : redactLines((await c.res.text()).split('\n')).join('\n');
-    const headers = new Headers(c.res.headers);
-    headers.delete('content-length');
-    c.res = new Response(body, { status: c.res.status, headers });
-  });
+  app.use(maskAnswers());
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const results = await Promise.all(

@@ -39,8 +39,8 @@ export async function startServerRole(
   const subscriber = health.watch(connectRedis(env.redisUrl, { name: 'hoist-events' }), 'hoist-events');
   stops.add(() => closeRedis(subscriber));
   // The environments' views follow what the other processes record.
-  const unlisten = listenForEvents(subscriber, env.redisPrefix, () => shared.changes.emit('remote'));
-  stops.add(async () => unlisten());
+  const listening = listenForEvents(subscriber, env.redisPrefix, () => shared.changes.emit('remote'));
+  stops.add(async () => listening.stop());
   // The chat is one consumer of the event log: deployment events to the notifier, lock notices to the poster.
   const feed = createChatFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger, health });
   stops.add(() => feed.close());

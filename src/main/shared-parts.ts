@@ -16,7 +16,7 @@ import { closeRedis, connectRedis } from '../jobs/redis.ts';
 import { createRedisHealth, type RedisHealth } from '../jobs/redis-health.ts';
 import { createRunQueue } from '../jobs/run-queue.ts';
 import type { HoistService } from '../service/contract.ts';
-import { createChangeFeed, type ChangeOrigin } from '../service/environment-board.ts';
+import { createChangeFeed, type ChangeFeed, type ChangeOrigin } from '../service/environment-board.ts';
 import { createHoistService } from '../service/hoist-service.ts';
 import { createSecretMasks } from '../service/secret-masks.ts';
 import { maskSecretsInLog } from '../logger.ts';
@@ -25,6 +25,14 @@ import { migrateToLatest } from '../store/migrator.ts';
 import type { StopList } from './stop-list.ts';
 
 const LEASE_TTL_MS = 5_000;
+/**
+ * How old the environments' views may be on the embedded database. Only this process can
+ * write to it (store/embedded-lock.ts) and each of its writes refreshes the views at once, so
+ * the age-based refresh is only a safety net there; on a shared Postgres it catches what other
+ * processes wrote when their signal was lost, and stays at its one-second default. Each refresh
+ * is a statement the embedded database runs on this process's only thread, in the way of reads.
+ */
+const EMBEDDED_BOARD_MAX_AGE_MS = 10_000;
 
 /** What both the server and the worker stand on. */
 export interface SharedParts {
@@ -41,7 +49,9 @@ export interface SharedParts {
   /** Tells every process that new events are in the outbox (this one's views of the environments at once). */
   notify(): void;
   /** What the environments' views follow: this process's writes, and (once the server listens) the other processes'. */
-  changes: { emit(origin: ChangeOrigin): void };
+  changes: ChangeFeed & { emit(origin: ChangeOrigin): void };
+  /** The database is the embedded one, which no other process can open: every write to it is this process's own. */
+  onlyWriter: boolean;
   lease: EnvironmentLease;
   dispatcher: Dispatcher;
   api: HoistService;
@@ -109,6 +119,7 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
     ...(slackDirectory === null ? {} : { groupsOf: slackDirectory.groupsOf }),
     changes,
     onBoardError: (error) => logger.warn({ err: error }, 'refreshing the environments failed'),
+    ...(database.kind === 'pglite' ? { boardMaxAgeMs: EMBEDDED_BOARD_MAX_AGE_MS } : {}),
   });
-  return { ...base, db, redis, redisHealth, source, notify, changes, lease, dispatcher, api, registryAuth, slackDirectory };
+  return { ...base, db, redis, redisHealth, source, notify, changes, onlyWriter: database.kind === 'pglite', lease, dispatcher, api, registryAuth, slackDirectory };
 }
