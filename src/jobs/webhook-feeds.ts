@@ -84,7 +84,12 @@ export function createWebhookFeeds(deps: WebhookFeedDeps) {
     ready: async () => {
       for (const c of consumers) await startAtEnd(deps.db, c.hook.id);
     },
-    start: () => consumers.forEach((c) => c.consumer.start(c.handle)),
+    start: () => {
+      // Each webhook listens for the events signal on the shared connection: as many listeners as webhooks is by design, not a leak.
+      const limit = deps.subscriber.getMaxListeners();
+      if (limit > 0) deps.subscriber.setMaxListeners(limit + consumers.length);
+      consumers.forEach((c) => c.consumer.start(c.handle));
+    },
     wake: () => consumers.forEach((c) => c.consumer.wake()),
     /** One delivery pass of every webhook now (tests drive passes themselves). */
     pass: async () => {
