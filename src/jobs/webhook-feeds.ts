@@ -5,7 +5,7 @@ import { maskedUrl, webhookEventOf, webhookPayload, type WebhookPayload } from '
 import { attemptDelivery } from '../engine/webhooks/attempt.ts';
 import type { SendWebhook } from '../engine/webhooks/sender.ts';
 import { getDeployment } from '../store/deployments.ts';
-import { startAtEnd } from '../store/event-cursors.ts';
+import { forgetConsumers, startAtEnd } from '../store/event-cursors.ts';
 import { openDelivery } from '../store/webhook-deliveries.ts';
 import { createEventConsumer, type EventConsumer, type EventConsumerDeps } from './event-consumer.ts';
 
@@ -80,8 +80,14 @@ export function createWebhookFeeds(deps: WebhookFeedDeps) {
     handle: webhookHandler(deps, hook),
   }));
   return {
-    /** Gives each webhook seen for the first time its place at the log's end, before anything it should hear of happens. */
+    /**
+     * Gives each webhook seen for the first time its place at the log's end, before anything it
+     * should hear of happens; a webhook gone from the configuration (removed, or its URL changed)
+     * is forgotten, with what it still held, so that nothing counts it as pending.
+     */
     ready: async () => {
+      const gone = await forgetConsumers(deps.db, 'webhook:', consumers.map((c) => c.hook.id));
+      if (gone.length > 0) deps.logger.info({ webhooks: gone }, 'webhooks no longer configured: their cursors and pending deliveries are dropped');
       for (const c of consumers) await startAtEnd(deps.db, c.hook.id);
     },
     start: () => {

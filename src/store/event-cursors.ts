@@ -30,6 +30,27 @@ export async function startAtEnd(db: Db, consumer: string): Promise<void> {
     .execute();
 }
 
+/**
+ * Forgets the consumers whose names start with `prefix` but are not in `keep`: their cursors and
+ * the events they held (what they gave up on stays in `event_failures`). Their names.
+ */
+export async function forgetConsumers(db: Db, prefix: string, keep: readonly string[]): Promise<string[]> {
+  const like = `${prefix.replace(/[\\%_]/g, '\\$&')}%`;
+  const gone = await db
+    .selectFrom('event_cursors')
+    .select('consumer')
+    .where('consumer', 'like', like)
+    .$if(keep.length > 0, (q) => q.where('consumer', 'not in', keep))
+    .execute();
+  const names = gone.map((r) => r.consumer);
+  if (names.length === 0) return [];
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('event_retries').where('consumer', 'in', names).execute();
+    await trx.deleteFrom('event_cursors').where('consumer', 'in', names).execute();
+  });
+  return names;
+}
+
 export async function cursorOf(db: Db, consumer: string): Promise<number> {
   const row = await db.selectFrom('event_cursors').select('position').where('consumer', '=', consumer).executeTakeFirst();
   return Number(row?.position ?? 0);

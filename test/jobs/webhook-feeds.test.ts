@@ -8,7 +8,7 @@ import { createRedisHealth } from '../../src/jobs/redis-health.ts';
 import { createWebhookFeeds } from '../../src/jobs/webhook-feeds.ts';
 import { createWebhookDeliveries } from '../../src/service/webhook-deliveries.ts';
 import { insertDeployment } from '../../src/store/deployments.ts';
-import { undeliveredEvents } from '../../src/store/event-cursors.ts';
+import { cursorOf, heldEvents, undeliveredEvents } from '../../src/store/event-cursors.ts';
 import { appendEvent } from '../../src/store/events.ts';
 import { openTestStore, uniquePrefix } from '../support/databases.ts';
 import { newDeployment } from '../support/new-deployment.ts';
@@ -221,6 +221,24 @@ apps:
     await t.feeds.pass();
     expect(receiver.on('/down')).toHaveLength(tries);
     await t.feeds.close();
+    await receiver.close();
+  });
+
+  it('forgets a webhook gone from the configuration, with what it still held', async () => {
+    const receiver = await startWebhookReceiver({ '/gone': { secret: SECRETS.CI_SECRET, answer: () => ({ status: 503 }) } });
+    const before = setUp('forgotten', { app: `{ url: "${receiver.url('/gone')}", events: [started, succeeded], secretEnv: CI_SECRET }` });
+    await before.feeds.ready();
+    await before.deploy('staging', 'DEPLOYED');
+    await before.feeds.pass();
+    await before.feeds.close();
+    const [id] = (await store.db.selectFrom('event_cursors').select('consumer').where('consumer', 'like', 'webhook:forgotten:%').execute()).map((r) => r.consumer);
+    expect((await heldEvents(store.db, id!)).length).toBeGreaterThan(0);
+
+    const after = setUp('forgotten', {});
+    await after.feeds.ready();
+    expect(await heldEvents(store.db, id!)).toEqual([]);
+    expect(await cursorOf(store.db, id!)).toBe(0);
+    await after.feeds.close();
     await receiver.close();
   });
 });
