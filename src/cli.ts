@@ -68,10 +68,12 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       const env = parseEnv(process.env);
-      const { loadHoistConfig } = await import('./config/hoist-config.ts');
-      const config = loadHoistConfig(env.configPath);
+      const { allWebhooks, loadHoistConfig } = await import('./config/hoist-config.ts');
+      const config = loadHoistConfig(env.configPath, env.variable);
       const envs = [...config.apps.values()].reduce((n, a) => n + a.environments.size, 0);
       process.stdout.write(`${config.file}: ok (${config.apps.size} app(s), ${envs} environment(s), ${config.targets.size} target(s))\n`);
+      const hooks = allWebhooks(config);
+      if (hooks.length > 0) process.stdout.write(`webhooks: ok (${hooks.length} webhook(s), secrets set in ${[...new Set(hooks.map((h) => h.secretEnv))].join(', ')})\n`);
       if (env.apiTokens.length > 0) process.stdout.write(`HOIST_API_TOKENS: ok (${parseApiTokens(env.apiTokens).length} token(s))\n`);
       return (await reportKubernetesTargets(config, env)) ? 0 : 1;
     }

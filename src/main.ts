@@ -42,7 +42,7 @@ export interface RunningHoist {
  */
 export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
   const { env, mode } = options;
-  const config = loadHoistConfig(env.configPath);
+  const config = loadHoistConfig(env.configPath, env.variable);
   const dataDir = resolve(env.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const shell = mode === 'start' && !env.slack ? (options.shell ?? null) : null;

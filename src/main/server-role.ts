@@ -13,6 +13,7 @@ import { closeRedis, connectRedis } from '../jobs/redis.ts';
 import { createCardStore } from '../store/chat-cards.ts';
 import type { CardStore } from '../bot/notifier.ts';
 import { startApiTokens, type LocalAdminToken } from './api-tokens.ts';
+import { startWebhooks } from './webhooks.ts';
 import type { SharedParts } from './shared-parts.ts';
 
 /** The terminal chat's input and output. */
@@ -61,6 +62,8 @@ export async function startServerRole(
   stops.add(async () => noticePoster.stop());
   feed.start();
 
+  // Each webhook is a consumer of the event log of its own: deployments never wait on a receiver.
+  const webhookRoutes = await startWebhooks(shared, subscriber);
   const { tokens, localAdmin } = await startApiTokens(shared);
   // One reader of the event log for every open event stream of this process.
   const hub = createEventHub({ db, subscriber, prefix: env.redisPrefix, logger: logger.child({ component: 'events' }), health });
@@ -71,6 +74,7 @@ export async function startServerRole(
     tokens,
     logger,
     mounts,
+    apiGroups: [webhookRoutes],
     events: { source: hub },
     readiness: {
       postgres: () => db.selectNoFrom((eb) => eb.lit(1).as('one')).execute(),
