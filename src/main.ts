@@ -8,6 +8,7 @@ import { createLogger } from './logger.ts';
 import type { LocalAdminToken } from './main/api-tokens.ts';
 import { startServerRole, type ShellOptions } from './main/server-role.ts';
 import { startSharedParts } from './main/shared-parts.ts';
+import { serveMetricsPort } from './main/metrics-port.ts';
 import { createStopList } from './main/stop-list.ts';
 import { startWorkerRole } from './main/worker-role.ts';
 import type { HoistService } from './service/contract.ts';
@@ -56,6 +57,7 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
     const shared = await startSharedParts({ env, config, dataDir, logger, stops });
     if (mode !== 'server') await startWorkerRole(shared, { targetFor: options.targetFor });
     const served = mode === 'worker' ? { port: null, shellDone: null, localAdmin: null } : await startServerRole(shared, { shell });
+    await serveMetricsPort(shared);
     return { config, api: shared.api, ...served, stop: stops.stopAll };
   } catch (error) {
     await stops.stopAll();
