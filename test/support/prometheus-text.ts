@@ -118,9 +118,9 @@ function parseSample(line: string, fail: (why: string) => never): Sample {
 }
 
 function parseValue(text: string, fail: (why: string) => never): number {
-  if (text === '+Inf' || text === 'Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return Number.NaN;
+  // Go's ParseFloat, which Prometheus reads values with, takes these in any case (prom-client writes `Nan`).
+  const special = /^([-+]?)(inf|infinity|nan)$/i.exec(text);
+  if (special) return special[2]?.toLowerCase() === 'nan' ? Number.NaN : special[1] === '-' ? -Infinity : Infinity;
   if (!/^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/.test(text)) fail(`value ${text}`);
   return Number(text);
 }
