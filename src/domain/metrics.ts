@@ -5,10 +5,13 @@
  * deployment's id or a commit.
  */
 
-/** Upper bounds (seconds) of the buckets of a deployment's duration: started → finished. */
-export const DURATION_BUCKETS: readonly number[] = [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600];
+/**
+ * Upper bounds (seconds) of the buckets of a deployment's duration: started → finished. Few
+ * on purpose: each app, environment and action has a series per bucket.
+ */
+export const DURATION_BUCKETS: readonly number[] = [5, 15, 30, 60, 120, 300, 600, 1800, 3600];
 /** Upper bounds (seconds) of the buckets of a deployment's wait: requested → started (an approval's wait included). */
-export const QUEUE_WAIT_BUCKETS: readonly number[] = [0.5, 1, 5, 15, 30, 60, 300, 900, 1800, 3600, 14400];
+export const QUEUE_WAIT_BUCKETS: readonly number[] = [1, 5, 15, 60, 300, 900, 3600, 14400];
 
 /** Observations of one histogram for one label set: `buckets` are cumulative, one per bound. */
 export interface Observed {
@@ -58,6 +61,37 @@ export interface MetricsSnapshot {
   /** Environments with a lock (a person's, or a rollback's pin). */
   locked: { app: string; env: string }[];
   consumers: ConsumerBacklog[];
+}
+
+/**
+ * What one scrape reads. A finished deployment never changes again, so the deployments are
+ * read in two parts: `settled` are those with ids in (the last read's `settledUpTo`, this
+ * one's], all finished, which a reader adds to what it has kept; `recent` are those above it,
+ * read whole each time. A scrape then costs what happened since the oldest unfinished
+ * deployment, not the whole history.
+ */
+export interface MetricsRead extends Omit<MetricsSnapshot, 'deployments'> {
+  settledUpTo: number;
+  settled: DeploymentTally[];
+  recent: DeploymentTally[];
+}
+
+const addObserved = (a: Observed, b: Observed): Observed => ({ count: a.count + b.count, sum: a.sum + b.sum, buckets: a.buckets.map((n, i) => n + (b.buckets[i] ?? 0)) });
+
+/** Tallies of the same app, environment, action and status added up. */
+export function mergeTallies(...lists: readonly DeploymentTally[][]): DeploymentTally[] {
+  const merged = new Map<string, DeploymentTally>();
+  for (const tally of lists.flat()) {
+    const key = keyOf(tally.app, tally.env, tally.action, tally.status);
+    const known = merged.get(key);
+    merged.set(
+      key,
+      known === undefined
+        ? tally
+        : { ...known, finished: known.finished + tally.finished, duration: addObserved(known.duration, tally.duration), queueWait: addObserved(known.queueWait, tally.queueWait) },
+    );
+  }
+  return [...merged.values()];
 }
 
 export type Labels = Record<string, string | number>;
@@ -112,19 +146,17 @@ function environmentGauge(pick: (row: EnvironmentBacklog) => number) {
   };
 }
 
-/** A histogram's lines per app, environment and action, the statuses summed. */
-function histogram(name: string, bounds: readonly number[], pick: (tally: DeploymentTally) => Observed) {
+/** A histogram's lines per label set (`labelsOf`), the tallies of each summed. */
+function histogram(name: string, bounds: readonly number[], labelsOf: (tally: DeploymentTally) => Record<string, string>, pick: (tally: DeploymentTally) => Observed) {
   return (snapshot: MetricsSnapshot): MetricSample[] => {
     const sums = new Map<string, { labels: Labels; observed: Observed }>();
     for (const tally of snapshot.deployments) {
       const observed = pick(tally);
       if (observed.count === 0) continue;
-      const key = keyOf(tally.app, tally.env, tally.action);
-      const sum = sums.get(key) ?? { labels: { app: tally.app, env: tally.env, action: tally.action }, observed: { count: 0, sum: 0, buckets: bounds.map(() => 0) } };
-      sum.observed.count += observed.count;
-      sum.observed.sum += observed.sum;
-      sum.observed.buckets = sum.observed.buckets.map((n, i) => n + (observed.buckets[i] ?? 0));
-      sums.set(key, sum);
+      const labels = labelsOf(tally);
+      const key = keyOf(...Object.values(labels));
+      const sum = sums.get(key) ?? { labels, observed: { count: 0, sum: 0, buckets: bounds.map(() => 0) } };
+      sums.set(key, { ...sum, observed: addObserved(sum.observed, observed) });
     }
     return [...sums.values()].flatMap(({ labels, observed }) => [
       ...bounds.map((le, i) => ({ metricName: `${name}_bucket`, labels: { ...labels, le }, value: observed.buckets[i] ?? 0 })),
@@ -168,15 +200,15 @@ export const SNAPSHOT_FAMILIES: readonly SnapshotFamily[] = [
   },
   {
     name: 'hoist_deployment_duration_seconds',
-    help: 'How long finished deployments ran, from their start to their final status.',
+    help: 'How long finished deployments ran, from their start to their final status, by app, environment and action.',
     type: 'histogram',
-    samples: histogram('hoist_deployment_duration_seconds', DURATION_BUCKETS, (t) => t.duration),
+    samples: histogram('hoist_deployment_duration_seconds', DURATION_BUCKETS, (t) => ({ app: t.app, env: t.env, action: t.action }), (t) => t.duration),
   },
   {
     name: 'hoist_deployment_queue_wait_seconds',
-    help: 'How long started deployments waited, from their request to their start (in the queue, and for approval).',
+    help: 'How long started deployments waited, from their request to their start (in the queue, and for approval), by app and environment.',
     type: 'histogram',
-    samples: histogram('hoist_deployment_queue_wait_seconds', QUEUE_WAIT_BUCKETS, (t) => t.queueWait),
+    samples: histogram('hoist_deployment_queue_wait_seconds', QUEUE_WAIT_BUCKETS, (t) => ({ app: t.app, env: t.env }), (t) => t.queueWait),
   },
   { name: 'hoist_deployments_waiting', help: "Deployments in an environment's queue, not started yet.", type: 'gauge', samples: environmentGauge((r) => r.waiting) },
   { name: 'hoist_deployments_awaiting_approval', help: 'Deployments waiting for approval.', type: 'gauge', samples: environmentGauge((r) => r.awaitingApproval) },

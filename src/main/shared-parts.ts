@@ -23,7 +23,7 @@ import { createMetrics, type Metrics } from '../service/metrics.ts';
 import { createSecretMasks } from '../service/secret-masks.ts';
 import { maskSecretsInLog } from '../logger.ts';
 import { openDatabase, type Db } from '../store/database.ts';
-import { readMetricsSnapshot } from '../store/metrics.ts';
+import { readMetrics } from '../store/metrics.ts';
 import { migrateToLatest } from '../store/migrator.ts';
 import type { StopList } from './stop-list.ts';
 
@@ -128,5 +128,5 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
 /** The metrics registry: Postgres's families read at each scrape, every configured environment in its gauges. */
 function startMetrics(db: Db, config: HoistConfig, logger: Logger): Metrics {
   const environments = [...config.apps.values()].flatMap((app) => [...app.environments.keys()].map((env) => ({ app: app.name, env })));
-  return createMetrics({ read: () => readMetricsSnapshot(db), environments, logger: logger.child({ component: 'metrics' }) });
+  return createMetrics({ read: (settledUpTo) => readMetrics(db, settledUpTo), environments, logger: logger.child({ component: 'metrics' }) });
 }

@@ -1,7 +1,16 @@
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Registry, type Metric } from 'prom-client';
 import { CALL_ERROR_KINDS, CALL_SYSTEMS, type CallErrors } from '../domain/call-errors.ts';
-import { SNAPSHOT_FAMILIES, type EnvironmentKey, type MetricSample, type MetricsSnapshot, type SnapshotFamily } from '../domain/metrics.ts';
+import {
+  mergeTallies,
+  SNAPSHOT_FAMILIES,
+  type DeploymentTally,
+  type EnvironmentKey,
+  type MetricSample,
+  type MetricsRead,
+  type MetricsSnapshot,
+  type SnapshotFamily,
+} from '../domain/metrics.ts';
 
 /** What `/metrics` serves: the Prometheus text exposition of this process's registry. */
 export interface Metrics {
@@ -14,8 +23,11 @@ export interface Metrics {
 }
 
 export interface MetricsDeps {
-  /** Reads what Postgres holds (deployments, locks, the event log): once per scrape, shared by every family. */
-  read(): Promise<MetricsSnapshot>;
+  /**
+   * Reads what Postgres holds (deployments, locks, the event log): once per scrape, shared by
+   * every family; the deployments above `settledUpTo` only (MetricsRead).
+   */
+  read(settledUpTo: number): Promise<MetricsRead>;
   /** The configured environments: each has its gauges, 0 or not. */
   environments: readonly EnvironmentKey[];
   logger: Logger;
@@ -65,17 +77,22 @@ export function createMetrics(deps: MetricsDeps): Metrics {
 
 /**
  * The snapshot of the scrape under way: the families of one scrape ask for it at once and
- * share one read (and a scrape arriving meanwhile shares it too). A failed read is logged
- * when Postgres stops answering and when it is back, not at every scrape.
+ * share one read (and a scrape arriving meanwhile shares it too), so reads never overlap.
+ * The settled deployments are kept from read to read (they never change), each read adding
+ * those settled since. A failed read is logged when Postgres stops answering and when it is
+ * back, not at every scrape.
  */
 function sharedRead(deps: MetricsDeps): () => Promise<Read> {
   let inFlight: Promise<Read> | null = null;
   let failing = false;
+  let settled: { upTo: number; tallies: DeploymentTally[] } = { upTo: 0, tallies: [] };
   const readOnce = async (): Promise<Read> => {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     try {
-      const snapshot = await deps.read();
+      const read = await deps.read(settled.upTo);
+      settled = { upTo: read.settledUpTo, tallies: mergeTallies(settled.tallies, read.settled) };
+      const snapshot: MetricsSnapshot = { deployments: mergeTallies(settled.tallies, read.recent), environments: read.environments, locked: read.locked, consumers: read.consumers };
       if (failing) deps.logger.info('metrics: Postgres answers again');
       failing = false;
       return { ok: true, snapshot, seconds: seconds() };

@@ -5,7 +5,7 @@ import {
   type ConsumerBacklog,
   type DeploymentTally,
   type EnvironmentBacklog,
-  type MetricsSnapshot,
+  type MetricsRead,
 } from '../domain/metrics.ts';
 import type { Db } from './database.ts';
 
@@ -16,6 +16,7 @@ function bucketCounts(column: 'ran' | 'waited', bounds: readonly number[]): RawB
 }
 
 interface TallyRow {
+  settled: boolean;
   app: string;
   env: string;
   action: string;
@@ -37,21 +38,37 @@ interface ConsumerRow {
 }
 
 /**
+ * No transaction that records a deployment stays open this long, so every deployment
+ * requested before it is visible: the ids at or below one so old can be settled.
+ */
+const SETTLE_AFTER = sql.raw(`interval '1 minute'`);
+
+/**
  * Everything the metrics read from Postgres, in one statement (one snapshot of the database,
- * one round trip, however many environments and deployments there are):
+ * one round trip, however many environments there are):
  *
- * - the deployments per app, environment, action and status: how many finished, and the
- *   buckets of their durations (started → finished) and waits (requested → started);
+ * - the deployments above `settledUpTo` (see MetricsRead) per app, environment, action and
+ *   status: how many finished, and the buckets of their durations (started → finished) and
+ *   waits (requested → started). The new `settledUpTo` is the id below the oldest unfinished
+ *   deployment (or the last id), no higher than the last id requested a minute ago: every
+ *   deployment at or below it is visible and finished;
  * - every environment's unfinished deployments: waiting in its queue, awaiting approval, running;
  * - the locked environments (a lock whose time is up counts as released, as the board says);
  * - each consumer of the event log: events past its cursor plus those it holds for a retry,
  *   the oldest of them, and those it gave up on.
  */
-export async function readMetricsSnapshot(db: Db): Promise<MetricsSnapshot> {
-  const { rows } = await sql<{ deployments: TallyRow[]; environments: EnvironmentBacklog[]; locked: { app: string; env: string }[]; consumers: ConsumerRow[] }>`
+export async function readMetrics(db: Db, settledUpTo: number): Promise<MetricsRead> {
+  const { rows } = await sql<{ settled_up_to: number; deployments: TallyRow[]; environments: EnvironmentBacklog[]; locked: { app: string; env: string }[]; consumers: ConsumerRow[] }>`
+    with settle as (
+      select greatest(${settledUpTo}::int8, least(
+        coalesce((select min(id) from deployments where finished_at is null) - 1, (select max(id) from deployments)),
+        (select max(id) from deployments where requested_at < now() - ${SETTLE_AFTER})
+      )) as up_to
+    )
     select
+      (select up_to from settle) as settled_up_to,
       (select coalesce(json_agg(t), '[]') from (
-        select app, env, action, status,
+        select settled, app, env, action, status,
           count(*) filter (where finished) as finished,
           count(ran) as ran,
           coalesce(sum(ran), 0) as ran_seconds,
@@ -60,13 +77,13 @@ export async function readMetricsSnapshot(db: Db): Promise<MetricsSnapshot> {
           coalesce(sum(waited), 0) as waited_seconds,
           ${bucketCounts('waited', QUEUE_WAIT_BUCKETS)} as waited_buckets
         from (
-          select app, env, action, status, finished_at is not null as finished,
+          select id <= (select up_to from settle) as settled, app, env, action, status, finished_at is not null as finished,
             extract(epoch from finished_at - started_at)::float8 as ran,
             extract(epoch from started_at - requested_at)::float8 as waited
           from deployments
-          where started_at is not null or finished_at is not null
+          where id > ${settledUpTo} and (started_at is not null or finished_at is not null)
         ) d
-        group by app, env, action, status
+        group by settled, app, env, action, status
       ) t) as deployments,
       (select coalesce(json_agg(t), '[]') from (
         select app, env,
@@ -95,7 +112,9 @@ export async function readMetricsSnapshot(db: Db): Promise<MetricsSnapshot> {
   const row = rows[0];
   if (row === undefined) throw new Error('the metrics statement returned no row');
   return {
-    deployments: row.deployments.map(toTally),
+    settledUpTo: Number(row.settled_up_to),
+    settled: row.deployments.filter((t) => t.settled).map(toTally),
+    recent: row.deployments.filter((t) => !t.settled).map(toTally),
     environments: row.environments.map((e) => ({ app: e.app, env: e.env, waiting: Number(e.waiting), awaitingApproval: Number(e.awaitingApproval), running: Number(e.running) })),
     locked: row.locked.map((l) => ({ app: l.app, env: l.env })),
     consumers: row.consumers.map(toConsumer),

@@ -9,7 +9,7 @@ const tally = (over: Partial<DeploymentTally>): DeploymentTally => ({
   action: 'deploy',
   status: 'DEPLOYED',
   finished: 1,
-  duration: observed(1, 12, DURATION_BUCKETS, (b) => (b >= 30 ? 1 : 0)),
+  duration: observed(1, 12, DURATION_BUCKETS, (b) => (b >= 15 ? 1 : 0)),
   queueWait: observed(1, 0.3, QUEUE_WAIT_BUCKETS, () => 1),
   ...over,
 });
@@ -31,15 +31,22 @@ describe('metric families from a snapshot', () => {
   });
 
   it('sums a histogram over statuses: cumulative buckets, +Inf, _sum and _count per app, environment and action', () => {
-    const failed = tally({ status: 'DEPLOYMENT_ERROR', duration: observed(1, 2, DURATION_BUCKETS, (b) => (b >= 5 ? 1 : 0)) });
+    const failed = tally({ status: 'DEPLOYMENT_ERROR', duration: observed(1, 2, DURATION_BUCKETS, () => 1) });
     const samples = family('hoist_deployment_duration_seconds').samples({ ...empty, deployments: [tally({}), failed] }, []);
     const labels = { app: 'shop', env: 'staging', action: 'deploy' };
     expect(samples.filter((s) => s.metricName === 'hoist_deployment_duration_seconds_bucket').map((s) => [s.labels.le, s.value])).toEqual([
-      [1, 0], [5, 1], [10, 1], [30, 2], [60, 2], [120, 2], [300, 2], [600, 2], [1200, 2], [1800, 2], [3600, 2], ['+Inf', 2],
+      [5, 1], [15, 2], [30, 2], [60, 2], [120, 2], [300, 2], [600, 2], [1800, 2], [3600, 2], ['+Inf', 2],
     ]);
     expect(samples.filter((s) => s.metricName !== 'hoist_deployment_duration_seconds_bucket')).toEqual([
       { metricName: 'hoist_deployment_duration_seconds_sum', labels, value: 14 },
       { metricName: 'hoist_deployment_duration_seconds_count', labels, value: 2 },
+    ]);
+  });
+
+  it('sums the queue wait per app and environment, the actions together', () => {
+    const samples = family('hoist_deployment_queue_wait_seconds').samples({ ...empty, deployments: [tally({}), tally({ action: 'restart' })] }, []);
+    expect(samples.filter((s) => s.metricName === 'hoist_deployment_queue_wait_seconds_count')).toEqual([
+      { metricName: 'hoist_deployment_queue_wait_seconds_count', labels: { app: 'shop', env: 'staging' }, value: 2 },
     ]);
   });
 

@@ -11,7 +11,7 @@ const alice: Actor = { requester: { id: 'U0ALICE', name: 'alice' }, origin: { ki
 const LABELS: Record<string, string[]> = {
   hoist_deployments_total: ['action', 'app', 'env', 'status'],
   hoist_deployment_duration_seconds: ['action', 'app', 'env', 'le'],
-  hoist_deployment_queue_wait_seconds: ['action', 'app', 'env', 'le'],
+  hoist_deployment_queue_wait_seconds: ['app', 'env', 'le'],
   hoist_deployments_waiting: ['app', 'env'],
   hoist_deployments_awaiting_approval: ['app', 'env'],
   hoist_deployments_running: ['app', 'env'],
@@ -116,11 +116,7 @@ apps:
     });
     expect(ours(families, 'hoist_deployment_duration_seconds_count')).toEqual({ [`action=deploy,app=${good},env=staging`]: 2, [`action=deploy,app=${bad},env=qa`]: 1 });
     // Waits: every deployment that started, the one still running too.
-    expect(ours(families, 'hoist_deployment_queue_wait_seconds_count')).toEqual({
-      [`action=deploy,app=${good},env=staging`]: 2,
-      [`action=deploy,app=${bad},env=qa`]: 1,
-      [`action=deploy,app=${slow},env=qa`]: 1,
-    });
+    expect(ours(families, 'hoist_deployment_queue_wait_seconds_count')).toEqual({ [`app=${good},env=staging`]: 2, [`app=${bad},env=qa`]: 1, [`app=${slow},env=qa`]: 1 });
     const durations = ours(families, 'hoist_deployment_duration_seconds_sum');
     expect(durations[`action=deploy,app=${good},env=staging`]).toBeGreaterThan(0);
     // Each environment of the configuration has its gauges, 0 or not.

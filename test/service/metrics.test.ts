@@ -1,11 +1,13 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { MetricsSnapshot } from '../../src/domain/metrics.ts';
+import { DURATION_BUCKETS, QUEUE_WAIT_BUCKETS, type DeploymentTally, type MetricsRead } from '../../src/domain/metrics.ts';
 import { createMetrics } from '../../src/service/metrics.ts';
 import { parseExposition, valueOf } from '../support/prometheus-text.ts';
 
-const snapshot: MetricsSnapshot = {
-  deployments: [],
+const snapshot: MetricsRead = {
+  settledUpTo: 0,
+  settled: [],
+  recent: [],
   environments: [{ app: 'shop', env: 'staging', waiting: 2, awaitingApproval: 0, running: 1 }],
   locked: [],
   consumers: [{ consumer: 'chat', pending: 5, oldestPendingSeconds: 12.5, failed: 0 }],
@@ -32,6 +34,31 @@ describe('the metrics registry', () => {
     await metrics.scrape();
     expect(reads).toBe(3);
     expect(metrics.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
+    metrics.close();
+  });
+
+  it('keeps the settled deployments from read to read, adding those settled since, and reads the recent ones whole each time', async () => {
+    const tally = (finished: number): DeploymentTally => ({
+      app: 'shop',
+      env: 'staging',
+      action: 'deploy',
+      status: 'DEPLOYED',
+      finished,
+      duration: { count: finished, sum: 10 * finished, buckets: DURATION_BUCKETS.map(() => finished) },
+      queueWait: { count: finished, sum: finished, buckets: QUEUE_WAIT_BUCKETS.map(() => finished) },
+    });
+    const asked: number[] = [];
+    const reads: MetricsRead[] = [
+      { ...snapshot, settledUpTo: 40, settled: [tally(40)], recent: [tally(2)] },
+      { ...snapshot, settledUpTo: 42, settled: [tally(2)], recent: [tally(1)] },
+    ];
+    const metrics = createMetrics({ read: async (upTo) => (asked.push(upTo), reads[asked.length - 1]!), environments: [], logger: pino({ level: 'silent' }) });
+    const deployed = { app: 'shop', env: 'staging', action: 'deploy', status: 'DEPLOYED' };
+    expect(valueOf(parseExposition(await metrics.scrape()), 'hoist_deployments_total', deployed)).toBe(42);
+    const second = parseExposition(await metrics.scrape());
+    expect(valueOf(second, 'hoist_deployments_total', deployed)).toBe(43);
+    expect(valueOf(second, 'hoist_deployment_duration_seconds_sum', { app: 'shop', env: 'staging', action: 'deploy' })).toBe(430);
+    expect(asked).toEqual([0, 40]);
     metrics.close();
   });
 

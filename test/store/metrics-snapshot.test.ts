@@ -1,14 +1,23 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeploymentTally } from '../../src/domain/metrics.ts';
+import { mergeTallies, type DeploymentTally, type MetricsRead } from '../../src/domain/metrics.ts';
+import type { Db } from '../../src/store/database.ts';
 import { insertDeployment } from '../../src/store/deployments.ts';
 import { holdEvent, moveCursor, recordUndeliverable } from '../../src/store/event-cursors.ts';
 import { takeLock } from '../../src/store/locks.ts';
-import { readMetricsSnapshot } from '../../src/store/metrics.ts';
+import { readMetrics } from '../../src/store/metrics.ts';
 import { openTestStore, type StoreKind } from '../support/databases.ts';
 import { newDeployment } from '../support/new-deployment.ts';
 
 const T0 = new Date('2026-01-01T10:00:00Z');
+
+/** Everything read at once, from the first id on: what a process that just started sees. */
+async function readMetricsSnapshot(db: Db): Promise<Omit<MetricsRead, 'settled' | 'recent'> & { deployments: DeploymentTally[] }> {
+  const { settled, recent, ...rest } = await readMetrics(db, 0);
+  return { ...rest, deployments: mergeTallies(settled, recent) };
+}
+const byKey = (t: DeploymentTally) => `${t.env}/${t.action}/${t.status}`;
+const keyed = (tallies: DeploymentTally[]) => Object.fromEntries(tallies.map((t) => [byKey(t), t]));
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 
 describe.each<StoreKind>(['postgres', 'pglite'])('the metrics snapshot on %s: one statement over deployments, locks and the event log', (kind) => {
@@ -48,27 +57,49 @@ describe.each<StoreKind>(['postgres', 'pglite'])('the metrics snapshot on %s: on
     const { id: awaiting } = await insertDeployment(store.db, newDeployment({ env: 'production', awaitsApprovalUntil: at(86_400) }));
 
     const snapshot = await readMetricsSnapshot(store.db);
-    const byKey = (t: DeploymentTally) => `${t.env}/${t.action}/${t.status}`;
-    const tallies = Object.fromEntries(snapshot.deployments.map((t) => [byKey(t), t]));
+    const tallies = keyed(snapshot.deployments);
     expect(Object.keys(tallies).sort()).toEqual(['production/deploy/DEPLOYING', 'staging/deploy/DEPLOYED', 'staging/deploy/DEPLOYMENT_ERROR', 'staging/restart/CANCELED']);
-    // Bounds: durations 1 5 10 30 60 120 300 600 1200 1800 3600; waits 0.5 1 5 15 30 60 300 900 1800 3600 14400.
+    // Bounds: durations 5 15 30 60 120 300 600 1800 3600; waits 1 5 15 60 300 900 3600 14400.
     expect(tallies['staging/deploy/DEPLOYED']).toEqual({
       app: 'shop',
       env: 'staging',
       action: 'deploy',
       status: 'DEPLOYED',
       finished: 2,
-      duration: { count: 2, sum: 43, buckets: [0, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2] },
-      queueWait: { count: 2, sum: 20.2, buckets: [1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2] },
+      duration: { count: 2, sum: 43, buckets: [1, 1, 1, 2, 2, 2, 2, 2, 2] },
+      queueWait: { count: 2, sum: 20.2, buckets: [1, 1, 1, 2, 2, 2, 2, 2] },
     });
-    expect(tallies['staging/deploy/DEPLOYMENT_ERROR']).toMatchObject({ finished: 1, duration: { count: 1, sum: 700, buckets: [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1] }, queueWait: { count: 1, sum: 0 } });
+    expect(tallies['staging/deploy/DEPLOYMENT_ERROR']).toMatchObject({ finished: 1, duration: { count: 1, sum: 700, buckets: [0, 0, 0, 0, 0, 0, 0, 1, 1] }, queueWait: { count: 1, sum: 0 } });
     // Canceled before it started: counted, neither run nor waited for a start.
     expect(tallies['staging/restart/CANCELED']).toMatchObject({ finished: 1, duration: { count: 0, sum: 0 }, queueWait: { count: 0, sum: 0 } });
     // Running: not finished, but it has waited 2 s.
-    expect(tallies['production/deploy/DEPLOYING']).toMatchObject({ finished: 0, duration: { count: 0 }, queueWait: { count: 1, sum: 2, buckets: [0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1] } });
+    expect(tallies['production/deploy/DEPLOYING']).toMatchObject({ finished: 0, duration: { count: 0 }, queueWait: { count: 1, sum: 2, buckets: [0, 1, 1, 1, 1, 1, 1, 1] } });
 
     expect(snapshot.environments).toEqual([{ app: 'shop', env: 'production', waiting: 1, awaitingApproval: 1, running: 1 }]);
     expect(awaiting).toBeGreaterThan(0);
+  });
+
+  it('settles what has finished below the oldest unfinished deployment, and adds up from one read to the next to what one read from the start says', async () => {
+    const first = await readMetrics(store.db, 0);
+    // The running deployment (the oldest unfinished one) holds settling back: what finished after it stays recent.
+    const running = await store.db.selectFrom('deployments').select('id').where('status', '=', 'DEPLOYING').executeTakeFirstOrThrow();
+    expect(first.settledUpTo).toBe(running.id - 1);
+    expect(Object.keys(keyed(first.settled)).sort()).toEqual(['staging/deploy/DEPLOYED', 'staging/deploy/DEPLOYMENT_ERROR', 'staging/restart/CANCELED']);
+    // Once it ends, the rest settles too (all requested long ago), and nothing above is read twice.
+    await store.db.updateTable('deployments').set({ status: 'DEPLOYED', finished_at: at(30) }).where('id', '=', running.id).execute();
+    await deployment('staging', 'deploy', { status: 'DEPLOYED', requested: 300, started: 301, finished: 330 });
+    const second = await readMetrics(store.db, first.settledUpTo);
+    // Now the waiting one (recorded right after it) is the oldest unfinished.
+    expect(second.settledUpTo).toBe(running.id);
+    const kept = mergeTallies(first.settled, second.settled, second.recent);
+    expect(keyed(kept)).toEqual(keyed((await readMetricsSnapshot(store.db)).deployments));
+    // A deployment requested just now is never settled, finished or not: its transaction's neighbours may not be visible yet.
+    await store.db.updateTable('deployments').set({ status: 'CANCELED', finished_at: new Date() }).where('finished_at', 'is', null).execute();
+    const fresh = await insertDeployment(store.db, newDeployment({ env: 'staging' }));
+    await store.db.updateTable('deployments').set({ status: 'CANCELED', finished_at: new Date() }).where('id', '=', fresh.id).execute();
+    const third = await readMetrics(store.db, second.settledUpTo);
+    expect(third.settledUpTo).toBeLessThan(fresh.id);
+    expect(third.recent.some((t) => t.status === 'CANCELED')).toBe(true);
   });
 
   it('names locked environments, a lapsed lock not among them', async () => {
