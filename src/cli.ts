@@ -121,8 +121,9 @@ async function run(mode: Mode, env: Env, headless: boolean): Promise<number> {
     shell: chat ? { input: process.stdin, output: process.stdout, interactive, user: userInfo().username } : null,
   });
   const running = (note: string) => {
-    const where = `${hoist.port !== null ? ` on http://127.0.0.1:${hoist.port}` : ''}${hoist.metricsPort !== null ? ` (metrics on http://127.0.0.1:${hoist.metricsPort}/metrics)` : ''}`;
-    process.stderr.write(`hoist ${mode}: running${where}${env.slack ? ' (Slack at /slack/events)' : ''}${note} (pid ${process.pid})\n`);
+    const where = hoist.port !== null ? ` on http://127.0.0.1:${hoist.port}` : '';
+    const metrics = hoist.metricsPort !== null ? `, metrics on http://127.0.0.1:${hoist.metricsPort}/metrics` : '';
+    process.stderr.write(`hoist ${mode}: running${where}${env.slack ? ' (Slack at /slack/events)' : ''}${note}${metrics} (pid ${process.pid})\n`);
   };
   // Headless: no terminal chat where one could have been (Slack is a chat of its own).
   if (hoist.shellDone === null) running(mode === 'worker' || env.slack ? '' : ', headless');

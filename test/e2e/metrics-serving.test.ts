@@ -64,7 +64,7 @@ describe('metrics on a port of their own: HOIST_METRICS_PORT, in the server and 
 
   it('serves /metrics on that port only, and each process counts every deployment', async () => {
     expect(server.hoist.metricsPort).toBe(serverPort);
-    expect(worker.output()).toContain(`hoist worker: running (metrics on http://127.0.0.1:${workerPort}/metrics)`);
+    expect(worker.output()).toMatch(new RegExp(`hoist worker: running, metrics on http://127\\.0\\.0\\.1:${workerPort}/metrics \\(pid \\d+\\)`));
     // Not beside the API any more; that port serves nothing else.
     expect((await fetch(`${server.baseUrl}/metrics`)).status).toBe(404);
     const elsewhere = await fetch(`http://127.0.0.1:${serverPort}/api/v1/apps`);
