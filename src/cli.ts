@@ -124,7 +124,8 @@ async function run(mode: Mode, env: Env, headless: boolean): Promise<number> {
   });
   const running = (note: string) => {
     const where = hoist.port !== null ? ` on http://127.0.0.1:${hoist.port}` : '';
-    process.stderr.write(`hoist ${mode}: running${where}${env.slack ? ' (Slack at /slack/events)' : ''}${note} (pid ${process.pid})\n`);
+    const metrics = hoist.metricsPort !== null ? `, metrics on http://127.0.0.1:${hoist.metricsPort}/metrics` : '';
+    process.stderr.write(`hoist ${mode}: running${where}${env.slack ? ' (Slack at /slack/events)' : ''}${note}${metrics} (pid ${process.pid})\n`);
   };
   // Headless: no terminal chat where one could have been (Slack is a chat of its own).
   if (hoist.shellDone === null) running(mode === 'worker' || env.slack ? '' : ', headless');
