@@ -61,6 +61,8 @@ export interface MetricsSnapshot {
   /** Environments with a lock (a person's, or a rollback's pin). */
   locked: { app: string; env: string }[];
   consumers: ConsumerBacklog[];
+  /** Webhook deliveries recorded: still being tried (`pending`) and given up on (`failed`: refused by the receiver, or tried for a day). */
+  webhookDeliveries: { pending: number; failed: number };
 }
 
 /**
@@ -185,8 +187,8 @@ function perConsumer(pick: (group: { pending: number; oldest: number; failed: nu
   return (snapshot: MetricsSnapshot): MetricSample[] => [...consumerGroups(snapshot)].map(([consumer, group]) => ({ labels: { consumer }, value: pick(group) }));
 }
 
-function webhooks(pick: (group: { pending: number; failed: number }) => number) {
-  return (snapshot: MetricsSnapshot): MetricSample[] => [{ labels: {}, value: pick(consumerGroups(snapshot).get('webhooks') ?? { pending: 0, failed: 0 }) }];
+function webhooks(pick: (deliveries: { pending: number; failed: number }) => number) {
+  return (snapshot: MetricsSnapshot): MetricSample[] => [{ labels: {}, value: pick(snapshot.webhookDeliveries) }];
 }
 
 /** The families read from Postgres at each scrape. */
@@ -225,6 +227,6 @@ export const SNAPSHOT_FAMILIES: readonly SnapshotFamily[] = [
   { name: 'hoist_outbox_events_pending', help: 'Events of the event log a consumer has not delivered yet (webhooks: every webhook summed).', type: 'gauge', samples: perConsumer((g) => g.pending) },
   { name: 'hoist_outbox_oldest_pending_age_seconds', help: 'Age of the oldest event a consumer has not delivered yet; 0 when none is pending.', type: 'gauge', samples: perConsumer((g) => g.oldest) },
   { name: 'hoist_outbox_events_failed_total', help: 'Events a consumer gave up on after trying for a day.', type: 'counter', samples: perConsumer((g) => g.failed) },
-  { name: 'hoist_webhook_deliveries_pending', help: 'Events every webhook together has still to deliver.', type: 'gauge', samples: webhooks((g) => g.pending) },
-  { name: 'hoist_webhook_deliveries_failed_total', help: 'Webhook deliveries given up on after trying for a day.', type: 'counter', samples: webhooks((g) => g.failed) },
+  { name: 'hoist_webhook_deliveries_pending', help: 'Webhook deliveries being tried again (network errors, 5xx, 429).', type: 'gauge', samples: webhooks((d) => d.pending) },
+  { name: 'hoist_webhook_deliveries_failed_total', help: 'Webhook deliveries given up on: refused by the receiver (4xx), or not delivered for a day.', type: 'counter', samples: webhooks((d) => d.failed) },
 ];

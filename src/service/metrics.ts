@@ -92,7 +92,7 @@ function sharedRead(deps: MetricsDeps): () => Promise<Read> {
     try {
       const read = await deps.read(settled.upTo);
       settled = { upTo: read.settledUpTo, tallies: mergeTallies(settled.tallies, read.settled) };
-      const snapshot: MetricsSnapshot = { deployments: mergeTallies(settled.tallies, read.recent), environments: read.environments, locked: read.locked, consumers: read.consumers };
+      const snapshot: MetricsSnapshot = { deployments: mergeTallies(settled.tallies, read.recent), environments: read.environments, locked: read.locked, consumers: read.consumers, webhookDeliveries: read.webhookDeliveries };
       if (failing) deps.logger.info('metrics: Postgres answers again');
       failing = false;
       return { ok: true, snapshot, seconds: seconds() };

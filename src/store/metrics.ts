@@ -55,10 +55,11 @@ const SETTLE_AFTER = sql.raw(`interval '1 minute'`);
  * - every environment's unfinished deployments: waiting in its queue, awaiting approval, running;
  * - the locked environments (a lock whose time is up counts as released, as the board says);
  * - each consumer of the event log: events past its cursor plus those it holds for a retry,
- *   the oldest of them, and those it gave up on.
+ *   the oldest of them, and those it gave up on;
+ * - the webhook deliveries still being tried and those given up on.
  */
 export async function readMetrics(db: Db, settledUpTo: number): Promise<MetricsRead> {
-  const { rows } = await sql<{ settled_up_to: number; deployments: TallyRow[]; environments: EnvironmentBacklog[]; locked: { app: string; env: string }[]; consumers: ConsumerRow[] }>`
+  const { rows } = await sql<{ settled_up_to: number; deployments: TallyRow[]; environments: EnvironmentBacklog[]; locked: { app: string; env: string }[]; consumers: ConsumerRow[]; webhook_deliveries: { pending: number; failed: number } }>`
     with settle as (
       select greatest(${settledUpTo}::int8, least(
         coalesce((select min(id) from deployments where finished_at is null) - 1, (select max(id) from deployments)),
@@ -107,7 +108,9 @@ export async function readMetrics(db: Db, settledUpTo: number): Promise<MetricsR
           ))::float8 as oldest_seconds,
           (select count(*) from event_failures f where f.consumer = c.consumer) as failed
         from event_cursors c
-      ) t) as consumers
+      ) t) as consumers,
+      (select json_build_object('pending', count(*) filter (where state = 'pending'), 'failed', count(*) filter (where state = 'failed'))
+        from webhook_deliveries) as webhook_deliveries
   `.execute(db);
   const row = rows[0];
   if (row === undefined) throw new Error('the metrics statement returned no row');
@@ -118,6 +121,7 @@ export async function readMetrics(db: Db, settledUpTo: number): Promise<MetricsR
     environments: row.environments.map((e) => ({ app: e.app, env: e.env, waiting: Number(e.waiting), awaitingApproval: Number(e.awaitingApproval), running: Number(e.running) })),
     locked: row.locked.map((l) => ({ app: l.app, env: l.env })),
     consumers: row.consumers.map(toConsumer),
+    webhookDeliveries: { pending: Number(row.webhook_deliveries.pending), failed: Number(row.webhook_deliveries.failed) },
   };
 }
 

@@ -13,7 +13,7 @@ const tally = (over: Partial<DeploymentTally>): DeploymentTally => ({
   queueWait: observed(1, 0.3, QUEUE_WAIT_BUCKETS, () => 1),
   ...over,
 });
-const empty: MetricsSnapshot = { deployments: [], environments: [], locked: [], consumers: [] };
+const empty: MetricsSnapshot = { deployments: [], environments: [], locked: [], consumers: [], webhookDeliveries: { pending: 0, failed: 0 } };
 
 describe('metric families from a snapshot', () => {
   it.each([
@@ -72,8 +72,13 @@ describe('metric families from a snapshot', () => {
       { labels: { consumer: 'webhooks' }, value: 4 },
     ]);
     expect(family('hoist_outbox_oldest_pending_age_seconds').samples(snapshot, [])[1]?.value).toBe(90);
-    expect(family('hoist_webhook_deliveries_pending').samples(snapshot, [])).toEqual([{ labels: {}, value: 4 }]);
-    expect(family('hoist_webhook_deliveries_failed_total').samples(snapshot, [])).toEqual([{ labels: {}, value: 3 }]);
+    expect(family('hoist_outbox_events_failed_total').samples(snapshot, [])[1]).toEqual({ labels: { consumer: 'webhooks' }, value: 3 });
+  });
+
+  it('counts webhook deliveries being retried and given up on from the deliveries recorded', () => {
+    const snapshot = { ...empty, webhookDeliveries: { pending: 2, failed: 5 } };
+    expect(family('hoist_webhook_deliveries_pending').samples(snapshot, [])).toEqual([{ labels: {}, value: 2 }]);
+    expect(family('hoist_webhook_deliveries_failed_total').samples(snapshot, [])).toEqual([{ labels: {}, value: 5 }]);
     expect(family('hoist_webhook_deliveries_failed_total').samples(empty, [])).toEqual([{ labels: {}, value: 0 }]);
   });
 });

@@ -4,6 +4,7 @@ import type { Actor } from '../../src/service/contract.ts';
 import { removeAppContainers } from '../support/containers.ts';
 import { BASE_IMAGE, DOCKER_HOST, eventually, freePort, randomName, REGISTRY, startTestHoist, type TestHoist } from '../support/hoist-harness.ts';
 import { scrape, seriesOf, valueOf, type Family } from '../support/prometheus-text.ts';
+import { startWebhookReceiver } from '../support/webhook-receiver.ts';
 
 const alice: Actor = { requester: { id: 'U0ALICE', name: 'alice' }, origin: { kind: 'none' } };
 
@@ -36,11 +37,15 @@ describe('metrics: GET /metrics after known deployments', () => {
   const bad = randomName('mbad');
   const slow = randomName('mslow');
   let hoist: TestHoist;
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
   let sha = '';
 
   beforeAll(async () => {
     const slowPort = await freePort();
+    // One receiver refuses what it is sent (given up on at once), one is down (tried again and again).
+    receiver = await startWebhookReceiver({ '/refuses': { secret: 'metrics-hook', answer: () => ({ status: 400 }) }, '/down': { secret: 'metrics-hook', answer: () => ({ status: 503 }) } });
     hoist = await startTestHoist({
+      env: { HOOK_SECRET: 'metrics-hook' },
       yaml: `targets:
   engine: { kind: docker, host: "${DOCKER_HOST}" }
 registry: { url: ${REGISTRY} }
@@ -50,10 +55,11 @@ apps:
     services:
       web: { type: container, image: "${BASE_IMAGE}", command: ["/bin/busybox", "httpd", "-f", "-p", "8080"] }
     environments:
-      staging: { target: engine }
+      staging: { target: engine, webhooks: [{ url: "${receiver.url('/down')}", events: [succeeded], secretEnv: HOOK_SECRET }] }
       production: { target: engine, approval: { required: 1, approvers: [U0BOB] } }
   ${bad}:
     repo: .
+    webhooks: [{ url: "${receiver.url('/refuses')}", events: [failed], secretEnv: HOOK_SECRET }]
     services:
       web: { type: container, image: "${BASE_IMAGE}", command: ["/bin/busybox", "false"] }
     environments:
@@ -70,6 +76,7 @@ apps:
 
   afterAll(async () => {
     await hoist?.stop();
+    await receiver?.close();
     await Promise.all([good, bad, slow].map((app) => removeAppContainers(app)));
   });
 
@@ -131,9 +138,15 @@ apps:
     expect(gauge('hoist_deployments_awaiting_approval')).toEqual(environments([0, 1, 0, 0]));
     expect(gauge('hoist_deployments_running')).toEqual(environments([0, 0, 0, 1]));
     expect(gauge('hoist_environment_locked')).toEqual(environments([0, 0, 1, 0]));
-    // No webhooks here: their deliveries read 0, and the chat's consumer is named as such.
-    expect(valueOf(families, 'hoist_webhook_deliveries_pending')).toBe(0);
-    expect(valueOf(families, 'hoist_webhook_deliveries_failed_total')).toBe(0);
+    // The failed deployment's delivery was refused (given up on at once); the two successes'
+    // are tried again and again while their receiver is down.
+    const deliveries = await eventually(async () => {
+      const now = (await metrics()).families;
+      const counted = { failed: valueOf(now, 'hoist_webhook_deliveries_failed_total'), pending: valueOf(now, 'hoist_webhook_deliveries_pending') };
+      return counted.failed === 1 && counted.pending === 2 ? counted : null;
+    }, 30_000, 'the webhook deliveries to be counted');
+    expect(deliveries).toEqual({ failed: 1, pending: 2 });
+    expect(receiver.received.filter((r) => r.path === '/refuses').map((r) => r.answered)).toEqual([400]);
     expect(Object.keys(seriesOf(families, 'hoist_outbox_events_pending')).sort()).toEqual(['consumer=chat', 'consumer=webhooks']);
     expect(valueOf(families, 'hoist_outbox_events_failed_total', { consumer: 'chat' })).toBe(0);
     expect(valueOf(families, 'hoist_metrics_postgres_up')).toBe(1);
