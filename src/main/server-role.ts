@@ -4,6 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import { createNoticePoster } from '../bot/notice-poster.ts';
 import { createNotifier } from '../bot/notifier.ts';
 import { createShellEdge } from '../bot/shell/shell-edge.ts';
+import { ConfigError } from '../config/errors.ts';
 import { METRICS_PATH, metricsListener } from '../http/metrics-endpoint.ts';
 import { createHttpServer } from '../http/server.ts';
 import { createChatFeed } from '../jobs/chat-feed.ts';
@@ -88,18 +89,24 @@ export async function startServerRole(
   return { port, shellDone, localAdmin };
 }
 
-/** Slack when its tokens are set (its events mounted on the HTTP server), and the terminal chat when asked for. */
+/** Slack when its tokens are set (over HTTP its events are mounted on the HTTP server; Socket Mode connects out), and the terminal chat when asked for. */
 async function startChatEdges(shared: SharedParts, cards: CardStore, shell: ShellOptions | null): Promise<{ chats: Chats; mounts: Mounts; shellDone: Promise<number | null> | null }> {
   const { env, api, logger, stops } = shared;
   const chats: Chats = {};
   const mounts: Mounts = {};
   if (env.slack) {
     const { createSlackEdge } = await import('../bot/slack/slack-edge.ts');
+    const { SlackAppTokenRefused } = await import('../bot/slack/socket-receiver.ts');
     const groups = shared.slackDirectory ?? undefined;
-    const slack = await createSlackEdge({ ...env.slack, api, cards, ...(groups === undefined ? {} : { groups }), logger: logger.child({ component: 'slack' }), callErrors: shared.callErrors });
+    const slack = await createSlackEdge({ ...env.slack, api, cards, ...(groups === undefined ? {} : { groups }), logger: logger.child({ component: 'slack' }), callErrors: shared.callErrors }).catch(
+      (error: unknown) => {
+        // A refused token is the operator's to fix: said as a configuration error, without a stack.
+        throw error instanceof SlackAppTokenRefused ? new ConfigError(error.code, error.message, { cause: error }) : error;
+      },
+    );
     stops.add(() => slack.stop());
     chats.slack = slack.chat;
-    mounts['/slack/events'] = slack.requestListener;
+    Object.assign(mounts, slack.mounts);
   }
   // Beside the API, unless it has a port of its own (main/metrics-port.ts).
   if (shared.metrics !== null && env.metrics?.port === null) mounts[METRICS_PATH] = metricsListener(shared.metrics, logger);
