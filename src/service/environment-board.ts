@@ -1,5 +1,6 @@
 import type { HoistConfig } from '../config/hoist-config.ts';
 import { aggregateEnvironmentStatus } from '../domain/aggregate.ts';
+import { commitUrl } from '../domain/commit-link.ts';
 import { boardRows, type BoardRows } from '../store/board.ts';
 import type { Db } from '../store/database.ts';
 import type { EnvironmentView, QueueEntry, ServiceView } from './views.ts';
@@ -149,6 +150,7 @@ function buildViews(config: HoistConfig, rows: BoardRows): Map<string, Map<strin
   };
   const states = group(rows.states);
   const queues = group(rows.queue);
+  const awaiting = group(rows.awaiting);
   const locks = new Map(rows.locks.map((l) => [key(l.app, l.env), l]));
   const views = new Map<string, Map<string, EnvironmentView>>();
   for (const app of config.apps.values()) {
@@ -166,6 +168,7 @@ function buildViews(config: HoistConfig, rows: BoardRows): Map<string, Map<strin
           image: state?.image ?? null,
           deploymentId: state?.deploymentId ?? null,
           updatedAt: state?.updatedAt ?? null,
+          commitUrl: commitUrl(app.repo, state?.version ?? null),
         };
       });
       let waiting = 0;
@@ -180,9 +183,11 @@ function buildViews(config: HoistConfig, rows: BoardRows): Map<string, Map<strin
         app: app.name,
         env: env.name,
         target: env.targetName,
+        autoDeploy: env.autoDeploy,
         status: aggregateEnvironmentStatus(services.map((s) => s.status)),
         services,
         queue,
+        awaitingApproval: (awaiting.get(k) ?? []).map(({ id, action, requestedBy, requestedAt, expiresAt }) => ({ id, action, requestedBy, requestedAt, expiresAt })),
         lock: locks.get(k) ?? null,
       });
     }

@@ -10,18 +10,33 @@ export interface ServiceView {
   image: string | null;
   deploymentId: number | null;
   updatedAt: Date | null;
+  /** The web page of the commit it runs, when the app's repository is a GitHub-style https URL and the version a commit. */
+  commitUrl: string | null;
 }
 
 export interface EnvironmentView {
   app: string;
   env: string;
   target: string;
+  /** Whether pushes to its branch deploy it (`autoDeploy`), or only people and pipelines do. */
+  autoDeploy: boolean;
   status: ServiceStatus;
   services: ServiceView[];
   /** Deployments waiting or running in this environment, oldest first. */
   queue: QueueEntry[];
+  /** Deployments waiting for approval there, oldest first: not in the queue until approved. */
+  awaitingApproval: AwaitingEntry[];
   /** The manual lock (or pin) on the environment, if any. */
   lock: EnvironmentLock | null;
+}
+
+export interface AwaitingEntry {
+  id: number;
+  action: string;
+  requestedBy: Person;
+  requestedAt: Date;
+  /** When it expires unless approved. */
+  expiresAt: Date | null;
 }
 
 export interface QueueEntry {

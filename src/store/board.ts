@@ -27,11 +27,24 @@ export interface BoardQueueEntry {
   requestedBy: Person;
 }
 
+/** A deployment waiting for approval: not in its environment's queue until approved. */
+export interface BoardAwaitingEntry {
+  app: string;
+  env: string;
+  id: number;
+  action: string;
+  requestedBy: Person;
+  requestedAt: Date;
+  expiresAt: Date | null;
+}
+
 /** What runs where, every environment's queue and lock, read in one statement (one snapshot of the database). */
 export interface BoardRows {
   states: BoardState[];
   /** Unfinished deployments in their queues, each environment's in queue order. */
   queue: BoardQueueEntry[];
+  /** Deployments waiting for approval, oldest first. */
+  awaiting: BoardAwaitingEntry[];
   /** Locks whose time is not up when read. */
   locks: EnvironmentLock[];
 }
@@ -56,6 +69,14 @@ export async function boardRows(db: Db): Promise<BoardRows> {
           .orderBy('queue_order')
           .orderBy('id'),
       ).as('queue'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('deployments')
+          .select(['app', 'env', 'id', 'action', 'requested_by', 'requested_by_name', 'requested_at', 'approval_expires_at'])
+          .where('status', '=', 'AWAITING_APPROVAL')
+          .where('finished_at', 'is', null)
+          .orderBy('id'),
+      ).as('awaiting'),
       jsonArrayFrom(
         eb
           .selectFrom('environment_locks')
@@ -84,6 +105,15 @@ export async function boardRows(db: Db): Promise<BoardRows> {
       status: d.status,
       startedAt: d.started_at ? new Date(d.started_at) : null,
       requestedBy: { id: d.requested_by, name: d.requested_by_name },
+    })),
+    awaiting: row.awaiting.map((d) => ({
+      app: d.app,
+      env: d.env,
+      id: d.id,
+      action: d.action,
+      requestedBy: { id: d.requested_by, name: d.requested_by_name },
+      requestedAt: new Date(d.requested_at),
+      expiresAt: d.approval_expires_at ? new Date(d.approval_expires_at) : null,
     })),
     locks: row.locks.map(toLock),
   };

@@ -167,6 +167,7 @@ export function memoryHoist(
             app: app.name,
             env,
             target: 'engine',
+            autoDeploy: false,
             status: latest?.status === undefined || latest.status === 'AWAITING_APPROVAL' || latest.status === 'REJECTED' || latest.status === 'EXPIRED' ? 'NEVER_DEPLOYED' : latest.status,
             services: app.services.map((name) => ({
               name,
@@ -176,6 +177,7 @@ export function memoryHoist(
               image: null,
               deploymentId: latest?.id ?? null,
               updatedAt: null,
+              commitUrl: null,
             })),
             queue: (() => {
               let waiting = 0;
@@ -189,6 +191,7 @@ export function memoryHoist(
                   requestedBy: d.requestedBy,
                 }));
             })(),
+            awaitingApproval: [],
             lock: null,
           });
         }

@@ -53,10 +53,13 @@ export type StateFollows = 'same' | 'untouched' | 'restore';
 
 export async function markService(ctx: RunContext, name: string, change: ServiceChange, follows: StateFollows = 'same'): Promise<void> {
   const { db } = ctx.deps;
-  await setServiceStatus(db, ctx.d.id, name, change);
-  if (follows !== 'untouched') {
+  if (follows === 'untouched') {
+    await setServiceStatus(db, ctx.d.id, name, change);
+  } else {
     const status: ServiceStatus = follows === 'restore' ? (ctx.before.get(name)?.status ?? 'NEVER_DEPLOYED') : change.status;
     const runs = follows === 'same' && change.status === 'DEPLOYED' ? { version: change.version ?? null, image: change.image ?? null } : {};
+    // The event says what the environment shows now, so a live view follows it without reading it back.
+    await setServiceStatus(db, ctx.d.id, name, { ...change, environment: 'version' in runs ? { status, version: runs.version } : { status } });
     await putServiceState(db, { app: ctx.d.app, env: ctx.env.name, service: name }, { status, deploymentId: ctx.d.id, ...runs });
   }
   ctx.deps.notify();
