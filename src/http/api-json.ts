@@ -63,6 +63,7 @@ export function environmentJson(view: EnvironmentView): z.infer<typeof Environme
     env: view.env,
     target: view.target,
     autoDeploy: view.autoDeploy,
+    commitBaseUrl: view.commitBaseUrl,
     status: view.status,
     services: view.services.map((s) => ({
       name: s.name,
@@ -83,6 +84,7 @@ export function environmentJson(view: EnvironmentView): z.infer<typeof Environme
       expiresAt: a.expiresAt?.toISOString() ?? null,
     })),
     lock: lockJson(view.lock),
+    eventId: view.eventId,
   };
 }
 

@@ -135,6 +135,9 @@ export function createEnvironmentBoard(deps: BoardDeps): EnvironmentBoard {
   };
 }
 
+/** A commit link for this SHA, cut before it, is where any commit of the repository is shown. */
+const ANY_SHA = '0'.repeat(40);
+
 /** Every configured environment's view from the board's rows. */
 function buildViews(config: HoistConfig, rows: BoardRows): Map<string, Map<string, EnvironmentView>> {
   const key = (app: string, env: string) => `${app}\n${env}`;
@@ -184,11 +187,13 @@ function buildViews(config: HoistConfig, rows: BoardRows): Map<string, Map<strin
         env: env.name,
         target: env.targetName,
         autoDeploy: env.autoDeploy,
+        commitBaseUrl: commitUrl(app.repo, ANY_SHA)?.slice(0, -ANY_SHA.length) ?? null,
         status: aggregateEnvironmentStatus(services.map((s) => s.status)),
         services,
         queue,
         awaitingApproval: (awaiting.get(k) ?? []).map(({ id, action, requestedBy, requestedAt, expiresAt }) => ({ id, action, requestedBy, requestedAt, expiresAt })),
         lock: locks.get(k) ?? null,
+        eventId: rows.head,
       });
     }
     views.set(app.name, envs);

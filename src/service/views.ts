@@ -18,6 +18,8 @@ export interface EnvironmentView {
   app: string;
   env: string;
   target: string;
+  /** Where a commit of the app's repository is shown, the SHA to be appended (GitHub-style https repositories); null otherwise. */
+  commitBaseUrl: string | null;
   /** Whether pushes to its branch deploy it (`autoDeploy`), or only people and pipelines do. */
   autoDeploy: boolean;
   status: ServiceStatus;
@@ -28,6 +30,8 @@ export interface EnvironmentView {
   awaitingApproval: AwaitingEntry[];
   /** The manual lock (or pin) on the environment, if any. */
   lock: EnvironmentLock | null;
+  /** The position of the last event of the log this view includes: what follows it changed the view since. */
+  eventId: number;
 }
 
 export interface AwaitingEntry {

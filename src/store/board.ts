@@ -47,6 +47,8 @@ export interface BoardRows {
   awaiting: BoardAwaitingEntry[];
   /** Locks whose time is not up when read. */
   locks: EnvironmentLock[];
+  /** The position of the last event in the log when read: these rows include everything up to it. */
+  head: number;
 }
 
 /**
@@ -83,6 +85,9 @@ export async function boardRows(db: Db): Promise<BoardRows> {
           .selectAll()
           .where((w) => w.or([w('expires_at', 'is', null), w('expires_at', '>', sql<Date>`now()`)])),
       ).as('locks'),
+      // In the same statement: a position is drawn at commit (migration 0010), so this snapshot
+      // holds every event up to it and none after.
+      eb.selectFrom('deployment_events').select((e) => e.fn.coalesce(e.fn.max('position'), sql<string>`0`).as('head')).as('head'),
     ])
     .executeTakeFirstOrThrow();
   // json_agg hands timestamps over as text: each becomes a Date here.
@@ -116,5 +121,6 @@ export async function boardRows(db: Db): Promise<BoardRows> {
       expiresAt: d.approval_expires_at ? new Date(d.approval_expires_at) : null,
     })),
     locks: row.locks.map(toLock),
+    head: Number(row.head ?? 0),
   };
 }

@@ -23,11 +23,13 @@ const view = (over: Partial<EnvironmentView> = {}): EnvironmentView => ({
   env: 'staging',
   target: 'main-cluster',
   autoDeploy: false,
+  commitBaseUrl: null,
   status: 'DEPLOYED',
   services: [svc({ name: 'db', type: 'database', version: 'postgres:16', updatedAt: null }), svc()],
   queue: [],
   awaitingApproval: [],
   lock: null,
+  eventId: 0,
   ...over,
 });
 

@@ -168,6 +168,7 @@ export function memoryHoist(
             env,
             target: 'engine',
             autoDeploy: false,
+            commitBaseUrl: null,
             status: latest?.status === undefined || latest.status === 'AWAITING_APPROVAL' || latest.status === 'REJECTED' || latest.status === 'EXPIRED' ? 'NEVER_DEPLOYED' : latest.status,
             services: app.services.map((name) => ({
               name,
@@ -193,6 +194,7 @@ export function memoryHoist(
             })(),
             awaitingApproval: [],
             lock: null,
+            eventId: 0,
           });
         }
       }
