@@ -98,7 +98,7 @@ describe('dashboard sessions: sign in once with a token, read the API with an Ht
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'; script-src 'self'");
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('referrer-policy')).toBe('same-origin');
     const html = await page.text();
     expect(html).toContain('name="next" value="/dashboard/history"');
     // No inline script anywhere: every script is a file of the dashboard.

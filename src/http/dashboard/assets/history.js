@@ -9,9 +9,9 @@ const STATUSES = [
   'RESTARTING', 'RESTARTED', 'RESTART_ERROR', 'CANCELING', 'CANCELED', 'REJECTED', 'EXPIRED',
 ];
 const ACTIONS = ['deploy', 'redeploy', 'rollback', 'stop', 'restart'];
-const PAGE = 50;
-
 const params = new URLSearchParams(location.search);
+/** Rows per page: `?limit=` (1–100), 50 unless given. */
+const PAGE = Math.min(100, Math.max(1, Number.parseInt(params.get('limit') ?? '', 10) || 50));
 const filters = Object.fromEntries(['app', 'env', 'status', 'action'].map((k) => [k, params.get(k) || '']));
 const shown = new Map();
 let cursor = null;
