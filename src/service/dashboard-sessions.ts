@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { tokenDenial, type ApiToken } from '../domain/api-token.ts';
 import type { Db } from '../store/database.ts';
 import * as store from '../store/dashboard-sessions.ts';
@@ -45,7 +45,8 @@ export function createDashboardSessions(deps: { db: Db; tokens: Pick<TokenServic
     async resume(session: string): Promise<Authenticated> {
       const hash = hashSecret(session);
       const found = await store.findSession(db, hash);
-      if (found === null) return { ok: false, reason: `this dashboard session is not known (signed out, or ended): ${SIGN_IN_AGAIN}` };
+      // Found by its hash; compared again in constant time, as tokens are.
+      if (found === null || !timingSafeEqual(Buffer.from(found.sessionHash, 'hex'), Buffer.from(hash, 'hex'))) return { ok: false, reason: `this dashboard session is not known (signed out, or ended): ${SIGN_IN_AGAIN}` };
       const at = now();
       if (found.expiresAt.getTime() <= at.getTime()) {
         await store.deleteSession(db, hash);

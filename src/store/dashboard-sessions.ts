@@ -1,6 +1,7 @@
 import type { Db } from './database.ts';
 
 export interface StoredSession {
+  sessionHash: string;
   tokenHash: string;
   tokenName: string;
   createdAt: Date;
@@ -20,7 +21,7 @@ export async function insertSession(db: Db, sessionHash: string, session: { toke
 export async function findSession(db: Db, sessionHash: string): Promise<StoredSession | null> {
   const row = await db.selectFrom('dashboard_sessions').selectAll().where('session_hash', '=', sessionHash).executeTakeFirst();
   if (!row) return null;
-  return { tokenHash: row.token_hash, tokenName: row.token_name, createdAt: new Date(row.created_at), expiresAt: new Date(row.expires_at), lastUsedAt: date(row.last_used_at) };
+  return { sessionHash: row.session_hash, tokenHash: row.token_hash, tokenName: row.token_name, createdAt: new Date(row.created_at), expiresAt: new Date(row.expires_at), lastUsedAt: date(row.last_used_at) };
 }
 
 export async function touchSession(db: Db, sessionHash: string, at: Date): Promise<void> {
