@@ -68,10 +68,12 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       const env = parseEnv(process.env);
-      const { loadHoistConfig } = await import('./config/hoist-config.ts');
-      const config = loadHoistConfig(env.configPath);
+      const { allWebhooks, loadHoistConfig } = await import('./config/hoist-config.ts');
+      const config = loadHoistConfig(env.configPath, env.variable);
       const envs = [...config.apps.values()].reduce((n, a) => n + a.environments.size, 0);
       process.stdout.write(`${config.file}: ok (${config.apps.size} app(s), ${envs} environment(s), ${config.targets.size} target(s))\n`);
+      const hooks = allWebhooks(config);
+      if (hooks.length > 0) process.stdout.write(`webhooks: ok (${hooks.length} webhook(s), secrets set in ${[...new Set(hooks.map((h) => h.secretEnv))].join(', ')})\n`);
       if (env.apiTokens.length > 0) process.stdout.write(`HOIST_API_TOKENS: ok (${parseApiTokens(env.apiTokens).length} token(s))\n`);
       return (await reportKubernetesTargets(config, env)) ? 0 : 1;
     }
@@ -122,7 +124,8 @@ async function run(mode: Mode, env: Env, headless: boolean): Promise<number> {
   });
   const running = (note: string) => {
     const where = hoist.port !== null ? ` on http://127.0.0.1:${hoist.port}` : '';
-    process.stderr.write(`hoist ${mode}: running${where}${env.slack ? ' (Slack at /slack/events)' : ''}${note} (pid ${process.pid})\n`);
+    const metrics = hoist.metricsPort !== null ? `, metrics on http://127.0.0.1:${hoist.metricsPort}/metrics` : '';
+    process.stderr.write(`hoist ${mode}: running${where}${env.slack ? ' (Slack at /slack/events)' : ''}${note}${metrics} (pid ${process.pid})\n`);
   };
   // Headless: no terminal chat where one could have been (Slack is a chat of its own).
   if (hoist.shellDone === null) running(mode === 'worker' || env.slack ? '' : ', headless');

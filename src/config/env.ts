@@ -59,6 +59,11 @@ export interface Env {
   port: number;
   host: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  /**
+   * A variable that hoist.yaml names (a webhook's `secretEnv`), as the environment held it
+   * when parsed: the one way the rest of Hoist reads a variable it does not know in advance.
+   */
+  variable(name: string): string | undefined;
 }
 
 /** Parses the environment once. Errors name the variable, never its value. */
@@ -77,6 +82,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     );
   }
   const apiUrl = e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`;
+  const variables = new Map(Object.entries(source).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
   return Object.freeze({
     databaseUrl: e.DATABASE_URL ?? null,
     redisUrl: e.REDIS_URL,
@@ -107,5 +113,6 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
+    variable: (name: string) => variables.get(name),
   });
 }

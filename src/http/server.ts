@@ -3,7 +3,6 @@ import { getRequestListener } from '@hono/node-server';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
-import { redactLines, redactValues } from '../domain/redact.ts';
 import type { HoistService } from '../service/contract.ts';
 import { openApiDocument } from './api-document.ts';
 import { httpExceptionBody } from './api-errors.ts';
@@ -11,6 +10,7 @@ import { apiRoutes } from './api-routes.ts';
 import { requireToken, type ApiEnv, type Authenticate } from './auth.ts';
 import { dashboardRoutes, type DashboardDeps } from './dashboard-routes.ts';
 import { eventRoutes, type EventRoutesDeps } from './event-stream.ts';
+import { maskAnswers } from './mask-answers.ts';
 import { refuseOtherMethods } from './method-not-allowed.ts';
 import { tokenRoutes, type TokenRouteDeps } from './token-routes.ts';
 
@@ -52,21 +52,7 @@ export function createHttpApp(deps: HttpDeps): OpenAPIHono<ApiEnv> {
   // Before the masking below: the dashboard's pages and scripts come from the package, hold no
   // data (its scripts read the API, which is masked), and masking would rewrite their code.
   if (deps.dashboard) app.route('/', dashboardRoutes(deps.dashboard));
-  // Every whole answer passes here: a reason, log line or setting quoting a credential is masked
-  // once for all routes (a followed log, streamed, masks its own lines).
-  app.use(async (c, next) => {
-    await next();
-    if (c.get('revealsSecret')) return;
-    const type = c.res.headers.get('content-type') ?? '';
-    // A stream of events never ends: it redacts each message itself.
-    if (type.startsWith('text/event-stream')) return;
-    const json = type.startsWith('application/json');
-    if (!json && !type.startsWith('text/')) return;
-    const body = json ? JSON.stringify(redactValues(await c.res.json())) : redactLines((await c.res.text()).split('\n')).join('\n');
-    const headers = new Headers(c.res.headers);
-    headers.delete('content-length');
-    c.res = new Response(body, { status: c.res.status, headers });
-  });
+  app.use(maskAnswers());
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const results = await Promise.all(

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 
 /**
  * Runs the sweep (reminders before a lock lapses, release of lapsed ones; reminders
- * to approvers and expiry of requests nobody decided on) when the next one is due, and
+ * to approvers and expiry of requests nobody decided on) when the next one is due, when
+ * woken (this process recorded a lock or a request: its deadline may be the next one), and
  * at least every `maxWaitMs` so that locks and requests recorded by other processes are
  * seen. Any number of processes may sweep: each reminder and expiry is claimed by one
  * transaction.
@@ -11,18 +12,28 @@ export function createLockSweeper(deps: { sweep(): Promise<number | null>; logge
   const maxWaitMs = deps.maxWaitMs ?? 1_000;
   let timer: NodeJS.Timeout | null = null;
   let stopped = true;
+  let sweeping = false;
+  let again = false;
 
   const schedule = (ms: number) => {
     if (stopped) return;
+    if (timer) clearTimeout(timer);
     timer = setTimeout(() => void tick(), Math.max(10, Math.min(ms, maxWaitMs)));
   };
 
   const tick = async (): Promise<void> => {
+    timer = null;
+    sweeping = true;
     let next: number | null = null;
     try {
-      next = await deps.sweep();
+      do {
+        again = false;
+        next = await deps.sweep();
+      } while (again && !stopped);
     } catch (error) {
       deps.logger.warn({ err: error }, 'sweep of locks and approvals failed');
+    } finally {
+      sweeping = false;
     }
     // A few milliseconds past the due time, so that the database's clock has passed it too.
     schedule(next === null ? maxWaitMs : next + 20);
@@ -34,9 +45,20 @@ export function createLockSweeper(deps: { sweep(): Promise<number | null>; logge
       stopped = false;
       void tick();
     },
+    /** Sweeps now (after the sweep under way, if any) instead of at the time planned. */
+    wake() {
+      if (stopped) return;
+      if (sweeping) {
+        again = true;
+        return;
+      }
+      if (timer) clearTimeout(timer);
+      void tick();
+    },
     stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      timer = null;
     },
   };
 }

@@ -15,6 +15,9 @@ import { createLocks, pinEnvironment } from '../service/locks.ts';
 import { createRequestSweep } from '../service/request-ledger.ts';
 import type { SharedParts } from './shared-parts.ts';
 
+/** The longest the sweeper waits on the embedded database, where this process's own writes wake it. */
+const EMBEDDED_SWEEP_MAX_WAIT_MS = 30_000;
+
 /** The worker role: runs deployments from the queue, re-offers waiting work, and sweeps locks. */
 export async function startWorkerRole(
   shared: SharedParts,
@@ -30,6 +33,7 @@ export async function startWorkerRole(
     registry: env.registry.url ?? config.registry ?? '',
     auth: shared.registryAuth,
     logger: logger.child({ component: 'builder' }),
+    callErrors: shared.callErrors,
   });
   const runner = createDeployRunner({
     db,
@@ -84,8 +88,17 @@ export async function startWorkerRole(
     const due = [await locks.sweep(), await approvalTimers.sweep()].filter((ms): ms is number => ms !== null);
     return due.length === 0 ? null : Math.min(...due);
   };
-  const sweeper = createLockSweeper({ sweep, logger: logger.child({ component: 'locks' }) });
+  // On a shared Postgres it also looks every second for what other processes recorded. The
+  // embedded database has no other writer: it sweeps when this process writes instead (a new
+  // lock or request may be due first), and looks only now and then besides.
+  const sweeper = createLockSweeper({ sweep, logger: logger.child({ component: 'locks' }), maxWaitMs: shared.onlyWriter ? EMBEDDED_SWEEP_MAX_WAIT_MS : 1_000 });
   sweeper.start();
+  if (shared.onlyWriter) {
+    const unsubscribe = shared.changes.subscribe((origin) => {
+      if (origin === 'local') sweeper.wake();
+    });
+    stops.add(async () => unsubscribe(), 'the sweeper\'s wake-up on writes');
+  }
   stops.add(async () => sweeper.stop(), 'the lock and approval sweeper');
 }
 
@@ -96,6 +109,7 @@ async function configuredTargets(shared: SharedParts): Promise<(environment: Env
     kubeconfig: shared.env.kubeconfig,
     dockerHost: shared.env.dockerHost,
     logger: shared.logger,
+    callErrors: shared.callErrors,
   });
   registry.verifyAll();
   return registry.targetFor;

@@ -35,6 +35,8 @@ export interface ServiceDeps extends EnvironmentQueueDeps {
   changes?: ChangeFeed;
   /** A background refresh of the environments' views failed (the next read tries again). */
   onBoardError?: (error: unknown) => void;
+  /** How old the environments' views kept in memory may be (default 1 s; see environment-board.ts). */
+  boardMaxAgeMs?: number;
 }
 
 export function createHoistService(serviceDeps: ServiceDeps): HoistService {
@@ -44,6 +46,7 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
     config,
     ...(serviceDeps.now ? { now: serviceDeps.now } : {}),
     ...(serviceDeps.onBoardError ? { onError: serviceDeps.onBoardError } : {}),
+    ...(serviceDeps.boardMaxAgeMs === undefined ? {} : { maxAgeMs: serviceDeps.boardMaxAgeMs }),
   });
   serviceDeps.changes?.subscribe((origin) => (origin === 'local' ? board.invalidate() : board.changed()));
   // Every write of the service tells the board first: the caller's next read includes it.

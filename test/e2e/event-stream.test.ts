@@ -186,6 +186,16 @@ apps:
       resumed.source.close();
       expect(released.data).toMatchObject({ action: 'released', env: 'one' });
       expect(resumed.received.map((r) => r.data.action)).toEqual(['released']);
+
+      // The sweeper looks for due locks only now and then on the embedded database: the
+      // write that took this lock woke it, so the lock lapses on time all the same.
+      const lapsing = listen(hoist, `?app=${app}`, resumed.received.at(-1)!.id);
+      await lapsing.opened;
+      const taken = Date.now();
+      expect((await hoist.hoist.api.lockEnvironment({ app, env: 'one', reason: 'short', ttlMs: 2_000 }, actor)).ok).toBe(true);
+      await eventually(() => lapsing.received.find((r) => r.data.action === 'expired'), 10_000, 'the lock lapsing');
+      lapsing.source.close();
+      expect(Date.now() - taken).toBeLessThan(6_000);
     } finally {
       await hoist.stop();
     }

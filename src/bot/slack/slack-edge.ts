@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HTTPReceiver, HTTPReceiverDeferredRequestError, type webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
+import type { CallErrors } from '../../domain/call-errors.ts';
 import type { HoistService } from '../../service/contract.ts';
 import type { CardStore } from '../notifier.ts';
 import type { ChatPort } from '../chat-port.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { createSlackChat, SLACK_RETRY, type SlackChatOptions } from './slack-chat.ts';
 import { cardLinks } from './card-links.ts';
+import { countingFetch } from './counting-fetch.ts';
 import { registerRejectModal } from './slack-approvals.ts';
 import { registerCardActions, registerCommands } from './slack-commands.ts';
 import { answerUnplaceable, PlacingApp } from './unplaceable-request.ts';
@@ -25,6 +27,8 @@ export interface SlackEdgeOptions {
   cards?: CardStore;
   /** The workspace's user groups, for group mentions in threads. */
   groups?: SlackChatOptions['groups'];
+  /** Counts failed calls to Slack's Web API (Bolt's, the cards'). */
+  callErrors?: CallErrors;
 }
 
 export interface SlackEdge {
@@ -75,7 +79,11 @@ export async function createSlackEdge(options: SlackEdgeOptions): Promise<SlackE
     // The constructor would otherwise fire auth.test without awaiting it.
     deferInitialization: true,
     convoStore: false,
-    clientOptions: { slackApiUrl: options.apiUrl, retryConfig: options.retryConfig ?? SLACK_RETRY },
+    clientOptions: {
+      slackApiUrl: options.apiUrl,
+      retryConfig: options.retryConfig ?? SLACK_RETRY,
+      ...(options.callErrors === undefined ? {} : { fetch: countingFetch(options.callErrors) }),
+    },
   });
   app.error(async (error) => {
     options.logger.error({ err: error }, 'Slack listener failed');
@@ -100,6 +108,7 @@ export async function createSlackEdge(options: SlackEdgeOptions): Promise<SlackE
     logger: options.logger,
     ...(options.retryConfig === undefined ? {} : { retryConfig: options.retryConfig }),
     ...(options.groups === undefined ? {} : { groups: options.groups }),
+    ...(options.callErrors === undefined ? {} : { callErrors: options.callErrors }),
   });
   let stopped = false;
 
