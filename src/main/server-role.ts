@@ -11,6 +11,7 @@ import { createChatFeed } from '../jobs/chat-feed.ts';
 import { createEventHub } from '../jobs/event-hub.ts';
 import { listenForEvents } from '../jobs/event-signal.ts';
 import { closeRedis, connectRedis } from '../jobs/redis.ts';
+import { createDashboardSessions } from '../service/dashboard-sessions.ts';
 import { createCardStore } from '../store/chat-cards.ts';
 import type { CardStore } from '../bot/notifier.ts';
 import { startApiTokens, type LocalAdminToken } from './api-tokens.ts';
@@ -75,6 +76,7 @@ export async function startServerRole(
     mounts,
     apiGroups: [webhookRoutes],
     events: { source: hub },
+    dashboard: { sessions: createDashboardSessions({ db, tokens }), publicUrl: env.publicUrl },
     readiness: {
       postgres: () => db.selectNoFrom((eb) => eb.lit(1).as('one')).execute(),
       redis: () => redis.ping(),

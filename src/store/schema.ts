@@ -222,6 +222,18 @@ export interface WebhookAttemptsTable {
   redelivery: ColumnType<boolean, boolean | undefined>;
 }
 
+/** The dashboard's sign-in sessions (migration 0013): hashes only, bound to the token they were opened with. */
+export interface DashboardSessionsTable {
+  /** SHA-256 of the session id the cookie holds, hex. */
+  session_hash: string;
+  /** SHA-256 of the token secret it was opened with: the token is checked again on each use. */
+  token_hash: string;
+  token_name: string;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  last_used_at: Timestamp | null;
+}
+
 export interface Database {
   deployments: DeploymentsTable;
   deployment_services: DeploymentServicesTable;
@@ -241,4 +253,5 @@ export interface Database {
   hoist_keys: HoistKeysTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  dashboard_sessions: DashboardSessionsTable;
 }
