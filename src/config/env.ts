@@ -16,6 +16,7 @@ const schema = z.object({
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_API_URL: z.string().url().default('https://slack.com/api/'),
+  SLACK_POSTS_PER_SECOND: optionalString.pipe(z.coerce.number<string | undefined>({ error: 'expected messages per second per channel, e.g. 1' }).positive({ error: 'expected a number above 0, e.g. 1' }).max(1000).optional()),
   GITHUB_TOKEN: optionalString,
   GITHUB_API_URL: z.string().url().default('https://api.github.com'),
   KUBECONFIG: optionalString,
@@ -40,7 +41,8 @@ export interface Env {
   databaseUrl: string | null;
   redisUrl: string;
   redisPrefix: string;
-  slack: { botToken: string; signingSecret: string; apiUrl: string } | null;
+  /** `postsPerSecond`: the pace of posts per channel, for all processes together (SLACK_POSTS_PER_SECOND, default 1: Slack's). */
+  slack: { botToken: string; signingSecret: string; apiUrl: string; postsPerSecond: number } | null;
   githubToken: string | null;
   githubApiUrl: string;
   kubeconfig: string | null;
@@ -81,6 +83,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       `${missing} is not set: Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (unset both to use the terminal chat)`,
     );
   }
+  if (e.SLACK_POSTS_PER_SECOND !== undefined && !e.SLACK_BOT_TOKEN) {
+    throw new ConfigError('ENV_INVALID', 'SLACK_POSTS_PER_SECOND is set but Slack is not (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or unset it)');
+  }
   const apiUrl = e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`;
   const variables = new Map(Object.entries(source).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
   return Object.freeze({
@@ -89,7 +94,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     redisPrefix: e.HOIST_REDIS_PREFIX,
     slack:
       e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET
-        ? { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl }
+        ? { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl, postsPerSecond: e.SLACK_POSTS_PER_SECOND ?? 1 }
         : null,
     githubToken: e.GITHUB_TOKEN ?? null,
     githubApiUrl: e.GITHUB_API_URL,

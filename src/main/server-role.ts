@@ -9,6 +9,7 @@ import { createHttpServer } from '../http/server.ts';
 import { createChatFeed } from '../jobs/chat-feed.ts';
 import { createEventHub } from '../jobs/event-hub.ts';
 import { listenForEvents } from '../jobs/event-signal.ts';
+import { createRedisPostPace } from '../jobs/post-pace.ts';
 import { closeRedis, connectRedis } from '../jobs/redis.ts';
 import { createCardStore } from '../store/chat-cards.ts';
 import type { CardStore } from '../bot/notifier.ts';
@@ -96,7 +97,9 @@ async function startChatEdges(shared: SharedParts, cards: CardStore, shell: Shel
   if (env.slack) {
     const { createSlackEdge } = await import('../bot/slack/slack-edge.ts');
     const groups = shared.slackDirectory ?? undefined;
-    const slack = await createSlackEdge({ ...env.slack, api, cards, ...(groups === undefined ? {} : { groups }), logger: logger.child({ component: 'slack' }), callErrors: shared.callErrors });
+    // Slack's pace for posting is per channel, whichever process posts: kept in Redis.
+    const pace = createRedisPostPace(shared.redis, env.redisPrefix, { perSecond: env.slack.postsPerSecond });
+    const slack = await createSlackEdge({ ...env.slack, api, cards, ...(groups === undefined ? {} : { groups }), logger: logger.child({ component: 'slack' }), callErrors: shared.callErrors, pace });
     stops.add(() => slack.stop());
     chats.slack = slack.chat;
     mounts['/slack/events'] = slack.requestListener;
