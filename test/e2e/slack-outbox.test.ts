@@ -4,7 +4,9 @@ import { startOutboxHoist, type OutboxHoist } from '../support/slack-outbox-hois
 
 /** The event each message was posted for, from its metadata. */
 const eventIds = (messages: FakeMessage[]) => messages.map((m) => m.metadata?.event_payload.event_id);
-const deployedEverywhere = (h: OutboxHoist, count: number) => h.cards().length === count && h.cards().every((c) => /DEPLOYED/.test(c.text) && h.replies(c).some((r) => / DEPLOYED/.test(r.text)));
+/** The deployment's own final line (`#12 DEPLOYED …`), not a service's (`box → DEPLOYED`). */
+const FINAL = /^#\d+ DEPLOYED/;
+const deployedEverywhere = (h: OutboxHoist, count: number) => h.cards().length === count && h.cards().every((c) => /DEPLOYED/.test(c.text) && h.replies(c).some((r) => FINAL.test(r.text)));
 
 /** Every thread holds each event's message once, in the order of the log, its final status last. */
 function expectEachOnceInOrder(h: OutboxHoist, count: number): void {
@@ -15,8 +17,8 @@ function expectEachOnceInOrder(h: OutboxHoist, count: number): void {
     const ids = eventIds(h.replies(card));
     expect(ids.every((id) => typeof id === 'number')).toBe(true);
     expect(ids).toEqual([...new Set(ids)].sort((a, b) => Number(a) - Number(b)));
-    const finals = h.replies(card).filter((r) => / DEPLOYED/.test(r.text));
-    expect(finals).toHaveLength(1);
+    const finals = h.replies(card).filter((r) => FINAL.test(r.text));
+    expect(finals, JSON.stringify(h.replies(card).map((r) => r.text))).toHaveLength(1);
   }
 }
 
