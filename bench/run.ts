@@ -38,9 +38,9 @@
  * Prints a table and writes bench/results.json. Options (after `--`):
  *   --rate 100 --duration 10 --warmup 1 --connections 20 --cards 50
  *   --card-gap 100 --slack-rate-limit 1 --drain-timeout 60 --log-level warn
- *   --scenarios chat,handoff,throughput,recovery,kubernetes,burst,drain,approval,reads,events,webhooks,metrics --burst 200 --handoffs 100 --deep-queue 50 --envs 100
+ *   --scenarios chat,handoff,throughput,recovery,kubernetes,burst,drain,approval,reads,events,webhooks,metrics,outbox-429 --burst 200 --handoffs 100 --deep-queue 50 --envs 100
  *   --per-env 3 --concurrency 16 --worker-processes 4 --kills 3 --k8s-rounds 5 --approvals 50
- *   --read-rate 1000 --read-duration 10 --read-connections 50 --event-clients 500 --event-rounds 5 --webhook-rounds 50
+ *   --read-rate 1000 --read-duration 10 --read-connections 50 --event-clients 500 --event-rounds 5 --webhook-rounds 50 --outbox-deployments 20
  *   --metrics-scrapes 200 --metrics-envs 100 --metrics-deployments 10000
  * Hoist's own log lines go to bench/hoist.log, those of the orchestration, approval and
  * recovery scenarios to bench/hoist-orchestration.log and bench/hoist-workers.log
@@ -81,6 +81,7 @@ import { runMetricsBench } from './metrics.ts';
 import { runOrchestration } from './orchestration.ts';
 import { runReads } from './reads.ts';
 import { runWebhooksBench } from './webhooks.ts';
+import { runOutbox429Bench } from './outbox-429.ts';
 import { startRecoveryRig, type RecoveryRig } from './recovery.ts';
 import type { Result } from './result.ts';
 import { formatTable } from './stats.ts';
@@ -195,6 +196,7 @@ async function main(): Promise<void> {
     ],
     ['events', () => runEventsBench({ clients: positive('event-clients', flags['event-clients'], 1), rounds: positive('event-rounds', flags['event-rounds'], 1) }, say)],
     ['webhooks', () => runWebhooksBench({ rounds: positive('webhook-rounds', flags['webhook-rounds'], 1) }, say)],
+    ['outbox-429', () => runOutbox429Bench({ deployments: positive('outbox-deployments', flags['outbox-deployments'], 1) }, say)],
     [
       'metrics',
       () =>

@@ -27,6 +27,20 @@ export interface ChatMessage {
 }
 
 /**
+ * The event of the log a message is posted for. A chat that can mark its messages (Slack's
+ * message metadata) names the event on each, and on a `redelivery` (an earlier try may have
+ * posted it: its answer was lost, or the process died before the event was settled) looks for
+ * the message before posting it again, so each is shown once.
+ */
+export interface EventMark {
+  eventId: number;
+  deploymentId: number | null;
+  /** When the event was logged: the message, if posted, is not older. */
+  at: Date;
+  redelivery: boolean;
+}
+
+/**
  * The chat a deployment's messages go to (Slack, the terminal). The notifier
  * decides what to say and when; the chat decides how it looks there.
  */
@@ -36,18 +50,18 @@ export interface ChatPort {
   /** How this chat names a user group (`@sre`) so that its members hear of it; without, the handle as written. */
   mentionGroup?(handle: string): Promise<string>;
   /** Posts the deployment's card; the returned ref is what the card store keeps. */
-  postCard(deployment: Deployment, context: CardContext): Promise<CardRef>;
+  postCard(deployment: Deployment, context: CardContext, mark?: EventMark): Promise<CardRef>;
   /**
    * Edits the card in place. Resolves once the chat shows this state or a
    * later one: quick successive updates of one card may be merged.
    */
   updateCard(ref: CardRef, deployment: Deployment, context: CardContext): Promise<void>;
   /** Posts in the card's thread; `broadcast` also shows the reply in the channel. */
-  postReply(ref: CardRef, message: ChatMessage, options?: { broadcast?: boolean }): Promise<void>;
+  postReply(ref: CardRef, message: ChatMessage, options?: { broadcast?: boolean; mark?: EventMark }): Promise<void>;
   /**
    * A message about an environment rather than one deployment (a lock lapsed, an
    * automatic deploy skipped): in the channel of `where`, or to `directTo` alone
    * (a direct message in Slack).
    */
-  postNotice(where: ChatOrigin, message: ChatMessage, options?: { directTo?: string | null }): Promise<void>;
+  postNotice(where: ChatOrigin, message: ChatMessage, options?: { directTo?: string | null; mark?: EventMark }): Promise<void>;
 }

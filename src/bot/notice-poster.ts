@@ -7,7 +7,7 @@ import { trackedSubscription } from './feed-subscription.ts';
 
 /** Delivers stored environment notices (lock reminders, expiries, …) to a subscriber, oldest first, each until its handler resolves once. */
 export interface NoticeFeed {
-  subscribe(handler: (notice: StoredNotice) => Promise<void>): () => void;
+  subscribe(handler: (notice: StoredNotice, delivery?: { redelivery: boolean }) => Promise<void>): () => void;
 }
 
 export interface NoticePosterOptions {
@@ -26,7 +26,7 @@ export interface NoticePosterOptions {
 export function createNoticePoster(options: NoticePosterOptions) {
   const now = options.now ?? (() => new Date());
 
-  const handle = async (stored: StoredNotice): Promise<void> => {
+  const handle = async (stored: StoredNotice, delivery?: { redelivery: boolean }): Promise<void> => {
     const where = stored.notice.lock.chat;
     const kind = chatOf(where);
     const chat = kind === null ? undefined : options.chats[kind];
@@ -35,7 +35,8 @@ export function createNoticePoster(options: NoticePosterOptions) {
       return;
     }
     const rendered = renderNotice(stored.notice, { now: now(), mention: (userId) => chat.mention(userId), prefix: kind === 'slack' ? '/hoist ' : '' });
-    await chat.postNotice(where, { text: rendered.text, blocks: rendered.blocks, plain: rendered.plain }, { directTo: rendered.directTo });
+    const mark = { eventId: stored.id, deploymentId: null, at: stored.createdAt, redelivery: delivery?.redelivery === true };
+    await chat.postNotice(where, { text: rendered.text, blocks: rendered.blocks, plain: rendered.plain }, { directTo: rendered.directTo, mark });
   };
 
   return trackedSubscription(options.feed, handle);

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { chatOf, type DeploymentEvent, type Deployment, type StoredEvent } from '../domain/deployment.ts';
 import { isFinal } from '../domain/status.ts';
 import type { ApprovalView, HoistService } from '../service/contract.ts';
-import type { CardContext, CardRef, ChatPort } from './chat-port.ts';
+import type { CardContext, CardRef, ChatPort, EventMark } from './chat-port.ts';
 import { approverMentions, requesterMention } from './approval-mentions.ts';
 import { renderApprovalStep, renderFailure, renderFailureText, renderSummary, renderSupersedes, renderTransition } from './render/thread-lines.ts';
 import { trackedSubscription } from './feed-subscription.ts';
@@ -13,7 +13,8 @@ import { trackedSubscription } from './feed-subscription.ts';
  * handler that throws gets the event again later.
  */
 export interface EventFeed {
-  subscribe(handler: (event: StoredEvent) => Promise<void>): () => void;
+  /** `redelivery`: an earlier delivery of the event may have reached the chat (see `EventMark`). */
+  subscribe(handler: (event: StoredEvent, delivery?: { redelivery: boolean }) => Promise<void>): () => void;
 }
 
 /** Where a deployment's chat card lives, as the chat adapter recorded it (opaque JSON). */
@@ -103,10 +104,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
   });
 
   /** The card's ref, posting the card first when there is none (a first event, or one lost before it was saved). */
-  const ensureCard = async (chat: ChatPort, deployment: Deployment, context: CardContext): Promise<{ ref: CardRef; posted: boolean }> => {
+  const ensureCard = async (chat: ChatPort, deployment: Deployment, context: CardContext, mark: EventMark): Promise<{ ref: CardRef; posted: boolean }> => {
     const known = await options.cards.get(deployment.id);
     if (known !== null) return { ref: known, posted: false };
-    const ref = await chat.postCard(deployment, context);
+    const ref = await chat.postCard(deployment, context, mark);
     await options.cards.save(deployment.id, ref);
     return { ref, posted: true };
   };
@@ -123,7 +124,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     return Promise.resolve();
   };
 
-  const handle = async (stored: StoredEvent): Promise<void> => {
+  const handle = async (stored: StoredEvent, delivery?: { redelivery: boolean }): Promise<void> => {
     const log = options.logger.child({ deploymentId: stored.deploymentId, eventId: stored.id, kind: stored.event.kind });
     const deployment = await options.api.getDeployment(stored.deploymentId);
     if (deployment === null) {
@@ -136,7 +137,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
       return;
     }
     const context = await cardContext(deployment);
-    const { ref, posted } = await ensureCard(chat, deployment, context);
+    const mark: EventMark = { eventId: stored.id, deploymentId: stored.deploymentId, at: stored.createdAt, redelivery: delivery?.redelivery === true };
+    const { ref, posted } = await ensureCard(chat, deployment, context, mark);
+    // A card posted just now has an empty thread: nothing there to look for.
+    const replyMark: EventMark = posted ? { ...mark, redelivery: false } : mark;
     const event = await maskedEvent(options.api, stored.event);
     switch (event.kind) {
       case 'requested':
@@ -148,25 +152,25 @@ export function createNotifier(options: NotifierOptions): Notifier {
         // Rejected or expired, it will never run: whoever asked for it hears so.
         const who = requesterMention(chat, deployment, event.status);
         const line = { text: `${who}${renderTransition(event, deployment)}`, plain: `${who}${renderTransition(event, deployment, 'text')}` };
-        await Promise.all([updated, chat.postReply(ref, line)]);
+        await Promise.all([updated, chat.postReply(ref, line, { mark: replyMark })]);
         return;
       }
       case 'failure': {
         const mention = (userId: string) => chat.mention(userId);
         const failure = { ...renderFailure(event, deployment, mention), plain: renderFailureText(event, deployment, mention) };
-        await chat.postReply(ref, failure, { broadcast: broadcastFailure(deployment) });
+        await chat.postReply(ref, failure, { broadcast: broadcastFailure(deployment), mark: replyMark });
         if (!posted) await updateCard(chat, ref, deployment, context, log);
         return;
       }
       case 'summary':
-        await chat.postReply(ref, { text: renderSummary(event), plain: renderSummary(event, 'text') });
+        await chat.postReply(ref, { text: renderSummary(event), plain: renderSummary(event, 'text') }, { mark: replyMark });
         return;
       case 'queue':
         // One ahead of it started or was removed: the card shows its new place.
         if (!posted) await updateCard(chat, ref, deployment, context, log);
         return;
       case 'supersedes':
-        await chat.postReply(ref, { text: renderSupersedes(event), plain: renderSupersedes(event) });
+        await chat.postReply(ref, { text: renderSupersedes(event), plain: renderSupersedes(event) }, { mark: replyMark });
         return;
       case 'approval': {
         const updated = posted ? Promise.resolve() : updateCard(chat, ref, deployment, context, log);
@@ -176,7 +180,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
         const options = { mention: (userId: string) => chat.mention(userId), approvers };
         const line = { text: renderApprovalStep(event, 'mrkdwn', options), plain: renderApprovalStep(event, 'text', options) };
         // Going ahead without approval is announced in the channel, not only in the thread.
-        await Promise.all([updated, chat.postReply(ref, line, { broadcast: event.step === 'bypassed' })]);
+        await Promise.all([updated, chat.postReply(ref, line, { broadcast: event.step === 'bypassed', mark: replyMark })]);
         return;
       }
     }

@@ -18,6 +18,7 @@ const schema = z.object({
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString,
   SLACK_API_URL: z.string().url().default('https://slack.com/api/'),
+  SLACK_POSTS_PER_SECOND: optionalString.pipe(z.coerce.number<string | undefined>({ error: 'expected messages per second per channel, e.g. 1' }).positive({ error: 'expected a number above 0, e.g. 1' }).max(1000).optional()),
   GITHUB_TOKEN: optionalString,
   GITHUB_API_URL: z.string().url().default('https://api.github.com'),
   KUBECONFIG: optionalString,

@@ -12,6 +12,8 @@ export interface SlackEnv {
   /** Web API base, ending with `/api/` (Socket Mode asks it for its WebSocket URLs too). */
   apiUrl: string;
   delivery: SlackDelivery;
+  /** The pace of posts per channel, for all processes together (SLACK_POSTS_PER_SECOND, default 1: Slack's). */
+  postsPerSecond: number;
 }
 
 export interface SlackVars {
@@ -19,6 +21,7 @@ export interface SlackVars {
   SLACK_SIGNING_SECRET: string | undefined;
   SLACK_APP_TOKEN: string | undefined;
   SLACK_API_URL: string;
+  SLACK_POSTS_PER_SECOND?: number | undefined;
 }
 
 const HOW =
@@ -35,7 +38,10 @@ function refuse(message: string): never {
  */
 export function parseSlackEnv(vars: SlackVars): SlackEnv | null {
   const { SLACK_BOT_TOKEN: bot, SLACK_SIGNING_SECRET: secret, SLACK_APP_TOKEN: app } = vars;
-  if (bot === undefined && secret === undefined && app === undefined) return null;
+  if (bot === undefined && secret === undefined && app === undefined) {
+    if (vars.SLACK_POSTS_PER_SECOND !== undefined) refuse(`SLACK_POSTS_PER_SECOND is set but Slack is not: ${HOW}; or unset it`);
+    return null;
+  }
   if (app !== undefined && !app.startsWith('xapp-')) {
     refuse('SLACK_APP_TOKEN is not an app-level token: it starts with "xapp-" (Basic Information → App-Level Tokens, with the connections:write scope)');
   }
@@ -46,7 +52,8 @@ export function parseSlackEnv(vars: SlackVars): SlackEnv | null {
     );
   }
   const apiUrl = vars.SLACK_API_URL.endsWith('/') ? vars.SLACK_API_URL : `${vars.SLACK_API_URL}/`;
-  if (app !== undefined) return { botToken: bot, apiUrl, delivery: { kind: 'socket', appToken: app } };
-  if (secret !== undefined) return { botToken: bot, apiUrl, delivery: { kind: 'http', signingSecret: secret } };
+  const postsPerSecond = vars.SLACK_POSTS_PER_SECOND ?? 1;
+  if (app !== undefined) return { botToken: bot, apiUrl, postsPerSecond, delivery: { kind: 'socket', appToken: app } };
+  if (secret !== undefined) return { botToken: bot, apiUrl, postsPerSecond, delivery: { kind: 'http', signingSecret: secret } };
   return refuse(`SLACK_SIGNING_SECRET and SLACK_APP_TOKEN are not set: ${HOW}`);
 }

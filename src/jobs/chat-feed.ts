@@ -2,12 +2,12 @@ import type { StoredEvent } from '../domain/deployment.ts';
 import type { LoggedEvent } from '../domain/event-log.ts';
 import type { StoredNotice } from '../domain/lock.ts';
 import { asStoredEvent, asStoredNotice } from '../store/events.ts';
-import { createEventConsumer, type EventConsumerDeps } from './event-consumer.ts';
+import { createEventConsumer, type Delivery, type EventConsumerDeps } from './event-consumer.ts';
 
 /** The chat's name as a consumer of the event log (its cursor, retries and failures). */
 export const CHAT_CONSUMER = 'chat';
 
-type Subscribable<T> = { subscribe(handler: (item: T) => Promise<void>): () => void };
+type Subscribable<T> = { subscribe(handler: (item: T, delivery: Delivery) => Promise<void>): () => void };
 
 /** A deployment's events keep their order; so do an environment's notices. Different ones do not wait on each other. */
 export function chatGroupOf(event: LoggedEvent): string {
@@ -21,20 +21,20 @@ export function chatGroupOf(event: LoggedEvent): string {
  */
 export function createChatFeed(deps: EventConsumerDeps) {
   const consumer = createEventConsumer(deps, { name: CHAT_CONSUMER, groupOf: chatGroupOf });
-  let onEvent: ((event: StoredEvent) => Promise<void>) | null = null;
-  let onNotice: ((notice: StoredNotice) => Promise<void>) | null = null;
+  let onEvent: ((event: StoredEvent, delivery: Delivery) => Promise<void>) | null = null;
+  let onNotice: ((notice: StoredNotice, delivery: Delivery) => Promise<void>) | null = null;
 
-  const deliver = async (event: LoggedEvent): Promise<void> => {
+  const deliver = async (event: LoggedEvent, delivery: Delivery): Promise<void> => {
     const { entry } = event;
     switch (entry.kind) {
       case 'lock':
         return;
       case 'notice':
         if (onNotice === null) throw new Error('no one takes lock notices now');
-        return onNotice(asStoredNotice({ ...event, entry }));
+        return onNotice(asStoredNotice({ ...event, entry }), delivery);
       default:
         if (onEvent === null) throw new Error('no one takes deployment events now');
-        return onEvent(asStoredEvent({ ...event, entry }));
+        return onEvent(asStoredEvent({ ...event, entry }), delivery);
     }
   };
 

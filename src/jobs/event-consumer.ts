@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { deliveryExpired, retryDelayMs, waitAskedFor, type LoggedEvent } from '../domain/event-log.ts';
 import type { Db } from '../store/database.ts';
+import { lastPosition } from '../store/events.ts';
 import { eventsAfterCursor, heldEvents, holdEvent, moveCursor, recordUndeliverable, releaseEvent, type HeldEvent } from '../store/event-cursors.ts';
 import { createOutboxLoop } from './outbox-loop.ts';
 import { redisKeys } from './redis.ts';
@@ -20,14 +21,26 @@ export interface EventConsumerDeps {
   now?: () => Date;
 }
 
+/**
+ * How an event comes to its handler. `redelivery`: an earlier delivery may have had an effect
+ * already — it failed (perhaps after the peer acted: a timeout), or it was in the hands of a
+ * process that stopped leading (a crash) before the event was settled. A handler whose effect
+ * must happen once looks before acting again; a first delivery needs no look.
+ */
+export interface Delivery {
+  redelivery: boolean;
+}
+
+export type EventHandler = (event: LoggedEvent, delivery: Delivery) => Promise<void>;
+
 export interface EventConsumer {
   /** Starts delivering to `handler`: an event it resolves for is done; one it throws for is tried again later. */
-  start(handler: (event: LoggedEvent) => Promise<void>): void;
+  start(handler: EventHandler): void;
   /** Stops taking events (the pass under way ends after the event in hand). */
   stop(): void;
   wake(): void;
   /** Runs one delivery pass to `handler` now, without the loop (tests drive passes themselves). */
-  passWith(handler: (event: LoggedEvent) => Promise<void>): Promise<void>;
+  passWith(handler: EventHandler): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -56,8 +69,10 @@ export function createEventConsumer(
 ): EventConsumer {
   const now = deps.now ?? (() => new Date());
   const log = deps.logger.child({ consumer: consumer.name });
-  let handler: ((event: LoggedEvent) => Promise<void>) | null = null;
+  let handler: EventHandler | null = null;
   let stopped = false;
+  /** The log's last position when this process began leading: what lies at or before it may have been handed out by a predecessor. */
+  let takenOverAt = 0;
 
   async function failed(item: Item, error: unknown): Promise<'held' | 'given up'> {
     const attempts = (item.held?.attempts ?? 0) + 1;
@@ -76,7 +91,7 @@ export function createEventConsumer(
   }
 
   /** Delivers a group's items in order; from the first that fails (or is not due), the rest are held behind it. */
-  async function deliverGroup(items: Item[], handle: (event: LoggedEvent) => Promise<void>, settle: (event: LoggedEvent) => Promise<void>): Promise<void> {
+  async function deliverGroup(items: Item[], handle: EventHandler, settle: (event: LoggedEvent) => Promise<void>): Promise<void> {
     let blocked = false;
     for (const item of items) {
       if (stopped) return; // stopping: the cursor stays before what was not done
@@ -86,7 +101,7 @@ export function createEventConsumer(
         blocked = true;
       } else {
         try {
-          await handle(item.event);
+          await handle(item.event, { redelivery: (item.held?.attempts ?? 0) > 0 || item.event.position <= takenOverAt });
           if (item.held) await releaseEvent(deps.db, consumer.name, item.event.id);
         } catch (error) {
           blocked = (await failed(item, error)) === 'held';
@@ -96,7 +111,7 @@ export function createEventConsumer(
     }
   }
 
-  async function pass(handle: (event: LoggedEvent) => Promise<void>): Promise<void> {
+  async function pass(handle: EventHandler): Promise<void> {
     const held = await heldEvents(deps.db, consumer.name);
     const { cursor, events } = await eventsAfterCursor(deps.db, consumer.name, { startAt: consumer.startAt ?? 'beginning' });
     const groups = new Map<string, Item[]>();
@@ -124,7 +139,8 @@ export function createEventConsumer(
     await Promise.all([...groups.values()].map((items) => deliverGroup(items, handle, settle)));
   }
 
-  const drain = async () => {
+  const drain = async (tookOver: boolean) => {
+    if (tookOver) takenOverAt = await lastPosition(deps.db);
     if (handler !== null) await pass(handler);
   };
 

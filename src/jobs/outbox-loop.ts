@@ -18,8 +18,8 @@ export function createOutboxLoop(deps: {
   health: RedisHealth;
   what: string;
   pollMs?: number;
-  /** One delivery pass; runs only while this process leads. */
-  drain(): Promise<void>;
+  /** One delivery pass; runs only while this process leads. `tookOver`: the first since it began leading (another may have led before). */
+  drain(tookOver: boolean): Promise<void>;
 }) {
   const me = randomUUID();
   let draining: Promise<void> | null = null;
@@ -28,12 +28,13 @@ export function createOutboxLoop(deps: {
   let listening: EventListening | null = null;
   let closed = false;
 
-  async function isLeader(): Promise<boolean> {
+  /** Whether this process leads: `took over` when it has just become the leader, `leads` when it was already. */
+  async function leadership(): Promise<'took over' | 'leads' | null> {
     const ttl = 10_000;
-    if ((await deps.redis.set(deps.leaderKey, me, 'PX', ttl, 'NX')) === 'OK') return true;
-    if ((await deps.redis.get(deps.leaderKey)) !== me) return false;
+    if ((await deps.redis.set(deps.leaderKey, me, 'PX', ttl, 'NX')) === 'OK') return 'took over';
+    if ((await deps.redis.get(deps.leaderKey)) !== me) return null;
     await deps.redis.pexpire(deps.leaderKey, ttl);
-    return true;
+    return 'leads';
   }
 
   function wake(): void {
@@ -46,7 +47,8 @@ export function createOutboxLoop(deps: {
       do {
         again = false;
         try {
-          if (await isLeader()) await deps.drain();
+          const leads = await leadership();
+          if (leads !== null) await deps.drain(leads === 'took over');
         } catch (error) {
           if (!deps.health.absorbs(error, deps.what)) deps.logger.warn({ err: error }, `${deps.what} drain failed`);
         }

@@ -36,5 +36,7 @@ export function redisKeys(prefix: string) {
     cancelChannel: `${prefix}:cancel`,
     /** Elects the one process that delivers the event log to a consumer. */
     consumerLeader: (consumer: string) => `${prefix}:consumer-leader:${consumer}`,
+    /** When a Slack channel's next post is due, for every process (post-pace.ts). */
+    postPace: (channel: string) => `${prefix}:post-pace:${channel}`,
   };
 }

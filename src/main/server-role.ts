@@ -10,6 +10,7 @@ import { createHttpServer } from '../http/server.ts';
 import { createChatFeed } from '../jobs/chat-feed.ts';
 import { createEventHub } from '../jobs/event-hub.ts';
 import { listenForEvents } from '../jobs/event-signal.ts';
+import { createRedisPostPace } from '../jobs/post-pace.ts';
 import { closeRedis, connectRedis } from '../jobs/redis.ts';
 import { createDashboardSessions } from '../service/dashboard-sessions.ts';
 import { createCardStore } from '../store/chat-cards.ts';
@@ -100,7 +101,9 @@ async function startChatEdges(shared: SharedParts, cards: CardStore, shell: Shel
     const { createSlackEdge } = await import('../bot/slack/slack-edge.ts');
     const { SlackAppTokenRefused } = await import('../bot/slack/socket-receiver.ts');
     const groups = shared.slackDirectory ?? undefined;
-    const slack = await createSlackEdge({ ...env.slack, api, cards, ...(groups === undefined ? {} : { groups }), logger: logger.child({ component: 'slack' }), callErrors: shared.callErrors }).catch(
+    // Slack's pace for posting is per channel, whichever process posts: kept in Redis.
+    const pace = createRedisPostPace(shared.redis, env.redisPrefix, { perSecond: env.slack.postsPerSecond });
+    const slack = await createSlackEdge({ ...env.slack, api, cards, ...(groups === undefined ? {} : { groups }), logger: logger.child({ component: 'slack' }), callErrors: shared.callErrors, pace }).catch(
       (error: unknown) => {
         // A refused token is the operator's to fix: said as a configuration error, without a stack.
         throw error instanceof SlackAppTokenRefused ? new ConfigError(error.code, error.message, { cause: error }) : error;

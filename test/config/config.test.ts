@@ -234,7 +234,9 @@ describe('environment variables', () => {
       botToken: 'xoxb-1',
       apiUrl: 'https://slack.com/api/',
       delivery: { kind: 'http', signingSecret: 's' },
+      postsPerSecond: 1,
     });
+    expect(parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1-A1-2', SLACK_POSTS_PER_SECOND: '20' }).slack?.postsPerSecond).toBe(20);
     expect(parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1-A1-2' }).slack?.delivery).toEqual({ kind: 'socket', appToken: 'xapp-1-A1-2' });
     const errorOf = (vars: Record<string, string>) => {
       try {

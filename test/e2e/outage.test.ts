@@ -97,6 +97,7 @@ describe('an outage of Redis or Postgres', () => {
       SLACK_BOT_TOKEN: TOKEN,
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: slack.url,
+      SLACK_POSTS_PER_SECOND: '1000',
     });
   }, 120_000);
 

@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createChatMethods, createTsClock, type ChatStore } from './slack-api/chat.ts';
+import { createConversationMethods } from './slack-api/conversations.ts';
+import { createHeldAnswers } from './slack-api/held-answers.ts';
 import { fail, parseParams, readBody, send, str } from './slack-api/http.ts';
 import { createResponseUrls } from './slack-api/response-url.ts';
 import { createSocketMode } from './slack-api/socket-mode.ts';
@@ -13,8 +15,8 @@ export type * from './slack-api/socket-types.ts';
 
 /**
  * A stand-in for Slack's Web API over HTTP, for what Hoist uses: auth.test, chat.*,
- * usergroups.*, views.open and response_url replies (one module per method family in
- * slack-api/), and Socket Mode: apps.connections.open and the WebSockets it hands out. It checks what Slack checks (token, Block Kit and view limits, message
+ * conversations.replies/history, usergroups.*, views.open and response_url replies (one
+ * module per method family in slack-api/), and Socket Mode: apps.connections.open and the WebSockets it hands out. It checks what Slack checks (token, Block Kit and view limits, message
  * length, channels and threads, triggers) and rate-limits chat.postMessage per channel with
  * HTTP 429 and `Retry-After`, so clients are tested against the real rules.
  */
@@ -26,10 +28,13 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
   const responseUrls = createResponseUrls(store, nextTs);
   const modals = createViews({ triggerTtlMs: options.triggerTtlMs ?? 3_000 });
   const socketMode = createSocketMode({ ...options.socket, base: () => base, notify: () => notify() });
+  const held = createHeldAnswers();
+  let outage: number | null = null;
 
   const methods: Record<string, Method> = {
     'auth.test': () => ({ status: 200, body: { ok: true, url: 'https://hoist-test.slack.com/', ...TEAM, is_enterprise_install: false } }),
     ...createChatMethods(store, nextTs, { rate: options.rateLimitPerChannelPerSecond ?? 1, burst: options.burst ?? 3 }),
+    ...createConversationMethods(store, { repliesPageLimit: options.repliesPageLimit ?? 1_000 }),
     ...createUsergroupMethods(() => slack.userGroups),
     ...modals.methods,
     'apps.connections.open': () => ({ status: 200, body: { ok: true, url: socketMode.issueUrl() } }),
@@ -62,9 +67,15 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
       let answer: Answer;
       if (apiMatch !== null) {
         const method = apiMatch[1]!;
-        answer = handleApi(method, req.headers.authorization, params);
+        // Slack down: its edge answers before any method runs, and not in the Web API's JSON.
+        answer = outage === null ? handleApi(method, req.headers.authorization, params) : { status: outage, body: { error: 'service unavailable' } };
         const { token: _token, ...rest } = params ?? {};
-        slack.calls.push({ method, params: rest, status: answer.status, response: answer.body, at: new Date() });
+        const call = { method, params: rest, status: answer.status, response: answer.body, at: new Date() };
+        slack.calls.push(call);
+        if (outage === null && held.take(method, call, res, answer)) {
+          notify();
+          return;
+        }
       } else if (responseMatch !== null && req.method === 'POST') {
         const id = decodeURIComponent(responseMatch[1]!);
         answer = responseUrls.post(id, params);
@@ -112,6 +123,13 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
       queue.push(error);
       failures.set(method, queue);
     },
+    holdNext: held.holdNext,
+    unavailable(status = 503) {
+      outage = status;
+    },
+    available() {
+      outage = null;
+    },
     waitFor(predicate, timeoutMs = 2000) {
       return new Promise((resolve, reject) => {
         const check = (): boolean => {
@@ -139,6 +157,7 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     close() {
       return new Promise((resolve, reject) => {
         socketMode.close();
+        held.dropAll();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       });

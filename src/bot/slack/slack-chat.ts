@@ -3,20 +3,22 @@ import type { Logger } from 'pino';
 import type { CallErrors } from '../../domain/call-errors.ts';
 import { slackChannelOf, type Deployment } from '../../domain/deployment.ts';
 import { isFinal } from '../../domain/status.ts';
-import type { CardContext, CardRef, ChatMessage, ChatPort } from '../chat-port.ts';
+import type { CardContext, CardRef, ChatMessage, ChatPort, EventMark } from '../chat-port.ts';
 import { renderCard } from '../render/deployment-card.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { createCoalescer, type SetTimer } from './coalesce.ts';
 import { countingFetch } from './counting-fetch.ts';
 import { asSlackBlocks } from './slack-blocks.ts';
+import { CARD_METADATA, createSlackPosts, EVENT_METADATA, metadataOf, POST_TIMEOUT_MS, localPauses, type PostPace } from './slack-posts.ts';
 import { slackMention } from '../render/format.ts';
 
 type WebClient = webApi.WebClient;
 
 /**
- * How the WebClient retries. On HTTP 429 it waits the `Retry-After` seconds
- * (pausing that client's queue), then backs off as below; network errors back
- * off the same way. Slack's platform errors (`ok: false`) are not retried.
+ * How the WebClient retries card edits (and Bolt's calls). On HTTP 429 it waits the
+ * `Retry-After` seconds (pausing that client's queue), then backs off as below; network
+ * errors back off the same way. Slack's platform errors (`ok: false`) are not retried.
+ * Posts are not retried this way (slack-posts.ts): the event log tries them again.
  */
 export const SLACK_RETRY: webApi.RetryOptions = { retries: 10, factor: 2, minTimeout: 200, maxTimeout: 30_000, randomize: true };
 
@@ -33,6 +35,10 @@ export interface SlackChatOptions {
   groups?: { groupIdOf(handle: string): Promise<string | null> };
   /** Counts its failed calls to Slack. */
   callErrors?: CallErrors;
+  /** Spaces posts per channel across every Hoist process (default: no spacing, 429 pauses in this process). */
+  pace?: PostPace;
+  /** How long a post may wait for Slack's answer before its outcome counts as unknown. */
+  postTimeoutMs?: number;
 }
 
 /**
@@ -56,6 +62,8 @@ function refOf(ref: CardRef): { channel: string; ts: string } {
   return { channel, ts };
 }
 
+const blocksOf = (message: ChatMessage) => (message.blocks === undefined ? {} : { blocks: asSlackBlocks(message.blocks) });
+
 /**
  * Cards and thread replies through Slack's Web API. Each channel gets its own
  * WebClient: the client pauses its whole queue while it waits out a 429, and
@@ -77,21 +85,35 @@ export function createSlackChat(options: SlackChatOptions): SlackChat {
    */
   const shown = new Map<string, { status: Deployment['status']; content: string }>();
 
+  const newClient = (more: webApi.WebClientOptions): WebClient =>
+    new webApi.WebClient(options.token, {
+      slackApiUrl: options.apiUrl,
+      logger: log,
+      // Keeps a channel's calls in the order they were made.
+      maxRequestConcurrency: 1,
+      ...(options.callErrors === undefined ? {} : { fetch: countingFetch(options.callErrors) }),
+      ...more,
+    });
+  /** Card edits: the same edit sent twice shows the same, so the client retries them itself. */
   const clientFor = (channel: string): WebClient => {
     let client = clients.get(channel);
     if (client === undefined) {
-      client = new webApi.WebClient(options.token, {
-        slackApiUrl: options.apiUrl,
-        logger: log,
-        retryConfig: options.retryConfig ?? SLACK_RETRY,
-        // Keeps a channel's posts in the order they were made.
-        maxRequestConcurrency: 1,
-        ...(options.callErrors === undefined ? {} : { fetch: countingFetch(options.callErrors) }),
-      });
+      client = newClient({ retryConfig: options.retryConfig ?? SLACK_RETRY });
       clients.set(channel, client);
     }
     return client;
   };
+  /** Posts and the reads that look for them: tried once each (a post retried after a lost answer is a second message); 429s come back to the caller. */
+  const postClients = new Map<string, WebClient>();
+  const postClientFor = (channel: string): WebClient => {
+    let client = postClients.get(channel);
+    if (client === undefined) {
+      client = newClient({ retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: options.postTimeoutMs ?? POST_TIMEOUT_MS });
+      postClients.set(channel, client);
+    }
+    return client;
+  };
+  const posts = createSlackPosts({ clientFor: postClientFor, pace: options.pace ?? localPauses(), logger: options.logger.child({ component: 'slack-posts' }) });
 
   const mention = slackMention;
 
@@ -104,16 +126,21 @@ export function createSlackChat(options: SlackChatOptions): SlackChat {
       return id === null ? handle : `<!subteam^${id}>`;
     },
 
-    async postCard(deployment: Deployment, context: CardContext): Promise<CardRef> {
+    async postCard(deployment: Deployment, context: CardContext, mark?: EventMark): Promise<CardRef> {
       const channel = slackChannelOf(deployment.chat);
       if (channel === null) throw new Error(`deployment #${deployment.id} has no Slack channel to show it in`);
+      if (mark?.redelivery === true) {
+        const ts = await posts.findInChannel(channel, CARD_METADATA, mark);
+        if (ts !== null) return { channel, ts };
+      }
       const card = renderCard(deployment, { ...context, mention });
-      const result = await clientFor(channel).chat.postMessage({
+      const result = await posts.post({
         channel,
         text: card.text,
         blocks: asSlackBlocks(card.blocks),
         unfurl_links: false,
         unfurl_media: false,
+        ...(mark === undefined ? {} : { metadata: metadataOf(CARD_METADATA, mark) }),
       });
       if (typeof result.ts !== 'string') throw new Error('chat.postMessage answered without a ts');
       return { channel: result.channel ?? channel, ts: result.ts };
@@ -137,18 +164,24 @@ export function createSlackChat(options: SlackChatOptions): SlackChat {
       return updates.submit(key, send, { urgent });
     },
 
-    async postReply(ref: CardRef, message: ChatMessage, replyOptions?: { broadcast?: boolean }): Promise<void> {
+    async postReply(ref: CardRef, message: ChatMessage, replyOptions?: { broadcast?: boolean; mark?: EventMark }): Promise<void> {
       const { channel, ts } = refOf(ref);
+      const mark = replyOptions?.mark;
+      if (mark?.redelivery === true && (await posts.findReply(channel, ts, mark)) !== null) return;
       const reply = { channel, thread_ts: ts, text: message.text, reply_broadcast: replyOptions?.broadcast === true, unfurl_links: false, unfurl_media: false };
-      await clientFor(channel).chat.postMessage(message.blocks === undefined ? reply : { ...reply, blocks: asSlackBlocks(message.blocks) });
+      await posts.post({ ...reply, ...blocksOf(message), ...(mark === undefined ? {} : { metadata: metadataOf(EVENT_METADATA, mark) }) });
     },
 
     async postNotice(where, message, noticeOptions) {
       // A user id as the channel is a direct message from the app.
-      const channel = noticeOptions?.directTo ?? slackChannelOf(where);
-      if (channel === null || channel === undefined) throw new Error('a Slack notice needs a channel or a user');
+      const direct = noticeOptions?.directTo ?? null;
+      const channel = direct ?? slackChannelOf(where);
+      if (channel === null) throw new Error('a Slack notice needs a channel or a user');
+      const mark = noticeOptions?.mark;
+      // A direct message's conversation is not the user id it was sent to: it is not looked for (it may come twice).
+      if (mark?.redelivery === true && direct === null && (await posts.findInChannel(channel, EVENT_METADATA, mark)) !== null) return;
       const post = { channel, text: message.text, unfurl_links: false, unfurl_media: false };
-      await clientFor(channel).chat.postMessage(message.blocks === undefined ? post : { ...post, blocks: asSlackBlocks(message.blocks) });
+      await posts.post({ ...post, ...blocksOf(message), ...(mark === undefined ? {} : { metadata: metadataOf(EVENT_METADATA, mark) }) });
     },
 
     idle: () => updates.idle(),

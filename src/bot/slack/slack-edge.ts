@@ -36,6 +36,8 @@ export interface SlackEdgeOptions {
   groups?: SlackChatOptions['groups'];
   /** Counts failed calls to Slack's Web API (Bolt's, the cards'). */
   callErrors?: CallErrors;
+  /** Spaces posts per channel across processes (see `PostPace`). */
+  pace?: SlackChatOptions['pace'];
 }
 
 export interface SlackEdge {
@@ -164,6 +166,7 @@ export async function createSlackEdge(options: SlackEdgeOptions): Promise<SlackE
     ...(options.retryConfig === undefined ? {} : { retryConfig: options.retryConfig }),
     ...(options.groups === undefined ? {} : { groups: options.groups }),
     ...(options.callErrors === undefined ? {} : { callErrors: options.callErrors }),
+    ...(options.pace === undefined ? {} : { pace: options.pace }),
   });
   await receiving.start();
 

@@ -1,6 +1,7 @@
 import { blockErrors } from './blocks.ts';
 import { fail, failWithErrors, flag, readJson, str } from './http.ts';
 import { createChannelLimits } from './rate-limit.ts';
+import { readMetadata } from './metadata.ts';
 import { TEAM, type Answer, type FakeEphemeral, type FakeMessage, type Method } from './types.ts';
 
 /** chat.postMessage, chat.update, chat.postEphemeral and chat.getPermalink over one store of messages. */
@@ -43,7 +44,8 @@ export function readContent(params: Record<string, unknown>): Content {
   return { ok: true, text, blocks };
 }
 
-export function messageJson(message: FakeMessage): Record<string, unknown> {
+/** A message as the Web API shows it; its metadata only where the caller asked for it (or just posted it). */
+export function messageJson(message: FakeMessage, options: { metadata?: boolean } = { metadata: true }): Record<string, unknown> {
   return {
     type: 'message',
     user: TEAM.user_id,
@@ -52,6 +54,7 @@ export function messageJson(message: FakeMessage): Record<string, unknown> {
     ts: message.ts,
     ...(message.blocks === null ? {} : { blocks: message.blocks }),
     ...(message.threadTs === null ? {} : { thread_ts: message.threadTs }),
+    ...(message.metadata === null || options.metadata !== true ? {} : { metadata: message.metadata }),
   };
 }
 
@@ -73,6 +76,8 @@ export function createChatMethods(store: ChatStore, nextTs: () => string, limits
       parent = findMessage(store, channel, threadTs);
       if (parent === undefined) return fail('thread_not_found');
     }
+    const metadata = readMetadata(params.metadata);
+    if (!metadata.ok) return metadata.answer;
     const taken = take(channel);
     if (!taken.ok) return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': String(taken.retryAfter) } };
     const now = new Date();
@@ -87,9 +92,11 @@ export function createChatMethods(store: ChatStore, nextTs: () => string, limits
       history: [{ text: content.text ?? '', blocks: content.blocks, at: now }],
       via: 'api',
       postedAt: now,
+      metadata: metadata.value,
     };
     store.messages.push(message);
-    return { status: 200, body: { ok: true, channel, ts: message.ts, message: messageJson(message) } };
+    const warning = metadata.warning === null ? {} : { warning: metadata.warning, response_metadata: { warnings: [metadata.warning] } };
+    return { status: 200, body: { ok: true, channel, ts: message.ts, message: messageJson(message), ...warning } };
   };
 
   const update: Method = (params) => {

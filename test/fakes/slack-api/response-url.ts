@@ -39,6 +39,7 @@ export function createResponseUrls(store: ChatStore, nextTs: () => string) {
           history: [{ text, blocks: content.blocks, at: now }],
           via: 'response_url',
           postedAt: now,
+          metadata: null,
         });
       } else {
         store.ephemerals.push({ channel: entry.channel, user: entry.userId, text, blocks: content.blocks, via: 'response_url', responseUrlId: id, at: now });

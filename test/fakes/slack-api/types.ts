@@ -16,6 +16,24 @@ export interface FakeSlackOptions {
   appToken?: string;
   /** How the Socket Mode endpoint times acknowledgements, retries and disconnects. */
   socket?: FakeSocketModeOptions;
+  /** The most messages one page of `conversations.replies` holds (Slack: 1000; 15 for apps distributed outside the Marketplace). */
+  repliesPageLimit?: number;
+}
+
+/** Message metadata as Slack stores it with a message: `event_type` names the event, `event_payload` is the app's own. */
+export interface FakeMetadata {
+  event_type: string;
+  event_payload: Record<string, unknown>;
+}
+
+/** A Web API call the fake accepted and carried out but has not answered yet (`holdNext`). */
+export interface FakeHeldAnswer {
+  /** Resolves with the call once the fake has received and carried it out (the message is in `messages`). */
+  accepted: Promise<FakeCall>;
+  /** Sends the answer the call would have had. */
+  release(): void;
+  /** Cuts the connection without an answer (a connection reset, as the client sees it). */
+  drop(): void;
 }
 
 export interface FakeUserGroup {
@@ -43,6 +61,8 @@ export interface FakeMessage {
   /** `api` for chat.postMessage, `response_url` for an in_channel reply. */
   via: 'api' | 'response_url';
   postedAt: Date;
+  /** The message's metadata (`chat.postMessage` with `metadata`); null without. */
+  metadata: FakeMetadata | null;
 }
 
 export interface FakeEphemeral {
@@ -134,6 +154,15 @@ export interface FakeSlack {
   thread(channel: string, ts: string): FakeMessage[];
   /** Makes the next call of `method` fail with Slack error `error` (HTTP 200, ok: false). */
   failNext(method: string, error: string): void;
+  /**
+   * The next call of `method` is carried out (a post is stored) but its answer is held until
+   * `release()`; `drop()` cuts the connection instead. A held answer never sent is a post whose
+   * outcome the client cannot know (it sees its timeout), as when Slack's answer is lost.
+   */
+  holdNext(method: string): FakeHeldAnswer;
+  /** From now on every Web API call answers HTTP `status` (503: Slack unavailable) without being carried out, until `available()`. */
+  unavailable(status?: number): void;
+  available(): void;
   /** Socket Mode: the connections opened with URLs from `apps.connections.open`, and the envelopes sent on them. */
   socket: FakeSocketMode;
   /** Resolves with the predicate's first truthy value, re-checked after every request and every Socket Mode message. */
