@@ -61,9 +61,28 @@ export interface AppConfig {
   name: string;
   /** A git URL, or an absolute path for a local repository. */
   repo: string;
+  /** The repository on GitHub, where it is one: GitHub's API features (changelog, push deploys) work for it. */
+  github: GitHubRepo | null;
   channels: string[];
   services: ServiceConfig[];
   environments: Map<string, EnvironmentConfig>;
+}
+
+export interface GitHubRepo {
+  owner: string;
+  repo: string;
+}
+
+/** `acme/shop` from a github.com URL (https, ssh or scp-like); null for any other repository. */
+export function githubRepoOf(url: string): GitHubRepo | null {
+  const match = /^(?:https:\/\/(?:[^@/]+@)?github\.com\/|ssh:\/\/git@github\.com\/|git@github\.com:)([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+?)(?:\.git)?\/?$/i.exec(url);
+  return match?.[1] && match[2] ? { owner: match[1], repo: match[2] } : null;
+}
+
+function githubOf(written: string | undefined, repo: string): GitHubRepo | null {
+  if (written === undefined) return githubRepoOf(repo);
+  const [owner = '', name = ''] = written.split('/');
+  return { owner, repo: name };
 }
 
 export interface HoistConfig {
@@ -271,5 +290,5 @@ function buildApp(
       raw: env,
     });
   }
-  return { name: appName, repo, channels: app.channels, services, environments };
+  return { name: appName, repo, github: githubOf(app.github, repo), channels: app.channels, services, environments };
 }
