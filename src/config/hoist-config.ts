@@ -243,9 +243,13 @@ function buildApp(
       ? app.repo
       : resolve(dirname(file), app.repo);
 
+  const github = githubOf(app.github, repo);
   const environments = new Map<string, EnvironmentConfig>();
   for (const [envName, env] of Object.entries(app.environments)) {
     const path = [...base, 'environments', envName];
+    if (env.autoDeploy && github === null) {
+      fail([...path, 'autoDeploy'], `deploys on push need the app's GitHub repository, and ${appName}'s repo is not on github.com; set \`github: owner/repo\` on the app (GitHub sends the pushes to /webhooks/github)`);
+    }
     const target = targets.get(env.target);
     if (!target) {
       fail([...path, 'target'], `unknown target "${env.target}"; defined targets: ${[...targets.keys()].join(', ') || 'none'}`);
@@ -290,5 +294,5 @@ function buildApp(
       raw: env,
     });
   }
-  return { name: appName, repo, github: githubOf(app.github, repo), channels: app.channels, services, environments };
+  return { name: appName, repo, github, channels: app.channels, services, environments };
 }

@@ -32,28 +32,29 @@ export async function waitingDeployments(
   db: Db,
   app: string,
   env: string,
-): Promise<{ id: number; action: string; status: string; scope: string[] | null }[]> {
-  const rows = await unfinished(db, app, env).where('started_at', 'is', null).select(['id', 'action', 'status', 'scope']).execute();
+): Promise<{ id: number; action: string; status: string; scope: string[] | null; trigger: string }[]> {
+  const rows = await unfinished(db, app, env).where('started_at', 'is', null).select(['id', 'action', 'status', 'scope', 'trigger']).execute();
   return rows.map((r) => ({
     id: r.id,
     action: r.action,
     status: r.status,
     scope: parseJson(r.scope) as string[] | null,
+    trigger: r.trigger,
   }));
 }
 
 /** The deployments of an environment waiting for approval (not in its queue), oldest first. */
-export async function awaitingApproval(db: Db, app: string, env: string): Promise<{ id: number; action: string; status: string; scope: string[] | null }[]> {
+export async function awaitingApproval(db: Db, app: string, env: string): Promise<{ id: number; action: string; status: string; scope: string[] | null; trigger: string }[]> {
   const rows = await db
     .selectFrom('deployments')
-    .select(['id', 'action', 'status', 'scope'])
+    .select(['id', 'action', 'status', 'scope', 'trigger'])
     .where('app', '=', app)
     .where('env', '=', env)
     .where('status', '=', 'AWAITING_APPROVAL')
     .where('finished_at', 'is', null)
     .orderBy('id')
     .execute();
-  return rows.map((r) => ({ id: r.id, action: r.action, status: r.status, scope: parseJson(r.scope) as string[] | null }));
+  return rows.map((r) => ({ id: r.id, action: r.action, status: r.status, scope: parseJson(r.scope) as string[] | null, trigger: r.trigger }));
 }
 
 /** Unfinished deployments of an environment, oldest first: started (running) or waiting. */
