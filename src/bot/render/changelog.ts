@@ -1,9 +1,12 @@
 import { changelogDirection, type Changelog } from '../../domain/changelog.ts';
 import type { PushRecord } from '../../domain/push.ts';
 import { commitUrl, escapeMrkdwn, shortVersion } from './format.ts';
+import { LIMITS } from './limits.ts';
 
 /** A commit title longer than this is cut on the card: ten of them and the counts fit a section (3,000 characters) with room to spare. */
 const TITLE_MAX = 120;
+/** GitHub logins are at most 39 characters; a git author's name may be anything. */
+const AUTHOR_MAX = 40;
 
 const commits = (n: number): string => `${n} commit${n === 1 ? '' : 's'}`;
 const cut = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
@@ -22,24 +25,34 @@ export function changelogHeadline(c: Changelog): string | null {
   }
 }
 
-/** The card's changelog: the counts, the first commits with author and pull request, "+N more" linked to the compare page. */
-export function changelogMrkdwn(c: Changelog, repoUrl: string | null | undefined): string | null {
+/**
+ * The card's changelog: the counts, the first commits with author and pull request, "+N more"
+ * linked to the compare page. It fits one section (`max`): commits that would not fit are
+ * counted with the rest instead of being cut in half.
+ */
+export function changelogMrkdwn(c: Changelog, repoUrl: string | null | undefined, max: number = LIMITS.sectionText): string | null {
   const headline = changelogHeadline(c);
   if (headline === null) return null;
   const icon = c.behind > 0 ? ':rewind: ' : '';
-  const lines = [`${icon}*Changes:* ${headline}`];
-  for (const commit of c.commits) {
+  const top = `${icon}*Changes:* ${headline}`;
+  const listed = c.commits.map((commit) => {
     const url = commitUrl(repoUrl, commit.sha);
     const sha = url ? `<${url}|${shortVersion(commit.sha)}>` : `\`${shortVersion(commit.sha)}\``;
-    const author = commit.author === null ? '' : ` — ${escapeMrkdwn(commit.author)}`;
+    const author = commit.author === null ? '' : ` — ${escapeMrkdwn(cut(commit.author, AUTHOR_MAX))}`;
     const pull = commit.pull === null ? '' : ` (<${commit.pull.url}|#${commit.pull.number}>)`;
-    lines.push(`• ${sha} ${escapeMrkdwn(cut(commit.title, TITLE_MAX))}${author}${pull}`);
-  }
-  const more = c.ahead - c.commits.length;
+    return `• ${sha} ${escapeMrkdwn(cut(commit.title, TITLE_MAX))}${author}${pull}`;
+  });
   const compare = c.compareUrl === null ? null : `<${c.compareUrl}|compare>`;
-  if (more > 0) lines.push(compare === null ? `+${more} more` : `+${more} more · ${compare}`);
-  else if (compare !== null && c.behind > 0) lines.push(compare);
-  return lines.join('\n');
+  const tail = (shown: number): string | null => {
+    const more = c.ahead - shown;
+    if (more > 0) return compare === null ? `+${more} more` : `+${more} more · ${compare}`;
+    return compare !== null && c.behind > 0 ? compare : null;
+  };
+  for (let shown = listed.length; shown >= 0; shown--) {
+    const text = [top, ...listed.slice(0, shown), tail(shown)].filter((line) => line !== null).join('\n');
+    if (text.length <= max) return text;
+  }
+  return top;
 }
 
 /** The same for the terminal. */
