@@ -117,9 +117,11 @@ export function createGitHubWebhook(deps: GitHubWebhookDeps): (req: IncomingMess
     }
     const claim = await deps.ledger.claimRequest(`github-delivery:${delivery}`);
     switch (claim.state) {
+      // Carried out before: what it did then, for whoever redelivers it from GitHub's settings.
       case 'answered':
+        return answer(res, 200, { ok: true, duplicate: true, ...(claim.answer as object) });
       case 'pending':
-        return answer(res, 200, { ok: true, duplicate: true });
+        return answer(res, 200, { ok: true, duplicate: true, pending: true });
       case 'unavailable':
         return answer(res, 503, { error: claim.refusal.reason });
       case 'first':
