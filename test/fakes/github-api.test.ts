@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Octokit } from '@octokit/rest';
 import { Webhooks } from '@octokit/webhooks';
 import { createAppAuth } from '@octokit/auth-app';
@@ -128,6 +129,27 @@ describe('fake GitHub REST API', () => {
     await octokit.rest.repos.createDeploymentStatus({ owner: 'acme', repo: 'shop', deployment_id: next.id, state: 'success' });
     const older = await octokit.rest.repos.listDeploymentStatuses({ owner: 'acme', repo: 'shop', deployment_id: d.id });
     expect(older.data.map((s) => s.state)).toEqual(['inactive', 'success']);
+  });
+
+  it('answers GitHub’s documented "Create a deployment" example with the fields of its documented answer', async () => {
+    const documented = JSON.parse(readFileSync(new URL('../fixtures/github/deployment.json', import.meta.url), 'utf8')) as Record<string, unknown> & { creator: Record<string, unknown> };
+    repo.git('branch', 'topic-branch', shas.m3 ?? '');
+    // The documented request body, verbatim.
+    const created = await octokit.request('POST /repos/{owner}/{repo}/deployments', {
+      owner: 'acme',
+      repo: 'shop',
+      ref: 'topic-branch',
+      payload: '{ "deploy": "migrate" }',
+      description: 'Deploy request from hubot',
+      required_contexts: [],
+    });
+    expect(created.status).toBe(201);
+    const d = created.data as Record<string, unknown> & { creator: Record<string, unknown> };
+    expect(Object.keys(d).sort()).toEqual(Object.keys(documented).sort());
+    expect(Object.keys(d.creator).sort()).toEqual(Object.keys(documented.creator).sort());
+    for (const [key, value] of Object.entries(documented)) expect([key, typeof d[key]]).toEqual([key, typeof value]);
+    expect(d).toMatchObject({ ref: 'topic-branch', sha: shas.m3, task: 'deploy', environment: 'production', original_environment: 'production', production_environment: true, description: 'Deploy request from hubot', payload: { deploy: 'migrate' } });
+    expect(String(d.created_at)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 
   it('sums commit statuses and lists check runs', async () => {

@@ -78,7 +78,7 @@ export function createDeployment(ctx: Ctx, body: Record<string, unknown>): Answe
     sha,
     ref: body.ref,
     task,
-    payload: body.payload ?? {},
+    payload: payloadOf(body.payload),
     environment,
     original_environment: environment,
     description: typeof body.description === 'string' ? body.description : null,
@@ -179,4 +179,14 @@ export function createCommitStatus(ctx: Ctx, sha: string, body: Record<string, u
 export function commitStatusObject(s: FakeCommitStatus, urls: Urls) {
   const { repo, sha: _sha, creator, ...fields } = s;
   return { url: `${urls.api}/repos/${repo}/statuses/${s.sha}`, avatar_url: null, node_id: Buffer.from(`012:StatusContext${s.id}`).toString('base64'), ...fields, creator: userObject(creator, urls) };
+}
+
+/** `payload` is "a JSON text field" or an object: JSON text is kept as the object it spells. */
+function payloadOf(value: unknown): unknown {
+  if (typeof value !== 'string') return value ?? {};
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
 }
