@@ -55,6 +55,24 @@ describe('fake GitHub REST API', () => {
     await expect(octokit.rest.repos.compareCommitsWithBasehead({ owner: 'acme', repo: 'shop', basehead: `main...${'f'.repeat(40)}` })).rejects.toMatchObject({ status: 404 });
   });
 
+  it('answers a compare with the fields of GitHub’s documented "Compare two commits" example', async () => {
+    const documented = JSON.parse(readFileSync(new URL('../fixtures/github/compare.json', import.meta.url), 'utf8')) as Record<string, unknown> & { commits: Record<string, unknown>[]; files: Record<string, unknown>[] };
+    const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ owner: 'acme', repo: 'shop', basehead: `${shas.m1}...${shas.m2}` });
+    const answer = data as unknown as typeof documented;
+    expect(Object.keys(answer).sort()).toEqual(Object.keys(documented).sort());
+    const keysOf = (value: unknown): string[] => Object.keys(value as object).sort();
+    const documentedCommit = documented.commits[0] as Record<string, unknown>;
+    const commit = answer.commits[0] as Record<string, unknown>;
+    expect(keysOf(commit)).toEqual(keysOf(documentedCommit));
+    expect(keysOf(commit.commit)).toEqual(keysOf(documentedCommit.commit));
+    expect(keysOf(commit.author)).toEqual(keysOf(documentedCommit.author));
+    for (const key of keysOf((documentedCommit.commit as { verification: object }).verification)) expect((commit.commit as { verification: object }).verification).toHaveProperty(key);
+    for (const key of keysOf((documentedCommit.parents as object[])[0])) expect((commit.parents as object[])[0]).toHaveProperty(key);
+    expect(keysOf(answer.files[0])).toEqual(keysOf(documented.files[0]));
+    expect(answer.files[0]).toMatchObject({ filename: 'a.txt', status: 'modified', additions: 1, deletions: 1, changes: 2, patch: expect.stringMatching(/^@@ -1 \+1 @@/) });
+    for (const [key, value] of Object.entries(documented)) expect([key, typeof answer[key]]).toEqual([key, typeof value]);
+  });
+
   it('pages with Link headers (next, last, first, prev) that Octokit follows', async () => {
     const first = await octokit.rest.repos.compareCommitsWithBasehead({ owner: 'acme', repo: 'shop', basehead: `${shas.base}...${shas.m5}`, per_page: 2, page: 1 });
     expect(first.data.commits).toHaveLength(2);

@@ -54,13 +54,30 @@ export function gitReader(dir: string) {
     count(base: string, head: string): number {
       return Number(git('rev-list', '--count', `${base}..${head}`, '--').trim());
     },
-    files(base: string, head: string): { status: string; filename: string }[] {
+    /** The files changed from `base` to `head`: status, line counts and the patch (its hunks, as GitHub shows them). */
+    files(base: string, head: string): { status: string; filename: string; additions: number; deletions: number; patch: string }[] {
+      const counts = new Map(
+        git('diff', '--numstat', base, head, '--')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => {
+            const [added = '0', deleted = '0', filename = ''] = line.split('\t');
+            return [filename, { additions: Number(added) || 0, deletions: Number(deleted) || 0 }] as const;
+          }),
+      );
       return git('diff', '--name-status', base, head, '--')
         .split('\n')
         .filter(Boolean)
         .map((line) => {
           const [code = 'M', filename = ''] = line.split('\t');
-          return { status: code.startsWith('A') ? 'added' : code.startsWith('D') ? 'removed' : code.startsWith('R') ? 'renamed' : 'modified', filename };
+          const diff = git('diff', base, head, '--', filename);
+          const hunks = diff.indexOf('\n@@');
+          return {
+            status: code.startsWith('A') ? 'added' : code.startsWith('D') ? 'removed' : code.startsWith('R') ? 'renamed' : 'modified',
+            filename,
+            ...(counts.get(filename) ?? { additions: 0, deletions: 0 }),
+            patch: hunks === -1 ? '' : diff.slice(hunks + 1).replace(/\n$/, ''),
+          };
         });
     },
     defaultBranch(): string {

@@ -66,7 +66,7 @@ export function compare(ctx: RepoContext, basehead: string): Answer {
       behind_by: behind,
       total_commits: ahead,
       commits: page.items,
-      ...(first ? { files: git.files(mergeBase, head).map((f) => ({ sha: head, filename: f.filename, status: f.status, additions: 0, deletions: 0, changes: 0 })) } : {}),
+      ...(first ? { files: git.files(mergeBase, head).map((f) => fileObject(ctx, head, f)) } : {}),
     },
   };
 }
@@ -88,4 +88,21 @@ export function pullsOfCommit(ctx: RepoContext, ref: string): Answer {
   }));
   const page = paginate(pulls, ctx.url, ctx.urls.api);
   return { status: 200, body: page.items, headers: page.headers };
+}
+
+function fileObject(ctx: RepoContext, head: string, f: { filename: string; status: string; additions: number; deletions: number; patch: string }) {
+  const full = `${ctx.repo.owner}/${ctx.repo.name}`;
+  const path = f.filename.split('/').map(encodeURIComponent).join('/');
+  return {
+    sha: head,
+    filename: f.filename,
+    status: f.status,
+    additions: f.additions,
+    deletions: f.deletions,
+    changes: f.additions + f.deletions,
+    blob_url: `${ctx.urls.web}/${full}/blob/${head}/${path}`,
+    raw_url: `${ctx.urls.web}/${full}/raw/${head}/${path}`,
+    contents_url: `${ctx.urls.api}/repos/${full}/contents/${path}?ref=${head}`,
+    patch: f.patch,
+  };
 }
