@@ -57,6 +57,7 @@ apps:
     environments:
       staging: { target: engine, branch: main, autoDeploy: true, expose: { web: ${port} } }
       manual: { target: engine, branch: main }
+      gated: { target: engine, branch: release, autoDeploy: true, approval: { required: 1, approvers: [U0APPROVER] } }
 `,
       slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SIGNING },
       env: { GITHUB_TOKEN: GH_TOKEN, GITHUB_API_URL: gh.url, GITHUB_WEBHOOK_SECRET: SECRET },
@@ -174,5 +175,28 @@ apps:
     await finished(6, 'DEPLOYED');
     await finished(p3, 'DEPLOYED');
     expect(await httpText(`http://127.0.0.1:${port}/`)).toEqual({ status: 200, text: `${app} burst 3\n` });
+  });
+
+  it('skips a push to a locked environment and says so in the channel; an environment with approval waits for it', async () => {
+    const before = (await deployments()).length;
+    const locked = await hoist.api(`/apps/${app}/environments/staging/lock`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'incident 88' }) });
+    expect(locked.status).toBe(200);
+    const next = repo.commit('while locked', { 'www/index.html': `${app} locked\n` });
+    const body = push({ after: next });
+    const delivered = await deliver(body);
+    expect(delivered.status).toBe(202);
+    await slack.waitFor((s) => s.messages.find((m) => m.channel === CHANNEL && m.text.includes(`Automatic deploy \`${next}\``) && m.text.includes('skipped') && m.text.includes('incident 88')), 10_000);
+    const done = await eventually(async () => {
+      const again = JSON.parse((await deliver(body, { delivery: delivered.delivery })).body) as { pending?: boolean; outcomes?: unknown[] };
+      return again.pending ? null : again;
+    }, 10_000, 'the delivery carried out');
+    expect(done.outcomes).toEqual([{ app, env: 'staging', ok: false }]);
+    expect((await deployments()).length).toBe(before);
+
+    repo.git('branch', 'release', next);
+    expect((await deliver(push({ ref: 'release', after: next }))).status).toBe(202);
+    const waiting = await eventually(async () => (await deployments()).find((d) => d.sha === next && d.status === 'AWAITING_APPROVAL'), 10_000, 'a deploy awaiting approval');
+    expect(waiting).toMatchObject({ trigger: 'webhook', push: { pusher: 'octocat' } });
+    expect((await deployment(waiting.id)).env).toBe('gated');
   });
 });
