@@ -47,6 +47,11 @@ export default tseslint.config(
   layer(['src/bot/**'], ['**/http/**', '**/jobs/**', '**/store/**', '**/engine/**', '**/config/**', ...ENTRY, 'bullmq', 'ioredis', 'kysely', 'kysely/*', 'dockerode', 'pg', 'hono', 'hono/*', '@hono/*'], 'the chat edge talks to the service layer only'),
   layer(['src/http/**'], ['**/bot/**', '**/jobs/**', '**/store/**', '**/engine/**', '**/config/**', ...ENTRY, '@slack/*', 'bullmq', 'ioredis', 'kysely', 'kysely/*', 'dockerode', 'pg'], 'the HTTP edge talks to the service layer only'),
   layer(['src/client/**', 'src/cli/**'], ['**/store/**', '**/engine/**', '**/jobs/**', '**/service/**', '**/http/**', '**/config/**', ...ENTRY, ...CLIENTS], 'the command-line client reaches Hoist over its HTTP API only'),
+  // The dashboard's scripts run in the browser, as ES modules served as they are.
+  {
+    files: ['src/http/dashboard/assets/**/*.js'],
+    languageOptions: { globals: globals.browser, sourceType: 'module' },
+  },
   {
     files: ['src/cli.ts', 'scripts/**', 'bench/**', 'test/**', 'bin/**'],
     languageOptions: { globals: globals.node },

@@ -9,7 +9,7 @@ export const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url))
 export const HOIST_LOG = fileURLToPath(new URL('./hoist.log', import.meta.url));
 export const ORCHESTRATION_LOG = fileURLToPath(new URL('./hoist-orchestration.log', import.meta.url));
 export const WORKERS_LOG = fileURLToPath(new URL('./hoist-workers.log', import.meta.url));
-export const SCENARIOS = ['chat', 'handoff', 'throughput', 'recovery', 'kubernetes', 'burst', 'drain', 'approval', 'reads', 'events'] as const;
+export const SCENARIOS = ['chat', 'handoff', 'throughput', 'recovery', 'kubernetes', 'burst', 'drain', 'approval', 'reads', 'events', 'webhooks', 'metrics'] as const;
 export const KUBERNETES_LOG = fileURLToPath(new URL('./hoist-kubernetes.log', import.meta.url));
 
 export const { values: flags } = parseArgs({
@@ -39,6 +39,10 @@ export const { values: flags } = parseArgs({
     'read-connections': { type: 'string', default: '50' },
     'event-clients': { type: 'string', default: '500' },
     'event-rounds': { type: 'string', default: '5' },
+    'webhook-rounds': { type: 'string', default: '50' },
+    'metrics-scrapes': { type: 'string', default: '200' },
+    'metrics-envs': { type: 'string', default: '100' },
+    'metrics-deployments': { type: 'string', default: '10000' },
   },
 });
 

@@ -29,13 +29,19 @@
  *      and each Hoist's resident memory after its load (bench/reads.ts).
  *   10. events: 500 event-stream clients on one Hoist, one status change at a time → each
  *      client's receipt, beside the same clients on a bare Hono SSE route (bench/events.ts).
+ *   11. webhooks: a deployment's final status → a webhook receiver that answers at once got the
+ *      signed POST, beside a bare POST to the same receiver (bench/webhooks.ts).
+ *   12. metrics: `GET /metrics` with 100 environments and 10,000 deployments recorded, on
+ *      Postgres and PGlite, steady and the first scrape of a fresh process, beside prom-client's
+ *      default process metrics alone; Postgres statements per scrape (bench/metrics.ts).
  *
  * Prints a table and writes bench/results.json. Options (after `--`):
  *   --rate 100 --duration 10 --warmup 1 --connections 20 --cards 50
  *   --card-gap 100 --slack-rate-limit 1 --drain-timeout 60 --log-level warn
- *   --scenarios chat,handoff,throughput,recovery,kubernetes,burst,drain,approval,reads,events --burst 200 --handoffs 100 --deep-queue 50 --envs 100
+ *   --scenarios chat,handoff,throughput,recovery,kubernetes,burst,drain,approval,reads,events,webhooks,metrics --burst 200 --handoffs 100 --deep-queue 50 --envs 100
  *   --per-env 3 --concurrency 16 --worker-processes 4 --kills 3 --k8s-rounds 5 --approvals 50
- *   --read-rate 1000 --read-duration 10 --read-connections 50 --event-clients 500 --event-rounds 5
+ *   --read-rate 1000 --read-duration 10 --read-connections 50 --event-clients 500 --event-rounds 5 --webhook-rounds 50
+ *   --metrics-scrapes 200 --metrics-envs 100 --metrics-deployments 10000
  * Hoist's own log lines go to bench/hoist.log, those of the orchestration, approval and
  * recovery scenarios to bench/hoist-orchestration.log and bench/hoist-workers.log
  * (git-ignored).
@@ -71,8 +77,10 @@ import { runApprovalBench } from './approval.ts';
 import { runBurst, runDrain } from './burst.ts';
 import { runEventsBench } from './events.ts';
 import { runKubernetesBench } from './kubernetes.ts';
+import { runMetricsBench } from './metrics.ts';
 import { runOrchestration } from './orchestration.ts';
 import { runReads } from './reads.ts';
+import { runWebhooksBench } from './webhooks.ts';
 import { startRecoveryRig, type RecoveryRig } from './recovery.ts';
 import type { Result } from './result.ts';
 import { formatTable } from './stats.ts';
@@ -186,6 +194,19 @@ async function main(): Promise<void> {
       },
     ],
     ['events', () => runEventsBench({ clients: positive('event-clients', flags['event-clients'], 1), rounds: positive('event-rounds', flags['event-rounds'], 1) }, say)],
+    ['webhooks', () => runWebhooksBench({ rounds: positive('webhook-rounds', flags['webhook-rounds'], 1) }, say)],
+    [
+      'metrics',
+      () =>
+        runMetricsBench(
+          {
+            scrapes: positive('metrics-scrapes', flags['metrics-scrapes'], 1),
+            environments: positive('metrics-envs', flags['metrics-envs'], 1),
+            deployments: positive('metrics-deployments', flags['metrics-deployments'], 1),
+          },
+          say,
+        ),
+    ],
   ] as const) {
     if (!wanted.has(name)) continue;
     const done = await run();

@@ -21,6 +21,8 @@ const USAGE = `usage: hoist <command>
   config check   validate hoist.yaml, the environment variables and each kubernetes
                  target's kubeconfig and context; start nothing
   token          create, list and revoke API tokens (hoist token help)
+  slack manifest --socket | --url https://hoist.example.com
+                 the Slack app manifest: commands, events, interactivity and scopes
 ${PIPELINE_USAGE}
   help           this text`;
 
@@ -62,16 +64,22 @@ async function main(argv: string[]): Promise<number> {
       const { tokenCommand } = await import('./main/token-command.ts');
       return tokenCommand(rest, parseEnv(process.env));
     }
+    case 'slack': {
+      const { slackCommand } = await import('./main/slack-command.ts');
+      return slackCommand(rest, { print: (text) => process.stdout.write(`${text}\n`), warn: (text) => process.stderr.write(`${text}\n`) });
+    }
     case 'config': {
       if (rest[0] !== 'check') {
         process.stderr.write(`hoist config: expected \`hoist config check\`\n\n${USAGE}\n`);
         return 2;
       }
       const env = parseEnv(process.env);
-      const { loadHoistConfig } = await import('./config/hoist-config.ts');
-      const config = loadHoistConfig(env.configPath);
+      const { allWebhooks, loadHoistConfig } = await import('./config/hoist-config.ts');
+      const config = loadHoistConfig(env.configPath, env.variable);
       const envs = [...config.apps.values()].reduce((n, a) => n + a.environments.size, 0);
       process.stdout.write(`${config.file}: ok (${config.apps.size} app(s), ${envs} environment(s), ${config.targets.size} target(s))\n`);
+      const hooks = allWebhooks(config);
+      if (hooks.length > 0) process.stdout.write(`webhooks: ok (${hooks.length} webhook(s), secrets set in ${[...new Set(hooks.map((h) => h.secretEnv))].join(', ')})\n`);
       if (env.apiTokens.length > 0) process.stdout.write(`HOIST_API_TOKENS: ok (${parseApiTokens(env.apiTokens).length} token(s))\n`);
       return (await reportKubernetesTargets(config, env)) ? 0 : 1;
     }
@@ -105,6 +113,12 @@ async function reportKubernetesTargets(config: HoistConfig, env: Env): Promise<b
   return ok;
 }
 
+/** How Slack reaches this process, for the line that says it runs. */
+function slackNote(env: Env): string {
+  if (env.slack === null) return '';
+  return env.slack.delivery.kind === 'http' ? ' (Slack at /slack/events)' : ' (Slack over Socket Mode)';
+}
+
 /**
  * The terminal chat runs for `start` without Slack, unless asked to run headless or standard
  * input is nothing (a container, a service manager); piped input that ends before any command
@@ -122,7 +136,8 @@ async function run(mode: Mode, env: Env, headless: boolean): Promise<number> {
   });
   const running = (note: string) => {
     const where = hoist.port !== null ? ` on http://127.0.0.1:${hoist.port}` : '';
-    process.stderr.write(`hoist ${mode}: running${where}${env.slack ? ' (Slack at /slack/events)' : ''}${note} (pid ${process.pid})\n`);
+    const metrics = hoist.metricsPort !== null ? `, metrics on http://127.0.0.1:${hoist.metricsPort}/metrics` : '';
+    process.stderr.write(`hoist ${mode}: running${where}${slackNote(env)}${note}${metrics} (pid ${process.pid})\n`);
   };
   // Headless: no terminal chat where one could have been (Slack is a chat of its own).
   if (hoist.shellDone === null) running(mode === 'worker' || env.slack ? '' : ', headless');

@@ -43,6 +43,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
           '*.botToken',
           'signingSecret',
           '*.signingSecret',
+          'appToken',
+          '*.appToken',
           'password',
           '*.password',
           'authorization',

@@ -8,6 +8,7 @@ import { createLogger } from './logger.ts';
 import type { LocalAdminToken } from './main/api-tokens.ts';
 import { startServerRole, type ShellOptions } from './main/server-role.ts';
 import { startSharedParts } from './main/shared-parts.ts';
+import { serveMetricsPort } from './main/metrics-port.ts';
 import { createStopList } from './main/stop-list.ts';
 import { startWorkerRole } from './main/worker-role.ts';
 import type { HoistService } from './service/contract.ts';
@@ -29,6 +30,8 @@ export interface RunningHoist {
   api: HoistService;
   /** The HTTP port actually bound (null for a worker). */
   port: number | null;
+  /** The port of its own `/metrics` is served on (HOIST_METRICS_PORT); null: none. */
+  metricsPort: number | null;
   /** Resolves with the exit code when the piped terminal chat has finished; null when its input ended before any command. */
   shellDone: Promise<number | null> | null;
   /** The local admin token's file (HOIST_ADMIN_TOKEN_FILE), and whether this start made it. */
@@ -42,7 +45,7 @@ export interface RunningHoist {
  */
 export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
   const { env, mode } = options;
-  const config = loadHoistConfig(env.configPath);
+  const config = loadHoistConfig(env.configPath, env.variable);
   const dataDir = resolve(env.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const shell = mode === 'start' && !env.slack ? (options.shell ?? null) : null;
@@ -56,7 +59,8 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
     const shared = await startSharedParts({ env, config, dataDir, logger, stops });
     if (mode !== 'server') await startWorkerRole(shared, { targetFor: options.targetFor });
     const served = mode === 'worker' ? { port: null, shellDone: null, localAdmin: null } : await startServerRole(shared, { shell });
-    return { config, api: shared.api, ...served, stop: stops.stopAll };
+    const metricsPort = await serveMetricsPort(shared);
+    return { config, api: shared.api, ...served, metricsPort, stop: stops.stopAll };
   } catch (error) {
     await stops.stopAll();
     throw error;

@@ -148,6 +148,11 @@ export function usageOf(verb: Verb): string {
   return HELP[verb].usage;
 }
 
+/** The one-line summary of a verb (the overview's, and a slash command's description). */
+export function summaryOf(verb: Verb): string {
+  return HELP[verb].summary;
+}
+
 /** Every usage line, one per line: the answer to a command that names no known verb. */
 export function allUsages(): string {
   return VERBS.map((verb) => HELP[verb].usage).join('\n');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { parseSlackEnv, type SlackEnv } from './slack-env.ts';
 
 const optionalString = z
   .string()
@@ -15,6 +16,7 @@ const schema = z.object({
     .default('hoist'),
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
   SLACK_API_URL: z.string().url().default('https://slack.com/api/'),
   GITHUB_TOKEN: optionalString,
   GITHUB_API_URL: z.string().url().default('https://api.github.com'),
@@ -49,7 +51,8 @@ export interface Env {
   databaseUrl: string | null;
   redisUrl: string;
   redisPrefix: string;
-  slack: { botToken: string; signingSecret: string; apiUrl: string } | null;
+  /** Slack and how it reaches Hoist (HTTP or Socket Mode); null: no Slack. */
+  slack: SlackEnv | null;
   /**
    * How Hoist talks to GitHub's API: a token, or as a GitHub App through each repository's
    * installation; null: GitHub's API is not used (repositories are still fetched with git).
@@ -74,6 +77,11 @@ export interface Env {
   port: number;
   host: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  /**
+   * A variable that hoist.yaml names (a webhook's `secretEnv`), as the environment held it
+   * when parsed: the one way the rest of Hoist reads a variable it does not know in advance.
+   */
+  variable(name: string): string | undefined;
 }
 
 export type GitHubCredentials = { kind: 'token'; token: string } | { kind: 'app'; appId: string; privateKey: string };
@@ -99,22 +107,13 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     throw new ConfigError('ENV_INVALID', `invalid environment variable(s):\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
-  if (Boolean(e.SLACK_BOT_TOKEN) !== Boolean(e.SLACK_SIGNING_SECRET)) {
-    const missing = e.SLACK_BOT_TOKEN ? 'SLACK_SIGNING_SECRET' : 'SLACK_BOT_TOKEN';
-    throw new ConfigError(
-      'ENV_INVALID',
-      `${missing} is not set: Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (unset both to use the terminal chat)`,
-    );
-  }
-  const apiUrl = e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`;
+  const slack = parseSlackEnv(e);
+  const variables = new Map(Object.entries(source).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
   return Object.freeze({
     databaseUrl: e.DATABASE_URL ?? null,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.HOIST_REDIS_PREFIX,
-    slack:
-      e.SLACK_BOT_TOKEN && e.SLACK_SIGNING_SECRET
-        ? { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl }
-        : null,
+    slack,
     github: githubCredentials(e),
     githubApiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
     githubWebhookSecret: e.GITHUB_WEBHOOK_SECRET ?? null,
@@ -138,5 +137,6 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
+    variable: (name: string) => variables.get(name),
   });
 }

@@ -12,9 +12,11 @@ import {
   type HoistFile,
   type TargetConfig,
 } from './hoist-schema.ts';
+import { environmentWebhooks, webhooksAt, type Variables, type WebhookConfig } from './webhook-config.ts';
 import { readYamlMapping } from './yaml-document.ts';
 
 export type { TargetConfig } from './hoist-schema.ts';
+export type { Variables, WebhookConfig } from './webhook-config.ts';
 
 export interface ServiceConfig {
   name: string;
@@ -54,6 +56,8 @@ export interface EnvironmentConfig {
   supersede: boolean;
   /** The app's services with this environment's overrides applied. */
   services: ServiceConfig[];
+  /** Who is told of this environment's deployments: the app's webhooks, then its own. */
+  webhooks: WebhookConfig[];
   raw: EnvironmentFileConfig;
 }
 
@@ -66,6 +70,8 @@ export interface AppConfig {
   channels: string[];
   services: ServiceConfig[];
   environments: Map<string, EnvironmentConfig>;
+  /** Every webhook of the app, each once: its own and its environments'. */
+  webhooks: WebhookConfig[];
 }
 
 export interface GitHubRepo {
@@ -90,6 +96,11 @@ export interface HoistConfig {
   registry: string | null;
   targets: Map<string, TargetConfig>;
   apps: Map<string, AppConfig>;
+}
+
+/** Every webhook of the configuration, each once (each is one consumer of the event log). */
+export function allWebhooks(config: HoistConfig): WebhookConfig[] {
+  return [...config.apps.values()].flatMap((app) => app.webhooks);
 }
 
 type ResourcesInput = { requests?: { cpu?: string; memory?: string }; limits?: { cpu?: string; memory?: string } };
@@ -148,8 +159,13 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * unit;
 }
 
-/** Reads and validates hoist.yaml; every error names the file, the line and the path. */
-export function loadHoistConfig(path: string): HoistConfig {
+const NO_VARIABLES: Variables = () => undefined;
+
+/**
+ * Reads and validates hoist.yaml; every error names the file, the line and the path.
+ * `variables`: the environment the secrets it names (a webhook's `secretEnv`) are read from.
+ */
+export function loadHoistConfig(path: string, variables: Variables = NO_VARIABLES): HoistConfig {
   const file = resolve(path);
   let text: string;
   try {
@@ -161,10 +177,10 @@ export function loadHoistConfig(path: string): HoistConfig {
       { cause },
     );
   }
-  return parseHoistConfig(text, file);
+  return parseHoistConfig(text, file, variables);
 }
 
-export function parseHoistConfig(text: string, file: string): HoistConfig {
+export function parseHoistConfig(text: string, file: string, variables: Variables = NO_VARIABLES): HoistConfig {
   const { data, lineOf } = readYamlMapping(text, file);
   const fail = (path: readonly PropertyKey[], message: string): never => {
     throw new ConfigError('CONFIG_INVALID', `${file}:${lineOf(path)}: ${path.map(String).join('.')}: ${message}`);
@@ -185,18 +201,19 @@ export function parseHoistConfig(text: string, file: string): HoistConfig {
     });
     throw new ConfigError('CONFIG_INVALID', messages.join('\n'));
   }
-  return buildConfig(parsed.data, file, fail);
+  return buildConfig(parsed.data, file, variables, fail);
 }
 
 function buildConfig(
   data: HoistFile,
   file: string,
+  variables: Variables,
   fail: (path: readonly PropertyKey[], message: string) => never,
 ): HoistConfig {
   const targets = new Map(Object.entries(data.targets));
   const apps = new Map<string, AppConfig>();
   for (const [appName, app] of Object.entries(data.apps)) {
-    apps.set(appName, buildApp(appName, app, targets, file, fail));
+    apps.set(appName, buildApp(appName, app, targets, file, fail, variables));
   }
   return { file, registry: data.registry?.url ?? null, targets, apps };
 }
@@ -207,8 +224,11 @@ function buildApp(
   targets: Map<string, TargetConfig>,
   file: string,
   fail: (path: readonly PropertyKey[], message: string) => never,
+  variables: Variables,
 ): AppConfig {
   const base = ['apps', appName];
+  const appHooks = webhooksAt(app.webhooks, { app: appName, env: null }, base, variables, fail);
+  const allHooks = [...appHooks];
   const services: ServiceConfig[] = [];
   for (const [serviceName, s] of Object.entries(app.services)) {
     const path = [...base, 'services', serviceName];
@@ -276,6 +296,8 @@ function buildApp(
         resources: o.resources ? mergeResources(s.resources, resourcesOf(o.resources, overridePath, fail), overridePath, fail) : s.resources,
       };
     });
+    const ownHooks = webhooksAt(env.webhooks, { app: appName, env: envName }, path, variables, fail);
+    allHooks.push(...ownHooks);
     environments.set(envName, {
       name: envName,
       app: appName,
@@ -291,8 +313,9 @@ function buildApp(
       lockTtlMs: env.lock?.ttl ? parseDuration(env.lock.ttl) : null,
       supersede: env.queue.supersede,
       services: merged,
+      webhooks: environmentWebhooks(appHooks, ownHooks, path, fail),
       raw: env,
     });
   }
-  return { name: appName, repo, github, channels: app.channels, services, environments };
+  return { name: appName, repo, github, channels: app.channels, services, environments, webhooks: allHooks };
 }

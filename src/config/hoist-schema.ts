@@ -3,6 +3,7 @@ import { DEFAULT_APPROVAL_ACTIONS } from '../domain/approval.ts';
 import { ACTION_VERBS } from '../domain/command.ts';
 import { CPU_QUANTITY, MEMORY_QUANTITY } from '../domain/resources.ts';
 import { SERVICE_TYPES } from '../domain/service-order.ts';
+import { WEBHOOK_EVENTS } from '../domain/webhook.ts';
 
 const NAME = /^[a-z][a-z0-9-]{0,39}$/;
 /** Names appear in chat commands, namespaces and container names: one spelling, lowercase. */
@@ -86,6 +87,18 @@ const approvalSchema = z.strictObject({
   bypass: z.array(z.string().min(1)).default([]),
 });
 
+/** `{ url, events, secretEnv }`: whom to tell of which deployment events, signed with the secret in that variable. */
+const webhookSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'expected the http(s) URL of the receiver, such as https://ci.example.com/hoist' }),
+  events: z
+    .array(z.enum(WEBHOOK_EVENTS, { error: `expected events among ${WEBHOOK_EVENTS.join(', ')}` }))
+    .min(1, `name at least one event: ${WEBHOOK_EVENTS.join(', ')}`),
+  secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, {
+    error: (issue) => `${JSON.stringify(issue.input)} is not an environment variable name: expected uppercase letters, digits and "_", such as HOOK_SECRET (the name, not the secret)`,
+  }),
+});
+const webhooks = z.array(webhookSchema).default([]);
+
 const environmentSchema = z.strictObject({
   target: z.string(),
   namespace: z.string().optional(),
@@ -100,6 +113,8 @@ const environmentSchema = z.strictObject({
   lock: z.strictObject({ ttl: duration.optional() }).optional(),
   /** `supersede`: a newer deploy of the same services replaces an older one still waiting. */
   queue: z.strictObject({ supersede: z.boolean().default(false) }).default({ supersede: false }),
+  /** Told of this environment's deployments, besides the app's `webhooks`. */
+  webhooks,
 });
 
 const appSchema = z.strictObject({
@@ -113,6 +128,8 @@ const appSchema = z.strictObject({
   channels: z.array(z.string()).default([]),
   services: z.record(name('service'), serviceSchema),
   environments: z.record(name('environment'), environmentSchema),
+  /** Told of every environment's deployments. */
+  webhooks,
 });
 
 export const hoistFileSchema = z.strictObject({
@@ -127,3 +144,4 @@ export type ServiceFileConfig = z.infer<typeof serviceSchema>;
 export type EnvironmentFileConfig = z.infer<typeof environmentSchema>;
 export type ApprovalFileConfig = z.infer<typeof approvalSchema>;
 export type AppFileConfig = z.infer<typeof appSchema>;
+export type WebhookFileConfig = z.infer<typeof webhookSchema>;

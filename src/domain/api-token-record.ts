@@ -22,10 +22,17 @@ export interface TokenGrant {
   expiresAt: Date | null;
 }
 
-/** Token names: what `--name`, HOIST_API_TOKENS and `token:<name>` in `deployers` use. */
-export const TOKEN_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
+/**
+ * A token's name, unanchored: what `--name`, HOIST_API_TOKENS and `token:<name>` in `deployers`
+ * use. Redaction (redact.ts) leaves `token:<name>` whole by this same rule: a token acting as
+ * itself is a person, not a secret; a longer value after `token:` is taken for a secret.
+ */
+export const TOKEN_NAME_PATTERN = '[a-z0-9][a-z0-9._-]{0,39}';
 
-export const TOKEN_NAME_RULE = 'letters, digits and . _ - (up to 63, starting with a letter or digit)';
+/** Token names, case-insensitive (see TOKEN_NAME_PATTERN). */
+export const TOKEN_NAME = new RegExp(`^${TOKEN_NAME_PATTERN}$`, 'i');
+
+export const TOKEN_NAME_RULE = 'letters, digits and . _ - (up to 40, starting with a letter or digit)';
 
 /** Why a token is no longer accepted at `now` (null: it is). */
 export function tokenLapse(token: Pick<ApiTokenRecord, 'name' | 'expiresAt' | 'revokedAt'>, now: Date): string | null {

@@ -90,6 +90,12 @@ export type DeploymentSummary = Pick<
   'id' | 'app' | 'env' | 'action' | 'status' | 'reason' | 'ref' | 'sha' | 'requestedBy' | 'trigger' | 'push' | 'requestedAt' | 'startedAt' | 'finishedAt'
 >;
 
+/** What an environment shows for one service after a change: its status, and (when it changed) what it runs. */
+export interface EnvironmentShows {
+  status: ServiceStatus;
+  version?: string | null;
+}
+
 /** One service in a summary: what it runs now (null: nothing) and why. */
 export interface SummaryLine {
   name: string;
@@ -99,8 +105,17 @@ export interface SummaryLine {
 
 /** Something that happened to a deployment; persisted first, then published. */
 export type DeploymentEvent =
-  | { kind: 'requested'; deploymentId: number }
-  | { kind: 'status'; deploymentId: number; status: DeploymentStatus; service: string | null; reason: string | null }
+  /**
+   * Recorded, QUEUED or AWAITING_APPROVAL (`status`). The fields beside the id say what a live
+   * view needs without reading the deployment; events logged before they existed lack them.
+   */
+  | { kind: 'requested'; deploymentId: number; action?: ActionVerb; status?: DeploymentStatus; requestedBy?: Person; trigger?: Trigger; sha?: string | null }
+  /**
+   * A status of the deployment (`service` null) or of one of its services. `environment`: what
+   * the environment now shows for that service (its status, and its version when that changed);
+   * absent when the change leaves the environment's view as it was.
+   */
+  | { kind: 'status'; deploymentId: number; status: DeploymentStatus; service: string | null; reason: string | null; environment?: EnvironmentShows }
   | { kind: 'failure'; deploymentId: number; service: string; status: ServiceStatus; reason: string; logTail: string[] }
   /** A note in the thread with which service runs what: after a cancel, a rollback on failure, a pin. */
   | { kind: 'summary'; deploymentId: number; headline: string; services: SummaryLine[] }

@@ -30,6 +30,13 @@ export function retryDelayMs(attempts: number): number {
   return Math.min(1_000 * 2 ** Math.max(0, attempts - 1), 10 * 60 * 1000);
 }
 
+/** The wait an error asks for before the next try (a peer's Retry-After, as `retryAfterMs`); 0 when it asks for none. */
+export function waitAskedFor(error: unknown): number {
+  if (typeof error !== 'object' || error === null || !('retryAfterMs' in error)) return 0;
+  const ms = (error as { retryAfterMs: unknown }).retryAfterMs;
+  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : 0;
+}
+
 /** Whether a failed delivery is given up on: the event is older than the delivery window. */
 export function deliveryExpired(eventAt: Date, now: Date): boolean {
   return now.getTime() - eventAt.getTime() >= DELIVERY_MAX_AGE_MS;

@@ -1,3 +1,5 @@
+import { TOKEN_NAME_PATTERN } from './api-token-record.ts';
+
 /**
  * Masks secrets in a text before it reaches a chat, the API or the log: the one
  * place that knows what a secret looks like. Patterns are the well-known token
@@ -14,8 +16,8 @@ export const SECRET_MARK = '••••';
 const SECRET_KEY =
   '[A-Za-z0-9_.-]*(?:password|passwd|pwd|token|secret|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|signature)[A-Za-z0-9_.-]*';
 
-/** `token:<name>` as tokenPerson spells a token acting as itself: a short lower-case name, nothing after it. */
-const TOKEN_PERSON = '(?!token:[a-z0-9][a-z0-9_-]{0,39}(?![A-Za-z0-9_.:=/-]))';
+/** `token:<name>` as tokenPerson spells a token acting as itself: a token's name, nothing after it. */
+const TOKEN_PERSON = `(?!token:${TOKEN_NAME_PATTERN}(?![A-Za-z0-9_.:=/-]))`;
 
 const RULES: readonly { pattern: RegExp; replace: string | ((...groups: string[]) => string) }[] = [
   // Private key material.

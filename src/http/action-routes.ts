@@ -9,7 +9,7 @@ import { deploymentJson, rulesJson } from './api-json.ts';
 import { RequestedSchema } from './api-schemas.ts';
 import { callerOf, type ApiEnv } from './auth.ts';
 import { environmentParams } from './environment-routes.ts';
-import { carryOutOnce } from './idempotency.ts';
+import { carryOutOnce, unsettled } from './idempotency.ts';
 import { deploymentNumber } from './numbers.ts';
 
 const FIELDS = ['action', 'services', 'ref', 'to', 'bypassApproval'];
@@ -134,9 +134,8 @@ export function actionRoutes(api: HoistService): OpenAPIHono<ApiEnv> {
     });
     switch (once.kind) {
       case 'unavailable':
-        return refused(c, once.refusal);
       case 'pending':
-        return c.json(errorBody('IN_PROGRESS', 'a request with this Idempotency-Key is still being carried out; send it again in a moment for its answer'), 409);
+        return unsettled(c, once);
       case 'mismatch':
         return c.json(
           errorBody(

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { describeWebhooks } from './webhook-schemas.ts';
 
 /** Hoist's version, as package.json says. */
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -16,6 +17,8 @@ export function openApiDocument(app: Pick<OpenAPIHono, 'openAPIRegistry' | 'getO
   return () => {
     if (document !== null) return document;
     app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API token (`hoist token create`).' });
+    // What Hoist sends, not serves: the top-level `webhooks` of OpenAPI 3.1.
+    describeWebhooks(app.openAPIRegistry);
     document = app.getOpenAPI31Document({
       openapi: '3.1.0',
       info: { title: 'Hoist', version: VERSION, description: DESCRIPTION },

@@ -64,6 +64,8 @@ export function environmentJson(view: EnvironmentView): z.infer<typeof Environme
     app: view.app,
     env: view.env,
     target: view.target,
+    autoDeploy: view.autoDeploy,
+    commitBaseUrl: view.commitBaseUrl,
     status: view.status,
     services: view.services.map((s) => ({
       name: s.name,
@@ -73,9 +75,18 @@ export function environmentJson(view: EnvironmentView): z.infer<typeof Environme
       image: s.image,
       deploymentId: s.deploymentId,
       updatedAt: s.updatedAt?.toISOString() ?? null,
+      commitUrl: s.commitUrl,
     })),
     queue: view.queue.map((q) => ({ id: q.id, action: q.action, status: q.status, position: q.position, requestedBy: q.requestedBy })),
+    awaitingApproval: view.awaitingApproval.map((a) => ({
+      id: a.id,
+      action: a.action,
+      requestedBy: a.requestedBy,
+      requestedAt: a.requestedAt.toISOString(),
+      expiresAt: a.expiresAt?.toISOString() ?? null,
+    })),
     lock: lockJson(view.lock),
+    eventId: view.eventId,
   };
 }
 

@@ -122,6 +122,8 @@ export const EnvironmentSchema = z
     app: z.string(),
     env: z.string(),
     target: z.string(),
+    commitBaseUrl: z.string().nullable().openapi({ description: 'Where a commit of the app’s repository is shown, its SHA appended (GitHub-style https repositories); null otherwise.' }),
+    autoDeploy: z.boolean().openapi({ description: 'true: a push to its branch deploys it (automatic); false: only people and pipelines do (manual).' }),
     status: ServiceStatusSchema.openapi({ description: 'The aggregate of its services’ statuses.' }),
     services: z.array(
       z.object({
@@ -132,12 +134,19 @@ export const EnvironmentSchema = z
         image: z.string().nullable(),
         deploymentId: z.int().nullable(),
         updatedAt: maybeWhen,
+        commitUrl: z.string().nullable().openapi({ description: 'The web page of the commit it runs (GitHub-style https repositories); null otherwise.' }),
       }),
     ),
     queue: z.array(
       z.object({ id: z.int(), action: z.string(), status: z.string(), position: z.int().nullable(), requestedBy: PersonSchema }),
     ),
+    awaitingApproval: z
+      .array(z.object({ id: z.int(), action: z.string(), requestedBy: PersonSchema, requestedAt: when, expiresAt: maybeWhen }))
+      .openapi({ description: 'Deployments waiting for approval, oldest first (they join the queue once approved).' }),
     lock: LockSchema.nullable(),
+    eventId: z.int().openapi({
+      description: 'The id of the last event (GET /api/v1/events) this answer includes: follow the stream with `lastEventId` set to it and nothing is missed or counted twice.',
+    }),
   })
   .openapi('Environment');
 

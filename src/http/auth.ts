@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
 import { tokenDenial, type ApiToken, type Scope } from '../domain/api-token.ts';
 
 /** Checks a bearer secret: the token it belongs to, or why it is not accepted (unknown, expired, revoked). */
@@ -11,10 +12,32 @@ export interface ApiEnv {
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
-/** Every route behind it needs `Authorization: Bearer <token>`: 401 without, or with a token that is not accepted. */
-export function requireToken(authenticate: Authenticate): MiddlewareHandler<ApiEnv> {
+/** The dashboard's session cookie: an opaque id the browser holds (HttpOnly, SameSite=Strict). */
+export const SESSION_COOKIE = 'hoist_session';
+
+/** The token behind a dashboard session cookie, or why the session no longer works. */
+export type ResumeSession = Authenticate;
+
+/**
+ * Every route behind it needs `Authorization: Bearer <token>`: 401 without, or with a token
+ * that is not accepted. With `resumeSession`, a GET or HEAD without the header may come with
+ * the dashboard's session cookie instead and acts as the session's token; the cookie never
+ * counts for a request that changes something (so no other site can make a browser do so).
+ */
+export function requireToken(authenticate: Authenticate, resumeSession?: ResumeSession): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
+    const session = header === undefined && resumeSession !== undefined ? getCookie(c, SESSION_COOKIE) : undefined;
+    if (resumeSession !== undefined && session !== undefined && session !== '') {
+      if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+        return unauthorized(c, `the dashboard's session cookie only reads (GET); ${c.req.method} needs "Authorization: Bearer <token>" with a token that has the scope`);
+      }
+      const resumed = await resumeSession(session);
+      if (!resumed.ok) return unauthorized(c, resumed.reason);
+      c.set('apiToken', resumed.token);
+      await next();
+      return;
+    }
     const secret = header === undefined ? null : (BEARER.exec(header)?.[1] ?? null);
     if (secret === null) {
       const message =

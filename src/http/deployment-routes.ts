@@ -8,7 +8,7 @@ import type { ApiEnv } from './auth.ts';
 import { followLog } from './log-follow.ts';
 import { deploymentNumber, queryNumber } from './numbers.ts';
 
-const LIST_FILTERS = ['app', 'env', 'status', 'limit', 'cursor'];
+const LIST_FILTERS = ['app', 'env', 'status', 'action', 'limit', 'cursor'];
 const LOG_PARAMETERS = ['tail', 'service', 'after', 'limit', 'follow'];
 
 /** `12` or `#12` in the path; a wrong one is refused with a request that would work (`example`). */
@@ -37,6 +37,7 @@ const list = createRoute({
       app: text('Only this app.'),
       env: text('Only this environment.'),
       status: text('Any of these statuses, comma-separated (`DEPLOYED,DEPLOYMENT_ERROR`).'),
+      action: text('Any of these actions, comma-separated (`deploy,rollback`).'),
       limit: text('1–100 (default 20).'),
       cursor: text('`nextCursor` of the previous page.'),
     }),
@@ -124,6 +125,7 @@ export function deploymentReadRoutes(api: HoistService): OpenAPIHono<ApiEnv> {
       app: query.app || null,
       env: query.env || null,
       status: query.status ? query.status.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean) : null,
+      action: query.action ? query.action.split(',').map((a) => a.trim().toLowerCase()).filter(Boolean) : null,
       limit: queryNumber(query.limit),
       cursor: query.cursor || null,
     });

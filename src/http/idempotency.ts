@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { Context } from 'hono';
 import type { Refusal, RequestLedger } from '../service/contract.ts';
+import { errorBody, refused } from './api-errors.ts';
 
 /**
  * What became of a request sent with an `Idempotency-Key`: carried out now, or by an
@@ -66,4 +68,10 @@ export async function carryOutOnce<T>(
   if (done.deploymentId === null) await ledger.releaseRequest(ledgerKey);
   else await ledger.answerRequest(ledgerKey, { fingerprint, deploymentId: done.deploymentId } satisfies Kept);
   return { kind: 'done', value: done.value };
+}
+
+/** The answer when the key can't be settled now: the database does not answer (503), or the first request is still being carried out (409). */
+export function unsettled(c: Context, once: Extract<Once<unknown>, { kind: 'unavailable' | 'pending' }>) {
+  if (once.kind === 'unavailable') return refused(c, once.refusal);
+  return c.json(errorBody('IN_PROGRESS', 'a request with this Idempotency-Key is still being carried out; send it again in a moment for its answer'), 409);
 }

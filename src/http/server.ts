@@ -8,6 +8,7 @@ import { openApiDocument } from './api-document.ts';
 import { httpExceptionBody } from './api-errors.ts';
 import { apiRoutes } from './api-routes.ts';
 import { requireToken, type ApiEnv, type Authenticate } from './auth.ts';
+import { dashboardRoutes, type DashboardDeps } from './dashboard-routes.ts';
 import { eventRoutes, type EventRoutesDeps } from './event-stream.ts';
 import { maskAnswers } from './mask-answers.ts';
 import { refuseOtherMethods } from './method-not-allowed.ts';
@@ -28,6 +29,8 @@ export interface HttpDeps {
   apiGroups?: readonly OpenAPIHono<ApiEnv>[];
   /** The live event stream (`/api/v1/events`); absent, the route is not served. */
   events?: EventRoutesDeps;
+  /** The read-only dashboard (`/dashboard`) and its session cookie, which GETs under /api/v1 accept; absent, neither is served. */
+  dashboard?: DashboardDeps;
 }
 
 /** What anyone may read without a token: the API's description. */
@@ -44,8 +47,11 @@ const documentRoute = createRoute({
 export function createHttpApp(deps: HttpDeps): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>();
   // Before the masking below: a refused token's answer quotes the header to send, and holds nothing else.
-  const tokenRequired = requireToken(deps.authenticate);
+  const tokenRequired = requireToken(deps.authenticate, deps.dashboard?.sessions.resume);
   app.use('/api/v1/*', (c, next) => ((c.req.method === 'GET' || c.req.method === 'HEAD') && PUBLIC_API.has(c.req.path) ? next() : tokenRequired(c, next)));
+  // Before the masking below: the dashboard's pages and scripts come from the package, hold no
+  // data (its scripts read the API, which is masked), and masking would rewrite their code.
+  if (deps.dashboard) app.route('/', dashboardRoutes(deps.dashboard));
   app.use(maskAnswers());
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { deliveryExpired, retryDelayMs, type LoggedEvent } from '../domain/event-log.ts';
+import { deliveryExpired, retryDelayMs, waitAskedFor, type LoggedEvent } from '../domain/event-log.ts';
 import type { Db } from '../store/database.ts';
 import { eventsAfterCursor, heldEvents, holdEvent, moveCursor, recordUndeliverable, releaseEvent, type HeldEvent } from '../store/event-cursors.ts';
 import { createOutboxLoop } from './outbox-loop.ts';
@@ -43,8 +43,17 @@ type Item = { event: LoggedEvent; held: HeldEvent | null };
  * 10 min), the later events of its group held behind it, for as long as the event is less
  * than a day old; then it is recorded in `event_failures` (the consumer, the event and the
  * last error) and its group moves on. The cursor itself never waits: other groups go on.
+ * An error with a `retryAfterMs` (a peer's Retry-After) waits at least that long.
  */
-export function createEventConsumer(deps: EventConsumerDeps, consumer: { name: string; groupOf(event: LoggedEvent): string }): EventConsumer {
+export function createEventConsumer(
+  deps: EventConsumerDeps,
+  consumer: {
+    name: string;
+    groupOf(event: LoggedEvent): string;
+    /** Where a consumer seen for the first time starts: the log's beginning (default), or its end (what happened before it existed is not its business). */
+    startAt?: 'beginning' | 'end';
+  },
+): EventConsumer {
   const now = deps.now ?? (() => new Date());
   const log = deps.logger.child({ consumer: consumer.name });
   let handler: ((event: LoggedEvent) => Promise<void>) | null = null;
@@ -59,7 +68,8 @@ export function createEventConsumer(deps: EventConsumerDeps, consumer: { name: s
       log.error(fields, 'event could not be delivered for a day; recorded as undeliverable');
       return 'given up';
     }
-    const nextAt = new Date(now().getTime() + retryDelayMs(attempts));
+    // A peer that said when to come back (Retry-After) is not asked sooner.
+    const nextAt = new Date(now().getTime() + Math.max(retryDelayMs(attempts), waitAskedFor(error)));
     await holdEvent(deps.db, consumer.name, item.event.id, { attempts, nextAt, lastError });
     log.warn({ ...fields, nextAt }, 'event delivery failed; will retry');
     return 'held';
@@ -88,7 +98,7 @@ export function createEventConsumer(deps: EventConsumerDeps, consumer: { name: s
 
   async function pass(handle: (event: LoggedEvent) => Promise<void>): Promise<void> {
     const held = await heldEvents(deps.db, consumer.name);
-    const { cursor, events } = await eventsAfterCursor(deps.db, consumer.name);
+    const { cursor, events } = await eventsAfterCursor(deps.db, consumer.name, { startAt: consumer.startAt ?? 'beginning' });
     const groups = new Map<string, Item[]>();
     const add = (item: Item) => {
       const key = consumer.groupOf(item.event);

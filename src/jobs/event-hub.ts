@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { LoggedEvent } from '../domain/event-log.ts';
 import type { Db } from '../store/database.ts';
 import { lastPosition, readEvents } from '../store/events.ts';
-import { redisKeys } from './redis.ts';
+import { listenForEvents, type EventListening } from './event-signal.ts';
 import type { RedisHealth } from './redis-health.ts';
 
 const PAGE = 500;
@@ -15,12 +15,12 @@ const PAGE = 500;
  * in commit order (migration 0010), so following `position > head` misses nothing.
  */
 export function createEventHub(deps: { db: Db; subscriber: Redis; prefix: string; logger: Logger; health: RedisHealth; pollMs?: number }) {
-  const channel = redisKeys(deps.prefix).eventsChannel;
   const listeners = new Set<(events: readonly LoggedEvent[]) => void>();
   let head = 0;
   let reading: Promise<void> | null = null;
   let again = false;
   let timer: NodeJS.Timeout | null = null;
+  let listening: EventListening | null = null;
   let stopped = false;
   let markClosed = () => {};
   let drained = () => {};
@@ -62,10 +62,6 @@ export function createEventHub(deps: { db: Db; subscriber: Redis; prefix: string
     });
   }
 
-  const onMessage = (from: string) => {
-    if (from === channel) wake();
-  };
-
   return {
     head: () => head,
     read: (options: { after: number; app: string | null; env: string | null; limit: number }) => readEvents(deps.db, options),
@@ -79,14 +75,14 @@ export function createEventHub(deps: { db: Db; subscriber: Redis; prefix: string
     closed,
     async start(): Promise<void> {
       head = await lastPosition(deps.db);
-      await deps.subscriber.subscribe(channel);
-      deps.subscriber.on('message', onMessage);
+      listening = listenForEvents(deps.subscriber, deps.prefix, wake);
+      await listening.ready;
       timer = setInterval(wake, deps.pollMs ?? 1_000);
     },
     /** Ends every open stream and stops reading. */
     async close(): Promise<void> {
       stopped = true;
-      deps.subscriber.off('message', onMessage);
+      listening?.stop();
       if (timer) clearInterval(timer);
       // Every stream ends on `closed`; wait (briefly) until they have, so their answers end whole.
       const ended = listeners.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));

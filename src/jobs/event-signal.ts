@@ -14,14 +14,29 @@ export function createEventSignal(redis: Redis, prefix: string, logger: Logger, 
   };
 }
 
-/** Calls `onEvents` whenever any process signals new events; returns the way to stop listening. */
-export function listenForEvents(subscriber: Redis, prefix: string, onEvents: () => void): () => void {
+/** What listenForEvents returns: when the subscription is in place, and the way to stop listening. */
+export interface EventListening {
+  /** Resolves once Redis confirmed the subscription (it never rejects: the readers poll besides). */
+  ready: Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Calls `onEvents` whenever any process signals new events. Every reader of the log listens
+ * through here; subscribing twice to the channel on one connection is harmless, and a
+ * reconnect resubscribes.
+ */
+export function listenForEvents(subscriber: Redis, prefix: string, onEvents: () => void): EventListening {
   const channel = redisKeys(prefix).eventsChannel;
   const onMessage = (from: string) => {
     if (from === channel) onEvents();
   };
-  // Subscribing twice to a channel (the log's readers do too) is harmless; a reconnect resubscribes.
-  void subscriber.subscribe(channel).catch(() => undefined);
   subscriber.on('message', onMessage);
-  return () => subscriber.off('message', onMessage);
+  return {
+    ready: subscriber.subscribe(channel).then(
+      () => undefined,
+      () => undefined,
+    ),
+    stop: () => subscriber.off('message', onMessage),
+  };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { redisKeys } from './redis.ts';
+import { listenForEvents, type EventListening } from './event-signal.ts';
 import type { RedisHealth } from './redis-health.ts';
 
 /**
@@ -21,11 +21,11 @@ export function createOutboxLoop(deps: {
   /** One delivery pass; runs only while this process leads. */
   drain(): Promise<void>;
 }) {
-  const channel = redisKeys(deps.prefix).eventsChannel;
   const me = randomUUID();
   let draining: Promise<void> | null = null;
   let again = false;
   let timer: NodeJS.Timeout | null = null;
+  let listening: EventListening | null = null;
   let closed = false;
 
   async function isLeader(): Promise<boolean> {
@@ -56,12 +56,9 @@ export function createOutboxLoop(deps: {
     });
   }
 
-  const onMessage = (from: string) => {
-    if (from === channel) wake();
-  };
-
   const stop = () => {
-    deps.subscriber.off('message', onMessage);
+    listening?.stop();
+    listening = null;
     if (timer) clearInterval(timer);
     timer = null;
   };
@@ -69,8 +66,7 @@ export function createOutboxLoop(deps: {
   return {
     wake,
     start() {
-      void deps.subscriber.subscribe(channel);
-      deps.subscriber.on('message', onMessage);
+      listening = listenForEvents(deps.subscriber, deps.prefix, wake);
       timer = setInterval(wake, deps.pollMs ?? 1_000);
       wake();
     },

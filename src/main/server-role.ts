@@ -1,10 +1,11 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { createNoticePoster } from '../bot/notice-poster.ts';
 import { createNotifier } from '../bot/notifier.ts';
 import { createShellEdge } from '../bot/shell/shell-edge.ts';
 import { ConfigError } from '../config/errors.ts';
+import { METRICS_PATH, metricsListener } from '../http/metrics-endpoint.ts';
 import { createHttpServer } from '../http/server.ts';
 import { createChangelogSource } from '../engine/source/changelog-source.ts';
 import { createGitHubWebhook } from '../http/github-webhook.ts';
@@ -14,9 +15,12 @@ import { createPushDeploys } from '../service/push-deploys.ts';
 import { createEventHub } from '../jobs/event-hub.ts';
 import { listenForEvents } from '../jobs/event-signal.ts';
 import { closeRedis, connectRedis } from '../jobs/redis.ts';
+import { createDashboardSessions } from '../service/dashboard-sessions.ts';
 import { createCardStore } from '../store/chat-cards.ts';
 import type { CardStore } from '../bot/notifier.ts';
 import { startApiTokens, type LocalAdminToken } from './api-tokens.ts';
+import { closeServer, listen } from './listening.ts';
+import { startWebhooks } from './webhooks.ts';
 import type { SharedParts } from './shared-parts.ts';
 
 /** The terminal chat's input and output. */
@@ -26,9 +30,6 @@ export interface ShellOptions {
   interactive: boolean;
   user: string;
 }
-
-/** How long answers still being written may take to finish when Hoist stops. */
-const CLOSE_GRACE_MS = 500;
 
 type Chats = Parameters<typeof createNotifier>[0]['chats'];
 type Mounts = Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
@@ -42,8 +43,8 @@ export async function startServerRole(
   const subscriber = health.watch(connectRedis(env.redisUrl, { name: 'hoist-events' }), 'hoist-events');
   stops.add(() => closeRedis(subscriber));
   // The environments' views follow what the other processes record.
-  const unlisten = listenForEvents(subscriber, env.redisPrefix, () => shared.changes.emit('remote'));
-  stops.add(async () => unlisten());
+  const listening = listenForEvents(subscriber, env.redisPrefix, () => shared.changes.emit('remote'));
+  stops.add(async () => listening.stop());
   // The chat is one consumer of the event log: deployment events to the notifier, lock notices to the poster.
   const feed = createChatFeed({ db, redis, subscriber, prefix: env.redisPrefix, logger, health });
   stops.add(() => feed.close());
@@ -87,6 +88,8 @@ export async function startServerRole(
     });
   }
 
+  // Each webhook is a consumer of the event log of its own: deployments never wait on a receiver.
+  const webhookRoutes = await startWebhooks(shared, subscriber);
   const { tokens, localAdmin } = await startApiTokens(shared);
   // One reader of the event log for every open event stream of this process.
   const hub = createEventHub({ db, subscriber, prefix: env.redisPrefix, logger: logger.child({ component: 'events' }), health });
@@ -97,13 +100,15 @@ export async function startServerRole(
     tokens,
     logger,
     mounts,
+    apiGroups: [webhookRoutes],
     events: { source: hub },
+    dashboard: { sessions: createDashboardSessions({ db, tokens }), publicUrl: env.publicUrl },
     readiness: {
       postgres: () => db.selectNoFrom((eb) => eb.lit(1).as('one')).execute(),
       redis: () => redis.ping(),
     },
   });
-  await listen(server, env.port, env.host);
+  await listen(server, env.port, env.host, 'PORT');
   stops.add(() => closeServer(server));
   // Runs before the server closes: open streams end cleanly instead of holding the stop up.
   stops.add(() => hub.close());
@@ -112,48 +117,30 @@ export async function startServerRole(
   return { port, shellDone, localAdmin };
 }
 
-/** Slack when its tokens are set (its events mounted on the HTTP server), and the terminal chat when asked for. */
+/** Slack when its tokens are set (over HTTP its events are mounted on the HTTP server; Socket Mode connects out), and the terminal chat when asked for. */
 async function startChatEdges(shared: SharedParts, cards: CardStore, shell: ShellOptions | null): Promise<{ chats: Chats; mounts: Mounts; shellDone: Promise<number | null> | null }> {
   const { env, api, logger, stops } = shared;
   const chats: Chats = {};
   const mounts: Mounts = {};
   if (env.slack) {
     const { createSlackEdge } = await import('../bot/slack/slack-edge.ts');
+    const { SlackAppTokenRefused } = await import('../bot/slack/socket-receiver.ts');
     const groups = shared.slackDirectory ?? undefined;
-    const slack = await createSlackEdge({ ...env.slack, api, cards, ...(groups === undefined ? {} : { groups }), logger: logger.child({ component: 'slack' }) });
+    const slack = await createSlackEdge({ ...env.slack, api, cards, ...(groups === undefined ? {} : { groups }), logger: logger.child({ component: 'slack' }), callErrors: shared.callErrors }).catch(
+      (error: unknown) => {
+        // A refused token is the operator's to fix: said as a configuration error, without a stack.
+        throw error instanceof SlackAppTokenRefused ? new ConfigError(error.code, error.message, { cause: error }) : error;
+      },
+    );
     stops.add(() => slack.stop());
     chats.slack = slack.chat;
-    mounts['/slack/events'] = slack.requestListener;
+    Object.assign(mounts, slack.mounts);
   }
+  // Beside the API, unless it has a port of its own (main/metrics-port.ts).
+  if (shared.metrics !== null && env.metrics?.port === null) mounts[METRICS_PATH] = metricsListener(shared.metrics, logger);
   if (shell === null) return { chats, mounts, shellDone: null };
   const edge = createShellEdge({ ...shell, api });
   stops.add(async () => edge.close());
   chats.shell = edge.chat;
   return { chats, mounts, shellDone: edge.done };
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolveListen, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') {
-        reject(new ConfigError('PORT_IN_USE', `port ${port} is already in use (set PORT to a free one)`, { cause: error }));
-      } else reject(error);
-    });
-    server.listen(port, host, () => resolveListen());
-  });
-}
-
-/**
- * Stops taking connections; idle ones close now, and answers still being written (an event
- * stream ending) get a moment to finish before every connection is cut.
- */
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolveClose) => {
-    const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
-    server.close(() => {
-      clearTimeout(cut);
-      resolveClose();
-    });
-    server.closeIdleConnections();
-  });
 }

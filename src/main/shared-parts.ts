@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Env } from '../config/env.ts';
 import { ConfigError } from '../config/errors.ts';
 import type { HoistConfig } from '../config/hoist-config.ts';
+import { ignoreCallErrors, type CallErrors } from '../domain/call-errors.ts';
 import { createImageRegistry } from '../engine/build/image-registry.ts';
 import type { SlackDirectory } from '../bot/slack/slack-directory.ts';
 import { createGitHubClient, type GitHubClient } from '../engine/source/github/client.ts';
@@ -18,9 +19,11 @@ import { createRunQueue } from '../jobs/run-queue.ts';
 import type { HoistService } from '../service/contract.ts';
 import { createChangeFeed, type ChangeFeed, type ChangeOrigin } from '../service/environment-board.ts';
 import { createHoistService } from '../service/hoist-service.ts';
+import { createMetrics, type Metrics } from '../service/metrics.ts';
 import { createSecretMasks } from '../service/secret-masks.ts';
 import { maskSecretsInLog } from '../logger.ts';
 import { openDatabase, type Db } from '../store/database.ts';
+import { readMetrics } from '../store/metrics.ts';
 import { migrateToLatest } from '../store/migrator.ts';
 import type { StopList } from './stop-list.ts';
 
@@ -61,6 +64,10 @@ export interface SharedParts {
   registryAuth: { username: string; password: string } | null;
   /** Slack's user groups when Slack is configured: one directory (and cache) for permissions, approvals and group mentions. */
   slackDirectory: SlackDirectory | null;
+  /** This process's metrics registry (null: HOIST_METRICS=off), served by the server role or on HOIST_METRICS_PORT. */
+  metrics: Metrics | null;
+  /** Where the clients of Slack, Kubernetes and registries count their failed calls. */
+  callErrors: CallErrors;
 }
 
 /** The database (migrated), Redis, the git source, the run queue and its dispatcher, and the service both edges call. */
@@ -78,6 +85,10 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
   if (!maskSecretsInLog(logger, await createSecretMasks({ db, config }).forConfiguration())) {
     logger.warn('this logger was not made by createLogger: values of services’ env are masked in log lines only by their shape');
   }
+
+  const metrics = env.metrics === null ? null : startMetrics(db, config, logger);
+  if (metrics !== null) stops.add(async () => metrics.close(), 'the metrics registry');
+  const callErrors = metrics?.callErrors ?? ignoreCallErrors;
 
   const redisHealth = createRedisHealth(logger.child({ component: 'redis' }));
   const redis = redisHealth.watch(connectRedis(env.redisUrl, { name: 'hoist' }), 'hoist');
@@ -110,12 +121,13 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
           token: env.slack.botToken,
           apiUrl: env.slack.apiUrl,
           logger: logger.child({ component: 'slack' }),
+          callErrors,
         });
   const api = createHoistService({
     db,
     config,
     source,
-    registry: createImageRegistry({ auth: registryAuth }),
+    registry: createImageRegistry({ auth: registryAuth, callErrors }),
     kick: (app, e) => dispatcher.kick(app, e),
     notify,
     signalCancel: createCancelSignal({ db, redis, prefix: env.redisPrefix, health: redisHealth }),
@@ -124,5 +136,11 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
     onBoardError: (error) => logger.warn({ err: error }, 'refreshing the environments failed'),
     ...(database.kind === 'pglite' ? { boardMaxAgeMs: EMBEDDED_BOARD_MAX_AGE_MS } : {}),
   });
-  return { ...base, db, redis, redisHealth, source, github, notify, changes, onlyWriter: database.kind === 'pglite', lease, dispatcher, api, registryAuth, slackDirectory };
+  return { ...base, db, redis, redisHealth, source, github, notify, changes, onlyWriter: database.kind === 'pglite', lease, dispatcher, api, registryAuth, slackDirectory, metrics, callErrors };
+}
+
+/** The metrics registry: Postgres's families read at each scrape, every configured environment in its gauges. */
+function startMetrics(db: Db, config: HoistConfig, logger: Logger): Metrics {
+  const environments = [...config.apps.values()].flatMap((app) => [...app.environments.keys()].map((env) => ({ app: app.name, env })));
+  return createMetrics({ read: (settledUpTo) => readMetrics(db, settledUpTo), environments, logger: logger.child({ component: 'metrics' }) });
 }

@@ -33,6 +33,7 @@ export async function startWorkerRole(
     registry: env.registry.url ?? config.registry ?? '',
     auth: shared.registryAuth,
     logger: logger.child({ component: 'builder' }),
+    callErrors: shared.callErrors,
   });
   const runner = createDeployRunner({
     db,
@@ -108,6 +109,7 @@ async function configuredTargets(shared: SharedParts): Promise<(environment: Env
     kubeconfig: shared.env.kubeconfig,
     dockerHost: shared.env.dockerHost,
     logger: shared.logger,
+    callErrors: shared.callErrors,
   });
   registry.verifyAll();
   return registry.targetFor;

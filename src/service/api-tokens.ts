@@ -68,19 +68,27 @@ export function createTokenService(deps: { db: Db; now?: () => Date; touchEveryM
     pending.clear();
   };
 
+  async function check(hash: string): Promise<Authenticated> {
+    const token = await lookup(hash);
+    // The row was found by its hash; comparing the hashes again in constant time keeps the
+    // decision itself free of any early exit that depends on the secret.
+    if (token === null || !timingSafeEqual(Buffer.from(token.secretHash, 'hex'), Buffer.from(hash, 'hex'))) return { ok: false, reason: UNKNOWN };
+    const at = now();
+    const lapse = tokenLapse(token, at);
+    if (lapse !== null) return { ok: false, reason: lapse };
+    await noteUse(token, at);
+    const { name, scopes, apps, envs, actAs, expiresAt } = token;
+    return { ok: true, token: { name, scopes, apps, envs, actAs, expiresAt } };
+  }
+
   return {
     async authenticate(secret: string): Promise<Authenticated> {
-      const hash = hashSecret(secret);
-      const token = await lookup(hash);
-      // The row was found by its hash; comparing the hashes again in constant time keeps the
-      // decision itself free of any early exit that depends on the secret.
-      if (token === null || !timingSafeEqual(Buffer.from(token.secretHash, 'hex'), Buffer.from(hash, 'hex'))) return { ok: false, reason: UNKNOWN };
-      const at = now();
-      const lapse = tokenLapse(token, at);
-      if (lapse !== null) return { ok: false, reason: lapse };
-      await noteUse(token, at);
-      const { name, scopes, apps, envs, actAs, expiresAt } = token;
-      return { ok: true, token: { name, scopes, apps, envs, actAs, expiresAt } };
+      return check(hashSecret(secret));
+    },
+
+    /** The same check for a secret known only by its hash (a dashboard session holds the hash of the token it was opened with). */
+    authenticateHash(hash: string): Promise<Authenticated> {
+      return check(hash);
     },
 
     /** A new token; its secret is in the answer and nowhere else. */

@@ -113,6 +113,8 @@ export interface DeploymentQuery {
   env?: string | null;
   /** Any of these statuses. */
   status?: string[] | null;
+  /** Any of these actions. */
+  action?: string[] | null;
   /** 1–100; default 20. */
   limit?: number | null;
   /** From the previous page's `nextCursor`. */

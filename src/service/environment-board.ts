@@ -1,5 +1,6 @@
 import type { HoistConfig } from '../config/hoist-config.ts';
 import { aggregateEnvironmentStatus } from '../domain/aggregate.ts';
+import { commitUrl } from '../domain/commit-link.ts';
 import { boardRows, type BoardRows } from '../store/board.ts';
 import type { Db } from '../store/database.ts';
 import type { EnvironmentView, QueueEntry, ServiceView } from './views.ts';
@@ -134,6 +135,9 @@ export function createEnvironmentBoard(deps: BoardDeps): EnvironmentBoard {
   };
 }
 
+/** A commit link for this SHA, cut before it, is where any commit of the repository is shown. */
+const ANY_SHA = '0'.repeat(40);
+
 /** Every configured environment's view from the board's rows. */
 function buildViews(config: HoistConfig, rows: BoardRows): Map<string, Map<string, EnvironmentView>> {
   const key = (app: string, env: string) => `${app}\n${env}`;
@@ -149,6 +153,7 @@ function buildViews(config: HoistConfig, rows: BoardRows): Map<string, Map<strin
   };
   const states = group(rows.states);
   const queues = group(rows.queue);
+  const awaiting = group(rows.awaiting);
   const locks = new Map(rows.locks.map((l) => [key(l.app, l.env), l]));
   const views = new Map<string, Map<string, EnvironmentView>>();
   for (const app of config.apps.values()) {
@@ -166,6 +171,7 @@ function buildViews(config: HoistConfig, rows: BoardRows): Map<string, Map<strin
           image: state?.image ?? null,
           deploymentId: state?.deploymentId ?? null,
           updatedAt: state?.updatedAt ?? null,
+          commitUrl: commitUrl(app.repo, state?.version ?? null),
         };
       });
       let waiting = 0;
@@ -180,10 +186,14 @@ function buildViews(config: HoistConfig, rows: BoardRows): Map<string, Map<strin
         app: app.name,
         env: env.name,
         target: env.targetName,
+        autoDeploy: env.autoDeploy,
+        commitBaseUrl: commitUrl(app.repo, ANY_SHA)?.slice(0, -ANY_SHA.length) ?? null,
         status: aggregateEnvironmentStatus(services.map((s) => s.status)),
         services,
         queue,
+        awaitingApproval: (awaiting.get(k) ?? []).map(({ id, action, requestedBy, requestedAt, expiresAt }) => ({ id, action, requestedBy, requestedAt, expiresAt })),
         lock: locks.get(k) ?? null,
+        eventId: rows.head,
       });
     }
     views.set(app.name, envs);

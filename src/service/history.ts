@@ -1,4 +1,5 @@
 import type { HoistConfig } from '../config/hoist-config.ts';
+import { ACTION_VERBS } from '../domain/command.ts';
 import { diffSets, unifiedDiff } from '../domain/set-diff.ts';
 import { PRE_RUN_STATUSES, SERVICE_STATUSES } from '../domain/status.ts';
 import type { Db } from '../store/database.ts';
@@ -55,6 +56,11 @@ export function createHistory(deps: { db: Db; config: HoistConfig; masks: Secret
     if (unknown.length > 0) {
       return refuse('BAD_REQUEST', `status: ${unknown.map((s) => `"${s}"`).join(', ')} is not a status; use one or more (comma-separated) of ${STATUSES.join(', ')}`);
     }
+    const actions = query.action ?? null;
+    const unknownActions = (actions ?? []).filter((a) => !(ACTION_VERBS as readonly string[]).includes(a));
+    if (unknownActions.length > 0) {
+      return refuse('BAD_REQUEST', `action: ${unknownActions.map((a) => `"${a}"`).join(', ')} is not an action; use one or more (comma-separated) of ${ACTION_VERBS.join(', ')}`);
+    }
     const limit = query.limit ?? DEFAULT_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
       return refuse('BAD_REQUEST', `limit: expected a whole number from 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})`);
@@ -64,7 +70,7 @@ export function createHistory(deps: { db: Db; config: HoistConfig; masks: Secret
       beforeId = decodeCursor(query.cursor);
       if (beforeId === null) return refuse('BAD_REQUEST', 'cursor: not a cursor this API gave out; pass `nextCursor` of the previous page, or none for the newest');
     }
-    const page = await listDeployments(db, { app, env, statuses, beforeId, limit });
+    const page = await listDeployments(db, { app, env, statuses, actions, beforeId, limit });
     const last = page.rows.at(-1);
     const masker = await masks.forConfiguration();
     return {

@@ -20,12 +20,12 @@ export function publicEnvOf(config: HoistConfig, app: string): (service: string)
   return (service) => services.find((s) => s.name === service)?.publicEnv ?? [];
 }
 
-/** Every secret the configuration holds: each environment's services' `env` values but the public ones. */
+/** Every secret the configuration holds: each environment's services' `env` values but the public ones, and its webhooks' secrets. */
 export function configuredSecrets(config: HoistConfig, only?: { app: string; env: string }): string[] {
   const apps = only ? [config.apps.get(only.app)].filter((a) => a !== undefined) : [...config.apps.values()];
   return apps.flatMap((app) => {
     const envs = only ? [app.environments.get(only.env)].filter((e) => e !== undefined) : [...app.environments.values()];
-    return envs.flatMap((env) => secretValuesOf({ services: env.services }, publicEnvOf(config, app.name)));
+    return envs.flatMap((env) => [...secretValuesOf({ services: env.services }, publicEnvOf(config, app.name)), ...env.webhooks.map((hook) => hook.secret)]);
   });
 }
 

@@ -10,18 +10,37 @@ export interface ServiceView {
   image: string | null;
   deploymentId: number | null;
   updatedAt: Date | null;
+  /** The web page of the commit it runs, when the app's repository is a GitHub-style https URL and the version a commit. */
+  commitUrl: string | null;
 }
 
 export interface EnvironmentView {
   app: string;
   env: string;
   target: string;
+  /** Where a commit of the app's repository is shown, the SHA to be appended (GitHub-style https repositories); null otherwise. */
+  commitBaseUrl: string | null;
+  /** Whether pushes to its branch deploy it (`autoDeploy`), or only people and pipelines do. */
+  autoDeploy: boolean;
   status: ServiceStatus;
   services: ServiceView[];
   /** Deployments waiting or running in this environment, oldest first. */
   queue: QueueEntry[];
+  /** Deployments waiting for approval there, oldest first: not in the queue until approved. */
+  awaitingApproval: AwaitingEntry[];
   /** The manual lock (or pin) on the environment, if any. */
   lock: EnvironmentLock | null;
+  /** The position of the last event of the log this view includes: what follows it changed the view since. */
+  eventId: number;
+}
+
+export interface AwaitingEntry {
+  id: number;
+  action: string;
+  requestedBy: Person;
+  requestedAt: Date;
+  /** When it expires unless approved. */
+  expiresAt: Date | null;
 }
 
 export interface QueueEntry {

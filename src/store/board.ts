@@ -27,13 +27,28 @@ export interface BoardQueueEntry {
   requestedBy: Person;
 }
 
+/** A deployment waiting for approval: not in its environment's queue until approved. */
+export interface BoardAwaitingEntry {
+  app: string;
+  env: string;
+  id: number;
+  action: string;
+  requestedBy: Person;
+  requestedAt: Date;
+  expiresAt: Date | null;
+}
+
 /** What runs where, every environment's queue and lock, read in one statement (one snapshot of the database). */
 export interface BoardRows {
   states: BoardState[];
   /** Unfinished deployments in their queues, each environment's in queue order. */
   queue: BoardQueueEntry[];
+  /** Deployments waiting for approval, oldest first. */
+  awaiting: BoardAwaitingEntry[];
   /** Locks whose time is not up when read. */
   locks: EnvironmentLock[];
+  /** The position of the last event in the log when read: these rows include everything up to it. */
+  head: number;
 }
 
 /**
@@ -58,10 +73,21 @@ export async function boardRows(db: Db): Promise<BoardRows> {
       ).as('queue'),
       jsonArrayFrom(
         eb
+          .selectFrom('deployments')
+          .select(['app', 'env', 'id', 'action', 'requested_by', 'requested_by_name', 'requested_at', 'approval_expires_at'])
+          .where('status', '=', 'AWAITING_APPROVAL')
+          .where('finished_at', 'is', null)
+          .orderBy('id'),
+      ).as('awaiting'),
+      jsonArrayFrom(
+        eb
           .selectFrom('environment_locks')
           .selectAll()
           .where((w) => w.or([w('expires_at', 'is', null), w('expires_at', '>', sql<Date>`now()`)])),
       ).as('locks'),
+      // In the same statement: a position is drawn at commit (migration 0010), so this snapshot
+      // holds every event up to it and none after.
+      eb.selectFrom('deployment_events').select((e) => e.fn.coalesce(e.fn.max('position'), sql<string>`0`).as('head')).as('head'),
     ])
     .executeTakeFirstOrThrow();
   // json_agg hands timestamps over as text: each becomes a Date here.
@@ -85,6 +111,16 @@ export async function boardRows(db: Db): Promise<BoardRows> {
       startedAt: d.started_at ? new Date(d.started_at) : null,
       requestedBy: { id: d.requested_by, name: d.requested_by_name },
     })),
+    awaiting: row.awaiting.map((d) => ({
+      app: d.app,
+      env: d.env,
+      id: d.id,
+      action: d.action,
+      requestedBy: { id: d.requested_by, name: d.requested_by_name },
+      requestedAt: new Date(d.requested_at),
+      expiresAt: d.approval_expires_at ? new Date(d.approval_expires_at) : null,
+    })),
     locks: row.locks.map(toLock),
+    head: Number(row.head ?? 0),
   };
 }

@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { ActionVerb, Trigger } from '../domain/command.ts';
-import type { ChatOrigin, Deployment, DeploymentEvent, DeploymentService, DeploymentSummary } from '../domain/deployment.ts';
+import type { ChatOrigin, Deployment, DeploymentEvent, DeploymentService, DeploymentSummary, EnvironmentShows } from '../domain/deployment.ts';
 import { parseDeploymentSet } from '../domain/deployment-set.ts';
 import type { Person } from '../domain/person.ts';
 import type { PushRecord } from '../domain/push.ts';
@@ -108,7 +108,15 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ 
         )
         .execute();
     }
-    await appendEvent(trx, { kind: 'requested', deploymentId: inserted.id });
+    await appendEvent(trx, {
+      kind: 'requested',
+      deploymentId: inserted.id,
+      action: input.action,
+      status: input.awaitsApprovalUntil ? 'AWAITING_APPROVAL' : 'QUEUED',
+      requestedBy: input.requestedBy,
+      trigger: input.trigger,
+      sha: input.sha,
+    });
     const edge = input.trigger === 'webhook' ? 'webhook' : input.chat.kind;
     if (input.awaitsApprovalUntil) {
       const step = { step: 'requested', actor: input.requestedBy, edge, reason: null, sha: input.sha, setKey: input.waitingKey ?? null } as const;
@@ -231,8 +239,9 @@ export interface StatusChange {
 }
 
 /** The thread line of a status change: of the deployment (`service` null) or of one of its services. */
-function statusLine(trx: Db, id: number, service: string | null, change: { status: DeploymentStatus; reason?: string | null }) {
-  return appendEvent(trx, { kind: 'status', deploymentId: id, status: change.status, service, reason: change.reason ?? null });
+function statusLine(trx: Db, id: number, service: string | null, change: { status: DeploymentStatus; reason?: string | null; environment?: EnvironmentShows }) {
+  const shows = change.environment === undefined ? {} : { environment: change.environment };
+  return appendEvent(trx, { kind: 'status', deploymentId: id, status: change.status, service, reason: change.reason ?? null, ...shows });
 }
 
 export async function setDeploymentStatus(db: Db, id: number, change: StatusChange): Promise<void> {
@@ -256,6 +265,8 @@ export interface ServiceChange {
   reason?: string | null;
   version?: string | null;
   image?: string | null;
+  /** What the environment shows for the service after this change, told in the event (absent: unchanged). */
+  environment?: EnvironmentShows;
 }
 
 export async function setServiceStatus(db: Db, id: number, service: string, change: ServiceChange): Promise<void> {

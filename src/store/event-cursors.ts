@@ -3,11 +3,52 @@ import type { LoggedEvent } from '../domain/event-log.ts';
 import type { Db } from './database.ts';
 import { toLoggedEvent } from './events.ts';
 
-/** A consumer's events past its cursor, oldest first (a consumer without a cursor starts at the log's beginning). */
-export async function eventsAfterCursor(db: Db, consumer: string, limit = 200): Promise<{ cursor: number; events: LoggedEvent[] }> {
+/**
+ * A consumer's events past its cursor, oldest first. A consumer without a cursor starts at
+ * the log's beginning, or with `startAt: 'end'` gets a cursor at the log's end now (and
+ * keeps it: later passes go on from there).
+ */
+export async function eventsAfterCursor(
+  db: Db,
+  consumer: string,
+  options: { limit?: number; startAt?: 'beginning' | 'end' } = {},
+): Promise<{ cursor: number; events: LoggedEvent[] }> {
+  const limit = options.limit ?? 200;
+  if (options.startAt === 'end') await startAtEnd(db, consumer);
   const cursor = await cursorOf(db, consumer);
   const rows = await db.selectFrom('deployment_events').selectAll().where('position', '>', cursor).orderBy('position').limit(limit).execute();
   return { cursor, events: rows.map(toLoggedEvent) };
+}
+
+/** Gives a consumer that has no cursor yet one at the log's last position (one that has keeps it). */
+export async function startAtEnd(db: Db, consumer: string): Promise<void> {
+  await db
+    .insertInto('event_cursors')
+    .columns(['consumer', 'position'])
+    .expression((eb) => eb.selectFrom('deployment_events').select([eb.val(consumer).as('consumer'), sql<number>`coalesce(max(position), 0)`.as('position')]))
+    .onConflict((oc) => oc.column('consumer').doNothing())
+    .execute();
+}
+
+/**
+ * Forgets the consumers whose names start with `prefix` but are not in `keep`: their cursors and
+ * the events they held (what they gave up on stays in `event_failures`). Their names.
+ */
+export async function forgetConsumers(db: Db, prefix: string, keep: readonly string[]): Promise<string[]> {
+  const like = `${prefix.replace(/[\\%_]/g, '\\$&')}%`;
+  const gone = await db
+    .selectFrom('event_cursors')
+    .select('consumer')
+    .where('consumer', 'like', like)
+    .$if(keep.length > 0, (q) => q.where('consumer', 'not in', keep))
+    .execute();
+  const names = gone.map((r) => r.consumer);
+  if (names.length === 0) return [];
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('event_retries').where('consumer', 'in', names).execute();
+    await trx.deleteFrom('event_cursors').where('consumer', 'in', names).execute();
+  });
+  return names;
 }
 
 export async function cursorOf(db: Db, consumer: string): Promise<number> {

@@ -6,6 +6,8 @@ export interface DeploymentListFilter {
   app: string | null;
   env: string | null;
   statuses: string[] | null;
+  /** Any of these actions (deploy, redeploy, …). */
+  actions?: string[] | null;
   /** Only deployments with a smaller id (the previous page's last one). */
   beforeId: number | null;
   limit: number;
@@ -17,6 +19,7 @@ export async function listDeployments(db: Db, filter: DeploymentListFilter): Pro
   if (filter.app !== null) query = query.where('app', '=', filter.app);
   if (filter.env !== null) query = query.where('env', '=', filter.env);
   if (filter.statuses !== null && filter.statuses.length > 0) query = query.where('status', 'in', filter.statuses);
+  if (filter.actions != null && filter.actions.length > 0) query = query.where('action', 'in', filter.actions);
   if (filter.beforeId !== null) query = query.where('id', '<', filter.beforeId);
   const rows = await query.orderBy('id', 'desc').limit(filter.limit + 1).execute();
   return {

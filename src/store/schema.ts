@@ -200,6 +200,44 @@ export interface HoistKeysTable {
   created_at: Generated<Date>;
 }
 
+/** What one webhook is told of one deployment event (migration 0012). */
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook: string;
+  deployment_id: number;
+  event: string;
+  event_id: number;
+  /** With its credentials masked. */
+  url: string;
+  /** The JSON body exactly as signed and sent. */
+  body: string;
+  state: ColumnType<'pending' | 'delivered' | 'failed', 'pending' | 'delivered' | 'failed' | undefined>;
+  created_at: Generated<Date>;
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<number>;
+  delivery_id: string;
+  attempted_at: Timestamp;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  outcome: 'delivered' | 'retry' | 'failed';
+  redelivery: ColumnType<boolean, boolean | undefined>;
+}
+
+/** The dashboard's sign-in sessions (migration 0013): hashes only, bound to the token they were opened with. */
+export interface DashboardSessionsTable {
+  /** SHA-256 of the session id the cookie holds, hex. */
+  session_hash: string;
+  /** SHA-256 of the token secret it was opened with: the token is checked again on each use. */
+  token_hash: string;
+  token_name: string;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  last_used_at: Timestamp | null;
+}
+
 export interface Database {
   deployments: DeploymentsTable;
   deployment_services: DeploymentServicesTable;
@@ -217,4 +255,7 @@ export interface Database {
   approval_history: ApprovalHistoryTable;
   api_tokens: ApiTokensTable;
   hoist_keys: HoistKeysTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  dashboard_sessions: DashboardSessionsTable;
 }

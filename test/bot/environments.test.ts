@@ -14,6 +14,7 @@ const svc = (over: Partial<ServiceView> = {}): ServiceView => ({
   image: null,
   deploymentId: 10,
   updatedAt: new Date('2026-03-01T10:58:00Z'),
+  commitUrl: null,
   ...over,
 });
 
@@ -21,10 +22,14 @@ const view = (over: Partial<EnvironmentView> = {}): EnvironmentView => ({
   app: 'shop',
   env: 'staging',
   target: 'main-cluster',
+  autoDeploy: false,
+  commitBaseUrl: null,
   status: 'DEPLOYED',
   services: [svc({ name: 'db', type: 'database', version: 'postgres:16', updatedAt: null }), svc()],
   queue: [],
+  awaitingApproval: [],
   lock: null,
+  eventId: 0,
   ...over,
 });
 

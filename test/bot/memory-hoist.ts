@@ -167,6 +167,8 @@ export function memoryHoist(
             app: app.name,
             env,
             target: 'engine',
+            autoDeploy: false,
+            commitBaseUrl: null,
             status: latest?.status === undefined || latest.status === 'AWAITING_APPROVAL' || latest.status === 'REJECTED' || latest.status === 'EXPIRED' ? 'NEVER_DEPLOYED' : latest.status,
             services: app.services.map((name) => ({
               name,
@@ -176,6 +178,7 @@ export function memoryHoist(
               image: null,
               deploymentId: latest?.id ?? null,
               updatedAt: null,
+              commitUrl: null,
             })),
             queue: (() => {
               let waiting = 0;
@@ -189,7 +192,9 @@ export function memoryHoist(
                   requestedBy: d.requestedBy,
                 }));
             })(),
+            awaitingApproval: [],
             lock: null,
+            eventId: 0,
           });
         }
       }

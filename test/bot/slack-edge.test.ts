@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackEdge, type SlackEdge } from '../../src/bot/slack/slack-edge.ts';
+import { SlackAppTokenRefused } from '../../src/bot/slack/socket-receiver.ts';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
 import { appMentionBody, signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
 import { memoryHoist, type MemoryHoist } from './memory-hoist.ts';
@@ -26,9 +27,9 @@ describe('Slack edge on a plain node:http server', () => {
       apps: [{ name: 'shop', services: ['api', 'worker'], environments: ['staging', 'production'] }],
       requestDelayMs: 300,
     });
-    edge = await createSlackEdge({ botToken: TOKEN, signingSecret: SECRET, apiUrl: slack.url, api: hoist.api, logger: pino({ level: 'silent' }) });
+    edge = await createSlackEdge({ botToken: TOKEN, delivery: { kind: 'http', signingSecret: SECRET }, apiUrl: slack.url, api: hoist.api, logger: pino({ level: 'silent' }) });
     server = createServer((req, res) => {
-      if (req.url?.startsWith('/slack/')) edge.requestListener(req, res);
+      if (req.url?.startsWith('/slack/')) edge.mounts['/slack/events']!(req, res);
       else {
         res.writeHead(404);
         res.end();
@@ -249,8 +250,20 @@ describe('Slack edge start-up', () => {
     const slack = await startFakeSlack({ token: 'xoxb-right' });
     try {
       await expect(
-        createSlackEdge({ botToken: 'xoxb-wrong', signingSecret: SECRET, apiUrl: slack.url, api: memoryHoist().api, logger: pino({ level: 'silent' }) }),
+        createSlackEdge({ botToken: 'xoxb-wrong', delivery: { kind: 'http', signingSecret: SECRET }, apiUrl: slack.url, api: memoryHoist().api, logger: pino({ level: 'silent' }) }),
       ).rejects.toThrow(/invalid_auth/);
+    } finally {
+      await slack.close();
+    }
+  });
+
+  it('in Socket Mode, says that Slack refused the app-level token and what would work', async () => {
+    const slack = await startFakeSlack({ token: 'xoxb-right', appToken: 'xapp-1-right' });
+    try {
+      const started = createSlackEdge({ botToken: 'xoxb-right', delivery: { kind: 'socket', appToken: 'xapp-1-wrong' }, apiUrl: slack.url, api: memoryHoist().api, logger: pino({ level: 'silent' }) });
+      await expect(started).rejects.toThrow(/^Slack refused SLACK_APP_TOKEN \(invalid_auth\): use the app's app-level token \(xapp-…\) with the connections:write scope/);
+      await expect(started).rejects.toBeInstanceOf(SlackAppTokenRefused);
+      expect(slack.socket.connections).toEqual([]);
     } finally {
       await slack.close();
     }
@@ -264,8 +277,8 @@ describe('Slack edge shutdown', () => {
       apps: [{ name: 'shop', services: ['api'], environments: ['staging'] }],
       requestDelayMs: 400,
     });
-    const edge = await createSlackEdge({ botToken: TOKEN, signingSecret: SECRET, apiUrl: slack.url, api: hoist.api, logger: pino({ level: 'silent' }) });
-    const server = createServer((req, res) => edge.requestListener(req, res));
+    const edge = await createSlackEdge({ botToken: TOKEN, delivery: { kind: 'http', signingSecret: SECRET }, apiUrl: slack.url, api: hoist.api, logger: pino({ level: 'silent' }) });
+    const server = createServer((req, res) => edge.mounts['/slack/events']!(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const send = (triggerId: string) => {

@@ -44,3 +44,26 @@ it('hoist config check reads HOIST_API_TOKENS and names a bad entry by its place
   expect(bad.code).toBe(2);
   expect(bad.stderr).toBe('hoist: HOIST_API_TOKENS entry 2 ("nightly"): unknown scope "reed"; scopes: read, deploy, cancel, approve, lock, admin\n');
 });
+
+it('hoist config check refuses a webhook whose secret variable is not set, and names where the secrets come from when they are', async () => {
+  const file = join(dir, 'webhooks.yaml');
+  writeFileSync(
+    file,
+    'targets:\n  edge: { kind: docker }\napps:\n  shop:\n    repo: /srv/shop\n    services: { web: { type: container, image: "nginx:1" } }\n    environments:\n      production:\n        target: edge\n        webhooks: [{ url: "https://ci.example.com/in", events: [failed], secretEnv: SHOP_HOOK_SECRET }]\n',
+  );
+  const check = (vars: Record<string, string>) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(process.execPath, [join(ROOT, 'bin/hoist.mjs'), 'config', 'check'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', HOIST_CONFIG: file, ...vars },
+      }, (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
+    });
+  const missing = await check({});
+  expect(missing.code).toBe(2);
+  expect(missing.stderr).toBe(
+    `hoist: ${file}:10: apps.shop.environments.production.webhooks.0.secretEnv: SHOP_HOOK_SECRET is not set (or is empty): the webhook of shop in production to https://ci.example.com/in signs its deliveries with that variable's value; set SHOP_HOOK_SECRET in Hoist's environment\n`,
+  );
+  const set = await check({ SHOP_HOOK_SECRET: 'hook-secret-value' });
+  expect(set).toMatchObject({ code: 0, stdout: expect.stringContaining('webhooks: ok (1 webhook(s), secrets set in SHOP_HOOK_SECRET)') });
+  expect(set.stdout).not.toContain('hook-secret-value');
+});

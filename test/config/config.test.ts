@@ -229,4 +229,26 @@ describe('environment variables', () => {
     expect(() => parseEnv({ SLACK_SIGNING_SECRET: 's' })).toThrow(/SLACK_BOT_TOKEN is not set/);
     expect(parseEnv({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 't', SLACK_API_URL: 'http://127.0.0.1:9/api' }).slack?.apiUrl).toBe('http://127.0.0.1:9/api/');
   });
+  it('tells HTTP from Socket Mode by the token mix, and says what to set for any other mix', () => {
+    expect(parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).slack).toEqual({
+      botToken: 'xoxb-1',
+      apiUrl: 'https://slack.com/api/',
+      delivery: { kind: 'http', signingSecret: 's' },
+    });
+    expect(parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1-A1-2' }).slack?.delivery).toEqual({ kind: 'socket', appToken: 'xapp-1-A1-2' });
+    const errorOf = (vars: Record<string, string>) => {
+      try {
+        parseEnv(vars);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message;
+      }
+      return null;
+    };
+    expect(errorOf({ SLACK_BOT_TOKEN: 'xoxb-1' })).toMatch(/^SLACK_SIGNING_SECRET and SLACK_APP_TOKEN are not set: set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET .* or with SLACK_APP_TOKEN \(Socket Mode\)/);
+    expect(errorOf({ SLACK_APP_TOKEN: 'xapp-1-A1-2' })).toMatch(/^SLACK_BOT_TOKEN is not set/);
+    expect(errorOf({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xoxb-2' })).toMatch(/^SLACK_APP_TOKEN is not an app-level token: it starts with "xapp-"/);
+    expect(errorOf({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xoxb-2' })).not.toContain('xoxb-2');
+    expect(errorOf({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1', SLACK_SIGNING_SECRET: 's' })).toMatch(/both set: .*unset SLACK_SIGNING_SECRET for Socket Mode, or SLACK_APP_TOKEN for HTTP/);
+  });
 });

@@ -26,6 +26,8 @@ describe('redact', () => {
     ['token: with a space', 'token: abc123', 'token: [redacted]'],
     ['a long token: value', 'token:0123456789abcdef0123456789abcdef0123456789', 'token:[redacted]'],
     ['a token acting as itself is a name', 'deployers: U0ALICE, token:ci-deploy; requested by token:ci', 'deployers: U0ALICE, token:ci-deploy; requested by token:ci'],
+    ['any token name is a name, capitals and dots too', 'requested by token:Deploy.Bot_2 at 10:00', 'requested by token:Deploy.Bot_2 at 10:00'],
+    ['past the 40 characters of a token name, a secret', 'token:a123456789b123456789c123456789d123456789e', 'token:[redacted]'],
     ['secret=', 'secret=s3cr3t;next', 'secret=[redacted];next'],
     ['env var with suffix', 'DB_PASSWORD: hunter2', 'DB_PASSWORD: [redacted]'],
     ['JSON value with spaces', '{"client_secret": "s3cr3t value", "name": "x"}', '{"client_secret": [redacted], "name": "x"}'],

@@ -319,6 +319,11 @@ apps:
     const canceled = (await api<{ items: DeploymentItem[] }>(`/deployments?app=${app}&env=q&status=CANCELED`)).body.items;
     expect(canceled.map((d) => d.reason)).toEqual([expect.stringMatching(/is locked by @u0alice/), 'canceled by @u0bob']);
     const superseded = (await api<{ items: DeploymentItem[] }>(`/deployments?app=${app}&status=canceled,BUILD_ERROR&env=sup`)).body.items;
+    // The action filter, in any case: here every deployment is a deploy.
+    const deploys = (await api<{ items: DeploymentItem[] }>(`/deployments?app=${app}&action=DEPLOY`)).body.items;
+    expect(deploys.length).toBeGreaterThan(0);
+    expect(new Set(deploys.map((d) => d.action))).toEqual(new Set(['deploy']));
+    expect((await api<{ items: DeploymentItem[] }>(`/deployments?app=${app}&action=stop,rollback`)).body.items).toEqual([]);
     expect(superseded.map((d) => d.reason)).toEqual([expect.stringMatching(/^superseded by #\d+$/)]);
 
     for (const [query, message] of [
@@ -328,7 +333,8 @@ apps:
       ['cursor=not-a-cursor', /cursor: not a cursor this API gave out/],
       ['app=nosuchapp', new RegExp(`app: there is no app "nosuchapp"; known apps: ${app}`)],
       [`app=${app}&env=nowhere`, /env: there is no environment "nowhere" in app .*; known environments: prod, q, sup/],
-      ['sort=id', /unknown filter "sort"; filters: app, env, status, limit, cursor/],
+      ['action=launch', /action: "launch" is not an action; use one or more \(comma-separated\) of deploy, redeploy, rollback, stop, restart/],
+      ['sort=id', /unknown filter "sort"; filters: app, env, status, action, limit, cursor/],
     ] as const) {
       const res = await api<{ error: { code: string; message: string } }>(`/deployments?${query}`);
       expect(res.status, query).toBe(400);

@@ -3,16 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { createChatMethods, createTsClock, type ChatStore } from './slack-api/chat.ts';
 import { fail, parseParams, readBody, send, str } from './slack-api/http.ts';
 import { createResponseUrls } from './slack-api/response-url.ts';
+import { createSocketMode } from './slack-api/socket-mode.ts';
 import { TEAM, type Answer, type FakeSlack, type FakeSlackOptions, type Method } from './slack-api/types.ts';
 import { createUsergroupMethods } from './slack-api/usergroups.ts';
 import { createViews } from './slack-api/views.ts';
 
 export type * from './slack-api/types.ts';
+export type * from './slack-api/socket-types.ts';
 
 /**
  * A stand-in for Slack's Web API over HTTP, for what Hoist uses: auth.test, chat.*,
  * usergroups.*, views.open and response_url replies (one module per method family in
- * slack-api/). It checks what Slack checks (token, Block Kit and view limits, message
+ * slack-api/), and Socket Mode: apps.connections.open and the WebSockets it hands out. It checks what Slack checks (token, Block Kit and view limits, message
  * length, channels and threads, triggers) and rate-limits chat.postMessage per channel with
  * HTTP 429 and `Retry-After`, so clients are tested against the real rules.
  */
@@ -23,12 +25,14 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
   const nextTs = createTsClock();
   const responseUrls = createResponseUrls(store, nextTs);
   const modals = createViews({ triggerTtlMs: options.triggerTtlMs ?? 3_000 });
+  const socketMode = createSocketMode({ ...options.socket, base: () => base, notify: () => notify() });
 
   const methods: Record<string, Method> = {
     'auth.test': () => ({ status: 200, body: { ok: true, url: 'https://hoist-test.slack.com/', ...TEAM, is_enterprise_install: false } }),
     ...createChatMethods(store, nextTs, { rate: options.rateLimitPerChannelPerSecond ?? 1, burst: options.burst ?? 3 }),
     ...createUsergroupMethods(() => slack.userGroups),
     ...modals.methods,
+    'apps.connections.open': () => ({ status: 200, body: { ok: true, url: socketMode.issueUrl() } }),
   };
 
   const handleApi = (method: string, authorization: string | undefined, params: Record<string, unknown> | null): Answer => {
@@ -39,7 +43,10 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     const handler = methods[method];
     if (handler === undefined) return fail('unknown_method', { req_method: method });
     if (token === null) return fail('not_authed');
-    if (token !== options.token) return fail('invalid_auth');
+    // An app-level token opens Socket Mode connections and nothing else; a bot token cannot open them.
+    const kind = token === options.token ? 'bot' : token === options.appToken ? 'app' : null;
+    if (kind === null) return fail('invalid_auth');
+    if ((kind === 'app') !== (method === 'apps.connections.open')) return fail('not_allowed_token_type');
     const injected = failures.get(method)?.shift();
     if (injected !== undefined) return fail(injected);
     return handler(params);
@@ -76,6 +83,7 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     for (const waiter of [...waiters]) waiter();
   };
 
+  server.on('upgrade', (req, socket, head) => socketMode.upgrade(req, socket, head));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;
@@ -92,6 +100,7 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     responses: [],
     userGroups: options.userGroups ?? [],
     views: modals.views,
+    socket: socketMode.fake,
     issueTrigger: modals.issueTrigger,
     submitView: modals.submitView,
     answerView: modals.answerView,
@@ -129,6 +138,7 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     },
     close() {
       return new Promise((resolve, reject) => {
+        socketMode.close();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       });

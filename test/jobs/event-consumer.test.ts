@@ -29,11 +29,11 @@ describe.each<StoreKind>(['postgres', 'pglite'])('a consumer of the event log on
   });
 
   /** A consumer of its own name, on a clock the test moves, delivering to `handle`. */
-  function consumerWith(name: string, handle: (event: LoggedEvent) => Promise<void>) {
+  function consumerWith(name: string, handle: (event: LoggedEvent) => Promise<void>, startAt?: 'beginning' | 'end') {
     let clock = Date.now();
     const consumer = createEventConsumer(
       { db: store.db, redis, subscriber: redis, prefix: uniquePrefix(), logger, health: createRedisHealth(logger), now: () => new Date(clock) },
-      { name, groupOf: chatGroupOf },
+      { name, groupOf: chatGroupOf, ...(startAt === undefined ? {} : { startAt }) },
     );
     return {
       pass: () => consumer.passWith(handle),
@@ -121,5 +121,23 @@ describe.each<StoreKind>(['postgres', 'pglite'])('a consumer of the event log on
     // Deployments are delivered in parallel: the same events, each deployment's in order.
     expect([...other].sort()).toEqual([...first].sort());
     await Promise.all([one.close(), again.close(), two.close()]);
+  });
+
+  it('starts a new consumer at the log’s end when asked: it gets what happens from then on, and keeps its place', async () => {
+    const a = (await insertDeployment(store.db, request('late'))).id;
+    const got: number[] = [];
+    const late = consumerWith('late', async (event) => void got.push(event.id), 'end');
+    await late.pass();
+    expect(got).toEqual([]);
+    expect(await cursorOf(store.db, 'late')).toBeGreaterThan(0);
+    await appendEvent(store.db, { kind: 'queue', deploymentId: a });
+    await late.pass();
+    expect(got).toHaveLength(1);
+    // Its place is kept: starting again does not jump over what it has not read.
+    await appendEvent(store.db, { kind: 'queue', deploymentId: a });
+    const again = consumerWith('late', async (event) => void got.push(event.id), 'end');
+    await again.pass();
+    expect(got).toHaveLength(2);
+    await Promise.all([late.close(), again.close()]);
   });
 });

@@ -2,6 +2,7 @@ import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnvironmentBoard } from '../../src/service/environment-board.ts';
 import type { Db } from '../../src/store/database.ts';
+import { lastPosition, readEvents } from '../../src/store/events.ts';
 import { releaseLock, takeLock } from '../../src/store/locks.ts';
 import { eventually } from '../support/hoist-harness.ts';
 import { alice, asking, bob, command, openServiceFixture, type ServiceFixture } from './service-fixture.ts';
@@ -140,5 +141,21 @@ describe.each(['pglite', 'postgres'] as const)('the environments kept in memory 
     wall = new Date(wall.getTime() + 61_000);
     expect((await board.view('shop', 'qa'))?.lock).toBeNull();
     await unlock('qa');
+  });
+
+  it('a view names the last event it includes: its own request is in it, the next change after it', async () => {
+    const board = createEnvironmentBoard({ db: f.db, config: f.config, maxAgeMs: 0 });
+    const before = (await board.view('shop', 'dev'))!;
+    expect(before.eventId).toBe(await lastPosition(f.db));
+    const d = await f.request(command.deploy('dev', { services: ['db'] }), asking(bob));
+    const after = (await board.view('shop', 'dev'))!;
+    expect(after.queue.map((q) => q.id)).toEqual([d.id]);
+    // Its requested event is at or below the view's event id; nothing after it was left out.
+    const requested = (await readEvents(f.db, { after: before.eventId, app: 'shop', env: 'dev' })).find((e) => e.deploymentId === d.id && e.entry.kind === 'requested');
+    expect(requested?.position).toBeGreaterThan(before.eventId);
+    expect(requested!.position).toBeLessThanOrEqual(after.eventId);
+    expect(after.eventId).toBe(await lastPosition(f.db));
+    expect(requested?.entry).toMatchObject({ kind: 'requested', action: 'deploy', status: 'QUEUED', requestedBy: { id: 'U0BOB' } });
+    await f.service.cancel({ kind: 'deployment', id: d.id }, bob);
   });
 });

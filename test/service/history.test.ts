@@ -42,6 +42,16 @@ describe('service: listing deployments', () => {
     });
   });
 
+  it('filters by action, several at once, and refuses one that does not exist', async () => {
+    expect(page(await f.service.listDeployments({ action: ['deploy'] })).ids).toEqual([...ids].reverse());
+    expect(page(await f.service.listDeployments({ action: ['stop', 'rollback'] })).ids).toEqual([]);
+    expect(await f.service.listDeployments({ action: ['launch'] })).toEqual({
+      ok: false,
+      code: 'BAD_REQUEST',
+      reason: 'action: "launch" is not an action; use one or more (comma-separated) of deploy, redeploy, rollback, stop, restart',
+    });
+  });
+
   it.each([
     { query: { limit: 0 }, reason: 'limit: expected a whole number from 1 to 100 (default 20)' },
     { query: { limit: 101 }, reason: 'limit: expected a whole number from 1 to 100 (default 20)' },

@@ -5,13 +5,13 @@ import { eventsAfterCursor, moveCursor } from '../../src/store/event-cursors.ts'
 
 /** The deployment events the chat has yet to deliver, oldest first. */
 export async function pendingEvents(db: Db, limit = 1_000): Promise<{ id: number; position: number; deploymentId: number; event: DeploymentEvent }[]> {
-  const { events } = await eventsAfterCursor(db, 'chat', limit);
+  const { events } = await eventsAfterCursor(db, 'chat', { limit });
   return events.flatMap((e) => (e.entry.kind === 'notice' || e.entry.kind === 'lock' ? [] : [{ id: e.id, position: e.position, deploymentId: e.entry.deploymentId, event: e.entry }]));
 }
 
 /** The lock notices the chat has yet to deliver, oldest first. */
 export async function pendingNotices(db: Db): Promise<{ id: number; position: number; notice: EnvironmentNotice }[]> {
-  const { events } = await eventsAfterCursor(db, 'chat', 10_000);
+  const { events } = await eventsAfterCursor(db, 'chat', { limit: 10_000 });
   return events.flatMap((e) => (e.entry.kind === 'notice' ? [{ id: e.id, position: e.position, notice: e.entry.notice }] : []));
 }
 

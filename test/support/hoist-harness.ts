@@ -44,10 +44,16 @@ export function hoistVars(dir: string, databaseUrl: string): Record<string, stri
   };
 }
 
+function slackVars(slack: NonNullable<Parameters<typeof startTestHoist>[0]['slack']>): Record<string, string> {
+  const delivery: Record<string, string> = 'appToken' in slack ? { SLACK_APP_TOKEN: slack.appToken } : { SLACK_SIGNING_SECRET: slack.signingSecret };
+  return { SLACK_BOT_TOKEN: slack.token, SLACK_API_URL: slack.apiUrl, ...delivery };
+}
+
 /** Starts a whole Hoist (HTTP, chat, workers) on a fresh database and Redis prefix. */
 export async function startTestHoist(options: {
   yaml: string;
-  slack?: { apiUrl: string; token: string; signingSecret: string };
+  /** Slack over HTTP (a signing secret) or Socket Mode (an app-level token). */
+  slack?: { apiUrl: string; token: string } & ({ signingSecret: string } | { appToken: string });
   shell?: HoistOptions['shell'];
   env?: Record<string, string>;
   mode?: HoistOptions['mode'];
@@ -62,9 +68,7 @@ export async function startTestHoist(options: {
   const vars: Record<string, string> = {
     ...hoistVars(dir, database.url),
     LOG_LEVEL: process.env.HOIST_TEST_LOG_LEVEL ?? 'silent',
-    ...(options.slack
-      ? { SLACK_BOT_TOKEN: options.slack.token, SLACK_SIGNING_SECRET: options.slack.signingSecret, SLACK_API_URL: options.slack.apiUrl }
-      : {}),
+    ...(options.slack ? slackVars(options.slack) : {}),
     ...options.env,
     HOIST_API_TOKENS: [`test-admin:admin:${apiToken}`, options.env?.HOIST_API_TOKENS].filter(Boolean).join(','),
   };

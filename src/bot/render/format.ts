@@ -1,7 +1,9 @@
 import type { ActionVerb } from '../../domain/command.ts';
-import { isFullSha } from '../../domain/git-ref.ts';
+import { commitUrl } from '../../domain/commit-link.ts';
 import { isSlackUserId } from '../../domain/person.ts';
 import type { DeploymentStatus } from '../../domain/status.ts';
+
+export { commitUrl };
 
 /** What a list renderer needs besides its data: the time now, how to name a user, an app's repository for commit links. */
 export interface ListContext {
@@ -73,24 +75,6 @@ export function shortVersion(version: string | null): string {
   const tagged = IMAGE_WITH_SHA_TAG.exec(version);
   if (tagged) return `${tagged[1]}:${tagged[2]!.slice(0, 7)}`;
   return version;
-}
-
-/**
- * The web page of a commit, for https repositories hosted GitHub-style
- * (`https://host/owner/repo[.git]` → `…/owner/repo/commit/<sha>`); null otherwise.
- */
-export function commitUrl(repoUrl: string | null | undefined, sha: string | null): string | null {
-  if (!repoUrl || sha === null || !isFullSha(sha)) return null;
-  let url: URL;
-  try {
-    url = new URL(repoUrl);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'https:' || url.username || url.password || url.search || url.hash) return null;
-  const path = url.pathname.replace(/\/+$/, '').replace(/\.git$/, '');
-  if (path.split('/').filter(Boolean).length < 2 || /[\s<>|]/.test(path)) return null;
-  return `${url.origin}${path}/commit/${sha}`;
 }
 
 /** A version for Slack: the short SHA linked to its commit when the repository allows it. */

@@ -1,11 +1,13 @@
 import { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
+import type { CallErrors } from '../../domain/call-errors.ts';
 import { slackChannelOf, type Deployment } from '../../domain/deployment.ts';
 import { isFinal } from '../../domain/status.ts';
 import type { CardContext, CardRef, ChatMessage, ChatPort } from '../chat-port.ts';
 import { renderCard } from '../render/deployment-card.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { createCoalescer, type SetTimer } from './coalesce.ts';
+import { countingFetch } from './counting-fetch.ts';
 import { asSlackBlocks } from './slack-blocks.ts';
 import { slackMention } from '../render/format.ts';
 
@@ -29,6 +31,8 @@ export interface SlackChatOptions {
   setTimer?: SetTimer;
   /** The workspace's user groups (the same directory, and cache, that `deployers` and approvers are checked with). */
   groups?: { groupIdOf(handle: string): Promise<string | null> };
+  /** Counts its failed calls to Slack. */
+  callErrors?: CallErrors;
 }
 
 /**
@@ -82,6 +86,7 @@ export function createSlackChat(options: SlackChatOptions): SlackChat {
         retryConfig: options.retryConfig ?? SLACK_RETRY,
         // Keeps a channel's posts in the order they were made.
         maxRequestConcurrency: 1,
+        ...(options.callErrors === undefined ? {} : { fetch: countingFetch(options.callErrors) }),
       });
       clients.set(channel, client);
     }

@@ -34,6 +34,21 @@ function ephemeral(message: ChatMessage): RespondArguments {
   };
 }
 
+/**
+ * Sends an acknowledgement; false when it could not be sent. Over Socket Mode that happens
+ * when the connection closed under the request: Slack then delivers it again (to this process
+ * or another) and that delivery is the one carried out, so this one stops here.
+ */
+async function acknowledged(sending: Promise<void>, log: Logger): Promise<boolean> {
+  try {
+    await sending;
+    return true;
+  } catch (error) {
+    log.info({ err: error }, 'could not acknowledge a request; Slack delivers it again');
+    return false;
+  }
+}
+
 /** `/deploy` → `deploy`, `/cancel` → `cancel`; `/hoist` and any other name (`/hoist-staging`) take the whole grammar. */
 function aliasOf(command: string): AliasVerb | undefined {
   const name = command.replace(/^\//, '').toLowerCase();
@@ -100,14 +115,14 @@ export function registerCommands(app: App, deps: SlackCommandDeps): void {
       plan = interpret(command.text ?? '', { api: deps.api, origin: ask.origin, prefix: ask.prefix, ...(alias ? { alias } : {}) });
     } catch (error) {
       ask.log.error({ err: error }, 'could not interpret a command');
-      await ack(ephemeral({ text: INTERNAL_ERROR }));
+      await acknowledged(ack(ephemeral({ text: INTERNAL_ERROR })), ask.log);
       return;
     }
     if (plan.kind === 'answer') {
-      await ack(ephemeral({ text: plan.text }));
+      await acknowledged(ack(ephemeral({ text: plan.text })), ask.log);
       return;
     }
-    await ack();
+    if (!(await acknowledged(ack(), ask.log))) return;
     await deps.work.run(() => carryOut(plan, ask, deps), ask.requester.id);
   });
 
@@ -156,7 +171,7 @@ function clickKey(offered: CardAction, deploymentId: number, triggerId: string):
  */
 export function registerCardActions(app: App, deps: SlackCommandDeps): void {
   app.action({ type: 'block_actions', action_id: new RegExp(`^${CARD_ACTION_PREFIX}`) }, async ({ ack, body, action, respond, client }) => {
-    await ack();
+    if (!(await acknowledged(ack(), deps.logger.child({ action: action.action_id, user: body.user.id })))) return;
     if (action.type !== 'button') return;
     const kind = cardActionKindOf(action.action_id);
     const id = Number(action.value);

@@ -1,6 +1,8 @@
 import { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
+import type { CallErrors } from '../../domain/call-errors.ts';
 import { boltLogger } from './bolt-logger.ts';
+import { countingFetch } from './counting-fetch.ts';
 
 export interface SlackDirectoryOptions {
   token: string;
@@ -9,6 +11,8 @@ export interface SlackDirectoryOptions {
   /** How long the workspace's groups are trusted before they are read again. */
   ttlMs?: number;
   now?: () => number;
+  /** Counts its failed calls to Slack. */
+  callErrors?: CallErrors;
 }
 
 interface Groups {
@@ -32,6 +36,7 @@ export function createSlackDirectory(options: SlackDirectoryOptions) {
     logger: boltLogger(options.logger.child({ component: 'slack-directory' })),
     // A lookup holds a request up: a few quick tries, then the last groups known.
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
+    ...(options.callErrors === undefined ? {} : { fetch: countingFetch(options.callErrors) }),
   });
   let cached: Groups | null = null;
   let loading: Promise<Groups | null> | null = null;

@@ -5,7 +5,7 @@ import { getTypeAndConversation } from '@slack/bolt/dist/helpers.js';
 import type { Logger } from 'pino';
 
 /** A signed body that is none of the requests Slack sends. */
-class UnplaceableRequest extends Error {}
+export class UnplaceableRequest extends Error {}
 
 /**
  * Bolt drops a body it cannot place (a JSON body under a form content type

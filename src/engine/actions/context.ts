@@ -53,11 +53,15 @@ export type StateFollows = 'same' | 'untouched' | 'restore';
 
 export async function markService(ctx: RunContext, name: string, change: ServiceChange, follows: StateFollows = 'same'): Promise<void> {
   const { db } = ctx.deps;
-  await setServiceStatus(db, ctx.d.id, name, change);
-  if (follows !== 'untouched') {
+  if (follows === 'untouched') {
+    await setServiceStatus(db, ctx.d.id, name, change);
+  } else {
     const status: ServiceStatus = follows === 'restore' ? (ctx.before.get(name)?.status ?? 'NEVER_DEPLOYED') : change.status;
     const runs = follows === 'same' && change.status === 'DEPLOYED' ? { version: change.version ?? null, image: change.image ?? null } : {};
+    // The state first, then the event saying what the environment shows now: a live view
+    // follows the event without reading the state back, and a view read in between already has it.
     await putServiceState(db, { app: ctx.d.app, env: ctx.env.name, service: name }, { status, deploymentId: ctx.d.id, ...runs });
+    await setServiceStatus(db, ctx.d.id, name, { ...change, environment: 'version' in runs ? { status, version: runs.version } : { status } });
   }
   ctx.deps.notify();
 }

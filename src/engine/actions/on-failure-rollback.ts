@@ -34,8 +34,8 @@ async function revert(ctx: RunContext, c: Changed, previous: AppliedSpec | null,
     // It never ran before this deployment: going back means it no longer runs.
     const removed = await ctx.target.remove({ ...request, service: c.spec });
     if (!removed.ok) return { name: c.name, version: c.spec.version, note: `could not be removed: ${removed.reason}` };
-    await note(ctx, c.name, `removed again after ${failed} failed: it did not run before`);
     await restoreState(ctx, c.name, { version: null, image: null });
+    await note(ctx, c.name, `removed again after ${failed} failed: it did not run before`, null);
     return { name: c.name, version: null, note: 'removed: it did not run before this deployment' };
   }
   const spec = previous.spec;
@@ -47,8 +47,8 @@ async function revert(ctx: RunContext, c: Changed, previous: AppliedSpec | null,
   const rolled = await ctx.target.rollout({ ...request, service: spec, deploymentId: previous.deploymentId, image: spec.image, version: spec.version ?? spec.image });
   if (!rolled.ok) return { name: c.name, version: c.spec.version, note: `rollback failed: ${rolled.reason}` };
   if (ctx.before.get(c.name)?.status === 'STOPPED') await ctx.target.stop({ ...request, service: spec });
-  await note(ctx, c.name, `rolled back to ${short(spec.version)} after ${failed} failed`);
   await restoreState(ctx, c.name, { version: spec.version, image: spec.image });
+  await note(ctx, c.name, `rolled back to ${short(spec.version)} after ${failed} failed`, spec.version);
   return { name: c.name, version: spec.version, note: `rolled back from ${short(c.spec.version)}` };
 }
 
@@ -56,7 +56,9 @@ async function revert(ctx: RunContext, c: Changed, previous: AppliedSpec | null,
  * This deployment's change to the service was undone: CANCELED, with the reason saying
  * what runs instead (and it no longer counts as what this deployment applied).
  */
-async function note(ctx: RunContext, name: string, reason: string): Promise<void> {
-  await setServiceStatus(ctx.deps.db, ctx.d.id, name, { status: 'CANCELED', reason });
+async function note(ctx: RunContext, name: string, reason: string, runs: string | null): Promise<void> {
+  // What the environment shows once restored (`restoreState`): its status before this run, and what runs again.
+  const environment = { status: ctx.before.get(name)?.status ?? 'NEVER_DEPLOYED', version: runs };
+  await setServiceStatus(ctx.deps.db, ctx.d.id, name, { status: 'CANCELED', reason, environment });
   ctx.deps.notify();
 }

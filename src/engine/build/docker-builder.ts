@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
+import type { CallErrors } from '../../domain/call-errors.ts';
 import { redact } from '../../domain/redact.ts';
 import { followProgress, isNotFound, type ProgressEvent } from '../docker/client.ts';
 import { podmanEngine } from '../docker/podman.ts';
@@ -22,6 +23,8 @@ export interface DockerBuilderOptions {
   logger?: Logger;
   /** Speak plain HTTP to the registry; default: only for loopback registries. */
   plainHttp?: boolean;
+  /** Counts the registry's failed answers: manifest checks, and pushes and pulls the engine reports failed. */
+  callErrors?: CallErrors;
 }
 
 type BuildOutcome = Outcome<{ image: string; reused: boolean }>;
@@ -37,8 +40,9 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
     : undefined;
   // What the engine is decides how a canceled build is stopped; asking takes up to a second.
   void podmanEngine(docker).catch(() => undefined);
+  const callErrors = options.callErrors;
   const inRegistry = async (image: string, signal: AbortSignal) =>
-    localOnly ? false : manifestExists(image, { auth, plainHttp: options.plainHttp, signal });
+    localOnly ? false : manifestExists(image, { auth, plainHttp: options.plainHttp, signal, ...(callErrors === undefined ? {} : { callErrors }) });
 
   async function hasLocalImage(image: string): Promise<boolean> {
     try {
@@ -50,19 +54,25 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
     }
   }
 
-  /** Follows a push or pull, logging its status lines; the first error event is the result. */
-  async function transfer(stream: NodeJS.ReadableStream, log: BuildLog): Promise<string | null> {
+  /**
+   * Follows a push or pull, logging its status lines; the first error event is the result.
+   * The engine reports the registry's refusal inside an answer that succeeded: a `rejected`
+   * registry call (unless the transfer was canceled).
+   */
+  async function transfer(stream: NodeJS.ReadableStream, log: BuildLog, signal: AbortSignal): Promise<string | null> {
     const result = await followProgress(stream as Readable, (event: ProgressEvent) => {
       if (event.status && !event.progress) log.line([event.id, event.status].filter(Boolean).join(': '));
     });
-    return result.ok ? null : result.error.trim();
+    if (result.ok) return null;
+    if (!signal.aborted) callErrors?.('registry', 'rejected');
+    return result.error.trim();
   }
 
   async function push(repository: string, tag: string, log: BuildLog, signal: AbortSignal): Promise<string | null> {
     if (localOnly) return null;
     log.line(`pushing ${repository}:${tag}`);
     const stream = await docker.getImage(repository).push({ tag, authconfig, abortSignal: signal });
-    const error = await transfer(stream, log);
+    const error = await transfer(stream, log, signal);
     if (error) return error;
     // The engine has said "pushed" before while the registry had nothing: believe the registry.
     if (!(await inRegistry(`${repository}:${tag}`, signal))) return `the registry does not have ${repository}:${tag}`;
@@ -78,7 +88,7 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
     } else if (!local) {
       log.line(`pulling ${image}`);
       const stream = await docker.pull(image, { authconfig, abortSignal: signal });
-      const error = await transfer(stream, log);
+      const error = await transfer(stream, log, signal);
       // The registry has it, which is what deployments need; a local copy only saves a pull later.
       if (error) log.line(`warning: could not pull ${image}: ${error}`);
     }

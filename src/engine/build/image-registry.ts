@@ -1,3 +1,4 @@
+import type { CallErrors } from '../../domain/call-errors.ts';
 import type { ImageRegistry, TagLookup } from '../ports.ts';
 import { lookupManifest, parseImageReference, type RegistryAuth } from './registry-manifest.ts';
 
@@ -6,6 +7,8 @@ export interface ImageRegistryOptions {
   auth?: RegistryAuth | null;
   /** A chat request waits for the answer: a registry slower than this counts as not asked. */
   timeoutMs?: number;
+  /** Counts the registries' failed answers. */
+  callErrors?: CallErrors;
 }
 
 /** Looks image tags up in their registries at request time (Distribution API v2). */
@@ -15,7 +18,11 @@ export function createImageRegistry(options: ImageRegistryOptions = {}): ImageRe
       const ref = parseImageReference(image);
       const where = `${ref.host}/${ref.repository}`;
       try {
-        const found = await lookupManifest(image, { auth: options.auth ?? null, timeoutMs: options.timeoutMs ?? 5_000 });
+        const found = await lookupManifest(image, {
+          auth: options.auth ?? null,
+          timeoutMs: options.timeoutMs ?? 5_000,
+          ...(options.callErrors === undefined ? {} : { callErrors: options.callErrors }),
+        });
         if (found.found) return { status: 'found', digest: found.digest };
         return { status: 'missing', reason: `${where} has no tag "${ref.tag}"` };
       } catch (error) {

@@ -1,4 +1,5 @@
 /** Asks a registry (Distribution API v2) whether an image tag exists, without pulling it. */
+import { kindOfStatus, kindOfThrown, type CallErrors } from '../../domain/call-errors.ts';
 
 export interface RegistryAuth {
   username: string;
@@ -55,6 +56,27 @@ export interface ManifestCheckOptions {
   plainHttp?: boolean;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Counts the registry's failed answers (and those it never gave). */
+  callErrors?: CallErrors;
+}
+
+type Fetch = (url: string | URL, init: RequestInit) => Promise<Response>;
+
+/** fetch, each failure counted as a registry call error: no answer (not a cancel), or an error status but `expected`. */
+function countedFetch(options: ManifestCheckOptions, expected: readonly number[]): Fetch {
+  const count = options.callErrors ?? (() => undefined);
+  return async (url, init) => {
+    let response: Response;
+    try {
+      response = await fetch(url, init);
+    } catch (error) {
+      if (!options.signal?.aborted) count('registry', kindOfThrown(error));
+      throw error;
+    }
+    const kind = expected.includes(response.status) ? null : kindOfStatus(response.status);
+    if (kind !== null) count('registry', kind);
+    return response;
+  };
 }
 
 /**
@@ -71,18 +93,22 @@ export async function lookupManifest(image: string, options: ManifestCheckOption
   if (options.signal) signals.push(options.signal);
   const signal = AbortSignal.any(signals);
 
+  // A 401 is the registry's challenge, answered below; one after the answer is a failure.
   const head = (authorization: string | null) =>
-    fetch(url, {
+    countedFetch(options, authorization === null ? [401, 404] : [404])(url, {
       method: 'HEAD',
       headers: { Accept: MANIFEST_TYPES, ...(authorization ? { Authorization: authorization } : {}) },
       signal,
     });
 
   let response = await head(null);
+  const challenged = response;
   if (response.status === 401) {
-    const authorization = await answerChallenge(response.headers.get('www-authenticate'), ref, options.auth, signal);
+    const authorization = await answerChallenge(response.headers.get('www-authenticate'), ref, options.auth, signal, countedFetch(options, []));
     if (authorization) response = await head(authorization);
   }
+  // Not answered (no credentials for the challenge): the 401 stands, and counts.
+  if (response.status === 401 && challenged === response) options.callErrors?.('registry', 'client_error');
   if (response.status === 200) return { found: true, digest: response.headers.get('docker-content-digest') };
   if (response.status === 404) return { found: false };
   throw new Error(`registry ${apiHost} answered HTTP ${response.status} for ${ref.repository}:${ref.tag}`);
@@ -98,6 +124,7 @@ async function answerChallenge(
   ref: ImageReference,
   auth: RegistryAuth | null | undefined,
   signal: AbortSignal,
+  fetchToken: Fetch,
 ): Promise<string | null> {
   if (!challenge) return null;
   const basic = auth ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` : null;
@@ -112,7 +139,7 @@ async function answerChallenge(
   const service = params.get('service');
   if (service) tokenUrl.searchParams.set('service', service);
   tokenUrl.searchParams.set('scope', params.get('scope') ?? `repository:${ref.repository}:pull`);
-  const response = await fetch(tokenUrl, { headers: basic ? { Authorization: basic } : {}, signal });
+  const response = await fetchToken(tokenUrl, { headers: basic ? { Authorization: basic } : {}, signal });
   if (!response.ok) {
     throw new Error(`registry token service ${tokenUrl.host} answered HTTP ${response.status}`);
   }

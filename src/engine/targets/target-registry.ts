@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { ConfigError } from '../../config/errors.ts';
 import type { EnvironmentConfig, HoistConfig } from '../../config/hoist-config.ts';
+import type { CallErrors } from '../../domain/call-errors.ts';
 import { createDocker } from '../docker/client.ts';
 import type { Target } from '../ports.ts';
 import { createDockerTarget } from './docker-target.ts';
@@ -22,6 +23,8 @@ export async function createTargetRegistry(options: {
   kubeconfig: string | null;
   dockerHost: string | null;
   logger: Logger;
+  /** Counts failed calls to Kubernetes API servers. */
+  callErrors?: CallErrors;
 }): Promise<TargetRegistry> {
   const { logger } = options;
   const environments = [...options.config.apps.values()].flatMap((app) => [...app.environments.values()]);
@@ -37,7 +40,8 @@ export async function createTargetRegistry(options: {
     if (kubernetes === null) throw new Error('the Kubernetes target was not loaded');
     const { connection, where } = kubernetes.targetConnection(target, options.kubeconfig);
     try {
-      return kubernetes.createKubernetesTarget({ ...connection, logger: logger.child({ component: 'kubernetes-target', target: targetName }) });
+      const logs = logger.child({ component: 'kubernetes-target', target: targetName });
+      return kubernetes.createKubernetesTarget({ ...connection, logger: logs, ...(options.callErrors ? { callErrors: options.callErrors } : {}) });
     } catch (cause) {
       throw new ConfigError('KUBECONFIG_INVALID', `target ${targetName}: ${cannotUse(where, cause)}`, { cause });
     }

@@ -1,4 +1,5 @@
 /** What the fake Slack Web API holds and answers; `startFakeSlack` (../slack-api.ts) returns a `FakeSlack`. */
+import type { FakeSocketMode, FakeSocketModeOptions } from './socket-types.ts';
 
 export interface FakeSlackOptions {
   /** The bot token the API accepts; anything else is `invalid_auth`. */
@@ -11,6 +12,10 @@ export interface FakeSlackOptions {
   userGroups?: FakeUserGroup[];
   /** How long a `trigger_id` may open a view after its interaction (Slack: 3 seconds). */
   triggerTtlMs?: number;
+  /** The app-level token (`xapp-…`) `apps.connections.open` accepts; without it, every token is refused there. */
+  appToken?: string;
+  /** How the Socket Mode endpoint times acknowledgements, retries and disconnects. */
+  socket?: FakeSocketModeOptions;
 }
 
 export interface FakeUserGroup {
@@ -129,7 +134,9 @@ export interface FakeSlack {
   thread(channel: string, ts: string): FakeMessage[];
   /** Makes the next call of `method` fail with Slack error `error` (HTTP 200, ok: false). */
   failNext(method: string, error: string): void;
-  /** Resolves with the predicate's first truthy value, re-checked after every request. */
+  /** Socket Mode: the connections opened with URLs from `apps.connections.open`, and the envelopes sent on them. */
+  socket: FakeSocketMode;
+  /** Resolves with the predicate's first truthy value, re-checked after every request and every Socket Mode message. */
   waitFor<T>(predicate: (slack: FakeSlack) => T | null | undefined | false, timeoutMs?: number): Promise<T>;
   close(): Promise<void>;
 }

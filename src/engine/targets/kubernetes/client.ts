@@ -18,6 +18,7 @@ import {
   type V1StatefulSet,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { kindOfFailure, type CallErrors } from '../../../domain/call-errors.ts';
 import { MANAGER } from './labels.ts';
 import { RESOURCES, type Kind, type KindFor } from './permissions.ts';
 
@@ -161,17 +162,29 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export type Retrying = <T>(what: string, call: () => Promise<T>) => Promise<T>;
 
 /**
+ * Counts a failed call as a Kubernetes call error: one the server answered with an error
+ * status, or one it never answered. Anything else thrown is not the API server's doing.
+ */
+function failureCounter(callErrors: CallErrors | undefined): (error: unknown) => void {
+  return (error) => {
+    const status = statusOf(error);
+    if (callErrors !== undefined && (status > 0 || isNetworkError(error))) callErrors('kubernetes', kindOfFailure(status, error));
+  };
+}
+
+/**
  * Runs `call` until it succeeds, retrying conflicts (409), throttling (429, after its
  * Retry-After), server errors (5xx) and dropped connections with exponential back-off,
  * within a bounded number of tries and time. `call` re-reads whatever its write depends on.
  */
-function createRetrying(policy: RetryPolicy, logger?: Logger): Retrying {
+function createRetrying(policy: RetryPolicy, countFailure: (error: unknown) => void, logger?: Logger): Retrying {
   return async (what, call) => {
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
         return await call();
       } catch (error) {
+        countFailure(error);
         const delay = retryDelay(error, attempt, policy);
         const spent = Date.now() - started;
         if (delay === null || attempt >= policy.tries || spent + delay > policy.budgetMs) {
@@ -225,14 +238,17 @@ export interface KubeApi {
   /** The URL path a watch of this kind uses. */
   watchPath(kind: KindFor<'watch'>, namespace: string): string;
   retrying: Retrying;
+  /** Counts a failed call made outside `retrying` (a watch) as a call error. */
+  countFailure(error: unknown): void;
 }
 
-export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPolicy>; logger?: Logger; fieldManager?: string } = {}): KubeApi {
+export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPolicy>; logger?: Logger; fieldManager?: string; callErrors?: CallErrors } = {}): KubeApi {
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const batch = kc.makeApiClient(BatchV1Api);
   const fieldManager = options.fieldManager ?? MANAGER;
-  const retrying = createRetrying({ ...DEFAULT_RETRY, ...options.retry }, options.logger);
+  const countFailure = failureCounter(options.callErrors);
+  const retrying = createRetrying({ ...DEFAULT_RETRY, ...options.retry }, countFailure, options.logger);
   const ssa = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
   const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   const gone = (error: unknown) => statusOf(error) === 404;
@@ -280,6 +296,7 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
     kubeConfig: kc,
     fieldManager,
     retrying,
+    countFailure,
     apply: (kind, namespace, manifest) => {
       const name = manifest.metadata?.name ?? '';
       const call = appliers[kind] as (ns: string, name: string, body: object) => Promise<Any>;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { CallErrors } from '../../../domain/call-errors.ts';
 import type { Outcome, RolloutRequest, Target } from '../../ports.ts';
 import { createKubeApi, KubeError, loadKubeConfig, type KubeConnection, type RetryPolicy } from './client.ts';
 import { resolveTiming, type KubernetesTiming, type RolloutScope, type TargetContext } from './context.ts';
@@ -14,6 +15,8 @@ export interface KubernetesTargetOptions extends KubeConnection {
   logger?: Logger;
   /** Server-side apply field manager (default `hoist`). */
   fieldManager?: string;
+  /** Counts failed calls to the API server (each attempt, and each watch that fails). */
+  callErrors?: CallErrors;
   /** Deadlines, retries and watch re-opening; defaults suit a real cluster, tests shorten them. */
   timing?: Partial<Omit<KubernetesTiming, 'retry' | 'watch'>> & { retry?: Partial<RetryPolicy>; watch?: Partial<ReflectorTiming> };
 }
@@ -30,7 +33,12 @@ export interface KubernetesTargetOptions extends KubeConnection {
 export function createKubernetesTarget(options: KubernetesTargetOptions): Target {
   const kc = loadKubeConfig(options);
   const timing = resolveTiming(options.timing);
-  const api = createKubeApi(kc, { retry: timing.retry, ...(options.logger ? { logger: options.logger } : {}), ...(options.fieldManager ? { fieldManager: options.fieldManager } : {}) });
+  const api = createKubeApi(kc, {
+    retry: timing.retry,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.fieldManager ? { fieldManager: options.fieldManager } : {}),
+    ...(options.callErrors ? { callErrors: options.callErrors } : {}),
+  });
   const ctx: TargetContext = { api, timing, ...(options.logger ? { logger: options.logger } : {}) };
   const known = new Set<string>();
 

@@ -157,6 +157,12 @@ export class Reflector<K extends KindFor<'watch'>> {
         controller?.abort();
         resolve(end);
       };
+      // The watch's own failures count as call errors here; a list's, in the client's retries.
+      const failed = (error: unknown) => {
+        if (settled) return;
+        this.api.countFailure(error);
+        finish({ kind: 'error', error });
+      };
       // A connection that died without a word never ends by itself.
       const guard = setTimeout(
         () => finish({ kind: 'ended', events, ms: Date.now() - started }),
@@ -184,7 +190,7 @@ export class Reflector<K extends KindFor<'watch'>> {
             return;
           case 'ERROR':
             if (object?.code === 410) finish({ kind: 'gone' });
-            else finish({ kind: 'error', error: new KubeError(`watch ${path}: ${object?.message ?? 'error'}`, object?.code ?? 0) });
+            else failed(new KubeError(`watch ${path}: ${object?.message ?? 'error'}`, object?.code ?? 0));
             return;
         }
       };
@@ -192,7 +198,7 @@ export class Reflector<K extends KindFor<'watch'>> {
         if (error == null || this.stopped) finish({ kind: 'ended', events, ms: Date.now() - started });
         else if (statusOf(error) === 410) finish({ kind: 'gone' });
         else if (isAbort(error) && events > 0) finish({ kind: 'ended', events, ms: Date.now() - started });
-        else finish({ kind: 'error', error });
+        else failed(error);
       };
       this.watcher.watch(path, query, onEvent, onDone).then(
         (c) => {
@@ -200,7 +206,7 @@ export class Reflector<K extends KindFor<'watch'>> {
           if (settled || this.stopped) c.abort();
           else this.abortCurrent = () => finish({ kind: 'ended', events, ms: Date.now() - started });
         },
-        (error: unknown) => finish({ kind: 'error', error }),
+        (error: unknown) => failed(error),
       );
     });
   }
