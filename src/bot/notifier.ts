@@ -166,7 +166,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
         await chat.postReply(ref, { text: renderSummary(event), plain: renderSummary(event, 'text') }, { mark: replyMark });
         return;
       case 'queue':
-        // One ahead of it started or was removed: the card shows its new place.
+      case 'changelog':
+        // One ahead of it started or was removed, or what it changes is known: the card shows it.
         if (!posted) await updateCard(chat, ref, deployment, context, log);
         return;
       case 'supersedes':

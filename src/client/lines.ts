@@ -11,6 +11,7 @@ export function threadText(event: DeploymentEvent, deployment: Deployment, appro
   switch (event.kind) {
     case 'requested':
     case 'queue':
+    case 'changelog':
       return null;
     case 'status':
       return renderTransition(event, deployment, 'text');

@@ -76,7 +76,7 @@ export interface StreamEvent {
   event: DeploymentEvent | null;
 }
 
-const KINDS: ReadonlySet<string> = new Set(['requested', 'status', 'failure', 'summary', 'queue', 'supersedes', 'approval']);
+const KINDS: ReadonlySet<string> = new Set(['requested', 'status', 'failure', 'summary', 'queue', 'supersedes', 'changelog', 'approval']);
 
 /**
  * The `data` of an event of the stream: `{ id, kind, app, env, deploymentId?, at, …the event's

@@ -21,6 +21,15 @@ const schema = z.object({
   SLACK_POSTS_PER_SECOND: optionalString.pipe(z.coerce.number<string | undefined>({ error: 'expected messages per second per channel, e.g. 1' }).positive({ error: 'expected a number above 0, e.g. 1' }).max(1000).optional()),
   GITHUB_TOKEN: optionalString,
   GITHUB_API_URL: z.string().url().default('https://api.github.com'),
+  GITHUB_APP_ID: optionalString.pipe(z.string().regex(/^[0-9]+$/, "expected the GitHub App's numeric App ID (its settings page shows it)").optional()),
+  GITHUB_APP_PRIVATE_KEY: optionalString.pipe(
+    z
+      .string()
+      .transform((v) => v.replace(/\\n/g, '\n'))
+      .pipe(z.string().regex(/^-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+-----END (RSA )?PRIVATE KEY-----$/, "expected the PEM text of the GitHub App's private key (-----BEGIN RSA PRIVATE KEY----- …), newlines as they are or as \\n"))
+      .optional(),
+  ),
+  GITHUB_WEBHOOK_SECRET: optionalString,
   KUBECONFIG: optionalString,
   DOCKER_HOST: optionalString,
   HOIST_REGISTRY_URL: optionalString,
@@ -45,8 +54,14 @@ export interface Env {
   redisPrefix: string;
   /** Slack and how it reaches Hoist (HTTP or Socket Mode); null: no Slack. */
   slack: SlackEnv | null;
-  githubToken: string | null;
+  /**
+   * How Hoist talks to GitHub's API: a token, or as a GitHub App through each repository's
+   * installation; null: GitHub's API is not used (repositories are still fetched with git).
+   */
+  github: GitHubCredentials | null;
   githubApiUrl: string;
+  /** The secret GitHub signs webhook deliveries with; null: `/webhooks/github` is not served. */
+  githubWebhookSecret: string | null;
   kubeconfig: string | null;
   dockerHost: string | null;
   registry: { url: string | null; username: string | null; password: string | null };
@@ -70,6 +85,21 @@ export interface Env {
   variable(name: string): string | undefined;
 }
 
+export type GitHubCredentials = { kind: 'token'; token: string } | { kind: 'app'; appId: string; privateKey: string };
+
+/** GITHUB_TOKEN or a GitHub App (both of its variables), never both: which one acts must not depend on an order. */
+function githubCredentials(e: { GITHUB_TOKEN?: string | undefined; GITHUB_APP_ID?: string | undefined; GITHUB_APP_PRIVATE_KEY?: string | undefined }): GitHubCredentials | null {
+  const app = e.GITHUB_APP_ID !== undefined || e.GITHUB_APP_PRIVATE_KEY !== undefined;
+  if (e.GITHUB_TOKEN !== undefined && app) {
+    throw new ConfigError('ENV_INVALID', 'GITHUB_TOKEN and GITHUB_APP_ID/GITHUB_APP_PRIVATE_KEY are both set: Hoist acts on GitHub either with a token or as a GitHub App; unset one of them');
+  }
+  if (e.GITHUB_TOKEN !== undefined) return { kind: 'token', token: e.GITHUB_TOKEN };
+  if (!app) return null;
+  if (e.GITHUB_APP_ID === undefined) throw new ConfigError('ENV_INVALID', 'GITHUB_APP_ID is not set: a GitHub App needs both GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY');
+  if (e.GITHUB_APP_PRIVATE_KEY === undefined) throw new ConfigError('ENV_INVALID', 'GITHUB_APP_PRIVATE_KEY is not set: a GitHub App needs both GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY');
+  return { kind: 'app', appId: e.GITHUB_APP_ID, privateKey: e.GITHUB_APP_PRIVATE_KEY };
+}
+
 /** Parses the environment once. Errors name the variable, never its value. */
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const parsed = schema.safeParse(source);
@@ -85,8 +115,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     redisUrl: e.REDIS_URL,
     redisPrefix: e.HOIST_REDIS_PREFIX,
     slack,
-    githubToken: e.GITHUB_TOKEN ?? null,
-    githubApiUrl: e.GITHUB_API_URL,
+    github: githubCredentials(e),
+    githubApiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
+    githubWebhookSecret: e.GITHUB_WEBHOOK_SECRET ?? null,
     kubeconfig: e.KUBECONFIG ?? null,
     dockerHost: e.DOCKER_HOST ?? null,
     registry: {

@@ -65,11 +65,30 @@ export interface AppConfig {
   name: string;
   /** A git URL, or an absolute path for a local repository. */
   repo: string;
+  /** The repository on GitHub, where it is one: GitHub's API features (changelog, push deploys) work for it. */
+  github: GitHubRepo | null;
   channels: string[];
   services: ServiceConfig[];
   environments: Map<string, EnvironmentConfig>;
   /** Every webhook of the app, each once: its own and its environments'. */
   webhooks: WebhookConfig[];
+}
+
+export interface GitHubRepo {
+  owner: string;
+  repo: string;
+}
+
+/** `acme/shop` from a github.com URL (https, ssh or scp-like); null for any other repository. */
+export function githubRepoOf(url: string): GitHubRepo | null {
+  const match = /^(?:https:\/\/(?:[^@/]+@)?github\.com\/|ssh:\/\/git@github\.com\/|git@github\.com:)([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+?)(?:\.git)?\/?$/i.exec(url);
+  return match?.[1] && match[2] ? { owner: match[1], repo: match[2] } : null;
+}
+
+function githubOf(written: string | undefined, repo: string): GitHubRepo | null {
+  if (written === undefined) return githubRepoOf(repo);
+  const [owner = '', name = ''] = written.split('/');
+  return { owner, repo: name };
 }
 
 export interface HoistConfig {
@@ -244,9 +263,13 @@ function buildApp(
       ? app.repo
       : resolve(dirname(file), app.repo);
 
+  const github = githubOf(app.github, repo);
   const environments = new Map<string, EnvironmentConfig>();
   for (const [envName, env] of Object.entries(app.environments)) {
     const path = [...base, 'environments', envName];
+    if (env.autoDeploy && github === null) {
+      fail([...path, 'autoDeploy'], `deploys on push need the app's GitHub repository, and ${appName}'s repo is not on github.com; set \`github: owner/repo\` on the app (GitHub sends the pushes to /webhooks/github)`);
+    }
     const target = targets.get(env.target);
     if (!target) {
       fail([...path, 'target'], `unknown target "${env.target}"; defined targets: ${[...targets.keys()].join(', ') || 'none'}`);
@@ -294,5 +317,5 @@ function buildApp(
       raw: env,
     });
   }
-  return { name: appName, repo, channels: app.channels, services, environments, webhooks: allHooks };
+  return { name: appName, repo, github, channels: app.channels, services, environments, webhooks: allHooks };
 }

@@ -119,6 +119,12 @@ const environmentSchema = z.strictObject({
 
 const appSchema = z.strictObject({
   repo: z.string().min(1),
+  /** The repository on GitHub (`owner/repo`): derived from a github.com `repo`, written out otherwise (a mirror, GitHub Enterprise, a local path). */
+  github: z
+    .string()
+    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, 'expected owner/repo as on GitHub, e.g. acme/shop')
+    .refine((v) => !v.endsWith('.git'), 'expected owner/repo without .git, e.g. acme/shop')
+    .optional(),
   channels: z.array(z.string()).default([]),
   services: z.record(name('service'), serviceSchema),
   environments: z.record(name('environment'), environmentSchema),

@@ -1,7 +1,9 @@
 import type { ApprovalStep } from './approval.ts';
+import type { Changelog } from './changelog.ts';
 import type { ActionVerb, Trigger } from './command.ts';
 import type { DeploymentSet } from './deployment-set.ts';
 import type { Person } from './person.ts';
+import type { PushRecord } from './push.ts';
 import type { ServiceType } from './service-order.ts';
 import type { DeploymentStatus, ServiceStatus } from './status.ts';
 
@@ -18,6 +20,8 @@ export type ChatOrigin =
    * messages go to `channel` in Slack (the app's first channel), or nowhere when null.
    */
   | { kind: 'api'; token: string; channel: string | null }
+  /** A push to GitHub (an automatic deploy): its messages go to `channel` in Slack (the app's first channel), or nowhere when null. */
+  | { kind: 'github'; channel: string | null }
   | { kind: 'none' };
 
 /** The chat that shows a deployment's or a lock's messages; null: none. */
@@ -27,6 +31,7 @@ export function chatOf(origin: ChatOrigin): 'slack' | 'shell' | null {
     case 'shell':
       return origin.kind;
     case 'api':
+    case 'github':
       return origin.channel === null ? null : 'slack';
     case 'none':
       return null;
@@ -35,7 +40,7 @@ export function chatOf(origin: ChatOrigin): 'slack' | 'shell' | null {
 
 /** The Slack channel messages about a request go to; null where it has none. */
 export function slackChannelOf(origin: ChatOrigin): string | null {
-  if (origin.kind === 'slack' || origin.kind === 'api') return origin.channel;
+  if (origin.kind === 'slack' || origin.kind === 'api' || origin.kind === 'github') return origin.channel;
   return null;
 }
 
@@ -64,6 +69,8 @@ export interface Deployment {
   sha: string | null;
   requestedBy: Person;
   trigger: Trigger;
+  /** The push that requested it (trigger `webhook`): who pushed, the head commit's message, whether it was forced. */
+  push?: PushRecord | null;
   chat: ChatOrigin;
   requestedAt: Date;
   startedAt: Date | null;
@@ -73,12 +80,14 @@ export interface Deployment {
   scope?: string[] | null;
   /** The rendered configuration it applies (see deployment-set.ts); absent where not loaded. */
   deploymentSet?: DeploymentSet | null;
+  /** What it changes against what ran when it was requested, once known (see changelog.ts). */
+  changelog?: Changelog | null;
 }
 
 /** A deployment as lists show it: without its chat origin, services, scope and set. */
 export type DeploymentSummary = Pick<
   Deployment,
-  'id' | 'app' | 'env' | 'action' | 'status' | 'reason' | 'ref' | 'sha' | 'requestedBy' | 'trigger' | 'requestedAt' | 'startedAt' | 'finishedAt'
+  'id' | 'app' | 'env' | 'action' | 'status' | 'reason' | 'ref' | 'sha' | 'requestedBy' | 'trigger' | 'push' | 'requestedAt' | 'startedAt' | 'finishedAt'
 >;
 
 /** What an environment shows for one service after a change: its status, and (when it changed) what it runs. */
@@ -114,6 +123,8 @@ export type DeploymentEvent =
   | { kind: 'queue'; deploymentId: number }
   /** This deployment replaced an older one of the same scope that was still waiting (`queue.supersede`). */
   | { kind: 'supersedes'; deploymentId: number; superseded: number }
+  /** What it changes is known now (its changelog): the card shows it. */
+  | { kind: 'changelog'; deploymentId: number }
   /**
    * A step of its approval: asked for, a vote, approved, rejected…; `actor` null when Hoist took it.
    * `to`: whom the line is addressed to (user ids and `@group` handles), when someone must hear of it.

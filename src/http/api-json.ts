@@ -36,6 +36,7 @@ export function deploymentSummaryJson(d: DeploymentSummary): z.infer<typeof Depl
     sha: d.sha,
     requestedBy: d.requestedBy,
     trigger: d.trigger,
+    push: d.push ?? null,
     requestedAt: d.requestedAt.toISOString(),
     startedAt: d.startedAt?.toISOString() ?? null,
     finishedAt: d.finishedAt?.toISOString() ?? null,
@@ -45,6 +46,7 @@ export function deploymentSummaryJson(d: DeploymentSummary): z.infer<typeof Depl
 export function deploymentJson(d: Deployment): z.infer<typeof DeploymentSchema> {
   return {
     ...deploymentSummaryJson(d),
+    changelog: d.changelog ?? null,
     services: d.services.map((s) => ({
       name: s.name,
       type: s.type,

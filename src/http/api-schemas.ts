@@ -26,6 +26,33 @@ export const ServiceStatusSchema = z.enum(SERVICE_STATUSES).openapi('ServiceStat
 export const DeploymentStatusSchema = z.enum([...SERVICE_STATUSES, ...PRE_RUN_STATUSES]).openapi('DeploymentStatus');
 export const ActionSchema = z.enum(ACTION_VERBS).openapi('Action');
 
+export const PushSchema = z
+  .object({
+    pusher: z.string().openapi({ description: 'The GitHub login of whoever pushed.' }),
+    message: z.string().nullable().openapi({ description: "The head commit's message." }),
+    forced: z.boolean().openapi({ description: 'A forced push (history was rewritten).' }),
+    compareUrl: z.string().nullable(),
+  })
+  .openapi('Push', { description: 'The push to GitHub that requested an automatic deploy (trigger `webhook`).' });
+
+export const ChangelogSchema = z
+  .object({
+    from: z.string().openapi({ description: 'The commit that ran when the deploy was requested.' }),
+    to: z.string(),
+    ahead: z.int().openapi({ description: 'Commits the deploy brings.' }),
+    behind: z.int().openapi({ description: 'Commits that ran and that the deploy takes away (it rolls them back).' }),
+    commits: z.array(
+      z.object({
+        sha: z.string(),
+        title: z.string(),
+        author: z.string().nullable(),
+        pull: z.object({ number: z.int(), url: z.string() }).nullable(),
+      }),
+    ).openapi({ description: 'The first ten commits it brings, oldest first.' }),
+    compareUrl: z.string().nullable(),
+  })
+  .openapi('Changelog');
+
 export const DeploymentSummarySchema = z
   .object({
     id: z.int(),
@@ -37,7 +64,8 @@ export const DeploymentSummarySchema = z
     ref: z.string().nullable(),
     sha: z.string().nullable(),
     requestedBy: PersonSchema,
-    trigger: z.enum(['chat', 'api', 'shell', 'webhook']),
+    trigger: z.enum(['chat', 'api', 'shell', 'webhook']).openapi({ description: '`webhook`: an automatic deploy, requested by a push.' }),
+    push: PushSchema.nullable(),
     requestedAt: when,
     startedAt: maybeWhen,
     finishedAt: maybeWhen,
@@ -45,6 +73,7 @@ export const DeploymentSummarySchema = z
   .openapi('DeploymentSummary');
 
 export const DeploymentSchema = DeploymentSummarySchema.extend({
+  changelog: ChangelogSchema.nullable().openapi({ description: 'What the deploy changes against what ran when it was requested; null until known, and for a first deploy.' }),
   services: z.array(
     z.object({
       name: z.string(),

@@ -7,7 +7,11 @@ import { createShellEdge } from '../bot/shell/shell-edge.ts';
 import { ConfigError } from '../config/errors.ts';
 import { METRICS_PATH, metricsListener } from '../http/metrics-endpoint.ts';
 import { createHttpServer } from '../http/server.ts';
+import { createChangelogSource } from '../engine/source/changelog-source.ts';
+import { createGitHubWebhook } from '../http/github-webhook.ts';
+import { createChangelogWriter } from '../jobs/changelog-writer.ts';
 import { createChatFeed } from '../jobs/chat-feed.ts';
+import { createPushDeploys } from '../service/push-deploys.ts';
 import { createEventHub } from '../jobs/event-hub.ts';
 import { listenForEvents } from '../jobs/event-signal.ts';
 import { createRedisPostPace } from '../jobs/post-pace.ts';
@@ -62,6 +66,28 @@ export async function startServerRole(
   noticePoster.start();
   stops.add(async () => noticePoster.stop());
   feed.start();
+  // What each deploy changes, worked out beside it (GitHub's compare, or the git mirror's log).
+  const changelogs = createChangelogWriter({
+    db,
+    redis,
+    subscriber,
+    prefix: env.redisPrefix,
+    logger,
+    health,
+    config: shared.config,
+    source: createChangelogSource({ git: shared.source, github: shared.github }),
+    notify: shared.notify,
+  });
+  stops.add(() => changelogs.close());
+  changelogs.start();
+  if (env.githubWebhookSecret !== null) {
+    mounts['/webhooks/github'] = createGitHubWebhook({
+      secret: env.githubWebhookSecret,
+      pushes: createPushDeploys({ config: shared.config, api }),
+      ledger: api,
+      logger,
+    });
+  }
 
   // Each webhook is a consumer of the event log of its own: deployments never wait on a receiver.
   const webhookRoutes = await startWebhooks(shared, subscriber);

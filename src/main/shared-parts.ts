@@ -7,8 +7,8 @@ import type { HoistConfig } from '../config/hoist-config.ts';
 import { ignoreCallErrors, type CallErrors } from '../domain/call-errors.ts';
 import { createImageRegistry } from '../engine/build/image-registry.ts';
 import type { SlackDirectory } from '../bot/slack/slack-directory.ts';
-import type { Source } from '../engine/ports.ts';
-import { createGitSource } from '../engine/source/git-source.ts';
+import { createGitHubClient, type GitHubClient } from '../engine/source/github/client.ts';
+import { createGitSource, type GitSource } from '../engine/source/git-source.ts';
 import { createCancelSignal } from '../jobs/cancel-signal.ts';
 import { createDispatcher, type Dispatcher } from '../jobs/dispatcher.ts';
 import { createEnvironmentLease, type EnvironmentLease } from '../jobs/environment-lease.ts';
@@ -48,7 +48,9 @@ export interface SharedParts {
   redis: Redis;
   /** Every Redis connection's failures, logged at a readable rate. */
   redisHealth: RedisHealth;
-  source: Source;
+  source: GitSource;
+  /** GitHub's API with Hoist's credentials (GITHUB_TOKEN or the GitHub App); null: none are set. */
+  github: GitHubClient | null;
   /** Tells every process that new events are in the outbox (this one's views of the environments at once). */
   notify(): void;
   /** What the environments' views follow: this process's writes, and (once the server listens) the other processes'. */
@@ -101,6 +103,7 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
     signal();
   };
   const source = createGitSource({ cacheDir: resolve(dataDir, 'git'), log: logger.child({ component: 'git' }) });
+  const github = env.github === null ? null : createGitHubClient({ apiUrl: env.githubApiUrl, credentials: env.github, logger });
 
   const queueConnection = redisHealth.watch(connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-queue' }), 'hoist-queue');
   stops.add(() => closeRedis(queueConnection));
@@ -133,7 +136,7 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
     onBoardError: (error) => logger.warn({ err: error }, 'refreshing the environments failed'),
     ...(database.kind === 'pglite' ? { boardMaxAgeMs: EMBEDDED_BOARD_MAX_AGE_MS } : {}),
   });
-  return { ...base, db, redis, redisHealth, source, notify, changes, onlyWriter: database.kind === 'pglite', lease, dispatcher, api, registryAuth, slackDirectory, metrics, callErrors };
+  return { ...base, db, redis, redisHealth, source, github, notify, changes, onlyWriter: database.kind === 'pglite', lease, dispatcher, api, registryAuth, slackDirectory, metrics, callErrors };
 }
 
 /** The metrics registry: Postgres's families read at each scrape, every configured environment in its gauges. */

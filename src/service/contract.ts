@@ -3,6 +3,7 @@ import type { ActionVerb, Command, Trigger } from '../domain/command.ts';
 import type { ChatOrigin, Deployment, DeploymentSummary } from '../domain/deployment.ts';
 import type { EnvironmentLock, LockHistoryEntry } from '../domain/lock.ts';
 import type { Person } from '../domain/person.ts';
+import type { PushRecord } from '../domain/push.ts';
 import type { SecretMasker } from '../domain/redact.ts';
 import type { SetChange } from '../domain/set-diff.ts';
 import type { DeploymentStatus } from '../domain/status.ts';
@@ -81,6 +82,8 @@ export interface RequestOptions {
   trigger: Trigger;
   /** Idempotency key: the same key twice (a retried delivery) yields the same deployment. */
   requestKey?: string;
+  /** The push that asks for it (trigger `webhook`), recorded with it. */
+  push?: PushRecord;
 }
 
 /** Who asks, and from where. */

@@ -1,4 +1,5 @@
 import type { EnvironmentConfig } from '../config/hoist-config.ts';
+import type { Trigger } from '../domain/command.ts';
 import { getDeployment } from '../store/deployments.ts';
 import { awaitingApproval, cancelWaiting, markCanceling, recordSupersedes, unfinishedDeployments, waitingDeployments } from '../store/waiting-deployments.ts';
 import type { Actor, CancelResult, CancelTarget } from './contract.ts';
@@ -43,15 +44,18 @@ export function createEnvironmentQueue(deps: EnvironmentQueueDeps) {
    * older ones still waiting: they end CANCELED "superseded by #N", and the
    * newer one's thread says which it replaced. Older ones waiting for approval are
    * replaced too; a newer one itself waiting for approval replaces only those, not
-   * one already approved.
+   * one already approved. An automatic deploy (a push) always replaces the older
+   * automatic ones: only the newest push of a burst is worth running.
    */
-  async function supersede(env: EnvironmentConfig, newer: { id: number; action: string; scope: string[] | null; awaitingApproval: boolean }): Promise<number[]> {
-    if (!env.supersede || newer.action !== 'deploy') return [];
+  async function supersede(env: EnvironmentConfig, newer: { id: number; action: string; scope: string[] | null; awaitingApproval: boolean; trigger: Trigger }): Promise<number[]> {
+    const automaticOnly = !env.supersede && newer.trigger === 'webhook';
+    if ((!env.supersede && !automaticOnly) || newer.action !== 'deploy') return [];
     const replaced: number[] = [];
     const awaiting = await awaitingApproval(db, env.app, env.name);
     const olderOnes = newer.awaitingApproval ? awaiting : [...(await waitingDeployments(db, env.app, env.name)), ...awaiting];
     for (const older of olderOnes) {
       if (older.id >= newer.id || older.action !== 'deploy' || !sameScope(older.scope, newer.scope)) continue;
+      if (automaticOnly && older.trigger !== 'webhook') continue;
       if (await cancelWaiting(db, older.id, `superseded by #${newer.id}`)) {
         await recordSupersedes(db, newer.id, older.id);
         replaced.push(older.id);

@@ -126,6 +126,7 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
       scope: command.scope.services,
       requestedBy: options.requester,
       trigger: options.trigger,
+      push: options.push ?? null,
       chat: messagesTo(app, options.origin),
       requestKey: options.requestKey ?? null,
       // Going ahead without approval is a decision of its own: it joins no identical deployment waiting for approval.
@@ -147,7 +148,7 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
       if (!recordedNow) throw new Error(`deployment #${id} vanished right after it was recorded`);
       if (!duplicate && !coalesced) deps.notify();
       const awaitingApproval = recordedNow.status === 'AWAITING_APPROVAL';
-      if (!duplicate && !coalesced) await queues.supersede(env, { id, action: command.verb, scope: command.scope.services, awaitingApproval });
+      if (!duplicate && !coalesced) await queues.supersede(env, { id, action: command.verb, scope: command.scope.services, awaitingApproval, trigger: recordedNow.trigger });
       // Waiting for approval, it is not in the queue: nothing to hand over until it is approved.
       if (awaitingApproval) {
         return { ok: true, deployment: recordedNow, duplicate, coalesced, awaitingApproval: await approvals.view(recordedNow, env.approval) };

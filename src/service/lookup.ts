@@ -44,7 +44,7 @@ export function findOperable(
   return checkChannel(found.app, origin) ?? found;
 }
 
-/** Where a request's messages go: a request through the API has no chat, so they go to the app's first channel (if any). */
+/** Where a request's messages go: a request through the API or a push has no chat, so they go to the app's first channel (if any). */
 export function messagesTo(app: AppConfig, origin: ChatOrigin): ChatOrigin {
-  return origin.kind === 'api' ? { ...origin, channel: app.channels[0] ?? null } : origin;
+  return origin.kind === 'api' || origin.kind === 'github' ? { ...origin, channel: app.channels[0] ?? null } : origin;
 }

@@ -3,6 +3,8 @@ import type { ActionVerb, Trigger } from '../domain/command.ts';
 import type { ChatOrigin, Deployment, DeploymentEvent, DeploymentService, DeploymentSummary, EnvironmentShows } from '../domain/deployment.ts';
 import { parseDeploymentSet } from '../domain/deployment-set.ts';
 import type { Person } from '../domain/person.ts';
+import type { PushRecord } from '../domain/push.ts';
+import type { Changelog } from '../domain/changelog.ts';
 import type { ServiceType } from '../domain/service-order.ts';
 import type { DeploymentStatus, ServiceStatus } from '../domain/status.ts';
 import type { Db } from './database.ts';
@@ -22,6 +24,8 @@ export interface NewDeployment {
   scope: string[] | null;
   requestedBy: Person;
   trigger: Trigger;
+  /** The push that requested it. */
+  push?: PushRecord | null;
   chat: ChatOrigin;
   requestKey: string | null;
   services: { name: string; type: ServiceType; version: string | null; previousVersion: string | null }[];
@@ -70,6 +74,7 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ 
         requested_by: input.requestedBy.id,
         requested_by_name: input.requestedBy.name,
         trigger: input.trigger,
+        push: input.push ? JSON.stringify(input.push) : null,
         chat: JSON.stringify(input.chat),
         request_key: input.requestKey,
         deployment_set: JSON.stringify(input.deploymentSet ?? null),
@@ -154,6 +159,7 @@ export const SUMMARY_COLUMNS = [
   'requested_by',
   'requested_by_name',
   'trigger',
+  'push',
   'requested_at',
   'started_at',
   'finished_at',
@@ -171,6 +177,7 @@ export function deploymentSummary(row: Pick<Selectable<DeploymentsTable>, (typeo
     sha: row.sha,
     requestedBy: { id: row.requested_by, name: row.requested_by_name },
     trigger: row.trigger as Trigger,
+    push: (parseJson(row.push) as PushRecord | null) ?? null,
     requestedAt: new Date(row.requested_at),
     startedAt: row.started_at ? new Date(row.started_at) : null,
     finishedAt: row.finished_at ? new Date(row.finished_at) : null,
@@ -191,6 +198,7 @@ export async function getDeployment(db: Db, id: number): Promise<Deployment | nu
     chat: readChatOrigin(row.chat),
     deploymentSet: parseDeploymentSet(parseJson(row.deployment_set)),
     scope: parseJson(row.scope) as string[] | null,
+    changelog: (parseJson(row.changelog) as Changelog | null) ?? null,
     services: services.map(
       (s): DeploymentService => ({
         name: s.name,
@@ -332,4 +340,12 @@ export async function logLines(db: Db, id: number, options: LogFilter & { afterI
 export async function lastLogLines(db: Db, id: number, count: number, options: LogFilter = {}): Promise<LogLine[]> {
   const rows = await logQuery(db, id, options).orderBy('id', 'desc').limit(count).execute();
   return rows.reverse().map(asLogLine);
+}
+
+/** Keeps what a deployment changes and tells whoever shows it (the card). */
+export async function saveChangelog(db: Db, id: number, changelog: Changelog): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('deployments').set({ changelog: JSON.stringify(changelog) }).where('id', '=', id).execute();
+    await appendEvent(trx, { kind: 'changelog', deploymentId: id });
+  });
 }

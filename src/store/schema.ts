@@ -37,6 +37,10 @@ export interface DeploymentsTable {
   approval_expires_at: Timestamp | null;
   /** While it waits for approval: when its approvers are reminded next (null: not again). */
   approval_remind_at: Timestamp | null;
+  /** The push that requested it (see domain/push.ts `PushRecord`); null: not requested by a push. */
+  push: Json<unknown> | null;
+  /** What it changes (see domain/changelog.ts), once known. */
+  changelog: Json<unknown> | null;
 }
 
 export interface ApprovalVotesTable {

@@ -23,6 +23,23 @@ function unfinished(db: Db, app: string, env: string) {
 /** The next place in every environment's queue: behind whatever joined before. */
 export const nextQueueOrder = () => sql<string>`nextval('deployment_queue_order')`;
 
+/** A deployment that waits (in the queue, or for approval): what deciding to replace it needs. */
+export interface WaitingRow {
+  id: number;
+  action: string;
+  status: string;
+  scope: string[] | null;
+  trigger: string;
+}
+
+const waitingRow = (r: { id: number; action: string; status: string; scope: unknown; trigger: string }): WaitingRow => ({
+  id: r.id,
+  action: r.action,
+  status: r.status,
+  scope: parseJson(r.scope) as string[] | null,
+  trigger: r.trigger,
+});
+
 /**
  * The waiting part of an environment's queue: deployments not yet started and
  * not finished, oldest first. A deployment leaves it when a worker picks it up
@@ -32,28 +49,23 @@ export async function waitingDeployments(
   db: Db,
   app: string,
   env: string,
-): Promise<{ id: number; action: string; status: string; scope: string[] | null }[]> {
-  const rows = await unfinished(db, app, env).where('started_at', 'is', null).select(['id', 'action', 'status', 'scope']).execute();
-  return rows.map((r) => ({
-    id: r.id,
-    action: r.action,
-    status: r.status,
-    scope: parseJson(r.scope) as string[] | null,
-  }));
+): Promise<WaitingRow[]> {
+  const rows = await unfinished(db, app, env).where('started_at', 'is', null).select(['id', 'action', 'status', 'scope', 'trigger']).execute();
+  return rows.map(waitingRow);
 }
 
 /** The deployments of an environment waiting for approval (not in its queue), oldest first. */
-export async function awaitingApproval(db: Db, app: string, env: string): Promise<{ id: number; action: string; status: string; scope: string[] | null }[]> {
+export async function awaitingApproval(db: Db, app: string, env: string): Promise<WaitingRow[]> {
   const rows = await db
     .selectFrom('deployments')
-    .select(['id', 'action', 'status', 'scope'])
+    .select(['id', 'action', 'status', 'scope', 'trigger'])
     .where('app', '=', app)
     .where('env', '=', env)
     .where('status', '=', 'AWAITING_APPROVAL')
     .where('finished_at', 'is', null)
     .orderBy('id')
     .execute();
-  return rows.map((r) => ({ id: r.id, action: r.action, status: r.status, scope: parseJson(r.scope) as string[] | null }));
+  return rows.map(waitingRow);
 }
 
 /** Unfinished deployments of an environment, oldest first: started (running) or waiting. */

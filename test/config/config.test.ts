@@ -62,7 +62,7 @@ describe('hoist.yaml', () => {
   });
 
   it('resolves a relative repo against the file', () => {
-    const config = parseHoistConfig(good.replace('https://github.com/acme/shop.git', '.'), '/srv/app/hoist.yaml');
+    const config = parseHoistConfig(good.replace('https://github.com/acme/shop.git', '.\n    github: acme/shop'), '/srv/app/hoist.yaml');
     expect(config.apps.get('shop')?.repo).toBe('/srv/app');
   });
 

@@ -147,7 +147,7 @@ apps:
     }, 30_000, 'the webhook deliveries to be counted');
     expect(deliveries).toEqual({ failed: 1, pending: 2 });
     expect(receiver.received.filter((r) => r.path === '/refuses').map((r) => r.answered)).toEqual([400]);
-    expect(Object.keys(seriesOf(families, 'hoist_outbox_events_pending')).sort()).toEqual(['consumer=chat', 'consumer=webhooks']);
+    expect(Object.keys(seriesOf(families, 'hoist_outbox_events_pending')).sort()).toEqual(['consumer=changelog', 'consumer=chat', 'consumer=webhooks']);
     expect(valueOf(families, 'hoist_outbox_events_failed_total', { consumer: 'chat' })).toBe(0);
     expect(valueOf(families, 'hoist_metrics_postgres_up')).toBe(1);
     // Every pair of peer and kind from the start; this process's own, and the process's own metrics.

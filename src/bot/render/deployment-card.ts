@@ -2,6 +2,7 @@ import type { Deployment, DeploymentService } from '../../domain/deployment.ts';
 import type { ApprovalView } from '../../service/contract.ts';
 import { CARD_ACTION_PREFIX, cardActions } from '../card-actions.ts';
 import { approvalSection } from './approval-card.ts';
+import { changelogMrkdwn, changelogText, pushLine } from './changelog.ts';
 import type { Block, Button, Message } from './blocks.ts';
 import {
   actionTitle,
@@ -11,7 +12,7 @@ import {
   statusStyle,
   versionMrkdwn,
 } from './format.ts';
-import { LIMITS, capBlocks, context, header, message, packSections, section } from './limits.ts';
+import { LIMITS, capBlocks, context, header, message, packSections, section, truncateMrkdwn } from './limits.ts';
 
 export interface RenderContext {
   now: Date;
@@ -44,7 +45,8 @@ function tagNote(d: Deployment): { digest: string } | { unchecked: string } | nu
 function refMrkdwn(d: Deployment, ctx: RenderContext): string | null {
   if (d.ref === null && d.sha === null) return null;
   const sha = d.sha === null ? null : versionMrkdwn(d.sha, ctx.repoUrl);
-  if (d.ref === null) return sha;
+  // A push deploys the SHA itself: said once.
+  if (d.ref === null || d.ref === d.sha) return sha;
   const ref = `\`${escapeMrkdwn(d.ref)}\``;
   const tag = tagNote(d);
   if (tag !== null) return 'digest' in tag ? `${ref} → \`${tag.digest}\`` : `${ref} · _${escapeMrkdwn(tag.unchecked)}_`;
@@ -62,8 +64,18 @@ function serviceLine(s: DeploymentService, ctx: RenderContext): string {
 }
 
 function footer(d: Deployment, ctx: RenderContext): string {
+  // A push has no one in the chat to mention: it is Automatic, and who pushed is said above.
+  if (d.trigger === 'webhook' && d.push) return ['Automatic', elapsedPhrase(d, ctx.now)].filter(Boolean).join(' · ');
   const trigger = TRIGGER_NOTES[d.trigger];
   return [`Requested by ${ctx.mention(d.requestedBy.id)}`, trigger, elapsedPhrase(d, ctx.now)].filter(Boolean).join(' · ');
+}
+
+/** Under the status line: the reason, and the push that asked for it. */
+function statusText(d: Deployment, statusLine: string): string {
+  const lines = [statusLine];
+  if (d.reason) lines.push(`*Reason:* ${escapeMrkdwn(d.reason)}`);
+  if (d.push) lines.push(pushLine(d.push, 'mrkdwn'));
+  return truncateMrkdwn(lines.join('\n'), LIMITS.sectionText);
 }
 
 /** The card's buttons: `value` is the deployment's id, `action_id` names the action. */
@@ -88,10 +100,11 @@ export function renderCard(d: Deployment, ctx: RenderContext): Message {
   const approval = approvalSection(d, ctx.approval, { now: ctx.now, mention: ctx.mention, format: 'mrkdwn' });
   const top: Block[] = [
     header(title),
-    section(d.reason ? `${statusLine}\n*Reason:* ${escapeMrkdwn(d.reason)}` : statusLine),
+    section(statusText(d, statusLine)),
     ...(approval === null ? [] : [section(approval)]),
   ];
-  const bottom: Block[] = [context([footer(d, ctx)]), ...buttons(d)];
+  const changes = d.changelog ? changelogMrkdwn(d.changelog, ctx.repoUrl) : null;
+  const bottom: Block[] = [...(changes === null ? [] : [section(truncateMrkdwn(changes, LIMITS.sectionText))]), context([footer(d, ctx)]), ...buttons(d)];
   const services = capBlocks(
     packSections(d.services.map((s) => serviceLine(s, ctx))),
     LIMITS.blocks - top.length - bottom.length,
@@ -110,9 +123,10 @@ export function renderCardText(d: Deployment, ctx: RenderContext): string {
     const tag = tagNote(d);
     const resolved = tag !== null && 'digest' in tag ? tag.digest : d.sha === null ? null : shortVersion(d.sha);
     const unchecked = tag !== null && 'unchecked' in tag ? ` (${tag.unchecked})` : '';
-    lines.push(`  ref ${[d.ref, resolved].filter(Boolean).join(' → ')}${unchecked}`);
+    lines.push(`  ref ${[d.ref === d.sha ? null : d.ref, resolved].filter(Boolean).join(' → ')}${unchecked}`);
   }
   if (d.reason) lines.push(`  reason: ${d.reason}`);
+  if (d.push) lines.push(`  ${pushLine(d.push, 'text').replace(/^Pushed/, 'pushed')}`);
   const approval = approvalSection(d, ctx.approval, { now: ctx.now, mention: ctx.mention, format: 'text' });
   if (approval !== null) lines.push(...approval.split('\n').map((line) => `  ${line}`));
   const width = Math.max(0, ...d.services.map((s) => s.name.length));
@@ -123,6 +137,7 @@ export function renderCardText(d: Deployment, ctx: RenderContext): string {
     const reason = s.reason ? `  (${s.reason})` : '';
     lines.push(`  ${statusStyle(s.status).glyph} ${s.name.padEnd(width)}  ${s.status.padEnd(statusWidth)}  ${version}${reason}`);
   }
+  if (d.changelog) lines.push(...changelogText(d.changelog).map((line) => `  ${line}`));
   lines.push(`  ${footer(d, ctx).replace(/^Requested/, 'requested')}`);
   return lines.join('\n');
 }

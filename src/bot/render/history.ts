@@ -15,6 +15,8 @@ import { LIMITS, capBlocks, message, packSections, section } from './limits.ts';
 const OK_STATUSES = new Set(['DEPLOYED', 'STOPPED', 'RESTARTED']);
 
 function who(d: DeploymentSummary, ctx: ListContext): string {
+  // A push is automatic, by whoever pushed (a forced one is marked).
+  if (d.push) return `automatic, pushed by ${d.push.pusher}${d.push.forced ? ' (forced)' : ''}`;
   // Only chat requests carry a chat user id.
   return d.trigger === 'chat' ? ctx.mention(d.requestedBy.id) : `@${d.requestedBy.name}`;
 }
@@ -59,7 +61,7 @@ export function renderHistoryText(title: string, items: readonly DeploymentSumma
       `${statusStyle(d.status).glyph} #${d.id} ${actionTitle(d.action, d.app, d.env).toLowerCase()}`,
       d.status,
       d.sha === null ? null : shortVersion(d.sha),
-      `@${d.requestedBy.name}`,
+      d.push ? `automatic, pushed by ${d.push.pusher}${d.push.forced ? ' (forced)' : ''}` : `@${d.requestedBy.name}`,
       ago(d, ctx.now),
       elapsedPhrase(d, ctx.now),
     ].filter(Boolean);

@@ -3,6 +3,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Logger } from 'pino';
+import { CHANGELOG_COMMITS, type Changelog } from '../../domain/changelog.ts';
 import { checkRef, DEPLOYABLE, isFullSha } from '../../domain/git-ref.ts';
 import { redact } from '../../domain/redact.ts';
 import type { Source } from '../ports.ts';
@@ -45,8 +46,16 @@ export function repoName(repo: string): string {
   return parts.at(-1) ?? repo;
 }
 
+/** The git mirror, also asked what changed between two commits (the changelog of repositories GitHub's API does not serve). */
+export interface GitSource extends Source {
+  changelog(repo: string, from: string, to: string): Promise<{ ok: true; changelog: Changelog } | { ok: false; reason: string }>;
+}
+
+const FIELD = '\u001f';
+const RECORD = '\u001e';
+
 /** Git repositories (URLs or absolute local paths) through a bare mirror per repository. */
-export function createGitSource(options: GitSourceOptions): Source {
+export function createGitSource(options: GitSourceOptions): GitSource {
   const { cacheDir, log } = options;
   const timeoutMs = options.timeoutMs ?? 300_000;
   const git = (args: string[], cwd?: string) => runGit(args, { cwd, timeoutMs });
@@ -178,6 +187,32 @@ export function createGitSource(options: GitSourceOptions): Source {
         return sha ? { ok: true, sha } : { ok: false, reason: `${repoName(repo)} has no default branch (is it empty?)` };
       }
       return resolveRef(fetched.dir, ref, repoName(repo));
+    },
+
+    /** `git rev-list --count` both ways and the first commits of `git log from..to`, oldest first. */
+    async changelog(repo, from, to) {
+      if (!isFullSha(from) || !isFullSha(to)) return { ok: false, reason: 'a changelog compares two full commit SHAs' };
+      let dir = mirrorDir(repo);
+      if (!(await hasCommit(dir, from)) || !(await hasCommit(dir, to))) {
+        const fetched = await fetch(repo);
+        if (!fetched.ok) return fetched;
+        dir = fetched.dir;
+      }
+      const counts = await git(['rev-list', '--left-right', '--count', '--end-of-options', `${from}...${to}`], dir);
+      const [behind, ahead] = counts.stdout.trim().split(/\s+/).map(Number);
+      if (counts.code !== 0 || behind === undefined || ahead === undefined) return { ok: false, reason: `cannot compare ${from.slice(0, 12)} with ${to.slice(0, 12)} in ${repoName(repo)}: ${gitMessage(counts)}` };
+      const log = await git(['log', '--reverse', `--format=%H${FIELD}%an${FIELD}%s${RECORD}`, '--end-of-options', `${from}..${to}`], dir);
+      if (log.code !== 0) return { ok: false, reason: `cannot read the log of ${repoName(repo)}: ${gitMessage(log)}` };
+      const commits = log.stdout
+        .split(RECORD)
+        .map((line) => line.trim())
+        .filter(Boolean)
+        .slice(0, CHANGELOG_COMMITS)
+        .map((line) => {
+          const [sha = '', author = '', title = ''] = line.split(FIELD);
+          return { sha, title, author: author === '' ? null : author, pull: null };
+        });
+      return { ok: true, changelog: { from, to, ahead, behind, commits, compareUrl: null } };
     },
 
     async archive(repo, sha, context) {

@@ -1,0 +1,48 @@
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+import type { Logger } from 'pino';
+
+/** Octokit with GitHub's retry and rate-limit handling: the one way Hoist talks to GitHub's API. */
+export const HoistOctokit = Octokit.plugin(retry, throttling);
+export type GitHubApi = InstanceType<typeof HoistOctokit>;
+
+/**
+ * The longest a request waits for a rate limit to pass (`Retry-After`, or
+ * `x-ratelimit-reset`) before it gives up: the caller (an event-log consumer) tries again
+ * later instead of holding a worker for up to an hour.
+ */
+export const MAX_RATE_LIMIT_WAIT_S = 30;
+
+export interface OctokitOptions {
+  baseUrl: string;
+  logger: Logger;
+  /** At most this many seconds waited for a rate limit (default MAX_RATE_LIMIT_WAIT_S). */
+  maxWaitS?: number;
+  /** Retries of a 5xx answer (the retry plugin's back-off between them). */
+  retries?: number;
+  auth?: string;
+}
+
+export function createOctokit(options: OctokitOptions): GitHubApi {
+  const log = options.logger;
+  const maxWait = options.maxWaitS ?? MAX_RATE_LIMIT_WAIT_S;
+  const limited = (kind: string) => (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+    const again = retryCount < 2 && retryAfter <= maxWait;
+    log.warn({ method: request.method, url: request.url, retryAfter, retryCount, again }, `GitHub ${kind} rate limit`);
+    return again;
+  };
+  return new HoistOctokit({
+    baseUrl: options.baseUrl,
+    ...(options.auth === undefined ? {} : { auth: options.auth }),
+    userAgent: 'hoist',
+    log: {
+      debug: (message: string) => log.debug(message),
+      info: (message: string) => log.debug(message),
+      warn: (message: string) => log.warn(message),
+      error: (message: string) => log.error(message),
+    },
+    retry: { retries: options.retries ?? 2 },
+    throttle: { onRateLimit: limited('primary'), onSecondaryRateLimit: limited('secondary') },
+  });
+}
