@@ -73,6 +73,12 @@ export function createEventConsumer(
   let stopped = false;
   /** The log's last position when this process began leading: what lies at or before it may have been handed out by a predecessor. */
   let takenOverAt = 0;
+  /** Whether this consumer may hold events for a retry (unknown at first: another process may have held some). */
+  let mayHold = true;
+  /** The events it holds, as the pass under way leaves them. */
+  let holding = new Set<number>();
+  /** Whether its cursor exists (a consumer starting at the log's end makes it on its first pass). */
+  let cursorMade = false;
 
   async function failed(item: Item, error: unknown): Promise<'held' | 'given up'> {
     const attempts = (item.held?.attempts ?? 0) + 1;
@@ -80,12 +86,14 @@ export function createEventConsumer(
     const fields = { err: error, eventId: item.event.id, position: item.event.position, deploymentId: item.event.deploymentId, attempts };
     if (deliveryExpired(item.event.at, now())) {
       await recordUndeliverable(deps.db, consumer.name, item.event.id, { attempts, lastError });
+      holding.delete(item.event.id);
       log.error(fields, 'event could not be delivered for a day; recorded as undeliverable');
       return 'given up';
     }
     // A peer that said when to come back (Retry-After) is not asked sooner.
     const nextAt = new Date(now().getTime() + Math.max(retryDelayMs(attempts), waitAskedFor(error)));
     await holdEvent(deps.db, consumer.name, item.event.id, { attempts, nextAt, lastError });
+    holding.add(item.event.id);
     log.warn({ ...fields, nextAt }, 'event delivery failed; will retry');
     return 'held';
   }
@@ -96,13 +104,19 @@ export function createEventConsumer(
     for (const item of items) {
       if (stopped) return; // stopping: the cursor stays before what was not done
       if (blocked) {
-        if (item.held === null) await holdEvent(deps.db, consumer.name, item.event.id, { attempts: 0, nextAt: null, lastError: null });
+        if (item.held === null) {
+          await holdEvent(deps.db, consumer.name, item.event.id, { attempts: 0, nextAt: null, lastError: null });
+          holding.add(item.event.id);
+        }
       } else if (item.held?.nextAt && item.held.nextAt > now()) {
         blocked = true;
       } else {
         try {
           await handle(item.event, { redelivery: (item.held?.attempts ?? 0) > 0 || item.event.position <= takenOverAt });
-          if (item.held) await releaseEvent(deps.db, consumer.name, item.event.id);
+          if (item.held) {
+            await releaseEvent(deps.db, consumer.name, item.event.id);
+            holding.delete(item.event.id);
+          }
         } catch (error) {
           blocked = (await failed(item, error)) === 'held';
         }
@@ -112,8 +126,13 @@ export function createEventConsumer(
   }
 
   async function pass(handle: EventHandler): Promise<void> {
-    const held = await heldEvents(deps.db, consumer.name);
-    const { cursor, events } = await eventsAfterCursor(deps.db, consumer.name, { startAt: consumer.startAt ?? 'beginning' });
+    // What this process knows spares a statement per pass: the events held for a retry are
+    // read when some may be (this process held some, or took the lead from another process),
+    // and a cursor starting at the end is made once.
+    const held = mayHold ? await heldEvents(deps.db, consumer.name) : [];
+    const { events } = await eventsAfterCursor(deps.db, consumer.name, cursorMade ? {} : { startAt: consumer.startAt ?? 'beginning' });
+    cursorMade = true;
+    holding = new Set(held.map((h) => h.event.id));
     const groups = new Map<string, Item[]>();
     const add = (item: Item) => {
       const key = consumer.groupOf(item.event);
@@ -125,7 +144,8 @@ export function createEventConsumer(
     // The cursor moves over the new events as each is settled (delivered, held or given up),
     // never past one that is not: a stop or crash mid-pass delivers the rest again later.
     const settled = new Set<number>();
-    let reached = cursor;
+    // Below the first new event: the cursor is there or lower (it only ever moves forward).
+    let reached = (events[0]?.position ?? 1) - 1;
     let index = 0;
     const settle = async (event: LoggedEvent) => {
       settled.add(event.position);
@@ -137,10 +157,15 @@ export function createEventConsumer(
       if (reached > before) await moveCursor(deps.db, consumer.name, reached);
     };
     await Promise.all([...groups.values()].map((items) => deliverGroup(items, handle, settle)));
+    mayHold = holding.size > 0;
   }
 
   const drain = async (tookOver: boolean) => {
-    if (tookOver) takenOverAt = await lastPosition(deps.db);
+    if (tookOver) {
+      takenOverAt = await lastPosition(deps.db);
+      // The process that led before may have held events.
+      mayHold = true;
+    }
     if (handler !== null) await pass(handler);
   };
 

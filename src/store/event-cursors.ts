@@ -4,20 +4,27 @@ import type { Db } from './database.ts';
 import { toLoggedEvent } from './events.ts';
 
 /**
- * A consumer's events past its cursor, oldest first. A consumer without a cursor starts at
- * the log's beginning, or with `startAt: 'end'` gets a cursor at the log's end now (and
- * keeps it: later passes go on from there).
+ * A consumer's events past its cursor, oldest first, in one statement. A consumer without a
+ * cursor starts at the log's beginning, or with `startAt: 'end'` gets a cursor at the log's
+ * end now (and keeps it: later passes go on from there; callers that know it has one by now
+ * leave `startAt` out).
  */
 export async function eventsAfterCursor(
   db: Db,
   consumer: string,
   options: { limit?: number; startAt?: 'beginning' | 'end' } = {},
-): Promise<{ cursor: number; events: LoggedEvent[] }> {
+): Promise<{ events: LoggedEvent[] }> {
   const limit = options.limit ?? 200;
   if (options.startAt === 'end') await startAtEnd(db, consumer);
-  const cursor = await cursorOf(db, consumer);
-  const rows = await db.selectFrom('deployment_events').selectAll().where('position', '>', cursor).orderBy('position').limit(limit).execute();
-  return { cursor, events: rows.map(toLoggedEvent) };
+  const cursor = db.selectFrom('event_cursors').select('position').where('consumer', '=', consumer);
+  const rows = await db
+    .selectFrom('deployment_events')
+    .selectAll()
+    .where('position', '>', (eb) => eb.fn.coalesce(cursor, sql<number>`0`))
+    .orderBy('position')
+    .limit(limit)
+    .execute();
+  return { events: rows.map(toLoggedEvent) };
 }
 
 /** Gives a consumer that has no cursor yet one at the log's last position (one that has keeps it). */

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { KyselyPlugin } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoggedEvent } from '../../src/domain/event-log.ts';
@@ -139,5 +140,46 @@ describe.each<StoreKind>(['postgres', 'pglite'])('a consumer of the event log on
     await again.pass();
     expect(got).toHaveLength(2);
     await Promise.all([late.close(), again.close()]);
+  });
+
+  it('an idle pass is one statement; events held for a retry are read only while some may be', async () => {
+    let statements = 0;
+    const counting: KyselyPlugin = {
+      transformQuery: (args) => args.node,
+      // Called once per statement run (a builder nested in another runs as part of it).
+      transformResult: async (args) => {
+        statements += 1;
+        return args.result;
+      },
+    };
+    const a = (await insertDeployment(store.db, request('idle-a'))).id;
+    let failing = true;
+    let clock = Date.now();
+    const consumer = createEventConsumer(
+      { db: store.db.withPlugin(counting), redis, subscriber: redis, prefix: uniquePrefix(), logger, health: createRedisHealth(logger), now: () => new Date(clock) },
+      { name: 'idle', groupOf: chatGroupOf, startAt: 'end' },
+    );
+    const handle = async (event: LoggedEvent) => {
+      if (event.deploymentId === a && failing) throw new Error('receiver down');
+    };
+    const countPass = async () => {
+      statements = 0;
+      await consumer.passWith(handle);
+      return statements;
+    };
+    // The first pass makes the cursor and reads what may be held: three statements, then one each.
+    expect(await countPass()).toBe(3);
+    expect(await countPass()).toBe(1);
+    expect(await countPass()).toBe(1);
+    // An event that fails is held: the passes after it read what is held too, until it is delivered.
+    await appendEvent(store.db, { kind: 'queue', deploymentId: a });
+    await countPass();
+    expect(await countPass()).toBe(2);
+    failing = false;
+    clock += 2_000;
+    // This pass delivers it (reading what is held, delivering, releasing); none is held after.
+    expect(await countPass()).toBeGreaterThan(2);
+    expect(await countPass()).toBe(1);
+    await consumer.close();
   });
 });
