@@ -82,6 +82,7 @@ import { runOrchestration } from './orchestration.ts';
 import { runReads } from './reads.ts';
 import { runWebhooksBench } from './webhooks.ts';
 import { runOutbox429Bench } from './outbox-429.ts';
+import { runPushBench } from './push.ts';
 import { startRecoveryRig, type RecoveryRig } from './recovery.ts';
 import type { Result } from './result.ts';
 import { formatTable } from './stats.ts';
@@ -196,6 +197,7 @@ async function main(): Promise<void> {
     ],
     ['events', () => runEventsBench({ clients: positive('event-clients', flags['event-clients'], 1), rounds: positive('event-rounds', flags['event-rounds'], 1) }, say)],
     ['webhooks', () => runWebhooksBench({ rounds: positive('webhook-rounds', flags['webhook-rounds'], 1) }, say)],
+    ['push', () => runPushBench({ rounds: positive('push-rounds', flags['push-rounds'], 1), logFile: ORCHESTRATION_LOG }, say)],
     ['outbox-429', () => runOutbox429Bench({ deployments: positive('outbox-deployments', flags['outbox-deployments'], 1) }, say)],
     [
       'metrics',

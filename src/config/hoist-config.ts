@@ -4,6 +4,7 @@ import type { ApprovalPolicy } from '../domain/approval.ts';
 import { resourceConflict, type Resources } from '../domain/resources.ts';
 import type { ServiceType } from '../domain/service-order.ts';
 import { approvalPolicy } from './approval-config.ts';
+import { autoDeployOf, type AutoDeploy } from './auto-deploy-config.ts';
 import { ConfigError } from './errors.ts';
 import {
   hoistFileSchema,
@@ -43,7 +44,10 @@ export interface EnvironmentConfig {
   target: TargetConfig;
   namespace: string;
   branch: string | null;
+  /** Deploys on its own (pushes or polling): shown as automatic. */
   autoDeploy: boolean;
+  /** How it deploys on its own: GitHub's push webhook, or polling the branch with git ls-remote. */
+  autoDeployMode: AutoDeploy;
   expose: Record<string, number>;
   onFailure: 'stop' | 'rollback';
   /** Who must approve which actions before they run; null: nothing waits for approval. */
@@ -267,9 +271,7 @@ function buildApp(
   const environments = new Map<string, EnvironmentConfig>();
   for (const [envName, env] of Object.entries(app.environments)) {
     const path = [...base, 'environments', envName];
-    if (env.autoDeploy && github === null) {
-      fail([...path, 'autoDeploy'], `deploys on push need the app's GitHub repository, and ${appName}'s repo is not on github.com; set \`github: owner/repo\` on the app (GitHub sends the pushes to /webhooks/github)`);
-    }
+    const autoDeploy = autoDeployOf(env.autoDeploy, github, appName, path, fail);
     const target = targets.get(env.target);
     if (!target) {
       fail([...path, 'target'], `unknown target "${env.target}"; defined targets: ${[...targets.keys()].join(', ') || 'none'}`);
@@ -305,7 +307,8 @@ function buildApp(
       target: target as TargetConfig,
       namespace: env.namespace ?? `${appName}-${envName}`,
       branch: env.branch ?? null,
-      autoDeploy: env.autoDeploy,
+      autoDeploy: autoDeploy.kind !== 'off',
+      autoDeployMode: autoDeploy,
       expose: env.expose,
       onFailure: env.onFailure,
       deployers: env.deployers ?? null,

@@ -103,7 +103,15 @@ const environmentSchema = z.strictObject({
   target: z.string(),
   namespace: z.string().optional(),
   branch: z.string().optional(),
-  autoDeploy: z.boolean().default(false),
+  /**
+   * `true`: GitHub's push webhook deploys each push to `branch`; `{ poll: 1m }`: Hoist checks
+   * the branch's head with `git ls-remote` at that interval (any git repository).
+   */
+  autoDeploy: z
+    .union([z.boolean(), z.strictObject({ poll: duration })], {
+      error: 'expected true (deploy on GitHub push webhooks), false, or { poll: 1m } (check the branch with git ls-remote every minute)',
+    })
+    .default(false),
   overrides: z.record(z.string(), overrideSchema).default({}),
   /** docker target: host port that serves a service, e.g. `{ web: 8080 }`. */
   expose: z.record(z.string(), z.number().int().min(1).max(65535)).default({}),

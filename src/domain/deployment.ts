@@ -20,7 +20,7 @@ export type ChatOrigin =
    * messages go to `channel` in Slack (the app's first channel), or nowhere when null.
    */
   | { kind: 'api'; token: string; channel: string | null }
-  /** A push to GitHub (an automatic deploy): its messages go to `channel` in Slack (the app's first channel), or nowhere when null. */
+  /** An automatic deploy (a push to GitHub, or a new head found by polling): its messages go to `channel` in Slack (the app's first channel), or nowhere when null. */
   | { kind: 'github'; channel: string | null }
   | { kind: 'none' };
 

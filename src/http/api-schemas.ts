@@ -28,12 +28,13 @@ export const ActionSchema = z.enum(ACTION_VERBS).openapi('Action');
 
 export const PushSchema = z
   .object({
-    pusher: z.string().openapi({ description: 'The GitHub login of whoever pushed.' }),
+    pusher: z.string().openapi({ description: 'The GitHub login of whoever pushed; `polled` for a head found by polling.' }),
     message: z.string().nullable().openapi({ description: "The head commit's message." }),
     forced: z.boolean().openapi({ description: 'A forced push (history was rewritten).' }),
     compareUrl: z.string().nullable(),
+    polled: z.boolean().optional().openapi({ description: 'true: found by polling the branch with git ls-remote (`autoDeploy: { poll }`), not told by a webhook.' }),
   })
-  .openapi('Push', { description: 'The push to GitHub that requested an automatic deploy (trigger `webhook`).' });
+  .openapi('Push', { description: 'The push that requested an automatic deploy (trigger `webhook`): told by GitHub, or found by polling.' });
 
 export const ChangelogSchema = z
   .object({

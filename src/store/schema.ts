@@ -238,6 +238,18 @@ export interface DashboardSessionsTable {
   last_used_at: Timestamp | null;
 }
 
+/** Polled git repositories (migration 0017): who checks each one, and the heads it last saw. */
+export interface GitPollsTable {
+  /** SHA-256 of the repository URL, hex (the URL may carry credentials). */
+  repo_key: string;
+  repo_name: string;
+  holder: string;
+  lease_until: Timestamp;
+  /** Branch name → the head last seen; null: never checked. */
+  heads: ColumnType<Record<string, string> | null, string | null, string | null>;
+  checked_at: Timestamp | null;
+}
+
 export interface Database {
   deployments: DeploymentsTable;
   deployment_services: DeploymentServicesTable;
@@ -258,4 +270,5 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   dashboard_sessions: DashboardSessionsTable;
+  git_polls: GitPollsTable;
 }
