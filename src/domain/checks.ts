@@ -123,3 +123,9 @@ export interface ChecksRecord {
   /** It went ahead without approval (`--bypass-approval`): once the checks pass, it does not ask for approval either. */
   bypassedApproval: boolean;
 }
+
+/** The line that announces a forced deploy: why, and past what. */
+export function forcedText(forced: ChecksForced): string {
+  const past = forced.verdict === 'red' ? `failing: ${forced.checks.join(', ')}` : `pending: ${waitingText(forced.checks)}`;
+  return `${forced.reason} (checks ${past})`;
+}

@@ -5,7 +5,7 @@ import { parseDeploymentSet } from '../domain/deployment-set.ts';
 import type { Person } from '../domain/person.ts';
 import type { PushRecord } from '../domain/push.ts';
 import type { Changelog } from '../domain/changelog.ts';
-import { waitingText, type ChecksRecord } from '../domain/checks.ts';
+import { forcedText, waitingText, type ChecksRecord } from '../domain/checks.ts';
 import type { ServiceType } from '../domain/service-order.ts';
 import type { DeploymentStatus, ServiceStatus } from '../domain/status.ts';
 import type { Db } from './database.ts';
@@ -132,6 +132,8 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ 
       trigger: input.trigger,
       sha: input.sha,
     });
+    const forced = input.checks?.forced ?? null;
+    if (forced !== null) await appendEvent(trx, { kind: 'checks', deploymentId: inserted.id, step: 'forced', actor: forced.by, reason: forcedText(forced) });
     const edge = input.trigger === 'webhook' ? 'webhook' : input.chat.kind;
     if (input.awaitsApprovalUntil && !input.awaitsChecks) {
       const step = { step: 'requested', actor: input.requestedBy, edge, reason: null, sha: input.sha, setKey: input.waitingKey ?? null } as const;
