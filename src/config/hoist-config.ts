@@ -5,6 +5,8 @@ import { resourceConflict, type Resources } from '../domain/resources.ts';
 import type { ServiceType } from '../domain/service-order.ts';
 import { approvalPolicy } from './approval-config.ts';
 import { autoDeployOf, type AutoDeploy } from './auto-deploy-config.ts';
+import { checksPolicy } from './checks-config.ts';
+import type { ChecksPolicy } from '../domain/checks.ts';
 import { ConfigError } from './errors.ts';
 import {
   hoistFileSchema,
@@ -52,6 +54,8 @@ export interface EnvironmentConfig {
   onFailure: 'stop' | 'rollback';
   /** Who must approve which actions before they run; null: nothing waits for approval. */
   approval: ApprovalPolicy | null;
+  /** The commit's CI checks a deploy of it waits for (GitHub's statuses and check runs); null: none. */
+  checks: ChecksPolicy | null;
   /** Who may deploy (and lock, and force an unlock): Slack user ids and `@group` handles; null: anyone. */
   deployers: string[] | null;
   /** The longest a manual lock may last, and how long one lasts without `--ttl`; null: until unlocked. */
@@ -313,6 +317,7 @@ function buildApp(
       onFailure: env.onFailure,
       deployers: env.deployers ?? null,
       approval: approvalPolicy(env.approval, path, fail),
+      checks: checksPolicy(env.checks, { app: appName, github, built: services.some((s) => s.build !== null) }, path, fail),
       lockTtlMs: env.lock?.ttl ? parseDuration(env.lock.ttl) : null,
       supersede: env.queue.supersede,
       services: merged,

@@ -73,7 +73,24 @@ export const DeploymentSummarySchema = z
   })
   .openapi('DeploymentSummary');
 
+const ChecksSchema = z
+  .object({
+    waitingFor: z.array(z.string()).nullable().openapi({ description: 'While AWAITING_CHECKS: the checks not done yet (empty: none reported yet); null otherwise.' }),
+    forced: z
+      .object({
+        by: PersonSchema,
+        reason: z.string(),
+        verdict: z.enum(['red', 'pending']).openapi({ description: 'What the checks said when it was forced past them.' }),
+        checks: z.array(z.string()).openapi({ description: 'The failing checks (red) or those not done (pending).' }),
+      })
+      .nullable()
+      .openapi({ description: 'Deployed past red or pending checks with `force`: by whom and why; null otherwise.' }),
+    bypassedApproval: z.boolean(),
+  })
+  .openapi('DeploymentChecks');
+
 export const DeploymentSchema = DeploymentSummarySchema.extend({
+  checks: ChecksSchema.nullable().openapi({ description: 'Its commit’s CI checks (`checks:` in hoist.yaml): what it waits for, whether it was forced past them; null where none were asked for.' }),
   changelog: ChangelogSchema.nullable().openapi({ description: 'What the deploy changes against what ran when it was requested; null until known, and for a first deploy.' }),
   services: z.array(
     z.object({
@@ -216,9 +233,9 @@ export const LogsSchema = z
 export const RequestedSchema = z
   .object({
     deployment: DeploymentSchema,
-    outcome: z.enum(['queued', 'coalesced', 'awaiting-approval', 'duplicate']).openapi({
+    outcome: z.enum(['queued', 'coalesced', 'awaiting-checks', 'awaiting-approval', 'duplicate']).openapi({
       description:
-        '`queued`: recorded and in its environment’s queue; `coalesced`: an identical deployment was already waiting, this is it; `awaiting-approval`: nothing runs until it is approved; `duplicate`: this Idempotency-Key requested it before.',
+        '`queued`: recorded and in its environment’s queue; `coalesced`: an identical deployment was already waiting, this is it; `awaiting-checks`: it waits for its commit’s CI checks (not in the queue; approval, where needed, is asked once they pass); `awaiting-approval`: nothing runs until it is approved; `duplicate`: this Idempotency-Key requested it before.',
     }),
     approval: z.object({ rules: z.array(RuleProgressSchema), expiresAt: maybeWhen }).optional(),
   })

@@ -84,6 +84,7 @@ export async function startServerRole(
     mounts['/webhooks/github'] = createGitHubWebhook({
       secret: env.githubWebhookSecret,
       pushes: createPushDeploys({ config: shared.config, api }),
+      checks: shared.checkWaits,
       ledger: api,
       logger,
     });

@@ -41,6 +41,12 @@ export interface DeploymentsTable {
   push: Json<unknown> | null;
   /** What it changes (see domain/changelog.ts), once known. */
   changelog: Json<unknown> | null;
+  /** What it records of its commit's CI checks (see domain/checks.ts `ChecksRecord`); null: none were asked for. */
+  checks: Json<unknown> | null;
+  /** While it waits for checks: when it gives up (CANCELED). */
+  checks_deadline: Timestamp | null;
+  /** While it waits for checks: when they are read next. */
+  checks_next_at: Timestamp | null;
 }
 
 export interface ApprovalVotesTable {

@@ -5,7 +5,7 @@ import { followEvents, getJson, showProblem } from './api.js';
 import { deploymentLink, el, personName, shortVersion, statusBadge, took, when } from './dom.js';
 
 const STATUSES = [
-  'QUEUED', 'AWAITING_APPROVAL', 'BUILDING', 'DEPLOYING', 'DEPLOYED', 'BUILD_ERROR', 'DEPLOYMENT_ERROR', 'STOPPING', 'STOPPED', 'STOP_ERROR',
+  'QUEUED', 'AWAITING_CHECKS', 'AWAITING_APPROVAL', 'BUILDING', 'DEPLOYING', 'DEPLOYED', 'BUILD_ERROR', 'DEPLOYMENT_ERROR', 'STOPPING', 'STOPPED', 'STOP_ERROR',
   'RESTARTING', 'RESTARTED', 'RESTART_ERROR', 'CANCELING', 'CANCELED', 'REJECTED', 'EXPIRED',
 ];
 const ACTIONS = ['deploy', 'redeploy', 'rollback', 'stop', 'restart'];
