@@ -41,6 +41,8 @@ export interface EnvironmentConfig {
   app: string;
   targetName: string;
   target: TargetConfig;
+  /** Marked `production: true`: GitHub Deployments say so (`production_environment`), and so do notifications. */
+  production: boolean;
   namespace: string;
   branch: string | null;
   autoDeploy: boolean;
@@ -303,6 +305,7 @@ function buildApp(
       app: appName,
       targetName: env.target,
       target: target as TargetConfig,
+      production: env.production,
       namespace: env.namespace ?? `${appName}-${envName}`,
       branch: env.branch ?? null,
       autoDeploy: env.autoDeploy,
