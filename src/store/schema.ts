@@ -238,6 +238,17 @@ export interface DashboardSessionsTable {
   last_used_at: Timestamp | null;
 }
 
+/** The GitHub Deployment mirroring a Hoist deployment (migration 0015): intended first, its id recorded once made. */
+export interface GitHubDeploymentsTable {
+  deployment_id: number;
+  repo: string;
+  environment: string;
+  /** int8: pg answers a string, PGlite a number. */
+  github_id: ColumnType<string | number | null, number | null | undefined, number | null>;
+  refused: string | null;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
   deployments: DeploymentsTable;
   deployment_services: DeploymentServicesTable;
@@ -258,4 +269,5 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   dashboard_sessions: DashboardSessionsTable;
+  github_deployments: GitHubDeploymentsTable;
 }
