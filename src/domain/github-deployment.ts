@@ -20,11 +20,20 @@ export interface GitHubStatusUpdate {
 /** GitHub refuses a deployment's or a status's description longer than this (422). */
 export const GITHUB_DESCRIPTION_MAX = 140;
 
-/** `text` cut to GitHub's 140 characters, an ellipsis where it was cut. */
+/**
+ * `text` on one line, cut to GitHub's 140 characters with an ellipsis where it was cut. Counted
+ * in UTF-16 units, as JavaScript (and the strictest reading of GitHub's limit) counts them, and
+ * never cutting a character in two.
+ */
 export function githubDescription(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  const chars = [...flat];
-  return chars.length <= GITHUB_DESCRIPTION_MAX ? flat : `${chars.slice(0, GITHUB_DESCRIPTION_MAX - 1).join('')}…`;
+  if (flat.length <= GITHUB_DESCRIPTION_MAX) return flat;
+  let cut = '';
+  for (const char of flat) {
+    if (cut.length + char.length > GITHUB_DESCRIPTION_MAX - 1) break;
+    cut += char;
+  }
+  return `${cut}…`;
 }
 
 /** The actions that put a commit in an environment: the ones GitHub hears of (stop and restart change no version). */
