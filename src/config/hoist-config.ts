@@ -44,6 +44,8 @@ export interface EnvironmentConfig {
   app: string;
   targetName: string;
   target: TargetConfig;
+  /** Marked `production: true`: GitHub Deployments say so (`production_environment`), and so do notifications. */
+  production: boolean;
   namespace: string;
   branch: string | null;
   /** Deploys on its own (pushes or polling): shown as automatic. */
@@ -309,6 +311,7 @@ function buildApp(
       app: appName,
       targetName: env.target,
       target: target as TargetConfig,
+      production: env.production,
       namespace: env.namespace ?? `${appName}-${envName}`,
       branch: env.branch ?? null,
       autoDeploy: autoDeploy.kind !== 'off',

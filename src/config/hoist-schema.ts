@@ -111,6 +111,8 @@ const webhooks = z.array(webhookSchema).default([]);
 
 const environmentSchema = z.strictObject({
   target: z.string(),
+  /** A production environment: GitHub's `production_environment`, and what notifications treat as production. */
+  production: z.boolean({ error: 'expected true or false: whether this is a production environment' }).default(false),
   namespace: z.string().optional(),
   branch: z.string().optional(),
   /**

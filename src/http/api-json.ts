@@ -65,6 +65,7 @@ export function environmentJson(view: EnvironmentView): z.infer<typeof Environme
     app: view.app,
     env: view.env,
     target: view.target,
+    production: view.production,
     autoDeploy: view.autoDeploy,
     commitBaseUrl: view.commitBaseUrl,
     status: view.status,

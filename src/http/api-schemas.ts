@@ -140,6 +140,7 @@ export const EnvironmentSchema = z
     app: z.string(),
     env: z.string(),
     target: z.string(),
+    production: z.boolean().openapi({ description: 'Marked `production: true` in hoist.yaml: a production environment (GitHub Deployments say so with `production_environment`).' }),
     commitBaseUrl: z.string().nullable().openapi({ description: 'Where a commit of the app’s repository is shown, its SHA appended (GitHub-style https repositories); null otherwise.' }),
     autoDeploy: z.boolean().openapi({ description: 'true: a push to its branch deploys it (automatic); false: only people and pipelines do (manual).' }),
     status: ServiceStatusSchema.openapi({ description: 'The aggregate of its services’ statuses.' }),

@@ -107,7 +107,7 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
     signal();
   };
   const source = createGitSource({ cacheDir: resolve(dataDir, 'git'), log: logger.child({ component: 'git' }) });
-  const github = env.github === null ? null : createGitHubClient({ apiUrl: env.githubApiUrl, credentials: env.github, logger });
+  const github = env.github === null ? null : createGitHubClient({ apiUrl: env.githubApiUrl, credentials: env.github, logger, callErrors });
 
   const queueConnection = redisHealth.watch(connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-queue' }), 'hoist-queue');
   stops.add(() => closeRedis(queueConnection));

@@ -256,6 +256,17 @@ export interface GitPollsTable {
   checked_at: Timestamp | null;
 }
 
+/** The GitHub Deployment mirroring a Hoist deployment (migration 0015): intended first, its id recorded once made. */
+export interface GitHubDeploymentsTable {
+  deployment_id: number;
+  repo: string;
+  environment: string;
+  /** int8: pg answers a string, PGlite a number. */
+  github_id: ColumnType<string | number | null, number | null | undefined, number | null>;
+  refused: string | null;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
   deployments: DeploymentsTable;
   deployment_services: DeploymentServicesTable;
@@ -277,4 +288,5 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   dashboard_sessions: DashboardSessionsTable;
   git_polls: GitPollsTable;
+  github_deployments: GitHubDeploymentsTable;
 }

@@ -167,6 +167,7 @@ export function memoryHoist(
             app: app.name,
             env,
             target: 'engine',
+            production: false,
             autoDeploy: false,
             commitBaseUrl: null,
             status: latest?.status === undefined || latest.status === 'AWAITING_CHECKS' || latest.status === 'AWAITING_APPROVAL' || latest.status === 'REJECTED' || latest.status === 'EXPIRED' ? 'NEVER_DEPLOYED' : latest.status,
