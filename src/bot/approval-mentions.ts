@@ -11,9 +11,12 @@ import type { ChatPort } from './chat-port.ts';
  */
 export async function approverMentions(chat: Pick<ChatPort, 'mention' | 'mentionGroup'>, approval: ApprovalView | null): Promise<string | null> {
   if (approval === null) return null;
-  const named = await Promise.all(
-    approversOf(approval).map(async (entry) => (entry.startsWith('@') ? ((await chat.mentionGroup?.(entry)) ?? entry) : chat.mention(entry))),
-  );
+  return mentionsOf(chat, approversOf(approval));
+}
+
+/** User ids and `@group` handles as the chat mentions them, joined; null for none. */
+export async function mentionsOf(chat: Pick<ChatPort, 'mention' | 'mentionGroup'>, entries: readonly string[]): Promise<string | null> {
+  const named = await Promise.all(entries.map(async (entry) => (entry.startsWith('@') ? ((await chat.mentionGroup?.(entry)) ?? entry) : chat.mention(entry))));
   return named.length === 0 ? null : named.join(', ');
 }
 

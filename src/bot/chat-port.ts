@@ -56,6 +56,8 @@ export interface ChatPort {
    * later one: quick successive updates of one card may be merged.
    */
   updateCard(ref: CardRef, deployment: Deployment, context: CardContext): Promise<void>;
+  /** A link to the card's thread that people can open from elsewhere (a Slack permalink); null where the chat has none. */
+  threadLink?(ref: CardRef): Promise<string | null>;
   /** Posts in the card's thread; `broadcast` also shows the reply in the channel. */
   postReply(ref: CardRef, message: ChatMessage, options?: { broadcast?: boolean; mark?: EventMark }): Promise<void>;
   /**

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import { chatOf, type DeploymentEvent, type Deployment, type StoredEvent } from '../domain/deployment.ts';
+import { defaultNotifyPolicy, type NotifyPolicy } from '../domain/notify-policy.ts';
 import { isFinal } from '../domain/status.ts';
 import type { ApprovalView, HoistService } from '../service/contract.ts';
 import type { CardContext, CardRef, ChatPort, EventMark } from './chat-port.ts';
-import { approverMentions, requesterMention } from './approval-mentions.ts';
-import { renderApprovalStep, renderChecksStep, renderFailure, renderFailureText, renderSummary, renderSupersedes, renderTransition } from './render/thread-lines.ts';
+import { approverMentions, mentionsOf, requesterMention } from './approval-mentions.ts';
+import { renderApprovalStep, renderChecksStep, renderFailure, renderFailureText, renderIncident, renderSummary, renderSupersedes, renderTransition } from './render/thread-lines.ts';
 import { trackedSubscription } from './feed-subscription.ts';
 
 /**
@@ -32,8 +33,8 @@ export interface NotifierOptions {
   now?: () => Date;
   /** The app's repository URL, for commit links on cards. */
   repoUrl?: (app: string) => string | null;
-  /** Whether a failure is also shown in the channel, not only in the thread (default: production environments). */
-  broadcastFailure?: (deployment: Deployment) => boolean;
+  /** How loudly a deployment's failure is told (its environment's `notify:`); without, only in the thread. */
+  notifyPolicy?: (deployment: Deployment) => NotifyPolicy;
 }
 
 export interface Notifier {
@@ -42,7 +43,6 @@ export interface Notifier {
   stop(): Promise<void>;
 }
 
-const PRODUCTION = /^prod(uction)?$/i;
 
 /** The deployment's place among those waiting in its environment (1 = next); null when it is not waiting. */
 async function queuePosition(api: HoistService, deployment: Deployment): Promise<number | null> {
@@ -89,7 +89,7 @@ async function maskedEvent(api: HoistService, event: DeploymentEvent): Promise<D
  */
 export function createNotifier(options: NotifierOptions): Notifier {
   const now = options.now ?? (() => new Date());
-  const broadcastFailure = options.broadcastFailure ?? ((d: Deployment) => PRODUCTION.test(d.env));
+  const notifyPolicy = options.notifyPolicy ?? (() => defaultNotifyPolicy(false));
 
   const chatFor = (deployment: Deployment): ChatPort | null => {
     const chat = chatOf(deployment.chat);
@@ -157,8 +157,19 @@ export function createNotifier(options: NotifierOptions): Notifier {
       }
       case 'failure': {
         const mention = (userId: string) => chat.mention(userId);
-        const failure = { ...renderFailure(event, deployment, mention), plain: renderFailureText(event, deployment, mention) };
-        await chat.postReply(ref, failure, { broadcast: broadcastFailure(deployment), mark: replyMark });
+        const policy = notifyPolicy(deployment);
+        const also = await mentionsOf(chat, policy.mention);
+        const failure = { ...renderFailure(event, deployment, mention, also), plain: renderFailureText(event, deployment, mention, also) };
+        await chat.postReply(ref, failure, { broadcast: policy.broadcastFailures, mark: replyMark });
+        // The incident channel (a Slack channel) hears of it too, with a link to the thread when
+        // the thread is in Slack. Posted after the reply: a retry of this event finds the reply
+        // already there and posts only what is missing.
+        const slack = options.chats.slack;
+        if (policy.channel !== null && slack !== undefined) {
+          const link = chat === slack ? ((await slack.threadLink?.(ref)) ?? null) : null;
+          const named = chat === slack ? also : await mentionsOf(slack, policy.mention);
+          await slack.postNotice({ kind: 'slack', channel: policy.channel, userId: deployment.requestedBy.id, reply: null }, renderIncident(event, deployment, link, named), { mark: replyMark });
+        }
         if (!posted) await updateCard(chat, ref, deployment, context, log);
         return;
       }

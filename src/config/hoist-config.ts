@@ -1,3 +1,4 @@
+import { defaultNotifyPolicy, type NotifyPolicy } from '../domain/notify-policy.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { ApprovalPolicy } from '../domain/approval.ts';
@@ -46,6 +47,8 @@ export interface EnvironmentConfig {
   target: TargetConfig;
   /** Marked `production: true`: GitHub Deployments say so (`production_environment`), and so do notifications. */
   production: boolean;
+  /** How loudly its failures are told (`notify:`; by default broadcast in the channel when production). */
+  notify: NotifyPolicy;
   namespace: string;
   branch: string | null;
   /** Deploys on its own (pushes or polling): shown as automatic. */
@@ -312,6 +315,7 @@ function buildApp(
       targetName: env.target,
       target: target as TargetConfig,
       production: env.production,
+      notify: { ...defaultNotifyPolicy(env.production), ...(env.notify?.broadcastFailures === undefined ? {} : { broadcastFailures: env.notify.broadcastFailures }), mention: env.notify?.mention ?? [], channel: env.notify?.channel ?? null },
       namespace: env.namespace ?? `${appName}-${envName}`,
       branch: env.branch ?? null,
       autoDeploy: autoDeploy.kind !== 'off',

@@ -113,6 +113,14 @@ const environmentSchema = z.strictObject({
   target: z.string(),
   /** A production environment: GitHub's `production_environment`, and what notifications treat as production. */
   production: z.boolean({ error: 'expected true or false: whether this is a production environment' }).default(false),
+  /** How loudly failures are told: `{ broadcastFailures: true, mention: ["@oncall"], channel: C0INCIDENTS }`. */
+  notify: z
+    .strictObject({
+      broadcastFailures: z.boolean({ error: 'expected true or false: whether a failure is also shown in the channel, not only in the thread' }).optional(),
+      mention: z.array(z.string().regex(/^(@[a-z0-9][a-z0-9._-]*|[UW][A-Z0-9]{2,})$/, 'expected a Slack user id (U0ALICE) or a user group handle (@oncall)')).default([]),
+      channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'expected a Slack channel id such as C0INCIDENTS').optional(),
+    })
+    .optional(),
   namespace: z.string().optional(),
   branch: z.string().optional(),
   /**

@@ -5,6 +5,7 @@ import { createNoticePoster } from '../bot/notice-poster.ts';
 import { createNotifier } from '../bot/notifier.ts';
 import { createShellEdge } from '../bot/shell/shell-edge.ts';
 import { ConfigError } from '../config/errors.ts';
+import { defaultNotifyPolicy } from '../domain/notify-policy.ts';
 import { METRICS_PATH, metricsListener } from '../http/metrics-endpoint.ts';
 import { createHttpServer } from '../http/server.ts';
 import { createChangelogSource } from '../engine/source/changelog-source.ts';
@@ -60,6 +61,7 @@ export async function startServerRole(
     chats,
     logger: logger.child({ component: 'notifier' }),
     repoUrl: (app) => shared.config.apps.get(app)?.repo ?? null,
+    notifyPolicy: (d) => shared.config.apps.get(d.app)?.environments.get(d.env)?.notify ?? defaultNotifyPolicy(false),
   });
   notifier.start();
   stops.add(async () => notifier.stop());

@@ -54,7 +54,7 @@ describe('the Slack app manifest', () => {
     const manifest = appManifest({ kind: 'socket' }) as unknown as Manifest;
     const expected = new Set([...Object.values(METHOD_SCOPES).flat(), ...Object.values(EVENT_SCOPES).flat(), COMMANDS_SCOPE]);
     expect(manifest.oauth_config.scopes.bot).toEqual([...expected].sort());
-    expect(manifest.oauth_config.scopes.bot).toEqual(['app_mentions:read', 'chat:write', 'commands', 'usergroups:read']);
+    expect(manifest.oauth_config.scopes.bot).toEqual(['app_mentions:read', 'channels:history', 'chat:write', 'commands', 'groups:history', 'usergroups:read']);
   });
 
   it('offers /hoist and an alias for each alias verb of the grammar, with its usage from the help', () => {

@@ -3,11 +3,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatPort } from '../../src/bot/chat-port.ts';
 import { createNotifier, type Notifier } from '../../src/bot/notifier.ts';
 import { createSlackChat } from '../../src/bot/slack/slack-chat.ts';
+import { defaultNotifyPolicy } from '../../src/domain/notify-policy.ts';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
 import { memoryHoist, type MemoryHoist } from './memory-hoist.ts';
 
 const TOKEN = 'xoxb-notifier-token';
 const CHANNEL = 'C0DEPLOYS';
+const INCIDENTS = 'C0INCIDENTS';
 const logger = pino({ level: 'silent' });
 
 const deployCommand = (env = 'local') => ({ verb: 'deploy' as const, scope: { app: 'hello', services: null }, env, ref: null });
@@ -24,7 +26,9 @@ describe('notifier into Slack', () => {
     slack = await startFakeSlack({ token: TOKEN, rateLimitPerChannelPerSecond: 0 });
     hoist = memoryHoist();
     chat = createSlackChat({ token: TOKEN, apiUrl: slack.url, logger, retryConfig: { retries: 1, minTimeout: 10 } });
-    notifier = createNotifier({ feed: hoist.feed, api: hoist.api, cards: hoist.cards, chats: { slack: chat }, logger });
+    // Production's failures are broadcast, name the on-call people and go to the incident channel too.
+    const notifyPolicy = (d: { env: string }) => (d.env === 'production' ? { broadcastFailures: true, mention: ['U0CAROL', '@oncall'], channel: INCIDENTS } : defaultNotifyPolicy(false));
+    notifier = createNotifier({ feed: hoist.feed, api: hoist.api, cards: hoist.cards, chats: { slack: chat }, logger, notifyPolicy });
     notifier.start();
   });
 
@@ -77,18 +81,29 @@ describe('notifier into Slack', () => {
     expect(card.history.length).toBeGreaterThan(1);
   });
 
-  it('posts a failure in the thread, mentioning the requester, and broadcasts it from production', async () => {
+  it('posts a failure in the thread, mentioning the requester; the environment’s notify policy broadcasts it, names whom it lists and tells the incident channel', async () => {
     const local = await requested('local');
     await hoist.fail(local, 'web', 'BUILD_ERROR', 'the build failed', ['step 1', 'boom: exit 3']);
     const localReply = slack.thread(CHANNEL, hoist.cards.refs.get(local)!.ts!).at(-1)!;
     expect(localReply.text).toContain('<@U0ALICE>');
+    expect(localReply.text).not.toContain('U0CAROL');
     expect(JSON.stringify(localReply.blocks)).toContain('boom: exit 3');
     expect(localReply.replyBroadcast).toBe(false);
+    expect(slack.messages.filter((m) => m.channel === INCIDENTS)).toEqual([]);
 
     const production = await requested('production');
     await hoist.fail(production, 'web', 'DEPLOYMENT_ERROR', 'never healthy');
-    const productionReply = slack.thread(CHANNEL, hoist.cards.refs.get(production)!.ts!).at(-1)!;
+    const card = hoist.cards.refs.get(production)!;
+    const productionReply = slack.thread(CHANNEL, card.ts!).at(-1)!;
     expect(productionReply.replyBroadcast).toBe(true);
+    expect(productionReply.text).toMatch(/^<@U0ALICE> <@U0CAROL>, @oncall web DEPLOYMENT_ERROR/);
+    const incidents = slack.messages.filter((m) => m.channel === INCIDENTS);
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]!.threadTs).toBeNull();
+    expect(incidents[0]!.text).toContain(`*hello* in *production*: web \`DEPLOYMENT_ERROR\` in #${production} — never healthy <@U0CAROL>, @oncall`);
+    // The link opens the deployment's thread (Slack's permalink of its card).
+    const permalink = /<(https:[^|>]+)\|Open the thread>/.exec(incidents[0]!.text)?.[1];
+    expect(permalink).toContain(`/archives/${CHANNEL}/p${card.ts!.replace('.', '')}`);
   });
 
   it('posts the card first when an event finds none (the card was lost before it was saved)', async () => {

@@ -110,6 +110,19 @@ describe('hoist.yaml', () => {
     expect(errorOf(good.replace('production: true', 'production: "yes"'))).toMatch(/apps\.shop\.environments\.production\.production: expected true or false/);
   });
 
+  it('tells failures loudly where notify says so, and by default broadcasts them from production only', () => {
+    const env = (text: string, name: string) => parseHoistConfig(text, '/etc/hoist.yaml').apps.get('shop')!.environments.get(name)!.notify;
+    expect(env(good, 'production')).toEqual({ broadcastFailures: true, mention: [], channel: null });
+    expect(env(good, 'staging')).toEqual({ broadcastFailures: false, mention: [], channel: null });
+    const loud = good.replace('production: true,', 'production: true, notify: { broadcastFailures: false, mention: ["@oncall", U0CAROL], channel: C0INCIDENTS },');
+    expect(env(loud, 'production')).toEqual({ broadcastFailures: false, mention: ['@oncall', 'U0CAROL'], channel: 'C0INCIDENTS' });
+    expect(errorOf(good.replace('production: true,', 'production: true, notify: { mention: [oncall] },'))).toMatch(
+      /apps\.shop\.environments\.production\.notify\.mention\.0: expected a Slack user id \(U0ALICE\) or a user group handle \(@oncall\)/,
+    );
+    expect(errorOf(good.replace('production: true,', 'production: true, notify: { channel: "#incidents" },'))).toMatch(/notify\.channel: expected a Slack channel id such as C0INCIDENTS/);
+    expect(errorOf(good.replace('production: true,', 'production: true, notify: { loud: true },'))).toMatch(/notify/);
+  });
+
   it('parses durations', () => {
     expect(parseDuration('90s')).toBe(90_000);
     expect(parseDuration('24h')).toBe(86_400_000);

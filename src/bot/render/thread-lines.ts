@@ -59,24 +59,38 @@ export function logSnippet(logTail: readonly string[], budget: number = LIMITS.s
 }
 
 /** A failure in the card's thread: who should look, what failed and why, and the end of the log. */
-export function renderFailure(e: FailureEvent, d: Deployment, mention: (userId: string) => string): Message {
+export function renderFailure(e: FailureEvent, d: Deployment, mention: (userId: string) => string, also: string | null = null): Message {
   const style = statusStyle(e.status);
+  const who = `${mention(d.requestedBy.id)}${also === null ? '' : ` ${also}`}`;
   const what = `*${escapeMrkdwn(e.service)}* ${style.label.toLowerCase()} in #${d.id} (${escapeMrkdwn(actionTitle(d.action, d.app, d.env))})`;
   const reason = truncateMrkdwn(escapeMrkdwn(e.reason), 1000);
   const blocks = [
-    section(`${style.emoji} ${mention(d.requestedBy.id)} ${what}: \`${e.status}\`\n${reason}`),
+    section(`${style.emoji} ${who} ${what}: \`${e.status}\`\n${reason}`),
     e.logTail.length > 0 ? section(logSnippet(e.logTail)) : context(['No log lines were captured.']),
   ];
-  const text = `${mention(d.requestedBy.id)} ${escapeMrkdwn(e.service)} ${e.status} in #${d.id}: ${truncateMrkdwn(escapeMrkdwn(e.reason), 500)}`;
+  const text = `${who} ${escapeMrkdwn(e.service)} ${e.status} in #${d.id}: ${truncateMrkdwn(escapeMrkdwn(e.reason), 500)}`;
   return message(text, blocks);
 }
 
+/**
+ * The short message a failure sends to the environment's incident channel (`notify.channel`):
+ * what failed where, whom it concerns, and a link to the deployment's thread where the chat has one.
+ */
+export function renderIncident(e: FailureEvent, d: Deployment, threadLink: string | null, also: string | null): Message {
+  const style = statusStyle(e.status);
+  const where = `*${escapeMrkdwn(d.app)}* in *${escapeMrkdwn(d.env)}*`;
+  const reason = truncateMrkdwn(escapeMrkdwn(e.reason), 300);
+  const link = threadLink === null ? '' : ` <${threadLink}|Open the thread>`;
+  const text = `${style.emoji} ${where}: ${escapeMrkdwn(e.service)} \`${e.status}\` in #${d.id} — ${reason}${also === null ? '' : ` ${also}`}${link}`;
+  return message(text, [section(text)]);
+}
+
 /** The same failure for the terminal, with the last lines of the log. */
-export function renderFailureText(e: FailureEvent, d: Deployment, mention: (userId: string) => string): string {
+export function renderFailureText(e: FailureEvent, d: Deployment, mention: (userId: string) => string, also: string | null = null): string {
   const lines = redactLines(e.logTail.slice(-TERMINAL_LOG_LINES)).map((line) => `  | ${line}`);
   const dropped = e.logTail.length - lines.length;
   return [
-    `${statusStyle(e.status).glyph} ${mention(d.requestedBy.id)} ${e.service} ${e.status} in #${d.id} (${actionTitle(d.action, d.app, d.env).toLowerCase()}): ${e.reason}`,
+    `${statusStyle(e.status).glyph} ${mention(d.requestedBy.id)}${also === null ? '' : ` ${also}`} ${e.service} ${e.status} in #${d.id} (${actionTitle(d.action, d.app, d.env).toLowerCase()}): ${e.reason}`,
     ...(dropped > 0 ? [`  | … (${dropped} earlier lines truncated)`] : []),
     ...lines,
   ].join('\n');

@@ -164,6 +164,18 @@ export function createSlackChat(options: SlackChatOptions): SlackChat {
       return updates.submit(key, send, { urgent });
     },
 
+    async threadLink(ref: CardRef): Promise<string | null> {
+      const { channel, ts } = refOf(ref);
+      try {
+        const result = await clientFor(channel).chat.getPermalink({ channel, message_ts: ts });
+        return typeof result.permalink === 'string' ? result.permalink : null;
+      } catch (error) {
+        // The message without its link is still worth sending.
+        options.logger.warn({ err: error, channel }, 'could not get the permalink of a card');
+        return null;
+      }
+    },
+
     async postReply(ref: CardRef, message: ChatMessage, replyOptions?: { broadcast?: boolean; mark?: EventMark }): Promise<void> {
       const { channel, ts } = refOf(ref);
       const mark = replyOptions?.mark;

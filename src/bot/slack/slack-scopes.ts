@@ -12,6 +12,10 @@ export const METHOD_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'chat.update': ['chat:write'],
   'chat.postEphemeral': ['chat:write'],
   'chat.getPermalink': [],
+  // Looking for a message whose post had no known outcome, before posting it again (slack-posts.ts):
+  // in the channels and private channels Hoist posts to. Direct messages are not looked in.
+  'conversations.history': ['channels:history', 'groups:history'],
+  'conversations.replies': ['channels:history', 'groups:history'],
   'usergroups.list': ['usergroups:read'],
   'views.open': [],
 };
