@@ -15,6 +15,7 @@ const LABELS: Record<string, string[]> = {
   hoist_deployment_queue_wait_seconds: ['app', 'env', 'le'],
   hoist_deployments_waiting: ['app', 'env'],
   hoist_deployments_awaiting_approval: ['app', 'env'],
+  hoist_deployments_awaiting_checks: ['app', 'env'],
   hoist_deployments_running: ['app', 'env'],
   hoist_environment_locked: ['app', 'env'],
   hoist_outbox_events_pending: ['consumer'],
@@ -136,6 +137,7 @@ apps:
     });
     expect(gauge('hoist_deployments_waiting')).toEqual(environments([0, 0, 0, 1]));
     expect(gauge('hoist_deployments_awaiting_approval')).toEqual(environments([0, 1, 0, 0]));
+    expect(gauge('hoist_deployments_awaiting_checks')).toEqual(environments([0, 0, 0, 0]));
     expect(gauge('hoist_deployments_running')).toEqual(environments([0, 0, 0, 1]));
     expect(gauge('hoist_environment_locked')).toEqual(environments([0, 0, 1, 0]));
     // The failed deployment's delivery was refused (given up on at once); the two successes'

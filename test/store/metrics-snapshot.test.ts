@@ -51,10 +51,11 @@ describe.each<StoreKind>(['postgres', 'pglite'])('the metrics snapshot on %s: on
     await deployment('staging', 'deploy', { status: 'DEPLOYED', requested: 10, started: 30, finished: 70 });
     await deployment('staging', 'deploy', { status: 'DEPLOYMENT_ERROR', requested: 100, started: 100, finished: 800 });
     await deployment('staging', 'restart', { status: 'CANCELED', requested: 200, started: null, finished: 201 });
-    // production: one running (started after 2 s), one waiting behind it, one awaiting approval.
+    // production: one running (started after 2 s), one waiting behind it, one awaiting approval, one awaiting its CI checks.
     await deployment('production', 'deploy', { status: 'DEPLOYING', requested: 0, started: 2, finished: null });
     await deployment('production', 'deploy', { status: 'QUEUED', requested: 1, started: null, finished: null });
     const { id: awaiting } = await insertDeployment(store.db, newDeployment({ env: 'production', awaitsApprovalUntil: at(86_400) }));
+    await insertDeployment(store.db, newDeployment({ env: 'production', awaitsChecks: { until: at(600), nextAt: at(15), waitingFor: ['lint'] } }));
 
     const snapshot = await readMetricsSnapshot(store.db);
     const tallies = keyed(snapshot.deployments);
@@ -75,7 +76,7 @@ describe.each<StoreKind>(['postgres', 'pglite'])('the metrics snapshot on %s: on
     // Running: not finished, but it has waited 2 s.
     expect(tallies['production/deploy/DEPLOYING']).toMatchObject({ finished: 0, duration: { count: 0 }, queueWait: { count: 1, sum: 2, buckets: [0, 1, 1, 1, 1, 1, 1, 1] } });
 
-    expect(snapshot.environments).toEqual([{ app: 'shop', env: 'production', waiting: 1, awaitingApproval: 1, running: 1 }]);
+    expect(snapshot.environments).toEqual([{ app: 'shop', env: 'production', waiting: 1, awaitingApproval: 1, awaitingChecks: 1, running: 1 }]);
     expect(awaiting).toBeGreaterThan(0);
   });
 
