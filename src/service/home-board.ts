@@ -1,0 +1,87 @@
+import type { HoistConfig } from '../config/hoist-config.ts';
+import { approversOf, voteRight } from '../domain/approval.ts';
+import type { Person } from '../domain/person.ts';
+import type { HoistService, Refusal } from './contract.ts';
+import { createPermissions, type GroupsOf } from './permissions.ts';
+import type { EnvironmentView } from './views.ts';
+
+/** One of the user's own deployments that waits (for approval or in the queue) or runs. */
+export interface HomeDeployment {
+  id: number;
+  app: string;
+  env: string;
+  action: string;
+  /** `AWAITING_APPROVAL`, `QUEUED`, or what it is doing now. */
+  status: string;
+  /** 1 = next to run; null while it runs or waits for approval. */
+  position: number | null;
+}
+
+/** A deployment waiting for approval on which the user may vote. */
+export interface HomeApproval {
+  id: number;
+  app: string;
+  env: string;
+  action: string;
+  requestedBy: Person;
+  requestedAt: Date;
+  expiresAt: Date | null;
+}
+
+/** What one person's Home shows: the environments they may operate, their own deployments, and the approvals waiting for them. */
+export interface HomeBoard {
+  userId: string;
+  environments: EnvironmentView[];
+  mine: HomeDeployment[];
+  approvals: HomeApproval[];
+}
+
+export interface HomeBoardDeps {
+  api: Pick<HoistService, 'environments'>;
+  config: HoistConfig;
+  /** The user groups a user belongs to, for `deployers` and approvers that name a `@group`. */
+  groupsOf?: GroupsOf;
+}
+
+/**
+ * Each person's board, from the environments' views: the environments whose `deployers`
+ * include them (or that name none), their own deployments anywhere, and the deployments
+ * waiting for approval on which the environment's rules let them vote.
+ */
+export function createHomeBoards(deps: HomeBoardDeps) {
+  const permissions = createPermissions(deps.groupsOf);
+
+  async function mayApprove(view: EnvironmentView, userId: string, requestedBy: Person): Promise<boolean> {
+    const policy = deps.config.apps.get(view.app)?.environments.get(view.env)?.approval ?? null;
+    if (policy === null) return false;
+    const groups = await permissions.groupsFor(approversOf(policy), userId);
+    // The trigger only matters for the requester's own vote, and a push has no Slack user who asked.
+    return voteRight(policy, { id: userId, groups }, { requestedBy, trigger: 'chat' }).ok;
+  }
+
+  return {
+    async of(userId: string): Promise<HomeBoard | Refusal> {
+      const views = await deps.api.environments(null, null);
+      if (!Array.isArray(views)) return views;
+      const environments: EnvironmentView[] = [];
+      const mine: HomeDeployment[] = [];
+      const approvals: HomeApproval[] = [];
+      for (const view of views) {
+        const env = deps.config.apps.get(view.app)?.environments.get(view.env);
+        if (env !== undefined && (await permissions.mayDeploy(env, userId))) environments.push(view);
+        const where = { app: view.app, env: view.env };
+        for (const waiting of view.awaitingApproval) {
+          if (waiting.requestedBy.id === userId) mine.push({ ...where, id: waiting.id, action: waiting.action, status: 'AWAITING_APPROVAL', position: null });
+          else if (await mayApprove(view, userId, waiting.requestedBy)) approvals.push({ ...where, ...waiting });
+        }
+        for (const entry of view.queue) {
+          if (entry.requestedBy.id === userId) mine.push({ ...where, id: entry.id, action: entry.action, status: entry.status, position: entry.position });
+        }
+      }
+      const byId = (a: { id: number }, b: { id: number }) => a.id - b.id;
+      return { userId, environments, mine: mine.sort(byId), approvals: approvals.sort(byId) };
+    },
+  };
+}
+
+export type HomeBoards = ReturnType<typeof createHomeBoards>;
