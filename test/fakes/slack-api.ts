@@ -9,6 +9,7 @@ import { createSocketMode } from './slack-api/socket-mode.ts';
 import { TEAM, type Answer, type FakeSlack, type FakeSlackOptions, type Method } from './slack-api/types.ts';
 import { createUsergroupMethods } from './slack-api/usergroups.ts';
 import { createViews } from './slack-api/views.ts';
+import { createHomes } from './slack-api/home.ts';
 
 export type * from './slack-api/types.ts';
 export type * from './slack-api/socket-types.ts';
@@ -27,6 +28,7 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
   const nextTs = createTsClock();
   const responseUrls = createResponseUrls(store, nextTs);
   const modals = createViews({ triggerTtlMs: options.triggerTtlMs ?? 3_000 });
+  const homes = createHomes({ homeTabEnabled: options.homeTabEnabled ?? true });
   const socketMode = createSocketMode({ ...options.socket, base: () => base, notify: () => notify() });
   const held = createHeldAnswers();
   let outage: number | null = null;
@@ -37,6 +39,7 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     ...createConversationMethods(store, { repliesPageLimit: options.repliesPageLimit ?? 1_000 }),
     ...createUsergroupMethods(() => slack.userGroups),
     ...modals.methods,
+    ...homes.methods,
     'apps.connections.open': () => ({ status: 200, body: { ok: true, url: socketMode.issueUrl() } }),
   };
 
@@ -111,6 +114,7 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     responses: [],
     userGroups: options.userGroups ?? [],
     views: modals.views,
+    homes: homes.homes,
     socket: socketMode.fake,
     issueTrigger: modals.issueTrigger,
     submitView: modals.submitView,

@@ -18,6 +18,17 @@ export interface FakeSlackOptions {
   socket?: FakeSocketModeOptions;
   /** The most messages one page of `conversations.replies` holds (Slack: 1000; 15 for apps distributed outside the Marketplace). */
   repliesPageLimit?: number;
+  /** Whether the app's Home tab is on (`app_home.home_tab_enabled`); off, `views.publish` answers `not_enabled`. Default on. */
+  homeTabEnabled?: boolean;
+}
+
+/** A user's Home tab: the view `views.publish` last set for them, and every version published. */
+export interface FakeHome {
+  userId: string;
+  id: string;
+  /** As Slack stores it: the app's view plus id, hash, generated block ids. */
+  view: Record<string, unknown>;
+  versions: Record<string, unknown>[];
 }
 
 /** Message metadata as Slack stores it with a message: `event_type` names the event, `event_payload` is the app's own. */
@@ -137,6 +148,8 @@ export interface FakeSlack {
   userGroups: FakeUserGroup[];
   /** Every view opened with `views.open`, oldest first. */
   views: FakeView[];
+  /** Each user's Home tab (`views.publish`), in the order first published. */
+  homes: FakeHome[];
   /** A `trigger_id` as Slack puts in an interaction by `userId`; `ageMs` back-dates it. */
   issueTrigger(options?: { userId?: string; ageMs?: number }): string;
   /**
