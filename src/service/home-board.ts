@@ -34,6 +34,8 @@ export interface HomeBoard {
   environments: EnvironmentView[];
   mine: HomeDeployment[];
   approvals: HomeApproval[];
+  /** The last event of the log the board includes: a board with a later one shows what changed since. */
+  eventId: number;
 }
 
 export interface HomeBoardDeps {
@@ -79,7 +81,7 @@ export function createHomeBoards(deps: HomeBoardDeps) {
         }
       }
       const byId = (a: { id: number }, b: { id: number }) => a.id - b.id;
-      return { userId, environments, mine: mine.sort(byId), approvals: approvals.sort(byId) };
+      return { userId, environments, mine: mine.sort(byId), approvals: approvals.sort(byId), eventId: Math.max(0, ...views.map((v) => v.eventId)) };
     },
   };
 }

@@ -26,7 +26,7 @@ const view = (over: Partial<EnvironmentView> = {}): EnvironmentView => ({
 
 const approval = (id: number): HomeApproval => ({ id, app: 'shop', env: 'production', action: 'deploy', requestedBy: { id: 'U0BOB', name: 'bob' }, requestedAt: now, expiresAt: null });
 
-const board = (over: Partial<HomeBoard> = {}): HomeBoard => ({ userId: 'U0ALICE', environments: [view()], mine: [], approvals: [], ...over });
+const board = (over: Partial<HomeBoard> = {}): HomeBoard => ({ userId: 'U0ALICE', environments: [view()], mine: [], approvals: [], eventId: 0, ...over });
 
 const texts = (blocks: Block[]): string =>
   blocks
