@@ -159,11 +159,17 @@ async function homeOptions(shared: SharedParts): Promise<SlackHomeOptions> {
   const { HOME_DEBOUNCE_MS } = await import('../bot/slack/slack-home.ts');
   const { env, api, config } = shared;
   return {
-    boards: createHomeBoards({ api, config, ...(shared.slackDirectory === null ? {} : { groupsOf: shared.slackDirectory.groupsOf }) }),
+    boards: createHomeBoards({ api, config, ...homeDirectory(shared.slackDirectory) }),
     store: createRedisHomeTabs(shared.redis, env.redisPrefix, { windowMs: HOME_DEBOUNCE_MS, ttlMs: HOME_OPENERS_TTL_MS }),
     publicUrl: env.publicUrl,
     repoUrlOf: (app) => config.apps.get(app)?.repo ?? null,
     debounceMs: HOME_DEBOUNCE_MS,
     changes: shared.changes,
   };
+}
+
+/** Groups and channel members from Slack's directory; without one (no Slack), an app that names channels has no members to show it to. */
+function homeDirectory(directory: SharedParts['slackDirectory']): Pick<Parameters<typeof createHomeBoards>[0], 'groupsOf' | 'memberOf'> {
+  if (directory === null) return { memberOf: async () => false };
+  return { groupsOf: directory.groupsOf, memberOf: directory.memberOf };
 }

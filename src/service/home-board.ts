@@ -43,15 +43,30 @@ export interface HomeBoardDeps {
   config: HoistConfig;
   /** The user groups a user belongs to, for `deployers` and approvers that name a `@group`. */
   groupsOf?: GroupsOf;
+  /** Whether a user is a member of a channel: an app that names its `channels` is theirs to operate only through one of them. */
+  memberOf: (channel: string, userId: string) => Promise<boolean>;
 }
 
 /**
- * Each person's board, from the environments' views: the environments whose `deployers`
- * include them (or that name none), their own deployments anywhere, and the deployments
- * waiting for approval on which the environment's rules let them vote.
+ * Each person's board, from the environments' views: the environments they may operate (of
+ * an app that names no channels, or one whose channels they are in, and whose `deployers`
+ * include them or name nobody), their own deployments anywhere, and the deployments waiting
+ * for approval on which the environment's rules let them vote.
  */
 export function createHomeBoards(deps: HomeBoardDeps) {
   const permissions = createPermissions(deps.groupsOf);
+
+  /** The channels rule: an app that names channels is operated from them, so by their members. */
+  async function inChannels(app: string, userId: string, known: Map<string, boolean>): Promise<boolean> {
+    const channels = deps.config.apps.get(app)?.channels ?? [];
+    if (channels.length === 0) return true;
+    const remembered = known.get(app);
+    if (remembered !== undefined) return remembered;
+    let member = false;
+    for (const channel of channels) if (!member) member = await deps.memberOf(channel, userId);
+    known.set(app, member);
+    return member;
+  }
 
   async function mayApprove(view: EnvironmentView, userId: string, requestedBy: Person): Promise<boolean> {
     const policy = deps.config.apps.get(view.app)?.environments.get(view.env)?.approval ?? null;
@@ -68,9 +83,10 @@ export function createHomeBoards(deps: HomeBoardDeps) {
       const environments: EnvironmentView[] = [];
       const mine: HomeDeployment[] = [];
       const approvals: HomeApproval[] = [];
+      const apps = new Map<string, boolean>();
       for (const view of views) {
         const env = deps.config.apps.get(view.app)?.environments.get(view.env);
-        if (env !== undefined && (await permissions.mayDeploy(env, userId))) environments.push(view);
+        if (env !== undefined && (await inChannels(view.app, userId, apps)) && (await permissions.mayDeploy(env, userId))) environments.push(view);
         const where = { app: view.app, env: view.env };
         for (const waiting of view.awaitingApproval) {
           if (waiting.requestedBy.id === userId) mine.push({ ...where, id: waiting.id, action: waiting.action, status: 'AWAITING_APPROVAL', position: null });

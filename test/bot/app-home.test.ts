@@ -50,7 +50,7 @@ describe('renderAppHome', () => {
       lacks: ['Nothing of yours'],
     },
     { name: 'approvals waiting for the user', board: board({ approvals: [approval(9)] }), publicUrl: null, has: ['Waiting for your approval', '*#9* deploy shop in production, requested by <@U0BOB>'] },
-    { name: 'no environments to operate', board: board({ environments: [] }), publicUrl: null, has: ['No environment lets you deploy'] },
+    { name: 'no environments to operate', board: board({ environments: [] }), publicUrl: null, has: ['No environment is yours to operate'] },
     { name: '150 environments without a public URL: the count and the command', board: board({ environments: manyEnvironments }), publicUrl: null, has: ['more environments: type `/hoist status` to see them all'] },
     {
       name: '150 environments with a public URL: the count and the dashboard',
@@ -108,6 +108,12 @@ apps:
         target: k
         deployers: [U0ALICE, "@sre"]
         approval: { rules: [{ approvers: ["@sre"], count: 1 }] }
+  billing:
+    repo: https://github.com/acme/billing.git
+    channels: [C0OPS, C0BILLING]
+    services: { api: { type: container, image: nginx:1 } }
+    environments:
+      staging: { target: k }
 `;
 
 describe('createHomeBoards', () => {
@@ -116,22 +122,40 @@ describe('createHomeBoards', () => {
   const alice = { id: 'U0ALICE', name: 'alice' };
   const views = [
     view({ queue: [{ id: 3, action: 'deploy', status: 'DEPLOYING', position: null, requestedBy: bob }, { id: 4, action: 'deploy', status: 'QUEUED', position: 1, requestedBy: alice }] }),
+    view({ app: 'billing', env: 'staging' }),
     view({ env: 'production', awaitingApproval: [{ id: 5, action: 'deploy', requestedBy: bob, requestedAt: now, expiresAt: null }, { id: 6, action: 'stop', requestedBy: alice, requestedAt: now, expiresAt: null }] }),
   ];
   const groups: Record<string, string[]> = { U0CAROL: ['sre'], U0ALICE: ['sre'] };
-  const boards = createHomeBoards({ api: { environments: async () => views }, config, groupsOf: async (id) => groups[id] ?? [] });
+  const members: Record<string, string[]> = { C0OPS: ['U0BOB'], C0BILLING: ['U0CAROL'] };
+  const memberOf = async (channel: string, user: string) => members[channel]?.includes(user) ?? false;
+  const boards = createHomeBoards({ api: { environments: async () => views }, config, groupsOf: async (id) => groups[id] ?? [], memberOf });
 
   const cases = [
-    { user: 'U0ALICE', environments: ['staging', 'production'], mine: [4, 6], approvals: [5] },
-    { user: 'U0BOB', environments: ['staging'], mine: [3, 5], approvals: [] },
-    { user: 'U0CAROL', environments: ['staging', 'production'], mine: [], approvals: [5, 6] },
-    { user: 'U0DAVE', environments: ['staging'], mine: [], approvals: [] },
+    { user: 'U0ALICE', environments: ['shop/staging', 'shop/production'], mine: [4, 6], approvals: [5] },
+    { user: 'U0BOB', environments: ['shop/staging', 'billing/staging'], mine: [3, 5], approvals: [] },
+    { user: 'U0CAROL', environments: ['shop/staging', 'billing/staging', 'shop/production'], mine: [], approvals: [5, 6] },
+    { user: 'U0DAVE', environments: ['shop/staging'], mine: [], approvals: [] },
   ];
   it.each(cases)('$user sees the environments they may deploy to, their deployments and what they may approve', async ({ user, environments, mine, approvals }) => {
     const home = await boards.of(user);
     if (!('userId' in home)) throw new Error(home.reason);
-    expect(home.environments.map((e) => e.env)).toEqual(environments);
+    expect(home.environments.map((e) => `${e.app}/${e.env}`)).toEqual(environments);
     expect(home.mine.map((d) => d.id)).toEqual(mine);
     expect(home.approvals.map((d) => d.id)).toEqual(approvals);
   });
+});
+
+it('asks about an app’s channels once per board, and only until one has the user', async () => {
+  const config = parseHoistConfig(CONFIG, 'hoist.yaml');
+  const asked: string[] = [];
+  const boards = createHomeBoards({
+    api: { environments: async () => [view({ app: 'billing' }), view({ app: 'billing', env: 'qa' })] },
+    config,
+    memberOf: async (channel, user) => {
+      asked.push(`${user}@${channel}`);
+      return channel === 'C0OPS';
+    },
+  });
+  await boards.of('U0BOB');
+  expect(asked).toEqual(['U0BOB@C0OPS']);
 });

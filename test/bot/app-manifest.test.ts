@@ -54,7 +54,7 @@ describe('the Slack app manifest', () => {
     const manifest = appManifest({ kind: 'socket' }) as unknown as Manifest;
     const expected = new Set([...Object.values(METHOD_SCOPES).flat(), ...Object.values(EVENT_SCOPES).flat(), COMMANDS_SCOPE]);
     expect(manifest.oauth_config.scopes.bot).toEqual([...expected].sort());
-    expect(manifest.oauth_config.scopes.bot).toEqual(['app_mentions:read', 'chat:write', 'commands', 'usergroups:read']);
+    expect(manifest.oauth_config.scopes.bot).toEqual(['app_mentions:read', 'channels:history', 'channels:read', 'chat:write', 'commands', 'groups:history', 'groups:read', 'usergroups:read']);
   });
 
   it('turns the Home tab on, where app_home_opened publishes each person’s board, and a read-only Messages tab for answers to its buttons', () => {

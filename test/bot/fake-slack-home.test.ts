@@ -90,6 +90,16 @@ describe('fake Slack: Home tabs', () => {
     expect(await refused({ user_id: 'U0CAROL', view: JSON.stringify({ type: 'home', blocks: [] }), hash: '1.nope' })).toMatchObject({ error: 'hash_conflict' });
   });
 
+  it('answers conversations.members from its table, a page at a time, and channel_not_found for a channel it does not hold', async () => {
+    slack.channelMembers = { C0BIG: Array.from({ length: 250 }, (_, i) => `U${String(i).padStart(4, '0')}`) };
+    const first = await client.conversations.members({ channel: 'C0BIG', limit: 200 });
+    expect(first.members).toHaveLength(200);
+    const second = await client.conversations.members({ channel: 'C0BIG', limit: 200, cursor: first.response_metadata!.next_cursor! });
+    expect(second.members).toHaveLength(50);
+    expect(second.response_metadata?.next_cursor).toBe('');
+    await expect(client.conversations.members({ channel: 'C0NONE' })).rejects.toMatchObject({ data: { error: 'channel_not_found' } });
+  });
+
   it('answers not_enabled when the app has no Home tab', async () => {
     const off = await startFakeSlack({ token: TOKEN, homeTabEnabled: false });
     const offClient = new webApi.WebClient(TOKEN, { slackApiUrl: off.url, logLevel: webApi.LogLevel.ERROR, retryConfig: { retries: 0 } });

@@ -37,7 +37,12 @@ describe('the App Home over HTTP: published on opening, republished on changes, 
   beforeAll(async () => {
     repo = createGitFixture('hoist-app-home');
     sha = repo.commit('v1', webAppFiles(`hello ${app}`));
-    slack = await startFakeSlack({ token: TOKEN, rateLimitPerChannelPerSecond: 0, userGroups: [{ id: 'S0SRE', handle: 'sre', users: ['U0CAROL'] }] });
+    slack = await startFakeSlack({
+      token: TOKEN,
+      rateLimitPerChannelPerSecond: 0,
+      userGroups: [{ id: 'S0SRE', handle: 'sre', users: ['U0CAROL'] }],
+      channelMembers: { [CHANNEL]: ['U123ABC456', 'U0ALICE', 'U0CAROL'] },
+    });
     hoist = await startTestHoist({
       yaml: channelAppYaml({
         app,
@@ -73,6 +78,13 @@ describe('the App Home over HTTP: published on opening, republished on changes, 
     expect(textOf(home.view)).toContain(`*${app}* in *production*`);
     // The event's hash names a Home this workspace never had: refused once, then published over what there is.
     expect(publishesTo(slack, 'U123ABC456').map((c) => c.response.error ?? 'ok')).toEqual(['hash_conflict', 'ok']);
+  });
+
+  it('shows an app’s environments only to the members of its channels', async () => {
+    await sendEvent(opened(slack, 'U0DAVE'));
+    const home = await slack.waitFor((s) => homeOf(s, 'U0DAVE'), 10_000);
+    expect(textOf(home.view)).not.toContain(`*${app}*`);
+    expect(textOf(home.view)).toContain('No environment is yours to operate');
   });
 
   it('republishes the Homes of those who opened it once per debounce window, and Approve on the Home approves', async () => {
@@ -131,7 +143,7 @@ describe('the App Home over Socket Mode, 150 environments within 100 blocks', ()
   beforeAll(async () => {
     repo = createGitFixture('hoist-app-home-socket');
     repo.commit('v1', webAppFiles(`hello ${app}`));
-    slack = await startFakeSlack({ token: TOKEN, appToken: APP_TOKEN });
+    slack = await startFakeSlack({ token: TOKEN, appToken: APP_TOKEN, channelMembers: { [CHANNEL]: ['U123ABC456'] } });
     const environments = Array.from({ length: 150 }, (_, i) => `      env-${String(i).padStart(3, '0')}: { target: engine }\n`).join('');
     hoist = await startTestHoist({
       yaml: channelAppYaml({ app, repo: repo.dir, channel: CHANNEL, environments }),

@@ -8,6 +8,7 @@ import { createResponseUrls } from './slack-api/response-url.ts';
 import { createSocketMode } from './slack-api/socket-mode.ts';
 import { TEAM, type Answer, type FakeSlack, type FakeSlackOptions, type Method } from './slack-api/types.ts';
 import { createUsergroupMethods } from './slack-api/usergroups.ts';
+import { createMemberMethods } from './slack-api/members.ts';
 import { createViews } from './slack-api/views.ts';
 import { createHomes } from './slack-api/home.ts';
 
@@ -38,6 +39,7 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     ...createChatMethods(store, nextTs, { rate: options.rateLimitPerChannelPerSecond ?? 1, burst: options.burst ?? 3 }),
     ...createConversationMethods(store, { repliesPageLimit: options.repliesPageLimit ?? 1_000 }),
     ...createUsergroupMethods(() => slack.userGroups),
+    ...createMemberMethods(() => slack.channelMembers),
     ...modals.methods,
     ...homes.methods,
     'apps.connections.open': () => ({ status: 200, body: { ok: true, url: socketMode.issueUrl() } }),
@@ -113,6 +115,7 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     calls: [],
     responses: [],
     userGroups: options.userGroups ?? [],
+    channelMembers: options.channelMembers ?? {},
     views: modals.views,
     homes: homes.homes,
     socket: socketMode.fake,

@@ -77,7 +77,7 @@ export function renderAppHome(board: HomeBoard, ctx: HomeContext): HomeView {
     if (hidden > 0) blocks.push(context([`…and ${hidden} more: ${rest(ctx, 'them all', 'history')}`]));
   }
   blocks.push(header('Your environments'));
-  if (board.environments.length === 0) blocks.push(context(['No environment lets you deploy: hoist.yaml names its `deployers`.']));
+  if (board.environments.length === 0) blocks.push(context(['No environment is yours to operate: an app that names `channels` in hoist.yaml is operated by their members, and an environment’s `deployers` narrow it further.']));
   else blocks.push(...environmentBlocks(board, ctx, HOME_MAX_BLOCKS - blocks.length - (ctx.publicUrl === null ? 0 : 1)));
   if (ctx.publicUrl !== null) blocks.push(context([`<${ctx.publicUrl}/dashboard|The whole board on the dashboard>`]));
   return { type: 'home', callback_id: HOME_CALLBACK_ID, blocks };

@@ -12,7 +12,12 @@ export const METHOD_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'chat.update': ['chat:write'],
   'chat.postEphemeral': ['chat:write'],
   'chat.getPermalink': [],
+  // Reading a thread or a channel back before posting again (a redelivery): public and private channels.
+  'conversations.replies': ['channels:history', 'groups:history'],
+  'conversations.history': ['channels:history', 'groups:history'],
   'usergroups.list': ['usergroups:read'],
+  // Who is in an app's channels, for the apps a Home tab shows: public and private channels.
+  'conversations.members': ['channels:read', 'groups:read'],
   'views.open': [],
   // Slack lists no scope for publishing a Home tab; the bot token and the Home tab enabled in the app's settings are what it takes.
   'views.publish': [],

@@ -10,6 +10,8 @@ export interface FakeSlackOptions {
   burst?: number;
   /** The workspace's user groups (handles without `@`): the table both `usergroups.*` methods read. */
   userGroups?: FakeUserGroup[];
+  /** Channel id → member user ids, the table `conversations.members` reads; a channel not in it is `channel_not_found`. */
+  channelMembers?: Record<string, string[]>;
   /** How long a `trigger_id` may open a view after its interaction (Slack: 3 seconds). */
   triggerTtlMs?: number;
   /** The app-level token (`xapp-…`) `apps.connections.open` accepts; without it, every token is refused there. */
@@ -146,6 +148,8 @@ export interface FakeSlack {
   responses: FakeResponseUrlPost[];
   /** The workspace's user groups; tests may change it, the next call reads it. */
   userGroups: FakeUserGroup[];
+  /** Channel id → member user ids (`conversations.members`); tests may change it, the next call reads it. */
+  channelMembers: Record<string, string[]>;
   /** Every view opened with `views.open`, oldest first. */
   views: FakeView[];
   /** Each user's Home tab (`views.publish`), in the order first published. */
