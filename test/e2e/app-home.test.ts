@@ -33,10 +33,12 @@ describe('the App Home over HTTP: published on opening, republished on changes, 
   let chat: SlackUser;
   let repo: GitFixture;
   let sha: string;
+  let nextSha: string;
 
   beforeAll(async () => {
     repo = createGitFixture('hoist-app-home');
     sha = repo.commit('v1', webAppFiles(`hello ${app}`));
+    nextSha = repo.commit('v2', webAppFiles(`hello again ${app}`));
     slack = await startFakeSlack({
       token: TOKEN,
       rateLimitPerChannelPerSecond: 0,
@@ -118,6 +120,26 @@ describe('the App Home over HTTP: published on opening, republished on changes, 
     await slack.waitFor((s) => !textOf(homeOf(s, 'U0CAROL')!.view).includes('Waiting for your approval'), 10_000);
   }, 60_000);
 
+  it('Reject on the Home opens the card’s form; with a reason the deployment ends REJECTED', async () => {
+    const sent = await chat.slash(`deploy ${app}@${nextSha} to production`, { user: 'U0ALICE', scoped: false });
+    const id = Number(/#(\d+)/.exec(await chat.replyText(sent, 20_000))![1]);
+    const home = await slack.waitFor((s) => {
+      const found = homeOf(s, 'U0CAROL')!;
+      return textOf(found.view).includes(`*#${id}*`) ? found : null;
+    }, 10_000);
+    const triggerId = slack.issueTrigger({ userId: 'U0CAROL' });
+    const click = await chat.post(homeActionBody({ userId: 'U0CAROL', viewId: home.id, actionId: 'hoist_card_reject', value: String(id), triggerId }));
+    expect(click.status).toBe(200);
+    const modal = await slack.waitFor((s) => s.views.find((v) => v.triggerId === triggerId), 10_000);
+    const submitted = slack.submitView(modal.id, { userId: 'U0CAROL', values: { reason: { reason: 'not today' } } });
+    if (!submitted.ok) throw new Error(JSON.stringify(submitted.errors));
+    const res = await chat.post(submitted.body);
+    expect(slack.answerView(modal.id, { status: res.status, body: await res.text() })).toEqual({ kind: 'closed' });
+    const deployment = (await (await hoist.api(`/deployments/${id}`)).json()) as { status: string; reason: string | null };
+    expect(deployment.status).toBe('REJECTED');
+    await slack.waitFor((s) => !textOf(homeOf(s, 'U0CAROL')!.view).includes(`*#${id}*`), 10_000);
+  }, 30_000);
+
   it('publishes again over a Home changed under it (hash_conflict) with a fresh view', async () => {
     // Something else publishes Carol's Home: the hash Hoist kept is stale now.
     const other = new webApi.WebClient(TOKEN, { slackApiUrl: slack.url, logLevel: webApi.LogLevel.ERROR });
@@ -130,7 +152,7 @@ describe('the App Home over HTTP: published on opening, republished on changes, 
       return textOf(found.view).includes('home test') ? found : null;
     }, 10_000);
     expect(textOf(home.view)).toContain(`*${app}* in *staging*`);
-    expect(publishesTo(slack, 'U0CAROL').slice(before).map((c) => c.response.error ?? 'ok')).toEqual(['hash_conflict', 'ok']);
+    expect(publishesTo(slack, 'U0CAROL').slice(before, before + 2).map((c) => c.response.error ?? 'ok')).toEqual(['hash_conflict', 'ok']);
   }, 30_000);
 });
 
