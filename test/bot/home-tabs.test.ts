@@ -27,6 +27,19 @@ describe('Home tabs across processes', () => {
   });
 
   /** A server process: its own client and timers, the Redis records shared; `version()` is what the board shows now. */
+  /** Each claim's answer, in order, across the processes of a test. */
+  const claims: { user: string; kind: string }[] = [];
+  const claimWaiters: (() => void)[] = [];
+  const claimOf = (user: string) =>
+    new Promise<string>((resolve) => {
+      const check = () => {
+        const found = claims.find((c) => c.user === user);
+        if (found === undefined) return claimWaiters.push(check);
+        resolve(found.kind);
+      };
+      check();
+    });
+
   function serverProcess(prefix: string, version: () => number): HomeTabs {
     const client = new webApi.WebClient(TOKEN, { slackApiUrl: slack.url, logLevel: webApi.LogLevel.ERROR, retryConfig: { retries: 0 } });
     const board = async (userId: string): Promise<HomeBoard> => ({
@@ -38,7 +51,7 @@ describe('Home tabs across processes', () => {
     });
     const home = createHomeTabs(client, {
       boards: { of: board },
-      store: createRedisHomeTabs(redis, prefix, { windowMs: WINDOW_MS, ttlMs: 60_000 }),
+      store: recordingClaims(createRedisHomeTabs(redis, prefix, { windowMs: WINDOW_MS, ttlMs: 60_000 })),
       logger: pino({ level: 'silent' }),
       now: () => new Date(),
       publicUrl: null,
@@ -46,6 +59,18 @@ describe('Home tabs across processes', () => {
     });
     homes.push(home);
     return home;
+  }
+
+  function recordingClaims(store: ReturnType<typeof createRedisHomeTabs>): ReturnType<typeof createRedisHomeTabs> {
+    return {
+      ...store,
+      async claim(user, board) {
+        const answer = await store.claim(user, board);
+        claims.push({ user, kind: answer.kind });
+        for (const waiter of claimWaiters.splice(0)) waiter();
+        return answer;
+      },
+    };
   }
 
   const publishes = (user: string) => slack.calls.filter((c) => c.method === 'views.publish' && c.params.user_id === user && c.response.ok === true);
@@ -87,7 +112,7 @@ describe('Home tabs across processes', () => {
     await a.opened('U0CID', null);
     const count = publishes('U0CID').length;
     a.changed();
-    await new Promise((resolve) => setTimeout(resolve, WINDOW_MS * 2.5));
+    expect(await claimOf('U0CID')).toBe('unchanged');
     expect(publishes('U0CID')).toHaveLength(count);
   }, 10_000);
 });

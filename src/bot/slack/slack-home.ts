@@ -48,7 +48,11 @@ function digestOf(home: HomeBoard): string {
   return createHash('sha256').update(JSON.stringify(shown)).digest('base64url');
 }
 
-const errorOf = (error: unknown): string | null => (error as { data?: { error?: unknown } }).data?.error as string | null ?? null;
+/** Slack's error code of a refused call (`hash_conflict`), if it was one. */
+function errorOf(error: unknown): string | null {
+  const code = (error as { data?: { error?: unknown } }).data?.error;
+  return typeof code === 'string' ? code : null;
+}
 
 /**
  * Each person's Home tab (`views.publish`), published when they open it and republished for
@@ -110,7 +114,9 @@ export function createHomeTabs(client: webApi.WebClient, deps: HomeTabDeps): Hom
   }
 
   const republishOne = async (userId: string) => {
+    clearTimeout(later.get(userId));
     later.delete(userId);
+    if (stopped) return;
     await republish(userId).catch((error: unknown) => log.warn({ err: error, user: userId }, 'could not republish a Home tab'));
   };
 
