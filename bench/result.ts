@@ -4,7 +4,7 @@ import type { Summary } from './stats.ts';
 export interface Result extends Summary {
   id: string;
   scenario: string;
-  app: 'hoist' | 'bolt-baseline' | 'bullmq-baseline' | 'kubectl-baseline' | 'hono-baseline' | 'node-baseline' | 'prom-client-baseline';
+  app: 'hoist' | 'bolt-baseline' | 'bullmq-baseline' | 'kubectl-baseline' | 'hono-baseline' | 'node-baseline' | 'prom-client-baseline' | 'argocd-documented';
   /**
    * ack: slash command → HTTP answer; card: command → card posted; handoff: one action's
    * end → the next one's start in the same environment; recovery: SIGKILL of the executing

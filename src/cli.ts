@@ -80,6 +80,8 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${config.file}: ok (${config.apps.size} app(s), ${envs} environment(s), ${config.targets.size} target(s))\n`);
       const hooks = allWebhooks(config);
       if (hooks.length > 0) process.stdout.write(`webhooks: ok (${hooks.length} webhook(s), secrets set in ${[...new Set(hooks.map((h) => h.secretEnv))].join(', ')})\n`);
+      const { autoDeployNotes } = await import('./config/auto-deploy-notes.ts');
+      for (const note of autoDeployNotes(config, env.githubWebhookSecret !== null)) process.stdout.write(`autoDeploy ${note}\n`);
       if (env.apiTokens.length > 0) process.stdout.write(`HOIST_API_TOKENS: ok (${parseApiTokens(env.apiTokens).length} token(s))\n`);
       return (await reportKubernetesTargets(config, env)) ? 0 : 1;
     }

@@ -6,6 +6,7 @@ import { loadHoistConfig, type EnvironmentConfig, type HoistConfig } from './con
 import type { Target } from './engine/ports.ts';
 import { createLogger } from './logger.ts';
 import type { LocalAdminToken } from './main/api-tokens.ts';
+import { startGitPolling } from './main/git-polling.ts';
 import { startServerRole, type ShellOptions } from './main/server-role.ts';
 import { startSharedParts } from './main/shared-parts.ts';
 import { serveMetricsPort } from './main/metrics-port.ts';
@@ -22,6 +23,8 @@ export interface HoistOptions {
   shell?: ShellOptions | null;
   /** Where environments run, for embedding Hoist (benchmarks measure orchestration with a target that does no work). */
   targetFor?: (environment: EnvironmentConfig) => Target;
+  /** Every `autoDeploy: { poll }` interval replaced by this one (tests and benchmarks; hoist.yaml's minimum is 10s). */
+  pollIntervalMs?: number;
   logger?: Logger;
 }
 
@@ -59,6 +62,7 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
     const shared = await startSharedParts({ env, config, dataDir, logger, stops });
     if (mode !== 'server') await startWorkerRole(shared, { targetFor: options.targetFor });
     const served = mode === 'worker' ? { port: null, shellDone: null, localAdmin: null } : await startServerRole(shared, { shell });
+    startGitPolling(shared, { intervalMs: options.pollIntervalMs });
     const metricsPort = await serveMetricsPort(shared);
     return { config, api: shared.api, ...served, metricsPort, stop: stops.stopAll };
   } catch (error) {

@@ -10,17 +10,30 @@ export { helpText, usageOf } from './help.ts';
 export type { ParseResult } from './parse-steps.ts';
 export { suggest } from './suggest.ts';
 
-/** `--bypass-approval "incident 88"` (also `=` and unquoted words): going ahead without approval, with the reason. */
-function parseBypass(cursor: Cursor): Step<string | null> {
-  let reason: string | null = null;
-  for (let token = cursor.peek(); token && isOption(token) && token.text.toLowerCase().split('=')[0] === '--bypass-approval'; token = cursor.peek()) {
-    if (reason !== null) return fail('`--bypass-approval` is given twice');
+const DEPLOY_OPTIONS = {
+  '--bypass-approval': { key: 'bypassApproval', example: '--bypass-approval "incident 88"' },
+  '--force': { key: 'force', example: '--force "hotfix for incident 88"' },
+} as const;
+type DeployOption = keyof typeof DEPLOY_OPTIONS;
+const isDeployOption = (name: string): name is DeployOption => name in DEPLOY_OPTIONS;
+
+/**
+ * `--bypass-approval "incident 88"` (going ahead without approval) and `--force "hotfix"`
+ * (deploying past red or pending CI checks), in either order (also `=` and unquoted words), each with its reason.
+ */
+function parseDeployOptions(cursor: Cursor): Step<{ bypassApproval?: string; force?: string }> {
+  const given: { bypassApproval?: string; force?: string } = {};
+  for (let token = cursor.peek(); token && isOption(token) && isDeployOption(token.text.toLowerCase().split('=')[0] ?? ''); token = cursor.peek()) {
+    const name = token.text.toLowerCase().split('=')[0] as DeployOption;
+    const { key, example } = DEPLOY_OPTIONS[name];
+    if (given[key] !== undefined) return fail(`\`${name}\` is given twice`);
     cursor.next();
-    reason = optionText(cursor, token);
-    if (reason === '') return fail('`--bypass-approval` needs a reason, for the record: `--bypass-approval "incident 88"`');
+    const reason = optionText(cursor, token);
+    if (reason === '') return fail(`\`${name}\` needs a reason, for the record: \`${example}\``);
     if (reason.length > MAX_REASON_LENGTH) return fail(`the reason is longer than ${MAX_REASON_LENGTH} characters`);
+    given[key] = reason;
   }
-  return ok(reason);
+  return ok(given);
 }
 
 function parseDeploy(cursor: Cursor): Step<Command> {
@@ -28,12 +41,11 @@ function parseDeploy(cursor: Cursor): Step<Command> {
   if (!scope.ok) return scope;
   const env = parseEnvClause(cursor, 'to');
   if (!env.ok) return env;
-  const bypass = parseBypass(cursor);
-  if (!bypass.ok) return bypass;
+  const options = parseDeployOptions(cursor);
+  if (!options.ok) return options;
   const end = expectEnd(cursor, 'deploy');
   if (!end.ok) return end;
-  const command = { verb: 'deploy', scope: scope.value.scope, env: env.value, ref: scope.value.ref } as const;
-  return ok(bypass.value === null ? command : { ...command, bypassApproval: bypass.value });
+  return ok({ verb: 'deploy', scope: scope.value.scope, env: env.value, ref: scope.value.ref, ...options.value });
 }
 
 function scopeInEnv(verb: 'redeploy' | 'stop' | 'restart'): ParseVerb {

@@ -14,7 +14,7 @@ const SCOPE = '<app>[/<service>[,<service>…]]';
 
 const HELP: Record<Verb, VerbHelp> = {
   deploy: {
-    usage: `deploy ${SCOPE}[@<ref>] to <environment> [--bypass-approval "<reason>"]`,
+    usage: `deploy ${SCOPE}[@<ref>] to <environment> [--bypass-approval "<reason>"] [--force "<reason>"]`,
     summary: 'deploy the latest commit of the branch, or a ref',
     examples: ['deploy shop to staging', 'deploy shop/api@v1.4.2 to production'],
     details: [
@@ -23,6 +23,7 @@ const HELP: Record<Verb, VerbHelp> = {
       'For a service that runs an image, name it alone and the ref is a tag of its image: `deploy shop/db@16.4` runs `postgres:16.4` where hoist.yaml says `postgres:16`, checked in its registry when you ask.',
       'Without services, every service of the environment is deployed, in order: databases, lifecycle jobs, cronjobs, containers, applications.',
       'Where the deploy waits for approval, the environment’s `approval.bypass` members may go ahead without it, giving a reason: `--bypass-approval "incident 88"`. It is recorded as such and announced in the channel.',
+      'Where the environment has `checks:`, a deploy waits for its commit’s CI checks (“waiting for CI”) and a red commit is refused; its deployers may deploy past them, giving a reason: `--force "hotfix for incident 88"`. It is recorded and announced in the channel.',
     ],
   },
   redeploy: {

@@ -4,7 +4,7 @@ import { isFinal } from '../domain/status.ts';
 import type { ApprovalView, HoistService } from '../service/contract.ts';
 import type { CardContext, CardRef, ChatPort, EventMark } from './chat-port.ts';
 import { approverMentions, requesterMention } from './approval-mentions.ts';
-import { renderApprovalStep, renderFailure, renderFailureText, renderSummary, renderSupersedes, renderTransition } from './render/thread-lines.ts';
+import { renderApprovalStep, renderChecksStep, renderFailure, renderFailureText, renderSummary, renderSupersedes, renderTransition } from './render/thread-lines.ts';
 import { trackedSubscription } from './feed-subscription.ts';
 
 /**
@@ -182,6 +182,13 @@ export function createNotifier(options: NotifierOptions): Notifier {
         const line = { text: renderApprovalStep(event, 'mrkdwn', options), plain: renderApprovalStep(event, 'text', options) };
         // Going ahead without approval is announced in the channel, not only in the thread.
         await Promise.all([updated, chat.postReply(ref, line, { broadcast: event.step === 'bypassed', mark: replyMark })]);
+        return;
+      }
+      case 'checks': {
+        const updated = posted ? Promise.resolve() : updateCard(chat, ref, deployment, context, log);
+        const line = { text: renderChecksStep(event), plain: renderChecksStep(event, 'text') };
+        // Shipping past red or pending checks is announced in the channel, as going ahead without approval is.
+        await Promise.all([updated, chat.postReply(ref, line, { broadcast: event.step === 'forced', mark: replyMark })]);
         return;
       }
     }

@@ -1,6 +1,6 @@
 import type { Deployment, DeploymentEvent } from '../domain/deployment.ts';
 import { formatDuration, actionTitle } from '../bot/render/format.ts';
-import { renderApprovalStep, renderFailureText, renderSummary, renderSupersedes, renderTransition } from '../bot/render/thread-lines.ts';
+import { renderApprovalStep, renderChecksStep, renderFailureText, renderSummary, renderSupersedes, renderTransition } from '../bot/render/thread-lines.ts';
 import type { ApprovalProgress } from './wire.ts';
 
 /** A person as the API names them (`U0ALICE`, `token:ci`, `shell:alice`), written as a mention. */
@@ -23,6 +23,8 @@ export function threadText(event: DeploymentEvent, deployment: Deployment, appro
       return renderSupersedes(event);
     case 'approval':
       return renderApprovalStep(event, 'text', { mention, approvers });
+    case 'checks':
+      return renderChecksStep(event, 'text');
   }
 }
 

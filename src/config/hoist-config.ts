@@ -4,6 +4,9 @@ import type { ApprovalPolicy } from '../domain/approval.ts';
 import { resourceConflict, type Resources } from '../domain/resources.ts';
 import type { ServiceType } from '../domain/service-order.ts';
 import { approvalPolicy } from './approval-config.ts';
+import { autoDeployOf, type AutoDeploy } from './auto-deploy-config.ts';
+import { checksPolicy } from './checks-config.ts';
+import type { ChecksPolicy } from '../domain/checks.ts';
 import { ConfigError } from './errors.ts';
 import {
   hoistFileSchema,
@@ -41,13 +44,20 @@ export interface EnvironmentConfig {
   app: string;
   targetName: string;
   target: TargetConfig;
+  /** Marked `production: true`: GitHub Deployments say so (`production_environment`), and so do notifications. */
+  production: boolean;
   namespace: string;
   branch: string | null;
+  /** Deploys on its own (pushes or polling): shown as automatic. */
   autoDeploy: boolean;
+  /** How it deploys on its own: GitHub's push webhook, or polling the branch with git ls-remote. */
+  autoDeployMode: AutoDeploy;
   expose: Record<string, number>;
   onFailure: 'stop' | 'rollback';
   /** Who must approve which actions before they run; null: nothing waits for approval. */
   approval: ApprovalPolicy | null;
+  /** The commit's CI checks a deploy of it waits for (GitHub's statuses and check runs); null: none. */
+  checks: ChecksPolicy | null;
   /** Who may deploy (and lock, and force an unlock): Slack user ids and `@group` handles; null: anyone. */
   deployers: string[] | null;
   /** The longest a manual lock may last, and how long one lasts without `--ttl`; null: until unlocked. */
@@ -267,9 +277,7 @@ function buildApp(
   const environments = new Map<string, EnvironmentConfig>();
   for (const [envName, env] of Object.entries(app.environments)) {
     const path = [...base, 'environments', envName];
-    if (env.autoDeploy && github === null) {
-      fail([...path, 'autoDeploy'], `deploys on push need the app's GitHub repository, and ${appName}'s repo is not on github.com; set \`github: owner/repo\` on the app (GitHub sends the pushes to /webhooks/github)`);
-    }
+    const autoDeploy = autoDeployOf(env.autoDeploy, github, appName, path, fail);
     const target = targets.get(env.target);
     if (!target) {
       fail([...path, 'target'], `unknown target "${env.target}"; defined targets: ${[...targets.keys()].join(', ') || 'none'}`);
@@ -303,13 +311,16 @@ function buildApp(
       app: appName,
       targetName: env.target,
       target: target as TargetConfig,
+      production: env.production,
       namespace: env.namespace ?? `${appName}-${envName}`,
       branch: env.branch ?? null,
-      autoDeploy: env.autoDeploy,
+      autoDeploy: autoDeploy.kind !== 'off',
+      autoDeployMode: autoDeploy,
       expose: env.expose,
       onFailure: env.onFailure,
       deployers: env.deployers ?? null,
       approval: approvalPolicy(env.approval, path, fail),
+      checks: checksPolicy(env.checks, { app: appName, github, built: services.some((s) => s.build !== null) }, path, fail),
       lockTtlMs: env.lock?.ttl ? parseDuration(env.lock.ttl) : null,
       supersede: env.queue.supersede,
       services: merged,

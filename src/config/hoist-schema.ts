@@ -87,6 +87,16 @@ const approvalSchema = z.strictObject({
   bypass: z.array(z.string().min(1)).default([]),
 });
 
+/** `{ require: all | [names], timeout: 10m }`: the commit's CI checks must pass before a deploy goes ahead (see domain/checks.ts). */
+const checksSchema = z.strictObject({
+  require: z
+    .union([z.literal('all'), z.array(z.string().min(1, 'a check name is not empty')).min(1, 'name at least one check, or write `require: all`')], {
+      error: 'expected `all` or a list of check names (commit status contexts or check run names), such as [ci/build, lint]',
+    })
+    .default('all'),
+  timeout: duration.default('10m'),
+});
+
 /** `{ url, events, secretEnv }`: whom to tell of which deployment events, signed with the secret in that variable. */
 const webhookSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'expected the http(s) URL of the receiver, such as https://ci.example.com/hoist' }),
@@ -101,14 +111,25 @@ const webhooks = z.array(webhookSchema).default([]);
 
 const environmentSchema = z.strictObject({
   target: z.string(),
+  /** A production environment: GitHub's `production_environment`, and what notifications treat as production. */
+  production: z.boolean({ error: 'expected true or false: whether this is a production environment' }).default(false),
   namespace: z.string().optional(),
   branch: z.string().optional(),
-  autoDeploy: z.boolean().default(false),
+  /**
+   * `true`: GitHub's push webhook deploys each push to `branch`; `{ poll: 1m }`: Hoist checks
+   * the branch's head with `git ls-remote` at that interval (any git repository).
+   */
+  autoDeploy: z
+    .union([z.boolean(), z.strictObject({ poll: duration })], {
+      error: 'expected true (deploy on GitHub push webhooks), false, or { poll: 1m } (check the branch with git ls-remote every minute)',
+    })
+    .default(false),
   overrides: z.record(z.string(), overrideSchema).default({}),
   /** docker target: host port that serves a service, e.g. `{ web: 8080 }`. */
   expose: z.record(z.string(), z.number().int().min(1).max(65535)).default({}),
   deployers: z.array(z.string()).optional(),
   approval: approvalSchema.optional(),
+  checks: checksSchema.optional(),
   onFailure: z.enum(['stop', 'rollback']).default('stop'),
   lock: z.strictObject({ ttl: duration.optional() }).optional(),
   /** `supersede`: a newer deploy of the same services replaces an older one still waiting. */
@@ -143,5 +164,6 @@ export type TargetConfig = z.infer<typeof targetSchema>;
 export type ServiceFileConfig = z.infer<typeof serviceSchema>;
 export type EnvironmentFileConfig = z.infer<typeof environmentSchema>;
 export type ApprovalFileConfig = z.infer<typeof approvalSchema>;
+export type ChecksFileConfig = z.infer<typeof checksSchema>;
 export type AppFileConfig = z.infer<typeof appSchema>;
 export type WebhookFileConfig = z.infer<typeof webhookSchema>;

@@ -3,7 +3,7 @@
  * words (metrics: `hoist_call_errors_total{system,kind}`). The words stay few and the same
  * however a peer phrases its failure, so the count's label sets stay bounded.
  */
-export const CALL_SYSTEMS = ['slack', 'kubernetes', 'registry'] as const;
+export const CALL_SYSTEMS = ['slack', 'kubernetes', 'registry', 'github'] as const;
 export type CallSystem = (typeof CALL_SYSTEMS)[number];
 
 export const CALL_ERROR_KINDS = [
@@ -56,6 +56,15 @@ export function kindOfThrown(error: unknown): 'timeout' | 'network' {
     current = cause;
   }
   return 'network';
+}
+
+/**
+ * The kind of failure of a GitHub answer: GitHub says "rate limited" with a 403 as well as a
+ * 429, with `Retry-After` (secondary limits) or `x-ratelimit-remaining: 0` (the primary one).
+ */
+export function kindOfGitHubAnswer(status: number, header: (name: string) => string | null): CallErrorKind | null {
+  if ((status === 403 || status === 429) && (header('retry-after') !== null || header('x-ratelimit-remaining') === '0')) return 'rate_limited';
+  return kindOfStatus(status);
 }
 
 /** The kind of a failed call: its HTTP status when it got one (not 0), else what was thrown. */

@@ -17,8 +17,11 @@ export interface Scope {
 }
 
 export type Command =
-  /** `bypassApproval`: only when `--bypass-approval "<reason>"` was given, by a `bypass` member going ahead without approval. */
-  | { verb: 'deploy'; scope: Scope; env: string; ref: string | null; bypassApproval?: string }
+  /**
+   * `bypassApproval`: only when `--bypass-approval "<reason>"` was given, by a `bypass` member going ahead without approval.
+   * `force`: only when `--force "<reason>"` was given, by a deployer deploying past red or pending CI checks.
+   */
+  | { verb: 'deploy'; scope: Scope; env: string; ref: string | null; bypassApproval?: string; force?: string }
   | { verb: 'redeploy'; scope: Scope; env: string }
   | { verb: 'rollback'; scope: Scope; env: string; to: number | null }
   | { verb: 'stop'; scope: Scope; env: string }

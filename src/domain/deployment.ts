@@ -1,5 +1,6 @@
 import type { ApprovalStep } from './approval.ts';
 import type { Changelog } from './changelog.ts';
+import type { ChecksRecord } from './checks.ts';
 import type { ActionVerb, Trigger } from './command.ts';
 import type { DeploymentSet } from './deployment-set.ts';
 import type { Person } from './person.ts';
@@ -20,7 +21,7 @@ export type ChatOrigin =
    * messages go to `channel` in Slack (the app's first channel), or nowhere when null.
    */
   | { kind: 'api'; token: string; channel: string | null }
-  /** A push to GitHub (an automatic deploy): its messages go to `channel` in Slack (the app's first channel), or nowhere when null. */
+  /** An automatic deploy (a push to GitHub, or a new head found by polling): its messages go to `channel` in Slack (the app's first channel), or nowhere when null. */
   | { kind: 'github'; channel: string | null }
   | { kind: 'none' };
 
@@ -82,6 +83,8 @@ export interface Deployment {
   deploymentSet?: DeploymentSet | null;
   /** What it changes against what ran when it was requested, once known (see changelog.ts). */
   changelog?: Changelog | null;
+  /** What it records of its commit's CI checks (see checks.ts): what it waits for, whether it was forced past them; absent or null: none were asked for. */
+  checks?: ChecksRecord | null;
 }
 
 /** A deployment as lists show it: without its chat origin, services, scope and set. */
@@ -129,7 +132,14 @@ export type DeploymentEvent =
    * A step of its approval: asked for, a vote, approved, rejected…; `actor` null when Hoist took it.
    * `to`: whom the line is addressed to (user ids and `@group` handles), when someone must hear of it.
    */
-  | { kind: 'approval'; deploymentId: number; step: ApprovalStep; actor: Person | null; reason: string | null; to?: string[] };
+  | { kind: 'approval'; deploymentId: number; step: ApprovalStep; actor: Person | null; reason: string | null; to?: string[] }
+  /**
+   * Its commit's CI checks: `forced` past red or pending ones (by `actor`, for `reason`), `passed` (it goes on to approval or
+   * the queue), `failed` or `timed-out` while it waited (it ends CANCELED); `reason` names the checks.
+   */
+  | { kind: 'checks'; deploymentId: number; step: ChecksStep; actor: Person | null; reason: string };
+
+export type ChecksStep = 'forced' | 'passed' | 'failed' | 'timed-out';
 
 /** A deployment event as the outbox holds it: delivered in order per deployment. */
 export interface StoredEvent {

@@ -41,6 +41,8 @@ export interface EnvironmentBacklog {
   /** In the environment's queue, not started. */
   waiting: number;
   awaitingApproval: number;
+  /** Waiting for their commit's CI checks (not in the queue). */
+  awaitingChecks: number;
   running: number;
 }
 
@@ -214,6 +216,7 @@ export const SNAPSHOT_FAMILIES: readonly SnapshotFamily[] = [
   },
   { name: 'hoist_deployments_waiting', help: "Deployments in an environment's queue, not started yet.", type: 'gauge', samples: environmentGauge((r) => r.waiting) },
   { name: 'hoist_deployments_awaiting_approval', help: 'Deployments waiting for approval.', type: 'gauge', samples: environmentGauge((r) => r.awaitingApproval) },
+  { name: 'hoist_deployments_awaiting_checks', help: "Deployments waiting for their commit's CI checks.", type: 'gauge', samples: environmentGauge((r) => r.awaitingChecks) },
   { name: 'hoist_deployments_running', help: 'Deployments started and not finished (at most one per environment).', type: 'gauge', samples: environmentGauge((r) => r.running) },
   {
     name: 'hoist_environment_locked',

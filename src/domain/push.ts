@@ -19,11 +19,17 @@ export interface PushFacts {
 
 /** What a deployment requested by a push records of it: shown on its card, in history and in the API. */
 export interface PushRecord {
+  /** Who pushed; `polled` when the new head was found by polling (`autoDeploy: { poll }`), which does not tell who pushed. */
   pusher: string;
   message: string | null;
   forced: boolean;
   compareUrl: string | null;
+  /** Found by polling the branch with git ls-remote rather than told by a webhook (absent: false). */
+  polled?: boolean;
 }
+
+/** What `pusher` says of a head found by polling. */
+export const POLLED = 'polled';
 
 /** An environment a push may deploy: its app's GitHub repository, its branch (null: the default branch) and whether it deploys on push. */
 export interface PushCandidate {

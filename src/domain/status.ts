@@ -18,7 +18,7 @@ export const SERVICE_STATUSES = [
 ] as const;
 export type ServiceStatus = (typeof SERVICE_STATUSES)[number];
 
-export const PRE_RUN_STATUSES = ['AWAITING_APPROVAL', 'REJECTED', 'EXPIRED'] as const;
+export const PRE_RUN_STATUSES = ['AWAITING_CHECKS', 'AWAITING_APPROVAL', 'REJECTED', 'EXPIRED'] as const;
 export type DeploymentStatus = ServiceStatus | (typeof PRE_RUN_STATUSES)[number];
 
 const IN_PROGRESS: ReadonlySet<DeploymentStatus> = new Set([
@@ -28,6 +28,7 @@ const IN_PROGRESS: ReadonlySet<DeploymentStatus> = new Set([
   'STOPPING',
   'RESTARTING',
   'CANCELING',
+  'AWAITING_CHECKS',
   'AWAITING_APPROVAL',
 ]);
 const ERRORS: ReadonlySet<DeploymentStatus> = new Set([

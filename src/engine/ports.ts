@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import type { TargetConfig } from '../config/hoist-config.ts';
+import type { GitHubRepo, TargetConfig } from '../config/hoist-config.ts';
+import type { CommitCheck } from '../domain/checks.ts';
 import type { ServiceSpec } from '../domain/deployment-set.ts';
 
 /** Receives a deployment's log lines as they happen (build output, container output, engine notes). */
@@ -97,4 +98,11 @@ export interface Target {
   restart(request: ServiceRequest): Promise<Outcome>;
   /** Removes the service from the target (volumes kept): a service rolled back to before it first ran. */
   remove(request: ServiceRequest): Promise<Outcome<{ removed: number }>>;
+}
+
+/** What GitHub reports of a commit's CI: its commit statuses and check runs, or why it could not be asked. */
+export type ChecksReading = { ok: true; checks: CommitCheck[] } | { ok: false; reason: string };
+
+export interface CommitChecks {
+  read(repo: GitHubRepo, sha: string): Promise<ChecksReading>;
 }

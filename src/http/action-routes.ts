@@ -12,7 +12,7 @@ import { environmentParams } from './environment-routes.ts';
 import { carryOutOnce, unsettled } from './idempotency.ts';
 import { deploymentNumber } from './numbers.ts';
 
-const FIELDS = ['action', 'services', 'ref', 'to', 'bypassApproval'];
+const FIELDS = ['action', 'services', 'ref', 'to', 'bypassApproval', 'force', 'reason'];
 
 const RequestBody = z
   .strictObject(
@@ -39,6 +39,15 @@ const RequestBody = z
         .min(1, 'expected the reason for going ahead without approval')
         .optional()
         .openapi({ description: 'deploy only: go ahead without approval, as a `bypass` member, for this reason.' }),
+      force: z
+        .boolean({ error: 'expected true to deploy past red or pending CI checks (with a `reason`), or leave it out' })
+        .optional()
+        .openapi({ description: 'deploy only: deploy past red or pending CI checks (`checks:`), as one of the environment’s deployers; needs `reason`.' }),
+      reason: z
+        .string({ error: 'expected the reason for deploying past the CI checks' })
+        .min(1, 'expected the reason for deploying past the CI checks')
+        .optional()
+        .openapi({ description: 'With `force`: why, for the record and the announcement.' }),
     },
     {
       error: (issue) =>
@@ -80,10 +89,20 @@ function commandOf(app: string, env: string, body: RequestBody): ActionCommand |
   const scope = { app, services: body.services ?? null };
   if (body.ref !== undefined && body.action !== 'deploy') return `ref: only a deploy takes a ref; leave it out of a ${body.action}`;
   if (body.bypassApproval !== undefined && body.action !== 'deploy') return `bypassApproval: only a deploy goes ahead without approval; leave it out of a ${body.action}`;
+  if (body.force !== undefined && body.action !== 'deploy') return `force: only a deploy waits for CI checks; leave it out of a ${body.action}`;
+  if (body.force === true && body.reason === undefined) return 'reason: deploying past CI checks needs a reason, for the record: {"action":"deploy","force":true,"reason":"hotfix for incident 88"}';
+  if (body.reason !== undefined && body.force !== true) return 'reason: only `force: true` takes a reason; leave it out, or add "force": true';
   if (body.to !== undefined && body.action !== 'rollback') return `to: only a rollback takes a deployment to go back to; leave it out of a ${body.action}`;
   switch (body.action) {
     case 'deploy':
-      return { verb: 'deploy', scope, env, ref: body.ref ?? null, ...(body.bypassApproval === undefined ? {} : { bypassApproval: body.bypassApproval }) };
+      return {
+        verb: 'deploy',
+        scope,
+        env,
+        ref: body.ref ?? null,
+        ...(body.bypassApproval === undefined ? {} : { bypassApproval: body.bypassApproval }),
+        ...(body.force === true && body.reason !== undefined ? { force: body.reason } : {}),
+      };
     case 'rollback': {
       if (body.to === undefined) return { verb: 'rollback', scope, env, to: null };
       const to = deploymentNumber(String(body.to), '{"action":"rollback","to":1040}');
@@ -151,7 +170,15 @@ export function actionRoutes(api: HoistService): OpenAPIHono<ApiEnv> {
     }
     const result = once.value;
     if (!result.ok) return refused(c, result);
-    const outcome: Outcome = result.duplicate ? 'duplicate' : result.coalesced ? 'coalesced' : result.awaitingApproval !== undefined ? 'awaiting-approval' : 'queued';
+    const outcome: Outcome = result.duplicate
+      ? 'duplicate'
+      : result.coalesced
+        ? 'coalesced'
+        : result.awaitingApproval !== undefined
+          ? 'awaiting-approval'
+          : result.deployment.status === 'AWAITING_CHECKS'
+            ? 'awaiting-checks'
+            : 'queued';
     return c.json(requested(result.deployment, outcome, result.awaitingApproval ?? null), 202);
   });
 

@@ -46,6 +46,7 @@ export function deploymentSummaryJson(d: DeploymentSummary): z.infer<typeof Depl
 export function deploymentJson(d: Deployment): z.infer<typeof DeploymentSchema> {
   return {
     ...deploymentSummaryJson(d),
+    checks: d.checks ?? null,
     changelog: d.changelog ?? null,
     services: d.services.map((s) => ({
       name: s.name,
@@ -64,6 +65,7 @@ export function environmentJson(view: EnvironmentView): z.infer<typeof Environme
     app: view.app,
     env: view.env,
     target: view.target,
+    production: view.production,
     autoDeploy: view.autoDeploy,
     commitBaseUrl: view.commitBaseUrl,
     status: view.status,

@@ -28,12 +28,13 @@ export const ActionSchema = z.enum(ACTION_VERBS).openapi('Action');
 
 export const PushSchema = z
   .object({
-    pusher: z.string().openapi({ description: 'The GitHub login of whoever pushed.' }),
+    pusher: z.string().openapi({ description: 'The GitHub login of whoever pushed; `polled` for a head found by polling.' }),
     message: z.string().nullable().openapi({ description: "The head commit's message." }),
     forced: z.boolean().openapi({ description: 'A forced push (history was rewritten).' }),
     compareUrl: z.string().nullable(),
+    polled: z.boolean().optional().openapi({ description: 'true: found by polling the branch with git ls-remote (`autoDeploy: { poll }`), not told by a webhook.' }),
   })
-  .openapi('Push', { description: 'The push to GitHub that requested an automatic deploy (trigger `webhook`).' });
+  .openapi('Push', { description: 'The push that requested an automatic deploy (trigger `webhook`): told by GitHub, or found by polling.' });
 
 export const ChangelogSchema = z
   .object({
@@ -72,7 +73,24 @@ export const DeploymentSummarySchema = z
   })
   .openapi('DeploymentSummary');
 
+const ChecksSchema = z
+  .object({
+    waitingFor: z.array(z.string()).nullable().openapi({ description: 'While AWAITING_CHECKS: the checks not done yet (empty: none reported yet); null otherwise.' }),
+    forced: z
+      .object({
+        by: PersonSchema,
+        reason: z.string(),
+        verdict: z.enum(['red', 'pending']).openapi({ description: 'What the checks said when it was forced past them.' }),
+        checks: z.array(z.string()).openapi({ description: 'The failing checks (red) or those not done (pending).' }),
+      })
+      .nullable()
+      .openapi({ description: 'Deployed past red or pending checks with `force`: by whom and why; null otherwise.' }),
+    bypassedApproval: z.boolean(),
+  })
+  .openapi('DeploymentChecks');
+
 export const DeploymentSchema = DeploymentSummarySchema.extend({
+  checks: ChecksSchema.nullable().openapi({ description: 'Its commit’s CI checks (`checks:` in hoist.yaml): what it waits for, whether it was forced past them; null where none were asked for.' }),
   changelog: ChangelogSchema.nullable().openapi({ description: 'What the deploy changes against what ran when it was requested; null until known, and for a first deploy.' }),
   services: z.array(
     z.object({
@@ -122,6 +140,7 @@ export const EnvironmentSchema = z
     app: z.string(),
     env: z.string(),
     target: z.string(),
+    production: z.boolean().openapi({ description: 'Marked `production: true` in hoist.yaml: a production environment (GitHub Deployments say so with `production_environment`).' }),
     commitBaseUrl: z.string().nullable().openapi({ description: 'Where a commit of the app’s repository is shown, its SHA appended (GitHub-style https repositories); null otherwise.' }),
     autoDeploy: z.boolean().openapi({ description: 'true: a push to its branch deploys it (automatic); false: only people and pipelines do (manual).' }),
     status: ServiceStatusSchema.openapi({ description: 'The aggregate of its services’ statuses.' }),
@@ -215,9 +234,9 @@ export const LogsSchema = z
 export const RequestedSchema = z
   .object({
     deployment: DeploymentSchema,
-    outcome: z.enum(['queued', 'coalesced', 'awaiting-approval', 'duplicate']).openapi({
+    outcome: z.enum(['queued', 'coalesced', 'awaiting-checks', 'awaiting-approval', 'duplicate']).openapi({
       description:
-        '`queued`: recorded and in its environment’s queue; `coalesced`: an identical deployment was already waiting, this is it; `awaiting-approval`: nothing runs until it is approved; `duplicate`: this Idempotency-Key requested it before.',
+        '`queued`: recorded and in its environment’s queue; `coalesced`: an identical deployment was already waiting, this is it; `awaiting-checks`: it waits for its commit’s CI checks (not in the queue; approval, where needed, is asked once they pass); `awaiting-approval`: nothing runs until it is approved; `duplicate`: this Idempotency-Key requested it before.',
     }),
     approval: z.object({ rules: z.array(RuleProgressSchema), expiresAt: maybeWhen }).optional(),
   })

@@ -3,6 +3,7 @@ import { Webhooks, type EmitterWebhookEvent } from '@octokit/webhooks';
 import type { Logger } from 'pino';
 import type { PushFacts } from '../domain/push.ts';
 import type { HoistService } from '../service/contract.ts';
+import type { CheckWaits } from '../service/check-waits.ts';
 import type { PushDeploys } from '../service/push-deploys.ts';
 
 /** GitHub caps a delivery's payload at 25 MB. */
@@ -12,6 +13,8 @@ export interface GitHubWebhookDeps {
   /** GITHUB_WEBHOOK_SECRET: what GitHub signs each delivery with (`X-Hub-Signature-256`). */
   secret: string;
   pushes: PushDeploys;
+  /** A `check_run` or `status` delivery: the deployments waiting for that commit's checks read them again at once. */
+  checks: Pick<CheckWaits, 'commitChanged'>;
   /** Each delivery (`X-GitHub-Delivery`) is carried out once, however often GitHub sends it. */
   ledger: Pick<HoistService, 'claimRequest' | 'answerRequest' | 'releaseRequest'>;
   logger: Logger;
@@ -32,6 +35,14 @@ export function pushFacts(payload: PushPayload): PushFacts {
     message: payload.head_commit?.message ?? null,
     compareUrl: payload.compare || null,
   };
+}
+
+/** The commit a `check_run` (its `head_sha`) or `status` (its `sha`) delivery is about, and its repository. */
+export function changedCommit(event: 'check_run' | 'status', payload: unknown): { repository: string; sha: string } | null {
+  const p = payload as { repository?: { full_name?: unknown }; sha?: unknown; check_run?: { head_sha?: unknown } } | null;
+  const repository = p?.repository?.full_name;
+  const sha = event === 'status' ? p?.sha : p?.check_run?.head_sha;
+  return typeof repository === 'string' && typeof sha === 'string' && /^[0-9a-f]{40}$/i.test(sha) ? { repository, sha: sha.toLowerCase() } : null;
 }
 
 function answer(res: ServerResponse, status: number, body: Record<string, unknown>): void {
@@ -92,6 +103,23 @@ export function createGitHubWebhook(deps: GitHubWebhookDeps): (req: IncomingMess
     }
   }
 
+  /**
+   * A check run or commit status changed: deployments waiting for that commit's checks read
+   * them again now rather than at their next 15 s poll. Reading again is harmless, so a
+   * redelivered one is simply read again: no delivery is claimed.
+   */
+  async function checksChanged(res: ServerResponse, event: 'check_run' | 'status', body: string): Promise<void> {
+    let changed: { repository: string; sha: string } | null;
+    try {
+      changed = changedCommit(event, JSON.parse(body) as unknown);
+    } catch {
+      changed = null;
+    }
+    if (changed === null) return answer(res, 400, { error: `the ${event} payload is not the JSON GitHub sends (content type application/json, with repository.full_name and the commit's SHA)` });
+    const due = await deps.checks.commitChanged(changed.repository, changed.sha);
+    return answer(res, 202, { ok: true, deployments: due });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') {
       res.writeHead(405, { allow: 'POST' }).end();
@@ -107,7 +135,8 @@ export function createGitHubWebhook(deps: GitHubWebhookDeps): (req: IncomingMess
     const event = req.headers['x-github-event'];
     const delivery = req.headers['x-github-delivery'];
     if (event === 'ping') return answer(res, 200, { ok: true });
-    if (event !== 'push') return answer(res, 202, { ok: true, ignored: `Hoist acts on push events only, not ${String(event)}` });
+    if (event === 'check_run' || event === 'status') return checksChanged(res, event, body);
+    if (event !== 'push') return answer(res, 202, { ok: true, ignored: `Hoist acts on push, check_run and status events only, not ${String(event)}` });
     if (typeof delivery !== 'string' || delivery === '') return answer(res, 400, { error: 'X-GitHub-Delivery is missing' });
     let push: PushFacts;
     try {

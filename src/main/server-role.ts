@@ -10,6 +10,7 @@ import { createHttpServer } from '../http/server.ts';
 import { createChangelogSource } from '../engine/source/changelog-source.ts';
 import { createGitHubWebhook } from '../http/github-webhook.ts';
 import { createChangelogWriter } from '../jobs/changelog-writer.ts';
+import { createGitHubDeployments } from '../jobs/github-deployments.ts';
 import { createChatFeed } from '../jobs/chat-feed.ts';
 import { createPushDeploys } from '../service/push-deploys.ts';
 import { createEventHub } from '../jobs/event-hub.ts';
@@ -83,10 +84,18 @@ export async function startServerRole(
   });
   stops.add(() => changelogs.close());
   changelogs.start();
+  if (shared.github !== null) {
+    // Each deployment of a GitHub app mirrored as a GitHub Deployment, beside it: GitHub never holds a deployment.
+    const githubDeployments = createGitHubDeployments({ db, redis, subscriber, prefix: env.redisPrefix, logger, health, config: shared.config, github: shared.github, publicUrl: env.publicUrl });
+    await githubDeployments.ready();
+    stops.add(() => githubDeployments.close());
+    githubDeployments.start();
+  }
   if (env.githubWebhookSecret !== null) {
     mounts['/webhooks/github'] = createGitHubWebhook({
       secret: env.githubWebhookSecret,
       pushes: createPushDeploys({ config: shared.config, api }),
+      checks: shared.checkWaits,
       ledger: api,
       logger,
     });

@@ -8,6 +8,8 @@ import { ignoreCallErrors, type CallErrors } from '../domain/call-errors.ts';
 import { createImageRegistry } from '../engine/build/image-registry.ts';
 import type { SlackDirectory } from '../bot/slack/slack-directory.ts';
 import { createGitHubClient, type GitHubClient } from '../engine/source/github/client.ts';
+import { createCommitChecks } from '../engine/source/github/commit-checks.ts';
+import { createCheckWaits, type CheckWaits } from '../service/check-waits.ts';
 import { createGitSource, type GitSource } from '../engine/source/git-source.ts';
 import { createCancelSignal } from '../jobs/cancel-signal.ts';
 import { createDispatcher, type Dispatcher } from '../jobs/dispatcher.ts';
@@ -68,6 +70,8 @@ export interface SharedParts {
   metrics: Metrics | null;
   /** Where the clients of Slack, Kubernetes and registries count their failed calls. */
   callErrors: CallErrors;
+  /** Deployments waiting for their commit's CI checks: swept by the worker role, brought forward by GitHub's webhooks. */
+  checkWaits: CheckWaits;
 }
 
 /** The database (migrated), Redis, the git source, the run queue and its dispatcher, and the service both edges call. */
@@ -103,7 +107,7 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
     signal();
   };
   const source = createGitSource({ cacheDir: resolve(dataDir, 'git'), log: logger.child({ component: 'git' }) });
-  const github = env.github === null ? null : createGitHubClient({ apiUrl: env.githubApiUrl, credentials: env.github, logger });
+  const github = env.github === null ? null : createGitHubClient({ apiUrl: env.githubApiUrl, credentials: env.github, logger, callErrors });
 
   const queueConnection = redisHealth.watch(connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-queue' }), 'hoist-queue');
   stops.add(() => closeRedis(queueConnection));
@@ -123,12 +127,15 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
           logger: logger.child({ component: 'slack' }),
           callErrors,
         });
+  const commitChecks = createCommitChecks(github);
+  const kick = (app: string, e: string) => dispatcher.kick(app, e);
   const api = createHoistService({
     db,
     config,
     source,
+    checks: commitChecks,
     registry: createImageRegistry({ auth: registryAuth, callErrors }),
-    kick: (app, e) => dispatcher.kick(app, e),
+    kick,
     notify,
     signalCancel: createCancelSignal({ db, redis, prefix: env.redisPrefix, health: redisHealth }),
     ...(slackDirectory === null ? {} : { groupsOf: slackDirectory.groupsOf }),
@@ -136,7 +143,8 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
     onBoardError: (error) => logger.warn({ err: error }, 'refreshing the environments failed'),
     ...(database.kind === 'pglite' ? { boardMaxAgeMs: EMBEDDED_BOARD_MAX_AGE_MS } : {}),
   });
-  return { ...base, db, redis, redisHealth, source, github, notify, changes, onlyWriter: database.kind === 'pglite', lease, dispatcher, api, registryAuth, slackDirectory, metrics, callErrors };
+  const checkWaits = createCheckWaits({ db, config, checks: commitChecks, notify, kick });
+  return { ...base, db, redis, redisHealth, source, github, notify, changes, onlyWriter: database.kind === 'pglite', lease, dispatcher, api, registryAuth, slackDirectory, metrics, callErrors, checkWaits };
 }
 
 /** The metrics registry: Postgres's families read at each scrape, every configured environment in its gauges. */

@@ -79,13 +79,14 @@ export async function startWorkerRole(
   stops.add(() => reconciler.stop(), 'the reconciler');
   // Reminds lock owners before their lock lapses, and releases lapsed locks; the same loop
   // reminds approvers and expires requests nobody decided on, and forgets request identities
-  // past their retention. It waits until the next lock or approval deadline.
+  // past their retention, and reads the CI checks deployments wait for. It waits until the next
+  // lock, approval or checks deadline.
   const locks = createLocks({ db, config, notify });
   const approvalTimers = createApprovalTimers({ db, config, notify });
   const sweepRequests = createRequestSweep(db);
   const sweep = async (): Promise<number | null> => {
     await sweepRequests();
-    const due = [await locks.sweep(), await approvalTimers.sweep()].filter((ms): ms is number => ms !== null);
+    const due = [await locks.sweep(), await approvalTimers.sweep(), await shared.checkWaits.sweep()].filter((ms): ms is number => ms !== null);
     return due.length === 0 ? null : Math.min(...due);
   };
   // On a shared Postgres it also looks every second for what other processes recorded. The

@@ -37,7 +37,9 @@ export interface Refusal {
     /** A vote on one's own deployment where the environment does not allow self-approval. */
     | 'OWN_DEPLOYMENT'
     /** A vote on a deployment no longer waiting for approval (approved, rejected, expired, canceled). */
-    | 'DECIDED';
+    | 'DECIDED'
+    /** A deploy of a commit whose CI checks failed; the reason names each failing check. */
+    | 'CHECKS_FAILED';
   reason: string;
 }
 

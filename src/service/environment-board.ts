@@ -186,6 +186,7 @@ function buildViews(config: HoistConfig, rows: BoardRows): Map<string, Map<strin
         app: app.name,
         env: env.name,
         target: env.targetName,
+        production: env.production,
         autoDeploy: env.autoDeploy,
         commitBaseUrl: commitUrl(app.repo, ANY_SHA)?.slice(0, -ANY_SHA.length) ?? null,
         status: aggregateEnvironmentStatus(services.map((s) => s.status)),

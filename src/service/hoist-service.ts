@@ -2,10 +2,12 @@ import type { EnvironmentConfig } from '../config/hoist-config.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
 import { approvalDeadlines, needsApproval } from '../domain/approval.ts';
 import { scopeRule } from '../domain/rules.ts';
-import type { ImageRegistry, Source } from '../engine/ports.ts';
+import type { CommitChecks, ImageRegistry, Source } from '../engine/ports.ts';
+import { createCommitChecks } from '../engine/source/github/commit-checks.ts';
 import { getDeployment, insertDeployment } from '../store/deployments.ts';
 import { checkDeployRef, planAction } from './action-plans.ts';
 import { checkBypass, checkBypassRequest } from './approval-bypass.ts';
+import { checkForce, checkForceRequest, gateOnChecks, type Gate } from './check-gate.ts';
 import { createApprovals } from './approvals.ts';
 import type { ActionCommand, CancelTarget, HoistService, Refusal, RequestOptions, RequestResult } from './contract.ts';
 import { createHistory } from './history.ts';
@@ -25,6 +27,8 @@ export interface ServiceDeps extends EnvironmentQueueDeps {
   source: Source;
   /** Where tags of image services are looked up when a deploy names one. */
   registry: ImageRegistry;
+  /** Where a commit's CI checks are read, for environments with `checks:` (absent: they cannot be read, and such deploys wait until they time out). */
+  checks?: CommitChecks;
   /** How a replayed request waits for the first to be answered. */
   ledger?: LedgerOptions;
   /**
@@ -65,6 +69,8 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
   const permissions = createPermissions(deps.groupsOf);
   const approvals = createApprovals(deps);
   const now = deps.now ?? (() => new Date());
+  // Without a reader, checks cannot be read: deploys that need them wait (fail closed).
+  const checks = deps.checks ?? createCommitChecks(null);
 
   function validate(command: ActionCommand, origin: ChatOrigin): { ok: true } | Refusal {
     const found = findEnvironment(config, command.scope.app, command.env);
@@ -84,7 +90,8 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
     const ref = command.verb === 'deploy' ? checkDeployRef(env, command) : null;
     if (ref) return ref;
     const bypass = command.verb === 'deploy' && command.bypassApproval !== undefined ? checkBypassRequest(env, command.verb, command.bypassApproval) : null;
-    return bypass ?? { ok: true };
+    const force = command.verb === 'deploy' && command.force !== undefined ? checkForceRequest(env, command.verb, command.force) : null;
+    return bypass ?? force ?? { ok: true };
   }
 
   function validateCancel(target: CancelTarget, origin: ChatOrigin): { ok: true } | Refusal {
@@ -102,6 +109,11 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
     const found = findEnvironment(config, command.scope.app, command.env);
     if (!('app' in found)) return found;
     const { app, env } = found;
+    const force = command.verb === 'deploy' ? (command.force?.trim() ?? null) : null;
+    if (force !== null) {
+      const refused = await checkForce(permissions, env, options.requester.id);
+      if (refused) return refused;
+    }
     // Automatic deploys act for the configuration itself; everyone else must be one of the deployers.
     if (options.trigger !== 'webhook' && !(await permissions.mayDeploy(env, options.requester.id))) {
       return refuse('FORBIDDEN', `only ${env.name}'s deployers may ${command.verb} ${app.name} in ${env.name}: ${permissions.deployersText(env)}`);
@@ -116,7 +128,13 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
     if (locked) return locked;
     const plan = await planAction({ db, source: deps.source, registry: deps.registry }, app, env, command);
     if (!plan.ok) return plan;
-    const approval = needsApproval(env.approval, command.verb) && bypass === null ? env.approval : null;
+    // Only a deploy brings a new commit: a rollback or redeploy goes back to what ran before.
+    const gate: Gate | Refusal =
+      command.verb === 'deploy'
+        ? await gateOnChecks(checks, { app, env, sha: plan.deployment.sha, requester: options.requester, force, bypassedApproval: bypass !== null, now: now() })
+        : { kind: 'go', checks: null };
+    if ('ok' in gate) return gate;
+    const approval = needsApproval(env.approval, command.verb) && bypass === null && gate.kind === 'go' ? env.approval : null;
     const waitingKey = waitingKeyOf(plan.deployment, command.scope.services);
     const deadlines = approval === null ? null : approvalDeadlines(approval, now());
     const { id, duplicate, coalesced } = await insertDeployment(db, {
@@ -129,10 +147,12 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
       push: options.push ?? null,
       chat: messagesTo(app, options.origin),
       requestKey: options.requestKey ?? null,
-      // Going ahead without approval is a decision of its own: it joins no identical deployment waiting for approval.
-      waitingKey: bypass === null ? waitingKey : null,
+      // Going ahead without approval, or past CI checks, is a decision of its own: it joins no identical deployment waiting.
+      waitingKey: bypass === null && gate.checks?.forced == null ? waitingKey : null,
       ...(deadlines === null ? {} : { awaitsApprovalUntil: deadlines.expiresAt, approvalRemindAt: deadlines.remindAt }),
       ...(bypass === null ? {} : { bypassedApproval: { reason: bypass, setKey: waitingKey } }),
+      checks: gate.checks,
+      ...(gate.kind === 'wait' ? { awaitsChecks: { until: gate.until, nextAt: gate.nextAt, waitingFor: gate.waitingFor } } : {}),
     });
     return { ok: true as const, id, duplicate, coalesced, env };
   }
@@ -148,7 +168,10 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
       if (!recordedNow) throw new Error(`deployment #${id} vanished right after it was recorded`);
       if (!duplicate && !coalesced) deps.notify();
       const awaitingApproval = recordedNow.status === 'AWAITING_APPROVAL';
-      if (!duplicate && !coalesced) await queues.supersede(env, { id, action: command.verb, scope: command.scope.services, awaitingApproval, trigger: recordedNow.trigger });
+      const awaiting = awaitingApproval || recordedNow.status === 'AWAITING_CHECKS';
+      if (!duplicate && !coalesced) await queues.supersede(env, { id, action: command.verb, scope: command.scope.services, awaitingApproval: awaiting, trigger: recordedNow.trigger });
+      // Waiting for its commit's checks, it is in no queue and asks for no approval yet.
+      if (recordedNow.status === 'AWAITING_CHECKS') return { ok: true, deployment: recordedNow, duplicate, coalesced };
       // Waiting for approval, it is not in the queue: nothing to hand over until it is approved.
       if (awaitingApproval) {
         return { ok: true, deployment: recordedNow, duplicate, coalesced, awaitingApproval: await approvals.view(recordedNow, env.approval) };

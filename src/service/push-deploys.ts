@@ -7,14 +7,15 @@ export type PushOutcome = { kind: 'requested'; app: string; env: string; result:
 
 function candidates(config: HoistConfig): PushCandidate[] {
   return [...config.apps.values()].flatMap((app) =>
-    [...app.environments.values()].map((env) => ({ app: app.name, env: env.name, github: app.github, branch: env.branch, autoDeploy: env.autoDeploy })),
+    [...app.environments.values()].map((env) => ({ app: app.name, env: env.name, github: app.github, branch: env.branch, autoDeploy: env.autoDeployMode.kind === 'push' })),
   );
 }
 
 /**
- * Push → deploy: each environment with `autoDeploy` that follows the pushed branch gets a
+ * Push → deploy: each environment with `autoDeploy: true` that follows the pushed branch gets a
  * deploy of exactly the pushed SHA, requested for the push (trigger `webhook`, the pusher
- * as requester). `delivery` identifies the push: the same delivery again asks for nothing new.
+ * as requester). Environments with `autoDeploy: { poll }` are deployed by their polling
+ * instead (service/poll-deploys.ts), never by both. `delivery` identifies the push: the same delivery again asks for nothing new.
  *
  * The pushes of one repository are requested one at a time, in the order they arrived: a
  * burst's newest push is recorded last, so it is the one that supersedes the others.

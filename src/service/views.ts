@@ -18,6 +18,8 @@ export interface EnvironmentView {
   app: string;
   env: string;
   target: string;
+  /** Marked `production: true` in hoist.yaml. */
+  production: boolean;
   /** Where a commit of the app's repository is shown, the SHA to be appended (GitHub-style https repositories); null otherwise. */
   commitBaseUrl: string | null;
   /** Whether pushes to its branch deploy it (`autoDeploy`), or only people and pipelines do. */

@@ -5,6 +5,7 @@ import { parseDeploymentSet } from '../domain/deployment-set.ts';
 import type { Person } from '../domain/person.ts';
 import type { PushRecord } from '../domain/push.ts';
 import type { Changelog } from '../domain/changelog.ts';
+import { forcedText, waitingText, type ChecksRecord } from '../domain/checks.ts';
 import type { ServiceType } from '../domain/service-order.ts';
 import type { DeploymentStatus, ServiceStatus } from '../domain/status.ts';
 import type { Db } from './database.ts';
@@ -40,10 +41,20 @@ export interface NewDeployment {
   approvalRemindAt?: Date | null;
   /** It would wait for approval, and its requester (a `bypass` member) went ahead without: why, and the set it was for. */
   bypassedApproval?: { reason: string; setKey: string };
+  /** It waits for its commit's CI checks (AWAITING_CHECKS, not in the queue, no approval asked yet): until when, when they are read next, which. */
+  awaitsChecks?: { until: Date; nextAt: Date; waitingFor: string[] };
+  /** What it records of its checks (forced past them, what it waits for). */
+  checks?: ChecksRecord | null;
+}
+
+/** The status a deployment is recorded with: waiting for checks, for approval, or in the queue. */
+function firstStatus(input: NewDeployment): DeploymentStatus {
+  if (input.awaitsChecks) return 'AWAITING_CHECKS';
+  return input.awaitsApprovalUntil ? 'AWAITING_APPROVAL' : 'QUEUED';
 }
 
 /**
- * Records a deployment (QUEUED, or AWAITING_APPROVAL) with its services and its
+ * Records a deployment (QUEUED, AWAITING_CHECKS or AWAITING_APPROVAL) with its services and its
  * `requested` event (and approval step) in one transaction. A request key seen before returns the deployment it created
  * (`duplicate`); a `waitingKey` that a deployment still waiting in the environment
  * has returns that one instead (`coalesced`).
@@ -64,8 +75,9 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ 
         app: input.app,
         env: input.env,
         action: input.action,
-        status: input.awaitsApprovalUntil ? 'AWAITING_APPROVAL' : 'QUEUED',
-        queue_order: input.awaitsApprovalUntil ? null : nextQueueOrder(),
+        status: firstStatus(input),
+        reason: input.awaitsChecks ? `waiting for CI: ${waitingText(input.awaitsChecks.waitingFor)}` : null,
+        queue_order: firstStatus(input) === 'QUEUED' ? nextQueueOrder() : null,
         approval_expires_at: input.awaitsApprovalUntil ?? null,
         approval_remind_at: input.awaitsApprovalUntil ? (input.approvalRemindAt ?? null) : null,
         ref: input.ref,
@@ -81,6 +93,9 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ 
         rollback_to: input.rollback?.to ?? null,
         rollback_from: input.rollback?.from ?? null,
         waiting_key: input.waitingKey ?? null,
+        checks: input.checks ? JSON.stringify(input.checks) : null,
+        checks_deadline: input.awaitsChecks?.until ?? null,
+        checks_next_at: input.awaitsChecks?.nextAt ?? null,
       })
       // Either key may be taken by a concurrent request: the request key, or the waiting key.
       .onConflict((oc) => oc.doNothing())
@@ -112,13 +127,15 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ 
       kind: 'requested',
       deploymentId: inserted.id,
       action: input.action,
-      status: input.awaitsApprovalUntil ? 'AWAITING_APPROVAL' : 'QUEUED',
+      status: firstStatus(input),
       requestedBy: input.requestedBy,
       trigger: input.trigger,
       sha: input.sha,
     });
+    const forced = input.checks?.forced ?? null;
+    if (forced !== null) await appendEvent(trx, { kind: 'checks', deploymentId: inserted.id, step: 'forced', actor: forced.by, reason: forcedText(forced) });
     const edge = input.trigger === 'webhook' ? 'webhook' : input.chat.kind;
-    if (input.awaitsApprovalUntil) {
+    if (input.awaitsApprovalUntil && !input.awaitsChecks) {
       const step = { step: 'requested', actor: input.requestedBy, edge, reason: null, sha: input.sha, setKey: input.waitingKey ?? null } as const;
       await recordApprovalStep(trx, inserted.id, step);
     } else if (input.bypassedApproval) {
@@ -199,6 +216,7 @@ export async function getDeployment(db: Db, id: number): Promise<Deployment | nu
     deploymentSet: parseDeploymentSet(parseJson(row.deployment_set)),
     scope: parseJson(row.scope) as string[] | null,
     changelog: (parseJson(row.changelog) as Changelog | null) ?? null,
+    checks: (parseJson(row.checks) as ChecksRecord | null) ?? null,
     services: services.map(
       (s): DeploymentService => ({
         name: s.name,

@@ -90,6 +90,7 @@ export async function readMetrics(db: Db, settledUpTo: number): Promise<MetricsR
         select app, env,
           count(*) filter (where queue_order is not null and started_at is null) as waiting,
           count(*) filter (where status = 'AWAITING_APPROVAL') as "awaitingApproval",
+          count(*) filter (where status = 'AWAITING_CHECKS') as "awaitingChecks",
           count(*) filter (where started_at is not null) as running
         from deployments
         where finished_at is null
@@ -118,7 +119,7 @@ export async function readMetrics(db: Db, settledUpTo: number): Promise<MetricsR
     settledUpTo: Number(row.settled_up_to),
     settled: row.deployments.filter((t) => t.settled).map(toTally),
     recent: row.deployments.filter((t) => !t.settled).map(toTally),
-    environments: row.environments.map((e) => ({ app: e.app, env: e.env, waiting: Number(e.waiting), awaitingApproval: Number(e.awaitingApproval), running: Number(e.running) })),
+    environments: row.environments.map((e) => ({ app: e.app, env: e.env, waiting: Number(e.waiting), awaitingApproval: Number(e.awaitingApproval), awaitingChecks: Number(e.awaitingChecks), running: Number(e.running) })),
     locked: row.locked.map((l) => ({ app: l.app, env: l.env })),
     consumers: row.consumers.map(toConsumer),
     webhookDeliveries: { pending: Number(row.webhook_deliveries.pending), failed: Number(row.webhook_deliveries.failed) },

@@ -41,6 +41,12 @@ export interface DeploymentsTable {
   push: Json<unknown> | null;
   /** What it changes (see domain/changelog.ts), once known. */
   changelog: Json<unknown> | null;
+  /** What it records of its commit's CI checks (see domain/checks.ts `ChecksRecord`); null: none were asked for. */
+  checks: Json<unknown> | null;
+  /** While it waits for checks: when it gives up (CANCELED). */
+  checks_deadline: Timestamp | null;
+  /** While it waits for checks: when they are read next. */
+  checks_next_at: Timestamp | null;
 }
 
 export interface ApprovalVotesTable {
@@ -238,6 +244,29 @@ export interface DashboardSessionsTable {
   last_used_at: Timestamp | null;
 }
 
+/** Polled git repositories (migration 0017): who checks each one, and the heads it last saw. */
+export interface GitPollsTable {
+  /** SHA-256 of the repository URL, hex (the URL may carry credentials). */
+  repo_key: string;
+  repo_name: string;
+  holder: string;
+  lease_until: Timestamp;
+  /** Branch name → the head last seen; null: never checked. */
+  heads: ColumnType<Record<string, string> | null, string | null, string | null>;
+  checked_at: Timestamp | null;
+}
+
+/** The GitHub Deployment mirroring a Hoist deployment (migration 0015): intended first, its id recorded once made. */
+export interface GitHubDeploymentsTable {
+  deployment_id: number;
+  repo: string;
+  environment: string;
+  /** int8: pg answers a string, PGlite a number. */
+  github_id: ColumnType<string | number | null, number | null | undefined, number | null>;
+  refused: string | null;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
   deployments: DeploymentsTable;
   deployment_services: DeploymentServicesTable;
@@ -258,4 +287,6 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   dashboard_sessions: DashboardSessionsTable;
+  git_polls: GitPollsTable;
+  github_deployments: GitHubDeploymentsTable;
 }

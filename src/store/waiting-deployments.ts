@@ -54,14 +54,14 @@ export async function waitingDeployments(
   return rows.map(waitingRow);
 }
 
-/** The deployments of an environment waiting for approval (not in its queue), oldest first. */
+/** The deployments of an environment waiting for checks or approval (not in its queue), oldest first. */
 export async function awaitingApproval(db: Db, app: string, env: string): Promise<WaitingRow[]> {
   const rows = await db
     .selectFrom('deployments')
     .select(['id', 'action', 'status', 'scope', 'trigger'])
     .where('app', '=', app)
     .where('env', '=', env)
-    .where('status', '=', 'AWAITING_APPROVAL')
+    .where('status', 'in', ['AWAITING_CHECKS', 'AWAITING_APPROVAL'])
     .where('finished_at', 'is', null)
     .orderBy('id')
     .execute();

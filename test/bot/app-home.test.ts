@@ -13,6 +13,7 @@ const view = (over: Partial<EnvironmentView> = {}): EnvironmentView => ({
   app: 'shop',
   env: 'staging',
   target: 'main-cluster',
+  production: false,
   autoDeploy: false,
   commitBaseUrl: null,
   status: 'DEPLOYED',

@@ -26,7 +26,7 @@ describe('deploy --bypass-approval', () => {
     ['deploy shop to production --bypass-approval', '`--bypass-approval` needs a reason, for the record: `--bypass-approval "incident 88"`'],
     ['deploy shop to production --bypass-approval ""', '`--bypass-approval` needs a reason, for the record: `--bypass-approval "incident 88"`'],
     ['deploy shop to production --bypass-approval a --bypass-approval b', '`--bypass-approval` is given twice'],
-    ['deploy shop to production --bypass-approval x --force', '`deploy` takes no option `--force`'],
+    ['deploy shop to production --bypass-approval x --fast', '`deploy` takes no option `--fast`'],
   ])('refuses %j', (text, reason) => {
     expect(parseCommand(text)).toMatchObject({ ok: false, reason });
   });

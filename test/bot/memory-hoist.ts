@@ -167,9 +167,10 @@ export function memoryHoist(
             app: app.name,
             env,
             target: 'engine',
+            production: false,
             autoDeploy: false,
             commitBaseUrl: null,
-            status: latest?.status === undefined || latest.status === 'AWAITING_APPROVAL' || latest.status === 'REJECTED' || latest.status === 'EXPIRED' ? 'NEVER_DEPLOYED' : latest.status,
+            status: latest?.status === undefined || latest.status === 'AWAITING_CHECKS' || latest.status === 'AWAITING_APPROVAL' || latest.status === 'REJECTED' || latest.status === 'EXPIRED' ? 'NEVER_DEPLOYED' : latest.status,
             services: app.services.map((name) => ({
               name,
               type: 'application',
@@ -253,7 +254,7 @@ export function memoryHoist(
       if (!deployment) throw new Error(`no deployment #${id}`);
       if (advanceOptions.service !== undefined) {
         const service = deployment.services.find((s) => s.name === advanceOptions.service);
-        if (service && status !== 'AWAITING_APPROVAL' && status !== 'REJECTED' && status !== 'EXPIRED') service.status = status;
+        if (service && status !== 'AWAITING_CHECKS' && status !== 'AWAITING_APPROVAL' && status !== 'REJECTED' && status !== 'EXPIRED') service.status = status;
       } else {
         deployment.status = status;
         if (deployment.startedAt === null && status !== 'QUEUED') deployment.startedAt = new Date();

@@ -19,7 +19,7 @@ apps:
     environments:
       staging:    { target: main-cluster, namespace: shop-staging, branch: main, autoDeploy: true,
                     overrides: { api: { replicas: 1 } } }
-      production: { target: main-cluster, namespace: shop-prod, branch: main,
+      production: { target: main-cluster, namespace: shop-prod, branch: main, production: true,
                     deployers: ["@backend", U0ALICE],
                     approval: { required: 1, approvers: ["@sre"], selfApproval: false, timeout: 30m },
                     onFailure: rollback, lock: { ttl: 24h } }
@@ -43,6 +43,7 @@ describe('hoist.yaml', () => {
     expect(shop?.environments.get('staging')?.services.find((s) => s.name === 'api')?.replicas).toBe(1);
     expect(shop?.environments.get('production')?.services.find((s) => s.name === 'api')?.replicas).toBe(2);
     expect(shop?.environments.get('production')?.onFailure).toBe('rollback');
+    expect([shop?.environments.get('production')?.production, shop?.environments.get('staging')?.production]).toEqual([true, false]);
     expect(config.registry).toBe('registry.example.com/acme');
   });
 
@@ -103,6 +104,10 @@ describe('hoist.yaml', () => {
   it('a publicEnv key may name an env entry an environment adds', () => {
     const text = good.replace('report:  { type: cronjob,', 'report:  { type: cronjob, publicEnv: [REGION],').replace('overrides: { api: { replicas: 1 } }', 'overrides: { api: { replicas: 1 }, report: { env: { REGION: eu } } }');
     expect(parseHoistConfig(text, '/etc/hoist.yaml').apps.get('shop')!.services.find((s) => s.name === 'report')!.publicEnv).toEqual(['REGION']);
+  });
+
+  it('a production mark that is not true or false is refused, saying what would do', () => {
+    expect(errorOf(good.replace('production: true', 'production: "yes"'))).toMatch(/apps\.shop\.environments\.production\.production: expected true or false/);
   });
 
   it('parses durations', () => {

@@ -71,3 +71,32 @@ describe('GitHub credentials', () => {
     expect(() => parseEnv({ GITHUB_APP_ID: '1', GITHUB_APP_PRIVATE_KEY: 'not-a-pem-secret-value' })).toThrow(/^(?![\s\S]*not-a-pem-secret-value)/);
   });
 });
+
+describe('an environment’s checks', () => {
+  const checksYaml = (repo: string, services: string, checks: string) => `targets:
+  edge: { kind: docker }
+apps:
+  shop:
+    repo: ${repo}
+    services:
+${services}
+    environments:
+      production: { target: edge, branch: main, checks: ${checks} }
+`;
+  const built = '      web: { type: application, build: { context: . }, port: 8080 }';
+
+  it('defaults to every check and ten minutes; a list names the checks', () => {
+    expect(parseHoistConfig(checksYaml('https://github.com/acme/shop.git', built, '{}'), '/etc/hoist.yaml').apps.get('shop')?.environments.get('production')?.checks).toEqual({ require: 'all', timeoutMs: 600_000 });
+    expect(parseHoistConfig(checksYaml('https://github.com/acme/shop.git', built, '{ require: [ci/build, lint], timeout: 30m }'), '/etc/hoist.yaml').apps.get('shop')?.environments.get('production')?.checks).toEqual({ require: ['ci/build', 'lint'], timeoutMs: 1_800_000 });
+  });
+
+  it.each([
+    ['an app not on GitHub', '/srv/repos/shop', built, '{ require: all }', "/etc/hoist.yaml:9: apps.shop.environments.production.checks: CI checks are read from GitHub, and shop's repo is not on github.com; set `github: owner/repo` on the app, or remove `checks`"],
+    ['an app of prebuilt images only', 'https://github.com/acme/shop.git', '      db: { type: database, image: "postgres:16" }', '{ require: all }', 'apps.shop.environments.production.checks: shop has no service built from git (`build:`), so a deploy has no commit whose checks could be read; remove `checks`'],
+    ['an empty list', 'https://github.com/acme/shop.git', built, '{ require: [] }', 'apps.shop.environments.production.checks.require: name at least one check, or write `require: all`'],
+    ['a word other than all', 'https://github.com/acme/shop.git', built, '{ require: some }', 'apps.shop.environments.production.checks.require: expected `all` or a list of check names'],
+    ['a bad timeout', 'https://github.com/acme/shop.git', built, '{ timeout: soon }', 'apps.shop.environments.production.checks.timeout: expected a duration such as 90s, 30m, 24h or 7d'],
+  ])('refuses %s', (_, repo, services, checks, message) => {
+    expect(() => parseHoistConfig(checksYaml(repo, services, checks), '/etc/hoist.yaml')).toThrow(message);
+  });
+});

@@ -51,7 +51,7 @@ describe('metric families from a snapshot', () => {
   });
 
   it('gives every configured environment its gauges, and one only the database names (removed from the configuration) too', () => {
-    const snapshot = { ...empty, environments: [{ app: 'old', env: 'qa', waiting: 2, awaitingApproval: 0, running: 1 }], locked: [{ app: 'shop', env: 'production' }] };
+    const snapshot = { ...empty, environments: [{ app: 'old', env: 'qa', waiting: 2, awaitingApproval: 0, awaitingChecks: 0, running: 1 }], locked: [{ app: 'shop', env: 'production' }] };
     const environments = [{ app: 'shop', env: 'staging' }, { app: 'shop', env: 'production' }];
     expect(family('hoist_deployments_waiting').samples(snapshot, environments)).toEqual([
       { labels: { app: 'old', env: 'qa' }, value: 2 },

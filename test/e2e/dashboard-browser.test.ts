@@ -2,9 +2,12 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/database.ts';
+import { insertDeployment, saveChangelog } from '../../src/store/deployments.ts';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { removeAppContainers } from '../support/containers.ts';
 import { BASE_IMAGE, DOCKER_HOST, randomName, REGISTRY, startTestHoist, type TestHoist } from '../support/hoist-harness.ts';
+import { newDeployment } from '../support/new-deployment.ts';
 
 /** A token that may only read: what the dashboard signs in with. */
 const VIEWER = `hoist_${'v1ew'.repeat(10)}`;
@@ -221,6 +224,58 @@ apps:
     expect((await page.textContent('#log'))?.length).toBeGreaterThan(0);
     await page.screenshot({ path: join(OUTPUT, 'deployment.png'), fullPage: true });
     expect(await page.content()).not.toContain(PASSWORD);
+
+    // An automatic deploy shows the push that asked for it and what it changes (recorded here as
+    // a push would record it; it waits for approval, so nothing runs it meanwhile).
+    const database = await openDatabase({ url: hoist.databaseUrl, dataDir: hoist.dir });
+    try {
+      const pushed = await insertDeployment(
+        database.db,
+        newDeployment({
+          app,
+          env: 'prod',
+          trigger: 'webhook',
+          requestedBy: { id: 'github:octocat', name: 'octocat' },
+          push: { pusher: 'octocat', message: 'Fix the checkout total\n\nLong description', forced: true, compareUrl: null },
+          services: [{ name: 'web', type: 'container', version: 'b'.repeat(40), previousVersion: null }],
+          awaitsApprovalUntil: new Date(Date.now() + 3_600_000),
+        }),
+      );
+      await saveChangelog(database.db, pushed.id, {
+        from: 'c'.repeat(40),
+        to: 'b'.repeat(40),
+        ahead: 12,
+        behind: 1,
+        commits: [
+          { sha: 'd'.repeat(40), title: 'Fix the checkout total', author: 'octocat', pull: { number: 42, url: 'https://github.com/acme/shop/pull/42' } },
+          { sha: 'e'.repeat(40), title: 'Tidy <b>up</b>', author: null, pull: { number: 43, url: 'javascript:alert(1)' } },
+        ],
+        compareUrl: 'https://github.com/acme/shop/compare/cccccc...bbbbbb',
+      });
+      await page.goto(`${hoist.baseUrl}/dashboard/deployments/${pushed.id}`);
+      await page.waitForSelector('body[data-loaded="true"]');
+      const facts = await page.textContent('#facts');
+      expect(facts).toContain('Automatic — pushed by octocat (forced push)');
+      expect(facts).toContain('Fix the checkout total');
+      expect(facts).not.toContain('Long description');
+      const changes = await page.textContent('#changes');
+      expect(changes).toContain('12 commits to deploy; this rolls back 1 commit.');
+      expect(changes).toContain('+10 more');
+      expect(await page.$$eval('#changelog li', (items) => items.map((i) => i.textContent))).toEqual([
+        'ddddddd Fix the checkout total — octocat (#42)',
+        'eeeeeee Tidy <b>up</b> (#43)',
+      ]);
+      expect(await page.$$eval('#changes a', (links) => links.map((a) => a.getAttribute('href')))).toEqual([
+        'https://github.com/acme/shop/pull/42',
+        '#',
+        'https://github.com/acme/shop/compare/cccccc...bbbbbb',
+      ]);
+      await page.goto(`${hoist.baseUrl}/dashboard/history?app=${app}&env=prod`);
+      await page.waitForSelector('body[data-loaded="true"]');
+      expect(await page.textContent(`#rows [data-deployment="${pushed.id}"]`)).toContain('Automatic — pushed by octocat (forced push)');
+    } finally {
+      await database.close();
+    }
 
     // Signing out ends the session: the pages send the browser to sign in again.
     await Promise.all([page.waitForURL(/\/dashboard\/sign-in$/), page.click('form.who button')]);

@@ -63,7 +63,7 @@ describe('the API’s write routes', () => {
   it.each([
     ['an unknown action', { action: 'launch' }, 'action: expected one of deploy, redeploy, rollback, stop, restart'],
     ['no action', {}, 'action: expected one of deploy, redeploy, rollback, stop, restart'],
-    ['an unknown field', { action: 'deploy', branch: 'main' }, 'unknown field "branch"; fields: action, services, ref, to, bypassApproval'],
+    ['an unknown field', { action: 'deploy', branch: 'main' }, 'unknown field "branch"; fields: action, services, ref, to, bypassApproval, force, reason'],
     ['services that are not a list', { action: 'deploy', services: 'api' }, 'services: expected a list of service names, such as ["api", "worker"]; leave it out for the whole environment'],
     ['an empty list of services', { action: 'deploy', services: [] }, 'services: name at least one service, or leave `services` out for the whole environment'],
     ['a ref on a stop', { action: 'stop', ref: 'main' }, 'ref: only a deploy takes a ref; leave it out of a stop'],

@@ -8,7 +8,7 @@ const snapshot: MetricsRead = {
   settledUpTo: 0,
   settled: [],
   recent: [],
-  environments: [{ app: 'shop', env: 'staging', waiting: 2, awaitingApproval: 0, running: 1 }],
+  environments: [{ app: 'shop', env: 'staging', waiting: 2, awaitingApproval: 0, awaitingChecks: 0, running: 1 }],
   locked: [],
   consumers: [{ consumer: 'chat', pending: 5, oldestPendingSeconds: 12.5, failed: 0 }],
   webhookDeliveries: { pending: 0, failed: 0 },

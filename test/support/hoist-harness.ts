@@ -60,6 +60,8 @@ export async function startTestHoist(options: {
   mode?: HoistOptions['mode'];
   /** Where Hoist logs (default: Hoist's own logger at LOG_LEVEL, on stdout). */
   logger?: HoistOptions['logger'];
+  /** Replaces every `autoDeploy: { poll }` interval (hoist.yaml's minimum is 10s). */
+  pollIntervalMs?: number;
 }): Promise<TestHoist> {
   const dir = mkdtempSync(join(tmpdir(), 'hoist-e2e-'));
   writeFileSync(join(dir, 'hoist.yaml'), options.yaml);
@@ -75,7 +77,7 @@ export async function startTestHoist(options: {
   };
   const env = parseEnv(vars);
   const logger = options.logger ?? createLogger(env.logLevel);
-  const start = () => startHoist({ env, mode: options.mode ?? 'start', shell: options.shell ?? null, logger });
+  const start = () => startHoist({ env, mode: options.mode ?? 'start', shell: options.shell ?? null, logger, ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }) });
   let hoist: RunningHoist | null;
   try {
     hoist = await start();

@@ -76,5 +76,6 @@ export function pushLine(push: PushRecord, format: 'mrkdwn' | 'text'): string {
   const who = format === 'mrkdwn' ? `*${escapeMrkdwn(push.pusher)}*` : push.pusher;
   const forced = push.forced ? (format === 'mrkdwn' ? ' · :warning: *forced push*' : ' · forced push') : '';
   const message = title === null || title === '' ? '' : format === 'mrkdwn' ? `: _${escapeMrkdwn(title)}_` : `: "${title}"`;
+  if (push.polled) return `New head found by polling${message}`;
   return `Pushed by ${who}${forced}${message}`;
 }

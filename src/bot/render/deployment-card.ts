@@ -1,4 +1,5 @@
 import type { Deployment, DeploymentService } from '../../domain/deployment.ts';
+import { forcedText } from '../../domain/checks.ts';
 import type { ApprovalView } from '../../service/contract.ts';
 import { CARD_ACTION_PREFIX, cardActions } from '../card-actions.ts';
 import { approvalSection } from './approval-card.ts';
@@ -70,10 +71,20 @@ function footer(d: Deployment, ctx: RenderContext): string {
   return [`Requested by ${ctx.mention(d.requestedBy.id)}`, trigger, elapsedPhrase(d, ctx.now)].filter(Boolean).join(' · ');
 }
 
-/** Under the status line: the reason, and the push that asked for it. */
-function statusText(d: Deployment, statusLine: string): string {
+/** Deployed past red or pending CI checks: who, why and past what, for as long as the card lives. */
+function forcedLine(d: Deployment, ctx: RenderContext, format: 'mrkdwn' | 'text'): string | null {
+  const forced = d.checks?.forced ?? null;
+  if (forced === null) return null;
+  const text = forcedText(forced);
+  return format === 'mrkdwn' ? `*CI checks forced* by ${ctx.mention(forced.by.id)}: ${escapeMrkdwn(text)}` : `CI checks forced by @${forced.by.name}: ${text}`;
+}
+
+/** Under the status line: the reason, checks forced past, and the push that asked for it. */
+function statusText(d: Deployment, statusLine: string, ctx: RenderContext): string {
   const lines = [statusLine];
   if (d.reason) lines.push(`*Reason:* ${escapeMrkdwn(d.reason)}`);
+  const forced = forcedLine(d, ctx, 'mrkdwn');
+  if (forced !== null) lines.push(forced);
   if (d.push) lines.push(pushLine(d.push, 'mrkdwn'));
   return truncateMrkdwn(lines.join('\n'), LIMITS.sectionText);
 }
@@ -100,7 +111,7 @@ export function renderCard(d: Deployment, ctx: RenderContext): Message {
   const approval = approvalSection(d, ctx.approval, { now: ctx.now, mention: ctx.mention, format: 'mrkdwn' });
   const top: Block[] = [
     header(title),
-    section(statusText(d, statusLine)),
+    section(statusText(d, statusLine, ctx)),
     ...(approval === null ? [] : [section(approval)]),
   ];
   const changes = d.changelog ? changelogMrkdwn(d.changelog, ctx.repoUrl) : null;
@@ -126,6 +137,8 @@ export function renderCardText(d: Deployment, ctx: RenderContext): string {
     lines.push(`  ref ${[d.ref === d.sha ? null : d.ref, resolved].filter(Boolean).join(' → ')}${unchecked}`);
   }
   if (d.reason) lines.push(`  reason: ${d.reason}`);
+  const forced = forcedLine(d, ctx, 'text');
+  if (forced !== null) lines.push(`  ${forced}`);
   if (d.push) lines.push(`  ${pushLine(d.push, 'text').replace(/^Pushed/, 'pushed')}`);
   const approval = approvalSection(d, ctx.approval, { now: ctx.now, mention: ctx.mention, format: 'text' });
   if (approval !== null) lines.push(...approval.split('\n').map((line) => `  ${line}`));

@@ -37,6 +37,7 @@ const STYLES: Record<DeploymentStatus, StatusStyle> = {
   RESTART_ERROR: { emoji: ':x:', glyph: '✗', label: 'Restart failed' },
   CANCELING: { emoji: ':no_entry:', glyph: '…', label: 'Canceling' },
   CANCELED: { emoji: ':no_entry_sign:', glyph: '⊘', label: 'Canceled' },
+  AWAITING_CHECKS: { emoji: ':traffic_light:', glyph: '?', label: 'Waiting for CI' },
   AWAITING_APPROVAL: { emoji: ':raised_hand:', glyph: '?', label: 'Awaiting approval' },
   REJECTED: { emoji: ':no_entry_sign:', glyph: '⊘', label: 'Rejected' },
   EXPIRED: { emoji: ':alarm_clock:', glyph: '⊘', label: 'Approval expired' },

@@ -14,9 +14,13 @@ import { LIMITS, capBlocks, message, packSections, section } from './limits.ts';
 
 const OK_STATUSES = new Set(['DEPLOYED', 'STOPPED', 'RESTARTED']);
 
+function automaticBy(push: NonNullable<DeploymentSummary['push']>): string {
+  return push.polled ? 'automatic, polled' : `automatic, pushed by ${push.pusher}${push.forced ? ' (forced)' : ''}`;
+}
+
 function who(d: DeploymentSummary, ctx: ListContext): string {
   // A push is automatic, by whoever pushed (a forced one is marked).
-  if (d.push) return `automatic, pushed by ${d.push.pusher}${d.push.forced ? ' (forced)' : ''}`;
+  if (d.push) return automaticBy(d.push);
   // Only chat requests carry a chat user id.
   return d.trigger === 'chat' ? ctx.mention(d.requestedBy.id) : `@${d.requestedBy.name}`;
 }
@@ -61,7 +65,7 @@ export function renderHistoryText(title: string, items: readonly DeploymentSumma
       `${statusStyle(d.status).glyph} #${d.id} ${actionTitle(d.action, d.app, d.env).toLowerCase()}`,
       d.status,
       d.sha === null ? null : shortVersion(d.sha),
-      d.push ? `automatic, pushed by ${d.push.pusher}${d.push.forced ? ' (forced)' : ''}` : `@${d.requestedBy.name}`,
+      d.push ? automaticBy(d.push) : `@${d.requestedBy.name}`,
       ago(d, ctx.now),
       elapsedPhrase(d, ctx.now),
     ].filter(Boolean);

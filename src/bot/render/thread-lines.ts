@@ -118,6 +118,21 @@ export function renderApprovalStep(
   const asking = approvers !== null && (e.step === 'requested' || e.step === 'reset');
   return asking ? `${text}; approvers: ${approvers}` : text;
 }
+type ChecksEvent = Extract<DeploymentEvent, { kind: 'checks' }>;
+
+/** A step of its commit's CI checks; a forced one says who, why and past what (it is broadcast to the channel). */
+export function renderChecksStep(e: ChecksEvent, format: LineFormat = 'mrkdwn'): string {
+  const who = e.actor === null ? 'Hoist' : `@${e.actor.name}`;
+  const what = truncatePlain(e.reason, MAX_REASON);
+  const line: Record<ChecksEvent['step'], string> = {
+    forced: `${who} deployed #${e.deploymentId} past its CI checks — ${what}`,
+    passed: `CI checks passed: ${what}`,
+    failed: `CI checks failed — ${what}`,
+    'timed-out': `#${e.deploymentId} gave up waiting for CI — ${what}`,
+  };
+  return plain(line[e.step], format);
+}
+
 type SupersedesEvent = Extract<DeploymentEvent, { kind: 'supersedes' }>;
 
 /** In the newer deployment's thread: which waiting one it replaced (that one's thread says "superseded by"). */

@@ -47,6 +47,12 @@ export interface FakeGitHub {
     failNext(count: number, status: number, path?: RegExp): void;
     /** Every request waits `ms` before it is answered (0: off). */
     latency(ms: number): void;
+    /**
+     * Every request (matching `path`) fails until `end()`: `server-error` answers 500;
+     * `rate-limited` answers the primary limit used up (403, `x-ratelimit-remaining: 0`,
+     * `x-ratelimit-reset` `resetAfterS` from the answer, default 1).
+     */
+    outage(kind: 'server-error' | 'rate-limited', options?: { path?: RegExp; resetAfterS?: number }): { end(): void };
   };
   close(): Promise<void>;
 }
@@ -234,6 +240,20 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       },
       latency(ms) {
         latencyMs = ms;
+      },
+      outage(kind, outageOptions = {}) {
+        const answer = (): Answer => {
+          if (kind === 'server-error') return error(500, 'Server Error');
+          const reset = Math.ceil(now() / 1000 + (outageOptions.resetAfterS ?? 1));
+          return { ...error(403, 'API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID.'), headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) } };
+        };
+        const fault: Fault = { count: Number.POSITIVE_INFINITY, path: outageOptions.path ?? null, answer };
+        faults.unshift(fault);
+        return {
+          end() {
+            fault.count = 0;
+          },
+        };
       },
     },
     close: () =>

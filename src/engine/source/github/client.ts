@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { CallErrors } from '../../../domain/call-errors.ts';
 import type { GitHubCredentials } from '../../../config/env.ts';
 import type { GitHubRepo } from '../../../config/hoist-config.ts';
 import { createAppTokens } from './app-tokens.ts';
@@ -11,6 +12,8 @@ export interface GitHubClientOptions {
   now?: () => number;
   /** At most this many seconds waited for a rate limit before a request fails (see octokit.ts). */
   maxRateLimitWaitS?: number;
+  /** Told of every failed request (metrics). */
+  callErrors?: CallErrors;
 }
 
 /** GitHub's API for a repository, with the credentials that reach it: a token, or the App's installation on it. */
@@ -20,7 +23,12 @@ export interface GitHubClient {
 
 export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const logger = options.logger.child({ component: 'github' });
-  const base = { baseUrl: options.apiUrl, logger, ...(options.maxRateLimitWaitS === undefined ? {} : { maxWaitS: options.maxRateLimitWaitS }) };
+  const base = {
+    baseUrl: options.apiUrl,
+    logger,
+    ...(options.maxRateLimitWaitS === undefined ? {} : { maxWaitS: options.maxRateLimitWaitS }),
+    ...(options.callErrors === undefined ? {} : { callErrors: options.callErrors }),
+  };
   const { credentials } = options;
   if (credentials.kind === 'token') {
     const octokit = createOctokit({ ...base, auth: credentials.token });

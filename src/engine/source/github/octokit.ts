@@ -2,6 +2,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
+import { kindOfGitHubAnswer, kindOfThrown, type CallErrors } from '../../../domain/call-errors.ts';
 
 /** Octokit with GitHub's retry and rate-limit handling: the one way Hoist talks to GitHub's API. */
 export const HoistOctokit = Octokit.plugin(retry, throttling);
@@ -22,6 +23,24 @@ export interface OctokitOptions {
   /** Retries of a 5xx answer (the retry plugin's back-off between them). */
   retries?: number;
   auth?: string;
+  /** Told of every failed request, each retry's included (metrics: `hoist_call_errors_total{system="github"}`). */
+  callErrors?: CallErrors;
+}
+
+/** fetch that counts each failed attempt: under the retry and rate-limit plugins, so every try is seen. */
+function countingFetch(callErrors: CallErrors): typeof fetch {
+  return async (input, init) => {
+    let answer: Response;
+    try {
+      answer = await fetch(input, init);
+    } catch (error) {
+      if (!init?.signal?.aborted) callErrors('github', kindOfThrown(error));
+      throw error;
+    }
+    const kind = kindOfGitHubAnswer(answer.status, (name) => answer.headers.get(name));
+    if (kind !== null) callErrors('github', kind);
+    return answer;
+  };
 }
 
 export function createOctokit(options: OctokitOptions): GitHubApi {
@@ -36,6 +55,7 @@ export function createOctokit(options: OctokitOptions): GitHubApi {
     baseUrl: options.baseUrl,
     ...(options.auth === undefined ? {} : { auth: options.auth }),
     userAgent: 'hoist',
+    ...(options.callErrors === undefined ? {} : { request: { fetch: countingFetch(options.callErrors) } }),
     log: {
       debug: (message: string) => log.debug(message),
       info: (message: string) => log.debug(message),

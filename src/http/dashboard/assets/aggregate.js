@@ -18,7 +18,7 @@ export function aggregateStatus(statuses) {
   return winner === 'RESTARTED' ? 'DEPLOYED' : winner;
 }
 
-const IN_PROGRESS = new Set(['QUEUED', 'BUILDING', 'DEPLOYING', 'STOPPING', 'RESTARTING', 'CANCELING', 'AWAITING_APPROVAL']);
+const IN_PROGRESS = new Set(['QUEUED', 'BUILDING', 'DEPLOYING', 'STOPPING', 'RESTARTING', 'CANCELING', 'AWAITING_CHECKS', 'AWAITING_APPROVAL']);
 
 /** A deployment in any other status will not change again. */
 export const isInProgress = (status) => IN_PROGRESS.has(status);

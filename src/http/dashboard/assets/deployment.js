@@ -2,7 +2,7 @@
 // followed live (the log as the API streams it, statuses from the event stream).
 import { isInProgress } from './aggregate.js';
 import { followEvents, getJson, showProblem, signInAgain } from './api.js';
-import { el, personName, shortVersion, statusBadge, took, when } from './dom.js';
+import { el, personName, shortVersion, statusBadge, took, triggerText, when } from './dom.js';
 
 const id = Number(location.pathname.split('/').pop());
 let deployment = null;
@@ -16,7 +16,9 @@ function renderFacts() {
     ['Reason', d.reason ?? '—'],
     ['Ref', d.ref ?? 'branch head'],
     ['Commit', el('code', { title: d.sha ?? '', text: shortVersion(d.sha) })],
-    ['Requested by', `${personName(d.requestedBy)} (${d.trigger})`],
+    ['Requested by', personName(d.requestedBy)],
+    ['Trigger', triggerText(d)],
+    ...(d.push?.message ? [['Commit message', d.push.message.split('\n')[0]]] : []),
     ['Requested', when(d.requestedAt)],
     ['Started', when(d.startedAt)],
     ['Finished', when(d.finishedAt)],
@@ -36,6 +38,33 @@ function renderFacts() {
         el('td', { text: s.reason ?? '' }),
       ),
     ),
+  );
+}
+
+/** What the deploy changes against what ran: the commits it brings (up to ten), what it rolls back, the compare link. */
+function renderChanges() {
+  const box = document.getElementById('changes');
+  const c = deployment.changelog;
+  if (!c) {
+    box.replaceChildren(el('p', { class: 'empty', text: deployment.action === 'deploy' ? 'Not known yet (or nothing ran before).' : 'No commits: this action deploys none.' }));
+    return;
+  }
+  const counts = [];
+  if (c.ahead > 0) counts.push(`${c.ahead} commit${c.ahead === 1 ? '' : 's'} to deploy`);
+  if (c.behind > 0) counts.push(`this rolls back ${c.behind} commit${c.behind === 1 ? '' : 's'}`);
+  if (counts.length === 0) counts.push('the same commit as what runs');
+  const commits = el(
+    'ul',
+    { class: 'rules', id: 'changelog' },
+    c.commits.map((commit) =>
+      el('li', {}, el('code', { text: shortVersion(commit.sha) }), ` ${commit.title}`, commit.author ? ` — ${commit.author}` : '', commit.pull ? [' (', el('a', { href: commit.pull.url, text: `#${commit.pull.number}` }), ')'] : ''),
+    ),
+  );
+  const more = c.ahead > c.commits.length ? `+${c.ahead - c.commits.length} more` : null;
+  box.replaceChildren(
+    el('p', {}, counts.join('; '), '.'),
+    commits,
+    more || c.compareUrl ? el('p', {}, more ?? '', more && c.compareUrl ? ' · ' : '', c.compareUrl ? el('a', { href: c.compareUrl, text: 'compare' }) : '') : '',
   );
 }
 
@@ -83,6 +112,15 @@ function apply(kind, data) {
   } else if (kind === 'approval') {
     loadApproval().catch((e) => showProblem(e.message));
     return;
+  } else if (kind === 'changelog') {
+    // Worked out after the request (GitHub or the git mirror): read it now that it is known.
+    getJson(`/deployments/${id}`)
+      .then((d) => {
+        deployment.changelog = d.changelog;
+        renderChanges();
+      })
+      .catch((e) => showProblem(e.message));
+    return;
   } else return;
   renderFacts();
 }
@@ -121,6 +159,7 @@ async function followLog() {
 async function load() {
   deployment = await getJson(`/deployments/${id}`);
   renderFacts();
+  renderChanges();
   followEvents(`?app=${encodeURIComponent(deployment.app)}&env=${encodeURIComponent(deployment.env)}`, apply);
   await loadApproval();
   document.body.dataset.loaded = 'true';

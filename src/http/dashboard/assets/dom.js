@@ -32,7 +32,7 @@ export function el(tag, props = {}, ...children) {
 
 const OK = new Set(['DEPLOYED', 'RESTARTED']);
 const BAD = new Set(['BUILD_ERROR', 'DEPLOYMENT_ERROR', 'STOP_ERROR', 'RESTART_ERROR', 'REJECTED', 'EXPIRED']);
-const BUSY = new Set(['QUEUED', 'BUILDING', 'DEPLOYING', 'STOPPING', 'RESTARTING', 'CANCELING', 'AWAITING_APPROVAL']);
+const BUSY = new Set(['QUEUED', 'BUILDING', 'DEPLOYING', 'STOPPING', 'RESTARTING', 'CANCELING', 'AWAITING_CHECKS', 'AWAITING_APPROVAL']);
 
 export function toneOf(status) {
   if (OK.has(status)) return 'ok';
@@ -86,3 +86,12 @@ export function took(from, to) {
 export const personName = (person) => (person ? person.name || person.id : '—');
 
 export const deploymentLink = (id, label = `#${id}`) => el('a', { href: `/dashboard/deployments/${Number(id)}`, text: label });
+
+/** How a deployment was requested: `Automatic — pushed by octocat (forced push)`, or `Manual (chat)`. */
+export function triggerText(d) {
+  if (!d.trigger || d.trigger === '—') return '—';
+  if (d.trigger !== 'webhook') return `Manual (${d.trigger})`;
+  if (!d.push) return 'Automatic';
+  const how = d.push.polled ? 'new head found by polling' : `pushed by ${d.push.pusher}`;
+  return `Automatic — ${how}${d.push.forced ? ' (forced push)' : ''}`;
+}

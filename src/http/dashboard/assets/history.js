@@ -2,10 +2,10 @@
 // a time through the API's cursor; new deployments and status changes arrive from the event stream.
 import { isInProgress } from './aggregate.js';
 import { followEvents, getJson, showProblem } from './api.js';
-import { deploymentLink, el, personName, shortVersion, statusBadge, took, when } from './dom.js';
+import { deploymentLink, el, personName, shortVersion, statusBadge, took, triggerText, when } from './dom.js';
 
 const STATUSES = [
-  'QUEUED', 'AWAITING_APPROVAL', 'BUILDING', 'DEPLOYING', 'DEPLOYED', 'BUILD_ERROR', 'DEPLOYMENT_ERROR', 'STOPPING', 'STOPPED', 'STOP_ERROR',
+  'QUEUED', 'AWAITING_CHECKS', 'AWAITING_APPROVAL', 'BUILDING', 'DEPLOYING', 'DEPLOYED', 'BUILD_ERROR', 'DEPLOYMENT_ERROR', 'STOPPING', 'STOPPED', 'STOP_ERROR',
   'RESTARTING', 'RESTARTED', 'RESTART_ERROR', 'CANCELING', 'CANCELED', 'REJECTED', 'EXPIRED',
 ];
 const ACTIONS = ['deploy', 'redeploy', 'rollback', 'stop', 'restart'];
@@ -32,7 +32,7 @@ function row(d) {
     el('td', {}, statusBadge(d.status)),
     el('td', {}, el('code', { title: d.sha ?? d.ref ?? '', text: d.sha ? shortVersion(d.sha) : (d.ref ?? '—') })),
     el('td', { text: personName(d.requestedBy) }),
-    el('td', { text: d.trigger }),
+    el('td', { text: triggerText(d) }),
     el('td', { text: when(d.requestedAt) }),
     el('td', { text: d.startedAt ? took(d.startedAt, d.finishedAt) : '—' }),
     el('td', { text: d.reason ?? '' }),
