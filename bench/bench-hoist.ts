@@ -17,7 +17,7 @@ export const CARD_ENV = 'qa';
 
 export interface BenchHoist {
   hoist: RunningHoist;
-  /** `…/slack/events` of this Hoist. */
+  /** `…/slack/events` of this Hoist (over Socket Mode nothing answers there). */
   url: string;
   /** Full SHAs of as many commits of the app's repository as were asked for: a version per command. */
   versions: string[];
@@ -55,7 +55,8 @@ const DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///run/podman/podman.sock';
  * what is measured is the chat edge.
  */
 export async function startBenchHoist(options: {
-  slack: { apiUrl: string; token: string; signingSecret: string };
+  /** Slack over HTTP (a signing secret) or Socket Mode (an app-level token). */
+  slack: { apiUrl: string; token: string } & ({ signingSecret: string } | { appToken: string });
   logLevel: string;
   /** Hoist's log lines go to this file, away from the table. */
   logFile: string;
@@ -121,7 +122,7 @@ apps:
       HOST: '127.0.0.1',
       LOG_LEVEL: options.logLevel,
       SLACK_BOT_TOKEN: options.slack.token,
-      SLACK_SIGNING_SECRET: options.slack.signingSecret,
+      ...('appToken' in options.slack ? { SLACK_APP_TOKEN: options.slack.appToken } : { SLACK_SIGNING_SECRET: options.slack.signingSecret }),
       SLACK_API_URL: options.slack.apiUrl,
     });
     const hoist = await startHoist({ env, mode: 'server', shell: null, logger: pino({ level: env.logLevel }, pino.destination({ dest: options.logFile, sync: true })) });

@@ -34,11 +34,14 @@
  *   12. metrics: `GET /metrics` with 100 environments and 10,000 deployments recorded, on
  *      Postgres and PGlite, steady and the first scrape of a fresh process, beside prom-client's
  *      default process metrics alone; Postgres statements per scrape (bench/metrics.ts).
+ *   13. socket: acks of the same slash commands at the same open-loop rate over Socket Mode
+ *      (envelopes on the fake Slack's WebSocket) and over HTTP, two Hoists in the same run
+ *      (bench/socket.ts).
  *
  * Prints a table and writes bench/results.json. Options (after `--`):
  *   --rate 100 --duration 10 --warmup 1 --connections 20 --cards 50
  *   --card-gap 100 --slack-rate-limit 1 --drain-timeout 60 --log-level warn
- *   --scenarios chat,handoff,throughput,recovery,kubernetes,burst,drain,approval,reads,events,webhooks,metrics,outbox-429 --burst 200 --handoffs 100 --deep-queue 50 --envs 100
+ *   --scenarios chat,handoff,throughput,recovery,kubernetes,burst,drain,approval,reads,events,webhooks,metrics,outbox-429,push,socket --burst 200 --handoffs 100 --deep-queue 50 --envs 100
  *   --per-env 3 --concurrency 16 --worker-processes 4 --kills 3 --k8s-rounds 5 --approvals 50
  *   --read-rate 1000 --read-duration 10 --read-connections 50 --event-clients 500 --event-rounds 5 --webhook-rounds 50 --outbox-deployments 20
  *   --metrics-scrapes 200 --metrics-envs 100 --metrics-deployments 10000
@@ -83,6 +86,7 @@ import { runReads } from './reads.ts';
 import { runWebhooksBench } from './webhooks.ts';
 import { runOutbox429Bench } from './outbox-429.ts';
 import { runPushBench } from './push.ts';
+import { runSocketBench } from './socket.ts';
 import { startRecoveryRig, type RecoveryRig } from './recovery.ts';
 import type { Result } from './result.ts';
 import { formatTable } from './stats.ts';
@@ -198,6 +202,7 @@ async function main(): Promise<void> {
     ['events', () => runEventsBench({ clients: positive('event-clients', flags['event-clients'], 1), rounds: positive('event-rounds', flags['event-rounds'], 1) }, say)],
     ['webhooks', () => runWebhooksBench({ rounds: positive('webhook-rounds', flags['webhook-rounds'], 1) }, say)],
     ['push', () => runPushBench({ rounds: positive('push-rounds', flags['push-rounds'], 1), logFile: ORCHESTRATION_LOG }, say)],
+    ['socket', () => runSocketBench({ logLevel: flags['log-level'] ?? 'warn', logFile: HOIST_LOG }, say)],
     ['outbox-429', () => runOutbox429Bench({ deployments: positive('outbox-deployments', flags['outbox-deployments'], 1) }, say)],
     [
       'metrics',

@@ -38,5 +38,7 @@ export function redisKeys(prefix: string) {
     consumerLeader: (consumer: string) => `${prefix}:consumer-leader:${consumer}`,
     /** When a Slack channel's next post is due, for every process (post-pace.ts). */
     postPace: (channel: string) => `${prefix}:post-pace:${channel}`,
+    /** Who opened the Home tab and what each was shown (home-tabs.ts). */
+    homePrefix: `${prefix}:home:`,
   };
 }

@@ -19,6 +19,9 @@ import { listenForEvents } from '../jobs/event-signal.ts';
 import { createRedisPostPace } from '../jobs/post-pace.ts';
 import { closeRedis, connectRedis } from '../jobs/redis.ts';
 import { createDashboardSessions } from '../service/dashboard-sessions.ts';
+import { createHomeBoards } from '../service/home-board.ts';
+import { createRedisHomeTabs } from '../jobs/home-tabs.ts';
+import type { SlackHomeOptions } from '../bot/slack/slack-edge.ts';
 import { createCardStore } from '../store/chat-cards.ts';
 import type { CardStore } from '../bot/notifier.ts';
 import { startApiTokens, type LocalAdminToken } from './api-tokens.ts';
@@ -140,7 +143,7 @@ async function startChatEdges(shared: SharedParts, cards: CardStore, shell: Shel
     const groups = shared.slackDirectory ?? undefined;
     // Slack's pace for posting is per channel, whichever process posts: kept in Redis.
     const pace = createRedisPostPace(shared.redis, env.redisPrefix, { perSecond: env.slack.postsPerSecond });
-    const slack = await createSlackEdge({ ...env.slack, api, cards, ...(groups === undefined ? {} : { groups }), logger: logger.child({ component: 'slack' }), callErrors: shared.callErrors, pace }).catch(
+    const slack = await createSlackEdge({ ...env.slack, api, cards, ...(groups === undefined ? {} : { groups }), logger: logger.child({ component: 'slack' }), callErrors: shared.callErrors, pace, home: await homeOptions(shared) }).catch(
       (error: unknown) => {
         // A refused token is the operator's to fix: said as a configuration error, without a stack.
         throw error instanceof SlackAppTokenRefused ? new ConfigError(error.code, error.message, { cause: error }) : error;
@@ -157,4 +160,27 @@ async function startChatEdges(shared: SharedParts, cards: CardStore, shell: Shel
   stops.add(async () => edge.close());
   chats.shell = edge.chat;
   return { chats, mounts, shellDone: edge.done };
+}
+
+/** How long someone who opened the Home tab keeps getting it republished on changes; opening it again publishes it at once anyway. */
+const HOME_OPENERS_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** The Home tab: each person's board, who opened it (Redis, shared by the servers), republished on the change feed. */
+async function homeOptions(shared: SharedParts): Promise<SlackHomeOptions> {
+  const { HOME_DEBOUNCE_MS } = await import('../bot/slack/slack-home.ts');
+  const { env, api, config } = shared;
+  return {
+    boards: createHomeBoards({ api, config, ...homeDirectory(shared.slackDirectory) }),
+    store: createRedisHomeTabs(shared.redis, env.redisPrefix, { windowMs: HOME_DEBOUNCE_MS, ttlMs: HOME_OPENERS_TTL_MS }),
+    publicUrl: env.publicUrl,
+    repoUrlOf: (app) => config.apps.get(app)?.repo ?? null,
+    debounceMs: HOME_DEBOUNCE_MS,
+    changes: shared.changes,
+  };
+}
+
+/** Groups and channel members from Slack's directory; without one (no Slack), an app that names channels has no members to show it to. */
+function homeDirectory(directory: SharedParts['slackDirectory']): Pick<Parameters<typeof createHomeBoards>[0], 'groupsOf' | 'memberOf'> {
+  if (directory === null) return { memberOf: async () => false };
+  return { groupsOf: directory.groupsOf, memberOf: directory.memberOf };
 }

@@ -24,7 +24,7 @@ const all = sources(join(ROOT, 'src'));
 const FAMILIES = 'admin|apps|auth|bookmarks|bots|calls|chat|conversations|dialog|dnd|emoji|files|pins|reactions|reminders|search|stars|team|usergroups|users|views|workflows';
 
 interface Manifest {
-  features: { slash_commands: { command: string; description: string; usage_hint: string; url?: string }[] };
+  features: { app_home: Record<string, boolean>; slash_commands: { command: string; description: string; usage_hint: string; url?: string }[] };
   oauth_config: { scopes: { bot: string[] } };
   settings: { event_subscriptions: { bot_events: string[]; request_url?: string }; interactivity: { is_enabled: boolean; request_url?: string }; socket_mode_enabled: boolean };
 }
@@ -54,7 +54,14 @@ describe('the Slack app manifest', () => {
     const manifest = appManifest({ kind: 'socket' }) as unknown as Manifest;
     const expected = new Set([...Object.values(METHOD_SCOPES).flat(), ...Object.values(EVENT_SCOPES).flat(), COMMANDS_SCOPE]);
     expect(manifest.oauth_config.scopes.bot).toEqual([...expected].sort());
-    expect(manifest.oauth_config.scopes.bot).toEqual(['app_mentions:read', 'channels:history', 'chat:write', 'commands', 'groups:history', 'usergroups:read']);
+    expect(manifest.oauth_config.scopes.bot).toEqual(['app_mentions:read', 'channels:history', 'channels:read', 'chat:write', 'commands', 'groups:history', 'groups:read', 'usergroups:read']);
+  });
+
+  it('turns the Home tab on, where app_home_opened publishes each person’s board, and a read-only Messages tab for answers to its buttons', () => {
+    const manifest = appManifest({ kind: 'socket' }) as unknown as Manifest;
+    expect(manifest.features.app_home).toEqual({ home_tab_enabled: true, messages_tab_enabled: true, messages_tab_read_only_enabled: true });
+    expect(manifest.settings.event_subscriptions.bot_events).toContain('app_home_opened');
+    expect(METHOD_SCOPES['views.publish']).toEqual([]);
   });
 
   it('offers /hoist and an alias for each alias verb of the grammar, with its usage from the help', () => {

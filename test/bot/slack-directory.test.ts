@@ -56,4 +56,22 @@ describe('Slack user groups for deployers lists', () => {
     const directory = createSlackDirectory({ token: 'xoxb-wrong', apiUrl: slack.url, logger: pino({ level: 'silent' }) });
     expect(await directory.groupsOf('U0ALICE')).toEqual([]);
   });
+
+  it('answers channel membership from one paged conversations.members per channel a minute; a channel it cannot see has no members', async () => {
+    let clock = 0;
+    slack.channelMembers = { C0OPS: Array.from({ length: 1500 }, (_, i) => `U${String(i).padStart(5, '0')}`) };
+    const directory = createSlackDirectory({ token: TOKEN, apiUrl: slack.url, logger: pino({ level: 'silent' }), now: () => clock });
+    const reads = () => slack.calls.filter((c) => c.method === 'conversations.members').length;
+    const before = reads();
+    expect(await Promise.all([directory.memberOf('C0OPS', 'U01499'), directory.memberOf('C0OPS', 'U0ALICE'), directory.memberOf('C0NONE', 'U00001')])).toEqual([true, false, false]);
+    // Two pages of C0OPS, one refusal for C0NONE.
+    expect(reads() - before).toBe(3);
+    slack.channelMembers.C0OPS = ['U0ALICE'];
+    expect(await directory.memberOf('C0OPS', 'U0ALICE')).toBe(false);
+    clock = 61_000;
+    expect(await directory.memberOf('C0OPS', 'U0ALICE')).toBe(true);
+    clock = 122_000;
+    slack.failNext('conversations.members', 'ratelimited');
+    expect(await directory.memberOf('C0OPS', 'U0ALICE')).toBe(true);
+  });
 });

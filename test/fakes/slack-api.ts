@@ -8,7 +8,9 @@ import { createResponseUrls } from './slack-api/response-url.ts';
 import { createSocketMode } from './slack-api/socket-mode.ts';
 import { TEAM, type Answer, type FakeSlack, type FakeSlackOptions, type Method } from './slack-api/types.ts';
 import { createUsergroupMethods } from './slack-api/usergroups.ts';
+import { createMemberMethods } from './slack-api/members.ts';
 import { createViews } from './slack-api/views.ts';
+import { createHomes } from './slack-api/home.ts';
 
 export type * from './slack-api/types.ts';
 export type * from './slack-api/socket-types.ts';
@@ -27,6 +29,7 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
   const nextTs = createTsClock();
   const responseUrls = createResponseUrls(store, nextTs);
   const modals = createViews({ triggerTtlMs: options.triggerTtlMs ?? 3_000 });
+  const homes = createHomes({ homeTabEnabled: options.homeTabEnabled ?? true });
   const socketMode = createSocketMode({ ...options.socket, base: () => base, notify: () => notify() });
   const held = createHeldAnswers();
   let outage: number | null = null;
@@ -36,7 +39,9 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     ...createChatMethods(store, nextTs, { rate: options.rateLimitPerChannelPerSecond ?? 1, burst: options.burst ?? 3 }),
     ...createConversationMethods(store, { repliesPageLimit: options.repliesPageLimit ?? 1_000 }),
     ...createUsergroupMethods(() => slack.userGroups),
+    ...createMemberMethods(() => slack.channelMembers),
     ...modals.methods,
+    ...homes.methods,
     'apps.connections.open': () => ({ status: 200, body: { ok: true, url: socketMode.issueUrl() } }),
   };
 
@@ -110,7 +115,9 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     calls: [],
     responses: [],
     userGroups: options.userGroups ?? [],
+    channelMembers: options.channelMembers ?? {},
     views: modals.views,
+    homes: homes.homes,
     socket: socketMode.fake,
     issueTrigger: modals.issueTrigger,
     submitView: modals.submitView,

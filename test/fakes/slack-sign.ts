@@ -173,3 +173,59 @@ export function viewSubmissionBody(fields: ViewSubmissionFields): string {
     is_enterprise_install: false,
   });
 }
+
+/**
+ * The `event_callback` Slack sends when someone opens the app's Home: the `app_home_opened`
+ * event as the documentation's example shows it, for `userId`, with `view` (the Home tab as
+ * last published, which carries its `hash`) only when one was published before.
+ */
+export function appHomeOpenedCallback(fields: { userId: string; tab?: 'home' | 'messages'; view?: Record<string, unknown>; eventId?: string }): Record<string, unknown> {
+  const now = Date.now();
+  return {
+    token: 'deprecated-verification-token',
+    team_id: 'T0HOIST',
+    api_app_id: 'A0HOIST',
+    type: 'event_callback',
+    event_id: fields.eventId ?? `Ev${Math.random().toString(36).slice(2, 12).toUpperCase()}`,
+    event_time: Math.floor(now / 1000),
+    authorizations: [{ team_id: 'T0HOIST', user_id: 'U0HOISTBOT', is_bot: true }],
+    event: {
+      type: 'app_home_opened',
+      user: fields.userId,
+      channel: `D${fields.userId.slice(1)}`,
+      event_ts: `${Math.floor(now / 1000)}.${String(now % 1000).padStart(6, '0')}`,
+      tab: fields.tab ?? 'home',
+      ...(fields.view === undefined ? {} : { view: fields.view }),
+    },
+  };
+}
+
+/**
+ * The form body Slack posts when a button in a Home tab is clicked: a `block_actions` whose
+ * container is the view; there is no channel, message or response_url.
+ */
+export function homeActionBody(fields: { userId: string; viewId: string; actionId: string; value: string; blockId?: string; triggerId?: string }): string {
+  return interactionBody({
+    type: 'block_actions',
+    team: { id: 'T0HOIST', domain: 'hoist-test' },
+    user: interactionUser(fields.userId, undefined),
+    api_app_id: 'A0HOIST',
+    token: 'deprecated-verification-token',
+    container: { type: 'view', view_id: fields.viewId },
+    trigger_id: fields.triggerId ?? randomTriggerId(),
+    enterprise: null,
+    is_enterprise_install: false,
+    view: { id: fields.viewId, type: 'home', callback_id: 'hoist-home', team_id: 'T0HOIST', app_id: 'A0HOIST', bot_id: 'B0HOIST' },
+    state: { values: {} },
+    actions: [
+      {
+        type: 'button',
+        action_id: fields.actionId,
+        block_id: fields.blockId ?? 'hoist_card',
+        text: { type: 'plain_text', text: fields.actionId, emoji: true },
+        value: fields.value,
+        action_ts: `${(Date.now() / 1000).toFixed(6)}`,
+      },
+    ],
+  });
+}

@@ -25,7 +25,8 @@ function queueLine(view: EnvironmentView): string | null {
   return `queue: ${shown.join(', ')}${more}`;
 }
 
-function environmentLines(view: EnvironmentView, ctx: EnvironmentsContext): string[] {
+/** An environment in mrkdwn: its status and target, each service's status and version, its queue and lock. */
+export function environmentLines(view: EnvironmentView, ctx: EnvironmentsContext): string[] {
   const style = statusStyle(view.status);
   const repo = ctx.repoUrlOf?.(view.app) ?? null;
   const lines = [`${style.emoji} *${escapeMrkdwn(view.app)}* in *${escapeMrkdwn(view.env)}* · ${style.label} · _${escapeMrkdwn(view.target)}_`];

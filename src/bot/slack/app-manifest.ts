@@ -6,7 +6,8 @@ import { botScopes, EVENT_SCOPES } from './slack-scopes.ts';
 /**
  * The Slack app manifest for Hoist (api.slack.com/apps → Create New App → From a manifest):
  * `/hoist` and its aliases, interactivity for the cards' buttons and the reject modal, the
- * events Hoist handles, and the bot scopes of `slack-scopes.ts`. Socket Mode needs no URL;
+ * Home tab (each person's board) and a read-only Messages tab (where answers to clicks on the
+ * Home go), the events Hoist handles, and the bot scopes of `slack-scopes.ts`. Socket Mode needs no URL;
  * over HTTP every request goes to `<base>/slack/events`.
  */
 
@@ -56,6 +57,7 @@ export function appManifest(delivery: ManifestDelivery): Record<string, unknown>
       description: 'Deploys, restarts and rolls back services, one action at a time per environment.',
     },
     features: {
+      app_home: { home_tab_enabled: true, messages_tab_enabled: true, messages_tab_read_only_enabled: true },
       bot_user: { display_name: 'hoist', always_online: true },
       slash_commands: slashCommands(url),
     },

@@ -1,7 +1,7 @@
 import type { App, RespondArguments } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { ALIAS_VERBS, type AliasVerb } from '../../domain/command.ts';
-import type { ChatOrigin } from '../../domain/deployment.ts';
+import { slackChannelOf, type ChatOrigin } from '../../domain/deployment.ts';
 import type { Person } from '../../domain/person.ts';
 import type { HoistService } from '../../service/contract.ts';
 import { cardActionKindOf, offeredAction, CARD_ACTION_PREFIX, type CardAction } from '../card-actions.ts';
@@ -156,6 +156,12 @@ export function registerCommands(app: App, deps: SlackCommandDeps): void {
   });
 }
 
+/** Where a deployment's card is (the channel whose rules a click on the Home tab is judged by); the user's own conversation with Hoist when it has none. */
+async function homeChannel(api: HoistService, id: number, userId: string): Promise<string> {
+  const deployment = await api.getDeployment(id);
+  return (deployment === null ? null : slackChannelOf(deployment.chat)) ?? userId;
+}
+
 /** The idempotency key of a click: per use (a vote), per card and button (an action), or none (a read). */
 function clickKey(offered: CardAction, deploymentId: number, triggerId: string): string | undefined {
   if (offered.perUse) return `slack-use:${triggerId}`;
@@ -175,9 +181,14 @@ export function registerCardActions(app: App, deps: SlackCommandDeps): void {
     if (action.type !== 'button') return;
     const kind = cardActionKindOf(action.action_id);
     const id = Number(action.value);
-    const channel = body.channel?.id ?? body.container?.channel_id;
-    const log = deps.logger.child({ action: action.action_id, deploymentId: id, channel, user: body.user.id });
-    const answer = (message: ChatMessage) => respond({ ...ephemeral(message), replace_original: false });
+    // A button on the Home tab has no channel and no response_url: the rules of the channel
+    // its card is in apply, and the answer goes to the app's Messages tab.
+    const onHome = body.container?.type === 'view';
+    const channel = body.channel?.id ?? body.container?.channel_id ?? (onHome && Number.isInteger(id) ? await homeChannel(deps.api, id, body.user.id) : undefined);
+    const log = deps.logger.child({ action: action.action_id, deploymentId: id, channel, user: body.user.id, ...(onHome ? { on: 'home' } : {}) });
+    const answer = onHome
+      ? (message: ChatMessage) => client.chat.postMessage({ channel: body.user.id, text: message.text, ...(message.blocks === undefined ? {} : { blocks: asSlackBlocks(message.blocks) }) })
+      : (message: ChatMessage) => respond({ ...ephemeral(message), replace_original: false });
     if (kind === null || !Number.isInteger(id) || id <= 0 || typeof channel !== 'string') {
       log.warn({ value: action.value }, 'a card button Hoist does not know');
       await answer({ text: 'Hoist does not know this button; type the command instead (`/hoist help`).' });

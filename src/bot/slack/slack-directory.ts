@@ -27,6 +27,8 @@ interface Groups {
  * The workspace's user groups, for `deployers: ["@backend"]`: one `usergroups.list`
  * (with members) serves every lookup for a minute. When Slack cannot be asked, the
  * last answer serves; with none, a group matches nobody (a refusal, never a pass).
+ * The members of a channel (`conversations.members`, for the apps a Home tab shows) are
+ * kept the same way, per channel.
  */
 export function createSlackDirectory(options: SlackDirectoryOptions) {
   const ttlMs = options.ttlMs ?? 60_000;
@@ -40,6 +42,36 @@ export function createSlackDirectory(options: SlackDirectoryOptions) {
   });
   let cached: Groups | null = null;
   let loading: Promise<Groups | null> | null = null;
+  const channels = new Map<string, { members: Set<string>; at: number }>();
+  const loadingChannels = new Map<string, Promise<Set<string> | null>>();
+
+  async function loadMembers(channel: string): Promise<Set<string> | null> {
+    try {
+      const members = new Set<string>();
+      let cursor: string | undefined;
+      do {
+        const page = await client.conversations.members({ channel, limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
+        for (const member of page.members ?? []) members.add(member);
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor !== undefined);
+      channels.set(channel, { members, at: now() });
+      return members;
+    } catch (error) {
+      options.logger.warn({ err: error, channel }, 'could not read the members of a channel; using the last ones known');
+      return channels.get(channel)?.members ?? null;
+    }
+  }
+
+  async function membersOf(channel: string): Promise<Set<string> | null> {
+    const kept = channels.get(channel);
+    if (kept !== undefined && now() - kept.at <= ttlMs) return kept.members;
+    let pending = loadingChannels.get(channel);
+    if (pending === undefined) {
+      pending = loadMembers(channel).finally(() => loadingChannels.delete(channel));
+      loadingChannels.set(channel, pending);
+    }
+    return pending;
+  }
 
   async function load(): Promise<Groups | null> {
     try {
@@ -69,6 +101,10 @@ export function createSlackDirectory(options: SlackDirectoryOptions) {
     /** The `@handles` of the groups `userId` belongs to. */
     async groupsOf(userId: string): Promise<string[]> {
       return (await current())?.byUser.get(userId) ?? [];
+    },
+    /** Whether `userId` is a member of `channel`; false when Slack does not say (a channel Hoist cannot see). */
+    async memberOf(channel: string, userId: string): Promise<boolean> {
+      return (await membersOf(channel))?.has(userId) ?? false;
     },
     /** The id (`S0…`) of the group `handle` (`@sre`) names, for Slack's group mention; null when no such group is known. */
     async groupIdOf(handle: string): Promise<string | null> {

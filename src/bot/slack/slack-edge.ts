@@ -11,6 +11,7 @@ import { cardLinks } from './card-links.ts';
 import { countingFetch } from './counting-fetch.ts';
 import { registerRejectModal } from './slack-approvals.ts';
 import { registerCardActions, registerCommands } from './slack-commands.ts';
+import { createHomeTabs, registerAppHome, type HomeTabDeps } from './slack-home.ts';
 import { createSocketReceiver, type SocketReceiver } from './socket-receiver.ts';
 import { answerUnplaceable, PlacingApp } from './unplaceable-request.ts';
 import { createWorkQueue, type WorkQueue } from './work-queue.ts';
@@ -38,6 +39,13 @@ export interface SlackEdgeOptions {
   callErrors?: CallErrors;
   /** Spaces posts per channel across processes (see `PostPace`). */
   pace?: SlackChatOptions['pace'];
+  /** The Home tab: each person's board, and the changes after which it is republished; without, the app has no Home. */
+  home?: SlackHomeOptions;
+}
+
+export interface SlackHomeOptions extends Omit<HomeTabDeps, 'logger' | 'now'> {
+  /** Called on every change of what an environment shows (any process's). */
+  changes: { subscribe(listener: () => void): () => void };
 }
 
 export interface SlackEdge {
@@ -119,6 +127,20 @@ function socketReceiving(appToken: string, options: SlackEdgeOptions, work: Work
   return { receiver: socket.receiver, mounts: {}, start: () => socket.connect(), stop: () => socket.disconnect() };
 }
 
+/** The Home tab: published on `app_home_opened`, republished after changes. */
+function startHome(app: PlacingApp, options: SlackHomeOptions, logger: Logger, now: () => Date): { stop(): Promise<void> } {
+  const { changes, ...deps } = options;
+  const homes = createHomeTabs(app.client, { ...deps, logger, now });
+  registerAppHome(app, homes, logger);
+  const unsubscribe = changes.subscribe(() => homes.changed());
+  return {
+    async stop() {
+      unsubscribe();
+      await homes.stop();
+    },
+  };
+}
+
 /**
  * The Slack edge: Bolt over HTTP (mounted on Hoist's server) or over Socket Mode (a
  * WebSocket to Slack). Checks the bot token (`auth.test`), and in Socket Mode connects,
@@ -157,6 +179,7 @@ export async function createSlackEdge(options: SlackEdgeOptions): Promise<SlackE
   registerCommands(app, deps);
   registerCardActions(app, deps);
   registerRejectModal(app, deps);
+  const home = options.home === undefined ? null : startHome(app, options.home, options.logger.child({ on: 'home' }), now);
   await app.init();
 
   const chat = createSlackChat({
@@ -175,6 +198,7 @@ export async function createSlackEdge(options: SlackEdgeOptions): Promise<SlackE
     chat,
     async stop() {
       await receiving.stop();
+      await home?.stop();
       let timer: NodeJS.Timeout | undefined;
       const settled = (async () => {
         await work.idle();

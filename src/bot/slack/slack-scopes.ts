@@ -17,12 +17,17 @@ export const METHOD_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'conversations.history': ['channels:history', 'groups:history'],
   'conversations.replies': ['channels:history', 'groups:history'],
   'usergroups.list': ['usergroups:read'],
+  // Who is in an app's channels, for the apps a Home tab shows: public and private channels.
+  'conversations.members': ['channels:read', 'groups:read'],
   'views.open': [],
+  // Slack lists no scope for publishing a Home tab; the bot token and the Home tab enabled in the app's settings are what it takes.
+  'views.publish': [],
 };
 
 /** The events Hoist handles (`app.event(…)`) and the scope each needs. */
 export const EVENT_SCOPES: Readonly<Record<string, readonly string[]>> = {
   app_mention: ['app_mentions:read'],
+  app_home_opened: [],
 };
 
 /** Slash commands need `commands`. */

@@ -10,6 +10,8 @@ export interface FakeSlackOptions {
   burst?: number;
   /** The workspace's user groups (handles without `@`): the table both `usergroups.*` methods read. */
   userGroups?: FakeUserGroup[];
+  /** Channel id → member user ids, the table `conversations.members` reads; a channel not in it is `channel_not_found`. */
+  channelMembers?: Record<string, string[]>;
   /** How long a `trigger_id` may open a view after its interaction (Slack: 3 seconds). */
   triggerTtlMs?: number;
   /** The app-level token (`xapp-…`) `apps.connections.open` accepts; without it, every token is refused there. */
@@ -18,6 +20,17 @@ export interface FakeSlackOptions {
   socket?: FakeSocketModeOptions;
   /** The most messages one page of `conversations.replies` holds (Slack: 1000; 15 for apps distributed outside the Marketplace). */
   repliesPageLimit?: number;
+  /** Whether the app's Home tab is on (`app_home.home_tab_enabled`); off, `views.publish` answers `not_enabled`. Default on. */
+  homeTabEnabled?: boolean;
+}
+
+/** A user's Home tab: the view `views.publish` last set for them, and every version published. */
+export interface FakeHome {
+  userId: string;
+  id: string;
+  /** As Slack stores it: the app's view plus id, hash, generated block ids. */
+  view: Record<string, unknown>;
+  versions: Record<string, unknown>[];
 }
 
 /** Message metadata as Slack stores it with a message: `event_type` names the event, `event_payload` is the app's own. */
@@ -135,8 +148,12 @@ export interface FakeSlack {
   responses: FakeResponseUrlPost[];
   /** The workspace's user groups; tests may change it, the next call reads it. */
   userGroups: FakeUserGroup[];
+  /** Channel id → member user ids (`conversations.members`); tests may change it, the next call reads it. */
+  channelMembers: Record<string, string[]>;
   /** Every view opened with `views.open`, oldest first. */
   views: FakeView[];
+  /** Each user's Home tab (`views.publish`), in the order first published. */
+  homes: FakeHome[];
   /** A `trigger_id` as Slack puts in an interaction by `userId`; `ageMs` back-dates it. */
   issueTrigger(options?: { userId?: string; ageMs?: number }): string;
   /**
