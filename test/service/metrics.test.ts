@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DURATION_BUCKETS, QUEUE_WAIT_BUCKETS, type DeploymentTally, type MetricsRead } from '../../src/domain/metrics.ts';
+import { CALL_ERROR_KINDS, CALL_SYSTEMS } from '../../src/domain/call-errors.ts';
 import { createMetrics } from '../../src/service/metrics.ts';
 import { parseExposition, valueOf } from '../support/prometheus-text.ts';
 
@@ -95,7 +96,9 @@ describe('the metrics registry', () => {
     expect(valueOf(families, 'hoist_call_errors_total', { system: 'kubernetes', kind: 'rate_limited' })).toBe(2);
     expect(valueOf(families, 'hoist_call_errors_total', { system: 'slack', kind: 'rejected' })).toBe(1);
     expect(valueOf(families, 'hoist_call_errors_total', { system: 'registry', kind: 'timeout' })).toBe(0);
-    expect(families.get('hoist_call_errors_total')?.samples.length).toBe(18);
+    // Every pair of peer (Slack, Kubernetes, the registry, GitHub) and kind.
+    expect(families.get('hoist_call_errors_total')?.samples.length).toBe(CALL_SYSTEMS.length * CALL_ERROR_KINDS.length);
+    expect(CALL_SYSTEMS.length * CALL_ERROR_KINDS.length).toBe(24);
     metrics.close();
   });
 });
