@@ -175,6 +175,7 @@ async function homeOptions(shared: SharedParts): Promise<SlackHomeOptions> {
     publicUrl: env.publicUrl,
     repoUrlOf: (app) => config.apps.get(app)?.repo ?? null,
     debounceMs: HOME_DEBOUNCE_MS,
+    absorbs: (error) => shared.redisHealth.absorbs(error, 'home tabs'),
     changes: shared.changes,
   };
 }

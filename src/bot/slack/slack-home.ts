@@ -31,6 +31,8 @@ export interface HomeTabDeps {
   publicUrl: string | null;
   repoUrlOf?: (app: string) => string | null;
   debounceMs?: number;
+  /** Whether a failure is an outage reported elsewhere already (Redis unreachable): then it is not logged again here. */
+  absorbs?: (error: unknown) => boolean;
 }
 
 export interface HomeTabs {
@@ -117,7 +119,9 @@ export function createHomeTabs(client: webApi.WebClient, deps: HomeTabDeps): Hom
     clearTimeout(later.get(userId));
     later.delete(userId);
     if (stopped) return;
-    await republish(userId).catch((error: unknown) => log.warn({ err: error, user: userId }, 'could not republish a Home tab'));
+    await republish(userId).catch((error: unknown) => {
+      if (!deps.absorbs?.(error)) log.warn({ err: error, user: userId }, 'could not republish a Home tab');
+    });
   };
 
   async function flush(): Promise<void> {
@@ -132,7 +136,10 @@ export function createHomeTabs(client: webApi.WebClient, deps: HomeTabDeps): Hom
 
   function arm(): void {
     if (timer !== null || stopped) return;
-    timer = setTimeout(() => track(flush().catch((error: unknown) => log.warn({ err: error }, 'could not republish the Home tabs'))), debounceMs);
+    const failed = (error: unknown) => {
+      if (!deps.absorbs?.(error)) log.warn({ err: error }, 'could not republish the Home tabs');
+    };
+    timer = setTimeout(() => track(flush().catch(failed)), debounceMs);
   }
 
   function track(work: Promise<void>): void {
