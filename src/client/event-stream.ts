@@ -9,9 +9,10 @@ export interface ServerEvent {
  * Server-Sent Events read from a fetch body (Node 20 has no EventSource), as the HTML
  * standard parses them: lines end with CR, LF or CRLF; `data` lines join with LF; a blank
  * line dispatches; a line starting with `:` is a comment (a heartbeat). `onActivity` hears
- * every chunk, heartbeats included, so a caller can tell a quiet stream from a dead one.
+ * every chunk, heartbeats included, so a caller can tell a quiet stream from a dead one;
+ * `onId` every id the stream gives, with an event or without one.
  */
-export async function* serverEvents(body: ReadableStream<Uint8Array>, onActivity: () => void = () => {}): AsyncGenerator<ServerEvent> {
+export async function* serverEvents(body: ReadableStream<Uint8Array>, onActivity: () => void = () => {}, onId: (id: string) => void = () => {}): AsyncGenerator<ServerEvent> {
   const decoder = new TextDecoder();
   let buffer = '';
   let lastId: string | null = null;
@@ -36,7 +37,11 @@ export async function* serverEvents(body: ReadableStream<Uint8Array>, onActivity
       data.push(value);
       hasData = true;
     } else if (name === 'event') event = value;
-    else if (name === 'id' && !value.includes('\0')) lastId = value;
+    else if (name === 'id' && !value.includes('\0')) {
+      // Kept even when no event follows (a stream's starting position): a reconnect resumes from it.
+      lastId = value;
+      onId(value);
+    }
     return null;
   };
 

@@ -25,6 +25,9 @@ export interface FollowOptions {
 
 class TimedOut extends Error {}
 
+/** How long a replay of what was missed may take to reach the deployment's end before the end read is printed instead. */
+const REPLAY_GRACE_MS = 3_000;
+
 /** Resolves after `ms`, or rejects when `signal` aborts first. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -127,6 +130,33 @@ export async function requestAndFollow(options: FollowOptions, where: { app: str
     return ended ? finish(shown) : null;
   };
 
+  /**
+   * The deployment ended while no stream was open: what it said meanwhile is replayed from
+   * `after` (the server sends what was missed at once), printed up to its end; null when the
+   * replay did not reach the end within a moment (the caller then prints the end it read).
+   */
+  const replayToEnd = async (after: string): Promise<ExitCode | null> => {
+    const stream = await open(after);
+    if (typeof stream === 'number') return null;
+    const connection = live.connection;
+    const grace = setTimeout(() => connection?.abort(), REPLAY_GRACE_MS);
+    try {
+      for await (const message of serverEvents(stream.body, stream.idle)) {
+        const parsed = streamEventFrom(message.data);
+        if (parsed.deploymentId !== started?.id || parsed.event === null || deployment === null) continue;
+        const ended = await handle(parsed.event, deployment);
+        if (ended !== null) return ended;
+      }
+    } catch {
+      // The grace ran out, or the stream broke: the end read stands in.
+      if (overall.signal.aborted) throw overall.signal.reason;
+    } finally {
+      clearTimeout(grace);
+    }
+    return null;
+  };
+
+  let started: Deployment | null = null;
   try {
     let stream = await open(null);
     if (typeof stream === 'number') return stream;
@@ -140,7 +170,7 @@ export async function requestAndFollow(options: FollowOptions, where: { app: str
       return EXIT.failed;
     }
     const body = answer.body as { deployment?: unknown; outcome?: unknown; approval?: unknown };
-    const started = deploymentFrom(body.deployment);
+    started = deploymentFrom(body.deployment);
     deployment = started;
     const outcome = typeof body.outcome === 'string' ? body.outcome : 'queued';
     print(headline(started, outcome));
@@ -155,8 +185,7 @@ export async function requestAndFollow(options: FollowOptions, where: { app: str
     let backoff = options.reconnectMs ?? 1_000;
     for (;;) {
       try {
-        for await (const message of serverEvents(stream.body, stream.idle)) {
-          lastEventId = message.id;
+        for await (const message of serverEvents(stream.body, stream.idle, (id) => (lastEventId = id))) {
           backoff = options.reconnectMs ?? 1_000;
           const parsed = streamEventFrom(message.data);
           if (parsed.deploymentId !== started.id || parsed.event === null) continue;
@@ -175,7 +204,7 @@ export async function requestAndFollow(options: FollowOptions, where: { app: str
         backoff = Math.min(backoff * 2, 10_000);
         try {
           deployment = await read(started.id);
-          if (isFinal(deployment.status)) return finish(deployment);
+          if (isFinal(deployment.status)) return (lastEventId === null ? null : await replayToEnd(lastEventId)) ?? finish(deployment);
           const reopened = await open(lastEventId);
           if (typeof reopened === 'number') return reopened;
           stream = reopened;

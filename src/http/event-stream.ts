@@ -154,7 +154,10 @@ async function follow(
   }, options.heartbeatMs);
 
   try {
-    await out.write(': connected\n\n');
+    // The position the stream starts after, as an id without an event: a client that loses the
+    // stream before any event resumes from here (EventSource keeps it as its Last-Event-ID)
+    // rather than from wherever the log is when it reconnects.
+    await out.write(`id: ${sent}\n: connected\n\n`);
     while (open && replaying) {
       const page = await source.read({ after: sent, app: options.where.app, env: options.where.env, limit: REPLAY_PAGE });
       for (const event of page) {

@@ -68,6 +68,7 @@ export interface FakeHoistApi {
 export async function startFakeHoistApi(): Promise<FakeHoistApi> {
   let position = 0;
   let opened = 0;
+  const sent: { position: number; message: string }[] = [];
   const openWaiters: { n: number; resolve: () => void }[] = [];
   const fake: FakeHoistApi = {
     url: '',
@@ -80,7 +81,9 @@ export async function startFakeHoistApi(): Promise<FakeHoistApi> {
     emit(kind, fields) {
       position += 1;
       const data = { id: position, kind, app: fake.deployment.app, env: fake.deployment.env, deploymentId: fake.deployment.id, at: new Date().toISOString(), ...fields };
-      for (const stream of fake.streams) stream.write(`id: ${position}\nevent: ${kind}\ndata: ${JSON.stringify(data)}\n\n`);
+      const message = `id: ${position}\nevent: ${kind}\ndata: ${JSON.stringify(data)}\n\n`;
+      sent.push({ position, message });
+      for (const stream of fake.streams) stream.write(message);
       return position;
     },
     dropStreams() {
@@ -120,7 +123,11 @@ export async function startFakeHoistApi(): Promise<FakeHoistApi> {
         const path = url.pathname.replace(/^\/api\/v1/, '');
         if (req.method === 'GET' && path === '/events') {
           res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-          res.write(': hello\n\n');
+          // As Hoist does: the position the stream starts after, as an id without an event.
+          const after = req.headers['last-event-id'] as string | undefined;
+          res.write(`id: ${after ?? position}\n: connected\n\n`);
+          // As Hoist does: what came after Last-Event-ID first.
+          if (after !== undefined) for (const m of sent.filter((e) => e.position > Number(after))) res.write(m.message);
           fake.streams.add(res);
           res.on('close', () => fake.streams.delete(res));
           opened += 1;

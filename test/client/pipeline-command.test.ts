@@ -131,6 +131,36 @@ describe('hoist <action> through the API, followed over the event stream', () =>
     expect(streams.map((r) => r.lastEventId)).toEqual([null, '1']);
   });
 
+  it('resumes from where its first stream started when that stream drops before any event', async () => {
+    fake.emit('notice', {});
+    fake.routes.set(DEPLOYMENTS, () => requested());
+    const t = run(['deploy', 'shop', 'to', 'staging']);
+    await t.printed(/QUEUED/);
+    fake.dropStreams();
+    await fake.streamOpened(2);
+    // The first stream started after event 1: that position, not nothing (which would start at
+    // whatever the log holds by the reconnect, skipping what came in between), is resumed from.
+    const streams = fake.requests.filter((r) => r.path.startsWith('/api/v1/events'));
+    expect(streams.map((r) => r.lastEventId)).toEqual([null, '1']);
+    fake.deployment = { ...fake.deployment, status: 'DEPLOYED', ...FINISHED };
+    fake.emit('status', { status: 'DEPLOYED', service: null, reason: null });
+    expect(await t.code).toBe(EXIT.ok);
+  });
+
+  it('prints what a deployment said while no stream was open, even when it ended meanwhile', async () => {
+    fake.routes.set(DEPLOYMENTS, () => requested());
+    const t = run(['deploy', 'shop', 'to', 'staging']);
+    await t.printed(/QUEUED/);
+    fake.dropStreams();
+    fake.emit('failure', { service: 'web', status: 'BUILD_ERROR', reason: 'the build failed', logTail: ['step 2: exit 7'] });
+    fake.deployment = { ...fake.deployment, status: 'BUILD_ERROR', reason: 'web: the build failed', ...FINISHED };
+    fake.emit('status', { status: 'BUILD_ERROR', service: null, reason: 'web: the build failed' });
+    expect(await t.code).toBe(EXIT.failed);
+    expect(t.out.some((l) => /web BUILD_ERROR in #12/.test(l))).toBe(true);
+    expect(t.out.at(-1)).toBe('#12 shop/staging BUILD_ERROR — web: the build failed');
+    expect(t.out.filter((l) => l.startsWith('#12 shop/staging'))).toHaveLength(1);
+  });
+
   it('reads the deployment again on reconnecting, so an end it did not hear of still counts', async () => {
     fake.routes.set(DEPLOYMENTS, () => {
       const answer = requested();

@@ -145,7 +145,7 @@ apps:
     const res = await fetch(`${hoist.baseUrl}/api/v1/events`, { headers });
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
-    expect(new TextDecoder().decode((await reader.read()).value)).toBe(': connected\n\n');
+    expect(new TextDecoder().decode((await reader.read()).value)).toMatch(/^id: \d+\n: connected\n\n$/);
     const started = Date.now();
     await hoist.halt();
     expect(Date.now() - started).toBeLessThan(5_000);

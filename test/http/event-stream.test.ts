@@ -58,7 +58,8 @@ async function readUntil(res: Response, done: (text: string) => boolean): Promis
   return text;
 }
 
-const ids = (text: string) => [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+/** The ids of the events sent (not the stream's starting position, an id without an event). */
+const ids = (text: string) => [...text.matchAll(/^id: (\d+)\nevent:/gm)].map((m) => Number(m[1]));
 
 describe('GET /api/v1/events', () => {
   it('replays after Last-Event-ID, then goes on live, each event once, as id/event/data messages', async () => {
@@ -69,6 +70,8 @@ describe('GET /api/v1/events', () => {
     setTimeout(() => source.push(event(4, 'shop', 'staging')), 0);
     const text = await readUntil(res, (t) => ids(t).includes(4));
     expect(ids(text)).toEqual([2, 3, 4]);
+    // The stream says first where it starts: after the id the client resumed from.
+    expect(text.startsWith('id: 1\n: connected\n\n')).toBe(true);
     expect(text).toContain('id: 2\nevent: status\ndata: {"id":2,"kind":"status","app":"shop","env":"staging","deploymentId":2,"at":"2026-12-04T10:00:00.000Z","status":"DEPLOYING","service":null,"reason":null}\n\n');
   });
 
