@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PRE_RUN_STATUSES, SERVICE_STATUSES, type DeploymentStatus } from '../../src/domain/status.ts';
+import { commitUrl } from '../../src/domain/commit-link.ts';
 import {
-  commitUrl,
   elapsedPhrase,
   escapeMrkdwn,
   formatDuration,

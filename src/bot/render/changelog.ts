@@ -1,6 +1,7 @@
 import { changelogDirection, type Changelog } from '../../domain/changelog.ts';
 import type { PushRecord } from '../../domain/push.ts';
-import { commitUrl, escapeMrkdwn, shortVersion } from './format.ts';
+import { commitUrl } from '../../domain/commit-link.ts';
+import { escapeMrkdwn, shortVersion } from './format.ts';
 import { LIMITS } from './limits.ts';
 
 /** A commit title longer than this is cut on the card: ten of them and the counts fit a section (3,000 characters) with room to spare. */

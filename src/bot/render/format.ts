@@ -3,7 +3,6 @@ import { commitUrl } from '../../domain/commit-link.ts';
 import { isSlackUserId } from '../../domain/person.ts';
 import type { DeploymentStatus } from '../../domain/status.ts';
 
-export { commitUrl };
 
 /** What a list renderer needs besides its data: the time now, how to name a user, an app's repository for commit links. */
 export interface ListContext {

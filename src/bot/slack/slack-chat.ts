@@ -6,6 +6,7 @@ import { isFinal } from '../../domain/status.ts';
 import type { CardContext, CardRef, ChatMessage, ChatPort, EventMark } from '../chat-port.ts';
 import { renderCard } from '../render/deployment-card.ts';
 import { boltLogger } from './bolt-logger.ts';
+import { permalinkOf } from './card-links.ts';
 import { createCoalescer, type SetTimer } from './coalesce.ts';
 import { countingFetch } from './counting-fetch.ts';
 import { asSlackBlocks } from './slack-blocks.ts';
@@ -165,15 +166,8 @@ export function createSlackChat(options: SlackChatOptions): SlackChat {
     },
 
     async threadLink(ref: CardRef): Promise<string | null> {
-      const { channel, ts } = refOf(ref);
-      try {
-        const result = await clientFor(channel).chat.getPermalink({ channel, message_ts: ts });
-        return typeof result.permalink === 'string' ? result.permalink : null;
-      } catch (error) {
-        // The message without its link is still worth sending.
-        options.logger.warn({ err: error, channel }, 'could not get the permalink of a card');
-        return null;
-      }
+      const where = refOf(ref);
+      return permalinkOf(clientFor(where.channel), where, options.logger);
     },
 
     async postReply(ref: CardRef, message: ChatMessage, replyOptions?: { broadcast?: boolean; mark?: EventMark }): Promise<void> {
