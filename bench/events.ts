@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { redisKeys } from '../src/jobs/redis.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { insertDeployment, setDeploymentStatus } from '../src/store/deployments.ts';
+import { newDeployment } from '../test/support/new-deployment.ts';
 import { BASE_IMAGE, DOCKER_HOST, REGISTRY, startTestHoist } from '../test/support/hoist-harness.ts';
 import type { Result } from './result.ts';
 import { summarize } from './stats.ts';
@@ -152,20 +153,7 @@ apps:
     const headers: Record<string, string> = hoist.apiToken === null ? {} : { authorization: `Bearer ${hoist.apiToken}` };
     const clients = await connectClients(`${hoist.baseUrl}/api/v1/events?app=shop`, options.clients, headers);
     const channel = redisKeys(hoist.vars.HOIST_REDIS_PREFIX ?? '').eventsChannel;
-    const { id } = await insertDeployment(database.db, {
-      app: 'shop',
-      env: 'staging',
-      action: 'deploy',
-      ref: 'main',
-      sha: 'a'.repeat(40),
-      scope: null,
-      requestedBy: { id: 'U0BENCH', name: 'bench' },
-      trigger: 'chat',
-      chat: { kind: 'none' },
-      requestKey: null,
-      services: [],
-      deploymentSet: null,
-    });
+    const { id } = await insertDeployment(database.db, newDeployment({ ref: 'main', requestedBy: { id: 'U0BENCH', name: 'bench' }, trigger: 'chat', services: [] }));
     let last = 0;
     for (let round = 1; round <= options.rounds; round++) {
       await new Promise((r) => setTimeout(r, 100));

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { redisKeys } from '../src/jobs/redis.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { insertDeployment, setDeploymentStatus } from '../src/store/deployments.ts';
+import { newDeployment } from '../test/support/new-deployment.ts';
 import { BASE_IMAGE, DOCKER_HOST, REGISTRY, startTestHoist } from '../test/support/hoist-harness.ts';
 import type { Result } from './result.ts';
 import { summarize } from './stats.ts';
@@ -94,20 +95,7 @@ apps:
     try {
       const channel = redisKeys(hoist.vars.HOIST_REDIS_PREFIX ?? '').eventsChannel;
       for (let round = 1; round <= options.rounds; round++) {
-        const { id } = await insertDeployment(database.db, {
-          app: 'shop',
-          env: 'staging',
-          action: 'deploy',
-          ref: 'main',
-          sha: 'a'.repeat(40),
-          scope: null,
-          requestedBy: { id: 'U0BENCH', name: 'bench' },
-          trigger: 'api',
-          chat: { kind: 'none' },
-          requestKey: null,
-          services: [],
-          deploymentSet: null,
-        });
+        const { id } = await insertDeployment(database.db, newDeployment({ ref: 'main', requestedBy: { id: 'U0BENCH', name: 'bench' }, trigger: 'api', services: [] }));
         await new Promise((r) => setTimeout(r, 20));
         const sentAt = performance.now();
         await setDeploymentStatus(database.db, id, { status: 'DEPLOYED', finished: true, announce: true });
