@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { parseRedisEnv, type RedisEndpoint } from './redis-env.ts';
 import { parseSlackEnv, type SlackEnv } from './slack-env.ts';
 
 const optionalString = z
@@ -9,11 +10,11 @@ const optionalString = z
 
 const schema = z.object({
   DATABASE_URL: optionalString,
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  HOIST_REDIS_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_.:{}-]+$/, 'letters, digits and _ . : { } - only')
-    .default('hoist'),
+  REDIS_URL: optionalString,
+  REDIS_CLUSTER: optionalString,
+  REDIS_SENTINELS: optionalString,
+  REDIS_SENTINEL_MASTER: optionalString,
+  HOIST_REDIS_PREFIX: optionalString,
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString,
@@ -50,7 +51,9 @@ const schema = z.object({
 
 export interface Env {
   databaseUrl: string | null;
-  redisUrl: string;
+  /** One node, a cluster, or a Sentinel-managed master. */
+  redis: RedisEndpoint;
+  /** What Hoist's and its queues' keys start with (hash-tagged on a cluster). */
   redisPrefix: string;
   /** Slack and how it reaches Hoist (HTTP or Socket Mode); null: no Slack. */
   slack: SlackEnv | null;
@@ -109,11 +112,12 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   }
   const e = parsed.data;
   const slack = parseSlackEnv(e);
+  const redis = parseRedisEnv(e);
   const variables = new Map(Object.entries(source).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
   return Object.freeze({
     databaseUrl: e.DATABASE_URL ?? null,
-    redisUrl: e.REDIS_URL,
-    redisPrefix: e.HOIST_REDIS_PREFIX,
+    redis: redis.endpoint,
+    redisPrefix: redis.prefix,
     slack,
     github: githubCredentials(e),
     githubApiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),

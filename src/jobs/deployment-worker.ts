@@ -1,5 +1,5 @@
 import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis.ts';
 import { lockPhrase, lockStops } from '../domain/lock.ts';
 import { getDeployment } from '../store/deployments.ts';
 import { heartbeatAge } from '../store/fence.ts';
@@ -10,7 +10,7 @@ import type { Dispatcher } from './dispatcher.ts';
 import { RUN_QUEUE_NAME, type RunJob } from './run-queue.ts';
 
 export interface WorkerDeps extends ExecutorDeps {
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   dispatcher: Dispatcher;
   concurrency: number;
