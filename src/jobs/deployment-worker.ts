@@ -9,6 +9,8 @@ import { createDeploymentExecutor, type ExecutorDeps } from './deployment-execut
 import type { Dispatcher } from './dispatcher.ts';
 import { RUN_QUEUE_NAME, type RunJob } from './run-queue.ts';
 
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 export interface WorkerDeps extends ExecutorDeps {
   connection: RedisConnection;
   prefix: string;
@@ -52,6 +54,11 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
     return true;
   }
 
+  async function beatsNow(deploymentId: number): Promise<boolean> {
+    const age = await heartbeatAge(db, deploymentId);
+    return age !== null && age < lease.ttlMs;
+  }
+
   async function processJob(job: Job<RunJob>, _token: string | undefined, _signal?: AbortSignal): Promise<void> {
     const run = processDeployment(job.data.deploymentId);
     running.add(run);
@@ -82,9 +89,10 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
         await executor.execute(d);
         return;
       }
-      // Started before: its executor is either alive (a duplicate job) or gone.
-      const age = await heartbeatAge(db, d.id);
-      if (age !== null && age < lease.ttlMs) {
+      // Started before: its executor is either alive (a duplicate job) or gone. A heartbeat
+      // that is old only because nobody could reach the database (which just answered again)
+      // is fresh a beat later: it is read twice, two beats apart, before taking over.
+      if ((await beatsNow(d.id)) || (await pause(2 * (deps.heartbeatMs ?? 1_000)), await beatsNow(d.id))) {
         handedBack = true; // the live executor keeps the lease and kicks when it ends
         return;
       }
