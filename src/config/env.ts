@@ -41,6 +41,7 @@ const schema = z.object({
   HOIST_API_TOKENS: optionalString,
   HOIST_ADMIN_TOKEN_FILE: optionalString,
   HOIST_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  HOIST_WORKER_DRAIN_SECONDS: z.coerce.number({ error: 'expected seconds, e.g. 600' }).int({ error: 'expected whole seconds, e.g. 600' }).min(0).max(86_400).default(600),
   HOIST_METRICS: z.enum(['on', 'off'], { error: 'expected on or off' }).default('on'),
   HOIST_METRICS_PORT: optionalString.pipe(z.coerce.number<string | undefined>({ error: 'expected a port number (1-65535)' }).int().min(1).max(65535).optional()),
   HOIST_PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'expected the http(s) URL people open Hoist at, e.g. https://hoist.example.com' }).optional()),
@@ -74,6 +75,8 @@ export interface Env {
   /** Where the local admin token's secret is kept (made at first start); null: none. */
   adminTokenFile: string | null;
   workerConcurrency: number;
+  /** How long a stopping worker lets its deployments finish before it cancels them, in ms. */
+  workerDrainMs: number;
   /** `GET /metrics`: null when HOIST_METRICS=off; `port` null: served on PORT beside the API. */
   metrics: { port: number | null } | null;
   /** The base URL people open Hoist at (dashboard links in webhooks and cards); null: not known. */
@@ -137,6 +140,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       .filter(Boolean),
     adminTokenFile: e.HOIST_ADMIN_TOKEN_FILE ?? null,
     workerConcurrency: e.HOIST_WORKER_CONCURRENCY,
+    workerDrainMs: e.HOIST_WORKER_DRAIN_SECONDS * 1000,
     metrics: e.HOIST_METRICS === 'off' ? null : { port: e.HOIST_METRICS_PORT ?? null },
     publicUrl: e.HOIST_PUBLIC_URL === undefined ? null : e.HOIST_PUBLIC_URL.replace(/\/+$/, ''),
     port: e.PORT,

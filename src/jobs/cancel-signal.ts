@@ -43,6 +43,12 @@ export function createCancelListener(deps: { subscriber: RedisConnection; prefix
         if (running.get(deploymentId) === controller) running.delete(deploymentId);
       };
     },
+    /** Tells every run of this worker to stop now, for `reason` (it ends CANCELED with it, the in-flight service reverted). */
+    stopAll(reason: string): number {
+      const live = [...running.values()].filter((c) => !c.signal.aborted);
+      for (const controller of live) controller.abort(new Error(reason));
+      return live.length;
+    },
     close() {
       deps.subscriber.off('message', onMessage);
     },

@@ -16,6 +16,8 @@ export interface WorkerDeps extends ExecutorDeps {
   prefix: string;
   dispatcher: Dispatcher;
   concurrency: number;
+  /** How long a stopping worker lets its runs finish before it cancels them (HOIST_WORKER_DRAIN_SECONDS). */
+  drainMs?: number;
   /** Whether an approved deployment still applies what was approved; false: approval was asked again, and it must not start. */
   approvalHolds(deploymentId: number): Promise<boolean>;
 }
@@ -120,7 +122,14 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
     worker,
     async close() {
       const closing = worker.close();
-      await Promise.allSettled([...running]);
+      const drainMs = deps.drainMs ?? DEFAULT_DRAIN_MS;
+      if (!(await settlesWithin(Promise.allSettled([...running]), drainMs))) {
+        // Stopped for good past its drain time (a pod's grace period ends in SIGKILL): the runs
+        // end CANCELED with why, their in-flight service reverted, rather than "worker lost" later.
+        const stopped = deps.cancels.stopAll(`the worker running it was stopped and its drain time (${Math.round(drainMs / 1000)} s) ran out`);
+        logger.warn({ stopped, drainMs }, 'drain time ran out: canceling the runs still in progress');
+        await Promise.allSettled([...running]);
+      }
       // What is left of the close is Redis housekeeping: quick when Redis answers, endless
       // when it does not (whether it is away shows only by waiting: a status read before
       // may not know yet). Past the grace, the connections are cut instead.
@@ -132,6 +141,9 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
     },
   };
 }
+
+/** A stopping worker's runs may take this long to finish by default (deploy/kubernetes gives pods more). */
+export const DEFAULT_DRAIN_MS = 600_000;
 
 /** How long the Redis part of a worker's close may take before its connections are cut. */
 const REDIS_CLOSE_GRACE_MS = 2_000;

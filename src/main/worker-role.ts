@@ -69,6 +69,7 @@ export async function startWorkerRole(
     logger,
     health: redisHealth,
     concurrency: env.workerConcurrency,
+    drainMs: env.workerDrainMs,
     approvalHolds: createApprovalBinding({ db, config, notify }),
   });
   redisHealth.watchEvents(worker.worker, 'worker');
