@@ -69,7 +69,7 @@ export async function startWorkerRole(
     logger,
     health: redisHealth,
     concurrency: env.workerConcurrency,
-    approvalHolds: createApprovalBinding({ db, config, notify }),
+    approvalHolds: createApprovalBinding({ db, config, registry: shared.imageRegistry, notify }),
   });
   redisHealth.watchEvents(worker.worker, 'worker');
   stops.add(() => worker.close(), 'the deployment worker (runs in progress finish first)');
