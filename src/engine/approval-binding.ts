@@ -75,7 +75,9 @@ const shortDigest = (digest: string): string => digest.slice(0, 'sha256:'.length
 /** `db: image postgres:16 now sha256:… (was sha256:…)` for each service whose tag names another digest than was approved. */
 function movedDigests(before: DeploymentSet | null, after: DeploymentSet): { text: string; paths: string[] }[] {
   return after.services.flatMap((spec) => {
-    const was = specOf(before, spec.name)?.imageCheck;
+    const approved = specOf(before, spec.name);
+    // Another image in hoist.yaml is said by its version's change: its digest is no move of the tag's.
+    const was = approved?.version === spec.version ? approved.imageCheck : undefined;
     const now = spec.imageCheck;
     if (was?.status !== 'resolved' || now?.status !== 'resolved' || was.digest === null || now.digest === null || was.digest === now.digest) return [];
     const text = `${spec.name}: image ${spec.version ?? ''} now ${shortDigest(now.digest)} (was ${shortDigest(was.digest)})`;

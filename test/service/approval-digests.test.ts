@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderCardText } from '../../src/bot/render/deployment-card.ts';
 import type { Deployment } from '../../src/domain/deployment.ts';
-import { alice, asking, bob, command, openServiceFixture, type ServiceFixture } from './service-fixture.ts';
+import { alice, asking, bob, command, openServiceFixture, shopConfig, type ServiceFixture } from './service-fixture.ts';
 
 const DIGEST_1 = `sha256:${'1'.repeat(64)}`;
 const DIGEST_2 = `sha256:${'2'.repeat(64)}`;
+const DIGEST_3 = `sha256:${'3'.repeat(64)}`;
 
 const ENVIRONMENTS = {
   production: '{ target: engine, approval: { required: 1, approvers: [U0BOB] } }',
@@ -73,6 +74,20 @@ describe('approvals bound to the digests of image services', () => {
     expect(await f.service.approvals(d.id)).toMatchObject({ ok: true, approved: true });
     expect(await f.run(d.id)).toMatchObject({ status: 'DEPLOYED' });
     expect(rolledOut(d.id)).toEqual([`postgres:16@${DIGEST_1}`]);
+  });
+
+  it('another image in hoist.yaml by the start: the reset names the version, and the new image is bound to its own digest', async () => {
+    f.images.tags.set('postgres:16', DIGEST_1);
+    f.images.tags.set('postgres:17', DIGEST_3);
+    const d = await approvedDb();
+    const changed = shopConfig(f.repo.dir, ENVIRONMENTS, { db: '{ type: database, image: postgres:17 }' });
+    expect(await f.approvalHolds(d.id, changed)).toBe(false);
+    const approval = await f.service.approvals(d.id);
+    const reason = approval.ok ? approval.history.at(-1)?.reason : null;
+    expect(reason).toContain('services[db].version: "postgres:16" → "postgres:17"');
+    expect(reason).not.toContain('(was sha256:');
+    expect((await f.service.getDeployment(d.id))?.deploymentSet?.services[0]).toMatchObject({ image: `postgres:17@${DIGEST_3}`, imageCheck: { status: 'resolved', digest: DIGEST_3 } });
+    await f.service.cancel({ kind: 'deployment', id: d.id }, alice);
   });
 
   it('a registry that cannot be asked: the card says the image was not checked, and nothing resets for it at start', async () => {
