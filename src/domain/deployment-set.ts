@@ -29,6 +29,11 @@ export interface ServiceSpec {
   manifests?: unknown[];
   /** For an image service deployed at a tag the request named: what its registry said at request time. */
   tagCheck?: TagCheck;
+  /**
+   * For an image service of a deploy that waits for approval: what its registry said of the
+   * configured image when the deploy was recorded; `image` then carries the digest it runs by.
+   */
+  imageCheck?: TagCheck;
 }
 
 /** `resolved`: the registry has the tag (and named its digest, when it did); `unchecked`: the registry could not be asked. */
@@ -79,6 +84,7 @@ function parseSpec(value: unknown): ServiceSpec | null {
   const text = (v: unknown) => (typeof v === 'string' ? v : null);
   const num = (v: unknown) => (typeof v === 'number' ? v : null);
   const tagCheck = parseTagCheck(value.tagCheck);
+  const imageCheck = parseTagCheck(value.imageCheck);
   return {
     name: value.name,
     type: value.type as ServiceType,
@@ -96,6 +102,7 @@ function parseSpec(value: unknown): ServiceSpec | null {
     ...(isRecord(value.resources) ? { resources: value.resources as unknown as Resources } : {}),
     ...(Array.isArray(value.manifests) ? { manifests: value.manifests as unknown[] } : {}),
     ...(tagCheck === null ? {} : { tagCheck }),
+    ...(imageCheck === null ? {} : { imageCheck }),
   };
 }
 

@@ -6,6 +6,7 @@ import { describeRedis, REDIS_VARIABLE } from '../config/redis-env.ts';
 import type { HoistConfig } from '../config/hoist-config.ts';
 import { ignoreCallErrors, type CallErrors } from '../domain/call-errors.ts';
 import { createImageRegistry } from '../engine/build/image-registry.ts';
+import type { ImageRegistry } from '../engine/ports.ts';
 import type { SlackDirectory } from '../bot/slack/slack-directory.ts';
 import { createGitHubClient, type GitHubClient } from '../engine/source/github/client.ts';
 import { createCommitChecks } from '../engine/source/github/commit-checks.ts';
@@ -62,8 +63,10 @@ export interface SharedParts {
   lease: EnvironmentLease;
   dispatcher: Dispatcher;
   api: HoistService;
-  /** Credentials for the registry (HOIST_REGISTRY_USERNAME/PASSWORD), shared by the builder and the tag lookups. */
+  /** Credentials for the registry (HOIST_REGISTRY_USERNAME/PASSWORD), shared by the builder and the image lookups. */
   registryAuth: { username: string; password: string } | null;
+  /** Where image tags are looked up: a deploy's tag when asked, and the digests an approval is bound to, asked again at start. */
+  imageRegistry: ImageRegistry;
   /** Slack's user groups when Slack is configured: one directory (and cache) for permissions, approvals and group mentions. */
   slackDirectory: SlackDirectory | null;
   /** This process's metrics registry (null: HOIST_METRICS=off), served by the server role or on HOIST_METRICS_PORT. */
@@ -128,13 +131,14 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
           callErrors,
         });
   const commitChecks = createCommitChecks(github);
+  const imageRegistry = createImageRegistry({ auth: registryAuth, callErrors });
   const kick = (app: string, e: string) => dispatcher.kick(app, e);
   const api = createHoistService({
     db,
     config,
     source,
     checks: commitChecks,
-    registry: createImageRegistry({ auth: registryAuth, callErrors }),
+    registry: imageRegistry,
     kick,
     notify,
     signalCancel: createCancelSignal({ db, redis, prefix: env.redisPrefix, health: redisHealth }),
@@ -144,7 +148,7 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
     ...(database.kind === 'pglite' ? { boardMaxAgeMs: EMBEDDED_BOARD_MAX_AGE_MS } : {}),
   });
   const checkWaits = createCheckWaits({ db, config, checks: commitChecks, notify, kick });
-  return { ...base, db, redis, redisHealth, source, github, notify, changes, onlyWriter: database.kind === 'pglite', lease, dispatcher, api, registryAuth, slackDirectory, metrics, callErrors, checkWaits };
+  return { ...base, db, redis, redisHealth, source, github, notify, changes, onlyWriter: database.kind === 'pglite', lease, dispatcher, api, registryAuth, imageRegistry, slackDirectory, metrics, callErrors, checkWaits };
 }
 
 /** The metrics registry: Postgres's families read at each scrape, every configured environment in its gauges. */

@@ -70,7 +70,7 @@ export async function startWorkerRole(
     health: redisHealth,
     concurrency: env.workerConcurrency,
     drainMs: env.workerDrainMs,
-    approvalHolds: createApprovalBinding({ db, config, notify }),
+    approvalHolds: createApprovalBinding({ db, config, registry: shared.imageRegistry, notify }),
   });
   redisHealth.watchEvents(worker.worker, 'worker');
   stops.add(() => worker.close(), 'the deployment worker (runs in progress finish first)');

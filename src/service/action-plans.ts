@@ -6,6 +6,7 @@ import { checkRef } from '../domain/git-ref.ts';
 import { checkImageTag, isImageDigest, refUse, withTag, type RefUse } from '../domain/image-tag.ts';
 import { checkAction } from '../domain/rules.ts';
 import { orderServices } from '../domain/service-order.ts';
+import { pinImageDigests } from '../engine/image-digests.ts';
 import type { ImageRegistry, Source } from '../engine/ports.ts';
 import { renderSet, renderSpec } from '../engine/service-spec.ts';
 import type { Db } from '../store/database.ts';
@@ -23,6 +24,11 @@ export interface PlanDeps {
   db: Db;
   source: Source;
   registry: ImageRegistry;
+}
+
+export interface PlanOptions {
+  /** It will wait for approval: a deploy's image services are bound to the digests their registry names now. */
+  awaitsApproval: boolean;
 }
 
 type States = Map<string, ServiceStateRow>;
@@ -59,14 +65,14 @@ interface Scope {
  * Turns an action request into the deployment to record: which services, in which order,
  * with which versions and configuration (the deployment set), after the rules of SPEC §3.
  */
-export async function planAction(deps: PlanDeps, app: AppConfig, env: EnvironmentConfig, command: ActionCommand): Promise<Plan> {
+export async function planAction(deps: PlanDeps, app: AppConfig, env: EnvironmentConfig, command: ActionCommand, options: PlanOptions): Promise<Plan> {
   const states: States = new Map((await serviceStates(deps.db, app.name, env.name)).map((s) => [s.service, s]));
   const named = command.scope.services;
   const scoped = named ? env.services.filter((s) => named.includes(s.name)) : env.services;
   const scope: Scope = { app, env, command, states, scoped };
   switch (command.verb) {
     case 'deploy':
-      return planDeploy(deps, scope, command);
+      return planDeploy(deps, scope, command, options);
     case 'redeploy':
       return planRedeploy(scope);
     case 'rollback':
@@ -89,7 +95,7 @@ function rows(scope: Scope, specs: { name: string; type: ServiceSpec['type']; ve
   return specs.map((s) => ({ name: s.name, type: s.type, version: s.version, previousVersion: scope.states.get(s.name)?.version ?? null }));
 }
 
-async function planDeploy(deps: PlanDeps, scope: Scope, command: DeployCommand): Promise<Plan> {
+async function planDeploy(deps: PlanDeps, scope: Scope, command: DeployCommand, options: PlanOptions): Promise<Plan> {
   const ref = command.ref;
   const use = refUseOf(scope.env, command);
   if (use.kind === 'refused') return refuse('BAD_REF', use.reason);
@@ -102,7 +108,8 @@ async function planDeploy(deps: PlanDeps, scope: Scope, command: DeployCommand):
     if (!resolved.ok) return refuse('REF_NOT_FOUND', resolved.reason);
     sha = resolved.sha;
   }
-  const specs = services.map((s) => renderSpec(scope.env, s, s.build ? { version: sha, image: null } : { version: s.image, image: s.image }));
+  const rendered = services.map((s) => renderSpec(scope.env, s, s.build ? { version: sha, image: null } : { version: s.image, image: s.image }));
+  const specs = options.awaitsApproval ? await pinImageDigests(deps.registry, rendered) : rendered;
   return { ok: true, deployment: { action: 'deploy', ref, sha, services: rows(scope, specs), deploymentSet: renderSet(scope.env, specs) } };
 }
 

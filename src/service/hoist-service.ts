@@ -25,7 +25,7 @@ import { createEnvironmentBoard, type ChangeFeed } from './environment-board.ts'
 
 export interface ServiceDeps extends EnvironmentQueueDeps {
   source: Source;
-  /** Where tags of image services are looked up when a deploy names one. */
+  /** Where tags of image services are looked up: when a deploy names one, and for a deploy that waits for approval. */
   registry: ImageRegistry;
   /** Where a commit's CI checks are read, for environments with `checks:` (absent: they cannot be read, and such deploys wait until they time out). */
   checks?: CommitChecks;
@@ -126,7 +126,8 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
     }
     const locked = await locks.check({ app: app.name, env: env.name, action: command.verb, ref, requester: options.requester, trigger: options.trigger });
     if (locked) return locked;
-    const plan = await planAction({ db, source: deps.source, registry: deps.registry }, app, env, command);
+    const awaitsApproval = needsApproval(env.approval, command.verb) && bypass === null;
+    const plan = await planAction({ db, source: deps.source, registry: deps.registry }, app, env, command, { awaitsApproval });
     if (!plan.ok) return plan;
     // Only a deploy brings a new commit: a rollback or redeploy goes back to what ran before.
     const gate: Gate | Refusal =
@@ -134,7 +135,7 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
         ? await gateOnChecks(checks, { app, env, sha: plan.deployment.sha, requester: options.requester, force, bypassedApproval: bypass !== null, now: now() })
         : { kind: 'go', checks: null };
     if ('ok' in gate) return gate;
-    const approval = needsApproval(env.approval, command.verb) && bypass === null && gate.kind === 'go' ? env.approval : null;
+    const approval = awaitsApproval && gate.kind === 'go' ? env.approval : null;
     const waitingKey = waitingKeyOf(plan.deployment, command.scope.services);
     const deadlines = approval === null ? null : approvalDeadlines(approval, now());
     const { id, duplicate, coalesced } = await insertDeployment(db, {

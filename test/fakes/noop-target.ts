@@ -8,6 +8,8 @@ export interface RolloutRecord {
   deploymentId: number;
   env: string;
   service: string;
+  /** The image it was told to run. */
+  image: string;
   startedAt: number;
   endedAt: number;
 }
@@ -47,7 +49,7 @@ export function createNoopTarget(): NoopTarget {
         hold.started(request.deploymentId);
         await hold.released;
       }
-      rollouts.push({ deploymentId: request.deploymentId, env: request.placement.env, service: request.service.name, startedAt, endedAt: epochMs() });
+      rollouts.push({ deploymentId: request.deploymentId, env: request.placement.env, service: request.service.name, image: request.image, startedAt, endedAt: epochMs() });
       return { ok: true };
     },
     inspect: (_placement: Placement): Promise<RunningService[]> => Promise.resolve([]),
