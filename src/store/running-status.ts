@@ -125,22 +125,16 @@ export interface RunningRow extends RunningStatus {
   updatedAt: Date;
 }
 
+/** A row's running status (from a query, or from JSON where timestamps are text). */
+export function runningFromRow(r: { state: string; ready: number; desired: number; restarts: number; reason: string | null; since: Date | string }): RunningStatus & { since: Date } {
+  return { state: r.state as RunningState, ready: r.ready, desired: r.desired, restarts: r.restarts, reason: r.reason, since: new Date(r.since) };
+}
+
 /** Every service's running status, or one environment's. */
 export async function runningStatuses(db: Db, where: { app?: string; env?: string } = {}): Promise<RunningRow[]> {
   let query = db.selectFrom('running_status').selectAll();
   if (where.app !== undefined) query = query.where('app', '=', where.app);
   if (where.env !== undefined) query = query.where('env', '=', where.env);
   const rows = await query.orderBy('app').orderBy('env').orderBy('service').execute();
-  return rows.map((r) => ({
-    app: r.app,
-    env: r.env,
-    service: r.service,
-    state: r.state as RunningState,
-    ready: r.ready,
-    desired: r.desired,
-    restarts: r.restarts,
-    reason: r.reason,
-    since: new Date(r.since),
-    updatedAt: new Date(r.updated_at),
-  }));
+  return rows.map((r) => ({ app: r.app, env: r.env, service: r.service, ...runningFromRow(r), updatedAt: new Date(r.updated_at) }));
 }
