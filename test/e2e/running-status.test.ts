@@ -6,6 +6,7 @@ import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
 import { removeAppContainers, testDocker } from '../support/containers.ts';
 import { channelAppYaml, eventually, randomName, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
+import { expectMatchesDocument, servedDocument } from '../support/openapi-check.ts';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
 
 const SLACK_TOKEN = 'xoxb-running';
@@ -88,6 +89,7 @@ describe('running status on Podman, two Hoist processes', () => {
     await eventually(async () => (await running())?.state === 'DOWN', 5_000, 'DOWN within 5 s');
     expect(Date.now() - killedAt).toBeLessThan(5_000);
     const view = (await (await first.api(`/apps/${app}/environments/e2e`)).json()) as { services: ServiceAnswer[] };
+    expectMatchesDocument(await servedDocument(first), 'GET', '/api/v1/apps/{app}/environments/{env}', 200, view);
     expect(view.services[0]).toMatchObject({ status: 'DEPLOYED', running: { state: 'DOWN', ready: 0, desired: 1 } });
     await eventually(() => told(/is \*DOWN 0\/1/).length > 0, 10_000, 'the fall told in the channel');
 
