@@ -114,4 +114,17 @@ describe('running status on Podman, two Hoist processes', () => {
     expect(told(/is \*DOWN/)).toHaveLength(2);
     expect(told(/again\./)).toHaveLength(1);
   }, 60_000);
+
+  it('a holder that dies loses the target once its lease lapses: the other process follows it and tells the recovery once', async () => {
+    await first.resume();
+    second.kill('SIGKILL');
+    await second.exited;
+    await eventually(async () => (await holder())?.includes(`:${process.pid}:`) === true, 15_000, 'the first process to take the target back');
+    await (await serving()).start();
+    await eventually(async () => (await running())?.state === 'RUNNING', 10_000, 'RUNNING seen by the first process');
+    await eventually(() => told(/again\./).length === 2, 10_000, 'the second recovery told');
+    await chatCaughtUp();
+    expect(told(/is \*DOWN/)).toHaveLength(2);
+    expect(told(/again\./)).toHaveLength(2);
+  }, 60_000);
 });
