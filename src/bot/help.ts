@@ -94,7 +94,10 @@ const HELP: Record<Verb, VerbHelp> = {
     usage: 'status [<app>] [in <environment>]',
     summary: 'what runs where',
     examples: ['status', 'status shop', 'status shop in staging'],
-    details: ['Shows each environment with its status, each service with its status and version, and what waits in the queue.'],
+    details: [
+      'Shows each environment with its status, each service with its status and version, and what waits in the queue.',
+      'Beside each service’s deployment status, whether it runs now as its target says: RUNNING, DEGRADED, DOWN, STOPPED or UNKNOWN, with ready/desired replicas and restarts (`DEPLOYED · DOWN 0/2, 14 restarts`).',
+    ],
   },
   history: {
     usage: 'history <app> [in <environment>]',
@@ -134,7 +137,7 @@ const HELP: Record<Verb, VerbHelp> = {
     usage: 'where <app>',
     summary: 'which version runs in each environment',
     examples: ['where shop'],
-    details: ['Shows, for every environment of the app, its status, the version each service runs, its lock and what waits in its queue.'],
+    details: ['Shows, for every environment of the app, its status, the version each service runs and whether it runs now (its running status), its lock and what waits in its queue.'],
   },
   help: {
     usage: 'help [<command>]',

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { GitHubRepo, TargetConfig } from '../config/hoist-config.ts';
 import type { CommitCheck } from '../domain/checks.ts';
 import type { ServiceSpec } from '../domain/deployment-set.ts';
+import type { EnvironmentReading } from '../domain/running-status.ts';
 
 /** Receives a deployment's log lines as they happen (build output, container output, engine notes). */
 export type LogSink = (line: string) => void;
@@ -98,6 +99,17 @@ export interface Target {
   restart(request: ServiceRequest): Promise<Outcome>;
   /** Removes the service from the target (volumes kept): a service rolled back to before it first ran. */
   remove(request: ServiceRequest): Promise<Outcome<{ removed: number }>>;
+  /**
+   * Follows what runs in these environments (a Kubernetes watch, the engine's events) and calls
+   * `onReading` with an environment's workloads each time they may have changed, and with
+   * `{ ok: false }` while the target cannot be reached. Runs until `stop`.
+   */
+  watchRunning(placements: readonly Placement[], onReading: (placement: Placement, reading: EnvironmentReading) => void): RunningWatch;
+}
+
+/** A running watch of a target's environments. */
+export interface RunningWatch {
+  stop(): Promise<void>;
 }
 
 /** What GitHub reports of a commit's CI: its commit statuses and check runs, or why it could not be asked. */

@@ -13,6 +13,7 @@ import { closeRedis, connectRedis } from '../jobs/redis.ts';
 import { createApprovalTimers } from '../service/approval-timers.ts';
 import { createLocks, pinEnvironment } from '../service/locks.ts';
 import { createRequestSweep } from '../service/request-ledger.ts';
+import { startRunningStatus } from './running-status.ts';
 import type { SharedParts } from './shared-parts.ts';
 
 /** The longest the sweeper waits on the embedded database, where this process's own writes wake it. */
@@ -35,12 +36,13 @@ export async function startWorkerRole(
     logger: logger.child({ component: 'builder' }),
     callErrors: shared.callErrors,
   });
+  const targetFor = options.targetFor ?? (await configuredTargets(shared));
   const runner = createDeployRunner({
     db,
     config,
     source: shared.source,
     builder,
-    targetFor: options.targetFor ?? (await configuredTargets(shared)),
+    targetFor,
     notify,
     logger,
     // A successful rollback pins its environment with a lock only rollbacks pass.
@@ -102,6 +104,7 @@ export async function startWorkerRole(
     stops.add(async () => unsubscribe(), 'the sweeper\'s wake-up on writes');
   }
   stops.add(async () => sweeper.stop(), 'the lock and approval sweeper');
+  startRunningStatus(shared, targetFor);
 }
 
 /** The targets of hoist.yaml; a kubeconfig that can't be used stops the start here, naming the target. */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
 import { insertDeployment, saveChangelog } from '../../src/store/deployments.ts';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
-import { removeAppContainers } from '../support/containers.ts';
+import { removeAppContainers, testDocker } from '../support/containers.ts';
 import { BASE_IMAGE, DOCKER_HOST, randomName, REGISTRY, startTestHoist, type TestHoist } from '../support/hoist-harness.ts';
 import { newDeployment } from '../support/new-deployment.ts';
 
@@ -173,6 +173,15 @@ apps:
     // What runs: the image this container service was deployed with, recorded by the engine.
     expect(await page.getAttribute(`${cell} [data-service="web"]`, 'data-status')).toBe('DEPLOYED');
     expect(await page.textContent(`${cell} [data-service="web"] code`)).toContain('busybox');
+    // Whether it runs, beside its deployment status, followed from the stream: its container killed, then started again.
+    await page.waitForSelector(`${cell} [data-service="web"][data-running="RUNNING"]`, { timeout: 15_000 });
+    const docker = testDocker();
+    const [serving] = await docker.listContainers({ filters: { label: [`io.hoist.app=${app}`, 'io.hoist.env=e2e', 'io.hoist.role=service'] } });
+    await docker.getContainer(serving?.Id ?? '').kill();
+    await page.waitForSelector(`${cell} [data-service="web"][data-running="DOWN"]`, { timeout: 15_000 });
+    expect(await page.textContent(`${cell} [data-service="web"] .running`)).toBe('DOWN 0/1');
+    await docker.getContainer(serving?.Id ?? '').start();
+    await page.waitForSelector(`${cell} [data-service="web"][data-running="RUNNING"]`, { timeout: 15_000 });
 
     // Awaiting approval, a lock and a cancel: each shown as it happens.
     const prod = `#cell-${app}-prod`;

@@ -56,6 +56,8 @@ export function createNoopTarget(): NoopTarget {
     stop: (_request: ServiceRequest) => done({ stopped: 0 }),
     restart: (_request: ServiceRequest) => done({}),
     remove: (_request: ServiceRequest) => done({ removed: 0 }),
+    // Nothing runs: nothing to follow, nothing to say.
+    watchRunning: () => ({ stop: () => Promise.resolve() }),
   };
   return {
     target,

@@ -13,6 +13,7 @@ import {
   publishedPort,
   type ContainerPlan,
 } from './container-spec.ts';
+import { watchDockerRunning } from './docker-running.ts';
 import { createDockerServiceActions } from './docker-service-actions.ts';
 
 export interface DockerTargetOptions {
@@ -246,7 +247,12 @@ export function createDockerTarget(options: DockerTargetOptions): Target {
     stopTimeoutSeconds: stopTimeout,
     defaultHealthTimeoutMs: DEFAULT_HEALTH_TIMEOUT_MS,
   });
-  return { rollout, inspect, ...actions };
+  return {
+    rollout,
+    inspect,
+    ...actions,
+    watchRunning: (placements, onReading) => watchDockerRunning(docker, placements, onReading, logger ? { logger } : {}),
+  };
 }
 
 /** Starting a running container or stopping a stopped one answers 304: already as wanted. */

@@ -13,6 +13,7 @@ import { triggerCronJob } from './controllers/cronjob.ts';
 import { ControlPlane } from './controllers/index.ts';
 import { Deleter } from './deletion.ts';
 import { EventRecorder } from './events.ts';
+import { programOf } from './controllers/behaviours.ts';
 import { Faults, type FaultCode } from './faults.ts';
 import { createHandler } from './http.ts';
 import { Registry } from './registry.ts';
@@ -37,6 +38,13 @@ export interface FakeKube {
     failNext(count: number, status: FaultCode, match?: { method?: string; path?: RegExp }): void;
     /** Destroys every open watch connection now (a dropped connection). */
     dropWatches(): void;
+    /**
+     * Pods already running whose image matches `pattern` behave as `behaviour` from now on
+     * (`crash-loop`: a healthy pod's container exits at once and restarts under CrashLoopBackOff;
+     * `ready`: a crash-looping one runs and is ready after its next restart), and so do new
+     * pods of that image. Returns how many containers changed.
+     */
+    podsBecome(pattern: string | RegExp, behaviour: PodBehaviour): number;
   };
   /** Every request, in arrival order. */
   requests: RequestRecord[];
@@ -104,6 +112,10 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
       },
       failNext: (count, status, match) => faults.failNext(count, status, match),
       dropWatches: () => watches.dropAll(),
+      podsBecome: (pattern, behaviour) => {
+        controlPlane.behaviours.set(pattern, behaviour);
+        return controlPlane.kubelet.reprogram(pattern, () => programOf(behaviour, options.podReadySeconds ?? 1));
+      },
     },
     requests,
     get: (kind, namespace, name) => clone(store.get(kind, namespace, name)),

@@ -8,6 +8,7 @@ import { rolloutJob } from './job-rollout.ts';
 import { instanceOf, LABELS, MANAGER, selectorLabels } from './labels.ts';
 import { manifestsOf, renderService } from './render.ts';
 import { createServiceActions } from './service-actions.ts';
+import { watchKubernetesRunning } from './running-watch.ts';
 import { rolloutStatefulSet } from './statefulset-rollout.ts';
 import type { ReflectorTiming } from './watch.ts';
 
@@ -121,5 +122,5 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
     }
   }
 
-  return { rollout, ...createServiceActions(ctx) };
+  return { rollout, ...createServiceActions(ctx), watchRunning: (placements, onReading) => watchKubernetesRunning(ctx, placements, onReading) };
 }
