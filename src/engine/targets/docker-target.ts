@@ -13,6 +13,7 @@ import {
   publishedPort,
   type ContainerPlan,
 } from './container-spec.ts';
+import { createDockerAppReads } from './docker-app-reads.ts';
 import { createDockerServiceActions } from './docker-service-actions.ts';
 
 export interface DockerTargetOptions {
@@ -246,7 +247,7 @@ export function createDockerTarget(options: DockerTargetOptions): Target {
     stopTimeoutSeconds: stopTimeout,
     defaultHealthTimeoutMs: DEFAULT_HEALTH_TIMEOUT_MS,
   });
-  return { rollout, inspect, ...actions };
+  return { rollout, inspect, ...actions, ...createDockerAppReads(docker) };
 }
 
 /** Starting a running container or stopping a stopped one answers 304: already as wanted. */
