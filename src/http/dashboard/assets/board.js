@@ -23,6 +23,9 @@ function fromAnswer(view) {
   };
 }
 
+/** The running service's page: its replicas' usage and output. */
+const servicePath = (state, service) => `/dashboard/apps/${[state.app, 'environments', state.env, 'services', service].map(encodeURIComponent).join('/')}`;
+
 const ordinal = (n) => (n === 1 ? 'next' : `${n}${n === 2 ? 'nd' : n === 3 ? 'rd' : 'th'} in line`);
 
 function queueItem(entry, position) {
@@ -53,7 +56,9 @@ function cellContent(state) {
     el(
       'ul',
       { class: 'services' },
-      state.services.map((s) => el('li', { 'data-service': s.name, 'data-status': s.status }, el('span', { text: s.name }), statusBadge(s.status), versionNode(s.version, s.commitUrl))),
+      state.services.map((s) =>
+        el('li', { 'data-service': s.name, 'data-status': s.status }, el('a', { href: servicePath(state, s.name), text: s.name }), statusBadge(s.status), versionNode(s.version, s.commitUrl)),
+      ),
     ),
     state.queue.length > 0 ? el('div', { class: 'section', text: 'Queue' }) : null,
     state.queue.length > 0 ? el('ul', { class: 'queue' }, state.queue.map((q) => queueItem(q, q.started ? null : ++waiting))) : null,
