@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hasPreviousSample, usageOfStats, type StatsSample } from '../../src/engine/targets/container-usage.ts';
 import { containerUsage, quantity } from '../../src/engine/targets/kubernetes/pod-usage.ts';
-import { lineSplitter, mergeTails, stampedLine } from '../../src/engine/targets/replica-logs.ts';
+import { lineSplitter, mergeTails, replicaLogs, stampedLine, type ReplicaLogSource } from '../../src/engine/targets/replica-logs.ts';
 import { secretMasker } from '../../src/domain/redact.ts';
 
 /* The pure parts of reading a running app: stamped lines, tails merged by time, stats and quantities judged. */
@@ -28,6 +28,19 @@ describe('replica log lines', () => {
     expect(mergeTails([a, b], 10).map((l) => l.line)).toEqual(['a1', 'b2', 'a3', 'a3b', 'b4']);
     expect(mergeTails([a, b], 2).map((l) => l.line)).toEqual(['a3b', 'b4']);
     expect(mergeTails([a, b], 0)).toEqual([]);
+  });
+
+  it('a replica whose output cannot be read says so after the others’ lines, which it does not hide', async () => {
+    const source = (replica: string, tail: () => Promise<string[]>): ReplicaLogSource => ({ replica, tail, live: () => ({ start: async () => undefined }) });
+    const sources = [
+      source('api-0', async () => ['2026-01-01T00:00:01Z up']),
+      source('api-1', async () => {
+        throw new Error('container "api" in pod "api-1" is waiting to start: CrashLoopBackOff');
+      }),
+    ];
+    const lines = [];
+    for await (const line of replicaLogs(sources, { tail: 10, follow: false, signal: new AbortController().signal })) lines.push(`${line.replica}: ${line.line}`);
+    expect(lines).toEqual(['api-0: up', 'api-1: [hoist] its output cannot be read: container "api" in pod "api-1" is waiting to start: CrashLoopBackOff']);
   });
 
   it('masks a followed replica’s lines one at a time, a key block spanning lines whole', () => {

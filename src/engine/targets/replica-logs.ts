@@ -110,8 +110,20 @@ export interface ReplicaLogSource {
 export async function* replicaLogs(replicas: readonly ReplicaLogSource[], request: Pick<ServiceLogRequest, 'tail' | 'follow' | 'signal'>): AsyncGenerator<ReplicaLogLine> {
   if (!request.follow) {
     if (request.tail <= 0) return;
-    const tails = await Promise.all(replicas.map(async (r) => (await r.tail(request.tail)).map((raw) => stampedLine(r.replica, raw))));
+    const unreadable: ReplicaLogLine[] = [];
+    const tails = await Promise.all(
+      replicas.map(async (r) => {
+        try {
+          return (await r.tail(request.tail)).map((raw) => stampedLine(r.replica, raw));
+        } catch (error) {
+          // One replica that cannot be read (a container waiting to restart, gone meanwhile) hides no other's lines.
+          unreadable.push({ replica: r.replica, at: null, line: `[hoist] its output cannot be read: ${error instanceof Error ? error.message : String(error)}` });
+          return [];
+        }
+      }),
+    );
     yield* mergeTails(tails, request.tail);
+    yield* unreadable;
     return;
   }
   const live = replicas.map((r) => r.live(request.tail));
