@@ -39,6 +39,7 @@ export function subjectOf(command: Command): Subject {
     case 'unlock':
       return { app: command.app, env: command.env, services: null };
     case 'logs':
+      if (command.id === null) return { app: command.app, env: command.env, services: [command.service] };
       return { app: null, env: null, services: command.service === null ? null : [command.service] };
     case 'approve':
     case 'reject':

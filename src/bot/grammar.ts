@@ -178,13 +178,12 @@ function parseHistory(cursor: Cursor): Step<Command> {
   return ok({ verb: 'history', app: app.value, env: env.value });
 }
 
-/** `logs #<deployment> [<service>]`. */
+/** `logs #<deployment> [<service>]`, or `logs <app>/<service> in <environment>` (the running service). */
 function parseLogs(cursor: Cursor): Step<Command> {
-  const first = cursor.next();
-  if (!first) return fail('expected `#<deployment>` after `logs`, such as `logs #1042`');
-  if (!first.quoted && !first.text.startsWith('#') && NAME.test(first.text)) {
-    return fail(`${code(first.text)} is not a deployment number: expected \`#\` and a positive integer, such as \`logs #1042\`; \`history ${first.text}\` lists an app's deployments`);
-  }
+  const first = cursor.peek();
+  if (!first) return fail('expected `#<deployment>` or `<app>/<service> in <environment>` after `logs`, such as `logs #1042` or `logs shop/api in production`');
+  if (!first.quoted && !first.text.startsWith('#') && !/^\d/.test(first.text) && NAME.test(first.text.split('/')[0] ?? '')) return parseRunningLogs(cursor);
+  cursor.next();
   const id = parseDeploymentNumber(first.text);
   if (!id.ok) return id;
   let service: string | null = null;
@@ -198,6 +197,22 @@ function parseLogs(cursor: Cursor): Step<Command> {
   const end = expectEnd(cursor, 'logs');
   if (!end.ok) return end;
   return ok({ verb: 'logs', id: id.value, service });
+}
+
+/** `logs <app>/<service> in <environment>`: one service, no ref. */
+function parseRunningLogs(cursor: Cursor): Step<Command> {
+  const scope = parseScope(cursor);
+  if (!scope.ok) return scope;
+  const { app, services } = scope.value.scope;
+  if (services === null || services.length !== 1 || scope.value.ref !== null) {
+    const example = `logs ${app}/${services?.[0] ?? 'api'} in <environment>`;
+    return fail(`\`logs\` shows one running service: \`${example}\`; a deployment's log is \`logs #<deployment>\` (\`history ${app}\` lists them)`);
+  }
+  const env = parseEnvClause(cursor, 'in');
+  if (!env.ok) return env;
+  const end = expectEnd(cursor, 'logs');
+  if (!end.ok) return end;
+  return ok({ verb: 'logs', id: null, app, service: services[0]!, env: env.value });
 }
 
 function parseWhere(cursor: Cursor): Step<Command> {

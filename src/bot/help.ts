@@ -106,12 +106,13 @@ const HELP: Record<Verb, VerbHelp> = {
     details: ['Lists the latest deployments of an app, newest first: who asked for what, and how it ended.'],
   },
   logs: {
-    usage: 'logs #<deployment> [<service>]',
-    summary: 'the last lines of a deployment’s log',
-    examples: ['logs #1042', 'logs #1042 api'],
+    usage: 'logs #<deployment> [<service>] | logs <app>/<service> in <environment>',
+    summary: 'the last lines of a deployment’s log, or of a running service',
+    examples: ['logs #1042', 'logs #1042 api', 'logs shop/api in production'],
     details: [
       'Shows you (no one else) the last 30 lines of the deployment’s log: build output, Hoist’s notes and the services’ output, secrets redacted. With a service, only that service’s lines.',
       'The whole log is at `GET /api/v1/deployments/<deployment>/logs` on Hoist’s HTTP API. A card’s *Logs* button shows the same as this command.',
+      '`logs shop/api in production` shows the last 30 lines the running service wrote, from every replica (pod or container), each line with its replica’s name, secrets redacted. `GET /api/v1/apps/shop/environments/production/services/api/logs?follow=1` follows them.',
     ],
   },
   lock: {

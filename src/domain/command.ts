@@ -34,6 +34,8 @@ export type Command =
   | { verb: 'history'; app: string; env: string | null }
   /** `service` null: every line of the deployment. */
   | { verb: 'logs'; id: number; service: string | null }
+  /** `id` null: what the running service's replicas write now, not a deployment's log. */
+  | { verb: 'logs'; id: null; app: string; service: string; env: string }
   /** `ttlMs` only when `--ttl` was given; the environment's `lock.ttl` applies otherwise. */
   | { verb: 'lock'; app: string; env: string; reason: string | null; ttlMs?: number }
   | { verb: 'unlock'; app: string; env: string; force: boolean }

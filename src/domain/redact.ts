@@ -113,6 +113,8 @@ export interface SecretMasker {
   text(line: string): string;
   /** Lines as {@link text}, and a private key block spanning lines masked whole. */
   lines(lines: readonly string[]): string[];
+  /** The same for lines that come one at a time (a followed log): each call masks the next line of one source. */
+  lineByLine(): (line: string) => string;
   /** A JSON-like value: a string equal to a known value hidden (whatever its length), every other string as {@link text}. */
   value<T>(value: T): T;
   /**
@@ -175,6 +177,10 @@ export function secretMasker(options: SecretMaskerOptions): SecretMasker {
   return {
     text: (line) => redact(known(line)),
     lines: (lines) => redactLines(lines.map(known)),
+    lineByLine: () => {
+      const next = lineRedactor();
+      return (line) => next(known(line));
+    },
     value: <T>(input: T) => value(input) as T,
     set: <T>(set: T) => {
       if (!isRecord(set) || !Array.isArray(set.services)) return value(set) as T;

@@ -1,10 +1,7 @@
-import type { EnvironmentConfig } from '../config/hoist-config.ts';
 import { createDockerBuilder } from '../engine/build/docker-builder.ts';
 import { createApprovalBinding } from '../engine/approval-binding.ts';
 import { createDeployRunner } from '../engine/deploy-runner.ts';
 import { createDocker } from '../engine/docker/client.ts';
-import type { Target } from '../engine/ports.ts';
-import { createTargetRegistry } from '../engine/targets/target-registry.ts';
 import { createCancelListener } from '../jobs/cancel-signal.ts';
 import { createDeploymentWorker } from '../jobs/deployment-worker.ts';
 import { createLockSweeper } from '../jobs/lock-sweeper.ts';
@@ -20,13 +17,7 @@ import type { SharedParts } from './shared-parts.ts';
 const EMBEDDED_SWEEP_MAX_WAIT_MS = 30_000;
 
 /** The worker role: runs deployments from the queue, re-offers waiting work, and sweeps locks. */
-export async function startWorkerRole(
-  shared: SharedParts,
-  options: {
-    /** Where environments run, replacing the configured targets (benchmarks measure orchestration with a target that does no work). */
-    targetFor?: ((environment: EnvironmentConfig) => Target) | undefined;
-  },
-): Promise<void> {
+export async function startWorkerRole(shared: SharedParts): Promise<void> {
   const { env, config, db, logger, stops, notify } = shared;
   const builder = createDockerBuilder({
     docker: createDocker(env.dockerHost),
@@ -36,13 +27,12 @@ export async function startWorkerRole(
     logger: logger.child({ component: 'builder' }),
     callErrors: shared.callErrors,
   });
-  const targetFor = options.targetFor ?? (await configuredTargets(shared));
   const runner = createDeployRunner({
     db,
     config,
     source: shared.source,
     builder,
-    targetFor,
+    targetFor: shared.targetFor,
     notify,
     logger,
     // A successful rollback pins its environment with a lock only rollbacks pass.
@@ -104,18 +94,5 @@ export async function startWorkerRole(
     stops.add(async () => unsubscribe(), 'the sweeper\'s wake-up on writes');
   }
   stops.add(async () => sweeper.stop(), 'the lock and approval sweeper');
-  startRunningStatus(shared, targetFor);
-}
-
-/** The targets of hoist.yaml; a kubeconfig that can't be used stops the start here, naming the target. */
-async function configuredTargets(shared: SharedParts): Promise<(environment: EnvironmentConfig) => Target> {
-  const registry = await createTargetRegistry({
-    config: shared.config,
-    kubeconfig: shared.env.kubeconfig,
-    dockerHost: shared.env.dockerHost,
-    logger: shared.logger,
-    callErrors: shared.callErrors,
-  });
-  registry.verifyAll();
-  return registry.targetFor;
+  startRunningStatus(shared, shared.targetFor);
 }

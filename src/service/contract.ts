@@ -7,6 +7,7 @@ import type { PushRecord } from '../domain/push.ts';
 import type { SecretMasker } from '../domain/redact.ts';
 import type { SetChange } from '../domain/set-diff.ts';
 import type { DeploymentStatus } from '../domain/status.ts';
+import type { ReplicaUsage } from '../engine/ports.ts';
 import type { EnvironmentView } from './views.ts';
 
 export type ActionCommand = Extract<Command, { verb: ActionVerb }>;
@@ -161,6 +162,27 @@ export type LogsResult =
   | { ok: true; deploymentId: number; app: string; env: string; status: DeploymentStatus; reason: string | null; lines: LogLineView[]; nextAfter: number | null }
   | Refusal;
 
+/** What the running service wrote: `tail` lines of each replica to start with (1–1000, default 100), then, with `follow`, what comes. */
+export interface AppLogQuery {
+  tail?: number | null;
+  follow?: boolean;
+}
+
+/** A line the running service wrote, named by its replica (pod or container), secrets masked. */
+export interface AppLogLineView {
+  replica: string;
+  at: Date | null;
+  line: string;
+}
+
+/** The lines as they are read from the target; a followed one ends when the caller's signal aborts or every replica has ended. */
+export type AppLogsResult = { ok: true; app: string; env: string; service: string; lines: AsyncIterable<AppLogLineView> } | Refusal;
+
+/** CPU and memory of each replica now; `unavailable`: why the target cannot measure (no metrics-server), with no replicas. */
+export type UsageResult =
+  | { ok: true; app: string; env: string; service: string; at: Date; replicas: ReplicaUsage[]; window: string | null; unavailable: string | null }
+  | Refusal;
+
 /**
  * Whether the caller carries a request out: `first` (it does, then answers),
  * `answered` (it was carried out; here is the first answer), or `pending`
@@ -215,6 +237,10 @@ export interface HoistService extends RequestLedger {
   diffDeployments(id: number, against: number): Promise<DiffResult>;
   /** A deployment's log: build output, engine notes, container output. */
   deploymentLogs(id: number, query?: LogQuery): Promise<LogsResult>;
+  /** What the running service's replicas write (not a deployment's log): the last lines of each, or followed. */
+  serviceLogs(app: string, env: string, service: string, query: AppLogQuery, signal: AbortSignal): Promise<AppLogsResult>;
+  /** CPU and memory of the running service's replicas now, as its target measures them. */
+  serviceUsage(app: string, env: string, service: string): Promise<UsageResult>;
   /** A vote for a deployment waiting for approval; once every rule holds, it joins its environment's queue. */
   approve(id: number, actor: Actor): Promise<VoteResult>;
   /** Ends a deployment waiting for approval REJECTED, with who and why (a reason is required). */

@@ -2,7 +2,7 @@ import type { EnvironmentConfig } from '../config/hoist-config.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
 import { approvalDeadlines, needsApproval } from '../domain/approval.ts';
 import { scopeRule } from '../domain/rules.ts';
-import type { CommitChecks, ImageRegistry, Source } from '../engine/ports.ts';
+import type { CommitChecks, ImageRegistry, Source, Target } from '../engine/ports.ts';
 import { createCommitChecks } from '../engine/source/github/commit-checks.ts';
 import { getDeployment, insertDeployment } from '../store/deployments.ts';
 import { checkDeployRef, planAction } from './action-plans.ts';
@@ -19,6 +19,7 @@ import { createEnvironmentQueue, type EnvironmentQueueDeps } from './environment
 import { handOver, isDatabaseUnreachable, recordedThenUnreachable, unlessDatabaseDown } from './outage.ts';
 import { checkChannel, findEnvironment, list, messagesTo, refuse } from './lookup.ts';
 import { createRequestLedger, type LedgerOptions } from './request-ledger.ts';
+import { createRunningApp } from './running-app.ts';
 import { waitingKeyOf } from '../store/waiting-key.ts';
 import type { EnvironmentView } from './views.ts';
 import { createEnvironmentBoard, type ChangeFeed } from './environment-board.ts';
@@ -41,6 +42,8 @@ export interface ServiceDeps extends EnvironmentQueueDeps {
   onBoardError?: (error: unknown) => void;
   /** How old the environments' views kept in memory may be (default 1 s; see environment-board.ts). */
   boardMaxAgeMs?: number;
+  /** Where environments run, read for the running app's logs and usage (absent: those are refused as not supported here). */
+  targetFor?: (environment: EnvironmentConfig) => Target;
 }
 
 export function createHoistService(serviceDeps: ServiceDeps): HoistService {
@@ -66,6 +69,16 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
   const masks = createSecretMasks(deps);
   const history = createHistory({ ...deps, masks });
   const logs = createLogs({ ...deps, masks });
+  const runningApp = createRunningApp({
+    config,
+    ...(deps.targetFor ? { targetFor: deps.targetFor } : {}),
+    // The secrets of what runs there (each service's last deployment) and of its configuration.
+    maskerFor: async (app, env) => {
+      const view = await board.view(app, env);
+      const ids = [...new Set((view?.services ?? []).flatMap((s) => (s.deploymentId === null ? [] : [s.deploymentId])))];
+      return ids.length === 0 ? masks.forConfiguration() : masks.forDeployments(ids.map((id) => ({ id, app, env })));
+    },
+  });
   const permissions = createPermissions(deps.groupsOf);
   const approvals = createApprovals(deps);
   const now = deps.now ?? (() => new Date());
@@ -213,6 +226,7 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
     cancel: async (target, actor) => masks.inResult(await unlessDatabaseDown('cancel', 'nothing was canceled', () => queues.cancel(target, actor))),
     ...history,
     ...logs,
+    ...runningApp,
     approve: async (id, actor) => masks.inResult(await approvals.approve(id, actor)),
     reject: async (id, actor, reason) => masks.inResult(await approvals.reject(id, actor, reason)),
     approvals: approvals.approvals,

@@ -67,7 +67,7 @@ apps:
   ${app}:
     repo: ${repo.dir}
     services:
-      web: { type: container, image: "${BASE_IMAGE}", command: ["/bin/busybox", "httpd", "-f", "-p", "8080"], env: { DB_PASSWORD: ${PASSWORD} } }
+      web: { type: container, image: "${BASE_IMAGE}", command: ["/bin/sh", "-c", "echo serving with $DB_PASSWORD; exec /bin/busybox httpd -f -p 8080"], env: { DB_PASSWORD: ${PASSWORD} } }
     environments:
       e2e: { target: engine }
       prod: { target: engine, approval: { required: 1, approvers: [U0BOB] } }
@@ -285,6 +285,21 @@ apps:
     } finally {
       await database.close();
     }
+
+    // The running service's page, from its name on the board: its container's usage now and its
+    // output, the secret it printed masked.
+    await page.goto(`${hoist.baseUrl}/dashboard`);
+    await page.waitForSelector('body[data-loaded="true"]');
+    await Promise.all([page.waitForURL(/\/services\/web$/), page.click(`${cell} [data-service="web"] a`)]);
+    await page.waitForSelector('body[data-loaded="true"]');
+    const usage = await page.$$eval('#usage tr', (rows) => rows.map((r) => [r.getAttribute('data-replica'), r.querySelector('.cpu')?.textContent, r.querySelector('.memory')?.textContent]));
+    expect(usage).toHaveLength(1);
+    expect(usage[0]?.[0]).toBe(`hoist-${app}-e2e-web-${second.id}`);
+    expect(usage[0]?.[1]).toMatch(/^\d+(\.\d)?m$/);
+    expect(usage[0]?.[2]).toMatch(/^\d+(\.\d)? (B|KiB|MiB) of \d+(\.\d)? GiB$/);
+    expect(await page.textContent('#app-log')).toMatch(new RegExp(`^hoist-${app}-e2e-web-${second.id} \\| serving with ••••[0-9a-f]{8}$`));
+    await page.screenshot({ path: join(OUTPUT, 'service.png'), fullPage: true });
+    expect(await page.content()).not.toContain(PASSWORD);
 
     // Signing out ends the session: the pages send the browser to sign in again.
     await Promise.all([page.waitForURL(/\/dashboard\/sign-in$/), page.click('form.who button')]);

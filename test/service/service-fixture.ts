@@ -201,6 +201,7 @@ export async function openServiceFixture(options: FixtureOptions): Promise<Servi
       return groups[userId] ?? [];
     },
     ...(options.now ? { now: options.now } : {}),
+    targetFor: () => target.target,
   };
   const service = createHoistService({
     ...deps,

@@ -14,6 +14,7 @@ import {
   type ContainerPlan,
 } from './container-spec.ts';
 import { watchDockerRunning } from './docker-running.ts';
+import { createDockerAppReads } from './docker-app-reads.ts';
 import { createDockerServiceActions } from './docker-service-actions.ts';
 
 export interface DockerTargetOptions {
@@ -251,6 +252,7 @@ export function createDockerTarget(options: DockerTargetOptions): Target {
     rollout,
     inspect,
     ...actions,
+    ...createDockerAppReads(docker),
     watchRunning: (placements, onReading) => watchDockerRunning(docker, placements, onReading, logger ? { logger } : {}),
   };
 }

@@ -48,8 +48,11 @@ export const USES = {
 
 export type KindFor<Op extends keyof typeof USES> = (typeof USES)[Op][number];
 
-/** Subresources the target reads. */
-const SUBRESOURCES: Permission[] = [{ apiGroup: '', resource: 'pods/log', verbs: ['get'], scope: 'namespace' }];
+/** Subresources and other APIs the target reads: pods' output (failures, the running app's logs) and metrics-server's pod usage. */
+const SUBRESOURCES: Permission[] = [
+  { apiGroup: '', resource: 'pods/log', verbs: ['get'], scope: 'namespace' },
+  { apiGroup: 'metrics.k8s.io', resource: 'pods', verbs: ['list'], scope: 'namespace' },
+];
 
 function derive(): Permission[] {
   const byResource = new Map<Kind, Set<Verb>>();

@@ -23,6 +23,9 @@ function fromAnswer(view) {
   };
 }
 
+/** The running service's page: its replicas' usage and output. */
+const servicePath = (state, service) => `/dashboard/apps/${[state.app, 'environments', state.env, 'services', service].map(encodeURIComponent).join('/')}`;
+
 const ordinal = (n) => (n === 1 ? 'next' : `${n}${n === 2 ? 'nd' : n === 3 ? 'rd' : 'th'} in line`);
 
 function queueItem(entry, position) {
@@ -54,7 +57,7 @@ function cellContent(state) {
       'ul',
       { class: 'services' },
       state.services.map((s) =>
-        el('li', { 'data-service': s.name, 'data-status': s.status, 'data-running': s.running?.state ?? '' }, el('span', { text: s.name }), statusBadge(s.status), runningBadge(s.running), versionNode(s.version, s.commitUrl)),
+        el('li', { 'data-service': s.name, 'data-status': s.status, 'data-running': s.running?.state ?? '' }, el('a', { href: servicePath(state, s.name), text: s.name }), statusBadge(s.status), runningBadge(s.running), versionNode(s.version, s.commitUrl)),
       ),
     ),
     state.queue.length > 0 ? el('div', { class: 'section', text: 'Queue' }) : null,

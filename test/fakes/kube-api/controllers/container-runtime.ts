@@ -16,6 +16,8 @@ export interface Instance {
   exitCode?: number;
   reason?: string;
   logs: string[];
+  /** When each line of `logs` was written (missing: at `startedAt`, the image's own lines). */
+  writtenAt?: number[];
 }
 
 export type ContainerPhase =

@@ -77,6 +77,18 @@ export class Kubelet {
     return changed;
   }
 
+  /** Appends a line to a running container's output (the pod's only container when none is named). */
+  write(pod: KubeObject, line: string, container?: string): boolean {
+    const runtime = this.pods.get(pod.metadata.uid);
+    const c = container === undefined ? (runtime?.containers.length === 1 ? runtime.containers[0] : undefined) : runtime?.containers.find((x) => x.name === container);
+    const instance = c?.phase === 'running' ? c.instances.at(-1) : undefined;
+    if (!instance || instance.finishedAt !== undefined) return false;
+    const stamps = instance.writtenAt ?? instance.logs.map(() => instance.startedAt);
+    instance.logs.push(line);
+    instance.writtenAt = [...stamps, this.ctx.clock.now()];
+    return true;
+  }
+
   /** Whether the container's current instance has stopped (a followed log ends). */
   instanceEnded(uid: string, container: string): boolean {
     const c = this.pods.get(uid)?.containers.find((x) => x.name === container);
