@@ -73,11 +73,21 @@ const shown = (value: unknown): string => {
   return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 };
 
+/** Two `envFrom` lists naming the same secrets in the same order (only what was read of them differs). */
+function sameSecrets(change: SetChange): boolean {
+  const names = (list: unknown) => (Array.isArray(list) ? list.map((ref) => (isObject(ref) ? ref.secret : null)) : null);
+  const before = names(change.before);
+  return before !== null && equal(before, names(change.after));
+}
+
 /**
  * One change as a short phrase: `services[web].replicas: 1 → 2`. Values of environment
  * variables are left out (they may be secrets): only that they changed.
  */
 export function changeText(change: SetChange): string {
+  // A value read from a secret shows only as its keyed hash: a changed hash is a rotated secret.
+  const rotated = /^(.*\.secretRefs(?:\.[^.[]+|\[[^\]]+\]))\.hash$/.exec(change.path) ?? (/\.envFrom$/.test(change.path) && sameSecrets(change) ? [change.path, change.path] : null);
+  if (rotated && change.kind === 'changed') return `${rotated[1]}: secret changed`;
   const secret = /\.env(\.|\[|$)/.test(change.path);
   switch (change.kind) {
     case 'added':

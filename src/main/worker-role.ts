@@ -40,6 +40,7 @@ export async function startWorkerRole(
     config,
     source: shared.source,
     builder,
+    secretsDir: env.secretsDir,
     targetFor: options.targetFor ?? (await configuredTargets(shared)),
     notify,
     logger,
