@@ -5,6 +5,7 @@
  * (`Kind/name`) are matched by it, so a service added in the middle reads as
  * one addition, not as every later one changed.
  */
+import { SECRET_MARK } from './redact.ts';
 
 export interface SetChange {
   /** `services[web].env.GREETING`, `versions.web`, `target`. */
@@ -73,11 +74,13 @@ const shown = (value: unknown): string => {
   return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 };
 
-/** Two `envFrom` lists naming the same secrets in the same order (only what was read of them differs). */
-function sameSecrets(change: SetChange): boolean {
-  const names = (list: unknown) => (Array.isArray(list) ? list.map((ref) => (isObject(ref) ? ref.secret : null)) : null);
-  const before = names(change.before);
-  return before !== null && equal(before, names(change.after));
+/** The secrets whose hash changed, when two `envFrom` lists name the same secrets in the same order; null otherwise. */
+function rotatedSecrets(change: SetChange): string[] | null {
+  const refs = (list: unknown) => (Array.isArray(list) ? list.map((ref) => (isObject(ref) ? { secret: String(ref.secret), hash: ref.hash } : null)) : null);
+  const before = refs(change.before);
+  const after = refs(change.after);
+  if (before === null || after === null || !equal(before.map((r) => r?.secret), after.map((r) => r?.secret))) return null;
+  return after.flatMap((ref, index) => (ref !== null && ref.hash !== before[index]?.hash ? [ref.secret] : []));
 }
 
 /**
@@ -86,8 +89,11 @@ function sameSecrets(change: SetChange): boolean {
  */
 export function changeText(change: SetChange): string {
   // A value read from a secret shows only as its keyed hash: a changed hash is a rotated secret.
-  const rotated = /^(.*\.secretRefs(?:\.[^.[]+|\[[^\]]+\]))\.hash$/.exec(change.path) ?? (/\.envFrom$/.test(change.path) && sameSecrets(change) ? [change.path, change.path] : null);
-  if (rotated && change.kind === 'changed') return `${rotated[1]}: secret changed`;
+  // (The hashes lead, marked as a masked value is: the phrase must not read as `KEY: value` to redaction.)
+  const rotated = /^(.*\.secretRefs(?:\.[^.[]+|\[[^\]]+\]))\.hash$/.exec(change.path);
+  if (rotated && change.kind === 'changed') return `${rotated[1]}: ${SECRET_MARK}${String(change.before)} → ${SECRET_MARK}${String(change.after)} (secret changed)`;
+  const from = /\.envFrom$/.test(change.path) && change.kind === 'changed' ? rotatedSecrets(change) : null;
+  if (from) return `${change.path}: ${from.map((name) => `secret ${name} changed`).join(', ')}`;
   const secret = /\.env(\.|\[|$)/.test(change.path);
   switch (change.kind) {
     case 'added':

@@ -42,8 +42,8 @@ describe('secret references', () => {
     const after = { services: [spec({ secretRefs: { DB_PASSWORD: { secret: 'shop-db', key: 'password', hash: 'e5f6a7b8' } }, envFrom: [{ secret: 'shop-api', hash: '00000002' }] })] };
     expect(sameSpec(before.services[0]!, after.services[0]!)).toBe(false);
     expect(diffSets(before, after).map(changeText)).toEqual([
-      'services[web].envFrom: secret changed',
-      'services[web].secretRefs.DB_PASSWORD: secret changed',
+      'services[web].envFrom: secret shop-api changed',
+      'services[web].secretRefs.DB_PASSWORD: ••••a1b2c3d4 → ••••e5f6a7b8 (secret changed)',
     ]);
     // Another key or another secret is a change of configuration, shown as such.
     const other = { services: [spec({ secretRefs: { DB_PASSWORD: { secret: 'shop-db', key: 'password2' } }, envFrom: [{ secret: 'other' }] })] };

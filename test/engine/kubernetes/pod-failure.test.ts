@@ -50,7 +50,7 @@ describe('early failure from pod states', () => {
       [pod('api-1', [waiting('CreateContainerConfigError', "couldn't find key password in Secret shop-staging/shop-db")])],
       {
         pod: 'api-1', container: 'api', reason: 'CreateContainerConfigError', previousLogs: false, hasLogs: false,
-        message: "couldn't find key password in Secret shop-staging/shop-db — the Secret shop-db in namespace shop-staging has no key password: add it (kubectl -n shop-staging edit secret shop-db); Hoist does not create or read Secrets",
+        message: "couldn't find key password in Secret shop-staging/shop-db — the Secret shop-db in namespace shop-staging lacks the key password; add it (kubectl -n shop-staging edit secret shop-db); Hoist does not create or read Secrets",
       },
     ],
     [

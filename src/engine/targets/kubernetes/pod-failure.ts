@@ -93,7 +93,7 @@ function killed(status: ContainerStatusLike, terminated: { exitCode?: number }):
  */
 export function secretHint(message: string): string | null {
   const key = /couldn't find key (\S+) in Secret ([^/\s]+)\/(\S+)/.exec(message);
-  if (key) return `the Secret ${key[3]} in namespace ${key[2]} has no key ${key[1]}: add it (kubectl -n ${key[2]} edit secret ${key[3]}); Hoist does not create or read Secrets`;
+  if (key) return `the Secret ${key[3]} in namespace ${key[2]} lacks the key ${key[1]}; add it (kubectl -n ${key[2]} edit secret ${key[3]}); Hoist does not create or read Secrets`;
   const missing = /secret "([^"]+)" not found/.exec(message);
   if (missing) return `the Secret ${missing[1]} does not exist in the namespace: create it (kubectl create secret generic ${missing[1]} …); Hoist does not create or read Secrets`;
   return null;
