@@ -20,8 +20,6 @@ const SIGNING = 'secret-refs-e2e-signing-secret';
 const CHANNEL = 'C0SECRETREFS';
 const HIDDEN = '••••[0-9a-f]{8}';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- Kubernetes objects read from the fake, as JSON */
-
 interface DeploymentJson {
   id: number;
   status: string;
