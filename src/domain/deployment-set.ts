@@ -1,4 +1,5 @@
 import type { Resources } from './resources.ts';
+import { parseSecretRefs, type SecretFromRef, type SecretKeyRef, type SecretRefs } from './secret-refs.ts';
 import { SERVICE_TYPES, type ServiceType } from './service-order.ts';
 
 /**
@@ -18,6 +19,10 @@ export interface ServiceSpec {
   /** The host port serving it (docker target), or null. */
   expose: number | null;
   env: Record<string, string>;
+  /** Variables read from a key of a secret (references, never values); only when there are any. */
+  secretRefs?: Record<string, SecretKeyRef>;
+  /** Secrets whose every key becomes a variable; only when there are any. */
+  envFrom?: SecretFromRef[];
   command: string[] | null;
   replicas: number;
   health: { path: string; timeoutMs: number } | null;
@@ -64,6 +69,21 @@ export function sameSpec(a: ServiceSpec, b: ServiceSpec): boolean {
   return canonical(configurationOf(a)) === canonical(configurationOf(b));
 }
 
+/** The spec's secret references (none for a spec without any). */
+export function secretRefsOf(spec: Pick<ServiceSpec, 'secretRefs' | 'envFrom'>): SecretRefs {
+  return { secretRefs: spec.secretRefs ?? {}, envFrom: spec.envFrom ?? [] };
+}
+
+/** The spec with these references (fields left out when empty, so a set without any reads as before they existed). */
+export function withSecretRefs<T extends ServiceSpec>(spec: T, refs: SecretRefs): T {
+  const { secretRefs: _env, envFrom: _from, ...rest } = spec;
+  return {
+    ...rest,
+    ...(Object.keys(refs.secretRefs).length > 0 ? { secretRefs: refs.secretRefs } : {}),
+    ...(refs.envFrom.length > 0 ? { envFrom: refs.envFrom } : {}),
+  } as T;
+}
+
 export function specOf(set: DeploymentSet | null, service: string): ServiceSpec | null {
   return set?.services.find((s) => s.name === service) ?? null;
 }
@@ -85,6 +105,7 @@ function parseSpec(value: unknown): ServiceSpec | null {
   const num = (v: unknown) => (typeof v === 'number' ? v : null);
   const tagCheck = parseTagCheck(value.tagCheck);
   const imageCheck = parseTagCheck(value.imageCheck);
+  const refs = parseSecretRefs(value.secretRefs, value.envFrom);
   return {
     name: value.name,
     type: value.type as ServiceType,
@@ -94,6 +115,8 @@ function parseSpec(value: unknown): ServiceSpec | null {
     port: num(value.port),
     expose: num(value.expose),
     env: isRecord(value.env) ? (value.env as Record<string, string>) : {},
+    ...(Object.keys(refs.secretRefs).length > 0 ? { secretRefs: refs.secretRefs } : {}),
+    ...(refs.envFrom.length > 0 ? { envFrom: refs.envFrom } : {}),
     command: Array.isArray(value.command) ? (value.command as string[]) : null,
     replicas: num(value.replicas) ?? 1,
     health: isRecord(value.health) ? (value.health as ServiceSpec['health']) : null,

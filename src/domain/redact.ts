@@ -136,6 +136,18 @@ export interface SecretMaskerOptions {
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/**
+ * Only the given values hidden (`••••` and their keyed hash), longest first, nothing else
+ * touched: for texts kept before anything shows them (a deployment's log lines, a failure's
+ * reason) that carry values Hoist read but never stores, such as a secret file's.
+ */
+export function valueHider(values: Iterable<string>, fingerprint: (value: string) => string): (text: string) => string {
+  const searched = [...new Set(values)].filter((s) => s.length >= MIN_SECRET_IN_TEXT).sort((a, b) => b.length - a.length);
+  if (searched.length === 0) return (text) => text;
+  const pattern = new RegExp(searched.map(escapeRegExp).join('|'), 'g');
+  return (text) => text.replace(pattern, (found) => `${SECRET_MARK}${fingerprint(found)}`);
+}
+
 export function secretMasker(options: SecretMaskerOptions): SecretMasker {
   const secrets = new Set([...options.secrets].filter((s) => s !== ''));
   const hidden = new Map<string, string>();

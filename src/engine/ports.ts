@@ -3,6 +3,7 @@ import type { GitHubRepo, TargetConfig } from '../config/hoist-config.ts';
 import type { CommitCheck } from '../domain/checks.ts';
 import type { ServiceSpec } from '../domain/deployment-set.ts';
 import type { EnvironmentReading } from '../domain/running-status.ts';
+import type { SecretValues } from '../domain/secret-refs.ts';
 
 /** Receives a deployment's log lines as they happen (build output, container output, engine notes). */
 export type LogSink = (line: string) => void;
@@ -62,6 +63,11 @@ export interface RolloutRequest {
   image: string;
   /** What the deployment calls this version: the commit SHA for built services, else the image. */
   version: string;
+  /**
+   * The values of the spec's secret references, read by the engine at rollout for a target that
+   * runs values (docker); absent where the target passes the references on (Kubernetes).
+   */
+  secrets?: SecretValues;
   signal: AbortSignal;
   log: LogSink;
 }

@@ -230,7 +230,15 @@ export const DiffSchema = z
   .object({
     from: z.int(),
     to: z.int(),
-    changes: z.array(z.object({ path: z.string(), kind: z.enum(['added', 'removed', 'changed']), before: z.unknown(), after: z.unknown() })),
+    changes: z.array(
+      z.object({
+        path: z.string(),
+        kind: z.enum(['added', 'removed', 'changed']),
+        before: z.unknown(),
+        after: z.unknown(),
+        text: z.string().openapi({ description: 'The change as people read it; values of `env` left out, a rotated secret as `secret changed`.' }),
+      }),
+    ),
     unified: z.string(),
   })
   .openapi('Diff');

@@ -32,6 +32,7 @@ export async function startWorkerRole(shared: SharedParts): Promise<void> {
     config,
     source: shared.source,
     builder,
+    secretsDir: env.secretsDir,
     targetFor: shared.targetFor,
     notify,
     logger,

@@ -130,7 +130,8 @@ export type DeploymentPage = { ok: true; items: DeploymentSummary[]; nextCursor:
 export type ManifestsResult = { ok: true; deploymentId: number; app: string; env: string; set: unknown } | Refusal;
 
 /** What differs from deployment `from` to deployment `to`: by path, and as a unified diff. */
-export type DiffResult = { ok: true; from: number; to: number; changes: SetChange[]; unified: string } | Refusal;
+/** Each change with `text`, the phrase people read (`services[web].replicas: 1 → 2`, `…secretRefs.DB_PASSWORD: secret changed`). */
+export type DiffResult = { ok: true; from: number; to: number; changes: (SetChange & { text: string })[]; unified: string } | Refusal;
 
 /**
  * Which of a deployment's log lines: the last `tail`, or a page forward from

@@ -20,6 +20,8 @@ export interface RunnerDeps {
   config: HoistConfig;
   source: Source;
   builder: Builder;
+  /** HOIST_SECRETS_DIR: where a docker target's secret values are read at rollout; absent or null: not set. */
+  secretsDir?: string | null;
   targetFor(env: EnvironmentConfig): Target;
   /** Called after each recorded event so subscribers hear of it at once. */
   notify(): void;
@@ -89,7 +91,10 @@ export async function cancelRest(ctx: RunContext, names: readonly string[], reas
   for (const name of names) await markService(ctx, name, { status: 'CANCELED', reason }, 'untouched');
 }
 
-export async function recordFailure(ctx: RunContext, name: string, status: ServiceStatus, reason: string, logTail: string[]): Promise<void> {
+export async function recordFailure(ctx: RunContext, name: string, status: ServiceStatus, failure: string, tail: string[]): Promise<void> {
+  // A container's output can hold a secret value read for it; only its hash is ever kept.
+  const reason = ctx.log.mask(failure);
+  const logTail = tail.map((line) => ctx.log.mask(line));
   await ctx.log.flush();
   await markService(ctx, name, { status, reason });
   await recordEvent(ctx.deps.db, { kind: 'failure', deploymentId: ctx.d.id, service: name, status, reason, logTail });

@@ -10,6 +10,7 @@ import {
   createOptions,
   labelFilter,
   LABELS,
+  missingSecrets,
   publishedPort,
   type ContainerPlan,
 } from './container-spec.ts';
@@ -76,6 +77,8 @@ export function createDockerTarget(options: DockerTargetOptions): Target {
     const child = logger?.child({ deploymentId: request.deploymentId, env: placement.env, service: service.name });
     const canceled = (): Failure => ({ ok: false, reason: 'rollout canceled', logTail: [] });
     if (signal.aborted) return canceled();
+    const missing = missingSecrets(service, request.secrets);
+    if (missing) return { ok: false, reason: missing, logTail: [] };
     if (service.replicas > 1) log(`${service.name}: the docker target runs one container per service (replicas: ${service.replicas} ignored)`);
 
     const pulled = await ensureImage(request.image, log, signal);
@@ -89,6 +92,7 @@ export function createDockerTarget(options: DockerTargetOptions): Target {
       version: request.version,
       role,
       hostPort,
+      ...(request.secrets ? { secrets: request.secrets } : {}),
     });
     const exposed = service.port === null ? null : service.expose;
     const mine = new Set([containerName(plan('service', null)), containerName(plan('canary', null))]);

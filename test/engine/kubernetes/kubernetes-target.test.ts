@@ -280,7 +280,7 @@ describe('kubernetes target: failures end early and the previous version keeps r
 
   it('a config error', async () => {
     const { failure } = await failAfterGood('config', 'noconfig', { kind: 'config-error', message: 'secret "shop-db" not found' });
-    expect(failure.reason).toMatch(/^CreateContainerConfigError — secret "shop-db" not found \(pod api-/);
+    expect(failure.reason).toMatch(/^CreateContainerConfigError — secret "shop-db" not found — the Secret shop-db does not exist in the namespace: create it .*; Hoist does not create or read Secrets \(pod api-/);
   });
 
   it('a container killed for memory', async () => {
