@@ -9,7 +9,7 @@ import { requestAndFollow } from './follow-deployment.ts';
 import { describeAnswer } from './answers.ts';
 
 /** The chat commands the command line sends to a Hoist server. */
-export const PIPELINE_VERBS: ReadonlySet<string> = new Set(['deploy', 'redeploy', 'rollback', 'stop', 'restart', 'cancel', 'approve', 'reject', 'lock', 'unlock', 'status']);
+export const PIPELINE_VERBS: ReadonlySet<string> = new Set(['deploy', 'redeploy', 'rollback', 'stop', 'restart', 'destroy', 'cancel', 'approve', 'reject', 'lock', 'unlock', 'status']);
 
 const OPTIONS = [
   { name: '--server', takesValue: true },
@@ -96,13 +96,15 @@ async function send(command: Command, client: ApiClient, io: PipelineIo & { time
     case 'redeploy':
     case 'rollback':
     case 'stop':
-    case 'restart': {
+    case 'restart':
+    case 'destroy': {
       const body = {
         action: command.verb,
         ...(command.scope.services === null ? {} : { services: command.scope.services }),
         ...(command.verb === 'deploy' && command.ref !== null ? { ref: command.ref } : {}),
         ...(command.verb === 'deploy' && command.bypassApproval !== undefined ? { bypassApproval: command.bypassApproval } : {}),
         ...(command.verb === 'rollback' && command.to !== null ? { to: command.to } : {}),
+        ...(command.verb === 'destroy' && command.confirm !== null ? { confirm: command.confirm } : {}),
       };
       // One key for this run: a request resent after a network error is the same request.
       const headers = { 'idempotency-key': randomUUID() };

@@ -75,7 +75,7 @@ export interface RunningService {
   healthy: boolean;
 }
 
-/** An action on what already runs for one service (stop, restart, remove). */
+/** An action on what already runs for one service (stop, restart, remove, destroy). */
 export interface ServiceRequest {
   deploymentId: number;
   placement: Placement;
@@ -98,6 +98,11 @@ export interface Target {
   restart(request: ServiceRequest): Promise<Outcome>;
   /** Removes the service from the target (volumes kept): a service rolled back to before it first ran. */
   remove(request: ServiceRequest): Promise<Outcome<{ removed: number }>>;
+  /**
+   * Removes the service and its data for good (a `destroy`): what runs and its volumes or volume
+   * claims. `removed` names each object removed; nothing left to remove is a success.
+   */
+  destroy(request: ServiceRequest): Promise<Outcome<{ removed: string[] }>>;
 }
 
 /** What GitHub reports of a commit's CI: its commit statuses and check runs, or why it could not be asked. */

@@ -23,6 +23,8 @@ export interface NoopTarget {
   target: Target;
   /** Every rollout that has ended, in the order they ended. */
   rollouts: RolloutRecord[];
+  /** `env/service` of every destroy, in order. */
+  destroyed: string[];
   /**
    * The next rollout in `env` waits until the hold is released (so a queue can be
    * filled behind it); every other rollout ends at once.
@@ -36,6 +38,7 @@ export interface NoopTarget {
  */
 export function createNoopTarget(): NoopTarget {
   const rollouts: RolloutRecord[] = [];
+  const destroyed: string[] = [];
   const holds = new Map<string, { released: Promise<void>; started(id: number): void }>();
   const done = <T extends object>(extra: T): Promise<Outcome<T>> => Promise.resolve({ ok: true, ...extra });
   const target: Target = {
@@ -54,10 +57,15 @@ export function createNoopTarget(): NoopTarget {
     stop: (_request: ServiceRequest) => done({ stopped: 0 }),
     restart: (_request: ServiceRequest) => done({}),
     remove: (_request: ServiceRequest) => done({ removed: 0 }),
+    destroy: (request: ServiceRequest) => {
+      destroyed.push(`${request.placement.env}/${request.service.name}`);
+      return done({ removed: [] });
+    },
   };
   return {
     target,
     rollouts,
+    destroyed,
     holdNext(env) {
       let release = () => undefined as void;
       let started = (_id: number) => undefined as void;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { CallErrors } from '../../../domain/call-errors.ts';
 import type { Outcome, RolloutRequest, Target } from '../../ports.ts';
+import { createDestroy } from './destroy.ts';
 import { createKubeApi, KubeError, loadKubeConfig, type KubeConnection, type RetryPolicy } from './client.ts';
 import { resolveTiming, type KubernetesTiming, type RolloutScope, type TargetContext } from './context.ts';
 import { rolloutDeployment } from './deployment-rollout.ts';
@@ -121,5 +122,5 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
     }
   }
 
-  return { rollout, ...createServiceActions(ctx) };
+  return { rollout, ...createServiceActions(ctx), destroy: createDestroy(ctx) };
 }
