@@ -42,7 +42,7 @@ describe('approval: in hoist.yaml', () => {
   });
 
   it('destroy is an action that may wait for approval, and is listed on its own', () => {
-    expect(policyOf('required: 1\napprovers: [U0BOB]\nactions: [destroy]').actions).toEqual(['destroy']);
+    expect(policyOf('required: 1\napprovers: [U0BOB]\nactions: [destroy]')?.actions).toEqual(['destroy']);
   });
 
   it('several rules, and every other key', () => {
