@@ -25,7 +25,7 @@ const LISTED_CHANGES = 5;
  * What `d` would apply if it started now, with this process's configuration: a deploy its
  * recorded SHA (a pinned one is never replaced by a newer commit of the branch) or the image
  * a tag resolved to, with the configuration now; a redeploy the versions that run now; a
- * rollback what its target applied; stop and restart no configuration.
+ * rollback what its target applied; stop, restart and destroy no configuration.
  */
 async function setToApply(db: Db, env: EnvironmentConfig, d: Deployment): Promise<DeploymentSet> {
   const states = d.action === 'redeploy' ? new Map((await serviceStates(db, d.app, d.env)).map((s) => [s.service, s])) : null;
@@ -40,7 +40,9 @@ async function setToApply(db: Db, env: EnvironmentConfig, d: Deployment): Promis
     if (spec.tagCheck) return [{ ...renderSpec(env, service, { version: spec.version, image: spec.image }), tagCheck: spec.tagCheck }];
     return [renderSpec(env, service, service.build ? { version: spec.version, image: null } : { version: service.image, image: service.image })];
   });
-  return renderSet(env, specs);
+  // A destroy applies nothing: what it removes is what it was approved to remove.
+  const removed = d.deploymentSet?.removed;
+  return removed === undefined ? renderSet(env, specs) : { ...renderSet(env, specs), removed };
 }
 
 /** The configuration alone: the manifests are what a target made of it. */

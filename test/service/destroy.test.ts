@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApprovalBinding } from '../../src/engine/approval-binding.ts';
 import type { ActionCommand } from '../../src/service/contract.ts';
 import { lastAppliedSpec } from '../../src/store/deployment-sets.ts';
 import { alice, asking, bob, command, openServiceFixture, type ServiceFixture } from './service-fixture.ts';
@@ -127,6 +128,8 @@ describe('service: destroy', () => {
     expect(waiting).toMatchObject({ ok: true, deployment: { action: 'destroy', status: 'AWAITING_APPROVAL' } });
     if (!waiting.ok) return;
     expect(await f.service.approve(waiting.deployment.id, bob)).toMatchObject({ ok: true, outcome: 'approved' });
+    // What a worker checks before it starts: the approval holds for what the destroy removes.
+    expect(await createApprovalBinding({ db: f.db, config: f.config, notify: f.notify })(waiting.deployment.id)).toBe(true);
     expect((await f.run(waiting.deployment.id)).status).toBe('DESTROYED');
 
     // `actions: [deploy]`: a destroy there goes straight to the queue.
