@@ -121,7 +121,11 @@ export function createDockerServiceActions(options: ServiceActionsOptions) {
     const removed = containers.names.map((name) => `container ${name}`);
     const volumes = new Set([dataVolumeName(request.placement, request.service.name)]);
     const labelled = await docker.listVolumes({ filters: { label: labelFilter(request.placement, request.service.name) } });
-    for (const volume of labelled.Volumes ?? []) volumes.add(volume.Name);
+    // Podman answers a volume matching any one of several label filters: each label is checked here.
+    const wanted = { [LABELS.app]: request.placement.app, [LABELS.env]: request.placement.env, [LABELS.service]: request.service.name };
+    for (const volume of labelled.Volumes ?? []) {
+      if (Object.entries(wanted).every(([key, value]) => volume.Labels?.[key] === value)) volumes.add(volume.Name);
+    }
     for (const name of volumes) {
       try {
         await docker.getVolume(name).remove();
