@@ -101,7 +101,8 @@ apps:
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('keeps the data until the name is typed again, then removes the containers and the volume; a deploy starts afresh', async () => {
+  // Three starts of Hoist, each with its engine work: minutes on a busy machine.
+  it('keeps the data until the name is typed again, then removes the containers and the volume; a deploy starts afresh', { timeout: 480_000 }, async () => {
     const deployed = await runHoist(`deploy ${app}/db to local\n`, env);
     expect(deployed.stdout, deployed.stderr).toMatch(new RegExp(`#1 ${app}/local DEPLOYED`));
     // The rollout makes the data volume where it keeps a database's data; this makes it where it does not (yet).
