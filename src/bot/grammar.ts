@@ -62,6 +62,28 @@ function scopeInEnv(verb: 'redeploy' | 'stop' | 'restart'): ParseVerb {
   };
 }
 
+/**
+ * `destroy <app>/<service> in <env> --confirm <app>/<service>`. A missing or different
+ * `--confirm` is read all the same: the service refuses it with exactly what to type.
+ */
+function parseDestroy(cursor: Cursor): Step<Command> {
+  const scope = parseScope(cursor);
+  if (!scope.ok) return scope;
+  const refused = noRef('destroy', scope.value);
+  if (refused) return refused;
+  const env = parseEnvClause(cursor, 'in');
+  if (!env.ok) return env;
+  let confirm: string | null = null;
+  const option = cursor.peek();
+  if (option && isOption(option) && option.text.toLowerCase().split('=')[0] === '--confirm') {
+    cursor.next();
+    confirm = optionText(cursor, option);
+  }
+  const end = expectEnd(cursor, 'destroy');
+  if (!end.ok) return end;
+  return ok({ verb: 'destroy', scope: scope.value.scope, env: env.value, confirm });
+}
+
 /** `rollback <scope> in <env> [to #N]`; the two clauses in either order. */
 function parseRollback(cursor: Cursor): Step<Command> {
   const scope = parseScope(cursor);
@@ -240,6 +262,7 @@ const PARSERS: Record<Verb, ParseVerb> = {
   rollback: parseRollback,
   stop: scopeInEnv('stop'),
   restart: scopeInEnv('restart'),
+  destroy: parseDestroy,
   cancel: parseCancel,
   approve: parseApprove,
   reject: parseReject,

@@ -48,6 +48,8 @@ export interface DeploymentSet {
   target: string;
   namespace: string;
   services: ServiceSpec[];
+  /** Services a `destroy` removed from the target with their data: none of their configuration runs any more. */
+  removed?: string[];
 }
 
 function canonical(value: unknown): string {
@@ -134,9 +136,11 @@ export function parseDeploymentSet(value: unknown): DeploymentSet | null {
   if (!isRecord(value) || !Array.isArray(value.services)) return null;
   const services = value.services.map(parseSpec);
   if (services.some((s) => s === null)) return null;
+  const removed = Array.isArray(value.removed) ? value.removed.filter((r): r is string => typeof r === 'string') : [];
   return {
     target: typeof value.target === 'string' ? value.target : '',
     namespace: typeof value.namespace === 'string' ? value.namespace : '',
     services: services as ServiceSpec[],
+    ...(removed.length > 0 ? { removed } : {}),
   };
 }

@@ -44,8 +44,8 @@ async function imageToApply(registry: ImageRegistry, env: EnvironmentConfig, ser
  * What `d` would apply if it started now, with this process's configuration: a deploy its
  * recorded SHA (a pinned one is never replaced by a newer commit of the branch), the image
  * a tag resolved to, or the digest its image services' tags name now, with the configuration
- * now; a redeploy the versions that run now; a rollback what its target applied; stop and
- * restart no configuration.
+ * now; a redeploy the versions that run now; a rollback what its target applied; stop,
+ * restart and destroy no configuration.
  */
 async function setToApply(db: Db, registry: ImageRegistry, env: EnvironmentConfig, d: Deployment): Promise<DeploymentSet> {
   const states = d.action === 'redeploy' ? new Map((await serviceStates(db, d.app, d.env)).map((s) => [s.service, s])) : null;
@@ -63,7 +63,9 @@ async function setToApply(db: Db, registry: ImageRegistry, env: EnvironmentConfi
       return [await imageToApply(registry, env, service, spec)];
     }),
   );
-  return renderSet(env, specs.flat());
+  // A destroy applies nothing: what it removes is what it was approved to remove.
+  const removed = d.deploymentSet?.removed;
+  return removed === undefined ? renderSet(env, specs.flat()) : { ...renderSet(env, specs.flat()), removed };
 }
 
 /** The configuration alone: the manifests are what a target made of it. */

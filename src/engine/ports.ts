@@ -82,7 +82,7 @@ export interface RunningService {
   healthy: boolean;
 }
 
-/** An action on what already runs for one service (stop, restart, remove). */
+/** An action on what already runs for one service (stop, restart, remove, destroy). */
 export interface ServiceRequest {
   deploymentId: number;
   placement: Placement;
@@ -119,6 +119,11 @@ export interface Target {
    * `{ ok: false }` while the target cannot be reached. Runs until `stop`.
    */
   watchRunning(placements: readonly Placement[], onReading: (placement: Placement, reading: EnvironmentReading) => void): RunningWatch;
+  /**
+   * Removes the service and its data for good (a `destroy`): what runs and its volumes or volume
+   * claims. `removed` names each object removed; nothing left to remove is a success.
+   */
+  destroy(request: ServiceRequest): Promise<Outcome<{ removed: string[] }>>;
 }
 
 /** A running watch of a target's environments. */

@@ -52,6 +52,20 @@ export function checkDeployRef(env: EnvironmentConfig, command: DeployCommand): 
   return check.ok ? null : refuse('BAD_REF', `bad ref: ${check.reason}`);
 }
 
+type DestroyCommand = Extract<ActionCommand, { verb: 'destroy' }>;
+
+/**
+ * A destroy goes ahead only with the service's full name typed again (`shop/db`): what it
+ * removes does not come back. The scope rule has made sure one service is named.
+ */
+export function checkConfirm(env: EnvironmentConfig, command: DestroyCommand): Refusal | null {
+  const name = `${command.scope.app}/${command.scope.services?.[0] ?? ''}`;
+  if (command.confirm === name) return null;
+  const what = `destroying ${name} in ${env.name} removes it and its data for good`;
+  if (command.confirm === null || command.confirm.trim() === '') return refuse('CONFIRMATION_NEEDED', `${what}; to go ahead, give its full name again: ${name}`);
+  return refuse('CONFIRMATION_NEEDED', `"${command.confirm}" is not the service to destroy; ${what}; to go ahead, give its full name again: ${name}`);
+}
+
 interface Scope {
   app: AppConfig;
   env: EnvironmentConfig;
@@ -80,6 +94,8 @@ export async function planAction(deps: PlanDeps, app: AppConfig, env: Environmen
     case 'stop':
     case 'restart':
       return planServiceAction(scope, command.verb);
+    case 'destroy':
+      return planDestroy(scope);
   }
 }
 
@@ -146,6 +162,15 @@ function planServiceAction(scope: Scope, verb: 'stop' | 'restart'): Plan {
   const services = orderServices(ok.services, verb === 'stop' ? 'stop' : 'start');
   const specs = services.map((s) => ({ name: s.name, type: s.type, version: scope.states.get(s.name)?.version ?? null }));
   return { ok: true, deployment: { action: verb, ref: null, sha: null, services: rows(scope, specs), deploymentSet: renderSet(scope.env, []) } };
+}
+
+/** The one service, and a set that records it removed: what a later deploy compares with starts afresh. */
+function planDestroy(scope: Scope): Plan {
+  const ok = allowed(scope, 'destroy');
+  if (!ok.ok) return ok;
+  const specs = ok.services.map((s) => ({ name: s.name, type: s.type, version: scope.states.get(s.name)?.version ?? null }));
+  const deploymentSet = { ...renderSet(scope.env, []), removed: ok.services.map((s) => s.name) };
+  return { ok: true, deployment: { action: 'destroy', ref: null, sha: null, services: rows(scope, specs), deploymentSet } };
 }
 
 async function planRollback(deps: PlanDeps, scope: Scope, to: number | null): Promise<Plan> {

@@ -40,7 +40,9 @@ export interface Refusal {
     /** A vote on a deployment no longer waiting for approval (approved, rejected, expired, canceled). */
     | 'DECIDED'
     /** A deploy of a commit whose CI checks failed; the reason names each failing check. */
-    | 'CHECKS_FAILED';
+    | 'CHECKS_FAILED'
+    /** A destroy without the service's full name typed again (or with another name); the reason names what to give. */
+    | 'CONFIRMATION_NEEDED';
   reason: string;
 }
 

@@ -5,7 +5,7 @@ import { scopeRule } from '../domain/rules.ts';
 import type { CommitChecks, ImageRegistry, Source, Target } from '../engine/ports.ts';
 import { createCommitChecks } from '../engine/source/github/commit-checks.ts';
 import { getDeployment, insertDeployment } from '../store/deployments.ts';
-import { checkDeployRef, planAction } from './action-plans.ts';
+import { checkConfirm, checkDeployRef, planAction } from './action-plans.ts';
 import { checkBypass, checkBypassRequest } from './approval-bypass.ts';
 import { checkForce, checkForceRequest, gateOnChecks, type Gate } from './check-gate.ts';
 import { createApprovals } from './approvals.ts';
@@ -100,6 +100,8 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
     }
     const scope = scopeRule(command.verb, { app: app.name, env: env.name, chosen: command.scope.services, services: env.services.map((s) => s.name) });
     if (scope !== null) return refuse('NOT_ALLOWED', scope);
+    const confirmed = command.verb === 'destroy' ? checkConfirm(env, command) : null;
+    if (confirmed) return confirmed;
     const ref = command.verb === 'deploy' ? checkDeployRef(env, command) : null;
     if (ref) return ref;
     const bypass = command.verb === 'deploy' && command.bypassApproval !== undefined ? checkBypassRequest(env, command.verb, command.bypassApproval) : null;

@@ -25,6 +25,8 @@ export interface NoopTarget {
   target: Target;
   /** Every rollout that has ended, in the order they ended. */
   rollouts: RolloutRecord[];
+  /** `env/service` of every destroy, in order. */
+  destroyed: string[];
   /**
    * The next rollout in `env` waits until the hold is released (so a queue can be
    * filled behind it); every other rollout ends at once.
@@ -40,6 +42,7 @@ export interface NoopTarget {
  */
 export function createNoopTarget(): NoopTarget {
   const rollouts: RolloutRecord[] = [];
+  const destroyed: string[] = [];
   const holds = new Map<string, { released: Promise<void>; started(id: number): void }>();
   // What the replicas "wrote", per `env/service`, and who follows it.
   const written = new Map<string, ReplicaLogLine[]>();
@@ -94,6 +97,10 @@ export function createNoopTarget(): NoopTarget {
     serviceLogs,
     // Nothing runs, so nothing uses CPU or memory.
     usage: () => Promise.resolve({ ok: true, replicas: [], window: null }),
+    destroy: (request: ServiceRequest) => {
+      destroyed.push(`${request.placement.env}/${request.service.name}`);
+      return done({ removed: [] });
+    },
   };
   return {
     target,
@@ -104,6 +111,7 @@ export function createNoopTarget(): NoopTarget {
       written.set(key, [...(written.get(key) ?? []), entry]);
       for (const follower of followers.get(key) ?? []) follower(entry);
     },
+    destroyed,
     holdNext(env) {
       let release = () => undefined as void;
       let started = (_id: number) => undefined as void;

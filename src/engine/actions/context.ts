@@ -59,7 +59,13 @@ export async function markService(ctx: RunContext, name: string, change: Service
     await setServiceStatus(db, ctx.d.id, name, change);
   } else {
     const status: ServiceStatus = follows === 'restore' ? (ctx.before.get(name)?.status ?? 'NEVER_DEPLOYED') : change.status;
-    const runs = follows === 'same' && change.status === 'DEPLOYED' ? { version: change.version ?? null, image: change.image ?? null } : {};
+    // Once DEPLOYED it runs what the change says; once DESTROYED nothing of it is left.
+    const runs =
+      follows === 'same' && change.status === 'DEPLOYED'
+        ? { version: change.version ?? null, image: change.image ?? null }
+        : follows === 'same' && change.status === 'DESTROYED'
+          ? { version: null, image: null }
+          : {};
     // The state first, then the event saying what the environment shows now: a live view
     // follows the event without reading the state back, and a view read in between already has it.
     await putServiceState(db, { app: ctx.d.app, env: ctx.env.name, service: name }, { status, deploymentId: ctx.d.id, ...runs });
@@ -109,7 +115,7 @@ export async function recordSummary(ctx: RunContext, headline: string, services:
 /** What ran before this run for a service: its version, unless it was stopped or never ran. */
 export function ranBefore(ctx: RunContext, name: string): string | null {
   const state = ctx.before.get(name);
-  if (!state || state.status === 'STOPPED' || state.status === 'NEVER_DEPLOYED') return null;
+  if (!state || state.status === 'STOPPED' || state.status === 'NEVER_DEPLOYED' || state.status === 'DESTROYED') return null;
   return state.version;
 }
 

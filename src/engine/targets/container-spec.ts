@@ -44,6 +44,11 @@ export function containerName(plan: Pick<ContainerPlan, 'placement' | 'service' 
   return plan.role === 'canary' ? `${name}-canary` : name;
 }
 
+/** The named volume that keeps a service's data across its containers; only a destroy removes it. */
+export function dataVolumeName(placement: Pick<Placement, 'app' | 'env'>, service: string): string {
+  return `hoist-${placement.app}-${placement.env}-${service}-data`;
+}
+
 /** Label filters for `listContainers`: the environment, or one service of it. */
 export function labelFilter(placement: Placement, service?: string): string[] {
   const filters = [`${LABELS.app}=${placement.app}`, `${LABELS.env}=${placement.env}`];

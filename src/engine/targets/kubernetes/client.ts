@@ -16,6 +16,7 @@ import {
   type V1Deployment,
   type V1Job,
   type V1Namespace,
+  type V1PersistentVolumeClaim,
   type V1Pod,
   type V1ReplicaSet,
   type V1Service,
@@ -207,6 +208,7 @@ export interface KindTypes {
   Namespace: V1Namespace;
   Service: V1Service;
   Pod: V1Pod;
+  PersistentVolumeClaim: V1PersistentVolumeClaim;
   Event: CoreV1Event;
   Deployment: V1Deployment;
   ReplicaSet: V1ReplicaSet;
@@ -287,6 +289,7 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
     Service: (o) => core.listNamespacedService(o),
     Pod: (o) => core.listNamespacedPod(o),
     Event: (o) => core.listNamespacedEvent(o),
+    PersistentVolumeClaim: (o) => core.listNamespacedPersistentVolumeClaim(o),
     Deployment: (o) => apps.listNamespacedDeployment(o),
     ReplicaSet: (o) => apps.listNamespacedReplicaSet(o),
     StatefulSet: (o) => apps.listNamespacedStatefulSet(o),
@@ -296,6 +299,7 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
   const deleters: { [K in KindFor<'delete'>]: (ns: string, name: string) => Promise<unknown> } = {
     Service: (namespace, name) => core.deleteNamespacedService({ name, namespace }),
     Pod: (namespace, name) => core.deleteNamespacedPod({ name, namespace }),
+    PersistentVolumeClaim: (namespace, name) => core.deleteNamespacedPersistentVolumeClaim({ name, namespace }),
     Deployment: (namespace, name) => apps.deleteNamespacedDeployment({ name, namespace, propagationPolicy: 'Background' }),
     StatefulSet: (namespace, name) => apps.deleteNamespacedStatefulSet({ name, namespace, propagationPolicy: 'Background' }),
     Job: (namespace, name) => batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }),

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CallErrors } from '../../../domain/call-errors.ts';
 import type { Outcome, RolloutRequest, Target } from '../../ports.ts';
 import { createKubernetesAppReads } from './app-reads.ts';
+import { createDestroy } from './destroy.ts';
 import { createKubeApi, KubeError, loadKubeConfig, type KubeConnection, type RetryPolicy } from './client.ts';
 import { resolveTiming, type KubernetesTiming, type RolloutScope, type TargetContext } from './context.ts';
 import { rolloutDeployment } from './deployment-rollout.ts';
@@ -123,5 +124,5 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
     }
   }
 
-  return { rollout, ...createServiceActions(ctx), ...createKubernetesAppReads(api), watchRunning: (placements, onReading) => watchKubernetesRunning(ctx, placements, onReading) };
+  return { rollout, ...createServiceActions(ctx), destroy: createDestroy(ctx), ...createKubernetesAppReads(api), watchRunning: (placements, onReading) => watchKubernetesRunning(ctx, placements, onReading) };
 }

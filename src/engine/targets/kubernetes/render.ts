@@ -45,7 +45,8 @@ export interface RenderedService {
 }
 
 const DEFAULT_STORAGE = '1Gi';
-const DATA_VOLUME = 'data';
+/** The name of a database StatefulSet's volumeClaimTemplate: its claims are `data-<service>-<ordinal>`. */
+export const DATA_VOLUME = 'data';
 
 /** A lifecycle job's Job is named per deployment: a Job's pod template cannot change. */
 function jobName(service: string, deploymentId: number): string {

@@ -31,8 +31,8 @@ export function el(tag, props = {}, ...children) {
 }
 
 const OK = new Set(['DEPLOYED', 'RESTARTED', 'RUNNING']);
-const BAD = new Set(['BUILD_ERROR', 'DEPLOYMENT_ERROR', 'STOP_ERROR', 'RESTART_ERROR', 'REJECTED', 'EXPIRED', 'DOWN', 'DEGRADED']);
-const BUSY = new Set(['QUEUED', 'BUILDING', 'DEPLOYING', 'STOPPING', 'RESTARTING', 'CANCELING', 'AWAITING_CHECKS', 'AWAITING_APPROVAL']);
+const BAD = new Set(['BUILD_ERROR', 'DEPLOYMENT_ERROR', 'STOP_ERROR', 'RESTART_ERROR', 'DESTROY_ERROR', 'REJECTED', 'EXPIRED', 'DOWN', 'DEGRADED']);
+const BUSY = new Set(['QUEUED', 'BUILDING', 'DEPLOYING', 'STOPPING', 'RESTARTING', 'DESTROYING', 'CANCELING', 'AWAITING_CHECKS', 'AWAITING_APPROVAL']);
 
 export function toneOf(status) {
   if (OK.has(status)) return 'ok';
