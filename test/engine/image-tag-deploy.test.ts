@@ -64,7 +64,7 @@ apps:
   ${app}:
     repo: /srv/none
     services:
-      db: { type: database, image: "${repository}:a", port: 8080 }
+      db: { type: database, image: "${repository}:a", port: 8080, path: /data }
       cache: { type: container, image: "${unreachable}", port: 8080 }
     environments:
       test: { target: engine }

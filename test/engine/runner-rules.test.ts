@@ -50,7 +50,7 @@ apps:
   ${app}:
     repo: /srv/none
     services:
-      db: { type: database, image: ${image}, port: 8080 }
+      db: { type: database, image: ${image}, port: 8080, path: /data }
       web: { type: container, image: ${image}, port: 8080 }
     environments:
       test: { target: engine }

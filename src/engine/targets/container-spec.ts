@@ -10,11 +10,15 @@ export const LABELS = {
   service: 'io.hoist.service',
   deployment: 'io.hoist.deployment',
   version: 'io.hoist.version',
-  /** `service` for the container that serves, `canary` for a short-lived pre-check copy. */
+  /** `service` for a container that serves, `canary` for a short-lived pre-check copy, `job` for a lifecycle job's run. */
   role: 'io.hoist.role',
+  /** Which of the service's replicas it is: 0 … replicas − 1. */
+  replica: 'io.hoist.replica',
+  /** How many replicas its deployment runs (what `inspect` reports as desired). */
+  replicas: 'io.hoist.replicas',
 } as const;
 
-export type ContainerRole = 'service' | 'canary';
+export type ContainerRole = 'service' | 'canary' | 'job';
 
 export interface ContainerPlan {
   placement: Placement;
@@ -25,11 +29,23 @@ export interface ContainerPlan {
   role: ContainerRole;
   /** Host port on 127.0.0.1 for the service's port: a number, `ephemeral`, or none. */
   hostPort: number | 'ephemeral' | null;
+  /** Which replica (0 for a canary or a job). */
+  replica: number;
+  /** A database's named volume and where it mounts; null for anything else. */
+  volume: { name: string; path: string } | null;
 }
 
-export function containerName(plan: Pick<ContainerPlan, 'placement' | 'service' | 'deploymentId' | 'role'>): string {
+/** Replica 0 keeps the name containers had before replicas existed, so running environments keep working. */
+export function containerName(plan: Pick<ContainerPlan, 'placement' | 'service' | 'deploymentId' | 'role' | 'replica'>): string {
   const name = `hoist-${plan.placement.app}-${plan.placement.env}-${plan.service.name}-${plan.deploymentId}`;
-  return plan.role === 'canary' ? `${name}-canary` : name;
+  if (plan.role === 'canary') return `${name}-canary`;
+  if (plan.role === 'job') return `${name}-job`;
+  return plan.replica === 0 ? name : `${name}-${plan.replica}`;
+}
+
+/** A database's data volume: one per service and environment, kept across deployments until destroyed. */
+export function volumeName(placement: Placement, service: string): string {
+  return `hoist-${placement.app}-${placement.env}-${service}-data`;
 }
 
 /** Label filters for `listContainers`: the environment, or one service of it. */
@@ -55,13 +71,16 @@ export function createOptions(plan: ContainerPlan): Dockerode.ContainerCreateOpt
       [LABELS.deployment]: String(plan.deploymentId),
       [LABELS.version]: plan.version,
       [LABELS.role]: plan.role,
+      [LABELS.replica]: String(plan.replica),
+      [LABELS.replicas]: String(service.replicas),
     },
     ...(portKey !== null ? { ExposedPorts: { [portKey]: {} } } : {}),
     HostConfig: {
       // An init as PID 1 forwards SIGTERM; many servers (busybox among them) ignore it as PID 1.
       Init: true,
-      // A canary only has to pass one health check; the serving container comes back after a crash.
-      RestartPolicy: { Name: plan.role === 'canary' ? 'no' : 'unless-stopped' },
+      // A canary only has to pass one health check, a job runs once; the serving container comes back after a crash.
+      RestartPolicy: { Name: plan.role === 'service' ? 'unless-stopped' : 'no' },
+      ...(plan.volume === null ? {} : { Mounts: [{ Type: 'volume' as const, Source: plan.volume.name, Target: plan.volume.path }] }),
       ...hostResources(service.resources ?? null),
       ...(publish
         ? {

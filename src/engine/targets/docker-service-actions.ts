@@ -24,14 +24,14 @@ type Failure = { ok: false; reason: string; logTail: string[] };
 
 const message = (error: unknown) => (error instanceof Error ? error.message.trim() : String(error));
 
-/** Stop, restart and remove of the containers that serve a service (canaries are the rollout's business). */
+/** Stop, restart and remove of the containers that serve a service, every replica (canaries and job runs are the rollout's business). */
 export function createDockerServiceActions(options: ServiceActionsOptions) {
   const { docker, stopTimeoutSeconds } = options;
 
   async function serving(request: ServiceRequest): Promise<Found[]> {
     const list = await docker.listContainers({ all: true, filters: { label: labelFilter(request.placement, request.service.name) } });
     return list
-      .filter((c) => c.Labels[LABELS.role] !== 'canary')
+      .filter((c) => c.Labels[LABELS.role] !== 'canary' && c.Labels[LABELS.role] !== 'job')
       .map((c) => ({ container: docker.getContainer(c.Id), name: c.Names[0]?.replace(/^\//, '') ?? c.Id, running: c.State === 'running' }));
   }
 
