@@ -47,7 +47,7 @@ apps:
   ${app}:
     repo: /srv/none
     services:
-      db: { type: database, image: placeholder:1, path: /srv/db }
+      db: { type: database, image: placeholder:1, port: 5432, path: /srv/db }
     environments:
       test: { target: local }
 `,
