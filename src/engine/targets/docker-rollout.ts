@@ -136,7 +136,7 @@ export async function rollOutContainers(options: ContainerRollout): Promise<Outc
       health = await check(started, fixedPort ?? (await portOf(started.container)));
     }
     if (health.ok) {
-      log(`${started.name} is healthy after ${health.ms} ms`);
+      log(fixedPort === null ? `${started.name} is healthy after ${health.ms} ms` : `${started.name} is healthy on 127.0.0.1:${fixedPort}`);
       return started;
     }
     if (health.kind === 'canceled') return canceled();
