@@ -10,6 +10,7 @@ import { autoDeployOf, type AutoDeploy } from './auto-deploy-config.ts';
 import { checksPolicy } from './checks-config.ts';
 import type { ChecksPolicy } from '../domain/checks.ts';
 import { ConfigError } from './errors.ts';
+import { checkServiceKeys, checkTargetFit, DEFAULT_JOB_TIMEOUT } from './target-fit.ts';
 import {
   hoistFileSchema,
   type AppFileConfig,
@@ -41,6 +42,10 @@ export interface ServiceConfig {
   publicEnv: string[];
   schedule: string | null;
   storage: string | null;
+  /** database: where its volume mounts, as configured; null: the image's known data directory. */
+  path: string | null;
+  /** lifecycle-job: the longest one run may take (10m unless `timeout`); null for other types. */
+  timeoutMs: number | null;
   /** CPU and memory requests and limits; null: the target's defaults. */
   resources: Resources | null;
 }
@@ -304,6 +309,7 @@ function buildApp(
     }
     if (s.type === 'cronjob' && !s.schedule) fail([...path, 'schedule'], 'a cronjob needs `schedule: "0 3 * * *"`');
     refusePublicSecrets(s.publicEnv ?? [], s.env ?? {}, app.environments, serviceName, path, fail);
+    checkServiceKeys(s, path, fail);
     services.push({
       name: serviceName,
       type: s.type,
@@ -318,6 +324,8 @@ function buildApp(
       publicEnv: checkPublicEnv(s.publicEnv ?? [], s.env ?? {}, app.environments, serviceName, path, fail),
       schedule: s.schedule ?? null,
       storage: s.storage ?? null,
+      path: s.path ?? null,
+      timeoutMs: s.type === 'lifecycle-job' ? parseDuration(s.timeout ?? DEFAULT_JOB_TIMEOUT) : null,
       resources: s.resources ? resourcesOf(s.resources, path, fail) : null,
     });
   }
@@ -359,6 +367,7 @@ function buildApp(
         resources: o.resources ? mergeResources(s.resources, resourcesOf(o.resources, overridePath, fail), overridePath, fail) : s.resources,
       };
     });
+    checkTargetFit(target as TargetConfig, env.target, merged, env, path, fail);
     const ownHooks = webhooksAt(env.webhooks, { app: appName, env: envName }, path, variables, fail);
     allHooks.push(...ownHooks);
     environments.set(envName, {

@@ -70,6 +70,10 @@ const serviceFields = {
   envFrom: envFromSchema.optional(),
   schedule: z.string().optional(),
   storage: z.string().optional(),
+  /** database: where its volume mounts in the container (default: the well-known image's data directory). */
+  path: z.string().startsWith('/', 'expected an absolute path in the container, such as /var/lib/data').optional(),
+  /** lifecycle-job: the longest one run may take (default 10m). */
+  timeout: duration.optional(),
   /** `{ requests: { cpu: 250m, memory: 128Mi }, limits: { memory: 256Mi } }` */
   resources: resourcesSchema.optional(),
 };

@@ -28,6 +28,10 @@ export interface ServiceSpec {
   health: { path: string; timeoutMs: number } | null;
   schedule: string | null;
   storage: string | null;
+  /** A database's data directory in the container, when configured (else the image's known one); absent otherwise. */
+  path?: string;
+  /** A lifecycle job's longest run; absent for other types. */
+  timeoutMs?: number;
   /** CPU and memory requests and limits; absent in sets recorded before they could be set. */
   resources?: Resources | null;
   /** What the target applied for it, as it sent it (Kubernetes objects); absent where the target has none. */
@@ -124,6 +128,8 @@ function parseSpec(value: unknown): ServiceSpec | null {
     health: isRecord(value.health) ? (value.health as ServiceSpec['health']) : null,
     schedule: text(value.schedule),
     storage: text(value.storage),
+    ...(typeof value.path === 'string' ? { path: value.path } : {}),
+    ...(typeof value.timeoutMs === 'number' ? { timeoutMs: value.timeoutMs } : {}),
     ...(isRecord(value.resources) ? { resources: value.resources as unknown as Resources } : {}),
     ...(Array.isArray(value.manifests) ? { manifests: value.manifests as unknown[] } : {}),
     ...(tagCheck === null ? {} : { tagCheck }),

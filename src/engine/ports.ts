@@ -80,6 +80,9 @@ export interface RunningService {
   /** Where it answers, when the target knows (e.g. `http://127.0.0.1:8080`). */
   endpoint: string | null;
   healthy: boolean;
+  /** Replicas (containers, pods) that run and are ready, of the `desired` count its deployment asked for. */
+  ready: number;
+  desired: number;
 }
 
 /** An action on what already runs for one service (stop, restart, remove, destroy). */

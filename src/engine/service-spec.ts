@@ -18,6 +18,9 @@ export function renderSpec(env: EnvironmentConfig, service: ServiceConfig, run: 
     health: service.health === null ? null : { ...service.health },
     schedule: service.schedule,
     storage: service.storage,
+    // Only when set, as resources: sets recorded before them still read the same.
+    ...(service.path === null ? {} : { path: service.path }),
+    ...(service.timeoutMs === null ? {} : { timeoutMs: service.timeoutMs }),
     // Only when set: a set recorded before resources existed then still reads the same.
     ...(service.resources === null ? {} : { resources: structuredClone(service.resources) }),
   };

@@ -11,11 +11,15 @@ export const LABELS = {
   service: 'io.hoist.service',
   deployment: 'io.hoist.deployment',
   version: 'io.hoist.version',
-  /** `service` for the container that serves, `canary` for a short-lived pre-check copy. */
+  /** `service` for a container that serves, `canary` for a short-lived pre-check copy, `job` for a lifecycle job's run. */
   role: 'io.hoist.role',
+  /** Which of the service's replicas it is: 0 … replicas − 1. */
+  replica: 'io.hoist.replica',
+  /** How many replicas its deployment runs (what `inspect` reports as desired). */
+  replicas: 'io.hoist.replicas',
 } as const;
 
-export type ContainerRole = 'service' | 'canary';
+export type ContainerRole = 'service' | 'canary' | 'job';
 
 export interface ContainerPlan {
   placement: Placement;
@@ -26,6 +30,10 @@ export interface ContainerPlan {
   role: ContainerRole;
   /** Host port on 127.0.0.1 for the service's port: a number, `ephemeral`, or none. */
   hostPort: number | 'ephemeral' | null;
+  /** Which replica (0 for a canary or a job). */
+  replica: number;
+  /** A database's named volume and where it mounts; null for anything else. */
+  volume: { name: string; path: string } | null;
   /** The values of the service's secret references, read at rollout. */
   secrets?: SecretValues;
 }
@@ -39,13 +47,16 @@ function environment(service: ServiceSpec, secrets: SecretValues | undefined): s
   return Object.entries({ ...from, ...service.env, ...(secrets?.env ?? {}) }).map(([key, value]) => `${key}=${value}`);
 }
 
-export function containerName(plan: Pick<ContainerPlan, 'placement' | 'service' | 'deploymentId' | 'role'>): string {
+/** Replica 0 keeps the name containers had before replicas existed, so running environments keep working. */
+export function containerName(plan: Pick<ContainerPlan, 'placement' | 'service' | 'deploymentId' | 'role' | 'replica'>): string {
   const name = `hoist-${plan.placement.app}-${plan.placement.env}-${plan.service.name}-${plan.deploymentId}`;
-  return plan.role === 'canary' ? `${name}-canary` : name;
+  if (plan.role === 'canary') return `${name}-canary`;
+  if (plan.role === 'job') return `${name}-job`;
+  return plan.replica === 0 ? name : `${name}-${plan.replica}`;
 }
 
-/** The named volume that keeps a service's data across its containers; only a destroy removes it. */
-export function dataVolumeName(placement: Pick<Placement, 'app' | 'env'>, service: string): string {
+/** A database's data volume: one per service and environment, kept across deployments; only a destroy removes it. */
+export function volumeName(placement: Pick<Placement, 'app' | 'env'>, service: string): string {
   return `hoist-${placement.app}-${placement.env}-${service}-data`;
 }
 
@@ -72,13 +83,16 @@ export function createOptions(plan: ContainerPlan): Dockerode.ContainerCreateOpt
       [LABELS.deployment]: String(plan.deploymentId),
       [LABELS.version]: plan.version,
       [LABELS.role]: plan.role,
+      [LABELS.replica]: String(plan.replica),
+      [LABELS.replicas]: String(service.replicas),
     },
     ...(portKey !== null ? { ExposedPorts: { [portKey]: {} } } : {}),
     HostConfig: {
       // An init as PID 1 forwards SIGTERM; many servers (busybox among them) ignore it as PID 1.
       Init: true,
-      // A canary only has to pass one health check; the serving container comes back after a crash.
-      RestartPolicy: { Name: plan.role === 'canary' ? 'no' : 'unless-stopped' },
+      // A canary only has to pass one health check, a job runs once; the serving container comes back after a crash.
+      RestartPolicy: { Name: plan.role === 'service' ? 'unless-stopped' : 'no' },
+      ...(plan.volume === null ? {} : { Mounts: [{ Type: 'volume' as const, Source: plan.volume.name, Target: plan.volume.path }] }),
       ...hostResources(service.resources ?? null),
       ...(publish
         ? {

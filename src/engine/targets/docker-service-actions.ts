@@ -4,7 +4,7 @@ import { isNotFound } from '../docker/client.ts';
 import type { Outcome, ServiceRequest } from '../ports.ts';
 import { containerLogTail, healthUrl, waitHealthy } from './container-health.ts';
 import { whenSettled } from './container-settled.ts';
-import { dataVolumeName, labelFilter, LABELS, publishedPort } from './container-spec.ts';
+import { volumeName, labelFilter, LABELS, publishedPort } from './container-spec.ts';
 
 export interface ServiceActionsOptions {
   docker: Dockerode;
@@ -24,14 +24,14 @@ type Failure = { ok: false; reason: string; logTail: string[] };
 
 const message = (error: unknown) => (error instanceof Error ? error.message.trim() : String(error));
 
-/** Stop, restart, remove and destroy of the containers that serve a service (canaries are the rollout's business, but destroy takes them too). */
+/** Stop, restart, remove and destroy of the containers that serve a service, every replica (canaries and job runs are the rollout's business, but destroy takes them too). */
 export function createDockerServiceActions(options: ServiceActionsOptions) {
   const { docker, stopTimeoutSeconds } = options;
 
   async function serving(request: ServiceRequest): Promise<Found[]> {
     const list = await docker.listContainers({ all: true, filters: { label: labelFilter(request.placement, request.service.name) } });
     return list
-      .filter((c) => c.Labels[LABELS.role] !== 'canary')
+      .filter((c) => c.Labels[LABELS.role] !== 'canary' && c.Labels[LABELS.role] !== 'job')
       .map((c) => ({ container: docker.getContainer(c.Id), name: c.Names[0]?.replace(/^\//, '') ?? c.Id, running: c.State === 'running' }));
   }
 
@@ -119,7 +119,7 @@ export function createDockerServiceActions(options: ServiceActionsOptions) {
     const containers = await removeContainers(request, true);
     if (!containers.ok) return containers;
     const removed = containers.names.map((name) => `container ${name}`);
-    const volumes = new Set([dataVolumeName(request.placement, request.service.name)]);
+    const volumes = new Set([volumeName(request.placement, request.service.name)]);
     const labelled = await docker.listVolumes({ filters: { label: labelFilter(request.placement, request.service.name) } });
     // Podman answers a volume matching any one of several label filters: each label is checked here.
     const wanted = { [LABELS.app]: request.placement.app, [LABELS.env]: request.placement.env, [LABELS.service]: request.service.name };

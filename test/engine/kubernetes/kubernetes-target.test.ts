@@ -188,6 +188,8 @@ describe('kubernetes target: rollouts', () => {
         deploymentId: rolled.deploymentId,
         endpoint: `http://api.${ns}.svc.cluster.local:8080`,
         healthy: true,
+        ready: 2,
+        desired: 2,
       },
     ]);
 
