@@ -111,6 +111,8 @@ export interface OwnSentinels {
   masterPort(): Promise<number>;
   /** Kills whichever node is master now and waits until the Sentinels promoted the other. */
   failover(): Promise<{ killed: number; promoted: number }>;
+  /** Starts a killed node again as a replica of the master now, and waits until it is in sync. */
+  rejoin(port: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -122,9 +124,17 @@ export async function ownRedisSentinels(basePort: number, master = 'hoist-test')
   const dir = mkdtempSync(join(tmpdir(), 'hoist-redis-sentinel-'));
   const dataPorts = [basePort, basePort + 1];
   const data = new Map<number, Node>();
+  /** A node started again after a failover: the master it replicates. */
+  const restarted = new Map<number, number>();
   for (const port of dataPorts) {
-    const replicaOf = port === basePort ? [] : ['--replicaof', '127.0.0.1', String(basePort)];
-    data.set(port, node(port, () => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir, ...replicaOf]));
+    data.set(
+      port,
+      node(port, () => {
+        const master = port === basePort && !restarted.has(port) ? null : (restarted.get(port) ?? basePort);
+        const replicaOf = master === null ? [] : ['--replicaof', '127.0.0.1', String(master)];
+        return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir, ...replicaOf];
+      }),
+    );
   }
   for (const n of data.values()) await n.start();
   const sentinelPorts = [basePort + 2, basePort + 3, basePort + 4];
@@ -176,6 +186,11 @@ export async function ownRedisSentinels(basePort: number, master = 'hoist-test')
         return now !== killed ? now : null;
       }, 30_000, 'a Sentinel failover');
       return { killed, promoted };
+    },
+    async rejoin(port) {
+      restarted.set(port, await masterPort());
+      await data.get(port)?.start();
+      await eventually(async () => (await cli(port, 'info', 'replication')).includes('master_link_status:up'), 20_000, `${port} to replicate the master`);
     },
     async stop() {
       await Promise.all([...sentinels, ...data.values()].map((n) => n.kill()));
