@@ -107,6 +107,8 @@ export interface FakeKubeOptions {
   historyLimit?: number;
   /** Real milliseconds between BOOKMARK events on watches that ask for them (default 1000). */
   bookmarkIntervalMs?: number;
+  /** The ingress controller and cert-manager (controllers/ingress.ts): classes served, fake seconds to an address and to a Ready certificate. */
+  ingress?: { classes?: string[]; addressSeconds?: number; certificateSeconds?: number };
 }
 
 export interface RequestRecord {

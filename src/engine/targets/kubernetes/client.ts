@@ -4,12 +4,15 @@ import {
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
+  CustomObjectsApi,
   KubeConfig,
+  NetworkingV1Api,
   PatchStrategy,
   setHeaderOptions,
   type CoreV1Event,
   type V1CronJob,
   type V1Deployment,
+  type V1Ingress,
   type V1Job,
   type V1Namespace,
   type V1Pod,
@@ -209,6 +212,17 @@ export interface KindTypes {
   StatefulSet: V1StatefulSet;
   Job: V1Job;
   CronJob: V1CronJob;
+  Ingress: V1Ingress;
+  Certificate: Certificate;
+}
+
+/** cert-manager's Certificate (cert-manager.io/v1), as far as Hoist reads it. */
+export interface Certificate {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; generation?: number; resourceVersion?: string; labels?: Record<string, string> };
+  spec?: { secretName?: string; dnsNames?: string[]; issuerRef?: { name?: string; kind?: string; group?: string } };
+  status?: { conditions?: { type: string; status: string; reason?: string; message?: string; observedGeneration?: number }[] };
 }
 
 interface Listed<K extends Kind> {
@@ -246,6 +260,8 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const batch = kc.makeApiClient(BatchV1Api);
+  const networking = kc.makeApiClient(NetworkingV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
   const fieldManager = options.fieldManager ?? MANAGER;
   const countFailure = failureCounter(options.callErrors);
   const retrying = createRetrying({ ...DEFAULT_RETRY, ...options.retry }, countFailure, options.logger);
@@ -260,6 +276,7 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
     StatefulSet: (namespace, name, body) => apps.patchNamespacedStatefulSet({ name, namespace, body, fieldManager, force: true }, ssa),
     Job: (namespace, name, body) => batch.patchNamespacedJob({ name, namespace, body, fieldManager, force: true }, ssa),
     CronJob: (namespace, name, body) => batch.patchNamespacedCronJob({ name, namespace, body, fieldManager, force: true }, ssa),
+    Ingress: (namespace, name, body) => networking.patchNamespacedIngress({ name, namespace, body, fieldManager, force: true }, ssa),
   };
   const patchers: { [K in KindFor<'patch'>]: (ns: string, name: string, body: object) => Promise<KindTypes[K]> } = {
     Deployment: (namespace, name, body) => apps.patchNamespacedDeployment({ name, namespace, body, fieldManager }, merge),
@@ -270,6 +287,7 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
     Namespace: (_namespace, name) => core.readNamespace({ name }),
     Deployment: (namespace, name) => apps.readNamespacedDeployment({ name, namespace }),
     StatefulSet: (namespace, name) => apps.readNamespacedStatefulSet({ name, namespace }),
+    Ingress: (namespace, name) => networking.readNamespacedIngress({ name, namespace }),
   };
   type ListOptions = { namespace: string; labelSelector?: string; fieldSelector?: string };
   type ListResult<K extends Kind> = { items: KindTypes[K][]; metadata?: { resourceVersion?: string } };
@@ -282,6 +300,8 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
     StatefulSet: (o) => apps.listNamespacedStatefulSet(o),
     Job: (o) => batch.listNamespacedJob(o),
     CronJob: (o) => batch.listNamespacedCronJob(o),
+    Ingress: (o) => networking.listNamespacedIngress(o),
+    Certificate: (o) => custom.listNamespacedCustomObject({ group: 'cert-manager.io', version: 'v1', plural: 'certificates', ...o }) as Promise<ListResult<'Certificate'>>,
   };
   const deleters: { [K in KindFor<'delete'>]: (ns: string, name: string) => Promise<unknown> } = {
     Service: (namespace, name) => core.deleteNamespacedService({ name, namespace }),
@@ -290,6 +310,7 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
     StatefulSet: (namespace, name) => apps.deleteNamespacedStatefulSet({ name, namespace, propagationPolicy: 'Background' }),
     Job: (namespace, name) => batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }),
     CronJob: (namespace, name) => batch.deleteNamespacedCronJob({ name, namespace, propagationPolicy: 'Background' }),
+    Ingress: (namespace, name) => networking.deleteNamespacedIngress({ name, namespace }),
   };
 
   return {

@@ -89,7 +89,7 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
       let outcome: Outcome;
       switch (workload.kind) {
         case 'Deployment':
-          outcome = await rolloutDeployment(ctx, scope, { name: workload.name, manifest: workload.manifest, service: rendered.service, selector });
+          outcome = await rolloutDeployment(ctx, scope, { name: workload.name, manifest: workload.manifest, service: rendered.service, ingress: rendered.ingress, selector });
           break;
         case 'StatefulSet':
           outcome = await rolloutStatefulSet(ctx, scope, { name: workload.name, manifest: workload.manifest, service: rendered.service, selector });
