@@ -172,6 +172,7 @@ function buildViews(config: HoistConfig, rows: BoardRows): Map<string, Map<strin
           deploymentId: state?.deploymentId ?? null,
           updatedAt: state?.updatedAt ?? null,
           commitUrl: commitUrl(app.repo, state?.version ?? null),
+          url: state?.url ?? null,
         };
       });
       let waiting = 0;

@@ -12,6 +12,8 @@ export interface ServiceView {
   updatedAt: Date | null;
   /** The web page of the commit it runs, when the app's repository is a GitHub-style https URL and the version a commit. */
   commitUrl: string | null;
+  /** Where what it runs answers publicly (an Ingress's host, a docker host port); null when not exposed. */
+  url: string | null;
 }
 
 export interface EnvironmentView {

@@ -15,6 +15,7 @@ export interface BoardState {
   image: string | null;
   deploymentId: number | null;
   updatedAt: Date;
+  url: string | null;
 }
 
 export interface BoardQueueEntry {
@@ -59,7 +60,7 @@ export interface BoardRows {
 export async function boardRows(db: Db): Promise<BoardRows> {
   const row = await db
     .selectNoFrom((eb) => [
-      jsonArrayFrom(eb.selectFrom('service_state').select(['app', 'env', 'service', 'status', 'version', 'image', 'deployment_id', 'updated_at'])).as('states'),
+      jsonArrayFrom(eb.selectFrom('service_state').select(['app', 'env', 'service', 'status', 'version', 'image', 'deployment_id', 'updated_at', 'url'])).as('states'),
       jsonArrayFrom(
         eb
           .selectFrom('deployments')
@@ -101,6 +102,7 @@ export async function boardRows(db: Db): Promise<BoardRows> {
       image: s.image,
       deploymentId: s.deployment_id,
       updatedAt: new Date(s.updated_at),
+      url: s.url,
     })),
     queue: row.queue.map((d) => ({
       app: d.app,

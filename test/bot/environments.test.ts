@@ -15,6 +15,7 @@ const svc = (over: Partial<ServiceView> = {}): ServiceView => ({
   deploymentId: 10,
   updatedAt: new Date('2026-03-01T10:58:00Z'),
   commitUrl: null,
+  url: null,
   ...over,
 });
 

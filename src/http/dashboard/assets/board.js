@@ -2,7 +2,7 @@
 // stream alone (each event carries what changed; nothing is read again).
 import { aggregateStatus, isInProgress } from './aggregate.js';
 import { followEvents, getJson, showProblem } from './api.js';
-import { commitLink, deploymentLink, el, personName, statusBadge, versionNode, when } from './dom.js';
+import { commitLink, deploymentLink, el, personName, statusBadge, urlNode, versionNode, when } from './dom.js';
 
 /** Each environment's state, by `app\nenv`. */
 const environments = new Map();
@@ -15,7 +15,7 @@ function fromAnswer(view) {
     target: view.target,
     autoDeploy: view.autoDeploy,
     commitBaseUrl: view.commitBaseUrl,
-    services: view.services.map((s) => ({ name: s.name, type: s.type, status: s.status, version: s.version, commitUrl: s.commitUrl })),
+    services: view.services.map((s) => ({ name: s.name, type: s.type, status: s.status, version: s.version, commitUrl: s.commitUrl, url: s.url })),
     queue: view.queue.map((q) => ({ id: q.id, action: q.action, status: q.status, started: q.position === null, requestedBy: q.requestedBy })),
     awaiting: view.awaitingApproval.map((a) => ({ id: a.id, action: a.action, requestedBy: a.requestedBy, expiresAt: a.expiresAt })),
     lock: view.lock,
@@ -37,6 +37,9 @@ function queueItem(entry, position) {
   );
 }
 
+/** A service's public URL is shown while it serves (as in chat). */
+const serves = (s) => s.url && s.status !== 'STOPPED' && s.status !== 'STOPPING' && s.status !== 'NEVER_DEPLOYED';
+
 function cellContent(state) {
   const status = aggregateStatus(state.services.map((s) => s.status));
   let waiting = 0;
@@ -53,7 +56,9 @@ function cellContent(state) {
     el(
       'ul',
       { class: 'services' },
-      state.services.map((s) => el('li', { 'data-service': s.name, 'data-status': s.status }, el('span', { text: s.name }), statusBadge(s.status), versionNode(s.version, s.commitUrl))),
+      state.services.map((s) =>
+        el('li', { 'data-service': s.name, 'data-status': s.status }, el('span', { text: s.name }), statusBadge(s.status), versionNode(s.version, s.commitUrl), serves(s) ? urlNode(s.url) : null),
+      ),
     ),
     state.queue.length > 0 ? el('div', { class: 'section', text: 'Queue' }) : null,
     state.queue.length > 0 ? el('ul', { class: 'queue' }, state.queue.map((q) => queueItem(q, q.started ? null : ++waiting))) : null,
@@ -123,6 +128,7 @@ function serviceStatus(state, data) {
       service.version = data.environment.version;
       service.commitUrl = commitLink(state.commitBaseUrl, service.version);
     }
+    if ('url' in data.environment) service.url = data.environment.url;
   }
   const entry = state.queue.find((q) => q.id === data.deploymentId);
   if (entry) {
