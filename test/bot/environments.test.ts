@@ -55,6 +55,18 @@ describe('renderEnvironments', () => {
     ]);
   });
 
+  it('shows a service’s public URL while it serves, linked by its host, and not once it is stopped', () => {
+    const serving = svc({ url: 'https://shop.example.com' });
+    const stopped = svc({ name: 'admin', status: 'STOPPED', url: 'http://127.0.0.1:8081' });
+    const msg = renderEnvironments([view({ services: [serving, stopped] })], { now });
+    const lines = sectionText(msg.blocks[0]).split('\n');
+    expect(lines[1]).toBe('      :white_check_mark: api · Deployed · `abcdef1` · <https://shop.example.com|shop.example.com> · 1h 02m ago');
+    expect(lines[2]).not.toContain('127.0.0.1');
+    const text = renderEnvironmentsText([view({ services: [serving, stopped] })], { now });
+    expect(text).toContain('api    DEPLOYED  abcdef1  https://shop.example.com  1h 02m ago');
+    expect(text).not.toContain('127.0.0.1');
+  });
+
   it('says when nothing matches', () => {
     expect(renderEnvironments([], { now })).toEqual({
       text: 'No environments match.',

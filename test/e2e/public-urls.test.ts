@@ -2,14 +2,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
+import { startFakeGitHub, type FakeGitHub } from '../fakes/github-api/index.ts';
 import { startFakeKube, type FakeKube } from '../fakes/kube-api/index.ts';
 import { startFakeSlack, type FakeMessage, type FakeSlack } from '../fakes/slack-api.ts';
 import { signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
-import { randomName, startTestHoist, type TestHoist } from '../support/hoist-harness.ts';
+import { BASE_IMAGE, REGISTRY, eventually, randomName, startTestHoist, type TestHoist } from '../support/hoist-harness.ts';
 
 const TOKEN = 'xoxb-urls';
 const SECRET = 'urls-secret';
 const CHANNEL = 'C0URLS';
+const GH_TOKEN = 'ghp_publicurls000000000000000000000000000';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON read from the fakes and the API */
 
@@ -20,8 +23,14 @@ describe('a public URL from Slack to the cluster: the Ingress, its address and c
   let slack: FakeSlack;
   let hoist: TestHoist;
   let dir: string;
+  let gh: FakeGitHub;
+  let repo: GitFixture;
 
   beforeAll(async () => {
+    repo = createGitFixture('hoist-urls-repo');
+    repo.commit('v1', { Dockerfile: `FROM ${BASE_IMAGE}\nCMD ["/bin/busybox", "httpd", "-f", "-p", "8080"]\n` });
+    gh = await startFakeGitHub({ token: GH_TOKEN });
+    gh.addRepo(`acme/${shop}`, repo.dir);
     kube = await startFakeKube({ tickMs: 20, ingress: { addressSeconds: 1, certificateSeconds: 2 } });
     dir = mkdtempSync(join(tmpdir(), 'hoist-urls-'));
     writeFileSync(join(dir, 'kubeconfig'), kube.kubeconfig({ context: 'fake-cluster' }));
@@ -29,17 +38,19 @@ describe('a public URL from Slack to the cluster: the Ingress, its address and c
     hoist = await startTestHoist({
       yaml: `targets:
   cluster: { kind: kubernetes, context: fake-cluster, ingress: { className: nginx, clusterIssuer: letsencrypt } }
+registry: { url: ${REGISTRY} }
 apps:
   ${shop}:
-    repo: https://github.com/acme/${shop}.git
+    repo: ${repo.dir}
+    github: acme/${shop}
     services:
-      web:    { type: container, image: "reg.example.com/shop-web:1", port: 8080 }
+      web:    { type: application, build: { context: . }, port: 8080 }
       worker: { type: container, image: "reg.example.com/shop-worker:1" }
     environments:
       production: { target: cluster, namespace: ${namespace}, expose: { web: { host: ${shop}.example.com, tls: true } } }
 `,
       slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SECRET },
-      env: { KUBECONFIG: join(dir, 'kubeconfig') },
+      env: { KUBECONFIG: join(dir, 'kubeconfig'), GITHUB_TOKEN: GH_TOKEN, GITHUB_API_URL: gh.url },
     });
   });
 
@@ -48,6 +59,8 @@ apps:
     await slack?.close();
     if (kube) expect(kube.errors).toEqual([]);
     await kube?.close();
+    await gh?.close();
+    repo?.remove();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -107,6 +120,13 @@ apps:
     // The OpenAPI document describes the field.
     const openapi = (await (await hoist.api('/openapi.json')).json()) as any;
     expect(openapi.components.schemas.Environment.properties.services.items.properties.url.description).toMatch(/Where the version it runs answers publicly/);
+
+    // GitHub's Deployment: its success status carries the URL as environment_url.
+    const mirror = await eventually(() => {
+      const found = gh.deployments.find((d) => (d.payload as { hoist?: { deploymentId?: number } } | null)?.hoist?.deploymentId === id);
+      return found?.statuses.at(-1)?.state === 'success' ? found : null;
+    }, 30_000, 'the GitHub Deployment succeeded');
+    expect(mirror.statuses.at(-1)).toMatchObject({ state: 'success', environment_url: url });
 
     // `/hoist status`: the URL beside the service.
     await command(`status ${shop}`, 'status');
