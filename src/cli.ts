@@ -83,7 +83,10 @@ async function main(argv: string[]): Promise<number> {
       const { autoDeployNotes } = await import('./config/auto-deploy-notes.ts');
       for (const note of autoDeployNotes(config, env.githubWebhookSecret !== null)) process.stdout.write(`autoDeploy ${note}\n`);
       if (env.apiTokens.length > 0) process.stdout.write(`HOIST_API_TOKENS: ok (${parseApiTokens(env.apiTokens).length} token(s))\n`);
-      return (await reportKubernetesTargets(config, env)) ? 0 : 1;
+      const { checkApprovalGroups } = await import('./main/approval-groups-check.ts');
+      const groupsOk = await checkApprovalGroups(config, env, { print: (line) => process.stdout.write(`${line}\n`), warn: (line) => process.stderr.write(`${line}\n`) });
+      const targetsOk = await reportKubernetesTargets(config, env);
+      return groupsOk && targetsOk ? 0 : 1;
     }
     case undefined:
     case 'help':

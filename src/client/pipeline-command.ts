@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Command } from '../domain/command.ts';
+import { ALIAS_VERBS, type Command, type Verb } from '../domain/command.ts';
 import { parseDuration } from '../domain/duration.ts';
 import { parseCommand } from '../bot/grammar.ts';
 import { commandText, parseArguments } from '../cli/arguments.ts';
@@ -8,8 +8,9 @@ import { EXIT, type ExitCode } from './exit-codes.ts';
 import { requestAndFollow } from './follow-deployment.ts';
 import { describeAnswer } from './answers.ts';
 
-/** The chat commands the command line sends to a Hoist server. */
-export const PIPELINE_VERBS: ReadonlySet<string> = new Set(['deploy', 'redeploy', 'rollback', 'stop', 'restart', 'cancel', 'approve', 'reject', 'lock', 'unlock', 'status']);
+/** The chat commands the command line sends to a Hoist server: every action and cancel (the domain's list), and these. */
+const PIPELINE_VERB_LIST: readonly Verb[] = [...ALIAS_VERBS, 'approve', 'reject', 'lock', 'unlock', 'status'];
+export const PIPELINE_VERBS: ReadonlySet<string> = new Set(PIPELINE_VERB_LIST);
 
 const OPTIONS = [
   { name: '--server', takesValue: true },
@@ -29,7 +30,7 @@ export interface PipelineIo {
   idleMs?: number;
 }
 
-export const PIPELINE_USAGE = `  deploy|redeploy|rollback|stop|restart|cancel|approve|reject|lock|unlock|status …
+export const PIPELINE_USAGE = `  ${PIPELINE_VERB_LIST.join('|')} …
                  a chat command, sent to the Hoist at HOIST_SERVER (or --server) with the API
                  token HOIST_TOKEN (or --token); an action is followed to its end (--timeout,
                  default ${DEFAULT_TIMEOUT}). Exit 0 success, 1 failed/rejected/expired/canceled,

@@ -49,6 +49,23 @@ export function approversOf(policy: Pick<ApprovalPolicy, 'rules'>): string[] {
   return [...new Set(policy.rules.flatMap((r) => r.approvers))];
 }
 
+/**
+ * Why `rule` can never be met by the people its approvers are, the members of its groups
+ * being known (`membersOf`: a group's member ids; null when the groups cannot be read);
+ * null when it can be met, or when that cannot be told.
+ */
+export function unmeetableRule(rule: ApprovalRule, membersOf: (handle: string) => readonly string[] | null): string | null {
+  const people = new Set<string>();
+  for (const entry of rule.approvers) {
+    const members = entry.startsWith('@') ? membersOf(entry) : [entry];
+    if (members === null) return null;
+    for (const id of members) people.add(id);
+  }
+  if (rule.count <= people.size) return null;
+  const who = people.size === 1 ? 'person' : 'people';
+  return `${rule.count} approvals can never come from ${rule.approvers.join(', ')}: ${people.size} ${who} in all, as Slack's user groups stand now; add people to the groups, name more approvers, or ask for fewer`;
+}
+
 /** Someone about to vote: their user id and the `@group` handles they belong to. */
 export interface Voter {
   id: string;

@@ -4,6 +4,7 @@
  * `require`. Green: it may go; pending: it waits (named checks not done, or none reported
  * yet); red: it is refused, each failing check named with its link.
  */
+import type { Person } from './person.ts';
 
 /** An environment's `checks:`. */
 export interface ChecksPolicy {
@@ -107,7 +108,7 @@ export function failingText(failing: readonly { name: string; url: string | null
 
 /** What a forced deploy went past, as recorded and announced. */
 export interface ChecksForced {
-  by: { id: string; name: string };
+  by: Person;
   reason: string;
   /** What the checks said when it was forced. */
   verdict: 'red' | 'pending';

@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis.ts';
 import type { Logger } from 'pino';
 import { redisKeys } from './redis.ts';
 import type { RedisHealth } from './redis-health.ts';
 
 /** Tells every process that new events are in the log. */
-export function createEventSignal(redis: Redis, prefix: string, logger: Logger, health: RedisHealth): () => void {
+export function createEventSignal(redis: RedisConnection, prefix: string, logger: Logger, health: RedisHealth): () => void {
   const channel = redisKeys(prefix).eventsChannel;
   return () => {
     // Unheard, the events still reach every process: each reader of the log also polls it.
@@ -26,7 +26,7 @@ export interface EventListening {
  * through here; subscribing twice to the channel on one connection is harmless, and a
  * reconnect resubscribes.
  */
-export function listenForEvents(subscriber: Redis, prefix: string, onEvents: () => void): EventListening {
+export function listenForEvents(subscriber: RedisConnection, prefix: string, onEvents: () => void): EventListening {
   const channel = redisKeys(prefix).eventsChannel;
   const onMessage = (from: string) => {
     if (from === channel) onEvents();

@@ -46,7 +46,7 @@ export async function startServerRole(
   options: { shell: ShellOptions | null },
 ): Promise<{ port: number; shellDone: Promise<number | null> | null; localAdmin: LocalAdminToken | null }> {
   const { env, db, redis, redisHealth: health, logger, stops, api } = shared;
-  const subscriber = health.watch(connectRedis(env.redisUrl, { name: 'hoist-events' }), 'hoist-events');
+  const subscriber = health.watch(connectRedis(env.redis, { name: 'hoist-events' }), 'hoist-events');
   stops.add(() => closeRedis(subscriber));
   // The environments' views follow what the other processes record.
   const listening = listenForEvents(subscriber, env.redisPrefix, () => shared.changes.emit('remote'));

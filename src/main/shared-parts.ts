@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.ts';
 import { ConfigError } from '../config/errors.ts';
+import { describeRedis, REDIS_VARIABLE } from '../config/redis-env.ts';
 import type { HoistConfig } from '../config/hoist-config.ts';
 import { ignoreCallErrors, type CallErrors } from '../domain/call-errors.ts';
 import { createImageRegistry } from '../engine/build/image-registry.ts';
@@ -15,7 +15,7 @@ import { createCancelSignal } from '../jobs/cancel-signal.ts';
 import { createDispatcher, type Dispatcher } from '../jobs/dispatcher.ts';
 import { createEnvironmentLease, type EnvironmentLease } from '../jobs/environment-lease.ts';
 import { createEventSignal } from '../jobs/event-signal.ts';
-import { closeRedis, connectRedis } from '../jobs/redis.ts';
+import { closeRedis, connectRedis, type RedisConnection } from '../jobs/redis.ts';
 import { createRedisHealth, type RedisHealth } from '../jobs/redis-health.ts';
 import { createRunQueue } from '../jobs/run-queue.ts';
 import type { HoistService } from '../service/contract.ts';
@@ -47,7 +47,7 @@ export interface SharedParts {
   logger: Logger;
   stops: StopList;
   db: Db;
-  redis: Redis;
+  redis: RedisConnection;
   /** Every Redis connection's failures, logged at a readable rate. */
   redisHealth: RedisHealth;
   source: GitSource;
@@ -95,10 +95,10 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
   const callErrors = metrics?.callErrors ?? ignoreCallErrors;
 
   const redisHealth = createRedisHealth(logger.child({ component: 'redis' }));
-  const redis = redisHealth.watch(connectRedis(env.redisUrl, { name: 'hoist' }), 'hoist');
+  const redis = redisHealth.watch(connectRedis(env.redis, { name: 'hoist' }), 'hoist');
   stops.add(() => closeRedis(redis));
   await redis.ping().catch((cause: unknown) => {
-    throw new ConfigError('REDIS_UNREACHABLE', `Redis at ${env.redisUrl} does not answer (set REDIS_URL)`, { cause });
+    throw new ConfigError('REDIS_UNREACHABLE', `${describeRedis(env.redis)} does not answer (${REDIS_VARIABLE[env.redis.kind]})`, { cause });
   });
   const signal = createEventSignal(redis, env.redisPrefix, logger, redisHealth);
   const changes = createChangeFeed();
@@ -109,7 +109,7 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
   const source = createGitSource({ cacheDir: resolve(dataDir, 'git'), log: logger.child({ component: 'git' }) });
   const github = env.github === null ? null : createGitHubClient({ apiUrl: env.githubApiUrl, credentials: env.github, logger, callErrors });
 
-  const queueConnection = redisHealth.watch(connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-queue' }), 'hoist-queue');
+  const queueConnection = redisHealth.watch(connectRedis(env.redis, { forWorker: true, name: 'hoist-queue' }), 'hoist-queue');
   stops.add(() => closeRedis(queueConnection));
   const queue = createRunQueue(queueConnection, env.redisPrefix);
   redisHealth.watchEvents(queue, 'queue');

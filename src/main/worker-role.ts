@@ -50,9 +50,9 @@ export async function startWorkerRole(
   });
 
   const { redisHealth } = shared;
-  const workerConnection = redisHealth.watch(connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-worker' }), 'hoist-worker');
+  const workerConnection = redisHealth.watch(connectRedis(env.redis, { forWorker: true, name: 'hoist-worker' }), 'hoist-worker');
   stops.add(() => closeRedis(workerConnection), 'the worker\'s Redis connection');
-  const cancelSubscriber = redisHealth.watch(connectRedis(env.redisUrl, { name: 'hoist-cancels' }), 'hoist-cancels');
+  const cancelSubscriber = redisHealth.watch(connectRedis(env.redis, { name: 'hoist-cancels' }), 'hoist-cancels');
   stops.add(() => closeRedis(cancelSubscriber), 'the cancel subscriber');
   const cancels = createCancelListener({ subscriber: cancelSubscriber, prefix: env.redisPrefix, logger });
   await cancels.ready;
@@ -69,6 +69,7 @@ export async function startWorkerRole(
     logger,
     health: redisHealth,
     concurrency: env.workerConcurrency,
+    drainMs: env.workerDrainMs,
     approvalHolds: createApprovalBinding({ db, config, notify }),
   });
   redisHealth.watchEvents(worker.worker, 'worker');

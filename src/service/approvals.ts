@@ -2,7 +2,7 @@ import type { EnvironmentConfig } from '../config/hoist-config.ts';
 import { approversOf, tally, voteRight, type ApprovalPolicy, type Ballot } from '../domain/approval.ts';
 import type { Deployment } from '../domain/deployment.ts';
 import type { Person } from '../domain/person.ts';
-import { approvalHistory, castVote, endAwaiting, enterQueue, hasVoted, holdAwaiting, recordApprovalStep, votesOf, type NewApprovalStep } from '../store/approvals.ts';
+import { approvalHistory, awaitingSetKey, castVote, endAwaiting, enterQueue, hasVoted, holdAwaiting, recordApprovalStep, votesOf, type NewApprovalStep } from '../store/approvals.ts';
 import { getDeployment } from '../store/deployments.ts';
 import type { Actor, ApprovalResult, ApprovalView, RejectResult, Refusal, VoteOutcome, VoteResult } from './contract.ts';
 import type { EnvironmentQueueDeps } from './environment-queue.ts';
@@ -73,7 +73,8 @@ export function createApprovals(deps: EnvironmentQueueDeps) {
     const groups = await permissions.groupsFor(approversOf(policy), actor.requester.id);
     const right = voteRight(policy, { id: actor.requester.id, groups }, deployment);
     if (right.ok) return { voter: actor.requester, groups };
-    await recordApprovalStep(db, deployment.id, { ...stepAbout(deployment, 'refused', actor), reason: right.reason });
+    // Recorded for the set it was about, as a counted vote is: a refusal before a reset is told apart from one after.
+    await recordApprovalStep(db, deployment.id, { ...stepAbout(deployment, 'refused', actor), reason: right.reason, setKey: await awaitingSetKey(db, deployment.id) });
     return refuse(right.code, `you may not approve or reject #${deployment.id}: ${right.reason}`);
   }
 

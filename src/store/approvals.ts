@@ -71,6 +71,12 @@ export async function holdAwaiting(trx: Db, deploymentId: number): Promise<{ sha
   return row?.status === 'AWAITING_APPROVAL' ? { sha: row.sha, setKey: row.waiting_key } : null;
 }
 
+/** The deployment set a deployment waiting for approval stands for, as a key; null when it has none. */
+export async function awaitingSetKey(db: Db, deploymentId: number): Promise<string | null> {
+  const row = await db.selectFrom('deployments').select('waiting_key').where('id', '=', deploymentId).executeTakeFirst();
+  return row?.waiting_key ?? null;
+}
+
 /** Counts `voter`'s vote; false when they had voted already (a person counts once). */
 export async function castVote(trx: Db, deploymentId: number, ballot: Ballot): Promise<boolean> {
   const inserted = await trx

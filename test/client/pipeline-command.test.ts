@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/client/exit-codes.ts';
-import { runPipelineCommand, type PipelineIo } from '../../src/client/pipeline-command.ts';
+import { ACTION_VERBS } from '../../src/domain/command.ts';
+import { PIPELINE_USAGE, PIPELINE_VERBS, runPipelineCommand, type PipelineIo } from '../../src/client/pipeline-command.ts';
 import { fakeDeployment, startFakeHoistApi, type FakeHoistApi } from './fake-hoist-api.ts';
 
 const DEPLOYMENTS = 'POST /apps/shop/environments/staging/deployments';
@@ -251,6 +252,17 @@ describe('hoist <command> answered at once', () => {
     const t = run(['cancel', 'shop', 'in', 'staging']);
     expect(await t.code).toBe(EXIT.ok);
     expect(t.out).toEqual(['#12 is canceling: it was told to stop']);
+  });
+});
+
+describe('the commands the command line sends', () => {
+  it('takes every action a deployment can be, and cancel, as a command of its own, and names them in its usage', () => {
+    const verbs = PIPELINE_USAGE.trim().split(' ')[0]?.split('|');
+    for (const verb of [...ACTION_VERBS, 'cancel']) {
+      expect(PIPELINE_VERBS.has(verb)).toBe(true);
+      expect(verbs).toContain(verb);
+    }
+    expect(verbs).toEqual([...PIPELINE_VERBS]);
   });
 });
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { startFakeSlack } from '../fakes/slack-api.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'hoist-config-check-'));
@@ -66,4 +67,34 @@ it('hoist config check refuses a webhook whose secret variable is not set, and n
   const set = await check({ SHOP_HOOK_SECRET: 'hook-secret-value' });
   expect(set).toMatchObject({ code: 0, stdout: expect.stringContaining('webhooks: ok (1 webhook(s), secrets set in SHOP_HOOK_SECRET)') });
   expect(set.stdout).not.toContain('hook-secret-value');
+});
+
+it('hoist config check with a Slack token refuses an approval rule its user groups can never meet, naming file, line and path', async () => {
+  const slack = await startFakeSlack({ token: 'xoxb-config-check', userGroups: [{ id: 'S0SRE', handle: 'sre', users: ['U0CAROL', 'U0DAVE'] }, { id: 'S0PRODUCT', handle: 'product', users: ['U0DAVE'] }] });
+  const yaml = (rules: string) =>
+    ['targets:', '  edge: { kind: docker }', 'apps:', '  shop:', '    repo: .', '    services:', '      web: { type: container, image: "example.com/web:1" }', '    environments:', '      production:', '        target: edge', '        approval:', '          rules:', rules, ''].join('\n');
+  const check = (name: string, rules: string, slackVars: Record<string, string>) => {
+    const file = join(dir, name);
+    writeFileSync(file, yaml(rules));
+    return new Promise<{ code: number | null; stdout: string; stderr: string; file: string }>((resolve) => {
+      const child = execFile(process.execPath, [join(ROOT, 'bin/hoist.mjs'), 'config', 'check'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', HOIST_CONFIG: file, ...slackVars },
+      }, (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr, file }));
+    });
+  };
+  const withSlack = { SLACK_BOT_TOKEN: 'xoxb-config-check', SLACK_SIGNING_SECRET: 'config-check-secret', SLACK_API_URL: slack.url };
+  try {
+    const met = await check('groups-met.yaml', '            - { approvers: ["@sre"], count: 2 }\n            - { approvers: ["@product"], count: 1 }', withSlack);
+    expect(met).toMatchObject({ code: 0, stdout: expect.stringContaining('approval groups: ok (@sre, @product as Slack has them now)') });
+    // dave is in both groups: three votes can never come from the two people they are.
+    const never = await check('groups-never.yaml', '            - { approvers: ["@sre"], count: 1 }\n            - { approvers: ["@sre", "@product"], count: 3 }', withSlack);
+    expect(never.code).toBe(1);
+    expect(never.stderr).toContain(`${never.file}:14: apps.shop.environments.production.approval.rules.1.count: 3 approvals can never come from @sre, @product: 2 people in all`);
+    // Without Slack the groups are not known: the rule is taken, and the check says it was not checked.
+    const unknown = await check('groups-unknown.yaml', '            - { approvers: ["@sre", "@product"], count: 3 }', {});
+    expect(unknown).toMatchObject({ code: 0, stdout: expect.stringContaining('approval groups: not checked (@sre, @product): no Slack bot token set') });
+  } finally {
+    await slack.close();
+  }
 });

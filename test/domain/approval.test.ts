@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { needsApproval, tally, voteRight, whoMayApprove, type ApprovalPolicy, type Ballot } from '../../src/domain/approval.ts';
+import { needsApproval, tally, unmeetableRule, voteRight, whoMayApprove, type ApprovalPolicy, type Ballot } from '../../src/domain/approval.ts';
 
 const rules = [
   { approvers: ['@sre'], count: 2 },
@@ -81,5 +81,26 @@ describe('the tally: votes assigned so that as many rules as possible hold', () 
         expect(result.rules.map((r) => r.voters.length <= r.count)).toEqual([true, true]);
       }
     }
+  });
+});
+
+describe('a rule that can never be met, the groups being known', () => {
+  const members: Record<string, string[]> = { '@sre': ['U0CAROL', 'U0DAVE'], '@product': ['U0DAVE'], '@empty': [] };
+  const known = (handle: string) => members[handle] ?? [];
+  it.each([
+    ['a group as large as the count', { approvers: ['@sre'], count: 2 }, null],
+    ['people in two groups counted once', { approvers: ['@sre', '@product'], count: 3 }, '3 approvals can never come from @sre, @product: 2 people in all'],
+    ['a group and a user id it already holds', { approvers: ['@sre', 'U0DAVE'], count: 3 }, '3 approvals can never come from @sre, U0DAVE: 2 people in all'],
+    ['a group and another person', { approvers: ['@sre', 'U0ERIN'], count: 3 }, null],
+    ['an empty group', { approvers: ['@empty'], count: 1 }, '1 approvals can never come from @empty: 0 people in all'],
+    ['a group Slack does not have', { approvers: ['@nobody', 'U0ERIN'], count: 2 }, '2 approvals can never come from @nobody, U0ERIN: 1 person in all'],
+  ])('%s', (_name, rule, expected) => {
+    const why = unmeetableRule(rule, known);
+    if (expected === null) expect(why).toBeNull();
+    else expect(why).toContain(expected);
+  });
+
+  it('tells nothing when the groups cannot be read', () => {
+    expect(unmeetableRule({ approvers: ['@sre'], count: 9 }, () => null)).toBeNull();
   });
 });

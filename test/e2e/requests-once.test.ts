@@ -30,6 +30,10 @@ describe('every chat request is carried out once, and identical ones do not pile
       Dockerfile: `FROM ${BASE_IMAGE}\nCOPY www /www\nCMD ["/bin/busybox", "sh", "-c", "sleep 8; exec /bin/busybox httpd -f -p 8080 -h /www"]\n`,
     });
     repo.git('checkout', '--quiet', 'main');
+    // A start that never answers its health check: it runs until the test cancels it.
+    repo.git('checkout', '--quiet', '-b', 'stall');
+    repo.commit('stalled start', { Dockerfile: `FROM ${BASE_IMAGE}\nCMD ["/bin/busybox", "sleep", "3600"]\n` });
+    repo.git('checkout', '--quiet', 'main');
     slack = await startFakeSlack({ token: TOKEN, rateLimitPerChannelPerSecond: 0 });
     hoist = await startTestHoist({
       yaml: channelAppYaml({
@@ -37,7 +41,7 @@ describe('every chat request is carried out once, and identical ones do not pile
         repo: repo.dir,
         channel: CHANNEL,
         environments: '      live: { target: engine }\n',
-      }),
+      }).replace('timeout: 30s', 'timeout: 10m'),
       slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SECRET },
     });
   });
@@ -152,14 +156,16 @@ describe('every chat request is carried out once, and identical ones do not pile
   });
 
   it('fifty identical deploys make one deployment; 49 answers point at it and its card', async () => {
-    const running = await deploy(`deploy ${app}@slow to live`);
+    // What runs meanwhile runs until it is canceled: the fifty are all asked while the one they make waits.
+    const running = await deploy(`deploy ${app}@stall to live`);
     await started(running);
     const before = (await listAll()).length;
     await Promise.all(Array.from({ length: 50 }, (_, i) => post(slashBody(`deploy ${app} to live`, `same-${i}`), now())));
+    // One person's requests are carried out one at a time, in order: on a loaded machine, seconds.
     const answers = await slack.waitFor((s) => {
       const found = s.responses.filter((r) => r.id.startsWith('same-'));
       return found.length >= 49 ? found : null;
-    }, 30_000);
+    }, 90_000);
     const all = await listAll();
     expect(all.length).toBe(before + 1);
     const waiting = all[0]!;
@@ -172,6 +178,9 @@ describe('every chat request is carried out once, and identical ones do not pile
     await post(slashBody(`deploy ${app} to live`, 'same-late'), now());
     const [late] = await answersTo('same-late', 1);
     expect(late).toContain(`<https://hoist-test.slack.com/archives/${CHANNEL}/p${card.ts.replace('.', '')}|#${waiting.id}>`);
+    expect((await listAll()).length).toBe(before + 1);
+    await post(slashBody(`cancel #${running}`, 'cancel-stall'), now());
+    await ends(running, 'CANCELED');
     await ends(waiting.id, 'DEPLOYED');
   });
 });

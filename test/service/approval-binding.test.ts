@@ -77,6 +77,34 @@ describe('approvals bound to what will run', () => {
     expect(f.target.rollouts.filter((r) => r.deploymentId === d.id).map((r) => r.service)).toEqual(['api']);
   });
 
+  it('a redeploy approved for the versions that ran then, where another version runs by its start: the votes reset, saying which', async () => {
+    const bypassed = async (ref: string) => {
+      const result = await f.service.request(command.deploy('production', { services: ['api'], ref, bypassApproval: 'hotfix' }), asking(carol));
+      if (!result.ok) throw new Error(result.reason);
+      return f.run(result.deployment.id);
+    };
+    const before = await bypassed(f.versions[2]);
+    expect(before.status).toBe('DEPLOYED');
+    const redeploy = await f.request(command.redeploy('production', ['api']), asking(alice));
+    expect(redeploy.status).toBe('AWAITING_APPROVAL');
+    // Meanwhile someone goes ahead without approval with another version: the redeploy would now apply that one.
+    const after = await bypassed(f.versions[3]);
+    expect(after.sha).not.toBe(before.sha);
+    expect(await f.service.approve(redeploy.id, bob)).toMatchObject({ ok: true, outcome: 'approved' });
+
+    expect(await holds(redeploy.id)).toBe(false);
+    expect(await f.service.getDeployment(redeploy.id)).toMatchObject({ status: 'AWAITING_APPROVAL', startedAt: null });
+    const reset = (await history(redeploy.id)).at(-1);
+    expect(reset).toMatchObject({ step: 'reset', actor: null });
+    expect(reset?.reason).toContain(`services[api].version: "${before.sha}" → "${after.sha}"`);
+
+    // Approved again for what runs now, it starts with that version.
+    expect(await f.service.approve(redeploy.id, bob)).toMatchObject({ ok: true, outcome: 'approved' });
+    expect(await holds(redeploy.id)).toBe(true);
+    expect(await f.run(redeploy.id)).toMatchObject({ status: 'DEPLOYED' });
+    expect(f.builder.builds.at(-1)?.sha).toBe(after.sha);
+  });
+
   it('a bypass member deploys without approval, with a reason: recorded, and announced', async () => {
     const result = await f.service.request(command.deploy('production', { services: ['db'], bypassApproval: 'incident 88' }), asking(carol));
     if (!result.ok) throw new Error(result.reason);

@@ -69,6 +69,9 @@ describe('approvals in the service', () => {
     ]);
     expect(approvals.history[1]?.reason).toBe('you requested it, and someone else must approve it: 2 of @sre and 1 of @product');
     expect(approvals.history[0]?.sha).toBe(d.sha);
+    // Each refusal is recorded for the SHA and the set the request was about.
+    expect(approvals.history[0]?.setKey).toEqual(expect.any(String));
+    expect(approvals.history.map((h) => [h.sha, h.setKey])).toEqual(approvals.history.map(() => [d.sha, approvals.history[0]?.setKey]));
   });
 
   it('counts a person once, whatever they click, and starts exactly when both rules hold', async () => {

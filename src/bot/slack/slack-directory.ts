@@ -20,6 +20,8 @@ interface Groups {
   byUser: Map<string, string[]>;
   /** handle (`@backend`, lower case) → group id (`S0…`), for group mentions */
   idByHandle: Map<string, string>;
+  /** handle (`@backend`, lower case) → member ids */
+  usersByHandle: Map<string, string[]>;
   at: number;
 }
 
@@ -78,12 +80,14 @@ export function createSlackDirectory(options: SlackDirectoryOptions) {
       const answer = await client.usergroups.list({ include_users: true });
       const byUser = new Map<string, string[]>();
       const idByHandle = new Map<string, string>();
+      const usersByHandle = new Map<string, string[]>();
       for (const group of answer.usergroups ?? []) {
         if (!group.handle || (group.date_delete ?? 0) > 0) continue;
         if (group.id) idByHandle.set(`@${group.handle.toLowerCase()}`, group.id);
+        usersByHandle.set(`@${group.handle.toLowerCase()}`, group.users ?? []);
         for (const user of group.users ?? []) byUser.set(user, [...(byUser.get(user) ?? []), `@${group.handle}`]);
       }
-      cached = { byUser, idByHandle, at: now() };
+      cached = { byUser, idByHandle, usersByHandle, at: now() };
       return cached;
     } catch (error) {
       options.logger.warn({ err: error }, 'could not read the workspace user groups; using the last ones known');
@@ -105,6 +109,12 @@ export function createSlackDirectory(options: SlackDirectoryOptions) {
     /** Whether `userId` is a member of `channel`; false when Slack does not say (a channel Hoist cannot see). */
     async memberOf(channel: string, userId: string): Promise<boolean> {
       return (await membersOf(channel))?.has(userId) ?? false;
+    },
+    /** The member ids of the group `handle` (`@sre`) names (none for a group Slack does not have); null when the groups cannot be read. */
+    async membersOfGroup(handle: string): Promise<string[] | null> {
+      const groups = await current();
+      if (groups === null) return null;
+      return groups.usersByHandle.get((handle.startsWith('@') ? handle : `@${handle}`).toLowerCase()) ?? [];
     },
     /** The id (`S0…`) of the group `handle` (`@sre`) names, for Slack's group mention; null when no such group is known. */
     async groupIdOf(handle: string): Promise<string | null> {
