@@ -38,6 +38,7 @@ const schema = z.object({
   HOIST_REGISTRY_PASSWORD: optionalString,
   HOIST_CONFIG: z.string().default('./hoist.yaml'),
   HOIST_DATA_DIR: z.string().default('./.hoist'),
+  HOIST_SECRETS_DIR: optionalString,
   HOIST_API_TOKENS: optionalString,
   HOIST_ADMIN_TOKEN_FILE: optionalString,
   HOIST_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
@@ -71,6 +72,8 @@ export interface Env {
   registry: { url: string | null; username: string | null; password: string | null };
   configPath: string;
   dataDir: string;
+  /** Docker targets read a secret reference's value from `<secretsDir>/<secret>/<key>` at rollout; null: not set (such a rollout fails saying so). */
+  secretsDir: string | null;
   apiTokens: string[];
   /** Where the local admin token's secret is kept (made at first start); null: none. */
   adminTokenFile: string | null;
@@ -134,6 +137,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     },
     configPath: e.HOIST_CONFIG,
     dataDir: e.HOIST_DATA_DIR,
+    secretsDir: e.HOIST_SECRETS_DIR ?? null,
     apiTokens: (e.HOIST_API_TOKENS ?? '')
       .split(',')
       .map((t) => t.trim())

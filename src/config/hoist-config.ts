@@ -5,6 +5,7 @@ import type { ApprovalPolicy } from '../domain/approval.ts';
 import { resourceConflict, type Resources } from '../domain/resources.ts';
 import type { IngressSpec } from '../domain/public-url.ts';
 import type { ServiceType } from '../domain/service-order.ts';
+import type { SecretFromRef, SecretKeyRef } from '../domain/secret-refs.ts';
 import { approvalPolicy } from './approval-config.ts';
 import { autoDeployOf, type AutoDeploy } from './auto-deploy-config.ts';
 import { checksPolicy } from './checks-config.ts';
@@ -34,6 +35,10 @@ export interface ServiceConfig {
   health: { path: string; timeoutMs: number } | null;
   command: string[] | null;
   env: Record<string, string>;
+  /** Entries of `env` read from a key of a secret (`{ secret, key }`): references, the values are never in Hoist's configuration. */
+  secretRefs: Record<string, SecretKeyRef>;
+  /** `envFrom`: secrets whose every key becomes a variable. */
+  envFrom: SecretFromRef[];
   /** Keys of `env` shown in clear (API, chat, logs); every other value is a secret. */
   publicEnv: string[];
   schedule: string | null;
@@ -151,10 +156,54 @@ function mergeResources(
   return merged;
 }
 
+type EnvInput = Record<string, string | { secret: string; key: string }>;
+
+/** `env` as written, split into values and secret references. */
+function splitEnv(input: EnvInput): { env: Record<string, string>; secretRefs: Record<string, SecretKeyRef> } {
+  const env: Record<string, string> = {};
+  const secretRefs: Record<string, SecretKeyRef> = {};
+  for (const [name, value] of Object.entries(input)) {
+    if (typeof value === 'string') env[name] = value;
+    else secretRefs[name] = { secret: value.secret, key: value.key };
+  }
+  return { env, secretRefs };
+}
+
+/** An override's `env` over the service's: each name it sets is a value or a reference, whichever the service had. */
+function overrideEnv(base: Pick<ServiceConfig, 'env' | 'secretRefs'>, over: EnvInput): Pick<ServiceConfig, 'env' | 'secretRefs'> {
+  const env = { ...base.env };
+  const secretRefs = { ...base.secretRefs };
+  for (const [name, value] of Object.entries(over)) {
+    delete env[name];
+    delete secretRefs[name];
+    if (typeof value === 'string') env[name] = value;
+    else secretRefs[name] = { secret: value.secret, key: value.key };
+  }
+  return { env, secretRefs };
+}
+
+/** A key read from a secret is never shown, so it cannot be listed as public. */
+function refusePublicSecrets(
+  keys: string[],
+  env: EnvInput,
+  environments: AppFileConfig['environments'],
+  service: string,
+  path: readonly PropertyKey[],
+  fail: (path: readonly PropertyKey[], message: string) => never,
+): void {
+  const envs = [env, ...Object.values(environments).map((e) => e.overrides[service]?.env ?? {})];
+  keys.forEach((key, index) => {
+    const ref = envs.map((e) => e[key]).find((v) => v !== undefined && typeof v !== 'string');
+    if (ref !== undefined && typeof ref !== 'string') {
+      fail([...path, 'publicEnv', index], `"${key}" is read from secret ${ref.secret} (key ${ref.key}), which is never shown; leave it out of publicEnv`);
+    }
+  });
+}
+
 /** Every key listed as public names an entry of the service's `env` (or of an environment's override of it). */
 function checkPublicEnv(
   keys: string[],
-  env: Record<string, string>,
+  env: EnvInput,
   environments: AppFileConfig['environments'],
   service: string,
   path: readonly PropertyKey[],
@@ -259,6 +308,7 @@ function buildApp(
       fail(path, 'add `build: { context: . }` or `image: name:tag`');
     }
     if (s.type === 'cronjob' && !s.schedule) fail([...path, 'schedule'], 'a cronjob needs `schedule: "0 3 * * *"`');
+    refusePublicSecrets(s.publicEnv ?? [], s.env ?? {}, app.environments, serviceName, path, fail);
     services.push({
       name: serviceName,
       type: s.type,
@@ -268,7 +318,8 @@ function buildApp(
       replicas: s.replicas ?? 1,
       health: s.health ? { path: s.health.path, timeoutMs: parseDuration(s.health.timeout) } : null,
       command: s.command ?? null,
-      env: s.env ?? {},
+      ...splitEnv(s.env ?? {}),
+      envFrom: (s.envFrom ?? []).map((ref) => ({ secret: ref.secret })),
       publicEnv: checkPublicEnv(s.publicEnv ?? [], s.env ?? {}, app.environments, serviceName, path, fail),
       schedule: s.schedule ?? null,
       storage: s.storage ?? null,
@@ -304,7 +355,8 @@ function buildApp(
         replicas: o.replicas ?? s.replicas,
         port: o.port ?? s.port,
         command: o.command ?? s.command,
-        env: { ...s.env, ...(o.env ?? {}) },
+        ...overrideEnv(s, o.env ?? {}),
+        envFrom: o.envFrom ? o.envFrom.map((ref) => ({ secret: ref.secret })) : s.envFrom,
         resources: o.resources ? mergeResources(s.resources, resourcesOf(o.resources, overridePath, fail), overridePath, fail) : s.resources,
       };
     });

@@ -1,5 +1,6 @@
 import type { IngressSpec } from './public-url.ts';
 import type { Resources } from './resources.ts';
+import { parseSecretRefs, type SecretFromRef, type SecretKeyRef, type SecretRefs } from './secret-refs.ts';
 import { SERVICE_TYPES, type ServiceType } from './service-order.ts';
 
 /**
@@ -19,6 +20,10 @@ export interface ServiceSpec {
   /** The host port serving it (docker target), or null. */
   expose: number | null;
   env: Record<string, string>;
+  /** Variables read from a key of a secret (references, never values); only when there are any. */
+  secretRefs?: Record<string, SecretKeyRef>;
+  /** Secrets whose every key becomes a variable; only when there are any. */
+  envFrom?: SecretFromRef[];
   command: string[] | null;
   replicas: number;
   health: { path: string; timeoutMs: number } | null;
@@ -34,6 +39,11 @@ export interface ServiceSpec {
   manifests?: unknown[];
   /** For an image service deployed at a tag the request named: what its registry said at request time. */
   tagCheck?: TagCheck;
+  /**
+   * For an image service of a deploy that waits for approval: what its registry said of the
+   * configured image when the deploy was recorded; `image` then carries the digest it runs by.
+   */
+  imageCheck?: TagCheck;
 }
 
 /** `resolved`: the registry has the tag (and named its digest, when it did); `unchecked`: the registry could not be asked. */
@@ -43,6 +53,8 @@ export interface DeploymentSet {
   target: string;
   namespace: string;
   services: ServiceSpec[];
+  /** Services a `destroy` removed from the target with their data: none of their configuration runs any more. */
+  removed?: string[];
 }
 
 function canonical(value: unknown): string {
@@ -66,6 +78,21 @@ function configurationOf(spec: ServiceSpec): Omit<ServiceSpec, 'manifests' | 'ur
 /** Whether two specs apply the same thing (same version, image and configuration). */
 export function sameSpec(a: ServiceSpec, b: ServiceSpec): boolean {
   return canonical(configurationOf(a)) === canonical(configurationOf(b));
+}
+
+/** The spec's secret references (none for a spec without any). */
+export function secretRefsOf(spec: Pick<ServiceSpec, 'secretRefs' | 'envFrom'>): SecretRefs {
+  return { secretRefs: spec.secretRefs ?? {}, envFrom: spec.envFrom ?? [] };
+}
+
+/** The spec with these references (fields left out when empty, so a set without any reads as before they existed). */
+export function withSecretRefs<T extends ServiceSpec>(spec: T, refs: SecretRefs): T {
+  const { secretRefs: _env, envFrom: _from, ...rest } = spec;
+  return {
+    ...rest,
+    ...(Object.keys(refs.secretRefs).length > 0 ? { secretRefs: refs.secretRefs } : {}),
+    ...(refs.envFrom.length > 0 ? { envFrom: refs.envFrom } : {}),
+  } as T;
 }
 
 export function specOf(set: DeploymentSet | null, service: string): ServiceSpec | null {
@@ -95,6 +122,8 @@ function parseSpec(value: unknown): ServiceSpec | null {
   const num = (v: unknown) => (typeof v === 'number' ? v : null);
   const tagCheck = parseTagCheck(value.tagCheck);
   const ingress = parseIngress(value.ingress);
+  const imageCheck = parseTagCheck(value.imageCheck);
+  const refs = parseSecretRefs(value.secretRefs, value.envFrom);
   return {
     name: value.name,
     type: value.type as ServiceType,
@@ -104,6 +133,8 @@ function parseSpec(value: unknown): ServiceSpec | null {
     port: num(value.port),
     expose: num(value.expose),
     env: isRecord(value.env) ? (value.env as Record<string, string>) : {},
+    ...(Object.keys(refs.secretRefs).length > 0 ? { secretRefs: refs.secretRefs } : {}),
+    ...(refs.envFrom.length > 0 ? { envFrom: refs.envFrom } : {}),
     command: Array.isArray(value.command) ? (value.command as string[]) : null,
     replicas: num(value.replicas) ?? 1,
     health: isRecord(value.health) ? (value.health as ServiceSpec['health']) : null,
@@ -114,6 +145,7 @@ function parseSpec(value: unknown): ServiceSpec | null {
     ...(typeof value.url === 'string' ? { url: value.url } : {}),
     ...(Array.isArray(value.manifests) ? { manifests: value.manifests as unknown[] } : {}),
     ...(tagCheck === null ? {} : { tagCheck }),
+    ...(imageCheck === null ? {} : { imageCheck }),
   };
 }
 
@@ -122,9 +154,11 @@ export function parseDeploymentSet(value: unknown): DeploymentSet | null {
   if (!isRecord(value) || !Array.isArray(value.services)) return null;
   const services = value.services.map(parseSpec);
   if (services.some((s) => s === null)) return null;
+  const removed = Array.isArray(value.removed) ? value.removed.filter((r): r is string => typeof r === 'string') : [];
   return {
     target: typeof value.target === 'string' ? value.target : '',
     namespace: typeof value.namespace === 'string' ? value.namespace : '',
     services: services as ServiceSpec[],
+    ...(removed.length > 0 ? { removed } : {}),
   };
 }

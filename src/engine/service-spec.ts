@@ -1,11 +1,11 @@
 import type { EnvironmentConfig, ServiceConfig } from '../config/hoist-config.ts';
-import type { DeploymentSet, ServiceSpec } from '../domain/deployment-set.ts';
+import { withSecretRefs, type DeploymentSet, type ServiceSpec } from '../domain/deployment-set.ts';
 import { serviceUrl } from '../domain/public-url.ts';
 import type { Placement } from './ports.ts';
 
 /** The service's configuration in the environment, rendered with the version (and image, once known) it runs. */
 export function renderSpec(env: EnvironmentConfig, service: ServiceConfig, run: { version: string | null; image: string | null }): ServiceSpec {
-  return {
+  const spec: ServiceSpec = {
     name: service.name,
     type: service.type,
     version: run.version,
@@ -23,6 +23,8 @@ export function renderSpec(env: EnvironmentConfig, service: ServiceConfig, run: 
     ...(service.resources === null ? {} : { resources: structuredClone(service.resources) }),
     ...exposure(env, service),
   };
+  // References only, never values; left out when there are none, as resources are.
+  return withSecretRefs(spec, { secretRefs: structuredClone(service.secretRefs), envFrom: structuredClone(service.envFrom) });
 }
 
 /** The service's Ingress (kubernetes) and public URL, each only where it has one. */

@@ -1,10 +1,7 @@
-import type { EnvironmentConfig } from '../config/hoist-config.ts';
 import { createDockerBuilder } from '../engine/build/docker-builder.ts';
 import { createApprovalBinding } from '../engine/approval-binding.ts';
 import { createDeployRunner } from '../engine/deploy-runner.ts';
 import { createDocker } from '../engine/docker/client.ts';
-import type { Target } from '../engine/ports.ts';
-import { createTargetRegistry } from '../engine/targets/target-registry.ts';
 import { createCancelListener } from '../jobs/cancel-signal.ts';
 import { createDeploymentWorker } from '../jobs/deployment-worker.ts';
 import { createLockSweeper } from '../jobs/lock-sweeper.ts';
@@ -13,19 +10,14 @@ import { closeRedis, connectRedis } from '../jobs/redis.ts';
 import { createApprovalTimers } from '../service/approval-timers.ts';
 import { createLocks, pinEnvironment } from '../service/locks.ts';
 import { createRequestSweep } from '../service/request-ledger.ts';
+import { startRunningStatus } from './running-status.ts';
 import type { SharedParts } from './shared-parts.ts';
 
 /** The longest the sweeper waits on the embedded database, where this process's own writes wake it. */
 const EMBEDDED_SWEEP_MAX_WAIT_MS = 30_000;
 
 /** The worker role: runs deployments from the queue, re-offers waiting work, and sweeps locks. */
-export async function startWorkerRole(
-  shared: SharedParts,
-  options: {
-    /** Where environments run, replacing the configured targets (benchmarks measure orchestration with a target that does no work). */
-    targetFor?: ((environment: EnvironmentConfig) => Target) | undefined;
-  },
-): Promise<void> {
+export async function startWorkerRole(shared: SharedParts): Promise<void> {
   const { env, config, db, logger, stops, notify } = shared;
   const builder = createDockerBuilder({
     docker: createDocker(env.dockerHost),
@@ -40,7 +32,8 @@ export async function startWorkerRole(
     config,
     source: shared.source,
     builder,
-    targetFor: options.targetFor ?? (await configuredTargets(shared)),
+    secretsDir: env.secretsDir,
+    targetFor: shared.targetFor,
     notify,
     logger,
     // A successful rollback pins its environment with a lock only rollbacks pass.
@@ -70,7 +63,7 @@ export async function startWorkerRole(
     health: redisHealth,
     concurrency: env.workerConcurrency,
     drainMs: env.workerDrainMs,
-    approvalHolds: createApprovalBinding({ db, config, notify }),
+    approvalHolds: createApprovalBinding({ db, config, registry: shared.imageRegistry, notify }),
   });
   redisHealth.watchEvents(worker.worker, 'worker');
   stops.add(() => worker.close(), 'the deployment worker (runs in progress finish first)');
@@ -102,17 +95,5 @@ export async function startWorkerRole(
     stops.add(async () => unsubscribe(), 'the sweeper\'s wake-up on writes');
   }
   stops.add(async () => sweeper.stop(), 'the lock and approval sweeper');
-}
-
-/** The targets of hoist.yaml; a kubeconfig that can't be used stops the start here, naming the target. */
-async function configuredTargets(shared: SharedParts): Promise<(environment: EnvironmentConfig) => Target> {
-  const registry = await createTargetRegistry({
-    config: shared.config,
-    kubeconfig: shared.env.kubeconfig,
-    dockerHost: shared.env.dockerHost,
-    logger: shared.logger,
-    callErrors: shared.callErrors,
-  });
-  registry.verifyAll();
-  return registry.targetFor;
+  startRunningStatus(shared, shared.targetFor);
 }

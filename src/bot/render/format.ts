@@ -34,6 +34,9 @@ const STYLES: Record<DeploymentStatus, StatusStyle> = {
   RESTARTING: { emoji: ':arrows_counterclockwise:', glyph: '…', label: 'Restarting' },
   RESTARTED: { emoji: ':white_check_mark:', glyph: '✓', label: 'Restarted' },
   RESTART_ERROR: { emoji: ':x:', glyph: '✗', label: 'Restart failed' },
+  DESTROYING: { emoji: ':wastebasket:', glyph: '…', label: 'Destroying' },
+  DESTROYED: { emoji: ':wastebasket:', glyph: '×', label: 'Destroyed' },
+  DESTROY_ERROR: { emoji: ':x:', glyph: '✗', label: 'Destroy failed' },
   CANCELING: { emoji: ':no_entry:', glyph: '…', label: 'Canceling' },
   CANCELED: { emoji: ':no_entry_sign:', glyph: '⊘', label: 'Canceled' },
   AWAITING_CHECKS: { emoji: ':traffic_light:', glyph: '?', label: 'Waiting for CI' },
@@ -52,6 +55,7 @@ const ACTION_LABELS: Record<ActionVerb, { label: string; preposition: 'to' | 'in
   rollback: { label: 'Rollback', preposition: 'in' },
   stop: { label: 'Stop', preposition: 'in' },
   restart: { label: 'Restart', preposition: 'in' },
+  destroy: { label: 'Destroy', preposition: 'in' },
 };
 
 /** `Deploy shop to staging`, `Stop shop in staging`. */
@@ -91,7 +95,7 @@ export function urlMrkdwn(url: string): string {
 
 /** Whether a service's recorded URL is worth showing: it serves, or is on its way to. */
 export function servesUrl(status: string, url: string | null | undefined): url is string {
-  return typeof url === 'string' && status !== 'STOPPED' && status !== 'STOPPING' && status !== 'NEVER_DEPLOYED';
+  return typeof url === 'string' && !['STOPPED', 'STOPPING', 'NEVER_DEPLOYED', 'DESTROYING', 'DESTROYED'].includes(status);
 }
 
 /** `42s`, `1m 04s`, `1h 02m`, `2d 03h`. */

@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode';
 import type { ServiceSpec } from '../../domain/deployment-set.ts';
 import { cpuCores, memoryBytes, type Resources } from '../../domain/resources.ts';
+import type { SecretValues } from '../../domain/secret-refs.ts';
 import type { Placement } from '../ports.ts';
 
 /** Labels that tie a container to what Hoist deployed; the target finds its containers by them. */
@@ -25,11 +26,27 @@ export interface ContainerPlan {
   role: ContainerRole;
   /** Host port on 127.0.0.1 for the service's port: a number, `ephemeral`, or none. */
   hostPort: number | 'ephemeral' | null;
+  /** The values of the service's secret references, read at rollout. */
+  secrets?: SecretValues;
+}
+
+/**
+ * The container's variables: every `envFrom` secret's keys, then `env` (its values, then the
+ * keys it reads from secrets), later ones winning, as a pod's env wins over its envFrom.
+ */
+function environment(service: ServiceSpec, secrets: SecretValues | undefined): string[] {
+  const from = Object.assign({}, ...(secrets?.from ?? []).map((f) => f.values)) as Record<string, string>;
+  return Object.entries({ ...from, ...service.env, ...(secrets?.env ?? {}) }).map(([key, value]) => `${key}=${value}`);
 }
 
 export function containerName(plan: Pick<ContainerPlan, 'placement' | 'service' | 'deploymentId' | 'role'>): string {
   const name = `hoist-${plan.placement.app}-${plan.placement.env}-${plan.service.name}-${plan.deploymentId}`;
   return plan.role === 'canary' ? `${name}-canary` : name;
+}
+
+/** The named volume that keeps a service's data across its containers; only a destroy removes it. */
+export function dataVolumeName(placement: Pick<Placement, 'app' | 'env'>, service: string): string {
+  return `hoist-${placement.app}-${placement.env}-${service}-data`;
 }
 
 /** Label filters for `listContainers`: the environment, or one service of it. */
@@ -47,7 +64,7 @@ export function createOptions(plan: ContainerPlan): Dockerode.ContainerCreateOpt
     name: containerName(plan),
     Image: plan.image,
     ...(service.command ? { Cmd: service.command } : {}),
-    Env: Object.entries(service.env).map(([key, value]) => `${key}=${value}`),
+    Env: environment(service, plan.secrets),
     Labels: {
       [LABELS.app]: plan.placement.app,
       [LABELS.env]: plan.placement.env,
@@ -92,4 +109,13 @@ function hostResources(resources: Resources | null): { Memory?: number; NanoCpus
     ...(cpus === null ? {} : { NanoCpus: Math.round(cpus * 1e9) }),
     ...(reservation === null ? {} : { MemoryReservation: reservation }),
   };
+}
+
+/** Why the container cannot be made: a secret reference whose value was not handed over (the engine reads them); null when none is missing. */
+export function missingSecrets(service: ServiceSpec, secrets: SecretValues | undefined): string | null {
+  const names = [
+    ...Object.entries(service.secretRefs ?? {}).filter(([name]) => secrets?.env[name] === undefined).map(([name, ref]) => `${name} (${ref.secret}/${ref.key})`),
+    ...(service.envFrom ?? []).filter((ref) => !secrets?.from.some((f) => f.secret === ref.secret)).map((ref) => `envFrom ${ref.secret}`),
+  ];
+  return names.length === 0 ? null : `no value was read for ${names.join(', ')}: a docker target runs values the engine reads from HOIST_SECRETS_DIR at rollout`;
 }

@@ -10,9 +10,12 @@ import {
   createOptions,
   labelFilter,
   LABELS,
+  missingSecrets,
   publishedPort,
   type ContainerPlan,
 } from './container-spec.ts';
+import { watchDockerRunning } from './docker-running.ts';
+import { createDockerAppReads } from './docker-app-reads.ts';
 import { createDockerServiceActions } from './docker-service-actions.ts';
 
 export interface DockerTargetOptions {
@@ -74,6 +77,8 @@ export function createDockerTarget(options: DockerTargetOptions): Target {
     const child = logger?.child({ deploymentId: request.deploymentId, env: placement.env, service: service.name });
     const canceled = (): Failure => ({ ok: false, reason: 'rollout canceled', logTail: [] });
     if (signal.aborted) return canceled();
+    const missing = missingSecrets(service, request.secrets);
+    if (missing) return { ok: false, reason: missing, logTail: [] };
     if (service.replicas > 1) log(`${service.name}: the docker target runs one container per service (replicas: ${service.replicas} ignored)`);
 
     const pulled = await ensureImage(request.image, log, signal);
@@ -87,6 +92,7 @@ export function createDockerTarget(options: DockerTargetOptions): Target {
       version: request.version,
       role,
       hostPort,
+      ...(request.secrets ? { secrets: request.secrets } : {}),
     });
     const exposed = service.port === null ? null : service.expose;
     const mine = new Set([containerName(plan('service', null)), containerName(plan('canary', null))]);
@@ -246,7 +252,13 @@ export function createDockerTarget(options: DockerTargetOptions): Target {
     stopTimeoutSeconds: stopTimeout,
     defaultHealthTimeoutMs: DEFAULT_HEALTH_TIMEOUT_MS,
   });
-  return { rollout, inspect, ...actions };
+  return {
+    rollout,
+    inspect,
+    ...actions,
+    ...createDockerAppReads(docker),
+    watchRunning: (placements, onReading) => watchDockerRunning(docker, placements, onReading, logger ? { logger } : {}),
+  };
 }
 
 /** Starting a running container or stopping a stopped one answers 304: already as wanted. */

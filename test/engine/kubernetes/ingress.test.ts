@@ -150,4 +150,15 @@ describe('a service exposed by host name', () => {
     expect(removed).toMatchObject({ ok: true });
     expect(fake.get('Ingress', 'shop-removed', 'web')).toBeUndefined();
   });
+
+  it('`destroy` deletes the Ingress first, then the workload and its Service', async () => {
+    await roll(env('plain', 'shop-destroyed'), 'v1');
+    expect(fake.get('Ingress', 'shop-destroyed', 'web')).toBeDefined();
+    const lines: string[] = [];
+    const request = { deploymentId: nextId++, placement: placementOf(env('plain', 'shop-destroyed')), service: serviceSpec(env('plain'), 'web'), signal: new AbortController().signal };
+    const destroyed = await target.destroy({ ...request, log: (line) => lines.push(line) });
+    expect(destroyed).toEqual({ ok: true, removed: ['ingress web', 'deployment web', 'service web'] });
+    expect(lines[0]).toBe('deleted ingress shop-destroyed/web');
+    expect(fake.get('Ingress', 'shop-destroyed', 'web')).toBeUndefined();
+  });
 });

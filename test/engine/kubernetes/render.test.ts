@@ -204,3 +204,21 @@ describe('label values', () => {
     expect(labelValue('-tag:with/odd chars-')).toBe('tag-with-odd-chars');
   });
 });
+
+describe('secrets by reference in the pod template', () => {
+  it('a key of a secret is a secretKeyRef and a whole secret an envFrom secretRef, sorted among the values; no value is in the object', () => {
+    const api = service({
+      name: 'api', type: 'application', port: 8080, env: { LOG_LEVEL: 'info' },
+      secretRefs: { DB_PASSWORD: { secret: 'shop-db', key: 'password' } }, envFrom: [{ secret: 'shop-api' }],
+    });
+    const rendered = renderService(api, { ...ctx, progressDeadlineSeconds: 120 });
+    const container = (rendered.workload.manifest as unknown as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } }).spec.template.spec.containers[0]!;
+    expect(container.env).toEqual([
+      { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'shop-db', key: 'password' } } },
+      { name: 'LOG_LEVEL', value: 'info' },
+    ]);
+    expect(container.envFrom).toEqual([{ secretRef: { name: 'shop-api' } }]);
+    // Only references: nothing of the Secret is created or read.
+    expect(manifestsOf(rendered).map((m) => (m as { kind: string }).kind)).not.toContain('Secret');
+  });
+});

@@ -109,6 +109,8 @@ export interface FakeKubeOptions {
   bookmarkIntervalMs?: number;
   /** The ingress controller and cert-manager (controllers/ingress.ts): classes served, fake seconds to an address and to a Ready certificate. */
   ingress?: { classes?: string[]; addressSeconds?: number; certificateSeconds?: number };
+  /** Whether metrics-server runs: metrics.k8s.io is served (default false; `metricsServer()` switches it). */
+  metricsServer?: boolean;
 }
 
 export interface RequestRecord {

@@ -1,4 +1,5 @@
 import { delimiter } from 'node:path';
+import type { Writable } from 'node:stream';
 import {
   ApiException,
   AppsV1Api,
@@ -6,8 +7,11 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
+  Log,
+  Metrics,
   NetworkingV1Api,
   PatchStrategy,
+  type PodMetricsList,
   setHeaderOptions,
   type CoreV1Event,
   type V1CronJob,
@@ -15,6 +19,7 @@ import {
   type V1Ingress,
   type V1Job,
   type V1Namespace,
+  type V1PersistentVolumeClaim,
   type V1Pod,
   type V1ReplicaSet,
   type V1Service,
@@ -22,35 +27,9 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { kindOfFailure, type CallErrors } from '../../../domain/call-errors.ts';
+import type { KubeConnection } from './connection.ts';
 import { MANAGER } from './labels.ts';
 import { RESOURCES, type Kind, type KindFor } from './permissions.ts';
-
-/** Where the cluster is: a ready KubeConfig, a kubeconfig file (and context), or in-cluster. */
-export interface KubeConnection {
-  kubeConfig?: KubeConfig;
-  /** A kubeconfig path (or several joined by the path delimiter, as in KUBECONFIG). Default: client-node's own lookup. */
-  kubeconfigPath?: string;
-  /** The kubeconfig context to use; default the file's current-context. */
-  context?: string;
-  /** Use the pod's service account (when Hoist itself runs in the cluster). */
-  inCluster?: boolean;
-}
-
-/**
- * How a `kubernetes` target of hoist.yaml reaches its cluster, given the KUBECONFIG path
- * (null: unset), and how to name that in a message (`KUBECONFIG /path with context "prod"`).
- */
-export function targetConnection(
-  target: { context?: string | undefined; inCluster?: boolean | undefined },
-  kubeconfigPath: string | null,
-): { connection: KubeConnection; where: string } {
-  if (target.inCluster) return { connection: { inCluster: true }, where: 'the in-cluster service account' };
-  const file = kubeconfigPath === null ? 'the default kubeconfig (set KUBECONFIG)' : `KUBECONFIG ${kubeconfigPath}`;
-  return {
-    connection: { ...(kubeconfigPath === null ? {} : { kubeconfigPath }), ...(target.context ? { context: target.context } : {}) },
-    where: target.context ? `${file} with context "${target.context}"` : file,
-  };
-}
 
 export function loadKubeConfig(connection: KubeConnection): KubeConfig {
   let kc = connection.kubeConfig;
@@ -206,6 +185,7 @@ export interface KindTypes {
   Namespace: V1Namespace;
   Service: V1Service;
   Pod: V1Pod;
+  PersistentVolumeClaim: V1PersistentVolumeClaim;
   Event: CoreV1Event;
   Deployment: V1Deployment;
   ReplicaSet: V1ReplicaSet;
@@ -248,7 +228,11 @@ export interface KubeApi {
   /** Deletes (dependents in the background); false when it was already gone. */
   delete<K extends KindFor<'delete'>>(kind: K, namespace: string, name: string): Promise<boolean>;
   /** The last lines of a container's log (`previous`: the instance before the last restart). */
-  podLog(namespace: string, pod: string, container: string, options: { previous: boolean; tailLines: number }): Promise<string>;
+  podLog(namespace: string, pod: string, container: string, options: { previous: boolean; tailLines: number; timestamps?: boolean }): Promise<string>;
+  /** A container's last `tailLines` lines, timestamped, then each new one into `into`, until `signal` aborts or the container stops. */
+  followPodLog(namespace: string, pod: string, container: string, into: Writable, options: { tailLines: number; signal: AbortSignal }): Promise<void>;
+  /** metrics.k8s.io's PodMetrics of the namespace; null when the cluster does not serve that API (no metrics-server). */
+  podMetrics(namespace: string): Promise<PodMetricsList | null>;
   /** The URL path a watch of this kind uses. */
   watchPath(kind: KindFor<'watch'>, namespace: string): string;
   retrying: Retrying;
@@ -262,6 +246,8 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
   const batch = kc.makeApiClient(BatchV1Api);
   const networking = kc.makeApiClient(NetworkingV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
+  const logs = new Log(kc);
+  const metrics = new Metrics(kc);
   const fieldManager = options.fieldManager ?? MANAGER;
   const countFailure = failureCounter(options.callErrors);
   const retrying = createRetrying({ ...DEFAULT_RETRY, ...options.retry }, countFailure, options.logger);
@@ -295,6 +281,7 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
     Service: (o) => core.listNamespacedService(o),
     Pod: (o) => core.listNamespacedPod(o),
     Event: (o) => core.listNamespacedEvent(o),
+    PersistentVolumeClaim: (o) => core.listNamespacedPersistentVolumeClaim(o),
     Deployment: (o) => apps.listNamespacedDeployment(o),
     ReplicaSet: (o) => apps.listNamespacedReplicaSet(o),
     StatefulSet: (o) => apps.listNamespacedStatefulSet(o),
@@ -306,6 +293,7 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
   const deleters: { [K in KindFor<'delete'>]: (ns: string, name: string) => Promise<unknown> } = {
     Service: (namespace, name) => core.deleteNamespacedService({ name, namespace }),
     Pod: (namespace, name) => core.deleteNamespacedPod({ name, namespace }),
+    PersistentVolumeClaim: (namespace, name) => core.deleteNamespacedPersistentVolumeClaim({ name, namespace }),
     Deployment: (namespace, name) => apps.deleteNamespacedDeployment({ name, namespace, propagationPolicy: 'Background' }),
     StatefulSet: (namespace, name) => apps.deleteNamespacedStatefulSet({ name, namespace, propagationPolicy: 'Background' }),
     Job: (namespace, name) => batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }),
@@ -364,9 +352,23 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
         ),
       );
     },
-    podLog: (namespace, pod, container, { previous, tailLines }) =>
+    podLog: (namespace, pod, container, { previous, tailLines, timestamps = false }) =>
       retrying(`logs of ${namespace}/${pod}/${container}`, () =>
-        core.readNamespacedPodLog({ name: pod, namespace, container, previous, tailLines }),
+        core.readNamespacedPodLog({ name: pod, namespace, container, previous, tailLines, timestamps }),
+      ),
+    followPodLog: async (namespace, pod, container, into, { tailLines, signal }) => {
+      const controller = await retrying(`logs of ${namespace}/${pod}/${container}`, () =>
+        logs.log(namespace, pod, container, into, { follow: true, tailLines, timestamps: true }),
+      );
+      if (signal.aborted) controller.abort();
+      else signal.addEventListener('abort', () => controller.abort(), { once: true });
+    },
+    podMetrics: (namespace) =>
+      retrying(`list pod metrics in ${namespace}`, () =>
+        metrics.getPodMetrics(namespace).catch((error: unknown) => {
+          if (gone(error)) return null;
+          throw error;
+        }),
       ),
     watchPath: (kind, namespace) => {
       const r = RESOURCES[kind];

@@ -19,6 +19,7 @@ export const RESOURCES = {
   Namespace: { group: '', version: 'v1', plural: 'namespaces', namespaced: false },
   Service: { group: '', version: 'v1', plural: 'services', namespaced: true },
   Pod: { group: '', version: 'v1', plural: 'pods', namespaced: true },
+  PersistentVolumeClaim: { group: '', version: 'v1', plural: 'persistentvolumeclaims', namespaced: true },
   Event: { group: '', version: 'v1', plural: 'events', namespaced: true },
   Deployment: { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true },
   ReplicaSet: { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true },
@@ -44,17 +45,24 @@ export const USES = {
   /** Ingress: the one a failed rollout puts back. */
   get: ['Namespace', 'Deployment', 'StatefulSet', 'Ingress'],
   create: ['Namespace'],
-  list: ['Service', 'Pod', 'Event', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'CronJob', 'Ingress', 'Certificate'],
+  list: ['Service', 'Pod', 'Event', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'CronJob', 'PersistentVolumeClaim', 'Ingress', 'Certificate'],
   /** Ingress: its load balancer address; Certificate: Ready, for a host served over tls. */
   watch: ['Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'Ingress', 'Certificate'],
-  /** Pods: a StatefulSet's broken pods are deleted so that a restored template replaces them. Ingress: a service no longer exposed. */
-  delete: ['Service', 'Pod', 'Deployment', 'StatefulSet', 'Job', 'CronJob', 'Ingress'],
+  /**
+   * Pods: a StatefulSet's broken pods are deleted so that a restored template replaces them.
+   * PersistentVolumeClaims: a `destroy` deletes a StatefulSet's claims (its data) with it.
+   * Ingress: a service no longer exposed, or destroyed.
+   */
+  delete: ['Service', 'Pod', 'Deployment', 'StatefulSet', 'Job', 'CronJob', 'PersistentVolumeClaim', 'Ingress'],
 } as const satisfies Record<'apply' | Verb, readonly Kind[]>;
 
 export type KindFor<Op extends keyof typeof USES> = (typeof USES)[Op][number];
 
-/** Subresources the target reads. */
-const SUBRESOURCES: Permission[] = [{ apiGroup: '', resource: 'pods/log', verbs: ['get'], scope: 'namespace' }];
+/** Subresources and other APIs the target reads: pods' output (failures, the running app's logs) and metrics-server's pod usage. */
+const SUBRESOURCES: Permission[] = [
+  { apiGroup: '', resource: 'pods/log', verbs: ['get'], scope: 'namespace' },
+  { apiGroup: 'metrics.k8s.io', resource: 'pods', verbs: ['list'], scope: 'namespace' },
+];
 
 function derive(): Permission[] {
   const byResource = new Map<Kind, Set<Verb>>();

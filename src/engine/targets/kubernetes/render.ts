@@ -1,5 +1,6 @@
 import type {
   V1Container,
+  V1EnvVar,
   V1CronJob,
   V1Deployment,
   V1Ingress,
@@ -48,7 +49,8 @@ export interface RenderedService {
 }
 
 const DEFAULT_STORAGE = '1Gi';
-const DATA_VOLUME = 'data';
+/** The name of a database StatefulSet's volumeClaimTemplate: its claims are `data-<service>-<ordinal>`. */
+export const DATA_VOLUME = 'data';
 
 /** A lifecycle job's Job is named per deployment: a Job's pod template cannot change. */
 function jobName(service: string, deploymentId: number): string {
@@ -99,10 +101,17 @@ function metadata(name: string, service: ServiceSpec, ctx: RenderContext): V1Obj
 }
 
 function container(service: ServiceSpec, ctx: RenderContext, mounts: V1VolumeMount[]): V1Container {
-  const env = Object.keys(service.env)
+  const refs = service.secretRefs ?? {};
+  // A reference stays one: the kubelet reads the Secret, Hoist never does (its Role has no access to Secrets).
+  const env: V1EnvVar[] = [...Object.keys(service.env), ...Object.keys(refs)]
     .sort()
-    .map((name) => ({ name, value: service.env[name] ?? '' }));
+    .map((name) => {
+      const ref = refs[name];
+      return ref ? { name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } } : { name, value: service.env[name] ?? '' };
+    });
   const result: V1Container = { name: service.name, image: ctx.image };
+  const envFrom = (service.envFrom ?? []).map((ref) => ({ secretRef: { name: ref.secret } }));
+  if (envFrom.length > 0) result.envFrom = envFrom;
   // `command` replaces the image's CMD and keeps its ENTRYPOINT, as on the docker target.
   if (service.command !== null) result.args = [...service.command];
   if (env.length > 0) result.env = env;

@@ -2,7 +2,7 @@
 // stream alone (each event carries what changed; nothing is read again).
 import { aggregateStatus, isInProgress } from './aggregate.js';
 import { followEvents, getJson, showProblem } from './api.js';
-import { commitLink, deploymentLink, el, personName, statusBadge, urlNode, versionNode, when } from './dom.js';
+import { commitLink, deploymentLink, el, personName, runningBadge, statusBadge, urlNode, versionNode, when } from './dom.js';
 
 /** Each environment's state, by `app\nenv`. */
 const environments = new Map();
@@ -15,13 +15,16 @@ function fromAnswer(view) {
     target: view.target,
     autoDeploy: view.autoDeploy,
     commitBaseUrl: view.commitBaseUrl,
-    services: view.services.map((s) => ({ name: s.name, type: s.type, status: s.status, version: s.version, commitUrl: s.commitUrl, url: s.url })),
+    services: view.services.map((s) => ({ name: s.name, type: s.type, status: s.status, version: s.version, commitUrl: s.commitUrl, url: s.url, running: s.running })),
     queue: view.queue.map((q) => ({ id: q.id, action: q.action, status: q.status, started: q.position === null, requestedBy: q.requestedBy })),
     awaiting: view.awaitingApproval.map((a) => ({ id: a.id, action: a.action, requestedBy: a.requestedBy, expiresAt: a.expiresAt })),
     lock: view.lock,
     eventId: view.eventId,
   };
 }
+
+/** The running service's page: its replicas' usage and output. */
+const servicePath = (state, service) => `/dashboard/apps/${[state.app, 'environments', state.env, 'services', service].map(encodeURIComponent).join('/')}`;
 
 const ordinal = (n) => (n === 1 ? 'next' : `${n}${n === 2 ? 'nd' : n === 3 ? 'rd' : 'th'} in line`);
 
@@ -38,7 +41,7 @@ function queueItem(entry, position) {
 }
 
 /** A service's public URL is shown while it serves (as in chat). */
-const serves = (s) => s.url && s.status !== 'STOPPED' && s.status !== 'STOPPING' && s.status !== 'NEVER_DEPLOYED';
+const serves = (s) => s.url && !['STOPPED', 'STOPPING', 'NEVER_DEPLOYED', 'DESTROYING', 'DESTROYED'].includes(s.status);
 
 function cellContent(state) {
   const status = aggregateStatus(state.services.map((s) => s.status));
@@ -57,7 +60,15 @@ function cellContent(state) {
       'ul',
       { class: 'services' },
       state.services.map((s) =>
-        el('li', { 'data-service': s.name, 'data-status': s.status }, el('span', { text: s.name }), statusBadge(s.status), versionNode(s.version, s.commitUrl), serves(s) ? urlNode(s.url) : null),
+        el(
+          'li',
+          { 'data-service': s.name, 'data-status': s.status, 'data-running': s.running?.state ?? '' },
+          el('a', { href: servicePath(state, s.name), text: s.name }),
+          statusBadge(s.status),
+          runningBadge(s.running),
+          versionNode(s.version, s.commitUrl),
+          serves(s) ? urlNode(s.url) : null,
+        ),
       ),
     ),
     state.queue.length > 0 ? el('div', { class: 'section', text: 'Queue' }) : null,
@@ -168,6 +179,11 @@ function apply(kind, data) {
     case 'lock':
       state.lock = ['taken', 'renewed', 'replaced'].includes(data.action) ? data.lock : null;
       break;
+    case 'running': {
+      const service = state.services.find((s) => s.name === data.service);
+      if (service) service.running = { ...data.running, since: data.at };
+      break;
+    }
     default:
       return;
   }
