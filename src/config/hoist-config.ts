@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { ApprovalPolicy } from '../domain/approval.ts';
 import { resourceConflict, type Resources } from '../domain/resources.ts';
+import type { IngressSpec } from '../domain/public-url.ts';
 import type { ServiceType } from '../domain/service-order.ts';
 import type { SecretFromRef, SecretKeyRef } from '../domain/secret-refs.ts';
 import { approvalPolicy } from './approval-config.ts';
@@ -10,6 +11,7 @@ import { autoDeployOf, type AutoDeploy } from './auto-deploy-config.ts';
 import { checksPolicy } from './checks-config.ts';
 import type { ChecksPolicy } from '../domain/checks.ts';
 import { ConfigError } from './errors.ts';
+import { exposedOf } from './expose-config.ts';
 import { checkServiceKeys, checkTargetFit, DEFAULT_JOB_TIMEOUT } from './target-fit.ts';
 import {
   hoistFileSchema,
@@ -65,7 +67,10 @@ export interface EnvironmentConfig {
   autoDeploy: boolean;
   /** How it deploys on its own: GitHub's push webhook, or polling the branch with git ls-remote. */
   autoDeployMode: AutoDeploy;
+  /** docker target: the host port serving each exposed service. */
   expose: Record<string, number>;
+  /** kubernetes target: the Ingress serving each service exposed by host name. */
+  ingress: Record<string, IngressSpec>;
   onFailure: 'stop' | 'rollback';
   /** Who must approve which actions before they run; null: nothing waits for approval. */
   approval: ApprovalPolicy | null;
@@ -348,11 +353,7 @@ function buildApp(
     for (const key of Object.keys(env.overrides)) {
       if (!known.has(key)) fail([...path, 'overrides', key], `no service "${key}" in app ${appName}`);
     }
-    for (const [key] of Object.entries(env.expose)) {
-      const service = services.find((s) => s.name === key);
-      if (!service) fail([...path, 'expose', key], `no service "${key}" in app ${appName}`);
-      if (service.port === null) fail([...path, 'expose', key], `service "${key}" has no \`port\` to expose`);
-    }
+    const exposed = exposedOf(env.expose, target as TargetConfig, env.target, services, appName, path, fail);
     const merged = services.map((s) => {
       const o = env.overrides[s.name];
       if (!o) return s;
@@ -381,7 +382,8 @@ function buildApp(
       branch: env.branch ?? null,
       autoDeploy: autoDeploy.kind !== 'off',
       autoDeployMode: autoDeploy,
-      expose: env.expose,
+      expose: exposed.ports,
+      ingress: exposed.ingress,
       onFailure: env.onFailure,
       deployers: env.deployers ?? null,
       approval: approvalPolicy(env.approval, path, fail),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_APPROVAL_ACTIONS } from '../domain/approval.ts';
 import { ACTION_VERBS } from '../domain/command.ts';
+import { HOST_NAME } from '../domain/public-url.ts';
 import { CPU_QUANTITY, MEMORY_QUANTITY } from '../domain/resources.ts';
 import { SERVICE_TYPES } from '../domain/service-order.ts';
 import { isSecretKey, isSecretName } from '../domain/secret-refs.ts';
@@ -26,6 +27,13 @@ const targetSchema = z.discriminatedUnion('kind', [
     inCluster: z.boolean().optional(),
     /** Secrets (made by an administrator) the pods pull images with: a private registry. */
     imagePullSecrets: z.array(z.string().min(1)).optional(),
+    /** How services exposed by host name are served: the Ingress class, and cert-manager's ClusterIssuer for `tls`. */
+    ingress: z
+      .strictObject({
+        className: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected the name of an IngressClass, such as nginx').optional(),
+        clusterIssuer: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "expected the name of cert-manager's ClusterIssuer, such as letsencrypt").optional(),
+      })
+      .optional(),
   }),
 ]);
 
@@ -93,6 +101,18 @@ const overrideSchema = z.strictObject({
   resources: serviceFields.resources,
 });
 
+/** What `expose` takes per service; which form fits which target is checked in expose-config.ts. */
+const exposeSchema = z.union(
+  [
+    z.number().int().min(1).max(65535),
+    z.strictObject({
+      host: z.string().regex(HOST_NAME, 'expected a host name such as shop.example.com (lowercase, no scheme, port or path)'),
+      tls: z.boolean({ error: 'expected true or false: whether the host is served over https' }).default(false),
+    }),
+  ],
+  { error: 'expected a host port (docker target), such as 8080, or { host: shop.example.com, tls: true } (kubernetes target)' },
+);
+
 const approvers = z.array(z.string().min(1));
 const positive = z.number({ error: 'expected a positive integer' }).int('expected a positive integer').positive('expected a positive integer');
 
@@ -154,8 +174,8 @@ const environmentSchema = z.strictObject({
     })
     .default(false),
   overrides: z.record(z.string(), overrideSchema).default({}),
-  /** docker target: host port that serves a service, e.g. `{ web: 8080 }`. */
-  expose: z.record(z.string(), z.number().int().min(1).max(65535)).default({}),
+  /** Per service: a host port (docker target, `{ web: 8080 }`) or a host name (kubernetes target, `{ web: { host: shop.example.com, tls: true } }`). */
+  expose: z.record(z.string(), exposeSchema).default({}),
   deployers: z.array(z.string()).optional(),
   approval: approvalSchema.optional(),
   checks: checksSchema.optional(),

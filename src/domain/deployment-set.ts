@@ -1,3 +1,4 @@
+import type { IngressSpec } from './public-url.ts';
 import type { Resources } from './resources.ts';
 import { parseSecretRefs, type SecretFromRef, type SecretKeyRef, type SecretRefs } from './secret-refs.ts';
 import { SERVICE_TYPES, type ServiceType } from './service-order.ts';
@@ -34,6 +35,10 @@ export interface ServiceSpec {
   timeoutMs?: number;
   /** CPU and memory requests and limits; absent in sets recorded before they could be set. */
   resources?: Resources | null;
+  /** The Ingress serving it by host name (kubernetes target); absent when it has none. */
+  ingress?: IngressSpec;
+  /** Where it answers publicly (`https://shop.example.com`, `http://127.0.0.1:8080`); absent when it is not exposed. */
+  url?: string;
   /** What the target applied for it, as it sent it (Kubernetes objects); absent where the target has none. */
   manifests?: unknown[];
   /** For an image service deployed at a tag the request named: what its registry said at request time. */
@@ -64,9 +69,13 @@ function canonical(value: unknown): string {
   );
 }
 
-/** The configuration alone: the manifests are what a target made of it (and name the deployment). */
-function configurationOf(spec: ServiceSpec): Omit<ServiceSpec, 'manifests'> {
-  const { manifests: _manifests, ...configuration } = spec;
+/**
+ * The configuration alone: the manifests are what a target made of it (and name the
+ * deployment); the URL follows from `expose` and `ingress` (and the target), so a set
+ * recorded before URLs were is the same configuration.
+ */
+function configurationOf(spec: ServiceSpec): Omit<ServiceSpec, 'manifests' | 'url'> {
+  const { manifests: _manifests, url: _url, ...configuration } = spec;
   return configuration;
 }
 
@@ -96,6 +105,12 @@ export function specOf(set: DeploymentSet | null, service: string): ServiceSpec 
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+function parseIngress(value: unknown): IngressSpec | null {
+  if (!isRecord(value) || typeof value.host !== 'string' || typeof value.tls !== 'boolean') return null;
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
+  return { host: value.host, tls: value.tls, className: text(value.className), clusterIssuer: text(value.clusterIssuer) };
+}
+
 function parseTagCheck(value: unknown): TagCheck | null {
   if (!isRecord(value)) return null;
   if (value.status === 'resolved') return { status: 'resolved', digest: typeof value.digest === 'string' ? value.digest : null };
@@ -110,6 +125,7 @@ function parseSpec(value: unknown): ServiceSpec | null {
   const text = (v: unknown) => (typeof v === 'string' ? v : null);
   const num = (v: unknown) => (typeof v === 'number' ? v : null);
   const tagCheck = parseTagCheck(value.tagCheck);
+  const ingress = parseIngress(value.ingress);
   const imageCheck = parseTagCheck(value.imageCheck);
   const refs = parseSecretRefs(value.secretRefs, value.envFrom);
   return {
@@ -131,6 +147,8 @@ function parseSpec(value: unknown): ServiceSpec | null {
     ...(typeof value.path === 'string' ? { path: value.path } : {}),
     ...(typeof value.timeoutMs === 'number' ? { timeoutMs: value.timeoutMs } : {}),
     ...(isRecord(value.resources) ? { resources: value.resources as unknown as Resources } : {}),
+    ...(ingress === null ? {} : { ingress }),
+    ...(typeof value.url === 'string' ? { url: value.url } : {}),
     ...(Array.isArray(value.manifests) ? { manifests: value.manifests as unknown[] } : {}),
     ...(tagCheck === null ? {} : { tagCheck }),
     ...(imageCheck === null ? {} : { imageCheck }),

@@ -97,6 +97,8 @@ export type DeploymentSummary = Pick<
 export interface EnvironmentShows {
   status: ServiceStatus;
   version?: string | null;
+  /** Where what it runs answers publicly (said with the version). */
+  url?: string | null;
 }
 
 /** One service in a summary: what it runs now (null: nothing) and why. */

@@ -1,3 +1,4 @@
+import type { DeploymentSet } from './deployment-set.ts';
 import type { Deployment } from './deployment.ts';
 import type { LogEntry } from './event-log.ts';
 import type { DeploymentStatus } from './status.ts';
@@ -130,16 +131,13 @@ export function githubStatusOf(entry: LogEntry): GitHubStatusUpdate | null {
 }
 
 /**
- * Where the environment answers, as far as Hoist knows it: on a `docker` target whose engine
- * is local (no host, or a unix socket), the first `expose`d service's host port, which the
- * target publishes on the loopback; null otherwise (a Kubernetes target's ingress is not
- * Hoist's to know).
+ * Where the environment answers, as far as Hoist knows it: the first public URL among the
+ * services the deployment applied (an Ingress's host, or a docker host port on a local
+ * engine), else the first the environment's configuration exposes (a restart or stop applies
+ * no set); null when none is known.
  */
-export function environmentUrl(target: { kind: string; host?: string | undefined }, expose: Record<string, number>): string | null {
-  if (target.kind !== 'docker') return null;
-  if (target.host !== undefined && target.host !== '' && !target.host.startsWith('unix://')) return null;
-  const port = Object.values(expose)[0];
-  return port === undefined ? null : `http://127.0.0.1:${port}`;
+export function environmentUrl(applied: DeploymentSet | null | undefined, configured: readonly (string | null)[]): string | null {
+  return applied?.services.find((s) => s.url !== undefined)?.url ?? configured.find((url) => url !== null) ?? null;
 }
 
 /** What Hoist puts in a GitHub Deployment's `payload`: which Hoist deployment it is (and how a retry finds it again), who asked. */

@@ -1,5 +1,6 @@
 import type { EnvironmentConfig, ServiceConfig } from '../config/hoist-config.ts';
 import { withSecretRefs, type DeploymentSet, type ServiceSpec } from '../domain/deployment-set.ts';
+import { serviceUrl } from '../domain/public-url.ts';
 import type { Placement } from './ports.ts';
 
 /** The service's configuration in the environment, rendered with the version (and image, once known) it runs. */
@@ -23,9 +24,18 @@ export function renderSpec(env: EnvironmentConfig, service: ServiceConfig, run: 
     ...(service.timeoutMs === null ? {} : { timeoutMs: service.timeoutMs }),
     // Only when set: a set recorded before resources existed then still reads the same.
     ...(service.resources === null ? {} : { resources: structuredClone(service.resources) }),
+    ...exposure(env, service),
   };
   // References only, never values; left out when there are none, as resources are.
   return withSecretRefs(spec, { secretRefs: structuredClone(service.secretRefs), envFrom: structuredClone(service.envFrom) });
+}
+
+/** The service's Ingress (kubernetes) and public URL, each only where it has one. */
+function exposure(env: EnvironmentConfig, service: ServiceConfig): Pick<ServiceSpec, 'ingress' | 'url'> {
+  if (service.port === null) return {};
+  const ingress = env.ingress[service.name];
+  const url = serviceUrl(env.target, { expose: env.expose[service.name] ?? null, ingress: ingress ?? null });
+  return { ...(ingress === undefined ? {} : { ingress: { ...ingress } }), ...(url === null ? {} : { url }) };
 }
 
 export function renderSet(env: EnvironmentConfig, specs: ServiceSpec[]): DeploymentSet {

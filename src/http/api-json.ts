@@ -1,4 +1,5 @@
 import type { z } from '@hono/zod-openapi';
+import { specOf } from '../domain/deployment-set.ts';
 import type { Deployment, DeploymentSummary } from '../domain/deployment.ts';
 import type { EnvironmentLock, LockHistoryEntry } from '../domain/lock.ts';
 import type { ApprovalView } from '../service/contract.ts';
@@ -56,6 +57,7 @@ export function deploymentJson(d: Deployment): z.infer<typeof DeploymentSchema> 
       previousVersion: s.previousVersion,
       image: s.image,
       reason: s.reason,
+      url: specOf(d.deploymentSet ?? null, s.name)?.url ?? null,
     })),
   };
 }
@@ -78,6 +80,7 @@ export function environmentJson(view: EnvironmentView): z.infer<typeof Environme
       deploymentId: s.deploymentId,
       updatedAt: s.updatedAt?.toISOString() ?? null,
       commitUrl: s.commitUrl,
+      url: s.url,
       running: s.running === null ? null : { state: s.running.state, ready: s.running.ready, desired: s.running.desired, restarts: s.running.restarts, reason: s.running.reason, since: s.running.since.toISOString() },
     })),
     queue: view.queue.map((q) => ({ id: q.id, action: q.action, status: q.status, position: q.position, requestedBy: q.requestedBy })),

@@ -113,6 +113,7 @@ export const DeploymentSchema = DeploymentSummarySchema.extend({
       previousVersion: z.string().nullable(),
       image: z.string().nullable(),
       reason: z.string().nullable(),
+      url: z.string().nullable().openapi({ description: 'Where the service answers publicly once this deployment applied it (its deployment set): `https://<host>` for a host served by an Ingress (kubernetes), `http://127.0.0.1:<port>` for a host port on a local docker engine; null when it is not exposed.', example: 'https://shop.example.com' }),
     }),
   ),
 }).openapi('Deployment');
@@ -166,6 +167,7 @@ export const EnvironmentSchema = z
         deploymentId: z.int().nullable(),
         updatedAt: maybeWhen,
         commitUrl: z.string().nullable().openapi({ description: 'The web page of the commit it runs (GitHub-style https repositories); null otherwise.' }),
+        url: z.string().nullable().openapi({ description: 'Where the version it runs answers publicly, as the deployment that ran it recorded: `https://<host>` for a host served by an Ingress (kubernetes), `http://127.0.0.1:<port>` for a host port on a local docker engine; null when it is not exposed.', example: 'https://shop.example.com' }),
         running: RunningSchema.nullable().openapi({ description: 'Whether it runs now, as its target says, beside its deployment status; null while not known (never deployed, a job, or not read yet).' }),
       }),
     ),

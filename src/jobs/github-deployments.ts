@@ -10,6 +10,7 @@ import {
   isMirrored,
   type GitHubStatusUpdate,
 } from '../domain/github-deployment.ts';
+import { hostPortUrl, ingressUrl } from '../domain/public-url.ts';
 import type { GitHubClient } from '../engine/source/github/client.ts';
 import { createGitHubDeployment, createGitHubStatus, findGitHubDeployment, latestGitHubStatus } from '../engine/source/github/deployments.ts';
 import type { GitHubApi } from '../engine/source/github/octokit.ts';
@@ -37,6 +38,11 @@ function appsPerRepo(config: HoistConfig): Map<string, number> {
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return counts;
+}
+
+/** The public URLs the environment's configuration gives its services, Ingress hosts first, in the order written. */
+function configuredUrls(env: EnvironmentConfig): (string | null)[] {
+  return [...Object.values(env.ingress).map(ingressUrl), ...Object.values(env.expose).map((port) => hostPortUrl(env.target, port))];
 }
 
 type Mirrored = { d: Deployment & { sha: string }; app: AppConfig & { github: NonNullable<AppConfig['github']> }; env: EnvironmentConfig; environment: string };
@@ -111,7 +117,7 @@ export function createGitHubDeployments(deps: GitHubDeploymentsDeps) {
       ...update,
       environment: m.environment,
       logUrl: deps.publicUrl === null ? null : `${deps.publicUrl}/dashboard/deployments/${m.d.id}`,
-      environmentUrl: shown ? environmentUrl(m.env.target, m.env.expose) : null,
+      environmentUrl: shown ? environmentUrl(m.d.deploymentSet, configuredUrls(m.env)) : null,
     });
     if (!made.ok) log.warn({ deploymentId: m.d.id, githubId, state: update.state, reason: made.reason }, 'GitHub refused a deployment status');
   }

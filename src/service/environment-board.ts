@@ -174,6 +174,7 @@ function buildViews(config: HoistConfig, rows: BoardRows): Map<string, Map<strin
           deploymentId: state?.deploymentId ?? null,
           updatedAt: state?.updatedAt ?? null,
           commitUrl: commitUrl(app.repo, state?.version ?? null),
+          url: state?.url ?? null,
           running: runningOf.get(s.name) ?? null,
         };
       });

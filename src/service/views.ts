@@ -13,6 +13,8 @@ export interface ServiceView {
   updatedAt: Date | null;
   /** The web page of the commit it runs, when the app's repository is a GitHub-style https URL and the version a commit. */
   commitUrl: string | null;
+  /** Where what it runs answers publicly (an Ingress's host, a docker host port); null when not exposed. */
+  url: string | null;
   /** Whether it runs now, as its target says (null: not known yet, never deployed, or a job). */
   running: RunningView | null;
 }

@@ -17,6 +17,7 @@ export interface BoardState {
   image: string | null;
   deploymentId: number | null;
   updatedAt: Date;
+  url: string | null;
 }
 
 /** A service's running status on the board (migration 0018). */
@@ -71,7 +72,7 @@ export interface BoardRows {
 export async function boardRows(db: Db): Promise<BoardRows> {
   const row = await db
     .selectNoFrom((eb) => [
-      jsonArrayFrom(eb.selectFrom('service_state').select(['app', 'env', 'service', 'status', 'version', 'image', 'deployment_id', 'updated_at'])).as('states'),
+      jsonArrayFrom(eb.selectFrom('service_state').select(['app', 'env', 'service', 'status', 'version', 'image', 'deployment_id', 'updated_at', 'url'])).as('states'),
       jsonArrayFrom(eb.selectFrom('running_status').select(['app', 'env', 'service', 'state', 'ready', 'desired', 'restarts', 'reason', 'since'])).as('running'),
       jsonArrayFrom(
         eb
@@ -114,6 +115,7 @@ export async function boardRows(db: Db): Promise<BoardRows> {
       image: s.image,
       deploymentId: s.deployment_id,
       updatedAt: new Date(s.updated_at),
+      url: s.url,
     })),
     running: row.running.map((r) => ({ app: r.app, env: r.env, service: r.service, ...runningFromRow(r) })),
     queue: row.queue.map((d) => ({

@@ -283,6 +283,8 @@ export interface ServiceChange {
   reason?: string | null;
   version?: string | null;
   image?: string | null;
+  /** Where the service answers publicly once DEPLOYED (kept in the environment's state, not on the deployment's row). */
+  url?: string | null;
   /** What the environment shows for the service after this change, told in the event (absent: unchanged). */
   environment?: EnvironmentShows;
 }

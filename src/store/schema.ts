@@ -141,6 +141,8 @@ export interface ServiceStateTable {
   image: string | null;
   deployment_id: number | null;
   updated_at: Timestamp;
+  /** Where it answers publicly, as the deployment that last ran it recorded (migration 0021). */
+  url: string | null;
 }
 
 export interface ChatCardsTable {

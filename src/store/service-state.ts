@@ -10,7 +10,12 @@ export interface ServiceStateRow {
   image: string | null;
   deploymentId: number | null;
   updatedAt: Date;
+  /** Where the version it runs answers publicly; null: not exposed (or not known). */
+  url: string | null;
 }
+
+/** A service's status, and (when it changed) what it runs and where that answers. */
+type RunState = { status: ServiceStatus; version?: string | null; image?: string | null; url?: string | null; deploymentId: number };
 
 /** What runs now in an environment, as Hoist last left it. */
 export async function serviceStates(db: Db, app: string, env: string): Promise<ServiceStateRow[]> {
@@ -28,13 +33,14 @@ export async function serviceStates(db: Db, app: string, env: string): Promise<S
     image: r.image,
     deploymentId: r.deployment_id,
     updatedAt: new Date(r.updated_at),
+    url: r.url,
   }));
 }
 
 export async function putServiceState(
   db: Db,
   key: { app: string; env: string; service: string },
-  state: { status: ServiceStatus; version?: string | null; image?: string | null; deploymentId: number },
+  state: RunState,
 ): Promise<void> {
   await fencedWrite(db, state.deploymentId, (trx) => putState(trx, key, state));
 }
@@ -42,7 +48,7 @@ export async function putServiceState(
 async function putState(
   db: Db,
   key: { app: string; env: string; service: string },
-  state: { status: ServiceStatus; version?: string | null; image?: string | null; deploymentId: number },
+  state: RunState,
 ): Promise<void> {
   await db
     .insertInto('service_state')
@@ -51,6 +57,7 @@ async function putState(
       status: state.status,
       version: state.version ?? null,
       image: state.image ?? null,
+      url: state.url ?? null,
       deployment_id: state.deploymentId,
     })
     .onConflict((oc) =>
@@ -58,6 +65,7 @@ async function putState(
         status: state.status,
         ...(state.version !== undefined ? { version: state.version } : {}),
         ...(state.image !== undefined ? { image: state.image } : {}),
+        ...(state.url !== undefined ? { url: state.url } : {}),
         deployment_id: state.deploymentId,
         updated_at: sql<Date>`now()`,
       }),

@@ -25,6 +25,20 @@ function allText(blocks: Block[]): string {
 }
 
 describe('renderCard', () => {
+  it('shows the public URL the deployment set records beside a DEPLOYED service, linked by its host', () => {
+    const spec = (name: string, url?: string) => ({ name, type: 'application', version: SHA, image: null, build: null, port: 8080, expose: null, env: {}, command: null, replicas: 1, health: null, schedule: null, storage: null, ...(url ? { url } : {}) }) as const;
+    const d = deployment({
+      status: 'DEPLOYING',
+      services: [service({ name: 'web' }), service({ name: 'admin', status: 'DEPLOYING' }), service({ name: 'worker' })],
+      deploymentSet: { target: 'cluster', namespace: 'shop', services: [spec('web', 'https://shop.example.com'), spec('admin', 'https://admin.example.com'), spec('worker')] },
+    });
+    const text = allText(renderCard(d, ctx).blocks);
+    expect(text).toContain(`*web* · Deployed · <https://github.com/acme/shop/commit/${SHA}|abcdef1> · <https://shop.example.com|shop.example.com>`);
+    // Not yet serving: no URL until it is DEPLOYED.
+    expect(text).not.toContain('admin.example.com');
+    expect(renderCardText(d, ctx)).toMatch(/web +DEPLOYED +abcdef1 +https:\/\/shop\.example\.com/);
+  });
+
   it('shows action, app, environment and number in the header', () => {
     const card = renderCard(deployment({ action: 'rollback', env: 'production', id: 1042 }), ctx);
     expect(card.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Rollback shop in production · #1042', emoji: true } });

@@ -16,6 +16,7 @@ const svc = (over: Partial<ServiceView> = {}): ServiceView => ({
   deploymentId: 10,
   updatedAt: new Date('2026-03-01T10:58:00Z'),
   commitUrl: null,
+  url: null,
   running: null,
   ...over,
 });
@@ -54,6 +55,18 @@ describe('renderEnvironments', () => {
       `      :rocket: api · Deploying · <https://github.com/acme/shop/commit/${SHA}|abcdef1> · 1h 02m ago`,
       '      _queue: #13 deploy (QUEUED)_',
     ]);
+  });
+
+  it('shows a service’s public URL while it serves, linked by its host, and not once it is stopped', () => {
+    const serving = svc({ url: 'https://shop.example.com' });
+    const stopped = svc({ name: 'admin', status: 'STOPPED', url: 'http://127.0.0.1:8081' });
+    const msg = renderEnvironments([view({ services: [serving, stopped] })], { now });
+    const lines = sectionText(msg.blocks[0]).split('\n');
+    expect(lines[1]).toBe('      :white_check_mark: api · Deployed · `abcdef1` · <https://shop.example.com|shop.example.com> · 1h 02m ago');
+    expect(lines[2]).not.toContain('127.0.0.1');
+    const text = renderEnvironmentsText([view({ services: [serving, stopped] })], { now });
+    expect(text).toContain('api    DEPLOYED  abcdef1  https://shop.example.com  1h 02m ago');
+    expect(text).not.toContain('127.0.0.1');
   });
 
   it('shows the running status beside the deployment status, in Slack, the terminal and where', () => {

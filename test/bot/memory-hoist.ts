@@ -180,6 +180,7 @@ export function memoryHoist(
               deploymentId: latest?.id ?? null,
               updatedAt: null,
               commitUrl: null,
+              url: null,
               running: null,
             })),
             queue: (() => {

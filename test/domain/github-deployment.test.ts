@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { DeploymentSet, ServiceSpec } from '../../src/domain/deployment-set.ts';
+import { serviceUrl } from '../../src/domain/public-url.ts';
 import type { DeploymentEvent } from '../../src/domain/deployment.ts';
 import type { LogEntry } from '../../src/domain/event-log.ts';
 import {
@@ -95,14 +97,30 @@ describe('the GitHub environment of a Hoist environment', () => {
 });
 
 describe('environment_url', () => {
+  const spec = (name: string, url?: string) => ({ name, ...(url === undefined ? {} : { url }) }) as ServiceSpec;
+  const set = (...services: ServiceSpec[]): DeploymentSet => ({ target: 't', namespace: 'n', services });
   it.each([
-    ['docker, local socket, exposed', { kind: 'docker', host: 'unix:///run/podman/podman.sock' }, { web: 8080, admin: 9090 }, 'http://127.0.0.1:8080'],
-    ['docker, default engine', { kind: 'docker' }, { web: 8080 }, 'http://127.0.0.1:8080'],
-    ['docker, nothing exposed', { kind: 'docker' }, {}, null],
-    ['docker on a remote engine (published on its loopback)', { kind: 'docker', host: 'tcp://edge:2375' }, { web: 8080 }, null],
-    ['kubernetes', { kind: 'kubernetes' }, { web: 8080 }, null],
-  ])('%s', (_name, target, expose, expected) => {
-    expect(environmentUrl(target, expose)).toBe(expected);
+    ['the first URL the deployment applied', set(spec('db'), spec('web', 'https://shop.example.com'), spec('admin', 'http://admin.example.com')), ['http://127.0.0.1:8080'], 'https://shop.example.com'],
+    ['an applied set without URLs: the configured one', set(spec('db')), [null, 'http://127.0.0.1:8080'], 'http://127.0.0.1:8080'],
+    ['no set (a restart): the configured one', null, ['https://shop.example.com'], 'https://shop.example.com'],
+    ['nothing exposed', set(spec('web')), [], null],
+    ['nothing known (a remote docker engine)', null, [null], null],
+  ])('%s', (_name, applied, configured, expected) => {
+    expect(environmentUrl(applied, configured)).toBe(expected);
+  });
+});
+
+describe('public URLs', () => {
+  it.each([
+    ['docker, local socket, exposed', { kind: 'docker', host: 'unix:///run/podman/podman.sock' }, { expose: 8080 }, 'http://127.0.0.1:8080'],
+    ['docker, default engine', { kind: 'docker' }, { expose: 8080 }, 'http://127.0.0.1:8080'],
+    ['docker, nothing exposed', { kind: 'docker' }, { expose: null }, null],
+    ['docker on a remote engine (published on its loopback)', { kind: 'docker', host: 'tcp://edge:2375' }, { expose: 8080 }, null],
+    ['kubernetes, tls', { kind: 'kubernetes' }, { expose: null, ingress: { host: 'shop.example.com', tls: true, className: null, clusterIssuer: 'le' } }, 'https://shop.example.com'],
+    ['kubernetes, plain http', { kind: 'kubernetes' }, { expose: null, ingress: { host: 'shop.example.com', tls: false, className: 'nginx', clusterIssuer: null } }, 'http://shop.example.com'],
+    ['kubernetes, no ingress', { kind: 'kubernetes' }, { expose: null }, null],
+  ])('%s', (_name, target, exposed, expected) => {
+    expect(serviceUrl(target, exposed)).toBe(expected);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { Deployment, DeploymentService } from '../../domain/deployment.ts';
 import { forcedText } from '../../domain/checks.ts';
+import { specOf } from '../../domain/deployment-set.ts';
 import type { ApprovalView } from '../../service/contract.ts';
 import { CARD_ACTION_PREFIX, cardActions } from '../card-actions.ts';
 import { approvalSection } from './approval-card.ts';
@@ -10,7 +11,9 @@ import {
   elapsedPhrase,
   escapeMrkdwn,
   shortVersion,
+  servesUrl,
   statusStyle,
+  urlMrkdwn,
   versionMrkdwn,
 } from './format.ts';
 import { LIMITS, capBlocks, context, header, message, packSections, section, truncateMrkdwn } from './limits.ts';
@@ -54,14 +57,21 @@ function refMrkdwn(d: Deployment, ctx: RenderContext): string | null {
   return sha ? `${ref} → ${sha}` : ref;
 }
 
-function serviceLine(s: DeploymentService, ctx: RenderContext): string {
+function serviceLine(d: Deployment, s: DeploymentService, ctx: RenderContext): string {
   const style = statusStyle(s.status);
   const changed = s.previousVersion !== null && s.version !== null && s.previousVersion !== s.version;
   const version = changed
     ? `${versionMrkdwn(s.previousVersion, ctx.repoUrl)} → ${versionMrkdwn(s.version, ctx.repoUrl)}`
     : versionMrkdwn(s.version, ctx.repoUrl);
   const reason = s.reason ? ` — _${escapeMrkdwn(s.reason)}_` : '';
-  return `${style.emoji} *${escapeMrkdwn(s.name)}* · ${style.label} · ${version}${reason}`;
+  const url = publicUrl(d, s);
+  return `${style.emoji} *${escapeMrkdwn(s.name)}* · ${style.label} · ${version}${url === null ? '' : ` · ${urlMrkdwn(url)}`}${reason}`;
+}
+
+/** Where the service answers once this deployment applied it (its deployment set), shown once it is DEPLOYED. */
+function publicUrl(d: Deployment, s: DeploymentService): string | null {
+  const url = specOf(d.deploymentSet ?? null, s.name)?.url;
+  return s.status === 'DEPLOYED' && servesUrl(s.status, url) ? url : null;
 }
 
 function footer(d: Deployment, ctx: RenderContext): string {
@@ -117,7 +127,7 @@ export function renderCard(d: Deployment, ctx: RenderContext): Message {
   const changes = d.changelog ? changelogMrkdwn(d.changelog, ctx.repoUrl) : null;
   const bottom: Block[] = [...(changes === null ? [] : [section(truncateMrkdwn(changes, LIMITS.sectionText))]), context([footer(d, ctx)]), ...buttons(d)];
   const services = capBlocks(
-    packSections(d.services.map((s) => serviceLine(s, ctx))),
+    packSections(d.services.map((s) => serviceLine(d, s, ctx))),
     LIMITS.blocks - top.length - bottom.length,
     (hidden) => `… ${hidden} more sections of services not shown`,
   );
@@ -148,7 +158,8 @@ export function renderCardText(d: Deployment, ctx: RenderContext): string {
     const changed = s.previousVersion !== null && s.version !== null && s.previousVersion !== s.version;
     const version = changed ? `${shortVersion(s.previousVersion)} → ${shortVersion(s.version)}` : shortVersion(s.version);
     const reason = s.reason ? `  (${s.reason})` : '';
-    lines.push(`  ${statusStyle(s.status).glyph} ${s.name.padEnd(width)}  ${s.status.padEnd(statusWidth)}  ${version}${reason}`);
+    const url = publicUrl(d, s);
+    lines.push(`  ${statusStyle(s.status).glyph} ${s.name.padEnd(width)}  ${s.status.padEnd(statusWidth)}  ${version}${url === null ? '' : `  ${url}`}${reason}`);
   }
   if (d.changelog) lines.push(...changelogText(d.changelog).map((line) => `  ${line}`));
   lines.push(`  ${footer(d, ctx).replace(/^Requested/, 'requested')}`);

@@ -1,7 +1,7 @@
 import { runningPhrase, statusBeside } from '../../domain/running-status.ts';
 import type { EnvironmentView, ServiceView } from '../../service/views.ts';
 import type { Message } from './blocks.ts';
-import { escapeMrkdwn, formatDuration, shortVersion, slackMention, statusStyle, versionMrkdwn } from './format.ts';
+import { escapeMrkdwn, formatDuration, servesUrl, shortVersion, slackMention, statusStyle, urlMrkdwn, versionMrkdwn } from './format.ts';
 import { LIMITS, capBlocks, message, packGroups, section } from './limits.ts';
 import { lockMrkdwn, lockText } from './locks.ts';
 
@@ -42,7 +42,7 @@ export function environmentLines(view: EnvironmentView, ctx: EnvironmentsContext
     const service = statusStyle(s.status);
     const when = since(s, ctx.now);
     lines.push(
-      `      ${service.emoji} ${escapeMrkdwn(s.name)} · ${service.label}${runningMrkdwn(s)} · ${versionMrkdwn(s.version, repo)}${when ? ` · ${when}` : ''}`,
+      `      ${service.emoji} ${escapeMrkdwn(s.name)} · ${service.label}${runningMrkdwn(s)} · ${versionMrkdwn(s.version, repo)}${servesUrl(s.status, s.url) ? ` · ${urlMrkdwn(s.url)}` : ''}${when ? ` · ${when}` : ''}`,
     );
   }
   const queue = queueLine(view);
@@ -74,7 +74,7 @@ export function renderEnvironmentsText(views: readonly EnvironmentView[], ctx: E
       for (const s of view.services) {
         const when = since(s, ctx.now);
         lines.push(
-          `  ${statusStyle(s.status).glyph} ${s.name.padEnd(width)}  ${statusBeside(s.status, s.running).padEnd(statusWidth)}  ${shortVersion(s.version)}${when ? `  ${when}` : ''}`,
+          `  ${statusStyle(s.status).glyph} ${s.name.padEnd(width)}  ${statusBeside(s.status, s.running).padEnd(statusWidth)}  ${shortVersion(s.version)}${servesUrl(s.status, s.url) ? `  ${s.url}` : ''}${when ? `  ${when}` : ''}`,
         );
       }
       const queue = queueLine(view);

@@ -88,6 +88,16 @@ export function versionMrkdwn(version: string | null, repoUrl: string | null | u
   return url ? `<${url}|${short}>` : `\`${short}\``;
 }
 
+/** A service's public URL for Slack, a link named by what follows the scheme: `<https://shop.example.com|shop.example.com>`. */
+export function urlMrkdwn(url: string): string {
+  return `<${url}|${escapeMrkdwn(url.replace(/^https?:\/\//, ''))}>`;
+}
+
+/** Whether a service's recorded URL is worth showing: it serves, or is on its way to. */
+export function servesUrl(status: string, url: string | null | undefined): url is string {
+  return typeof url === 'string' && !['STOPPED', 'STOPPING', 'NEVER_DEPLOYED', 'DESTROYING', 'DESTROYED'].includes(status);
+}
+
 /** `42s`, `1m 04s`, `1h 02m`, `2d 03h`. */
 export function formatDuration(ms: number): string {
   const seconds = Math.max(0, Math.floor(ms / 1000));

@@ -58,6 +58,6 @@ export async function applyService(ctx: RunContext, spec: ServiceSpec, secrets?:
   if (!rolled.ok) return failed(ctx, 'rollout', rolled);
   const recorded: ServiceSpec = rolled.manifests === undefined ? applied : { ...applied, manifests: rolled.manifests };
   await recordAppliedSpec(ctx.deps.db, ctx.d.id, recorded);
-  await markService(ctx, spec.name, { status: 'DEPLOYED', version, image: image.image });
+  await markService(ctx, spec.name, { status: 'DEPLOYED', version, image: image.image, url: recorded.url ?? null });
   return { ok: true, spec: recorded };
 }

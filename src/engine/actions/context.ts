@@ -62,20 +62,20 @@ export async function markService(ctx: RunContext, name: string, change: Service
     // Once DEPLOYED it runs what the change says; once DESTROYED nothing of it is left.
     const runs =
       follows === 'same' && change.status === 'DEPLOYED'
-        ? { version: change.version ?? null, image: change.image ?? null }
+        ? { version: change.version ?? null, image: change.image ?? null, url: change.url ?? null }
         : follows === 'same' && change.status === 'DESTROYED'
-          ? { version: null, image: null }
+          ? { version: null, image: null, url: null }
           : {};
     // The state first, then the event saying what the environment shows now: a live view
     // follows the event without reading the state back, and a view read in between already has it.
     await putServiceState(db, { app: ctx.d.app, env: ctx.env.name, service: name }, { status, deploymentId: ctx.d.id, ...runs });
-    await setServiceStatus(db, ctx.d.id, name, { ...change, environment: 'version' in runs ? { status, version: runs.version } : { status } });
+    await setServiceStatus(db, ctx.d.id, name, { ...change, environment: 'version' in runs ? { status, version: runs.version, url: runs.url } : { status } });
   }
   ctx.deps.notify();
 }
 
 /** Puts the environment's view of a service back to what it ran before (after a rollback on failure). */
-export async function restoreState(ctx: RunContext, name: string, runs: { version: string | null; image: string | null }): Promise<void> {
+export async function restoreState(ctx: RunContext, name: string, runs: { version: string | null; image: string | null; url: string | null }): Promise<void> {
   const status = ctx.before.get(name)?.status ?? 'NEVER_DEPLOYED';
   await putServiceState(ctx.deps.db, { app: ctx.d.app, env: ctx.env.name, service: name }, { status, deploymentId: ctx.d.id, ...runs });
   ctx.deps.notify();

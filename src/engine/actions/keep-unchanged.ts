@@ -24,5 +24,5 @@ export async function unchanged(ctx: RunContext, spec: ServiceSpec): Promise<boo
 export async function keepAsIs(ctx: RunContext, spec: ServiceSpec): Promise<void> {
   ctx.log.sink(spec.name)(`${spec.name}: nothing differs from what runs; nothing restarted`);
   await recordAppliedSpec(ctx.deps.db, ctx.d.id, spec);
-  await markService(ctx, spec.name, { status: 'DEPLOYED', reason: 'no changes', version: spec.version, image: spec.image });
+  await markService(ctx, spec.name, { status: 'DEPLOYED', reason: 'no changes', version: spec.version, image: spec.image, url: spec.url ?? null });
 }

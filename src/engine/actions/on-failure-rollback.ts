@@ -35,7 +35,7 @@ async function revert(ctx: RunContext, c: Changed, previous: AppliedSpec | null,
     // It never ran before this deployment: going back means it no longer runs.
     const removed = await ctx.target.remove({ ...request, service: c.spec });
     if (!removed.ok) return { name: c.name, version: c.spec.version, note: `could not be removed: ${removed.reason}` };
-    await restoreState(ctx, c.name, { version: null, image: null });
+    await restoreState(ctx, c.name, { version: null, image: null, url: null });
     await note(ctx, c.name, `removed again after ${failed} failed: it did not run before`, null);
     return { name: c.name, version: null, note: 'removed: it did not run before this deployment' };
   }
@@ -52,7 +52,7 @@ async function revert(ctx: RunContext, c: Changed, previous: AppliedSpec | null,
   });
   if (!rolled.ok) return { name: c.name, version: c.spec.version, note: `rollback failed: ${ctx.log.mask(rolled.reason)}` };
   if (ctx.before.get(c.name)?.status === 'STOPPED') await ctx.target.stop({ ...request, service: spec });
-  await restoreState(ctx, c.name, { version: spec.version, image: spec.image });
+  await restoreState(ctx, c.name, { version: spec.version, image: spec.image, url: spec.url ?? null });
   await note(ctx, c.name, `rolled back to ${short(spec.version)} after ${failed} failed`, spec.version);
   return { name: c.name, version: spec.version, note: `rolled back from ${short(c.spec.version)}` };
 }

@@ -40,6 +40,8 @@ export interface FakeKube {
     failNext(count: number, status: FaultCode, match?: { method?: string; path?: RegExp }): void;
     /** Destroys every open watch connection now (a dropped connection). */
     dropWatches(): void;
+    /** cert-manager cannot issue a certificate naming a matching host: it stays Ready=False (DoesNotExist). */
+    holdCertificates(host: string | RegExp): void;
     /**
      * Pods already running whose image matches `pattern` behave as `behaviour` from now on
      * (`crash-loop`: a healthy pod's container exits at once and restarts under CrashLoopBackOff;
@@ -92,7 +94,7 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
   const registry = new Registry(store, clock, allocators());
   const deleter = new Deleter(registry);
   const ctx: ControllerContext = { registry, deleter, events: new EventRecorder(registry), clock };
-  const controlPlane = new ControlPlane(ctx, options.podReadySeconds ?? 1);
+  const controlPlane = new ControlPlane(ctx, options.podReadySeconds ?? 1, options.ingress);
   for (const name of INITIAL_NAMESPACES) registry.createInternal({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, 'kube-apiserver');
 
   const faults = new Faults();
@@ -122,6 +124,7 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
       },
       failNext: (count, status, match) => faults.failNext(count, status, match),
       dropWatches: () => watches.dropAll(),
+      holdCertificates: (host) => controlPlane.ingress.hold(host),
       podsBecome: (pattern, behaviour) => {
         controlPlane.behaviours.set(pattern, behaviour);
         return controlPlane.kubelet.reprogram(pattern, () => programOf(behaviour, options.podReadySeconds ?? 1));

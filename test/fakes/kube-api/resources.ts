@@ -42,9 +42,12 @@ export const RESOURCES: readonly ResourceInfo[] = [
   grouped('apps', 'StatefulSet', 'statefulsets', ['sts'], true),
   grouped('batch', 'Job', 'jobs', [], false),
   grouped('batch', 'CronJob', 'cronjobs', ['cj'], false),
+  grouped('networking.k8s.io', 'Ingress', 'ingresses', ['ing'], false),
+  // cert-manager's CRD, served as a cluster with cert-manager installed serves it.
+  grouped('cert-manager.io', 'Certificate', 'certificates', ['cert', 'certs'], false),
 ];
 
-export const GROUPS = ['apps', 'batch'] as const;
+export const GROUPS = ['apps', 'batch', 'networking.k8s.io', 'cert-manager.io'] as const;
 
 export function apiVersionOf(info: ResourceInfo): string {
   return info.group === '' ? 'v1' : `${info.group}/v1`;

@@ -107,6 +107,8 @@ export interface FakeKubeOptions {
   historyLimit?: number;
   /** Real milliseconds between BOOKMARK events on watches that ask for them (default 1000). */
   bookmarkIntervalMs?: number;
+  /** The ingress controller and cert-manager (controllers/ingress.ts): classes served, fake seconds to an address and to a Ready certificate. */
+  ingress?: { classes?: string[]; addressSeconds?: number; certificateSeconds?: number };
   /** Whether metrics-server runs: metrics.k8s.io is served (default false; `metricsServer()` switches it). */
   metricsServer?: boolean;
 }

@@ -5,15 +5,18 @@ import {
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
+  CustomObjectsApi,
   KubeConfig,
   Log,
   Metrics,
+  NetworkingV1Api,
   PatchStrategy,
   type PodMetricsList,
   setHeaderOptions,
   type CoreV1Event,
   type V1CronJob,
   type V1Deployment,
+  type V1Ingress,
   type V1Job,
   type V1Namespace,
   type V1PersistentVolumeClaim,
@@ -24,35 +27,9 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { kindOfFailure, type CallErrors } from '../../../domain/call-errors.ts';
+import type { KubeConnection } from './connection.ts';
 import { MANAGER } from './labels.ts';
 import { RESOURCES, type Kind, type KindFor } from './permissions.ts';
-
-/** Where the cluster is: a ready KubeConfig, a kubeconfig file (and context), or in-cluster. */
-export interface KubeConnection {
-  kubeConfig?: KubeConfig;
-  /** A kubeconfig path (or several joined by the path delimiter, as in KUBECONFIG). Default: client-node's own lookup. */
-  kubeconfigPath?: string;
-  /** The kubeconfig context to use; default the file's current-context. */
-  context?: string;
-  /** Use the pod's service account (when Hoist itself runs in the cluster). */
-  inCluster?: boolean;
-}
-
-/**
- * How a `kubernetes` target of hoist.yaml reaches its cluster, given the KUBECONFIG path
- * (null: unset), and how to name that in a message (`KUBECONFIG /path with context "prod"`).
- */
-export function targetConnection(
-  target: { context?: string | undefined; inCluster?: boolean | undefined },
-  kubeconfigPath: string | null,
-): { connection: KubeConnection; where: string } {
-  if (target.inCluster) return { connection: { inCluster: true }, where: 'the in-cluster service account' };
-  const file = kubeconfigPath === null ? 'the default kubeconfig (set KUBECONFIG)' : `KUBECONFIG ${kubeconfigPath}`;
-  return {
-    connection: { ...(kubeconfigPath === null ? {} : { kubeconfigPath }), ...(target.context ? { context: target.context } : {}) },
-    where: target.context ? `${file} with context "${target.context}"` : file,
-  };
-}
 
 export function loadKubeConfig(connection: KubeConnection): KubeConfig {
   let kc = connection.kubeConfig;
@@ -215,6 +192,17 @@ export interface KindTypes {
   StatefulSet: V1StatefulSet;
   Job: V1Job;
   CronJob: V1CronJob;
+  Ingress: V1Ingress;
+  Certificate: Certificate;
+}
+
+/** cert-manager's Certificate (cert-manager.io/v1), as far as Hoist reads it. */
+export interface Certificate {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; generation?: number; resourceVersion?: string; labels?: Record<string, string> };
+  spec?: { secretName?: string; dnsNames?: string[]; issuerRef?: { name?: string; kind?: string; group?: string } };
+  status?: { conditions?: { type: string; status: string; reason?: string; message?: string; observedGeneration?: number }[] };
 }
 
 interface Listed<K extends Kind> {
@@ -256,6 +244,8 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const batch = kc.makeApiClient(BatchV1Api);
+  const networking = kc.makeApiClient(NetworkingV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
   const logs = new Log(kc);
   const metrics = new Metrics(kc);
   const fieldManager = options.fieldManager ?? MANAGER;
@@ -272,6 +262,7 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
     StatefulSet: (namespace, name, body) => apps.patchNamespacedStatefulSet({ name, namespace, body, fieldManager, force: true }, ssa),
     Job: (namespace, name, body) => batch.patchNamespacedJob({ name, namespace, body, fieldManager, force: true }, ssa),
     CronJob: (namespace, name, body) => batch.patchNamespacedCronJob({ name, namespace, body, fieldManager, force: true }, ssa),
+    Ingress: (namespace, name, body) => networking.patchNamespacedIngress({ name, namespace, body, fieldManager, force: true }, ssa),
   };
   const patchers: { [K in KindFor<'patch'>]: (ns: string, name: string, body: object) => Promise<KindTypes[K]> } = {
     Deployment: (namespace, name, body) => apps.patchNamespacedDeployment({ name, namespace, body, fieldManager }, merge),
@@ -282,6 +273,7 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
     Namespace: (_namespace, name) => core.readNamespace({ name }),
     Deployment: (namespace, name) => apps.readNamespacedDeployment({ name, namespace }),
     StatefulSet: (namespace, name) => apps.readNamespacedStatefulSet({ name, namespace }),
+    Ingress: (namespace, name) => networking.readNamespacedIngress({ name, namespace }),
   };
   type ListOptions = { namespace: string; labelSelector?: string; fieldSelector?: string };
   type ListResult<K extends Kind> = { items: KindTypes[K][]; metadata?: { resourceVersion?: string } };
@@ -295,6 +287,8 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
     StatefulSet: (o) => apps.listNamespacedStatefulSet(o),
     Job: (o) => batch.listNamespacedJob(o),
     CronJob: (o) => batch.listNamespacedCronJob(o),
+    Ingress: (o) => networking.listNamespacedIngress(o),
+    Certificate: (o) => custom.listNamespacedCustomObject({ group: 'cert-manager.io', version: 'v1', plural: 'certificates', ...o }) as Promise<ListResult<'Certificate'>>,
   };
   const deleters: { [K in KindFor<'delete'>]: (ns: string, name: string) => Promise<unknown> } = {
     Service: (namespace, name) => core.deleteNamespacedService({ name, namespace }),
@@ -304,6 +298,7 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
     StatefulSet: (namespace, name) => apps.deleteNamespacedStatefulSet({ name, namespace, propagationPolicy: 'Background' }),
     Job: (namespace, name) => batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }),
     CronJob: (namespace, name) => batch.deleteNamespacedCronJob({ name, namespace, propagationPolicy: 'Background' }),
+    Ingress: (namespace, name) => networking.deleteNamespacedIngress({ name, namespace }),
   };
 
   return {

@@ -19,6 +19,8 @@ export interface KubernetesTiming {
   rolloutTimeoutMs: number;
   /** Real time to wait for the previous version to be back after a failure or cancel (default: rolloutTimeoutMs). */
   undoTimeoutMs: number;
+  /** Real time an Ingress may take to get its address (and, with tls, its certificate Ready) once the workload is ready (default 300 s). */
+  ingressTimeoutMs: number;
   /** Real time a stop waits for the pods to go (default 120 s). */
   stopTimeoutMs: number;
   /** Log lines of the failing container kept in a failure's logTail (default 50). */
@@ -41,6 +43,7 @@ export function resolveTiming(overrides: Partial<Omit<KubernetesTiming, 'retry' 
     jobDeadlineSeconds: overrides.jobDeadlineSeconds ?? 3_600,
     rolloutTimeoutMs,
     undoTimeoutMs: overrides.undoTimeoutMs ?? rolloutTimeoutMs,
+    ingressTimeoutMs: overrides.ingressTimeoutMs ?? 300_000,
     stopTimeoutMs: overrides.stopTimeoutMs ?? 120_000,
     logTailLines: overrides.logTailLines ?? 50,
     eventLines: overrides.eventLines ?? 20,

@@ -5,7 +5,8 @@ import { LABELS, MANAGER, selectorLabels, selectorString } from './labels.ts';
 import { DATA_VOLUME } from './render.ts';
 import { waitUntil } from './watch.ts';
 
-const KINDS = ['CronJob', 'Job', 'Deployment', 'StatefulSet', 'Service'] as const;
+// The Ingress first: nothing is routed to the service once its workload starts to go.
+const KINDS = ['Ingress', 'CronJob', 'Job', 'Deployment', 'StatefulSet', 'Service'] as const;
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -18,7 +19,7 @@ export function claimPattern(templates: readonly string[], statefulSet: string):
 }
 
 /**
- * A `destroy` on Kubernetes: the service's workload and Service are deleted, its pods waited
+ * A `destroy` on Kubernetes: the service's Ingress, workload and Service are deleted, its pods waited
  * out, then the StatefulSet's PersistentVolumeClaims (found by the selector labels the controller
  * copies onto them, and named after its volumeClaimTemplates) are deleted: the data goes too.
  */

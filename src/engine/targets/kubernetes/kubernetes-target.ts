@@ -3,7 +3,8 @@ import type { CallErrors } from '../../../domain/call-errors.ts';
 import type { Outcome, RolloutRequest, Target } from '../../ports.ts';
 import { createKubernetesAppReads } from './app-reads.ts';
 import { createDestroy } from './destroy.ts';
-import { createKubeApi, KubeError, loadKubeConfig, type KubeConnection, type RetryPolicy } from './client.ts';
+import { createKubeApi, KubeError, loadKubeConfig, type RetryPolicy } from './client.ts';
+import type { KubeConnection } from './connection.ts';
 import { resolveTiming, type KubernetesTiming, type RolloutScope, type TargetContext } from './context.ts';
 import { rolloutDeployment } from './deployment-rollout.ts';
 import { rolloutJob } from './job-rollout.ts';
@@ -92,7 +93,7 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
       let outcome: Outcome;
       switch (workload.kind) {
         case 'Deployment':
-          outcome = await rolloutDeployment(ctx, scope, { name: workload.name, manifest: workload.manifest, service: rendered.service, selector });
+          outcome = await rolloutDeployment(ctx, scope, { name: workload.name, manifest: workload.manifest, service: rendered.service, ingress: rendered.ingress, selector });
           break;
         case 'StatefulSet':
           outcome = await rolloutStatefulSet(ctx, scope, { name: workload.name, manifest: workload.manifest, service: rendered.service, selector });

@@ -26,6 +26,9 @@ export const RESOURCES = {
   StatefulSet: { group: 'apps', version: 'v1', plural: 'statefulsets', namespaced: true },
   Job: { group: 'batch', version: 'v1', plural: 'jobs', namespaced: true },
   CronJob: { group: 'batch', version: 'v1', plural: 'cronjobs', namespaced: true },
+  Ingress: { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', namespaced: true },
+  /** cert-manager's, made by its ingress-shim for an annotated Ingress: Hoist only watches it become Ready. */
+  Certificate: { group: 'cert-manager.io', version: 'v1', plural: 'certificates', namespaced: true },
 } as const;
 
 export type Kind = keyof typeof RESOURCES;
@@ -36,18 +39,21 @@ export type Kind = keyof typeof RESOURCES;
  * object, `create`.
  */
 export const USES = {
-  apply: ['Service', 'Deployment', 'StatefulSet', 'Job', 'CronJob'],
+  apply: ['Service', 'Deployment', 'StatefulSet', 'Job', 'CronJob', 'Ingress'],
   /** Merge patches: scale to zero, suspend, restartedAt. */
   patch: ['Deployment', 'StatefulSet', 'CronJob'],
-  get: ['Namespace', 'Deployment', 'StatefulSet'],
+  /** Ingress: the one a failed rollout puts back. */
+  get: ['Namespace', 'Deployment', 'StatefulSet', 'Ingress'],
   create: ['Namespace'],
-  list: ['Service', 'Pod', 'Event', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'CronJob', 'PersistentVolumeClaim'],
-  watch: ['Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job'],
+  list: ['Service', 'Pod', 'Event', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'CronJob', 'PersistentVolumeClaim', 'Ingress', 'Certificate'],
+  /** Ingress: its load balancer address; Certificate: Ready, for a host served over tls. */
+  watch: ['Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'Ingress', 'Certificate'],
   /**
    * Pods: a StatefulSet's broken pods are deleted so that a restored template replaces them.
    * PersistentVolumeClaims: a `destroy` deletes a StatefulSet's claims (its data) with it.
+   * Ingress: a service no longer exposed, or destroyed.
    */
-  delete: ['Service', 'Pod', 'Deployment', 'StatefulSet', 'Job', 'CronJob', 'PersistentVolumeClaim'],
+  delete: ['Service', 'Pod', 'Deployment', 'StatefulSet', 'Job', 'CronJob', 'PersistentVolumeClaim', 'Ingress'],
 } as const satisfies Record<'apply' | Verb, readonly Kind[]>;
 
 export type KindFor<Op extends keyof typeof USES> = (typeof USES)[Op][number];

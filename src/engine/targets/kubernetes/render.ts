@@ -3,6 +3,7 @@ import type {
   V1EnvVar,
   V1CronJob,
   V1Deployment,
+  V1Ingress,
   V1Job,
   V1ObjectMeta,
   V1PodTemplateSpec,
@@ -12,6 +13,7 @@ import type {
 } from '@kubernetes/client-node';
 import { dataPathOf } from '../../../domain/data-path.ts';
 import type { ServiceSpec } from '../../../domain/deployment-set.ts';
+import { renderIngress } from './ingress.ts';
 import { ANNOTATIONS, instanceOf, LABELS, MANAGER, selectorLabels, versionLabel } from './labels.ts';
 
 /** What a service's manifests depend on besides its configuration. */
@@ -43,6 +45,8 @@ export interface RenderedService {
   workload: Workload;
   /** The Service in front of it, when it has one (a port, or a database's governing Service). */
   service: V1Service | null;
+  /** The Ingress serving it at its host (a service exposed by host name), applied once the workload is ready. */
+  ingress: V1Ingress | null;
 }
 
 const DEFAULT_STORAGE = '1Gi';
@@ -61,20 +65,22 @@ function jobName(service: string, deploymentId: number): string {
 export function renderService(service: ServiceSpec, ctx: RenderContext): RenderedService {
   switch (service.type) {
     case 'application':
-    case 'container':
-      return { workload: deployment(service, ctx), service: service.port === null ? null : clusterService(service, ctx, false) };
+    case 'container': {
+      const ingress = service.port !== null && service.ingress ? renderIngress(service.name, service.port, service.ingress, metadata(service.name, service, ctx)) : null;
+      return { workload: deployment(service, ctx), service: service.port === null ? null : clusterService(service, ctx, false), ingress };
+    }
     case 'database':
-      return { workload: statefulSet(service, ctx), service: clusterService(service, ctx, true) };
+      return { workload: statefulSet(service, ctx), service: clusterService(service, ctx, true), ingress: null };
     case 'lifecycle-job':
-      return { workload: job(service, ctx), service: null };
+      return { workload: job(service, ctx), service: null, ingress: null };
     case 'cronjob':
-      return { workload: cronJob(service, ctx), service: null };
+      return { workload: cronJob(service, ctx), service: null, ingress: null };
   }
 }
 
-/** The rendered objects as a list, the Service first (the order they are applied in). */
+/** The rendered objects as a list in the order they are applied: the Service, the workload, its Ingress. */
 export function manifestsOf(rendered: RenderedService): object[] {
-  return rendered.service === null ? [rendered.workload.manifest] : [rendered.service, rendered.workload.manifest];
+  return [rendered.service, rendered.workload.manifest, rendered.ingress].filter((m) => m !== null);
 }
 
 function labels(service: ServiceSpec, ctx: RenderContext): Record<string, string> {

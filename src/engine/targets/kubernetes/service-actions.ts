@@ -120,7 +120,7 @@ export function createServiceActions(ctx: TargetContext) {
     const labelSelector = ownSelector(request);
     let removed = 0;
     try {
-      for (const kind of ['CronJob', 'Job', 'Deployment', 'StatefulSet', 'Service'] as const) {
+      for (const kind of ['Ingress', 'CronJob', 'Job', 'Deployment', 'StatefulSet', 'Service'] as const) {
         for (const item of (await api.list(kind, namespace, { labelSelector })).items) {
           const name = item.metadata?.name ?? '';
           if (await api.delete(kind, namespace, name)) {

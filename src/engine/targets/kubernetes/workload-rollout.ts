@@ -1,9 +1,10 @@
-import type { V1ObjectMeta, V1Pod, V1PodTemplateSpec, V1Service } from '@kubernetes/client-node';
+import type { V1Ingress, V1ObjectMeta, V1Pod, V1PodTemplateSpec, V1Service } from '@kubernetes/client-node';
 import type { Outcome } from '../../ports.ts';
 import type { KindTypes } from './client.ts';
 import type { RolloutScope, TargetContext } from './context.ts';
 import { diagnose, type LogSource } from './diagnostics.ts';
 import { ANNOTATIONS, LABELS, selectorString } from './labels.ts';
+import { exposeIngress, ingressBefore, restoreIngress } from './ingress-rollout.ts';
 import type { PodFailure } from './pod-failure.ts';
 
 /** How waiting on a workload ended. A failure names what to read: a container's logs, objects' events. */
@@ -38,6 +39,8 @@ export interface WorkloadRollout<K extends Workload> {
   name: string;
   manifest: KindTypes[K];
   service: V1Service | null;
+  /** The Ingress serving it at its host, applied once it is ready; null: none (one left from before is deleted). */
+  ingress?: V1Ingress | null;
   selector: Record<string, string>;
 }
 
@@ -77,12 +80,18 @@ export async function applyAndWatch<K extends Workload>(
   const { name } = rollout;
   const selector = selectorString(rollout.selector);
   const before = await api.get(kind, namespace, name);
+  // Only a Deployment can be exposed by host name; its Ingress goes back with it on a failure.
+  const ingress = kind === 'Deployment' ? await ingressBefore(ctx, namespace, rollout.ingress ?? null, name) : null;
   if (rollout.service) await api.apply('Service', namespace, rollout.service);
   const applied = await api.apply(kind, namespace, rollout.manifest);
   const generation = applied.metadata?.generation ?? 0;
   log(`applied ${kind.toLowerCase()} ${namespace}/${name} (generation ${generation})`);
-  const watched = await watch(ctx, namespace, { name, selector, generation }, { signal, timeoutMs: ctx.timing.rolloutTimeoutMs, log });
-  return settle(ctx, scope, watched, () => undo(before));
+  let watched = await watch(ctx, namespace, { name, selector, generation }, { signal, timeoutMs: ctx.timing.rolloutTimeoutMs, log });
+  if (watched.kind === 'done' && ingress !== null) watched = await exposeIngress(ctx, scope, ingress, rollout.selector);
+  return settle(ctx, scope, watched, async () => {
+    if (ingress !== null) await restoreIngress(ctx, scope, ingress);
+    await undo(before);
+  });
 }
 
 /**

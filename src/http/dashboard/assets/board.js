@@ -2,7 +2,7 @@
 // stream alone (each event carries what changed; nothing is read again).
 import { aggregateStatus, isInProgress } from './aggregate.js';
 import { followEvents, getJson, showProblem } from './api.js';
-import { commitLink, deploymentLink, el, personName, runningBadge, statusBadge, versionNode, when } from './dom.js';
+import { commitLink, deploymentLink, el, personName, runningBadge, statusBadge, urlNode, versionNode, when } from './dom.js';
 
 /** Each environment's state, by `app\nenv`. */
 const environments = new Map();
@@ -15,7 +15,7 @@ function fromAnswer(view) {
     target: view.target,
     autoDeploy: view.autoDeploy,
     commitBaseUrl: view.commitBaseUrl,
-    services: view.services.map((s) => ({ name: s.name, type: s.type, status: s.status, version: s.version, commitUrl: s.commitUrl, running: s.running })),
+    services: view.services.map((s) => ({ name: s.name, type: s.type, status: s.status, version: s.version, commitUrl: s.commitUrl, url: s.url, running: s.running })),
     queue: view.queue.map((q) => ({ id: q.id, action: q.action, status: q.status, started: q.position === null, requestedBy: q.requestedBy })),
     awaiting: view.awaitingApproval.map((a) => ({ id: a.id, action: a.action, requestedBy: a.requestedBy, expiresAt: a.expiresAt })),
     lock: view.lock,
@@ -40,6 +40,9 @@ function queueItem(entry, position) {
   );
 }
 
+/** A service's public URL is shown while it serves (as in chat). */
+const serves = (s) => s.url && !['STOPPED', 'STOPPING', 'NEVER_DEPLOYED', 'DESTROYING', 'DESTROYED'].includes(s.status);
+
 function cellContent(state) {
   const status = aggregateStatus(state.services.map((s) => s.status));
   let waiting = 0;
@@ -57,7 +60,15 @@ function cellContent(state) {
       'ul',
       { class: 'services' },
       state.services.map((s) =>
-        el('li', { 'data-service': s.name, 'data-status': s.status, 'data-running': s.running?.state ?? '' }, el('a', { href: servicePath(state, s.name), text: s.name }), statusBadge(s.status), runningBadge(s.running), versionNode(s.version, s.commitUrl)),
+        el(
+          'li',
+          { 'data-service': s.name, 'data-status': s.status, 'data-running': s.running?.state ?? '' },
+          el('a', { href: servicePath(state, s.name), text: s.name }),
+          statusBadge(s.status),
+          runningBadge(s.running),
+          versionNode(s.version, s.commitUrl),
+          serves(s) ? urlNode(s.url) : null,
+        ),
       ),
     ),
     state.queue.length > 0 ? el('div', { class: 'section', text: 'Queue' }) : null,
@@ -128,6 +139,7 @@ function serviceStatus(state, data) {
       service.version = data.environment.version;
       service.commitUrl = commitLink(state.commitBaseUrl, service.version);
     }
+    if ('url' in data.environment) service.url = data.environment.url;
   }
   const entry = state.queue.find((q) => q.id === data.deploymentId);
   if (entry) {

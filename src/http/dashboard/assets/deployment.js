@@ -2,7 +2,7 @@
 // followed live (the log as the API streams it, statuses from the event stream).
 import { isInProgress } from './aggregate.js';
 import { followEvents, getJson, showProblem, signInAgain } from './api.js';
-import { el, personName, shortVersion, statusBadge, took, triggerText, when } from './dom.js';
+import { el, personName, shortVersion, statusBadge, took, triggerText, urlNode, when } from './dom.js';
 
 const id = Number(location.pathname.split('/').pop());
 let deployment = null;
@@ -35,6 +35,7 @@ function renderFacts() {
         el('td', {}, statusBadge(s.status)),
         el('td', {}, el('code', { title: s.version ?? '', text: shortVersion(s.version) })),
         el('td', {}, el('code', { title: s.previousVersion ?? '', text: shortVersion(s.previousVersion) })),
+        el('td', {}, s.status === 'DEPLOYED' ? urlNode(s.url) : null),
         el('td', { text: s.reason ?? '' }),
       ),
     ),

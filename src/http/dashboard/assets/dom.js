@@ -72,6 +72,21 @@ export function versionNode(version, commitUrl) {
   return el('code', { title: version ?? '', text });
 }
 
+/** A service's public URL as a link, for http(s) URLs only (a docker host port is plain http); null otherwise. */
+export function urlNode(url) {
+  if (typeof url !== 'string') return null;
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return null;
+  const node = el('a', { class: 'url', target: '_blank', rel: 'noopener noreferrer', text: url.replace(/^https?:\/\//, '') });
+  node.setAttribute('href', parsed.href);
+  return node;
+}
+
 export function commitLink(base, version) {
   return base && typeof version === 'string' && FULL_SHA.test(version) ? `${base}${version}` : null;
 }
