@@ -167,7 +167,7 @@ describe("a card's buttons: Cancel, Redeploy and Rollback, each once; Logs each 
     expect(String(unknown.body.text).split('\n')).toEqual([
       `#${deployed.id} has no service "wbe"; its services: web.`,
       'Did you mean `web`?',
-      'Usage: `/hoist logs #<deployment> [<service>]`',
+      'Usage: `/hoist logs #<deployment> [<service>] | logs <app>/<service> in <environment>`',
     ]);
     expect((await listAll()).length).toBe(all.length);
   });

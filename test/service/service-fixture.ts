@@ -117,7 +117,7 @@ export interface FixtureOptions {
   groups?: Record<string, string[]>;
   /** PGlite unless given: a Postgres server where requests must really run at once. */
   store?: StoreKind;
-  /** Image (`postgres:16`) → the digest its registry names for the tag. */
+  /** Image (`postgres:16`) → the digest its registry names for the tag; unless given, no registry can be asked (as where none answers). */
   imageDigests?: Record<string, string>;
   /** The clock approval deadlines are counted by (the real one unless given). */
   now?: () => Date;
@@ -175,6 +175,7 @@ export async function openServiceFixture(options: FixtureOptions): Promise<Servi
   const target = createNoopTarget();
   const builder = createFakeBuilder();
   const images = createFakeImageRegistry(options.imageDigests);
+  if (options.imageDigests === undefined) images.unreachable = 'no registry answers in this test';
   const kicks: string[] = [];
   const signals: number[] = [];
   const groupLookups: string[] = [];
