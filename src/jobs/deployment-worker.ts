@@ -1,5 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Deployment } from '../domain/deployment.ts';
 import { lockPhrase, lockStops } from '../domain/lock.ts';
 import { getDeployment } from '../store/deployments.ts';
 import { heartbeatAge } from '../store/fence.ts';
@@ -15,7 +16,7 @@ export interface WorkerDeps extends ExecutorDeps {
   dispatcher: Dispatcher;
   concurrency: number;
   /** Whether an approved deployment still applies what was approved; false: approval was asked again, and it must not start. */
-  approvalHolds(deploymentId: number): Promise<boolean>;
+  approvalHolds(deployment: Deployment): Promise<boolean>;
 }
 
 /**
@@ -74,7 +75,7 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
     try {
       if (d.status === 'QUEUED') {
         if (await heldBackByLock(d)) return;
-        if (!(await deps.approvalHolds(d.id))) return;
+        if (!(await deps.approvalHolds(d))) return;
         // It leaves the waiting queue (the ones behind move up), unless it was removed from it meanwhile.
         if ((await pickUp(db, d.id)) === 'gone') return;
         // It runs now and the ones behind moved up: said at once, not at its first step.
