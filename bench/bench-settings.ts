@@ -9,7 +9,7 @@ export const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url))
 export const HOIST_LOG = fileURLToPath(new URL('./hoist.log', import.meta.url));
 export const ORCHESTRATION_LOG = fileURLToPath(new URL('./hoist-orchestration.log', import.meta.url));
 export const WORKERS_LOG = fileURLToPath(new URL('./hoist-workers.log', import.meta.url));
-export const SCENARIOS = ['chat', 'handoff', 'throughput', 'recovery', 'kubernetes', 'burst', 'drain', 'approval', 'reads', 'events', 'webhooks', 'metrics', 'outbox-429', 'push', 'socket'] as const;
+export const SCENARIOS = ['chat', 'handoff', 'throughput', 'recovery', 'kubernetes', 'burst', 'drain', 'approval', 'reads', 'events', 'webhooks', 'metrics', 'outbox-429', 'push', 'socket', 'redis'] as const;
 export const KUBERNETES_LOG = fileURLToPath(new URL('./hoist-kubernetes.log', import.meta.url));
 
 export const { values: flags } = parseArgs({
@@ -45,6 +45,8 @@ export const { values: flags } = parseArgs({
     'metrics-envs': { type: 'string', default: '100' },
     'metrics-deployments': { type: 'string', default: '10000' },
     'outbox-deployments': { type: 'string', default: '20' },
+    'redis-envs': { type: 'string', default: '20' },
+    failovers: { type: 'string', default: '3' },
   },
 });
 

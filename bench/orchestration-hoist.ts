@@ -88,6 +88,8 @@ export async function startScenarioHoist(options: {
   slack?: { apiUrl: string; token: string; signingSecret: string };
   logFile: string;
   logLevel: string;
+  /** Where Redis is, as Hoist's variables say it (default: REDIS_URL or this machine's Redis); the prefix is the bench's own. */
+  redis?: { vars: Record<string, string>; hashTagged: boolean };
 }): Promise<ScenarioHoist> {
   const cleanups: (() => Promise<unknown> | void)[] = [];
   const cleanUp = async () => {
@@ -109,11 +111,13 @@ export async function startScenarioHoist(options: {
     const database = await createTestDatabase();
     cleanups.push(() => database.drop());
     const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-    const prefix = uniquePrefix().replace('hoist-test-', 'hoist-bench-');
-    cleanups.push(() => deleteKeys(redisUrl, `${prefix}:*`));
+    const bare = uniquePrefix().replace('hoist-test-', 'hoist-bench-');
+    const prefix = options.redis?.hashTagged ? `{${bare}}` : bare;
+    // A Redis of the scenario's own goes away with it; this machine's keeps only others' keys.
+    if (!options.redis) cleanups.push(() => deleteKeys(redisUrl, `${prefix}:*`));
     const vars: Record<string, string> = {
       DATABASE_URL: database.url,
-      REDIS_URL: redisUrl,
+      ...(options.redis ? options.redis.vars : { REDIS_URL: redisUrl }),
       HOIST_REDIS_PREFIX: prefix,
       HOIST_CONFIG: join(dir, 'hoist.yaml'),
       HOIST_DATA_DIR: join(dir, 'data'),

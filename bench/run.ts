@@ -34,6 +34,9 @@
  *   12. metrics: `GET /metrics` with 100 environments and 10,000 deployments recorded, on
  *      Postgres and PGlite, steady and the first scrape of a fresh process, beside prom-client's
  *      default process metrics alone; Postgres statements per scrape (bench/metrics.ts).
+ *   14. redis: the throughput scenario on one Redis node and on a three-master Redis Cluster
+ *      started by the bench, and a Sentinel failover → the next deployment's start
+ *      (bench/redis-topologies.ts).
  *   13. socket: acks of the same slash commands at the same open-loop rate over Socket Mode
  *      (envelopes on the fake Slack's WebSocket) and over HTTP, two Hoists in the same run
  *      (bench/socket.ts).
@@ -41,9 +44,9 @@
  * Prints a table and writes bench/results.json. Options (after `--`):
  *   --rate 100 --duration 10 --warmup 1 --connections 20 --cards 50
  *   --card-gap 100 --slack-rate-limit 1 --drain-timeout 60 --log-level warn
- *   --scenarios chat,handoff,throughput,recovery,kubernetes,burst,drain,approval,reads,events,webhooks,metrics,outbox-429,push,socket --burst 200 --handoffs 100 --deep-queue 50 --envs 100
+ *   --scenarios chat,handoff,throughput,recovery,kubernetes,burst,drain,approval,reads,events,webhooks,metrics,outbox-429,push,socket,redis --burst 200 --handoffs 100 --deep-queue 50 --envs 100
  *   --per-env 3 --concurrency 16 --worker-processes 4 --kills 3 --k8s-rounds 5 --approvals 50
- *   --read-rate 1000 --read-duration 10 --read-connections 50 --event-clients 500 --event-rounds 5 --webhook-rounds 50 --outbox-deployments 20
+ *   --read-rate 1000 --read-duration 10 --read-connections 50 --event-clients 500 --event-rounds 5 --webhook-rounds 50 --outbox-deployments 20 --redis-envs 20 --failovers 3
  *   --metrics-scrapes 200 --metrics-envs 100 --metrics-deployments 10000
  * Hoist's own log lines go to bench/hoist.log, those of the orchestration, approval and
  * recovery scenarios to bench/hoist-orchestration.log and bench/hoist-workers.log
@@ -84,6 +87,7 @@ import { runMetricsBench } from './metrics.ts';
 import { runOrchestration } from './orchestration.ts';
 import { runReads } from './reads.ts';
 import { runWebhooksBench } from './webhooks.ts';
+import { runRedisTopologiesBench } from './redis-topologies.ts';
 import { runOutbox429Bench } from './outbox-429.ts';
 import { runPushBench } from './push.ts';
 import { runSocketBench } from './socket.ts';
@@ -203,6 +207,22 @@ async function main(): Promise<void> {
     ['webhooks', () => runWebhooksBench({ rounds: positive('webhook-rounds', flags['webhook-rounds'], 1) }, say)],
     ['push', () => runPushBench({ rounds: positive('push-rounds', flags['push-rounds'], 1), logFile: ORCHESTRATION_LOG }, say)],
     ['socket', () => runSocketBench({ logLevel: flags['log-level'] ?? 'warn', logFile: HOIST_LOG }, say)],
+    [
+      'redis',
+      () =>
+        runRedisTopologiesBench(
+          {
+            envs: positive('redis-envs', flags['redis-envs'], 1),
+            perEnv: orchestration.perEnv,
+            concurrency: orchestration.concurrency,
+            failovers: positive('failovers', flags.failovers, 0),
+            drainTimeoutSeconds: orchestration.drainTimeoutSeconds,
+            logFile: ORCHESTRATION_LOG,
+            logLevel: orchestration.logLevel,
+          },
+          say,
+        ),
+    ],
     ['outbox-429', () => runOutbox429Bench({ deployments: positive('outbox-deployments', flags['outbox-deployments'], 1) }, say)],
     [
       'metrics',

@@ -59,8 +59,8 @@ export async function startHoist(options: HoistOptions): Promise<RunningHoist> {
   const stops = createStopList(logger);
 
   try {
-    const shared = await startSharedParts({ env, config, dataDir, logger, stops });
-    if (mode !== 'server') await startWorkerRole(shared, { targetFor: options.targetFor });
+    const shared = await startSharedParts({ env, config, dataDir, logger, stops }, { targetFor: options.targetFor });
+    if (mode !== 'server') await startWorkerRole(shared);
     const served = mode === 'worker' ? { port: null, shellDone: null, localAdmin: null } : await startServerRole(shared, { shell });
     startGitPolling(shared, { intervalMs: options.pollIntervalMs });
     const metricsPort = await serveMetricsPort(shared);

@@ -25,6 +25,7 @@ export function subjectOf(command: Command): Subject {
     case 'rollback':
     case 'stop':
     case 'restart':
+    case 'destroy':
       return { app: command.scope.app, env: command.env, services: command.scope.services };
     case 'cancel':
       return command.target.kind === 'environment'
@@ -39,6 +40,7 @@ export function subjectOf(command: Command): Subject {
     case 'unlock':
       return { app: command.app, env: command.env, services: null };
     case 'logs':
+      if (command.id === null) return { app: command.app, env: command.env, services: [command.service] };
       return { app: null, env: null, services: command.service === null ? null : [command.service] };
     case 'approve':
     case 'reject':
@@ -117,6 +119,10 @@ export function refusalSentence(refusal: Refusal): string {
 }
 
 export function refusalText(refusal: Refusal, verb: Verb, subject: Subject, catalog: Catalog, prefix: string): string {
+  if (refusal.code === 'CONFIRMATION_NEEDED' && subject.services?.length === 1) {
+    const name = `${subject.app}/${subject.services[0]}`;
+    return `${refusalSentence(refusal)}\nType exactly: \`${prefix}destroy ${name} in ${subject.env} --confirm ${name}\``;
+  }
   if (!ABOUT_THE_INPUT.has(refusal.code)) return refusalSentence(refusal);
   return compose(refusal.reason, didYouMean(refusal, subject, catalog), usageOf(verb), prefix);
 }

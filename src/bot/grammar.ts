@@ -62,6 +62,28 @@ function scopeInEnv(verb: 'redeploy' | 'stop' | 'restart'): ParseVerb {
   };
 }
 
+/**
+ * `destroy <app>/<service> in <env> --confirm <app>/<service>`. A missing or different
+ * `--confirm` is read all the same: the service refuses it with exactly what to type.
+ */
+function parseDestroy(cursor: Cursor): Step<Command> {
+  const scope = parseScope(cursor);
+  if (!scope.ok) return scope;
+  const refused = noRef('destroy', scope.value);
+  if (refused) return refused;
+  const env = parseEnvClause(cursor, 'in');
+  if (!env.ok) return env;
+  let confirm: string | null = null;
+  const option = cursor.peek();
+  if (option && isOption(option) && option.text.toLowerCase().split('=')[0] === '--confirm') {
+    cursor.next();
+    confirm = optionText(cursor, option);
+  }
+  const end = expectEnd(cursor, 'destroy');
+  if (!end.ok) return end;
+  return ok({ verb: 'destroy', scope: scope.value.scope, env: env.value, confirm });
+}
+
 /** `rollback <scope> in <env> [to #N]`; the two clauses in either order. */
 function parseRollback(cursor: Cursor): Step<Command> {
   const scope = parseScope(cursor);
@@ -178,13 +200,12 @@ function parseHistory(cursor: Cursor): Step<Command> {
   return ok({ verb: 'history', app: app.value, env: env.value });
 }
 
-/** `logs #<deployment> [<service>]`. */
+/** `logs #<deployment> [<service>]`, or `logs <app>/<service> in <environment>` (the running service). */
 function parseLogs(cursor: Cursor): Step<Command> {
-  const first = cursor.next();
-  if (!first) return fail('expected `#<deployment>` after `logs`, such as `logs #1042`');
-  if (!first.quoted && !first.text.startsWith('#') && NAME.test(first.text)) {
-    return fail(`${code(first.text)} is not a deployment number: expected \`#\` and a positive integer, such as \`logs #1042\`; \`history ${first.text}\` lists an app's deployments`);
-  }
+  const first = cursor.peek();
+  if (!first) return fail('expected `#<deployment>` or `<app>/<service> in <environment>` after `logs`, such as `logs #1042` or `logs shop/api in production`');
+  if (!first.quoted && !first.text.startsWith('#') && !/^\d/.test(first.text) && NAME.test(first.text.split('/')[0] ?? '')) return parseRunningLogs(cursor);
+  cursor.next();
   const id = parseDeploymentNumber(first.text);
   if (!id.ok) return id;
   let service: string | null = null;
@@ -198,6 +219,22 @@ function parseLogs(cursor: Cursor): Step<Command> {
   const end = expectEnd(cursor, 'logs');
   if (!end.ok) return end;
   return ok({ verb: 'logs', id: id.value, service });
+}
+
+/** `logs <app>/<service> in <environment>`: one service, no ref. */
+function parseRunningLogs(cursor: Cursor): Step<Command> {
+  const scope = parseScope(cursor);
+  if (!scope.ok) return scope;
+  const { app, services } = scope.value.scope;
+  if (services === null || services.length !== 1 || scope.value.ref !== null) {
+    const example = `logs ${app}/${services?.[0] ?? 'api'} in <environment>`;
+    return fail(`\`logs\` shows one running service: \`${example}\`; a deployment's log is \`logs #<deployment>\` (\`history ${app}\` lists them)`);
+  }
+  const env = parseEnvClause(cursor, 'in');
+  if (!env.ok) return env;
+  const end = expectEnd(cursor, 'logs');
+  if (!end.ok) return end;
+  return ok({ verb: 'logs', id: null, app, service: services[0]!, env: env.value });
 }
 
 function parseWhere(cursor: Cursor): Step<Command> {
@@ -225,6 +262,7 @@ const PARSERS: Record<Verb, ParseVerb> = {
   rollback: parseRollback,
   stop: scopeInEnv('stop'),
   restart: scopeInEnv('restart'),
+  destroy: parseDestroy,
   cancel: parseCancel,
   approve: parseApprove,
   reject: parseReject,

@@ -59,6 +59,16 @@ const HELP: Record<Verb, VerbHelp> = {
     examples: ['restart shop/api in production'],
     details: ['Restarts pods or containers without any configuration change.', 'Only DEPLOYED services, one service at a time.'],
   },
+  destroy: {
+    usage: 'destroy <app>/<service> in <environment> --confirm <app>/<service>',
+    summary: 'remove a service and its data for good',
+    examples: ['destroy shop/db in staging --confirm shop/db'],
+    details: [
+      'Removes the service from its environment: its containers and its data volume on Docker; its workload, Service and the StatefulSet’s volume claims on Kubernetes. The data cannot be brought back.',
+      'One service at a time, its full name typed again after `--confirm`. Only the environment’s deployers may; where the environment’s `approval` lists `destroy` (it does by default), it waits for approval. It queues like every other action.',
+      'Afterwards the service shows DESTROYED; a `deploy` starts it afresh, with empty storage.',
+    ],
+  },
   cancel: {
     usage: 'cancel #<deployment> | cancel <app> in <environment>',
     summary: 'remove a queued deployment or stop a running one',
@@ -73,7 +83,7 @@ const HELP: Record<Verb, VerbHelp> = {
     summary: 'approve a deployment that waits for approval',
     examples: ['approve #1042'],
     details: [
-      'An environment with `approval:` in hoist.yaml holds the actions it lists (by default deploy, redeploy, rollback and stop) until its rules hold: each rule asks for a number of votes from the people it names, by Slack user id or @group. Every rule must hold.',
+      'An environment with `approval:` in hoist.yaml holds the actions it lists (by default deploy, redeploy, rollback, stop and destroy) until its rules hold: each rule asks for a number of votes from the people it names, by Slack user id or @group. Every rule must hold.',
       'Only someone a rule names may approve, and never whoever requested the deployment unless the environment allows `selfApproval`; an automatic deploy may be approved by every approver. Your vote counts once, and toward one rule only.',
       'Once every rule holds, the deployment joins the environment’s queue behind what already waits there. The card’s *Approve* button does the same as this command; the card shows each rule, who counted toward it, and who approved and when.',
       'In the terminal chat you are `shell:<login>` and the requester of what you deploy there: choosing Approve approves it only where the environment allows `selfApproval` and a rule names `shell:<login>`; otherwise it waits for an approver, who approves it from Slack.',
@@ -94,7 +104,10 @@ const HELP: Record<Verb, VerbHelp> = {
     usage: 'status [<app>] [in <environment>]',
     summary: 'what runs where',
     examples: ['status', 'status shop', 'status shop in staging'],
-    details: ['Shows each environment with its status, each service with its status and version, and what waits in the queue.'],
+    details: [
+      'Shows each environment with its status, each service with its status and version, and what waits in the queue.',
+      'Beside each service’s deployment status, whether it runs now as its target says: RUNNING, DEGRADED, DOWN, STOPPED or UNKNOWN, with ready/desired replicas and restarts (`DEPLOYED · DOWN 0/2, 14 restarts`).',
+    ],
   },
   history: {
     usage: 'history <app> [in <environment>]',
@@ -103,12 +116,13 @@ const HELP: Record<Verb, VerbHelp> = {
     details: ['Lists the latest deployments of an app, newest first: who asked for what, and how it ended.'],
   },
   logs: {
-    usage: 'logs #<deployment> [<service>]',
-    summary: 'the last lines of a deployment’s log',
-    examples: ['logs #1042', 'logs #1042 api'],
+    usage: 'logs #<deployment> [<service>] | logs <app>/<service> in <environment>',
+    summary: 'the last lines of a deployment’s log, or of a running service',
+    examples: ['logs #1042', 'logs #1042 api', 'logs shop/api in production'],
     details: [
       'Shows you (no one else) the last 30 lines of the deployment’s log: build output, Hoist’s notes and the services’ output, secrets redacted. With a service, only that service’s lines.',
       'The whole log is at `GET /api/v1/deployments/<deployment>/logs` on Hoist’s HTTP API. A card’s *Logs* button shows the same as this command.',
+      '`logs shop/api in production` shows the last 30 lines the running service wrote, from every replica (pod or container), each line with its replica’s name, secrets redacted. `GET /api/v1/apps/shop/environments/production/services/api/logs?follow=1` follows them.',
     ],
   },
   lock: {
@@ -134,7 +148,7 @@ const HELP: Record<Verb, VerbHelp> = {
     usage: 'where <app>',
     summary: 'which version runs in each environment',
     examples: ['where shop'],
-    details: ['Shows, for every environment of the app, its status, the version each service runs, its lock and what waits in its queue.'],
+    details: ['Shows, for every environment of the app, its status, the version each service runs and whether it runs now (its running status), its lock and what waits in its queue.'],
   },
   help: {
     usage: 'help [<command>]',

@@ -5,6 +5,7 @@ import type { ChatAnswer, Conversation } from './conversation.ts';
 import { renderRejected, renderVoted, renderWaitsForApprover } from './render/approval-answers.ts';
 import { renderCanceled, renderLocked, renderUnlocked } from './render/command-answers.ts';
 import { renderHistory, renderHistoryText } from './render/history.ts';
+import { renderAppLogs, renderAppLogsText } from './render/app-logs.ts';
 import { renderLogs, renderLogsText } from './render/logs.ts';
 import { renderWhere, renderWhereText } from './render/where.ts';
 
@@ -33,7 +34,20 @@ async function waitsForApprover(api: HoistService, id: number, refusal: Refusal)
   return { ...rendered, rejected: true };
 }
 
-type LogsCommand = Extract<Operation, { verb: 'logs' }>;
+type LogsCommand = Extract<Operation, { verb: 'logs'; id: number }>;
+type AppLogsCommand = Extract<Operation, { verb: 'logs'; id: null }>;
+
+/** `logs <app>/<service> in <env>`: the last lines the running service's replicas wrote, only to the user who asked. */
+async function showAppLogs(api: HoistService, command: AppLogsCommand, ctx: OperationContext): Promise<ChatAnswer> {
+  // One line more than shown tells whether the replicas wrote more before.
+  const result = await api.serviceLogs(command.app, command.env, command.service, { tail: LOG_LENGTH + 1 }, new AbortController().signal);
+  if (!result.ok) return refused(api, result, command, ctx);
+  const lines: { replica: string; line: string }[] = [];
+  for await (const line of result.lines) lines.push(line);
+  const view = { app: result.app, env: result.env, service: result.service, lines: lines.slice(-LOG_LENGTH), earlier: lines.length > LOG_LENGTH };
+  const rendered = renderAppLogs(view);
+  return { text: rendered.text, blocks: rendered.blocks, plain: renderAppLogsText(view), rejected: false };
+}
 
 /** `logs #N [service]`: the last lines, only to the user who asked. */
 async function showLogs(api: HoistService, command: LogsCommand, ctx: OperationContext): Promise<ChatAnswer> {
@@ -103,7 +117,7 @@ export async function carryOutOperation(api: HoistService, command: Operation, c
       return { text: rendered.text, blocks: rendered.blocks, plain: renderWhereText(command.app, views, ctx), rejected: false };
     }
     case 'logs':
-      return showLogs(api, command, ctx);
+      return command.id === null ? showAppLogs(api, command, ctx) : showLogs(api, command, ctx);
     case 'history': {
       const page = await api.listDeployments({ app: command.app, env: command.env, limit: HISTORY_LENGTH });
       if (!page.ok) return refused(api, page, command, ctx);

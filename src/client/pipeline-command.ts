@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ALIAS_VERBS, type Command, type Verb } from '../domain/command.ts';
+import { ACTION_VERBS, type Command, type Verb } from '../domain/command.ts';
 import { parseDuration } from '../domain/duration.ts';
 import { parseCommand } from '../bot/grammar.ts';
 import { commandText, parseArguments } from '../cli/arguments.ts';
@@ -8,8 +8,8 @@ import { EXIT, type ExitCode } from './exit-codes.ts';
 import { requestAndFollow } from './follow-deployment.ts';
 import { describeAnswer } from './answers.ts';
 
-/** The chat commands the command line sends to a Hoist server: every action and cancel (the domain's list), and these. */
-const PIPELINE_VERB_LIST: readonly Verb[] = [...ALIAS_VERBS, 'approve', 'reject', 'lock', 'unlock', 'status'];
+/** The chat commands the command line sends to a Hoist server: every action (the domain's list), cancel, and these. */
+const PIPELINE_VERB_LIST: readonly Verb[] = [...ACTION_VERBS, 'cancel', 'approve', 'reject', 'lock', 'unlock', 'status'];
 export const PIPELINE_VERBS: ReadonlySet<string> = new Set(PIPELINE_VERB_LIST);
 
 const OPTIONS = [
@@ -97,13 +97,15 @@ async function send(command: Command, client: ApiClient, io: PipelineIo & { time
     case 'redeploy':
     case 'rollback':
     case 'stop':
-    case 'restart': {
+    case 'restart':
+    case 'destroy': {
       const body = {
         action: command.verb,
         ...(command.scope.services === null ? {} : { services: command.scope.services }),
         ...(command.verb === 'deploy' && command.ref !== null ? { ref: command.ref } : {}),
         ...(command.verb === 'deploy' && command.bypassApproval !== undefined ? { bypassApproval: command.bypassApproval } : {}),
         ...(command.verb === 'rollback' && command.to !== null ? { to: command.to } : {}),
+        ...(command.verb === 'destroy' && command.confirm !== null ? { confirm: command.confirm } : {}),
       };
       // One key for this run: a request resent after a network error is the same request.
       const headers = { 'idempotency-key': randomUUID() };

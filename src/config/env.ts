@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { parseRedisEnv, type RedisEndpoint } from './redis-env.ts';
 import { parseSlackEnv, type SlackEnv } from './slack-env.ts';
 
 const optionalString = z
@@ -9,11 +10,11 @@ const optionalString = z
 
 const schema = z.object({
   DATABASE_URL: optionalString,
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  HOIST_REDIS_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_.:{}-]+$/, 'letters, digits and _ . : { } - only')
-    .default('hoist'),
+  REDIS_URL: optionalString,
+  REDIS_CLUSTER: optionalString,
+  REDIS_SENTINELS: optionalString,
+  REDIS_SENTINEL_MASTER: optionalString,
+  HOIST_REDIS_PREFIX: optionalString,
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString,
@@ -37,9 +38,11 @@ const schema = z.object({
   HOIST_REGISTRY_PASSWORD: optionalString,
   HOIST_CONFIG: z.string().default('./hoist.yaml'),
   HOIST_DATA_DIR: z.string().default('./.hoist'),
+  HOIST_SECRETS_DIR: optionalString,
   HOIST_API_TOKENS: optionalString,
   HOIST_ADMIN_TOKEN_FILE: optionalString,
   HOIST_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  HOIST_WORKER_DRAIN_SECONDS: z.coerce.number({ error: 'expected seconds, e.g. 600' }).int({ error: 'expected whole seconds, e.g. 600' }).min(0).max(86_400).default(600),
   HOIST_METRICS: z.enum(['on', 'off'], { error: 'expected on or off' }).default('on'),
   HOIST_METRICS_PORT: optionalString.pipe(z.coerce.number<string | undefined>({ error: 'expected a port number (1-65535)' }).int().min(1).max(65535).optional()),
   HOIST_PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'expected the http(s) URL people open Hoist at, e.g. https://hoist.example.com' }).optional()),
@@ -50,7 +53,9 @@ const schema = z.object({
 
 export interface Env {
   databaseUrl: string | null;
-  redisUrl: string;
+  /** One node, a cluster, or a Sentinel-managed master. */
+  redis: RedisEndpoint;
+  /** What Hoist's and its queues' keys start with (hash-tagged on a cluster). */
   redisPrefix: string;
   /** Slack and how it reaches Hoist (HTTP or Socket Mode); null: no Slack. */
   slack: SlackEnv | null;
@@ -67,10 +72,14 @@ export interface Env {
   registry: { url: string | null; username: string | null; password: string | null };
   configPath: string;
   dataDir: string;
+  /** Docker targets read a secret reference's value from `<secretsDir>/<secret>/<key>` at rollout; null: not set (such a rollout fails saying so). */
+  secretsDir: string | null;
   apiTokens: string[];
   /** Where the local admin token's secret is kept (made at first start); null: none. */
   adminTokenFile: string | null;
   workerConcurrency: number;
+  /** How long a stopping worker lets its deployments finish before it cancels them, in ms. */
+  workerDrainMs: number;
   /** `GET /metrics`: null when HOIST_METRICS=off; `port` null: served on PORT beside the API. */
   metrics: { port: number | null } | null;
   /** The base URL people open Hoist at (dashboard links in webhooks and cards); null: not known. */
@@ -109,11 +118,12 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   }
   const e = parsed.data;
   const slack = parseSlackEnv(e);
+  const redis = parseRedisEnv(e);
   const variables = new Map(Object.entries(source).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
   return Object.freeze({
     databaseUrl: e.DATABASE_URL ?? null,
-    redisUrl: e.REDIS_URL,
-    redisPrefix: e.HOIST_REDIS_PREFIX,
+    redis: redis.endpoint,
+    redisPrefix: redis.prefix,
     slack,
     github: githubCredentials(e),
     githubApiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
@@ -127,12 +137,14 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     },
     configPath: e.HOIST_CONFIG,
     dataDir: e.HOIST_DATA_DIR,
+    secretsDir: e.HOIST_SECRETS_DIR ?? null,
     apiTokens: (e.HOIST_API_TOKENS ?? '')
       .split(',')
       .map((t) => t.trim())
       .filter(Boolean),
     adminTokenFile: e.HOIST_ADMIN_TOKEN_FILE ?? null,
     workerConcurrency: e.HOIST_WORKER_CONCURRENCY,
+    workerDrainMs: e.HOIST_WORKER_DRAIN_SECONDS * 1000,
     metrics: e.HOIST_METRICS === 'off' ? null : { port: e.HOIST_METRICS_PORT ?? null },
     publicUrl: e.HOIST_PUBLIC_URL === undefined ? null : e.HOIST_PUBLIC_URL.replace(/\/+$/, ''),
     port: e.PORT,

@@ -4,11 +4,13 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { ApprovalPolicy } from '../domain/approval.ts';
 import { resourceConflict, type Resources } from '../domain/resources.ts';
 import type { ServiceType } from '../domain/service-order.ts';
+import type { SecretFromRef, SecretKeyRef } from '../domain/secret-refs.ts';
 import { approvalPolicy } from './approval-config.ts';
 import { autoDeployOf, type AutoDeploy } from './auto-deploy-config.ts';
 import { checksPolicy } from './checks-config.ts';
 import type { ChecksPolicy } from '../domain/checks.ts';
 import { ConfigError } from './errors.ts';
+import { checkServiceKeys, checkTargetFit, DEFAULT_JOB_TIMEOUT } from './target-fit.ts';
 import {
   hoistFileSchema,
   type AppFileConfig,
@@ -32,10 +34,18 @@ export interface ServiceConfig {
   health: { path: string; timeoutMs: number } | null;
   command: string[] | null;
   env: Record<string, string>;
+  /** Entries of `env` read from a key of a secret (`{ secret, key }`): references, the values are never in Hoist's configuration. */
+  secretRefs: Record<string, SecretKeyRef>;
+  /** `envFrom`: secrets whose every key becomes a variable. */
+  envFrom: SecretFromRef[];
   /** Keys of `env` shown in clear (API, chat, logs); every other value is a secret. */
   publicEnv: string[];
   schedule: string | null;
   storage: string | null;
+  /** database: where its volume mounts, as configured; null: the image's known data directory. */
+  path: string | null;
+  /** lifecycle-job: the longest one run may take (10m unless `timeout`); null for other types. */
+  timeoutMs: number | null;
   /** CPU and memory requests and limits; null: the target's defaults. */
   resources: Resources | null;
 }
@@ -146,10 +156,54 @@ function mergeResources(
   return merged;
 }
 
+type EnvInput = Record<string, string | { secret: string; key: string }>;
+
+/** `env` as written, split into values and secret references. */
+function splitEnv(input: EnvInput): { env: Record<string, string>; secretRefs: Record<string, SecretKeyRef> } {
+  const env: Record<string, string> = {};
+  const secretRefs: Record<string, SecretKeyRef> = {};
+  for (const [name, value] of Object.entries(input)) {
+    if (typeof value === 'string') env[name] = value;
+    else secretRefs[name] = { secret: value.secret, key: value.key };
+  }
+  return { env, secretRefs };
+}
+
+/** An override's `env` over the service's: each name it sets is a value or a reference, whichever the service had. */
+function overrideEnv(base: Pick<ServiceConfig, 'env' | 'secretRefs'>, over: EnvInput): Pick<ServiceConfig, 'env' | 'secretRefs'> {
+  const env = { ...base.env };
+  const secretRefs = { ...base.secretRefs };
+  for (const [name, value] of Object.entries(over)) {
+    delete env[name];
+    delete secretRefs[name];
+    if (typeof value === 'string') env[name] = value;
+    else secretRefs[name] = { secret: value.secret, key: value.key };
+  }
+  return { env, secretRefs };
+}
+
+/** A key read from a secret is never shown, so it cannot be listed as public. */
+function refusePublicSecrets(
+  keys: string[],
+  env: EnvInput,
+  environments: AppFileConfig['environments'],
+  service: string,
+  path: readonly PropertyKey[],
+  fail: (path: readonly PropertyKey[], message: string) => never,
+): void {
+  const envs = [env, ...Object.values(environments).map((e) => e.overrides[service]?.env ?? {})];
+  keys.forEach((key, index) => {
+    const ref = envs.map((e) => e[key]).find((v) => v !== undefined && typeof v !== 'string');
+    if (ref !== undefined && typeof ref !== 'string') {
+      fail([...path, 'publicEnv', index], `"${key}" is read from secret ${ref.secret} (key ${ref.key}), which is never shown; leave it out of publicEnv`);
+    }
+  });
+}
+
 /** Every key listed as public names an entry of the service's `env` (or of an environment's override of it). */
 function checkPublicEnv(
   keys: string[],
-  env: Record<string, string>,
+  env: EnvInput,
   environments: AppFileConfig['environments'],
   service: string,
   path: readonly PropertyKey[],
@@ -254,6 +308,8 @@ function buildApp(
       fail(path, 'add `build: { context: . }` or `image: name:tag`');
     }
     if (s.type === 'cronjob' && !s.schedule) fail([...path, 'schedule'], 'a cronjob needs `schedule: "0 3 * * *"`');
+    refusePublicSecrets(s.publicEnv ?? [], s.env ?? {}, app.environments, serviceName, path, fail);
+    checkServiceKeys(s, path, fail);
     services.push({
       name: serviceName,
       type: s.type,
@@ -263,10 +319,13 @@ function buildApp(
       replicas: s.replicas ?? 1,
       health: s.health ? { path: s.health.path, timeoutMs: parseDuration(s.health.timeout) } : null,
       command: s.command ?? null,
-      env: s.env ?? {},
+      ...splitEnv(s.env ?? {}),
+      envFrom: (s.envFrom ?? []).map((ref) => ({ secret: ref.secret })),
       publicEnv: checkPublicEnv(s.publicEnv ?? [], s.env ?? {}, app.environments, serviceName, path, fail),
       schedule: s.schedule ?? null,
       storage: s.storage ?? null,
+      path: s.path ?? null,
+      timeoutMs: s.type === 'lifecycle-job' ? parseDuration(s.timeout ?? DEFAULT_JOB_TIMEOUT) : null,
       resources: s.resources ? resourcesOf(s.resources, path, fail) : null,
     });
   }
@@ -303,10 +362,12 @@ function buildApp(
         replicas: o.replicas ?? s.replicas,
         port: o.port ?? s.port,
         command: o.command ?? s.command,
-        env: { ...s.env, ...(o.env ?? {}) },
+        ...overrideEnv(s, o.env ?? {}),
+        envFrom: o.envFrom ? o.envFrom.map((ref) => ({ secret: ref.secret })) : s.envFrom,
         resources: o.resources ? mergeResources(s.resources, resourcesOf(o.resources, overridePath, fail), overridePath, fail) : s.resources,
       };
     });
+    checkTargetFit(target as TargetConfig, env.target, merged, env, path, fail);
     const ownHooks = webhooksAt(env.webhooks, { app: appName, env: envName }, path, variables, fail);
     allHooks.push(...ownHooks);
     environments.set(envName, {

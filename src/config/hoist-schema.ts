@@ -3,6 +3,7 @@ import { DEFAULT_APPROVAL_ACTIONS } from '../domain/approval.ts';
 import { ACTION_VERBS } from '../domain/command.ts';
 import { CPU_QUANTITY, MEMORY_QUANTITY } from '../domain/resources.ts';
 import { SERVICE_TYPES } from '../domain/service-order.ts';
+import { isSecretKey, isSecretName } from '../domain/secret-refs.ts';
 import { WEBHOOK_EVENTS } from '../domain/webhook.ts';
 
 const NAME = /^[a-z][a-z0-9-]{0,39}$/;
@@ -44,6 +45,20 @@ const amounts = z.strictObject({
 });
 const resourcesSchema = z.strictObject({ requests: amounts.optional(), limits: amounts.optional() });
 
+const secretName = z.string().refine(isSecretName, {
+  error: (issue) => `${JSON.stringify(issue.input)} is not a secret name: lowercase letters, digits, "-" and "." (a Kubernetes Secret's name, and a directory under HOIST_SECRETS_DIR)`,
+});
+const secretKey = z.string().refine(isSecretKey, {
+  error: (issue) => `${JSON.stringify(issue.input)} is not a key of a secret: letters, digits, "-", "_" and "." (a key of a Kubernetes Secret, and a file name)`,
+});
+/** `DB_PASSWORD: { secret: shop-db, key: password }`: the value is the secret's key, never written here. */
+const secretKeyRefSchema = z.strictObject({ secret: secretName, key: secretKey });
+const envValue = z.union([z.string(), secretKeyRefSchema], {
+  error: 'expected a value (a string: quote numbers and true/false) or a secret reference { secret: shop-db, key: password }',
+});
+/** `envFrom: [{ secret: shop-db }]`: every key of the secret becomes a variable of the same name. */
+const envFromSchema = z.array(z.strictObject({ secret: secretName }));
+
 const serviceFields = {
   build: buildSchema.optional(),
   image: z.string().min(1).optional(),
@@ -51,9 +66,14 @@ const serviceFields = {
   replicas: z.number().int().min(0).max(1000).optional(),
   health: healthSchema.optional(),
   command: z.array(z.string()).optional(),
-  env: z.record(z.string(), z.string()).optional(),
+  env: z.record(z.string(), envValue).optional(),
+  envFrom: envFromSchema.optional(),
   schedule: z.string().optional(),
   storage: z.string().optional(),
+  /** database: where its volume mounts in the container (default: the well-known image's data directory). */
+  path: z.string().startsWith('/', 'expected an absolute path in the container, such as /var/lib/data').optional(),
+  /** lifecycle-job: the longest one run may take (default 10m). */
+  timeout: duration.optional(),
   /** `{ requests: { cpu: 250m, memory: 128Mi }, limits: { memory: 256Mi } }` */
   resources: resourcesSchema.optional(),
 };
@@ -67,6 +87,7 @@ const serviceSchema = z.strictObject({
 const overrideSchema = z.strictObject({
   replicas: serviceFields.replicas,
   env: serviceFields.env,
+  envFrom: serviceFields.envFrom,
   command: serviceFields.command,
   port: serviceFields.port,
   resources: serviceFields.resources,

@@ -9,6 +9,7 @@ import type { ServiceStatus } from './status.ts';
 const PRECEDENCE: readonly ServiceStatus[] = [
   // in progress
   'CANCELING',
+  'DESTROYING',
   'STOPPING',
   'RESTARTING',
   'BUILDING',
@@ -19,10 +20,12 @@ const PRECEDENCE: readonly ServiceStatus[] = [
   'DEPLOYMENT_ERROR',
   'RESTART_ERROR',
   'STOP_ERROR',
+  'DESTROY_ERROR',
   // settled
   'DEPLOYED',
   'RESTARTED',
   'STOPPED',
+  'DESTROYED',
   'CANCELED',
   'NEVER_DEPLOYED',
 ];

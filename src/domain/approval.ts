@@ -27,7 +27,7 @@ export interface ApprovalPolicy {
   bypass: string[];
 }
 
-export const DEFAULT_APPROVAL_ACTIONS: readonly ActionVerb[] = ['deploy', 'redeploy', 'rollback', 'stop'];
+export const DEFAULT_APPROVAL_ACTIONS: readonly ActionVerb[] = ['deploy', 'redeploy', 'rollback', 'stop', 'destroy'];
 
 /** Whether `action` in an environment with `policy` waits for approval. */
 export function needsApproval(policy: ApprovalPolicy | null, action: ActionVerb): policy is ApprovalPolicy {

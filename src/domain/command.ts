@@ -1,14 +1,17 @@
 /** What a user asked for, whatever edge it came from (slash command, mention, shell, API). */
 /** What a deployment does: each action is recorded as a deployment and run by a worker. */
-export type ActionVerb = 'deploy' | 'redeploy' | 'rollback' | 'stop' | 'restart';
-export const ACTION_VERBS: readonly ActionVerb[] = ['deploy', 'redeploy', 'rollback', 'stop', 'restart'];
+export type ActionVerb = 'deploy' | 'redeploy' | 'rollback' | 'stop' | 'restart' | 'destroy';
+export const ACTION_VERBS: readonly ActionVerb[] = ['deploy', 'redeploy', 'rollback', 'stop', 'restart', 'destroy'];
 
-/** The verbs with a command of their own besides `/hoist` (`/deploy …`, `/cancel …`): the actions, and calling one off. */
-export type AliasVerb = ActionVerb | 'cancel';
-export const ALIAS_VERBS: readonly AliasVerb[] = [...ACTION_VERBS, 'cancel'];
+/**
+ * The verbs with a command of their own besides `/hoist` (`/deploy …`, `/cancel …`): the actions, and calling one off.
+ * `destroy` has none: what removes data for good is typed out in full, `/hoist destroy …`.
+ */
+export type AliasVerb = Exclude<ActionVerb, 'destroy'> | 'cancel';
+export const ALIAS_VERBS: readonly AliasVerb[] = ['deploy', 'redeploy', 'rollback', 'stop', 'restart', 'cancel'];
 
-export type Verb = AliasVerb | 'approve' | 'reject' | 'status' | 'history' | 'logs' | 'lock' | 'unlock' | 'where' | 'help';
-export const VERBS: readonly Verb[] = [...ALIAS_VERBS, 'approve', 'reject', 'status', 'history', 'logs', 'lock', 'unlock', 'where', 'help'];
+export type Verb = ActionVerb | 'cancel' | 'approve' | 'reject' | 'status' | 'history' | 'logs' | 'lock' | 'unlock' | 'where' | 'help';
+export const VERBS: readonly Verb[] = [...ACTION_VERBS, 'cancel', 'approve', 'reject', 'status', 'history', 'logs', 'lock', 'unlock', 'where', 'help'];
 
 /** `shop` or `shop/api,worker`; `services` is null for the whole environment. */
 export interface Scope {
@@ -26,6 +29,8 @@ export type Command =
   | { verb: 'rollback'; scope: Scope; env: string; to: number | null }
   | { verb: 'stop'; scope: Scope; env: string }
   | { verb: 'restart'; scope: Scope; env: string }
+  /** `confirm`: the service's full name (`shop/db`) typed again with `--confirm`; null when it was not given. */
+  | { verb: 'destroy'; scope: Scope; env: string; confirm: string | null }
   | { verb: 'cancel'; target: { kind: 'deployment'; id: number } | { kind: 'environment'; app: string; env: string } }
   /** A vote for a deployment that waits for approval. */
   | { verb: 'approve'; id: number }
@@ -34,6 +39,8 @@ export type Command =
   | { verb: 'history'; app: string; env: string | null }
   /** `service` null: every line of the deployment. */
   | { verb: 'logs'; id: number; service: string | null }
+  /** `id` null: what the running service's replicas write now, not a deployment's log. */
+  | { verb: 'logs'; id: null; app: string; service: string; env: string }
   /** `ttlMs` only when `--ttl` was given; the environment's `lock.ttl` applies otherwise. */
   | { verb: 'lock'; app: string; env: string; reason: string | null; ttlMs?: number }
   | { verb: 'unlock'; app: string; env: string; force: boolean }

@@ -1,4 +1,5 @@
 import type { Resources } from './resources.ts';
+import { parseSecretRefs, type SecretFromRef, type SecretKeyRef, type SecretRefs } from './secret-refs.ts';
 import { SERVICE_TYPES, type ServiceType } from './service-order.ts';
 
 /**
@@ -18,17 +19,30 @@ export interface ServiceSpec {
   /** The host port serving it (docker target), or null. */
   expose: number | null;
   env: Record<string, string>;
+  /** Variables read from a key of a secret (references, never values); only when there are any. */
+  secretRefs?: Record<string, SecretKeyRef>;
+  /** Secrets whose every key becomes a variable; only when there are any. */
+  envFrom?: SecretFromRef[];
   command: string[] | null;
   replicas: number;
   health: { path: string; timeoutMs: number } | null;
   schedule: string | null;
   storage: string | null;
+  /** A database's data directory in the container, when configured (else the image's known one); absent otherwise. */
+  path?: string;
+  /** A lifecycle job's longest run; absent for other types. */
+  timeoutMs?: number;
   /** CPU and memory requests and limits; absent in sets recorded before they could be set. */
   resources?: Resources | null;
   /** What the target applied for it, as it sent it (Kubernetes objects); absent where the target has none. */
   manifests?: unknown[];
   /** For an image service deployed at a tag the request named: what its registry said at request time. */
   tagCheck?: TagCheck;
+  /**
+   * For an image service of a deploy that waits for approval: what its registry said of the
+   * configured image when the deploy was recorded; `image` then carries the digest it runs by.
+   */
+  imageCheck?: TagCheck;
 }
 
 /** `resolved`: the registry has the tag (and named its digest, when it did); `unchecked`: the registry could not be asked. */
@@ -38,6 +52,8 @@ export interface DeploymentSet {
   target: string;
   namespace: string;
   services: ServiceSpec[];
+  /** Services a `destroy` removed from the target with their data: none of their configuration runs any more. */
+  removed?: string[];
 }
 
 function canonical(value: unknown): string {
@@ -57,6 +73,21 @@ function configurationOf(spec: ServiceSpec): Omit<ServiceSpec, 'manifests'> {
 /** Whether two specs apply the same thing (same version, image and configuration). */
 export function sameSpec(a: ServiceSpec, b: ServiceSpec): boolean {
   return canonical(configurationOf(a)) === canonical(configurationOf(b));
+}
+
+/** The spec's secret references (none for a spec without any). */
+export function secretRefsOf(spec: Pick<ServiceSpec, 'secretRefs' | 'envFrom'>): SecretRefs {
+  return { secretRefs: spec.secretRefs ?? {}, envFrom: spec.envFrom ?? [] };
+}
+
+/** The spec with these references (fields left out when empty, so a set without any reads as before they existed). */
+export function withSecretRefs<T extends ServiceSpec>(spec: T, refs: SecretRefs): T {
+  const { secretRefs: _env, envFrom: _from, ...rest } = spec;
+  return {
+    ...rest,
+    ...(Object.keys(refs.secretRefs).length > 0 ? { secretRefs: refs.secretRefs } : {}),
+    ...(refs.envFrom.length > 0 ? { envFrom: refs.envFrom } : {}),
+  } as T;
 }
 
 export function specOf(set: DeploymentSet | null, service: string): ServiceSpec | null {
@@ -79,6 +110,8 @@ function parseSpec(value: unknown): ServiceSpec | null {
   const text = (v: unknown) => (typeof v === 'string' ? v : null);
   const num = (v: unknown) => (typeof v === 'number' ? v : null);
   const tagCheck = parseTagCheck(value.tagCheck);
+  const imageCheck = parseTagCheck(value.imageCheck);
+  const refs = parseSecretRefs(value.secretRefs, value.envFrom);
   return {
     name: value.name,
     type: value.type as ServiceType,
@@ -88,14 +121,19 @@ function parseSpec(value: unknown): ServiceSpec | null {
     port: num(value.port),
     expose: num(value.expose),
     env: isRecord(value.env) ? (value.env as Record<string, string>) : {},
+    ...(Object.keys(refs.secretRefs).length > 0 ? { secretRefs: refs.secretRefs } : {}),
+    ...(refs.envFrom.length > 0 ? { envFrom: refs.envFrom } : {}),
     command: Array.isArray(value.command) ? (value.command as string[]) : null,
     replicas: num(value.replicas) ?? 1,
     health: isRecord(value.health) ? (value.health as ServiceSpec['health']) : null,
     schedule: text(value.schedule),
     storage: text(value.storage),
+    ...(typeof value.path === 'string' ? { path: value.path } : {}),
+    ...(typeof value.timeoutMs === 'number' ? { timeoutMs: value.timeoutMs } : {}),
     ...(isRecord(value.resources) ? { resources: value.resources as unknown as Resources } : {}),
     ...(Array.isArray(value.manifests) ? { manifests: value.manifests as unknown[] } : {}),
     ...(tagCheck === null ? {} : { tagCheck }),
+    ...(imageCheck === null ? {} : { imageCheck }),
   };
 }
 
@@ -104,9 +142,11 @@ export function parseDeploymentSet(value: unknown): DeploymentSet | null {
   if (!isRecord(value) || !Array.isArray(value.services)) return null;
   const services = value.services.map(parseSpec);
   if (services.some((s) => s === null)) return null;
+  const removed = Array.isArray(value.removed) ? value.removed.filter((r): r is string => typeof r === 'string') : [];
   return {
     target: typeof value.target === 'string' ? value.target : '',
     namespace: typeof value.namespace === 'string' ? value.namespace : '',
     services: services as ServiceSpec[],
+    ...(removed.length > 0 ? { removed } : {}),
   };
 }

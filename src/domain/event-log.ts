@@ -1,6 +1,29 @@
 import type { DeploymentEvent } from './deployment.ts';
 import type { EnvironmentLock, EnvironmentNotice, LockAction } from './lock.ts';
 import type { Person } from './person.ts';
+import type { RunningAnnouncement, RunningState, RunningStatus } from './running-status.ts';
+
+/**
+ * A service's running status changed state (RUNNING → DOWN, …). `announce`: the change is
+ * told in `channel` (the environment's `notify.channel`, else the app's first channel).
+ */
+export interface RunningChange {
+  kind: 'running';
+  service: string;
+  running: RunningStatus;
+  previous: RunningState | null;
+  announce: RunningAnnouncement;
+  channel: string | null;
+}
+
+/** A change of a service's running status as the log holds it: where, and when it was logged. */
+export interface StoredRunningChange {
+  id: number;
+  app: string;
+  env: string;
+  change: RunningChange;
+  createdAt: Date;
+}
 
 /**
  * What Hoist's one event log holds: a deployment's events, the notices about an
@@ -9,7 +32,8 @@ import type { Person } from './person.ts';
 export type LogEntry =
   | DeploymentEvent
   | { kind: 'notice'; notice: EnvironmentNotice }
-  | { kind: 'lock'; action: LockAction; lock: EnvironmentLock; actor: Person | null };
+  | { kind: 'lock'; action: LockAction; lock: EnvironmentLock; actor: Person | null }
+  | RunningChange;
 
 /** An entry as the log holds it: `position` orders the log (see migration 0010), `id` names the row. */
 export interface LoggedEvent {
@@ -56,6 +80,11 @@ function publicFields(entry: LogEntry): Record<string, unknown> {
     }
     case 'lock':
       return { action: entry.action, lock: publicLock(entry.lock), actor: entry.actor };
+    case 'running': {
+      // Which channel hears of it is the chat's business.
+      const { kind: _kind, channel: _channel, ...rest } = entry;
+      return rest;
+    }
     default: {
       const { kind: _kind, deploymentId: _id, ...rest } = entry;
       return rest;

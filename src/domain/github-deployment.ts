@@ -105,6 +105,12 @@ export function deploymentStatusUpdate(status: DeploymentStatus, reason: string 
     case 'STOP_ERROR':
     case 'RESTART_ERROR':
       return { state: 'failure', description: withReason(status === 'STOP_ERROR' ? 'Stop failed' : 'Restart failed', reason) };
+    case 'DESTROYING':
+      return { state: 'in_progress', description: 'Destroying' };
+    case 'DESTROYED':
+      return { state: 'success', description: 'Destroyed' };
+    case 'DESTROY_ERROR':
+      return { state: 'failure', description: withReason('Destroy failed', reason) };
   }
 }
 

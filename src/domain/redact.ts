@@ -113,6 +113,8 @@ export interface SecretMasker {
   text(line: string): string;
   /** Lines as {@link text}, and a private key block spanning lines masked whole. */
   lines(lines: readonly string[]): string[];
+  /** The same for lines that come one at a time (a followed log): each call masks the next line of one source. */
+  lineByLine(): (line: string) => string;
   /** A JSON-like value: a string equal to a known value hidden (whatever its length), every other string as {@link text}. */
   value<T>(value: T): T;
   /**
@@ -133,6 +135,18 @@ export interface SecretMaskerOptions {
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Only the given values hidden (`••••` and their keyed hash), longest first, nothing else
+ * touched: for texts kept before anything shows them (a deployment's log lines, a failure's
+ * reason) that carry values Hoist read but never stores, such as a secret file's.
+ */
+export function valueHider(values: Iterable<string>, fingerprint: (value: string) => string): (text: string) => string {
+  const searched = [...new Set(values)].filter((s) => s.length >= MIN_SECRET_IN_TEXT).sort((a, b) => b.length - a.length);
+  if (searched.length === 0) return (text) => text;
+  const pattern = new RegExp(searched.map(escapeRegExp).join('|'), 'g');
+  return (text) => text.replace(pattern, (found) => `${SECRET_MARK}${fingerprint(found)}`);
+}
 
 export function secretMasker(options: SecretMaskerOptions): SecretMasker {
   const secrets = new Set([...options.secrets].filter((s) => s !== ''));
@@ -175,6 +189,10 @@ export function secretMasker(options: SecretMaskerOptions): SecretMasker {
   return {
     text: (line) => redact(known(line)),
     lines: (lines) => redactLines(lines.map(known)),
+    lineByLine: () => {
+      const next = lineRedactor();
+      return (line) => next(known(line));
+    },
     value: <T>(input: T) => value(input) as T,
     set: <T>(set: T) => {
       if (!isRecord(set) || !Array.isArray(set.services)) return value(set) as T;

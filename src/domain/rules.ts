@@ -54,6 +54,11 @@ export function serviceRule(verb: ActionVerb, s: ServiceNow, where: { env: strin
   const who = `${s.name} in ${where.env}`;
   const never = s.version === null || status === 'NEVER_DEPLOYED';
   if (status === 'PENDING') return allowed;
+  // A destroyed service is gone with its data: only a deploy brings it back, afresh.
+  const destroyed = status === 'DESTROYED';
+  if (destroyed && verb !== 'deploy') {
+    return no(`${who} was destroyed${verb === 'destroy' ? ' already' : ''}; \`deploy\` it to start it afresh`);
+  }
   switch (verb) {
     case 'deploy':
       return allowed;
@@ -61,6 +66,9 @@ export function serviceRule(verb: ActionVerb, s: ServiceNow, where: { env: strin
       return never ? no(`${who} was never deployed; \`deploy\` it first`) : allowed;
     case 'rollback':
       return never ? no(`${who} was never deployed, so there is nothing to roll back; \`deploy\` it first`) : allowed;
+    case 'destroy':
+      // Stopped or failed, its containers and data are still there to remove.
+      return never ? no(`${who} was never deployed, so there is nothing to destroy`) : allowed;
     case 'stop':
       if (never) return no(`${who} was never deployed, so there is nothing to stop`);
       if (status === 'STOPPED') return no(`${who} is already STOPPED; \`deploy\` or \`redeploy\` starts it again`);
@@ -76,12 +84,17 @@ export function serviceRule(verb: ActionVerb, s: ServiceNow, where: { env: strin
 
 /**
  * What the scope alone decides, before any status is looked at: `restart` takes single
- * services, never a whole environment. Null when the scope is fine.
+ * services, never a whole environment; `destroy` takes exactly one service. Null when the scope is fine.
  */
 export function scopeRule(verb: ActionVerb, scope: { app: string; env: string; chosen: string[] | null; services: readonly string[] }): string | null {
-  if (verb !== 'restart' || scope.chosen !== null) return null;
   const example = scope.services[0] ?? 'api';
   const names = scope.services.join(', ');
+  if (verb === 'destroy') {
+    if (scope.chosen !== null && scope.chosen.length === 1) return null;
+    const one = scope.chosen?.[0] ?? example;
+    return `\`destroy\` removes one service and its data at a time; name one: \`destroy ${scope.app}/${one} in ${scope.env} --confirm ${scope.app}/${one}\`${names ? ` (services: ${names})` : ''}`;
+  }
+  if (verb !== 'restart' || scope.chosen !== null) return null;
   return `\`restart\` works on single services, not a whole environment; name one: \`restart ${scope.app}/${example} in ${scope.env}\`${names ? ` (services: ${names})` : ''}`;
 }
 

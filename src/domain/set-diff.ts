@@ -5,6 +5,7 @@
  * (`Kind/name`) are matched by it, so a service added in the middle reads as
  * one addition, not as every later one changed.
  */
+import { SECRET_MARK } from './redact.ts';
 
 export interface SetChange {
   /** `services[web].env.GREETING`, `versions.web`, `target`. */
@@ -73,11 +74,26 @@ const shown = (value: unknown): string => {
   return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 };
 
+/** The secrets whose hash changed, when two `envFrom` lists name the same secrets in the same order; null otherwise. */
+function rotatedSecrets(change: SetChange): string[] | null {
+  const refs = (list: unknown) => (Array.isArray(list) ? list.map((ref) => (isObject(ref) ? { secret: String(ref.secret), hash: ref.hash } : null)) : null);
+  const before = refs(change.before);
+  const after = refs(change.after);
+  if (before === null || after === null || !equal(before.map((r) => r?.secret), after.map((r) => r?.secret))) return null;
+  return after.flatMap((ref, index) => (ref !== null && ref.hash !== before[index]?.hash ? [ref.secret] : []));
+}
+
 /**
  * One change as a short phrase: `services[web].replicas: 1 → 2`. Values of environment
  * variables are left out (they may be secrets): only that they changed.
  */
 export function changeText(change: SetChange): string {
+  // A value read from a secret shows only as its keyed hash: a changed hash is a rotated secret.
+  // (The hashes lead, marked as a masked value is: the phrase must not read as `KEY: value` to redaction.)
+  const rotated = /^(.*\.secretRefs(?:\.[^.[]+|\[[^\]]+\]))\.hash$/.exec(change.path);
+  if (rotated && change.kind === 'changed') return `${rotated[1]}: ${SECRET_MARK}${String(change.before)} → ${SECRET_MARK}${String(change.after)} (secret changed)`;
+  const from = /\.envFrom$/.test(change.path) && change.kind === 'changed' ? rotatedSecrets(change) : null;
+  if (from) return `${change.path}: ${from.map((name) => `secret ${name} changed`).join(', ')}`;
   const secret = /\.env(\.|\[|$)/.test(change.path);
   switch (change.kind) {
     case 'added':

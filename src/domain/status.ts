@@ -13,6 +13,9 @@ export const SERVICE_STATUSES = [
   'RESTARTING',
   'RESTARTED',
   'RESTART_ERROR',
+  'DESTROYING',
+  'DESTROYED',
+  'DESTROY_ERROR',
   'CANCELING',
   'CANCELED',
 ] as const;
@@ -27,6 +30,7 @@ const IN_PROGRESS: ReadonlySet<DeploymentStatus> = new Set([
   'DEPLOYING',
   'STOPPING',
   'RESTARTING',
+  'DESTROYING',
   'CANCELING',
   'AWAITING_CHECKS',
   'AWAITING_APPROVAL',
@@ -36,6 +40,7 @@ const ERRORS: ReadonlySet<DeploymentStatus> = new Set([
   'DEPLOYMENT_ERROR',
   'STOP_ERROR',
   'RESTART_ERROR',
+  'DESTROY_ERROR',
 ]);
 
 export function isInProgress(status: DeploymentStatus): boolean {

@@ -12,16 +12,18 @@ const FINAL: Partial<Record<DeploymentStatus, WebhookEvent>> = {
   DEPLOYED: 'succeeded',
   STOPPED: 'succeeded',
   RESTARTED: 'succeeded',
+  DESTROYED: 'succeeded',
   BUILD_ERROR: 'failed',
   DEPLOYMENT_ERROR: 'failed',
   STOP_ERROR: 'failed',
   RESTART_ERROR: 'failed',
+  DESTROY_ERROR: 'failed',
   CANCELED: 'canceled',
   REJECTED: 'rejected',
   EXPIRED: 'expired',
 };
 
-const RUNNING: ReadonlySet<DeploymentStatus> = new Set(['BUILDING', 'DEPLOYING', 'STOPPING', 'RESTARTING']);
+const RUNNING: ReadonlySet<DeploymentStatus> = new Set(['BUILDING', 'DEPLOYING', 'STOPPING', 'RESTARTING', 'DESTROYING']);
 
 /**
  * The webhook event an entry of the log stands for, with the status it carries; null for

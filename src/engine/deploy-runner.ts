@@ -4,6 +4,7 @@ import { getDeployment, setDeploymentStatus, setServiceStatus } from '../store/d
 import { serviceStates } from '../store/service-state.ts';
 import type { RunContext, RunnerDeps } from './actions/context.ts';
 import { runApplySet } from './actions/apply-set.ts';
+import { runDestroy } from './actions/destroy.ts';
 import { recheck } from './actions/recheck.ts';
 import { runRestart } from './actions/restart.ts';
 import { runStop } from './actions/stop.ts';
@@ -18,6 +19,7 @@ const ACTIONS: Record<ActionVerb, (ctx: RunContext) => Promise<void>> = {
   rollback: runApplySet,
   stop: runStop,
   restart: runRestart,
+  destroy: runDestroy,
 };
 
 async function dropMissing(db: Db, id: number, services: { name: string }[], notify: () => void, app: string, env: string) {

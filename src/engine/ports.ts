@@ -2,6 +2,8 @@ import type { Readable } from 'node:stream';
 import type { GitHubRepo, TargetConfig } from '../config/hoist-config.ts';
 import type { CommitCheck } from '../domain/checks.ts';
 import type { ServiceSpec } from '../domain/deployment-set.ts';
+import type { EnvironmentReading } from '../domain/running-status.ts';
+import type { SecretValues } from '../domain/secret-refs.ts';
 
 /** Receives a deployment's log lines as they happen (build output, container output, engine notes). */
 export type LogSink = (line: string) => void;
@@ -61,6 +63,11 @@ export interface RolloutRequest {
   image: string;
   /** What the deployment calls this version: the commit SHA for built services, else the image. */
   version: string;
+  /**
+   * The values of the spec's secret references, read by the engine at rollout for a target that
+   * runs values (docker); absent where the target passes the references on (Kubernetes).
+   */
+  secrets?: SecretValues;
   signal: AbortSignal;
   log: LogSink;
 }
@@ -73,9 +80,12 @@ export interface RunningService {
   /** Where it answers, when the target knows (e.g. `http://127.0.0.1:8080`). */
   endpoint: string | null;
   healthy: boolean;
+  /** Replicas (containers, pods) that run and are ready, of the `desired` count its deployment asked for. */
+  ready: number;
+  desired: number;
 }
 
-/** An action on what already runs for one service (stop, restart, remove). */
+/** An action on what already runs for one service (stop, restart, remove, destroy). */
 export interface ServiceRequest {
   deploymentId: number;
   placement: Placement;
@@ -98,7 +108,62 @@ export interface Target {
   restart(request: ServiceRequest): Promise<Outcome>;
   /** Removes the service from the target (volumes kept): a service rolled back to before it first ran. */
   remove(request: ServiceRequest): Promise<Outcome<{ removed: number }>>;
+  /**
+   * What the service's running replicas (containers, pods) write: the last `tail` lines of
+   * each, merged oldest first, then, with `follow`, each line as it comes until `signal`
+   * aborts or every replica followed has ended.
+   */
+  serviceLogs(request: ServiceLogRequest): AsyncIterable<ReplicaLogLine>;
+  /** CPU and memory of each running replica now, or why the target cannot tell. */
+  usage(placement: Placement, service: ServiceSpec): Promise<UsageReading>;
+  /**
+   * Follows what runs in these environments (a Kubernetes watch, the engine's events) and calls
+   * `onReading` with an environment's workloads each time they may have changed, and with
+   * `{ ok: false }` while the target cannot be reached. Runs until `stop`.
+   */
+  watchRunning(placements: readonly Placement[], onReading: (placement: Placement, reading: EnvironmentReading) => void): RunningWatch;
+  /**
+   * Removes the service and its data for good (a `destroy`): what runs and its volumes or volume
+   * claims. `removed` names each object removed; nothing left to remove is a success.
+   */
+  destroy(request: ServiceRequest): Promise<Outcome<{ removed: string[] }>>;
 }
+
+/** A running watch of a target's environments. */
+export interface RunningWatch {
+  stop(): Promise<void>;
+}
+
+export interface ServiceLogRequest {
+  placement: Placement;
+  service: ServiceSpec;
+  /** Lines of each replica's recent output to start with (at least 1). */
+  tail: number;
+  follow: boolean;
+  signal: AbortSignal;
+}
+
+/** A line a replica wrote, named by its replica (`pod` or `pod/container` on Kubernetes, the container's name on Docker). */
+export interface ReplicaLogLine {
+  replica: string;
+  /** When the engine received it (null when it did not say). */
+  at: Date | null;
+  line: string;
+}
+
+export interface ReplicaUsage {
+  replica: string;
+  /** CPU in cores (0.25 = a quarter of one core), averaged over the target's last sample window. */
+  cpuCores: number | null;
+  memoryBytes: number | null;
+  /** The memory the replica may use (its limit, or the host's memory), when the target says. */
+  memoryLimitBytes: number | null;
+}
+
+/** `ok: false`: the target cannot measure now (a cluster without metrics-server); the reason says so and what would help. */
+export type UsageReading =
+  | { ok: true; replicas: ReplicaUsage[]; window: string | null }
+  | { ok: false; reason: string };
 
 /** What GitHub reports of a commit's CI: its commit statuses and check runs, or why it could not be asked. */
 export type ChecksReading = { ok: true; checks: CommitCheck[] } | { ok: false; reason: string };

@@ -1,10 +1,10 @@
 import type { EnvironmentConfig, ServiceConfig } from '../config/hoist-config.ts';
-import type { DeploymentSet, ServiceSpec } from '../domain/deployment-set.ts';
+import { withSecretRefs, type DeploymentSet, type ServiceSpec } from '../domain/deployment-set.ts';
 import type { Placement } from './ports.ts';
 
 /** The service's configuration in the environment, rendered with the version (and image, once known) it runs. */
 export function renderSpec(env: EnvironmentConfig, service: ServiceConfig, run: { version: string | null; image: string | null }): ServiceSpec {
-  return {
+  const spec: ServiceSpec = {
     name: service.name,
     type: service.type,
     version: run.version,
@@ -18,9 +18,14 @@ export function renderSpec(env: EnvironmentConfig, service: ServiceConfig, run: 
     health: service.health === null ? null : { ...service.health },
     schedule: service.schedule,
     storage: service.storage,
+    // Only when set, as resources: sets recorded before them still read the same.
+    ...(service.path === null ? {} : { path: service.path }),
+    ...(service.timeoutMs === null ? {} : { timeoutMs: service.timeoutMs }),
     // Only when set: a set recorded before resources existed then still reads the same.
     ...(service.resources === null ? {} : { resources: structuredClone(service.resources) }),
   };
+  // References only, never values; left out when there are none, as resources are.
+  return withSecretRefs(spec, { secretRefs: structuredClone(service.secretRefs), envFrom: structuredClone(service.envFrom) });
 }
 
 export function renderSet(env: EnvironmentConfig, specs: ServiceSpec[]): DeploymentSet {

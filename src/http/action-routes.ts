@@ -12,7 +12,7 @@ import { environmentParams } from './environment-routes.ts';
 import { carryOutOnce, unsettled } from './idempotency.ts';
 import { deploymentNumber } from './numbers.ts';
 
-const FIELDS = ['action', 'services', 'ref', 'to', 'bypassApproval', 'force', 'reason'];
+const FIELDS = ['action', 'services', 'ref', 'to', 'bypassApproval', 'force', 'reason', 'confirm'];
 
 const RequestBody = z
   .strictObject(
@@ -48,6 +48,10 @@ const RequestBody = z
         .min(1, 'expected the reason for deploying past the CI checks')
         .optional()
         .openapi({ description: 'With `force`: why, for the record and the announcement.' }),
+      confirm: z
+        .string({ error: 'expected the full name of the service to destroy, such as "shop/db"' })
+        .optional()
+        .openapi({ description: 'destroy only: the full name of the one service in `services`, typed again (`shop/db`); without it, or with another name, nothing is destroyed.', example: 'shop/db' }),
     },
     {
       error: (issue) =>
@@ -71,7 +75,7 @@ const IdempotencyHeaders = z.object({
 const requestAction = createRoute({
   method: 'post',
   path: '/apps/{app}/environments/{env}/deployments',
-  summary: 'Request an action (deploy, redeploy, rollback, stop, restart): the same rules, locks, approvals and queue as chat',
+  summary: 'Request an action (deploy, redeploy, rollback, stop, restart, destroy): the same rules, locks, approvals and queue as chat',
   description: 'Scope `deploy`. Answers 202 once the deployment is recorded; follow it with GET /deployments/{id} or the event stream.',
   request: {
     params: environmentParams,
@@ -93,6 +97,7 @@ function commandOf(app: string, env: string, body: RequestBody): ActionCommand |
   if (body.force === true && body.reason === undefined) return 'reason: deploying past CI checks needs a reason, for the record: {"action":"deploy","force":true,"reason":"hotfix for incident 88"}';
   if (body.reason !== undefined && body.force !== true) return 'reason: only `force: true` takes a reason; leave it out, or add "force": true';
   if (body.to !== undefined && body.action !== 'rollback') return `to: only a rollback takes a deployment to go back to; leave it out of a ${body.action}`;
+  if (body.confirm !== undefined && body.action !== 'destroy') return `confirm: only a destroy is confirmed with the service's name; leave it out of a ${body.action}`;
   switch (body.action) {
     case 'deploy':
       return {
@@ -112,6 +117,8 @@ function commandOf(app: string, env: string, body: RequestBody): ActionCommand |
     case 'stop':
     case 'restart':
       return { verb: body.action, scope, env };
+    case 'destroy':
+      return { verb: 'destroy', scope, env, confirm: body.confirm ?? null };
   }
 }
 
@@ -169,7 +176,8 @@ export function actionRoutes(api: HoistService): OpenAPIHono<ApiEnv> {
         break;
     }
     const result = once.value;
-    if (!result.ok) return refused(c, result);
+    // The field that would have made it go: `confirm`, as a malformed body names its field.
+    if (!result.ok) return refused(c, result.code === 'CONFIRMATION_NEEDED' ? { ...result, reason: `confirm: ${result.reason}` } : result);
     const outcome: Outcome = result.duplicate
       ? 'duplicate'
       : result.coalesced

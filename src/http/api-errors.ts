@@ -26,6 +26,7 @@ export const STATUS_OF: Record<Refusal['code'], 400 | 403 | 404 | 409 | 422 | 50
   OWN_DEPLOYMENT: 403,
   DECIDED: 409,
   CHECKS_FAILED: 409,
+  CONFIRMATION_NEEDED: 400,
 };
 
 export type ErrorBody = { error: { code: string; message: string } };

@@ -78,6 +78,7 @@ export function environmentJson(view: EnvironmentView): z.infer<typeof Environme
       deploymentId: s.deploymentId,
       updatedAt: s.updatedAt?.toISOString() ?? null,
       commitUrl: s.commitUrl,
+      running: s.running === null ? null : { state: s.running.state, ready: s.running.ready, desired: s.running.desired, restarts: s.running.restarts, reason: s.running.reason, since: s.running.since.toISOString() },
     })),
     queue: view.queue.map((q) => ({ id: q.id, action: q.action, status: q.status, position: q.position, requestedBy: q.requestedBy })),
     awaitingApproval: view.awaitingApproval.map((a) => ({

@@ -6,6 +6,7 @@ import type { ApiEnv } from './auth.ts';
 import { decisionRoutes } from './decision-routes.ts';
 import { deploymentReadRoutes } from './deployment-routes.ts';
 import { environmentReadRoutes } from './environment-routes.ts';
+import { serviceReadRoutes } from './service-routes.ts';
 
 /**
  * The routes under /api/v1. Each group is an OpenAPIHono of its own, written with
@@ -15,6 +16,6 @@ import { environmentReadRoutes } from './environment-routes.ts';
  */
 export function apiRoutes(api: HoistService, extra: readonly OpenAPIHono<ApiEnv>[] = []): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
-  for (const group of [environmentReadRoutes(api), deploymentReadRoutes(api), actionRoutes(api), decisionRoutes(api), ...extra]) app.route('/', group);
+  for (const group of [environmentReadRoutes(api), serviceReadRoutes(api), deploymentReadRoutes(api), actionRoutes(api), decisionRoutes(api), ...extra]) app.route('/', group);
   return app;
 }

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ACTION_VERBS } from '../domain/command.ts';
+import { RUNNING_STATES } from '../domain/running-status.ts';
 import { SERVICE_TYPES } from '../domain/service-order.ts';
 import { PRE_RUN_STATUSES, SERVICE_STATUSES } from '../domain/status.ts';
 
@@ -10,6 +11,17 @@ import { PRE_RUN_STATUSES, SERVICE_STATUSES } from '../domain/status.ts';
 
 const when = z.iso.datetime({ offset: true });
 const maybeWhen = when.nullable();
+
+export const RunningSchema = z
+  .object({
+    state: z.enum(RUNNING_STATES).openapi({ description: 'RUNNING (ready = desired), DEGRADED (some ready), DOWN (none ready, or a replica crash-looping), STOPPED (desired 0, or stopped by Hoist), UNKNOWN (the target could not be reached).' }),
+    ready: z.int().openapi({ description: 'Replicas (containers, pods) ready to serve.' }),
+    desired: z.int().openapi({ description: 'Replicas that should run.' }),
+    restarts: z.int().openapi({ description: 'Restarts of its containers so far, summed over replicas.' }),
+    reason: z.string().nullable().openapi({ description: 'Why it is DOWN or UNKNOWN (e.g. CrashLoopBackOff); null otherwise.' }),
+    since: when.openapi({ description: 'Since when it is in this state.' }),
+  })
+  .openapi('RunningStatus');
 
 export const ErrorSchema = z
   .object({
@@ -154,6 +166,7 @@ export const EnvironmentSchema = z
         deploymentId: z.int().nullable(),
         updatedAt: maybeWhen,
         commitUrl: z.string().nullable().openapi({ description: 'The web page of the commit it runs (GitHub-style https repositories); null otherwise.' }),
+        running: RunningSchema.nullable().openapi({ description: 'Whether it runs now, as its target says, beside its deployment status; null while not known (never deployed, a job, or not read yet).' }),
       }),
     ),
     queue: z.array(
@@ -217,7 +230,15 @@ export const DiffSchema = z
   .object({
     from: z.int(),
     to: z.int(),
-    changes: z.array(z.object({ path: z.string(), kind: z.enum(['added', 'removed', 'changed']), before: z.unknown(), after: z.unknown() })),
+    changes: z.array(
+      z.object({
+        path: z.string(),
+        kind: z.enum(['added', 'removed', 'changed']),
+        before: z.unknown(),
+        after: z.unknown(),
+        text: z.string().openapi({ description: 'The change as people read it; values of `env` left out, a rotated secret as `secret changed`.' }),
+      }),
+    ),
     unified: z.string(),
   })
   .openapi('Diff');

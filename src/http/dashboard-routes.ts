@@ -16,7 +16,7 @@ const ENDED = 'Your dashboard session ended (signed out, expired, or its token w
 
 const nextOf = (raw: unknown): string => (typeof raw === 'string' && NEXT.test(raw) ? raw : '/dashboard');
 
-/** A page of the dashboard: the read-only board, history and deployment pages, and sign-in. */
+/** A page of the dashboard: the read-only board, history, deployment and running service pages, and sign-in. */
 export function dashboardRoutes(deps: DashboardDeps): Hono {
   const { pages, assets } = loadDashboardFiles();
   const app = new Hono();
@@ -25,7 +25,13 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
     if (found === undefined) throw new Error(`the dashboard page ${name} is missing from the package`);
     return found;
   };
-  const [board, history, deployment, signIn] = ['board.html', 'history.html', 'deployment.html', 'sign-in.html'].map(page) as [DashboardFile, DashboardFile, DashboardFile, DashboardFile];
+  const [board, history, deployment, signIn, service] = ['board.html', 'history.html', 'deployment.html', 'sign-in.html', 'service.html'].map(page) as [
+    DashboardFile,
+    DashboardFile,
+    DashboardFile,
+    DashboardFile,
+    DashboardFile,
+  ];
 
   app.use('/dashboard', headers);
   app.use('/dashboard/*', headers);
@@ -86,6 +92,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
   app.get('/dashboard', signedIn(board));
   app.get('/dashboard/history', signedIn(history));
   app.get('/dashboard/deployments/:id{[0-9]{1,10}}', signedIn(deployment));
+  app.get('/dashboard/apps/:app/environments/:env/services/:service', signedIn(service));
   return app;
 }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis.ts';
 import type { Logger } from 'pino';
 import type { Db } from '../store/database.ts';
 import { requestCancel } from '../store/fence.ts';
@@ -10,7 +10,7 @@ import type { RedisHealth } from './redis-health.ts';
  * executor's heartbeat reads it within a second, whatever happens to Redis) and
  * published on Redis so the executor hears it at once.
  */
-export function createCancelSignal(deps: { db: Db; redis: Redis; prefix: string; health: RedisHealth }) {
+export function createCancelSignal(deps: { db: Db; redis: RedisConnection; prefix: string; health: RedisHealth }) {
   const channel = redisKeys(deps.prefix).cancelChannel;
   return async (deploymentId: number): Promise<void> => {
     await requestCancel(deps.db, deploymentId);
@@ -22,7 +22,7 @@ export function createCancelSignal(deps: { db: Db; redis: Redis; prefix: string;
 }
 
 /** The worker side: aborts the local run of a deployment when its cancel is published. */
-export function createCancelListener(deps: { subscriber: Redis; prefix: string; logger: Logger }) {
+export function createCancelListener(deps: { subscriber: RedisConnection; prefix: string; logger: Logger }) {
   const channel = redisKeys(deps.prefix).cancelChannel;
   const running = new Map<number, AbortController>();
   const onMessage = (from: string, message: string) => {
@@ -42,6 +42,12 @@ export function createCancelListener(deps: { subscriber: Redis; prefix: string; 
       return () => {
         if (running.get(deploymentId) === controller) running.delete(deploymentId);
       };
+    },
+    /** Tells every run of this worker to stop now, for `reason` (it ends CANCELED with it, the in-flight service reverted). */
+    stopAll(reason: string): number {
+      const live = [...running.values()].filter((c) => !c.signal.aborted);
+      for (const controller of live) controller.abort(new Error(reason));
+      return live.length;
     },
     close() {
       deps.subscriber.off('message', onMessage);

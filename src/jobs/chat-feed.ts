@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../domain/deployment.ts';
-import type { LoggedEvent } from '../domain/event-log.ts';
+import type { LoggedEvent, StoredRunningChange } from '../domain/event-log.ts';
 import type { StoredNotice } from '../domain/lock.ts';
 import { asStoredEvent, asStoredNotice } from '../store/events.ts';
 import { createEventConsumer, type Delivery, type EventConsumerDeps } from './event-consumer.ts';
@@ -15,20 +15,27 @@ export function chatGroupOf(event: LoggedEvent): string {
 }
 
 /**
- * The chat's consumer of the event log, split for its two subscribers: the notifier takes
- * deployment events, the notice poster lock notices (lock changes are not shown in the chat:
- * the command that made them answered already). `start` once both have subscribed.
+ * The chat's consumer of the event log, split for its subscribers: the notifier takes
+ * deployment events, the notice poster lock notices, the running announcer the running status
+ * changes that are announced (lock changes and other running changes are not shown in the chat:
+ * the command that made them answered already; the board shows the rest). `start` once all
+ * have subscribed.
  */
 export function createChatFeed(deps: EventConsumerDeps) {
   const consumer = createEventConsumer(deps, { name: CHAT_CONSUMER, groupOf: chatGroupOf });
   let onEvent: ((event: StoredEvent, delivery: Delivery) => Promise<void>) | null = null;
   let onNotice: ((notice: StoredNotice, delivery: Delivery) => Promise<void>) | null = null;
+  let onRunning: ((change: StoredRunningChange, delivery: Delivery) => Promise<void>) | null = null;
 
   const deliver = async (event: LoggedEvent, delivery: Delivery): Promise<void> => {
     const { entry } = event;
     switch (entry.kind) {
       case 'lock':
         return;
+      case 'running':
+        if (entry.announce === null) return;
+        if (onRunning === null) throw new Error('no one takes running status changes now');
+        return onRunning({ id: event.id, app: event.app, env: event.env, change: entry, createdAt: event.at }, delivery);
       case 'notice':
         if (onNotice === null) throw new Error('no one takes lock notices now');
         return onNotice(asStoredNotice({ ...event, entry }), delivery);
@@ -56,9 +63,19 @@ export function createChatFeed(deps: EventConsumerDeps) {
       };
     },
   };
+  const running: Subscribable<StoredRunningChange> = {
+    subscribe(handler) {
+      onRunning = handler;
+      return () => {
+        onRunning = null;
+        consumer.stop();
+      };
+    },
+  };
   return {
     events,
     notices,
+    running,
     start: () => consumer.start(deliver),
     wake: consumer.wake,
     close: consumer.close,

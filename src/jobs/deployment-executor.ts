@@ -21,6 +21,19 @@ export interface ExecutorDeps {
 
 type Running = { id: number; app: string; env: string };
 
+/** How long a run that failed on an unanswering database waits for it to answer again, to end the run itself. */
+export const DATABASE_PATIENCE_MS = 120_000;
+
+/** A database that stopped answering: the connection refused, cut, or timed out (not an SQL error). */
+function isUnreachable(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08006', '08001'].includes(String(code)) ||
+    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
+  );
+}
+
 /**
  * Executes one deployment under its fence: the executor holds a fencing token in
  * Postgres and beats every second; one that stops beating (killed, frozen, cut off)
@@ -42,21 +55,22 @@ export function createDeploymentExecutor(deps: ExecutorDeps) {
       await withFence(d.id, token, () => deps.run(d.id, controller.signal));
     } catch (error) {
       // Refused by the fence, or cut off while frozen (Postgres ended the session it held a
-      // transaction open on): either way another worker may own the deployment now.
-      if (error instanceof StaleFenceError || !(await stillHolds(d.id, token))) {
+      // transaction open on): either way another worker may own the deployment now. A
+      // database that does not answer cannot say: this worker asks until it answers (its
+      // heartbeat goes on meanwhile, so nobody takes over a run that is still here).
+      const holds = error instanceof StaleFenceError ? false : await holdsOnceAnswered(d.id, token);
+      if (holds === null) {
+        logger.error({ deploymentId: d.id, err: error }, 'the database did not answer again; the deployment is ended by whichever worker reaches it first');
+        return;
+      }
+      if (!holds) {
         logger.warn({ deploymentId: d.id, err: error }, 'taken over by another worker; this worker stops here');
         return;
       }
+      const message = error instanceof Error ? error.message : String(error);
+      const reason = isUnreachable(error) ? `internal error: the database stopped answering while it ran (${message})` : `internal error: ${message}`;
       logger.error({ deploymentId: d.id, err: error }, 'deployment crashed');
-      await withFence(d.id, token, () =>
-        setDeploymentStatus(db, d.id, {
-          status: 'DEPLOYMENT_ERROR',
-          reason: `internal error: ${error instanceof Error ? error.message : String(error)}`,
-          finished: true,
-          announce: true,
-        }),
-      ).catch(() => undefined);
-      deps.notify();
+      await withFence(d.id, token, () => endFailed(d.id, reason)).catch((cause: unknown) => logger.error({ deploymentId: d.id, err: cause }, 'could not record the end of a crashed deployment'));
     } finally {
       run.over = true;
       clearInterval(beat);
@@ -64,12 +78,19 @@ export function createDeploymentExecutor(deps: ExecutorDeps) {
     }
   }
 
-  /** Whether this worker's token is still the deployment's (false when another took it over, or when that can't be told). */
-  async function stillHolds(deploymentId: number, token: number): Promise<boolean> {
-    try {
-      return (await heartbeat(db, deploymentId, token)).alive;
-    } catch {
-      return false;
+  /**
+   * Whether this worker's token is still the deployment's, asked until the database answers
+   * (for up to DATABASE_PATIENCE_MS); null: it never answered.
+   */
+  async function holdsOnceAnswered(deploymentId: number, token: number): Promise<boolean | null> {
+    const until = Date.now() + DATABASE_PATIENCE_MS;
+    for (;;) {
+      try {
+        return (await heartbeat(db, deploymentId, token)).alive;
+      } catch (error) {
+        if (!isUnreachable(error) || Date.now() >= until) return isUnreachable(error) ? null : false;
+        await new Promise((resolve) => setTimeout(resolve, heartbeatMs));
+      }
     }
   }
 
@@ -96,8 +117,8 @@ export function createDeploymentExecutor(deps: ExecutorDeps) {
     }
   }
 
-  /** Ends a deployment whose executor stopped beating: its running services failed, the ones not reached are canceled. */
-  async function failLost(deploymentId: number): Promise<void> {
+  /** Ends a deployment that cannot go on: its running services failed for `reason`, the ones not reached are canceled. */
+  async function endFailed(deploymentId: number, reason: string): Promise<void> {
     const d = await getDeployment(db, deploymentId);
     if (!d || d.finishedAt) return;
     for (const s of d.services) {
@@ -105,11 +126,11 @@ export function createDeploymentExecutor(deps: ExecutorDeps) {
         const running = s.status !== 'QUEUED';
         await setServiceStatus(db, d.id, s.name, {
           status: running ? 'DEPLOYMENT_ERROR' : 'CANCELED',
-          reason: running ? 'worker lost' : 'earlier step failed',
+          reason: running ? reason : 'earlier step failed',
         });
       }
     }
-    await setDeploymentStatus(db, d.id, { status: 'DEPLOYMENT_ERROR', reason: 'worker lost', finished: true, announce: true });
+    await setDeploymentStatus(db, d.id, { status: 'DEPLOYMENT_ERROR', reason, finished: true, announce: true });
     deps.notify();
   }
 
@@ -118,7 +139,7 @@ export function createDeploymentExecutor(deps: ExecutorDeps) {
     /** Takes the fence from a lost executor (its late writes are refused from now on) and ends the deployment. */
     async takeOver(deploymentId: number): Promise<void> {
       const token = await takeFence(db, deploymentId);
-      await withFence(deploymentId, token, () => failLost(deploymentId));
+      await withFence(deploymentId, token, () => endFailed(deploymentId, 'worker lost'));
     },
   };
 }

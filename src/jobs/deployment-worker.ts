@@ -1,5 +1,5 @@
 import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis.ts';
 import type { Deployment } from '../domain/deployment.ts';
 import { lockPhrase, lockStops } from '../domain/lock.ts';
 import { getDeployment } from '../store/deployments.ts';
@@ -10,11 +10,15 @@ import { createDeploymentExecutor, type ExecutorDeps } from './deployment-execut
 import type { Dispatcher } from './dispatcher.ts';
 import { RUN_QUEUE_NAME, type RunJob } from './run-queue.ts';
 
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 export interface WorkerDeps extends ExecutorDeps {
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   dispatcher: Dispatcher;
   concurrency: number;
+  /** How long a stopping worker lets its runs finish before it cancels them (HOIST_WORKER_DRAIN_SECONDS). */
+  drainMs?: number;
   /** Whether an approved deployment still applies what was approved; false: approval was asked again, and it must not start. */
   approvalHolds(deployment: Deployment): Promise<boolean>;
 }
@@ -53,6 +57,11 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
     return true;
   }
 
+  async function beatsNow(deploymentId: number): Promise<boolean> {
+    const age = await heartbeatAge(db, deploymentId);
+    return age !== null && age < lease.ttlMs;
+  }
+
   async function processJob(job: Job<RunJob>, _token: string | undefined, _signal?: AbortSignal): Promise<void> {
     const run = processDeployment(job.data.deploymentId);
     running.add(run);
@@ -83,9 +92,10 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
         await executor.execute(d);
         return;
       }
-      // Started before: its executor is either alive (a duplicate job) or gone.
-      const age = await heartbeatAge(db, d.id);
-      if (age !== null && age < lease.ttlMs) {
+      // Started before: its executor is either alive (a duplicate job) or gone. A heartbeat
+      // that is old only because nobody could reach the database (which just answered again)
+      // is fresh a beat later: it is read twice, two beats apart, before taking over.
+      if ((await beatsNow(d.id)) || (await pause(2 * (deps.heartbeatMs ?? 1_000)), await beatsNow(d.id))) {
         handedBack = true; // the live executor keeps the lease and kicks when it ends
         return;
       }
@@ -113,7 +123,14 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
     worker,
     async close() {
       const closing = worker.close();
-      await Promise.allSettled([...running]);
+      const drainMs = deps.drainMs ?? DEFAULT_DRAIN_MS;
+      if (!(await settlesWithin(Promise.allSettled([...running]), drainMs))) {
+        // Stopped for good past its drain time (a pod's grace period ends in SIGKILL): the runs
+        // end CANCELED with why, their in-flight service reverted, rather than "worker lost" later.
+        const stopped = deps.cancels.stopAll(`the worker running it was stopped and its drain time (${Math.round(drainMs / 1000)} s) ran out`);
+        logger.warn({ stopped, drainMs }, 'drain time ran out: canceling the runs still in progress');
+        await Promise.allSettled([...running]);
+      }
       // What is left of the close is Redis housekeeping: quick when Redis answers, endless
       // when it does not (whether it is away shows only by waiting: a status read before
       // may not know yet). Past the grace, the connections are cut instead.
@@ -125,6 +142,9 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
     },
   };
 }
+
+/** A stopping worker's runs may take this long to finish by default (deploy/kubernetes gives pods more). */
+export const DEFAULT_DRAIN_MS = 600_000;
 
 /** How long the Redis part of a worker's close may take before its connections are cut. */
 const REDIS_CLOSE_GRACE_MS = 2_000;

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { redisKeys } from './redis.ts';
+import { redisKeys, type RedisConnection } from './redis.ts';
 
 /**
  * The execution lease of an environment: at most one deployment holds it. The value
@@ -35,7 +34,7 @@ export interface LeaseHandle {
   value: string;
 }
 
-export function createEnvironmentLease(redis: Redis, prefix: string, ttlMs: number) {
+export function createEnvironmentLease(redis: RedisConnection, prefix: string, ttlMs: number) {
   const keys = redisKeys(prefix);
   return {
     ttlMs,

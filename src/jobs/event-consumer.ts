@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis.ts';
 import type { Logger } from 'pino';
 import { deliveryExpired, retryDelayMs, waitAskedFor, type LoggedEvent } from '../domain/event-log.ts';
 import type { Db } from '../store/database.ts';
@@ -11,8 +11,8 @@ import type { RedisHealth } from './redis-health.ts';
 /** What a consumer of the event log is given. */
 export interface EventConsumerDeps {
   db: Db;
-  redis: Redis;
-  subscriber: Redis;
+  redis: RedisConnection;
+  subscriber: RedisConnection;
   prefix: string;
   logger: Logger;
   health: RedisHealth;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis.ts';
 import type { Logger } from 'pino';
 import type { LoggedEvent } from '../domain/event-log.ts';
 import type { Db } from '../store/database.ts';
@@ -14,7 +14,7 @@ const PAGE = 500;
  * is recorded, and by a timer as a safety net when a signal is lost. Positions are given
  * in commit order (migration 0010), so following `position > head` misses nothing.
  */
-export function createEventHub(deps: { db: Db; subscriber: Redis; prefix: string; logger: Logger; health: RedisHealth; pollMs?: number }) {
+export function createEventHub(deps: { db: Db; subscriber: RedisConnection; prefix: string; logger: Logger; health: RedisHealth; pollMs?: number }) {
   const listeners = new Set<(events: readonly LoggedEvent[]) => void>();
   let head = 0;
   let reading: Promise<void> | null = null;

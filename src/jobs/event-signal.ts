@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis.ts';
 import type { Logger } from 'pino';
 import { redisKeys } from './redis.ts';
 import type { RedisHealth } from './redis-health.ts';
@@ -8,7 +8,7 @@ import type { RedisHealth } from './redis-health.ts';
  * while one is on its way are told by one more message after it (each reader reads everything
  * new when woken), so a burst of writes wakes the readers once or twice, not once per write.
  */
-export function createEventSignal(redis: Redis, prefix: string, logger: Logger, health: RedisHealth): () => void {
+export function createEventSignal(redis: RedisConnection, prefix: string, logger: Logger, health: RedisHealth): () => void {
   const channel = redisKeys(prefix).eventsChannel;
   let sending = false;
   let again = false;
@@ -44,7 +44,7 @@ export interface EventListening {
  * through here; subscribing twice to the channel on one connection is harmless, and a
  * reconnect resubscribes.
  */
-export function listenForEvents(subscriber: Redis, prefix: string, onEvents: () => void): EventListening {
+export function listenForEvents(subscriber: RedisConnection, prefix: string, onEvents: () => void): EventListening {
   const channel = redisKeys(prefix).eventsChannel;
   const onMessage = (from: string) => {
     if (from === channel) onEvents();

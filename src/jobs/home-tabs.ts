@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis.ts';
 import { redisKeys } from './redis.ts';
 
 /**
@@ -24,7 +24,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 0
 `;
 
-export function createRedisHomeTabs(redis: Redis, prefix: string, options: { windowMs: number; ttlMs: number }) {
+export function createRedisHomeTabs(redis: RedisConnection, prefix: string, options: { windowMs: number; ttlMs: number }) {
   const keys = redisKeys(prefix);
   const openers = `${keys.homePrefix}openers`;
   const shown = (userId: string) => `${keys.homePrefix}shown:${userId}`;

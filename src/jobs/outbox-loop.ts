@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis.ts';
 import type { Logger } from 'pino';
 import { listenForEvents, type EventListening } from './event-signal.ts';
 import type { RedisHealth } from './redis-health.ts';
@@ -10,8 +10,8 @@ import type { RedisHealth } from './redis-health.ts';
  * one process at a time delivers (a Redis leader key per outbox).
  */
 export function createOutboxLoop(deps: {
-  redis: Redis;
-  subscriber: Redis;
+  redis: RedisConnection;
+  subscriber: RedisConnection;
   prefix: string;
   leaderKey: string;
   logger: Logger;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis.ts';
 import { redisKeys } from './redis.ts';
 
 /**
@@ -33,7 +33,7 @@ export interface PostPaceOptions {
 }
 
 /** `turn(channel)` resolves when the caller may post there; `pause(channel, ms)` holds the channel for everyone (the Slack chat's `PostPace`). */
-export function createRedisPostPace(redis: Redis, prefix: string, options: PostPaceOptions): { turn(channel: string): Promise<void>; pause(channel: string, ms: number): Promise<void> } {
+export function createRedisPostPace(redis: RedisConnection, prefix: string, options: PostPaceOptions): { turn(channel: string): Promise<void>; pause(channel: string, ms: number): Promise<void> } {
   const interval = Math.max(1, Math.round(1000 / options.perSecond));
   const burst = Math.max(1, options.burst ?? 1);
   const keys = redisKeys(prefix);

@@ -1,21 +1,45 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisEndpoint } from '../config/redis-env.ts';
 
-/** A connection for commands; BullMQ workers and subscribers need their own. */
-export function connectRedis(url: string, options: { forWorker?: boolean; name?: string } = {}): Redis {
-  return new Redis(url, {
+/** One node or Sentinel's master (`Redis`), or a Redis Cluster: BullMQ and Hoist's scripts take either. */
+export type RedisConnection = Redis | Cluster;
+
+/**
+ * A connection for commands; BullMQ workers and subscribers need their own. `endpoint`: a
+ * URL (one node) or how Hoist's configuration says to find Redis.
+ */
+export function connectRedis(endpoint: RedisEndpoint | string, options: { forWorker?: boolean; name?: string } = {}): RedisConnection {
+  const where: RedisEndpoint = typeof endpoint === 'string' ? { kind: 'single', url: endpoint } : endpoint;
+  const common: RedisOptions = {
     // BullMQ workers block on Redis: they must retry forever rather than fail commands.
     maxRetriesPerRequest: options.forWorker ? null : 3,
     enableReadyCheck: true,
-    connectionName: options.name,
+    ...(options.name === undefined ? {} : { connectionName: options.name }),
     lazyConnect: false,
-  });
+  };
+  switch (where.kind) {
+    case 'single':
+      return new Redis(where.url, common);
+    case 'sentinel':
+      // ioredis asks the Sentinels for the master and asks again after a failover.
+      return new Redis({ ...common, sentinels: where.sentinels, name: where.master });
+    case 'cluster':
+      return new Cluster(where.nodes, {
+        redisOptions: common,
+        enableReadyCheck: true,
+        lazyConnect: false,
+        // A cluster mid-failover answers CLUSTERDOWN/TRYAGAIN for a moment: retry rather than fail.
+        retryDelayOnClusterDown: 200,
+        retryDelayOnTryAgain: 200,
+      });
+  }
 }
 
 /**
  * Closes a connection: politely (QUIT) when Redis answers, at once when it does not —
  * QUIT on a connection that is retrying would wait for a Redis that may never return.
  */
-export async function closeRedis(connection: Redis, waitMs = 2_000): Promise<void> {
+export async function closeRedis(connection: RedisConnection, waitMs = 2_000): Promise<void> {
   if (connection.status !== 'ready') {
     connection.disconnect();
     return;

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis.ts';
 
 /** The BullMQ queue that carries deployments to run, whatever their environment. */
 export const RUN_QUEUE_NAME = 'deployments';
@@ -11,6 +11,6 @@ export interface RunJob {
 
 export type RunQueue = Queue<RunJob>;
 
-export function createRunQueue(connection: Redis, prefix: string): RunQueue {
+export function createRunQueue(connection: RedisConnection, prefix: string): RunQueue {
   return new Queue<RunJob>(RUN_QUEUE_NAME, { connection, prefix });
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { createNoticePoster } from '../bot/notice-poster.ts';
+import { createRunningAnnouncer } from '../bot/running-announcer.ts';
 import { createNotifier } from '../bot/notifier.ts';
 import { createShellEdge } from '../bot/shell/shell-edge.ts';
 import { ConfigError } from '../config/errors.ts';
@@ -46,7 +47,7 @@ export async function startServerRole(
   options: { shell: ShellOptions | null },
 ): Promise<{ port: number; shellDone: Promise<number | null> | null; localAdmin: LocalAdminToken | null }> {
   const { env, db, redis, redisHealth: health, logger, stops, api } = shared;
-  const subscriber = health.watch(connectRedis(env.redisUrl, { name: 'hoist-events' }), 'hoist-events');
+  const subscriber = health.watch(connectRedis(env.redis, { name: 'hoist-events' }), 'hoist-events');
   stops.add(() => closeRedis(subscriber));
   // The environments' views follow what the other processes record.
   const listening = listenForEvents(subscriber, env.redisPrefix, () => shared.changes.emit('remote'));
@@ -71,6 +72,9 @@ export async function startServerRole(
   const noticePoster = createNoticePoster({ feed: feed.notices, chats, logger: logger.child({ component: 'notices' }) });
   noticePoster.start();
   stops.add(async () => noticePoster.stop());
+  const runningAnnouncer = createRunningAnnouncer({ feed: feed.running, chats, logger: logger.child({ component: 'running-status' }) });
+  runningAnnouncer.start();
+  stops.add(async () => runningAnnouncer.stop());
   feed.start();
   // What each deploy changes, worked out beside it (GitHub's compare, or the git mirror's log).
   const changelogs = createChangelogWriter({

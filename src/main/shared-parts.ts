@@ -1,11 +1,13 @@
 import { resolve } from 'node:path';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.ts';
 import { ConfigError } from '../config/errors.ts';
-import type { HoistConfig } from '../config/hoist-config.ts';
+import { describeRedis, REDIS_VARIABLE } from '../config/redis-env.ts';
+import type { EnvironmentConfig, HoistConfig } from '../config/hoist-config.ts';
 import { ignoreCallErrors, type CallErrors } from '../domain/call-errors.ts';
 import { createImageRegistry } from '../engine/build/image-registry.ts';
+import type { ImageRegistry, Target } from '../engine/ports.ts';
+import { createTargetRegistry } from '../engine/targets/target-registry.ts';
 import type { SlackDirectory } from '../bot/slack/slack-directory.ts';
 import { createGitHubClient, type GitHubClient } from '../engine/source/github/client.ts';
 import { createCommitChecks } from '../engine/source/github/commit-checks.ts';
@@ -15,7 +17,7 @@ import { createCancelSignal } from '../jobs/cancel-signal.ts';
 import { createDispatcher, type Dispatcher } from '../jobs/dispatcher.ts';
 import { createEnvironmentLease, type EnvironmentLease } from '../jobs/environment-lease.ts';
 import { createEventSignal } from '../jobs/event-signal.ts';
-import { closeRedis, connectRedis } from '../jobs/redis.ts';
+import { closeRedis, connectRedis, type RedisConnection } from '../jobs/redis.ts';
 import { createRedisHealth, type RedisHealth } from '../jobs/redis-health.ts';
 import { createRunQueue } from '../jobs/run-queue.ts';
 import type { HoistService } from '../service/contract.ts';
@@ -47,7 +49,7 @@ export interface SharedParts {
   logger: Logger;
   stops: StopList;
   db: Db;
-  redis: Redis;
+  redis: RedisConnection;
   /** Every Redis connection's failures, logged at a readable rate. */
   redisHealth: RedisHealth;
   source: GitSource;
@@ -62,8 +64,10 @@ export interface SharedParts {
   lease: EnvironmentLease;
   dispatcher: Dispatcher;
   api: HoistService;
-  /** Credentials for the registry (HOIST_REGISTRY_USERNAME/PASSWORD), shared by the builder and the tag lookups. */
+  /** Credentials for the registry (HOIST_REGISTRY_USERNAME/PASSWORD), shared by the builder and the image lookups. */
   registryAuth: { username: string; password: string } | null;
+  /** Where image tags are looked up: a deploy's tag when asked, and the digests an approval is bound to, asked again at start. */
+  imageRegistry: ImageRegistry;
   /** Slack's user groups when Slack is configured: one directory (and cache) for permissions, approvals and group mentions. */
   slackDirectory: SlackDirectory | null;
   /** This process's metrics registry (null: HOIST_METRICS=off), served by the server role or on HOIST_METRICS_PORT. */
@@ -72,10 +76,18 @@ export interface SharedParts {
   callErrors: CallErrors;
   /** Deployments waiting for their commit's CI checks: swept by the worker role, brought forward by GitHub's webhooks. */
   checkWaits: CheckWaits;
+  /** Where environments run: the worker rolls out there; the server reads the running app's logs and usage there. */
+  targetFor: (environment: EnvironmentConfig) => Target;
 }
 
 /** The database (migrated), Redis, the git source, the run queue and its dispatcher, and the service both edges call. */
-export async function startSharedParts(base: { env: Env; config: HoistConfig; dataDir: string; logger: Logger; stops: StopList }): Promise<SharedParts> {
+export async function startSharedParts(
+  base: { env: Env; config: HoistConfig; dataDir: string; logger: Logger; stops: StopList },
+  options: {
+    /** Where environments run, replacing the configured targets (benchmarks measure orchestration with a target that does no work). */
+    targetFor?: ((environment: EnvironmentConfig) => Target) | undefined;
+  } = {},
+): Promise<SharedParts> {
   const { env, config, dataDir, logger, stops } = base;
   const database = await openDatabase({
     url: env.databaseUrl,
@@ -95,10 +107,10 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
   const callErrors = metrics?.callErrors ?? ignoreCallErrors;
 
   const redisHealth = createRedisHealth(logger.child({ component: 'redis' }));
-  const redis = redisHealth.watch(connectRedis(env.redisUrl, { name: 'hoist' }), 'hoist');
+  const redis = redisHealth.watch(connectRedis(env.redis, { name: 'hoist' }), 'hoist');
   stops.add(() => closeRedis(redis));
   await redis.ping().catch((cause: unknown) => {
-    throw new ConfigError('REDIS_UNREACHABLE', `Redis at ${env.redisUrl} does not answer (set REDIS_URL)`, { cause });
+    throw new ConfigError('REDIS_UNREACHABLE', `${describeRedis(env.redis)} does not answer (${REDIS_VARIABLE[env.redis.kind]})`, { cause });
   });
   const signal = createEventSignal(redis, env.redisPrefix, logger, redisHealth);
   const changes = createChangeFeed();
@@ -109,7 +121,7 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
   const source = createGitSource({ cacheDir: resolve(dataDir, 'git'), log: logger.child({ component: 'git' }) });
   const github = env.github === null ? null : createGitHubClient({ apiUrl: env.githubApiUrl, credentials: env.github, logger, callErrors });
 
-  const queueConnection = redisHealth.watch(connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-queue' }), 'hoist-queue');
+  const queueConnection = redisHealth.watch(connectRedis(env.redis, { forWorker: true, name: 'hoist-queue' }), 'hoist-queue');
   stops.add(() => closeRedis(queueConnection));
   const queue = createRunQueue(queueConnection, env.redisPrefix);
   redisHealth.watchEvents(queue, 'queue');
@@ -127,14 +139,16 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
           logger: logger.child({ component: 'slack' }),
           callErrors,
         });
+  const targetFor = options.targetFor ?? (await configuredTargets({ env, config, logger, callErrors }));
   const commitChecks = createCommitChecks(github);
+  const imageRegistry = createImageRegistry({ auth: registryAuth, callErrors });
   const kick = (app: string, e: string) => dispatcher.kick(app, e);
   const api = createHoistService({
     db,
     config,
     source,
     checks: commitChecks,
-    registry: createImageRegistry({ auth: registryAuth, callErrors }),
+    registry: imageRegistry,
     kick,
     notify,
     signalCancel: createCancelSignal({ db, redis, prefix: env.redisPrefix, health: redisHealth }),
@@ -142,9 +156,23 @@ export async function startSharedParts(base: { env: Env; config: HoistConfig; da
     changes,
     onBoardError: (error) => logger.warn({ err: error }, 'refreshing the environments failed'),
     ...(database.kind === 'pglite' ? { boardMaxAgeMs: EMBEDDED_BOARD_MAX_AGE_MS } : {}),
+    targetFor,
   });
   const checkWaits = createCheckWaits({ db, config, checks: commitChecks, notify, kick });
-  return { ...base, db, redis, redisHealth, source, github, notify, changes, onlyWriter: database.kind === 'pglite', lease, dispatcher, api, registryAuth, slackDirectory, metrics, callErrors, checkWaits };
+  return { ...base, db, redis, redisHealth, source, github, notify, changes, onlyWriter: database.kind === 'pglite', lease, dispatcher, api, registryAuth, imageRegistry, slackDirectory, metrics, callErrors, checkWaits, targetFor };
+}
+
+/** The targets of hoist.yaml; a kubeconfig that can't be used stops the start here, naming the target. */
+async function configuredTargets(parts: { env: Env; config: HoistConfig; logger: Logger; callErrors: CallErrors }): Promise<(environment: EnvironmentConfig) => Target> {
+  const registry = await createTargetRegistry({
+    config: parts.config,
+    kubeconfig: parts.env.kubeconfig,
+    dockerHost: parts.env.dockerHost,
+    logger: parts.logger,
+    callErrors: parts.callErrors,
+  });
+  registry.verifyAll();
+  return registry.targetFor;
 }
 
 /** The metrics registry: Postgres's families read at each scrape, every configured environment in its gauges. */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../jobs/redis.ts';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { allWebhooks } from '../config/hoist-config.ts';
 import { createWebhookSender } from '../engine/webhooks/sender.ts';
@@ -13,7 +13,7 @@ import type { SharedParts } from './shared-parts.ts';
  * The webhooks of the server role: one event-log consumer per configured webhook (the process
  * holding its leader key delivers), and the routes that show and resend deliveries.
  */
-export async function startWebhooks(shared: SharedParts, subscriber: Redis): Promise<OpenAPIHono<ApiEnv>> {
+export async function startWebhooks(shared: SharedParts, subscriber: RedisConnection): Promise<OpenAPIHono<ApiEnv>> {
   const { env, db, redis, redisHealth: health, logger, stops, config } = shared;
   const send = createWebhookSender();
   const masks = createSecretMasks({ db, config });

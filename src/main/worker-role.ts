@@ -1,10 +1,7 @@
-import type { EnvironmentConfig } from '../config/hoist-config.ts';
 import { createDockerBuilder } from '../engine/build/docker-builder.ts';
 import { createApprovalBinding } from '../engine/approval-binding.ts';
 import { createDeployRunner } from '../engine/deploy-runner.ts';
 import { createDocker } from '../engine/docker/client.ts';
-import type { Target } from '../engine/ports.ts';
-import { createTargetRegistry } from '../engine/targets/target-registry.ts';
 import { createCancelListener } from '../jobs/cancel-signal.ts';
 import { createDeploymentWorker } from '../jobs/deployment-worker.ts';
 import { createLockSweeper } from '../jobs/lock-sweeper.ts';
@@ -13,6 +10,7 @@ import { closeRedis, connectRedis, redisKeys } from '../jobs/redis.ts';
 import { createApprovalTimers } from '../service/approval-timers.ts';
 import { createLocks, pinEnvironment } from '../service/locks.ts';
 import { createRequestSweep } from '../service/request-ledger.ts';
+import { startRunningStatus } from './running-status.ts';
 import type { SharedParts } from './shared-parts.ts';
 
 /** How often the queues are reconciled with Postgres (by one process at a time). */
@@ -21,13 +19,7 @@ const RECONCILE_INTERVAL_MS = 2_000;
 const EMBEDDED_SWEEP_MAX_WAIT_MS = 30_000;
 
 /** The worker role: runs deployments from the queue, re-offers waiting work, and sweeps locks. */
-export async function startWorkerRole(
-  shared: SharedParts,
-  options: {
-    /** Where environments run, replacing the configured targets (benchmarks measure orchestration with a target that does no work). */
-    targetFor?: ((environment: EnvironmentConfig) => Target) | undefined;
-  },
-): Promise<void> {
+export async function startWorkerRole(shared: SharedParts): Promise<void> {
   const { env, config, db, logger, stops, notify } = shared;
   const builder = createDockerBuilder({
     docker: createDocker(env.dockerHost),
@@ -42,7 +34,8 @@ export async function startWorkerRole(
     config,
     source: shared.source,
     builder,
-    targetFor: options.targetFor ?? (await configuredTargets(shared)),
+    secretsDir: env.secretsDir,
+    targetFor: shared.targetFor,
     notify,
     logger,
     // A successful rollback pins its environment with a lock only rollbacks pass.
@@ -52,9 +45,9 @@ export async function startWorkerRole(
   });
 
   const { redisHealth } = shared;
-  const workerConnection = redisHealth.watch(connectRedis(env.redisUrl, { forWorker: true, name: 'hoist-worker' }), 'hoist-worker');
+  const workerConnection = redisHealth.watch(connectRedis(env.redis, { forWorker: true, name: 'hoist-worker' }), 'hoist-worker');
   stops.add(() => closeRedis(workerConnection), 'the worker\'s Redis connection');
-  const cancelSubscriber = redisHealth.watch(connectRedis(env.redisUrl, { name: 'hoist-cancels' }), 'hoist-cancels');
+  const cancelSubscriber = redisHealth.watch(connectRedis(env.redis, { name: 'hoist-cancels' }), 'hoist-cancels');
   stops.add(() => closeRedis(cancelSubscriber), 'the cancel subscriber');
   const cancels = createCancelListener({ subscriber: cancelSubscriber, prefix: env.redisPrefix, logger });
   await cancels.ready;
@@ -71,7 +64,8 @@ export async function startWorkerRole(
     logger,
     health: redisHealth,
     concurrency: env.workerConcurrency,
-    approvalHolds: createApprovalBinding({ db, config, notify }),
+    drainMs: env.workerDrainMs,
+    approvalHolds: createApprovalBinding({ db, config, registry: shared.imageRegistry, notify }),
   });
   redisHealth.watchEvents(worker.worker, 'worker');
   stops.add(() => worker.close(), 'the deployment worker (runs in progress finish first)');
@@ -106,17 +100,5 @@ export async function startWorkerRole(
     stops.add(async () => unsubscribe(), 'the sweeper\'s wake-up on writes');
   }
   stops.add(async () => sweeper.stop(), 'the lock and approval sweeper');
-}
-
-/** The targets of hoist.yaml; a kubeconfig that can't be used stops the start here, naming the target. */
-async function configuredTargets(shared: SharedParts): Promise<(environment: EnvironmentConfig) => Target> {
-  const registry = await createTargetRegistry({
-    config: shared.config,
-    kubeconfig: shared.env.kubeconfig,
-    dockerHost: shared.env.dockerHost,
-    logger: shared.logger,
-    callErrors: shared.callErrors,
-  });
-  registry.verifyAll();
-  return registry.targetFor;
+  startRunningStatus(shared, shared.targetFor);
 }

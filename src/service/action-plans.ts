@@ -6,6 +6,7 @@ import { checkRef } from '../domain/git-ref.ts';
 import { checkImageTag, isImageDigest, refUse, withTag, type RefUse } from '../domain/image-tag.ts';
 import { checkAction } from '../domain/rules.ts';
 import { orderServices } from '../domain/service-order.ts';
+import { pinImageDigests } from '../engine/image-digests.ts';
 import type { ImageRegistry, Source } from '../engine/ports.ts';
 import { renderSet, renderSpec } from '../engine/service-spec.ts';
 import type { Db } from '../store/database.ts';
@@ -23,6 +24,11 @@ export interface PlanDeps {
   db: Db;
   source: Source;
   registry: ImageRegistry;
+}
+
+export interface PlanOptions {
+  /** It will wait for approval: a deploy's image services are bound to the digests their registry names now. */
+  awaitsApproval: boolean;
 }
 
 type States = Map<string, ServiceStateRow>;
@@ -46,6 +52,20 @@ export function checkDeployRef(env: EnvironmentConfig, command: DeployCommand): 
   return check.ok ? null : refuse('BAD_REF', `bad ref: ${check.reason}`);
 }
 
+type DestroyCommand = Extract<ActionCommand, { verb: 'destroy' }>;
+
+/**
+ * A destroy goes ahead only with the service's full name typed again (`shop/db`): what it
+ * removes does not come back. The scope rule has made sure one service is named.
+ */
+export function checkConfirm(env: EnvironmentConfig, command: DestroyCommand): Refusal | null {
+  const name = `${command.scope.app}/${command.scope.services?.[0] ?? ''}`;
+  if (command.confirm === name) return null;
+  const what = `destroying ${name} in ${env.name} removes it and its data for good`;
+  if (command.confirm === null || command.confirm.trim() === '') return refuse('CONFIRMATION_NEEDED', `${what}; to go ahead, give its full name again: ${name}`);
+  return refuse('CONFIRMATION_NEEDED', `"${command.confirm}" is not the service to destroy; ${what}; to go ahead, give its full name again: ${name}`);
+}
+
 interface Scope {
   app: AppConfig;
   env: EnvironmentConfig;
@@ -59,14 +79,14 @@ interface Scope {
  * Turns an action request into the deployment to record: which services, in which order,
  * with which versions and configuration (the deployment set), after the rules of SPEC §3.
  */
-export async function planAction(deps: PlanDeps, app: AppConfig, env: EnvironmentConfig, command: ActionCommand): Promise<Plan> {
+export async function planAction(deps: PlanDeps, app: AppConfig, env: EnvironmentConfig, command: ActionCommand, options: PlanOptions): Promise<Plan> {
   const states: States = new Map((await serviceStates(deps.db, app.name, env.name)).map((s) => [s.service, s]));
   const named = command.scope.services;
   const scoped = named ? env.services.filter((s) => named.includes(s.name)) : env.services;
   const scope: Scope = { app, env, command, states, scoped };
   switch (command.verb) {
     case 'deploy':
-      return planDeploy(deps, scope, command);
+      return planDeploy(deps, scope, command, options);
     case 'redeploy':
       return planRedeploy(scope);
     case 'rollback':
@@ -74,6 +94,8 @@ export async function planAction(deps: PlanDeps, app: AppConfig, env: Environmen
     case 'stop':
     case 'restart':
       return planServiceAction(scope, command.verb);
+    case 'destroy':
+      return planDestroy(scope);
   }
 }
 
@@ -89,7 +111,7 @@ function rows(scope: Scope, specs: { name: string; type: ServiceSpec['type']; ve
   return specs.map((s) => ({ name: s.name, type: s.type, version: s.version, previousVersion: scope.states.get(s.name)?.version ?? null }));
 }
 
-async function planDeploy(deps: PlanDeps, scope: Scope, command: DeployCommand): Promise<Plan> {
+async function planDeploy(deps: PlanDeps, scope: Scope, command: DeployCommand, options: PlanOptions): Promise<Plan> {
   const ref = command.ref;
   const use = refUseOf(scope.env, command);
   if (use.kind === 'refused') return refuse('BAD_REF', use.reason);
@@ -102,7 +124,8 @@ async function planDeploy(deps: PlanDeps, scope: Scope, command: DeployCommand):
     if (!resolved.ok) return refuse('REF_NOT_FOUND', resolved.reason);
     sha = resolved.sha;
   }
-  const specs = services.map((s) => renderSpec(scope.env, s, s.build ? { version: sha, image: null } : { version: s.image, image: s.image }));
+  const rendered = services.map((s) => renderSpec(scope.env, s, s.build ? { version: sha, image: null } : { version: s.image, image: s.image }));
+  const specs = options.awaitsApproval ? await pinImageDigests(deps.registry, rendered) : rendered;
   return { ok: true, deployment: { action: 'deploy', ref, sha, services: rows(scope, specs), deploymentSet: renderSet(scope.env, specs) } };
 }
 
@@ -139,6 +162,15 @@ function planServiceAction(scope: Scope, verb: 'stop' | 'restart'): Plan {
   const services = orderServices(ok.services, verb === 'stop' ? 'stop' : 'start');
   const specs = services.map((s) => ({ name: s.name, type: s.type, version: scope.states.get(s.name)?.version ?? null }));
   return { ok: true, deployment: { action: verb, ref: null, sha: null, services: rows(scope, specs), deploymentSet: renderSet(scope.env, []) } };
+}
+
+/** The one service, and a set that records it removed: what a later deploy compares with starts afresh. */
+function planDestroy(scope: Scope): Plan {
+  const ok = allowed(scope, 'destroy');
+  if (!ok.ok) return ok;
+  const specs = ok.services.map((s) => ({ name: s.name, type: s.type, version: scope.states.get(s.name)?.version ?? null }));
+  const deploymentSet = { ...renderSet(scope.env, []), removed: ok.services.map((s) => s.name) };
+  return { ok: true, deployment: { action: 'destroy', ref: null, sha: null, services: rows(scope, specs), deploymentSet } };
 }
 
 async function planRollback(deps: PlanDeps, scope: Scope, to: number | null): Promise<Plan> {

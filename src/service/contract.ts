@@ -7,6 +7,7 @@ import type { PushRecord } from '../domain/push.ts';
 import type { SecretMasker } from '../domain/redact.ts';
 import type { SetChange } from '../domain/set-diff.ts';
 import type { DeploymentStatus } from '../domain/status.ts';
+import type { ReplicaUsage } from '../engine/ports.ts';
 import type { EnvironmentView } from './views.ts';
 
 export type ActionCommand = Extract<Command, { verb: ActionVerb }>;
@@ -39,7 +40,9 @@ export interface Refusal {
     /** A vote on a deployment no longer waiting for approval (approved, rejected, expired, canceled). */
     | 'DECIDED'
     /** A deploy of a commit whose CI checks failed; the reason names each failing check. */
-    | 'CHECKS_FAILED';
+    | 'CHECKS_FAILED'
+    /** A destroy without the service's full name typed again (or with another name); the reason names what to give. */
+    | 'CONFIRMATION_NEEDED';
   reason: string;
 }
 
@@ -129,7 +132,8 @@ export type DeploymentPage = { ok: true; items: DeploymentSummary[]; nextCursor:
 export type ManifestsResult = { ok: true; deploymentId: number; app: string; env: string; set: unknown } | Refusal;
 
 /** What differs from deployment `from` to deployment `to`: by path, and as a unified diff. */
-export type DiffResult = { ok: true; from: number; to: number; changes: SetChange[]; unified: string } | Refusal;
+/** Each change with `text`, the phrase people read (`services[web].replicas: 1 → 2`, `…secretRefs.DB_PASSWORD: secret changed`). */
+export type DiffResult = { ok: true; from: number; to: number; changes: (SetChange & { text: string })[]; unified: string } | Refusal;
 
 /**
  * Which of a deployment's log lines: the last `tail`, or a page forward from
@@ -159,6 +163,27 @@ export interface LogLineView {
  */
 export type LogsResult =
   | { ok: true; deploymentId: number; app: string; env: string; status: DeploymentStatus; reason: string | null; lines: LogLineView[]; nextAfter: number | null }
+  | Refusal;
+
+/** What the running service wrote: `tail` lines of each replica to start with (1–1000, default 100), then, with `follow`, what comes. */
+export interface AppLogQuery {
+  tail?: number | null;
+  follow?: boolean;
+}
+
+/** A line the running service wrote, named by its replica (pod or container), secrets masked. */
+export interface AppLogLineView {
+  replica: string;
+  at: Date | null;
+  line: string;
+}
+
+/** The lines as they are read from the target; a followed one ends when the caller's signal aborts or every replica has ended. */
+export type AppLogsResult = { ok: true; app: string; env: string; service: string; lines: AsyncIterable<AppLogLineView> } | Refusal;
+
+/** CPU and memory of each replica now; `unavailable`: why the target cannot measure (no metrics-server), with no replicas. */
+export type UsageResult =
+  | { ok: true; app: string; env: string; service: string; at: Date; replicas: ReplicaUsage[]; window: string | null; unavailable: string | null }
   | Refusal;
 
 /**
@@ -215,6 +240,10 @@ export interface HoistService extends RequestLedger {
   diffDeployments(id: number, against: number): Promise<DiffResult>;
   /** A deployment's log: build output, engine notes, container output. */
   deploymentLogs(id: number, query?: LogQuery): Promise<LogsResult>;
+  /** What the running service's replicas write (not a deployment's log): the last lines of each, or followed. */
+  serviceLogs(app: string, env: string, service: string, query: AppLogQuery, signal: AbortSignal): Promise<AppLogsResult>;
+  /** CPU and memory of the running service's replicas now, as its target measures them. */
+  serviceUsage(app: string, env: string, service: string): Promise<UsageResult>;
   /** A vote for a deployment waiting for approval; once every rule holds, it joins its environment's queue. */
   approve(id: number, actor: Actor): Promise<VoteResult>;
   /** Ends a deployment waiting for approval REJECTED, with who and why (a reason is required). */

@@ -152,6 +152,7 @@ function buildViews(config: HoistConfig, rows: BoardRows): Map<string, Map<strin
     return groups;
   };
   const states = group(rows.states);
+  const running = group(rows.running);
   const queues = group(rows.queue);
   const awaiting = group(rows.awaiting);
   const locks = new Map(rows.locks.map((l) => [key(l.app, l.env), l]));
@@ -161,6 +162,7 @@ function buildViews(config: HoistConfig, rows: BoardRows): Map<string, Map<strin
     for (const env of app.environments.values()) {
       const k = key(app.name, env.name);
       const byService = new Map((states.get(k) ?? []).map((s) => [s.service, s]));
+      const runningOf = new Map((running.get(k) ?? []).map(({ app: _app, env: _env, service, ...r }) => [service, r]));
       const services: ServiceView[] = env.services.map((s) => {
         const state = byService.get(s.name);
         return {
@@ -172,6 +174,7 @@ function buildViews(config: HoistConfig, rows: BoardRows): Map<string, Map<strin
           deploymentId: state?.deploymentId ?? null,
           updatedAt: state?.updatedAt ?? null,
           commitUrl: commitUrl(app.repo, state?.version ?? null),
+          running: runningOf.get(s.name) ?? null,
         };
       });
       let waiting = 0;

@@ -1,6 +1,6 @@
 import type { HoistConfig } from '../config/hoist-config.ts';
 import { ACTION_VERBS } from '../domain/command.ts';
-import { diffSets, unifiedDiff } from '../domain/set-diff.ts';
+import { changeText, diffSets, unifiedDiff } from '../domain/set-diff.ts';
 import { PRE_RUN_STATUSES, SERVICE_STATUSES } from '../domain/status.ts';
 import type { Db } from '../store/database.ts';
 import { getDeployment, getDeploymentSet } from '../store/deployments.ts';
@@ -108,7 +108,7 @@ export function createHistory(deps: { db: Db; config: HoistConfig; masks: Secret
       ok: true,
       from: against,
       to: id,
-      changes: diffSets(before, after),
+      changes: diffSets(before, after).map((change) => ({ ...change, text: changeText(change) })),
       unified: unifiedDiff(before, after, { before: `#${against}`, after: `#${id}` }),
     };
   }

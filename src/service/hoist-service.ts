@@ -2,11 +2,11 @@ import type { EnvironmentConfig } from '../config/hoist-config.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
 import { approvalDeadlines, needsApproval } from '../domain/approval.ts';
 import { scopeRule } from '../domain/rules.ts';
-import type { CommitChecks, ImageRegistry, Source } from '../engine/ports.ts';
+import type { CommitChecks, ImageRegistry, Source, Target } from '../engine/ports.ts';
 import { createCommitChecks } from '../engine/source/github/commit-checks.ts';
 import { batchedDeploymentReads } from '../store/deployment-batch.ts';
 import { getDeployment, insertDeployment } from '../store/deployments.ts';
-import { checkDeployRef, planAction } from './action-plans.ts';
+import { checkConfirm, checkDeployRef, planAction } from './action-plans.ts';
 import { checkBypass, checkBypassRequest } from './approval-bypass.ts';
 import { checkForce, checkForceRequest, gateOnChecks, type Gate } from './check-gate.ts';
 import { createApprovals } from './approvals.ts';
@@ -20,13 +20,14 @@ import { createEnvironmentQueue, type EnvironmentQueueDeps } from './environment
 import { handOver, isDatabaseUnreachable, recordedThenUnreachable, unlessDatabaseDown } from './outage.ts';
 import { checkChannel, findEnvironment, list, messagesTo, refuse } from './lookup.ts';
 import { createRequestLedger, type LedgerOptions } from './request-ledger.ts';
+import { createRunningApp } from './running-app.ts';
 import { waitingKeyOf } from '../store/waiting-key.ts';
 import type { EnvironmentView } from './views.ts';
 import { createEnvironmentBoard, type ChangeFeed } from './environment-board.ts';
 
 export interface ServiceDeps extends EnvironmentQueueDeps {
   source: Source;
-  /** Where tags of image services are looked up when a deploy names one. */
+  /** Where tags of image services are looked up: when a deploy names one, and for a deploy that waits for approval. */
   registry: ImageRegistry;
   /** Where a commit's CI checks are read, for environments with `checks:` (absent: they cannot be read, and such deploys wait until they time out). */
   checks?: CommitChecks;
@@ -42,6 +43,8 @@ export interface ServiceDeps extends EnvironmentQueueDeps {
   onBoardError?: (error: unknown) => void;
   /** How old the environments' views kept in memory may be (default 1 s; see environment-board.ts). */
   boardMaxAgeMs?: number;
+  /** Where environments run, read for the running app's logs and usage (absent: those are refused as not supported here). */
+  targetFor?: (environment: EnvironmentConfig) => Target;
 }
 
 export function createHoistService(serviceDeps: ServiceDeps): HoistService {
@@ -68,6 +71,16 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
   const readDeployment = batchedDeploymentReads(db);
   const history = createHistory({ ...deps, masks });
   const logs = createLogs({ ...deps, masks });
+  const runningApp = createRunningApp({
+    config,
+    ...(deps.targetFor ? { targetFor: deps.targetFor } : {}),
+    // The secrets of what runs there (each service's last deployment) and of its configuration.
+    maskerFor: async (app, env) => {
+      const view = await board.view(app, env);
+      const ids = [...new Set((view?.services ?? []).flatMap((s) => (s.deploymentId === null ? [] : [s.deploymentId])))];
+      return ids.length === 0 ? masks.forConfiguration() : masks.forDeployments(ids.map((id) => ({ id, app, env })));
+    },
+  });
   const permissions = createPermissions(deps.groupsOf);
   const approvals = createApprovals(deps);
   const now = deps.now ?? (() => new Date());
@@ -89,6 +102,8 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
     }
     const scope = scopeRule(command.verb, { app: app.name, env: env.name, chosen: command.scope.services, services: env.services.map((s) => s.name) });
     if (scope !== null) return refuse('NOT_ALLOWED', scope);
+    const confirmed = command.verb === 'destroy' ? checkConfirm(env, command) : null;
+    if (confirmed) return confirmed;
     const ref = command.verb === 'deploy' ? checkDeployRef(env, command) : null;
     if (ref) return ref;
     const bypass = command.verb === 'deploy' && command.bypassApproval !== undefined ? checkBypassRequest(env, command.verb, command.bypassApproval) : null;
@@ -128,7 +143,8 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
     }
     const locked = await locks.check({ app: app.name, env: env.name, action: command.verb, ref, requester: options.requester, trigger: options.trigger });
     if (locked) return locked;
-    const plan = await planAction({ db, source: deps.source, registry: deps.registry }, app, env, command);
+    const awaitsApproval = needsApproval(env.approval, command.verb) && bypass === null;
+    const plan = await planAction({ db, source: deps.source, registry: deps.registry }, app, env, command, { awaitsApproval });
     if (!plan.ok) return plan;
     // Only a deploy brings a new commit: a rollback or redeploy goes back to what ran before.
     const gate: Gate | Refusal =
@@ -136,7 +152,7 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
         ? await gateOnChecks(checks, { app, env, sha: plan.deployment.sha, requester: options.requester, force, bypassedApproval: bypass !== null, now: now() })
         : { kind: 'go', checks: null };
     if ('ok' in gate) return gate;
-    const approval = needsApproval(env.approval, command.verb) && bypass === null && gate.kind === 'go' ? env.approval : null;
+    const approval = awaitsApproval && gate.kind === 'go' ? env.approval : null;
     const waitingKey = waitingKeyOf(plan.deployment, command.scope.services);
     const deadlines = approval === null ? null : approvalDeadlines(approval, now());
     const { id, duplicate, coalesced } = await insertDeployment(db, {
@@ -214,6 +230,7 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
     cancel: async (target, actor) => masks.inResult(await unlessDatabaseDown('cancel', 'nothing was canceled', () => queues.cancel(target, actor))),
     ...history,
     ...logs,
+    ...runningApp,
     approve: async (id, actor) => masks.inResult(await approvals.approve(id, actor)),
     reject: async (id, actor, reason) => masks.inResult(await approvals.reject(id, actor, reason)),
     approvals: approvals.approvals,

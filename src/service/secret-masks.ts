@@ -1,18 +1,9 @@
-import { createHmac } from 'node:crypto';
 import type { HoistConfig } from '../config/hoist-config.ts';
 import type { Deployment } from '../domain/deployment.ts';
 import { secretMasker, secretValuesOf, type SecretMasker } from '../domain/redact.ts';
 import type { Db } from '../store/database.ts';
 import { getDeploymentSet } from '../store/deployments.ts';
-import { secretKey } from '../store/secret-key.ts';
-
-/** Hex characters of the keyed hash shown after `••••`: enough to tell two values apart, too few to test guesses offline without the key. */
-const FINGERPRINT_LENGTH = 8;
-
-/** The keyed hash of a value, as shown after `••••` (HMAC-SHA256 with Hoist's key, truncated). */
-export function fingerprinter(key: Buffer): (value: string) => string {
-  return (value) => createHmac('sha256', key).update(value, 'utf8').digest('hex').slice(0, FINGERPRINT_LENGTH);
-}
+import { fingerprinter, secretKey } from '../store/secret-key.ts';
 
 /** The keys of a service's `env` that its app's configuration lists as public (none for a service gone from it). */
 export function publicEnvOf(config: HoistConfig, app: string): (service: string) => readonly string[] {

@@ -1,5 +1,6 @@
 import type { EnvironmentLock } from '../domain/lock.ts';
 import type { Person } from '../domain/person.ts';
+import type { RunningStatus } from '../domain/running-status.ts';
 import type { ServiceStatus } from '../domain/status.ts';
 
 export interface ServiceView {
@@ -12,6 +13,14 @@ export interface ServiceView {
   updatedAt: Date | null;
   /** The web page of the commit it runs, when the app's repository is a GitHub-style https URL and the version a commit. */
   commitUrl: string | null;
+  /** Whether it runs now, as its target says (null: not known yet, never deployed, or a job). */
+  running: RunningView | null;
+}
+
+/** A service's running status, beside its deployment status. */
+export interface RunningView extends RunningStatus {
+  /** Since when it is in this state. */
+  since: Date;
 }
 
 export interface EnvironmentView {

@@ -2,9 +2,11 @@ import { sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { EnvironmentLock } from '../domain/lock.ts';
 import type { Person } from '../domain/person.ts';
+import type { RunningStatus } from '../domain/running-status.ts';
 import type { ServiceStatus } from '../domain/status.ts';
 import type { Db } from './database.ts';
 import { toLock } from './locks.ts';
+import { runningFromRow } from './running-status.ts';
 
 export interface BoardState {
   app: string;
@@ -15,6 +17,14 @@ export interface BoardState {
   image: string | null;
   deploymentId: number | null;
   updatedAt: Date;
+}
+
+/** A service's running status on the board (migration 0018). */
+export interface BoardRunning extends RunningStatus {
+  app: string;
+  env: string;
+  service: string;
+  since: Date;
 }
 
 export interface BoardQueueEntry {
@@ -41,6 +51,8 @@ export interface BoardAwaitingEntry {
 /** What runs where, every environment's queue and lock, read in one statement (one snapshot of the database). */
 export interface BoardRows {
   states: BoardState[];
+  /** Running statuses as the targets' holders last recorded them. */
+  running: BoardRunning[];
   /** Unfinished deployments in their queues, each environment's in queue order. */
   queue: BoardQueueEntry[];
   /** Deployments waiting for approval, oldest first. */
@@ -60,6 +72,7 @@ export async function boardRows(db: Db): Promise<BoardRows> {
   const row = await db
     .selectNoFrom((eb) => [
       jsonArrayFrom(eb.selectFrom('service_state').select(['app', 'env', 'service', 'status', 'version', 'image', 'deployment_id', 'updated_at'])).as('states'),
+      jsonArrayFrom(eb.selectFrom('running_status').select(['app', 'env', 'service', 'state', 'ready', 'desired', 'restarts', 'reason', 'since'])).as('running'),
       jsonArrayFrom(
         eb
           .selectFrom('deployments')
@@ -102,6 +115,7 @@ export async function boardRows(db: Db): Promise<BoardRows> {
       deploymentId: s.deployment_id,
       updatedAt: new Date(s.updated_at),
     })),
+    running: row.running.map((r) => ({ app: r.app, env: r.env, service: r.service, ...runningFromRow(r) })),
     queue: row.queue.map((d) => ({
       app: d.app,
       env: d.env,

@@ -38,7 +38,10 @@ export interface AppliedSpec {
   spec: ServiceSpec | null;
 }
 
-/** The last deployment (before `beforeId`, when given) that applied the service successfully, and what it applied. */
+/**
+ * The last deployment (before `beforeId`, when given) that applied the service successfully, and
+ * what it applied; null when none did, or a destroy removed the service since (it starts afresh).
+ */
 export async function lastAppliedSpec(
   db: Db,
   where: { app: string; env: string; service: string; beforeId?: number },
@@ -46,17 +49,21 @@ export async function lastAppliedSpec(
   let query = db
     .selectFrom('deployment_services as s')
     .innerJoin('deployments as d', 'd.id', 's.deployment_id')
-    .select(['d.id', 'd.deployment_set'])
+    .select(['d.id', 'd.action', 'd.deployment_set'])
     .where('s.name', '=', where.service)
-    .where('s.status', '=', 'DEPLOYED')
     .where('d.app', '=', where.app)
     .where('d.env', '=', where.env)
-    .where('d.action', 'in', APPLYING_ACTIONS)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('s.status', '=', 'DEPLOYED'), eb('d.action', 'in', APPLYING_ACTIONS)]),
+        eb.and([eb('s.status', '=', 'DESTROYED'), eb('d.action', '=', 'destroy')]),
+      ]),
+    )
     .orderBy('d.id', 'desc')
     .limit(1);
   if (where.beforeId !== undefined) query = query.where('d.id', '<', where.beforeId);
   const row = await query.executeTakeFirst();
-  if (!row) return null;
+  if (!row || row.action === 'destroy') return null;
   return { deploymentId: row.id, spec: specOf(parseDeploymentSet(parseJson(row.deployment_set)), where.service) };
 }
 

@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { DeploymentEvent, StoredEvent } from '../domain/deployment.ts';
-import type { LogEntry, LoggedEvent } from '../domain/event-log.ts';
+import type { LogEntry, LoggedEvent, RunningChange } from '../domain/event-log.ts';
 import type { EnvironmentLock, EnvironmentNotice, StoredNotice } from '../domain/lock.ts';
 import type { Db } from './database.ts';
 import { parseJson, readChatOrigin } from './json-columns.ts';
@@ -32,7 +32,7 @@ export async function appendEvents(db: Db, events: readonly DeploymentEvent[]): 
 
 /** An environment's entry (a lock notice or change): the log holds it beside the deployments' events. */
 export async function appendEnvironmentEntry(db: Db, where: { app: string; env: string }, entry: Exclude<LogEntry, DeploymentEvent>): Promise<void> {
-  const payload = entry.kind === 'notice' ? entry.notice : { action: entry.action, lock: entry.lock, actor: entry.actor };
+  const payload = entry.kind === 'notice' ? entry.notice : entry.kind === 'running' ? entry : { action: entry.action, lock: entry.lock, actor: entry.actor };
   await db.insertInto('deployment_events').values({ deployment_id: null, kind: entry.kind, app: where.app, env: where.env, payload: JSON.stringify(payload) }).execute();
 }
 
@@ -50,6 +50,7 @@ function toEntry(kind: string, payload: unknown): LogEntry {
     const change = payload as Omit<Extract<LogEntry, { kind: 'lock' }>, 'kind'>;
     return { kind: 'lock', action: change.action, lock: reviveLock(change.lock), actor: change.actor };
   }
+  if (kind === 'running') return payload as RunningChange;
   return payload as DeploymentEvent;
 }
 

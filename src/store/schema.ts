@@ -267,6 +267,28 @@ export interface GitHubDeploymentsTable {
   created_at: Generated<Date>;
 }
 
+/** Who follows each target's running status (migration 0018). */
+export interface RunningWatchesTable {
+  target: string;
+  holder: string;
+  lease_until: Timestamp;
+}
+
+/** Each service's running status as its target's holder last read it (migration 0018). */
+export interface RunningStatusTable {
+  app: string;
+  env: string;
+  service: string;
+  state: string;
+  ready: number;
+  desired: number;
+  restarts: number;
+  reason: string | null;
+  announced_down: boolean;
+  since: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   deployments: DeploymentsTable;
   deployment_services: DeploymentServicesTable;
@@ -289,4 +311,6 @@ export interface Database {
   dashboard_sessions: DashboardSessionsTable;
   git_polls: GitPollsTable;
   github_deployments: GitHubDeploymentsTable;
+  running_watches: RunningWatchesTable;
+  running_status: RunningStatusTable;
 }

@@ -22,4 +22,13 @@ describe('refusal answers', () => {
     const text = parseFailureText({ reason: 'unknown word "token=abc123"', usage: 'deploy <app> to <env>', suggestion: null }, '');
     expect(text).toBe('unknown word "token=[redacted]".\nUsage: `deploy <app> to <env>`');
   });
+
+  it('answers a destroy without its confirmation with the exact line to type', () => {
+    const refusal: Refusal = { ok: false, code: 'CONFIRMATION_NEEDED', reason: 'destroying shop/db in local removes it and its data for good; to go ahead, give its full name again: shop/db' };
+    const db = { app: 'shop', env: 'local', services: ['db'] };
+    expect(refusalText(refusal, 'destroy', db, catalog, '/hoist ')).toBe(
+      'destroying shop/db in local removes it and its data for good; to go ahead, give its full name again: shop/db.\nType exactly: `/hoist destroy shop/db in local --confirm shop/db`',
+    );
+    expect(refusalText(refusal, 'destroy', db, catalog, '').split('\n')[1]).toBe('Type exactly: `destroy shop/db in local --confirm shop/db`');
+  });
 });

@@ -17,7 +17,7 @@ const view = (over: Partial<EnvironmentView> = {}): EnvironmentView => ({
   autoDeploy: false,
   commitBaseUrl: null,
   status: 'DEPLOYED',
-  services: [{ name: 'api', type: 'application', status: 'DEPLOYED', version: SHA, image: null, deploymentId: 10, updatedAt: null, commitUrl: null }],
+  services: [{ name: 'api', type: 'application', status: 'DEPLOYED', version: SHA, image: null, deploymentId: 10, updatedAt: null, commitUrl: null, running: null }],
   queue: [],
   awaitingApproval: [],
   lock: null,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EnvironmentView, ServiceView } from '../../src/service/views.ts';
 import { LIMITS, limitViolations } from '../../src/bot/render/limits.ts';
 import { renderEnvironments, renderEnvironmentsText } from '../../src/bot/render/environments.ts';
+import { renderWhere, renderWhereText } from '../../src/bot/render/where.ts';
 import { SHA, sectionText } from './render-fixtures.ts';
 
 const now = new Date('2026-03-01T12:00:00Z');
@@ -15,6 +16,7 @@ const svc = (over: Partial<ServiceView> = {}): ServiceView => ({
   deploymentId: 10,
   updatedAt: new Date('2026-03-01T10:58:00Z'),
   commitUrl: null,
+  running: null,
   ...over,
 });
 
@@ -52,6 +54,20 @@ describe('renderEnvironments', () => {
       `      :rocket: api · Deploying · <https://github.com/acme/shop/commit/${SHA}|abcdef1> · 1h 02m ago`,
       '      _queue: #13 deploy (QUEUED)_',
     ]);
+  });
+
+  it('shows the running status beside the deployment status, in Slack, the terminal and where', () => {
+    const down = { state: 'DOWN' as const, ready: 0, desired: 2, restarts: 14, reason: 'CrashLoopBackOff (pod api-1)', since: now };
+    const running = { state: 'RUNNING' as const, ready: 1, desired: 1, restarts: 0, reason: null, since: now };
+    const views = [view({ services: [svc({ name: 'db', type: 'database', version: 'postgres:16', updatedAt: null, running }), svc({ running: down })] })];
+    const lines = sectionText(renderEnvironments(views, { now }).blocks[0]).split('\n');
+    expect(lines[1]).toBe('      :white_check_mark: db · Deployed · RUNNING 1/1 · `postgres:16`');
+    expect(lines[2]).toContain('api · Deployed · *DOWN 0/2, 14 restarts* · ');
+    const text = renderEnvironmentsText(views, { now });
+    expect(text).toContain('api  DEPLOYED · DOWN 0/2, 14 restarts  abcdef1');
+    expect(text).toContain('db   DEPLOYED · RUNNING 1/1            postgres:16');
+    expect(renderWhereText('shop', views, { now, mention: (id) => `@${id}` })).toContain('db postgres:16 (RUNNING 1/1), api abcdef1 (DOWN 0/2, 14 restarts)');
+    expect(sectionText(renderWhere('shop', views, { now, mention: (id) => `<@${id}>` }).blocks[1])).toContain('(DOWN 0/2, 14 restarts)');
   });
 
   it('says when nothing matches', () => {

@@ -211,7 +211,7 @@ apps:
     expect(answer.text.split('\n')).toEqual([
       `#${logged} has no service "wokrer"; its services: web, worker.`,
       'Did you mean `worker`?',
-      'Usage: `/hoist logs #<deployment> [<service>]`',
+      'Usage: `/hoist logs #<deployment> [<service>] | logs <app>/<service> in <environment>`',
     ]);
   });
 
@@ -225,8 +225,8 @@ apps:
   it('refuses what is not a deployment number with the usage line', async () => {
     const bare = await say('logs');
     expect(bare).toMatchObject({ rejected: true });
-    expect(bare.text).toContain('expected `#<deployment>` after `logs`');
-    expect(bare.text).toContain('Usage: `logs #<deployment> [<service>]`');
-    expect((await say('logs abc')).text).toContain('`abc` is not a deployment number');
+    expect(bare.text).toContain('expected `#<deployment>` or `<app>/<service> in <environment>` after `logs`');
+    expect(bare.text).toContain('Usage: `logs #<deployment> [<service>] | logs <app>/<service> in <environment>`');
+    expect((await say('logs #abc')).text).toContain('`#abc` is not a deployment number');
   });
 });

@@ -180,6 +180,7 @@ export function memoryHoist(
               deploymentId: latest?.id ?? null,
               updatedAt: null,
               commitUrl: null,
+              running: null,
             })),
             queue: (() => {
               let waiting = 0;
@@ -210,6 +211,8 @@ export function memoryHoist(
     approvals: async () => refuse('NOT_SUPPORTED', 'approvals are not part of this test double'),
     environmentLock: async () => refuse('NOT_SUPPORTED', 'locks are not part of this test double'),
     cancel: async () => refuse('NOT_SUPPORTED', '`cancel` is not part of this test double'),
+    serviceLogs: async () => refuse('NOT_SUPPORTED', 'the running app\'s logs are not part of this test double'),
+    serviceUsage: async () => refuse('NOT_SUPPORTED', 'the running app\'s usage is not part of this test double'),
     listDeployments: async () => refuse('NOT_SUPPORTED', 'history is not part of this test double'),
     deploymentManifests: async () => refuse('NOT_SUPPORTED', 'manifests are not part of this test double'),
     diffDeployments: async () => refuse('NOT_SUPPORTED', 'diffs are not part of this test double'),

@@ -91,6 +91,19 @@ describe('hoist <action> through the API, followed over the event stream', () =>
     expect(fake.requests.find((r) => r.method === 'POST')!.body).toEqual({ action: 'redeploy', services: ['web'] });
   });
 
+  it('destroys with the confirm the command names, and exits 0 once DESTROYED', async () => {
+    fake.routes.set(DEPLOYMENTS, () => {
+      const answer = requested('queued', { action: 'destroy' });
+      fake.deployment = { ...fake.deployment, status: 'DESTROYED', ...FINISHED };
+      fake.emit('status', { status: 'DESTROYED', service: null, reason: null });
+      return answer;
+    });
+    const t = run(['destroy', 'shop/db', 'in', 'staging', '--confirm', 'shop/db']);
+    expect(await t.code).toBe(EXIT.ok);
+    expect(t.out.at(-1)).toBe('#12 shop/staging DESTROYED');
+    expect(fake.requests.find((r) => r.method === 'POST')!.body).toEqual({ action: 'destroy', services: ['db'], confirm: 'shop/db' });
+  });
+
   it('exits 3 with the reason when the request is refused (locked: 409)', async () => {
     fake.routes.set(DEPLOYMENTS, () => ({ status: 409, body: { error: { code: 'LOCKED', message: 'shop/staging is locked by @alice: incident 88' } } }));
     const t = run(['deploy', 'shop', 'to', 'staging']);

@@ -36,9 +36,13 @@ describe('approval: in hoist.yaml', () => {
       selfApproval: false,
       timeoutMs: 24 * 3_600_000,
       remindEveryMs: null,
-      actions: ['deploy', 'redeploy', 'rollback', 'stop'],
+      actions: ['deploy', 'redeploy', 'rollback', 'stop', 'destroy'],
       bypass: [],
     });
+  });
+
+  it('destroy is an action that may wait for approval, and is listed on its own', () => {
+    expect(policyOf('required: 1\napprovers: [U0BOB]\nactions: [destroy]')?.actions).toEqual(['destroy']);
   });
 
   it('several rules, and every other key', () => {

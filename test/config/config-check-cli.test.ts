@@ -98,3 +98,25 @@ it('hoist config check with a Slack token refuses an approval rule its user grou
     await slack.close();
   }
 });
+
+it('hoist config check refuses what a Docker target cannot run: replicas behind a fixed host port, a cronjob', async () => {
+  const check = (name: string, text: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    return new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = execFile(process.execPath, [join(ROOT, 'bin/hoist.mjs'), 'config', 'check'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', HOIST_CONFIG: file },
+      }, (_error, _stdout, stderr) => resolve({ code: child.exitCode, stderr }));
+    }).then((result) => ({ ...result, file }));
+  };
+  const head = 'targets:\n  edge: { kind: docker }\napps:\n  shop:\n    repo: /srv/shop\n    services:\n';
+  const exposed = await check('replicas.yaml', `${head}      web: { type: container, image: "web:1", port: 8080, replicas: 2 }\n    environments:\n      local: { target: edge, expose: { web: 8080 } }\n`);
+  expect(exposed.code).toBe(2);
+  expect(exposed.stderr).toBe(
+    `hoist: ${exposed.file}:9: apps.shop.environments.local.expose.web: web runs 2 replicas, but a fixed host port (8080) can serve only one container on a Docker target, which has no proxy in front: set \`replicas: 1\` or remove it from \`expose\`\n`,
+  );
+  const cron = await check('cron.yaml', `${head}      report: { type: cronjob, image: "report:1", schedule: "0 3 * * *" }\n    environments:\n      local: { target: edge }\n`);
+  expect(cron.code).toBe(2);
+  expect(cron.stderr).toContain(`hoist: ${cron.file}:9: apps.shop.environments.local.target: target "edge" is a Docker target, which cannot run cronjob report: a cronjob needs a Kubernetes target`);
+});

@@ -232,7 +232,7 @@ apps:
 describe('environment variables', () => {
   it('applies defaults', () => {
     const env = parseEnv({});
-    expect(env).toMatchObject({ databaseUrl: null, redisUrl: 'redis://127.0.0.1:6379', port: 3000, slack: null, configPath: './hoist.yaml' });
+    expect(env).toMatchObject({ databaseUrl: null, redis: { kind: 'single', url: 'redis://127.0.0.1:6379' }, redisPrefix: 'hoist', port: 3000, slack: null, configPath: './hoist.yaml' });
   });
   it('names the variable, never its value', () => {
     expect(() => parseEnv({ PORT: 'eighty' })).toThrow(/PORT/);

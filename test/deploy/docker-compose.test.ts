@@ -67,7 +67,7 @@ describe('docker-compose.yml', () => {
     const database = new URL(parsed.databaseUrl!);
     expect(database.host).toBe(addressOf('postgres', 5432));
     expect([database.username, database.password, database.pathname]).toEqual([pg.POSTGRES_USER, pg.POSTGRES_PASSWORD, `/${pg.POSTGRES_DB}`]);
-    expect(new URL(parsed.redisUrl).host).toBe(addressOf('redis', 6379));
+    expect(parsed.redis.kind === 'single' && new URL(parsed.redis.url).host).toBe(addressOf('redis', 6379));
     expect(parsed.registry.url).toMatch(new RegExp(`^${addressOf('registry', 5000).replace(/\./g, '\\.')}/[a-z0-9-]+$`));
   });
 

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MIN_SECRET_IN_TEXT, SECRET_MARK, secretMasker, secretValuesOf } from '../../src/domain/redact.ts';
-import { fingerprinter } from '../../src/service/secret-masks.ts';
+import { fingerprinter } from '../../src/store/secret-key.ts';
 
 const KEY = Buffer.alloc(32, 7);
 const OTHER_KEY = Buffer.alloc(32, 8);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
 import { insertDeployment, saveChangelog } from '../../src/store/deployments.ts';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
-import { removeAppContainers } from '../support/containers.ts';
+import { removeAppContainers, testDocker } from '../support/containers.ts';
 import { BASE_IMAGE, DOCKER_HOST, randomName, REGISTRY, startTestHoist, type TestHoist } from '../support/hoist-harness.ts';
 import { newDeployment } from '../support/new-deployment.ts';
 
@@ -67,7 +67,7 @@ apps:
   ${app}:
     repo: ${repo.dir}
     services:
-      web: { type: container, image: "${BASE_IMAGE}", command: ["/bin/busybox", "httpd", "-f", "-p", "8080"], env: { DB_PASSWORD: ${PASSWORD} } }
+      web: { type: container, image: "${BASE_IMAGE}", command: ["/bin/sh", "-c", "echo serving with $DB_PASSWORD; exec /bin/busybox httpd -f -p 8080"], env: { DB_PASSWORD: ${PASSWORD} } }
     environments:
       e2e: { target: engine }
       prod: { target: engine, approval: { required: 1, approvers: [U0BOB] } }
@@ -173,6 +173,15 @@ apps:
     // What runs: the image this container service was deployed with, recorded by the engine.
     expect(await page.getAttribute(`${cell} [data-service="web"]`, 'data-status')).toBe('DEPLOYED');
     expect(await page.textContent(`${cell} [data-service="web"] code`)).toContain('busybox');
+    // Whether it runs, beside its deployment status, followed from the stream: its container killed, then started again.
+    await page.waitForSelector(`${cell} [data-service="web"][data-running="RUNNING"]`, { timeout: 15_000 });
+    const docker = testDocker();
+    const [serving] = await docker.listContainers({ filters: { label: [`io.hoist.app=${app}`, 'io.hoist.env=e2e', 'io.hoist.role=service'] } });
+    await docker.getContainer(serving?.Id ?? '').kill();
+    await page.waitForSelector(`${cell} [data-service="web"][data-running="DOWN"]`, { timeout: 15_000 });
+    expect(await page.textContent(`${cell} [data-service="web"] .running`)).toBe('DOWN 0/1');
+    await docker.getContainer(serving?.Id ?? '').start();
+    await page.waitForSelector(`${cell} [data-service="web"][data-running="RUNNING"]`, { timeout: 15_000 });
 
     // Awaiting approval, a lock and a cancel: each shown as it happens.
     const prod = `#cell-${app}-prod`;
@@ -276,6 +285,21 @@ apps:
     } finally {
       await database.close();
     }
+
+    // The running service's page, from its name on the board: its container's usage now and its
+    // output, the secret it printed masked.
+    await page.goto(`${hoist.baseUrl}/dashboard`);
+    await page.waitForSelector('body[data-loaded="true"]');
+    await Promise.all([page.waitForURL(/\/services\/web$/), page.click(`${cell} [data-service="web"] a`)]);
+    await page.waitForSelector('body[data-loaded="true"]');
+    const usage = await page.$$eval('#usage tr', (rows) => rows.map((r) => [r.getAttribute('data-replica'), r.querySelector('.cpu')?.textContent, r.querySelector('.memory')?.textContent]));
+    expect(usage).toHaveLength(1);
+    expect(usage[0]?.[0]).toBe(`hoist-${app}-e2e-web-${second.id}`);
+    expect(usage[0]?.[1]).toMatch(/^\d+(\.\d)?m$/);
+    expect(usage[0]?.[2]).toMatch(/^\d+(\.\d)? (B|KiB|MiB) of \d+(\.\d)? GiB$/);
+    expect(await page.textContent('#app-log')).toMatch(new RegExp(`^hoist-${app}-e2e-web-${second.id} \\| serving with ••••[0-9a-f]{8}$`));
+    await page.screenshot({ path: join(OUTPUT, 'service.png'), fullPage: true });
+    expect(await page.content()).not.toContain(PASSWORD);
 
     // Signing out ends the session: the pages send the browser to sign in again.
     await Promise.all([page.waitForURL(/\/dashboard\/sign-in$/), page.click('form.who button')]);

@@ -225,6 +225,64 @@ apps:
     expect(snippet).toMatch(/\\nWarning \w+ (Pod|Job)\//);
   });
 
+  it('the running api: its two pods followed through the API, shown in chat to the asker alone, its usage without and with metrics-server', async () => {
+    const pods = kube
+      .list('Pod', namespace)
+      .filter((p) => p.metadata.labels?.['app.kubernetes.io/name'] === 'api' && !p.metadata.deletionTimestamp && p.status?.phase === 'Running')
+      .map((p) => p.metadata.name as string)
+      .sort();
+    expect(pods).toHaveLength(2);
+    const path = `/apps/${shop}/environments/staging/services/api`;
+
+    // Followed: what each pod writes after the request arrives, named by its pod, secrets masked.
+    const stop = new AbortController();
+    const res = await hoist.api(`${path}/logs?tail=1&follow=1`, { signal: stop.signal });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    const seen: { replica: string; line: string }[] = [];
+    let buffered = '';
+    const written = kube.writeLog(namespace, pods[0]!, 'GET /checkout 200') && kube.writeLog(namespace, pods[1]!, 'GET /cart 200 with password=hunter2');
+    expect(written).toBe(true);
+    while (!seen.some((l) => l.line.startsWith('GET /cart')) || !seen.some((l) => l.line.startsWith('GET /checkout'))) {
+      const chunk = await reader.read();
+      if (chunk.done) throw new Error(`the stream ended after ${JSON.stringify(seen)}`);
+      buffered += decoder.decode(chunk.value, { stream: true });
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) seen.push(JSON.parse(line) as { replica: string; line: string });
+    }
+    stop.abort();
+    await reader.cancel().catch(() => undefined);
+    expect(seen.find((l) => l.line === 'GET /checkout 200')?.replica).toBe(pods[0]);
+    expect(seen.find((l) => l.line.startsWith('GET /cart'))).toEqual(expect.objectContaining({ replica: pods[1], line: 'GET /cart 200 with password=[redacted]' }));
+
+    // In chat: the last lines of both pods, to the one who asked only.
+    await command(`logs ${shop}/api in staging`);
+    const answer = await slack.waitFor((s) => s.responses.find((r) => String(r.body.text).startsWith(`*Logs of ${shop}/api in staging*`)), 10_000);
+    expect(answer.body.response_type).toBe('ephemeral');
+    const shown = JSON.stringify(answer.body.blocks);
+    expect(shown).toContain(`${pods[0]} | GET /checkout 200`);
+    expect(shown).toContain(`${pods[1]} | GET /cart 200 with password=[redacted]`);
+
+    // Usage: a clear answer without metrics-server; each pod's numbers with it.
+    const without = (await (await hoist.api(`${path}/usage`)).json()) as { unavailable: string | null; replicas: unknown[] };
+    expect(without.unavailable).toMatch(/^metrics-server not installed/);
+    expect(without.replicas).toEqual([]);
+    kube.metrics.installed(true);
+    kube.metrics.set(namespace, pods[1]!, 'api', { cpu: '50000000n', memory: '65536Ki' });
+    const measured = (await (await hoist.api(`${path}/usage`)).json()) as { unavailable: string | null; replicas: unknown[] };
+    expect(measured).toMatchObject({
+      unavailable: null,
+      window: '15s',
+      replicas: [
+        { replica: pods[0], cpuCores: 0.0025, memoryBytes: 10240 * 1024, memoryLimitBytes: 128 * 1024 * 1024 },
+        { replica: pods[1], cpuCores: 0.05, memoryBytes: 64 * 1024 * 1024, memoryLimitBytes: 128 * 1024 * 1024 },
+      ],
+    });
+    kube.metrics.installed(false);
+  });
+
   it('stop scales to zero and suspends the cronjob, keeping the volume; deploy brings it back; restart rolls the pods', async () => {
     const stop = await request(`stop ${shop} in staging`);
     await ends(stop, 'STOPPED');

@@ -44,7 +44,7 @@ describe('worker processes that die, freeze or stop', () => {
     repo.git('checkout', '--quiet', 'main');
     slack = await startFakeSlack({ token: TOKEN, rateLimitPerChannelPerSecond: 0 });
     server = await startTestHoist({
-      yaml: appYaml({ app, repo: repo.dir, port: await freePort(), extraEnvs: ['kill', 'freeze', 'flush', 'term'] }),
+      yaml: appYaml({ app, repo: repo.dir, port: await freePort(), extraEnvs: ['kill', 'freeze', 'flush', 'term', 'drain'] }),
       slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SECRET },
       mode: 'server',
     });
@@ -186,6 +186,23 @@ describe('worker processes that die, freeze or stop', () => {
     const done = await waitRows('term', 2, (rs) => rs[1]?.finished_at !== null, 30_000, 'the second deployment');
     expect(done[1]?.status).toBe('DEPLOYED');
     expect(done[1]?.executor?.endsWith(`:${next.pid}`)).toBe(true);
+  });
+
+  it('SIGTERM past the drain time: the running deployment ends CANCELED saying why, and the worker exits', async () => {
+    const sha = slowVariant('drain');
+    const worker = await startWorkerProcess({ ...server.vars, HOIST_WORKER_DRAIN_SECONDS: '1' });
+    workers = [worker];
+    await deploy(`deploy ${app}@${sha} to drain`);
+    await waitRows('drain', 1, (rs) => rs[0]?.status === 'BUILDING', 30_000, 'the slow build to start');
+    const stoppedAt = Date.now();
+    worker.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    // Well before the 6 s build would have ended: the drain time, then the cancel.
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    const [ended] = await rows('drain');
+    expect(ended).toMatchObject({ status: 'CANCELED' });
+    const { rows: reason } = await db.query<{ reason: string }>('select reason from deployments where id = $1', [ended?.id]);
+    expect(reason[0]?.reason).toBe('the worker running it was stopped and its drain time (1 s) ran out');
   });
 
   it('the same slash command delivered twice (a Slack retry) creates one deployment', async () => {

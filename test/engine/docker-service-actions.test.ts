@@ -125,4 +125,31 @@ apps:
     const result = await target.restart(request('api'));
     expect(result).toMatchObject({ ok: false, reason: 'no container of api in test to restart' });
   });
+
+  it('destroys a service with its data: its container, its anonymous volume, its data volume and what is labelled with it; another service\'s stay', async () => {
+    const exists = async (name: string) => docker.getVolume(name).inspect().then(() => true, () => false);
+    const labels = (service: string) => ({ 'io.hoist.app': app, 'io.hoist.env': 'test', 'io.hoist.service': service });
+    const data = `hoist-${app}-test-web-data`;
+    const other = `hoist-${app}-test-api-data`;
+    await docker.createVolume({ Name: data, Labels: labels('web') });
+    await docker.createVolume({ Name: `${app}-web-extra`, Labels: labels('web') });
+    await docker.createVolume({ Name: other, Labels: labels('api') });
+    try {
+      const [web] = await containersOf('web');
+      const anonymous = (await docker.getContainer(web!.Id).inspect()).Mounts.map((m) => m.Name ?? '').filter((n) => n !== '');
+      expect(anonymous.length).toBeGreaterThan(0);
+      const destroyed = await target.destroy(request('web'));
+      expect(destroyed).toMatchObject({ ok: true });
+      const removed = destroyed.ok ? destroyed.removed : [];
+      expect(removed.filter((r) => r.startsWith('container '))).toHaveLength(1);
+      expect(removed).toEqual(expect.arrayContaining([`volume ${data}`, `volume ${app}-web-extra`]));
+      expect(await containersOf('web')).toEqual([]);
+      for (const name of [data, `${app}-web-extra`, ...anonymous]) expect([name, await exists(name)]).toEqual([name, false]);
+      expect(await exists(other)).toBe(true);
+      // Nothing left: a second destroy removes nothing.
+      expect(await target.destroy(request('web'))).toEqual({ ok: true, removed: [] });
+    } finally {
+      for (const name of [data, `${app}-web-extra`, other]) await docker.getVolume(name).remove().catch(() => undefined);
+    }
+  });
 });

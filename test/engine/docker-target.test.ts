@@ -152,6 +152,8 @@ apps:
         deploymentId: second.deploymentId,
         endpoint: `http://127.0.0.1:${port}`,
         healthy: true,
+        ready: 1,
+        desired: 1,
       },
     ]);
   });

@@ -16,8 +16,8 @@ import { createGitSource } from '../../src/engine/source/git-source.ts';
 import { createDockerTarget } from '../../src/engine/targets/docker-target.ts';
 import type { HoistService } from '../../src/service/contract.ts';
 import { createHoistService } from '../../src/service/hoist-service.ts';
-import { removeAppContainers } from '../support/containers.ts';
 import { openTestStore } from '../support/databases.ts';
+import { removeApp } from './docker-fixture.ts';
 import { baseImage, dockerHost, registry, uniqueName } from './engine-env.ts';
 
 const docker = createDocker(dockerHost);
@@ -64,7 +64,7 @@ apps:
   ${app}:
     repo: /srv/none
     services:
-      db: { type: database, image: "${repository}:a", port: 8080 }
+      db: { type: database, image: "${repository}:a", port: 8080, path: /data }
       cache: { type: container, image: "${unreachable}", port: 8080 }
     environments:
       test: { target: engine }
@@ -81,7 +81,7 @@ apps:
   });
 
   afterAll(async () => {
-    await removeAppContainers(app);
+    await removeApp(docker, app);
     await store?.cleanup();
     rmSync(cacheDir, { recursive: true, force: true });
   });

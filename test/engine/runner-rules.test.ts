@@ -20,6 +20,7 @@ import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
 import { pickUp } from '../../src/store/waiting-deployments.ts';
 import { createTestDatabase } from '../support/databases.ts';
+import { removeApp } from './docker-fixture.ts';
 import { baseImage, dockerHost, registry, uniqueName } from './engine-env.ts';
 
 const docker = createDocker(dockerHost);
@@ -50,7 +51,7 @@ apps:
   ${app}:
     repo: /srv/none
     services:
-      db: { type: database, image: ${image}, port: 8080 }
+      db: { type: database, image: ${image}, port: 8080, path: /data }
       web: { type: container, image: ${image}, port: 8080 }
     environments:
       test: { target: engine }
@@ -72,8 +73,7 @@ apps:
   });
 
   afterAll(async () => {
-    const all = await docker.listContainers({ all: true, filters: { label: [`io.hoist.app=${app}`] } });
-    await Promise.all(all.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    await removeApp(docker, app);
     // Images stay: removing one while another file builds from shared layers breaks that build in Podman.
     await handle?.close();
     await database?.drop();

@@ -61,9 +61,9 @@ describe('the API’s write routes', () => {
   });
 
   it.each([
-    ['an unknown action', { action: 'launch' }, 'action: expected one of deploy, redeploy, rollback, stop, restart'],
-    ['no action', {}, 'action: expected one of deploy, redeploy, rollback, stop, restart'],
-    ['an unknown field', { action: 'deploy', branch: 'main' }, 'unknown field "branch"; fields: action, services, ref, to, bypassApproval, force, reason'],
+    ['an unknown action', { action: 'launch' }, 'action: expected one of deploy, redeploy, rollback, stop, restart, destroy'],
+    ['no action', {}, 'action: expected one of deploy, redeploy, rollback, stop, restart, destroy'],
+    ['an unknown field', { action: 'deploy', branch: 'main' }, 'unknown field "branch"; fields: action, services, ref, to, bypassApproval, force, reason, confirm'],
     ['services that are not a list', { action: 'deploy', services: 'api' }, 'services: expected a list of service names, such as ["api", "worker"]; leave it out for the whole environment'],
     ['an empty list of services', { action: 'deploy', services: [] }, 'services: name at least one service, or leave `services` out for the whole environment'],
     ['a ref on a stop', { action: 'stop', ref: 'main' }, 'ref: only a deploy takes a ref; leave it out of a stop'],
@@ -108,6 +108,30 @@ describe('the API’s write routes', () => {
       code: 'NOT_ALLOWED',
       message: 'web in staging was never deployed, so there is nothing to roll back; `deploy` it first',
     });
+  });
+
+  it('destroys one service with its name in `confirm`: without it or with another, 400 naming the field and what to give', async () => {
+    expect(await deploy('staging', { action: 'destroy', services: ['db'] })).toEqual({
+      status: 400,
+      body: {
+        error: {
+          code: 'CONFIRMATION_NEEDED',
+          message: 'confirm: destroying shop/db in staging removes it and its data for good; to go ahead, give its full name again: shop/db',
+        },
+      },
+    });
+    expect((await deploy('staging', { action: 'destroy', services: ['db'], confirm: 'shop/web' })).body.error.code).toBe('CONFIRMATION_NEEDED');
+    expect(await deploy('staging', { action: 'stop', services: ['db'], confirm: 'shop/db' })).toEqual({
+      status: 400,
+      body: { error: { code: 'BAD_REQUEST', message: "confirm: only a destroy is confirmed with the service's name; leave it out of a stop" } },
+    });
+    const deployed = await deploy('staging', { action: 'deploy', services: ['db'] });
+    await f.run(deployed.body.deployment.id);
+    const destroyed = await deploy('staging', { action: 'destroy', services: ['db'], confirm: 'shop/db' });
+    expect(destroyed).toMatchObject({ status: 202, body: { outcome: 'queued', deployment: { action: 'destroy', status: 'QUEUED' } } });
+    expect((await f.run(destroyed.body.deployment.id)).status).toBe('DESTROYED');
+    const view = await call('GET', '/apps/shop/environments/staging', { token: 'ci' });
+    expect(view.body.services.find((s: { name: string }) => s.name === 'db')).toMatchObject({ status: 'DESTROYED', version: null });
   });
 
   it('locks and unlocks through the API; a locked environment refuses others with 409', async () => {

@@ -72,6 +72,8 @@ describe('GET /api/v1/openapi.json', () => {
         'GET /api/v1/apps/{app}/environments',
         'GET /api/v1/apps/{app}/environments/{env}',
         'GET /api/v1/apps/{app}/environments/{env}/lock',
+        'GET /api/v1/apps/{app}/environments/{env}/services/{service}/logs',
+        'GET /api/v1/apps/{app}/environments/{env}/services/{service}/usage',
         'PUT /api/v1/apps/{app}/environments/{env}/lock',
         'DELETE /api/v1/apps/{app}/environments/{env}/lock',
         'POST /api/v1/apps/{app}/environments/{env}/deployments',

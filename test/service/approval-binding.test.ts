@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentEvent } from '../../src/domain/deployment.ts';
-import { createApprovalBinding } from '../../src/engine/approval-binding.ts';
 import { alice, asking, bob, carol, command, openServiceFixture, shopConfig, type ServiceFixture } from './service-fixture.ts';
 
 const ENVIRONMENTS = {
@@ -21,7 +20,7 @@ describe('approvals bound to what will run', () => {
   });
 
   /** A worker's check before it starts a deployment, with hoist.yaml as that worker read it. */
-  const holds = (id: number, config = f.config) => createApprovalBinding({ db: f.db, config, notify: f.notify })(id);
+  const holds = (id: number, config = f.config) => f.approvalHolds(id, config);
   const history = async (id: number) => {
     const view = await f.service.approvals(id);
     if (!view.ok) throw new Error(view.reason);

@@ -48,7 +48,7 @@ describe('service: listing deployments', () => {
     expect(await f.service.listDeployments({ action: ['launch'] })).toEqual({
       ok: false,
       code: 'BAD_REQUEST',
-      reason: 'action: "launch" is not an action; use one or more (comma-separated) of deploy, redeploy, rollback, stop, restart',
+      reason: 'action: "launch" is not an action; use one or more (comma-separated) of deploy, redeploy, rollback, stop, restart, destroy',
     });
   });
 

@@ -47,7 +47,7 @@ apps:
   shop:
     repo: /srv/none
     services:
-      db: { type: database, image: "registry.example.com/team/db:16" }
+      db: { type: database, image: "registry.example.com/team/db:16", path: /var/lib/db }
       cache: { type: container, image: "registry.example.com/team/cache:7" }
       api: { type: application, build: { context: . }, port: 8080 }
     environments:
@@ -55,7 +55,7 @@ apps:
   images:
     repo: /srv/none
     services:
-      db: { type: database, image: "registry.example.com/team/db:16" }
+      db: { type: database, image: "registry.example.com/team/db:16", path: /var/lib/db }
     environments:
       staging: { target: engine }
 `,

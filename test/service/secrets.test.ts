@@ -7,12 +7,11 @@ import { createImageRegistry } from '../../src/engine/build/image-registry.ts';
 import { createGitSource } from '../../src/engine/source/git-source.ts';
 import type { HoistService } from '../../src/service/contract.ts';
 import { createHoistService } from '../../src/service/hoist-service.ts';
-import { fingerprinter } from '../../src/service/secret-masks.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { appendLogLines } from '../../src/store/deployment-logs.ts';
 import { insertDeployment, type NewDeployment } from '../../src/store/deployments.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
-import { secretKey } from '../../src/store/secret-key.ts';
+import { fingerprinter, secretKey } from '../../src/store/secret-key.ts';
 import { createTestDatabase, openTestStore, type StoreKind } from '../support/databases.ts';
 
 const config = parseHoistConfig(
@@ -80,7 +79,9 @@ describe.each<StoreKind>(['postgres', 'pglite'])('secrets in the service’s ans
   it('the diff still says the password changed, without either value', async () => {
     const result = await api.diffDeployments(after, before);
     if (!result.ok) throw new Error(result.reason);
-    expect(result.changes).toEqual([{ path: 'services[web].env.DB_PASSWORD', kind: 'changed', before: hide('oldpass1'), after: hide('hunter2') }]);
+    expect(result.changes).toEqual([
+      { path: 'services[web].env.DB_PASSWORD', kind: 'changed', before: hide('oldpass1'), after: hide('hunter2'), text: 'services[web].env.DB_PASSWORD changed' },
+    ]);
     expect(result.unified).toContain(`-        "DB_PASSWORD": "${hide('oldpass1')}",`);
     expect(result.unified).toContain(`+        "DB_PASSWORD": "${hide('hunter2')}",`);
     const same = await api.diffDeployments(after, after);

@@ -4,17 +4,18 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { parseHoistConfig, type HoistConfig } from '../../src/config/hoist-config.ts';
 import type { Deployment } from '../../src/domain/deployment.ts';
+import { createApprovalBinding } from '../../src/engine/approval-binding.ts';
 import { createDeployRunner } from '../../src/engine/deploy-runner.ts';
 import { createGitSource } from '../../src/engine/source/git-source.ts';
 import type { ActionCommand, Actor, HoistService, RequestOptions } from '../../src/service/contract.ts';
 import type { EnvironmentView } from '../../src/service/views.ts';
-import { createImageRegistry } from '../../src/engine/build/image-registry.ts';
 import { createChangeFeed } from '../../src/service/environment-board.ts';
 import { createHoistService, type ServiceDeps } from '../../src/service/hoist-service.ts';
 import { pinEnvironment } from '../../src/service/locks.ts';
 import type { Db } from '../../src/store/database.ts';
 import { pickUp } from '../../src/store/waiting-deployments.ts';
 import { createFakeBuilder, type FakeBuilder } from '../fakes/fake-builder.ts';
+import { createFakeImageRegistry, type FakeImageRegistry } from '../fakes/fake-image-registry.ts';
 import { createNoopTarget, type NoopTarget } from '../fakes/noop-target.ts';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { openTestStore, type StoreKind } from '../support/databases.ts';
@@ -85,6 +86,10 @@ export interface ServiceFixture {
   versions: readonly [string, string, string, string];
   target: NoopTarget;
   builder: FakeBuilder;
+  /** The registry image tags are looked up in (it lists none unless the options give some). */
+  images: FakeImageRegistry;
+  /** What a worker of this process checks before it starts an approved deployment (SPEC §5), with hoist.yaml as that worker read it. */
+  approvalHolds(id: number, config?: HoistConfig): Promise<boolean>;
   /** `app/env` of every kick, in order. */
   kicks: string[];
   /** Deployments a worker was told to stop. */
@@ -112,6 +117,8 @@ export interface FixtureOptions {
   groups?: Record<string, string[]>;
   /** PGlite unless given: a Postgres server where requests must really run at once. */
   store?: StoreKind;
+  /** Image (`postgres:16`) → the digest its registry names for the tag. */
+  imageDigests?: Record<string, string>;
   /** The clock approval deadlines are counted by (the real one unless given). */
   now?: () => Date;
 }
@@ -167,6 +174,7 @@ export async function openServiceFixture(options: FixtureOptions): Promise<Servi
   const source = createGitSource({ cacheDir });
   const target = createNoopTarget();
   const builder = createFakeBuilder();
+  const images = createFakeImageRegistry(options.imageDigests);
   const kicks: string[] = [];
   const signals: number[] = [];
   const groupLookups: string[] = [];
@@ -182,7 +190,7 @@ export async function openServiceFixture(options: FixtureOptions): Promise<Servi
     db: store.db,
     config,
     source,
-    registry: createImageRegistry(),
+    registry: images.registry,
     kick: async (app, env) => {
       kicks.push(`${app}/${env}`);
     },
@@ -193,6 +201,7 @@ export async function openServiceFixture(options: FixtureOptions): Promise<Servi
       return groups[userId] ?? [];
     },
     ...(options.now ? { now: options.now } : {}),
+    targetFor: () => target.target,
   };
   const service = createHoistService({
     ...deps,
@@ -227,6 +236,8 @@ export async function openServiceFixture(options: FixtureOptions): Promise<Servi
     versions,
     target,
     builder,
+    images,
+    approvalHolds: (id, workerConfig = config) => createApprovalBinding({ db: store.db, config: workerConfig, registry: images.registry, notify })(id),
     kicks,
     signals,
     groupLookups,

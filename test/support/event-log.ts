@@ -6,7 +6,7 @@ import { eventsAfterCursor, moveCursor } from '../../src/store/event-cursors.ts'
 /** The deployment events the chat has yet to deliver, oldest first. */
 export async function pendingEvents(db: Db, limit = 1_000): Promise<{ id: number; position: number; deploymentId: number; event: DeploymentEvent }[]> {
   const { events } = await eventsAfterCursor(db, 'chat', { limit });
-  return events.flatMap((e) => (e.entry.kind === 'notice' || e.entry.kind === 'lock' ? [] : [{ id: e.id, position: e.position, deploymentId: e.entry.deploymentId, event: e.entry }]));
+  return events.flatMap((e) => (e.entry.kind === 'notice' || e.entry.kind === 'lock' || e.entry.kind === 'running' ? [] : [{ id: e.id, position: e.position, deploymentId: e.entry.deploymentId, event: e.entry }]));
 }
 
 /** The lock notices the chat has yet to deliver, oldest first. */

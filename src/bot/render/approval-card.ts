@@ -49,6 +49,19 @@ export function setSummary(set: DeploymentSet | null | undefined): string | null
   return `${set.target}${set.namespace ? `/${set.namespace}` : ''}: ${[...shown, ...(more > 0 ? [`${more} more`] : [])].join(', ')}`;
 }
 
+/** `db postgres:16 → sha256:0123456789ab`: each image service bound to a digest, or said not to be (the registry could not be asked). */
+function imagesSummary(set: DeploymentSet | null | undefined): string | null {
+  const bound = (set?.services ?? []).flatMap((s) => (s.imageCheck === undefined ? [] : [{ s, check: s.imageCheck }]));
+  if (bound.length === 0) return null;
+  return bound
+    .map(({ s, check }) => {
+      const image = `${s.name} ${s.version ?? ''}`;
+      if (check.status === 'unchecked') return `${image} (image not checked: ${check.reason})`;
+      return check.digest === null ? image : `${image} → ${check.digest.slice(0, 'sha256:'.length + 12)}`;
+    })
+    .join(', ');
+}
+
 const latest = (history: readonly ApprovalEntry[], step: ApprovalEntry['step']): ApprovalEntry | null => history.findLast((e) => e.step === step) ?? null;
 
 /** `2026-12-04 19:30 UTC` */
@@ -63,6 +76,8 @@ function waitingLines(d: Deployment, approval: ApprovalView, ctx: ApprovalCardCo
   if (reset?.reason) lines.push(`Votes reset: ${plain(truncatePlain(reset.reason, MAX_REASON), ctx)}`);
   const summary = setSummary(d.deploymentSet);
   if (summary !== null) lines.push(`Set: ${plain(summary, ctx)}`);
+  const images = imagesSummary(d.deploymentSet);
+  if (images !== null) lines.push(`Images: ${plain(images, ctx)}`);
   return lines;
 }
 

@@ -1,3 +1,4 @@
+import { runningPhrase, statusBeside } from '../../domain/running-status.ts';
 import type { EnvironmentView, ServiceView } from '../../service/views.ts';
 import type { Message } from './blocks.ts';
 import { escapeMrkdwn, formatDuration, shortVersion, slackMention, statusStyle, versionMrkdwn } from './format.ts';
@@ -25,6 +26,13 @@ function queueLine(view: EnvironmentView): string | null {
   return `queue: ${shown.join(', ')}${more}`;
 }
 
+/** ` · *DOWN 0/2, 14 restarts*` beside the deployment status (bold unless it runs as it should). */
+export function runningMrkdwn(service: ServiceView): string {
+  if (service.running === null) return '';
+  const phrase = runningPhrase(service.running);
+  return service.running.state === 'RUNNING' ? ` · ${phrase}` : ` · *${phrase}*`;
+}
+
 /** An environment in mrkdwn: its status and target, each service's status and version, its queue and lock. */
 export function environmentLines(view: EnvironmentView, ctx: EnvironmentsContext): string[] {
   const style = statusStyle(view.status);
@@ -34,7 +42,7 @@ export function environmentLines(view: EnvironmentView, ctx: EnvironmentsContext
     const service = statusStyle(s.status);
     const when = since(s, ctx.now);
     lines.push(
-      `      ${service.emoji} ${escapeMrkdwn(s.name)} · ${service.label} · ${versionMrkdwn(s.version, repo)}${when ? ` · ${when}` : ''}`,
+      `      ${service.emoji} ${escapeMrkdwn(s.name)} · ${service.label}${runningMrkdwn(s)} · ${versionMrkdwn(s.version, repo)}${when ? ` · ${when}` : ''}`,
     );
   }
   const queue = queueLine(view);
@@ -61,12 +69,12 @@ export function renderEnvironmentsText(views: readonly EnvironmentView[], ctx: E
   return views
     .map((view) => {
       const width = Math.max(0, ...view.services.map((s) => s.name.length));
-      const statusWidth = Math.max(0, ...view.services.map((s) => s.status.length));
+      const statusWidth = Math.max(0, ...view.services.map((s) => statusBeside(s.status, s.running).length));
       const lines = [`${statusStyle(view.status).glyph} ${view.app}/${view.env}  ${view.status}  (${view.target})`];
       for (const s of view.services) {
         const when = since(s, ctx.now);
         lines.push(
-          `  ${statusStyle(s.status).glyph} ${s.name.padEnd(width)}  ${s.status.padEnd(statusWidth)}  ${shortVersion(s.version)}${when ? `  ${when}` : ''}`,
+          `  ${statusStyle(s.status).glyph} ${s.name.padEnd(width)}  ${statusBeside(s.status, s.running).padEnd(statusWidth)}  ${shortVersion(s.version)}${when ? `  ${when}` : ''}`,
         );
       }
       const queue = queueLine(view);

@@ -34,6 +34,9 @@ const STYLES: Record<DeploymentStatus, StatusStyle> = {
   RESTARTING: { emoji: ':arrows_counterclockwise:', glyph: '…', label: 'Restarting' },
   RESTARTED: { emoji: ':white_check_mark:', glyph: '✓', label: 'Restarted' },
   RESTART_ERROR: { emoji: ':x:', glyph: '✗', label: 'Restart failed' },
+  DESTROYING: { emoji: ':wastebasket:', glyph: '…', label: 'Destroying' },
+  DESTROYED: { emoji: ':wastebasket:', glyph: '×', label: 'Destroyed' },
+  DESTROY_ERROR: { emoji: ':x:', glyph: '✗', label: 'Destroy failed' },
   CANCELING: { emoji: ':no_entry:', glyph: '…', label: 'Canceling' },
   CANCELED: { emoji: ':no_entry_sign:', glyph: '⊘', label: 'Canceled' },
   AWAITING_CHECKS: { emoji: ':traffic_light:', glyph: '?', label: 'Waiting for CI' },
@@ -52,6 +55,7 @@ const ACTION_LABELS: Record<ActionVerb, { label: string; preposition: 'to' | 'in
   rollback: { label: 'Rollback', preposition: 'in' },
   stop: { label: 'Stop', preposition: 'in' },
   restart: { label: 'Restart', preposition: 'in' },
+  destroy: { label: 'Destroy', preposition: 'in' },
 };
 
 /** `Deploy shop to staging`, `Stop shop in staging`. */

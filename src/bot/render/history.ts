@@ -12,7 +12,7 @@ import {
 } from './format.ts';
 import { LIMITS, capBlocks, message, packSections, section } from './limits.ts';
 
-const OK_STATUSES = new Set(['DEPLOYED', 'STOPPED', 'RESTARTED']);
+const OK_STATUSES = new Set(['DEPLOYED', 'STOPPED', 'RESTARTED', 'DESTROYED']);
 
 function automaticBy(push: NonNullable<DeploymentSummary['push']>): string {
   return push.polled ? 'automatic, polled' : `automatic, pushed by ${push.pusher}${push.forced ? ' (forced)' : ''}`;

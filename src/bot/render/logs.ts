@@ -61,7 +61,7 @@ function headline(view: LogView): { mrkdwn: string; plain: string } {
  * sections: the newest lines are kept, and the first block says how many
  * earlier ones did not fit.
  */
-function codeSections(lines: readonly string[], maxSections: number): string[] {
+export function codeSections(lines: readonly string[], maxSections: number): string[] {
   // Room for the fences and the note, whose number has at most 10 digits.
   const room = LIMITS.sectionText - OPEN.length - CLOSE.length - `… ${'9'.repeat(10)} earlier lines\n`.length;
   const chunks: string[][] = [];

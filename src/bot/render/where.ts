@@ -1,4 +1,5 @@
-import type { EnvironmentView, QueueEntry } from '../../service/views.ts';
+import { runningPhrase } from '../../domain/running-status.ts';
+import type { EnvironmentView, QueueEntry, ServiceView } from '../../service/views.ts';
 import type { Message } from './blocks.ts';
 import { escapeMrkdwn, shortVersion, statusStyle, versionMrkdwn, type ListContext } from './format.ts';
 import { LIMITS, capBlocks, message, packGroups, section } from './limits.ts';
@@ -11,10 +12,15 @@ function queueParts(queue: readonly QueueEntry[]): { parts: string[]; more: numb
   return { parts, more: Math.max(0, queue.length - MAX_QUEUE_SHOWN) };
 }
 
+/** ` (DOWN 0/2, 14 restarts)` after a service's version; nothing while its running status is not known. */
+function runningNote(service: ServiceView): string {
+  return service.running === null ? '' : ` (${runningPhrase(service.running)})`;
+}
+
 function environmentLines(view: EnvironmentView, ctx: ListContext): string[] {
   const style = statusStyle(view.status);
   const repo = ctx.repoUrlOf?.(view.app) ?? null;
-  const versions = view.services.map((s) => `${escapeMrkdwn(s.name)} ${versionMrkdwn(s.version, repo)}`).join(', ');
+  const versions = view.services.map((s) => `${escapeMrkdwn(s.name)} ${versionMrkdwn(s.version, repo)}${escapeMrkdwn(runningNote(s))}`).join(', ');
   const lines = [`${style.emoji} *${escapeMrkdwn(view.env)}* · ${style.label} · ${versions}`];
   if (view.lock !== null) lines.push(`      ${lockMrkdwn(view.lock, ctx)}`);
   if (view.queue.length > 0) {
@@ -44,7 +50,7 @@ export function renderWhereText(app: string, views: readonly EnvironmentView[], 
   const statusWidth = Math.max(0, ...views.map((v) => v.status.length));
   const lines = [`where ${app} runs:`];
   for (const view of views) {
-    const versions = view.services.map((s) => `${s.name} ${shortVersion(s.version)}`).join(', ');
+    const versions = view.services.map((s) => `${s.name} ${shortVersion(s.version)}${runningNote(s)}`).join(', ');
     lines.push(`  ${statusStyle(view.status).glyph} ${view.env.padEnd(width)}  ${view.status.padEnd(statusWidth)}  ${versions}`);
     if (view.lock !== null) lines.push(`      ${lockText(view.lock, ctx)}`);
     if (view.queue.length > 0) {

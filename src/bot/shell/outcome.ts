@@ -9,6 +9,7 @@ const SUCCESS: Record<ActionVerb, readonly DeploymentStatus[]> = {
   stop: ['STOPPED'],
   // A restarted environment is running: the aggregate reads DEPLOYED.
   restart: ['RESTARTED', 'DEPLOYED'],
+  destroy: ['DESTROYED'],
 };
 
 /** Whether a finished deployment did what its action set out to do. */

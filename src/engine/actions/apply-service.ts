@@ -1,4 +1,5 @@
 import type { ServiceSpec } from '../../domain/deployment-set.ts';
+import type { SecretValues } from '../../domain/secret-refs.ts';
 import type { ServiceStatus } from '../../domain/status.ts';
 import { recordAppliedSpec } from '../../store/deployment-sets.ts';
 import { markProgress, markService, type RunContext } from './context.ts';
@@ -37,7 +38,7 @@ async function imageFor(ctx: RunContext, spec: ServiceSpec): Promise<{ ok: true;
  * Builds (when needed) and rolls out one service as its spec says. The spec with the
  * image actually run is recorded in the deployment set before the service counts as DEPLOYED.
  */
-export async function applyService(ctx: RunContext, spec: ServiceSpec): Promise<ApplyResult> {
+export async function applyService(ctx: RunContext, spec: ServiceSpec, secrets?: SecretValues): Promise<ApplyResult> {
   const image = await imageFor(ctx, spec);
   if (!('image' in image)) return image;
   const applied: ServiceSpec = { ...spec, image: image.image };
@@ -50,6 +51,7 @@ export async function applyService(ctx: RunContext, spec: ServiceSpec): Promise<
     service: applied,
     image: image.image,
     version,
+    ...(secrets ? { secrets } : {}),
     signal: ctx.signal,
     log: ctx.log.sink(spec.name),
   });

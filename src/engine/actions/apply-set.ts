@@ -6,6 +6,7 @@ import { endCanceled } from './end-canceled.ts';
 import { keepAsIs, unchanged } from './keep-unchanged.ts';
 import { rollBackChanged, type Changed } from './on-failure-rollback.ts';
 import { pinAfterRollback } from './pin-after-rollback.ts';
+import { readSecrets } from './secret-values.ts';
 
 /** What the deployment applies to a service: its planned spec, or (recorded by an older version) the configuration now. */
 function plannedSpec(ctx: RunContext, name: string): ServiceSpec | null {
@@ -28,17 +29,23 @@ export async function runApplySet(ctx: RunContext): Promise<void> {
   for (const [index, row] of rows.entries()) {
     const later = rows.slice(index + 1).map((s) => s.name);
     if (ctx.signal.aborted) return endCanceled(ctx, { done: appliedBeforeCancel(changed), inFlight: null, rest: [row.name, ...later] });
-    const spec = plannedSpec(ctx, row.name);
-    if (spec === null) {
+    const planned = plannedSpec(ctx, row.name);
+    if (planned === null) {
       await markService(ctx, row.name, { status: 'CANCELED', reason: 'no longer in the configuration' }, 'untouched');
       continue;
     }
+    const read = await readSecrets(ctx, planned);
+    if (!read.ok) {
+      const result: Extract<ApplyResult, { ok: false }> = { ok: false, canceled: false, status: 'DEPLOYMENT_ERROR', reason: read.reason, logTail: [], phase: 'rollout' };
+      return endFailed(ctx, changed, { name: row.name, result, later });
+    }
+    const spec = read.spec;
     if (ctx.d.action === 'redeploy' && (await unchanged(ctx, spec))) {
       await keepAsIs(ctx, spec);
       kept++;
       continue;
     }
-    const result = await applyService(ctx, spec);
+    const result = await applyService(ctx, spec, read.secrets);
     if (result.ok) {
       changed.push({ name: row.name, spec: result.spec });
       continue;

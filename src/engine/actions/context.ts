@@ -20,6 +20,8 @@ export interface RunnerDeps {
   config: HoistConfig;
   source: Source;
   builder: Builder;
+  /** HOIST_SECRETS_DIR: where a docker target's secret values are read at rollout; absent or null: not set. */
+  secretsDir?: string | null;
   targetFor(env: EnvironmentConfig): Target;
   /** Called after each recorded event so subscribers hear of it at once. */
   notify(): void;
@@ -57,7 +59,13 @@ export async function markService(ctx: RunContext, name: string, change: Service
     await setServiceStatus(db, ctx.d.id, name, change);
   } else {
     const status: ServiceStatus = follows === 'restore' ? (ctx.before.get(name)?.status ?? 'NEVER_DEPLOYED') : change.status;
-    const runs = follows === 'same' && change.status === 'DEPLOYED' ? { version: change.version ?? null, image: change.image ?? null } : {};
+    // Once DEPLOYED it runs what the change says; once DESTROYED nothing of it is left.
+    const runs =
+      follows === 'same' && change.status === 'DEPLOYED'
+        ? { version: change.version ?? null, image: change.image ?? null }
+        : follows === 'same' && change.status === 'DESTROYED'
+          ? { version: null, image: null }
+          : {};
     // The state first, then the event saying what the environment shows now: a live view
     // follows the event without reading the state back, and a view read in between already has it.
     await putServiceState(db, { app: ctx.d.app, env: ctx.env.name, service: name }, { status, deploymentId: ctx.d.id, ...runs });
@@ -89,7 +97,10 @@ export async function cancelRest(ctx: RunContext, names: readonly string[], reas
   for (const name of names) await markService(ctx, name, { status: 'CANCELED', reason }, 'untouched');
 }
 
-export async function recordFailure(ctx: RunContext, name: string, status: ServiceStatus, reason: string, logTail: string[]): Promise<void> {
+export async function recordFailure(ctx: RunContext, name: string, status: ServiceStatus, failure: string, tail: string[]): Promise<void> {
+  // A container's output can hold a secret value read for it; only its hash is ever kept.
+  const reason = ctx.log.mask(failure);
+  const logTail = tail.map((line) => ctx.log.mask(line));
   await ctx.log.flush();
   await markService(ctx, name, { status, reason });
   await recordEvent(ctx.deps.db, { kind: 'failure', deploymentId: ctx.d.id, service: name, status, reason, logTail });
@@ -104,7 +115,7 @@ export async function recordSummary(ctx: RunContext, headline: string, services:
 /** What ran before this run for a service: its version, unless it was stopped or never ran. */
 export function ranBefore(ctx: RunContext, name: string): string | null {
   const state = ctx.before.get(name);
-  if (!state || state.status === 'STOPPED' || state.status === 'NEVER_DEPLOYED') return null;
+  if (!state || state.status === 'STOPPED' || state.status === 'NEVER_DEPLOYED' || state.status === 'DESTROYED') return null;
   return state.version;
 }
 

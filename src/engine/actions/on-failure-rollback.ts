@@ -3,6 +3,7 @@ import type { ServiceSpec } from '../../domain/deployment-set.ts';
 import { setServiceStatus } from '../../store/deployments.ts';
 import { lastAppliedSpec, type AppliedSpec } from '../../store/deployment-sets.ts';
 import { recordSummary, restoreState, short, type RunContext } from './context.ts';
+import { readSecrets } from './secret-values.ts';
 
 /** A service this deployment changed: what it applied. */
 export interface Changed {
@@ -43,9 +44,13 @@ async function revert(ctx: RunContext, c: Changed, previous: AppliedSpec | null,
     return { name: c.name, version: c.spec.version, note: `kept: #${previous.deploymentId} recorded no configuration to go back to` };
   }
   log(`${c.name}: rolling back to ${short(spec.version)} (#${previous.deploymentId}) because ${failed} failed`);
+  const read = await readSecrets(ctx, spec);
+  if (!read.ok) return { name: c.name, version: c.spec.version, note: `rollback failed: ${read.reason}` };
   // Named after the deployment whose configuration it runs again.
-  const rolled = await ctx.target.rollout({ ...request, service: spec, deploymentId: previous.deploymentId, image: spec.image, version: spec.version ?? spec.image });
-  if (!rolled.ok) return { name: c.name, version: c.spec.version, note: `rollback failed: ${rolled.reason}` };
+  const rolled = await ctx.target.rollout({
+    ...request, service: read.spec, deploymentId: previous.deploymentId, image: spec.image, version: spec.version ?? spec.image, ...(read.secrets ? { secrets: read.secrets } : {}),
+  });
+  if (!rolled.ok) return { name: c.name, version: c.spec.version, note: `rollback failed: ${ctx.log.mask(rolled.reason)}` };
   if (ctx.before.get(c.name)?.status === 'STOPPED') await ctx.target.stop({ ...request, service: spec });
   await restoreState(ctx, c.name, { version: spec.version, image: spec.image });
   await note(ctx, c.name, `rolled back to ${short(spec.version)} after ${failed} failed`, spec.version);

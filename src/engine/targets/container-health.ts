@@ -5,8 +5,12 @@ import { demuxLogs } from '../docker/client.ts';
 
 const DEFAULT_HEALTH_PATH = '/';
 
-/** `http://127.0.0.1:<hostPort><health path>` for a service published on `hostPort`. */
-export function healthUrl(service: { health: { path: string } | null }, hostPort: number): string {
+/**
+ * `http://127.0.0.1:<hostPort><health path>` for a service published on `hostPort`. A database
+ * speaks no HTTP unless its `health` says so: null, it is healthy when it keeps running.
+ */
+export function healthUrl(service: { type: string; health: { path: string } | null }, hostPort: number): string | null {
+  if (service.type === 'database' && service.health === null) return null;
   const path = service.health?.path ?? DEFAULT_HEALTH_PATH;
   return `http://127.0.0.1:${hostPort}${path.startsWith('/') ? path : `/${path}`}`;
 }

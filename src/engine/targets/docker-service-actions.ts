@@ -4,7 +4,7 @@ import { isNotFound } from '../docker/client.ts';
 import type { Outcome, ServiceRequest } from '../ports.ts';
 import { containerLogTail, healthUrl, waitHealthy } from './container-health.ts';
 import { whenSettled } from './container-settled.ts';
-import { labelFilter, LABELS, publishedPort } from './container-spec.ts';
+import { volumeName, labelFilter, LABELS, publishedPort } from './container-spec.ts';
 
 export interface ServiceActionsOptions {
   docker: Dockerode;
@@ -24,14 +24,14 @@ type Failure = { ok: false; reason: string; logTail: string[] };
 
 const message = (error: unknown) => (error instanceof Error ? error.message.trim() : String(error));
 
-/** Stop, restart and remove of the containers that serve a service (canaries are the rollout's business). */
+/** Stop, restart, remove and destroy of the containers that serve a service, every replica (canaries and job runs are the rollout's business, but destroy takes them too). */
 export function createDockerServiceActions(options: ServiceActionsOptions) {
   const { docker, stopTimeoutSeconds } = options;
 
   async function serving(request: ServiceRequest): Promise<Found[]> {
     const list = await docker.listContainers({ all: true, filters: { label: labelFilter(request.placement, request.service.name) } });
     return list
-      .filter((c) => c.Labels[LABELS.role] !== 'canary')
+      .filter((c) => c.Labels[LABELS.role] !== 'canary' && c.Labels[LABELS.role] !== 'job')
       .map((c) => ({ container: docker.getContainer(c.Id), name: c.Names[0]?.replace(/^\//, '') ?? c.Id, running: c.State === 'running' }));
   }
 
@@ -91,24 +91,54 @@ export function createDockerServiceActions(options: ServiceActionsOptions) {
     return { ok: true };
   }
 
-  async function remove(request: ServiceRequest): Promise<Outcome<{ removed: number }>> {
+  /** Removes every container of the service (canaries too); `anonymous`: their anonymous volumes with them. */
+  async function removeContainers(request: ServiceRequest, anonymous: boolean): Promise<{ ok: true; names: string[] } | Failure> {
     const list = await docker.listContainers({ all: true, filters: { label: labelFilter(request.placement, request.service.name) } });
-    let removed = 0;
+    const names: string[] = [];
     for (const c of list) {
       const name = c.Names[0]?.replace(/^\//, '') ?? c.Id;
       try {
-        // Anonymous volumes stay: `v` is not set.
-        await docker.getContainer(c.Id).remove({ force: true });
+        await docker.getContainer(c.Id).remove({ force: true, v: anonymous });
         request.log(`removed ${name}`);
-        removed++;
+        names.push(name);
       } catch (error) {
         if (!isNotFound(error)) return { ok: false, reason: `cannot remove ${name}: ${message(error)}`, logTail: [] };
+      }
+    }
+    return { ok: true, names };
+  }
+
+  async function remove(request: ServiceRequest): Promise<Outcome<{ removed: number }>> {
+    // Volumes stay: a service rolled back to before it first ran keeps its data.
+    const removed = await removeContainers(request, false);
+    return removed.ok ? { ok: true, removed: removed.names.length } : removed;
+  }
+
+  /** The containers, then the data volume by its name and every volume labelled with the service. */
+  async function destroy(request: ServiceRequest): Promise<Outcome<{ removed: string[] }>> {
+    const containers = await removeContainers(request, true);
+    if (!containers.ok) return containers;
+    const removed = containers.names.map((name) => `container ${name}`);
+    const volumes = new Set([volumeName(request.placement, request.service.name)]);
+    const labelled = await docker.listVolumes({ filters: { label: labelFilter(request.placement, request.service.name) } });
+    // Podman answers a volume matching any one of several label filters: each label is checked here.
+    const wanted = { [LABELS.app]: request.placement.app, [LABELS.env]: request.placement.env, [LABELS.service]: request.service.name };
+    for (const volume of labelled.Volumes ?? []) {
+      if (Object.entries(wanted).every(([key, value]) => volume.Labels?.[key] === value)) volumes.add(volume.Name);
+    }
+    for (const name of volumes) {
+      try {
+        await docker.getVolume(name).remove();
+        request.log(`removed volume ${name}`);
+        removed.push(`volume ${name}`);
+      } catch (error) {
+        if (!isNotFound(error)) return { ok: false, reason: `cannot remove volume ${name}: ${message(error)}`, logTail: [] };
       }
     }
     return { ok: true, removed };
   }
 
-  return { stop, restart, remove };
+  return { stop, restart, remove, destroy };
 }
 
 /** Stopping a stopped container answers 304: already as wanted. */

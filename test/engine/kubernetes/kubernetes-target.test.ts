@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHoistConfig, type EnvironmentConfig } from '../../../src/config/hoist-config.ts';
 import type { Outcome, Target } from '../../../src/engine/ports.ts';
@@ -188,6 +188,8 @@ describe('kubernetes target: rollouts', () => {
         deploymentId: rolled.deploymentId,
         endpoint: `http://api.${ns}.svc.cluster.local:8080`,
         healthy: true,
+        ready: 2,
+        desired: 2,
       },
     ]);
 
@@ -280,7 +282,7 @@ describe('kubernetes target: failures end early and the previous version keeps r
 
   it('a config error', async () => {
     const { failure } = await failAfterGood('config', 'noconfig', { kind: 'config-error', message: 'secret "shop-db" not found' });
-    expect(failure.reason).toMatch(/^CreateContainerConfigError — secret "shop-db" not found \(pod api-/);
+    expect(failure.reason).toMatch(/^CreateContainerConfigError — secret "shop-db" not found — the Secret shop-db does not exist in the namespace: create it .*; Hoist does not create or read Secrets \(pod api-/);
   });
 
   it('a container killed for memory', async () => {
@@ -455,6 +457,64 @@ describe('kubernetes target: stop, restart, remove', () => {
     expect(await target.remove(request(env, 'db'))).toEqual({ ok: true, removed: 2 });
     expect(fake.get('StatefulSet', env.namespace, 'db')).toBeUndefined();
     expect(fake.list('PersistentVolumeClaim', env.namespace)).toHaveLength(1);
+    expect(await target.inspect(placementOf(env))).toEqual([]);
+  });
+});
+
+describe('kubernetes target: destroy', () => {
+  /** Resolves once `done()` holds; the fake's controllers offer no event a test can await. */
+  async function settled(done: () => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (!done()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  it('deletes the StatefulSet, its Service and its volume claims (by its labels and its templates\' names), and nothing else', async () => {
+    const env = envNamed('destroy');
+    expectOk(await roll(env, 'db', '16'));
+    expectOk(await roll(env, 'api', 'v1'));
+    expect(fake.get('PersistentVolumeClaim', env.namespace, 'data-db-0')).toBeDefined();
+    // A claim someone made by hand with the same labels but not named after the StatefulSet's templates stays.
+    const kc = new KubeConfig();
+    kc.loadFromString(fake.kubeconfig());
+    const labels = fake.get('PersistentVolumeClaim', env.namespace, 'data-db-0').metadata.labels;
+    await kc.makeApiClient(CoreV1Api).createNamespacedPersistentVolumeClaim({
+      namespace: env.namespace,
+      body: { metadata: { name: 'backup-of-db', labels }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+    });
+    const lines: string[] = [];
+    const destroyed = await target.destroy({ ...request(env, 'db'), log: (line) => lines.push(line) });
+    expect(destroyed).toEqual({ ok: true, removed: ['statefulset db', 'service db', 'persistentvolumeclaim data-db-0'] });
+    expect(lines).toContain(`deleted persistentvolumeclaim ${env.namespace}/data-db-0`);
+    expect(fake.get('StatefulSet', env.namespace, 'db')).toBeUndefined();
+    expect(fake.get('Service', env.namespace, 'db')).toBeUndefined();
+    expect(podsOf(env.namespace, 'db')).toHaveLength(0);
+    // Its pods are gone, so the claim's protection lets it go.
+    await settled(() => fake.get('PersistentVolumeClaim', env.namespace, 'data-db-0') === undefined, 'the claim to go');
+    expect(fake.get('PersistentVolumeClaim', env.namespace, 'backup-of-db')).toBeDefined();
+    expectRunning(env.namespace, 'api', 'reg.test/shop-api:v1');
+    // What the Role grants on claims is what was used: list and delete.
+    const claimCalls = fake.requests.filter((r) => r.path.includes('/persistentvolumeclaims') && r.path.includes(env.namespace) && r.query.watch === undefined);
+    expect(new Set(claimCalls.map((r) => r.method))).toEqual(new Set(['GET', 'POST', 'DELETE']));
+    expect(claimCalls.filter((r) => r.method === 'GET').every((r) => r.path.endsWith('/persistentvolumeclaims'))).toBe(true);
+
+    // Nothing left: a second destroy removes nothing and succeeds; a deploy starts with a new, empty claim.
+    expect(await target.destroy(request(env, 'db'))).toEqual({ ok: true, removed: [] });
+    expectOk(await roll(env, 'db', '16'));
+    const fresh = fake.get('PersistentVolumeClaim', env.namespace, 'data-db-0');
+    expect(fresh).toBeDefined();
+    expect(fresh.metadata.deletionTimestamp).toBeUndefined();
+  });
+
+  it('a Deployment goes with its Service and pods; a cronjob with its object', async () => {
+    const env = envNamed('destroyapp');
+    expectOk(await roll(env, 'api', 'v1'));
+    expectOk(await roll(env, 'report', '1'));
+    expect(await target.destroy(request(env, 'api'))).toEqual({ ok: true, removed: ['deployment api', 'service api'] });
+    expect(podsOf(env.namespace, 'api')).toHaveLength(0);
+    expect(await target.destroy(request(env, 'report'))).toEqual({ ok: true, removed: ['cronjob report'] });
     expect(await target.inspect(placementOf(env))).toEqual([]);
   });
 });

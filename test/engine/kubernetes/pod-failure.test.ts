@@ -40,7 +40,23 @@ describe('early failure from pod states', () => {
     [
       'CreateContainerConfigError',
       [pod('api-1', [waiting('CreateContainerConfigError', 'secret "db" not found')])],
-      { pod: 'api-1', container: 'api', reason: 'CreateContainerConfigError', message: 'secret "db" not found', previousLogs: false, hasLogs: false },
+      {
+        pod: 'api-1', container: 'api', reason: 'CreateContainerConfigError', previousLogs: false, hasLogs: false,
+        message: 'secret "db" not found — the Secret db does not exist in the namespace: create it (kubectl create secret generic db …); Hoist does not create or read Secrets',
+      },
+    ],
+    [
+      'CreateContainerConfigError, a key missing from a Secret',
+      [pod('api-1', [waiting('CreateContainerConfigError', "couldn't find key password in Secret shop-staging/shop-db")])],
+      {
+        pod: 'api-1', container: 'api', reason: 'CreateContainerConfigError', previousLogs: false, hasLogs: false,
+        message: "couldn't find key password in Secret shop-staging/shop-db — the Secret shop-db in namespace shop-staging lacks the key password; add it (kubectl -n shop-staging edit secret shop-db); Hoist does not create or read Secrets",
+      },
+    ],
+    [
+      'CreateContainerConfigError, not about a Secret',
+      [pod('api-1', [waiting('CreateContainerConfigError', 'configmap "app-config" not found')])],
+      { pod: 'api-1', container: 'api', reason: 'CreateContainerConfigError', message: 'configmap "app-config" not found', previousLogs: false, hasLogs: false },
     ],
     [
       'CreateContainerError',

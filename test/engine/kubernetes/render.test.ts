@@ -117,6 +117,16 @@ describe('rendering a service to Kubernetes objects', () => {
     expect(rendered.service?.spec).toEqual({ clusterIP: 'None', selector: selector('db'), ports: [{ name: 'main', port: 5432, targetPort: 5432, protocol: 'TCP' }] });
   });
 
+  it("a lifecycle job's timeout is its Job's deadline, and a database's path is where its claim mounts", () => {
+    const migrate = service({ name: 'migrate', type: 'lifecycle-job', image: 'shop:1', timeoutMs: 90_000 });
+    const job = renderService(migrate, ctx).workload.manifest as unknown as Obj;
+    expect(job.spec).toMatchObject({ activeDeadlineSeconds: 90 });
+    const store = service({ name: 'store', type: 'database', image: 'reg.test/team/store:3', path: '/var/lib/store' });
+    const set = renderService(store, { ...ctx, image: 'reg.test/team/store:3', version: '3' }).workload.manifest as unknown as Obj;
+    const template = set.spec.template as { spec: { containers: { volumeMounts: unknown }[] } };
+    expect(template.spec.containers[0]?.volumeMounts).toEqual([{ name: 'data', mountPath: '/var/lib/store', subPath: 'store' }]);
+  });
+
   it('a database without storage gets 1Gi', () => {
     const rendered = renderService(service({ name: 'cache', type: 'database', image: 'redis:7' }), { ...ctx, image: 'redis:7', version: 'redis:7' });
     const s = rendered.workload.manifest as unknown as { spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] } };
@@ -202,5 +212,23 @@ describe('label values', () => {
     expect(value).toMatch(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/);
     expect(labelValue(long + 'a')).not.toBe(labelValue(long + 'b'));
     expect(labelValue('-tag:with/odd chars-')).toBe('tag-with-odd-chars');
+  });
+});
+
+describe('secrets by reference in the pod template', () => {
+  it('a key of a secret is a secretKeyRef and a whole secret an envFrom secretRef, sorted among the values; no value is in the object', () => {
+    const api = service({
+      name: 'api', type: 'application', port: 8080, env: { LOG_LEVEL: 'info' },
+      secretRefs: { DB_PASSWORD: { secret: 'shop-db', key: 'password' } }, envFrom: [{ secret: 'shop-api' }],
+    });
+    const rendered = renderService(api, { ...ctx, progressDeadlineSeconds: 120 });
+    const container = (rendered.workload.manifest as unknown as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } }).spec.template.spec.containers[0]!;
+    expect(container.env).toEqual([
+      { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'shop-db', key: 'password' } } },
+      { name: 'LOG_LEVEL', value: 'info' },
+    ]);
+    expect(container.envFrom).toEqual([{ secretRef: { name: 'shop-api' } }]);
+    // Only references: nothing of the Secret is created or read.
+    expect(manifestsOf(rendered).map((m) => (m as { kind: string }).kind)).not.toContain('Secret');
   });
 });

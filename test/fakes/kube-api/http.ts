@@ -9,6 +9,7 @@ import type { ControlPlane } from './controllers/index.ts';
 import type { Deleter, DeleteOptions, PropagationPolicy } from './deletion.ts';
 import type { Faults } from './faults.ts';
 import { serveLogs } from './logs.ts';
+import type { PodMetricsServer } from './metrics.ts';
 import { PATCH_TYPES, type Registry, type WriteContext } from './registry.ts';
 import { coreVersions, groupList, resourceList, VERSION_INFO } from './resources.ts';
 import { parseRoute, type Route } from './routes.ts';
@@ -25,6 +26,7 @@ export interface HttpParts {
   clock: FakeClock;
   requests: RequestRecord[];
   token: string;
+  metrics: PodMetricsServer;
 }
 
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
@@ -102,6 +104,7 @@ async function handle(parts: HttpParts, req: IncomingMessage, res: ServerRespons
   if (fault) return ex.result({ ok: false, status: faultStatus(fault) });
 
   if (PUBLIC_PATHS.has(url.pathname)) return url.pathname === '/version' ? ex.json(200, VERSION_INFO) : ex.text(200, 'ok');
+  if (parts.metrics.handles(ex, method, url.pathname)) return;
   const route = parseRoute(url.pathname);
   if (!route) return ex.json(404, pageNotFound());
   if (route.kind === 'discovery') return discovery(ex, route, req.headers.host ?? '127.0.0.1');

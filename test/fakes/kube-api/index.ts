@@ -13,8 +13,10 @@ import { triggerCronJob } from './controllers/cronjob.ts';
 import { ControlPlane } from './controllers/index.ts';
 import { Deleter } from './deletion.ts';
 import { EventRecorder } from './events.ts';
+import { programOf } from './controllers/behaviours.ts';
 import { Faults, type FaultCode } from './faults.ts';
 import { createHandler } from './http.ts';
+import { PodMetricsServer, type ContainerUsage } from './metrics.ts';
 import { Registry } from './registry.ts';
 import { Store } from './store.ts';
 import type { FakeKubeOptions, Json, PodBehaviour, RequestRecord } from './types.ts';
@@ -22,6 +24,7 @@ import { clone, randomHex } from './util.ts';
 import { Watches } from './watch.ts';
 
 export type { FakeKubeOptions, PodBehaviour, RequestRecord } from './types.ts';
+export type { ContainerUsage } from './metrics.ts';
 
 export interface FakeKube {
   /** http://127.0.0.1:<free port> */
@@ -37,6 +40,13 @@ export interface FakeKube {
     failNext(count: number, status: FaultCode, match?: { method?: string; path?: RegExp }): void;
     /** Destroys every open watch connection now (a dropped connection). */
     dropWatches(): void;
+    /**
+     * Pods already running whose image matches `pattern` behave as `behaviour` from now on
+     * (`crash-loop`: a healthy pod's container exits at once and restarts under CrashLoopBackOff;
+     * `ready`: a crash-looping one runs and is ready after its next restart), and so do new
+     * pods of that image. Returns how many containers changed.
+     */
+    podsBecome(pattern: string | RegExp, behaviour: PodBehaviour): number;
   };
   /** Every request, in arrival order. */
   requests: RequestRecord[];
@@ -50,6 +60,13 @@ export interface FakeKube {
   triggerCronJob(namespace: string, name: string): Json | null;
   /** Resolves with the predicate's first truthy value, checked after every controller tick; rejects after `timeoutMs` real ms. */
   waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
+  /** Appends a line to the output of a pod's running container (the only one when not named); false when none runs. Followed logs get it. */
+  writeLog(namespace: string, pod: string, line: string, container?: string): boolean;
+  /** metrics-server: installed or not (metrics.k8s.io served or 404), and a container's usage (default 2500000n CPU, 10240Ki memory). */
+  metrics: {
+    installed(on: boolean): void;
+    set(namespace: string, pod: string, container: string, usage: ContainerUsage): void;
+  };
   /** Errors thrown inside controller ticks (a bug in the fake); a test can assert there are none. */
   errors: Error[];
   close(): Promise<void>;
@@ -82,7 +99,8 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
   const watches = new Watches(store, options.bookmarkIntervalMs ?? 1000);
   const requests: RequestRecord[] = [];
   const token = randomHex(16);
-  const server = createServer(createHandler({ registry, deleter, watches, faults, controlPlane, clock, requests, token }));
+  const metrics = new PodMetricsServer(store, clock, options.metricsServer ?? false);
+  const server = createServer(createHandler({ registry, deleter, watches, faults, controlPlane, clock, requests, token, metrics }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   controlPlane.start(options.tickMs ?? 20);
@@ -104,6 +122,10 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
       },
       failNext: (count, status, match) => faults.failNext(count, status, match),
       dropWatches: () => watches.dropAll(),
+      podsBecome: (pattern, behaviour) => {
+        controlPlane.behaviours.set(pattern, behaviour);
+        return controlPlane.kubelet.reprogram(pattern, () => programOf(behaviour, options.podReadySeconds ?? 1));
+      },
     },
     requests,
     get: (kind, namespace, name) => clone(store.get(kind, namespace, name)),
@@ -126,6 +148,16 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
       }, timeoutMs);
       check();
     }),
+    writeLog: (namespace, pod, line, container) => {
+      const found = store.get('Pod', namespace, pod);
+      return found !== undefined && controlPlane.kubelet.write(found, line, container);
+    },
+    metrics: {
+      installed: (on) => {
+        metrics.served = on;
+      },
+      set: (namespace, pod, container, usage) => metrics.set(namespace, pod, container, usage),
+    },
     errors: controlPlane.errors,
     close: async () => {
       controlPlane.stop();

@@ -1,8 +1,9 @@
 /**
  * GET /api/v1/namespaces/{ns}/pods/{name}/log: the current or previous
  * instance's output, with `container`, `previous`, `tailLines`, `timestamps`,
- * `limitBytes` and `follow` (held open until the instance stops), and the
- * kubelet's 400s for a missing container choice or a container that never ran.
+ * `limitBytes` and `follow` (held open until the instance stops, each line the
+ * container writes meanwhile sent as it comes), and the kubelet's 400s for a
+ * missing container choice or a container that never ran.
  */
 import type { Exchange, HttpParts } from './http.ts';
 import { byKind, type ResourceInfo } from './resources.ts';
@@ -28,8 +29,10 @@ export function serveLogs(parts: HttpParts, ex: Exchange, namespace: string | nu
   const outcome = parts.controlPlane.kubelet.logs(pod, container, previous);
   if (!outcome.ok) return ex.json(400, badRequest(outcome.message));
 
-  const stamp = nanoTimestamp(outcome.instance.startedAt);
-  let lines = outcome.instance.logs.map((line) => (query.timestamps === 'true' ? `${stamp} ${line}` : line));
+  const { instance } = outcome;
+  const stamped = (from: number) => instance.logs.slice(from).map((line, i) =>
+    (query.timestamps === 'true' ? `${nanoTimestamp(instance.writtenAt?.[from + i] ?? instance.startedAt)} ${line}` : line));
+  let lines = stamped(0);
   const tail = query.tailLines === undefined ? undefined : Number(query.tailLines);
   if (tail !== undefined && tail >= 0) lines = tail === 0 ? [] : lines.slice(-tail);
   let text = lines.map((l) => `${l}\n`).join('');
@@ -40,7 +43,12 @@ export function serveLogs(parts: HttpParts, ex: Exchange, namespace: string | nu
   if (!follow) return ex.text(200, text);
   ex.head(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
   ex.res.write(text);
+  let sent = instance.logs.length;
   const stop = parts.controlPlane.onTick(() => {
+    if (instance.logs.length > sent) {
+      ex.res.write(stamped(sent).map((l) => `${l}\n`).join(''));
+      sent = instance.logs.length;
+    }
     if (parts.controlPlane.kubelet.instanceEnded(pod.metadata.uid, container)) {
       stop();
       ex.res.end();

@@ -107,6 +107,8 @@ export interface FakeKubeOptions {
   historyLimit?: number;
   /** Real milliseconds between BOOKMARK events on watches that ask for them (default 1000). */
   bookmarkIntervalMs?: number;
+  /** Whether metrics-server runs: metrics.k8s.io is served (default false; `metricsServer()` switches it). */
+  metricsServer?: boolean;
 }
 
 export interface RequestRecord {

@@ -1,17 +1,22 @@
 import { delimiter } from 'node:path';
+import type { Writable } from 'node:stream';
 import {
   ApiException,
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
   KubeConfig,
+  Log,
+  Metrics,
   PatchStrategy,
+  type PodMetricsList,
   setHeaderOptions,
   type CoreV1Event,
   type V1CronJob,
   type V1Deployment,
   type V1Job,
   type V1Namespace,
+  type V1PersistentVolumeClaim,
   type V1Pod,
   type V1ReplicaSet,
   type V1Service,
@@ -203,6 +208,7 @@ export interface KindTypes {
   Namespace: V1Namespace;
   Service: V1Service;
   Pod: V1Pod;
+  PersistentVolumeClaim: V1PersistentVolumeClaim;
   Event: CoreV1Event;
   Deployment: V1Deployment;
   ReplicaSet: V1ReplicaSet;
@@ -234,7 +240,11 @@ export interface KubeApi {
   /** Deletes (dependents in the background); false when it was already gone. */
   delete<K extends KindFor<'delete'>>(kind: K, namespace: string, name: string): Promise<boolean>;
   /** The last lines of a container's log (`previous`: the instance before the last restart). */
-  podLog(namespace: string, pod: string, container: string, options: { previous: boolean; tailLines: number }): Promise<string>;
+  podLog(namespace: string, pod: string, container: string, options: { previous: boolean; tailLines: number; timestamps?: boolean }): Promise<string>;
+  /** A container's last `tailLines` lines, timestamped, then each new one into `into`, until `signal` aborts or the container stops. */
+  followPodLog(namespace: string, pod: string, container: string, into: Writable, options: { tailLines: number; signal: AbortSignal }): Promise<void>;
+  /** metrics.k8s.io's PodMetrics of the namespace; null when the cluster does not serve that API (no metrics-server). */
+  podMetrics(namespace: string): Promise<PodMetricsList | null>;
   /** The URL path a watch of this kind uses. */
   watchPath(kind: KindFor<'watch'>, namespace: string): string;
   retrying: Retrying;
@@ -246,6 +256,8 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const batch = kc.makeApiClient(BatchV1Api);
+  const logs = new Log(kc);
+  const metrics = new Metrics(kc);
   const fieldManager = options.fieldManager ?? MANAGER;
   const countFailure = failureCounter(options.callErrors);
   const retrying = createRetrying({ ...DEFAULT_RETRY, ...options.retry }, countFailure, options.logger);
@@ -277,6 +289,7 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
     Service: (o) => core.listNamespacedService(o),
     Pod: (o) => core.listNamespacedPod(o),
     Event: (o) => core.listNamespacedEvent(o),
+    PersistentVolumeClaim: (o) => core.listNamespacedPersistentVolumeClaim(o),
     Deployment: (o) => apps.listNamespacedDeployment(o),
     ReplicaSet: (o) => apps.listNamespacedReplicaSet(o),
     StatefulSet: (o) => apps.listNamespacedStatefulSet(o),
@@ -286,6 +299,7 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
   const deleters: { [K in KindFor<'delete'>]: (ns: string, name: string) => Promise<unknown> } = {
     Service: (namespace, name) => core.deleteNamespacedService({ name, namespace }),
     Pod: (namespace, name) => core.deleteNamespacedPod({ name, namespace }),
+    PersistentVolumeClaim: (namespace, name) => core.deleteNamespacedPersistentVolumeClaim({ name, namespace }),
     Deployment: (namespace, name) => apps.deleteNamespacedDeployment({ name, namespace, propagationPolicy: 'Background' }),
     StatefulSet: (namespace, name) => apps.deleteNamespacedStatefulSet({ name, namespace, propagationPolicy: 'Background' }),
     Job: (namespace, name) => batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' }),
@@ -343,9 +357,23 @@ export function createKubeApi(kc: KubeConfig, options: { retry?: Partial<RetryPo
         ),
       );
     },
-    podLog: (namespace, pod, container, { previous, tailLines }) =>
+    podLog: (namespace, pod, container, { previous, tailLines, timestamps = false }) =>
       retrying(`logs of ${namespace}/${pod}/${container}`, () =>
-        core.readNamespacedPodLog({ name: pod, namespace, container, previous, tailLines }),
+        core.readNamespacedPodLog({ name: pod, namespace, container, previous, tailLines, timestamps }),
+      ),
+    followPodLog: async (namespace, pod, container, into, { tailLines, signal }) => {
+      const controller = await retrying(`logs of ${namespace}/${pod}/${container}`, () =>
+        logs.log(namespace, pod, container, into, { follow: true, tailLines, timestamps: true }),
+      );
+      if (signal.aborted) controller.abort();
+      else signal.addEventListener('abort', () => controller.abort(), { once: true });
+    },
+    podMetrics: (namespace) =>
+      retrying(`list pod metrics in ${namespace}`, () =>
+        metrics.getPodMetrics(namespace).catch((error: unknown) => {
+          if (gone(error)) return null;
+          throw error;
+        }),
       ),
     watchPath: (kind, namespace) => {
       const r = RESOURCES[kind];

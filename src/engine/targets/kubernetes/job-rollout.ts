@@ -59,7 +59,7 @@ export async function rolloutJob(ctx: TargetContext, scope: RolloutScope, rollou
         const failure = podFailure(mine);
         return failure ? podFailed(failure, mine, involved) : null;
       },
-      { signal, timeoutMs: (ctx.timing.jobDeadlineSeconds + 60) * 1000 },
+      { signal, timeoutMs: ((rollout.manifest.spec?.activeDeadlineSeconds ?? ctx.timing.jobDeadlineSeconds) + 60) * 1000 },
     );
     watched =
       end.kind === 'done'

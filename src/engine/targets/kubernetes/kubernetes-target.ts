@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { CallErrors } from '../../../domain/call-errors.ts';
 import type { Outcome, RolloutRequest, Target } from '../../ports.ts';
+import { createKubernetesAppReads } from './app-reads.ts';
+import { createDestroy } from './destroy.ts';
 import { createKubeApi, KubeError, loadKubeConfig, type KubeConnection, type RetryPolicy } from './client.ts';
 import { resolveTiming, type KubernetesTiming, type RolloutScope, type TargetContext } from './context.ts';
 import { rolloutDeployment } from './deployment-rollout.ts';
@@ -8,6 +10,7 @@ import { rolloutJob } from './job-rollout.ts';
 import { instanceOf, LABELS, MANAGER, selectorLabels } from './labels.ts';
 import { manifestsOf, renderService } from './render.ts';
 import { createServiceActions } from './service-actions.ts';
+import { watchKubernetesRunning } from './running-watch.ts';
 import { rolloutStatefulSet } from './statefulset-rollout.ts';
 import type { ReflectorTiming } from './watch.ts';
 
@@ -121,5 +124,5 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
     }
   }
 
-  return { rollout, ...createServiceActions(ctx) };
+  return { rollout, ...createServiceActions(ctx), destroy: createDestroy(ctx), ...createKubernetesAppReads(api), watchRunning: (placements, onReading) => watchKubernetesRunning(ctx, placements, onReading) };
 }

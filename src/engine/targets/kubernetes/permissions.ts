@@ -19,6 +19,7 @@ export const RESOURCES = {
   Namespace: { group: '', version: 'v1', plural: 'namespaces', namespaced: false },
   Service: { group: '', version: 'v1', plural: 'services', namespaced: true },
   Pod: { group: '', version: 'v1', plural: 'pods', namespaced: true },
+  PersistentVolumeClaim: { group: '', version: 'v1', plural: 'persistentvolumeclaims', namespaced: true },
   Event: { group: '', version: 'v1', plural: 'events', namespaced: true },
   Deployment: { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true },
   ReplicaSet: { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true },
@@ -40,16 +41,22 @@ export const USES = {
   patch: ['Deployment', 'StatefulSet', 'CronJob'],
   get: ['Namespace', 'Deployment', 'StatefulSet'],
   create: ['Namespace'],
-  list: ['Service', 'Pod', 'Event', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'CronJob'],
+  list: ['Service', 'Pod', 'Event', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'CronJob', 'PersistentVolumeClaim'],
   watch: ['Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job'],
-  /** Pods: a StatefulSet's broken pods are deleted so that a restored template replaces them. */
-  delete: ['Service', 'Pod', 'Deployment', 'StatefulSet', 'Job', 'CronJob'],
+  /**
+   * Pods: a StatefulSet's broken pods are deleted so that a restored template replaces them.
+   * PersistentVolumeClaims: a `destroy` deletes a StatefulSet's claims (its data) with it.
+   */
+  delete: ['Service', 'Pod', 'Deployment', 'StatefulSet', 'Job', 'CronJob', 'PersistentVolumeClaim'],
 } as const satisfies Record<'apply' | Verb, readonly Kind[]>;
 
 export type KindFor<Op extends keyof typeof USES> = (typeof USES)[Op][number];
 
-/** Subresources the target reads. */
-const SUBRESOURCES: Permission[] = [{ apiGroup: '', resource: 'pods/log', verbs: ['get'], scope: 'namespace' }];
+/** Subresources and other APIs the target reads: pods' output (failures, the running app's logs) and metrics-server's pod usage. */
+const SUBRESOURCES: Permission[] = [
+  { apiGroup: '', resource: 'pods/log', verbs: ['get'], scope: 'namespace' },
+  { apiGroup: 'metrics.k8s.io', resource: 'pods', verbs: ['list'], scope: 'namespace' },
+];
 
 function derive(): Permission[] {
   const byResource = new Map<Kind, Set<Verb>>();

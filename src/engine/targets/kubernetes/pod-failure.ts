@@ -87,7 +87,23 @@ function killed(status: ContainerStatusLike, terminated: { exitCode?: number }):
   return `container ${status.name ?? ''} was killed for using more memory than its limit${exit}${restarts > 0 ? `, restarted ${restarts} times` : ''}`;
 }
 
+/**
+ * The kubelet's words for a Secret reference it cannot resolve, with what to do: Hoist neither
+ * creates nor reads Secrets, so whoever manages them has to add it.
+ */
+export function secretHint(message: string): string | null {
+  const key = /couldn't find key (\S+) in Secret ([^/\s]+)\/(\S+)/.exec(message);
+  if (key) return `the Secret ${key[3]} in namespace ${key[2]} lacks the key ${key[1]}; add it (kubectl -n ${key[2]} edit secret ${key[3]}); Hoist does not create or read Secrets`;
+  const missing = /secret "([^"]+)" not found/.exec(message);
+  if (missing) return `the Secret ${missing[1]} does not exist in the namespace: create it (kubectl create secret generic ${missing[1]} …); Hoist does not create or read Secrets`;
+  return null;
+}
+
 function waitingMessage(status: ContainerStatusLike, message: string | undefined): string {
+  if (status.state?.waiting?.reason === 'CreateContainerConfigError' && message) {
+    const hint = secretHint(message);
+    if (hint) return `${message} — ${hint}`;
+  }
   const last = status.lastState?.terminated;
   if (status.state?.waiting?.reason !== 'CrashLoopBackOff' || !last) return message ?? '';
   const text = message || `back-off restarting failed container ${status.name ?? ''}`;

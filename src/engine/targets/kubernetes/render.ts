@@ -1,5 +1,6 @@
 import type {
   V1Container,
+  V1EnvVar,
   V1CronJob,
   V1Deployment,
   V1Job,
@@ -9,6 +10,7 @@ import type {
   V1StatefulSet,
   V1VolumeMount,
 } from '@kubernetes/client-node';
+import { dataPathOf } from '../../../domain/data-path.ts';
 import type { ServiceSpec } from '../../../domain/deployment-set.ts';
 import { ANNOTATIONS, instanceOf, LABELS, MANAGER, selectorLabels, versionLabel } from './labels.ts';
 
@@ -27,7 +29,7 @@ export interface RenderContext {
   progressDeadlineSeconds?: number;
   /** Jobs: how long a finished Job (and its pods, with their logs) is kept (default one day). */
   jobTtlSeconds?: number;
-  /** Jobs: the longest a lifecycle job may run before Kubernetes fails it (default one hour). */
+  /** Jobs: the longest a lifecycle job whose spec names no `timeout` may run before Kubernetes fails it (default one hour). */
   jobDeadlineSeconds?: number;
 }
 
@@ -44,7 +46,8 @@ export interface RenderedService {
 }
 
 const DEFAULT_STORAGE = '1Gi';
-const DATA_VOLUME = 'data';
+/** The name of a database StatefulSet's volumeClaimTemplate: its claims are `data-<service>-<ordinal>`. */
+export const DATA_VOLUME = 'data';
 
 /** A lifecycle job's Job is named per deployment: a Job's pod template cannot change. */
 function jobName(service: string, deploymentId: number): string {
@@ -93,10 +96,17 @@ function metadata(name: string, service: ServiceSpec, ctx: RenderContext): V1Obj
 }
 
 function container(service: ServiceSpec, ctx: RenderContext, mounts: V1VolumeMount[]): V1Container {
-  const env = Object.keys(service.env)
+  const refs = service.secretRefs ?? {};
+  // A reference stays one: the kubelet reads the Secret, Hoist never does (its Role has no access to Secrets).
+  const env: V1EnvVar[] = [...Object.keys(service.env), ...Object.keys(refs)]
     .sort()
-    .map((name) => ({ name, value: service.env[name] ?? '' }));
+    .map((name) => {
+      const ref = refs[name];
+      return ref ? { name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } } : { name, value: service.env[name] ?? '' };
+    });
   const result: V1Container = { name: service.name, image: ctx.image };
+  const envFrom = (service.envFrom ?? []).map((ref) => ({ secretRef: { name: ref.secret } }));
+  if (envFrom.length > 0) result.envFrom = envFrom;
   // `command` replaces the image's CMD and keeps its ENTRYPOINT, as on the docker target.
   if (service.command !== null) result.args = [...service.command];
   if (env.length > 0) result.env = env;
@@ -189,7 +199,8 @@ function job(service: ServiceSpec, ctx: RenderContext): Workload {
     spec: {
       // A failed lifecycle job fails the deployment at once, its pod kept for the logs.
       backoffLimit: 0,
-      activeDeadlineSeconds: ctx.jobDeadlineSeconds ?? 3600,
+      // The job's own `timeout`; a set recorded before it existed gets the target's deadline.
+      activeDeadlineSeconds: service.timeoutMs === undefined ? (ctx.jobDeadlineSeconds ?? 3600) : Math.ceil(service.timeoutMs / 1000),
       ttlSecondsAfterFinished: ctx.jobTtlSeconds ?? 86_400,
       template: podTemplate(service, ctx, { restartPolicy: 'Never' }),
     },
@@ -234,21 +245,12 @@ function clusterService(service: ServiceSpec, ctx: RenderContext, headless: bool
 }
 
 /**
- * Where a database keeps its data. Known images get their data directory; a subPath keeps
- * the volume's own `lost+found` out of it (PostgreSQL refuses a non-empty data directory).
+ * Where a database keeps its data: its `path`, or the known image's data directory. A subPath
+ * keeps the volume's own `lost+found` out of it (PostgreSQL refuses a non-empty data directory).
+ * A set recorded before `path` existed may name neither: its volume mounts at /data as it did then.
  */
 function dataMount(service: ServiceSpec, image: string): V1VolumeMount {
-  const repository = image.replace(/[@:][^/]*$/, '').split('/').pop() ?? '';
-  const known: Record<string, string> = {
-    postgres: '/var/lib/postgresql/data',
-    postgis: '/var/lib/postgresql/data',
-    mysql: '/var/lib/mysql',
-    mariadb: '/var/lib/mysql',
-    mongo: '/data/db',
-    redis: '/data',
-    valkey: '/data',
-  };
-  const path = known[repository];
-  if (path === undefined) return { name: DATA_VOLUME, mountPath: '/data' };
+  const path = dataPathOf(service, image);
+  if (path === null) return { name: DATA_VOLUME, mountPath: '/data' };
   return { name: DATA_VOLUME, mountPath: path, subPath: service.name };
 }

@@ -170,16 +170,18 @@ export function createServiceActions(ctx: TargetContext) {
     for (const d of deployments.items) {
       const healthy = deploymentStatus(d).state === 'done' && (d.spec?.replicas ?? 0) > 0;
       const base = describe(d.metadata, d.spec?.template.spec?.containers[0]?.image);
-      running.push({ ...base, healthy, endpoint: endpoint(d.metadata?.name ?? '', 'http') });
+      running.push({ ...base, healthy, endpoint: endpoint(d.metadata?.name ?? '', 'http'), ready: d.status?.readyReplicas ?? 0, desired: d.spec?.replicas ?? 0 });
     }
     for (const s of statefulSets.items) {
       const healthy = statefulSetStatus(s).state === 'done' && (s.spec?.replicas ?? 0) > 0;
       const base = describe(s.metadata, s.spec?.template.spec?.containers[0]?.image);
-      running.push({ ...base, healthy, endpoint: endpoint(s.metadata?.name ?? '', 'tcp') });
+      running.push({ ...base, healthy, endpoint: endpoint(s.metadata?.name ?? '', 'tcp'), ready: s.status?.readyReplicas ?? 0, desired: s.spec?.replicas ?? 0 });
     }
     for (const c of cronJobs.items) {
       const base = describe(c.metadata, c.spec?.jobTemplate.spec?.template.spec?.containers[0]?.image);
-      running.push({ ...base, healthy: c.spec?.suspend !== true, endpoint: null });
+      // A cronjob "runs" while it is scheduled (not suspended).
+      const scheduled = c.spec?.suspend !== true;
+      running.push({ ...base, healthy: scheduled, endpoint: null, ready: scheduled ? 1 : 0, desired: 1 });
     }
     // A lifecycle job: its latest run.
     const latest = new Map<string, (typeof jobs.items)[number]>();
@@ -192,7 +194,7 @@ export function createServiceActions(ctx: TargetContext) {
     for (const job of latest.values()) {
       const complete = (job.status?.conditions ?? []).some((c) => c.type === 'Complete' && c.status === 'True');
       const base = describe(job.metadata, job.spec?.template.spec?.containers[0]?.image);
-      running.push({ ...base, healthy: complete, endpoint: null });
+      running.push({ ...base, healthy: complete, endpoint: null, ready: complete ? 1 : 0, desired: 1 });
     }
     return running.sort((a, b) => a.service.localeCompare(b.service));
   }

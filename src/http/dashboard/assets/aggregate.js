@@ -3,9 +3,9 @@
 // from the events alone.
 
 const PRECEDENCE = [
-  'CANCELING', 'STOPPING', 'RESTARTING', 'BUILDING', 'DEPLOYING', 'QUEUED',
-  'BUILD_ERROR', 'DEPLOYMENT_ERROR', 'RESTART_ERROR', 'STOP_ERROR',
-  'DEPLOYED', 'RESTARTED', 'STOPPED', 'CANCELED', 'NEVER_DEPLOYED',
+  'CANCELING', 'DESTROYING', 'STOPPING', 'RESTARTING', 'BUILDING', 'DEPLOYING', 'QUEUED',
+  'BUILD_ERROR', 'DEPLOYMENT_ERROR', 'RESTART_ERROR', 'STOP_ERROR', 'DESTROY_ERROR',
+  'DEPLOYED', 'RESTARTED', 'STOPPED', 'DESTROYED', 'CANCELED', 'NEVER_DEPLOYED',
 ];
 
 export function aggregateStatus(statuses) {
@@ -18,7 +18,7 @@ export function aggregateStatus(statuses) {
   return winner === 'RESTARTED' ? 'DEPLOYED' : winner;
 }
 
-const IN_PROGRESS = new Set(['QUEUED', 'BUILDING', 'DEPLOYING', 'STOPPING', 'RESTARTING', 'CANCELING', 'AWAITING_CHECKS', 'AWAITING_APPROVAL']);
+const IN_PROGRESS = new Set(['QUEUED', 'BUILDING', 'DEPLOYING', 'STOPPING', 'RESTARTING', 'DESTROYING', 'CANCELING', 'AWAITING_CHECKS', 'AWAITING_APPROVAL']);
 
 /** A deployment in any other status will not change again. */
 export const isInProgress = (status) => IN_PROGRESS.has(status);

@@ -2,7 +2,7 @@
 // request), and following its event stream.
 import { el } from './dom.js';
 
-export const EVENT_KINDS = ['requested', 'status', 'failure', 'summary', 'queue', 'supersedes', 'approval', 'changelog', 'notice', 'lock'];
+export const EVENT_KINDS = ['requested', 'status', 'failure', 'summary', 'queue', 'supersedes', 'approval', 'changelog', 'notice', 'lock', 'running'];
 
 export function signInAgain() {
   location.assign(`/dashboard/sign-in?ended=1&next=${encodeURIComponent(location.pathname + location.search)}`);

@@ -2,7 +2,7 @@
 // stream alone (each event carries what changed; nothing is read again).
 import { aggregateStatus, isInProgress } from './aggregate.js';
 import { followEvents, getJson, showProblem } from './api.js';
-import { commitLink, deploymentLink, el, personName, statusBadge, versionNode, when } from './dom.js';
+import { commitLink, deploymentLink, el, personName, runningBadge, statusBadge, versionNode, when } from './dom.js';
 
 /** Each environment's state, by `app\nenv`. */
 const environments = new Map();
@@ -15,13 +15,16 @@ function fromAnswer(view) {
     target: view.target,
     autoDeploy: view.autoDeploy,
     commitBaseUrl: view.commitBaseUrl,
-    services: view.services.map((s) => ({ name: s.name, type: s.type, status: s.status, version: s.version, commitUrl: s.commitUrl })),
+    services: view.services.map((s) => ({ name: s.name, type: s.type, status: s.status, version: s.version, commitUrl: s.commitUrl, running: s.running })),
     queue: view.queue.map((q) => ({ id: q.id, action: q.action, status: q.status, started: q.position === null, requestedBy: q.requestedBy })),
     awaiting: view.awaitingApproval.map((a) => ({ id: a.id, action: a.action, requestedBy: a.requestedBy, expiresAt: a.expiresAt })),
     lock: view.lock,
     eventId: view.eventId,
   };
 }
+
+/** The running service's page: its replicas' usage and output. */
+const servicePath = (state, service) => `/dashboard/apps/${[state.app, 'environments', state.env, 'services', service].map(encodeURIComponent).join('/')}`;
 
 const ordinal = (n) => (n === 1 ? 'next' : `${n}${n === 2 ? 'nd' : n === 3 ? 'rd' : 'th'} in line`);
 
@@ -53,7 +56,9 @@ function cellContent(state) {
     el(
       'ul',
       { class: 'services' },
-      state.services.map((s) => el('li', { 'data-service': s.name, 'data-status': s.status }, el('span', { text: s.name }), statusBadge(s.status), versionNode(s.version, s.commitUrl))),
+      state.services.map((s) =>
+        el('li', { 'data-service': s.name, 'data-status': s.status, 'data-running': s.running?.state ?? '' }, el('a', { href: servicePath(state, s.name), text: s.name }), statusBadge(s.status), runningBadge(s.running), versionNode(s.version, s.commitUrl)),
+      ),
     ),
     state.queue.length > 0 ? el('div', { class: 'section', text: 'Queue' }) : null,
     state.queue.length > 0 ? el('ul', { class: 'queue' }, state.queue.map((q) => queueItem(q, q.started ? null : ++waiting))) : null,
@@ -162,6 +167,11 @@ function apply(kind, data) {
     case 'lock':
       state.lock = ['taken', 'renewed', 'replaced'].includes(data.action) ? data.lock : null;
       break;
+    case 'running': {
+      const service = state.services.find((s) => s.name === data.service);
+      if (service) service.running = { ...data.running, since: data.at };
+      break;
+    }
     default:
       return;
   }

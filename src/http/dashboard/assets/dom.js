@@ -30,9 +30,9 @@ export function el(tag, props = {}, ...children) {
   return node;
 }
 
-const OK = new Set(['DEPLOYED', 'RESTARTED']);
-const BAD = new Set(['BUILD_ERROR', 'DEPLOYMENT_ERROR', 'STOP_ERROR', 'RESTART_ERROR', 'REJECTED', 'EXPIRED']);
-const BUSY = new Set(['QUEUED', 'BUILDING', 'DEPLOYING', 'STOPPING', 'RESTARTING', 'CANCELING', 'AWAITING_CHECKS', 'AWAITING_APPROVAL']);
+const OK = new Set(['DEPLOYED', 'RESTARTED', 'RUNNING']);
+const BAD = new Set(['BUILD_ERROR', 'DEPLOYMENT_ERROR', 'STOP_ERROR', 'RESTART_ERROR', 'DESTROY_ERROR', 'REJECTED', 'EXPIRED', 'DOWN', 'DEGRADED']);
+const BUSY = new Set(['QUEUED', 'BUILDING', 'DEPLOYING', 'STOPPING', 'RESTARTING', 'DESTROYING', 'CANCELING', 'AWAITING_CHECKS', 'AWAITING_APPROVAL']);
 
 export function toneOf(status) {
   if (OK.has(status)) return 'ok';
@@ -43,6 +43,14 @@ export function toneOf(status) {
 
 export function statusBadge(status) {
   return el('span', { class: 'status', 'data-status': status, 'data-tone': toneOf(status), text: status });
+}
+
+/** A service's running status beside its deployment status: `DOWN 0/2, 14 restarts` (nothing while not known). */
+export function runningBadge(running) {
+  if (!running) return null;
+  const restarts = running.restarts === 0 ? '' : `, ${running.restarts} restart${running.restarts === 1 ? '' : 's'}`;
+  const text = running.state === 'UNKNOWN' ? 'UNKNOWN' : `${running.state} ${running.ready}/${running.desired}${restarts}`;
+  return el('span', { class: 'status running', 'data-running': running.state, 'data-tone': toneOf(running.state), title: running.reason ?? '', text });
 }
 
 const FULL_SHA = /^[0-9a-f]{40}$/;

@@ -6,9 +6,9 @@ import { deploymentLink, el, personName, shortVersion, statusBadge, took, trigge
 
 const STATUSES = [
   'QUEUED', 'AWAITING_CHECKS', 'AWAITING_APPROVAL', 'BUILDING', 'DEPLOYING', 'DEPLOYED', 'BUILD_ERROR', 'DEPLOYMENT_ERROR', 'STOPPING', 'STOPPED', 'STOP_ERROR',
-  'RESTARTING', 'RESTARTED', 'RESTART_ERROR', 'CANCELING', 'CANCELED', 'REJECTED', 'EXPIRED',
+  'RESTARTING', 'RESTARTED', 'RESTART_ERROR', 'DESTROYING', 'DESTROYED', 'DESTROY_ERROR', 'CANCELING', 'CANCELED', 'REJECTED', 'EXPIRED',
 ];
-const ACTIONS = ['deploy', 'redeploy', 'rollback', 'stop', 'restart'];
+const ACTIONS = ['deploy', 'redeploy', 'rollback', 'stop', 'restart', 'destroy'];
 const params = new URLSearchParams(location.search);
 /** Rows per page: `?limit=` (1–100), 50 unless given. */
 const PAGE = Math.min(100, Math.max(1, Number.parseInt(params.get('limit') ?? '', 10) || 50));

@@ -4,7 +4,7 @@
  * restarts under CrashLoopBackOff — with the kubelet's events for each step.
  * Back-offs double from 10 s up to 300 s of fake time, as the kubelet's do.
  */
-import type { KubeObject } from '../types.ts';
+import type { Json, KubeObject } from '../types.ts';
 import { fnv32a, randomHex, timestamp } from '../util.ts';
 import type { Program } from './behaviours.ts';
 import { NODE_NAME, type ControllerContext } from './common.ts';
@@ -16,6 +16,8 @@ export interface Instance {
   exitCode?: number;
   reason?: string;
   logs: string[];
+  /** When each line of `logs` was written (missing: at `startedAt`, the image's own lines). */
+  writtenAt?: number[];
 }
 
 export type ContainerPhase =
@@ -33,6 +35,8 @@ export interface ContainerRuntime {
   restarts: number;
   instances: Instance[];
   lastWarningAt: number;
+  /** Why the kubelet cannot create it now (CreateContainerConfigError), e.g. a Secret it references is missing. */
+  configError?: string;
 }
 
 const SECOND = 1000;
@@ -94,6 +98,28 @@ export class ContainerStepper {
     return policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
   }
 
+  /**
+   * What the kubelet says when a Secret the container's `envFrom` or `env` references (and does
+   * not mark optional) is not there, in its wording; undefined when every one resolves.
+   */
+  private missingReference(c: ContainerRuntime): string | undefined {
+    const spec: Json = (this.pod.spec?.containers ?? []).find((x: Json) => x.name === c.name) ?? {};
+    const namespace = this.pod.metadata.namespace ?? 'default';
+    const secret = (name: string): Json => this.ctx.registry.store.get('Secret', namespace, name);
+    for (const from of spec.envFrom ?? []) {
+      const ref = from.secretRef;
+      if (ref && !ref.optional && !secret(ref.name)) return `secret "${ref.name}" not found`;
+    }
+    for (const variable of spec.env ?? []) {
+      const ref = variable.valueFrom?.secretKeyRef;
+      if (!ref || ref.optional) continue;
+      const found = secret(ref.name);
+      if (!found) return `secret "${ref.name}" not found`;
+      if (!(ref.key in (found.data ?? {})) && !(ref.key in (found.stringData ?? {}))) return `couldn't find key ${ref.key} in Secret ${namespace}/${ref.name}`;
+    }
+    return undefined;
+  }
+
   /** Moves the container along its program to fake time `now`. */
   step(c: ContainerRuntime, now: number): void {
     const instance = c.instances.at(-1);
@@ -103,10 +129,11 @@ export class ContainerStepper {
         if (c.program.pullFails) return this.failPull(c, now);
         c.pulled = true;
         this.event(c, 'Normal', 'Pulled', `Successfully pulled image "${c.image}" in 512ms (512ms including waiting). Image size: 27812743 bytes.`);
-        if (c.program.configError) {
+        c.configError = c.program.configError ?? this.missingReference(c);
+        if (c.configError) {
           this.enter(c, 'config-error', now);
           c.lastWarningAt = now;
-          return this.event(c, 'Warning', 'Failed', `Error: ${c.program.configError}`);
+          return this.event(c, 'Warning', 'Failed', `Error: ${c.configError}`);
         }
         return this.start(c, now);
       case 'pull-error':
@@ -122,7 +149,10 @@ export class ContainerStepper {
       case 'config-error':
         if (now < c.lastWarningAt + 10 * SECOND) return;
         c.lastWarningAt = now;
-        return this.event(c, 'Warning', 'Failed', `Error: ${c.program.configError}`);
+        // The kubelet tries again: a Secret created meanwhile lets the container start.
+        c.configError = c.program.configError ?? this.missingReference(c);
+        if (!c.configError) return this.start(c, now);
+        return this.event(c, 'Warning', 'Failed', `Error: ${c.configError}`);
       case 'running':
         if (!instance) return;
         if (c.program.exitAfter !== undefined && now >= instance.startedAt + c.program.exitAfter * SECOND) {
@@ -187,7 +217,7 @@ export function containerStatus(c: ContainerRuntime, pod: KubeObject, now: numbe
     case 'creating': state = { waiting: { reason: 'ContainerCreating' } }; break;
     case 'pull-error': state = { waiting: { reason: 'ErrImagePull', message: pullErrorMessage(c.image) } }; break;
     case 'pull-backoff': state = { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}"` } }; break;
-    case 'config-error': state = { waiting: { reason: 'CreateContainerConfigError', message: c.program.configError } }; break;
+    case 'config-error': state = { waiting: { reason: 'CreateContainerConfigError', message: c.configError } }; break;
     case 'running': state = { running: { startedAt: timestamp(last?.startedAt ?? now) } }; break;
     case 'crash-backoff':
       state = {

@@ -6,7 +6,7 @@
  */
 import type { Json, KubeObject } from '../types.ts';
 import { clone, deepEqual, timestamp } from '../util.ts';
-import { programOf, type Behaviours } from './behaviours.ts';
+import { programOf, type Behaviours, type Program } from './behaviours.ts';
 import { NODE_NAME, type ControllerContext } from './common.ts';
 import {
   containerStatus, ContainerStepper, isContainerReady, newContainer, type ContainerRuntime, type Instance,
@@ -58,6 +58,35 @@ export class Kubelet {
       : c.phase === 'pull-error' || c.phase === 'pull-backoff' ? "image can't be pulled"
         : c.phase === 'config-error' ? 'CreateContainerConfigError' : 'CrashLoopBackOff';
     return { ok: false, message: `container "${container}" in pod "${podName}" is waiting to start: ${reason}` };
+  }
+
+  /**
+   * Running pods' containers whose image matches take up another program: a healthy pod starts
+   * crash-looping (its running instance exits at the next tick), a crash-looping one runs well
+   * from its next restart. Returns how many containers changed.
+   */
+  reprogram(pattern: string | RegExp, program: (image: string) => Program): number {
+    let changed = 0;
+    for (const runtime of this.pods.values()) {
+      for (const c of runtime.containers) {
+        if (typeof pattern === 'string' ? !c.image.includes(pattern) : !pattern.test(c.image)) continue;
+        c.program = program(c.image);
+        changed++;
+      }
+    }
+    return changed;
+  }
+
+  /** Appends a line to a running container's output (the pod's only container when none is named). */
+  write(pod: KubeObject, line: string, container?: string): boolean {
+    const runtime = this.pods.get(pod.metadata.uid);
+    const c = container === undefined ? (runtime?.containers.length === 1 ? runtime.containers[0] : undefined) : runtime?.containers.find((x) => x.name === container);
+    const instance = c?.phase === 'running' ? c.instances.at(-1) : undefined;
+    if (!instance || instance.finishedAt !== undefined) return false;
+    const stamps = instance.writtenAt ?? instance.logs.map(() => instance.startedAt);
+    instance.logs.push(line);
+    instance.writtenAt = [...stamps, this.ctx.clock.now()];
+    return true;
   }
 
   /** Whether the container's current instance has stopped (a followed log ends). */

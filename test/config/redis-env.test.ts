@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { parseEnv } from '../../src/config/env.ts';
+import { describeRedis, hashTag, parseRedisEnv, type RedisVars } from '../../src/config/redis-env.ts';
+
+const none: RedisVars = { REDIS_URL: undefined, REDIS_CLUSTER: undefined, REDIS_SENTINELS: undefined, REDIS_SENTINEL_MASTER: undefined, HOIST_REDIS_PREFIX: undefined };
+const parse = (vars: Partial<RedisVars>) => parseRedisEnv({ ...none, ...vars });
+const refusal = (vars: Partial<RedisVars>): string => {
+  try {
+    parse(vars);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected a refusal');
+};
+
+describe('which Redis Hoist uses', () => {
+  it('is a Redis on this machine when nothing is set, with the prefix hoist', () => {
+    expect(parse({})).toEqual({ endpoint: { kind: 'single', url: 'redis://127.0.0.1:6379' }, prefix: 'hoist' });
+    // An empty variable (as compose files write them) counts as unset.
+    expect(parseEnv({ REDIS_URL: '', REDIS_CLUSTER: 'a:1' }).redis.kind).toBe('cluster');
+  });
+
+  it('takes one node by URL, TLS included, and refuses what is not a redis URL', () => {
+    expect(parse({ REDIS_URL: 'rediss://:pw@cache.internal:6380' }).endpoint).toEqual({ kind: 'single', url: 'rediss://:pw@cache.internal:6380' });
+    expect(refusal({ REDIS_URL: 'http://cache:6379' })).toContain('REDIS_URL must start with redis:// or rediss://');
+    expect(refusal({ REDIS_URL: 'not a url' })).toContain('REDIS_URL is not a URL');
+  });
+
+  it('takes a cluster from its nodes, whose keys default to one hash slot', () => {
+    const env = parse({ REDIS_CLUSTER: '10.0.0.1:7000, 10.0.0.2:7001,[::1]:7002' });
+    expect(env.endpoint).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+    });
+    expect(env.prefix).toBe('{hoist}');
+    expect(parse({ REDIS_CLUSTER: 'a:1', HOIST_REDIS_PREFIX: 'team-{hoist}' }).prefix).toBe('team-{hoist}');
+  });
+
+  it('refuses on a cluster a prefix whose keys would spread over slots, and says what works', () => {
+    expect(refusal({ REDIS_CLUSTER: 'a:1', HOIST_REDIS_PREFIX: 'shop' })).toMatch(/HOIST_REDIS_PREFIX "shop" has no hash tag.*use e\.g\. \{shop\}/);
+    expect(refusal({ REDIS_CLUSTER: 'a:1', HOIST_REDIS_PREFIX: 'shop{}' })).toContain('has no hash tag');
+    // One node does not care.
+    expect(parse({ HOIST_REDIS_PREFIX: 'shop' }).prefix).toBe('shop');
+  });
+
+  it('finds the master through Sentinels, which need the master name', () => {
+    expect(parse({ REDIS_SENTINELS: 's1:26379,s2:26379', REDIS_SENTINEL_MASTER: 'mymaster' })).toEqual({
+      endpoint: { kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }], master: 'mymaster' },
+      prefix: 'hoist',
+    });
+    expect(refusal({ REDIS_SENTINELS: 's1:26379' })).toContain('REDIS_SENTINEL_MASTER is not');
+    expect(refusal({ REDIS_SENTINEL_MASTER: 'mymaster' })).toContain('REDIS_SENTINELS is not');
+  });
+
+  it('takes exactly one way, naming the variables', () => {
+    expect(refusal({ REDIS_URL: 'redis://a:1', REDIS_CLUSTER: 'b:2' })).toContain('REDIS_URL and REDIS_CLUSTER are all set');
+    expect(refusal({ REDIS_CLUSTER: 'b:2', REDIS_SENTINELS: 'c:3', REDIS_SENTINEL_MASTER: 'm' })).toContain('REDIS_CLUSTER and REDIS_SENTINELS');
+  });
+
+  it('names a bad node entry and how to write one', () => {
+    expect(refusal({ REDIS_CLUSTER: '10.0.0.1' })).toBe('REDIS_CLUSTER: "10.0.0.1" is not host:port; expected e.g. 10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379');
+    expect(refusal({ REDIS_CLUSTER: 'a:70000' })).toContain('"a:70000" is not host:port');
+    expect(refusal({ REDIS_SENTINELS: ' , ', REDIS_SENTINEL_MASTER: 'm' })).toContain('REDIS_SENTINELS lists no node');
+    expect(refusal({ HOIST_REDIS_PREFIX: 'a b' })).toContain('letters, digits');
+  });
+
+  it('describes where Redis is without its password', () => {
+    expect(describeRedis(parse({ REDIS_URL: 'redis://user:s3cret@cache:6379' }).endpoint)).toBe('Redis at redis://cache:6379');
+    expect(describeRedis(parse({ REDIS_CLUSTER: 'a:1,b:2' }).endpoint)).toBe('the Redis Cluster at a:1,b:2');
+    expect(describeRedis(parse({ REDIS_SENTINELS: 's:1', REDIS_SENTINEL_MASTER: 'm' }).endpoint)).toBe('the Redis master "m" of the Sentinels at s:1');
+  });
+
+  it('reads the hash tag as Redis Cluster does', () => {
+    expect(hashTag('{hoist}:lease:a/b')).toBe('hoist');
+    expect(hashTag('x{}{y}')).toBeNull();
+    expect(hashTag('a{b')).toBeNull();
+    expect(hashTag('plain')).toBeNull();
+  });
+});

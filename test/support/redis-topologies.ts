@@ -1,0 +1,200 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { eventually } from './hoist-harness.ts';
+
+const run = promisify(execFile);
+
+/** One redis-server of a test's own: started, killed (SIGKILL, as a crash) and started again on the same port and files. */
+interface Node {
+  port: number;
+  start(): Promise<void>;
+  kill(): Promise<void>;
+}
+
+async function answers(port: number): Promise<boolean> {
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+function node(port: number, args: () => string[]): Node {
+  let child: ChildProcess | null = null;
+  return {
+    port,
+    async start() {
+      child = spawn('redis-server', args(), { stdio: 'ignore' });
+      await eventually(() => answers(port), 10_000, `redis-server on port ${port}`);
+    },
+    async kill() {
+      const running = child;
+      child = null;
+      if (running === null || running.exitCode !== null) return;
+      const exited = new Promise((resolve) => running.once('exit', resolve));
+      running.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+async function cli(port: number, ...args: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]);
+  return stdout;
+}
+
+/** redis-cli prints a flat reply of field names and values one per line. */
+function pairs(output: string): Map<string, string> {
+  const lines = output.trim().split('\n');
+  const fields = new Map<string, string>();
+  for (let i = 0; i + 1 < lines.length; i += 2) fields.set(lines[i] as string, lines[i + 1] as string);
+  return fields;
+}
+
+export interface OwnCluster {
+  /** REDIS_CLUSTER's value for it. */
+  nodes: string;
+  masters: Node[];
+  /** Waits until every node says the cluster is ok (all slots served). */
+  healthy(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A Redis Cluster of three masters (no replicas) on `basePort`..`basePort+2`, each node
+ * with its own cluster config file, so a killed node comes back into the same cluster.
+ */
+export async function ownRedisCluster(basePort: number): Promise<OwnCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'hoist-redis-cluster-'));
+  const masters = [0, 1, 2].map((i) =>
+    node(basePort + i, () => [
+      '--port', String(basePort + i), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no',
+      '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${basePort + i}.conf`), '--cluster-node-timeout', '2000',
+      '--dir', dir,
+    ]),
+  );
+  await Promise.all(masters.map((m) => m.start()));
+  await run('redis-cli', ['--cluster', 'create', ...masters.map((m) => `127.0.0.1:${m.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+  const cluster: OwnCluster = {
+    nodes: masters.map((m) => `127.0.0.1:${m.port}`).join(','),
+    masters,
+    async healthy() {
+      await eventually(
+        async () => (await Promise.all(masters.map(async (m) => (await cli(m.port, 'cluster', 'info').catch(() => '')).includes('cluster_state:ok')))).every(Boolean),
+        20_000,
+        'the cluster to serve every slot',
+      );
+    },
+    async stop() {
+      await Promise.all(masters.map((m) => m.kill()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await cluster.healthy();
+  return cluster;
+}
+
+export interface OwnSentinels {
+  /** REDIS_SENTINELS's value for them. */
+  sentinels: string;
+  master: string;
+  /** The port of the node that is master now, as the Sentinels say. */
+  masterPort(): Promise<number>;
+  /** Kills whichever node is master now and waits until the Sentinels promoted the other. */
+  failover(): Promise<{ killed: number; promoted: number }>;
+  /** Starts a killed node again as a replica of the master now, and waits until it is in sync. */
+  rejoin(port: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A master and its replica on `basePort`, `basePort+1`, watched by three Sentinels on
+ * `basePort+2`..`basePort+4` (quorum 2, a master is down after 1 s without answers).
+ */
+export async function ownRedisSentinels(basePort: number, master = 'hoist-test'): Promise<OwnSentinels> {
+  const dir = mkdtempSync(join(tmpdir(), 'hoist-redis-sentinel-'));
+  const dataPorts = [basePort, basePort + 1];
+  const data = new Map<number, Node>();
+  /** A node started again after a failover: the master it replicates. */
+  const restarted = new Map<number, number>();
+  for (const port of dataPorts) {
+    data.set(
+      port,
+      node(port, () => {
+        const master = port === basePort && !restarted.has(port) ? null : (restarted.get(port) ?? basePort);
+        const replicaOf = master === null ? [] : ['--replicaof', '127.0.0.1', String(master)];
+        return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir, ...replicaOf];
+      }),
+    );
+  }
+  for (const n of data.values()) await n.start();
+  const sentinelPorts = [basePort + 2, basePort + 3, basePort + 4];
+  const sentinels = sentinelPorts.map((port) => {
+    const conf = join(dir, `sentinel-${port}.conf`);
+    writeFileSync(
+      conf,
+      [
+        `port ${port}`,
+        'bind 127.0.0.1',
+        `dir ${dir}`,
+        `sentinel monitor ${master} 127.0.0.1 ${basePort} 2`,
+        `sentinel down-after-milliseconds ${master} 1000`,
+        `sentinel failover-timeout ${master} 5000`,
+        `sentinel parallel-syncs ${master} 1`,
+        '',
+      ].join('\n'),
+    );
+    return node(port, () => [conf, '--sentinel']);
+  });
+  await Promise.all(sentinels.map((s) => s.start()));
+  const masterPort = async (): Promise<number> => {
+    const answer = await cli(sentinelPorts[0] as number, 'sentinel', 'get-master-addr-by-name', master);
+    return Number(answer.trim().split('\n')[1]);
+  };
+  // Every Sentinel must know the replica and the other Sentinels before a failover can be agreed.
+  await eventually(
+    async () => {
+      const seen = await Promise.all(
+        sentinelPorts.map(async (p) => {
+          const fields = pairs(await cli(p, 'sentinel', 'master', master).catch(() => ''));
+          return Number(fields.get('num-slaves')) >= 1 && Number(fields.get('num-other-sentinels')) >= 2;
+        }),
+      );
+      return seen.every(Boolean);
+    },
+    20_000,
+    'the Sentinels to know the replica and each other',
+  );
+  return {
+    sentinels: sentinelPorts.map((p) => `127.0.0.1:${p}`).join(','),
+    master,
+    masterPort,
+    async failover() {
+      const killed = await masterPort();
+      await data.get(killed)?.kill();
+      const promoted = await eventually(async () => {
+        const now = await masterPort().catch(() => killed);
+        return now !== killed ? now : null;
+      }, 30_000, 'a Sentinel failover');
+      return { killed, promoted };
+    },
+    async rejoin(port) {
+      restarted.set(port, await masterPort());
+      await data.get(port)?.start();
+      await eventually(async () => (await cli(port, 'info', 'replication')).includes('master_link_status:up'), 20_000, `${port} to replicate the master`);
+    },
+    async stop() {
+      await Promise.all([...sentinels, ...data.values()].map((n) => n.kill()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
