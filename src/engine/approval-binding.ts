@@ -103,8 +103,9 @@ function changeTexts(before: DeploymentSet | null, after: DeploymentSet): string
 export function createApprovalBinding(deps: ApprovalBindingDeps) {
   const { db, config } = deps;
   const clock = deps.now ?? (() => new Date());
-  return async function approvalHolds(deploymentId: number): Promise<boolean> {
-    const d = await getDeployment(db, deploymentId);
+  /** `deployment`: its id, or the deployment as just read (not read again). */
+  return async function approvalHolds(deployment: number | Deployment): Promise<boolean> {
+    const d = typeof deployment === 'number' ? await getDeployment(db, deployment) : deployment;
     if (d === null || d.status !== 'QUEUED' || d.startedAt !== null) return true;
     const env = config.apps.get(d.app)?.environments.get(d.env);
     if (env === undefined || !needsApproval(env.approval, d.action) || !(await runsByApproval(db, d.id))) return true;

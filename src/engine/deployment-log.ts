@@ -1,6 +1,6 @@
 import { valueHider } from '../domain/redact.ts';
 import type { Db } from '../store/database.ts';
-import { appendLogLines } from '../store/deployments.ts';
+import { appendLogLines } from '../store/deployment-logs.ts';
 
 /**
  * Collects a deployment's log lines and writes them in batches, so a chatty build

@@ -1,5 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import type { RedisConnection } from './redis.ts';
+import type { Deployment } from '../domain/deployment.ts';
 import { lockPhrase, lockStops } from '../domain/lock.ts';
 import { getDeployment } from '../store/deployments.ts';
 import { heartbeatAge } from '../store/fence.ts';
@@ -19,7 +20,7 @@ export interface WorkerDeps extends ExecutorDeps {
   /** How long a stopping worker lets its runs finish before it cancels them (HOIST_WORKER_DRAIN_SECONDS). */
   drainMs?: number;
   /** Whether an approved deployment still applies what was approved; false: approval was asked again, and it must not start. */
-  approvalHolds(deploymentId: number): Promise<boolean>;
+  approvalHolds(deployment: Deployment): Promise<boolean>;
 }
 
 /**
@@ -83,7 +84,7 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
     try {
       if (d.status === 'QUEUED') {
         if (await heldBackByLock(d)) return;
-        if (!(await deps.approvalHolds(d.id))) return;
+        if (!(await deps.approvalHolds(d))) return;
         // It leaves the waiting queue (the ones behind move up), unless it was removed from it meanwhile.
         if ((await pickUp(db, d.id)) === 'gone') return;
         // It runs now and the ones behind moved up: said at once, not at its first step.

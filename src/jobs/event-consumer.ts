@@ -147,14 +147,29 @@ export function createEventConsumer(
     // Below the first new event: the cursor is there or lower (it only ever moves forward).
     let reached = (events[0]?.position ?? 1) - 1;
     let index = 0;
+    // One cursor write at a time: the events settled while one is under way are covered by the
+    // next (the groups of a pass settle at once: one write for many, not one each).
+    let written = reached;
+    let writing: Promise<void> | null = null;
+    const writeCursor = (): Promise<void> =>
+      (writing ??= (async () => {
+        try {
+          while (written < reached) {
+            const to = reached;
+            await moveCursor(deps.db, consumer.name, to);
+            written = to;
+          }
+        } finally {
+          writing = null;
+        }
+      })());
     const settle = async (event: LoggedEvent) => {
       settled.add(event.position);
-      const before = reached;
       while (index < events.length && settled.has(events[index]?.position ?? -1)) {
         reached = events[index]?.position ?? reached;
         index += 1;
       }
-      if (reached > before) await moveCursor(deps.db, consumer.name, reached);
+      if (reached > written) await writeCursor();
     };
     await Promise.all([...groups.values()].map((items) => deliverGroup(items, handle, settle)));
     mayHold = holding.size > 0;

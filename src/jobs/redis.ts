@@ -58,6 +58,8 @@ export function redisKeys(prefix: string) {
     fence: (app: string, env: string) => `${prefix}:fence:${app}/${env}`,
     eventsChannel: `${prefix}:events`,
     cancelChannel: `${prefix}:cancel`,
+    /** The process that reconciles the queues this interval (reconciler.ts). */
+    reconcilerTurn: `${prefix}:reconciler-turn`,
     /** Elects the one process that delivers the event log to a consumer. */
     consumerLeader: (consumer: string) => `${prefix}:consumer-leader:${consumer}`,
     /** When a Slack channel's next post is due, for every process (post-pace.ts). */

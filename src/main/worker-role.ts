@@ -6,13 +6,15 @@ import { createCancelListener } from '../jobs/cancel-signal.ts';
 import { createDeploymentWorker } from '../jobs/deployment-worker.ts';
 import { createLockSweeper } from '../jobs/lock-sweeper.ts';
 import { createReconciler } from '../jobs/reconciler.ts';
-import { closeRedis, connectRedis } from '../jobs/redis.ts';
+import { closeRedis, connectRedis, redisKeys } from '../jobs/redis.ts';
 import { createApprovalTimers } from '../service/approval-timers.ts';
 import { createLocks, pinEnvironment } from '../service/locks.ts';
 import { createRequestSweep } from '../service/request-ledger.ts';
 import { startRunningStatus } from './running-status.ts';
 import type { SharedParts } from './shared-parts.ts';
 
+/** How often the queues are reconciled with Postgres (by one process at a time). */
+const RECONCILE_INTERVAL_MS = 2_000;
 /** The longest the sweeper waits on the embedded database, where this process's own writes wake it. */
 const EMBEDDED_SWEEP_MAX_WAIT_MS = 30_000;
 
@@ -68,7 +70,10 @@ export async function startWorkerRole(shared: SharedParts): Promise<void> {
   redisHealth.watchEvents(worker.worker, 'worker');
   stops.add(() => worker.close(), 'the deployment worker (runs in progress finish first)');
 
-  const reconciler = createReconciler({ db, dispatcher: shared.dispatcher, logger, health: redisHealth, intervalMs: 2_000 });
+  // One process per interval reconciles: the first to take the interval's turn.
+  const turnKey = redisKeys(env.redisPrefix).reconcilerTurn;
+  const turn = async () => (await shared.redis.set(turnKey, String(process.pid), 'PX', RECONCILE_INTERVAL_MS - 100, 'NX')) === 'OK';
+  const reconciler = createReconciler({ db, dispatcher: shared.dispatcher, logger, health: redisHealth, intervalMs: RECONCILE_INTERVAL_MS, turn });
   reconciler.start();
   stops.add(() => reconciler.stop(), 'the reconciler');
   // Reminds lock owners before their lock lapses, and releases lapsed locks; the same loop

@@ -4,6 +4,7 @@ import { approvalDeadlines, needsApproval } from '../domain/approval.ts';
 import { scopeRule } from '../domain/rules.ts';
 import type { CommitChecks, ImageRegistry, Source, Target } from '../engine/ports.ts';
 import { createCommitChecks } from '../engine/source/github/commit-checks.ts';
+import { batchedDeploymentReads } from '../store/deployment-batch.ts';
 import { getDeployment, insertDeployment } from '../store/deployments.ts';
 import { checkConfirm, checkDeployRef, planAction } from './action-plans.ts';
 import { checkBypass, checkBypassRequest } from './approval-bypass.ts';
@@ -67,6 +68,7 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
   const locks = createLocks(deps);
   const queues = createEnvironmentQueue(deps);
   const masks = createSecretMasks(deps);
+  const readDeployment = batchedDeploymentReads(db);
   const history = createHistory({ ...deps, masks });
   const logs = createLogs({ ...deps, masks });
   const runningApp = createRunningApp({
@@ -214,11 +216,11 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
     },
 
     async getDeployment(id) {
-      const deployment = await getDeployment(db, id);
+      const deployment = await readDeployment(id);
       return deployment === null ? null : masks.deployment(deployment);
     },
     secretMasker: async (id) => {
-      const deployment = await getDeployment(db, id);
+      const deployment = await readDeployment(id);
       return deployment === null ? masks.forConfiguration() : masks.forDeployment(deployment);
     },
 

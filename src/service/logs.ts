@@ -1,5 +1,6 @@
 import type { Db } from '../store/database.ts';
-import { getDeployment, lastLogLines, logLines } from '../store/deployments.ts';
+import { lastLogLines, logLines } from '../store/deployment-logs.ts';
+import { getDeployment } from '../store/deployments.ts';
 import type { LogLineView, LogQuery, LogsResult, Refusal } from './contract.ts';
 import { list, refuse } from './lookup.ts';
 import type { SecretMasks } from './secret-masks.ts';

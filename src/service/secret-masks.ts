@@ -20,7 +20,8 @@ export function configuredSecrets(config: HoistConfig, only?: { app: string; env
   });
 }
 
-export type DeploymentRef = { id: number; app: string; env: string };
+/** A deployment whose secrets are masked; with its set already read (`deploymentSet`), the set is not read again. */
+export type DeploymentRef = { id: number; app: string; env: string; deploymentSet?: Deployment['deploymentSet'] };
 
 /**
  * Maskers for what the service answers: one per deployment (the secrets of its stored set and
@@ -39,7 +40,7 @@ export function createSecretMasks(deps: { db: Db; config: HoistConfig }) {
   };
 
   async function forDeployments(deployments: readonly DeploymentRef[]): Promise<SecretMasker> {
-    const sets = await Promise.all(deployments.map(async (d) => ({ d, set: await getDeploymentSet(db, d.id) })));
+    const sets = await Promise.all(deployments.map(async (d) => ({ d, set: d.deploymentSet ?? (await getDeploymentSet(db, d.id)) })));
     const secrets = sets.flatMap(({ d, set }) => [...secretValuesOf(set, publicEnvOf(config, d.app)), ...configuredSecrets(config, d)]);
     const app = deployments[0]?.app ?? '';
     return secretMasker({ secrets, fingerprint: await fingerprint(), publicEnv: publicEnvOf(config, app) });

@@ -1,6 +1,6 @@
 import { parseDeploymentSet, specOf, type DeploymentSet, type ServiceSpec } from '../domain/deployment-set.ts';
 import type { Db } from './database.ts';
-import { fencedWrite } from './fence.ts';
+import { fenceToken, staleUnlessWritten } from './fence.ts';
 import { parseJson } from './json-columns.ts';
 
 /** Actions that apply a deployment set; stop and restart change no configuration. */
@@ -8,13 +8,17 @@ export const APPLYING_ACTIONS = ['deploy', 'redeploy', 'rollback'] as const;
 
 /** Replaces the service's entry in the deployment's set with what was actually applied. */
 export async function recordAppliedSpec(db: Db, deploymentId: number, spec: ServiceSpec): Promise<void> {
-  await fencedWrite(db, deploymentId, async (trx) => {
+  const token = fenceToken(deploymentId);
+  await db.transaction().execute(async (trx) => {
+    // The fence is checked by the read that locks the row.
     const row = await trx
       .selectFrom('deployments')
       .select('deployment_set')
       .where('id', '=', deploymentId)
+      .$if(token !== null, (q) => q.where('fence', '=', token))
       .forUpdate()
       .executeTakeFirst();
+    staleUnlessWritten(deploymentId, row !== undefined);
     if (!row) return;
     const set: DeploymentSet = parseDeploymentSet(parseJson(row.deployment_set)) ?? { target: '', namespace: '', services: [] };
     const services = set.services.some((s) => s.name === spec.name)

@@ -1,4 +1,5 @@
 import { sql, type Selectable } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { ActionVerb, Trigger } from '../domain/command.ts';
 import type { ChatOrigin, Deployment, DeploymentEvent, DeploymentService, DeploymentSummary, EnvironmentShows } from '../domain/deployment.ts';
 import { parseDeploymentSet } from '../domain/deployment-set.ts';
@@ -11,9 +12,9 @@ import type { DeploymentStatus, ServiceStatus } from '../domain/status.ts';
 import type { Db } from './database.ts';
 import { appendEvent } from './events.ts';
 import { recordApprovalStep } from './approvals.ts';
-import { fencedWrite } from './fence.ts';
+import { fencedWrite, fenceToken, staleUnlessWritten } from './fence.ts';
 import { parseJson, readChatOrigin } from './json-columns.ts';
-import type { DeploymentsTable } from './schema.ts';
+import type { DeploymentServicesTable, DeploymentsTable } from './schema.ts';
 import { nextQueueOrder } from './waiting-deployments.ts';
 
 export interface NewDeployment {
@@ -201,15 +202,25 @@ export function deploymentSummary(row: Pick<Selectable<DeploymentsTable>, (typeo
   };
 }
 
-export async function getDeployment(db: Db, id: number): Promise<Deployment | null> {
-  const row = await db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) return null;
-  const services = await db
-    .selectFrom('deployment_services')
-    .selectAll()
-    .where('deployment_id', '=', id)
-    .orderBy('position')
-    .execute();
+type ServiceRow = Pick<Selectable<DeploymentServicesTable>, 'name' | 'type' | 'status' | 'version' | 'previous_version' | 'image' | 'reason'>;
+
+/** Deployments with their services, in one statement (each row carries its services in order). */
+function deploymentsWithServices(db: Db) {
+  return db
+    .selectFrom('deployments')
+    .selectAll('deployments')
+    .select((eb) =>
+      jsonArrayFrom(
+        eb
+          .selectFrom('deployment_services as s')
+          .select(['s.name', 's.type', 's.status', 's.version', 's.previous_version', 's.image', 's.reason'])
+          .whereRef('s.deployment_id', '=', 'deployments.id')
+          .orderBy('s.position'),
+      ).as('service_rows'),
+    );
+}
+
+function toDeployment(row: Selectable<DeploymentsTable> & { service_rows: unknown }): Deployment {
   return {
     ...deploymentSummary(row),
     chat: readChatOrigin(row.chat),
@@ -217,7 +228,7 @@ export async function getDeployment(db: Db, id: number): Promise<Deployment | nu
     scope: parseJson(row.scope) as string[] | null,
     changelog: (parseJson(row.changelog) as Changelog | null) ?? null,
     checks: (parseJson(row.checks) as ChecksRecord | null) ?? null,
-    services: services.map(
+    services: (parseJson(row.service_rows) as ServiceRow[]).map(
       (s): DeploymentService => ({
         name: s.name,
         type: s.type as ServiceType,
@@ -231,12 +242,39 @@ export async function getDeployment(db: Db, id: number): Promise<Deployment | nu
   };
 }
 
+export async function getDeployment(db: Db, id: number): Promise<Deployment | null> {
+  const row = await deploymentsWithServices(db).where('deployments.id', '=', id).executeTakeFirst();
+  return row ? toDeployment(row) : null;
+}
+
+/** Several deployments in one statement, by id (the ones that do not exist are left out). */
+export async function getDeployments(db: Db, ids: readonly number[]): Promise<Map<number, Deployment>> {
+  if (ids.length === 0) return new Map();
+  const rows = await deploymentsWithServices(db).where('deployments.id', 'in', [...ids]).execute();
+  return new Map(rows.map((row) => [row.id, toDeployment(row)]));
+}
+
 export async function getDeploymentSet(db: Db, id: number): Promise<unknown> {
   const row = await db.selectFrom('deployments').select('deployment_set').where('id', '=', id).executeTakeFirst();
   return row ? parseJson(row.deployment_set) : null;
 }
 
-/** Environments with a deployment in their queue (waiting or running): what the reconciler looks at. */
+/** Each environment's oldest unfinished deployment in its queue (running or next), in one statement: what the reconciler offers. */
+export async function queueHeads(db: Db): Promise<{ app: string; env: string; id: number }[]> {
+  return db
+    .selectFrom('deployments')
+    .select(['app', 'env', 'id'])
+    .distinctOn(['app', 'env'])
+    .where('finished_at', 'is', null)
+    .where('queue_order', 'is not', null)
+    .orderBy('app')
+    .orderBy('env')
+    .orderBy('queue_order')
+    .orderBy('id')
+    .execute();
+}
+
+/** Environments with a deployment in their queue (waiting or running). */
 export async function environmentsWithActiveDeployments(db: Db): Promise<{ app: string; env: string }[]> {
   return db
     .selectFrom('deployments')
@@ -256,15 +294,23 @@ export interface StatusChange {
   announce?: boolean;
 }
 
+/** A value as a jsonb parameter (typed: a bare parameter in a select would be text). */
+const jsonb = (value: unknown) => sql<string>`cast(${JSON.stringify(value)} as jsonb)`;
+
 /** The thread line of a status change: of the deployment (`service` null) or of one of its services. */
-function statusLine(trx: Db, id: number, service: string | null, change: { status: DeploymentStatus; reason?: string | null; environment?: EnvironmentShows }) {
+function statusEvent(id: number, service: string | null, change: { status: DeploymentStatus; reason?: string | null; environment?: EnvironmentShows }): DeploymentEvent {
   const shows = change.environment === undefined ? {} : { environment: change.environment };
-  return appendEvent(trx, { kind: 'status', deploymentId: id, status: change.status, service, reason: change.reason ?? null, ...shows });
+  return { kind: 'status', deploymentId: id, status: change.status, service, reason: change.reason ?? null, ...shows };
 }
 
+/**
+ * The deployment's status, and its thread line when `announce`, in one statement: under a fence
+ * the update itself checks the token (and locks the row), so a stale executor changes nothing.
+ */
 export async function setDeploymentStatus(db: Db, id: number, change: StatusChange): Promise<void> {
-  await fencedWrite(db, id, async (trx) => {
-    await trx
+  const token = fenceToken(id);
+  const updated = (qc: Db) =>
+    qc
       .updateTable('deployments')
       .set({
         status: change.status,
@@ -273,9 +319,20 @@ export async function setDeploymentStatus(db: Db, id: number, change: StatusChan
         ...(change.finished ? { finished_at: sql<Date>`now()` } : {}),
       })
       .where('id', '=', id)
-      .execute();
-    if (change.announce) await statusLine(trx, id, null, change);
-  });
+      .$if(token !== null, (q) => q.where('fence', '=', token))
+      .returning(['id', 'app', 'env']);
+  if (!change.announce) {
+    staleUnlessWritten(id, (await updated(db).execute()).length > 0);
+    return;
+  }
+  const rows = await db
+    .with('d', (qc) => updated(qc as unknown as Db))
+    .insertInto('deployment_events')
+    .columns(['deployment_id', 'kind', 'app', 'env', 'payload'])
+    .expression((eb) => eb.selectFrom('d').select(['d.id', eb.val('status').as('kind'), 'd.app', 'd.env', jsonb(statusEvent(id, null, change)).as('payload')]))
+    .returning('id')
+    .execute();
+  staleUnlessWritten(id, rows.length > 0);
 }
 
 export interface ServiceChange {
@@ -289,77 +346,40 @@ export interface ServiceChange {
   environment?: EnvironmentShows;
 }
 
+/** A service's status and its thread line, in one statement that checks the fence (locking the deployment's row) under one. */
 export async function setServiceStatus(db: Db, id: number, service: string, change: ServiceChange): Promise<void> {
-  await fencedWrite(db, id, async (trx) => {
-    await trx
-      .updateTable('deployment_services')
-      .set({
-        status: change.status,
-        ...(change.reason !== undefined ? { reason: change.reason } : {}),
-        ...(change.version !== undefined ? { version: change.version } : {}),
-        ...(change.image !== undefined ? { image: change.image } : {}),
-      })
-      .where('deployment_id', '=', id)
-      .where('name', '=', service)
-      .execute();
-    await statusLine(trx, id, service, change);
-  });
+  const token = fenceToken(id);
+  const rows = await db
+    .with('d', (qc) =>
+      qc
+        .selectFrom('deployments')
+        .select(['id', 'app', 'env'])
+        .where('id', '=', id)
+        .$if(token !== null, (q) => q.where('fence', '=', token).forUpdate()),
+    )
+    .with('u', (qc) =>
+      qc
+        .updateTable('deployment_services')
+        .set({
+          status: change.status,
+          ...(change.reason !== undefined ? { reason: change.reason } : {}),
+          ...(change.version !== undefined ? { version: change.version } : {}),
+          ...(change.image !== undefined ? { image: change.image } : {}),
+        })
+        .where('deployment_id', 'in', (eb) => eb.selectFrom('d').select('d.id'))
+        .where('name', '=', service)
+        .returning('deployment_id'),
+    )
+    .insertInto('deployment_events')
+    .columns(['deployment_id', 'kind', 'app', 'env', 'payload'])
+    .expression((eb) => eb.selectFrom('d').select(['d.id', eb.val('status').as('kind'), 'd.app', 'd.env', jsonb(statusEvent(id, service, change)).as('payload')]))
+    .returning('id')
+    .execute();
+  staleUnlessWritten(id, rows.length > 0);
 }
 
 export async function recordEvent(db: Db, event: DeploymentEvent): Promise<void> {
   await fencedWrite(db, event.deploymentId, (trx) => appendEvent(trx, event));
-}
-
-export async function appendLogLines(db: Db, id: number, lines: { service: string | null; line: string }[]): Promise<void> {
-  if (lines.length === 0) return;
-  await fencedWrite(db, id, async (trx) => {
-    await trx
-      .insertInto('deployment_logs')
-      .values(lines.map((l) => ({ deployment_id: id, service: l.service, line: l.line })))
-      .execute();
-  });
-}
-
-export interface LogLine {
-  id: number;
-  /** The service the line is about; null for notes about the deployment as a whole. */
-  service: string | null;
-  line: string;
-  at: Date;
-}
-
-interface LogFilter {
-  /** One service's lines only; null or absent: every line. */
-  service?: string | null;
-}
-
-function logQuery(db: Db, id: number, filter: LogFilter) {
-  let query = db.selectFrom('deployment_logs').select(['id', 'service', 'line', 'at']).where('deployment_id', '=', id);
-  if (filter.service != null) query = query.where('service', '=', filter.service);
-  return query;
-}
-
-const asLogLine = (row: { id: number; service: string | null; line: string; at: Date | string }): LogLine => ({
-  id: row.id,
-  service: row.service,
-  line: row.line,
-  at: new Date(row.at),
-});
-
-/** A deployment's log lines after `afterId` (0: from the first), oldest first, at most `limit`. */
-export async function logLines(db: Db, id: number, options: LogFilter & { afterId?: number; limit?: number } = {}): Promise<LogLine[]> {
-  const rows = await logQuery(db, id, options)
-    .where('id', '>', options.afterId ?? 0)
-    .orderBy('id')
-    .limit(options.limit ?? 1000)
-    .execute();
-  return rows.map(asLogLine);
-}
-
-/** The last `count` lines of a deployment's log, oldest first. */
-export async function lastLogLines(db: Db, id: number, count: number, options: LogFilter = {}): Promise<LogLine[]> {
-  const rows = await logQuery(db, id, options).orderBy('id', 'desc').limit(count).execute();
-  return rows.reverse().map(asLogLine);
 }
 
 /** Keeps what a deployment changes and tells whoever shows it (the card). */

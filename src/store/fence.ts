@@ -44,6 +44,25 @@ export async function assertFence(trx: Db, deploymentId: number): Promise<void> 
   if (!row || Number(row.fence) !== context.token) throw new StaleFenceError(deploymentId, context.token);
 }
 
+/**
+ * The token this process holds for the deployment it writes about, for writes that check the
+ * fence in their own statement (`where fence = token`, the row locked by that statement):
+ * null outside `withFence` or for another deployment (nothing to check).
+ */
+export function fenceToken(deploymentId: number): number | null {
+  const context = storage.getStore();
+  return context && context.deploymentId === deploymentId ? context.token : null;
+}
+
+/**
+ * After a write that checked the fence in its own statement and touched no row: the token
+ * was stale (or, outside a fence, there was nothing to write; that is not an error).
+ */
+export function staleUnlessWritten(deploymentId: number, written: boolean): void {
+  const token = fenceToken(deploymentId);
+  if (!written && token !== null) throw new StaleFenceError(deploymentId, token);
+}
+
 /** `write` in a transaction that first checks the fence of the deployment it writes about. */
 export function fencedWrite<T>(db: Db, deploymentId: number, write: (trx: Db) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (trx) => {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { ServiceStatus } from '../domain/status.ts';
 import type { Db } from './database.ts';
-import { fencedWrite } from './fence.ts';
+import { fenceToken, staleUnlessWritten } from './fence.ts';
 
 export interface ServiceStateRow {
   service: string;
@@ -37,29 +37,35 @@ export async function serviceStates(db: Db, app: string, env: string): Promise<S
   }));
 }
 
+/**
+ * Records what runs now for a service, in one statement: under the deployment's fence the row is
+ * written only while the token holds (the deployment's row locked by the same statement).
+ */
 export async function putServiceState(
   db: Db,
   key: { app: string; env: string; service: string },
   state: RunState,
 ): Promise<void> {
-  await fencedWrite(db, state.deploymentId, (trx) => putState(trx, key, state));
-}
-
-async function putState(
-  db: Db,
-  key: { app: string; env: string; service: string },
-  state: RunState,
-): Promise<void> {
-  await db
+  const token = fenceToken(state.deploymentId);
+  const rows = await db
     .insertInto('service_state')
-    .values({
-      ...key,
-      status: state.status,
-      version: state.version ?? null,
-      image: state.image ?? null,
-      url: state.url ?? null,
-      deployment_id: state.deploymentId,
-    })
+    .columns(['app', 'env', 'service', 'status', 'version', 'image', 'url', 'deployment_id'])
+    .expression((eb) =>
+      eb
+        .selectFrom('deployments')
+        .select([
+          eb.val(key.app).as('app'),
+          eb.val(key.env).as('env'),
+          eb.val(key.service).as('service'),
+          eb.val(state.status).as('status'),
+          sql<string | null>`cast(${state.version ?? null} as text)`.as('version'),
+          sql<string | null>`cast(${state.image ?? null} as text)`.as('image'),
+          sql<string | null>`cast(${state.url ?? null} as text)`.as('url'),
+          'id',
+        ])
+        .where('id', '=', state.deploymentId)
+        .$if(token !== null, (q) => q.where('fence', '=', token).forUpdate()),
+    )
     .onConflict((oc) =>
       oc.columns(['app', 'env', 'service']).doUpdateSet({
         status: state.status,
@@ -70,5 +76,7 @@ async function putState(
         updated_at: sql<Date>`now()`,
       }),
     )
+    .returning('service')
     .execute();
+  staleUnlessWritten(state.deploymentId, rows.length > 0);
 }

@@ -119,23 +119,25 @@ export function updateWaiting(trx: Db, id: number, values: UpdateObject<Database
  * or is not in the queue (it waits for approval): then it must not run.
  */
 export async function pickUp(db: Db, id: number): Promise<'picked' | 'resumed' | 'gone'> {
-  return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('deployments')
-      .set({ started_at: sql<Date>`now()` })
-      .where('id', '=', id)
-      .where('started_at', 'is', null)
-      .where('finished_at', 'is', null)
-      .where('queue_order', 'is not', null)
-      .returning(['app', 'env'])
-      .executeTakeFirst();
-    if (row) {
-      await queueMoved(trx, row.app, row.env, id);
-      return 'picked';
-    }
-    const now = await trx.selectFrom('deployments').select(['started_at', 'finished_at']).where('id', '=', id).executeTakeFirst();
-    return now && now.started_at !== null && now.finished_at === null ? 'resumed' : 'gone';
-  });
+  // One statement: the deployment marked started and a `queue` event for each one behind it
+  // (its snapshot still shows the picked one waiting; `queue_order >` leaves it out).
+  const { rows } = await sql<{ picked: number }>`
+    with picked as (
+      update deployments set started_at = now()
+      where id = ${id} and started_at is null and finished_at is null and queue_order is not null
+      returning app, env, queue_order
+    ), moved as (
+      insert into deployment_events (deployment_id, kind, app, env, payload)
+      select d.id, 'queue', d.app, d.env, jsonb_build_object('kind', 'queue', 'deploymentId', d.id)
+      from deployments d join picked p on d.app = p.app and d.env = p.env
+      where d.finished_at is null and d.started_at is null and d.queue_order > p.queue_order
+      order by d.queue_order, d.id
+      returning id
+    )
+    select (select count(*) from picked)::int as picked, (select count(*) from moved)::int as moved`.execute(db);
+  if ((rows[0]?.picked ?? 0) > 0) return 'picked';
+  const now = await db.selectFrom('deployments').select(['started_at', 'finished_at']).where('id', '=', id).executeTakeFirst();
+  return now && now.started_at !== null && now.finished_at === null ? 'resumed' : 'gone';
 }
 
 /**

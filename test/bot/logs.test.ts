@@ -13,7 +13,8 @@ import { createGitSource } from '../../src/engine/source/git-source.ts';
 import type { HoistService } from '../../src/service/contract.ts';
 import { createImageRegistry } from '../../src/engine/build/image-registry.ts';
 import { createHoistService } from '../../src/service/hoist-service.ts';
-import { appendLogLines, insertDeployment, setDeploymentStatus, type NewDeployment } from '../../src/store/deployments.ts';
+import { appendLogLines } from '../../src/store/deployment-logs.ts';
+import { insertDeployment, setDeploymentStatus, type NewDeployment } from '../../src/store/deployments.ts';
 import { openTestStore } from '../support/databases.ts';
 
 const view = (over: Partial<LogView> = {}): LogView => ({

@@ -7,7 +7,8 @@ import { createGitSource } from '../../src/engine/source/git-source.ts';
 import type { HoistService, LogQuery } from '../../src/service/contract.ts';
 import { createImageRegistry } from '../../src/engine/build/image-registry.ts';
 import { createHoistService } from '../../src/service/hoist-service.ts';
-import { appendLogLines, insertDeployment, lastLogLines, logLines, type NewDeployment } from '../../src/store/deployments.ts';
+import { appendLogLines, lastLogLines, logLines } from '../../src/store/deployment-logs.ts';
+import { insertDeployment, type NewDeployment } from '../../src/store/deployments.ts';
 import { openTestStore, type StoreKind } from '../support/databases.ts';
 
 const deployment = (over: Partial<NewDeployment> = {}): NewDeployment => ({

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getDeployment, insertDeployment, setDeploymentStatus, setServiceStatus, appendLogLines, logLines, environmentsWithActiveDeployments } from '../../src/store/deployments.ts';
+import { appendLogLines, logLines } from '../../src/store/deployment-logs.ts';
+import { getDeployment, insertDeployment, setDeploymentStatus, setServiceStatus, environmentsWithActiveDeployments } from '../../src/store/deployments.ts';
 import { deliveredUpTo, pendingEvents, pendingNotices } from '../support/event-log.ts';
 import { unfinishedDeployments } from '../../src/store/waiting-deployments.ts';
 import { putServiceState, serviceStates } from '../../src/store/service-state.ts';
