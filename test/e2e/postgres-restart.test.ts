@@ -42,7 +42,7 @@ describe('Postgres unreachable for 20 s in the middle of a deployment', () => {
     repo.commit('v1', webAppFiles(`hello ${app}`));
     repo.git('checkout', '--quiet', '-b', 'slow');
     slowSha = repo.commit('slow build', {
-      Dockerfile: `FROM ${BASE_IMAGE}\nRUN sleep 10\nCOPY www /www\nCMD ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]\n`,
+      Dockerfile: `FROM ${BASE_IMAGE}\nRUN sleep 10 && echo ${app}\nCOPY www /www\nCMD ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]\n`,
     });
     repo.git('checkout', '--quiet', 'main');
     slack = await startFakeSlack({ token: TOKEN, rateLimitPerChannelPerSecond: 0 });
