@@ -55,7 +55,7 @@ apps:
   ${app}:
     repo: /srv/none
     services:
-      db: { type: database, image: "${repository}:stable", port: 8080 }
+      db: { type: database, image: "${repository}:stable", port: 8080, path: /data }
     environments:
       prod: { target: engine, approval: { required: 1, approvers: [U0BOB] } }
 `,
