@@ -12,7 +12,8 @@ export interface OwnRedis {
   thaw(): void;
 }
 
-async function answers(port: number): Promise<boolean> {
+/** Whether a Redis answers PING on this loopback port. */
+export async function answers(port: number): Promise<boolean> {
   const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on('error', () => undefined);
   try {

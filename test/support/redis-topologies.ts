@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
 import { eventually } from './hoist-harness.ts';
+import { answers } from './redis-server.ts';
 
 const run = promisify(execFile);
 
@@ -13,19 +13,6 @@ interface Node {
   port: number;
   start(): Promise<void>;
   kill(): Promise<void>;
-}
-
-async function answers(port: number): Promise<boolean> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
 }
 
 function node(port: number, args: () => string[]): Node {
