@@ -113,7 +113,7 @@ apps:
   }
 
   /** Sends the command and waits until the deployment it created has finished. */
-  async function act(text: string, app: string, timeoutMs = 60_000): Promise<DeploymentJson> {
+  async function act(text: string, app: string, timeoutMs = 60_000, expectError = false): Promise<DeploymentJson> {
     const before = await newestId(app);
     const ack = await slash(text);
     expect(ack.status).toBe(200);
@@ -121,10 +121,12 @@ apps:
       const newest = await newestId(app);
       return newest !== null && newest !== before ? newest : null;
     }, 10_000, `a deployment from "${text}"`);
-    return eventually(async () => {
+    const done = await eventually(async () => {
       const d = await api<DeploymentJson>(`/deployments/${id}`);
       return d.finishedAt ? d : null;
     }, timeoutMs, `#${id} to finish`);
+    if (done.status.endsWith('_ERROR') && !expectError) console.error(`#${id} "${text}" ended ${done.status}: ${done.reason}\n${threadText(id)}`);
+    return done;
   }
 
   /** The ephemeral answer to a refused command: in the ack, or through the response_url after it. */
@@ -147,6 +149,12 @@ apps:
   const threadOf = async (id: number, pattern: RegExp): Promise<FakeMessage> => {
     const card = await slack.waitFor(cardOf(id), 10_000);
     return slack.waitFor((s) => s.thread(CHANNEL, card.ts).find((m) => pattern.test(m.text)), 10_000);
+  };
+
+  /** Everything the deployment's thread says (printed when an action ends in error, to tell why). */
+  const threadText = (id: number): string => {
+    const card = cardOf(id)(slack);
+    return card ? slack.thread(CHANNEL, card.ts).map((m) => m.text).join('\n') : '(no card)';
   };
 
   async function containersOf(app: string, service = 'web') {
@@ -239,7 +247,7 @@ apps:
     const first = await act(`deploy ${pair} to e2e`, pair);
     expect(first).toMatchObject({ status: 'DEPLOYED', services: [{ name: 'first', version: pairV1 }, { name: 'second', version: pairV1 }] });
 
-    const half = await act(`deploy ${pair}@half to e2e`, pair);
+    const half = await act(`deploy ${pair}@half to e2e`, pair, 60_000, true);
     expect(half.status).toBe('DEPLOYMENT_ERROR');
     expect(half.reason).toMatch(/^second: .*; rolled back first$/);
     expect(half.services).toMatchObject([

@@ -9,6 +9,7 @@ import { placementOf } from '../../src/engine/service-spec.ts';
 import { createDockerTarget } from '../../src/engine/targets/docker-target.ts';
 import { baseImage, dockerHost, uniqueName } from './engine-env.ts';
 import { serviceSpec } from './target-spec.ts';
+import { freePort } from '../support/hoist-harness.ts';
 
 const docker = createDocker(dockerHost);
 const app = uniqueName('dt');
@@ -31,17 +32,6 @@ const httpImage = (text: string) =>
   buildTestImage(text, `FROM ${baseImage}\nCOPY index.html /www/index.html\nCMD ["/bin/busybox","httpd","-f","-p","8080","-h","/www"]\n`, {
     'index.html': `${text}\n`,
   });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function body(url: string): Promise<string> {
   const response = await fetch(url, { headers: { connection: 'close' } });

@@ -1,5 +1,5 @@
 import {
-  ApiException, AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, Watch,
+  ApiException, AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, NetworkingV1Api, PatchStrategy, setHeaderOptions, Watch,
   type V1Deployment,
 } from '@kubernetes/client-node';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -709,6 +709,34 @@ describe('watches', () => {
     await fake.waitFor(() => w.events.length > 0);
     expect(w.events[0]).toMatchObject({ type: 'ERROR', object: { kind: 'Status', status: 'Failure', reason: 'Expired', code: 410 } });
     expect(w.events[0]?.object.message).toMatch(/^too old resource version: \d+ \(\d+\)$/);
+  });
+});
+
+describe('Ingress status', () => {
+  test('a served class writes an address; moved to a class nobody serves, the old address stays; moved to another served class, that class writes its own', async () => {
+    const { fake, kc } = await cluster({ ingress: { classes: ['nginx', 'haproxy'], addressSeconds: 1 } });
+    const networking = kc.makeApiClient(NetworkingV1Api);
+    const body = (className: string): Json => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { ingressClassName: className, rules: [{ host: 'web.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
+    });
+    const address = () => (fake.get('Ingress', 'default', 'web')?.status?.loadBalancer?.ingress ?? [])[0]?.ip as string | undefined;
+    await networking.patchNamespacedIngress({ name: 'web', namespace: 'default', body: body('nginx'), fieldManager: 'hoist', force: true }, SSA);
+    const first = await fake.waitFor(() => address());
+    expect(first).toMatch(/^203\.0\.113\.\d+$/);
+
+    await networking.patchNamespacedIngress({ name: 'web', namespace: 'default', body: body('traefik'), fieldManager: 'hoist', force: true }, SSA);
+    // Nobody serves traefik: the status is nobody's to write, and nginx's address stays in it.
+    let ticks = 0;
+    await fake.waitFor(() => ++ticks >= 20);
+    expect(fake.get('Ingress', 'default', 'web').spec.ingressClassName).toBe('traefik');
+    expect(address()).toBe(first);
+
+    await networking.patchNamespacedIngress({ name: 'web', namespace: 'default', body: body('haproxy'), fieldManager: 'hoist', force: true }, SSA);
+    const second = await fake.waitFor(() => (address() !== first ? address() : undefined));
+    expect(second).toMatch(/^203\.0\.113\.\d+$/);
   });
 });
 

@@ -123,15 +123,33 @@ export async function startTestHoist(options: {
   return testHoist;
 }
 
+/**
+ * A free TCP port on loopback, outside the kernel's ephemeral range (32768–60999): a port from
+ * that range can be taken at any moment as the local port of some outgoing connection, and a
+ * container that has to bind it again (a swap frees it for a moment) would fail to start. Each
+ * test worker draws from its own slice, so two files running side by side never pick the same.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  const pool = Number(process.env.VITEST_POOL_ID ?? 1) || 1;
+  const base = 20_000 + ((pool - 1) % 3) * 4_000;
+  for (let tries = 0; tries < 200; tries++) {
+    const port = base + Math.floor(Math.random() * 4_000);
+    if (handedOut.has(port)) continue;
+    if (await listenable(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port in 127.0.0.1:${base}-${base + 3_999}`);
+}
+
+const handedOut = new Set<number>();
+
+function listenable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 

@@ -1,6 +1,6 @@
 import type { V1Ingress } from '@kubernetes/client-node';
 import { deepCopy, reflect, stopAll, type RolloutScope, type TargetContext } from './context.ts';
-import { certificateState, ingressAddress } from './ingress.ts';
+import { certificateState, ingressAddress, ingressAddresses } from './ingress.ts';
 import { selectorString } from './labels.ts';
 import { waitUntil } from './watch.ts';
 
@@ -49,6 +49,10 @@ export async function exposeIngress(ctx: TargetContext, scope: RolloutScope, ste
   await ctx.api.apply('Ingress', namespace, manifest);
   step.applied = true;
   log(`applied ingress ${namespace}/${name} for ${host}${tls ? ` (tls, certificate ${tls.secretName})` : ''}`);
+  // An Ingress moved to another class keeps the old controller's address in its status until
+  // someone clears it: that address is not an answer from the class it now has.
+  const movedClass = step.before !== null && (step.before.spec?.ingressClassName ?? null) !== (manifest.spec?.ingressClassName ?? null);
+  const stale = movedClass ? ingressAddresses(step.before ?? undefined) : [];
   const labelSelector = selectorString(selector);
   const ingresses = reflect(ctx, 'Ingress', namespace, labelSelector);
   const certificates = tls ? reflect(ctx, 'Certificate', namespace, labelSelector) : null;
@@ -61,7 +65,7 @@ export async function exposeIngress(ctx: TargetContext, scope: RolloutScope, ste
       certificates ? [ingresses, certificates] : [ingresses],
       (): true | null => {
         const address = ingressAddress(ingresses.items.get(name));
-        if (address === null) {
+        if (address === null || stale.includes(address)) {
           say(`ingress ${name}: waiting for the load balancer to give it an address`);
           return null;
         }

@@ -31,11 +31,15 @@ export function renderIngress(service: string, port: number, ingress: IngressSpe
 
 /** The address the load balancer gave the Ingress (an IP or a host name); null until it has one. */
 export function ingressAddress(ingress: V1Ingress | undefined): string | null {
-  for (const entry of ingress?.status?.loadBalancer?.ingress ?? []) {
+  return ingressAddresses(ingress)[0] ?? null;
+}
+
+/** Every address in the Ingress's status (IPs and host names). */
+export function ingressAddresses(ingress: V1Ingress | undefined): string[] {
+  return (ingress?.status?.loadBalancer?.ingress ?? []).flatMap((entry) => {
     const address = entry.ip ?? entry.hostname;
-    if (address) return address;
-  }
-  return null;
+    return address ? [address] : [];
+  });
 }
 
 export type CertificateState = { ready: true } | { ready: false; said: string };

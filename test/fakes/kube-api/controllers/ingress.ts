@@ -4,8 +4,10 @@
  * The ingress controller serves the IngressClasses it is given (the first is the cluster's
  * default, used by an Ingress without `ingressClassName`): `addressSeconds` of fake time after
  * an Ingress of its class appears, it writes the load balancer's address into
- * status.loadBalancer.ingress. An Ingress of a class nobody serves never gets one (and one
- * moved to such a class loses the address it had).
+ * status.loadBalancer.ingress. An Ingress of a class nobody serves never gets one; one moved to
+ * such a class keeps the address the old controller wrote (a controller writes the status of
+ * its own class's Ingresses only, as ingress-nginx does), and one moved to another served class
+ * gets that class's address.
  *
  * cert-manager's ingress-shim makes, for an Ingress annotated `cert-manager.io/cluster-issuer`,
  * a Certificate per tls entry named after its secretName (the Ingress's labels, owned by it,
@@ -41,6 +43,8 @@ export class IngressControllers {
   /** When each Certificate generation was first seen (`uid/generation` → fake ms). */
   private readonly seen = new Map<string, number>();
   private nextAddress = 10;
+  /** Which class wrote each Ingress's address (uid → class). */
+  private readonly addressedBy = new Map<string, string>();
 
   constructor(private readonly ctx: ControllerContext, options: IngressOptions = {}) {
     this.classes = options.classes ?? ['nginx'];
@@ -66,14 +70,12 @@ export class IngressControllers {
 
   private assignAddress(ingress: KubeObject): void {
     const className = ingress.spec?.ingressClassName ?? this.classes[0];
+    // Nobody serves its class: nobody writes its status (an old controller's address stays).
+    if (!this.classes.includes(className)) return;
     const hasAddress = (ingress.status?.loadBalancer?.ingress ?? []).length > 0;
-    if (!this.classes.includes(className)) {
-      // Moved to a class nobody serves: the controller that served it lets go of its status.
-      if (hasAddress) this.ctx.registry.updateInternal({ ...clone(ingress), status: { loadBalancer: {} } }, INGRESS_MANAGER, 'status');
-      return;
-    }
-    if (hasAddress) return;
+    if (hasAddress && this.addressedBy.get(ingress.metadata.uid) === className) return;
     if (this.ctx.clock.secondsSince(Date.parse(ingress.metadata.creationTimestamp)) < this.addressSeconds) return;
+    this.addressedBy.set(ingress.metadata.uid, className);
     const address = `203.0.113.${this.nextAddress++}`;
     this.ctx.registry.updateInternal({ ...clone(ingress), status: { loadBalancer: { ingress: [{ ip: address }] } } }, INGRESS_MANAGER, 'status');
     this.ctx.events.record(ingress, 'Normal', 'Sync', 'Scheduled for sync', { component: INGRESS_MANAGER });
