@@ -40,7 +40,11 @@ export function pgCounter(): PgCounter {
       if (counts !== null && !paused && !ignored.has(this)) {
         const first = args[0] as string | { text?: string } | undefined;
         const text = typeof first === 'string' ? first : (first?.text ?? '?');
-        const k = kind(text);
+        let k = kind(text);
+        if (process.env.STACKS) {
+          const frames = (new Error().stack ?? '').split('\n').filter((l) => l.includes('/src/') && !l.includes('/store/database')).map((l) => l.replace(/.*\/src\//, '').replace(/\).*|:\d+\)?$/, ''));
+          k += ' @ ' + frames.slice(0, 3).join(' < ');
+        }
         counts.set(k, (counts.get(k) ?? 0) + 1);
       }
       return original.apply(this, args);
@@ -62,7 +66,7 @@ export function pgCounter(): PgCounter {
       counts = null;
       paused = false;
       const sorted = [...done.entries()].sort((a, b) => b[1] - a[1]);
-      return { statements: sorted.reduce((n, [, c]) => n + c, 0), top: Object.fromEntries(sorted.slice(0, 12)) };
+      return { statements: sorted.reduce((n, [, c]) => n + c, 0), top: Object.fromEntries(sorted.slice(0, process.env.STACKS ? 60 : 12)) };
     },
     ignore(client) {
       ignored.add(client);

@@ -13,8 +13,8 @@ import { callerOf, denied, type ApiEnv } from './auth.ts';
  * the events signal, polling as a safety net), not a query per client per event.
  */
 export interface EventStreamSource {
-  /** The last position passed on to subscribers: a client without `Last-Event-ID` starts after it. */
-  head(): number;
+  /** The last position passed on to subscribers (for a first subscriber, the log's end): a client without `Last-Event-ID` starts after it. */
+  head(): Promise<number>;
   /** Events after `after` (a position), oldest first: what a reconnecting client missed. */
   read(options: { after: number; app: string | null; env: string | null; limit: number }): Promise<LoggedEvent[]>;
   /** Each new batch of events, in log order, as the reader finds them. */
@@ -130,7 +130,6 @@ async function follow(
   source: EventStreamSource,
   options: { after: number | null; where: { app: string | null; env: string | null }; wanted(event: LoggedEvent): boolean; heartbeatMs: number },
 ): Promise<void> {
-  let sent = options.after ?? source.head();
   let open = true;
   let replaying = options.after !== null;
   const pending: LoggedEvent[] = [];
@@ -143,6 +142,11 @@ async function follow(
     for (const event of events) if (options.wanted(event)) pending.push(event);
     if (!replaying) nudge();
   });
+  // Asked once subscribed: what the source passes on from here on comes after `sent` or is dropped below.
+  let sent = options.after ?? (await source.head().catch((error: unknown) => {
+    unsubscribe();
+    throw error;
+  }));
   const end = () => {
     open = false;
     nudge();

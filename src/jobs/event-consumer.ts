@@ -46,6 +46,12 @@ export interface EventConsumer {
 
 type Item = { event: LoggedEvent; held: HeldEvent | null };
 
+/** How long a pass waits after the events signal for the events written right after it (an action's end and the next one's start). */
+const GATHER_MS = 50;
+
+/** A pass that runs this long writes its cursor as it goes (a crash then delivers less again). */
+const WRITE_DURING_PASS_AFTER_MS = 1_000;
+
 /**
  * Delivers the event log to one consumer (`name`: its cursor, retries and failures are
  * its own), in order within a group (`groupOf`, e.g. per deployment), groups in
@@ -57,6 +63,10 @@ type Item = { event: LoggedEvent; held: HeldEvent | null };
  * than a day old; then it is recorded in `event_failures` (the consumer, the event and the
  * last error) and its group moves on. The cursor itself never waits: other groups go on.
  * An error with a `retryAfterMs` (a peer's Retry-After) waits at least that long.
+ *
+ * Where a pass left off is written by the next pass's read, in the same statement (the timer
+ * makes one within a second), or on close: a process that dies in between leaves those events
+ * to be delivered again, as redeliveries, as it would mid-pass.
  */
 export function createEventConsumer(
   deps: EventConsumerDeps,
@@ -79,6 +89,9 @@ export function createEventConsumer(
   let holding = new Set<number>();
   /** Whether its cursor exists (a consumer starting at the log's end makes it on its first pass). */
   let cursorMade = false;
+  /** Where this process's passes have settled the log up to, and how far of that it has written to the cursor. */
+  let unwritten = 0;
+  let written = 0;
 
   async function failed(item: Item, error: unknown): Promise<'held' | 'given up'> {
     const attempts = (item.held?.attempts ?? 0) + 1;
@@ -128,10 +141,16 @@ export function createEventConsumer(
   async function pass(handle: EventHandler): Promise<void> {
     // What this process knows spares a statement per pass: the events held for a retry are
     // read when some may be (this process held some, or took the lead from another process),
-    // and a cursor starting at the end is made once.
+    // a cursor starting at the end is made once, and where the last pass left off is written
+    // by the statement that reads what came since.
     const held = mayHold ? await heldEvents(deps.db, consumer.name) : [];
-    const { events } = await eventsAfterCursor(deps.db, consumer.name, cursorMade ? {} : { startAt: consumer.startAt ?? 'beginning' });
+    const settledUpTo = unwritten > written ? unwritten : 0;
+    const { events } = await eventsAfterCursor(deps.db, consumer.name, {
+      ...(cursorMade ? {} : { startAt: consumer.startAt ?? 'beginning' }),
+      ...(settledUpTo > 0 ? { settledUpTo } : {}),
+    });
     cursorMade = true;
+    if (settledUpTo > 0) written = settledUpTo;
     holding = new Set(held.map((h) => h.event.id));
     const groups = new Map<string, Item[]>();
     const add = (item: Item) => {
@@ -147,9 +166,10 @@ export function createEventConsumer(
     // Below the first new event: the cursor is there or lower (it only ever moves forward).
     let reached = (events[0]?.position ?? 1) - 1;
     let index = 0;
-    // One cursor write at a time: the events settled while one is under way are covered by the
-    // next (the groups of a pass settle at once: one write for many, not one each).
-    let written = reached;
+    const began = performance.now();
+    // A quick pass leaves its cursor to the next pass's read (or to close). One that goes on
+    // for long writes it as it goes, one write at a time: the events settled while one is
+    // under way are covered by the next.
     let writing: Promise<void> | null = null;
     const writeCursor = (): Promise<void> =>
       (writing ??= (async () => {
@@ -157,7 +177,7 @@ export function createEventConsumer(
           while (written < reached) {
             const to = reached;
             await moveCursor(deps.db, consumer.name, to);
-            written = to;
+            written = Math.max(written, to);
           }
         } finally {
           writing = null;
@@ -169,10 +189,23 @@ export function createEventConsumer(
         reached = events[index]?.position ?? reached;
         index += 1;
       }
-      if (reached > written) await writeCursor();
+      unwritten = Math.max(unwritten, reached);
+      if (reached > written && performance.now() - began >= WRITE_DURING_PASS_AFTER_MS) await writeCursor();
     };
     await Promise.all([...groups.values()].map((items) => deliverGroup(items, handle, settle)));
     mayHold = holding.size > 0;
+  }
+
+  /** Writes where the passes left off, when no pass will (the consumer stops); a failure leaves it to the next leader's redelivery. */
+  async function flushCursor(): Promise<void> {
+    if (unwritten <= written) return;
+    const to = unwritten;
+    try {
+      await moveCursor(deps.db, consumer.name, to);
+      written = Math.max(written, to);
+    } catch (error) {
+      if (!deps.health.absorbs(error, `${consumer.name} events`)) log.warn({ err: error }, 'writing the event cursor failed; the events after it are delivered again');
+    }
   }
 
   const drain = async (tookOver: boolean) => {
@@ -184,7 +217,7 @@ export function createEventConsumer(
     if (handler !== null) await pass(handler);
   };
 
-  const loop = createOutboxLoop({ ...deps, leaderKey: redisKeys(deps.prefix).consumerLeader(consumer.name), what: `${consumer.name} events`, drain });
+  const loop = createOutboxLoop({ gatherMs: GATHER_MS, ...deps, leaderKey: redisKeys(deps.prefix).consumerLeader(consumer.name), what: `${consumer.name} events`, drain });
 
   return {
     start(h) {
@@ -196,6 +229,7 @@ export function createEventConsumer(
       handler = null;
       stopped = true;
       loop.stop();
+      void flushCursor();
     },
     wake: loop.wake,
     passWith: pass,
@@ -203,6 +237,7 @@ export function createEventConsumer(
       handler = null;
       stopped = true;
       await loop.close();
+      await flushCursor();
     },
   };
 }

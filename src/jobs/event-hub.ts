@@ -16,7 +16,9 @@ const PAGE = 500;
  */
 export function createEventHub(deps: { db: Db; subscriber: RedisConnection; prefix: string; logger: Logger; health: RedisHealth; pollMs?: number }) {
   const listeners = new Set<(events: readonly LoggedEvent[]) => void>();
-  let head = 0;
+  /** The last position passed on to listeners; null while nobody listens (the hub does not read then). */
+  let head: number | null = null;
+  let finding: Promise<number> | null = null;
   let reading: Promise<void> | null = null;
   let again = false;
   let timer: NodeJS.Timeout | null = null;
@@ -26,11 +28,35 @@ export function createEventHub(deps: { db: Db; subscriber: RedisConnection; pref
   let drained = () => {};
   const closed = new Promise<void>((resolve) => (markClosed = resolve));
 
+  /** Where listeners start: the log's end when the first of them came (one read, shared by all who ask meanwhile). */
+  function known(): Promise<number> {
+    if (head !== null) return Promise.resolve(head);
+    finding ??= lastPosition(deps.db).then(
+      (last) => {
+        finding = null;
+        head ??= last;
+        return head;
+      },
+      (error: unknown) => {
+        finding = null;
+        throw error;
+      },
+    );
+    return finding;
+  }
+
   async function readNew(): Promise<void> {
+    if (listeners.size === 0) {
+      // Nobody to pass events on to: no reads; the next listener starts from the log's end.
+      head = null;
+      return;
+    }
+    let after = await known();
     for (;;) {
-      const events = await readEvents(deps.db, { after: head, limit: PAGE });
+      const events = await readEvents(deps.db, { after, limit: PAGE });
       if (events.length === 0) return;
-      head = events.at(-1)?.position ?? head;
+      after = events.at(-1)?.position ?? after;
+      head = after;
       for (const listener of listeners) {
         try {
           listener(events);
@@ -63,7 +89,7 @@ export function createEventHub(deps: { db: Db; subscriber: RedisConnection; pref
   }
 
   return {
-    head: () => head,
+    head: known,
     read: (options: { after: number; app: string | null; env: string | null; limit: number }) => readEvents(deps.db, options),
     subscribe(listener: (events: readonly LoggedEvent[]) => void): () => void {
       listeners.add(listener);
@@ -74,7 +100,6 @@ export function createEventHub(deps: { db: Db; subscriber: RedisConnection; pref
     },
     closed,
     async start(): Promise<void> {
-      head = await lastPosition(deps.db);
       listening = listenForEvents(deps.subscriber, deps.prefix, wake);
       await listening.ready;
       timer = setInterval(wake, deps.pollMs ?? 1_000);

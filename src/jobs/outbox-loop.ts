@@ -18,6 +18,11 @@ export function createOutboxLoop(deps: {
   health: RedisHealth;
   what: string;
   pollMs?: number;
+  /**
+   * How long a pass waits after the events signal, so that the events one action writes in
+   * quick succession (one ends, the next starts) are taken in one pass, not one pass each.
+   */
+  gatherMs?: number;
   /** One delivery pass; runs only while this process leads. `tookOver`: the first since it began leading (another may have led before). */
   drain(tookOver: boolean): Promise<void>;
 }) {
@@ -27,6 +32,7 @@ export function createOutboxLoop(deps: {
   let timer: NodeJS.Timeout | null = null;
   let listening: EventListening | null = null;
   let closed = false;
+  let gathering: NodeJS.Timeout | null = null;
 
   /** Whether this process leads: `took over` when it has just become the leader, `leads` when it was already. */
   async function leadership(): Promise<'took over' | 'leads' | null> {
@@ -58,7 +64,20 @@ export function createOutboxLoop(deps: {
     });
   }
 
+  /** The events signal: a pass after `gatherMs` (signals meanwhile join it). */
+  function signaled(): void {
+    const gatherMs = deps.gatherMs ?? 0;
+    if (gatherMs <= 0) return wake();
+    if (gathering !== null || closed) return;
+    gathering = setTimeout(() => {
+      gathering = null;
+      wake();
+    }, gatherMs);
+  }
+
   const stop = () => {
+    if (gathering) clearTimeout(gathering);
+    gathering = null;
     listening?.stop();
     listening = null;
     if (timer) clearInterval(timer);
@@ -68,7 +87,7 @@ export function createOutboxLoop(deps: {
   return {
     wake,
     start() {
-      listening = listenForEvents(deps.subscriber, deps.prefix, wake);
+      listening = listenForEvents(deps.subscriber, deps.prefix, signaled);
       timer = setInterval(wake, deps.pollMs ?? 1_000);
       wake();
     },

@@ -7,20 +7,41 @@ import { toLoggedEvent } from './events.ts';
  * A consumer's events past its cursor, oldest first, in one statement. A consumer without a
  * cursor starts at the log's beginning, or with `startAt: 'end'` gets a cursor at the log's
  * end now (and keeps it: later passes go on from there; callers that know it has one by now
- * leave `startAt` out).
+ * leave `startAt` out). `settledUpTo`: where the consumer's previous pass left off and has not
+ * written yet — the cursor moves there (never back) in the same statement that reads past it.
  */
 export async function eventsAfterCursor(
   db: Db,
   consumer: string,
-  options: { limit?: number; startAt?: 'beginning' | 'end' } = {},
+  options: { limit?: number; startAt?: 'beginning' | 'end'; settledUpTo?: number } = {},
 ): Promise<{ events: LoggedEvent[] }> {
   const limit = options.limit ?? 200;
   if (options.startAt === 'end') await startAtEnd(db, consumer);
-  const cursor = db.selectFrom('event_cursors').select('position').where('consumer', '=', consumer);
+  const stored = db.selectFrom('event_cursors').select('position').where('consumer', '=', consumer);
+  const settled = options.settledUpTo ?? 0;
+  if (settled <= 0) {
+    const rows = await db
+      .selectFrom('deployment_events')
+      .selectAll()
+      .where('position', '>', (eb) => eb.fn.coalesce(stored, sql<number>`0`))
+      .orderBy('position')
+      .limit(limit)
+      .execute();
+    return { events: rows.map(toLoggedEvent) };
+  }
+  // The cursor is written only when it moves forward: `moved` is empty when another process's
+  // pass had taken it further, and the stored position (as it was before this statement) counts.
   const rows = await db
+    .with('moved', (q) =>
+      q
+        .insertInto('event_cursors')
+        .values({ consumer, position: settled })
+        .onConflict((oc) => oc.column('consumer').doUpdateSet({ position: settled }).where('event_cursors.position', '<', settled))
+        .returning('position'),
+    )
     .selectFrom('deployment_events')
     .selectAll()
-    .where('position', '>', (eb) => eb.fn.coalesce(cursor, sql<number>`0`))
+    .where('position', '>', (eb) => eb.fn.coalesce(eb.selectFrom('moved').select('position'), stored, sql<number>`0`))
     .orderBy('position')
     .limit(limit)
     .execute();

@@ -17,7 +17,7 @@ function memorySource(initial: LoggedEvent[]) {
   const listeners = new Set<(events: readonly LoggedEvent[]) => void>();
   let close = () => {};
   const source: EventStreamSource & { push(e: LoggedEvent): void; close(): void } = {
-    head: () => log.at(-1)?.position ?? 0,
+    head: async () => log.at(-1)?.position ?? 0,
     read: async ({ after, app, env, limit }) => log.filter((e) => e.position > after && (!app || e.app === app) && (!env || e.env === env)).slice(0, limit),
     subscribe(listener) {
       listeners.add(listener);
