@@ -1,9 +1,12 @@
 /**
  * `hoist worker` with the no-op target, as a process of its own (forked by
  * orchestration-hoist.ts with Hoist's environment variables). Tells the parent
- * `{ running: pid }` once it takes jobs; stops on SIGTERM or when the parent goes.
+ * `{ running: pid }` once it takes jobs; stops on SIGTERM or when the parent goes. On
+ * `{ profile: 'start' }` it profiles its CPU until `{ profile: 'stop', file }`, and answers
+ * `{ profiled: summary }` once the profile is written.
  */
 import { parseEnv } from '../src/config/env.ts';
+import { startCpuProfile, type CpuProfiling } from './cpu-profile.ts';
 import { startHoist } from '../src/main.ts';
 import { createNoopTarget } from '../test/fakes/noop-target.ts';
 
@@ -11,6 +14,20 @@ const env = parseEnv(process.env);
 const noop = createNoopTarget();
 const hoist = await startHoist({ env, mode: 'worker', shell: null, targetFor: () => noop.target });
 process.send?.({ running: process.pid });
+
+let profiling: CpuProfiling | null = null;
+process.on('message', (message: { profile?: 'start' | 'stop'; file?: string }) => {
+  void (async () => {
+    if (message.profile === 'start' && profiling === null) {
+      profiling = await startCpuProfile();
+      process.send?.({ profiling: true });
+    } else if (message.profile === 'stop' && profiling !== null && message.file) {
+      const summary = await profiling.stop(message.file);
+      profiling = null;
+      process.send?.({ profiled: summary });
+    }
+  })();
+});
 
 let stopping = false;
 const stop = () => {

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import type { ProfileSummary } from './cpu-profile.ts';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,6 +180,22 @@ export async function startScenarioHoist(options: {
 export interface NoopWorkers {
   pids: number[];
   stop(): Promise<void>;
+  /** Each worker profiles its CPU from now (resolves once all do). */
+  startProfiles(): Promise<void>;
+  /** Each worker writes its profile to `<prefix><n>.cpuprofile`; their summaries. */
+  stopProfiles(prefix: string): Promise<ProfileSummary[]>;
+}
+
+/** The next message of a worker that has `key`. */
+function nextMessage<T>(child: ChildProcess, key: string): Promise<T> {
+  return new Promise((resolve) => {
+    const on = (message: Record<string, unknown>) => {
+      if (!(key in message)) return;
+      child.off('message', on);
+      resolve(message[key] as T);
+    };
+    child.on('message', on);
+  });
 }
 
 /**
@@ -232,7 +249,28 @@ export async function startNoopWorkers(count: number, vars: Record<string, strin
         });
       }),
     );
-    return { pids, stop };
+    return {
+      pids,
+      stop,
+      async startProfiles() {
+        await Promise.all(
+          children.map((child) => {
+            const started = nextMessage<boolean>(child, 'profiling');
+            child.send({ profile: 'start' });
+            return started;
+          }),
+        );
+      },
+      async stopProfiles(prefix) {
+        return Promise.all(
+          children.map((child, n) => {
+            const written = nextMessage<ProfileSummary>(child, 'profiled');
+            child.send({ profile: 'stop', file: `${prefix}${n + 1}.cpuprofile` });
+            return written;
+          }),
+        );
+      },
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -13,8 +13,12 @@ import os from 'node:os';
 import { measureBullmq } from './bullmq-baseline.ts';
 import { createNoopTarget, type NoopTarget, type RolloutRecord } from '../test/fakes/noop-target.ts';
 import { epochMs } from './open-loop.ts';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startCpuProfile, type CpuProfiling } from './cpu-profile.ts';
+import { cpuPerDeployment, cpuSnapshot } from './cpu-usage.ts';
 import { pgCounter } from './pg-counter.ts';
-import { startNoopWorkers, startScenarioHoist, type DeploymentRow, type ScenarioHoist } from './orchestration-hoist.ts';
+import { startNoopWorkers, startScenarioHoist, type DeploymentRow, type NoopWorkers, type ScenarioHoist } from './orchestration-hoist.ts';
 import type { Result } from './result.ts';
 import { percentile, summarize } from './stats.ts';
 
@@ -28,6 +32,10 @@ export interface OrchestrationSettings {
   concurrency: number;
   /** Worker processes of the second throughput run (0: skip it). */
   workerProcesses: number;
+  /** Rounds of one deployment in every environment before each throughput run: the processes reach their steady state (JIT-compiled code, warm caches). */
+  warmRounds: number;
+  /** Where CPU profiles of the throughput runs are written (null: none). */
+  cpuProfileDir: string | null;
   drainTimeoutSeconds: number;
   logLevel: string;
   logFile: string;
@@ -169,10 +177,38 @@ async function handoffDeepQueue(h: ScenarioHoist, noop: NoopTarget, settings: Or
   };
 }
 
+/**
+ * Rounds of one deployment in every environment, all at once, drained: the measured run's
+ * shape, so that every process has run its code paths (and V8 has compiled them) before the
+ * clock starts — a freshly started process runs its first hundreds of deployments at half
+ * speed, and with several processes each has its own warm-up to go through.
+ */
+async function warmUpEnvironments(h: ScenarioHoist, settings: OrchestrationSettings, say: (line: string) => void): Promise<void> {
+  if (settings.warmRounds === 0) return;
+  say(`… warm-up: ${settings.warmRounds} round(s) of one deployment in each of the ${settings.envs} environments`);
+  for (let round = 0; round < settings.warmRounds; round += 1) {
+    await Promise.all(Array.from({ length: settings.envs }, (_, e) => h.request(envName(e))));
+    await h.drained(settings.drainTimeoutSeconds * 1000, 100);
+  }
+}
+
 /** `envs × perEnv` deployments requested at once; waits until every one is final. */
-async function throughput(h: ScenarioHoist, settings: OrchestrationSettings, id: string, scenario: string, load: string): Promise<{ result: Result; line: string }> {
+async function throughput(
+  h: ScenarioHoist,
+  settings: OrchestrationSettings,
+  id: string,
+  scenario: string,
+  load: string,
+  workers: NoopWorkers | null = null,
+): Promise<{ result: Result; line: string }> {
   const loadavg = loadavg1();
   const counter = pgCounter();
+  const workerPids = workers?.pids ?? [];
+  const profileDir = settings.cpuProfileDir;
+  if (profileDir !== null) mkdirSync(profileDir, { recursive: true });
+  const profiling = profileDir === null ? null : await startCpuProfile();
+  if (profileDir !== null) await workers?.startProfiles();
+  const cpuBefore = cpuSnapshot(workerPids);
   counter.start();
   const t0 = epochMs();
   const pending: Promise<number>[] = [];
@@ -185,6 +221,14 @@ async function throughput(h: ScenarioHoist, settings: OrchestrationSettings, id:
   const refused = settled.length - ids.length;
   const drained = await h.drained(settings.drainTimeoutSeconds * 1000, 100);
   const statements = counter.stop();
+  const cpu = cpuPerDeployment(cpuBefore, cpuSnapshot(workerPids), ids.length);
+  const profiles =
+    profileDir === null
+      ? null
+      : [
+          await (profiling as CpuProfiling).stop(join(profileDir, `${id}-${workers === null ? 'process' : 'server'}.cpuprofile`)),
+          ...((await workers?.stopProfiles(join(profileDir, `${id}-worker-`))) ?? []),
+        ];
   const rows = await h.rows({ ids });
   const finals = rows.filter((r) => r.finished_at !== null);
   const latencies = finals.map((r) => (r.finished_at as Date).getTime() - t0);
@@ -212,11 +256,16 @@ async function throughput(h: ScenarioHoist, settings: OrchestrationSettings, id:
       drained,
       // Only what this process sent: with worker processes, the request path and the notifier.
       postgresStatementsPerDeploymentInThisProcess: round1(statements.statements / Math.max(1, ids.length)),
+      postgresStatementsTop: statements.top,
+      // CPU ms per deployment: this process (Hoist and the bench's requests), the worker processes, the Postgres and Redis servers.
+      cpuMsPerDeployment: cpu,
+      ...(profiles === null ? {} : { cpuProfiles: profiles }),
       loadavg1mAtStart: loadavg,
       clock: 'from the bench firing all requests to finished_at in Postgres (same machine clock)',
     },
   };
-  const line = `${scenario}: ${deployed}/${total} DEPLOYED in ${(lastFinal / 1000).toFixed(1)} s = ${String(perSecond)} deployments/s (requests all answered after ${(acceptedMs / 1000).toFixed(1)} s; overlaps ${overlaps}, out of order ${outOfOrder})`;
+  const cpuText = cpu === null ? '' : `; CPU ms per deployment: ${Object.entries(cpu).map(([part, ms]) => `${part} ${ms.toFixed(1)}`).join(', ')}`;
+  const line = `${scenario}: ${deployed}/${total} DEPLOYED in ${(lastFinal / 1000).toFixed(1)} s = ${String(perSecond)} deployments/s (requests all answered after ${(acceptedMs / 1000).toFixed(1)} s; overlaps ${overlaps}, out of order ${outOfOrder}${cpuText})`;
   return { result, line };
 }
 
@@ -282,6 +331,7 @@ export async function runOrchestration(
         }
       }
       if (only.throughput) {
+        await warmUpEnvironments(h, settings, say);
         say(`… throughput: ${settings.envs} environments × ${settings.perEnv} deployments at once, one process (concurrency ${settings.concurrency})`);
         const one = await throughput(
           h,
@@ -322,6 +372,7 @@ export async function runOrchestration(
         say(`… warm-up: ${WARMUP_DEPLOYMENTS} deployments`);
         for (let i = 0; i < WARMUP_DEPLOYMENTS; i += 1) await h.request('warmup');
         await h.drained(settings.drainTimeoutSeconds * 1000);
+        await warmUpEnvironments(h, settings, say);
         say(`… throughput: ${settings.envs} environments × ${settings.perEnv} deployments at once, ${settings.workerProcesses} worker processes`);
         const many = await throughput(
           h,
@@ -329,6 +380,7 @@ export async function runOrchestration(
           'throughput-worker-processes',
           `request → final, ${settings.envs} envs × ${settings.perEnv}, ${settings.workerProcesses} workers`,
           `${total} deployments requested at once over ${settings.envs} environments; requests through a server-mode Hoist in the bench process, ${settings.workerProcesses} \`hoist worker\` processes with HOIST_WORKER_CONCURRENCY=${settings.concurrency} each; no-op target`,
+          workers,
         );
         results.push(many.result);
         lines.push(many.line);

@@ -6,9 +6,11 @@ import type { Logger } from 'pino';
  * woken (this process recorded a lock or a request: its deadline may be the next one), and
  * at least every `maxWaitMs` so that locks and requests recorded by other processes are
  * seen. Any number of processes may sweep: each reminder and expiry is claimed by one
- * transaction.
+ * transaction. A look that is only the every-`maxWaitMs` one (nothing came due) is made by
+ * the process that takes that interval's `turn`, when given: one look per interval for all
+ * processes, not one each.
  */
-export function createLockSweeper(deps: { sweep(): Promise<number | null>; logger: Logger; maxWaitMs?: number }) {
+export function createLockSweeper(deps: { sweep(): Promise<number | null>; logger: Logger; maxWaitMs?: number; turn?: () => Promise<boolean> }) {
   const maxWaitMs = deps.maxWaitMs ?? 1_000;
   let timer: NodeJS.Timeout | null = null;
   let stopped = true;
@@ -18,18 +20,24 @@ export function createLockSweeper(deps: { sweep(): Promise<number | null>; logge
   const schedule = (ms: number) => {
     if (stopped) return;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void tick(), Math.max(10, Math.min(ms, maxWaitMs)));
+    const periodic = ms >= maxWaitMs;
+    timer = setTimeout(() => void tick(periodic), Math.max(10, Math.min(ms, maxWaitMs)));
   };
 
-  const tick = async (): Promise<void> => {
+  const tick = async (periodic = false): Promise<void> => {
     timer = null;
     sweeping = true;
     let next: number | null = null;
     try {
-      do {
-        again = false;
-        next = await deps.sweep();
-      } while (again && !stopped);
+      // Without Redis to tell whose turn it is, every process looks (each claim is a transaction).
+      const mine = !periodic || deps.turn === undefined || (await deps.turn().catch(() => true));
+      // Not its turn: another process looks this interval; this one looks at the next.
+      if (mine || again) {
+        do {
+          again = false;
+          next = await deps.sweep();
+        } while (again && !stopped);
+      }
     } catch (error) {
       deps.logger.warn({ err: error }, 'sweep of locks and approvals failed');
     } finally {

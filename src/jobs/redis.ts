@@ -60,6 +60,8 @@ export function redisKeys(prefix: string) {
     cancelChannel: `${prefix}:cancel`,
     /** The process that reconciles the queues this interval (reconciler.ts). */
     reconcilerTurn: `${prefix}:reconciler-turn`,
+    /** The process that makes this second's look for due locks, approvals and checks (lock-sweeper.ts). */
+    sweepTurn: `${prefix}:sweep-turn`,
     /** Elects the one process that delivers the event log to a consumer. */
     consumerLeader: (consumer: string) => `${prefix}:consumer-leader:${consumer}`,
     /** When a Slack channel's next post is due, for every process (post-pace.ts). */

@@ -17,6 +17,8 @@ import type { SharedParts } from './shared-parts.ts';
 const RECONCILE_INTERVAL_MS = 2_000;
 /** The longest the sweeper waits on the embedded database, where this process's own writes wake it. */
 const EMBEDDED_SWEEP_MAX_WAIT_MS = 30_000;
+/** How often, on a shared Postgres, one of the processes looks for locks, approvals and checks other processes recorded. */
+const SWEEP_INTERVAL_MS = 1_000;
 
 /** The worker role: runs deployments from the queue, re-offers waiting work, and sweeps locks. */
 export async function startWorkerRole(shared: SharedParts): Promise<void> {
@@ -88,10 +90,18 @@ export async function startWorkerRole(shared: SharedParts): Promise<void> {
     const due = [await locks.sweep(), await approvalTimers.sweep(), await shared.checkWaits.sweep()].filter((ms): ms is number => ms !== null);
     return due.length === 0 ? null : Math.min(...due);
   };
-  // On a shared Postgres it also looks every second for what other processes recorded. The
+  // On a shared Postgres it also looks every second for what other processes recorded (one
+  // process a second: the one that takes the second's turn). The
   // embedded database has no other writer: it sweeps when this process writes instead (a new
   // lock or request may be due first), and looks only now and then besides.
-  const sweeper = createLockSweeper({ sweep, logger: logger.child({ component: 'locks' }), maxWaitMs: shared.onlyWriter ? EMBEDDED_SWEEP_MAX_WAIT_MS : 1_000 });
+  const sweepTurnKey = redisKeys(env.redisPrefix).sweepTurn;
+  const sweepTurn = async () => (await shared.redis.set(sweepTurnKey, String(process.pid), 'PX', SWEEP_INTERVAL_MS - 100, 'NX')) === 'OK';
+  const sweeper = createLockSweeper({
+    sweep,
+    logger: logger.child({ component: 'locks' }),
+    maxWaitMs: shared.onlyWriter ? EMBEDDED_SWEEP_MAX_WAIT_MS : SWEEP_INTERVAL_MS,
+    ...(shared.onlyWriter ? {} : { turn: sweepTurn }),
+  });
   sweeper.start();
   if (shared.onlyWriter) {
     const unsubscribe = shared.changes.subscribe((origin) => {

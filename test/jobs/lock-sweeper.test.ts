@@ -88,4 +88,43 @@ describe('lock sweeper', () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(count).toBe(2);
   });
+
+  it('makes the every-interval look only on its turn; a sweep that came due, a wake and a look without Redis do not ask for one', async () => {
+    let due: number | null = null;
+    const s = recordingSweep(() => due);
+    let turns = 0;
+    let mine: boolean | 'redis down' = false;
+    const turn = async () => {
+      turns += 1;
+      if (mine === 'redis down') throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+      return mine;
+    };
+    const sweeper = createLockSweeper({ sweep: s.sweep, logger, maxWaitMs: 1_000, turn });
+    sweeper.start();
+    await vi.advanceTimersByTimeAsync(0);
+    // The first sweep at start is not a periodic look.
+    expect(s.runs).toEqual([0]);
+    expect(turns).toBe(0);
+    // Other processes take the turns: three intervals go by without a sweep here.
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(s.runs).toEqual([0]);
+    expect(turns).toBe(3);
+    // A wake sweeps without asking, and what it says is due is swept then, without asking.
+    due = 500;
+    sweeper.wake();
+    await vi.advanceTimersByTimeAsync(0);
+    due = null;
+    await vi.advanceTimersByTimeAsync(520);
+    expect(s.runs).toEqual([0, 3_000, 3_520]);
+    expect(turns).toBe(3);
+    // Its turn: it looks.
+    mine = true;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(s.runs).toEqual([0, 3_000, 3_520, 4_520]);
+    // Redis does not answer: every process looks, this one too.
+    mine = 'redis down';
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(s.runs).toEqual([0, 3_000, 3_520, 4_520, 5_520]);
+    sweeper.stop();
+  });
 });

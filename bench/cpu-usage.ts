@@ -1,0 +1,60 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * CPU time spent by the parts of a run, read from Linux's /proc: this process (Hoist in start
+ * or server mode, and the bench's own requests), the worker processes given by pid, and the
+ * Postgres and Redis servers on the machine (every process of theirs, those ended included
+ * through their parent). Elsewhere than Linux there is nothing to read: null.
+ */
+export interface CpuSnapshot {
+  readonly seconds: Record<string, number>;
+}
+
+const TICKS_PER_SECOND = 100;
+
+function stat(pid: string): { name: string; own: number; children: number; ppid: number } | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const n = (i: number) => Number(fields[i] ?? 0);
+    return { name, own: (n(11) + n(12)) / TICKS_PER_SECOND, children: (n(13) + n(14)) / TICKS_PER_SECOND, ppid: n(1) };
+  } catch {
+    return null;
+  }
+}
+
+export function cpuSnapshot(workerPids: readonly number[] = []): CpuSnapshot | null {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return null;
+  }
+  const seconds: Record<string, number> = { hoist: 0, workers: 0, postgres: 0, redis: 0 };
+  const workers = new Set(workerPids.map(String));
+  for (const pid of pids) {
+    const s = stat(pid);
+    if (s === null) continue;
+    if (pid === String(process.pid)) seconds.hoist = s.own;
+    else if (workers.has(pid)) seconds.workers = (seconds.workers ?? 0) + s.own;
+    else if (s.name === 'postgres') seconds.postgres = (seconds.postgres ?? 0) + s.own + (stat(String(s.ppid))?.name === 'postgres' ? 0 : s.children);
+    else if (s.name === 'redis-server') seconds.redis = (seconds.redis ?? 0) + s.own;
+  }
+  return { seconds };
+}
+
+/** CPU milliseconds per deployment of each part between two snapshots. */
+export function cpuPerDeployment(before: CpuSnapshot | null, after: CpuSnapshot | null, deployments: number): Record<string, number> | null {
+  if (before === null || after === null || deployments === 0) return null;
+  const out: Record<string, number> = {};
+  let total = 0;
+  for (const [part, end] of Object.entries(after.seconds)) {
+    const ms = ((end - (before.seconds[part] ?? 0)) * 1000) / deployments;
+    if (ms <= 0) continue;
+    out[part] = Math.round(ms * 100) / 100;
+    total += ms;
+  }
+  out.total = Math.round(total * 100) / 100;
+  return out;
+}
