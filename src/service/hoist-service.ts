@@ -1,5 +1,7 @@
 import type { EnvironmentConfig } from '../config/hoist-config.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
+import type { Trigger } from '../domain/command.ts';
+import type { DeploymentStatus } from '../domain/status.ts';
 import { approvalDeadlines, needsApproval } from '../domain/approval.ts';
 import { scopeRule } from '../domain/rules.ts';
 import type { CommitChecks, ImageRegistry, Source, Target } from '../engine/ports.ts';
@@ -155,7 +157,7 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
     const approval = awaitsApproval && gate.kind === 'go' ? env.approval : null;
     const waitingKey = waitingKeyOf(plan.deployment, command.scope.services);
     const deadlines = approval === null ? null : approvalDeadlines(approval, now());
-    const { id, duplicate, coalesced } = await insertDeployment(db, {
+    const { id, duplicate, coalesced, status } = await insertDeployment(db, {
       ...plan.deployment,
       app: app.name,
       env: env.name,
@@ -172,26 +174,30 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
       checks: gate.checks,
       ...(gate.kind === 'wait' ? { awaitsChecks: { until: gate.until, nextAt: gate.nextAt, waitingFor: gate.waitingFor } } : {}),
     });
-    return { ok: true as const, id, duplicate, coalesced, env };
+    return { ok: true as const, id, duplicate, coalesced, status, trigger: options.trigger, env };
   }
 
   /** Once recorded, the request stands whatever fails next: the answer says what happened to it. */
   async function afterRecording(
-    recorded: { id: number; duplicate: boolean; coalesced: boolean; env: EnvironmentConfig },
+    recorded: { id: number; duplicate: boolean; coalesced: boolean; status: DeploymentStatus | null; trigger: Trigger; env: EnvironmentConfig },
     command: ActionCommand,
   ): Promise<RequestResult> {
     const { id, duplicate, coalesced, env } = recorded;
     try {
-      const recordedNow = await getDeployment(db, id);
-      if (!recordedNow) throw new Error(`deployment #${id} vanished right after it was recorded`);
+      // A new deployment in the queue is read once, after its hand-over; one that waits, or one
+      // recorded before, is read first (what it waits for decides what comes next).
+      const queued = recorded.status === 'QUEUED';
+      const recordedNow = queued ? null : await getDeployment(db, id);
+      if (!queued && !recordedNow) throw new Error(`deployment #${id} vanished right after it was recorded`);
+      const status = recordedNow?.status ?? 'QUEUED';
       if (!duplicate && !coalesced) deps.notify();
-      const awaitingApproval = recordedNow.status === 'AWAITING_APPROVAL';
-      const awaiting = awaitingApproval || recordedNow.status === 'AWAITING_CHECKS';
-      if (!duplicate && !coalesced) await queues.supersede(env, { id, action: command.verb, scope: command.scope.services, awaitingApproval: awaiting, trigger: recordedNow.trigger });
+      const awaitingApproval = status === 'AWAITING_APPROVAL';
+      const awaiting = awaitingApproval || status === 'AWAITING_CHECKS';
+      if (!duplicate && !coalesced) await queues.supersede(env, { id, action: command.verb, scope: command.scope.services, awaitingApproval: awaiting, trigger: recordedNow?.trigger ?? recorded.trigger });
       // Waiting for its commit's checks, it is in no queue and asks for no approval yet.
-      if (recordedNow.status === 'AWAITING_CHECKS') return { ok: true, deployment: recordedNow, duplicate, coalesced };
+      if (recordedNow !== null && status === 'AWAITING_CHECKS') return { ok: true, deployment: recordedNow, duplicate, coalesced };
       // Waiting for approval, it is not in the queue: nothing to hand over until it is approved.
-      if (awaitingApproval) {
+      if (recordedNow !== null && awaitingApproval) {
         return { ok: true, deployment: recordedNow, duplicate, coalesced, awaitingApproval: await approvals.view(recordedNow, env.approval) };
       }
       const handedOver = await handOver(deps.kick, env.app, env.name);

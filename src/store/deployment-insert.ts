@@ -1,0 +1,208 @@
+import { sql } from 'kysely';
+import type { ActionVerb, Trigger } from '../domain/command.ts';
+import type { ChatOrigin } from '../domain/deployment.ts';
+import type { Person } from '../domain/person.ts';
+import type { PushRecord } from '../domain/push.ts';
+import { forcedText, waitingText, type ChecksRecord } from '../domain/checks.ts';
+import type { ServiceType } from '../domain/service-order.ts';
+import type { DeploymentStatus } from '../domain/status.ts';
+import type { Db } from './database.ts';
+import { appendEvent } from './events.ts';
+import { recordApprovalStep } from './approvals.ts';
+import { nextQueueOrder } from './waiting-deployments.ts';
+
+export interface NewDeployment {
+  app: string;
+  env: string;
+  action: ActionVerb;
+  ref: string | null;
+  sha: string | null;
+  scope: string[] | null;
+  requestedBy: Person;
+  trigger: Trigger;
+  /** The push that requested it. */
+  push?: PushRecord | null;
+  chat: ChatOrigin;
+  requestKey: string | null;
+  services: { name: string; type: ServiceType; version: string | null; previousVersion: string | null }[];
+  deploymentSet: unknown;
+  /** rollback: the deployment whose set it applies, and the one it replaces. */
+  rollback?: { to: number; from: number | null };
+  /** What it would do, while it waits: an identical request with the same key joins it rather than queue another. */
+  waitingKey?: string | null;
+  /** It waits for approval until then (AWAITING_APPROVAL, not in the queue); absent: it joins the queue now (QUEUED). */
+  awaitsApprovalUntil?: Date;
+  /** While it waits for approval: when its approvers are first reminded (absent or null: never). */
+  approvalRemindAt?: Date | null;
+  /** It would wait for approval, and its requester (a `bypass` member) went ahead without: why, and the set it was for. */
+  bypassedApproval?: { reason: string; setKey: string };
+  /** It waits for its commit's CI checks (AWAITING_CHECKS, not in the queue, no approval asked yet): until when, when they are read next, which. */
+  awaitsChecks?: { until: Date; nextAt: Date; waitingFor: string[] };
+  /** What it records of its checks (forced past them, what it waits for). */
+  checks?: ChecksRecord | null;
+}
+
+/** The status a deployment is recorded with: waiting for checks, for approval, or in the queue. */
+function firstStatus(input: NewDeployment): DeploymentStatus {
+  if (input.awaitsChecks) return 'AWAITING_CHECKS';
+  return input.awaitsApprovalUntil ? 'AWAITING_APPROVAL' : 'QUEUED';
+}
+
+/** What recording a request did: a new deployment (with the status it has), or the one recorded before for it. */
+export interface Inserted {
+  id: number;
+  /** The same request was recorded before: its deployment. */
+  duplicate: boolean;
+  /** An identical deployment waits already: that one. */
+  coalesced: boolean;
+  /** The new deployment's status; null when it is one recorded before (read it). */
+  status: DeploymentStatus | null;
+}
+
+/**
+ * Records a deployment (QUEUED, AWAITING_CHECKS or AWAITING_APPROVAL) with its services and its
+ * `requested` event (and approval step) at once. A request key seen before returns the
+ * deployment it created (`duplicate`); a `waitingKey` that a deployment still waiting in the
+ * environment has returns that one instead (`coalesced`). The usual request (no forced checks,
+ * no approval step to record) is one statement: its parts are common table expressions of it.
+ */
+export async function insertDeployment(db: Db, input: NewDeployment): Promise<Inserted> {
+  const approvalStep = (input.awaitsApprovalUntil !== undefined && !input.awaitsChecks) || input.bypassedApproval !== undefined;
+  if ((input.checks?.forced ?? null) !== null || approvalStep) return insertInTransaction(db, input);
+  const services = input.services.map((s, position) => ({ name: s.name, type: s.type, position, version: s.version, previous_version: s.previousVersion }));
+  const requested = JSON.stringify({
+    kind: 'requested',
+    action: input.action,
+    status: firstStatus(input),
+    requestedBy: input.requestedBy,
+    trigger: input.trigger,
+    sha: input.sha,
+  });
+  const inserted = await db
+    .with('d', (q) => q.insertInto('deployments').values(deploymentRow(input)).onConflict((oc) => oc.doNothing()).returning(['id', 'app', 'env']))
+    .with('s', (q) =>
+      q
+        .insertInto('deployment_services')
+        .columns(['deployment_id', 'name', 'type', 'position', 'status', 'version', 'previous_version'])
+        .expression(
+          sql`select d.id, v.name, v.type, v.position, 'QUEUED', v.version, v.previous_version
+              from d cross join jsonb_to_recordset(${JSON.stringify(services)}::jsonb) as v(name text, type text, position int, version text, previous_version text)`,
+        ),
+    )
+    .with('e', (q) =>
+      q
+        .insertInto('deployment_events')
+        .columns(['deployment_id', 'kind', 'app', 'env', 'payload'])
+        .expression(sql`select d.id, 'requested', d.app, d.env, ${requested}::jsonb || jsonb_build_object('deploymentId', d.id) from d`),
+    )
+    .selectFrom('d')
+    .select('id')
+    .executeTakeFirst();
+  if (inserted) return { id: inserted.id, duplicate: false, coalesced: false, status: firstStatus(input) };
+  // Either key may be taken by a concurrent request (or one before): the request key, or the waiting key.
+  const winner = await conflictWinner(db, input);
+  return { id: winner.id, duplicate: !winner.coalesced, coalesced: winner.coalesced, status: null };
+}
+
+/** The deployments row of a new deployment. */
+function deploymentRow(input: NewDeployment) {
+  return {
+    app: input.app,
+    env: input.env,
+    action: input.action,
+    status: firstStatus(input),
+    reason: input.awaitsChecks ? `waiting for CI: ${waitingText(input.awaitsChecks.waitingFor)}` : null,
+    queue_order: firstStatus(input) === 'QUEUED' ? nextQueueOrder() : null,
+    approval_expires_at: input.awaitsApprovalUntil ?? null,
+    approval_remind_at: input.awaitsApprovalUntil ? (input.approvalRemindAt ?? null) : null,
+    ref: input.ref,
+    sha: input.sha,
+    scope: input.scope ? JSON.stringify(input.scope) : null,
+    requested_by: input.requestedBy.id,
+    requested_by_name: input.requestedBy.name,
+    trigger: input.trigger,
+    push: input.push ? JSON.stringify(input.push) : null,
+    chat: JSON.stringify(input.chat),
+    request_key: input.requestKey,
+    deployment_set: JSON.stringify(input.deploymentSet ?? null),
+    rollback_to: input.rollback?.to ?? null,
+    rollback_from: input.rollback?.from ?? null,
+    waiting_key: input.waitingKey ?? null,
+    checks: input.checks ? JSON.stringify(input.checks) : null,
+    checks_deadline: input.awaitsChecks?.until ?? null,
+    checks_next_at: input.awaitsChecks?.nextAt ?? null,
+  };
+}
+
+/** The deployment, its services, its `requested` event and what else it records (a forced check, an approval step), in one transaction. */
+async function insertInTransaction(db: Db, input: NewDeployment): Promise<Inserted> {
+  return db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto('deployments')
+      .values(deploymentRow(input))
+      // Either key may be taken by a concurrent request: the request key, or the waiting key.
+      .onConflict((oc) => oc.doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) {
+      const winner = await conflictWinner(trx, input);
+      return { id: winner.id, duplicate: !winner.coalesced, coalesced: winner.coalesced, status: null };
+    }
+    if (input.services.length > 0) {
+      await trx
+        .insertInto('deployment_services')
+        .values(
+          input.services.map((s, position) => ({
+            deployment_id: inserted.id,
+            name: s.name,
+            type: s.type,
+            position,
+            status: 'QUEUED',
+            version: s.version,
+            previous_version: s.previousVersion,
+            image: null,
+            reason: null,
+          })),
+        )
+        .execute();
+    }
+    await appendEvent(trx, {
+      kind: 'requested',
+      deploymentId: inserted.id,
+      action: input.action,
+      status: firstStatus(input),
+      requestedBy: input.requestedBy,
+      trigger: input.trigger,
+      sha: input.sha,
+    });
+    const forced = input.checks?.forced ?? null;
+    if (forced !== null) await appendEvent(trx, { kind: 'checks', deploymentId: inserted.id, step: 'forced', actor: forced.by, reason: forcedText(forced) });
+    const edge = input.trigger === 'webhook' ? 'webhook' : input.chat.kind;
+    if (input.awaitsApprovalUntil && !input.awaitsChecks) {
+      const step = { step: 'requested', actor: input.requestedBy, edge, reason: null, sha: input.sha, setKey: input.waitingKey ?? null } as const;
+      await recordApprovalStep(trx, inserted.id, step);
+    } else if (input.bypassedApproval) {
+      const { reason, setKey } = input.bypassedApproval;
+      await recordApprovalStep(trx, inserted.id, { step: 'bypassed', actor: input.requestedBy, edge, reason, sha: input.sha, setKey });
+    }
+    return { id: inserted.id, duplicate: false, coalesced: false, status: firstStatus(input) };
+  });
+}
+
+/** The deployment a concurrent request recorded first: the same request, or an identical one still waiting. */
+async function conflictWinner(trx: Db, input: NewDeployment): Promise<{ id: number; coalesced: boolean }> {
+  if (input.requestKey) {
+    const same = await trx.selectFrom('deployments').select('id').where('request_key', '=', input.requestKey).executeTakeFirst();
+    if (same) return { id: same.id, coalesced: false };
+  }
+  const waiting = await trx
+    .selectFrom('deployments')
+    .select('id')
+    .where('app', '=', input.app)
+    .where('env', '=', input.env)
+    .where('waiting_key', '=', input.waitingKey ?? '')
+    .orderBy('id', 'desc')
+    .executeTakeFirstOrThrow();
+  return { id: waiting.id, coalesced: true };
+}
+
