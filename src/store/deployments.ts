@@ -1,21 +1,18 @@
 import { sql, type Selectable } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { ActionVerb, Trigger } from '../domain/command.ts';
-import type { ChatOrigin, Deployment, DeploymentEvent, DeploymentService, DeploymentSummary, EnvironmentShows } from '../domain/deployment.ts';
+import type { Deployment, DeploymentEvent, DeploymentService, DeploymentSummary, EnvironmentShows } from '../domain/deployment.ts';
 import { parseDeploymentSet } from '../domain/deployment-set.ts';
-import type { Person } from '../domain/person.ts';
 import type { PushRecord } from '../domain/push.ts';
 import type { Changelog } from '../domain/changelog.ts';
-import { forcedText, waitingText, type ChecksRecord } from '../domain/checks.ts';
+import type { ChecksRecord } from '../domain/checks.ts';
 import type { ServiceType } from '../domain/service-order.ts';
 import type { DeploymentStatus, ServiceStatus } from '../domain/status.ts';
 import type { Db } from './database.ts';
 import { appendEvent } from './events.ts';
-import { recordApprovalStep } from './approvals.ts';
 import { fencedWrite, fenceToken, staleUnlessWritten } from './fence.ts';
 import { parseJson, readChatOrigin } from './json-columns.ts';
 import type { DeploymentServicesTable, DeploymentsTable } from './schema.ts';
-import { nextQueueOrder } from './waiting-deployments.ts';
 
 export { insertDeployment, type NewDeployment } from './deployment-insert.ts';
 
