@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { startCpuProfile, type CpuProfiling } from './cpu-profile.ts';
 import { cpuPerDeployment, cpuSnapshot } from './cpu-usage.ts';
 import { pgCounter } from './pg-counter.ts';
+import { redisCommandCounts, redisCommandsPer } from './redis-commands.ts';
 import { startNoopWorkers, startScenarioHoist, type DeploymentRow, type NoopWorkers, type ScenarioHoist } from './orchestration-hoist.ts';
 import type { Result } from './result.ts';
 import { percentile, summarize } from './stats.ts';
@@ -208,6 +209,8 @@ async function throughput(
   if (profileDir !== null) mkdirSync(profileDir, { recursive: true });
   const profiling = profileDir === null ? null : await startCpuProfile();
   if (profileDir !== null) await workers?.startProfiles();
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redisBefore = await redisCommandCounts(redisUrl);
   const cpuBefore = cpuSnapshot(workerPids);
   counter.start();
   const t0 = epochMs();
@@ -222,6 +225,7 @@ async function throughput(
   const drained = await h.drained(settings.drainTimeoutSeconds * 1000, 100);
   const statements = counter.stop();
   const cpu = cpuPerDeployment(cpuBefore, cpuSnapshot(workerPids), ids.length);
+  const redisCommands = redisCommandsPer(redisBefore, await redisCommandCounts(redisUrl), ids.length);
   const profiles =
     profileDir === null
       ? null
@@ -259,12 +263,16 @@ async function throughput(
       postgresStatementsTop: statements.top,
       // CPU ms per deployment: this process (Hoist and the bench's requests), the worker processes, the Postgres and Redis servers.
       cpuMsPerDeployment: cpu,
+      // Every process's, on the machine's Redis (the throughput runs use it alone).
+      redisCommandsPerDeployment: redisCommands,
       ...(profiles === null ? {} : { cpuProfiles: profiles }),
       loadavg1mAtStart: loadavg,
       clock: 'from the bench firing all requests to finished_at in Postgres (same machine clock)',
     },
   };
-  const cpuText = cpu === null ? '' : `; CPU ms per deployment: ${Object.entries(cpu).map(([part, ms]) => `${part} ${ms.toFixed(1)}`).join(', ')}`;
+  const cpuText =
+    (cpu === null ? '' : `; CPU ms per deployment: ${Object.entries(cpu).map(([part, ms]) => `${part} ${ms.toFixed(1)}`).join(', ')}`) +
+    (redisCommands === null ? '' : `; ${redisCommands.total} Redis commands per deployment`);
   const line = `${scenario}: ${deployed}/${total} DEPLOYED in ${(lastFinal / 1000).toFixed(1)} s = ${String(perSecond)} deployments/s (requests all answered after ${(acceptedMs / 1000).toFixed(1)} s; overlaps ${overlaps}, out of order ${outOfOrder}${cpuText})`;
   return { result, line };
 }
