@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { isInProgress } from '../domain/status.ts';
 import type { Db } from '../store/database.ts';
+import { isDatabaseGone } from '../store/database-errors.ts';
 import { getDeployment, setDeploymentStatus, setServiceStatus } from '../store/deployments.ts';
 import { heartbeat, StaleFenceError, takeFence, withFence } from '../store/fence.ts';
 import type { CancelListener } from './cancel-signal.ts';
@@ -23,16 +24,6 @@ type Running = { id: number; app: string; env: string };
 
 /** How long a run that failed on an unanswering database waits for it to answer again, to end the run itself. */
 export const DATABASE_PATIENCE_MS = 120_000;
-
-/** A database that stopped answering: the connection refused, cut, or timed out (not an SQL error). */
-function isUnreachable(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: unknown } | null)?.code;
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08006', '08001'].includes(String(code)) ||
-    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
-  );
-}
 
 /**
  * Executes one deployment under its fence: the executor holds a fencing token in
@@ -68,7 +59,7 @@ export function createDeploymentExecutor(deps: ExecutorDeps) {
         return;
       }
       const message = error instanceof Error ? error.message : String(error);
-      const reason = isUnreachable(error) ? `internal error: the database stopped answering while it ran (${message})` : `internal error: ${message}`;
+      const reason = isDatabaseGone(error) ? `internal error: the database stopped answering while it ran (${message})` : `internal error: ${message}`;
       logger.error({ deploymentId: d.id, err: error }, 'deployment crashed');
       await withFence(d.id, token, () => endFailed(d.id, reason)).catch((cause: unknown) => logger.error({ deploymentId: d.id, err: cause }, 'could not record the end of a crashed deployment'));
     } finally {
@@ -88,7 +79,7 @@ export function createDeploymentExecutor(deps: ExecutorDeps) {
       try {
         return (await heartbeat(db, deploymentId, token)).alive;
       } catch (error) {
-        if (!isUnreachable(error) || Date.now() >= until) return isUnreachable(error) ? null : false;
+        if (!isDatabaseGone(error) || Date.now() >= until) return isDatabaseGone(error) ? null : false;
         await new Promise((resolve) => setTimeout(resolve, heartbeatMs));
       }
     }

@@ -1,28 +1,12 @@
 import type { Refusal } from './contract.ts';
 import { refuse } from './lookup.ts';
+import { isDatabaseUnreachable } from '../store/database-errors.ts';
 
 /**
  * How long a request waits for the queue service before answering that its deployment starts
  * later: well above what a hand-over takes under a burst, so a slow one is not taken for an outage.
  */
 const HAND_OVER_BUDGET_MS = 5_000;
-
-/**
- * Node's socket errors when the database server refuses or cannot be reached, and Postgres's
- * `cannot_connect_now` (starting up, shutting down): nothing of the statement ran.
- */
-const UNREACHABLE_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', '57P03']);
-
-/**
- * Whether the database could not be reached at all, so the statement that failed did
- * not run. A connection cut in the middle of a statement is not this: its write may
- * have been committed.
- */
-export function isDatabaseUnreachable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as NodeJS.ErrnoException).code;
-  return code !== undefined && UNREACHABLE_CODES.has(code);
-}
 
 /**
  * Runs an operation that records something; when the database cannot be reached, answers
