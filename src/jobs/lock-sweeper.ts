@@ -10,7 +10,14 @@ import type { Logger } from 'pino';
  * the process that takes that interval's `turn`, when given: one look per interval for all
  * processes, not one each.
  */
-export function createLockSweeper(deps: { sweep(): Promise<number | null>; logger: Logger; maxWaitMs?: number; turn?: () => Promise<boolean> }) {
+export function createLockSweeper(deps: {
+  sweep(): Promise<number | null>;
+  logger: Logger;
+  maxWaitMs?: number;
+  turn?: () => Promise<boolean>;
+  /** Counts a failure of an outage being logged (Redis or the database away): not logged again here. */
+  absorbs?: (error: unknown) => boolean;
+}) {
   const maxWaitMs = deps.maxWaitMs ?? 1_000;
   let timer: NodeJS.Timeout | null = null;
   let stopped = true;
@@ -39,7 +46,7 @@ export function createLockSweeper(deps: { sweep(): Promise<number | null>; logge
         } while (again && !stopped);
       }
     } catch (error) {
-      deps.logger.warn({ err: error }, 'sweep of locks and approvals failed');
+      if (!deps.absorbs?.(error)) deps.logger.warn({ err: error }, 'sweep of locks and approvals failed');
     } finally {
       sweeping = false;
     }

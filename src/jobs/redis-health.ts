@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { isDatabaseGone } from '../store/database-errors.ts';
 
 /** How often a Redis outage that goes on is logged again, with what it cost meanwhile. */
 const REPEAT_MS = 30_000;
@@ -30,43 +31,58 @@ interface RedisClient extends ErrorSource {
   on(event: 'error' | 'ready', listener: (error: Error) => void): unknown;
 }
 
+/** One outage told to the log at a rate a person can read: when it starts, every `repeatMs` while it lasts (with what it cost), when it ends. */
+function outageLog(logger: Logger, what: string, repeatMs: number, now: () => number) {
+  let down: { since: number; failures: number; loggedAt: number; failuresLogged: number } | null = null;
+  return {
+    failed(error: Error, source: string): void {
+      const at = now();
+      if (down === null) {
+        down = { since: at, failures: 1, loggedAt: at, failuresLogged: 1 };
+        logger.warn({ source, code: (error as NodeJS.ErrnoException).code ?? error.name, error: error.message }, `${what} unreachable`);
+        return;
+      }
+      down.failures++;
+      if (at - down.loggedAt < repeatMs) return;
+      logger.warn({ downForMs: at - down.since, failures: down.failures, since: down.failures - down.failuresLogged }, `${what} still unreachable`);
+      down.loggedAt = at;
+      down.failuresLogged = down.failures;
+    },
+    back(source: string): void {
+      if (down === null) return;
+      logger.info({ source, downForMs: now() - down.since, failures: down.failures }, `${what} reachable again`);
+      down = null;
+    },
+  };
+}
+
 /**
- * Whether Redis answers, told to the log at a rate a person can read: one line when
- * it stops answering, one every 30 s while it stays away (with how many failures it
- * caused), one when it is back. Every connection Hoist opens is watched here, so
- * none prints ioredis's "Unhandled error event" with a stack trace; the loops that
- * use Redis hand their failures here instead of logging each one.
+ * Whether Redis and the database answer, told to the log at a rate a person can read: one
+ * line when one stops answering, one every 30 s while it stays away (with how many failures it
+ * caused), one when it is back. Every Redis connection Hoist opens is watched here, so none
+ * prints ioredis's "Unhandled error event" with a stack trace; the loops that use Redis and
+ * the database hand their failures here instead of logging each one (a loop polling every
+ * second would otherwise log a stack trace a second for as long as an outage lasts).
  */
-export function createRedisHealth(logger: Logger, options: { repeatMs?: number; now?: () => number } = {}) {
+export function createRedisHealth(logger: Logger, options: { repeatMs?: number; now?: () => number; databaseLogger?: Logger } = {}) {
   const repeatMs = options.repeatMs ?? REPEAT_MS;
   const now = options.now ?? Date.now;
-  let down: { since: number; failures: number; loggedAt: number; failuresLogged: number } | null = null;
+  const redis = outageLog(logger, 'redis', repeatMs, now);
+  const database = outageLog(options.databaseLogger ?? logger, 'database', repeatMs, now);
+  const failed = redis.failed;
+  const back = redis.back;
 
-  function failed(error: Error, source: string): void {
-    const at = now();
-    if (down === null) {
-      down = { since: at, failures: 1, loggedAt: at, failuresLogged: 1 };
-      logger.warn({ source, code: (error as NodeJS.ErrnoException).code ?? error.name, error: error.message }, 'redis unreachable');
-      return;
-    }
-    down.failures++;
-    if (at - down.loggedAt < repeatMs) return;
-    logger.warn({ downForMs: at - down.since, failures: down.failures, since: down.failures - down.failuresLogged }, 'redis still unreachable');
-    down.loggedAt = at;
-    down.failuresLogged = down.failures;
-  }
-
-  function back(source: string): void {
-    if (down === null) return;
-    logger.info({ source, downForMs: now() - down.since, failures: down.failures }, 'redis reachable again');
-    down = null;
-  }
-
-  /** Counts a failure caused by Redis being unreachable (true); anything else (false) is for the caller to log. */
+  /** Counts a failure caused by Redis or the database being unreachable (true); anything else (false) is for the caller to log. */
   function absorbs(error: unknown, source: string): boolean {
-    if (!isCommandUnreachable(error)) return false;
-    failed(error, source);
-    return true;
+    if (isCommandUnreachable(error)) {
+      failed(error, source);
+      return true;
+    }
+    if (error instanceof Error && isDatabaseGone(error)) {
+      database.failed(error, source);
+      return true;
+    }
+    return false;
   }
 
   const onError = (name: string, what: string) => (error: Error) => {
@@ -76,6 +92,8 @@ export function createRedisHealth(logger: Logger, options: { repeatMs?: number; 
 
   return {
     absorbs,
+    /** The database answered (a connection was made to it): an outage logged is over. */
+    databaseAnswers: (source: string) => database.back(source),
     /** Listens to a client's connection errors (which ioredis would otherwise print with a stack) and to its reconnects. */
     watch<T extends RedisClient>(client: T, name: string): T {
       client.on('error', onError(name, 'redis connection error'));

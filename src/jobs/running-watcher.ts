@@ -30,6 +30,8 @@ export interface RunningWatcherDeps {
   leaseMs?: number;
   /** Called after each reading recorded (the board shows it; tests await it). */
   onRecorded?: (changed: boolean) => void;
+  /** Counts a failure of an outage being logged (the database away): not logged again here. */
+  absorbs?: (error: unknown, source: string) => boolean;
 }
 
 /**
@@ -63,7 +65,9 @@ export function createRunningWatcher(deps: RunningWatcherDeps) {
           for (const change of changes ?? []) log.info({ app: placement.app, env: placement.env, service: change.service, state: change.running.state, announce: change.announce }, 'running status changed');
           deps.onRecorded?.((changes?.length ?? 0) > 0);
         })
-        .catch((error: unknown) => log.warn({ err: error, app: placement.app, env: placement.env }, 'could not record the running status'))
+        .catch((error: unknown) => {
+          if (!deps.absorbs?.(error, 'running status')) log.warn({ err: error, app: placement.app, env: placement.env }, 'could not record the running status');
+        })
         .finally(() => {
           inFlight.delete(done);
           writing.delete(placement);
@@ -79,7 +83,7 @@ export function createRunningWatcher(deps: RunningWatcherDeps) {
 
   async function tick(target: WatchedTarget): Promise<void> {
     const held = await claimRunningWatch(deps.db, target.name, deps.holder, leaseMs).catch((error: unknown) => {
-      log.warn({ err: error, target: target.name }, 'could not claim the running watch');
+      if (!deps.absorbs?.(error, 'running watch')) log.warn({ err: error, target: target.name }, 'could not claim the running watch');
       return false;
     });
     const running = watches.get(target.name);

@@ -29,6 +29,7 @@ export function startRunningStatus(shared: SharedParts, targetFor: (environment:
     holder: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
     logger: shared.logger,
     onRecorded: () => shared.notify(),
+    absorbs: (error, source) => shared.redisHealth.absorbs(error, source),
   });
   watcher.start();
   shared.stops.add(() => watcher.stop(), 'the running status watch');

@@ -89,10 +89,15 @@ export async function startSharedParts(
   } = {},
 ): Promise<SharedParts> {
   const { env, config, dataDir, logger, stops } = base;
+  // Redis's and the database's outages, each logged once, every 30 s while it lasts, and when it ends.
+  const redisHealth = createRedisHealth(logger.child({ component: 'redis' }), { databaseLogger: logger.child({ component: 'database' }) });
   const database = await openDatabase({
     url: env.databaseUrl,
     dataDir,
-    onIdleError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
+    onIdleError: (error) => {
+      if (!redisHealth.absorbs(error, 'idle connection')) logger.warn({ err: error }, 'idle database connection lost');
+    },
+    onConnect: () => redisHealth.databaseAnswers('a new connection'),
   });
   stops.add(() => database.close());
   await migrateToLatest(database.db);
@@ -106,7 +111,6 @@ export async function startSharedParts(
   if (metrics !== null) stops.add(async () => metrics.close(), 'the metrics registry');
   const callErrors = metrics?.callErrors ?? ignoreCallErrors;
 
-  const redisHealth = createRedisHealth(logger.child({ component: 'redis' }));
   const redis = redisHealth.watch(connectRedis(env.redis, { name: 'hoist' }), 'hoist');
   stops.add(() => closeRedis(redis));
   await redis.ping().catch((cause: unknown) => {

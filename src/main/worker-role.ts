@@ -101,6 +101,7 @@ export async function startWorkerRole(shared: SharedParts): Promise<void> {
     logger: logger.child({ component: 'locks' }),
     maxWaitMs: shared.onlyWriter ? EMBEDDED_SWEEP_MAX_WAIT_MS : SWEEP_INTERVAL_MS,
     ...(shared.onlyWriter ? {} : { turn: sweepTurn }),
+    absorbs: (error) => redisHealth.absorbs(error, 'sweeper'),
   });
   sweeper.start();
   if (shared.onlyWriter) {

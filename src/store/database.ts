@@ -26,6 +26,8 @@ export async function openDatabase(options: {
   poolSize?: number;
   /** An idle connection broke (server restart, network): the pool replaces it. */
   onIdleError?: (error: Error) => void;
+  /** A connection to the server was made (the database answers). */
+  onConnect?: () => void;
 }): Promise<DatabaseHandle> {
   if (options.url) {
     const pool = new pg.Pool({
@@ -40,7 +42,10 @@ export async function openDatabase(options: {
     pool.on('error', (error) => options.onIdleError?.(error));
     // The same for a connection in use that the server ends between two queries (such as
     // the idle-in-transaction timeout above): its next query fails instead.
-    pool.on('connect', (client) => client.on('error', (error) => options.onIdleError?.(error)));
+    pool.on('connect', (client) => {
+      client.on('error', (error) => options.onIdleError?.(error));
+      options.onConnect?.();
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }

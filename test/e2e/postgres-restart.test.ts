@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
@@ -34,6 +35,8 @@ describe('Postgres unreachable for 20 s in the middle of a deployment', () => {
   let repo: GitFixture;
   let slowSha: string;
   let hoist: TestHoist;
+  type LogLine = { msg: string; component?: string; err?: unknown };
+  const logged: LogLine[] = [];
   let chat: SlackUser;
 
   beforeAll(async () => {
@@ -47,7 +50,12 @@ describe('Postgres unreachable for 20 s in the middle of a deployment', () => {
     repo.git('checkout', '--quiet', 'main');
     slack = await startFakeSlack({ token: TOKEN, rateLimitPerChannelPerSecond: 0 });
     const yaml = appYaml({ app, repo: repo.dir, port: await freePort(), extraEnvs: ['after', 'during'] });
-    hoist = await startTestHoist({ yaml, slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SECRET }, env: { DATABASE_URL: postgres.url } });
+    hoist = await startTestHoist({
+      yaml,
+      slack: { apiUrl: slack.url, token: TOKEN, signingSecret: SECRET },
+      env: { DATABASE_URL: postgres.url },
+      logger: pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line) as LogLine) }),
+    });
     chat = slackUser({ baseUrl: () => hoist.baseUrl, slack, secret: SECRET, channel: CHANNEL });
   }, 120_000);
 
@@ -95,6 +103,7 @@ describe('Postgres unreachable for 20 s in the middle of a deployment', () => {
     await send(`deploy ${app}@${slowSha} to e2e`);
     const running = await eventually(async () => (await rows()).find((r) => r.env === 'e2e' && r.status === 'BUILDING'), 60_000, 'the slow build to start');
 
+    const logFrom = logged.length;
     await postgres.stop();
     const down = Date.now();
     try {
@@ -108,6 +117,13 @@ describe('Postgres unreachable for 20 s in the middle of a deployment', () => {
       await postgres.start();
     }
     await eventually(async () => (await ready()) === 200, 30_000, '/readyz to say 200 again');
+    // The outage in the log: a line when it began and one when it ended, not a warning with a
+    // stack a second from every loop that polls the database.
+    await eventually(async () => logged.slice(logFrom).some((l) => l.msg === 'database reachable again'), 30_000, 'the log to say the database answers again');
+    const outage = logged.slice(logFrom);
+    expect(outage.filter((l) => l.msg === 'database unreachable'), outage.map((l) => l.msg).join('\n')).toHaveLength(1);
+    const repeated = outage.filter((l) => l.err !== undefined && /failed|lost/.test(l.msg));
+    expect(repeated.length, repeated.map((l) => l.msg).join('\n')).toBeLessThanOrEqual(3);
 
     const settled = await eventually(async () => {
       const all = await rows();

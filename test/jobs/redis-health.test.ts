@@ -50,15 +50,36 @@ describe('Redis health in the log', () => {
     expect(lines).toEqual([expect.objectContaining({ msg: 'worker error', source: 'worker', err: expect.objectContaining({ message: 'Missing lock for job 7' }) })]);
   });
 
-  it('counts a command refused because Redis is away, and leaves a bare socket error (it could be Postgres) to the caller', () => {
+  it('counts a command refused because Redis is away as the outage of Redis; a bare socket error is a connection to the database (ioredis reports its own as refused commands)', () => {
     const { health, msgs } = setup();
     const maxRetries = Object.assign(new Error('Reached the max retries per request limit (which is 3). Refer to "maxRetriesPerRequest" option for details.'), {
       name: 'MaxRetriesPerRequestError',
     });
     expect(health.absorbs(maxRetries, 'reconciler')).toBe(true);
     expect(health.absorbs(new Error('Connection is closed.'), 'heartbeat')).toBe(true);
-    expect(health.absorbs(refused(), 'outbox')).toBe(false);
+    expect(health.absorbs(refused(), 'outbox')).toBe(true);
     expect(health.absorbs(new Error('relation "deployments" does not exist'), 'outbox')).toBe(false);
-    expect(msgs()).toEqual(['redis unreachable']);
+    expect(msgs()).toEqual(['redis unreachable', 'database unreachable']);
+  });
+
+  it('a database outage the loops hand over is one line when it begins, one per 30 s, one when a connection is made again; an SQL error is not absorbed', () => {
+    const { health, advance, lines, msgs } = setup();
+    const pgRefused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    // Three loops polling every second for 40 s, each failing.
+    for (let i = 0; i < 40; i++) {
+      for (const loop of ['chat events', 'reconciler', 'sweeper']) expect(health.absorbs(pgRefused(), loop)).toBe(true);
+      advance(1_000);
+    }
+    expect(health.absorbs(new Error('Connection terminated unexpectedly'), 'reconciler')).toBe(true);
+    expect(msgs()).toEqual(['database unreachable', 'database still unreachable']);
+    expect(lines[0]).toMatchObject({ source: 'chat events', code: 'ECONNREFUSED' });
+    expect(lines[1]).toMatchObject({ downForMs: 30_000, failures: 91 });
+    health.databaseAnswers('a new connection');
+    health.databaseAnswers('a new connection');
+    expect(msgs()).toEqual(['database unreachable', 'database still unreachable', 'database reachable again']);
+    expect(lines[2]).toMatchObject({ failures: 121 });
+    // An error of the statement itself is the caller's to log.
+    expect(health.absorbs(Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }), 'reconciler')).toBe(false);
+    expect(lines.every((l) => l.err === undefined)).toBe(true);
   });
 });
