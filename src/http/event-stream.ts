@@ -55,6 +55,7 @@ const eventsRoute = createRoute({
     200: { description: 'A stream of events.', content: { 'text/event-stream': { schema: z.string().openapi({ example: 'id: 42\nevent: status\ndata: {"id":42,"kind":"status",…}\n\n' }) } } },
     400: { description: 'A filter or event id that is not valid.', content: { 'application/json': { schema: ErrorSchema } } },
     403: { description: 'The token may not read these events.', content: { 'application/json': { schema: ErrorSchema } } },
+    503: { description: 'Hoist’s database does not answer: connect again once it does.', content: { 'application/json': { schema: ErrorSchema } } },
   },
 });
 
@@ -86,7 +87,7 @@ export function eventRoutes(deps: EventRoutesDeps): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>();
   const heartbeatMs = deps.heartbeatMs ?? 15_000;
 
-  app.openapi(eventsRoute, (c) => {
+  app.openapi(eventsRoute, async (c) => {
     const query = c.req.query();
     const unknown = Object.keys(query).filter((k) => !['app', 'env', 'lastEventId'].includes(k));
     if (unknown.length > 0) return badRequest(c, `unknown parameter ${unknown.map((k) => `"${k}"`).join(', ')}; this stream takes app, env and lastEventId`);
@@ -105,12 +106,21 @@ export function eventRoutes(deps: EventRoutesDeps): OpenAPIHono<ApiEnv> {
     const wanted = (event: LoggedEvent) =>
       (where.app === null || event.app === where.app) && (where.env === null || event.env === where.env) && tokenDenial(token, 'read', { app: event.app, env: event.env }) === null;
 
+    // Subscribed, and where the stream starts known, before the answer begins: a client that
+    // sees the stream open gets every event recorded from then on.
+    let followed: Followed;
+    try {
+      followed = await subscribeFrom(deps.source, resume.after, wanted);
+    } catch (error) {
+      deps.logger?.warn({ err: error }, 'an event stream could not start: the event log could not be read');
+      return c.json({ error: { code: 'UNAVAILABLE', message: 'Hoist’s database does not answer; connect again once it does.' } }, 503);
+    }
     c.header('Content-Type', 'text/event-stream; charset=utf-8');
     c.header('Cache-Control', 'no-cache');
     c.header('X-Accel-Buffering', 'no');
     return stream(
       c,
-      (out) => follow(out, deps.source, { after: resume.after, where, wanted, heartbeatMs }),
+      (out) => follow(out, deps.source, followed, { where, wanted, heartbeatMs }),
       async (error) => {
         deps.logger?.warn({ err: error }, 'an event stream failed and was closed; its client resumes with Last-Event-ID');
       },
@@ -118,6 +128,41 @@ export function eventRoutes(deps: EventRoutesDeps): OpenAPIHono<ApiEnv> {
   });
 
   return app;
+}
+
+/** A stream's subscription to the source: the live events held for it, and the position it starts after. */
+interface Followed {
+  start: number;
+  replaying: boolean;
+  pending: LoggedEvent[];
+  /** Called when live events come (the stream waits on it). */
+  onLive: (() => void) | null;
+  unsubscribe(): void;
+}
+
+/**
+ * Subscribes before anything is read: live events are held from now on, and the position the
+ * stream starts after is the client's, or (asked once subscribed) the last the source passed on.
+ */
+async function subscribeFrom(source: EventStreamSource, after: number | null, wanted: (event: LoggedEvent) => boolean): Promise<Followed> {
+  const followed: Followed = { start: 0, replaying: after !== null, pending: [], onLive: null, unsubscribe: () => {} };
+  followed.unsubscribe = source.subscribe((events) => {
+    for (const event of events) if (wanted(event)) followed.pending.push(event);
+    if (!followed.replaying) {
+      followed.onLive?.();
+      followed.onLive = null;
+    }
+  });
+  try {
+    // Asked even when the client says where to resume: the source passes on what comes after
+    // its head, which a first subscriber sets now (the replay covers what lies before it).
+    const head = await source.head();
+    followed.start = after ?? head;
+  } catch (error) {
+    followed.unsubscribe();
+    throw error;
+  }
+  return followed;
 }
 
 /**
@@ -128,25 +173,16 @@ export function eventRoutes(deps: EventRoutesDeps): OpenAPIHono<ApiEnv> {
 async function follow(
   out: StreamingApi,
   source: EventStreamSource,
-  options: { after: number | null; where: { app: string | null; env: string | null }; wanted(event: LoggedEvent): boolean; heartbeatMs: number },
+  followed: Followed,
+  options: { where: { app: string | null; env: string | null }; wanted(event: LoggedEvent): boolean; heartbeatMs: number },
 ): Promise<void> {
   let open = true;
-  let replaying = options.after !== null;
-  const pending: LoggedEvent[] = [];
-  let wake: (() => void) | null = null;
+  let sent = followed.start;
+  const { pending } = followed;
   const nudge = () => {
-    wake?.();
-    wake = null;
+    followed.onLive?.();
+    followed.onLive = null;
   };
-  const unsubscribe = source.subscribe((events) => {
-    for (const event of events) if (options.wanted(event)) pending.push(event);
-    if (!replaying) nudge();
-  });
-  // Asked once subscribed: what the source passes on from here on comes after `sent` or is dropped below.
-  let sent = options.after ?? (await source.head().catch((error: unknown) => {
-    unsubscribe();
-    throw error;
-  }));
   const end = () => {
     open = false;
     nudge();
@@ -162,14 +198,14 @@ async function follow(
     // stream before any event resumes from here (EventSource keeps it as its Last-Event-ID)
     // rather than from wherever the log is when it reconnects.
     await out.write(`id: ${sent}\n: connected\n\n`);
-    while (open && replaying) {
+    while (open && followed.replaying) {
       const page = await source.read({ after: sent, app: options.where.app, env: options.where.env, limit: REPLAY_PAGE });
       for (const event of page) {
         if (!options.wanted(event)) continue;
         await out.write(message(event));
         sent = event.position;
       }
-      if (page.length < REPLAY_PAGE) replaying = false;
+      if (page.length < REPLAY_PAGE) followed.replaying = false;
       else sent = Math.max(sent, page.at(-1)?.position ?? sent);
     }
     while (open) {
@@ -179,10 +215,10 @@ async function follow(
         await out.write(message(event));
         sent = event.position;
       }
-      if (open) await new Promise<void>((resolve) => (wake = resolve));
+      if (open) await new Promise<void>((resolve) => (followed.onLive = resolve));
     }
   } finally {
     clearInterval(heartbeat);
-    unsubscribe();
+    followed.unsubscribe();
   }
 }

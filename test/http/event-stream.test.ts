@@ -126,4 +126,27 @@ describe('GET /api/v1/events', () => {
     }
     expect(text).toContain(': heartbeat\n\n');
   });
+
+  it('answers 503 with what to do when the log cannot be read at the start, and holds no subscription', async () => {
+    const source = memorySource([]);
+    let subscribed = 0;
+    const failing: EventStreamSource = {
+      ...source,
+      head: async () => {
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      },
+      subscribe(listener) {
+        subscribed += 1;
+        const off = source.subscribe(listener);
+        return () => {
+          subscribed -= 1;
+          off();
+        };
+      },
+    };
+    const res = await appWith(failing, ADMIN).request('/api/v1/events');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ error: { code: 'UNAVAILABLE', message: 'Hoist’s database does not answer; connect again once it does.' } });
+    expect(subscribed).toBe(0);
+  });
 });
