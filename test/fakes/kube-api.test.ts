@@ -710,6 +710,24 @@ describe('watches', () => {
     expect(w.events[0]).toMatchObject({ type: 'ERROR', object: { kind: 'Status', status: 'Failure', reason: 'Expired', code: 410 } });
     expect(w.events[0]?.object.message).toMatch(/^too old resource version: \d+ \(\d+\)$/);
   });
+
+  test('a watch cache that starts over drops the watches; resuming from a version given before answers 410, from a new list it is served', async () => {
+    const { fake, kc, core } = await cluster();
+    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'a' } } });
+    const before = await core.listNamespacedConfigMap({ namespace: 'default' });
+    const open = collect(kc, '/api/v1/namespaces/default/configmaps', { resourceVersion: before.metadata?.resourceVersion as string });
+    fake.faults.restartWatchCache();
+    await fake.waitFor(() => open.ended() !== 'open');
+    const resumed = collect(kc, '/api/v1/namespaces/default/configmaps', { resourceVersion: before.metadata?.resourceVersion as string });
+    await fake.waitFor(() => resumed.events.length > 0);
+    expect(resumed.events[0]).toMatchObject({ type: 'ERROR', object: { kind: 'Status', reason: 'Expired', code: 410 } });
+    const again = await core.listNamespacedConfigMap({ namespace: 'default' });
+    const fresh = collect(kc, '/api/v1/namespaces/default/configmaps', { resourceVersion: again.metadata?.resourceVersion as string });
+    await core.patchNamespacedConfigMap({ name: 'a', namespace: 'default', body: { data: { k: '1' } } }, MERGE);
+    await fake.waitFor(() => fresh.events.length > 0);
+    expect(fresh.events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['MODIFIED a']);
+    (await fresh.controller).abort();
+  });
 });
 
 describe('Ingress status', () => {

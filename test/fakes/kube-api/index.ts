@@ -40,6 +40,8 @@ export interface FakeKube {
     failNext(count: number, status: FaultCode, match?: { method?: string; path?: RegExp }): void;
     /** Destroys every open watch connection now (a dropped connection). */
     dropWatches(): void;
+    /** The API server's watch cache starts over: open watches are dropped, and one resumed from a version it was given gets 410 Expired (the client must list again). */
+    restartWatchCache(): void;
     /** cert-manager cannot issue a certificate naming a matching host: it stays Ready=False (DoesNotExist). */
     holdCertificates(host: string | RegExp): void;
     /**
@@ -124,6 +126,10 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
       },
       failNext: (count, status, match) => faults.failNext(count, status, match),
       dropWatches: () => watches.dropAll(),
+      restartWatchCache: () => {
+        store.restartWatchCache();
+        watches.dropAll();
+      },
       holdCertificates: (host) => controlPlane.ingress.hold(host),
       podsBecome: (pattern, behaviour) => {
         controlPlane.behaviours.set(pattern, behaviour);

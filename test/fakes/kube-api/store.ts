@@ -83,6 +83,17 @@ export class Store {
     return last;
   }
 
+  /**
+   * The watch cache starts over (an API server restarted, its etcd compacted, and the cluster
+   * wrote on meanwhile — leases, events): no change before now is kept, a watch resumed from any
+   * version it was given gets 410 Expired, and one from what a list answers now is served.
+   */
+  restartWatchCache(): void {
+    this.revision += 1;
+    this.history.length = 0;
+    this.compactedThrough = this.revision;
+  }
+
   /** The changes after `revision`, or `expired` when some of them are no longer kept. */
   changesSince(revision: number): Change[] | { expired: string } {
     if (revision < this.compactedThrough) {
