@@ -1,5 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { RedisEndpoint } from '../config/redis-env.ts';
+import type { RedisAccess, RedisEndpoint } from '../config/redis-env.ts';
 
 /** One node or Sentinel's master (`Redis`), or a Redis Cluster: BullMQ and Hoist's scripts take either. */
 export type RedisConnection = Redis | Cluster;
@@ -22,10 +22,16 @@ export function connectRedis(endpoint: RedisEndpoint | string, options: { forWor
       return new Redis(where.url, common);
     case 'sentinel':
       // ioredis asks the Sentinels for the master and asks again after a failover.
-      return new Redis({ ...common, sentinels: where.sentinels, name: where.master });
+      return new Redis({
+        ...common,
+        ...signIn(where.access),
+        sentinels: where.sentinels,
+        name: where.master,
+        ...(where.sentinelPassword === null ? {} : { sentinelPassword: where.sentinelPassword }),
+      });
     case 'cluster':
       return new Cluster(where.nodes, {
-        redisOptions: common,
+        redisOptions: { ...common, ...signIn(where.access) },
         enableReadyCheck: true,
         lazyConnect: false,
         // A cluster mid-failover answers CLUSTERDOWN/TRYAGAIN for a moment: retry rather than fail.
@@ -33,6 +39,51 @@ export function connectRedis(endpoint: RedisEndpoint | string, options: { forWor
         retryDelayOnTryAgain: 200,
       });
   }
+}
+
+/** What a Redis error says, with the node error a cluster's "Failed to refresh slots cache." carries. */
+export function redisErrorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const node = (error as { lastNodeError?: unknown }).lastNodeError;
+  return node instanceof Error ? `${error.message.replace(/\.$/, '')}: ${node.message}` : error.message;
+}
+
+/** Whether Redis answered but refused to let Hoist in (no password, a wrong one, an unknown user). */
+export function isRefusedSignIn(error: unknown): boolean {
+  return /NOAUTH|WRONGPASS|invalid (username-)?password|Authentication required|no password is set/i.test(redisErrorText(error));
+}
+
+/**
+ * Asks Redis once (PING) within `timeoutMs`. A connection that cannot get in (a cluster
+ * whose nodes refuse the sign-in keeps retrying, and a command on it waits for ever) is
+ * given up, with what it last reported.
+ */
+export async function firstAnswer(connection: RedisConnection, timeoutMs = 10_000): Promise<void> {
+  let last: unknown = null;
+  const onError = (error: unknown) => {
+    last = error;
+  };
+  connection.on('error', onError);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      connection.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(last ?? new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    connection.off('error', onError);
+  }
+}
+
+/** The options that sign in to a node as the configuration says. */
+function signIn(access: RedisAccess): Pick<RedisOptions, 'username' | 'password'> {
+  return {
+    ...(access.username === null ? {} : { username: access.username }),
+    ...(access.password === null ? {} : { password: access.password }),
+  };
 }
 
 /**

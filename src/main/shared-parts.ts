@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.ts';
 import { ConfigError } from '../config/errors.ts';
-import { describeRedis, REDIS_VARIABLE } from '../config/redis-env.ts';
+import { describeRedis, REDIS_SIGN_IN, REDIS_VARIABLE } from '../config/redis-env.ts';
 import type { EnvironmentConfig, HoistConfig } from '../config/hoist-config.ts';
 import { ignoreCallErrors, type CallErrors } from '../domain/call-errors.ts';
 import { createImageRegistry } from '../engine/build/image-registry.ts';
@@ -17,7 +17,7 @@ import { createCancelSignal } from '../jobs/cancel-signal.ts';
 import { createDispatcher, type Dispatcher } from '../jobs/dispatcher.ts';
 import { createEnvironmentLease, type EnvironmentLease } from '../jobs/environment-lease.ts';
 import { createEventSignal } from '../jobs/event-signal.ts';
-import { closeRedis, connectRedis, type RedisConnection } from '../jobs/redis.ts';
+import { closeRedis, connectRedis, firstAnswer, isRefusedSignIn, redisErrorText, type RedisConnection } from '../jobs/redis.ts';
 import { createRedisHealth, type RedisHealth } from '../jobs/redis-health.ts';
 import { createRunQueue } from '../jobs/run-queue.ts';
 import type { HoistService } from '../service/contract.ts';
@@ -113,8 +113,10 @@ export async function startSharedParts(
 
   const redis = redisHealth.watch(connectRedis(env.redis, { name: 'hoist' }), 'hoist');
   stops.add(() => closeRedis(redis));
-  await redis.ping().catch((cause: unknown) => {
-    throw new ConfigError('REDIS_UNREACHABLE', `${describeRedis(env.redis)} does not answer (${REDIS_VARIABLE[env.redis.kind]})`, { cause });
+  await firstAnswer(redis).catch((cause: unknown) => {
+    const where = describeRedis(env.redis);
+    if (isRefusedSignIn(cause)) throw new ConfigError('REDIS_AUTH', `${where} refused Hoist's sign-in (${redisErrorText(cause)}): ${REDIS_SIGN_IN[env.redis.kind]}`, { cause });
+    throw new ConfigError('REDIS_UNREACHABLE', `${where} does not answer (${REDIS_VARIABLE[env.redis.kind]})`, { cause });
   });
   const signal = createEventSignal(redis, env.redisPrefix, logger, redisHealth);
   const changes = createChangeFeed();

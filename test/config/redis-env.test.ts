@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/config/env.ts';
 import { describeRedis, hashTag, parseRedisEnv, type RedisVars } from '../../src/config/redis-env.ts';
 
-const none: RedisVars = { REDIS_URL: undefined, REDIS_CLUSTER: undefined, REDIS_SENTINELS: undefined, REDIS_SENTINEL_MASTER: undefined, HOIST_REDIS_PREFIX: undefined };
+const none: RedisVars = {
+  REDIS_URL: undefined,
+  REDIS_CLUSTER: undefined,
+  REDIS_SENTINELS: undefined,
+  REDIS_SENTINEL_MASTER: undefined,
+  REDIS_USERNAME: undefined,
+  REDIS_PASSWORD: undefined,
+  REDIS_SENTINEL_PASSWORD: undefined,
+  HOIST_REDIS_PREFIX: undefined,
+};
+const OPEN = { username: null, password: null };
 const parse = (vars: Partial<RedisVars>) => parseRedisEnv({ ...none, ...vars });
 const refusal = (vars: Partial<RedisVars>): string => {
   try {
@@ -35,6 +45,7 @@ describe('which Redis Hoist uses', () => {
         { host: '10.0.0.2', port: 7001 },
         { host: '::1', port: 7002 },
       ],
+      access: OPEN,
     });
     expect(env.prefix).toBe('{hoist}');
     expect(parse({ REDIS_CLUSTER: 'a:1', HOIST_REDIS_PREFIX: 'team-{hoist}' }).prefix).toBe('team-{hoist}');
@@ -49,7 +60,7 @@ describe('which Redis Hoist uses', () => {
 
   it('finds the master through Sentinels, which need the master name', () => {
     expect(parse({ REDIS_SENTINELS: 's1:26379,s2:26379', REDIS_SENTINEL_MASTER: 'mymaster' })).toEqual({
-      endpoint: { kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }], master: 'mymaster' },
+      endpoint: { kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }], master: 'mymaster', access: OPEN, sentinelPassword: null },
       prefix: 'hoist',
     });
     expect(refusal({ REDIS_SENTINELS: 's1:26379' })).toContain('REDIS_SENTINEL_MASTER is not');
@@ -66,6 +77,26 @@ describe('which Redis Hoist uses', () => {
     expect(refusal({ REDIS_CLUSTER: 'a:70000' })).toContain('"a:70000" is not host:port');
     expect(refusal({ REDIS_SENTINELS: ' , ', REDIS_SENTINEL_MASTER: 'm' })).toContain('REDIS_SENTINELS lists no node');
     expect(refusal({ HOIST_REDIS_PREFIX: 'a b' })).toContain('letters, digits');
+  });
+
+  it('signs in to a cluster or a Sentinels master with REDIS_USERNAME and REDIS_PASSWORD, and the Sentinels with their own password', () => {
+    expect(parse({ REDIS_CLUSTER: 'a:1', REDIS_PASSWORD: 'p4ss' }).endpoint).toMatchObject({ access: { username: null, password: 'p4ss' } });
+    expect(parse({ REDIS_SENTINELS: 's:1', REDIS_SENTINEL_MASTER: 'm', REDIS_USERNAME: 'hoist', REDIS_PASSWORD: 'p4ss', REDIS_SENTINEL_PASSWORD: 'sp4ss' }).endpoint).toMatchObject({
+      access: { username: 'hoist', password: 'p4ss' },
+      sentinelPassword: 'sp4ss',
+    });
+    expect(refusal({ REDIS_CLUSTER: 'a:1', REDIS_USERNAME: 'hoist' })).toBe(
+      'REDIS_USERNAME is set but REDIS_PASSWORD is not: a Redis ACL user signs in with both; set REDIS_PASSWORD too, or unset REDIS_USERNAME to sign in with the password alone',
+    );
+    expect(refusal({ REDIS_PASSWORD: 'p4ss' })).toBe('REDIS_PASSWORD is for REDIS_CLUSTER and REDIS_SENTINELS; one node takes its user and password in REDIS_URL: redis://user:password@host:6379');
+    expect(refusal({ REDIS_URL: 'redis://a:1', REDIS_USERNAME: 'u', REDIS_PASSWORD: 'x' })).toContain('REDIS_USERNAME and REDIS_PASSWORD are for REDIS_CLUSTER');
+    expect(refusal({ REDIS_CLUSTER: 'a:1', REDIS_SENTINEL_PASSWORD: 'sp4ss' })).toContain('REDIS_SENTINEL_PASSWORD is set but REDIS_SENTINELS is not');
+    // No message quotes a password.
+    for (const vars of [{ REDIS_PASSWORD: 'p4ss' }, { REDIS_URL: 'redis://a:1', REDIS_PASSWORD: 'p4ss' }]) expect(refusal(vars)).not.toContain('p4ss');
+    expect(describeRedis(parse({ REDIS_CLUSTER: 'a:1', REDIS_PASSWORD: 'p4ss' }).endpoint)).toBe('the Redis Cluster at a:1 with a password');
+    expect(describeRedis(parse({ REDIS_SENTINELS: 's:1', REDIS_SENTINEL_MASTER: 'm', REDIS_USERNAME: 'hoist', REDIS_PASSWORD: 'p4ss' }).endpoint)).toBe(
+      'the Redis master "m" of the Sentinels at s:1 as hoist',
+    );
   });
 
   it('describes where Redis is without its password', () => {

@@ -15,13 +15,13 @@ interface Node {
   kill(): Promise<void>;
 }
 
-function node(port: number, args: () => string[]): Node {
+function node(port: number, args: () => string[], password?: string): Node {
   let child: ChildProcess | null = null;
   return {
     port,
     async start() {
       child = spawn('redis-server', args(), { stdio: 'ignore' });
-      await eventually(() => answers(port), 10_000, `redis-server on port ${port}`);
+      await eventually(() => answers(port, password), 10_000, `redis-server on port ${port}`);
     },
     async kill() {
       const running = child;
@@ -34,10 +34,14 @@ function node(port: number, args: () => string[]): Node {
   };
 }
 
-async function cli(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]);
+async function cli(port: number, password: string | undefined, ...args: string[]): Promise<string> {
+  const auth = password === undefined ? [] : ['--no-auth-warning', '-a', password];
+  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...auth, ...args]);
   return stdout;
 }
+
+/** What makes a node ask for `password` and sign in with it to its master (a replica, or a cluster node's replica-to-be). */
+const passwordArgs = (password: string | undefined): string[] => (password === undefined ? [] : ['--requirepass', password, '--masterauth', password]);
 
 /** redis-cli prints a flat reply of field names and values one per line. */
 function pairs(output: string): Map<string, string> {
@@ -60,23 +64,29 @@ export interface OwnCluster {
  * A Redis Cluster of three masters (no replicas) on `basePort`..`basePort+2`, each node
  * with its own cluster config file, so a killed node comes back into the same cluster.
  */
-export async function ownRedisCluster(basePort: number): Promise<OwnCluster> {
+export async function ownRedisCluster(basePort: number, options: { password?: string } = {}): Promise<OwnCluster> {
+  const { password } = options;
   const dir = mkdtempSync(join(tmpdir(), 'hoist-redis-cluster-'));
   const masters = [0, 1, 2].map((i) =>
-    node(basePort + i, () => [
-      '--port', String(basePort + i), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no',
-      '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${basePort + i}.conf`), '--cluster-node-timeout', '2000',
-      '--dir', dir,
-    ]),
+    node(
+      basePort + i,
+      () => [
+        '--port', String(basePort + i), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no',
+        '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${basePort + i}.conf`), '--cluster-node-timeout', '2000',
+        '--dir', dir, ...passwordArgs(password),
+      ],
+      password,
+    ),
   );
   await Promise.all(masters.map((m) => m.start()));
-  await run('redis-cli', ['--cluster', 'create', ...masters.map((m) => `127.0.0.1:${m.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+  const auth = password === undefined ? [] : ['--no-auth-warning', '-a', password];
+  await run('redis-cli', [...auth, '--cluster', 'create', ...masters.map((m) => `127.0.0.1:${m.port}`), '--cluster-replicas', '0', '--cluster-yes']);
   const cluster: OwnCluster = {
     nodes: masters.map((m) => `127.0.0.1:${m.port}`).join(','),
     masters,
     async healthy() {
       await eventually(
-        async () => (await Promise.all(masters.map(async (m) => (await cli(m.port, 'cluster', 'info').catch(() => '')).includes('cluster_state:ok')))).every(Boolean),
+        async () => (await Promise.all(masters.map(async (m) => (await cli(m.port, password, 'cluster', 'info').catch(() => '')).includes('cluster_state:ok')))).every(Boolean),
         20_000,
         'the cluster to serve every slot',
       );
@@ -107,7 +117,8 @@ export interface OwnSentinels {
  * A master and its replica on `basePort`, `basePort+1`, watched by three Sentinels on
  * `basePort+2`..`basePort+4` (quorum 2, a master is down after 1 s without answers).
  */
-export async function ownRedisSentinels(basePort: number, master = 'hoist-test'): Promise<OwnSentinels> {
+export async function ownRedisSentinels(basePort: number, master = 'hoist-test', options: { password?: string; sentinelPassword?: string } = {}): Promise<OwnSentinels> {
+  const { password, sentinelPassword } = options;
   const dir = mkdtempSync(join(tmpdir(), 'hoist-redis-sentinel-'));
   const dataPorts = [basePort, basePort + 1];
   const data = new Map<number, Node>();
@@ -119,8 +130,8 @@ export async function ownRedisSentinels(basePort: number, master = 'hoist-test')
       node(port, () => {
         const master = port === basePort && !restarted.has(port) ? null : (restarted.get(port) ?? basePort);
         const replicaOf = master === null ? [] : ['--replicaof', '127.0.0.1', String(master)];
-        return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir, ...replicaOf];
-      }),
+        return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir, ...replicaOf, ...passwordArgs(password)];
+      }, password),
     );
   }
   for (const n of data.values()) await n.start();
@@ -137,14 +148,16 @@ export async function ownRedisSentinels(basePort: number, master = 'hoist-test')
         `sentinel down-after-milliseconds ${master} 1000`,
         `sentinel failover-timeout ${master} 5000`,
         `sentinel parallel-syncs ${master} 1`,
+        ...(password === undefined ? [] : [`sentinel auth-pass ${master} ${password}`]),
+        ...(sentinelPassword === undefined ? [] : [`requirepass ${sentinelPassword}`, `sentinel sentinel-pass ${sentinelPassword}`]),
         '',
       ].join('\n'),
     );
-    return node(port, () => [conf, '--sentinel']);
+    return node(port, () => [conf, '--sentinel'], sentinelPassword);
   });
   await Promise.all(sentinels.map((s) => s.start()));
   const masterPort = async (): Promise<number> => {
-    const answer = await cli(sentinelPorts[0] as number, 'sentinel', 'get-master-addr-by-name', master);
+    const answer = await cli(sentinelPorts[0] as number, sentinelPassword, 'sentinel', 'get-master-addr-by-name', master);
     return Number(answer.trim().split('\n')[1]);
   };
   // Every Sentinel must know the replica and the other Sentinels before a failover can be agreed.
@@ -152,7 +165,7 @@ export async function ownRedisSentinels(basePort: number, master = 'hoist-test')
     async () => {
       const seen = await Promise.all(
         sentinelPorts.map(async (p) => {
-          const fields = pairs(await cli(p, 'sentinel', 'master', master).catch(() => ''));
+          const fields = pairs(await cli(p, sentinelPassword, 'sentinel', 'master', master).catch(() => ''));
           return Number(fields.get('num-slaves')) >= 1 && Number(fields.get('num-other-sentinels')) >= 2;
         }),
       );
@@ -177,7 +190,7 @@ export async function ownRedisSentinels(basePort: number, master = 'hoist-test')
     async rejoin(port) {
       restarted.set(port, await masterPort());
       await data.get(port)?.start();
-      await eventually(async () => (await cli(port, 'info', 'replication')).includes('master_link_status:up'), 20_000, `${port} to replicate the master`);
+      await eventually(async () => (await cli(port, password, 'info', 'replication')).includes('master_link_status:up'), 20_000, `${port} to replicate the master`);
     },
     async stop() {
       await Promise.all([...sentinels, ...data.values()].map((n) => n.kill()));
