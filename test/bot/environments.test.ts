@@ -67,6 +67,11 @@ describe('renderEnvironments', () => {
     const text = renderEnvironmentsText([view({ services: [serving, stopped] })], { now });
     expect(text).toContain('api    DEPLOYED  abcdef1  https://shop.example.com  1h 02m ago');
     expect(text).not.toContain('127.0.0.1');
+    // `where` shows it too, beside the version.
+    const where = sectionText(renderWhere('shop', [view({ services: [serving, stopped] })], { now, mention: (id) => `<@${id}>` }).blocks[1]);
+    expect(where).toContain('api `abcdef1` <https://shop.example.com|shop.example.com>, admin `abcdef1`');
+    expect(where).not.toContain('127.0.0.1');
+    expect(renderWhereText('shop', [view({ services: [serving, stopped] })], { now, mention: (id) => `@${id}` })).toContain('api abcdef1 https://shop.example.com, admin abcdef1');
   });
 
   it('shows the running status beside the deployment status, in Slack, the terminal and where', () => {

@@ -1,7 +1,7 @@
 import { runningPhrase } from '../../domain/running-status.ts';
 import type { EnvironmentView, QueueEntry, ServiceView } from '../../service/views.ts';
 import type { Message } from './blocks.ts';
-import { escapeMrkdwn, shortVersion, statusStyle, versionMrkdwn, type ListContext } from './format.ts';
+import { escapeMrkdwn, servesUrl, shortVersion, statusStyle, urlMrkdwn, versionMrkdwn, type ListContext } from './format.ts';
 import { LIMITS, capBlocks, message, packGroups, section } from './limits.ts';
 import { lockMrkdwn, lockText } from './locks.ts';
 
@@ -20,7 +20,9 @@ function runningNote(service: ServiceView): string {
 function environmentLines(view: EnvironmentView, ctx: ListContext): string[] {
   const style = statusStyle(view.status);
   const repo = ctx.repoUrlOf?.(view.app) ?? null;
-  const versions = view.services.map((s) => `${escapeMrkdwn(s.name)} ${versionMrkdwn(s.version, repo)}${escapeMrkdwn(runningNote(s))}`).join(', ');
+  const versions = view.services
+    .map((s) => `${escapeMrkdwn(s.name)} ${versionMrkdwn(s.version, repo)}${escapeMrkdwn(runningNote(s))}${servesUrl(s.status, s.url) ? ` ${urlMrkdwn(s.url)}` : ''}`)
+    .join(', ');
   const lines = [`${style.emoji} *${escapeMrkdwn(view.env)}* · ${style.label} · ${versions}`];
   if (view.lock !== null) lines.push(`      ${lockMrkdwn(view.lock, ctx)}`);
   if (view.queue.length > 0) {
@@ -30,7 +32,7 @@ function environmentLines(view: EnvironmentView, ctx: ListContext): string[] {
   return lines;
 }
 
-/** The answer to `where <app>`: each environment with its status, versions, lock and queue. */
+/** The answer to `where <app>`: each environment with its status, versions (and the URL a service serves at), lock and queue. */
 export function renderWhere(app: string, views: readonly EnvironmentView[], ctx: ListContext): Message {
   const title = `*Where ${escapeMrkdwn(app)} runs*`;
   if (views.length === 0) return message(`${app} has no environments.`, [section(`${escapeMrkdwn(app)} has no environments.`)]);
@@ -50,7 +52,7 @@ export function renderWhereText(app: string, views: readonly EnvironmentView[], 
   const statusWidth = Math.max(0, ...views.map((v) => v.status.length));
   const lines = [`where ${app} runs:`];
   for (const view of views) {
-    const versions = view.services.map((s) => `${s.name} ${shortVersion(s.version)}${runningNote(s)}`).join(', ');
+    const versions = view.services.map((s) => `${s.name} ${shortVersion(s.version)}${runningNote(s)}${servesUrl(s.status, s.url) ? ` ${s.url}` : ''}`).join(', ');
     lines.push(`  ${statusStyle(view.status).glyph} ${view.env.padEnd(width)}  ${view.status.padEnd(statusWidth)}  ${versions}`);
     if (view.lock !== null) lines.push(`      ${lockText(view.lock, ctx)}`);
     if (view.queue.length > 0) {
