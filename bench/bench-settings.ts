@@ -32,6 +32,7 @@ export const { values: flags } = parseArgs({
     'worker-processes': { type: 'string', default: '4' },
     'warm-rounds': { type: 'string', default: '10' },
     'cpu-profile': { type: 'string' },
+    'statement-callers': { type: 'boolean', default: false },
     kills: { type: 'string', default: '3' },
     'k8s-rounds': { type: 'string', default: '5' },
     burst: { type: 'string', default: '200' },

@@ -22,6 +22,21 @@ const ignored = new WeakSet<object>();
 let counts: Map<string, number> | null = null;
 let paused = false;
 let installed = false;
+let withCallers = false;
+
+/** `--statement-callers`: each kind is counted per the three nearest frames of Hoist's code that sent it (`store/locks.ts:75 < jobs/…`). */
+export function countStatementCallers(on: boolean): void {
+  withCallers = on;
+}
+
+/** The nearest frames of Hoist's own code on the stack (the database module left out), nearest first. */
+function callers(): string {
+  const frames = (new Error().stack ?? '')
+    .split('\n')
+    .filter((line) => line.includes('/src/') && !line.includes('/store/database'))
+    .map((line) => line.replace(/.*\/src\//, '').replace(/\).*|:\d+\)?$/, ''));
+  return frames.slice(0, 3).join(' < ');
+}
 
 /** `insert deployment_events`, `select deployments`, `begin`: the verb and the first table named. */
 function kind(text: string): string {
@@ -40,11 +55,7 @@ export function pgCounter(): PgCounter {
       if (counts !== null && !paused && !ignored.has(this)) {
         const first = args[0] as string | { text?: string } | undefined;
         const text = typeof first === 'string' ? first : (first?.text ?? '?');
-        let k = kind(text);
-        if (process.env.STACKS) {
-          const frames = (new Error().stack ?? '').split('\n').filter((l) => l.includes('/src/') && !l.includes('/store/database')).map((l) => l.replace(/.*\/src\//, '').replace(/\).*|:\d+\)?$/, ''));
-          k += ' @ ' + frames.slice(0, 3).join(' < ');
-        }
+        const k = withCallers ? `${kind(text)} @ ${callers()}` : kind(text);
         counts.set(k, (counts.get(k) ?? 0) + 1);
       }
       return original.apply(this, args);
@@ -66,7 +77,7 @@ export function pgCounter(): PgCounter {
       counts = null;
       paused = false;
       const sorted = [...done.entries()].sort((a, b) => b[1] - a[1]);
-      return { statements: sorted.reduce((n, [, c]) => n + c, 0), top: Object.fromEntries(sorted.slice(0, process.env.STACKS ? 60 : 12)) };
+      return { statements: sorted.reduce((n, [, c]) => n + c, 0), top: Object.fromEntries(sorted.slice(0, withCallers ? 60 : 12)) };
     },
     ignore(client) {
       ignored.add(client);

@@ -85,6 +85,7 @@ import { runEventsBench } from './events.ts';
 import { runKubernetesBench } from './kubernetes.ts';
 import { runMetricsBench } from './metrics.ts';
 import { runOrchestration } from './orchestration.ts';
+import { countStatementCallers } from './pg-counter.ts';
 import { runReads } from './reads.ts';
 import { runWebhooksBench } from './webhooks.ts';
 import { runRedisTopologiesBench } from './redis-topologies.ts';
@@ -97,6 +98,7 @@ import { formatTable } from './stats.ts';
 
 async function main(): Promise<void> {
   const started = Date.now();
+  countStatementCallers(flags['statement-callers'] === true);
   const machineInfo = machine();
   const total = requestCount(settings);
   console.log(`Hoist bench — ${machineInfo.cpus} CPUs, Node ${process.version}`);
