@@ -28,6 +28,8 @@ export interface HealthCheck {
   /** Restarts the container had before this check (an old container brought back). */
   restartsBefore?: number;
   signal: AbortSignal;
+  /** The engine, to ask for the exit code of a container its restart policy restarted (inspect shows it running again). */
+  docker?: Dockerode;
 }
 
 /**
@@ -42,6 +44,10 @@ export async function waitHealthy(container: Dockerode.Container, check: HealthC
     if (check.signal.aborted) return { ok: false, kind: 'canceled', reason: 'canceled' };
     const info = await container.inspect();
     const exited = describeExit(info, check.restartsBefore ?? 0);
+    if (exited === RESTARTED) {
+      const code = check.docker ? await lastExitCode(check.docker, info.Id, started) : null;
+      return { ok: false, kind: 'exited', reason: code === null ? RESTARTED : `the container exited with code ${code} (and was restarted)` };
+    }
     if (exited) return { ok: false, kind: 'exited', reason: exited };
     if (check.url === null) {
       if (Date.now() >= deadline) return { ok: true, ms: Date.now() - started };
@@ -63,12 +69,37 @@ export async function waitHealthy(container: Dockerode.Container, check: HealthC
   }
 }
 
+const RESTARTED = 'the container exited and was restarted';
+
 function describeExit(info: Dockerode.ContainerInspectInfo, restartsBefore: number): string | null {
   const state = info.State;
   if (state.OOMKilled) return 'the container was killed: out of memory';
   if (!state.Running) return `the container exited with code ${state.ExitCode}`;
-  if (state.Restarting || info.RestartCount > restartsBefore) return 'the container exited and was restarted';
+  if (state.Restarting || info.RestartCount > restartsBefore) return RESTARTED;
   return null;
+}
+
+/** The exit code of the container's last `die` event since `sinceMs`, from the engine's event log; null when it has none. */
+async function lastExitCode(docker: Dockerode, id: string, sinceMs: number): Promise<number | null> {
+  try {
+    const stream = await docker.getEvents({
+      since: Math.floor(sinceMs / 1000) - 1,
+      until: Math.ceil(Date.now() / 1000) + 1,
+      filters: JSON.stringify({ container: [id], event: ['die'] }),
+    });
+    let text = '';
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) text += chunk.toString();
+    let code: number | null = null;
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      const event = JSON.parse(line) as { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+      const value = event.Action === 'die' && event.Actor?.ID === id ? event.Actor.Attributes?.exitCode : undefined;
+      if (value !== undefined && /^\d+$/.test(value)) code = Number(value);
+    }
+    return code;
+  } catch {
+    return null;
+  }
 }
 
 /** The status of one GET on a fresh connection, or what went wrong instead. */

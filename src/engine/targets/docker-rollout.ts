@@ -95,6 +95,7 @@ export async function rollOutContainers(options: ContainerRollout): Promise<Outc
       timeoutMs,
       restartsBefore,
       signal: new AbortController().signal,
+      docker,
     });
     log(health.ok ? `${name} is healthy again` : `${name} is not healthy again: ${health.reason}`);
   };
@@ -121,7 +122,7 @@ export async function rollOutContainers(options: ContainerRollout): Promise<Outc
   const check = async ({ container, name }: Entry, hostPort: number | null): Promise<HealthResult> => {
     const url = hostPort === null ? null : healthUrl(service, hostPort);
     log(url === null ? `waiting for ${name} to keep running` : `health check: GET ${url}`);
-    return waitHealthy(container, { url, timeoutMs, signal });
+    return waitHealthy(container, { url, timeoutMs, signal, docker });
   };
 
   /** Starts one new container and waits for it; a failure is reported, the revert is the caller's. */

@@ -70,6 +70,7 @@ export function createDockerServiceActions(options: ServiceActionsOptions) {
       timeoutMs: service.health?.timeoutMs ?? options.defaultHealthTimeoutMs,
       restartsBefore: info.RestartCount,
       signal: request.signal,
+      docker,
     });
     if (health.ok) {
       request.log(`${found.name} is healthy after ${health.ms} ms`);
