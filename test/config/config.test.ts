@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/config/env.ts';
 import { ConfigError } from '../../src/config/errors.ts';
 import { parseHoistConfig, parseDuration } from '../../src/config/hoist-config.ts';
+import { errorOf } from './config-refusal.ts';
 
 const good = `targets:
   main-cluster: { kind: kubernetes, context: prod }
@@ -24,16 +25,6 @@ apps:
                     approval: { required: 1, approvers: ["@sre"], selfApproval: false, timeout: 30m },
                     onFailure: rollback, lock: { ttl: 24h } }
 `;
-
-function errorOf(text: string): string {
-  try {
-    parseHoistConfig(text, '/etc/hoist.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected the configuration to be refused');
-}
 
 describe('hoist.yaml', () => {
   it('reads the reference configuration with overrides applied', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/errors.ts';
 import { parseHoistConfig } from '../../src/config/hoist-config.ts';
+import { errorOf } from './config-refusal.ts';
 
 const base = `targets:
   local: { kind: docker }
@@ -16,16 +16,6 @@ apps:
       local:   { target: local }
       cluster: { target: cluster, expose: {} }
 `;
-
-function errorOf(text: string): string {
-  try {
-    parseHoistConfig(text, '/etc/hoist.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected the configuration to be refused');
-}
 
 describe('hoist.yaml: what a Docker target can run', () => {
   it('reads path and timeout, with a lifecycle job taking 10m unless it says otherwise', () => {

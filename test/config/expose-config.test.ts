@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/errors.ts';
 import { parseHoistConfig } from '../../src/config/hoist-config.ts';
 import { renderSpec } from '../../src/engine/service-spec.ts';
+import { errorOf } from './config-refusal.ts';
 
 /** A configuration with one environment on each target; `edge` and `cluster` lines are replaced per case. */
 function yaml(options: { cluster?: string; dockerExpose?: string; clusterExpose?: string }): string {
@@ -20,16 +20,6 @@ apps:
       local:      { target: edge, expose: ${options.dockerExpose ?? '{}'} }
       production: { target: cluster, expose: ${options.clusterExpose ?? '{}'} }
 `;
-}
-
-function errorOf(text: string): string {
-  try {
-    parseHoistConfig(text, '/etc/hoist.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected the configuration to be refused');
 }
 
 describe('expose: a host port on docker, a host name on kubernetes', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/config/env.ts';
-import { ConfigError } from '../../src/config/errors.ts';
 import { parseHoistConfig } from '../../src/config/hoist-config.ts';
+import { errorOf } from './config-refusal.ts';
 
 const yaml = (api: string, overrides = '{}') => `targets:
   cluster: { kind: kubernetes, context: prod }
@@ -17,16 +17,6 @@ ${api}
       staging: { target: cluster, overrides: ${overrides} }
       production: { target: cluster }
 `;
-
-function errorOf(text: string): string {
-  try {
-    parseHoistConfig(text, '/etc/hoist.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected the configuration to be refused');
-}
 
 const api = (text: string, env: string) => parseHoistConfig(text, '/etc/hoist.yaml').apps.get('shop')!.environments.get(env)!.services[0]!;
 
