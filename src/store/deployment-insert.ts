@@ -69,15 +69,8 @@ export interface Inserted {
 export async function insertDeployment(db: Db, input: NewDeployment): Promise<Inserted> {
   const approvalStep = (input.awaitsApprovalUntil !== undefined && !input.awaitsChecks) || input.bypassedApproval !== undefined;
   if ((input.checks?.forced ?? null) !== null || approvalStep) return insertInTransaction(db, input);
-  const services = input.services.map((s, position) => ({ name: s.name, type: s.type, position, version: s.version, previous_version: s.previousVersion }));
-  const requested = JSON.stringify({
-    kind: 'requested',
-    action: input.action,
-    status: firstStatus(input),
-    requestedBy: input.requestedBy,
-    trigger: input.trigger,
-    sha: input.sha,
-  });
+  const services = serviceRows(input);
+  const requested = JSON.stringify(requestedEntry(input));
   const inserted = await db
     .with('d', (q) => q.insertInto('deployments').values(deploymentRow(input)).onConflict((oc) => oc.doNothing()).returning(['id', 'app', 'env']))
     .with('s', (q) =>
@@ -102,6 +95,16 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<In
   // Either key may be taken by a concurrent request (or one before): the request key, or the waiting key.
   const winner = await conflictWinner(db, input);
   return { id: winner.id, duplicate: !winner.coalesced, coalesced: winner.coalesced, status: null };
+}
+
+/** A new deployment's services as their rows say them (without the deployment's id). */
+function serviceRows(input: NewDeployment) {
+  return input.services.map((s, position) => ({ name: s.name, type: s.type, position, version: s.version, previous_version: s.previousVersion }));
+}
+
+/** Its `requested` event, but for the deployment's id (which the insert gives). */
+function requestedEntry(input: NewDeployment) {
+  return { kind: 'requested' as const, action: input.action, status: firstStatus(input), requestedBy: input.requestedBy, trigger: input.trigger, sha: input.sha };
 }
 
 /** The deployments row of a new deployment. */
@@ -152,29 +155,11 @@ async function insertInTransaction(db: Db, input: NewDeployment): Promise<Insert
       await trx
         .insertInto('deployment_services')
         .values(
-          input.services.map((s, position) => ({
-            deployment_id: inserted.id,
-            name: s.name,
-            type: s.type,
-            position,
-            status: 'QUEUED',
-            version: s.version,
-            previous_version: s.previousVersion,
-            image: null,
-            reason: null,
-          })),
+          serviceRows(input).map((row) => ({ ...row, deployment_id: inserted.id, status: 'QUEUED', image: null, reason: null })),
         )
         .execute();
     }
-    await appendEvent(trx, {
-      kind: 'requested',
-      deploymentId: inserted.id,
-      action: input.action,
-      status: firstStatus(input),
-      requestedBy: input.requestedBy,
-      trigger: input.trigger,
-      sha: input.sha,
-    });
+    await appendEvent(trx, { ...requestedEntry(input), deploymentId: inserted.id });
     const forced = input.checks?.forced ?? null;
     if (forced !== null) await appendEvent(trx, { kind: 'checks', deploymentId: inserted.id, step: 'forced', actor: forced.by, reason: forcedText(forced) });
     const edge = input.trigger === 'webhook' ? 'webhook' : input.chat.kind;
