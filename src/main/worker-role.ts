@@ -73,8 +73,10 @@ export async function startWorkerRole(shared: SharedParts): Promise<void> {
   stops.add(() => worker.close(), 'the deployment worker (runs in progress finish first)');
 
   // One process per interval reconciles: the first to take the interval's turn.
-  const turnKey = redisKeys(env.redisPrefix).reconcilerTurn;
-  const turn = async () => (await shared.redis.set(turnKey, String(process.pid), 'PX', RECONCILE_INTERVAL_MS - 100, 'NX')) === 'OK';
+  const keys = redisKeys(env.redisPrefix);
+  /** Whether this process takes the interval's turn: the first to set the key, which lapses just before the next interval. */
+  const turnOf = (key: string, intervalMs: number) => async () => (await shared.redis.set(key, String(process.pid), 'PX', intervalMs - 100, 'NX')) === 'OK';
+  const turn = turnOf(keys.reconcilerTurn, RECONCILE_INTERVAL_MS);
   const reconciler = createReconciler({ db, dispatcher: shared.dispatcher, logger, health: redisHealth, intervalMs: RECONCILE_INTERVAL_MS, turn });
   reconciler.start();
   stops.add(() => reconciler.stop(), 'the reconciler');
@@ -94,8 +96,7 @@ export async function startWorkerRole(shared: SharedParts): Promise<void> {
   // process a second: the one that takes the second's turn). The
   // embedded database has no other writer: it sweeps when this process writes instead (a new
   // lock or request may be due first), and looks only now and then besides.
-  const sweepTurnKey = redisKeys(env.redisPrefix).sweepTurn;
-  const sweepTurn = async () => (await shared.redis.set(sweepTurnKey, String(process.pid), 'PX', SWEEP_INTERVAL_MS - 100, 'NX')) === 'OK';
+  const sweepTurn = turnOf(keys.sweepTurn, SWEEP_INTERVAL_MS);
   const sweeper = createLockSweeper({
     sweep,
     logger: logger.child({ component: 'locks' }),
