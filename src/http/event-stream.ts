@@ -157,7 +157,10 @@ async function subscribeFrom(source: EventStreamSource, after: number | null, wa
     // Asked even when the client says where to resume: the source passes on what comes after
     // its head, which a first subscriber sets now (the replay covers what lies before it).
     const head = await source.head();
-    followed.start = after ?? head;
+    // What the source passed on while the head was asked for came after the subscription: it
+    // is sent, and the stream starts just before the first of it rather than past it.
+    const first = followed.pending[0]?.position;
+    followed.start = after ?? (first === undefined ? head : Math.min(head, first - 1));
   } catch (error) {
     followed.unsubscribe();
     throw error;
