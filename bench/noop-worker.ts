@@ -3,10 +3,12 @@
  * orchestration-hoist.ts with Hoist's environment variables). Tells the parent
  * `{ running: pid }` once it takes jobs; stops on SIGTERM or when the parent goes. On
  * `{ profile: 'start' }` it profiles its CPU until `{ profile: 'stop', file }`, and answers
- * `{ profiled: summary }` once the profile is written.
+ * `{ profiled: summary }` once the profile is written. On `{ count: 'start', callers }` it counts
+ * the statements it sends to Postgres until `{ count: 'stop' }`, and answers `{ counted: … }`.
  */
 import { parseEnv } from '../src/config/env.ts';
 import { startCpuProfile, type CpuProfiling } from './cpu-profile.ts';
+import { countStatementCallers, pgCounter } from './pg-counter.ts';
 import { startHoist } from '../src/main.ts';
 import { createNoopTarget } from '../test/fakes/noop-target.ts';
 
@@ -16,7 +18,15 @@ const hoist = await startHoist({ env, mode: 'worker', shell: null, targetFor: ()
 process.send?.({ running: process.pid });
 
 let profiling: CpuProfiling | null = null;
-process.on('message', (message: { profile?: 'start' | 'stop'; file?: string }) => {
+const counter = pgCounter();
+process.on('message', (message: { profile?: 'start' | 'stop'; file?: string; count?: 'start' | 'stop'; callers?: boolean }) => {
+  if (message.count === 'start') {
+    countStatementCallers(message.callers === true);
+    counter.start();
+    process.send?.({ counting: true });
+  } else if (message.count === 'stop') {
+    process.send?.({ counted: counter.stop() });
+  }
   void (async () => {
     if (message.profile === 'start' && profiling === null) {
       profiling = await startCpuProfile();

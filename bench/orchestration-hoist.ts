@@ -184,6 +184,10 @@ export interface NoopWorkers {
   startProfiles(): Promise<void>;
   /** Each worker writes its profile to `<prefix><n>.cpuprofile`; their summaries. */
   stopProfiles(prefix: string): Promise<ProfileSummary[]>;
+  /** Each worker counts the statements it sends to Postgres from now (`callers`: per the code that sent them; see pg-counter.ts). */
+  startCounting(callers: boolean): Promise<void>;
+  /** What the workers counted since startCounting, added up. */
+  stopCounting(): Promise<{ statements: number; top: Record<string, number> }>;
 }
 
 /** The next message of a worker that has `key`. */
@@ -260,6 +264,27 @@ export async function startNoopWorkers(count: number, vars: Record<string, strin
             return started;
           }),
         );
+      },
+      async startCounting(callers) {
+        await Promise.all(
+          children.map((child) => {
+            const started = nextMessage<boolean>(child, 'counting');
+            child.send({ count: 'start', callers });
+            return started;
+          }),
+        );
+      },
+      async stopCounting() {
+        const each = await Promise.all(
+          children.map((child) => {
+            const counted = nextMessage<{ statements: number; top: Record<string, number> }>(child, 'counted');
+            child.send({ count: 'stop' });
+            return counted;
+          }),
+        );
+        const top: Record<string, number> = {};
+        for (const one of each) for (const [kind, n] of Object.entries(one.top)) top[kind] = (top[kind] ?? 0) + n;
+        return { statements: each.reduce((n, one) => n + one.statements, 0), top: Object.fromEntries(Object.entries(top).sort((a, b) => b[1] - a[1])) };
       },
       async stopProfiles(prefix) {
         return Promise.all(

@@ -17,7 +17,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCpuProfile, type CpuProfiling } from './cpu-profile.ts';
 import { cpuPerDeployment, cpuSnapshot } from './cpu-usage.ts';
-import { pgCounter } from './pg-counter.ts';
+import { countingCallers, pgCounter } from './pg-counter.ts';
 import { redisCommandCounts, redisCommandsPer } from './redis-commands.ts';
 import { startNoopWorkers, startScenarioHoist, type DeploymentRow, type NoopWorkers, type ScenarioHoist } from './orchestration-hoist.ts';
 import type { Result } from './result.ts';
@@ -212,6 +212,7 @@ async function throughput(
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redisBefore = await redisCommandCounts(redisUrl);
   const cpuBefore = cpuSnapshot(workerPids);
+  await workers?.startCounting(countingCallers());
   counter.start();
   const t0 = epochMs();
   const pending: Promise<number>[] = [];
@@ -224,6 +225,7 @@ async function throughput(
   const refused = settled.length - ids.length;
   const drained = await h.drained(settings.drainTimeoutSeconds * 1000, 100);
   const statements = counter.stop();
+  const workerStatements = (await workers?.stopCounting()) ?? null;
   const cpu = cpuPerDeployment(cpuBefore, cpuSnapshot(workerPids), ids.length);
   const redisCommands = redisCommandsPer(redisBefore, await redisCommandCounts(redisUrl), ids.length);
   const profiles =
@@ -261,6 +263,13 @@ async function throughput(
       // Only what this process sent: with worker processes, the request path and the notifier.
       postgresStatementsPerDeploymentInThisProcess: round1(statements.statements / Math.max(1, ids.length)),
       postgresStatementsTop: statements.top,
+      ...(workerStatements === null
+        ? {}
+        : {
+            postgresStatementsPerDeploymentInWorkers: round1(workerStatements.statements / Math.max(1, ids.length)),
+            postgresStatementsPerDeploymentInAll: round1((statements.statements + workerStatements.statements) / Math.max(1, ids.length)),
+            postgresStatementsTopInWorkers: Object.fromEntries(Object.entries(workerStatements.top).slice(0, countingCallers() ? 60 : 12)),
+          }),
       // CPU ms per deployment: this process (Hoist and the bench's requests), the worker processes, the Postgres and Redis servers.
       cpuMsPerDeployment: cpu,
       // Every process's, on the machine's Redis (the throughput runs use it alone).
@@ -272,7 +281,8 @@ async function throughput(
   };
   const cpuText =
     (cpu === null ? '' : `; CPU ms per deployment: ${Object.entries(cpu).map(([part, ms]) => `${part} ${ms.toFixed(1)}`).join(', ')}`) +
-    (redisCommands === null ? '' : `; ${redisCommands.total} Redis commands per deployment`);
+    (redisCommands === null ? '' : `; ${redisCommands.total} Redis commands per deployment`) +
+    `; ${round1((statements.statements + (workerStatements?.statements ?? 0)) / Math.max(1, ids.length))} Postgres statements per deployment`;
   const line = `${scenario}: ${deployed}/${total} DEPLOYED in ${(lastFinal / 1000).toFixed(1)} s = ${String(perSecond)} deployments/s (requests all answered after ${(acceptedMs / 1000).toFixed(1)} s; overlaps ${overlaps}, out of order ${outOfOrder}${cpuText})`;
   return { result, line };
 }

@@ -29,6 +29,11 @@ export function countStatementCallers(on: boolean): void {
   withCallers = on;
 }
 
+/** Whether kinds are counted per caller (what the worker processes are asked to do as well). */
+export function countingCallers(): boolean {
+  return withCallers;
+}
+
 /** The nearest frames of Hoist's own code on the stack (the database module left out), nearest first. */
 function callers(): string {
   const frames = (new Error().stack ?? '')

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from '../store/database.ts';
-import { getDeployment } from '../store/deployments.ts';
-import { unfinishedDeployments } from '../store/waiting-deployments.ts';
+import { isOver, queueIds } from '../store/waiting-deployments.ts';
 import type { EnvironmentLease } from './environment-lease.ts';
 import type { RunQueue } from './run-queue.ts';
 
@@ -13,23 +12,22 @@ import type { RunQueue } from './run-queue.ts';
 export function createDispatcher(deps: { db: Db; queue: RunQueue; lease: EnvironmentLease; logger: Logger }) {
   return {
     async kick(app: string, env: string): Promise<void> {
-      const next = (await unfinishedDeployments(deps.db, app, env))[0];
-      if (next) await offer(app, env, next);
+      const queue = await queueIds(deps.db, app, env);
+      if (queue[0] !== undefined) await offer(app, env, { id: queue[0] }, new Set(queue));
     },
     /** `kick` for an environment whose oldest unfinished deployment was just read (the reconciler reads every environment's at once). */
     offer,
   };
 
-  async function offer(app: string, env: string, next: { id: number }): Promise<void> {
-    let handle = await deps.lease.claim(app, env, next.id);
-    if (!handle) {
+  /** `queued`: the environment's queue as just read (a holder in it is not over, without asking). */
+  async function offer(app: string, env: string, next: { id: number }, queued?: ReadonlySet<number>): Promise<void> {
+    const taken = await deps.lease.take(app, env, next.id);
+    if ('holder' in taken) {
       // A deployment removed from the queue while it held the lease (canceled just before it started) gives it up here.
-      const holder = await deps.lease.holder(app, env);
-      const held = holder === null ? null : await getDeployment(deps.db, holder);
-      if (holder === null || (held !== null && held.finishedAt === null)) return; // another deployment runs; it kicks when it ends
+      const { holder } = taken;
+      if (queued?.has(holder) || !(await isOver(deps.db, holder))) return; // another deployment runs; it kicks when it ends
       await deps.lease.release(app, env, holder);
-      handle = await deps.lease.claim(app, env, next.id);
-      if (!handle) return;
+      if (!(await deps.lease.claim(app, env, next.id))) return;
     }
     await deps.queue.add('run', { deploymentId: next.id }, { jobId: `run-${next.id}`, removeOnComplete: true, removeOnFail: true });
   }

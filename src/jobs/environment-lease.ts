@@ -18,7 +18,7 @@ if sep and string.sub(current, 1, sep - 1) == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return tonumber(string.sub(current, sep + 1))
 end
-return false`;
+return -(tonumber(string.sub(current, 1, (sep or 0) - 1)) or 0)`;
 
 const RELEASE = `
 local current = redis.call('GET', KEYS[1])
@@ -36,23 +36,24 @@ export interface LeaseHandle {
 
 export function createEnvironmentLease(redis: RedisConnection, prefix: string, ttlMs: number) {
   const keys = redisKeys(prefix);
+  /** A token (> 0) when the deployment holds the lease now; the holder's id, negated, when another does. */
+  async function take(app: string, env: string, deploymentId: number): Promise<{ handle: LeaseHandle } | { holder: number }> {
+    const answer = Number(await redis.eval(CLAIM, 2, keys.lease(app, env), keys.fence(app, env), String(deploymentId), String(ttlMs)));
+    if (answer > 0) return { handle: { token: answer, value: `${deploymentId}:${answer}` } };
+    return { holder: -answer };
+  }
   return {
     ttlMs,
     /** Takes the lease for a deployment, or confirms it already holds it; null when another holds it. */
     async claim(app: string, env: string, deploymentId: number): Promise<LeaseHandle | null> {
-      const token = (await redis.eval(CLAIM, 2, keys.lease(app, env), keys.fence(app, env), String(deploymentId), String(ttlMs))) as
-        | number
-        | null;
-      if (token === null || token === undefined) return null;
-      return { token: Number(token), value: `${deploymentId}:${token}` };
+      const taken = await take(app, env, deploymentId);
+      return 'handle' in taken ? taken.handle : null;
     },
+    /** `claim`, saying which deployment holds the lease when it is not this one (in the same round trip). */
+    take,
     /** Frees the environment if this deployment holds it (whatever token it was re-taken with). */
     async release(app: string, env: string, deploymentId: number): Promise<void> {
       await redis.eval(RELEASE, 1, keys.lease(app, env), String(deploymentId));
-    },
-    async holder(app: string, env: string): Promise<number | null> {
-      const value = await redis.get(keys.lease(app, env));
-      return value ? Number(value.split(':')[0]) : null;
     },
   };
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { parseDeploymentSet, specOf, type DeploymentSet, type ServiceSpec } from '../domain/deployment-set.ts';
 import type { Db } from './database.ts';
 import { fenceToken, staleUnlessWritten } from './fence.ts';
@@ -6,30 +7,32 @@ import { parseJson } from './json-columns.ts';
 /** Actions that apply a deployment set; stop and restart change no configuration. */
 export const APPLYING_ACTIONS = ['deploy', 'redeploy', 'rollback'] as const;
 
-/** Replaces the service's entry in the deployment's set with what was actually applied. */
+/**
+ * Replaces the service's entry in the deployment's set with what was actually applied (appended
+ * when the set has none), in one statement that checks the fence under one. A set that is not
+ * one (none recorded, or services that are not specs: an older version of Hoist) is replaced
+ * by a set of this spec alone, as parseDeploymentSet would read it.
+ */
 export async function recordAppliedSpec(db: Db, deploymentId: number, spec: ServiceSpec): Promise<void> {
   const token = fenceToken(deploymentId);
-  await db.transaction().execute(async (trx) => {
-    // The fence is checked by the read that locks the row.
-    const row = await trx
-      .selectFrom('deployments')
-      .select('deployment_set')
-      .where('id', '=', deploymentId)
-      .$if(token !== null, (q) => q.where('fence', '=', token))
-      .forUpdate()
-      .executeTakeFirst();
-    staleUnlessWritten(deploymentId, row !== undefined);
-    if (!row) return;
-    const set: DeploymentSet = parseDeploymentSet(parseJson(row.deployment_set)) ?? { target: '', namespace: '', services: [] };
-    const services = set.services.some((s) => s.name === spec.name)
-      ? set.services.map((s) => (s.name === spec.name ? spec : s))
-      : [...set.services, spec];
-    await trx
-      .updateTable('deployments')
-      .set({ deployment_set: JSON.stringify({ ...set, services }) })
-      .where('id', '=', deploymentId)
-      .execute();
-  });
+  const entry = sql`cast(${JSON.stringify(spec)} as jsonb)`;
+  const services = sql`deployment_set -> 'services'`;
+  const usable = sql`jsonb_typeof(${services}) = 'array' and not exists (select 1 from jsonb_array_elements(${services}) as e(s) where jsonb_typeof(e.s) <> 'object')`;
+  const present = sql`exists (select 1 from jsonb_array_elements(${services}) as e(s) where e.s ->> 'name' = ${spec.name})`;
+  const replaced = sql`(select jsonb_agg(case when e.s ->> 'name' = ${spec.name} then ${entry} else e.s end order by e.n) from jsonb_array_elements(${services}) with ordinality as e(s, n))`;
+  const rows = await db
+    .updateTable('deployments')
+    .set({
+      deployment_set: sql<string>`case
+        when ${usable} then jsonb_set(deployment_set, '{services}', case when ${present} then ${replaced} else ${services} || jsonb_build_array(${entry}) end)
+        else jsonb_build_object('target', '', 'namespace', '', 'services', jsonb_build_array(${entry}))
+      end`,
+    })
+    .where('id', '=', deploymentId)
+    .$if(token !== null, (q) => q.where('fence', '=', token))
+    .returning('id')
+    .execute();
+  staleUnlessWritten(deploymentId, rows.length > 0);
 }
 
 export interface AppliedSpec {

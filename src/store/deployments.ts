@@ -13,6 +13,7 @@ import { appendEvent } from './events.ts';
 import { fencedWrite, fenceToken, staleUnlessWritten } from './fence.ts';
 import { parseJson, readChatOrigin } from './json-columns.ts';
 import type { DeploymentServicesTable, DeploymentsTable } from './schema.ts';
+import { serviceStateUpsert, type ServiceStateWrite } from './service-state.ts';
 
 export { insertDeployment, type NewDeployment } from './deployment-insert.ts';
 
@@ -198,10 +199,15 @@ export interface ServiceChange {
   environment?: EnvironmentShows;
 }
 
-/** A service's status and its thread line, in one statement that checks the fence (locking the deployment's row) under one. */
-export async function setServiceStatus(db: Db, id: number, service: string, change: ServiceChange): Promise<void> {
+/**
+ * A service's status and its thread line, in one statement that checks the fence (locking the
+ * deployment's row) under one; with `state`, what the environment runs for the service is
+ * recorded in the same statement (a view never sees one without the other).
+ */
+export async function setServiceStatus(db: Db, id: number, service: string, change: ServiceChange, state?: ServiceStateWrite): Promise<void> {
   const token = fenceToken(id);
-  const rows = await db
+  const withState = state === undefined ? db : db.with('state', (qc) => serviceStateUpsert(qc as unknown as Db, state));
+  const rows = await (withState as Db)
     .with('d', (qc) =>
       qc
         .selectFrom('deployments')

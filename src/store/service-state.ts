@@ -15,7 +15,7 @@ export interface ServiceStateRow {
 }
 
 /** A service's status, and (when it changed) what it runs and where that answers. */
-type RunState = { status: ServiceStatus; version?: string | null; image?: string | null; url?: string | null; deploymentId: number };
+export type RunState = { status: ServiceStatus; version?: string | null; image?: string | null; url?: string | null; deploymentId: number };
 
 /** What runs now in an environment, as Hoist last left it. */
 export async function serviceStates(db: Db, app: string, env: string): Promise<ServiceStateRow[]> {
@@ -37,17 +37,20 @@ export async function serviceStates(db: Db, app: string, env: string): Promise<S
   }));
 }
 
+/** Where a service runs, and what it runs there now (see putServiceState). */
+export interface ServiceStateWrite {
+  key: { app: string; env: string; service: string };
+  state: RunState;
+}
+
 /**
- * Records what runs now for a service, in one statement: under the deployment's fence the row is
- * written only while the token holds (the deployment's row locked by the same statement).
+ * The upsert of a service's state, unexecuted (a statement of its own, or part of one that also
+ * records the deployment's status): under the deployment's fence the row is written only while
+ * the token holds (the deployment's row locked by the same statement).
  */
-export async function putServiceState(
-  db: Db,
-  key: { app: string; env: string; service: string },
-  state: RunState,
-): Promise<void> {
+export function serviceStateUpsert(db: Db, { key, state }: ServiceStateWrite) {
   const token = fenceToken(state.deploymentId);
-  const rows = await db
+  return db
     .insertInto('service_state')
     .columns(['app', 'env', 'service', 'status', 'version', 'image', 'url', 'deployment_id'])
     .expression((eb) =>
@@ -76,7 +79,11 @@ export async function putServiceState(
         updated_at: sql<Date>`now()`,
       }),
     )
-    .returning('service')
-    .execute();
+    .returning('service');
+}
+
+/** Records what runs now for a service, in one statement (see serviceStateUpsert). */
+export async function putServiceState(db: Db, key: ServiceStateWrite['key'], state: RunState): Promise<void> {
+  const rows = await serviceStateUpsert(db, { key, state }).execute();
   staleUnlessWritten(state.deploymentId, rows.length > 0);
 }

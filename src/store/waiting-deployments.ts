@@ -84,6 +84,17 @@ export async function unfinishedDeployments(
   }));
 }
 
+/** The ids of an environment's queue, oldest first: what runs, then what waits (what the dispatcher offers). */
+export async function queueIds(db: Db, app: string, env: string): Promise<number[]> {
+  return (await unfinished(db, app, env).select('id').execute()).map((r) => r.id);
+}
+
+/** Whether a deployment is over: finished, or not there at all. */
+export async function isOver(db: Db, id: number): Promise<boolean> {
+  const row = await db.selectFrom('deployments').select('finished_at').where('id', '=', id).executeTakeFirst();
+  return row === undefined || row.finished_at !== null;
+}
+
 /** Tells the deployments waiting behind `afterId` that their place in the queue changed (an event each). */
 export async function queueMoved(trx: Db, app: string, env: string, afterId: number): Promise<void> {
   const behind = await unfinished(trx, app, env)

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceSpec } from '../../src/domain/deployment-set.ts';
 import { lastAppliedSpec, recordAppliedSpec, rollbackOf, successfulDeployments } from '../../src/store/deployment-sets.ts';
 import { getDeployment, insertDeployment, setDeploymentStatus, setServiceStatus, type NewDeployment } from '../../src/store/deployments.ts';
+import { StaleFenceError, takeFence, withFence } from '../../src/store/fence.ts';
 import { openTestStore, type StoreKind } from '../support/databases.ts';
 
 const spec = (name: string, version: string, over: Partial<ServiceSpec> = {}): ServiceSpec => ({
@@ -63,6 +64,33 @@ describe.each<StoreKind>(['postgres', 'pglite'])('deployment sets on %s', (kind)
     await recordAppliedSpec(store.db, id, { ...planned, image: 'reg/sets1-api:a1' });
     const d = await getDeployment(store.db, id);
     expect(d?.deploymentSet).toEqual({ target: 'engine', namespace: 'sets1-staging', services: [{ ...planned, image: 'reg/sets1-api:a1' }] });
+  });
+
+  it('replaces only the applied service in a set of several, in place, and appends one the set did not name', async () => {
+    const [web, api, worker] = [spec('web', 'w1'), spec('api', 'a1'), spec('worker', 'k1')];
+    const { id } = await insertDeployment(store.db, request('sets5', [web, api]));
+    await recordAppliedSpec(store.db, id, { ...api, image: 'reg/sets5-api:a1' });
+    await recordAppliedSpec(store.db, id, { ...worker, image: 'reg/sets5-worker:k1' });
+    expect((await getDeployment(store.db, id))?.deploymentSet?.services).toEqual([web, { ...api, image: 'reg/sets5-api:a1' }, { ...worker, image: 'reg/sets5-worker:k1' }]);
+  });
+
+  it('replaces a set it cannot read (none, or service names of an older version) by a set of the applied spec alone', async () => {
+    const api = spec('api', 'a1', { image: 'reg/sets6-api:a1' });
+    const { id: none } = await insertDeployment(store.db, request('sets6', [api], { deploymentSet: null }));
+    const { id: names } = await insertDeployment(store.db, request('sets6', [api], { deploymentSet: { services: ['api'] } }));
+    for (const id of [none, names]) {
+      await recordAppliedSpec(store.db, id, api);
+      expect((await getDeployment(store.db, id))?.deploymentSet).toEqual({ target: '', namespace: '', services: [api] });
+    }
+  });
+
+  it('refuses the applied spec of an executor whose fence was taken over, and keeps the set as it was', async () => {
+    const api = spec('api', 'a1');
+    const { id } = await insertDeployment(store.db, request('sets7', [api]));
+    const stale = await takeFence(store.db, id);
+    await takeFence(store.db, id);
+    await expect(withFence(id, stale, () => recordAppliedSpec(store.db, id, { ...api, image: 'reg/sets7-api:a1' }))).rejects.toBeInstanceOf(StaleFenceError);
+    expect((await getDeployment(store.db, id))?.deploymentSet?.services).toEqual([api]);
   });
 
   it('finds the last deployment that applied a service, before a given one when asked', async () => {

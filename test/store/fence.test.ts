@@ -2,7 +2,8 @@ import { tmpdir } from 'node:os';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, IDLE_IN_TRANSACTION_MS, type DatabaseHandle } from '../../src/store/database.ts';
-import { getDeployment, insertDeployment, setDeploymentStatus } from '../../src/store/deployments.ts';
+import { getDeployment, insertDeployment, setDeploymentStatus, setServiceStatus } from '../../src/store/deployments.ts';
+import { serviceStates } from '../../src/store/service-state.ts';
 import { assertFence, heartbeat, StaleFenceError, takeFence, withFence } from '../../src/store/fence.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
 import { createTestDatabase } from '../support/databases.ts';
@@ -52,6 +53,19 @@ describe('fencing on Postgres', () => {
     expect(await heartbeat(first.db, id, stale)).toEqual({ alive: false });
     await withFence(id, fresh, () => setDeploymentStatus(second.db, id, { status: 'BUILDING' }));
     expect((await getDeployment(second.db, id))?.status).toBe('BUILDING');
+  });
+
+  it('refuses a taken-over holder\'s service status and the state it would leave in the environment, both in one statement', async () => {
+    const id = await newDeployment();
+    const stale = await takeFence(first.db, id);
+    const fresh = await takeFence(second.db, id);
+    const state = (status: 'DEPLOYING' | 'DEPLOYED') => ({ key: { app: 'shop', env: 'fenced', service: 'api' }, state: { status, deploymentId: id, version: 'v1' } });
+    await expect(withFence(id, stale, () => setServiceStatus(first.db, id, 'api', { status: 'DEPLOYED' }, state('DEPLOYED')))).rejects.toBeInstanceOf(StaleFenceError);
+    expect(await serviceStates(first.db, 'shop', 'fenced')).toEqual([]);
+    expect((await getDeployment(first.db, id))?.services[0]?.status).toBe('QUEUED');
+    await withFence(id, fresh, () => setServiceStatus(second.db, id, 'api', { status: 'DEPLOYING' }, state('DEPLOYING')));
+    expect((await serviceStates(second.db, 'shop', 'fenced')).map((s) => [s.service, s.status, s.version, s.deploymentId])).toEqual([['api', 'DEPLOYING', 'v1', id]]);
+    expect((await getDeployment(second.db, id))?.services[0]?.status).toBe('DEPLOYING');
   });
 
   it('a holder frozen inside a fenced transaction holds the takeover back at most briefly, and its write is lost', async () => {

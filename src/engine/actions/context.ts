@@ -66,10 +66,15 @@ export async function markService(ctx: RunContext, name: string, change: Service
         : follows === 'same' && change.status === 'DESTROYED'
           ? { version: null, image: null, url: null }
           : {};
-    // The state first, then the event saying what the environment shows now: a live view
-    // follows the event without reading the state back, and a view read in between already has it.
-    await putServiceState(db, { app: ctx.d.app, env: ctx.env.name, service: name }, { status, deploymentId: ctx.d.id, ...runs });
-    await setServiceStatus(db, ctx.d.id, name, { ...change, environment: 'version' in runs ? { status, version: runs.version, url: runs.url } : { status } });
+    // The state and the event saying what the environment shows now, in one statement: a live
+    // view follows the event without reading the state back, and a view read in between has both or neither.
+    await setServiceStatus(
+      db,
+      ctx.d.id,
+      name,
+      { ...change, environment: 'version' in runs ? { status, version: runs.version, url: runs.url } : { status } },
+      { key: { app: ctx.d.app, env: ctx.env.name, service: name }, state: { status, deploymentId: ctx.d.id, ...runs } },
+    );
   }
   ctx.deps.notify();
 }
