@@ -40,13 +40,18 @@ export function commitTitle(message: string): string {
   return (message.split('\n', 1)[0] ?? '').trim();
 }
 
+/** Whether a deploy of `sha` can have a changelog at all: only a commit's can (an image tag's cannot). */
+export function mayHaveChangelog(sha: string | null): sha is string {
+  return sha !== null && /^[0-9a-f]{40}$/.test(sha);
+}
+
 /**
  * What a deploy's changelog compares: the version that runs now of the first built service
  * that has one and differs from the deploy's SHA; null when nothing is known to run (a first
  * deploy) or it is the same commit.
  */
 export function changelogBase(sha: string | null, services: readonly { version: string | null; previousVersion: string | null }[]): { from: string; to: string } | null {
-  if (sha === null || !/^[0-9a-f]{40}$/.test(sha)) return null;
+  if (!mayHaveChangelog(sha)) return null;
   const from = services.map((s) => s.previousVersion).find((v): v is string => v !== null && /^[0-9a-f]{40}$/.test(v));
   return from === undefined || from === sha ? null : { from, to: sha };
 }

@@ -1,4 +1,5 @@
 import type { ActionVerb } from '../domain/command.ts';
+import type { Deployment } from '../domain/deployment.ts';
 import type { Db } from '../store/database.ts';
 import { getDeployment, setDeploymentStatus, setServiceStatus } from '../store/deployments.ts';
 import { serviceStates } from '../store/service-state.ts';
@@ -32,8 +33,9 @@ async function dropMissing(db: Db, id: number, services: { name: string }[], not
 export function createDeployRunner(deps: RunnerDeps) {
   const { db } = deps;
   return {
-    async run(deploymentId: number, signal: AbortSignal): Promise<void> {
-      const d = await getDeployment(db, deploymentId);
+    /** `read`: the deployment as its caller has just read it (the worker, as it picked it up), not read again here. */
+    async run(deploymentId: number, signal: AbortSignal, read?: Deployment): Promise<void> {
+      const d = read?.id === deploymentId ? read : await getDeployment(db, deploymentId);
       if (!d || d.finishedAt) return;
       const app = deps.config.apps.get(d.app);
       const env = app?.environments.get(d.env);

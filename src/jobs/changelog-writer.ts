@@ -1,5 +1,5 @@
 import type { HoistConfig } from '../config/hoist-config.ts';
-import { changelogBase } from '../domain/changelog.ts';
+import { changelogBase, mayHaveChangelog } from '../domain/changelog.ts';
 import type { LoggedEvent } from '../domain/event-log.ts';
 import type { ChangelogSource } from '../engine/source/changelog-source.ts';
 import { getDeployment, saveChangelog } from '../store/deployments.ts';
@@ -26,7 +26,10 @@ export function createChangelogWriter(deps: ChangelogWriterDeps) {
   const consumer = createEventConsumer(deps, { name: CHANGELOG_CONSUMER, groupOf: (event) => `deployment:${event.deploymentId ?? 0}` });
 
   async function handle(event: LoggedEvent): Promise<void> {
-    if (event.entry.kind !== 'requested' || event.deploymentId === null) return;
+    const { entry } = event;
+    if (entry.kind !== 'requested' || event.deploymentId === null) return;
+    // The event says what was asked: only a deploy of a commit is read (events logged before they said so are read).
+    if ((entry.action !== undefined && entry.action !== 'deploy') || (entry.sha !== undefined && !mayHaveChangelog(entry.sha))) return;
     const deployment = await getDeployment(deps.db, event.deploymentId);
     if (deployment === null || deployment.action !== 'deploy') return;
     const base = changelogBase(deployment.sha, deployment.services);

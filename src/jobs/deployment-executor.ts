@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Deployment } from '../domain/deployment.ts';
 import { isInProgress } from '../domain/status.ts';
 import type { Db } from '../store/database.ts';
 import { isDatabaseGone } from '../store/database-errors.ts';
@@ -12,7 +13,8 @@ export interface ExecutorDeps {
   db: Db;
   lease: EnvironmentLease;
   cancels: CancelListener;
-  run(deploymentId: number, signal: AbortSignal): Promise<void>;
+  /** Runs the deployment (`read`: as the worker just read it, so it need not be read again). */
+  run(deploymentId: number, signal: AbortSignal, read?: Deployment): Promise<void>;
   notify(): void;
   logger: Logger;
   health: RedisHealth;
@@ -34,7 +36,7 @@ export function createDeploymentExecutor(deps: ExecutorDeps) {
   const { db, lease, logger } = deps;
   const heartbeatMs = deps.heartbeatMs ?? 1_000;
 
-  async function execute(d: Running): Promise<void> {
+  async function execute(d: Deployment): Promise<void> {
     const token = await takeFence(db, d.id);
     const controller = new AbortController();
     const untrack = deps.cancels.track(d.id, controller);
@@ -43,7 +45,7 @@ export function createDeploymentExecutor(deps: ExecutorDeps) {
       void keepAlive(d, token, controller, run);
     }, heartbeatMs);
     try {
-      await withFence(d.id, token, () => deps.run(d.id, controller.signal));
+      await withFence(d.id, token, () => deps.run(d.id, controller.signal, d));
     } catch (error) {
       // Refused by the fence, or cut off while frozen (Postgres ended the session it held a
       // transaction open on): either way another worker may own the deployment now. A

@@ -11,8 +11,9 @@ import type { RunQueue } from './run-queue.ts';
  */
 export function createDispatcher(deps: { db: Db; queue: RunQueue; lease: EnvironmentLease; logger: Logger }) {
   return {
-    async kick(app: string, env: string): Promise<void> {
-      const queue = await queueIds(deps.db, app, env);
+    /** `known`: the environment's queue as its caller has just read it (not read again). */
+    async kick(app: string, env: string, known?: readonly number[]): Promise<void> {
+      const queue = known ?? (await queueIds(deps.db, app, env));
       if (queue[0] !== undefined) await offer(app, env, { id: queue[0] }, new Set(queue));
     },
     /** `kick` for an environment whose oldest unfinished deployment was just read (the reconciler reads every environment's at once). */

@@ -148,7 +148,7 @@ export async function startSharedParts(
   const targetFor = options.targetFor ?? (await configuredTargets({ env, config, logger, callErrors }));
   const commitChecks = createCommitChecks(github);
   const imageRegistry = createImageRegistry({ auth: registryAuth, callErrors });
-  const kick = (app: string, e: string) => dispatcher.kick(app, e);
+  const kick = (app: string, e: string, queue?: readonly number[]) => dispatcher.kick(app, e, queue);
   const api = createHoistService({
     db,
     config,

@@ -10,8 +10,8 @@ import { createPermissions } from './permissions.ts';
 import type { QueueEntry } from './views.ts';
 
 export interface EnvironmentQueueDeps extends LockDeps {
-  /** Hands the environment's next deployment to a worker when the environment is free. */
-  kick(app: string, env: string): Promise<void>;
+  /** Hands the environment's next deployment to a worker when the environment is free (`queue`: its queue as just read, oldest first). */
+  kick(app: string, env: string, queue?: readonly number[]): Promise<void>;
   /** Tells the worker running a deployment to stop (after it was marked CANCELING); without it, only waiting deployments can be canceled. */
   signalCancel?: (deploymentId: number) => Promise<void>;
   /** The clock approval deadlines are counted by (tests move it). */

@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from '../config/hoist-config.ts';
-import type { ChatOrigin } from '../domain/deployment.ts';
+import type { ChatOrigin, Deployment } from '../domain/deployment.ts';
 import type { Trigger } from '../domain/command.ts';
 import type { DeploymentStatus } from '../domain/status.ts';
 import { approvalDeadlines, needsApproval } from '../domain/approval.ts';
@@ -158,7 +158,7 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
     const approval = awaitsApproval && gate.kind === 'go' ? env.approval : null;
     const waitingKey = waitingKeyOf(plan.deployment, command.scope.services);
     const deadlines = approval === null ? null : approvalDeadlines(approval, now());
-    const { id, duplicate, coalesced, status } = await insertDeployment(db, {
+    const { id, duplicate, coalesced, status, recorded } = await insertDeployment(db, {
       ...plan.deployment,
       app: app.name,
       env: env.name,
@@ -175,34 +175,46 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
       checks: gate.checks,
       ...(gate.kind === 'wait' ? { awaitsChecks: { until: gate.until, nextAt: gate.nextAt, waitingFor: gate.waitingFor } } : {}),
     });
-    return { ok: true as const, id, duplicate, coalesced, status, trigger: options.trigger, env };
+    return { ok: true as const, id, duplicate, coalesced, status, trigger: options.trigger, env, ...(recorded === undefined ? {} : { recorded }) };
   }
 
   /** Once recorded, the request stands whatever fails next: the answer says what happened to it. */
   async function afterRecording(
-    recorded: { id: number; duplicate: boolean; coalesced: boolean; status: DeploymentStatus | null; trigger: Trigger; env: EnvironmentConfig },
+    recorded: {
+      id: number;
+      duplicate: boolean;
+      coalesced: boolean;
+      status: DeploymentStatus | null;
+      trigger: Trigger;
+      env: EnvironmentConfig;
+      /** Recorded in one statement: the deployment as recorded, and its environment's queue then. */
+      recorded?: { deployment: Deployment; queue: number[] };
+    },
     command: ActionCommand,
   ): Promise<RequestResult> {
     const { id, duplicate, coalesced, env } = recorded;
     try {
-      // A new deployment in the queue is read once, after its hand-over; one that waits, or one
-      // recorded before, is read first (what it waits for decides what comes next).
+      // One recorded in one statement is answered as recorded (its events tell what happens to it
+      // next). Otherwise a new deployment in the queue is read once, after its hand-over; one that
+      // waits, or one recorded before, is read first (what it waits for decides what comes next).
       const queued = recorded.status === 'QUEUED';
-      const recordedNow = queued ? null : await getDeployment(db, id);
+      const recordedNow = recorded.recorded?.deployment ?? (queued ? null : await getDeployment(db, id));
       if (!queued && !recordedNow) throw new Error(`deployment #${id} vanished right after it was recorded`);
       const status = recordedNow?.status ?? 'QUEUED';
       if (!duplicate && !coalesced) deps.notify();
       const awaitingApproval = status === 'AWAITING_APPROVAL';
       const awaiting = awaitingApproval || status === 'AWAITING_CHECKS';
-      if (!duplicate && !coalesced) await queues.supersede(env, { id, action: command.verb, scope: command.scope.services, awaitingApproval: awaiting, trigger: recordedNow?.trigger ?? recorded.trigger });
+      const replaced = duplicate || coalesced ? [] : await queues.supersede(env, { id, action: command.verb, scope: command.scope.services, awaitingApproval: awaiting, trigger: recordedNow?.trigger ?? recorded.trigger });
       // Waiting for its commit's checks, it is in no queue and asks for no approval yet.
       if (recordedNow !== null && status === 'AWAITING_CHECKS') return { ok: true, deployment: recordedNow, duplicate, coalesced };
       // Waiting for approval, it is not in the queue: nothing to hand over until it is approved.
       if (recordedNow !== null && awaitingApproval) {
         return { ok: true, deployment: recordedNow, duplicate, coalesced, awaitingApproval: await approvals.view(recordedNow, env.approval) };
       }
-      const handedOver = await handOver(deps.kick, env.app, env.name);
-      const deployment = await getDeployment(db, id);
+      // The queue as recorded with it, unless this request replaced some of it (read again then).
+      const queue = replaced.length === 0 ? recorded.recorded?.queue : undefined;
+      const handedOver = await handOver((app, name) => deps.kick(app, name, queue), env.app, env.name);
+      const deployment = recorded.recorded?.deployment ?? (await getDeployment(db, id));
       if (!deployment) throw new Error(`deployment #${id} vanished right after it was recorded`);
       return { ok: true, deployment, duplicate, coalesced, waitsForQueue: !handedOver };
     } catch (error) {

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { ActionVerb, Trigger } from '../domain/command.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
 import type { Person } from '../domain/person.ts';
@@ -7,6 +7,7 @@ import { forcedText, waitingText, type ChecksRecord } from '../domain/checks.ts'
 import type { ServiceType } from '../domain/service-order.ts';
 import type { DeploymentStatus } from '../domain/status.ts';
 import type { Db } from './database.ts';
+import type { DeploymentsTable } from './schema.ts';
 import { appendEvent } from './events.ts';
 import { recordApprovalStep } from './approvals.ts';
 import { nextQueueOrder } from './waiting-deployments.ts';
@@ -57,6 +58,12 @@ export interface Inserted {
   coalesced: boolean;
   /** The new deployment's status; null when it is one recorded before (read it). */
   status: DeploymentStatus | null;
+  /**
+   * A new deployment recorded in one statement: its row as recorded (with its services, as
+   * `getDeployment` reads them), and its environment's queue then, oldest first (itself last,
+   * when it joined the queue).
+   */
+  recorded?: { row: Selectable<DeploymentsTable> & { service_rows: unknown }; queue: number[] };
 }
 
 /**
@@ -72,7 +79,7 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<In
   const services = serviceRows(input);
   const requested = JSON.stringify(requestedEntry(input));
   const inserted = await db
-    .with('d', (q) => q.insertInto('deployments').values(deploymentRow(input)).onConflict((oc) => oc.doNothing()).returning(['id', 'app', 'env']))
+    .with('d', (q) => q.insertInto('deployments').values(deploymentRow(input)).onConflict((oc) => oc.doNothing()).returningAll())
     .with('s', (q) =>
       q
         .insertInto('deployment_services')
@@ -80,7 +87,8 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<In
         .expression(
           sql`select d.id, v.name, v.type, v.position, 'QUEUED', v.version, v.previous_version
               from d cross join jsonb_to_recordset(${JSON.stringify(services)}::jsonb) as v(name text, type text, position int, version text, previous_version text)`,
-        ),
+        )
+        .returning(['name', 'type', 'position', 'status', 'version', 'previous_version', 'image', 'reason']),
     )
     .with('e', (q) =>
       q
@@ -89,9 +97,25 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<In
         .expression(sql`select d.id, 'requested', d.app, d.env, ${requested}::jsonb || jsonb_build_object('deploymentId', d.id) from d`),
     )
     .selectFrom('d')
-    .select('id')
+    .selectAll('d')
+    .select(
+      sql<unknown>`(select coalesce(json_agg(json_build_object('name', s.name, 'type', s.type, 'status', s.status, 'version', s.version, 'previous_version', s.previous_version, 'image', s.image, 'reason', s.reason) order by s.position), '[]') from s)`.as(
+        'service_rows',
+      ),
+    )
+    // The queue as this statement sees it, without the new deployment (its own rows are not visible
+    // to it), which comes last: whatever joined the queue before it took a smaller queue_order.
+    .select(
+      sql<number[]>`array(select q.id from deployments q where q.app = d.app and q.env = d.env and q.finished_at is null and q.queue_order is not null order by q.queue_order, q.id)`.as(
+        'queue_before',
+      ),
+    )
     .executeTakeFirst();
-  if (inserted) return { id: inserted.id, duplicate: false, coalesced: false, status: firstStatus(input) };
+  if (inserted) {
+    const { queue_before: before, ...row } = inserted;
+    const queue = row.queue_order === null ? before : [...before, row.id];
+    return { id: row.id, duplicate: false, coalesced: false, status: firstStatus(input), recorded: { row, queue } };
+  }
   // Either key may be taken by a concurrent request (or one before): the request key, or the waiting key.
   const winner = await conflictWinner(db, input);
   return { id: winner.id, duplicate: !winner.coalesced, coalesced: winner.coalesced, status: null };

@@ -8,26 +8,29 @@ import { parseJson } from './json-columns.ts';
 export const APPLYING_ACTIONS = ['deploy', 'redeploy', 'rollback'] as const;
 
 /**
- * Replaces the service's entry in the deployment's set with what was actually applied (appended
- * when the set has none), in one statement that checks the fence under one. A set that is not
- * one (none recorded, or services that are not specs: an older version of Hoist) is replaced
- * by a set of this spec alone, as parseDeploymentSet would read it.
+ * The deployment's set with the service's entry replaced by what was actually applied (appended
+ * when the set has none), as an expression over the row's `deployment_set`. A set that is not
+ * one (none recorded, or services that are not specs: an older version of Hoist) becomes a set
+ * of this spec alone, as parseDeploymentSet would read it.
  */
-export async function recordAppliedSpec(db: Db, deploymentId: number, spec: ServiceSpec): Promise<void> {
-  const token = fenceToken(deploymentId);
+export function withAppliedSpec(spec: ServiceSpec) {
   const entry = sql`cast(${JSON.stringify(spec)} as jsonb)`;
   const services = sql`deployment_set -> 'services'`;
   const usable = sql`jsonb_typeof(${services}) = 'array' and not exists (select 1 from jsonb_array_elements(${services}) as e(s) where jsonb_typeof(e.s) <> 'object')`;
   const present = sql`exists (select 1 from jsonb_array_elements(${services}) as e(s) where e.s ->> 'name' = ${spec.name})`;
   const replaced = sql`(select jsonb_agg(case when e.s ->> 'name' = ${spec.name} then ${entry} else e.s end order by e.n) from jsonb_array_elements(${services}) with ordinality as e(s, n))`;
+  return sql<string>`case
+    when ${usable} then jsonb_set(deployment_set, '{services}', case when ${present} then ${replaced} else ${services} || jsonb_build_array(${entry}) end)
+    else jsonb_build_object('target', '', 'namespace', '', 'services', jsonb_build_array(${entry}))
+  end`;
+}
+
+/** Records what was actually applied for a service in the deployment's set (withAppliedSpec), in one statement that checks the fence under one. */
+export async function recordAppliedSpec(db: Db, deploymentId: number, spec: ServiceSpec): Promise<void> {
+  const token = fenceToken(deploymentId);
   const rows = await db
     .updateTable('deployments')
-    .set({
-      deployment_set: sql<string>`case
-        when ${usable} then jsonb_set(deployment_set, '{services}', case when ${present} then ${replaced} else ${services} || jsonb_build_array(${entry}) end)
-        else jsonb_build_object('target', '', 'namespace', '', 'services', jsonb_build_array(${entry}))
-      end`,
-    })
+    .set({ deployment_set: withAppliedSpec(spec) })
     .where('id', '=', deploymentId)
     .$if(token !== null, (q) => q.where('fence', '=', token))
     .returning('id')

@@ -2,7 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { ActionVerb, Trigger } from '../domain/command.ts';
 import type { Deployment, DeploymentEvent, DeploymentService, DeploymentSummary, EnvironmentShows } from '../domain/deployment.ts';
-import { parseDeploymentSet } from '../domain/deployment-set.ts';
+import { parseDeploymentSet, type ServiceSpec } from '../domain/deployment-set.ts';
 import type { PushRecord } from '../domain/push.ts';
 import type { Changelog } from '../domain/changelog.ts';
 import type { ChecksRecord } from '../domain/checks.ts';
@@ -14,8 +14,22 @@ import { fencedWrite, fenceToken, staleUnlessWritten } from './fence.ts';
 import { parseJson, readChatOrigin } from './json-columns.ts';
 import type { DeploymentServicesTable, DeploymentsTable } from './schema.ts';
 import { serviceStateUpsert, type ServiceStateWrite } from './service-state.ts';
+import { insertDeployment as insertRow, type Inserted, type NewDeployment } from './deployment-insert.ts';
+import { withAppliedSpec } from './deployment-sets.ts';
 
-export { insertDeployment, type NewDeployment } from './deployment-insert.ts';
+export type { NewDeployment } from './deployment-insert.ts';
+
+/**
+ * Records a deployment (see deployment-insert.ts); one recorded in one statement comes back as
+ * `recorded`: the deployment as `getDeployment` would read it, and its environment's queue then.
+ */
+export async function insertDeployment(
+  db: Db,
+  input: NewDeployment,
+): Promise<Omit<Inserted, 'recorded'> & { recorded?: { deployment: Deployment; queue: number[] } }> {
+  const { recorded, ...inserted } = await insertRow(db, input);
+  return recorded === undefined ? inserted : { ...inserted, recorded: { deployment: toDeployment(recorded.row), queue: recorded.queue } };
+}
 
 /** The columns a `DeploymentSummary` is read from. */
 export const SUMMARY_COLUMNS = [
@@ -199,22 +213,49 @@ export interface ServiceChange {
   environment?: EnvironmentShows;
 }
 
+/** What a step of a run changes on the deployment's own row, with its service's status. */
+export interface DeploymentStep {
+  /** The deployment's status (it started, if it had not). */
+  status?: DeploymentStatus;
+  /** What was actually applied for the service, kept in the deployment's set (deployment-sets.ts). */
+  appliedSpec?: ServiceSpec;
+}
+
 /**
  * A service's status and its thread line, in one statement that checks the fence (locking the
- * deployment's row) under one; with `state`, what the environment runs for the service is
- * recorded in the same statement (a view never sees one without the other).
+ * deployment's row) under one. With `also`, the same statement records what the environment
+ * runs for the service (`state`: a view never sees one without the other) and what the step
+ * changes on the deployment's row (`deployment`).
  */
-export async function setServiceStatus(db: Db, id: number, service: string, change: ServiceChange, state?: ServiceStateWrite): Promise<void> {
+export async function setServiceStatus(
+  db: Db,
+  id: number,
+  service: string,
+  change: ServiceChange,
+  also: { state?: ServiceStateWrite; deployment?: DeploymentStep } = {},
+): Promise<void> {
   const token = fenceToken(id);
-  const withState = state === undefined ? db : db.with('state', (qc) => serviceStateUpsert(qc as unknown as Db, state));
-  const rows = await (withState as Db)
-    .with('d', (qc) =>
-      qc
-        .selectFrom('deployments')
-        .select(['id', 'app', 'env'])
-        .where('id', '=', id)
-        .$if(token !== null, (q) => q.where('fence', '=', token).forUpdate()),
-    )
+  const step = also.deployment;
+  const withRow = db.with('d', (qc) =>
+      step === undefined
+        ? qc
+            .selectFrom('deployments')
+            .select(['id', 'app', 'env'])
+            .where('id', '=', id)
+            .$if(token !== null, (q) => q.where('fence', '=', token).forUpdate())
+        : qc
+            .updateTable('deployments')
+            .set({
+              ...(step.status !== undefined ? { status: step.status, started_at: sql<Date>`coalesce(started_at, now())` } : {}),
+              ...(step.appliedSpec !== undefined ? { deployment_set: withAppliedSpec(step.appliedSpec) } : {}),
+            })
+            .where('id', '=', id)
+            .$if(token !== null, (q) => q.where('fence', '=', token))
+            .returning(['id', 'app', 'env']),
+    );
+  const { state } = also;
+  const withState = state === undefined ? withRow : (withRow.with('state', (qc) => serviceStateUpsert(qc as unknown as Db, state, 'd')) as unknown as typeof withRow);
+  const rows = await withState
     .with('u', (qc) =>
       qc
         .updateTable('deployment_services')

@@ -44,30 +44,25 @@ export interface ServiceStateWrite {
 }
 
 /**
- * The upsert of a service's state, unexecuted (a statement of its own, or part of one that also
- * records the deployment's status): under the deployment's fence the row is written only while
- * the token holds (the deployment's row locked by the same statement).
+ * The upsert of a service's state, unexecuted. `from`: where the deployment's row comes from:
+ * its own read (under the deployment's fence the row is written only while the token holds,
+ * the deployment's row locked by the same statement), or `d`, a row the statement it is part of
+ * has already checked and locked (deployments.ts setServiceStatus).
  */
-export function serviceStateUpsert(db: Db, { key, state }: ServiceStateWrite) {
+export function serviceStateUpsert(db: Db, { key, state }: ServiceStateWrite, from: 'own-read' | 'd' = 'own-read') {
   const token = fenceToken(state.deploymentId);
+  const values = [key.app, key.env, key.service, state.status, state.version ?? null, state.image ?? null, state.url ?? null].map((v) => sql`cast(${v} as text)`);
   return db
     .insertInto('service_state')
     .columns(['app', 'env', 'service', 'status', 'version', 'image', 'url', 'deployment_id'])
     .expression((eb) =>
-      eb
-        .selectFrom('deployments')
-        .select([
-          eb.val(key.app).as('app'),
-          eb.val(key.env).as('env'),
-          eb.val(key.service).as('service'),
-          eb.val(state.status).as('status'),
-          sql<string | null>`cast(${state.version ?? null} as text)`.as('version'),
-          sql<string | null>`cast(${state.image ?? null} as text)`.as('image'),
-          sql<string | null>`cast(${state.url ?? null} as text)`.as('url'),
-          'id',
-        ])
-        .where('id', '=', state.deploymentId)
-        .$if(token !== null, (q) => q.where('fence', '=', token).forUpdate()),
+      from === 'd'
+        ? sql`select ${sql.join(values)}, d.id from d`
+        : eb
+            .selectFrom('deployments')
+            .select([...values.map((v, i) => v.as(`v${i}`)), 'id'])
+            .where('id', '=', state.deploymentId)
+            .$if(token !== null, (q) => q.where('fence', '=', token).forUpdate()),
     )
     .onConflict((oc) =>
       oc.columns(['app', 'env', 'service']).doUpdateSet({

@@ -93,6 +93,25 @@ describe.each<StoreKind>(['postgres', 'pglite'])('deployment sets on %s', (kind)
     expect((await getDeployment(store.db, id))?.deploymentSet?.services).toEqual([api]);
   });
 
+  it('records a step of a run in one statement: the service, the deployment\'s status and start, and the applied spec; none of it under a stale fence', async () => {
+    const api = spec('api', 'a1');
+    const { id } = await insertDeployment(store.db, request('sets8', [api]));
+    const token = await takeFence(store.db, id);
+    await withFence(id, token, () => setServiceStatus(store.db, id, 'api', { status: 'DEPLOYING' }, { deployment: { status: 'DEPLOYING' } }));
+    const deploying = await getDeployment(store.db, id);
+    expect([deploying?.status, deploying?.startedAt instanceof Date, deploying?.services[0]?.status]).toEqual(['DEPLOYING', true, 'DEPLOYING']);
+    const applied = { ...api, image: 'reg/sets8-api:a1' };
+    await takeFence(store.db, id);
+    await expect(
+      withFence(id, token, () => setServiceStatus(store.db, id, 'api', { status: 'DEPLOYED' }, { deployment: { status: 'DEPLOYED', appliedSpec: applied } })),
+    ).rejects.toBeInstanceOf(StaleFenceError);
+    const unchanged = await getDeployment(store.db, id);
+    expect([unchanged?.status, unchanged?.services[0]?.status, unchanged?.deploymentSet?.services]).toEqual(['DEPLOYING', 'DEPLOYING', [api]]);
+    await setServiceStatus(store.db, id, 'api', { status: 'DEPLOYED' }, { deployment: { appliedSpec: applied } });
+    const deployed = await getDeployment(store.db, id);
+    expect([deployed?.status, deployed?.services[0]?.status, deployed?.deploymentSet?.services]).toEqual(['DEPLOYING', 'DEPLOYED', [applied]]);
+  });
+
   it('finds the last deployment that applied a service, before a given one when asked', async () => {
     const v1 = spec('api', 'a1', { image: 'reg/api:a1' });
     const v2 = spec('api', 'a2', { image: 'reg/api:a2' });

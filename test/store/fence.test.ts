@@ -59,7 +59,7 @@ describe('fencing on Postgres', () => {
     const id = await newDeployment();
     const stale = await takeFence(first.db, id);
     const fresh = await takeFence(second.db, id);
-    const state = (status: 'DEPLOYING' | 'DEPLOYED') => ({ key: { app: 'shop', env: 'fenced', service: 'api' }, state: { status, deploymentId: id, version: 'v1' } });
+    const state = (status: 'DEPLOYING' | 'DEPLOYED') => ({ state: { key: { app: 'shop', env: 'fenced', service: 'api' }, state: { status, deploymentId: id, version: 'v1' } } });
     await expect(withFence(id, stale, () => setServiceStatus(first.db, id, 'api', { status: 'DEPLOYED' }, state('DEPLOYED')))).rejects.toBeInstanceOf(StaleFenceError);
     expect(await serviceStates(first.db, 'shop', 'fenced')).toEqual([]);
     expect((await getDeployment(first.db, id))?.services[0]?.status).toBe('QUEUED');

@@ -62,6 +62,22 @@ describe.each<StoreKind>(['postgres', 'pglite'])('store on %s', (kind) => {
     expect(events.filter((e) => e.deploymentId === id).map((e) => e.event.kind)).toEqual(['requested']);
   });
 
+  it('returns a deployment recorded in one statement as getDeployment reads it, with its environment\'s queue, itself last', async () => {
+    const env = 'queue-back';
+    const first = await insertDeployment(store.db, request({ env }));
+    const second = await insertDeployment(store.db, request({ env, ref: 'v2', sha: 'c'.repeat(40) }));
+    expect(first.recorded?.deployment).toEqual(await getDeployment(store.db, first.id));
+    expect(second.recorded?.deployment).toEqual(await getDeployment(store.db, second.id));
+    expect([first.recorded?.queue, second.recorded?.queue]).toEqual([[first.id], [first.id, second.id]]);
+    await setDeploymentStatus(store.db, first.id, { status: 'DEPLOYED', finished: true });
+    const third = await insertDeployment(store.db, request({ env, ref: 'v3', sha: 'd'.repeat(40) }));
+    expect(third.recorded?.queue).toEqual([second.id, third.id]);
+    // The same request again is the deployment recorded before: read, not returned as recorded.
+    const again = await insertDeployment(store.db, request({ env, ref: 'v3', sha: 'd'.repeat(40), requestKey: 'k-queue-back' }));
+    const repeated = await insertDeployment(store.db, request({ env, ref: 'v3', sha: 'd'.repeat(40), requestKey: 'k-queue-back' }));
+    expect([repeated.id, repeated.duplicate, repeated.recorded]).toEqual([again.id, true, undefined]);
+  });
+
   it('returns the same deployment for a repeated request key, also under concurrency', async () => {
     const results = await Promise.all(Array.from({ length: 5 }, () => insertDeployment(store.db, request({ requestKey: 'trigger-123' }))));
     const ids = new Set(results.map((r) => r.id));

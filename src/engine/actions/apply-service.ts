@@ -1,8 +1,7 @@
 import type { ServiceSpec } from '../../domain/deployment-set.ts';
 import type { SecretValues } from '../../domain/secret-refs.ts';
 import type { ServiceStatus } from '../../domain/status.ts';
-import { recordAppliedSpec } from '../../store/deployment-sets.ts';
-import { markProgress, markService, type RunContext } from './context.ts';
+import { markService, type RunContext } from './context.ts';
 
 /** How applying one service ended: its applied spec, or why not. `canceled` when the run was told to stop. */
 export type ApplyResult =
@@ -21,8 +20,7 @@ async function imageFor(ctx: RunContext, spec: ServiceSpec): Promise<{ ok: true;
   if (spec.build === null || spec.version === null) {
     return failed(ctx, 'build', { reason: 'no commit was resolved for this deployment', logTail: [] });
   }
-  await markProgress(ctx, 'BUILDING');
-  await markService(ctx, spec.name, { status: 'BUILDING', version: spec.version });
+  await markService(ctx, spec.name, { status: 'BUILDING', version: spec.version }, 'same', { status: 'BUILDING' });
   const built = await ctx.deps.builder.build({
     app: ctx.d.app,
     service: spec,
@@ -36,15 +34,14 @@ async function imageFor(ctx: RunContext, spec: ServiceSpec): Promise<{ ok: true;
 
 /**
  * Builds (when needed) and rolls out one service as its spec says. The spec with the
- * image actually run is recorded in the deployment set before the service counts as DEPLOYED.
+ * image actually run is recorded in the deployment set as the service counts as DEPLOYED.
  */
 export async function applyService(ctx: RunContext, spec: ServiceSpec, secrets?: SecretValues): Promise<ApplyResult> {
   const image = await imageFor(ctx, spec);
   if (!('image' in image)) return image;
   const applied: ServiceSpec = { ...spec, image: image.image };
   const version = applied.version ?? image.image;
-  await markProgress(ctx, 'DEPLOYING');
-  await markService(ctx, spec.name, { status: 'DEPLOYING', version, image: image.image });
+  await markService(ctx, spec.name, { status: 'DEPLOYING', version, image: image.image }, 'same', { status: 'DEPLOYING' });
   const rolled = await ctx.target.rollout({
     deploymentId: ctx.d.id,
     placement: ctx.placement,
@@ -57,7 +54,7 @@ export async function applyService(ctx: RunContext, spec: ServiceSpec, secrets?:
   });
   if (!rolled.ok) return failed(ctx, 'rollout', rolled);
   const recorded: ServiceSpec = rolled.manifests === undefined ? applied : { ...applied, manifests: rolled.manifests };
-  await recordAppliedSpec(ctx.deps.db, ctx.d.id, recorded);
-  await markService(ctx, spec.name, { status: 'DEPLOYED', version, image: image.image, url: recorded.url ?? null });
+  // What was applied is kept in the same statement that says the service is DEPLOYED.
+  await markService(ctx, spec.name, { status: 'DEPLOYED', version, image: image.image, url: recorded.url ?? null }, 'same', { appliedSpec: recorded });
   return { ok: true, spec: recorded };
 }

@@ -3,7 +3,7 @@ import type { AppConfig, EnvironmentConfig, HoistConfig } from '../../config/hoi
 import type { ChatOrigin, Deployment, SummaryLine } from '../../domain/deployment.ts';
 import type { DeploymentStatus, ServiceStatus } from '../../domain/status.ts';
 import type { Db } from '../../store/database.ts';
-import { getDeployment, recordEvent, setDeploymentStatus, setServiceStatus, type ServiceChange } from '../../store/deployments.ts';
+import { getDeployment, recordEvent, setDeploymentStatus, setServiceStatus, type DeploymentStep, type ServiceChange } from '../../store/deployments.ts';
 import { putServiceState, type ServiceStateRow } from '../../store/service-state.ts';
 import type { createDeploymentLog } from '../deployment-log.ts';
 import type { Builder, Placement, Source, Target } from '../ports.ts';
@@ -53,10 +53,16 @@ export interface RunContext {
  */
 export type StateFollows = 'same' | 'untouched' | 'restore';
 
-export async function markService(ctx: RunContext, name: string, change: ServiceChange, follows: StateFollows = 'same'): Promise<void> {
+/**
+ * Records a service's status in its deployment, and what the environment shows for it as
+ * `follows` says; `deployment`: what the same step changes on the deployment itself (its own
+ * status as the step begins, the spec it applied). One statement, whatever it records.
+ */
+export async function markService(ctx: RunContext, name: string, change: ServiceChange, follows: StateFollows = 'same', deployment?: DeploymentStep): Promise<void> {
   const { db } = ctx.deps;
+  const step = deployment === undefined ? {} : { deployment };
   if (follows === 'untouched') {
-    await setServiceStatus(db, ctx.d.id, name, change);
+    await setServiceStatus(db, ctx.d.id, name, change, step);
   } else {
     const status: ServiceStatus = follows === 'restore' ? (ctx.before.get(name)?.status ?? 'NEVER_DEPLOYED') : change.status;
     // Once DEPLOYED it runs what the change says; once DESTROYED nothing of it is left.
@@ -73,7 +79,7 @@ export async function markService(ctx: RunContext, name: string, change: Service
       ctx.d.id,
       name,
       { ...change, environment: 'version' in runs ? { status, version: runs.version, url: runs.url } : { status } },
-      { key: { app: ctx.d.app, env: ctx.env.name, service: name }, state: { status, deploymentId: ctx.d.id, ...runs } },
+      { ...step, state: { key: { app: ctx.d.app, env: ctx.env.name, service: name }, state: { status, deploymentId: ctx.d.id, ...runs } } },
     );
   }
   ctx.deps.notify();
@@ -84,11 +90,6 @@ export async function restoreState(ctx: RunContext, name: string, runs: { versio
   const status = ctx.before.get(name)?.status ?? 'NEVER_DEPLOYED';
   await putServiceState(ctx.deps.db, { app: ctx.d.app, env: ctx.env.name, service: name }, { status, deploymentId: ctx.d.id, ...runs });
   ctx.deps.notify();
-}
-
-/** The deployment's own status while it runs. */
-export async function markProgress(ctx: RunContext, status: DeploymentStatus): Promise<void> {
-  await setDeploymentStatus(ctx.deps.db, ctx.d.id, { status, started: true });
 }
 
 export async function finish(ctx: RunContext, status: DeploymentStatus, reason: string | null): Promise<void> {

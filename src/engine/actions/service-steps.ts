@@ -2,7 +2,7 @@ import type { SummaryLine } from '../../domain/deployment.ts';
 import type { ServiceStatus } from '../../domain/status.ts';
 import type { Outcome, ServiceRequest } from '../ports.ts';
 import { renderSpec } from '../service-spec.ts';
-import { cancelRest, finish, markProgress, markService, recordFailure, type RunContext } from './context.ts';
+import { cancelRest, finish, markService, recordFailure, type RunContext } from './context.ts';
 import { endCanceled } from './end-canceled.ts';
 
 /** An action that does one thing to each service that already runs (stop, restart). */
@@ -26,8 +26,7 @@ export async function runServiceSteps(ctx: RunContext, step: ServiceStep): Promi
       await markService(ctx, row.name, { status: 'CANCELED', reason: 'no longer in the configuration' }, 'untouched');
       continue;
     }
-    await markProgress(ctx, doing);
-    await markService(ctx, row.name, { status: doing });
+    await markService(ctx, row.name, { status: doing }, 'same', { status: doing });
     // A stop or restart changes no configuration: the service as configured, with what it runs.
     const state = ctx.before.get(row.name);
     const service = renderSpec(ctx.env, config, { version: state?.version ?? null, image: state?.image ?? null });
