@@ -33,8 +33,14 @@ export interface OrchestrationSettings {
   concurrency: number;
   /** Worker processes of the second throughput run (0: skip it). */
   workerProcesses: number;
-  /** Rounds of one deployment in every environment before each throughput run: the processes reach their steady state (JIT-compiled code, warm caches). */
+  /**
+   * Rounds of one deployment in every environment before each throughput run: the processes reach
+   * their steady state (JIT-compiled code, warm caches). With worker processes, as many rounds per
+   * worker process: each runs about as many deployments as the one process did.
+   */
   warmRounds: number;
+  /** Measured runs of each throughput configuration, one after the other: the median is reported (the machine's other work moves single runs). */
+  throughputRuns: number;
   /** Where CPU profiles of the throughput runs are written (null: none). */
   cpuProfileDir: string | null;
   drainTimeoutSeconds: number;
@@ -184,10 +190,10 @@ async function handoffDeepQueue(h: ScenarioHoist, noop: NoopTarget, settings: Or
  * clock starts — a freshly started process runs its first hundreds of deployments at half
  * speed, and with several processes each has its own warm-up to go through.
  */
-async function warmUpEnvironments(h: ScenarioHoist, settings: OrchestrationSettings, say: (line: string) => void): Promise<void> {
-  if (settings.warmRounds === 0) return;
-  say(`… warm-up: ${settings.warmRounds} round(s) of one deployment in each of the ${settings.envs} environments`);
-  for (let round = 0; round < settings.warmRounds; round += 1) {
+async function warmUpEnvironments(h: ScenarioHoist, settings: OrchestrationSettings, rounds: number, say: (line: string) => void): Promise<void> {
+  if (rounds === 0) return;
+  say(`… warm-up: ${rounds} round(s) of one deployment in each of the ${settings.envs} environments`);
+  for (let round = 0; round < rounds; round += 1) {
     await Promise.all(Array.from({ length: settings.envs }, (_, e) => h.request(envName(e))));
     await h.drained(settings.drainTimeoutSeconds * 1000, 100);
   }
@@ -288,6 +294,25 @@ async function throughput(
 }
 
 /**
+ * `settings.throughputRuns` runs of one throughput configuration, one after the other; the run
+ * with the median deployments/s is reported, with every run's figure beside it. (A CPU profile,
+ * when asked for, is of each run in turn: the files of the last one stay.)
+ */
+async function medianOfRuns(settings: OrchestrationSettings, run: () => Promise<{ result: Result; line: string }>): Promise<{ result: Result; line: string }> {
+  const runs: { result: Result; line: string }[] = [];
+  for (let i = 0; i < Math.max(1, settings.throughputRuns); i += 1) runs.push(await run());
+  const rate = (r: { result: Result }) => Number(r.result.notes?.deploymentsPerSecond ?? 0);
+  const sorted = [...runs].sort((a, b) => rate(a) - rate(b));
+  const median = sorted[Math.floor((sorted.length - 1) / 2)] as { result: Result; line: string };
+  if (runs.length === 1) return median;
+  const each = runs.map(rate);
+  return {
+    result: { ...median.result, notes: { ...median.result.notes, deploymentsPerSecondOfEachRun: each, reported: `the median of ${runs.length} runs` } },
+    line: `${median.line} — the median of ${runs.length} runs: ${each.join(', ')} deployments/s`,
+  };
+}
+
+/**
  * `alongsideWorkerProcesses` is started together with the worker processes of the second
  * throughput run (e.g. the recovery scenario's own processes), so that both start-ups
  * overlap instead of one waiting for the other; nothing is measured meanwhile.
@@ -349,14 +374,16 @@ export async function runOrchestration(
         }
       }
       if (only.throughput) {
-        await warmUpEnvironments(h, settings, say);
-        say(`… throughput: ${settings.envs} environments × ${settings.perEnv} deployments at once, one process (concurrency ${settings.concurrency})`);
-        const one = await throughput(
-          h,
-          settings,
+        await warmUpEnvironments(h, settings, settings.warmRounds, say);
+        say(`… throughput: ${settings.envs} environments × ${settings.perEnv} deployments at once, one process (concurrency ${settings.concurrency}), ${settings.throughputRuns} run(s)`);
+        const one = await medianOfRuns(settings, () =>
+          throughput(
+            h,
+            settings,
           'throughput-one-process',
           `request → final, ${settings.envs} envs × ${settings.perEnv}, 1 process`,
           `${total} deployments requested at once over ${settings.envs} environments; one process (start mode), HOIST_WORKER_CONCURRENCY=${settings.concurrency}; no-op target`,
+          ),
         );
         results.push(one.result);
         lines.push(one.line);
@@ -390,15 +417,17 @@ export async function runOrchestration(
         say(`… warm-up: ${WARMUP_DEPLOYMENTS} deployments`);
         for (let i = 0; i < WARMUP_DEPLOYMENTS; i += 1) await h.request('warmup');
         await h.drained(settings.drainTimeoutSeconds * 1000);
-        await warmUpEnvironments(h, settings, say);
-        say(`… throughput: ${settings.envs} environments × ${settings.perEnv} deployments at once, ${settings.workerProcesses} worker processes`);
-        const many = await throughput(
-          h,
-          settings,
+        await warmUpEnvironments(h, settings, settings.warmRounds * settings.workerProcesses, say);
+        say(`… throughput: ${settings.envs} environments × ${settings.perEnv} deployments at once, ${settings.workerProcesses} worker processes, ${settings.throughputRuns} run(s)`);
+        const many = await medianOfRuns(settings, () =>
+          throughput(
+            h,
+            settings,
           'throughput-worker-processes',
           `request → final, ${settings.envs} envs × ${settings.perEnv}, ${settings.workerProcesses} workers`,
           `${total} deployments requested at once over ${settings.envs} environments; requests through a server-mode Hoist in the bench process, ${settings.workerProcesses} \`hoist worker\` processes with HOIST_WORKER_CONCURRENCY=${settings.concurrency} each; no-op target`,
           workers,
+          ),
         );
         results.push(many.result);
         lines.push(many.line);

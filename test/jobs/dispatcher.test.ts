@@ -1,0 +1,92 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDispatcher } from '../../src/jobs/dispatcher.ts';
+import { createEnvironmentLease } from '../../src/jobs/environment-lease.ts';
+import { closeRedis, connectRedis, type RedisConnection } from '../../src/jobs/redis.ts';
+import { createRunQueue, type RunQueue } from '../../src/jobs/run-queue.ts';
+import { insertDeployment, setDeploymentStatus, type NewDeployment } from '../../src/store/deployments.ts';
+import { openTestStore, uniquePrefix } from '../support/databases.ts';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const request = (env: string, ref: string): NewDeployment => ({
+  app: 'shop',
+  env,
+  action: 'deploy',
+  ref,
+  sha: null,
+  scope: null,
+  requestedBy: { id: 'U1', name: 'alice' },
+  trigger: 'api',
+  chat: { kind: 'none' },
+  requestKey: null,
+  services: [{ name: 'web', type: 'container', version: ref, previousVersion: null }],
+  deploymentSet: null,
+});
+
+/** The dispatcher against real Redis (lease, BullMQ queue) and Postgres: who gets the environment when it is kicked. */
+describe('dispatcher', () => {
+  let store: Awaited<ReturnType<typeof openTestStore>>;
+  let redis: RedisConnection;
+  let queueConnection: RedisConnection;
+  let queue: RunQueue;
+  const prefix = uniquePrefix();
+
+  beforeAll(async () => {
+    store = await openTestStore('postgres');
+    redis = connectRedis(REDIS_URL, { name: 'test' });
+    queueConnection = connectRedis(REDIS_URL, { forWorker: true, name: 'test-queue' });
+    queue = createRunQueue(queueConnection, prefix);
+  });
+  afterAll(async () => {
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await closeRedis(queueConnection);
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await closeRedis(redis);
+    await store.cleanup();
+  });
+
+  const setUp = () => {
+    const lease = createEnvironmentLease(redis, prefix, 60_000);
+    return { lease, dispatcher: createDispatcher({ db: store.db, queue, lease, logger: pino({ level: 'silent' }) }) };
+  };
+  const offered = async (id: number) => (await queue.getJob(`run-${id}`)) !== undefined;
+
+  it('offers a free environment its oldest deployment, and nothing more while that one holds it', async () => {
+    const { lease, dispatcher } = setUp();
+    const first = await insertDeployment(store.db, request('free', 'v1'));
+    const second = await insertDeployment(store.db, request('free', 'v2'));
+    await dispatcher.kick('shop', 'free');
+    expect([await offered(first.id), await offered(second.id)]).toEqual([true, false]);
+    // Told the queue as the caller read it, or reading it itself: the holder is in it, so it runs.
+    await dispatcher.kick('shop', 'free', second.recorded?.queue);
+    await dispatcher.kick('shop', 'free');
+    expect(await offered(second.id)).toBe(false);
+    expect(await lease.claim('shop', 'free', second.id)).toBeNull();
+  });
+
+  it('takes the environment back from a holder that is over (finished, or gone), and offers it to the next', async () => {
+    const { lease, dispatcher } = setUp();
+    const gone = await insertDeployment(store.db, request('over', 'v1'));
+    const next = await insertDeployment(store.db, request('over', 'v2'));
+    expect(await lease.claim('shop', 'over', gone.id)).not.toBeNull();
+    // Canceled just before it started: it left the queue while it held the lease.
+    await setDeploymentStatus(store.db, gone.id, { status: 'CANCELED', finished: true });
+    await dispatcher.kick('shop', 'over');
+    expect(await offered(next.id)).toBe(true);
+    expect(await lease.take('shop', 'over', 999_999)).toEqual({ holder: next.id });
+  });
+
+  it('leaves the environment to a holder that is not over even when it is not in the queue (waiting for approval again)', async () => {
+    const { lease, dispatcher } = setUp();
+    const held = await insertDeployment(store.db, request('held', 'v1'));
+    const next = await insertDeployment(store.db, request('held', 'v2'));
+    expect(await lease.claim('shop', 'held', held.id)).not.toBeNull();
+    await store.db.updateTable('deployments').set({ status: 'AWAITING_APPROVAL', queue_order: null }).where('id', '=', held.id).execute();
+    await dispatcher.kick('shop', 'held');
+    expect(await offered(next.id)).toBe(false);
+    expect(await lease.take('shop', 'held', next.id)).toEqual({ holder: held.id });
+  });
+});
