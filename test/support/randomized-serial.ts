@@ -13,6 +13,10 @@ const ENVS = ['r1', 'r2', 'r3'] as const;
 const REQUESTS = 200;
 const WORKERS = 4;
 
+/** A run as a failure message shows it: its id, action, status and window. */
+const runText = (r: Row): string =>
+  `#${r.id} ${r.action} ${r.status}${r.reason === null ? '' : ` (${r.reason})`} on ${r.executor ?? '-'} ${r.started_at?.toISOString() ?? '-'}–${r.finished_at?.toISOString() ?? '-'}`;
+
 /** A small seeded PRNG (mulberry32), so a failing run can be replayed with its seed. */
 function prng(seed: number) {
   let a = seed >>> 0;
@@ -32,6 +36,8 @@ interface Row {
   status: string;
   started_at: Date | null;
   finished_at: Date | null;
+  reason: string | null;
+  executor: string | null;
 }
 
 /** Where the Hoist processes of the test find Redis: its variables, and how to stop that Redis after. */
@@ -133,7 +139,7 @@ ${ENVS.map((e) => `      ${e}: { target: engine }`).join('\n')}
 
     const rows = await eventually(
       async () => {
-        const { rows: all } = await db.query<Row>('select id, env, action, status, started_at, finished_at from deployments where app = $1 order by id', [app]);
+        const { rows: all } = await db.query<Row>('select id, env, action, status, started_at, finished_at, reason, executor from deployments where app = $1 order by id', [app]);
         return all.length > ENVS.length && all.every((r) => r.finished_at !== null) ? all : null;
       },
       300_000,
@@ -160,7 +166,9 @@ ${ENVS.map((e) => `      ${e}: { target: engine }`).join('\n')}
       // reports it asynchronously), not something Hoist asked the engine to do.
       for (const event of events.filter((e) => e.env === env && e.action !== 'cleanup')) {
         const inside = ran.filter((r) => ms(event.time) >= (r.started_at as Date).getTime() - 5 && ms(event.time) <= (r.finished_at as Date).getTime() + 5);
-        expect(inside.length, `seed ${seed}: ${event.action} of ${event.name} at ${new Date(ms(event.time)).toISOString()} in ${env}`).toBe(1);
+        // Said on failure: the run the event belongs to and the runs either side of it.
+        const around = ran.filter((r) => Math.abs((r.started_at as Date).getTime() - ms(event.time)) < 3_000 || r.id === event.deploymentId).map(runText);
+        expect(inside.length, `seed ${seed}: ${event.action} of ${event.name} (deployment #${event.deploymentId}) at ${new Date(ms(event.time)).toISOString()} in ${env}; runs around it: ${around.join('; ')}`).toBe(1);
       }
     }
     expect(rows.filter((r) => r.status === 'CANCELED').length, 'some actions were canceled').toBeGreaterThan(0);
