@@ -61,6 +61,17 @@ describe('Slack chat port', () => {
     expect(slack.calls.filter((c) => c.method === 'chat.update')).toHaveLength(calls.length);
   });
 
+  it('edits a final card once for the same content, however many of its last events arrive, and again when it shows more', async () => {
+    slack = await startFakeSlack({ token: TOKEN });
+    const chat = createSlackChat({ token: TOKEN, apiUrl: slack.url, logger, retryConfig });
+    const ref = await chat.postCard(inSlack({ status: 'DEPLOYING' }), context);
+    const deployed = inSlack({ status: 'DEPLOYED', services: [service({ status: 'DEPLOYED' })] });
+    for (let i = 0; i < 3; i += 1) await chat.updateCard(ref, deployed, context);
+    expect(slack.calls.filter((c) => c.method === 'chat.update')).toHaveLength(1);
+    await chat.updateCard(ref, { ...deployed, reason: 'no changes' }, context);
+    expect(slack.calls.filter((c) => c.method === 'chat.update')).toHaveLength(2);
+  });
+
   it('keeps updates of different cards apart', async () => {
     slack = await startFakeSlack({ token: TOKEN });
     const chat = createSlackChat({ token: TOKEN, apiUrl: slack.url, logger, retryConfig });

@@ -71,6 +71,9 @@ const blocksOf = (message: ChatMessage) => (message.blocks === undefined ? {} : 
  * Slack's posting limit is per channel, so one busy channel must not hold up
  * the others.
  */
+/** How many final cards' last edits are remembered (an identical edit of one is not sent). */
+const REMEMBERED_FINAL_CARDS = 1_000;
+
 export function createSlackChat(options: SlackChatOptions): SlackChat {
   const log = boltLogger(options.logger.child({ component: 'slack-web-api' }));
   const clients = new Map<string, WebClient>();
@@ -82,9 +85,12 @@ export function createSlackChat(options: SlackChatOptions): SlackChat {
   /**
    * What each card shows, as its last edit sent it: an edit that would show the
    * same is not sent. A card's first edit always goes (a redelivered event brings
-   * a card up to date however it was left).
+   * a card up to date however it was left). Final cards are remembered too (their last events
+   * often come in one pass and would each edit them the same), the oldest forgotten past
+   * REMEMBERED_FINAL_CARDS.
    */
   const shown = new Map<string, { status: Deployment['status']; content: string }>();
+  const finals: string[] = [];
 
   const newClient = (more: webApi.WebClientOptions): WebClient =>
     new webApi.WebClient(options.token, {
@@ -158,9 +164,11 @@ export function createSlackChat(options: SlackChatOptions): SlackChat {
         const content = JSON.stringify([card.text, blocks]);
         if (shown.get(key)?.content === content) return;
         await clientFor(channel).chat.update({ channel, ts, text: card.text, blocks });
-        // A final card is not edited again: nothing to remember it by.
-        if (final) shown.delete(key);
-        else shown.set(key, { status: deployment.status, content });
+        if (final && shown.get(key)?.status !== deployment.status) {
+          finals.push(key);
+          if (finals.length > REMEMBERED_FINAL_CARDS) shown.delete(finals.shift() as string);
+        }
+        shown.set(key, { status: deployment.status, content });
       };
       return updates.submit(key, send, { urgent });
     },
