@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { userInfo } from 'node:os';
+import { constants as osConstants, userInfo } from 'node:os';
 import { parseArguments } from './cli/arguments.ts';
 import { RUN_OPTIONS } from './cli/run-options.ts';
 import { PIPELINE_USAGE, PIPELINE_VERBS, runPipelineCommand } from './client/pipeline-command.ts';
@@ -133,12 +133,29 @@ async function run(mode: Mode, env: Env, headless: boolean): Promise<number> {
   const input = standardInput();
   const interactive = input === 'terminal';
   const chat = mode === 'start' && !env.slack && !headless && input !== 'none';
+  // The signals are listened for before anything is said: one that comes right after "running"
+  // is a stop, never the default death. One that comes while Hoist starts ends the process
+  // there, as before (128 + the signal's number).
+  let started = false;
+  const stopped = new Promise<number>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (!started) {
+        process.stderr.write(`hoist: ${signal} while starting, stopping\n`);
+        process.exit(128 + (osConstants.signals[signal] ?? 0));
+      }
+      process.stderr.write(`hoist: ${signal}, stopping\n`);
+      resolve(0);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
   const { startHoist } = await import('./main.ts');
   const hoist = await startHoist({
     env,
     mode,
     shell: chat ? { input: process.stdin, output: process.stdout, interactive, user: userInfo().username } : null,
   });
+  started = true;
   const running = (note: string) => {
     const where = hoist.port !== null ? ` on http://127.0.0.1:${hoist.port}` : '';
     const metrics = hoist.metricsPort !== null ? `, metrics on http://127.0.0.1:${hoist.metricsPort}/metrics` : '';
@@ -154,14 +171,6 @@ async function run(mode: Mode, env: Env, headless: boolean): Promise<number> {
       `hoist ${mode}: an admin API token is in ${file} (readable by you only; said once). Try:\n  curl -H "Authorization: Bearer $(cat ${file})" http://127.0.0.1:${hoist.port}/api/v1/deployments\n`,
     );
   }
-  const stopped = new Promise<number>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.stderr.write(`hoist: ${signal}, stopping\n`);
-      resolve(0);
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
   const shellEnd = (hoist.shellDone ?? new Promise<null>(() => undefined)).then((code) => {
     if (code !== null) return code;
     running(`, headless: standard input ended before any command; logs in ${env.dataDir}/hoist.log`);
