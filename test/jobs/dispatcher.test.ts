@@ -4,25 +4,14 @@ import { createDispatcher } from '../../src/jobs/dispatcher.ts';
 import { createEnvironmentLease } from '../../src/jobs/environment-lease.ts';
 import { closeRedis, connectRedis, type RedisConnection } from '../../src/jobs/redis.ts';
 import { createRunQueue, type RunQueue } from '../../src/jobs/run-queue.ts';
-import { insertDeployment, setDeploymentStatus, type NewDeployment } from '../../src/store/deployments.ts';
+import { insertDeployment, setDeploymentStatus } from '../../src/store/deployments.ts';
 import { openTestStore, uniquePrefix } from '../support/databases.ts';
+import { newDeployment } from '../support/new-deployment.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const request = (env: string, ref: string): NewDeployment => ({
-  app: 'shop',
-  env,
-  action: 'deploy',
-  ref,
-  sha: null,
-  scope: null,
-  requestedBy: { id: 'U1', name: 'alice' },
-  trigger: 'api',
-  chat: { kind: 'none' },
-  requestKey: null,
-  services: [{ name: 'web', type: 'container', version: ref, previousVersion: null }],
-  deploymentSet: null,
-});
+/** A deployment of shop in `env`, each with a ref of its own (identical requests would not be two). */
+const request = (env: string, ref: string) => newDeployment({ env, ref });
 
 /** The dispatcher against real Redis (lease, BullMQ queue) and Postgres: who gets the environment when it is kicked. */
 describe('dispatcher', () => {
