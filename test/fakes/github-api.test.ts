@@ -125,6 +125,24 @@ describe('fake GitHub REST API', () => {
     expect((await hoist.rest.repos.get({ owner: 'acme', repo: 'shop' })).status).toBe(200);
   });
 
+  it('holds matching requests unanswered during a stall, answers others, and answers the held ones at its end', async () => {
+    const stall = gh.faults.stall({ path: /\/repos\/acme\/shop$/ });
+    let answered = false;
+    const held = octokit.rest.repos.get({ owner: 'acme', repo: 'shop' }).then((r) => {
+      answered = true;
+      return r;
+    });
+    await expect.poll(() => stall.held().length).toBe(1);
+    expect(stall.held()[0]).toMatchObject({ method: 'GET', path: '/repos/acme/shop', status: 0 });
+    // Another path is answered meanwhile.
+    expect((await octokit.rest.repos.getCommit({ owner: 'acme', repo: 'shop', ref: shas.base ?? '' })).status).toBe(200);
+    expect(answered).toBe(false);
+    stall.end();
+    expect((await held).status).toBe(200);
+    expect(stall.held()).toEqual([]);
+    expect((await octokit.rest.repos.get({ owner: 'acme', repo: 'shop' })).status).toBe(200);
+  });
+
   it('creates deployments with their real fields, refuses bad ones (422, 409) and keeps statuses', async () => {
     const created = await octokit.rest.repos.createDeployment({ owner: 'acme', repo: 'shop', ref: 'main', environment: 'staging', description: 'Deploy request from hubot', payload: { deploy: 'migrate' }, required_contexts: [] });
     expect(created.status).toBe(201);

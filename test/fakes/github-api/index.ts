@@ -53,6 +53,11 @@ export interface FakeGitHub {
      * `x-ratelimit-reset` `resetAfterS` from the answer, default 1).
      */
     outage(kind: 'server-error' | 'rate-limited', options?: { path?: RegExp; resetAfterS?: number }): { end(): void };
+    /**
+     * GitHub takes requests (matching `path`) and answers none of them until `end()` (a hung
+     * connection, as in an incident): `held()` lists those waiting; `end()` answers them as usual.
+     */
+    stall(options?: { path?: RegExp }): { held(): FakeRequest[]; end(): void };
   };
   close(): Promise<void>;
 }
@@ -72,6 +77,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const issuedTokens: FakeToken[] = [];
   const checkRuns: FakeCheckRun[] = [];
   const faults: Fault[] = [];
+  const stalls: { path: RegExp | null; held: FakeRequest[]; over: Promise<void>; end: () => void }[] = [];
   let latencyMs = 0;
   let ids = 1000;
   const store: DeploymentStore = { deployments: [], statuses: [], nextId: () => ++ids, now: () => new Date(now()).toISOString().replace(/\.\d{3}Z$/, 'Z') };
@@ -186,6 +192,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       const entry: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), auth: auth.kind, status: 0, body: null, at: now() };
       requests.push(entry);
       if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
+      const stall = stalls.find((st) => st.path === null || st.path.test(url.pathname));
+      if (stall) {
+        stall.held.push(entry);
+        await stall.over;
+      }
       const limited = rateLimit(auth.token?.token ?? `ip:${req.socket.remoteAddress ?? ''}`);
       let answer: Answer;
       if (auth.kind === 'bad' && auth.problem === 'Bad credentials') answer = error(401, 'Bad credentials');
@@ -252,6 +263,21 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         return {
           end() {
             fault.count = 0;
+          },
+        };
+      },
+      stall(stallOptions = {}) {
+        let release = () => {};
+        const over = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        const stall = { path: stallOptions.path ?? null, held: [] as FakeRequest[], over, end: release };
+        stalls.unshift(stall);
+        return {
+          held: () => stall.held.filter((r) => r.status === 0),
+          end() {
+            stalls.splice(stalls.indexOf(stall), 1);
+            release();
           },
         };
       },
