@@ -35,7 +35,7 @@ export type LogEntry =
   | { kind: 'lock'; action: LockAction; lock: EnvironmentLock; actor: Person | null }
   | RunningChange;
 
-/** An entry as the log holds it: `position` orders the log (see migration 0010), `id` names the row. */
+/** An entry as the log holds it: `position` orders the log (see migrations 0010 and 0022), `id` names the row. */
 export interface LoggedEvent {
   id: number;
   position: number;

@@ -12,7 +12,8 @@ const PAGE = 500;
  * Follows the event log for every reader in this process (the event streams): one query
  * per wake-up, however many listen. Woken by the Redis events signal the moment an event
  * is recorded, and by a timer as a safety net when a signal is lost. Positions are given
- * in commit order (migration 0010), so following `position > head` misses nothing.
+ * by readers one committed batch after another (migration 0022; `readEvents` gives the events
+ * committed up to now theirs first), so following `position > head` misses nothing.
  */
 export function createEventHub(deps: { db: Db; subscriber: RedisConnection; prefix: string; logger: Logger; health: RedisHealth; pollMs?: number }) {
   const listeners = new Set<(events: readonly LoggedEvent[]) => void>();

@@ -64,13 +64,43 @@ export interface BoardRows {
   head: number;
 }
 
+/** The log's lock (migration 0022): held by whoever gives events their positions. */
+const EVENT_LOG_LOCK = 7310406;
+
 /**
  * Every environment at once, in one statement: its rows see one snapshot, so a deployment
  * that ended is not both finished in the queue and still running in the services, and the
- * board costs one round trip however many environments there are.
+ * board costs one statement however many environments there are.
+ *
+ * `head` must name exactly the events these rows include. Events get their positions from
+ * readers, after they commit (migration 0022), so the snapshot may hold events without one.
+ * Then (readers have not caught up: under load) the rows are read again in a transaction that
+ * first takes the log's lock, and its statement gives those events their positions itself: its
+ * snapshot, taken after the lock, sees every position given earlier, and none is given
+ * meanwhile. Every event the rows include then lies at or below `head`, and every later one above.
  */
 export async function boardRows(db: Db): Promise<BoardRows> {
+  const read = await readBoard(db, false);
+  if (!read.unpositioned) return read.rows;
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK})`.execute(trx);
+    return (await readBoard(trx, true)).rows;
+  });
+}
+
+/** The board's one statement; `give`: it gives the snapshot's events without a position theirs (under the log's lock only). */
+async function readBoard(db: Db, give: boolean): Promise<{ rows: BoardRows; unpositioned: boolean }> {
   const row = await db
+    .with('given', () =>
+      give
+        ? sql<{ position: string }>`(
+            update deployment_events e set position = b.last + t.n
+              from (select id, row_number() over (order by id) as n from deployment_events where position is null) t,
+                   (select coalesce(max(position), 0) as last from deployment_events) b
+              where e.id = t.id
+              returning e.position)`
+        : sql<{ position: string }>`(select null::bigint as position where false)`,
+    )
     .selectNoFrom((eb) => [
       jsonArrayFrom(eb.selectFrom('service_state').select(['app', 'env', 'service', 'status', 'version', 'image', 'deployment_id', 'updated_at', 'url'])).as('states'),
       jsonArrayFrom(eb.selectFrom('running_status').select(['app', 'env', 'service', 'state', 'ready', 'desired', 'restarts', 'reason', 'since'])).as('running'),
@@ -99,13 +129,14 @@ export async function boardRows(db: Db): Promise<BoardRows> {
           .selectAll()
           .where((w) => w.or([w('expires_at', 'is', null), w('expires_at', '>', sql<Date>`now()`)])),
       ).as('locks'),
-      // In the same statement: a position is drawn at commit (migration 0010), so this snapshot
-      // holds every event up to it and none after.
-      eb.selectFrom('deployment_events').select((e) => e.fn.coalesce(e.fn.max('position'), sql<string>`0`).as('head')).as('head'),
+      // In the same statement: the largest position this snapshot held, or gave (`given` is not
+      // seen by the other parts of the statement, which read the snapshot as it was).
+      sql<string>`greatest((select coalesce(max(position), 0) from deployment_events), (select coalesce(max(position), 0) from given))`.as('head'),
+      sql<boolean>`exists (select 1 from deployment_events where position is null)`.as('unpositioned'),
     ])
     .executeTakeFirstOrThrow();
   // json_agg hands timestamps over as text: each becomes a Date here.
-  return {
+  const rows: BoardRows = {
     states: row.states.map((s) => ({
       app: s.app,
       env: s.env,
@@ -139,4 +170,5 @@ export async function boardRows(db: Db): Promise<BoardRows> {
     locks: row.locks.map(toLock),
     head: Number(row.head ?? 0),
   };
+  return { rows, unpositioned: row.unpositioned };
 }

@@ -1,10 +1,11 @@
 import { sql } from 'kysely';
 import type { LoggedEvent } from '../domain/event-log.ts';
 import type { Db } from './database.ts';
-import { toLoggedEvent } from './events.ts';
+import { sequenceEvents, toLoggedEvent } from './events.ts';
 
 /**
- * A consumer's events past its cursor, oldest first, in one statement. A consumer without a
+ * A consumer's events past its cursor, oldest first, in one statement once the events
+ * committed up to now have their positions (`sequenceEvents`). A consumer without a
  * cursor starts at the log's beginning, or with `startAt: 'end'` gets a cursor at the log's
  * end now (and keeps it: later passes go on from there; callers that know it has one by now
  * leave `startAt` out). `settledUpTo`: where the consumer's previous pass left off and has not
@@ -17,6 +18,7 @@ export async function eventsAfterCursor(
 ): Promise<{ events: LoggedEvent[] }> {
   const limit = options.limit ?? 200;
   if (options.startAt === 'end') await startAtEnd(db, consumer);
+  else await sequenceEvents(db);
   const stored = db.selectFrom('event_cursors').select('position').where('consumer', '=', consumer);
   const settled = options.settledUpTo ?? 0;
   if (settled <= 0) {
@@ -50,6 +52,7 @@ export async function eventsAfterCursor(
 
 /** Gives a consumer that has no cursor yet one at the log's last position (one that has keeps it). */
 export async function startAtEnd(db: Db, consumer: string): Promise<void> {
+  await sequenceEvents(db);
   await db
     .insertInto('event_cursors')
     .columns(['consumer', 'position'])

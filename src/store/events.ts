@@ -12,7 +12,8 @@ export async function appendEvent(db: Db, event: DeploymentEvent): Promise<void>
 
 /**
  * Several events in one statement, in the order given, each with its deployment's app and
- * environment. Its position is given when the transaction commits (migration 0010).
+ * environment. They get their positions later, from the first reader after the commit
+ * (`sequenceEvents`, migration 0022): appending takes no lock.
  */
 export async function appendEvents(db: Db, events: readonly DeploymentEvent[]): Promise<void> {
   if (events.length === 0) return;
@@ -71,8 +72,22 @@ export interface LogFilter {
   env?: string | null;
 }
 
-/** The log after `after` (a position), oldest first: only committed events, each once and in commit order. */
+/**
+ * Gives every committed event without a position its own, in id order, after every position
+ * given before (migration 0022): what readers do before they read the log. Nothing to give
+ * takes no lock and writes nothing. How many it gave.
+ */
+export async function sequenceEvents(db: Db): Promise<number> {
+  const { rows } = await sql<{ given: number }>`select sequence_events() as given`.execute(db);
+  return Number(rows[0]?.given ?? 0);
+}
+
+/**
+ * The log after `after` (a position), oldest first: every committed event, each once and in
+ * the order positions were given (events committed up to now are given theirs first).
+ */
 export async function readEvents(db: Db, options: LogFilter & { after: number; limit?: number }): Promise<LoggedEvent[]> {
+  await sequenceEvents(db);
   let query = db.selectFrom('deployment_events').selectAll().where('position', '>', options.after);
   if (options.app) query = query.where('app', '=', options.app);
   if (options.env) query = query.where('env', '=', options.env);
@@ -80,8 +95,9 @@ export async function readEvents(db: Db, options: LogFilter & { after: number; l
   return rows.map(toLoggedEvent);
 }
 
-/** The log's last position (0 when it is empty). */
+/** The log's last position (0 when it is empty), once the events committed up to now have theirs. */
 export async function lastPosition(db: Db): Promise<number> {
+  await sequenceEvents(db);
   const row = await db.selectFrom('deployment_events').select(sql<number | null>`max(position)`.as('last')).executeTakeFirst();
   return Number(row?.last ?? 0);
 }

@@ -102,9 +102,11 @@ export async function readMetrics(db: Db, settledUpTo: number): Promise<MetricsR
       (select coalesce(json_agg(t), '[]') from (
         select c.consumer,
           (select count(*) from deployment_events e where e.position > c.position)
+            + (select count(*) from deployment_events e where e.position is null)
             + (select count(*) from event_retries r where r.consumer = c.consumer) as pending,
           extract(epoch from now() - least(
             (select e.created_at from deployment_events e where e.position > c.position order by e.position limit 1),
+            (select min(e.created_at) from deployment_events e where e.position is null),
             (select min(e.created_at) from event_retries r join deployment_events e on e.id = r.event_id where r.consumer = c.consumer)
           ))::float8 as oldest_seconds,
           (select count(*) from event_failures f where f.consumer = c.consumer) as failed

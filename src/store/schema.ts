@@ -93,7 +93,7 @@ export interface DeploymentLogsTable {
   at: Timestamp;
 }
 
-/** Hoist's one event log (see migration 0010): deployment events, lock notices and lock changes. */
+/** Hoist's one event log (see migrations 0010 and 0022): deployment events, lock notices and lock changes. */
 export interface DeploymentEventsTable {
   id: Generated<number>;
   /** null for an environment's entries (lock notices and changes). */
@@ -103,7 +103,7 @@ export interface DeploymentEventsTable {
   env: string;
   payload: Json<unknown>;
   created_at: Timestamp;
-  /** Given at commit, in commit order; null only inside the appending transaction. */
+  /** Given by a reader after the append commits (migration 0022), in batches; null until then. */
   position: ColumnType<number | null, never, never>;
 }
 

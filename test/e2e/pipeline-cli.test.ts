@@ -37,8 +37,9 @@ describe('`hoist deploy …` from a pipeline against a real Hoist', () => {
     // A stream that ended is resumed (and said so on standard error); nothing else goes there.
     expect(result.stderr.replace(/^hoist: the event stream (ended|broke \([^)]*\)); reconnecting\n/gm, '')).toBe('');
     expect(result.stdout).toMatch(new RegExp(`^#1 deploy ${app} to local — QUEUED\\n`));
-    expect(result.stdout).toContain('  #1 │ web → BUILDING\n');
-    expect(result.stdout).toContain('  #1 │ web → DEPLOYING\n');
+    const said = `standard error: ${JSON.stringify(result.stderr)}`;
+    expect(result.stdout, said).toContain('  #1 │ web → BUILDING\n');
+    expect(result.stdout, said).toContain('  #1 │ web → DEPLOYING\n');
     expect(result.stdout).toMatch(/ {2}#1 │ #1 DEPLOYED in \d+s\n/);
     expect(result.stdout.endsWith(`#1 ${app}/local DEPLOYED\n`)).toBe(true);
     expect(result.code).toBe(0);

@@ -2,7 +2,7 @@ import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnvironmentBoard } from '../../src/service/environment-board.ts';
 import type { Db } from '../../src/store/database.ts';
-import { lastPosition, readEvents } from '../../src/store/events.ts';
+import { lastPosition, readEvents, sequenceEvents } from '../../src/store/events.ts';
 import { releaseLock, takeLock } from '../../src/store/locks.ts';
 import { eventually } from '../support/hoist-harness.ts';
 import { alice, asking, bob, command, openServiceFixture, type ServiceFixture } from './service-fixture.ts';
@@ -53,6 +53,8 @@ describe.each(['pglite', 'postgres'] as const)('the environments kept in memory 
 
   const lockIn = (env: string, ttlMs: number | null = null) =>
     takeLock(f.db, { app: 'shop', env, kind: 'manual', owner: { id: 'U0OTHER', name: 'other' }, reason: 'elsewhere', ttlMs, chat: { kind: 'shell' } });
+  /** The log's readers (the event consumers, woken by the events signal) give the events appended so far their positions. */
+  const positioned = () => sequenceEvents(f.db);
   const unlock = (env: string) => releaseLock(f.db, { app: 'shop', env, expectedOwner: 'U0OTHER', actor: { id: 'U0OTHER', name: 'other' }, forced: false });
 
   it("a caller's own request, lock and cancel are in its next read", async () => {
@@ -101,6 +103,7 @@ describe.each(['pglite', 'postgres'] as const)('the environments kept in memory 
     const before = board.view('shop', 'perf');
     await held.arrived; // the first refresh has its rows (no lock yet), held back
     expect((await lockIn('perf')).ok).toBe(true);
+    await positioned();
     board.invalidate();
     expect((await board.view('shop', 'perf'))?.lock).toMatchObject({ owner: { id: 'U0OTHER' } });
     expect(probe.statements).toBe(2);
@@ -118,6 +121,7 @@ describe.each(['pglite', 'postgres'] as const)('the environments kept in memory 
     expect((await board.view('shop', 'dev'))?.lock).toBeNull();
     // Unannounced: served from memory until it is a second old.
     expect((await lockIn('dev')).ok).toBe(true);
+    await positioned();
     at = 400;
     expect((await board.view('shop', 'dev'))?.lock).toBeNull();
     at = 1_000;
@@ -126,11 +130,31 @@ describe.each(['pglite', 'postgres'] as const)('the environments kept in memory 
 
     // Announced (the events signal): the read that follows starts a refresh, reads go on meanwhile.
     await unlock('dev');
+    await positioned();
     const announcedAt = Date.now();
     board.changed();
     await eventually(async () => (await board.view('shop', 'dev'))?.lock === null, 1_000, 'the unlock of another process');
     expect(Date.now() - announcedAt).toBeLessThan(1_000);
     expect(probe.statements).toBe(afterAge + 1);
+  });
+
+  it('a refresh while events wait for their positions gives them theirs under the log’s lock: the view still names exactly the events it includes', async () => {
+    const { db, probe } = countingDb(f.db);
+    const board = createEnvironmentBoard({ db, config: f.config, clock: () => 0 });
+    await positioned();
+    expect((await board.view('shop', 'perf'))?.lock).toBeNull();
+    expect(probe.statements).toBe(1);
+    expect((await lockIn('perf')).ok).toBe(true);
+    const before = await f.db.selectFrom('deployment_events').select('id').where('position', 'is', null).execute();
+    expect(before.length).toBeGreaterThan(0);
+    board.invalidate();
+    const view = (await board.view('shop', 'perf'))!;
+    expect(view.lock).toMatchObject({ owner: { id: 'U0OTHER' } });
+    // The read, then the lock and the read that gives positions.
+    expect(probe.statements).toBe(4);
+    expect(await f.db.selectFrom('deployment_events').select('id').where('position', 'is', null).execute()).toEqual([]);
+    expect(view.eventId).toBe(await lastPosition(f.db));
+    await unlock('perf');
   });
 
   it('a lock whose time is up is not shown, before any sweep released it', async () => {

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.ts';
 import { insertDeployment, type NewDeployment } from '../../src/store/deployments.ts';
 import { cursorOf } from '../../src/store/event-cursors.ts';
-import { appendEvent, readEvents } from '../../src/store/events.ts';
+import { boardRows } from '../../src/store/board.ts';
+import { appendEvent, lastPosition, readEvents, sequenceEvents } from '../../src/store/events.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
 import { createTestDatabase, openTestStore, type StoreKind } from '../support/databases.ts';
 import { pendingEvents, pendingNotices } from '../support/event-log.ts';
@@ -84,6 +85,63 @@ describe('the event log on postgres, under concurrent appends', () => {
     expect(all).toHaveLength(40);
     expect(seen).toEqual(all);
   });
+
+  it('lets appenders commit while the log’s lock is held: only readers giving positions take it', async () => {
+    const id = (await insertDeployment(store.db, request('unlocked'))).id;
+    await sequenceEvents(store.db);
+    const held = gate();
+    const holding = gate();
+    // A transaction holds the log's lock (as a reader giving positions does, until its commit).
+    const holder = store.db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(7310406)`.execute(trx);
+      holding.open();
+      await held.wait;
+    });
+    await holding.wait;
+    // Appends commit meanwhile, and wait for nothing; their events have no position yet.
+    await Promise.all(Array.from({ length: 5 }, () => store.db.transaction().execute((trx) => appendEvent(trx, { kind: 'queue', deploymentId: id }))));
+    const unpositioned = await store.db.selectFrom('deployment_events').select('id').where('deployment_id', '=', id).where('position', 'is', null).execute();
+    expect(unpositioned).toHaveLength(5);
+    held.open();
+    await holder;
+    expect(await sequenceEvents(store.db)).toBe(5);
+    expect(await sequenceEvents(store.db)).toBe(0);
+  });
+
+  it('gives positions without gaps, in id order within a batch, to appends that readers follow as they commit', async () => {
+    const ids = await Promise.all(['gap-a', 'gap-b', 'gap-c'].map(async (env) => (await insertDeployment(store.db, request(env))).id));
+    const start = await lastPosition(store.db);
+    let done = false;
+    const appends = Promise.all(
+      ids.map(async (id) => {
+        for (let i = 0; i < 15; i += 1) await appendEvent(store.db, { kind: 'queue', deploymentId: id });
+      }),
+    ).then(() => {
+      done = true;
+    });
+    // Three readers at once, each giving positions and following the log as a consumer does.
+    const follow = async () => {
+      const seen: { id: number; position: number; deploymentId: number | null }[] = [];
+      let cursor = start;
+      for (;;) {
+        const finished = done;
+        const batch = await readEvents(store.db, { after: cursor });
+        seen.push(...batch.map((e) => ({ id: e.id, position: e.position, deploymentId: e.deploymentId })));
+        cursor = batch.at(-1)?.position ?? cursor;
+        if (finished && batch.length === 0) return seen;
+      }
+    };
+    const readers = await Promise.all([follow(), follow(), follow()]);
+    await appends;
+    for (const seen of readers) {
+      expect(seen.map((e) => e.position)).toEqual(Array.from({ length: 45 }, (_, i) => start + i + 1));
+      // Each deployment's events in the order they were appended.
+      for (const id of ids) {
+        const mine = seen.filter((e) => e.deploymentId === id).map((e) => e.id);
+        expect(mine).toEqual([...mine].sort((x, y) => x - y));
+      }
+    }
+  });
 });
 
 describe.each<StoreKind>(['postgres', 'pglite'])('the event log on %s', (kind) => {
@@ -101,6 +159,19 @@ describe.each<StoreKind>(['postgres', 'pglite'])('the event log on %s', (kind) =
     const mine = await readEvents(store.db, { after: 0, app: 'shop', env: 'one' });
     expect(mine.map((e) => [e.app, e.env, e.deploymentId, e.entry.kind])).toEqual([['shop', 'one', a, 'requested']]);
     expect(mine[0]!.position).toBeGreaterThan(0);
+  });
+
+  it('gives the board a head that names exactly the events its rows include, those without a position yet too', async () => {
+    const id = (await insertDeployment(store.db, request('board'))).id;
+    const before = await lastPosition(store.db);
+    // Appended and committed, but not yet given positions by any reader.
+    await appendEvent(store.db, { kind: 'queue', deploymentId: id });
+    await appendEvent(store.db, { kind: 'queue', deploymentId: id });
+    const { head } = await boardRows(store.db);
+    expect(head).toBe(before + 2);
+    expect(await readEvents(store.db, { after: head })).toEqual([]);
+    await appendEvent(store.db, { kind: 'queue', deploymentId: id });
+    expect((await readEvents(store.db, { after: head })).map((e) => e.position)).toEqual([head + 1]);
   });
 });
 

@@ -4,6 +4,7 @@ import { mergeTallies, type DeploymentTally, type MetricsRead } from '../../src/
 import type { Db } from '../../src/store/database.ts';
 import { insertDeployment } from '../../src/store/deployments.ts';
 import { holdEvent, moveCursor, recordUndeliverable } from '../../src/store/event-cursors.ts';
+import { sequenceEvents } from '../../src/store/events.ts';
 import { takeLock } from '../../src/store/locks.ts';
 import { readMetrics } from '../../src/store/metrics.ts';
 import { openTestStore, type StoreKind } from '../support/databases.ts';
@@ -112,6 +113,7 @@ describe.each<StoreKind>(['postgres', 'pglite'])('the metrics snapshot on %s: on
   });
 
   it('counts each consumer’s events past its cursor and held for a retry, the oldest one’s age, and those given up on', async () => {
+    await sequenceEvents(store.db);
     const events = await store.db.selectFrom('deployment_events').select(['id', 'position']).orderBy('position').execute();
     const positions = events.map((e) => Number(e.position));
     const last = Math.max(...positions);
