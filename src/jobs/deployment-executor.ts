@@ -36,8 +36,9 @@ export function createDeploymentExecutor(deps: ExecutorDeps) {
   const { db, lease, logger } = deps;
   const heartbeatMs = deps.heartbeatMs ?? 1_000;
 
-  async function execute(d: Deployment): Promise<void> {
-    const token = await takeFence(db, d.id);
+  /** Runs `d` under `fence` (the token its pick-up took), or under a token taken now (null). */
+  async function execute(d: Deployment, fence: number | null = null): Promise<void> {
+    const token = fence ?? (await takeFence(db, d.id));
     const controller = new AbortController();
     const untrack = deps.cancels.track(d.id, controller);
     const run = { over: false };

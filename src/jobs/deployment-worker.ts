@@ -85,11 +85,13 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
       if (d.status === 'QUEUED') {
         if (await heldBackByLock(d)) return;
         if (!(await deps.approvalHolds(d))) return;
-        // It leaves the waiting queue (the ones behind move up), unless it was removed from it meanwhile.
-        if ((await pickUp(db, d.id)) === 'gone') return;
+        // It leaves the waiting queue (the ones behind move up) and this worker becomes its
+        // executor, in one statement, unless it was removed from the queue meanwhile.
+        const picked = await pickUp(db, d.id, { fenced: true });
+        if (picked.outcome === 'gone') return;
         // It runs now and the ones behind moved up: said at once, not at its first step.
         deps.notify();
-        await executor.execute(d);
+        await executor.execute(d, picked.fence);
         return;
       }
       // Started before: its executor is either alive (a duplicate job) or gone. A heartbeat

@@ -71,6 +71,11 @@ export function fencedWrite<T>(db: Db, deploymentId: number, write: (trx: Db) =>
   });
 }
 
+/** How a deployment names the process that executes it (`host:pid`). */
+export function executorName(): string {
+  return `${hostname()}:${process.pid}`;
+}
+
 /** Makes the caller the deployment's executor: a new token, and a fresh heartbeat. */
 export async function takeFence(db: Db, deploymentId: number): Promise<number> {
   const row = await db
@@ -78,7 +83,7 @@ export async function takeFence(db: Db, deploymentId: number): Promise<number> {
     .set({
       fence: sql<number>`nextval('deployment_fence_seq')`,
       heartbeat_at: sql<Date>`now()`,
-      executor: `${hostname()}:${process.pid}`,
+      executor: executorName(),
     })
     .where('id', '=', deploymentId)
     .returning('fence')

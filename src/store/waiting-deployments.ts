@@ -2,6 +2,7 @@ import { sql, type UpdateObject } from 'kysely';
 import type { Person } from '../domain/person.ts';
 import type { Db } from './database.ts';
 import { appendEvent, appendEvents } from './events.ts';
+import { executorName } from './fence.ts';
 import { parseJson } from './json-columns.ts';
 import type { Database } from './schema.ts';
 
@@ -128,15 +129,19 @@ export function updateWaiting(trx: Db, id: number, values: UpdateObject<Database
  * move up). `picked` the first time, `resumed` when it had started before (a
  * worker was lost), `gone` when it finished meanwhile (removed while it waited)
  * or is not in the queue (it waits for approval): then it must not run.
+ *
+ * `fenced`: the caller runs it now, and the same statement makes the caller its
+ * executor (`takeFence`): `fence` is the token when picked.
  */
-export async function pickUp(db: Db, id: number): Promise<'picked' | 'resumed' | 'gone'> {
-  // One statement: the deployment marked started and a `queue` event for each one behind it
-  // (its snapshot still shows the picked one waiting; `queue_order >` leaves it out).
-  const { rows } = await sql<{ picked: number }>`
+export async function pickUp(db: Db, id: number, options: { fenced?: boolean } = {}): Promise<{ outcome: 'picked' | 'resumed' | 'gone'; fence: number | null }> {
+  // One statement: the deployment marked started (and fenced) and a `queue` event for each one
+  // behind it (its snapshot still shows the picked one waiting; `queue_order >` leaves it out).
+  const fencing = options.fenced === true ? sql`, fence = nextval('deployment_fence_seq'), heartbeat_at = now(), executor = ${executorName()}` : sql``;
+  const { rows } = await sql<{ picked: number; fence: string | null }>`
     with picked as (
-      update deployments set started_at = now()
+      update deployments set started_at = now()${fencing}
       where id = ${id} and started_at is null and finished_at is null and queue_order is not null
-      returning app, env, queue_order
+      returning app, env, queue_order, fence
     ), moved as (
       insert into deployment_events (deployment_id, kind, app, env, payload)
       select d.id, 'queue', d.app, d.env, jsonb_build_object('kind', 'queue', 'deploymentId', d.id)
@@ -145,10 +150,11 @@ export async function pickUp(db: Db, id: number): Promise<'picked' | 'resumed' |
       order by d.queue_order, d.id
       returning id
     )
-    select (select count(*) from picked)::int as picked, (select count(*) from moved)::int as moved`.execute(db);
-  if ((rows[0]?.picked ?? 0) > 0) return 'picked';
+    select (select count(*) from picked)::int as picked, (select fence from picked) as fence, (select count(*) from moved)::int as moved`.execute(db);
+  const row = rows[0];
+  if ((row?.picked ?? 0) > 0) return { outcome: 'picked', fence: options.fenced === true && row?.fence != null ? Number(row.fence) : null };
   const now = await db.selectFrom('deployments').select(['started_at', 'finished_at']).where('id', '=', id).executeTakeFirst();
-  return now && now.started_at !== null && now.finished_at === null ? 'resumed' : 'gone';
+  return { outcome: now && now.started_at !== null && now.finished_at === null ? 'resumed' : 'gone', fence: null };
 }
 
 /**

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, IDLE_IN_TRANSACTION_MS, type DatabaseHandle } from '../../src/store/database.ts';
 import { getDeployment, insertDeployment, setDeploymentStatus, setServiceStatus } from '../../src/store/deployments.ts';
 import { serviceStates } from '../../src/store/service-state.ts';
-import { assertFence, heartbeat, StaleFenceError, takeFence, withFence } from '../../src/store/fence.ts';
+import { assertFence, executorName, heartbeat, StaleFenceError, takeFence, withFence } from '../../src/store/fence.ts';
+import { pickUp } from '../../src/store/waiting-deployments.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
 import { createTestDatabase } from '../support/databases.ts';
 
@@ -53,6 +54,25 @@ describe('fencing on Postgres', () => {
     expect(await heartbeat(first.db, id, stale)).toEqual({ alive: false });
     await withFence(id, fresh, () => setDeploymentStatus(second.db, id, { status: 'BUILDING' }));
     expect((await getDeployment(second.db, id))?.status).toBe('BUILDING');
+  });
+
+  it('a fenced pick-up makes the worker the executor in the same statement: its token is the fence, a takeover\'s is newer', async () => {
+    const id = await newDeployment();
+    const picked = await pickUp(first.db, id, { fenced: true });
+    expect(picked.outcome).toBe('picked');
+    const token = picked.fence!;
+    const row = await first.db.selectFrom('deployments').select(['fence', 'executor', 'heartbeat_at', 'started_at']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(Number(row.fence)).toBe(token);
+    expect(row.executor).toBe(executorName());
+    expect(row.heartbeat_at).not.toBeNull();
+    expect(row.started_at).not.toBeNull();
+    await withFence(id, token, () => setDeploymentStatus(first.db, id, { status: 'BUILDING' }));
+    // Picked up again (a duplicate job): it had started, so no token is taken and the first stands.
+    expect(await pickUp(second.db, id, { fenced: true })).toEqual({ outcome: 'resumed', fence: null });
+    await withFence(id, token, () => setDeploymentStatus(first.db, id, { status: 'DEPLOYING' }));
+    const fresh = await takeFence(second.db, id);
+    expect(fresh).toBeGreaterThan(token);
+    await expect(withFence(id, token, () => setDeploymentStatus(first.db, id, { status: 'DEPLOYED' }))).rejects.toBeInstanceOf(StaleFenceError);
   });
 
   it('refuses a taken-over holder\'s service status and the state it would leave in the environment, both in one statement', async () => {

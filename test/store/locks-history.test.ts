@@ -141,14 +141,14 @@ describe.each<StoreKind>(['postgres', 'pglite'])('locks, queue and history on %s
     const [first, second, third, fourth] = ids as [number, number, number, number];
     const eventsOf = async (id: number) => (await pendingEvents(store.db, 1000)).filter((e) => e.deploymentId === id).map((e) => e.event.kind);
 
-    expect(await pickUp(store.db, first)).toBe('picked');
-    expect(await pickUp(store.db, first)).toBe('resumed'); // a run taken over: already out of the waiting queue
+    expect(await pickUp(store.db, first)).toEqual({ outcome: 'picked', fence: null });
+    expect(await pickUp(store.db, first)).toEqual({ outcome: 'resumed', fence: null }); // a run taken over: already out of the waiting queue
     expect(await cancelWaiting(store.db, first, 'too late')).toBe(false);
     expect(await eventsOf(second)).toEqual(['requested', 'queue']);
 
     const [a, b] = await Promise.all([cancelWaiting(store.db, third, 'canceled by @bob'), pickUp(store.db, third)]);
     // Exactly one wins: canceled (and then it must not run), or picked up (and then it can't be removed).
-    expect(b).toBe(a ? 'gone' : 'picked');
+    expect(b.outcome).toBe(a ? 'gone' : 'picked');
 
     const queue = await unfinishedDeployments(store.db, 'shop', 'q1');
     expect(queue.map((q) => q.id)).toContain(fourth);
