@@ -3,7 +3,7 @@ import { isFinal } from '../domain/status.ts';
 import { formatDuration } from '../bot/render/format.ts';
 import { outcomeLine, succeeded } from '../bot/shell/outcome.ts';
 import { refusalOf, Unreachable, type ApiAnswer, type ApiClient } from './api-client.ts';
-import { serverEvents } from './event-stream.ts';
+import { serverEvents, type ServerEvent } from './event-stream.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import { approversText, headline, threaded, threadText, waitingLine } from './lines.ts';
 import { approvalFrom, deploymentFrom, streamEventFrom, type ApprovalProgress } from './wire.ts';
@@ -24,6 +24,8 @@ export interface FollowOptions {
 }
 
 class TimedOut extends Error {}
+
+const noop = () => {};
 
 /** How long a replay of what was missed may take to reach the deployment's end before the end read is printed instead. */
 const REPLAY_GRACE_MS = 3_000;
@@ -59,13 +61,18 @@ export async function requestAndFollow(options: FollowOptions, where: { app: str
   const live: { connection: AbortController | null } = { connection: null };
   let deployment: Deployment | null = null;
   let approvers: string | null = null;
+  /** The last id the stream gave (an event's, or the position a stream starts after). */
+  let lastEventId: string | null = null;
 
-  /** Opens the stream; a refusal is returned as the exit code. */
-  const open = async (lastEventId: string | null): Promise<{ body: ReadableStream<Uint8Array>; idle: () => void } | ExitCode> => {
+  /**
+   * Opens the stream and reads it until it says where it starts (its first `id`), or ends or
+   * breaks before that (`saidStart` false); a refusal is returned as the exit code.
+   */
+  const open = async (resumeFrom: string | null): Promise<{ events: AsyncGenerator<ServerEvent>; saidStart: boolean } | ExitCode> => {
     live.connection?.abort();
     const mine = new AbortController();
     live.connection = mine;
-    const response = await client.events(where, lastEventId, AbortSignal.any([overall.signal, mine.signal]));
+    const response = await client.events(where, resumeFrom, AbortSignal.any([overall.signal, mine.signal]));
     if (!response.ok || response.body === null) {
       const text = await response.text().catch(() => '');
       let body: unknown = null;
@@ -85,7 +92,24 @@ export async function requestAndFollow(options: FollowOptions, where: { app: str
     mine.signal.addEventListener('abort', () => clearTimeout(idleTimer), { once: true });
     overall.signal.addEventListener('abort', () => clearTimeout(idleTimer), { once: true });
     idle();
-    return { body: response.body, idle };
+    let saidStart = false;
+    let said = () => {};
+    const saying = new Promise<void>((resolve) => (said = resolve));
+    const inner = serverEvents(response.body, idle, (id) => {
+      lastEventId = id;
+      saidStart = true;
+      said();
+    });
+    const first = inner.next();
+    // The first id comes before any event; an end or a break before it settles `first`.
+    await Promise.race([saying, first.then(noop, noop)]);
+    async function* events(): AsyncGenerator<ServerEvent> {
+      const got = await first;
+      if (got.done === true) return;
+      yield got.value;
+      yield* inner;
+    }
+    return { events: events(), saidStart };
   };
 
   const read = async (id: number): Promise<Deployment> => {
@@ -141,7 +165,7 @@ export async function requestAndFollow(options: FollowOptions, where: { app: str
     const connection = live.connection;
     const grace = setTimeout(() => connection?.abort(), REPLAY_GRACE_MS);
     try {
-      for await (const message of serverEvents(stream.body, stream.idle)) {
+      for await (const message of stream.events) {
         const parsed = streamEventFrom(message.data);
         if (parsed.deploymentId !== started?.id || parsed.event === null || deployment === null) continue;
         const ended = await handle(parsed.event, deployment);
@@ -158,7 +182,14 @@ export async function requestAndFollow(options: FollowOptions, where: { app: str
 
   let started: Deployment | null = null;
   try {
+    // Where the stream starts is known before the request is sent: a stream that ends or
+    // breaks later is resumed from there, so nothing the request causes is missed.
     let stream = await open(null);
+    for (let backoff = options.reconnectMs ?? 1_000; typeof stream !== 'number' && !stream.saidStart; backoff = Math.min(backoff * 2, 10_000)) {
+      warn('hoist: the event stream ended before it said where it starts; reconnecting');
+      await pause(backoff, overall.signal);
+      stream = await open(null);
+    }
     if (typeof stream === 'number') return stream;
     const answer = await send(overall.signal);
     if (answer.status >= 400 && answer.status < 500) {
@@ -181,11 +212,10 @@ export async function requestAndFollow(options: FollowOptions, where: { app: str
       print(waitingLine(started, progress, options.timeoutMs, now()));
     }
 
-    let lastEventId: string | null = null;
     let backoff = options.reconnectMs ?? 1_000;
     for (;;) {
       try {
-        for await (const message of serverEvents(stream.body, stream.idle, (id) => (lastEventId = id))) {
+        for await (const message of stream.events) {
           backoff = options.reconnectMs ?? 1_000;
           const parsed = streamEventFrom(message.data);
           if (parsed.deploymentId !== started.id || parsed.event === null) continue;

@@ -60,6 +60,8 @@ export interface FakeHoistApi {
   emit(kind: string, fields: Record<string, unknown>): number;
   /** Ends every open stream (as a proxy dropping the connection would). */
   dropStreams(): void;
+  /** The next `n` event streams answer 200 and end at once, before they say where they start. */
+  endStreamsAtOnce(n: number): void;
   /** Resolves when `n` event streams have been opened in all. */
   streamOpened(n: number): Promise<void>;
   close(): Promise<void>;
@@ -68,6 +70,7 @@ export interface FakeHoistApi {
 export async function startFakeHoistApi(): Promise<FakeHoistApi> {
   let position = 0;
   let opened = 0;
+  let endAtOnce = 0;
   const sent: { position: number; message: string }[] = [];
   const openWaiters: { n: number; resolve: () => void }[] = [];
   const fake: FakeHoistApi = {
@@ -89,6 +92,9 @@ export async function startFakeHoistApi(): Promise<FakeHoistApi> {
     dropStreams() {
       for (const stream of fake.streams) stream.end();
       fake.streams.clear();
+    },
+    endStreamsAtOnce(n) {
+      endAtOnce = n;
     },
     streamOpened(n) {
       return new Promise((resolve) => (opened >= n ? resolve() : openWaiters.push({ n, resolve })));
@@ -123,6 +129,11 @@ export async function startFakeHoistApi(): Promise<FakeHoistApi> {
         const path = url.pathname.replace(/^\/api\/v1/, '');
         if (req.method === 'GET' && path === '/events') {
           res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+          if (endAtOnce > 0) {
+            endAtOnce -= 1;
+            opened += 1;
+            return res.end();
+          }
           // As Hoist does: the position the stream starts after, as an id without an event.
           const after = req.headers['last-event-id'] as string | undefined;
           res.write(`id: ${after ?? position}\n: connected\n\n`);

@@ -161,6 +161,24 @@ describe('hoist <action> through the API, followed over the event stream', () =>
     expect(await t.code).toBe(EXIT.ok);
   });
 
+  it('opens its stream again before it sends the request when the first one ends before it says where it starts', { timeout: 10_000 }, async () => {
+    fake.emit('notice', {});
+    fake.endStreamsAtOnce(1);
+    // What the request causes at once, before the command reads its stream.
+    fake.routes.set(DEPLOYMENTS, () => {
+      const answer = requested();
+      fake.emit('status', { status: 'BUILDING', service: 'web', reason: null });
+      return answer;
+    });
+    const t = run(['deploy', 'shop', 'to', 'staging']);
+    await t.printed(/web → BUILDING/);
+    fake.deployment = { ...fake.deployment, status: 'DEPLOYED', ...FINISHED };
+    fake.emit('status', { status: 'DEPLOYED', service: null, reason: null });
+    expect(await t.code).toBe(EXIT.ok);
+    expect(fake.requests.map((r) => `${r.method} ${r.path.replace(/\?.*/, '')}`).slice(0, 3)).toEqual(['GET /api/v1/events', 'GET /api/v1/events', `POST /api/v1${DEPLOYMENTS.replace(/^POST /, '')}`]);
+    expect(t.err).toEqual(['hoist: the event stream ended before it said where it starts; reconnecting']);
+  });
+
   it('prints what a deployment said while no stream was open, even when it ended meanwhile', async () => {
     fake.routes.set(DEPLOYMENTS, () => requested());
     const t = run(['deploy', 'shop', 'to', 'staging']);

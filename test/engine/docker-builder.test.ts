@@ -86,7 +86,9 @@ describe('docker builder', () => {
     expect(again.join('\n')).not.toContain('built-at-step-three');
 
     // Only in the registry (another machine built it): pulled, not rebuilt.
-    await docker.getImage(image).remove(); // untag: layers shared with other images stay
+    // Untag (layers shared with other images stay). Forced: Podman may still hold this build's
+    // own container for a moment after the build answered; nothing else uses this image.
+    await docker.getImage(image).remove({ force: true });
     const pulled: string[] = [];
     expect(await builder.build(request(service('web'), sha, pulled))).toEqual({ ok: true, image, reused: true });
     expect(await localImageExists(image)).toBe(true);
