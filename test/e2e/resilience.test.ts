@@ -70,10 +70,17 @@ describe('worker processes that die, freeze or stop', () => {
     repo?.remove();
   });
 
-  /** The slow commit's image, once built, would be reused; each test needs a fresh slow build. */
+  /**
+   * The slow commit's image, once built, would be reused; each test needs a fresh slow build.
+   * Its slow step names the variant and this run: a build layer cached by an earlier run (or
+   * test) would otherwise make the "slow" build instant.
+   */
   function slowVariant(tag: string): string {
     repo.git('checkout', '--quiet', 'slow');
-    const sha = repo.commit(`slow ${tag}`, { 'www/variant.txt': `${tag}\n` });
+    const sha = repo.commit(`slow ${tag}`, {
+      Dockerfile: `FROM ${BASE_IMAGE}\nRUN echo ${app}-${tag} && sleep 6\nCOPY www /www\nCMD ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]\n`,
+      'www/variant.txt': `${tag}\n`,
+    });
     repo.git('checkout', '--quiet', 'main');
     return sha;
   }
