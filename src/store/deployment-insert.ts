@@ -71,11 +71,32 @@ export interface Inserted {
  * `requested` event (and approval step) at once. A request key seen before returns the
  * deployment it created (`duplicate`); a `waitingKey` that a deployment still waiting in the
  * environment has returns that one instead (`coalesced`). The usual request (no forced checks,
- * no approval step to record) is one statement: its parts are common table expressions of it.
+ * no approval step to record) is one statement after the environment's arrival lock.
  */
 export async function insertDeployment(db: Db, input: NewDeployment): Promise<Inserted> {
   const approvalStep = (input.awaitsApprovalUntil !== undefined && !input.awaitsChecks) || input.bypassedApproval !== undefined;
   if ((input.checks?.forced ?? null) !== null || approvalStep) return insertInTransaction(db, input);
+  return db.transaction().execute(async (trx) => {
+    await arrivalLock(trx, input);
+    return insertUnderArrivalLock(trx, input);
+  });
+}
+
+/**
+ * Requests to one environment are recorded one at a time, in a transaction that holds this lock
+ * until it commits: so a later request's id and queue order are drawn after an earlier one's
+ * are committed and seen. Drawn concurrently, a request that drew the smaller id could commit
+ * after one that drew a larger id had already started, and run after it: out of arrival order.
+ */
+async function arrivalLock(trx: Db, where: { app: string; env: string }): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${ARRIVAL_LOCK}, hashtext(${`${where.app}/${where.env}`}))`.execute(trx);
+}
+
+/** The key space of the per-environment arrival locks (the event log's lock is another). */
+const ARRIVAL_LOCK = 7310407;
+
+/** The usual request in one statement, under the environment's arrival lock: its parts are common table expressions of it. */
+async function insertUnderArrivalLock(db: Db, input: NewDeployment): Promise<Inserted> {
   const services = serviceRows(input);
   const requested = JSON.stringify(requestedEntry(input));
   const inserted = await db
@@ -164,6 +185,7 @@ function deploymentRow(input: NewDeployment) {
 /** The deployment, its services, its `requested` event and what else it records (a forced check, an approval step), in one transaction. */
 async function insertInTransaction(db: Db, input: NewDeployment): Promise<Inserted> {
   return db.transaction().execute(async (trx) => {
+    await arrivalLock(trx, input);
     const inserted = await trx
       .insertInto('deployments')
       .values(deploymentRow(input))
