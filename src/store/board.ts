@@ -5,6 +5,7 @@ import type { Person } from '../domain/person.ts';
 import type { RunningStatus } from '../domain/running-status.ts';
 import type { ServiceStatus } from '../domain/status.ts';
 import type { Db } from './database.ts';
+import { EVENT_LOG_LOCK } from './events.ts';
 import { toLock } from './locks.ts';
 import { runningFromRow } from './running-status.ts';
 
@@ -63,9 +64,6 @@ export interface BoardRows {
   /** The position of the last event in the log when read: these rows include everything up to it. */
   head: number;
 }
-
-/** The log's lock (migration 0022): held by whoever gives events their positions. */
-const EVENT_LOG_LOCK = 7310406;
 
 /**
  * Every environment at once, in one statement: its rows see one snapshot, so a deployment

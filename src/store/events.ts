@@ -72,6 +72,9 @@ export interface LogFilter {
   env?: string | null;
 }
 
+/** The log's advisory lock (migration 0022): held by whoever gives events their positions. */
+export const EVENT_LOG_LOCK = 7310406;
+
 /**
  * Gives every committed event without a position its own, in id order, after every position
  * given before (migration 0022): what readers do before they read the log. Nothing to give

@@ -47,6 +47,13 @@ function requested(outcome = 'queued', fields: Partial<ReturnType<typeof fakeDep
   return { status: 202, body: { deployment: recorded, outcome } };
 }
 
+/** What the POST answers, with the build starting before the answer reaches the command. */
+function requestedThenBuilding() {
+  const answer = requested();
+  fake.emit('status', { status: 'BUILDING', service: 'web', reason: null });
+  return answer;
+}
+
 describe('hoist <action> through the API, followed over the event stream', () => {
   it('deploys, prints the thread lines (even those sent before the POST answered) and exits 0', async () => {
     fake.routes.set(DEPLOYMENTS, () => {
@@ -126,11 +133,7 @@ describe('hoist <action> through the API, followed over the event stream', () =>
   });
 
   it('reconnects from the last event it saw when the stream drops, without missing or repeating a line', async () => {
-    fake.routes.set(DEPLOYMENTS, () => {
-      const answer = requested();
-      fake.emit('status', { status: 'BUILDING', service: 'web', reason: null });
-      return answer;
-    });
+    fake.routes.set(DEPLOYMENTS, requestedThenBuilding);
     const t = run(['deploy', 'shop', 'to', 'staging']);
     await t.printed(/web → BUILDING/);
     fake.dropStreams();
@@ -165,11 +168,7 @@ describe('hoist <action> through the API, followed over the event stream', () =>
     fake.emit('notice', {});
     fake.endStreamsAtOnce(1);
     // What the request causes at once, before the command reads its stream.
-    fake.routes.set(DEPLOYMENTS, () => {
-      const answer = requested();
-      fake.emit('status', { status: 'BUILDING', service: 'web', reason: null });
-      return answer;
-    });
+    fake.routes.set(DEPLOYMENTS, requestedThenBuilding);
     const t = run(['deploy', 'shop', 'to', 'staging']);
     await t.printed(/web → BUILDING/);
     fake.deployment = { ...fake.deployment, status: 'DEPLOYED', ...FINISHED };
@@ -194,11 +193,7 @@ describe('hoist <action> through the API, followed over the event stream', () =>
   });
 
   it('reads the deployment again on reconnecting, so an end it did not hear of still counts', async () => {
-    fake.routes.set(DEPLOYMENTS, () => {
-      const answer = requested();
-      fake.emit('status', { status: 'BUILDING', service: 'web', reason: null });
-      return answer;
-    });
+    fake.routes.set(DEPLOYMENTS, requestedThenBuilding);
     const t = run(['deploy', 'shop', 'to', 'staging']);
     await t.printed(/web → BUILDING/);
     fake.deployment = { ...fake.deployment, status: 'BUILD_ERROR', reason: 'web: the build failed', ...FINISHED };

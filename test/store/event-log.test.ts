@@ -8,7 +8,7 @@ import { openDatabase } from '../../src/store/database.ts';
 import { insertDeployment, type NewDeployment } from '../../src/store/deployments.ts';
 import { cursorOf } from '../../src/store/event-cursors.ts';
 import { boardRows } from '../../src/store/board.ts';
-import { appendEvent, lastPosition, readEvents, sequenceEvents } from '../../src/store/events.ts';
+import { appendEvent, EVENT_LOG_LOCK, lastPosition, readEvents, sequenceEvents } from '../../src/store/events.ts';
 import { migrateToLatest } from '../../src/store/migrator.ts';
 import { createTestDatabase, openTestStore, type StoreKind } from '../support/databases.ts';
 import { pendingEvents, pendingNotices } from '../support/event-log.ts';
@@ -93,7 +93,7 @@ describe('the event log on postgres, under concurrent appends', () => {
     const holding = gate();
     // A transaction holds the log's lock (as a reader giving positions does, until its commit).
     const holder = store.db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(7310406)`.execute(trx);
+      await sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK})`.execute(trx);
       holding.open();
       await held.wait;
     });

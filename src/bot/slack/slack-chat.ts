@@ -65,15 +65,15 @@ function refOf(ref: CardRef): { channel: string; ts: string } {
 
 const blocksOf = (message: ChatMessage) => (message.blocks === undefined ? {} : { blocks: asSlackBlocks(message.blocks) });
 
+/** How many final cards' last edits are remembered (an identical edit of one is not sent). */
+const REMEMBERED_FINAL_CARDS = 1_000;
+
 /**
  * Cards and thread replies through Slack's Web API. Each channel gets its own
  * WebClient: the client pauses its whole queue while it waits out a 429, and
  * Slack's posting limit is per channel, so one busy channel must not hold up
  * the others.
  */
-/** How many final cards' last edits are remembered (an identical edit of one is not sent). */
-const REMEMBERED_FINAL_CARDS = 1_000;
-
 export function createSlackChat(options: SlackChatOptions): SlackChat {
   const log = boltLogger(options.logger.child({ component: 'slack-web-api' }));
   const clients = new Map<string, WebClient>();
