@@ -131,6 +131,38 @@ export function followProgress(
   });
 }
 
+/** How often a forced remove is tried while the engine says the container is between states. */
+const REMOVE_ATTEMPTS = 4;
+/** The pause before the second try; it doubles for each later one. */
+const REMOVE_RETRY_MS = 100;
+
+/**
+ * Removes a container (stopping it first), whatever state it is in: 'gone' when it was not
+ * there. Podman answers a forced remove of a container that is exiting at that moment with
+ * "cannot remove container … as it could not be stopped: … container state improper" (500);
+ * the container is stopped a moment later, and the remove is tried again.
+ */
+export async function removeContainer(container: Dockerode.Container, options: { v?: boolean } = {}): Promise<'removed' | 'gone'> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await container.remove({ force: true, ...options });
+      return 'removed';
+    } catch (error) {
+      if (isNotFound(error)) return 'gone';
+      if (!isStateImproper(error) || attempt >= REMOVE_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, REMOVE_RETRY_MS * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+/** True when the engine refused because the container was between states (Podman's "container state improper"). */
+function isStateImproper(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { statusCode, json, message } = error as { statusCode?: number; json?: { cause?: string } | null; message?: string };
+  if (statusCode !== 409 && statusCode !== 500) return false;
+  return json?.cause === 'container state improper' || (message ?? '').includes('container state improper');
+}
+
 /** True when dockerode reports that the object does not exist (HTTP 404). */
 export function isNotFound(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { statusCode?: number }).statusCode === 404;

@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import { durationText } from '../../domain/duration.ts';
-import { isNotFound } from '../docker/client.ts';
+import { isNotFound, removeContainer } from '../docker/client.ts';
 import type { Outcome, RolloutRequest } from '../ports.ts';
 import { containerLogTail } from './container-health.ts';
 import { containerName, createOptions, labelFilter, LABELS, type ContainerPlan } from './container-spec.ts';
@@ -42,7 +42,7 @@ export async function runJobContainer({ docker, request }: JobRun): Promise<Outc
   const name = containerName(plan);
   // A run left by an interrupted attempt (a process that died) goes first.
   for (const info of await docker.listContainers({ all: true, filters: { label: labelFilter(placement, service.name) } })) {
-    if (info.Labels[LABELS.role] === 'job') await removeQuietly(docker.getContainer(info.Id));
+    if (info.Labels[LABELS.role] === 'job') await removeContainer(docker.getContainer(info.Id));
   }
 
   const container = await docker.createContainer(createOptions(plan));
@@ -72,7 +72,7 @@ export async function runJobContainer({ docker, request }: JobRun): Promise<Outc
         return { ok: false, reason: 'rollout canceled', logTail };
     }
   } finally {
-    await removeQuietly(container);
+    await removeContainer(container);
     log(`removed ${name}`);
   }
 }
@@ -101,13 +101,5 @@ async function waitForEnd(container: Dockerode.Container, timeoutMs: number, sig
   } finally {
     clearTimeout(timer);
     if (onAbort) signal.removeEventListener('abort', onAbort);
-  }
-}
-
-async function removeQuietly(container: Dockerode.Container): Promise<void> {
-  try {
-    await container.remove({ force: true });
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
   }
 }

@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
-import { isNotFound } from '../docker/client.ts';
+import { removeContainer } from '../docker/client.ts';
 import type { Outcome, RolloutRequest } from '../ports.ts';
 import { containerLogTail, healthUrl, waitHealthy, type HealthResult } from './container-health.ts';
 import { containerName, createOptions, labelFilter, LABELS, publishedPort, type ContainerPlan } from './container-spec.ts';
@@ -55,12 +55,7 @@ export async function rollOutContainers(options: ContainerRollout): Promise<Outc
   });
 
   const remove = async ({ container, name }: Entry): Promise<void> => {
-    try {
-      await container.remove({ force: true });
-      log(`removed ${name}`);
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
+    if ((await removeContainer(container)) === 'removed') log(`removed ${name}`);
   };
 
   const old: OldEntry[] = [];

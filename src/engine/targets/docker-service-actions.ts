@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
-import { isNotFound } from '../docker/client.ts';
+import { isNotFound, removeContainer } from '../docker/client.ts';
 import type { Outcome, ServiceRequest } from '../ports.ts';
 import { containerLogTail, healthUrl, waitHealthy } from './container-health.ts';
 import { whenSettled } from './container-settled.ts';
@@ -99,11 +99,12 @@ export function createDockerServiceActions(options: ServiceActionsOptions) {
     for (const c of list) {
       const name = c.Names[0]?.replace(/^\//, '') ?? c.Id;
       try {
-        await docker.getContainer(c.Id).remove({ force: true, v: anonymous });
-        request.log(`removed ${name}`);
-        names.push(name);
+        if ((await removeContainer(docker.getContainer(c.Id), { v: anonymous })) === 'removed') {
+          request.log(`removed ${name}`);
+          names.push(name);
+        }
       } catch (error) {
-        if (!isNotFound(error)) return { ok: false, reason: `cannot remove ${name}: ${message(error)}`, logTail: [] };
+        return { ok: false, reason: `cannot remove ${name}: ${message(error)}`, logTail: [] };
       }
     }
     return { ok: true, names };
