@@ -5,6 +5,7 @@ import type { Db } from '../store/database.ts';
 import { isDatabaseGone } from '../store/database-errors.ts';
 import { getDeployment, setDeploymentStatus, setServiceStatus } from '../store/deployments.ts';
 import { heartbeat, StaleFenceError, takeFence, withFence } from '../store/fence.ts';
+import type { ServiceStateRow } from '../store/service-state.ts';
 import type { CancelListener } from './cancel-signal.ts';
 import type { EnvironmentLease } from './environment-lease.ts';
 import type { RedisHealth } from './redis-health.ts';
@@ -13,8 +14,8 @@ export interface ExecutorDeps {
   db: Db;
   lease: EnvironmentLease;
   cancels: CancelListener;
-  /** Runs the deployment (`read`: as the worker just read it, so it need not be read again). */
-  run(deploymentId: number, signal: AbortSignal, read?: Deployment): Promise<void>;
+  /** Runs the deployment (`read`: as the worker just read it, and `states`: its environment's services then, so neither is read again). */
+  run(deploymentId: number, signal: AbortSignal, read?: Deployment, states?: readonly ServiceStateRow[]): Promise<void>;
   notify(): void;
   logger: Logger;
   health: RedisHealth;
@@ -36,8 +37,8 @@ export function createDeploymentExecutor(deps: ExecutorDeps) {
   const { db, lease, logger } = deps;
   const heartbeatMs = deps.heartbeatMs ?? 1_000;
 
-  /** Runs `d` under `fence` (the token its pick-up took), or under a token taken now (null). */
-  async function execute(d: Deployment, fence: number | null = null): Promise<void> {
+  /** Runs `d` under `fence` (the token its pick-up took), or under a token taken now (null); `states`: its environment's services as read with it. */
+  async function execute(d: Deployment, fence: number | null = null, states?: readonly ServiceStateRow[]): Promise<void> {
     const token = fence ?? (await takeFence(db, d.id));
     const controller = new AbortController();
     const untrack = deps.cancels.track(d.id, controller);
@@ -46,7 +47,7 @@ export function createDeploymentExecutor(deps: ExecutorDeps) {
       void keepAlive(d, token, controller, run);
     }, heartbeatMs);
     try {
-      await withFence(d.id, token, () => deps.run(d.id, controller.signal, d));
+      await withFence(d.id, token, () => deps.run(d.id, controller.signal, d, states));
     } catch (error) {
       // Refused by the fence, or cut off while frozen (Postgres ended the session it held a
       // transaction open on): either way another worker may own the deployment now. A

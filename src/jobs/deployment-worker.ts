@@ -1,10 +1,9 @@
 import { Worker, type Job } from 'bullmq';
 import type { RedisConnection } from './redis.ts';
 import type { Deployment } from '../domain/deployment.ts';
-import { lockPhrase, lockStops } from '../domain/lock.ts';
-import { getDeployment } from '../store/deployments.ts';
+import { lockPhrase, lockStops, type EnvironmentLock } from '../domain/lock.ts';
+import { deploymentToRun } from '../store/environment-now.ts';
 import { heartbeatAge } from '../store/fence.ts';
-import { currentLock } from '../store/locks.ts';
 import { cancelWaiting, pickUp } from '../store/waiting-deployments.ts';
 import { createDeploymentExecutor, type ExecutorDeps } from './deployment-executor.ts';
 import type { Dispatcher } from './dispatcher.ts';
@@ -48,9 +47,11 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
    * Rules are re-checked when an action starts: someone else's lock taken while
    * this one waited holds it back for good (CANCELED with who, why and since).
    */
-  async function heldBackByLock(d: { id: number; app: string; env: string; action: string; requestedBy: { id: string }; startedAt: Date | null }): Promise<boolean> {
+  async function heldBackByLock(
+    d: { id: number; app: string; env: string; action: string; requestedBy: { id: string }; startedAt: Date | null },
+    lock: EnvironmentLock | null,
+  ): Promise<boolean> {
     if (d.startedAt !== null) return false; // resumed after a lost worker: it had started already
-    const lock = await currentLock(db, d.app, d.env);
     if (lock === null || !lockStops(lock, { userId: d.requestedBy.id, action: d.action })) return false;
     if (!(await cancelWaiting(db, d.id, `${d.app} in ${d.env} is ${lockPhrase(lock)}`))) return false;
     deps.notify();
@@ -73,7 +74,9 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
   }
 
   async function processDeployment(deploymentId: number): Promise<void> {
-    const d = await getDeployment(db, deploymentId);
+    // The deployment, and its environment's lock and services, in one read.
+    const read = await deploymentToRun(db, deploymentId);
+    const d = read?.deployment;
     // Waiting for approval (asked again since it was queued), it is not in the queue.
     if (!d || d.finishedAt || d.status === 'AWAITING_APPROVAL') return;
     if (!(await lease.claim(d.app, d.env, d.id))) {
@@ -83,7 +86,7 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
     let handedBack = false;
     try {
       if (d.status === 'QUEUED') {
-        if (await heldBackByLock(d)) return;
+        if (await heldBackByLock(d, read?.environment.lock ?? null)) return;
         if (!(await deps.approvalHolds(d))) return;
         // It leaves the waiting queue (the ones behind move up) and this worker becomes its
         // executor, in one statement, unless it was removed from the queue meanwhile.
@@ -91,7 +94,7 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
         if (picked.outcome === 'gone') return;
         // It runs now and the ones behind moved up: said at once, not at its first step.
         deps.notify();
-        await executor.execute(d, picked.fence);
+        await executor.execute(d, picked.fence, read?.environment.states);
         return;
       }
       // Started before: its executor is either alive (a duplicate job) or gone. A heartbeat

@@ -61,7 +61,7 @@ export async function startWorkerRole(shared: SharedParts): Promise<void> {
     lease: shared.lease,
     dispatcher: shared.dispatcher,
     cancels,
-    run: (id, signal, read) => runner.run(id, signal, read),
+    run: (id, signal, read, states) => runner.run(id, signal, read, states),
     notify,
     logger,
     health: redisHealth,

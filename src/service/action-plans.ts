@@ -12,7 +12,7 @@ import { renderSet, renderSpec } from '../engine/service-spec.ts';
 import type { Db } from '../store/database.ts';
 import { lastAppliedSpec, successfulDeployments, APPLYING_ACTIONS } from '../store/deployment-sets.ts';
 import { getDeployment, type NewDeployment } from '../store/deployments.ts';
-import { serviceStates, type ServiceStateRow } from '../store/service-state.ts';
+import type { ServiceStateRow } from '../store/service-state.ts';
 import type { ActionCommand, Refusal } from './contract.ts';
 import { refuse } from './lookup.ts';
 
@@ -29,6 +29,8 @@ export interface PlanDeps {
 export interface PlanOptions {
   /** It will wait for approval: a deploy's image services are bound to the digests their registry names now. */
   awaitsApproval: boolean;
+  /** What runs in the environment now, as the request just read it. */
+  states: readonly ServiceStateRow[];
 }
 
 type States = Map<string, ServiceStateRow>;
@@ -80,7 +82,7 @@ interface Scope {
  * with which versions and configuration (the deployment set), after the rules of SPEC §3.
  */
 export async function planAction(deps: PlanDeps, app: AppConfig, env: EnvironmentConfig, command: ActionCommand, options: PlanOptions): Promise<Plan> {
-  const states: States = new Map((await serviceStates(deps.db, app.name, env.name)).map((s) => [s.service, s]));
+  const states: States = new Map(options.states.map((s) => [s.service, s]));
   const named = command.scope.services;
   const scoped = named ? env.services.filter((s) => named.includes(s.name)) : env.services;
   const scope: Scope = { app, env, command, states, scoped };

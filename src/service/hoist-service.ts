@@ -8,6 +8,7 @@ import type { CommitChecks, ImageRegistry, Source, Target } from '../engine/port
 import { createCommitChecks } from '../engine/source/github/commit-checks.ts';
 import { batchedDeploymentReads } from '../store/deployment-batch.ts';
 import { getDeployment, insertDeployment } from '../store/deployments.ts';
+import { environmentNow } from '../store/environment-now.ts';
 import { checkConfirm, checkDeployRef, planAction } from './action-plans.ts';
 import { checkBypass, checkBypassRequest } from './approval-bypass.ts';
 import { checkForce, checkForceRequest, gateOnChecks, type Gate } from './check-gate.ts';
@@ -144,10 +145,12 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
       const refused = await checkBypass(permissions, env, command.verb, options.requester.id);
       if (refused) return refused;
     }
-    const locked = await locks.check({ app: app.name, env: env.name, action: command.verb, ref, requester: options.requester, trigger: options.trigger });
+    // Its lock and what runs there, in one read.
+    const environment = await environmentNow(db, app.name, env.name);
+    const locked = await locks.check({ app: app.name, env: env.name, action: command.verb, ref, requester: options.requester, trigger: options.trigger, lock: environment.lock });
     if (locked) return locked;
     const awaitsApproval = needsApproval(env.approval, command.verb) && bypass === null;
-    const plan = await planAction({ db, source: deps.source, registry: deps.registry }, app, env, command, { awaitsApproval });
+    const plan = await planAction({ db, source: deps.source, registry: deps.registry }, app, env, command, { awaitsApproval, states: environment.states });
     if (!plan.ok) return plan;
     // Only a deploy brings a new commit: a rollback or redeploy goes back to what ran before.
     const gate: Gate | Refusal =

@@ -116,8 +116,10 @@ export function createLocks(deps: LockDeps) {
       ref: string | null;
       requester: Person;
       trigger: Trigger;
+      /** The environment's lock in force, as the request just read it (null: none). */
+      lock: EnvironmentLock | null;
     }): Promise<Refusal | null> {
-      const lock = await currentLock(db, request.app, request.env);
+      const { lock } = request;
       if (lock === null || !lockStops(lock, { userId: request.requester.id, action: request.action })) return null;
       const subject = `${request.app} in ${request.env}`;
       if (request.trigger === 'webhook') {

@@ -72,7 +72,7 @@ export function deploymentSummary(row: Pick<Selectable<DeploymentsTable>, (typeo
 type ServiceRow = Pick<Selectable<DeploymentServicesTable>, 'name' | 'type' | 'status' | 'version' | 'previous_version' | 'image' | 'reason'>;
 
 /** Deployments with their services, in one statement (each row carries its services in order). */
-function deploymentsWithServices(db: Db) {
+export function deploymentsWithServices(db: Db) {
   return db
     .selectFrom('deployments')
     .selectAll('deployments')
@@ -87,7 +87,7 @@ function deploymentsWithServices(db: Db) {
     );
 }
 
-function toDeployment(row: Selectable<DeploymentsTable> & { service_rows: unknown }): Deployment {
+export function toDeployment(row: Selectable<DeploymentsTable> & { service_rows: unknown }): Deployment {
   return {
     ...deploymentSummary(row),
     chat: readChatOrigin(row.chat),

@@ -10,7 +10,7 @@ import type { EnvironmentLocksTable } from './schema.ts';
 type Where = { app: string; env: string };
 
 /** A stored lock; its times as Dates, or as text where it was read through json (the board). */
-type LockRow = Pick<Selectable<EnvironmentLocksTable>, 'app' | 'env' | 'kind' | 'owner_id' | 'owner_name' | 'reason' | 'chat'> & {
+export type LockRow = Pick<Selectable<EnvironmentLocksTable>, 'app' | 'env' | 'kind' | 'owner_id' | 'owner_name' | 'reason' | 'chat'> & {
   taken_at: Date | string;
   expires_at: Date | string | null;
 };

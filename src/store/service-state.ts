@@ -26,7 +26,12 @@ export async function serviceStates(db: Db, app: string, env: string): Promise<S
     .where('env', '=', env)
     .orderBy('service')
     .execute();
-  return rows.map((r) => ({
+  return rows.map(toStateRow);
+}
+
+/** A stored service state; its time as a Date, or as text where it was read through json. */
+export function toStateRow(r: { service: string; status: string; version: string | null; image: string | null; deployment_id: number | null; updated_at: Date | string; url: string | null }): ServiceStateRow {
+  return {
     service: r.service,
     status: r.status as ServiceStatus,
     version: r.version,
@@ -34,7 +39,7 @@ export async function serviceStates(db: Db, app: string, env: string): Promise<S
     deploymentId: r.deployment_id,
     updatedAt: new Date(r.updated_at),
     url: r.url,
-  }));
+  };
 }
 
 /** Where a service runs, and what it runs there now (see putServiceState). */
