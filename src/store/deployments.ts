@@ -219,6 +219,8 @@ export interface DeploymentStep {
   status?: DeploymentStatus;
   /** What was actually applied for the service, kept in the deployment's set (deployment-sets.ts). */
   appliedSpec?: ServiceSpec;
+  /** The run ends with this step: the deployment's final status and reason, recorded and announced (after the service's line) in the same statement. */
+  ends?: { status: DeploymentStatus; reason: string | null };
 }
 
 /**
@@ -248,6 +250,7 @@ export async function setServiceStatus(
             .set({
               ...(step.status !== undefined ? { status: step.status, started_at: sql<Date>`coalesce(started_at, now())` } : {}),
               ...(step.appliedSpec !== undefined ? { deployment_set: withAppliedSpec(step.appliedSpec) } : {}),
+              ...(step.ends !== undefined ? { status: step.ends.status, reason: step.ends.reason, finished_at: sql<Date>`now()` } : {}),
             })
             .where('id', '=', id)
             .$if(token !== null, (q) => q.where('fence', '=', token))
@@ -271,10 +274,21 @@ export async function setServiceStatus(
     )
     .insertInto('deployment_events')
     .columns(['deployment_id', 'kind', 'app', 'env', 'payload'])
-    .expression((eb) => eb.selectFrom('d').select(['d.id', eb.val('status').as('kind'), 'd.app', 'd.env', jsonb(statusEvent(id, service, change)).as('payload')]))
+    .expression(
+      // The service's line, then (when the step ends the run) the deployment's: ids in that order.
+      sql`select d.id, 'status', d.app, d.env, line.payload
+          from d cross join jsonb_array_elements(${JSON.stringify(statusLines(id, service, change, step?.ends))}::jsonb) with ordinality as line(payload, n)
+          order by line.n`,
+    )
     .returning('id')
     .execute();
   staleUnlessWritten(id, rows.length > 0);
+}
+
+/** The thread lines of a service's step: its own, and the deployment's when the step ends the run. */
+function statusLines(id: number, service: string, change: ServiceChange, ends: DeploymentStep['ends']): DeploymentEvent[] {
+  const own = statusEvent(id, service, change);
+  return ends === undefined ? [own] : [own, statusEvent(id, null, ends)];
 }
 
 export async function recordEvent(db: Db, event: DeploymentEvent): Promise<void> {

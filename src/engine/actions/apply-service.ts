@@ -1,6 +1,7 @@
 import type { ServiceSpec } from '../../domain/deployment-set.ts';
 import type { SecretValues } from '../../domain/secret-refs.ts';
 import type { ServiceStatus } from '../../domain/status.ts';
+import type { DeploymentStep } from '../../store/deployments.ts';
 import { markService, type RunContext } from './context.ts';
 
 /** How applying one service ended: its applied spec, or why not. `canceled` when the run was told to stop. */
@@ -35,8 +36,9 @@ async function imageFor(ctx: RunContext, spec: ServiceSpec): Promise<{ ok: true;
 /**
  * Builds (when needed) and rolls out one service as its spec says. The spec with the
  * image actually run is recorded in the deployment set as the service counts as DEPLOYED.
+ * `ends`: the run ends once this service is DEPLOYED, recorded in the same statement.
  */
-export async function applyService(ctx: RunContext, spec: ServiceSpec, secrets?: SecretValues): Promise<ApplyResult> {
+export async function applyService(ctx: RunContext, spec: ServiceSpec, secrets?: SecretValues, ends?: DeploymentStep['ends']): Promise<ApplyResult> {
   const image = await imageFor(ctx, spec);
   if (!('image' in image)) return image;
   const applied: ServiceSpec = { ...spec, image: image.image };
@@ -54,7 +56,9 @@ export async function applyService(ctx: RunContext, spec: ServiceSpec, secrets?:
   });
   if (!rolled.ok) return failed(ctx, 'rollout', rolled);
   const recorded: ServiceSpec = rolled.manifests === undefined ? applied : { ...applied, manifests: rolled.manifests };
-  // What was applied is kept in the same statement that says the service is DEPLOYED.
-  await markService(ctx, spec.name, { status: 'DEPLOYED', version, image: image.image, url: recorded.url ?? null }, 'same', { appliedSpec: recorded });
+  // What was applied is kept in the same statement that says the service is DEPLOYED (and, for
+  // the last service, that the deployment is: its log is written first).
+  if (ends !== undefined) await ctx.log.flush();
+  await markService(ctx, spec.name, { status: 'DEPLOYED', version, image: image.image, url: recorded.url ?? null }, 'same', { appliedSpec: recorded, ...(ends === undefined ? {} : { ends }) });
   return { ok: true, spec: recorded };
 }

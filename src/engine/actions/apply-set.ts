@@ -45,9 +45,13 @@ export async function runApplySet(ctx: RunContext): Promise<void> {
       kept++;
       continue;
     }
-    const result = await applyService(ctx, spec, read.secrets);
+    // The last service of a deploy or redeploy ends the run in the statement that says it is
+    // DEPLOYED (a rollback pins its environment first).
+    const last = later.length === 0 && ctx.d.action !== 'rollback';
+    const result = await applyService(ctx, spec, read.secrets, last ? { status: 'DEPLOYED', reason: null } : undefined);
     if (result.ok) {
       changed.push({ name: row.name, spec: result.spec });
+      if (last) return succeeded(ctx, changed.length, kept);
       continue;
     }
     if (result.canceled) {
@@ -57,7 +61,11 @@ export async function runApplySet(ctx: RunContext): Promise<void> {
   }
   if (ctx.d.action === 'rollback') await pinAfterRollback(ctx);
   await finish(ctx, 'DEPLOYED', changed.length === 0 && kept > 0 ? 'no changes' : null);
-  ctx.logger.info({ changed: changed.length, kept }, 'deployment succeeded');
+  succeeded(ctx, changed.length, kept);
+}
+
+function succeeded(ctx: RunContext, changed: number, kept: number): void {
+  ctx.logger.info({ changed, kept }, 'deployment succeeded');
 }
 
 /** Summary lines for the services this run applied before it was canceled: they keep the new version. */
