@@ -18,7 +18,8 @@ describe('registry call errors', () => {
       const basic = `Basic ${Buffer.from('hoist:secret').toString('base64')}`;
       switch (repo) {
         case 'found':
-          res.writeHead(200, { 'docker-content-digest': 'sha256:abc' });
+          // As Distribution answers a HEAD: the manifest's length, without the manifest.
+          res.writeHead(200, { 'docker-content-digest': 'sha256:abc', 'content-length': '732' });
           break;
         case 'missing':
           res.writeHead(404);
@@ -56,6 +57,34 @@ describe('registry call errors', () => {
     const registry = createImageRegistry({ auth: { username: 'hoist', password: 'secret' }, callErrors: (system, kind) => counted.push([system, kind]) });
     await registry.lookup(`${host}/${repo}:1`);
     expect(counted).toEqual(kinds.map((kind) => ['registry', kind]));
+  });
+
+  it('asks a registry lookup after lookup over one kept-open connection', async () => {
+    let connections = 0;
+    const count = () => connections++;
+    server.on('connection', count);
+    try {
+      const registry = createImageRegistry();
+      for (const tag of ['1', '2', '3']) expect(await registry.lookup(`${host}/found:${tag}`)).toEqual({ status: 'found', digest: 'sha256:abc' });
+      expect(connections).toBeLessThanOrEqual(1);
+    } finally {
+      server.off('connection', count);
+    }
+  });
+
+  it('a registry that takes the connection and never answers: timeout, within the lookup time', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const counted: CallErrorKind[] = [];
+      const registry = createImageRegistry({ timeoutMs: 300, callErrors: (_system, kind) => counted.push(kind) });
+      const lookup = await registry.lookup(`127.0.0.1:${(silent.address() as AddressInfo).port}/slow:1`);
+      expect(lookup).toEqual({ status: 'unchecked', reason: expect.stringContaining('no answer in time') });
+      expect(counted).toEqual(['timeout']);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it('a registry that does not answer at all: network', async () => {

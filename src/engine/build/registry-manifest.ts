@@ -1,4 +1,6 @@
 /** Asks a registry (Distribution API v2) whether an image tag exists, without pulling it. */
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { kindOfStatus, kindOfThrown, type CallErrors } from '../../domain/call-errors.ts';
 
 export interface RegistryAuth {
@@ -62,13 +64,59 @@ export interface ManifestCheckOptions {
 
 type Fetch = (url: string | URL, init: RequestInit) => Promise<Response>;
 
-/** fetch, each failure counted as a registry call error: no answer (not a cancel), or an error status but `expected`. */
-function countedFetch(options: ManifestCheckOptions, expected: readonly number[]): Fetch {
+/**
+ * Connections kept open from one lookup to the next (a request that names a tag asks its
+ * registry while the requester waits); fetch closes its connection after every HEAD. One idle
+ * for 3 s is closed by Hoist, before servers that close idle ones after 5 s (Node's default) do.
+ */
+const KEEP_IDLE_MS = 3_000;
+const keptOpen = {
+  http: new HttpAgent({ keepAlive: true, maxSockets: 16, timeout: KEEP_IDLE_MS }),
+  https: new HttpsAgent({ keepAlive: true, maxSockets: 16, timeout: KEEP_IDLE_MS }),
+};
+
+/**
+ * A HEAD on a kept-open connection, answered and failing as fetch answers and fails. A
+ * connection the server closed as it was taken up again is left, and the HEAD sent once more
+ * on a new one.
+ */
+const headOnKeptConnection = (url: string | URL, init: RequestInit, again = true): Promise<Response> =>
+  new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const secure = target.protocol === 'https:';
+    const signal = init.signal ?? undefined;
+    const fail = (cause: Error & { code?: string }) => {
+      if (again && request.reusedSocket && cause.code === 'ECONNRESET' && !signal?.aborted) resolve(headOnKeptConnection(url, init, false));
+      else reject(signal?.aborted ? (signal.reason as Error) : new TypeError('fetch failed', { cause }));
+    };
+    const request = (secure ? httpsRequest : httpRequest)(
+      target,
+      { method: 'HEAD', headers: init.headers as Record<string, string>, agent: secure ? keptOpen.https : keptOpen.http, ...(signal ? { signal } : {}) },
+      (answer) => {
+        // Answered once read to its end: the connection is free for the next lookup then.
+        answer.on('end', () => resolve(new Response(null, { status: answer.statusCode ?? 0, headers: headersOf(answer.headers) })));
+        answer.resume();
+      },
+    );
+    request.on('error', fail);
+    request.end();
+  });
+
+function headersOf(incoming: IncomingHttpHeaders): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(incoming)) {
+    for (const one of value === undefined ? [] : Array.isArray(value) ? value : [value]) headers.append(name, one);
+  }
+  return headers;
+}
+
+/** fetch (`send`), each failure counted as a registry call error: no answer (not a cancel), or an error status but `expected`. */
+function countedFetch(options: ManifestCheckOptions, expected: readonly number[], send: Fetch = fetch): Fetch {
   const count = options.callErrors ?? (() => undefined);
   return async (url, init) => {
     let response: Response;
     try {
-      response = await fetch(url, init);
+      response = await send(url, init);
     } catch (error) {
       if (!options.signal?.aborted) count('registry', kindOfThrown(error));
       throw error;
@@ -89,13 +137,27 @@ export async function lookupManifest(image: string, options: ManifestCheckOption
   const apiHost = ref.host === 'docker.io' ? 'registry-1.docker.io' : ref.host;
   const scheme = (options.plainHttp ?? isLoopbackRegistry(apiHost)) ? 'http' : 'https';
   const url = `${scheme}://${apiHost}/v2/${ref.repository}/manifests/${encodeURIComponent(ref.tag)}`;
-  const signals = [AbortSignal.timeout(options.timeoutMs ?? 15_000)];
-  if (options.signal) signals.push(options.signal);
-  const signal = AbortSignal.any(signals);
+  // The lookup's own deadline, cleared once it is answered (a timer left behind fires anyway).
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException('The lookup timed out', 'TimeoutError')), options.timeoutMs ?? 15_000);
+  const signal = options.signal ? AbortSignal.any([deadline.signal, options.signal]) : deadline.signal;
+  try {
+    return await lookupUntil(url, ref, apiHost, signal, options);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
+async function lookupUntil(
+  url: string,
+  ref: ImageReference,
+  apiHost: string,
+  signal: AbortSignal,
+  options: ManifestCheckOptions,
+): Promise<{ found: true; digest: string | null } | { found: false }> {
   // A 401 is the registry's challenge, answered below; one after the answer is a failure.
   const head = (authorization: string | null) =>
-    countedFetch(options, authorization === null ? [401, 404] : [404])(url, {
+    countedFetch(options, authorization === null ? [401, 404] : [404], headOnKeptConnection)(url, {
       method: 'HEAD',
       headers: { Accept: MANIFEST_TYPES, ...(authorization ? { Authorization: authorization } : {}) },
       signal,
