@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { takesStatementLists } from '../../src/store/database.ts';
 import { insertDeployment } from '../../src/store/deployments.ts';
 import { openTestStore } from '../support/databases.ts';
 import { newDeployment } from '../support/new-deployment.ts';
@@ -26,5 +27,17 @@ describe('arrival order on postgres, under concurrent requests to one environmen
       expect(queue.at(-1)).toBe(one.id);
       expect(queue, `#${one.id}'s queue`).toEqual(rows.map((r) => r.id).filter((id) => id <= one.id));
     }
+  });
+
+  it('sends the begin and the lock in one message, and a request that fails leaves no transaction open behind it', async () => {
+    expect(takesStatementLists(store.db)).toBe(true);
+    // A service without a name breaks the insert after the lock was taken: its transaction is rolled back.
+    const broken = newDeployment({ env: 'after-failure', services: [{ name: null as unknown as string, type: 'application', version: null, previousVersion: null }] });
+    await expect(insertDeployment(store.db, broken)).rejects.toThrow(/null value/);
+    // Every connection of the pool takes the next requests as before (one left in a failed transaction would refuse them).
+    const after = await Promise.all(Array.from({ length: 12 }, (_, i) => insertDeployment(store.db, newDeployment({ env: 'after-failure', ref: `ok${i}` }))));
+    expect(after.every((one) => one.status === 'QUEUED')).toBe(true);
+    const recorded = await store.db.selectFrom('deployments').select('id').where('env', '=', 'after-failure').execute();
+    expect(recorded).toHaveLength(12);
   });
 });
