@@ -6,9 +6,12 @@ export type RedisConnection = Redis | Cluster;
 
 /**
  * A connection for commands; BullMQ workers and subscribers need their own. `endpoint`: a
- * URL (one node) or how Hoist's configuration says to find Redis.
+ * URL (one node) or how Hoist's configuration says to find Redis. `forWorker`: BullMQ's
+ * (commands wait for Redis rather than fail); `pipelined`: the commands given in one turn of the
+ * event loop go to Redis in one write (ioredis' auto-pipelining), for a connection many parts of
+ * Hoist share that neither subscribes nor blocks.
  */
-export function connectRedis(endpoint: RedisEndpoint | string, options: { forWorker?: boolean; name?: string } = {}): RedisConnection {
+export function connectRedis(endpoint: RedisEndpoint | string, options: { forWorker?: boolean; name?: string; pipelined?: boolean } = {}): RedisConnection {
   const where: RedisEndpoint = typeof endpoint === 'string' ? { kind: 'single', url: endpoint } : endpoint;
   const common: RedisOptions = {
     // BullMQ workers block on Redis: they must retry forever rather than fail commands.
@@ -16,6 +19,7 @@ export function connectRedis(endpoint: RedisEndpoint | string, options: { forWor
     enableReadyCheck: true,
     ...(options.name === undefined ? {} : { connectionName: options.name }),
     lazyConnect: false,
+    ...(options.pipelined === true ? { enableAutoPipelining: true } : {}),
   };
   switch (where.kind) {
     case 'single':

@@ -111,7 +111,8 @@ export async function startSharedParts(
   if (metrics !== null) stops.add(async () => metrics.close(), 'the metrics registry');
   const callErrors = metrics?.callErrors ?? ignoreCallErrors;
 
-  const redis = redisHealth.watch(connectRedis(env.redis, { name: 'hoist' }), 'hoist');
+  // Leases, fences, signals and turns of every part of this process: each turn's commands in one write.
+  const redis = redisHealth.watch(connectRedis(env.redis, { name: 'hoist', pipelined: true }), 'hoist');
   stops.add(() => closeRedis(redis));
   await firstAnswer(redis).catch((cause: unknown) => {
     const where = describeRedis(env.redis);

@@ -21,13 +21,16 @@ describe('Hoist on a Redis Cluster and behind Sentinels', () => {
   it('takes and fences a lease on the cluster: its keys share the prefix hash slot', async () => {
     const env = parseEnv({ REDIS_CLUSTER: cluster.nodes });
     expect(env.redisPrefix).toBe('{hoist}');
-    const redis = connectRedis(env.redis, { name: 'test' });
+    // Pipelined, as Hoist's shared connection is: the commands of one turn go to their node together.
+    const redis = connectRedis(env.redis, { name: 'test', pipelined: true });
     try {
       const prefix = `{hoist-${process.pid}}`;
       const lease = createEnvironmentLease(redis, prefix, 5_000);
       const first = await lease.claim('shop', 'prod', 1);
       expect(first).not.toBeNull();
       expect(await lease.claim('shop', 'prod', 2)).toBeNull();
+      const many = await Promise.all(['a', 'b', 'c', 'd'].map((env, i) => lease.claim('shop', env, 10 + i)));
+      expect(many.every((handle) => handle !== null)).toBe(true);
       const keys = redisKeys(prefix);
       expect(await redis.exists(keys.lease('shop', 'prod'))).toBe(1);
     } finally {
