@@ -76,9 +76,10 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
   async function processDeployment(deploymentId: number): Promise<void> {
     // The deployment, and its environment's lock and services, in one read.
     const read = await deploymentToRun(db, deploymentId);
-    const d = read?.deployment;
+    if (!read) return;
+    const { deployment: d, environment } = read;
     // Waiting for approval (asked again since it was queued), it is not in the queue.
-    if (!d || d.finishedAt || d.status === 'AWAITING_APPROVAL') return;
+    if (d.finishedAt || d.status === 'AWAITING_APPROVAL') return;
     if (!(await lease.claim(d.app, d.env, d.id))) {
       logger.warn({ deploymentId }, 'environment lease held by another deployment; leaving this one queued');
       return;
@@ -86,7 +87,7 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
     let handedBack = false;
     try {
       if (d.status === 'QUEUED') {
-        if (await heldBackByLock(d, read?.environment.lock ?? null)) return;
+        if (await heldBackByLock(d, environment.lock)) return;
         if (!(await deps.approvalHolds(d))) return;
         // It leaves the waiting queue (the ones behind move up) and this worker becomes its
         // executor, in one statement, unless it was removed from the queue meanwhile.
@@ -94,7 +95,7 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
         if (picked.outcome === 'gone') return;
         // It runs now and the ones behind moved up: said at once, not at its first step.
         deps.notify();
-        await executor.execute(d, picked.fence, read?.environment.states);
+        await executor.execute(d, picked.fence, environment.states);
         return;
       }
       // Started before: its executor is either alive (a duplicate job) or gone. A heartbeat

@@ -87,12 +87,12 @@ export async function insertDeployment(db: Db, input: NewDeployment): Promise<In
 /**
  * The same transaction on a Postgres server in three round trips instead of four: its `begin`
  * and the arrival lock go in one message (several statements in one message cannot carry
- * parameters: the lock's name is in it as a literal, quoted by node-postgres).
+ * parameters: see arrivalLockCall).
  */
 async function insertInThreeRoundTrips(db: Db, input: NewDeployment): Promise<Inserted> {
   return db.connection().execute(async (connection) => {
     try {
-      await sql.raw(`begin; select pg_advisory_xact_lock(${ARRIVAL_LOCK}, hashtext(${pg.escapeLiteral(arrivalName(input))}))`).execute(connection);
+      await sql`begin; ${arrivalLockCall(input)}`.execute(connection);
       const inserted = await insertUnderArrivalLock(connection, input);
       await sql`commit`.execute(connection);
       return inserted;
@@ -103,8 +103,9 @@ async function insertInThreeRoundTrips(db: Db, input: NewDeployment): Promise<In
   });
 }
 
-/** What the arrival lock is named after: the environment. */
-const arrivalName = (where: { app: string; env: string }) => `${where.app}/${where.env}`;
+/** The arrival lock's statement, without parameters (the environment's name is in it as a literal, quoted by node-postgres): it can share a message with `begin`. */
+const arrivalLockCall = (where: { app: string; env: string }) =>
+  sql`select pg_advisory_xact_lock(${sql.lit(ARRIVAL_LOCK)}, hashtext(${sql.raw(pg.escapeLiteral(`${where.app}/${where.env}`))}))`;
 
 /**
  * Requests to one environment are recorded one at a time, in a transaction that holds this lock
@@ -113,7 +114,7 @@ const arrivalName = (where: { app: string; env: string }) => `${where.app}/${whe
  * after one that drew a larger id had already started, and run after it: out of arrival order.
  */
 async function arrivalLock(trx: Db, where: { app: string; env: string }): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${ARRIVAL_LOCK}, hashtext(${arrivalName(where)}))`.execute(trx);
+  await arrivalLockCall(where).execute(trx);
 }
 
 /** The key space of the per-environment arrival locks (the event log's lock is another). */
