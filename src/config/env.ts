@@ -10,6 +10,7 @@ const optionalString = z
 
 const schema = z.object({
   DATABASE_URL: optionalString,
+  DATABASE_PREPARED_STATEMENTS: z.enum(['on', 'off'], { error: 'expected on or off (off only behind a PgBouncer older than 1.21 in transaction mode)' }).default('on'),
   REDIS_URL: optionalString,
   REDIS_CLUSTER: optionalString,
   REDIS_SENTINELS: optionalString,
@@ -56,6 +57,8 @@ const schema = z.object({
 
 export interface Env {
   databaseUrl: string | null;
+  /** Statements sent again and again go as named prepared statements (DATABASE_PREPARED_STATEMENTS). */
+  databasePreparedStatements: boolean;
   /** One node, a cluster, or a Sentinel-managed master. */
   redis: RedisEndpoint;
   /** What Hoist's and its queues' keys start with (hash-tagged on a cluster). */
@@ -125,6 +128,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const variables = new Map(Object.entries(source).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
   return Object.freeze({
     databaseUrl: e.DATABASE_URL ?? null,
+    databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'on',
     redis: redis.endpoint,
     redisPrefix: redis.prefix,
     slack,

@@ -94,6 +94,7 @@ export async function startSharedParts(
   const database = await openDatabase({
     url: env.databaseUrl,
     dataDir,
+    preparedStatements: env.databasePreparedStatements,
     onIdleError: (error) => {
       if (!redisHealth.absorbs(error, 'idle connection')) logger.warn({ err: error }, 'idle database connection lost');
     },

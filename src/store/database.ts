@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { lockEmbeddedDatabase } from './embedded-lock.ts';
+import { preparingClient } from './prepared-statements.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -32,6 +33,8 @@ export async function openDatabase(options: {
   url: string | null;
   dataDir: string;
   poolSize?: number;
+  /** Statements sent again and again go as named prepared statements (see prepared-statements.ts); off: all unnamed. Default on. */
+  preparedStatements?: boolean;
   /** An idle connection broke (server restart, network): the pool replaces it. */
   onIdleError?: (error: Error) => void;
   /** A connection to the server was made (the database answers). */
@@ -41,6 +44,7 @@ export async function openDatabase(options: {
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
+      ...(options.preparedStatements === false ? {} : { Client: preparingClient() }),
       // A process frozen (SIGSTOP, a paused VM) inside a transaction would hold its row locks
       // for as long as it stays frozen, and a takeover would wait on them: Postgres ends such
       // a session instead, releasing the locks. Hoist's transactions never wait on anything else.

@@ -225,6 +225,11 @@ describe('environment variables', () => {
     const env = parseEnv({});
     expect(env).toMatchObject({ databaseUrl: null, redis: { kind: 'single', url: 'redis://127.0.0.1:6379' }, redisPrefix: 'hoist', port: 3000, slack: null, configPath: './hoist.yaml' });
   });
+  it('DATABASE_PREPARED_STATEMENTS is on unless set off, and says what it takes', () => {
+    expect(parseEnv({}).databasePreparedStatements).toBe(true);
+    expect(parseEnv({ DATABASE_PREPARED_STATEMENTS: 'off' }).databasePreparedStatements).toBe(false);
+    expect(() => parseEnv({ DATABASE_PREPARED_STATEMENTS: 'no' })).toThrow(/DATABASE_PREPARED_STATEMENTS: expected on or off \(off only behind a PgBouncer older than 1\.21 in transaction mode\)/);
+  });
   it('names the variable, never its value', () => {
     expect(() => parseEnv({ PORT: 'eighty' })).toThrow(/PORT/);
     try {
