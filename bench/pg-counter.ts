@@ -45,12 +45,20 @@ function callers(): string {
 
 /** `insert deployment_events`, `select deployments`, `begin`: the verb and the first table named. */
 function kind(text: string): string {
+  const known = kinds.get(text);
+  if (known !== undefined) return known;
   const words = text.trim().replace(/\s+/g, ' ').toLowerCase();
   const verb = words.split(' ')[0] ?? '?';
   const table = /(?:from|into|update|join) "?([a-z_]+)"?/.exec(words)?.[1];
   const lock = / for update\b/.test(words) ? ' for update' : '';
-  return table ? `${verb} ${table}${lock}` : verb;
+  const found = table ? `${verb} ${table}${lock}` : verb;
+  if (kinds.size >= 5_000) kinds.clear();
+  kinds.set(text, found);
+  return found;
 }
+
+/** Each statement text's kind, worked out once (the counter runs in the processes it measures). */
+const kinds = new Map<string, string>();
 
 export function pgCounter(): PgCounter {
   if (!installed) {

@@ -17,6 +17,9 @@ export const MAX_NAMED_PER_CONNECTION = 200;
 /** Texts seen once, waiting for a second use; forgotten all at once when this many. */
 const MAX_SEEN_ONCE = 2_000;
 
+/** Texts the process names at most (Hoist's own are a few hundred); any beyond go unnamed. */
+const MAX_NAMED_TEXTS = 2_000;
+
 /** Whether Postgres refused a prepared statement because a table it reads changed shape (a migration of a newer version added a column). */
 function isStalePlan(error: unknown): boolean {
   return (
@@ -39,27 +42,31 @@ const baseQuery = (client: pg.Client, args: unknown[]): unknown => (pg.Client.pr
  */
 class StatementNames {
   private readonly seen = new Set<string>();
-  private readonly generation = new Map<string, number>();
+  /** Each named text's name now (the hash is worked out once per text and generation). */
+  private readonly names = new Map<string, { name: string; generation: number }>();
 
   /** The name for `text`, or null while it has been used only once. */
   nameFor(text: string): string | null {
-    const generation = this.generation.get(text);
-    if (generation !== undefined) return nameOf(text, generation);
+    const named = this.names.get(text);
+    if (named !== undefined) return named.name;
     if (!this.seen.has(text)) {
       if (this.seen.size >= MAX_SEEN_ONCE) this.seen.clear();
       this.seen.add(text);
       return null;
     }
     this.seen.delete(text);
-    this.generation.set(text, 0);
-    return nameOf(text, 0);
+    if (this.names.size >= MAX_NAMED_TEXTS) return null;
+    const name = nameOf(text, 0);
+    this.names.set(text, { name, generation: 0 });
+    return name;
   }
 
   /** `text`'s prepared statement is stale: the next use prepares it under a new name. */
   renew(text: string): string {
-    const next = (this.generation.get(text) ?? 0) + 1;
-    this.generation.set(text, next);
-    return nameOf(text, next);
+    const generation = (this.names.get(text)?.generation ?? 0) + 1;
+    const name = nameOf(text, generation);
+    this.names.set(text, { name, generation });
+    return name;
   }
 }
 
