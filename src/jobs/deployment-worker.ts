@@ -78,8 +78,14 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
     const read = await deploymentToRun(db, deploymentId);
     if (!read) return;
     const { deployment: d, environment } = read;
+    if (d.finishedAt) {
+      // Over already (a second job for it): its environment must not stay held in its name.
+      await lease.release(d.app, d.env, d.id);
+      await deps.dispatcher.kick(d.app, d.env);
+      return;
+    }
     // Waiting for approval (asked again since it was queued), it is not in the queue.
-    if (d.finishedAt || d.status === 'AWAITING_APPROVAL') return;
+    if (d.status === 'AWAITING_APPROVAL') return;
     if (!(await lease.claim(d.app, d.env, d.id))) {
       logger.warn({ deploymentId }, 'environment lease held by another deployment; leaving this one queued');
       return;

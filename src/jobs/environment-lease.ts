@@ -11,14 +11,14 @@ local current = redis.call('GET', KEYS[1])
 if not current then
   local token = redis.call('INCR', KEYS[2])
   redis.call('SET', KEYS[1], ARGV[1] .. ':' .. token, 'PX', ARGV[2])
-  return token
+  return {token, 1}
 end
 local sep = string.find(current, ':', 1, true)
 if sep and string.sub(current, 1, sep - 1) == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return tonumber(string.sub(current, sep + 1))
+  return {tonumber(string.sub(current, sep + 1)), 0}
 end
-return -(tonumber(string.sub(current, 1, (sep or 0) - 1)) or 0)`;
+return {-(tonumber(string.sub(current, 1, (sep or 0) - 1)) or 0), 0}`;
 
 const RELEASE = `
 local current = redis.call('GET', KEYS[1])
@@ -36,10 +36,14 @@ export interface LeaseHandle {
 
 export function createEnvironmentLease(redis: RedisConnection, prefix: string, ttlMs: number) {
   const keys = redisKeys(prefix);
-  /** A token (> 0) when the deployment holds the lease now; the holder's id, negated, when another does. */
-  async function take(app: string, env: string, deploymentId: number): Promise<{ handle: LeaseHandle } | { holder: number }> {
-    const answer = Number(await redis.eval(CLAIM, 2, keys.lease(app, env), keys.fence(app, env), String(deploymentId), String(ttlMs)));
-    if (answer > 0) return { handle: { token: answer, value: `${deploymentId}:${answer}` } };
+  /**
+   * The lease when the deployment holds it now (`fresh`: it was free and taken just now; otherwise
+   * the deployment held it already); which deployment holds it when another does. Redis answers
+   * a token (> 0) or the holder's id (negated), and whether it was taken just now.
+   */
+  async function take(app: string, env: string, deploymentId: number): Promise<{ handle: LeaseHandle; fresh: boolean } | { holder: number }> {
+    const [answer, taken] = (await redis.eval(CLAIM, 2, keys.lease(app, env), keys.fence(app, env), String(deploymentId), String(ttlMs))) as [number, number];
+    if (answer > 0) return { handle: { token: answer, value: `${deploymentId}:${answer}` }, fresh: taken === 1 };
     return { holder: -answer };
   }
   return {

@@ -78,4 +78,33 @@ describe('dispatcher', () => {
     expect(await offered(next.id)).toBe(false);
     expect(await lease.take('shop', 'held', next.id)).toEqual({ holder: held.id });
   });
+
+  it('a request told the queue as it recorded it does not hand the environment to a deployment that finished meanwhile', async () => {
+    const { lease, dispatcher } = setUp();
+    const running = await insertDeployment(store.db, request('race', 'v1'));
+    await dispatcher.kick('shop', 'race', running.recorded?.queue);
+    expect(await offered(running.id)).toBe(true);
+    // Recorded while the first one ran: the queue it read has that one ahead of it.
+    const next = await insertDeployment(store.db, request('race', 'v2'));
+    expect(next.recorded?.queue).toEqual([running.id, next.id]);
+    // Then the first one ends: finished, its job done, the environment released, and its
+    // worker's look for the next one came before the request above committed (found none).
+    await setDeploymentStatus(store.db, running.id, { status: 'DEPLOYED', finished: true });
+    await (await queue.getJob(`run-${running.id}`))?.remove();
+    await lease.release('shop', 'race', running.id);
+    // The request's own kick, with the queue as it recorded it.
+    await dispatcher.kick('shop', 'race', next.recorded?.queue);
+    expect([await offered(running.id), await offered(next.id)]).toEqual([false, true]);
+    expect(await lease.take('shop', 'race', 999_999)).toEqual({ holder: next.id });
+  });
+
+  it('with the one ahead still holding the environment, a request leaves it to that one (no read, nothing offered)', async () => {
+    const { lease, dispatcher } = setUp();
+    const running = await insertDeployment(store.db, request('ahead', 'v1'));
+    await dispatcher.kick('shop', 'ahead', running.recorded?.queue);
+    const next = await insertDeployment(store.db, request('ahead', 'v2'));
+    await dispatcher.kick('shop', 'ahead', next.recorded?.queue);
+    expect(await offered(next.id)).toBe(false);
+    expect(await lease.take('shop', 'ahead', next.id)).toEqual({ holder: running.id });
+  });
 });
