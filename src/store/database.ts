@@ -20,14 +20,6 @@ pg.types.setTypeParser(20, (value: string) => Number(value));
 /** How long a connection may sit idle inside a transaction before Postgres ends its session. */
 export const IDLE_IN_TRANSACTION_MS = 10_000;
 
-/** The databases that take several statements in one message: a Postgres server's (PGlite takes one per query). */
-const statementLists = new WeakSet<Db>();
-
-/** Whether `db` (a database as opened, not a transaction of it) takes several statements in one message. */
-export function takesStatementLists(db: Db): boolean {
-  return statementLists.has(db);
-}
-
 /** Postgres when `url` is set; otherwise an embedded PGlite database under `dataDir`. */
 export async function openDatabase(options: {
   url: string | null;
@@ -59,7 +51,6 @@ export async function openDatabase(options: {
       options.onConnect?.();
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    statementLists.add(db);
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
   const dir = resolve(options.dataDir, 'pgdata');

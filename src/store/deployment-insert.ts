@@ -6,8 +6,7 @@ import type { PushRecord } from '../domain/push.ts';
 import { forcedText, waitingText, type ChecksRecord } from '../domain/checks.ts';
 import type { ServiceType } from '../domain/service-order.ts';
 import type { DeploymentStatus } from '../domain/status.ts';
-import pg from 'pg';
-import { takesStatementLists, type Db } from './database.ts';
+import type { Db } from './database.ts';
 import type { DeploymentsTable } from './schema.ts';
 import { appendEvent } from './events.ts';
 import { recordApprovalStep } from './approvals.ts';
@@ -77,55 +76,39 @@ export interface Inserted {
 export async function insertDeployment(db: Db, input: NewDeployment): Promise<Inserted> {
   const approvalStep = (input.awaitsApprovalUntil !== undefined && !input.awaitsChecks) || input.bypassedApproval !== undefined;
   if ((input.checks?.forced ?? null) !== null || approvalStep) return insertInTransaction(db, input);
-  if (takesStatementLists(db)) return insertInThreeRoundTrips(db, input);
-  return db.transaction().execute(async (trx) => {
-    await arrivalLock(trx, input);
-    return insertUnderArrivalLock(trx, input);
-  });
+  return insertInOneStatement(db, input);
 }
-
-/**
- * The same transaction on a Postgres server in three round trips instead of four: its `begin`
- * and the arrival lock go in one message (several statements in one message cannot carry
- * parameters: see arrivalLockCall).
- */
-async function insertInThreeRoundTrips(db: Db, input: NewDeployment): Promise<Inserted> {
-  return db.connection().execute(async (connection) => {
-    try {
-      await sql`begin; ${arrivalLockCall(input)}`.execute(connection);
-      const inserted = await insertUnderArrivalLock(connection, input);
-      await sql`commit`.execute(connection);
-      return inserted;
-    } catch (error) {
-      await sql`rollback`.execute(connection).catch(() => undefined);
-      throw error;
-    }
-  });
-}
-
-/** The arrival lock's statement, without parameters (the environment's name is in it as a literal, quoted by node-postgres): it can share a message with `begin`. */
-const arrivalLockCall = (where: { app: string; env: string }) =>
-  sql`select pg_advisory_xact_lock(${sql.lit(ARRIVAL_LOCK)}, hashtext(${sql.raw(pg.escapeLiteral(`${where.app}/${where.env}`))}))`;
 
 /**
  * Requests to one environment are recorded one at a time, in a transaction that holds this lock
  * until it commits: so a later request's id and queue order are drawn after an earlier one's
  * are committed and seen. Drawn concurrently, a request that drew the smaller id could commit
  * after one that drew a larger id had already started, and run after it: out of arrival order.
+ * The usual request takes it in its one statement (migration 0023's `arrival_id`); this is for
+ * the transaction of a request that records more.
  */
 async function arrivalLock(trx: Db, where: { app: string; env: string }): Promise<void> {
-  await arrivalLockCall(where).execute(trx);
+  await sql`select pg_advisory_xact_lock(${sql.lit(ARRIVAL_LOCK)}, hashtext(${`${where.app}/${where.env}`}))`.execute(trx);
 }
 
 /** The key space of the per-environment arrival locks (the event log's lock is another). */
 const ARRIVAL_LOCK = 7310407;
 
-/** The usual request in one statement, under the environment's arrival lock: its parts are common table expressions of it. */
-async function insertUnderArrivalLock(db: Db, input: NewDeployment): Promise<Inserted> {
+/**
+ * The usual request in one statement: its parts are common table expressions of it. It takes
+ * the environment's arrival lock as it draws its id (`arrival_id`), holds it until it commits,
+ * and reads the queue ahead of it after the lock (`arrival_queue_before`: see migration 0023).
+ */
+async function insertInOneStatement(db: Db, input: NewDeployment): Promise<Inserted> {
   const services = serviceRows(input);
   const requested = JSON.stringify(requestedEntry(input));
+  const row = {
+    ...deploymentRow(input),
+    id: sql<number>`arrival_id(${input.app}, ${input.env})`,
+    queue_order: firstStatus(input) === 'QUEUED' ? sql<string>`arrival_queue_order(${input.app}, ${input.env})` : null,
+  };
   const inserted = await db
-    .with('d', (q) => q.insertInto('deployments').values(deploymentRow(input)).onConflict((oc) => oc.doNothing()).returningAll())
+    .with('d', (q) => q.insertInto('deployments').values(row).onConflict((oc) => oc.doNothing()).returningAll())
     .with('s', (q) =>
       q
         .insertInto('deployment_services')
@@ -149,13 +132,9 @@ async function insertUnderArrivalLock(db: Db, input: NewDeployment): Promise<Ins
         'service_rows',
       ),
     )
-    // The queue as this statement sees it, without the new deployment (its own rows are not visible
-    // to it), which comes last: whatever joined the queue before it took a smaller queue_order.
-    .select(
-      sql<number[]>`array(select q.id from deployments q where q.app = d.app and q.env = d.env and q.finished_at is null and q.queue_order is not null order by q.queue_order, q.id)`.as(
-        'queue_before',
-      ),
-    )
+    // The queue as it is once the lock is held, without the new deployment, which comes last:
+    // whatever joined the queue before it took a smaller queue_order.
+    .select(sql<number[]>`arrival_queue_before(d.app, d.env, d.id)`.as('queue_before'))
     .executeTakeFirst();
   if (inserted) {
     const { queue_before: before, ...row } = inserted;
