@@ -29,7 +29,7 @@ export const { values: flags } = parseArgs({
     envs: { type: 'string', default: '100' },
     'per-env': { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '16' },
-    'worker-processes': { type: 'string', default: '4' },
+    'worker-processes': { type: 'string', default: '1,2,4' },
     'warm-rounds': { type: 'string', default: '10' },
     'throughput-runs': { type: 'string', default: '3' },
     'cpu-profile': { type: 'string' },
@@ -82,7 +82,11 @@ export const orchestration = {
   envs: positive('envs', flags.envs, 1),
   perEnv: positive('per-env', flags['per-env'], 1),
   concurrency: positive('concurrency', flags.concurrency, 1),
-  workerProcesses: positive('worker-processes', flags['worker-processes']),
+  workerProcesses: (flags['worker-processes'] ?? '')
+    .split(',')
+    .filter((n) => n.trim() !== '')
+    .map((n) => positive('worker-processes', n.trim()))
+    .filter((n) => n > 0),
   warmRounds: positive('warm-rounds', flags['warm-rounds']),
   throughputRuns: positive('throughput-runs', flags['throughput-runs'], 1),
   cpuProfileDir: flags['cpu-profile'] ?? null,

@@ -31,8 +31,8 @@ export interface OrchestrationSettings {
   perEnv: number;
   /** HOIST_WORKER_CONCURRENCY of each worker (the one-process run and every worker process). */
   concurrency: number;
-  /** Worker processes of the second throughput run (0: skip it). */
-  workerProcesses: number;
+  /** How many worker processes each later throughput configuration has, one configuration per number (none: one process only). */
+  workerProcesses: number[];
   /**
    * Rounds of one deployment in every environment before each throughput run: the processes reach
    * their steady state (JIT-compiled code, warm caches). With worker processes, as many rounds per
@@ -393,50 +393,69 @@ export async function runOrchestration(
     }
   }
 
-  if (only.throughput && settings.workerProcesses > 0) {
-    say('… a server-mode Hoist for the worker processes');
-    const h = await startScenarioHoist({
-      app: `orch${randomUUID().slice(0, 6)}`,
-      envs,
-      mode: 'server',
-      concurrency: settings.concurrency,
-      versions: versionsWaiting(settings),
-      logFile: settings.logFile,
-      logLevel: settings.logLevel,
-    });
-    try {
-      say(`… starting ${settings.workerProcesses} worker processes (no-op target, concurrency ${settings.concurrency} each)`);
-      const [started, alongside] = await Promise.allSettled([startNoopWorkers(settings.workerProcesses, h.vars, settings.logFile), alongsideWorkerProcesses?.()]);
-      if (started.status === 'rejected') throw started.reason;
-      const workers = started.value;
-      if (alongside.status === 'rejected') {
-        await workers.stop();
-        throw alongside.reason;
-      }
-      try {
-        say(`… warm-up: ${WARMUP_DEPLOYMENTS} deployments`);
-        for (let i = 0; i < WARMUP_DEPLOYMENTS; i += 1) await h.request('warmup');
-        await h.drained(settings.drainTimeoutSeconds * 1000);
-        await warmUpEnvironments(h, settings, settings.warmRounds * settings.workerProcesses, say);
-        say(`… throughput: ${settings.envs} environments × ${settings.perEnv} deployments at once, ${settings.workerProcesses} worker processes, ${settings.throughputRuns} run(s)`);
-        const many = await medianOfRuns(settings, () =>
-          throughput(
-            h,
-            settings,
-          'throughput-worker-processes',
-          `request → final, ${settings.envs} envs × ${settings.perEnv}, ${settings.workerProcesses} workers`,
-          `${total} deployments requested at once over ${settings.envs} environments; requests through a server-mode Hoist in the bench process, ${settings.workerProcesses} \`hoist worker\` processes with HOIST_WORKER_CONCURRENCY=${settings.concurrency} each; no-op target`,
-          workers,
-          ),
-        );
-        results.push(many.result);
-        lines.push(many.line);
-      } finally {
-        await workers.stop();
-      }
-    } finally {
-      await h.stop();
+  if (only.throughput) {
+    let alongside = alongsideWorkerProcesses;
+    for (const count of settings.workerProcesses) {
+      const done = await throughputWithWorkers(settings, envs, total, count, say, alongside);
+      alongside = undefined;
+      results.push(done.result);
+      lines.push(done.line);
     }
   }
   return { results, lines };
+}
+
+/**
+ * The throughput run through a server-mode Hoist (in this process, taking the requests) and
+ * `count` worker processes; `alongside` starts with the worker processes (see runOrchestration).
+ */
+async function throughputWithWorkers(
+  settings: OrchestrationSettings,
+  envs: readonly string[],
+  total: number,
+  count: number,
+  say: (line: string) => void,
+  alongside: (() => Promise<void>) | undefined,
+): Promise<{ result: Result; line: string }> {
+  say('… a server-mode Hoist for the worker processes');
+  const h = await startScenarioHoist({
+    app: `orch${randomUUID().slice(0, 6)}`,
+    envs,
+    mode: 'server',
+    concurrency: settings.concurrency,
+    versions: versionsWaiting(settings),
+    logFile: settings.logFile,
+    logLevel: settings.logLevel,
+  });
+  try {
+    say(`… starting ${count} worker processes (no-op target, concurrency ${settings.concurrency} each)`);
+    const [started, beside] = await Promise.allSettled([startNoopWorkers(count, h.vars, settings.logFile), alongside?.()]);
+    if (started.status === 'rejected') throw started.reason;
+    const workers = started.value;
+    if (beside.status === 'rejected') {
+      await workers.stop();
+      throw beside.reason;
+    }
+    try {
+      say(`… warm-up: ${WARMUP_DEPLOYMENTS} deployments`);
+      for (let i = 0; i < WARMUP_DEPLOYMENTS; i += 1) await h.request('warmup');
+      await h.drained(settings.drainTimeoutSeconds * 1000);
+      await warmUpEnvironments(h, settings, settings.warmRounds * count, say);
+      say(`… throughput: ${settings.envs} environments × ${settings.perEnv} deployments at once, ${count} worker processes, ${settings.throughputRuns} run(s)`);
+      return await medianOfRuns(settings, () =>
+        throughput(
+          h,
+          settings,
+          `throughput-worker-processes-${count}`,
+          `request → final, ${settings.envs} envs × ${settings.perEnv}, ${count} worker${count === 1 ? '' : 's'}`,
+          `${total} deployments requested at once over ${settings.envs} environments; requests through a server-mode Hoist in the bench process, ${count} \`hoist worker\` processes with HOIST_WORKER_CONCURRENCY=${settings.concurrency} each; no-op target`,
+          workers,
+        ),
+      );
+    } finally {
+      await workers.stop();
+    }
+  } finally {
+    await h.stop();
+  }
 }
