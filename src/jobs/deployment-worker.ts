@@ -2,7 +2,7 @@ import { Worker, type Job } from 'bullmq';
 import type { RedisConnection } from './redis.ts';
 import type { Deployment } from '../domain/deployment.ts';
 import { lockPhrase, lockStops, type EnvironmentLock } from '../domain/lock.ts';
-import { deploymentToRun } from '../store/environment-now.ts';
+import { deploymentToRun, pickUpToRun } from '../store/environment-now.ts';
 import { heartbeatAge } from '../store/fence.ts';
 import { cancelWaiting, pickUp } from '../store/waiting-deployments.ts';
 import { createDeploymentExecutor, type ExecutorDeps } from './deployment-executor.ts';
@@ -20,6 +20,8 @@ export interface WorkerDeps extends ExecutorDeps {
   drainMs?: number;
   /** Whether an approved deployment still applies what was approved; false: approval was asked again, and it must not start. */
   approvalHolds(deployment: Deployment): Promise<boolean>;
+  /** `app/env` of the environments whose configuration asks for approval of some action (their deployments are checked step by step). */
+  approvalEnvironments: readonly string[];
 }
 
 /**
@@ -64,12 +66,38 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
   }
 
   async function processJob(job: Job<RunJob>, _token: string | undefined, _signal?: AbortSignal): Promise<void> {
-    const run = processDeployment(job.data.deploymentId);
+    const run = processJobData(job.data);
     running.add(run);
     try {
       await run;
     } finally {
       running.delete(run);
+    }
+  }
+
+  /**
+   * The usual deployment, offered with its environment: the lease confirmed, then picked up with
+   * everything its run starts from in one statement. Anything that could hold it back (a lock, an
+   * approval to check, a run started before) takes the way through processDeployment.
+   */
+  async function processJobData(job: RunJob): Promise<void> {
+    const { deploymentId, app, env } = job;
+    if (app === undefined || env === undefined) return processDeployment(deploymentId);
+    const taken = await lease.take(app, env, deploymentId);
+    if (!('handle' in taken)) return processDeployment(deploymentId);
+    const picked = await pickUpToRun(db, deploymentId, deps.approvalEnvironments);
+    if (picked === null) {
+      // Not free to start: as if this worker had not asked for the lease (it was free, or already this deployment's).
+      if (taken.fresh) await lease.release(app, env, deploymentId);
+      return processDeployment(deploymentId);
+    }
+    try {
+      // It runs now and the ones behind moved up: said at once, not at its first step.
+      deps.notify();
+      await executor.execute(picked.deployment, picked.fence, picked.states);
+    } finally {
+      await lease.release(app, env, deploymentId);
+      await deps.dispatcher.kick(app, env);
     }
   }
 

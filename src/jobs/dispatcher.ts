@@ -49,7 +49,7 @@ export function createDispatcher(deps: { db: Db; queue: RunQueue; lease: Environ
       await deps.lease.release(app, env, next.id);
       return false;
     }
-    await deps.queue.add('run', { deploymentId: next.id }, { jobId: `run-${next.id}`, removeOnComplete: true, removeOnFail: true });
+    await deps.queue.add('run', { deploymentId: next.id, app, env }, { jobId: `run-${next.id}`, removeOnComplete: true, removeOnFail: true });
     return true;
   }
 }

@@ -68,6 +68,7 @@ export async function startWorkerRole(shared: SharedParts): Promise<void> {
     concurrency: env.workerConcurrency,
     drainMs: env.workerDrainMs,
     approvalHolds: createApprovalBinding({ db, config, registry: shared.imageRegistry, notify }),
+    approvalEnvironments: [...config.apps.values()].flatMap((app) => [...app.environments.values()].filter((e) => e.approval !== null).map((e) => `${app.name}/${e.name}`)),
   });
   redisHealth.watchEvents(worker.worker, 'worker');
   stops.add(() => worker.close(), 'the deployment worker (runs in progress finish first)');

@@ -5,6 +5,7 @@ import type { Db } from './database.ts';
 import { deploymentsWithServices, toDeployment } from './deployments.ts';
 import { parseJson } from './json-columns.ts';
 import { toLock, type LockRow } from './locks.ts';
+import { executorName } from './fence.ts';
 import { toStateRow, type ServiceStateRow } from './service-state.ts';
 
 /** An environment as a request or a run starts in it: the lock in force (null: none) and what runs there, by service. */
@@ -46,4 +47,47 @@ export async function deploymentToRun(db: Db, id: number): Promise<{ deployment:
   if (!row) return null;
   const { environment_lock: lock, environment_states: states, ...deployment } = row;
   return { deployment: toDeployment(deployment), environment: environmentOf(lock, states) };
+}
+
+/** A deployment a worker picked up in one statement: as picked (started, fenced), its token, and what runs in its environment. */
+export interface PickedToRun {
+  deployment: Deployment;
+  fence: number;
+  states: ServiceStateRow[];
+}
+
+/**
+ * Picks a deployment up and reads what its run starts from, in one statement, when nothing can
+ * hold it back: it is QUEUED and not started, its environment has no lock in force, and its
+ * environment asks for no approval (`approvalEnvironments`: `app/env` of those that do). The
+ * pick-up is pickUp's (this process becomes its executor with a new fence; a `queue` event for
+ * each one behind it). Null when not picked: the worker then reads and checks it step by step.
+ */
+export async function pickUpToRun(db: Db, id: number, approvalEnvironments: readonly string[]): Promise<PickedToRun | null> {
+  const { rows } = await sql<Parameters<typeof toDeployment>[0] & { environment_states: unknown; moved: number }>`
+    with picked as (
+      update deployments set started_at = now(), fence = nextval('deployment_fence_seq'), heartbeat_at = now(), executor = ${executorName()}
+      where id = ${id} and status = 'QUEUED' and started_at is null and finished_at is null and queue_order is not null
+        and (deployments.app || '/' || deployments.env) not in (select jsonb_array_elements_text(${JSON.stringify(approvalEnvironments)}::jsonb))
+        and not exists (select 1 from environment_locks l where l.app = deployments.app and l.env = deployments.env and (l.expires_at is null or l.expires_at > now()))
+      returning *
+    ), moved as (
+      insert into deployment_events (deployment_id, kind, app, env, payload)
+      select d.id, 'queue', d.app, d.env, jsonb_build_object('kind', 'queue', 'deploymentId', d.id)
+      from deployments d join picked p on d.app = p.app and d.env = p.env
+      where d.finished_at is null and d.started_at is null and d.queue_order > p.queue_order
+      order by d.queue_order, d.id
+      returning id
+    )
+    select p.*,
+      (select coalesce(json_agg(json_build_object('name', s.name, 'type', s.type, 'status', s.status, 'version', s.version,
+              'previous_version', s.previous_version, 'image', s.image, 'reason', s.reason) order by s.position), '[]'::json)
+         from deployment_services s where s.deployment_id = p.id) as service_rows,
+      ${statesJson(sql.ref('p.app'), sql.ref('p.env'))} as environment_states,
+      (select count(*) from moved)::int as moved
+    from picked p`.execute(db);
+  const row = rows[0];
+  if (!row || row.fence === null) return null;
+  const { environment_states: states, moved: _moved, ...deployment } = row;
+  return { deployment: toDeployment(deployment), fence: Number(row.fence), states: environmentOf(null, states).states };
 }

@@ -52,7 +52,7 @@ apps:
       ${ENV}: { target: engine }
 `,
     );
-    tags = await pushImageTags(BASE_IMAGE, 2);
+    tags = await pushImageTags(BASE_IMAGE, 4);
     const noop = createNoopTarget();
     hoist = await startHoist({ env: parseEnv(vars), mode: 'start', shell: null, logger: pino({ level: 'silent' }), targetFor: () => noop.target });
     store = await openDatabase({ url: database.url, dataDir: dir });
@@ -74,9 +74,12 @@ apps:
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('gives the environment up and offers it to the next deployment', async () => {
+  it.each([
+    ['with its environment (as jobs are offered)', true, 0],
+    ['with its id only (as an earlier version offered them)', false, 2],
+  ])('gives the environment up and offers it to the next deployment: a job %s', async (_what, withEnvironment, tag) => {
     const first = await hoist.api.request(
-      { verb: 'deploy', scope: { app, services: ['box'] }, env: ENV, ref: tags[0] as string },
+      { verb: 'deploy', scope: { app, services: ['box'] }, env: ENV, ref: tags[tag] as string },
       { requester: { id: 'U0TEST', name: 'test' }, origin: { kind: 'none' }, trigger: 'api' },
     );
     if (!first.ok) throw new Error(`deploy refused: ${first.reason}`);
@@ -86,11 +89,12 @@ apps:
     // deployment's name, and the next deployment queued without anyone offering it.
     const lease = createEnvironmentLease(redis, vars.HOIST_REDIS_PREFIX as string, 60_000);
     expect(await lease.claim(app, ENV, done)).not.toBeNull();
+    const version = tags[tag + 1] as string;
     const next = await insertDeployment(
       store.db,
-      newDeployment({ app, env: ENV, ref: tags[1] as string, services: [{ name: 'box', type: 'container', version: tags[1] as string, previousVersion: tags[0] as string }] }),
+      newDeployment({ app, env: ENV, ref: version, services: [{ name: 'box', type: 'container', version, previousVersion: tags[tag] as string }] }),
     );
-    await queue.add('run', { deploymentId: done }, { jobId: `run-${done}`, removeOnComplete: true, removeOnFail: true });
+    await queue.add('run', withEnvironment ? { deploymentId: done, app, env: ENV } : { deploymentId: done }, { jobId: `run-${done}`, removeOnComplete: true, removeOnFail: true });
     await eventually(async () => (await queue.getJob(`run-${done}`)) === undefined, 30_000, 'the job of the finished deployment to be done');
     // By the time that job is done, the next deployment was offered (or already taken up).
     const offered = (await queue.getJob(`run-${next.id}`)) !== undefined || (await getDeployment(store.db, next.id))?.startedAt != null;

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeployment, insertDeployment } from '../../src/store/deployments.ts';
-import { deploymentToRun, environmentNow } from '../../src/store/environment-now.ts';
+import { deploymentToRun, environmentNow, pickUpToRun } from '../../src/store/environment-now.ts';
 import { currentLock, takeLock } from '../../src/store/locks.ts';
 import { putServiceState, serviceStates } from '../../src/store/service-state.ts';
+import { pickUp } from '../../src/store/waiting-deployments.ts';
 import { openTestStore, type StoreKind } from '../support/databases.ts';
 import { newDeployment } from '../support/new-deployment.ts';
 
@@ -45,5 +46,39 @@ describe.each<StoreKind>(['postgres', 'pglite'])('an environment read at once, o
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect((await environmentNow(store.db, where.app, where.env)).lock).toBeNull();
     expect(await deploymentToRun(store.db, 987_654)).toBeNull();
+  });
+
+  it('picks a free deployment up in one statement: started, fenced, the ones behind told, with what runs there', async () => {
+    const where = { app: 'shop', env: 'pick-free' };
+    const first = await insertDeployment(store.db, newDeployment({ env: where.env, ref: 'v1' }));
+    const behind = await insertDeployment(store.db, newDeployment({ env: where.env, ref: 'v2' }));
+    await putServiceState(store.db, { ...where, service: 'api' }, { status: 'DEPLOYED', version: 'v0', deploymentId: first.id });
+    const picked = await pickUpToRun(store.db, first.id, []);
+    expect(picked).not.toBeNull();
+    const now = await getDeployment(store.db, first.id);
+    expect(picked?.deployment).toEqual(now);
+    expect(now?.startedAt).not.toBeNull();
+    expect(picked?.fence).toBeGreaterThan(0);
+    expect(picked?.states).toEqual(await serviceStates(store.db, where.app, where.env));
+    const events = await store.db.selectFrom('deployment_events').select(['deployment_id', 'kind']).where('env', '=', where.env).where('kind', '=', 'queue').execute();
+    expect(events).toEqual([{ deployment_id: behind.id, kind: 'queue' }]);
+    // Picked once only: the second try finds it started.
+    expect(await pickUpToRun(store.db, first.id, [])).toBeNull();
+    expect((await pickUp(store.db, first.id, { fenced: true })).outcome).toBe('resumed');
+  });
+
+  it('leaves to the step-by-step way a deployment a lock, an approval or its state could hold back', async () => {
+    const locked = { app: 'shop', env: 'pick-locked' };
+    const held = await insertDeployment(store.db, newDeployment({ env: locked.env }));
+    await takeLock(store.db, { ...locked, kind: 'manual', owner: { id: 'U2', name: 'bob' }, reason: null, ttlMs: 3_600_000, chat: { kind: 'none' } });
+    expect(await pickUpToRun(store.db, held.id, [])).toBeNull();
+
+    const approved = await insertDeployment(store.db, newDeployment({ env: 'pick-approval' }));
+    expect(await pickUpToRun(store.db, approved.id, ['shop/pick-approval'])).toBeNull();
+    expect(await pickUpToRun(store.db, approved.id, ['shop/elsewhere'])).not.toBeNull();
+
+    expect(await pickUpToRun(store.db, 987_654, [])).toBeNull();
+    // None of them was touched.
+    expect((await getDeployment(store.db, held.id))?.startedAt).toBeNull();
   });
 });
