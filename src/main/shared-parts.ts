@@ -95,6 +95,11 @@ export async function startSharedParts(
     url: env.databaseUrl,
     dataDir,
     preparedStatements: env.databasePreparedStatements,
+    onUnprepared: (error) =>
+      logger.warn(
+        { err: error },
+        'Postgres does not keep the statements Hoist prepares (a pooler such as PgBouncer before 1.21, or without max_prepared_statements, in transaction mode): sending them unnamed from now on; set DATABASE_PREPARED_STATEMENTS=off to start that way',
+      ),
     onIdleError: (error) => {
       if (!redisHealth.absorbs(error, 'idle connection')) logger.warn({ err: error }, 'idle database connection lost');
     },

@@ -27,6 +27,8 @@ export async function openDatabase(options: {
   poolSize?: number;
   /** Statements sent again and again go as named prepared statements (see prepared-statements.ts); off: all unnamed. Default on. */
   preparedStatements?: boolean;
+  /** A pooler between Hoist and Postgres cannot keep prepared statements: they were turned off (told once). */
+  onUnprepared?: (error: Error) => void;
   /** An idle connection broke (server restart, network): the pool replaces it. */
   onIdleError?: (error: Error) => void;
   /** A connection to the server was made (the database answers). */
@@ -36,7 +38,7 @@ export async function openDatabase(options: {
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
-      ...(options.preparedStatements === false ? {} : { Client: preparingClient() }),
+      ...(options.preparedStatements === false ? {} : { Client: preparingClient(options.onUnprepared ? { onUnprepared: options.onUnprepared } : {}) }),
       // A process frozen (SIGSTOP, a paused VM) inside a transaction would hold its row locks
       // for as long as it stays frozen, and a takeover would wait on them: Postgres ends such
       // a session instead, releasing the locks. Hoist's transactions never wait on anything else.

@@ -77,14 +77,33 @@ const nameOf = (text: string, generation: number): string => `hoist_${createHash
  * as named prepared statements (see above). One set of names per process and pool, so a
  * statement has the same name on every connection.
  */
-export function preparingClient(): typeof pg.Client {
+/**
+ * Whether Postgres says a statement this connection prepared does not exist there, or one it
+ * prepares exists already: a pooler in transaction mode (PgBouncer before 1.21, or without
+ * `max_prepared_statements`) sends each transaction to any of its server connections.
+ */
+function isPooledAway(error: unknown): boolean {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return code === '26000' || code === '42P05';
+}
+
+/**
+ * The `Client` class a pg Pool makes its connections with: statements with parameters go
+ * as named prepared statements (see above). One set of names per process and pool, so a
+ * statement has the same name on every connection. A pooler that cannot keep prepared
+ * statements (see isPooledAway) turns them off for the pool: `onUnprepared` is told once, and
+ * the statement that met it is sent again unnamed when it was outside a transaction.
+ */
+export function preparingClient(options: { onUnprepared?: (error: Error) => void } = {}): typeof pg.Client {
   const names = new StatementNames();
+  let off = false;
   class PreparingClient extends pg.Client {
     /** The names this connection has prepared. */
     readonly prepared = new Set<string>();
 
     /** The name to send `text` under on this connection, or null: unnamed. */
     named(text: string): string | null {
+      if (off) return null;
       const name = names.nameFor(text);
       if (name === null) return null;
       if (this.prepared.has(name)) return name;
@@ -101,13 +120,24 @@ export function preparingClient(): typeof pg.Client {
     if (name === null) return baseQuery(this, args);
     const run = (statement: string) => baseQuery(this, [{ name: statement, text, values }]) as Promise<pg.QueryResult>;
     return run(name).catch((error: unknown) => {
+      // Sent outside a transaction (the connection was idle before it, as its last answer said:
+      // Postgres' refusal comes before its answer to this statement, and one statement with
+      // parameters never begins a transaction), a statement refused below can be sent again at
+      // once. Inside one, the transaction is lost (Postgres aborted it) and its caller's next
+      // try goes the new way.
+      const idle = this.getTransactionStatus() === 'I';
+      if (isPooledAway(error)) {
+        if (!off) {
+          off = true;
+          options.onUnprepared?.(error as Error);
+        }
+        if (!idle) throw error;
+        return baseQuery(this, [text, values]) as Promise<pg.QueryResult>;
+      }
       if (!isStalePlan(error)) throw error;
-      // Sent outside a transaction (the connection was idle before it: one statement with
-      // parameters never begins one), it is sent again, prepared anew. Inside one, the
-      // transaction is lost (Postgres aborted it) and its caller's next try prepares anew.
       const renewed = names.renew(text);
       this.prepared.add(renewed);
-      if (this.getTransactionStatus() !== 'I') throw error;
+      if (!idle) throw error;
       return run(renewed);
     });
   };

@@ -16,8 +16,14 @@ describe('named prepared statements (Postgres)', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let admin: pg.Client;
   const handles: DatabaseHandle[] = [];
-  const open = async (preparedStatements?: boolean) => {
-    const handle = await openDatabase({ url: database.url, dataDir: tmpdir(), poolSize: 1, ...(preparedStatements === undefined ? {} : { preparedStatements }) });
+  const open = async (preparedStatements?: boolean, onUnprepared?: (error: Error) => void) => {
+    const handle = await openDatabase({
+      url: database.url,
+      dataDir: tmpdir(),
+      poolSize: 1,
+      ...(preparedStatements === undefined ? {} : { preparedStatements }),
+      ...(onUnprepared === undefined ? {} : { onUnprepared }),
+    });
     handles.push(handle);
     return handle;
   };
@@ -103,5 +109,35 @@ describe('named prepared statements (Postgres)', () => {
     await admin.query('alter table bins add column size int');
     await expect(handle.db.transaction().execute((trx) => read(trx))).rejects.toThrow(/cached plan must not change result type/);
     expect((await handle.db.transaction().execute((trx) => read(trx))).rows).toEqual([{ id: 1, name: 'one', size: null }]);
+  });
+
+  it('a statement Postgres no longer knows (a pooler sent it to another connection) turns them off: told once, sent again unnamed', async () => {
+    const told: Error[] = [];
+    const handle = await open(undefined, (error) => told.push(error));
+    const byId = (id: number) => sql<{ name: string }>`select name from boxes where id = ${id}`.execute(handle.db);
+    await byId(1);
+    await byId(1);
+    expect(await preparedNames(handle)).toHaveLength(1);
+    // What a server connection behind PgBouncer 1.18 in transaction mode looks like: not the one it was prepared on.
+    await sql`deallocate all`.execute(handle.db);
+    expect((await byId(2)).rows).toEqual([{ name: 'two' }]);
+    expect(told).toHaveLength(1);
+    expect(told[0]?.message).toMatch(/prepared statement "hoist_[0-9a-f]+_0" does not exist/);
+    // From now on nothing is prepared, and nothing more is told.
+    for (let i = 0; i < 3; i += 1) await byId(1);
+    await sql`select count(*) from boxes where id > ${0}`.execute(handle.db);
+    await sql`select count(*) from boxes where id > ${0}`.execute(handle.db);
+    expect(await preparedNames(handle)).toEqual([]);
+    expect(told).toHaveLength(1);
+  });
+
+  it('inside a transaction that refusal fails the transaction; the next try goes unnamed', async () => {
+    const handle = await open(undefined, () => undefined);
+    const byId = (db: DatabaseHandle['db'], id: number) => sql<{ name: string }>`select name from boxes where id = ${id} and name <> ${'x'}`.execute(db);
+    await byId(handle.db, 1);
+    await byId(handle.db, 1);
+    await sql`deallocate all`.execute(handle.db);
+    await expect(handle.db.transaction().execute((trx) => byId(trx, 1))).rejects.toThrow(/does not exist/);
+    expect((await handle.db.transaction().execute((trx) => byId(trx, 2))).rows).toEqual([{ name: 'two' }]);
   });
 });
