@@ -10,7 +10,8 @@ import pg from 'pg';
  * Only statements with parameters are named (the others go as a simple query, which may hold
  * several statements), and only from their second use in this process, so that one-off
  * statements (migrations, a rare report) take no room. A connection holds at most
- * MAX_NAMED_PER_CONNECTION of them; past that, statements go unnamed.
+ * MAX_NAMED_PER_CONNECTION of them; past that, statements go unnamed. Behind a pooler that
+ * cannot keep them, they are turned off (see preparingClient).
  */
 export const MAX_NAMED_PER_CONNECTION = 200;
 
@@ -72,11 +73,6 @@ class StatementNames {
 
 const nameOf = (text: string, generation: number): string => `hoist_${createHash('sha1').update(text).digest('hex').slice(0, 24)}_${generation}`;
 
-/**
- * The `Client` class a pg Pool makes its connections with: statements with parameters go
- * as named prepared statements (see above). One set of names per process and pool, so a
- * statement has the same name on every connection.
- */
 /**
  * Whether Postgres says a statement this connection prepared does not exist there, or one it
  * prepares exists already: a pooler in transaction mode (PgBouncer before 1.21, or without
