@@ -20,6 +20,7 @@ import { cpuPerDeployment, cpuSnapshot } from './cpu-usage.ts';
 import { countingCallers, pgCounter } from './pg-counter.ts';
 import { redisCommandCounts, redisCommandsPer } from './redis-commands.ts';
 import { startNoopWorkers, startScenarioHoist, type DeploymentRow, type NoopWorkers, type ScenarioHoist } from './orchestration-hoist.ts';
+import type { Target } from '../src/engine/ports.ts';
 import type { Result } from './result.ts';
 import { percentile, summarize } from './stats.ts';
 
@@ -55,6 +56,19 @@ const envName = (i: number): string => `e${String(i).padStart(3, '0')}`;
 /** The most requests that wait at once in one environment: the deep queue and the one held before it, or one environment's share of the throughput. */
 const versionsWaiting = (settings: OrchestrationSettings): number => Math.max(settings.deepQueue + 1, settings.perEnv, WARMUP_DEPLOYMENTS);
 const loadavg1 = (): number => round2(os.loadavg()[0] ?? 0);
+
+/** The Hoist of a hand-off or throughput run: an app of its own over `envs`; `targetFor` replaces its targets (the no-op one). */
+const orchestrationHoist = (settings: OrchestrationSettings, envs: readonly string[], mode: 'start' | 'server', targetFor?: () => Target) =>
+  startScenarioHoist({
+    app: `orch${randomUUID().slice(0, 6)}`,
+    envs,
+    mode,
+    concurrency: settings.concurrency,
+    versions: versionsWaiting(settings),
+    ...(targetFor ? { targetFor } : {}),
+    logFile: settings.logFile,
+    logLevel: settings.logLevel,
+  });
 
 /** Each environment ran its deployments one at a time and in id order (from Postgres' timestamps). */
 function serialization(rows: readonly DeploymentRow[]): { overlaps: number; outOfOrder: number } {
@@ -351,16 +365,7 @@ export async function runOrchestration(
 
   if (only.handoff || only.throughput) {
     const noop = createNoopTarget();
-    const h = await startScenarioHoist({
-      app: `orch${randomUUID().slice(0, 6)}`,
-      envs,
-      mode: 'start',
-      concurrency: settings.concurrency,
-      versions: versionsWaiting(settings),
-      targetFor: () => noop.target,
-      logFile: settings.logFile,
-      logLevel: settings.logLevel,
-    });
+    const h = await orchestrationHoist(settings, envs, 'start', () => noop.target);
     try {
       say(`… warm-up: ${WARMUP_DEPLOYMENTS} deployments`);
       for (let i = 0; i < WARMUP_DEPLOYMENTS; i += 1) await h.request('warmup');
@@ -418,15 +423,7 @@ async function throughputWithWorkers(
   alongside: (() => Promise<void>) | undefined,
 ): Promise<{ result: Result; line: string }> {
   say('… a server-mode Hoist for the worker processes');
-  const h = await startScenarioHoist({
-    app: `orch${randomUUID().slice(0, 6)}`,
-    envs,
-    mode: 'server',
-    concurrency: settings.concurrency,
-    versions: versionsWaiting(settings),
-    logFile: settings.logFile,
-    logLevel: settings.logLevel,
-  });
+  const h = await orchestrationHoist(settings, envs, 'server');
   try {
     say(`… starting ${count} worker processes (no-op target, concurrency ${settings.concurrency} each)`);
     const [started, beside] = await Promise.allSettled([startNoopWorkers(count, h.vars, settings.logFile), alongside?.()]);

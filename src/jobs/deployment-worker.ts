@@ -96,9 +96,14 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
       deps.notify();
       await executor.execute(picked.deployment, picked.fence, picked.states);
     } finally {
-      await lease.release(app, env, deploymentId);
-      await deps.dispatcher.kick(app, env);
+      await handOn(app, env, deploymentId);
     }
+  }
+
+  /** The environment is no longer held in this deployment's name: offered to the next one. */
+  async function handOn(app: string, env: string, deploymentId: number): Promise<void> {
+    await lease.release(app, env, deploymentId);
+    await deps.dispatcher.kick(app, env);
   }
 
   async function processDeployment(deploymentId: number): Promise<void> {
@@ -108,9 +113,7 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
     const { deployment: d, environment } = read;
     if (d.finishedAt) {
       // Over already (a second job for it): its environment must not stay held in its name.
-      await lease.release(d.app, d.env, d.id);
-      await deps.dispatcher.kick(d.app, d.env);
-      return;
+      return handOn(d.app, d.env, d.id);
     }
     // Waiting for approval (asked again since it was queued), it is not in the queue.
     if (d.status === 'AWAITING_APPROVAL') return;
@@ -141,10 +144,7 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
       }
       await executor.takeOver(d.id);
     } finally {
-      if (!handedBack) {
-        await lease.release(d.app, d.env, d.id);
-        await deps.dispatcher.kick(d.app, d.env);
-      }
+      if (!handedBack) await handOn(d.app, d.env, d.id);
     }
   }
 

@@ -1,4 +1,4 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { ActionVerb, Trigger } from '../domain/command.ts';
 import type { ChatOrigin } from '../domain/deployment.ts';
 import type { Person } from '../domain/person.ts';
@@ -127,11 +127,7 @@ async function insertInOneStatement(db: Db, input: NewDeployment): Promise<Inser
     )
     .selectFrom('d')
     .selectAll('d')
-    .select(
-      sql<unknown>`(select coalesce(json_agg(json_build_object('name', s.name, 'type', s.type, 'status', s.status, 'version', s.version, 'previous_version', s.previous_version, 'image', s.image, 'reason', s.reason) order by s.position), '[]') from s)`.as(
-        'service_rows',
-      ),
-    )
+    .select(serviceRowsJson(sql`s`).as('service_rows'))
     // The queue as it is once the lock is held, without the new deployment, which comes last:
     // whatever joined the queue before it took a smaller queue_order.
     .select(sql<number[]>`arrival_queue_before(d.app, d.env, d.id)`.as('queue_before'))
@@ -145,6 +141,13 @@ async function insertInOneStatement(db: Db, input: NewDeployment): Promise<Inser
   const winner = await conflictWinner(db, input);
   return { id: winner.id, duplicate: !winner.coalesced, coalesced: winner.coalesced, status: null };
 }
+
+/**
+ * A deployment's services as json, in order, as `service_rows` carries them (toDeployment reads
+ * them, in deployments.ts): `rows` names deployment_services rows (or rows of that shape) as `s`.
+ */
+export const serviceRowsJson = (rows: RawBuilder<unknown>) =>
+  sql<unknown>`(select coalesce(json_agg(json_build_object('name', s.name, 'type', s.type, 'status', s.status, 'version', s.version, 'previous_version', s.previous_version, 'image', s.image, 'reason', s.reason) order by s.position), '[]'::json) from ${rows})`;
 
 /** A new deployment's services as their rows say them (without the deployment's id). */
 function serviceRows(input: NewDeployment) {

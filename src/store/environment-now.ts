@@ -5,8 +5,9 @@ import type { Db } from './database.ts';
 import { deploymentsWithServices, toDeployment } from './deployments.ts';
 import { parseJson } from './json-columns.ts';
 import { toLock, type LockRow } from './locks.ts';
-import { executorName } from './fence.ts';
+import { serviceRowsJson } from './deployment-insert.ts';
 import { toStateRow, type ServiceStateRow } from './service-state.ts';
+import { pickingUp } from './waiting-deployments.ts';
 
 /** An environment as a request or a run starts in it: the lock in force (null: none) and what runs there, by service. */
 export interface EnvironmentNow {
@@ -64,30 +65,17 @@ export interface PickedToRun {
  * each one behind it). Null when not picked: the worker then reads and checks it step by step.
  */
 export async function pickUpToRun(db: Db, id: number, approvalEnvironments: readonly string[]): Promise<PickedToRun | null> {
-  const { rows } = await sql<Parameters<typeof toDeployment>[0] & { environment_states: unknown; moved: number }>`
-    with picked as (
-      update deployments set started_at = now(), fence = nextval('deployment_fence_seq'), heartbeat_at = now(), executor = ${executorName()}
-      where id = ${id} and status = 'QUEUED' and started_at is null and finished_at is null and queue_order is not null
-        and (deployments.app || '/' || deployments.env) not in (select jsonb_array_elements_text(${JSON.stringify(approvalEnvironments)}::jsonb))
-        and not exists (select 1 from environment_locks l where l.app = deployments.app and l.env = deployments.env and (l.expires_at is null or l.expires_at > now()))
-      returning *
-    ), moved as (
-      insert into deployment_events (deployment_id, kind, app, env, payload)
-      select d.id, 'queue', d.app, d.env, jsonb_build_object('kind', 'queue', 'deploymentId', d.id)
-      from deployments d join picked p on d.app = p.app and d.env = p.env
-      where d.finished_at is null and d.started_at is null and d.queue_order > p.queue_order
-      order by d.queue_order, d.id
-      returning id
-    )
+  const free = sql`status = 'QUEUED'
+    and (deployments.app || '/' || deployments.env) not in (select jsonb_array_elements_text(${JSON.stringify(approvalEnvironments)}::jsonb))
+    and ${lockJson(sql.ref('deployments.app'), sql.ref('deployments.env'))} is null`;
+  const { rows } = await sql<Parameters<typeof toDeployment>[0] & { environment_states: unknown }>`
+    ${pickingUp(id, { fenced: true, onlyIf: free, returning: sql`*` })}
     select p.*,
-      (select coalesce(json_agg(json_build_object('name', s.name, 'type', s.type, 'status', s.status, 'version', s.version,
-              'previous_version', s.previous_version, 'image', s.image, 'reason', s.reason) order by s.position), '[]'::json)
-         from deployment_services s where s.deployment_id = p.id) as service_rows,
-      ${statesJson(sql.ref('p.app'), sql.ref('p.env'))} as environment_states,
-      (select count(*) from moved)::int as moved
+      ${serviceRowsJson(sql`deployment_services s where s.deployment_id = p.id`)} as service_rows,
+      ${statesJson(sql.ref('p.app'), sql.ref('p.env'))} as environment_states
     from picked p`.execute(db);
   const row = rows[0];
   if (!row || row.fence === null) return null;
-  const { environment_states: states, moved: _moved, ...deployment } = row;
+  const { environment_states: states, ...deployment } = row;
   return { deployment: toDeployment(deployment), fence: Number(row.fence), states: environmentOf(null, states).states };
 }

@@ -1,4 +1,4 @@
-import { sql, type UpdateObject } from 'kysely';
+import { sql, type RawBuilder, type UpdateObject } from 'kysely';
 import type { Person } from '../domain/person.ts';
 import type { Db } from './database.ts';
 import { appendEvent, appendEvents } from './events.ts';
@@ -125,6 +125,30 @@ export function updateWaiting(trx: Db, id: number, values: UpdateObject<Database
 }
 
 /**
+ * The common table expressions of a pick-up: `picked`, the deployment marked started (and, when
+ * `fenced`, this process its executor with a new token) unless it started, finished or left the
+ * queue, or `onlyIf` says no; and `moved`, a `queue` event for each one behind it (the statement's
+ * snapshot still shows the picked one waiting; `queue_order >` leaves it out). `returning`: what
+ * `picked` gives the statement's select.
+ */
+export function pickingUp(id: number, options: { fenced: boolean; onlyIf?: RawBuilder<unknown>; returning: RawBuilder<unknown> }): RawBuilder<unknown> {
+  const fencing = options.fenced ? sql`, fence = nextval('deployment_fence_seq'), heartbeat_at = now(), executor = ${executorName()}` : sql``;
+  return sql`
+    with picked as (
+      update deployments set started_at = now()${fencing}
+      where id = ${id} and started_at is null and finished_at is null and queue_order is not null${options.onlyIf === undefined ? sql`` : sql` and ${options.onlyIf}`}
+      returning ${options.returning}
+    ), moved as (
+      insert into deployment_events (deployment_id, kind, app, env, payload)
+      select d.id, 'queue', d.app, d.env, jsonb_build_object('kind', 'queue', 'deploymentId', d.id)
+      from deployments d join picked p on d.app = p.app and d.env = p.env
+      where d.finished_at is null and d.started_at is null and d.queue_order > p.queue_order
+      order by d.queue_order, d.id
+      returning id
+    )`;
+}
+
+/**
  * A worker takes the deployment: it leaves the waiting queue (the ones behind
  * move up). `picked` the first time, `resumed` when it had started before (a
  * worker was lost), `gone` when it finished meanwhile (removed while it waited)
@@ -134,22 +158,8 @@ export function updateWaiting(trx: Db, id: number, values: UpdateObject<Database
  * executor (`takeFence`): `fence` is the token when picked.
  */
 export async function pickUp(db: Db, id: number, options: { fenced?: boolean } = {}): Promise<{ outcome: 'picked' | 'resumed' | 'gone'; fence: number | null }> {
-  // One statement: the deployment marked started (and fenced) and a `queue` event for each one
-  // behind it (its snapshot still shows the picked one waiting; `queue_order >` leaves it out).
-  const fencing = options.fenced === true ? sql`, fence = nextval('deployment_fence_seq'), heartbeat_at = now(), executor = ${executorName()}` : sql``;
   const { rows } = await sql<{ picked: number; fence: string | null }>`
-    with picked as (
-      update deployments set started_at = now()${fencing}
-      where id = ${id} and started_at is null and finished_at is null and queue_order is not null
-      returning app, env, queue_order, fence
-    ), moved as (
-      insert into deployment_events (deployment_id, kind, app, env, payload)
-      select d.id, 'queue', d.app, d.env, jsonb_build_object('kind', 'queue', 'deploymentId', d.id)
-      from deployments d join picked p on d.app = p.app and d.env = p.env
-      where d.finished_at is null and d.started_at is null and d.queue_order > p.queue_order
-      order by d.queue_order, d.id
-      returning id
-    )
+    ${pickingUp(id, { fenced: options.fenced === true, returning: sql`app, env, queue_order, fence` })}
     select (select count(*) from picked)::int as picked, (select fence from picked) as fence, (select count(*) from moved)::int as moved`.execute(db);
   const row = rows[0];
   if ((row?.picked ?? 0) > 0) return { outcome: 'picked', fence: options.fenced === true && row?.fence != null ? Number(row.fence) : null };
