@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { removeContainer } from '../../src/engine/docker/client.ts';
+import { inspectContainer, removeContainer } from '../../src/engine/docker/client.ts';
 
 /** An error as docker-modem builds it from the engine's answer (the shape Podman 4 gave for a container exiting during a forced remove). */
 function engineError(statusCode: number, reason: string, cause: string, message: string): Error {
@@ -51,5 +51,43 @@ describe('removeContainer', () => {
     const { container, calls } = containerAnswering([engineError(500, 'server error', 'device or resource busy', 'removing container root filesystem: device or resource busy')]);
     await expect(removeContainer(container)).rejects.toThrow(/resource busy/);
     expect(calls).toHaveLength(1);
+  });
+});
+
+/** The answer Podman 4 gave to an inspect of a container whose process was exiting just then. */
+const processGone = () => engineError(500, 'server error', 'no such process', 'read /proc/19335/cgroup: no such process');
+
+/** A container whose inspects answer with `answers` in turn (an object: that inspect's result). */
+function inspectedAs(answers: (Error | object)[]): { container: Dockerode.Container; calls: () => number } {
+  let calls = 0;
+  const container = {
+    inspect: () => {
+      calls += 1;
+      const answer = answers.shift();
+      return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+    },
+  } as unknown as Dockerode.Container;
+  return { container, calls: () => calls };
+}
+
+describe('inspectContainer', () => {
+  const exited = { State: { Running: false, ExitCode: 7 } };
+
+  it('tries again when the container’s process went away under the engine, and answers what the engine then says', async () => {
+    const { container, calls } = inspectedAs([processGone(), processGone(), exited]);
+    expect(await inspectContainer(container)).toEqual(exited);
+    expect(calls()).toBe(3);
+  });
+
+  it('gives up after four tries, with the engine’s answer', async () => {
+    const { container, calls } = inspectedAs([processGone(), processGone(), processGone(), processGone(), exited]);
+    await expect(inspectContainer(container)).rejects.toThrow(/no such process/);
+    expect(calls()).toBe(4);
+  });
+
+  it('does not try again after any other refusal', async () => {
+    const { container, calls } = inspectedAs([engineError(404, 'no such container', 'no such container', 'no container with ID or name "x" found: no such container'), exited]);
+    await expect(inspectContainer(container)).rejects.toThrow(/no such container/);
+    expect(calls()).toBe(1);
   });
 });

@@ -155,6 +155,36 @@ export async function removeContainer(container: Dockerode.Container, options: {
   }
 }
 
+/** How often an inspect is tried while the engine says the container's process went away under it. */
+const INSPECT_ATTEMPTS = 4;
+/** The pause before the second try; it doubles for each later one. */
+const INSPECT_RETRY_MS = 25;
+
+/**
+ * Inspects a container. Podman answers the inspect of a container whose process exits at that
+ * moment with "read /proc/<pid>/cgroup: no such process" (500): it read the process id before
+ * the exit and its cgroup after. A moment later it reports the container exited, so the
+ * inspect is tried again.
+ */
+export async function inspectContainer(container: Dockerode.Container): Promise<Dockerode.ContainerInspectInfo> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await container.inspect();
+    } catch (error) {
+      if (!isProcessGone(error) || attempt >= INSPECT_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, INSPECT_RETRY_MS * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+/** True when the engine failed because the container's process had just gone ("… no such process", 500). */
+function isProcessGone(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { statusCode, json, message } = error as { statusCode?: number; json?: { cause?: string } | null; message?: string };
+  if (statusCode !== 500) return false;
+  return json?.cause === 'no such process' || /no such process\s*$/.test(message ?? '');
+}
+
 /** True when the engine refused because the container was between states (Podman's "container state improper"). */
 function isStateImproper(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
-import { demuxLogs } from '../docker/client.ts';
+import { demuxLogs, inspectContainer } from '../docker/client.ts';
 
 const DEFAULT_HEALTH_PATH = '/';
 
@@ -42,7 +42,7 @@ export async function waitHealthy(container: Dockerode.Container, check: HealthC
   const interval = check.intervalMs ?? 100;
   for (;;) {
     if (check.signal.aborted) return { ok: false, kind: 'canceled', reason: 'canceled' };
-    const info = await container.inspect();
+    const info = await inspectContainer(container);
     const exited = describeExit(info, check.restartsBefore ?? 0);
     if (exited === RESTARTED) {
       const code = check.docker ? await lastExitCode(check.docker, info.Id, started) : null;

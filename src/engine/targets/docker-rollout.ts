@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
-import { removeContainer } from '../docker/client.ts';
+import { inspectContainer, removeContainer } from '../docker/client.ts';
 import type { Outcome, RolloutRequest } from '../ports.ts';
 import { containerLogTail, healthUrl, waitHealthy, type HealthResult } from './container-health.ts';
 import { containerName, createOptions, labelFilter, LABELS, publishedPort, type ContainerPlan } from './container-spec.ts';
@@ -71,7 +71,7 @@ export async function rollOutContainers(options: ContainerRollout): Promise<Outc
   const created: Entry[] = [];
   const stopped: OldEntry[] = [];
   const portOf = async (container: Dockerode.Container): Promise<number | null> =>
-    service.port === null ? null : publishedPort(await container.inspect(), service.port);
+    service.port === null ? null : publishedPort(await inspectContainer(container), service.port);
 
   const stopOld = async (entry: OldEntry): Promise<void> => {
     log(`stopping ${entry.name}`);
@@ -80,7 +80,7 @@ export async function rollOutContainers(options: ContainerRollout): Promise<Outc
   };
 
   const startAgain = async ({ container, name }: OldEntry): Promise<void> => {
-    const restartsBefore = (await container.inspect()).RestartCount;
+    const restartsBefore = (await inspectContainer(container)).RestartCount;
     await container.start().catch(ignoreNotModified);
     log(`started ${name} again`);
     const port = exposed ?? (await portOf(container));

@@ -2,6 +2,7 @@ import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import type { EnvironmentReading, WorkloadReading } from '../../domain/running-status.ts';
 import type { Placement, RunningWatch } from '../ports.ts';
+import { inspectContainer } from '../docker/client.ts';
 import { labelFilter, LABELS } from './container-spec.ts';
 
 export interface DockerRunningOptions {
@@ -29,10 +30,7 @@ export async function readEnvironment(docker: Dockerode, placement: Placement): 
     if (service === undefined) continue;
     const reading = byService.get(service) ?? { service, desired: 0, ready: 0, restarts: 0, failing: null };
     byService.set(service, reading);
-    const info = await docker
-      .getContainer(container.Id)
-      .inspect()
-      .catch(() => null);
+    const info = await inspectContainer(docker.getContainer(container.Id)).catch(() => null);
     // Removed between the list and now: a replaced container, no longer counted.
     if (info === null) continue;
     reading.desired += 1;

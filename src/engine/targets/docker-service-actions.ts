@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
-import { isNotFound, removeContainer } from '../docker/client.ts';
+import { inspectContainer, isNotFound, removeContainer } from '../docker/client.ts';
 import type { Outcome, ServiceRequest } from '../ports.ts';
 import { containerLogTail, healthUrl, waitHealthy } from './container-health.ts';
 import { whenSettled } from './container-settled.ts';
@@ -63,7 +63,7 @@ export function createDockerServiceActions(options: ServiceActionsOptions) {
     } catch (error) {
       return { ok: false, reason: `cannot restart ${found.name}: ${message(error)}`, logTail: await containerLogTail(found.container) };
     }
-    const info = await found.container.inspect();
+    const info = await inspectContainer(found.container);
     const hostPort = service.port === null ? null : (service.expose ?? publishedPort(info, service.port));
     const health = await waitHealthy(found.container, {
       url: hostPort === null ? null : healthUrl(service, hostPort),
