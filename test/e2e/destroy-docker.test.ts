@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeContainer } from '../../src/engine/docker/client.ts';
 import { removeAppContainers, testDocker } from '../support/containers.ts';
 import { uniquePrefix } from '../support/databases.ts';
 import { BASE_IMAGE, DOCKER_HOST, randomName, REGISTRY } from '../support/hoist-harness.ts';
@@ -51,7 +52,7 @@ describe('destroy on the Docker target, from the terminal chat', () => {
       expect(exit.StatusCode, logs).toBe(0);
       return logs;
     } finally {
-      await container.remove({ force: true });
+      await removeContainer(container);
     }
   }
 

@@ -88,7 +88,7 @@ describe('docker builder', () => {
     // Only in the registry (another machine built it): pulled, not rebuilt.
     // Untag (layers shared with other images stay). Forced: Podman may still hold this build's
     // own container for a moment after the build answered; nothing else uses this image.
-    await docker.getImage(image).remove({ force: true });
+    await removeImage(image);
     const pulled: string[] = [];
     expect(await builder.build(request(service('web'), sha, pulled))).toEqual({ ok: true, image, reused: true });
     expect(await localImageExists(image)).toBe(true);
@@ -154,3 +154,21 @@ describe('docker builder', () => {
     expect(await manifestExists(`${registry}/${app}-slow:${sha}`)).toBe(false);
   });
 });
+
+/**
+ * Removes an image, forced. Podman answers 500 "container … does not exist in database: no such
+ * container" when the build container it goes to remove with the image is being removed by
+ * itself at that moment; a moment later the image goes alone.
+ */
+async function removeImage(image: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await docker.getImage(image).remove({ force: true });
+      return;
+    } catch (error) {
+      const { statusCode, message } = error as { statusCode?: number; message?: string };
+      if (statusCode !== 500 || !(message ?? '').includes('no such container') || attempt >= 4) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
