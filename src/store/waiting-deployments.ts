@@ -128,8 +128,10 @@ export function updateWaiting(trx: Db, id: number, values: UpdateObject<Database
  * The common table expressions of a pick-up: `picked`, the deployment marked started (and, when
  * `fenced`, this process its executor with a new token) unless it started, finished or left the
  * queue, or `onlyIf` says no; and `moved`, a `queue` event for each one behind it (the statement's
- * snapshot still shows the picked one waiting; `queue_order >` leaves it out). `returning`: what
- * `picked` gives the statement's select.
+ * snapshot still shows the picked one waiting; `queue_order >` leaves it out). The ones behind are
+ * asked for by the picked one's environment and place as values, not by a join (which the planner
+ * may make a scan of every queue when the statistics are thin): a range of the queue index.
+ * `returning`: what `picked` gives the statement's select (with app, env and queue_order).
  */
 export function pickingUp(id: number, options: { fenced: boolean; onlyIf?: RawBuilder<unknown>; returning: RawBuilder<unknown> }): RawBuilder<unknown> {
   const fencing = options.fenced ? sql`, fence = nextval('deployment_fence_seq'), heartbeat_at = now(), executor = ${executorName()}` : sql``;
@@ -141,8 +143,9 @@ export function pickingUp(id: number, options: { fenced: boolean; onlyIf?: RawBu
     ), moved as (
       insert into deployment_events (deployment_id, kind, app, env, payload)
       select d.id, 'queue', d.app, d.env, jsonb_build_object('kind', 'queue', 'deploymentId', d.id)
-      from deployments d join picked p on d.app = p.app and d.env = p.env
-      where d.finished_at is null and d.started_at is null and d.queue_order > p.queue_order
+      from deployments d
+      where d.app = (select app from picked) and d.env = (select env from picked)
+        and d.finished_at is null and d.queue_order > (select queue_order from picked) and d.started_at is null
       order by d.queue_order, d.id
       returning id
     )`;
