@@ -2,12 +2,13 @@ import type { EnvironmentConfig } from '../config/hoist-config.ts';
 import type { ChatOrigin, Deployment } from '../domain/deployment.ts';
 import type { Trigger } from '../domain/command.ts';
 import type { DeploymentStatus } from '../domain/status.ts';
+import type { EnvironmentLock } from '../domain/lock.ts';
 import { approvalDeadlines, needsApproval } from '../domain/approval.ts';
 import { scopeRule } from '../domain/rules.ts';
 import type { CommitChecks, ImageRegistry, Source, Target } from '../engine/ports.ts';
 import { createCommitChecks } from '../engine/source/github/commit-checks.ts';
 import { batchedDeploymentReads } from '../store/deployment-batch.ts';
-import { getDeployment, insertDeployment } from '../store/deployments.ts';
+import { getDeployment, insertDeployment, insertDeploymentUnlessLocked, type NewDeployment } from '../store/deployments.ts';
 import { environmentNow } from '../store/environment-now.ts';
 import { checkConfirm, checkDeployRef, planAction } from './action-plans.ts';
 import { checkBypass, checkBypassRequest } from './approval-bypass.ts';
@@ -145,23 +146,31 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
       const refused = await checkBypass(permissions, env, command.verb, options.requester.id);
       if (refused) return refused;
     }
-    // Its lock and what runs there, in one read.
-    const environment = await environmentNow(db, app.name, env.name);
-    const locked = await locks.check({ app: app.name, env: env.name, action: command.verb, ref, requester: options.requester, trigger: options.trigger, lock: environment.lock });
-    if (locked) return locked;
+    // Its lock and what runs there, in one read. A deploy reads neither first: its insert reads the
+    // services' versions, and is refused while a lock is in force; then the request reads them as
+    // any other does. A refusal before the insert is one only when no lock refuses it first.
+    const readsFirst = command.verb !== 'deploy';
+    const lockRefusal = async (lock: EnvironmentLock | null) =>
+      locks.check({ app: app.name, env: env.name, action: command.verb, ref, requester: options.requester, trigger: options.trigger, lock });
+    const afterLock = async (refusal: Refusal): Promise<Refusal> => (readsFirst ? refusal : ((await lockRefusal((await environmentNow(db, app.name, env.name)).lock)) ?? refusal));
+    const environment = readsFirst ? await environmentNow(db, app.name, env.name) : null;
+    if (environment !== null) {
+      const locked = await lockRefusal(environment.lock);
+      if (locked) return locked;
+    }
     const awaitsApproval = needsApproval(env.approval, command.verb) && bypass === null;
-    const plan = await planAction({ db, source: deps.source, registry: deps.registry }, app, env, command, { awaitsApproval, states: environment.states });
-    if (!plan.ok) return plan;
+    const plan = await planAction({ db, source: deps.source, registry: deps.registry }, app, env, command, { awaitsApproval, states: environment?.states ?? [] });
+    if (!plan.ok) return afterLock(plan);
     // Only a deploy brings a new commit: a rollback or redeploy goes back to what ran before.
     const gate: Gate | Refusal =
       command.verb === 'deploy'
         ? await gateOnChecks(checks, { app, env, sha: plan.deployment.sha, requester: options.requester, force, bypassedApproval: bypass !== null, now: now() })
         : { kind: 'go', checks: null };
-    if ('ok' in gate) return gate;
+    if ('ok' in gate) return afterLock(gate);
     const approval = awaitsApproval && gate.kind === 'go' ? env.approval : null;
     const waitingKey = waitingKeyOf(plan.deployment, command.scope.services);
     const deadlines = approval === null ? null : approvalDeadlines(approval, now());
-    const { id, duplicate, coalesced, status, recorded } = await insertDeployment(db, {
+    const input: NewDeployment = {
       ...plan.deployment,
       app: app.name,
       env: env.name,
@@ -177,7 +186,18 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
       ...(bypass === null ? {} : { bypassedApproval: { reason: bypass, setKey: waitingKey } }),
       checks: gate.checks,
       ...(gate.kind === 'wait' ? { awaitsChecks: { until: gate.until, nextAt: gate.nextAt, waitingFor: gate.waitingFor } } : {}),
-    });
+    };
+    let inserted = readsFirst ? null : await insertDeploymentUnlessLocked(db, input);
+    if (inserted === null && !readsFirst) {
+      // A lock in force (or a request that records more): as any request, with what it reads.
+      const now = await environmentNow(db, app.name, env.name);
+      const locked = await lockRefusal(now.lock);
+      if (locked) return locked;
+      const versions = new Map(now.states.map((s) => [s.service, s.version]));
+      input.services = input.services.map((s) => ({ ...s, previousVersion: versions.get(s.name) ?? null }));
+    }
+    inserted ??= await insertDeployment(db, input);
+    const { id, duplicate, coalesced, status, recorded } = inserted;
     return { ok: true as const, id, duplicate, coalesced, status, trigger: options.trigger, env, ...(recorded === undefined ? {} : { recorded }) };
   }
 

@@ -74,9 +74,35 @@ export interface Inserted {
  * no approval step to record) is one statement after the environment's arrival lock.
  */
 export async function insertDeployment(db: Db, input: NewDeployment): Promise<Inserted> {
+  if (recordsMore(input)) return insertInTransaction(db, input);
+  return insertInOneStatement(db, input, false);
+}
+
+/**
+ * `insertDeployment` for a request that has not read its environment: recorded only while no
+ * lock is in force there (checked after the arrival lock), each service's previous version
+ * read by the insert from what runs there (service_state). Null when nothing was recorded: a
+ * lock is in force, or the request records more than one statement does (an approval step, a
+ * forced check); the caller then reads the environment and checks its lock as for any request.
+ */
+export async function insertUnlessLocked(db: Db, input: NewDeployment): Promise<Inserted | null> {
+  if (recordsMore(input)) return null;
+  try {
+    return await insertInOneStatement(db, input, true);
+  } catch (error) {
+    if (isLockInForce(error)) return null;
+    throw error;
+  }
+}
+
+/** What `arrival_id_unless_locked` answers when a lock is in force (migration 0025). */
+const LOCK_IN_FORCE = 'HL423';
+const isLockInForce = (error: unknown): boolean => typeof error === 'object' && error !== null && (error as { code?: unknown }).code === LOCK_IN_FORCE;
+
+/** A request that records an approval step or a forced check with its deployment: a transaction. */
+function recordsMore(input: NewDeployment): boolean {
   const approvalStep = (input.awaitsApprovalUntil !== undefined && !input.awaitsChecks) || input.bypassedApproval !== undefined;
-  if ((input.checks?.forced ?? null) !== null || approvalStep) return insertInTransaction(db, input);
-  return insertInOneStatement(db, input);
+  return (input.checks?.forced ?? null) !== null || approvalStep;
 }
 
 /**
@@ -98,13 +124,14 @@ const ARRIVAL_LOCK = 7310407;
  * The usual request in one statement: its parts are common table expressions of it. It takes
  * the environment's arrival lock as it draws its id (`arrival_id`), holds it until it commits,
  * and reads the queue ahead of it after the lock (`arrival_queue_before`: see migration 0023).
+ * `unlessLocked`: see insertUnlessLocked (the services' previous versions given are not used).
  */
-async function insertInOneStatement(db: Db, input: NewDeployment): Promise<Inserted> {
+async function insertInOneStatement(db: Db, input: NewDeployment, unlessLocked: boolean): Promise<Inserted> {
   const services = serviceRows(input);
   const requested = JSON.stringify(requestedEntry(input));
   const row = {
     ...deploymentRow(input),
-    id: sql<number>`arrival_id(${input.app}, ${input.env})`,
+    id: unlessLocked ? sql<number>`arrival_id_unless_locked(${input.app}, ${input.env})` : sql<number>`arrival_id(${input.app}, ${input.env})`,
     queue_order: firstStatus(input) === 'QUEUED' ? sql<string>`arrival_queue_order(${input.app}, ${input.env})` : null,
   };
   const inserted = await db
@@ -114,7 +141,7 @@ async function insertInOneStatement(db: Db, input: NewDeployment): Promise<Inser
         .insertInto('deployment_services')
         .columns(['deployment_id', 'name', 'type', 'position', 'status', 'version', 'previous_version'])
         .expression(
-          sql`select d.id, v.name, v.type, v.position, 'QUEUED', v.version, v.previous_version
+          sql`select d.id, v.name, v.type, v.position, 'QUEUED', v.version, ${unlessLocked ? sql`(select st.version from service_state st where st.app = d.app and st.env = d.env and st.service = v.name)` : sql`v.previous_version`}
               from d cross join jsonb_to_recordset(${JSON.stringify(services)}::jsonb) as v(name text, type text, position int, version text, previous_version text)`,
         )
         .returning(['name', 'type', 'position', 'status', 'version', 'previous_version', 'image', 'reason']),

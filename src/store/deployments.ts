@@ -14,7 +14,7 @@ import { fencedWrite, fenceToken, staleUnlessWritten } from './fence.ts';
 import { parseJson, readChatOrigin } from './json-columns.ts';
 import type { DeploymentServicesTable, DeploymentsTable } from './schema.ts';
 import { serviceStateUpsert, type ServiceStateWrite } from './service-state.ts';
-import { insertDeployment as insertRow, type Inserted, type NewDeployment } from './deployment-insert.ts';
+import { insertDeployment as insertRow, insertUnlessLocked as insertRowUnlessLocked, type Inserted, type NewDeployment } from './deployment-insert.ts';
 import { withAppliedSpec } from './deployment-sets.ts';
 
 export type { NewDeployment } from './deployment-insert.ts';
@@ -23,11 +23,19 @@ export type { NewDeployment } from './deployment-insert.ts';
  * Records a deployment (see deployment-insert.ts); one recorded in one statement comes back as
  * `recorded`: the deployment as `getDeployment` would read it, and its environment's queue then.
  */
-export async function insertDeployment(
-  db: Db,
-  input: NewDeployment,
-): Promise<Omit<Inserted, 'recorded'> & { recorded?: { deployment: Deployment; queue: number[] } }> {
-  const { recorded, ...inserted } = await insertRow(db, input);
+export async function insertDeployment(db: Db, input: NewDeployment): Promise<InsertedDeployment> {
+  return withDeployment(await insertRow(db, input));
+}
+
+/** `insertDeployment` for a request that has not read its environment: null when a lock is in force (see deployment-insert.ts). */
+export async function insertDeploymentUnlessLocked(db: Db, input: NewDeployment): Promise<InsertedDeployment | null> {
+  const inserted = await insertRowUnlessLocked(db, input);
+  return inserted === null ? null : withDeployment(inserted);
+}
+
+export type InsertedDeployment = Omit<Inserted, 'recorded'> & { recorded?: { deployment: Deployment; queue: number[] } };
+
+function withDeployment({ recorded, ...inserted }: Inserted): InsertedDeployment {
   return recorded === undefined ? inserted : { ...inserted, recorded: { deployment: toDeployment(recorded.row), queue: recorded.queue } };
 }
 

@@ -11,6 +11,7 @@ describe('service: locks on request', () => {
         auto: '{ target: engine }',
         capped: '{ target: engine, deployers: [U0ALICE, U0BOB], lock: { ttl: 2h } }',
         pinned: '{ target: engine }',
+        frozen: '{ target: engine }',
       },
     });
   });
@@ -51,6 +52,24 @@ describe('service: locks on request', () => {
     });
     expect((await f.view('auto')).queue).toEqual([]);
     expect(await deploy('auto', alice, 'webhook')).toMatchObject({ ok: true });
+  });
+
+  it('answers locked before anything else a deploy could be refused for, and records what ran as the previous version under its owner', async () => {
+    // What runs there before the lock: db at the first version.
+    const first = await f.request(command.deploy('frozen', { services: ['db'] }), asking(alice));
+    expect((await f.run(first.id)).status).toBe('DEPLOYED');
+    const held = await lock('frozen');
+    // A ref that does not exist is not what stops bob: the lock is.
+    expect(await f.service.request(command.deploy('frozen', { ref: 'no-such-ref', services: ['api'] }), asking(bob))).toEqual({
+      ok: false,
+      code: 'LOCKED',
+      reason: `shop in frozen is locked by @alice since ${minute(held.since)}: "release freeze"; only @alice can act there until it is unlocked`,
+    });
+    expect((await f.view('frozen')).queue).toEqual([]);
+    // The owner goes ahead; her deploy says what it replaces, as any deploy does.
+    const next = await f.service.request(command.deploy('frozen', { services: ['db'] }), asking(alice));
+    expect(next).toMatchObject({ ok: true, deployment: { status: 'QUEUED', services: [{ name: 'db', previousVersion: first.services[0]?.version }] } });
+    expect(first.services[0]?.version).toBeTruthy();
   });
 
   it('refuses a lock longer than the environment allows, naming its `lock.ttl`', async () => {
