@@ -40,7 +40,7 @@ export interface OrchestrationSettings {
    * worker process: each runs about as many deployments as the one process did.
    */
   warmRounds: number;
-  /** Measured runs of each throughput configuration, one after the other: the median is reported (the machine's other work moves single runs). */
+  /** Measured runs of each throughput configuration, taken in turn with the other configurations' runs: the median is reported (the machine's other work moves single runs). */
   throughputRuns: number;
   /** Where CPU profiles of the throughput runs are written (null: none). */
   cpuProfileDir: string | null;
@@ -308,20 +308,18 @@ async function throughput(
 }
 
 /**
- * `settings.throughputRuns` runs of one throughput configuration, one after the other; the run
- * with the median deployments/s is reported, with every run's figure beside it. (A CPU profile,
- * when asked for, is of each run in turn: the files of the last one stay.)
+ * The run with the median deployments/s of one throughput configuration's runs, with every
+ * run's figure beside it. (A CPU profile, when asked for, is of each run in turn: the files of
+ * the last one stay.)
  */
-async function medianOfRuns(settings: OrchestrationSettings, run: () => Promise<{ result: Result; line: string }>): Promise<{ result: Result; line: string }> {
-  const runs: { result: Result; line: string }[] = [];
-  for (let i = 0; i < Math.max(1, settings.throughputRuns); i += 1) runs.push(await run());
+function medianOf(runs: readonly { result: Result; line: string }[]): { result: Result; line: string } {
   const rate = (r: { result: Result }) => Number(r.result.notes?.deploymentsPerSecond ?? 0);
   const sorted = [...runs].sort((a, b) => rate(a) - rate(b));
   const median = sorted[Math.floor((sorted.length - 1) / 2)] as { result: Result; line: string };
   if (runs.length === 1) return median;
   const each = runs.map(rate);
   return {
-    result: { ...median.result, notes: { ...median.result.notes, deploymentsPerSecondOfEachRun: each, reported: `the median of ${runs.length} runs` } },
+    result: { ...median.result, notes: { ...median.result.notes, deploymentsPerSecondOfEachRun: each, reported: `the median of ${runs.length} runs, each configuration's runs taken in turn with the others'` } },
     line: `${median.line} — the median of ${runs.length} runs: ${each.join(', ')} deployments/s`,
   };
 }
@@ -363,35 +361,18 @@ export async function runOrchestration(
     });
   }
 
-  if (only.handoff || only.throughput) {
+  if (only.handoff) {
     const noop = createNoopTarget();
     const h = await orchestrationHoist(settings, envs, 'start', () => noop.target);
     try {
       say(`… warm-up: ${WARMUP_DEPLOYMENTS} deployments`);
       for (let i = 0; i < WARMUP_DEPLOYMENTS; i += 1) await h.request('warmup');
       await h.drained(settings.drainTimeoutSeconds * 1000);
-      if (only.handoff) {
-        say(`… hand-off: ${settings.handoffs} hand-offs with one deployment waiting (no-op target)`);
-        results.push(await handoffOneWaiting(h, noop, settings));
-        if (settings.deepQueue > 0) {
-          say(`… hand-off: ${settings.deepQueue + 1} deployments queued at once in one environment`);
-          results.push(await handoffDeepQueue(h, noop, settings));
-        }
-      }
-      if (only.throughput) {
-        await warmUpEnvironments(h, settings, settings.warmRounds, say);
-        say(`… throughput: ${settings.envs} environments × ${settings.perEnv} deployments at once, one process (concurrency ${settings.concurrency}), ${settings.throughputRuns} run(s)`);
-        const one = await medianOfRuns(settings, () =>
-          throughput(
-            h,
-            settings,
-          'throughput-one-process',
-          `request → final, ${settings.envs} envs × ${settings.perEnv}, 1 process`,
-          `${total} deployments requested at once over ${settings.envs} environments; one process (start mode), HOIST_WORKER_CONCURRENCY=${settings.concurrency}; no-op target`,
-          ),
-        );
-        results.push(one.result);
-        lines.push(one.line);
+      say(`… hand-off: ${settings.handoffs} hand-offs with one deployment waiting (no-op target)`);
+      results.push(await handoffOneWaiting(h, noop, settings));
+      if (settings.deepQueue > 0) {
+        say(`… hand-off: ${settings.deepQueue + 1} deployments queued at once in one environment`);
+        results.push(await handoffDeepQueue(h, noop, settings));
       }
     } finally {
       await h.stop();
@@ -399,15 +380,50 @@ export async function runOrchestration(
   }
 
   if (only.throughput) {
+    // Each configuration's runs are taken in turn with the other configurations' (one process,
+    // then each number of worker processes, then one process again…), each run on processes
+    // started and warmed up for it: whatever else the machine does meanwhile falls on all of
+    // them alike, not on whichever configuration happened to run then.
+    const configurations: (number | null)[] = [null, ...settings.workerProcesses];
+    const runs = new Map<number | null, { result: Result; line: string }[]>(configurations.map((c) => [c, []]));
     let alongside = alongsideWorkerProcesses;
-    for (const count of settings.workerProcesses) {
-      const done = await throughputWithWorkers(settings, envs, total, count, say, alongside);
-      alongside = undefined;
-      results.push(done.result);
-      lines.push(done.line);
+    const rounds = Math.max(1, settings.throughputRuns);
+    for (let round = 1; round <= rounds; round += 1) {
+      for (const count of configurations) {
+        say(`… throughput run ${round} of ${rounds}: ${settings.envs} environments × ${settings.perEnv} deployments at once, ${count === null ? `one process (concurrency ${settings.concurrency})` : `${count} worker processes`}`);
+        const done = count === null ? await throughputInOneProcess(settings, envs, total, say) : await throughputWithWorkers(settings, envs, total, count, say, alongside);
+        if (count !== null) alongside = undefined;
+        runs.get(count)?.push(done);
+      }
+    }
+    for (const count of configurations) {
+      const median = medianOf(runs.get(count) ?? []);
+      results.push(median.result);
+      lines.push(median.line);
     }
   }
   return { results, lines };
+}
+
+/** One throughput run of one process (`hoist start`) with the no-op target, started and warmed up for it. */
+async function throughputInOneProcess(settings: OrchestrationSettings, envs: readonly string[], total: number, say: (line: string) => void): Promise<{ result: Result; line: string }> {
+  const noop = createNoopTarget();
+  const h = await orchestrationHoist(settings, envs, 'start', () => noop.target);
+  try {
+    say(`… warm-up: ${WARMUP_DEPLOYMENTS} deployments`);
+    for (let i = 0; i < WARMUP_DEPLOYMENTS; i += 1) await h.request('warmup');
+    await h.drained(settings.drainTimeoutSeconds * 1000);
+    await warmUpEnvironments(h, settings, settings.warmRounds, say);
+    return await throughput(
+      h,
+      settings,
+      'throughput-one-process',
+      `request → final, ${settings.envs} envs × ${settings.perEnv}, 1 process`,
+      `${total} deployments requested at once over ${settings.envs} environments; one process (start mode), HOIST_WORKER_CONCURRENCY=${settings.concurrency}; no-op target`,
+    );
+  } finally {
+    await h.stop();
+  }
 }
 
 /**
@@ -438,16 +454,13 @@ async function throughputWithWorkers(
       for (let i = 0; i < WARMUP_DEPLOYMENTS; i += 1) await h.request('warmup');
       await h.drained(settings.drainTimeoutSeconds * 1000);
       await warmUpEnvironments(h, settings, settings.warmRounds * count, say);
-      say(`… throughput: ${settings.envs} environments × ${settings.perEnv} deployments at once, ${count} worker processes, ${settings.throughputRuns} run(s)`);
-      return await medianOfRuns(settings, () =>
-        throughput(
-          h,
-          settings,
-          `throughput-worker-processes-${count}`,
-          `request → final, ${settings.envs} envs × ${settings.perEnv}, ${count} worker${count === 1 ? '' : 's'}`,
-          `${total} deployments requested at once over ${settings.envs} environments; requests through a server-mode Hoist in the bench process, ${count} \`hoist worker\` processes with HOIST_WORKER_CONCURRENCY=${settings.concurrency} each; no-op target`,
-          workers,
-        ),
+      return await throughput(
+        h,
+        settings,
+        `throughput-worker-processes-${count}`,
+        `request → final, ${settings.envs} envs × ${settings.perEnv}, ${count} worker${count === 1 ? '' : 's'}`,
+        `${total} deployments requested at once over ${settings.envs} environments; requests through a server-mode Hoist in the bench process, ${count} \`hoist worker\` processes with HOIST_WORKER_CONCURRENCY=${settings.concurrency} each; no-op target`,
+        workers,
       );
     } finally {
       await workers.stop();
