@@ -47,6 +47,11 @@ export interface EnvironmentBoard {
   invalidate(): void;
   /** Another process announced a change: reads go on with what is kept while a refresh runs. */
   changed(): void;
+  /**
+   * Whether the view kept in memory shows a lock in force in the environment, however old it is,
+   * without reading anything (null: none kept). A hint for what to read first, never an answer.
+   */
+  lockedAsLastSeen(app: string, env: string): boolean | null;
 }
 
 interface Snapshot {
@@ -131,6 +136,12 @@ export function createEnvironmentBoard(deps: BoardDeps): EnvironmentBoard {
     },
     changed() {
       announced += 1;
+    },
+    lockedAsLastSeen(app, env) {
+      const found = snapshot?.views.get(app)?.get(env);
+      if (found === undefined) return null;
+      const expiresAt = found.lock?.expiresAt ?? null;
+      return found.lock !== null && (expiresAt === null || expiresAt > now());
     },
   };
 }

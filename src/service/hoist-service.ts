@@ -148,8 +148,10 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
     }
     // Its lock and what runs there, in one read. A deploy reads neither first: its insert reads the
     // services' versions, and is refused while a lock is in force; then the request reads them as
-    // any other does. A refusal before the insert is one only when no lock refuses it first.
-    const readsFirst = command.verb !== 'deploy';
+    // any other does. A refusal before the insert is one only when no lock refuses it first. Where
+    // the environments' views last showed a lock, a deploy reads first too: it is likely refused,
+    // and that is answered before its ref is looked up.
+    const readsFirst = command.verb !== 'deploy' || board.lockedAsLastSeen(app.name, env.name) === true;
     const lockRefusal = async (lock: EnvironmentLock | null) =>
       locks.check({ app: app.name, env: env.name, action: command.verb, ref, requester: options.requester, trigger: options.trigger, lock });
     const afterLock = async (refusal: Refusal): Promise<Refusal> => (readsFirst ? refusal : ((await lockRefusal((await environmentNow(db, app.name, env.name)).lock)) ?? refusal));
@@ -190,10 +192,10 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
     let inserted = readsFirst ? null : await insertDeploymentUnlessLocked(db, input);
     if (inserted === null && !readsFirst) {
       // A lock in force (or a request that records more): as any request, with what it reads.
-      const now = await environmentNow(db, app.name, env.name);
-      const locked = await lockRefusal(now.lock);
+      const current = await environmentNow(db, app.name, env.name);
+      const locked = await lockRefusal(current.lock);
       if (locked) return locked;
-      const versions = new Map(now.states.map((s) => [s.service, s.version]));
+      const versions = new Map(current.states.map((s) => [s.service, s.version]));
       input.services = input.services.map((s) => ({ ...s, previousVersion: versions.get(s.name) ?? null }));
     }
     inserted ??= await insertDeployment(db, input);

@@ -57,6 +57,32 @@ describe.each(['pglite', 'postgres'] as const)('the environments kept in memory 
   const positioned = () => sequenceEvents(f.db);
   const unlock = (env: string) => releaseLock(f.db, { app: 'shop', env, expectedOwner: 'U0OTHER', actor: { id: 'U0OTHER', name: 'other' }, forced: false });
 
+  it('tells whether the view it keeps showed a lock, without reading: nothing kept, locked, unlocked, lapsed', async () => {
+    const { db, probe } = countingDb(f.db);
+    let at = 0;
+    const board = createEnvironmentBoard({ db, config: f.config, clock: () => at });
+    expect(board.lockedAsLastSeen('shop', 'dev')).toBeNull();
+    expect(probe.statements).toBe(0);
+    await lockIn('dev');
+    await board.view('shop', 'dev');
+    expect(board.lockedAsLastSeen('shop', 'dev')).toBe(true);
+    expect(board.lockedAsLastSeen('shop', 'nowhere')).toBeNull();
+    await unlock('dev');
+    // What it keeps, however old: still the lock, until a read refreshes it.
+    at = 10_000;
+    const statements = probe.statements;
+    expect(board.lockedAsLastSeen('shop', 'dev')).toBe(true);
+    expect(probe.statements).toBe(statements);
+    await board.view('shop', 'dev');
+    expect(board.lockedAsLastSeen('shop', 'dev')).toBe(false);
+    await lockIn('dev', 1);
+    at = 20_000;
+    await board.view('shop', 'dev');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(board.lockedAsLastSeen('shop', 'dev')).toBe(false);
+    await unlock('dev');
+  });
+
   it("a caller's own request, lock and cancel are in its next read", async () => {
     expect((await f.view('staging')).queue).toEqual([]);
     const d = await f.request(command.deploy('staging', { services: ['db'] }), asking(alice));

@@ -66,6 +66,10 @@ describe('service: locks on request', () => {
       reason: `shop in frozen is locked by @alice since ${minute(held.since)}: "release freeze"; only @alice can act there until it is unlocked`,
     });
     expect((await f.view('frozen')).queue).toEqual([]);
+    // Once the environments' views show the lock, a deploy it stops is refused before its ref is looked up.
+    const looked = f.resolves.length;
+    expect(await f.service.request(command.deploy('frozen', { ref: 'main', services: ['api'] }), asking(bob))).toMatchObject({ ok: false, code: 'LOCKED' });
+    expect(f.resolves.length).toBe(looked);
     // The owner goes ahead; her deploy says what it replaces, as any deploy does.
     const next = await f.service.request(command.deploy('frozen', { services: ['db'] }), asking(alice));
     expect(next).toMatchObject({ ok: true, deployment: { status: 'QUEUED', services: [{ name: 'db', previousVersion: first.services[0]?.version }] } });

@@ -92,6 +92,8 @@ export interface ServiceFixture {
   approvalHolds(id: number, config?: HoistConfig): Promise<boolean>;
   /** `app/env` of every kick, in order. */
   kicks: string[];
+  /** The ref of every lookup of a commit in the source (`(branch)`: the environment's branch), in order. */
+  resolves: string[];
   /** Deployments a worker was told to stop. */
   signals: number[];
   /** User ids whose groups were looked up. */
@@ -171,7 +173,15 @@ export async function openServiceFixture(options: FixtureOptions): Promise<Servi
   repo.git('checkout', '--quiet', 'main');
   const cacheDir = mkdtempSync(join(tmpdir(), 'hoist-service-git-'));
   const config = shopConfig(repo.dir, options.environments);
-  const source = createGitSource({ cacheDir });
+  const git = createGitSource({ cacheDir });
+  const resolves: string[] = [];
+  const source: typeof git = {
+    ...git,
+    resolve: (repo, ref) => {
+      resolves.push(ref ?? '(branch)');
+      return git.resolve(repo, ref);
+    },
+  };
   const target = createNoopTarget();
   const builder = createFakeBuilder();
   const images = createFakeImageRegistry(options.imageDigests);
@@ -240,6 +250,7 @@ export async function openServiceFixture(options: FixtureOptions): Promise<Servi
     images,
     approvalHolds: (id, workerConfig = config) => createApprovalBinding({ db: store.db, config: workerConfig, registry: images.registry, notify })(id),
     kicks,
+    resolves,
     signals,
     groupLookups,
     notifications: () => notified,
