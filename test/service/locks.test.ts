@@ -58,22 +58,23 @@ describe('service: locks on request', () => {
     // What runs there before the lock: db at the first version.
     const first = await f.request(command.deploy('frozen', { services: ['db'] }), asking(alice));
     expect((await f.run(first.id)).status).toBe('DEPLOYED');
+    expect(first.services[0]?.version).toBeTruthy();
     const held = await lock('frozen');
+    // The owner goes ahead (her deploy's insert meets the lock, and the request reads the
+    // environment): it says what it replaces, as any deploy does.
+    const next = await f.service.request(command.deploy('frozen', { services: ['db'] }), asking(alice));
+    expect(next).toMatchObject({ ok: true, deployment: { status: 'QUEUED', services: [{ name: 'db', previousVersion: first.services[0]?.version }] } });
     // A ref that does not exist is not what stops bob: the lock is.
     expect(await f.service.request(command.deploy('frozen', { ref: 'no-such-ref', services: ['api'] }), asking(bob))).toEqual({
       ok: false,
       code: 'LOCKED',
       reason: `shop in frozen is locked by @alice since ${minute(held.since)}: "release freeze"; only @alice can act there until it is unlocked`,
     });
-    expect((await f.view('frozen')).queue).toEqual([]);
     // Once the environments' views show the lock, a deploy it stops is refused before its ref is looked up.
+    expect((await f.view('frozen')).queue.map((q) => q.id)).toEqual([next.ok ? next.deployment.id : 0]);
     const looked = f.resolves.length;
     expect(await f.service.request(command.deploy('frozen', { ref: 'main', services: ['api'] }), asking(bob))).toMatchObject({ ok: false, code: 'LOCKED' });
     expect(f.resolves.length).toBe(looked);
-    // The owner goes ahead; her deploy says what it replaces, as any deploy does.
-    const next = await f.service.request(command.deploy('frozen', { services: ['db'] }), asking(alice));
-    expect(next).toMatchObject({ ok: true, deployment: { status: 'QUEUED', services: [{ name: 'db', previousVersion: first.services[0]?.version }] } });
-    expect(first.services[0]?.version).toBeTruthy();
   });
 
   it('refuses a lock longer than the environment allows, naming its `lock.ttl`', async () => {
