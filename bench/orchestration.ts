@@ -198,6 +198,13 @@ async function handoffDeepQueue(h: ScenarioHoist, noop: NoopTarget, settings: Or
   };
 }
 
+/** A freshly started Hoist's first deployments, one at a time in an environment of their own, drained. */
+async function firstDeployments(h: ScenarioHoist, settings: OrchestrationSettings, say: (line: string) => void): Promise<void> {
+  say(`… warm-up: ${WARMUP_DEPLOYMENTS} deployments`);
+  for (let i = 0; i < WARMUP_DEPLOYMENTS; i += 1) await h.request('warmup');
+  await h.drained(settings.drainTimeoutSeconds * 1000);
+}
+
 /**
  * Rounds of one deployment in every environment, all at once, drained: the measured run's
  * shape, so that every process has run its code paths (and V8 has compiled them) before the
@@ -365,9 +372,7 @@ export async function runOrchestration(
     const noop = createNoopTarget();
     const h = await orchestrationHoist(settings, envs, 'start', () => noop.target);
     try {
-      say(`… warm-up: ${WARMUP_DEPLOYMENTS} deployments`);
-      for (let i = 0; i < WARMUP_DEPLOYMENTS; i += 1) await h.request('warmup');
-      await h.drained(settings.drainTimeoutSeconds * 1000);
+      await firstDeployments(h, settings, say);
       say(`… hand-off: ${settings.handoffs} hand-offs with one deployment waiting (no-op target)`);
       results.push(await handoffOneWaiting(h, noop, settings));
       if (settings.deepQueue > 0) {
@@ -410,9 +415,7 @@ async function throughputInOneProcess(settings: OrchestrationSettings, envs: rea
   const noop = createNoopTarget();
   const h = await orchestrationHoist(settings, envs, 'start', () => noop.target);
   try {
-    say(`… warm-up: ${WARMUP_DEPLOYMENTS} deployments`);
-    for (let i = 0; i < WARMUP_DEPLOYMENTS; i += 1) await h.request('warmup');
-    await h.drained(settings.drainTimeoutSeconds * 1000);
+    await firstDeployments(h, settings, say);
     await warmUpEnvironments(h, settings, settings.warmRounds, say);
     return await throughput(
       h,
@@ -450,9 +453,7 @@ async function throughputWithWorkers(
       throw beside.reason;
     }
     try {
-      say(`… warm-up: ${WARMUP_DEPLOYMENTS} deployments`);
-      for (let i = 0; i < WARMUP_DEPLOYMENTS; i += 1) await h.request('warmup');
-      await h.drained(settings.drainTimeoutSeconds * 1000);
+      await firstDeployments(h, settings, say);
       await warmUpEnvironments(h, settings, settings.warmRounds * count, say);
       return await throughput(
         h,

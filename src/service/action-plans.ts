@@ -110,7 +110,15 @@ function allowed(scope: Scope, verb: ActionVerb): { ok: true; services: ServiceC
 }
 
 function rows(scope: Scope, specs: { name: string; type: ServiceSpec['type']; version: string | null }[]): PlannedDeployment['services'] {
-  return specs.map((s) => ({ name: s.name, type: s.type, version: s.version, previousVersion: scope.states.get(s.name)?.version ?? null }));
+  return withPreviousVersions(
+    specs.map((s) => ({ name: s.name, type: s.type, version: s.version })),
+    scope.states,
+  );
+}
+
+/** The services of a deployment, each with the version that runs now (`states`, by service) as its previous version. */
+export function withPreviousVersions<S extends { name: string }>(services: readonly S[], states: ReadonlyMap<string, ServiceStateRow>): (S & { previousVersion: string | null })[] {
+  return services.map((s) => ({ ...s, previousVersion: states.get(s.name)?.version ?? null }));
 }
 
 async function planDeploy(deps: PlanDeps, scope: Scope, command: DeployCommand, options: PlanOptions): Promise<Plan> {

@@ -127,9 +127,7 @@ export function createEnvironmentBoard(deps: BoardDeps): EnvironmentBoard {
   return {
     async view(app, env) {
       const found = (await current()).views.get(app)?.get(env) ?? null;
-      // A lock whose time is up holds nothing from that moment, whether or not the sweep released it yet.
-      const expiresAt = found?.lock?.expiresAt ?? null;
-      return found !== null && expiresAt !== null && expiresAt <= now() ? { ...found, lock: null } : found;
+      return found === null ? null : lockInForce(found);
     },
     invalidate() {
       generation += 1;
@@ -139,11 +137,15 @@ export function createEnvironmentBoard(deps: BoardDeps): EnvironmentBoard {
     },
     lockedAsLastSeen(app, env) {
       const found = snapshot?.views.get(app)?.get(env);
-      if (found === undefined) return null;
-      const expiresAt = found.lock?.expiresAt ?? null;
-      return found.lock !== null && (expiresAt === null || expiresAt > now());
+      return found === undefined ? null : lockInForce(found).lock !== null;
     },
   };
+
+  /** A lock whose time is up holds nothing from that moment, whether or not the sweep released it yet. */
+  function lockInForce(view: EnvironmentView): EnvironmentView {
+    const expiresAt = view.lock?.expiresAt ?? null;
+    return expiresAt !== null && expiresAt <= now() ? { ...view, lock: null } : view;
+  }
 }
 
 /** A commit link for this SHA, cut before it, is where any commit of the repository is shown. */

@@ -2,7 +2,6 @@ import type { EnvironmentConfig } from '../config/hoist-config.ts';
 import type { ChatOrigin, Deployment } from '../domain/deployment.ts';
 import type { Trigger } from '../domain/command.ts';
 import type { DeploymentStatus } from '../domain/status.ts';
-import type { EnvironmentLock } from '../domain/lock.ts';
 import { approvalDeadlines, needsApproval } from '../domain/approval.ts';
 import { scopeRule } from '../domain/rules.ts';
 import type { CommitChecks, ImageRegistry, Source, Target } from '../engine/ports.ts';
@@ -10,7 +9,7 @@ import { createCommitChecks } from '../engine/source/github/commit-checks.ts';
 import { batchedDeploymentReads } from '../store/deployment-batch.ts';
 import { getDeployment, insertDeployment, insertDeploymentUnlessLocked, type NewDeployment } from '../store/deployments.ts';
 import { environmentNow } from '../store/environment-now.ts';
-import { checkConfirm, checkDeployRef, planAction } from './action-plans.ts';
+import { checkConfirm, checkDeployRef, planAction, withPreviousVersions } from './action-plans.ts';
 import { checkBypass, checkBypassRequest } from './approval-bypass.ts';
 import { checkForce, checkForceRequest, gateOnChecks, type Gate } from './check-gate.ts';
 import { createApprovals } from './approvals.ts';
@@ -152,14 +151,15 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
     // the environments' views last showed a lock, a deploy reads first too: it is likely refused,
     // and that is answered before its ref is looked up.
     const readsFirst = command.verb !== 'deploy' || board.lockedAsLastSeen(app.name, env.name) === true;
-    const lockRefusal = async (lock: EnvironmentLock | null) =>
-      locks.check({ app: app.name, env: env.name, action: command.verb, ref, requester: options.requester, trigger: options.trigger, lock });
-    const afterLock = async (refusal: Refusal): Promise<Refusal> => (readsFirst ? refusal : ((await lockRefusal((await environmentNow(db, app.name, env.name)).lock)) ?? refusal));
-    const environment = readsFirst ? await environmentNow(db, app.name, env.name) : null;
-    if (environment !== null) {
-      const locked = await lockRefusal(environment.lock);
-      if (locked) return locked;
-    }
+    /** The environment now, and the refusal its lock gives this request (null: none). */
+    const readEnvironment = async () => {
+      const { lock, states } = await environmentNow(db, app.name, env.name);
+      const locked = await locks.check({ app: app.name, env: env.name, action: command.verb, ref, requester: options.requester, trigger: options.trigger, lock });
+      return { locked, states };
+    };
+    const afterLock = async (refusal: Refusal): Promise<Refusal> => (readsFirst ? refusal : ((await readEnvironment()).locked ?? refusal));
+    const environment = readsFirst ? await readEnvironment() : null;
+    if (environment?.locked) return environment.locked;
     const awaitsApproval = needsApproval(env.approval, command.verb) && bypass === null;
     const plan = await planAction({ db, source: deps.source, registry: deps.registry }, app, env, command, { awaitsApproval, states: environment?.states ?? [] });
     if (!plan.ok) return afterLock(plan);
@@ -192,11 +192,9 @@ export function createHoistService(serviceDeps: ServiceDeps): HoistService {
     let inserted = readsFirst ? null : await insertDeploymentUnlessLocked(db, input);
     if (inserted === null && !readsFirst) {
       // A lock in force (or a request that records more): as any request, with what it reads.
-      const current = await environmentNow(db, app.name, env.name);
-      const locked = await lockRefusal(current.lock);
-      if (locked) return locked;
-      const versions = new Map(current.states.map((s) => [s.service, s.version]));
-      input.services = input.services.map((s) => ({ ...s, previousVersion: versions.get(s.name) ?? null }));
+      const current = await readEnvironment();
+      if (current.locked) return current.locked;
+      input.services = withPreviousVersions(input.services, new Map(current.states.map((s) => [s.service, s])));
     }
     inserted ??= await insertDeployment(db, input);
     const { id, duplicate, coalesced, status, recorded } = inserted;

@@ -143,15 +143,12 @@ const REMOVE_RETRY_MS = 100;
  * the container is stopped a moment later, and the remove is tried again.
  */
 export async function removeContainer(container: Dockerode.Container, options: { v?: boolean } = {}): Promise<'removed' | 'gone'> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      await container.remove({ force: true, ...options });
-      return 'removed';
-    } catch (error) {
-      if (isNotFound(error)) return 'gone';
-      if (!isStateImproper(error) || attempt >= REMOVE_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, REMOVE_RETRY_MS * 2 ** (attempt - 1)));
-    }
+  try {
+    await whileEngineSays(STATE_IMPROPER, REMOVE_ATTEMPTS, REMOVE_RETRY_MS, () => container.remove({ force: true, ...options }));
+    return 'removed';
+  } catch (error) {
+    if (isNotFound(error)) return 'gone';
+    throw error;
   }
 }
 
@@ -167,30 +164,38 @@ const INSPECT_RETRY_MS = 25;
  * inspect is tried again.
  */
 export async function inspectContainer(container: Dockerode.Container): Promise<Dockerode.ContainerInspectInfo> {
+  return whileEngineSays(PROCESS_GONE, INSPECT_ATTEMPTS, INSPECT_RETRY_MS, () => container.inspect());
+}
+
+/** An engine's answer for a moment that passes: the HTTP statuses it comes with, and its cause (Podman's `cause`, or the end of its message). */
+interface PassingAnswer {
+  statuses: readonly number[];
+  cause: string;
+}
+
+/** The container was between states (Podman's "container state improper"). */
+const STATE_IMPROPER: PassingAnswer = { statuses: [409, 500], cause: 'container state improper' };
+/** The container's process had just gone ("… no such process"). */
+const PROCESS_GONE: PassingAnswer = { statuses: [500], cause: 'no such process' };
+
+/** `call`, tried again while the engine gives `answer` (at most `attempts` tries, the pause doubling from `firstPauseMs`). */
+async function whileEngineSays<T>(answer: PassingAnswer, attempts: number, firstPauseMs: number, call: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await container.inspect();
+      return await call();
     } catch (error) {
-      if (!isProcessGone(error) || attempt >= INSPECT_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, INSPECT_RETRY_MS * 2 ** (attempt - 1)));
+      if (!engineSaid(error, answer) || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, firstPauseMs * 2 ** (attempt - 1)));
     }
   }
 }
 
-/** True when the engine failed because the container's process had just gone ("… no such process", 500). */
-function isProcessGone(error: unknown): boolean {
+/** True when dockerode's error carries the engine's `answer`. */
+function engineSaid(error: unknown, answer: PassingAnswer): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { statusCode, json, message } = error as { statusCode?: number; json?: { cause?: string } | null; message?: string };
-  if (statusCode !== 500) return false;
-  return json?.cause === 'no such process' || /no such process\s*$/.test(message ?? '');
-}
-
-/** True when the engine refused because the container was between states (Podman's "container state improper"). */
-function isStateImproper(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { statusCode, json, message } = error as { statusCode?: number; json?: { cause?: string } | null; message?: string };
-  if (statusCode !== 409 && statusCode !== 500) return false;
-  return json?.cause === 'container state improper' || (message ?? '').includes('container state improper');
+  if (statusCode === undefined || !answer.statuses.includes(statusCode)) return false;
+  return json?.cause === answer.cause || (message ?? '').includes(answer.cause);
 }
 
 /** True when dockerode reports that the object does not exist (HTTP 404). */
