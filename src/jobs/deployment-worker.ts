@@ -18,6 +18,8 @@ export interface WorkerDeps extends ExecutorDeps {
   concurrency: number;
   /** How long a stopping worker lets its runs finish before it cancels them (HOIST_WORKER_DRAIN_SECONDS). */
   drainMs?: number;
+  /** A job runs its environment's next deployments itself while it has run for less than this (default CHAIN_MS; 0: never). */
+  chainMs?: number;
   /** Whether an approved deployment still applies what was approved; false: approval was asked again, and it must not start. */
   approvalHolds(deployment: Deployment): Promise<boolean>;
   /** `app/env` of the environments whose configuration asks for approval of some action (their deployments are checked step by step). */
@@ -43,7 +45,10 @@ export interface DeploymentWorker {
 export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
   const { db, lease, logger } = deps;
   const executor = createDeploymentExecutor(deps);
+  const chainMs = deps.chainMs ?? CHAIN_MS;
   const running = new Set<Promise<void>>();
+  /** Set once close() begins: a job ends with its deployment, handing the next to the run queue. */
+  let closing = false;
 
   /**
    * Rules are re-checked when an action starts: someone else's lock taken while
@@ -65,6 +70,15 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
     return age !== null && age < lease.ttlMs;
   }
 
+  /**
+   * Whether the started deployment's executor is alive. A heartbeat that is old only because
+   * nobody could reach the database (which just answered again) is fresh a beat later: it is
+   * read twice, two beats apart, before the executor is taken for gone.
+   */
+  async function beatsElsewhere(deploymentId: number): Promise<boolean> {
+    return (await beatsNow(deploymentId)) || (await pause(2 * (deps.heartbeatMs ?? 1_000)), await beatsNow(deploymentId));
+  }
+
   async function processJob(job: Job<RunJob>, _token: string | undefined, _signal?: AbortSignal): Promise<void> {
     const run = processJobData(job.data);
     running.add(run);
@@ -78,32 +92,51 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
   /**
    * The usual deployment, offered with its environment: the lease confirmed, then picked up with
    * everything its run starts from in one statement. Anything that could hold it back (a lock, an
-   * approval to check, a run started before) takes the way through processDeployment.
+   * approval to check, a run started before) takes the way through processDeployment. When it
+   * ends, the environment's next deployment may run in the same job (see handOn).
    */
   async function processJobData(job: RunJob): Promise<void> {
     const { deploymentId, app, env } = job;
     if (app === undefined || env === undefined) return processDeployment(deploymentId);
     const taken = await lease.take(app, env, deploymentId);
     if (!('handle' in taken)) return processDeployment(deploymentId);
-    const picked = await pickUpToRun(db, deploymentId, deps.approvalEnvironments);
-    if (picked === null) {
-      // Not free to start: as if this worker had not asked for the lease (it was free, or already this deployment's).
-      if (taken.fresh) await lease.release(app, env, deploymentId);
-      return processDeployment(deploymentId);
-    }
-    try {
-      // It runs now and the ones behind moved up: said at once, not at its first step.
-      deps.notify();
-      await executor.execute(picked.deployment, picked.fence, picked.states);
-    } finally {
-      await handOn(app, env, deploymentId);
+    const since = Date.now();
+    let id = deploymentId;
+    let fresh = taken.fresh;
+    for (;;) {
+      const picked = await pickUpToRun(db, id, deps.approvalEnvironments);
+      if (picked === null) {
+        // Not free to start: as if this worker had not asked for the lease (it was free, or already this deployment's).
+        if (fresh) await lease.release(app, env, id);
+        return processDeployment(id);
+      }
+      let next: number | null;
+      try {
+        // It runs now and the ones behind moved up: said at once, not at its first step.
+        deps.notify();
+        await executor.execute(picked.deployment, picked.fence, picked.states);
+      } finally {
+        next = await handOn(app, env, id, Date.now() - since < chainMs);
+      }
+      if (next === null) return;
+      // Taken for it just now by this worker, as a job's first take would have.
+      id = next;
+      fresh = true;
     }
   }
 
-  /** The environment is no longer held in this deployment's name: offered to the next one. */
-  async function handOn(app: string, env: string, deploymentId: number): Promise<void> {
+  /**
+   * The environment is no longer held in this deployment's name: offered to the next one. With
+   * `runsNext` (the job has run for less than chainMs) and the worker not stopping, a next
+   * deployment that the lease is free for is taken by this worker and its id returned: the job
+   * runs it without a round through the run queue. A job running longer gives its slot up, so
+   * that jobs of other environments waiting for one are not held back by a long queue.
+   */
+  async function handOn(app: string, env: string, deploymentId: number, runsNext = false): Promise<number | null> {
     await lease.release(app, env, deploymentId);
+    if (runsNext && !closing) return deps.dispatcher.handOff(app, env);
     await deps.dispatcher.kick(app, env);
+    return null;
   }
 
   async function processDeployment(deploymentId: number): Promise<void> {
@@ -113,7 +146,8 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
     const { deployment: d, environment } = read;
     if (d.finishedAt) {
       // Over already (a second job for it): its environment must not stay held in its name.
-      return handOn(d.app, d.env, d.id);
+      await handOn(d.app, d.env, d.id);
+      return;
     }
     // Waiting for approval (asked again since it was queued), it is not in the queue.
     if (d.status === 'AWAITING_APPROVAL') return;
@@ -130,15 +164,18 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
         // executor, in one statement, unless it was removed from the queue meanwhile.
         const picked = await pickUp(db, d.id, { fenced: true });
         if (picked.outcome === 'gone') return;
+        // Picked up since it was read (its run has not said so yet): by a live worker, it is that one's.
+        if (picked.outcome === 'resumed' && (await beatsElsewhere(d.id))) {
+          handedBack = true;
+          return;
+        }
         // It runs now and the ones behind moved up: said at once, not at its first step.
         deps.notify();
         await executor.execute(d, picked.fence, environment.states);
         return;
       }
-      // Started before: its executor is either alive (a duplicate job) or gone. A heartbeat
-      // that is old only because nobody could reach the database (which just answered again)
-      // is fresh a beat later: it is read twice, two beats apart, before taking over.
-      if ((await beatsNow(d.id)) || (await pause(2 * (deps.heartbeatMs ?? 1_000)), await beatsNow(d.id))) {
+      // Started before: its executor is either alive (a duplicate job) or gone.
+      if (await beatsElsewhere(d.id)) {
         handedBack = true; // the live executor keeps the lease and kicks when it ends
         return;
       }
@@ -162,7 +199,8 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
   return {
     worker,
     async close() {
-      const closing = worker.close();
+      closing = true;
+      const closed = worker.close();
       const drainMs = deps.drainMs ?? DEFAULT_DRAIN_MS;
       if (!(await settlesWithin(Promise.allSettled([...running]), drainMs))) {
         // Stopped for good past its drain time (a pod's grace period ends in SIGKILL): the runs
@@ -174,14 +212,21 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
       // What is left of the close is Redis housekeeping: quick when Redis answers, endless
       // when it does not (whether it is away shows only by waiting: a status read before
       // may not know yet). Past the grace, the connections are cut instead.
-      if (await settlesWithin(closing, REDIS_CLOSE_GRACE_MS)) return;
+      if (await settlesWithin(closed, REDIS_CLOSE_GRACE_MS)) return;
       logger.warn('Redis does not answer: closing the worker without it');
       await settlesWithin(worker.disconnect(), REDIS_CLOSE_GRACE_MS);
       deps.connection.disconnect();
-      await settlesWithin(closing, REDIS_CLOSE_GRACE_MS);
+      await settlesWithin(closed, REDIS_CLOSE_GRACE_MS);
     },
   };
 }
+
+/**
+ * A job runs its environment's next deployment itself (no round through the run queue) only
+ * while it has run for less than this: quick deployments follow each other at once, and a slot
+ * is not kept from other environments' jobs for longer than this and one deployment.
+ */
+export const CHAIN_MS = 1_000;
 
 /** A stopping worker's runs may take this long to finish by default (deploy/kubernetes gives pods more). */
 export const DEFAULT_DRAIN_MS = 600_000;

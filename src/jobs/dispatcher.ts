@@ -4,6 +4,9 @@ import { isOver, queueIds } from '../store/waiting-deployments.ts';
 import type { EnvironmentLease } from './environment-lease.ts';
 import type { RunQueue } from './run-queue.ts';
 
+/** What became of an offer: a job was added (or none was due), the queue must be read again, or the caller took the lease for it and runs it itself. */
+type Placed = 'placed' | 'read-again' | 'run-here';
+
 /**
  * Hands each environment's oldest unfinished deployment to the run queue once it
  * holds the environment's lease. Postgres decides the order (FIFO by id); the lease
@@ -23,34 +26,57 @@ export function createDispatcher(deps: { db: Db; queue: RunQueue; lease: Environ
       const head = queue[0];
       if (head === undefined) return;
       const ahead = known !== undefined && head !== known[known.length - 1];
-      if (await offer(app, env, { id: head }, new Set(queue), ahead)) return;
+      if ((await place(app, env, head, new Set(queue), ahead, false)) !== 'read-again') return;
       const now = await queueIds(deps.db, app, env);
-      if (now[0] !== undefined) await offer(app, env, { id: now[0] }, new Set(now));
+      if (now[0] !== undefined) await place(app, env, now[0], new Set(now), false, false);
+    },
+    /**
+     * `kick` by a worker whose deployment in the environment just ended and gave the lease up:
+     * when the lease is free for the environment's next deployment, the worker takes it and runs
+     * that deployment itself (its id); otherwise as `kick` (null).
+     */
+    async handOff(app: string, env: string): Promise<number | null> {
+      const queue = await queueIds(deps.db, app, env);
+      const head = queue[0];
+      if (head === undefined) return null;
+      return (await place(app, env, head, new Set(queue), false, true)) === 'run-here' ? head : null;
     },
     /** `kick` for an environment whose oldest unfinished deployment was just read (the reconciler reads every environment's at once). */
-    offer,
+    async offer(app: string, env: string, next: { id: number }): Promise<void> {
+      await place(app, env, next.id, undefined, false, false);
+    },
   };
 
   /**
    * `queued`: the environment's queue as just read (a holder in it is not over, without asking).
    * `unsure`: `next` may have finished since the queue was read; when the environment was free
-   * for it, it is given back instead of offered. False then (read the queue again); true otherwise.
+   * for it, it is given back instead of offered ('read-again'). `runHere`: when the lease was
+   * free and taken for `next` just now, no job is added: the caller runs it ('run-here').
    */
-  async function offer(app: string, env: string, next: { id: number }, queued?: ReadonlySet<number>, unsure = false): Promise<boolean> {
-    const taken = await deps.lease.take(app, env, next.id);
+  async function place(app: string, env: string, next: number, queued: ReadonlySet<number> | undefined, unsure: boolean, runHere: boolean): Promise<Placed> {
+    const taken = await deps.lease.take(app, env, next);
+    let fresh: boolean;
     if ('holder' in taken) {
       // A deployment removed from the queue while it held the lease (canceled just before it started) gives it up here.
       const { holder } = taken;
-      if (queued?.has(holder) || !(await isOver(deps.db, holder))) return true; // another deployment runs; it kicks when it ends
+      if (queued?.has(holder) || !(await isOver(deps.db, holder))) return 'placed'; // another deployment runs; it kicks when it ends
       await deps.lease.release(app, env, holder);
-      if (!(await deps.lease.claim(app, env, next.id))) return true;
+      if (!(await deps.lease.claim(app, env, next))) return 'placed';
+      fresh = true;
     } else if (unsure && taken.fresh) {
       // Holding the lease, it would have run or kicked; free, it may be over (it released it).
-      await deps.lease.release(app, env, next.id);
-      return false;
+      await deps.lease.release(app, env, next);
+      return 'read-again';
+    } else {
+      fresh = taken.fresh;
     }
-    await deps.queue.add('run', { deploymentId: next.id, app, env }, { jobId: `run-${next.id}`, removeOnComplete: true, removeOnFail: true });
-    return true;
+    // Held already in its name: whoever took it for it runs it or adds its job (or, gone, the
+    // lease lapses within its ttl and the next offer finds it free). A second job would race
+    // with a run that has none (a worker's next deployment, run in its job).
+    if (!fresh) return 'placed';
+    if (runHere) return 'run-here';
+    await deps.queue.add('run', { deploymentId: next, app, env }, { jobId: `run-${next}`, removeOnComplete: true, removeOnFail: true });
+    return 'placed';
   }
 }
 

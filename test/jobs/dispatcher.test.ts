@@ -107,4 +107,22 @@ describe('dispatcher', () => {
     expect(await offered(next.id)).toBe(false);
     expect(await lease.take('shop', 'ahead', next.id)).toEqual({ holder: running.id });
   });
+
+  it('hands a free environment to the worker whose deployment just ended (no job), and offers it as kick does otherwise', async () => {
+    const { lease, dispatcher } = setUp();
+    expect(await dispatcher.handOff('shop', 'empty')).toBeNull();
+    const next = await insertDeployment(store.db, request('handoff', 'v1'));
+    const behind = await insertDeployment(store.db, request('handoff', 'v2'));
+    expect(await dispatcher.handOff('shop', 'handoff')).toBe(next.id);
+    expect(await offered(next.id)).toBe(false);
+    expect(await lease.take('shop', 'handoff', behind.id)).toEqual({ holder: next.id });
+    // Held in the next one's name already (whoever took it runs it): not run by the caller, and no second job for it.
+    expect(await dispatcher.handOff('shop', 'handoff')).toBeNull();
+    await dispatcher.kick('shop', 'handoff');
+    expect(await offered(next.id)).toBe(false);
+    // Taken back from a holder that is over, for the caller.
+    await setDeploymentStatus(store.db, next.id, { status: 'CANCELED', finished: true });
+    expect(await dispatcher.handOff('shop', 'handoff')).toBe(behind.id);
+    expect(await offered(behind.id)).toBe(false);
+  });
 });
