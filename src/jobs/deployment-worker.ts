@@ -111,12 +111,15 @@ export function createDeploymentWorker(deps: WorkerDeps): DeploymentWorker {
         return processDeployment(id);
       }
       let next: number | null;
+      let ended = false;
       try {
         // It runs now and the ones behind moved up: said at once, not at its first step.
         deps.notify();
         await executor.execute(picked.deployment, picked.fence, picked.states);
+        ended = true;
       } finally {
-        next = await handOn(app, env, id, Date.now() - since < chainMs);
+        // A run that threw ends the job: the next one is offered to the run queue, not taken here.
+        next = await handOn(app, env, id, ended && Date.now() - since < chainMs);
       }
       if (next === null) return;
       // Taken for it just now by this worker, as a job's first take would have.
