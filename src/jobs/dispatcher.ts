@@ -61,8 +61,9 @@ export function createDispatcher(deps: { db: Db; queue: RunQueue; lease: Environ
       const { holder } = taken;
       if (queued?.has(holder) || !(await isOver(deps.db, holder))) return 'placed'; // another deployment runs; it kicks when it ends
       await deps.lease.release(app, env, holder);
-      if (!(await deps.lease.claim(app, env, next))) return 'placed';
-      fresh = true;
+      const retaken = await deps.lease.take(app, env, next);
+      if (!('handle' in retaken)) return 'placed';
+      fresh = retaken.fresh;
     } else if (unsure && taken.fresh) {
       // Holding the lease, it would have run or kicked; free, it may be over (it released it).
       await deps.lease.release(app, env, next);
