@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CancelListener } from '../../src/jobs/cancel-signal.ts';
 import { createDeploymentWorker, type DeploymentWorker } from '../../src/jobs/deployment-worker.ts';
 import { createDispatcher } from '../../src/jobs/dispatcher.ts';
 import { createEnvironmentLease } from '../../src/jobs/environment-lease.ts';
@@ -72,13 +73,15 @@ describe('a worker hands its environment on to the next deployment', () => {
       holds.set(id, { started, released: new Promise<void>((resolve) => (release = resolve)) });
       return { started: startedP, release };
     };
+    // Runs are never canceled here: nothing to track.
+    const cancels: CancelListener = { ready: Promise.resolve(0), track: () => () => undefined, stopAll: () => 0, close: () => undefined };
     const worker = createDeploymentWorker({
       db: store.db,
       connection: workerConnection,
       prefix,
       lease,
       dispatcher,
-      cancels: { ready: Promise.resolve(), track: () => () => undefined, stopAll: () => 0, close: () => undefined } as never,
+      cancels,
       async run(id) {
         ran.push(id);
         const held = holds.get(id);
