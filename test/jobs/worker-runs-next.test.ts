@@ -11,6 +11,7 @@ import { getDeployment, insertDeployment, setDeploymentStatus } from '../../src/
 import { takeLock } from '../../src/store/locks.ts';
 import { pickUp } from '../../src/store/waiting-deployments.ts';
 import { openTestStore, uniquePrefix } from '../support/databases.ts';
+import { eventually } from '../support/hoist-harness.ts';
 import { newDeployment } from '../support/new-deployment.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -108,12 +109,21 @@ describe('a worker hands its environment on to the next deployment', () => {
     for (let i = 0; i < n; i += 1) ids.push((await insertDeployment(store.db, newDeployment({ env, ref: `v${i}` }))).id);
     return ids;
   };
-  const finished = async (ids: number[]) => {
-    for (;;) {
-      const rows = await Promise.all(ids.map((id) => getDeployment(store.db, id)));
-      if (rows.every((d) => d?.finishedAt)) return rows;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+  const finished = (ids: number[]) =>
+    eventually(
+      async () => {
+        const rows = await Promise.all(ids.map((id) => getDeployment(store.db, id)));
+        return rows.every((d) => d?.finishedAt) && rows;
+      },
+      30_000,
+      `deployments ${ids.join(', ')} to finish`,
+    );
+  /** Offers the environment's queue with its first deployment's run held; resolves once that run started. */
+  const kickHoldingFirst = async (w: ReturnType<typeof setUp>, env: string, ids: number[]) => {
+    const first = w.hold(ids[0] as number);
+    await w.dispatcher.kick('shop', env);
+    await first.started;
+    return first;
   };
 
   it('runs the queue behind its deployment in the same job, in order, with the lease in the running one’s name', async () => {
@@ -142,11 +152,10 @@ describe('a worker hands its environment on to the next deployment', () => {
   });
 
   it('takes the usual way for a next deployment that may not start as it is: someone else\'s lock taken meanwhile cancels the ones behind', async () => {
-    const { dispatcher, added, ran, hold } = setUp();
+    const w = setUp();
+    const { added, ran } = w;
     const ids = await queued('locked', 3);
-    const first = hold(ids[0] as number);
-    await dispatcher.kick('shop', 'locked');
-    await first.started;
+    const first = await kickHoldingFirst(w, 'locked', ids);
     const taken = await takeLock(store.db, { app: 'shop', env: 'locked', kind: 'manual', owner: { id: 'U2', name: 'bob' }, reason: 'incident', ttlMs: null, chat: { kind: 'none' } });
     expect(taken.ok).toBe(true);
     first.release();
@@ -159,11 +168,10 @@ describe('a worker hands its environment on to the next deployment', () => {
   });
 
   it('a stopping worker does not start the next deployment: it leaves it queued, offered to the run queue', async () => {
-    const { dispatcher, added, ran, hold, worker } = setUp();
+    const w = setUp();
+    const { added, ran, worker } = w;
     const ids = await queued('stopping', 2);
-    const first = hold(ids[0] as number);
-    await dispatcher.kick('shop', 'stopping');
-    await first.started;
+    const first = await kickHoldingFirst(w, 'stopping', ids);
     const closed = worker.close();
     first.release();
     await closed;
@@ -179,7 +187,7 @@ describe('a worker hands its environment on to the next deployment', () => {
     expect((await pickUp(store.db, id, { fenced: true })).outcome).toBe('picked');
     expect(await lease.claim('shop', 'picked', id)).not.toBeNull();
     await queue.add('run', { deploymentId: id, app: 'shop', env: 'picked' }, { jobId: `run-${id}`, removeOnComplete: true, removeOnFail: true });
-    while ((await queue.getJob(`run-${id}`)) !== undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(async () => (await queue.getJob(`run-${id}`)) === undefined, 30_000, 'the job to be done');
     expect(ran).toEqual([]);
     expect(await lease.take('shop', 'picked', id + 1)).toEqual({ holder: id });
   });
