@@ -105,6 +105,19 @@ runtime = "runc"
 EOF
     fi
   fi
+  # Tests read the engine's event log back (which container was created when). Podman keeps
+  # it in a file it cuts at 1 MB by default, dropping the oldest events: a whole test run
+  # writes many megabytes, so the cut would take events a test is about to read.
+  events=/etc/containers/containers.conf.d/51-hoist-events.conf
+  if [ ! -f "$events" ]; then
+    mkdir -p /etc/containers/containers.conf.d
+    say "writing $events (engine event log kept up to 512 MB)"
+    cat >"$events" <<'EOF'
+[engine]
+events_logfile_max_size = "512m"
+EOF
+    podman_events_new=1
+  fi
   if ! grep -qs "\"$REGISTRY\"" /etc/containers/registries.conf /etc/containers/registries.conf.d/*.conf; then
     say "marking $REGISTRY as an insecure (plain HTTP) registry"
     cat >/etc/containers/registries.conf.d/50-hoist-registry.conf <<EOF
@@ -135,6 +148,9 @@ fi
 
 # --- Podman's Docker-compatible API ---------------------------------------------
 podman_up() { curl -fsS --max-time 2 --unix-socket "$PODMAN_SOCK" http://d/_ping; }
+if [ "${podman_events_new:-0}" = 1 ] && podman_up >/dev/null 2>&1; then
+  say "note: podman's API service was already running; restart it for its event log size to apply"
+fi
 if ! podman_up >/dev/null 2>&1; then
   if [ "$(id -u)" -ne 0 ]; then
     die "podman API does not answer on $PODMAN_SOCK and only root can start it (run this script as root once)"

@@ -54,14 +54,14 @@ export function createDispatcher(deps: { db: Db; queue: RunQueue; lease: Environ
    * free and taken for `next` just now, no job is added: the caller runs it ('run-here').
    */
   async function place(app: string, env: string, next: number, queued: ReadonlySet<number> | undefined, unsure: boolean, runHere: boolean): Promise<Placed> {
-    const taken = await deps.lease.take(app, env, next);
+    const taken = await deps.lease.take(app, env, next, false);
     let fresh: boolean;
     if ('holder' in taken) {
       // A deployment removed from the queue while it held the lease (canceled just before it started) gives it up here.
       const { holder } = taken;
       if (queued?.has(holder) || !(await isOver(deps.db, holder))) return 'placed'; // another deployment runs; it kicks when it ends
       await deps.lease.release(app, env, holder);
-      const retaken = await deps.lease.take(app, env, next);
+      const retaken = await deps.lease.take(app, env, next, false);
       if (!('handle' in retaken)) return 'placed';
       fresh = retaken.fresh;
     } else if (unsure && taken.fresh) {
@@ -72,8 +72,9 @@ export function createDispatcher(deps: { db: Db; queue: RunQueue; lease: Environ
       fresh = taken.fresh;
     }
     // Held already in its name: whoever took it for it runs it or adds its job (or, gone, the
-    // lease lapses within its ttl and the next offer finds it free). A second job would race
-    // with a run that has none (a worker's next deployment, run in its job).
+    // lease lapses within its ttl, which this offer did not renew, and the next offer finds it
+    // free). A second job would race with a run that has none (a worker's next deployment, run
+    // in its job).
     if (!fresh) return 'placed';
     if (runHere) return 'run-here';
     await deps.queue.add('run', { deploymentId: next, app, env }, { jobId: `run-${next}`, removeOnComplete: true, removeOnFail: true });

@@ -4,7 +4,9 @@ import { redisKeys, type RedisConnection } from './redis.ts';
  * The execution lease of an environment: at most one deployment holds it. The value
  * is `<deploymentId>:<token>`. The lease says which deployment may run in the environment;
  * which worker executes it is fenced in Postgres (src/store/fence.ts). A holder that stops
- * renewing (claiming again) loses the lease after `ttlMs`.
+ * renewing (claiming again) loses the lease after `ttlMs`. Only a taker that runs the
+ * deployment renews it (ARGV[3] = '1'): an offer finding the lease already in the deployment's
+ * name leaves its expiry alone, so a lease taken by someone who died before running it lapses.
  */
 const CLAIM = `
 local current = redis.call('GET', KEYS[1])
@@ -15,7 +17,7 @@ if not current then
 end
 local sep = string.find(current, ':', 1, true)
 if sep and string.sub(current, 1, sep - 1) == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  if ARGV[3] == '1' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
   return {tonumber(string.sub(current, sep + 1)), 0}
 end
 return {-(tonumber(string.sub(current, 1, (sep or 0) - 1)) or 0), 0}`;
@@ -39,10 +41,12 @@ export function createEnvironmentLease(redis: RedisConnection, prefix: string, t
   /**
    * The lease when the deployment holds it now (`fresh`: it was free and taken just now; otherwise
    * the deployment held it already); which deployment holds it when another does. Redis answers
-   * a token (> 0) or the holder's id (negated), and whether it was taken just now.
+   * a token (> 0) or the holder's id (negated), and whether it was taken just now. `renew`: the
+   * caller runs the deployment, and a lease held in its name already gets a full ttl again;
+   * false for an offer, which must not keep alive a lease whose taker may be gone.
    */
-  async function take(app: string, env: string, deploymentId: number): Promise<{ handle: LeaseHandle; fresh: boolean } | { holder: number }> {
-    const [answer, taken] = (await redis.eval(CLAIM, 2, keys.lease(app, env), keys.fence(app, env), String(deploymentId), String(ttlMs))) as [number, number];
+  async function take(app: string, env: string, deploymentId: number, renew = true): Promise<{ handle: LeaseHandle; fresh: boolean } | { holder: number }> {
+    const [answer, taken] = (await redis.eval(CLAIM, 2, keys.lease(app, env), keys.fence(app, env), String(deploymentId), String(ttlMs), renew ? '1' : '0')) as [number, number];
     if (answer > 0) return { handle: { token: answer, value: `${deploymentId}:${answer}` }, fresh: taken === 1 };
     return { holder: -answer };
   }

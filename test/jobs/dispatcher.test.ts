@@ -6,6 +6,7 @@ import { closeRedis, connectRedis, type RedisConnection } from '../../src/jobs/r
 import { createRunQueue, type RunQueue } from '../../src/jobs/run-queue.ts';
 import { insertDeployment, setDeploymentStatus } from '../../src/store/deployments.ts';
 import { openTestStore, uniquePrefix } from '../support/databases.ts';
+import { eventually } from '../support/hoist-harness.ts';
 import { newDeployment } from '../support/new-deployment.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -124,5 +125,23 @@ describe('dispatcher', () => {
     await setDeploymentStatus(store.db, next.id, { status: 'CANCELED', finished: true });
     expect(await dispatcher.handOff('shop', 'handoff')).toBe(behind.id);
     expect(await offered(behind.id)).toBe(false);
+  });
+  it('lets a lease taken for the next one by a taker gone before it ran it lapse: offers do not renew it, and the first after it lapses adds the job', async () => {
+    const ttlMs = 600;
+    const lease = createEnvironmentLease(redis, prefix, ttlMs);
+    const dispatcher = createDispatcher({ db: store.db, queue, lease, logger: pino({ level: 'silent' }) });
+    const next = await insertDeployment(store.db, request('lapse', 'v1'));
+    const key = `${prefix}:lease:shop/lapse`;
+    // Taken for it (as an offer or a worker's hand-on does), and then nobody ran it or added its job.
+    expect(await lease.take('shop', 'lapse', next.id)).toMatchObject({ fresh: true });
+    await eventually(async () => (await redis.pttl(key)) < ttlMs / 2, 5_000, 'half the lease to pass');
+    // The reconciler's offers and a request's kick find it in the next one's name: no job, and the lease keeps running down.
+    await dispatcher.offer('shop', 'lapse', { id: next.id });
+    await dispatcher.kick('shop', 'lapse');
+    expect(await offered(next.id)).toBe(false);
+    expect(await redis.pttl(key)).toBeLessThan(ttlMs / 2);
+    await eventually(async () => (await redis.exists(key)) === 0, 5_000, 'the lease to lapse');
+    await dispatcher.offer('shop', 'lapse', { id: next.id });
+    expect(await offered(next.id)).toBe(true);
   });
 });
