@@ -58,10 +58,12 @@ const RULES: readonly { pattern: RegExp; replace: string | ((...groups: string[]
 
 /**
  * Something every rule above needs in the text (a superset: case aside, each rule's pattern
- * has one of these in it). A text with none of them — most names, statuses and messages — has
+ * has one of these in it; `key=value` needs a word of SECRET_KEY, a header `authorization`).
+ * A text with none of them — most names, statuses, image references and messages — has
  * nothing to mask, and is spared the rules one by one.
  */
-const MAY_HOLD_A_SECRET = /-----|:\/\/|[:=]|bearer|xox|xapp|hooks\.slack|gh[pousr]_|github_pat_|hoist_|npm_|glpat-|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|eyJ/i;
+const MAY_HOLD_A_SECRET =
+  /-----|:\/\/|authorization|bearer|password|passwd|pwd|token|secret|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|signature|xox|xapp|hooks\.slack|gh[pousr]_|github_pat_|hoist_|npm_|glpat-|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|eyJ/i;
 
 export function redact(line: string): string {
   if (!MAY_HOLD_A_SECRET.test(line)) return line;

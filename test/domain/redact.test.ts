@@ -44,6 +44,15 @@ describe('redact', () => {
     ['URL in quotes', "unable to access 'https://oauth2:glpat-abcdefghij0123456789@gitlab.com/a/b.git/'", "unable to access 'https://oauth2:[redacted]@gitlab.com/a/b.git/'"],
     ['JWT', 'id eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U', 'id [redacted]'],
     ['npm token', 'npm_abcdefghijklmnopqrstuvwxyz0123456789', '[redacted]'],
+    // Each word that names a secret key, alone in a line that has nothing else to give it away.
+    ['pwd=', 'login pwd=hunter2', 'login pwd=[redacted]'],
+    ['passwd:', 'PASSWD: hunter2', 'PASSWD: [redacted]'],
+    ['apikey=', 'apikey=abcd1234', 'apikey=[redacted]'],
+    ['access-key=', 'ACCESS-KEY=abcd1234', 'ACCESS-KEY=[redacted]'],
+    ['private_key:', 'private_key: abcd1234', 'private_key: [redacted]'],
+    ['credentials=', 'credentials=abcd1234', 'credentials=[redacted]'],
+    ['signature=', 'X_SIGNATURE=abcd1234', 'X_SIGNATURE=[redacted]'],
+    ['proxy authorization', 'Proxy-Authorization: abcd1234', 'Proxy-Authorization: [redacted]'],
   ];
   it.each(cases)('%s', (_name, line, expected) => {
     expect(redact(line)).toBe(expected);
@@ -55,6 +64,7 @@ describe('redact', () => {
     'using token from environment',
     'GET https://github.com/acme/shop.git 200',
     'Pulling postgres:16',
+    'image 127.0.0.1:5000/shop/api:v1.4 ready at 10:42, replicas=3',
     'commit abcdef1234567890abcdef1234567890abcdef12',
     'user@example.com signed in',
     'cloning ssh://git@github.com/acme/shop.git',
