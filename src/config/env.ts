@@ -18,6 +18,8 @@ const schema = z.object({
   REDIS_USERNAME: optionalString,
   REDIS_PASSWORD: optionalString,
   REDIS_SENTINEL_PASSWORD: optionalString,
+  REDIS_TLS: optionalString.pipe(z.enum(['on', 'off'], { error: 'expected on or off (TLS to the cluster nodes or to the Sentinels and their master)' }).optional()),
+  REDIS_TLS_CA_FILE: optionalString,
   HOIST_REDIS_PREFIX: optionalString,
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,

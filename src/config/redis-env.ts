@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors.ts';
 
 export interface RedisNode {
@@ -11,15 +12,22 @@ export interface RedisAccess {
   password: string | null;
 }
 
+/** Connections over TLS; `ca`: the PEM certificates to trust instead of the system's (REDIS_TLS_CA_FILE). */
+export interface RedisTls {
+  ca: string | null;
+}
+
 /**
  * Which Redis Hoist uses and how it finds it: one node by URL (credentials in it, `rediss://`
  * for TLS), a Redis Cluster from some of its nodes, or the master that Sentinels name
- * (`sentinelPassword`: the Sentinels' own, when they ask for one).
+ * (`sentinelPassword`: the Sentinels' own, when they ask for one). `tls`: how connections are
+ * encrypted (for a cluster, to every node; behind Sentinels, to them and to the master), null
+ * for none; one node says it with `rediss://`.
  */
 export type RedisEndpoint =
-  | { kind: 'single'; url: string }
-  | { kind: 'cluster'; nodes: RedisNode[]; access: RedisAccess }
-  | { kind: 'sentinel'; sentinels: RedisNode[]; master: string; access: RedisAccess; sentinelPassword: string | null };
+  | { kind: 'single'; url: string; tls?: RedisTls | null }
+  | { kind: 'cluster'; nodes: RedisNode[]; access: RedisAccess; tls: RedisTls | null }
+  | { kind: 'sentinel'; sentinels: RedisNode[]; master: string; access: RedisAccess; sentinelPassword: string | null; tls: RedisTls | null };
 
 export interface RedisVars {
   REDIS_URL: string | undefined;
@@ -29,6 +37,8 @@ export interface RedisVars {
   REDIS_USERNAME: string | undefined;
   REDIS_PASSWORD: string | undefined;
   REDIS_SENTINEL_PASSWORD: string | undefined;
+  REDIS_TLS?: 'on' | 'off' | undefined;
+  REDIS_TLS_CA_FILE: string | undefined;
   HOIST_REDIS_PREFIX: string | undefined;
 }
 
@@ -63,6 +73,35 @@ function access(vars: RedisVars): RedisAccess {
     refuse('REDIS_USERNAME is set but REDIS_PASSWORD is not: a Redis ACL user signs in with both; set REDIS_PASSWORD too, or unset REDIS_USERNAME to sign in with the password alone');
   }
   return { username: vars.REDIS_USERNAME ?? null, password: vars.REDIS_PASSWORD ?? null };
+}
+
+/**
+ * TLS as REDIS_TLS (a cluster or Sentinels) or the URL's `rediss://` (one node) asks, with the
+ * certificates of REDIS_TLS_CA_FILE to trust when it is set. REDIS_TLS has no say on one node
+ * (its URL's scheme has), and a CA file without TLS would be read for nothing: both refused.
+ */
+function tls(vars: RedisVars, kind: RedisEndpoint['kind'], rediss: boolean): RedisTls | null {
+  if (kind === 'single' && vars.REDIS_TLS !== undefined) {
+    refuse(`REDIS_TLS is for REDIS_CLUSTER and REDIS_SENTINELS; one node says TLS in REDIS_URL: rediss://host:6379${vars.REDIS_TLS === 'on' ? '' : ' (redis:// for none)'}`);
+  }
+  const on = kind === 'single' ? rediss : vars.REDIS_TLS === 'on';
+  if (!on) {
+    if (vars.REDIS_TLS_CA_FILE !== undefined) {
+      refuse(`REDIS_TLS_CA_FILE is set but ${kind === 'single' ? 'REDIS_URL does not start with rediss://' : 'REDIS_TLS is not on'}: the certificates are for TLS connections; ${kind === 'single' ? 'use rediss://' : 'set REDIS_TLS=on'}, or unset REDIS_TLS_CA_FILE`);
+    }
+    return null;
+  }
+  if (vars.REDIS_TLS_CA_FILE === undefined) return { ca: null };
+  let ca: string;
+  try {
+    ca = readFileSync(vars.REDIS_TLS_CA_FILE, 'utf8');
+  } catch (error) {
+    refuse(`REDIS_TLS_CA_FILE: cannot read ${vars.REDIS_TLS_CA_FILE} (${(error as NodeJS.ErrnoException).code ?? String(error)}): expected the path of a PEM file with the certificate(s) that signed Redis' own`);
+  }
+  if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
+    refuse(`REDIS_TLS_CA_FILE: ${vars.REDIS_TLS_CA_FILE} holds no PEM certificate (-----BEGIN CERTIFICATE-----): expected the certificate(s) that signed Redis' own`);
+  }
+  return { ca };
 }
 
 /**
@@ -105,17 +144,18 @@ export function parseRedisEnv(vars: RedisVars): RedisEnv {
   }
   let endpoint: RedisEndpoint;
   if (vars.REDIS_CLUSTER !== undefined) {
-    endpoint = { kind: 'cluster', nodes: nodeList('REDIS_CLUSTER', vars.REDIS_CLUSTER, '10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379'), access: access(vars) };
+    endpoint = { kind: 'cluster', nodes: nodeList('REDIS_CLUSTER', vars.REDIS_CLUSTER, '10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379'), access: access(vars), tls: tls(vars, 'cluster', false) };
   } else if (vars.REDIS_SENTINELS !== undefined) {
     const sentinels = nodeList('REDIS_SENTINELS', vars.REDIS_SENTINELS, '10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379');
     if (vars.REDIS_SENTINEL_MASTER === undefined) refuse('REDIS_SENTINELS is set but REDIS_SENTINEL_MASTER is not: name the master the Sentinels monitor (their `sentinel monitor <name> …` line), e.g. mymaster');
-    endpoint = { kind: 'sentinel', sentinels, master: vars.REDIS_SENTINEL_MASTER, access: access(vars), sentinelPassword: vars.REDIS_SENTINEL_PASSWORD ?? null };
+    endpoint = { kind: 'sentinel', sentinels, master: vars.REDIS_SENTINEL_MASTER, access: access(vars), sentinelPassword: vars.REDIS_SENTINEL_PASSWORD ?? null, tls: tls(vars, 'sentinel', false) };
   } else {
     const given = (['REDIS_USERNAME', 'REDIS_PASSWORD'] as const).filter((name) => vars[name] !== undefined);
     if (given.length > 0) {
       refuse(`${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} for REDIS_CLUSTER and REDIS_SENTINELS; one node takes its user and password in REDIS_URL: redis://user:password@host:6379`);
     }
-    endpoint = { kind: 'single', url: url(vars.REDIS_URL ?? DEFAULT_URL) };
+    const single = url(vars.REDIS_URL ?? DEFAULT_URL);
+    endpoint = { kind: 'single', url: single, tls: tls(vars, 'single', single.startsWith('rediss:')) };
   }
 
   const prefix = vars.HOIST_REDIS_PREFIX ?? (endpoint.kind === 'cluster' ? '{hoist}' : 'hoist');
@@ -129,11 +169,22 @@ export function parseRedisEnv(vars: RedisVars): RedisEnv {
 }
 
 /** The variables to check when that Redis does not answer. */
-export const REDIS_VARIABLE: Record<RedisEndpoint['kind'], string> = {
+const REDIS_VARIABLE: Record<RedisEndpoint['kind'], string> = {
   single: 'set REDIS_URL',
   cluster: 'check REDIS_CLUSTER',
   sentinel: 'check REDIS_SENTINELS and REDIS_SENTINEL_MASTER',
 };
+
+/**
+ * What to check when that Redis does not answer. Over TLS, a certificate Hoist does not trust
+ * shows (on a cluster) only as connections closed: the certificate is named as a cause.
+ */
+export function redisCheck(endpoint: RedisEndpoint): string {
+  const variable = REDIS_VARIABLE[endpoint.kind];
+  if (!endpoint.tls) return variable;
+  const trusted = endpoint.tls.ca === null ? "the system's certificate authorities" : 'the certificates of REDIS_TLS_CA_FILE';
+  return `${variable}; over TLS, Redis' certificate must be signed by ${trusted} and name the address Hoist connects to${endpoint.kind === 'single' ? '' : ', and the nodes must take TLS'}`;
+}
 
 /** What to set when Redis refuses Hoist's sign-in. */
 export const REDIS_SIGN_IN: Record<RedisEndpoint['kind'], string> = {
@@ -152,9 +203,9 @@ export function describeRedis(endpoint: RedisEndpoint): string {
       return `Redis at ${u.toString().replace(/\/$/, '')}`;
     }
     case 'cluster':
-      return `the Redis Cluster at ${endpoint.nodes.map((n) => `${n.host}:${n.port}`).join(',')}${accessText(endpoint.access)}`;
+      return `the Redis Cluster at ${endpoint.nodes.map((n) => `${n.host}:${n.port}`).join(',')}${accessText(endpoint.access)}${endpoint.tls ? ' over TLS' : ''}`;
     case 'sentinel':
-      return `the Redis master "${endpoint.master}" of the Sentinels at ${endpoint.sentinels.map((n) => `${n.host}:${n.port}`).join(',')}${accessText(endpoint.access)}`;
+      return `the Redis master "${endpoint.master}" of the Sentinels at ${endpoint.sentinels.map((n) => `${n.host}:${n.port}`).join(',')}${accessText(endpoint.access)}${endpoint.tls ? ' over TLS' : ''}`;
   }
 }
 

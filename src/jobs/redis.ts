@@ -1,5 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { RedisAccess, RedisEndpoint } from '../config/redis-env.ts';
+import type { RedisAccess, RedisEndpoint, RedisTls } from '../config/redis-env.ts';
+import type { ConnectionOptions } from 'node:tls';
 
 /** One node or Sentinel's master (`Redis`), or a Redis Cluster: BullMQ and Hoist's scripts take either. */
 export type RedisConnection = Redis | Cluster;
@@ -23,7 +24,7 @@ export function connectRedis(endpoint: RedisEndpoint | string, options: { forWor
   };
   switch (where.kind) {
     case 'single':
-      return new Redis(where.url, common);
+      return new Redis(where.url, { ...common, ...(where.tls ? { tls: tlsOptions(where.tls) } : {}) });
     case 'sentinel':
       // ioredis asks the Sentinels for the master and asks again after a failover.
       return new Redis({
@@ -32,10 +33,12 @@ export function connectRedis(endpoint: RedisEndpoint | string, options: { forWor
         sentinels: where.sentinels,
         name: where.master,
         ...(where.sentinelPassword === null ? {} : { sentinelPassword: where.sentinelPassword }),
+        // Over TLS to the Sentinels and to the master they name.
+        ...(where.tls === null ? {} : { enableTLSForSentinelMode: true, sentinelTLS: tlsOptions(where.tls), tls: tlsOptions(where.tls) }),
       });
     case 'cluster':
       return new Cluster(where.nodes, {
-        redisOptions: { ...common, ...signIn(where.access) },
+        redisOptions: { ...common, ...signIn(where.access), ...(where.tls === null ? {} : { tls: tlsOptions(where.tls) }) },
         enableReadyCheck: true,
         lazyConnect: false,
         // A cluster mid-failover answers CLUSTERDOWN/TRYAGAIN for a moment: retry rather than fail.
@@ -80,6 +83,11 @@ export async function firstAnswer(connection: RedisConnection, timeoutMs = 10_00
     clearTimeout(timer);
     connection.off('error', onError);
   }
+}
+
+/** Node's TLS options for a Redis connection: the configured certificates trusted instead of the system's. */
+function tlsOptions(tls: RedisTls): ConnectionOptions {
+  return tls.ca === null ? {} : { ca: tls.ca };
 }
 
 /** The options that sign in to a node as the configuration says. */

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.ts';
 import { ConfigError } from '../config/errors.ts';
-import { describeRedis, REDIS_SIGN_IN, REDIS_VARIABLE } from '../config/redis-env.ts';
+import { describeRedis, redisCheck, REDIS_SIGN_IN } from '../config/redis-env.ts';
 import type { EnvironmentConfig, HoistConfig } from '../config/hoist-config.ts';
 import { ignoreCallErrors, type CallErrors } from '../domain/call-errors.ts';
 import { createImageRegistry } from '../engine/build/image-registry.ts';
@@ -123,7 +123,7 @@ export async function startSharedParts(
   await firstAnswer(redis).catch((cause: unknown) => {
     const where = describeRedis(env.redis);
     if (isRefusedSignIn(cause)) throw new ConfigError('REDIS_AUTH', `${where} refused Hoist's sign-in (${redisErrorText(cause)}): ${REDIS_SIGN_IN[env.redis.kind]}`, { cause });
-    throw new ConfigError('REDIS_UNREACHABLE', `${where} does not answer (${REDIS_VARIABLE[env.redis.kind]})`, { cause });
+    throw new ConfigError('REDIS_UNREACHABLE', `${where} does not answer (${redisCheck(env.redis)})`, { cause });
   });
   const signal = createEventSignal(redis, env.redisPrefix, logger, redisHealth);
   const changes = createChangeFeed();

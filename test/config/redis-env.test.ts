@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/config/env.ts';
 import { describeRedis, hashTag, parseRedisEnv, type RedisVars } from '../../src/config/redis-env.ts';
@@ -10,6 +13,8 @@ const none: RedisVars = {
   REDIS_USERNAME: undefined,
   REDIS_PASSWORD: undefined,
   REDIS_SENTINEL_PASSWORD: undefined,
+  REDIS_TLS: undefined,
+  REDIS_TLS_CA_FILE: undefined,
   HOIST_REDIS_PREFIX: undefined,
 };
 const OPEN = { username: null, password: null };
@@ -25,13 +30,13 @@ const refusal = (vars: Partial<RedisVars>): string => {
 
 describe('which Redis Hoist uses', () => {
   it('is a Redis on this machine when nothing is set, with the prefix hoist', () => {
-    expect(parse({})).toEqual({ endpoint: { kind: 'single', url: 'redis://127.0.0.1:6379' }, prefix: 'hoist' });
+    expect(parse({})).toEqual({ endpoint: { kind: 'single', url: 'redis://127.0.0.1:6379', tls: null }, prefix: 'hoist' });
     // An empty variable (as compose files write them) counts as unset.
     expect(parseEnv({ REDIS_URL: '', REDIS_CLUSTER: 'a:1' }).redis.kind).toBe('cluster');
   });
 
   it('takes one node by URL, TLS included, and refuses what is not a redis URL', () => {
-    expect(parse({ REDIS_URL: 'rediss://:pw@cache.internal:6380' }).endpoint).toEqual({ kind: 'single', url: 'rediss://:pw@cache.internal:6380' });
+    expect(parse({ REDIS_URL: 'rediss://:pw@cache.internal:6380' }).endpoint).toEqual({ kind: 'single', url: 'rediss://:pw@cache.internal:6380', tls: { ca: null } });
     expect(refusal({ REDIS_URL: 'http://cache:6379' })).toContain('REDIS_URL must start with redis:// or rediss://');
     expect(refusal({ REDIS_URL: 'not a url' })).toContain('REDIS_URL is not a URL');
   });
@@ -46,6 +51,7 @@ describe('which Redis Hoist uses', () => {
         { host: '::1', port: 7002 },
       ],
       access: OPEN,
+      tls: null,
     });
     expect(env.prefix).toBe('{hoist}');
     expect(parse({ REDIS_CLUSTER: 'a:1', HOIST_REDIS_PREFIX: 'team-{hoist}' }).prefix).toBe('team-{hoist}');
@@ -60,11 +66,38 @@ describe('which Redis Hoist uses', () => {
 
   it('finds the master through Sentinels, which need the master name', () => {
     expect(parse({ REDIS_SENTINELS: 's1:26379,s2:26379', REDIS_SENTINEL_MASTER: 'mymaster' })).toEqual({
-      endpoint: { kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }], master: 'mymaster', access: OPEN, sentinelPassword: null },
+      endpoint: { kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }], master: 'mymaster', access: OPEN, sentinelPassword: null, tls: null },
       prefix: 'hoist',
     });
     expect(refusal({ REDIS_SENTINELS: 's1:26379' })).toContain('REDIS_SENTINEL_MASTER is not');
     expect(refusal({ REDIS_SENTINEL_MASTER: 'mymaster' })).toContain('REDIS_SENTINELS is not');
+  });
+
+  it('connects over TLS as REDIS_TLS (a cluster, Sentinels) or rediss:// (one node) says, trusting the certificates of REDIS_TLS_CA_FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hoist-redis-ca-'));
+    try {
+      const caFile = join(dir, 'ca.pem');
+      const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+      writeFileSync(caFile, ca);
+      expect(parse({ REDIS_CLUSTER: 'a:1', REDIS_TLS: 'on' }).endpoint).toMatchObject({ kind: 'cluster', tls: { ca: null } });
+      expect(parse({ REDIS_CLUSTER: 'a:1', REDIS_TLS: 'off' }).endpoint).toMatchObject({ kind: 'cluster', tls: null });
+      expect(parse({ REDIS_CLUSTER: 'a:1', REDIS_TLS: 'on', REDIS_TLS_CA_FILE: caFile }).endpoint).toMatchObject({ tls: { ca } });
+      expect(parse({ REDIS_SENTINELS: 's:1', REDIS_SENTINEL_MASTER: 'm', REDIS_TLS: 'on', REDIS_TLS_CA_FILE: caFile }).endpoint).toMatchObject({ kind: 'sentinel', tls: { ca } });
+      expect(parse({ REDIS_URL: 'rediss://cache:6380', REDIS_TLS_CA_FILE: caFile }).endpoint).toEqual({ kind: 'single', url: 'rediss://cache:6380', tls: { ca } });
+      // What would be ignored is refused, with what works.
+      expect(refusal({ REDIS_URL: 'redis://cache:6379', REDIS_TLS: 'on' })).toBe('REDIS_TLS is for REDIS_CLUSTER and REDIS_SENTINELS; one node says TLS in REDIS_URL: rediss://host:6379');
+      expect(refusal({ REDIS_TLS: 'off' })).toContain('one node says TLS in REDIS_URL: rediss://host:6379 (redis:// for none)');
+      expect(refusal({ REDIS_CLUSTER: 'a:1', REDIS_TLS_CA_FILE: caFile })).toBe(
+        'REDIS_TLS_CA_FILE is set but REDIS_TLS is not on: the certificates are for TLS connections; set REDIS_TLS=on, or unset REDIS_TLS_CA_FILE',
+      );
+      expect(refusal({ REDIS_URL: 'redis://cache:6379', REDIS_TLS_CA_FILE: caFile })).toContain('REDIS_URL does not start with rediss://');
+      expect(refusal({ REDIS_CLUSTER: 'a:1', REDIS_TLS: 'on', REDIS_TLS_CA_FILE: join(dir, 'missing.pem') })).toMatch(/^REDIS_TLS_CA_FILE: cannot read .*missing\.pem \(ENOENT\): expected the path of a PEM file/);
+      writeFileSync(join(dir, 'key.pem'), 'not a certificate');
+      expect(refusal({ REDIS_CLUSTER: 'a:1', REDIS_TLS: 'on', REDIS_TLS_CA_FILE: join(dir, 'key.pem') })).toContain('holds no PEM certificate');
+      expect(() => parseEnv({ REDIS_CLUSTER: 'a:1', REDIS_TLS: 'yes' })).toThrow(/REDIS_TLS.*expected on or off/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('takes exactly one way, naming the variables', () => {

@@ -1,9 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/config/env.ts';
 import { closeRedis, connectRedis, firstAnswer, isRefusedSignIn, redisErrorText, redisKeys } from '../../src/jobs/redis.ts';
 import { createEnvironmentLease } from '../../src/jobs/environment-lease.ts';
+import { createRunQueue, RUN_QUEUE_NAME } from '../../src/jobs/run-queue.ts';
 import { appYaml, startTestHoist } from '../support/hoist-harness.ts';
-import { ownRedisCluster, ownRedisSentinels, type OwnCluster, type OwnSentinels } from '../support/redis-topologies.ts';
+import { ownRedisCluster, ownRedisSentinels, testCertificates, type OwnCluster, type OwnSentinels, type TestCertificates } from '../support/redis-topologies.ts';
 
 describe('Hoist on a Redis Cluster and behind Sentinels', () => {
   let cluster: OwnCluster;
@@ -106,5 +111,95 @@ describe('a Redis Cluster and Sentinels that ask for passwords', () => {
         new RegExp(`^the Redis Cluster at ${cluster.nodes.replace(/\./g, '\\.')} refused Hoist's sign-in \\(.*NOAUTH.*\\): set REDIS_PASSWORD \\(and REDIS_USERNAME for a Redis ACL user\\) to what the nodes ask for$`),
       ),
     });
+  }, 60_000);
+});
+
+describe('a Redis Cluster and Sentinels that take TLS only', () => {
+  let dir: string;
+  let certificates: TestCertificates;
+  let cluster: OwnCluster;
+  let sentinels: OwnSentinels;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hoist-redis-tls-'));
+    certificates = await testCertificates(dir);
+    [cluster, sentinels] = await Promise.all([ownRedisCluster(17_390, { tls: certificates }), ownRedisSentinels(17_400, 'hoist-tls', { tls: certificates })]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+    await sentinels?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs the lease and a BullMQ job on the cluster over TLS, trusting REDIS_TLS_CA_FILE', async () => {
+    const env = parseEnv({ REDIS_CLUSTER: cluster.nodes, REDIS_TLS: 'on', REDIS_TLS_CA_FILE: certificates.ca });
+    const redis = connectRedis(env.redis, { name: 'test', pipelined: true });
+    const queueConnection = connectRedis(env.redis, { name: 'test-queue', forWorker: true });
+    const workerConnection = connectRedis(env.redis, { name: 'test-worker', forWorker: true });
+    const prefix = `{hoist-tls-${process.pid}}`;
+    const queue = createRunQueue(queueConnection, prefix);
+    let worker: Worker | null = null;
+    try {
+      const lease = createEnvironmentLease(redis, prefix, 5_000);
+      expect(await lease.claim('shop', 'prod', 1)).not.toBeNull();
+      expect(await lease.claim('shop', 'prod', 2)).toBeNull();
+      const ran = new Promise<number>((resolve) => {
+        worker = new Worker(RUN_QUEUE_NAME, async (job) => resolve((job.data as { deploymentId: number }).deploymentId), { connection: workerConnection, prefix });
+      });
+      await queue.add('run', { deploymentId: 7 }, { jobId: 'run-7' });
+      expect(await ran).toBe(7);
+    } finally {
+      await (worker as Worker | null)?.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await Promise.all([closeRedis(redis), closeRedis(queueConnection), closeRedis(workerConnection)]);
+    }
+  });
+
+  it('finds the master through the Sentinels over TLS', async () => {
+    const env = parseEnv({ REDIS_SENTINELS: sentinels.sentinels, REDIS_SENTINEL_MASTER: sentinels.master, REDIS_TLS: 'on', REDIS_TLS_CA_FILE: certificates.ca });
+    const redis = connectRedis(env.redis, { name: 'test' });
+    try {
+      await redis.set('hoist-tls:probe', 'yes');
+      expect(await redis.get('hoist-tls:probe')).toBe('yes');
+      expect((await redis.info('replication')).includes('role:master')).toBe(true);
+    } finally {
+      await closeRedis(redis);
+    }
+  });
+
+  it('checks the certificate: without the CA that signed it, nothing answers, and Hoist refuses to start naming the certificate', async () => {
+    for (const vars of [
+      { REDIS_CLUSTER: cluster.nodes, REDIS_TLS: 'on' },
+      { REDIS_SENTINELS: sentinels.sentinels, REDIS_SENTINEL_MASTER: sentinels.master, REDIS_TLS: 'on' },
+    ]) {
+      const redis = connectRedis(parseEnv(vars).redis, { name: 'test' });
+      redis.on('error', () => undefined);
+      try {
+        await expect(firstAnswer(redis, 3_000)).rejects.toBeInstanceOf(Error);
+      } finally {
+        redis.disconnect();
+      }
+    }
+    const yaml = appYaml({ app: 'tlsrefused', repo: '/nonexistent/tlsrefused.git', port: 18_997 });
+    const started = startTestHoist({ yaml, env: { REDIS_URL: '', REDIS_CLUSTER: cluster.nodes, REDIS_TLS: 'on', HOIST_REDIS_PREFIX: '{hoist-tlsrefused}' } });
+    await expect(started).rejects.toMatchObject({
+      code: 'REDIS_UNREACHABLE',
+      message: `the Redis Cluster at ${cluster.nodes} over TLS does not answer (check REDIS_CLUSTER; over TLS, Redis' certificate must be signed by the system's certificate authorities and name the address Hoist connects to, and the nodes must take TLS)`,
+    });
+  }, 60_000);
+
+  it('starts Hoist on the cluster over TLS', async () => {
+    const yaml = appYaml({ app: 'tlscheck', repo: '/nonexistent/tlscheck.git', port: 18_998 });
+    const hoist = await startTestHoist({
+      yaml,
+      env: { REDIS_URL: '', REDIS_CLUSTER: cluster.nodes, REDIS_TLS: 'on', REDIS_TLS_CA_FILE: certificates.ca, HOIST_REDIS_PREFIX: '{hoist-tlscheck}' },
+    });
+    try {
+      expect((await fetch(`${hoist.baseUrl}/readyz`)).status).toBe(200);
+    } finally {
+      await hoist.stop();
+    }
   }, 60_000);
 });

@@ -12,9 +12,17 @@ export interface OwnRedis {
   thaw(): void;
 }
 
-/** Whether a Redis answers PING on this loopback port (signed in with `password` when it asks for one). */
-export async function answers(port: number, password?: string): Promise<boolean> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(password === undefined ? {} : { password }) });
+/** Whether a Redis answers PING on this loopback port (signed in with `password` when it asks for one; over TLS trusting `ca`, a PEM text, when given). */
+export async function answers(port: number, password?: string, ca?: string): Promise<boolean> {
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    ...(password === undefined ? {} : { password }),
+    ...(ca === undefined ? {} : { tls: { ca } }),
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,13 +15,13 @@ interface Node {
   kill(): Promise<void>;
 }
 
-function node(port: number, args: () => string[], password?: string): Node {
+function node(port: number, args: () => string[], password?: string, tls?: TestCertificates): Node {
   let child: ChildProcess | null = null;
   return {
     port,
     async start() {
       child = spawn('redis-server', args(), { stdio: 'ignore' });
-      await eventually(() => answers(port, password), 10_000, `redis-server on port ${port}`);
+      await eventually(() => answers(port, password, tls?.caText), 10_000, `redis-server on port ${port}`);
     },
     async kill() {
       const running = child;
@@ -34,11 +34,38 @@ function node(port: number, args: () => string[], password?: string): Node {
   };
 }
 
-async function cli(port: number, password: string | undefined, ...args: string[]): Promise<string> {
+async function cli(port: number, password: string | undefined, tls: TestCertificates | undefined, ...args: string[]): Promise<string> {
   const auth = password === undefined ? [] : ['--no-auth-warning', '-a', password];
-  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...auth, ...args]);
+  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...auth, ...cliTls(tls), ...args]);
   return stdout;
 }
+
+const cliTls = (tls: TestCertificates | undefined): string[] => (tls === undefined ? [] : ['--tls', '--cacert', tls.ca]);
+
+/** A certificate authority of the test's own and a certificate it signed for 127.0.0.1 (files in `dir`). */
+export interface TestCertificates {
+  ca: string;
+  caText: string;
+  cert: string;
+  key: string;
+}
+
+/** Makes them with openssl (EC keys, valid two days). */
+export async function testCertificates(dir: string): Promise<TestCertificates> {
+  const at = (name: string) => join(dir, name);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await run('openssl', ['req', '-x509', ...ec, '-keyout', at('ca.key'), '-out', at('ca.crt'), '-days', '2', '-subj', '/CN=hoist-test-ca']);
+  await run('openssl', ['req', ...ec, '-keyout', at('redis.key'), '-out', at('redis.csr'), '-subj', '/CN=127.0.0.1']);
+  writeFileSync(at('san.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+  await run('openssl', ['x509', '-req', '-in', at('redis.csr'), '-CA', at('ca.crt'), '-CAkey', at('ca.key'), '-CAcreateserial', '-out', at('redis.crt'), '-days', '2', '-extfile', at('san.cnf')]);
+  return { ca: at('ca.crt'), caText: readFileSync(at('ca.crt'), 'utf8'), cert: at('redis.crt'), key: at('redis.key') };
+}
+
+/** What makes a node take TLS only, on `port`, with the test's certificate (clients need not show one). */
+const tlsArgs = (port: number, tls: TestCertificates | undefined): string[] =>
+  tls === undefined
+    ? ['--port', String(port)]
+    : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no'];
 
 /** What makes a node ask for `password` and sign in with it to its master (a replica, or a cluster node's replica-to-be). */
 const passwordArgs = (password: string | undefined): string[] => (password === undefined ? [] : ['--requirepass', password, '--masterauth', password]);
@@ -64,29 +91,31 @@ export interface OwnCluster {
  * A Redis Cluster of three masters (no replicas) on `basePort`..`basePort+2`, each node
  * with its own cluster config file, so a killed node comes back into the same cluster.
  */
-export async function ownRedisCluster(basePort: number, options: { password?: string } = {}): Promise<OwnCluster> {
-  const { password } = options;
+export async function ownRedisCluster(basePort: number, options: { password?: string; tls?: TestCertificates } = {}): Promise<OwnCluster> {
+  const { password, tls } = options;
   const dir = mkdtempSync(join(tmpdir(), 'hoist-redis-cluster-'));
   const masters = [0, 1, 2].map((i) =>
     node(
       basePort + i,
       () => [
-        '--port', String(basePort + i), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no',
+        ...tlsArgs(basePort + i, tls), ...(tls === undefined ? [] : ['--tls-cluster', 'yes']),
+        '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no',
         '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${basePort + i}.conf`), '--cluster-node-timeout', '2000',
         '--dir', dir, ...passwordArgs(password),
       ],
       password,
+      tls,
     ),
   );
   await Promise.all(masters.map((m) => m.start()));
   const auth = password === undefined ? [] : ['--no-auth-warning', '-a', password];
-  await run('redis-cli', [...auth, '--cluster', 'create', ...masters.map((m) => `127.0.0.1:${m.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+  await run('redis-cli', [...auth, ...cliTls(tls), '--cluster', 'create', ...masters.map((m) => `127.0.0.1:${m.port}`), '--cluster-replicas', '0', '--cluster-yes']);
   const cluster: OwnCluster = {
     nodes: masters.map((m) => `127.0.0.1:${m.port}`).join(','),
     masters,
     async healthy() {
       await eventually(
-        async () => (await Promise.all(masters.map(async (m) => (await cli(m.port, password, 'cluster', 'info').catch(() => '')).includes('cluster_state:ok')))).every(Boolean),
+        async () => (await Promise.all(masters.map(async (m) => (await cli(m.port, password, tls, 'cluster', 'info').catch(() => '')).includes('cluster_state:ok')))).every(Boolean),
         20_000,
         'the cluster to serve every slot',
       );
@@ -117,8 +146,8 @@ export interface OwnSentinels {
  * A master and its replica on `basePort`, `basePort+1`, watched by three Sentinels on
  * `basePort+2`..`basePort+4` (quorum 2, a master is down after 1 s without answers).
  */
-export async function ownRedisSentinels(basePort: number, master = 'hoist-test', options: { password?: string; sentinelPassword?: string } = {}): Promise<OwnSentinels> {
-  const { password, sentinelPassword } = options;
+export async function ownRedisSentinels(basePort: number, master = 'hoist-test', options: { password?: string; sentinelPassword?: string; tls?: TestCertificates } = {}): Promise<OwnSentinels> {
+  const { password, sentinelPassword, tls } = options;
   const dir = mkdtempSync(join(tmpdir(), 'hoist-redis-sentinel-'));
   const dataPorts = [basePort, basePort + 1];
   const data = new Map<number, Node>();
@@ -130,8 +159,9 @@ export async function ownRedisSentinels(basePort: number, master = 'hoist-test',
       node(port, () => {
         const master = port === basePort && !restarted.has(port) ? null : (restarted.get(port) ?? basePort);
         const replicaOf = master === null ? [] : ['--replicaof', '127.0.0.1', String(master)];
-        return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir, ...replicaOf, ...passwordArgs(password)];
-      }, password),
+        const replication = tls === undefined ? [] : ['--tls-replication', 'yes'];
+        return [...tlsArgs(port, tls), ...replication, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir, ...replicaOf, ...passwordArgs(password)];
+      }, password, tls),
     );
   }
   for (const n of data.values()) await n.start();
@@ -141,7 +171,9 @@ export async function ownRedisSentinels(basePort: number, master = 'hoist-test',
     writeFileSync(
       conf,
       [
-        `port ${port}`,
+        ...(tls === undefined
+          ? [`port ${port}`]
+          : ['port 0', `tls-port ${port}`, `tls-cert-file ${tls.cert}`, `tls-key-file ${tls.key}`, `tls-ca-cert-file ${tls.ca}`, 'tls-auth-clients no', 'tls-replication yes']),
         'bind 127.0.0.1',
         `dir ${dir}`,
         `sentinel monitor ${master} 127.0.0.1 ${basePort} 2`,
@@ -153,11 +185,11 @@ export async function ownRedisSentinels(basePort: number, master = 'hoist-test',
         '',
       ].join('\n'),
     );
-    return node(port, () => [conf, '--sentinel'], sentinelPassword);
+    return node(port, () => [conf, '--sentinel'], sentinelPassword, tls);
   });
   await Promise.all(sentinels.map((s) => s.start()));
   const masterPort = async (): Promise<number> => {
-    const answer = await cli(sentinelPorts[0] as number, sentinelPassword, 'sentinel', 'get-master-addr-by-name', master);
+    const answer = await cli(sentinelPorts[0] as number, sentinelPassword, tls, 'sentinel', 'get-master-addr-by-name', master);
     return Number(answer.trim().split('\n')[1]);
   };
   // Every Sentinel must know the replica and the other Sentinels before a failover can be agreed.
@@ -165,7 +197,7 @@ export async function ownRedisSentinels(basePort: number, master = 'hoist-test',
     async () => {
       const seen = await Promise.all(
         sentinelPorts.map(async (p) => {
-          const fields = pairs(await cli(p, sentinelPassword, 'sentinel', 'master', master).catch(() => ''));
+          const fields = pairs(await cli(p, sentinelPassword, tls, 'sentinel', 'master', master).catch(() => ''));
           return Number(fields.get('num-slaves')) >= 1 && Number(fields.get('num-other-sentinels')) >= 2;
         }),
       );
@@ -190,7 +222,7 @@ export async function ownRedisSentinels(basePort: number, master = 'hoist-test',
     async rejoin(port) {
       restarted.set(port, await masterPort());
       await data.get(port)?.start();
-      await eventually(async () => (await cli(port, password, 'info', 'replication')).includes('master_link_status:up'), 20_000, `${port} to replicate the master`);
+      await eventually(async () => (await cli(port, password, tls, 'info', 'replication')).includes('master_link_status:up'), 20_000, `${port} to replicate the master`);
     },
     async stop() {
       await Promise.all([...sentinels, ...data.values()].map((n) => n.kill()));
