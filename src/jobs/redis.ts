@@ -39,6 +39,9 @@ export function connectRedis(endpoint: RedisEndpoint | string, options: { forWor
     case 'cluster':
       return new Cluster(where.nodes, {
         redisOptions: { ...common, ...signIn(where.access), ...(where.tls === null ? {} : { tls: tlsOptions(where.tls) }) },
+        // Over TLS a node is reached by the name given or announced, not an address looked up for
+        // it, so that its certificate is checked against that name (managed clusters name their nodes).
+        ...(where.tls === null ? {} : { dnsLookup: (address: string, callback: (error: Error | null, address: string) => void) => callback(null, address) }),
         enableReadyCheck: true,
         lazyConnect: false,
         // A cluster mid-failover answers CLUSTERDOWN/TRYAGAIN for a moment: retry rather than fail.

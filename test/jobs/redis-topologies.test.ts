@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'bullmq';
@@ -116,14 +116,21 @@ describe('a Redis Cluster and Sentinels that ask for passwords', () => {
 
 describe('a Redis Cluster and Sentinels that take TLS only', () => {
   let dir: string;
+  /** The cluster's nodes are known by a name (localhost), which their certificate names, and not by their address; the Sentinels' setup by its address. */
   let certificates: TestCertificates;
+  let sentinelCertificates: TestCertificates;
   let cluster: OwnCluster;
   let sentinels: OwnSentinels;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hoist-redis-tls-'));
-    certificates = await testCertificates(dir);
-    [cluster, sentinels] = await Promise.all([ownRedisCluster(17_390, { tls: certificates }), ownRedisSentinels(17_400, 'hoist-tls', { tls: certificates })]);
+    mkdirSync(join(dir, 'cluster'));
+    mkdirSync(join(dir, 'sentinels'));
+    [certificates, sentinelCertificates] = await Promise.all([testCertificates(join(dir, 'cluster'), 'DNS:localhost'), testCertificates(join(dir, 'sentinels'))]);
+    [cluster, sentinels] = await Promise.all([
+      ownRedisCluster(17_390, { tls: certificates, announceHostname: 'localhost' }),
+      ownRedisSentinels(17_400, 'hoist-tls', { tls: sentinelCertificates }),
+    ]);
   }, 60_000);
 
   afterAll(async () => {
@@ -132,7 +139,7 @@ describe('a Redis Cluster and Sentinels that take TLS only', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('runs the lease and a BullMQ job on the cluster over TLS, trusting REDIS_TLS_CA_FILE', async () => {
+  it('runs the lease and a BullMQ job on the cluster over TLS, trusting REDIS_TLS_CA_FILE, each node checked against the name it is known by', async () => {
     const env = parseEnv({ REDIS_CLUSTER: cluster.nodes, REDIS_TLS: 'on', REDIS_TLS_CA_FILE: certificates.ca });
     const redis = connectRedis(env.redis, { name: 'test', pipelined: true });
     const queueConnection = connectRedis(env.redis, { name: 'test-queue', forWorker: true });
@@ -158,7 +165,7 @@ describe('a Redis Cluster and Sentinels that take TLS only', () => {
   });
 
   it('finds the master through the Sentinels over TLS', async () => {
-    const env = parseEnv({ REDIS_SENTINELS: sentinels.sentinels, REDIS_SENTINEL_MASTER: sentinels.master, REDIS_TLS: 'on', REDIS_TLS_CA_FILE: certificates.ca });
+    const env = parseEnv({ REDIS_SENTINELS: sentinels.sentinels, REDIS_SENTINEL_MASTER: sentinels.master, REDIS_TLS: 'on', REDIS_TLS_CA_FILE: sentinelCertificates.ca });
     const redis = connectRedis(env.redis, { name: 'test' });
     try {
       await redis.set('hoist-tls:probe', 'yes');

@@ -50,13 +50,13 @@ export interface TestCertificates {
   key: string;
 }
 
-/** Makes them with openssl (EC keys, valid two days). */
-export async function testCertificates(dir: string): Promise<TestCertificates> {
+/** Makes them with openssl (EC keys, valid two days); the certificate names `names` (subjectAltName entries, by default the loopback address). */
+export async function testCertificates(dir: string, names = 'IP:127.0.0.1'): Promise<TestCertificates> {
   const at = (name: string) => join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   await run('openssl', ['req', '-x509', ...ec, '-keyout', at('ca.key'), '-out', at('ca.crt'), '-days', '2', '-subj', '/CN=hoist-test-ca']);
   await run('openssl', ['req', ...ec, '-keyout', at('redis.key'), '-out', at('redis.csr'), '-subj', '/CN=127.0.0.1']);
-  writeFileSync(at('san.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+  writeFileSync(at('san.cnf'), `subjectAltName=${names}\n`);
   await run('openssl', ['x509', '-req', '-in', at('redis.csr'), '-CA', at('ca.crt'), '-CAkey', at('ca.key'), '-CAcreateserial', '-out', at('redis.crt'), '-days', '2', '-extfile', at('san.cnf')]);
   return { ca: at('ca.crt'), caText: readFileSync(at('ca.crt'), 'utf8'), cert: at('redis.crt'), key: at('redis.key') };
 }
@@ -91,14 +91,16 @@ export interface OwnCluster {
  * A Redis Cluster of three masters (no replicas) on `basePort`..`basePort+2`, each node
  * with its own cluster config file, so a killed node comes back into the same cluster.
  */
-export async function ownRedisCluster(basePort: number, options: { password?: string; tls?: TestCertificates } = {}): Promise<OwnCluster> {
-  const { password, tls } = options;
+export async function ownRedisCluster(basePort: number, options: { password?: string; tls?: TestCertificates; announceHostname?: string } = {}): Promise<OwnCluster> {
+  const { password, tls, announceHostname } = options;
+  // As managed clusters do: the nodes tell clients a name for each other rather than an address.
+  const announce = announceHostname === undefined ? [] : ['--cluster-announce-hostname', announceHostname, '--cluster-preferred-endpoint-type', 'hostname'];
   const dir = mkdtempSync(join(tmpdir(), 'hoist-redis-cluster-'));
   const masters = [0, 1, 2].map((i) =>
     node(
       basePort + i,
       () => [
-        ...tlsArgs(basePort + i, tls), ...(tls === undefined ? [] : ['--tls-cluster', 'yes']),
+        ...tlsArgs(basePort + i, tls), ...(tls === undefined ? [] : ['--tls-cluster', 'yes']), ...announce,
         '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no',
         '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${basePort + i}.conf`), '--cluster-node-timeout', '2000',
         '--dir', dir, ...passwordArgs(password),
@@ -107,11 +109,8 @@ export async function ownRedisCluster(basePort: number, options: { password?: st
       tls,
     ),
   );
-  await Promise.all(masters.map((m) => m.start()));
-  const auth = password === undefined ? [] : ['--no-auth-warning', '-a', password];
-  await run('redis-cli', [...auth, ...cliTls(tls), '--cluster', 'create', ...masters.map((m) => `127.0.0.1:${m.port}`), '--cluster-replicas', '0', '--cluster-yes']);
   const cluster: OwnCluster = {
-    nodes: masters.map((m) => `127.0.0.1:${m.port}`).join(','),
+    nodes: masters.map((m) => `${announceHostname ?? '127.0.0.1'}:${m.port}`).join(','),
     masters,
     async healthy() {
       await eventually(
@@ -125,8 +124,24 @@ export async function ownRedisCluster(basePort: number, options: { password?: st
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await cluster.healthy();
-  return cluster;
+  return orCleanUp(masters, dir, async () => {
+    await Promise.all(masters.map((m) => m.start()));
+    const auth = password === undefined ? [] : ['--no-auth-warning', '-a', password];
+    await run('redis-cli', [...auth, ...cliTls(tls), '--cluster', 'create', ...masters.map((m) => `127.0.0.1:${m.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await cluster.healthy();
+    return cluster;
+  });
+}
+
+/** Runs `setup`; when it fails, every node (started or not) is killed and the files go, so that no server is left on the test's ports. */
+async function orCleanUp<T>(nodes: readonly Node[], dir: string, setup: () => Promise<T>): Promise<T> {
+  try {
+    return await setup();
+  } catch (error) {
+    await Promise.all(nodes.map((n) => n.kill()));
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 export interface OwnSentinels {
@@ -164,7 +179,6 @@ export async function ownRedisSentinels(basePort: number, master = 'hoist-test',
       }, password, tls),
     );
   }
-  for (const n of data.values()) await n.start();
   const sentinelPorts = [basePort + 2, basePort + 3, basePort + 4];
   const sentinels = sentinelPorts.map((port) => {
     const conf = join(dir, `sentinel-${port}.conf`);
@@ -187,25 +201,28 @@ export async function ownRedisSentinels(basePort: number, master = 'hoist-test',
     );
     return node(port, () => [conf, '--sentinel'], sentinelPassword, tls);
   });
-  await Promise.all(sentinels.map((s) => s.start()));
   const masterPort = async (): Promise<number> => {
     const answer = await cli(sentinelPorts[0] as number, sentinelPassword, tls, 'sentinel', 'get-master-addr-by-name', master);
     return Number(answer.trim().split('\n')[1]);
   };
-  // Every Sentinel must know the replica and the other Sentinels before a failover can be agreed.
-  await eventually(
-    async () => {
-      const seen = await Promise.all(
-        sentinelPorts.map(async (p) => {
-          const fields = pairs(await cli(p, sentinelPassword, tls, 'sentinel', 'master', master).catch(() => ''));
-          return Number(fields.get('num-slaves')) >= 1 && Number(fields.get('num-other-sentinels')) >= 2;
-        }),
-      );
-      return seen.every(Boolean);
-    },
-    20_000,
-    'the Sentinels to know the replica and each other',
-  );
+  await orCleanUp([...data.values(), ...sentinels], dir, async () => {
+    for (const n of data.values()) await n.start();
+    await Promise.all(sentinels.map((s) => s.start()));
+    // Every Sentinel must know the replica and the other Sentinels before a failover can be agreed.
+    await eventually(
+      async () => {
+        const seen = await Promise.all(
+          sentinelPorts.map(async (p) => {
+            const fields = pairs(await cli(p, sentinelPassword, tls, 'sentinel', 'master', master).catch(() => ''));
+            return Number(fields.get('num-slaves')) >= 1 && Number(fields.get('num-other-sentinels')) >= 2;
+          }),
+        );
+        return seen.every(Boolean);
+      },
+      20_000,
+      'the Sentinels to know the replica and each other',
+    );
+  });
   return {
     sentinels: sentinelPorts.map((p) => `127.0.0.1:${p}`).join(','),
     master,
