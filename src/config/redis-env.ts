@@ -183,7 +183,7 @@ export function redisCheck(endpoint: RedisEndpoint): string {
   const variable = REDIS_VARIABLE[endpoint.kind];
   if (!endpoint.tls) return variable;
   const trusted = endpoint.tls.ca === null ? "the system's certificate authorities" : 'the certificates of REDIS_TLS_CA_FILE';
-  return `${variable}; over TLS, Redis' certificate must be signed by ${trusted} and name the address Hoist connects to${endpoint.kind === 'single' ? '' : ', and the nodes must take TLS'}`;
+  return `${variable}; over TLS, Redis' certificate must be signed by ${trusted} and name the host Hoist connects to${endpoint.kind === 'single' ? '' : ', and the nodes must take TLS'}`;
 }
 
 /** What to set when Redis refuses Hoist's sign-in. */
