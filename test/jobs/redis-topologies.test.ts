@@ -10,12 +10,21 @@ import { createRunQueue, RUN_QUEUE_NAME } from '../../src/jobs/run-queue.ts';
 import { appYaml, startTestHoist } from '../support/hoist-harness.ts';
 import { ownRedisCluster, ownRedisSentinels, testCertificates, type OwnCluster, type OwnSentinels, type TestCertificates } from '../support/redis-topologies.ts';
 
+/** Both topologies, started at once; when one fails to come up, the other is stopped (no server left on the file's ports). */
+async function bothUp(cluster: Promise<OwnCluster>, sentinels: Promise<OwnSentinels>): Promise<[OwnCluster, OwnSentinels]> {
+  const [c, s] = await Promise.allSettled([cluster, sentinels]);
+  if (c.status === 'fulfilled' && s.status === 'fulfilled') return [c.value, s.value];
+  if (c.status === 'fulfilled') await c.value.stop();
+  if (s.status === 'fulfilled') await s.value.stop();
+  throw c.status === 'rejected' ? c.reason : (s as PromiseRejectedResult).reason;
+}
+
 describe('Hoist on a Redis Cluster and behind Sentinels', () => {
   let cluster: OwnCluster;
   let sentinels: OwnSentinels;
 
   beforeAll(async () => {
-    [cluster, sentinels] = await Promise.all([ownRedisCluster(17_310), ownRedisSentinels(17_320)]);
+    [cluster, sentinels] = await bothUp(ownRedisCluster(17_310), ownRedisSentinels(17_320));
   }, 60_000);
 
   afterAll(async () => {
@@ -63,10 +72,10 @@ describe('a Redis Cluster and Sentinels that ask for passwords', () => {
   let sentinels: OwnSentinels;
 
   beforeAll(async () => {
-    [cluster, sentinels] = await Promise.all([
+    [cluster, sentinels] = await bothUp(
       ownRedisCluster(17_370, { password: PASSWORD }),
       ownRedisSentinels(17_380, 'hoist-auth', { password: PASSWORD, sentinelPassword: SENTINEL_PASSWORD }),
-    ]);
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -127,10 +136,10 @@ describe('a Redis Cluster and Sentinels that take TLS only', () => {
     mkdirSync(join(dir, 'cluster'));
     mkdirSync(join(dir, 'sentinels'));
     [certificates, sentinelCertificates] = await Promise.all([testCertificates(join(dir, 'cluster'), 'DNS:localhost'), testCertificates(join(dir, 'sentinels'))]);
-    [cluster, sentinels] = await Promise.all([
+    [cluster, sentinels] = await bothUp(
       ownRedisCluster(17_390, { tls: certificates, announceHostname: 'localhost' }),
       ownRedisSentinels(17_400, 'hoist-tls', { tls: sentinelCertificates }),
-    ]);
+    );
   }, 60_000);
 
   afterAll(async () => {

@@ -20,6 +20,8 @@ export async function answers(port: number, password?: string, ca?: string): Pro
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
+    // A TLS hello to a server that does not speak TLS is never answered.
+    connectTimeout: 1_000,
     ...(password === undefined ? {} : { password }),
     // Whether it is up, not what its certificate names (the cluster's name its nodes by a host name).
     ...(ca === undefined ? {} : { tls: { ca, checkServerIdentity: () => undefined } }),

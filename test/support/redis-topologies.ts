@@ -20,8 +20,23 @@ function node(port: number, args: () => string[], password?: string, tls?: TestC
   return {
     port,
     async start() {
-      child = spawn('redis-server', args(), { stdio: 'ignore' });
-      await eventually(() => answers(port, password, tls?.caText), 10_000, `redis-server on port ${port}`);
+      const started = spawn('redis-server', args(), { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = started;
+      // What it last said: why it exited, when it did (a port taken by a server an earlier, killed run left).
+      let said = '';
+      const keep = (chunk: Buffer) => (said = (said + chunk.toString('utf8')).slice(-600));
+      started.stdout.on('data', keep);
+      started.stderr.on('data', keep);
+      await eventually(
+        async () => {
+          const up = await answers(port, password, tls?.caText);
+          // What answers is not this one when it has exited (its port taken).
+          if (started.exitCode !== null) throw new Error(`redis-server on port ${port} exited (${started.exitCode}): ${said.trim().split('\n').at(-1) ?? ''}`);
+          return up;
+        },
+        10_000,
+        `redis-server on port ${port}`,
+      );
     },
     async kill() {
       const running = child;
