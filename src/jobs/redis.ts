@@ -22,9 +22,10 @@ export function connectRedis(endpoint: RedisEndpoint | string, options: { forWor
     lazyConnect: false,
     ...(options.pipelined === true ? { enableAutoPipelining: true } : {}),
   };
+  const tls = where.tls ? tlsOptions(where.tls) : null;
   switch (where.kind) {
     case 'single':
-      return new Redis(where.url, { ...common, ...(where.tls ? { tls: tlsOptions(where.tls) } : {}) });
+      return new Redis(where.url, { ...common, ...(tls === null ? {} : { tls }) });
     case 'sentinel':
       // ioredis asks the Sentinels for the master and asks again after a failover.
       return new Redis({
@@ -34,14 +35,14 @@ export function connectRedis(endpoint: RedisEndpoint | string, options: { forWor
         name: where.master,
         ...(where.sentinelPassword === null ? {} : { sentinelPassword: where.sentinelPassword }),
         // Over TLS to the Sentinels and to the master they name.
-        ...(where.tls === null ? {} : { enableTLSForSentinelMode: true, sentinelTLS: tlsOptions(where.tls), tls: tlsOptions(where.tls) }),
+        ...(tls === null ? {} : { enableTLSForSentinelMode: true, sentinelTLS: tls, tls }),
       });
     case 'cluster':
       return new Cluster(where.nodes, {
-        redisOptions: { ...common, ...signIn(where.access), ...(where.tls === null ? {} : { tls: tlsOptions(where.tls) }) },
+        redisOptions: { ...common, ...signIn(where.access), ...(tls === null ? {} : { tls }) },
         // Over TLS a node is reached by the name given or announced, not an address looked up for
         // it, so that its certificate is checked against that name (managed clusters name their nodes).
-        ...(where.tls === null ? {} : { dnsLookup: (address: string, callback: (error: Error | null, address: string) => void) => callback(null, address) }),
+        ...(tls === null ? {} : { dnsLookup: (address: string, callback: (error: Error | null, address: string) => void) => callback(null, address) }),
         enableReadyCheck: true,
         lazyConnect: false,
         // A cluster mid-failover answers CLUSTERDOWN/TRYAGAIN for a moment: retry rather than fail.

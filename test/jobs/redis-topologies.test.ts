@@ -19,6 +19,18 @@ async function bothUp(cluster: Promise<OwnCluster>, sentinels: Promise<OwnSentin
   throw c.status === 'rejected' ? c.reason : (s as PromiseRejectedResult).reason;
 }
 
+/** A connection made as `vars` say writes `key` and reads it back, on a node that is master. */
+async function writesToTheMaster(vars: Record<string, string>, key: string): Promise<void> {
+  const redis = connectRedis(parseEnv(vars).redis, { name: 'test' });
+  try {
+    await redis.set(key, 'yes');
+    expect(await redis.get(key)).toBe('yes');
+    expect((await redis.info('replication')).includes('role:master')).toBe(true);
+  } finally {
+    await closeRedis(redis);
+  }
+}
+
 describe('Hoist on a Redis Cluster and behind Sentinels', () => {
   let cluster: OwnCluster;
   let sentinels: OwnSentinels;
@@ -53,15 +65,7 @@ describe('Hoist on a Redis Cluster and behind Sentinels', () => {
   });
 
   it('finds the master through the Sentinels', async () => {
-    const env = parseEnv({ REDIS_SENTINELS: sentinels.sentinels, REDIS_SENTINEL_MASTER: sentinels.master });
-    const redis = connectRedis(env.redis, { name: 'test' });
-    try {
-      await redis.set('hoist-test:probe', 'yes');
-      expect(await redis.get('hoist-test:probe')).toBe('yes');
-      expect((await redis.info('replication')).includes('role:master')).toBe(true);
-    } finally {
-      await closeRedis(redis);
-    }
+    await writesToTheMaster({ REDIS_SENTINELS: sentinels.sentinels, REDIS_SENTINEL_MASTER: sentinels.master }, 'hoist-test:probe');
   });
 });
 
@@ -174,15 +178,10 @@ describe('a Redis Cluster and Sentinels that take TLS only', () => {
   });
 
   it('finds the master through the Sentinels over TLS', async () => {
-    const env = parseEnv({ REDIS_SENTINELS: sentinels.sentinels, REDIS_SENTINEL_MASTER: sentinels.master, REDIS_TLS: 'on', REDIS_TLS_CA_FILE: sentinelCertificates.ca });
-    const redis = connectRedis(env.redis, { name: 'test' });
-    try {
-      await redis.set('hoist-tls:probe', 'yes');
-      expect(await redis.get('hoist-tls:probe')).toBe('yes');
-      expect((await redis.info('replication')).includes('role:master')).toBe(true);
-    } finally {
-      await closeRedis(redis);
-    }
+    await writesToTheMaster(
+      { REDIS_SENTINELS: sentinels.sentinels, REDIS_SENTINEL_MASTER: sentinels.master, REDIS_TLS: 'on', REDIS_TLS_CA_FILE: sentinelCertificates.ca },
+      'hoist-tls:probe',
+    );
   });
 
   it('checks the certificate: without the CA that signed it, nothing answers, and Hoist refuses to start naming the certificate', async () => {

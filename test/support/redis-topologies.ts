@@ -50,14 +50,17 @@ function node(port: number, args: () => string[], password?: string, tls?: TestC
 }
 
 async function cli(port: number, password: string | undefined, tls: TestCertificates | undefined, ...args: string[]): Promise<string> {
-  const auth = password === undefined ? [] : ['--no-auth-warning', '-a', password];
-  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...auth, ...cliTls(tls), ...args]);
+  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...cliAccess(password, tls), ...args]);
   return stdout;
 }
 
-const cliTls = (tls: TestCertificates | undefined): string[] => (tls === undefined ? [] : ['--tls', '--cacert', tls.ca]);
+/** How redis-cli signs in (with `password`) and speaks TLS (trusting the test's authority). */
+const cliAccess = (password: string | undefined, tls: TestCertificates | undefined): string[] => [
+  ...(password === undefined ? [] : ['--no-auth-warning', '-a', password]),
+  ...(tls === undefined ? [] : ['--tls', '--cacert', tls.ca]),
+];
 
-/** A certificate authority of the test's own and a certificate it signed for 127.0.0.1 (files in `dir`). */
+/** A certificate authority of the test's own and a certificate it signed for Redis (files in `dir`; `caText`: the authority's PEM, read once). */
 export interface TestCertificates {
   ca: string;
   caText: string;
@@ -139,22 +142,20 @@ export async function ownRedisCluster(basePort: number, options: { password?: st
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  return orCleanUp(masters, dir, async () => {
+  return orCleanUp(() => cluster.stop(), async () => {
     await Promise.all(masters.map((m) => m.start()));
-    const auth = password === undefined ? [] : ['--no-auth-warning', '-a', password];
-    await run('redis-cli', [...auth, ...cliTls(tls), '--cluster', 'create', ...masters.map((m) => `127.0.0.1:${m.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await run('redis-cli', [...cliAccess(password, tls), '--cluster', 'create', ...masters.map((m) => `127.0.0.1:${m.port}`), '--cluster-replicas', '0', '--cluster-yes']);
     await cluster.healthy();
     return cluster;
   });
 }
 
-/** Runs `setup`; when it fails, every node (started or not) is killed and the files go, so that no server is left on the test's ports. */
-async function orCleanUp<T>(nodes: readonly Node[], dir: string, setup: () => Promise<T>): Promise<T> {
+/** Runs `setup`; when it fails, the topology is stopped (every node, started or not, and its files), so that no server is left on the test's ports. */
+async function orCleanUp<T>(stop: () => Promise<void>, setup: () => Promise<T>): Promise<T> {
   try {
     return await setup();
   } catch (error) {
-    await Promise.all(nodes.map((n) => n.kill()));
-    rmSync(dir, { recursive: true, force: true });
+    await stop();
     throw error;
   }
 }
@@ -181,6 +182,8 @@ export async function ownRedisSentinels(basePort: number, master = 'hoist-test',
   const dir = mkdtempSync(join(tmpdir(), 'hoist-redis-sentinel-'));
   const dataPorts = [basePort, basePort + 1];
   const data = new Map<number, Node>();
+  /** Replicas and Sentinels reach the master over TLS too. */
+  const replicationTls = tls === undefined ? [] : ['--tls-replication', 'yes'];
   /** A node started again after a failover: the master it replicates. */
   const restarted = new Map<number, number>();
   for (const port of dataPorts) {
@@ -189,8 +192,7 @@ export async function ownRedisSentinels(basePort: number, master = 'hoist-test',
       node(port, () => {
         const master = port === basePort && !restarted.has(port) ? null : (restarted.get(port) ?? basePort);
         const replicaOf = master === null ? [] : ['--replicaof', '127.0.0.1', String(master)];
-        const replication = tls === undefined ? [] : ['--tls-replication', 'yes'];
-        return [...tlsArgs(port, tls), ...replication, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir, ...replicaOf, ...passwordArgs(password)];
+        return [...tlsArgs(port, tls), ...replicationTls, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir, ...replicaOf, ...passwordArgs(password)];
       }, password, tls),
     );
   }
@@ -200,9 +202,6 @@ export async function ownRedisSentinels(basePort: number, master = 'hoist-test',
     writeFileSync(
       conf,
       [
-        ...(tls === undefined
-          ? [`port ${port}`]
-          : ['port 0', `tls-port ${port}`, `tls-cert-file ${tls.cert}`, `tls-key-file ${tls.key}`, `tls-ca-cert-file ${tls.ca}`, 'tls-auth-clients no', 'tls-replication yes']),
         'bind 127.0.0.1',
         `dir ${dir}`,
         `sentinel monitor ${master} 127.0.0.1 ${basePort} 2`,
@@ -214,13 +213,18 @@ export async function ownRedisSentinels(basePort: number, master = 'hoist-test',
         '',
       ].join('\n'),
     );
-    return node(port, () => [conf, '--sentinel'], sentinelPassword, tls);
+    // Its port (and TLS) on the command line, as the data nodes': what follows the file adds to it.
+    return node(port, () => [conf, '--sentinel', ...tlsArgs(port, tls), ...replicationTls], sentinelPassword, tls);
   });
   const masterPort = async (): Promise<number> => {
     const answer = await cli(sentinelPorts[0] as number, sentinelPassword, tls, 'sentinel', 'get-master-addr-by-name', master);
     return Number(answer.trim().split('\n')[1]);
   };
-  await orCleanUp([...data.values(), ...sentinels], dir, async () => {
+  const stop = async () => {
+    await Promise.all([...sentinels, ...data.values()].map((n) => n.kill()));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  await orCleanUp(stop, async () => {
     for (const n of data.values()) await n.start();
     await Promise.all(sentinels.map((s) => s.start()));
     // Every Sentinel must know the replica and the other Sentinels before a failover can be agreed.
@@ -256,9 +260,6 @@ export async function ownRedisSentinels(basePort: number, master = 'hoist-test',
       await data.get(port)?.start();
       await eventually(async () => (await cli(port, password, tls, 'info', 'replication')).includes('master_link_status:up'), 20_000, `${port} to replicate the master`);
     },
-    async stop() {
-      await Promise.all([...sentinels, ...data.values()].map((n) => n.kill()));
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop,
   };
 }
