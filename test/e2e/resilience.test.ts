@@ -186,7 +186,7 @@ describe('worker processes that die, freeze or stop', () => {
     worker.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
     const [first, second] = await rows('term');
-    expect(first?.status).toBe('DEPLOYED');
+    expect(first?.status, `#${first?.id}: ${first?.reason}`).toBe('DEPLOYED');
     expect(second?.status).toBe('QUEUED');
     const next = await startWorkerProcess(server.vars);
     workers.push(next);
