@@ -308,7 +308,7 @@ async function throughput(
   };
   const cpuText =
     (cpu === null ? '' : `; CPU ms per deployment: ${Object.entries(cpu).map(([part, ms]) => `${part} ${ms.toFixed(1)}`).join(', ')}`) +
-    (redisCommands === null ? '' : `; ${redisCommands.total} Redis commands per deployment`) +
+    (redisCommands === null ? '' : `; ${redisCommands.total} Redis commands per deployment${redisCommands.clientWrites === null ? '' : ` in ${redisCommands.clientWrites} writes`}`) +
     `; ${round1((statements.statements + (workerStatements?.statements ?? 0)) / Math.max(1, ids.length))} Postgres statements per deployment`;
   const line = `${scenario}: ${deployed}/${total} DEPLOYED in ${(lastFinal / 1000).toFixed(1)} s = ${String(perSecond)} deployments/s (requests all answered after ${(acceptedMs / 1000).toFixed(1)} s; overlaps ${overlaps}, out of order ${outOfOrder}${cpuText})`;
   return { result, line };

@@ -134,7 +134,9 @@ export async function startSharedParts(
   const source = createGitSource({ cacheDir: resolve(dataDir, 'git'), log: logger.child({ component: 'git' }) });
   const github = env.github === null ? null : createGitHubClient({ apiUrl: env.githubApiUrl, credentials: env.github, logger, callErrors });
 
-  const queueConnection = redisHealth.watch(connectRedis(env.redis, { forWorker: true, name: 'hoist-queue' }), 'hoist-queue');
+  // Only adds jobs (the worker's own connections block): the jobs a burst of requests adds in one
+  // turn go to Redis in one write.
+  const queueConnection = redisHealth.watch(connectRedis(env.redis, { forWorker: true, name: 'hoist-queue', pipelined: true }), 'hoist-queue');
   stops.add(() => closeRedis(queueConnection));
   const queue = createRunQueue(queueConnection, env.redisPrefix);
   redisHealth.watchEvents(queue, 'queue');
