@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
-import { signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
+import { randomTriggerId, signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
 import { containerEvents, removeAppContainers } from '../support/containers.ts';
 import { DOCKER_HOST, eventually, randomName, REGISTRY, startTestHoist, webAppFiles, type TestHoist } from '../support/hoist-harness.ts';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
@@ -97,8 +97,13 @@ ${ENVS.map((e) => `      ${e}: { target: engine }`).join('\n')}
     repo?.remove();
   });
 
+  /** The trigger ids of the commands sent: each command is carried out once per id, and its answer kept under it. */
+  const triggers: string[] = [];
+
   async function command(text: string, user: string): Promise<void> {
-    const body = slashCommandBody({ command: '/hoist', text, userId: user, channelId: 'C0RANDOM', responseUrl: slack.responseUrl(`x-${Math.random()}`) });
+    const triggerId = randomTriggerId();
+    triggers.push(triggerId);
+    const body = slashCommandBody({ command: '/hoist', text, userId: user, channelId: 'C0RANDOM', responseUrl: slack.responseUrl(`x-${Math.random()}`), triggerId });
     const res = await fetch(`${server.baseUrl}/slack/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(body, SECRET) },
@@ -136,6 +141,16 @@ ${ENVS.map((e) => `      ${e}: { target: engine }`).join('\n')}
       await new Promise((r) => setTimeout(r, Math.floor(random() * 30)));
     }
     await Promise.all(sent);
+    // Slack is acknowledged before a command is carried out: every command's request is
+    // recorded (or refused) once its answer is kept. Only then can "all ended" mean all of them.
+    await eventually(
+      async () => {
+        const { rows: answered } = await db.query<{ n: number }>('select count(*)::int as n from requests where key = any($1) and answer is not null', [triggers.map((t) => `slack:${t}`)]);
+        return (answered[0]?.n ?? 0) === triggers.length ? true : null;
+      },
+      300_000,
+      `every command to be carried out (seed ${seed})`,
+    );
 
     const rows = await eventually(
       async () => {
