@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
       // Loaded when used: `hoist deploy …` in a CI job starts without the server's modules.
       const { openDatabase } = await import('./store/database.ts');
       const { migrateToLatest } = await import('./store/migrator.ts');
-      const database = await openDatabase({ url: env.databaseUrl, dataDir: env.dataDir, preparedStatements: env.databasePreparedStatements });
+      const database = await openDatabase({ url: env.databaseUrl, dataDir: env.dataDir, poolSize: env.databasePoolSize, preparedStatements: env.databasePreparedStatements });
       try {
         const applied = await migrateToLatest(database.db);
         process.stdout.write(applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'the database is up to date\n');

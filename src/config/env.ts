@@ -8,8 +8,19 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+/** Connections to Postgres a process holds at most unless DATABASE_POOL_SIZE says otherwise. */
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
+
 const schema = z.object({
   DATABASE_URL: optionalString,
+  DATABASE_POOL_SIZE: optionalString.pipe(
+    z.coerce
+      .number<string | undefined>({ error: 'expected a number of connections, e.g. 10' })
+      .int({ error: 'expected a whole number of connections, e.g. 10' })
+      .min(1, { error: 'expected at least 1 connection' })
+      .max(1000, { error: 'expected at most 1000 connections (each is a Postgres backend)' })
+      .optional(),
+  ),
   DATABASE_PREPARED_STATEMENTS: z.enum(['on', 'off'], { error: 'expected on or off (off only behind a PgBouncer older than 1.21 in transaction mode)' }).default('on'),
   REDIS_URL: optionalString,
   REDIS_CLUSTER: optionalString,
@@ -59,6 +70,8 @@ const schema = z.object({
 
 export interface Env {
   databaseUrl: string | null;
+  /** The most connections to Postgres this process holds at once (DATABASE_POOL_SIZE). */
+  databasePoolSize: number;
   /** Statements sent again and again go as named prepared statements (DATABASE_PREPARED_STATEMENTS). */
   databasePreparedStatements: boolean;
   /** One node, a cluster, or a Sentinel-managed master. */
@@ -125,11 +138,18 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     throw new ConfigError('ENV_INVALID', `invalid environment variable(s):\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
+  if (e.DATABASE_POOL_SIZE !== undefined && e.DATABASE_URL === undefined) {
+    throw new ConfigError(
+      'ENV_INVALID',
+      'DATABASE_POOL_SIZE is set without DATABASE_URL: it sizes the connections to a Postgres server, and the embedded database has none; set DATABASE_URL, or leave DATABASE_POOL_SIZE out',
+    );
+  }
   const slack = parseSlackEnv(e);
   const redis = parseRedisEnv(e);
   const variables = new Map(Object.entries(source).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
   return Object.freeze({
     databaseUrl: e.DATABASE_URL ?? null,
+    databasePoolSize: e.DATABASE_POOL_SIZE ?? DEFAULT_DATABASE_POOL_SIZE,
     databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'on',
     redis: redis.endpoint,
     redisPrefix: redis.prefix,

@@ -94,6 +94,7 @@ export async function startSharedParts(
   const database = await openDatabase({
     url: env.databaseUrl,
     dataDir,
+    poolSize: env.databasePoolSize,
     preparedStatements: env.databasePreparedStatements,
     onUnprepared: (error) =>
       logger.warn(

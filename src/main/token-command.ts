@@ -151,7 +151,7 @@ function table(tokens: TokenRow[]): string {
 const row = (t: ApiTokenRecord): TokenRow => tokenRecordJson(t);
 
 async function databaseBackend(env: Env): Promise<TokenBackend> {
-  const database = await openDatabase({ url: env.databaseUrl, dataDir: env.dataDir, preparedStatements: env.databasePreparedStatements });
+  const database = await openDatabase({ url: env.databaseUrl, dataDir: env.dataDir, poolSize: env.databasePoolSize, preparedStatements: env.databasePreparedStatements });
   let tokens: TokenService;
   try {
     await migrateToLatest(database.db);

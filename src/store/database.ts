@@ -24,6 +24,7 @@ export const IDLE_IN_TRANSACTION_MS = 10_000;
 export async function openDatabase(options: {
   url: string | null;
   dataDir: string;
+  /** The most connections the pool holds at once (default 10). */
   poolSize?: number;
   /** Statements sent again and again go as named prepared statements (see prepared-statements.ts); off: all unnamed. Default on. */
   preparedStatements?: boolean;

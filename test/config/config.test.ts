@@ -230,6 +230,17 @@ describe('environment variables', () => {
     expect(parseEnv({ DATABASE_PREPARED_STATEMENTS: 'off' }).databasePreparedStatements).toBe(false);
     expect(() => parseEnv({ DATABASE_PREPARED_STATEMENTS: 'no' })).toThrow(/DATABASE_PREPARED_STATEMENTS: expected on or off \(off only behind a PgBouncer older than 1\.21 in transaction mode\)/);
   });
+  it('DATABASE_POOL_SIZE sizes the connections to Postgres (10 unless set), and is refused with what it takes', () => {
+    const url = 'postgres://127.0.0.1:5432/hoist';
+    expect(parseEnv({ DATABASE_URL: url }).databasePoolSize).toBe(10);
+    expect(parseEnv({ DATABASE_URL: url, DATABASE_POOL_SIZE: ' 4 ' }).databasePoolSize).toBe(4);
+    expect(() => parseEnv({ DATABASE_URL: url, DATABASE_POOL_SIZE: 'many' })).toThrow(/DATABASE_POOL_SIZE: expected a number of connections, e\.g\. 10/);
+    expect(() => parseEnv({ DATABASE_URL: url, DATABASE_POOL_SIZE: '2.5' })).toThrow(/DATABASE_POOL_SIZE: expected a whole number of connections/);
+    expect(() => parseEnv({ DATABASE_URL: url, DATABASE_POOL_SIZE: '0' })).toThrow(/DATABASE_POOL_SIZE: expected at least 1 connection/);
+    expect(() => parseEnv({ DATABASE_URL: url, DATABASE_POOL_SIZE: '5000' })).toThrow(/DATABASE_POOL_SIZE: expected at most 1000 connections/);
+    // The embedded database has no connections to size: the setting would be ignored.
+    expect(() => parseEnv({ DATABASE_POOL_SIZE: '4' })).toThrow(/DATABASE_POOL_SIZE is set without DATABASE_URL: .*set DATABASE_URL, or leave DATABASE_POOL_SIZE out/);
+  });
   it('names the variable, never its value', () => {
     expect(() => parseEnv({ PORT: 'eighty' })).toThrow(/PORT/);
     try {
