@@ -1,6 +1,41 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { ErrorEmitter } from 'ioredis/built/connectors/AbstractConnector.js';
+import { SentinelConnector, StandaloneConnector } from 'ioredis/built/connectors/index.js';
+import type { SentinelConnectionOptions } from 'ioredis/built/connectors/SentinelConnector/index.js';
+import type { StandaloneConnectionOptions } from 'ioredis/built/connectors/StandaloneConnector.js';
+import type { NetStream } from 'ioredis/built/types.js';
 import type { RedisAccess, RedisEndpoint, RedisTls } from '../config/redis-env.ts';
 import type { ConnectionOptions } from 'node:tls';
+
+/**
+ * ioredis listens for one error of each socket it opens. A TLS socket that gives up in the
+ * handshake (a certificate Hoist does not trust) can report a second one, the server's answer
+ * to it, and an error nobody listens for ends the process. These connectors keep listening:
+ * ioredis still hears the first error and reconnects as usual, and later ones of that socket
+ * (which is gone by then) are dropped.
+ */
+const keepListening = (stream: NetStream): NetStream => stream.on('error', () => undefined);
+
+// ioredis makes a connector with the connection's options (typed `unknown` for any connector).
+class ListeningConnector extends StandaloneConnector {
+  constructor(options: unknown) {
+    super(options as StandaloneConnectionOptions);
+  }
+
+  override async connect(emit: ErrorEmitter): Promise<NetStream> {
+    return keepListening(await super.connect(emit));
+  }
+}
+
+class ListeningSentinelConnector extends SentinelConnector {
+  constructor(options: unknown) {
+    super(options as SentinelConnectionOptions);
+  }
+
+  override async connect(emit: ErrorEmitter): Promise<NetStream> {
+    return keepListening(await super.connect(emit));
+  }
+}
 
 /** One node or Sentinel's master (`Redis`), or a Redis Cluster: BullMQ and Hoist's scripts take either. */
 export type RedisConnection = Redis | Cluster;
@@ -25,10 +60,10 @@ export function connectRedis(endpoint: RedisEndpoint | string, options: { forWor
   const tls = where.tls ? tlsOptions(where.tls) : null;
   switch (where.kind) {
     case 'single':
-      return new Redis(where.url, { ...common, ...(tls === null ? {} : { tls }) });
-    case 'sentinel':
+      return new Redis(where.url, { ...common, Connector: ListeningConnector, ...(tls === null ? {} : { tls }) });
+    case 'sentinel': {
       // ioredis asks the Sentinels for the master and asks again after a failover.
-      return new Redis({
+      const redis = new Redis({
         ...common,
         ...signIn(where.access),
         sentinels: where.sentinels,
@@ -36,10 +71,15 @@ export function connectRedis(endpoint: RedisEndpoint | string, options: { forWor
         ...(where.sentinelPassword === null ? {} : { sentinelPassword: where.sentinelPassword }),
         // Over TLS to the Sentinels and to the master they name.
         ...(tls === null ? {} : { enableTLSForSentinelMode: true, sentinelTLS: tls, tls }),
+        Connector: ListeningSentinelConnector,
       });
+      // What ioredis does for its own Sentinel connector: the connection tells of failovers.
+      (redis as unknown as { connector: SentinelConnector }).connector.emitter = redis;
+      return redis;
+    }
     case 'cluster':
       return new Cluster(where.nodes, {
-        redisOptions: { ...common, ...signIn(where.access), ...(tls === null ? {} : { tls }) },
+        redisOptions: { ...common, Connector: ListeningConnector, ...signIn(where.access), ...(tls === null ? {} : { tls }) },
         // Over TLS a node is reached by the name given or announced, not an address looked up for
         // it, so that its certificate is checked against that name (managed clusters name their nodes).
         ...(tls === null ? {} : { dnsLookup: (address: string, callback: (error: Error | null, address: string) => void) => callback(null, address) }),

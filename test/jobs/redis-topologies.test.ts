@@ -177,6 +177,31 @@ describe('a Redis Cluster and Sentinels that take TLS only', () => {
     }
   });
 
+  it('a certificate Hoist does not trust never ends the process, however often a connection gives up in the handshake', async () => {
+    const uncaught: Error[] = [];
+    const onUncaught = (error: Error) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    // Each connection is cut at a random moment of its handshake, as a stop or a retry cuts it.
+    const cutShort = async (connect: () => ReturnType<typeof connectRedis>, times: number) => {
+      for (let i = 0; i < times; i += 1) {
+        const redis = connect();
+        redis.on('error', () => undefined);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 30));
+        redis.disconnect();
+      }
+    };
+    try {
+      await cutShort(() => connectRedis(`rediss://${cluster.nodes.split(',')[0] ?? ''}`, { name: 'test' }), 300);
+      await cutShort(() => connectRedis(parseEnv({ REDIS_CLUSTER: cluster.nodes, REDIS_TLS: 'on' }).redis, { name: 'test' }), 60);
+      await cutShort(() => connectRedis(parseEnv({ REDIS_SENTINELS: sentinels.sentinels, REDIS_SENTINEL_MASTER: sentinels.master, REDIS_TLS: 'on' }).redis, { name: 'test' }), 60);
+      // What a cut socket still had to say arrives a moment later.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(uncaught.map((e) => e.message)).toEqual([]);
+  }, 60_000);
+
   it('finds the master through the Sentinels over TLS', async () => {
     await writesToTheMaster(
       { REDIS_SENTINELS: sentinels.sentinels, REDIS_SENTINEL_MASTER: sentinels.master, REDIS_TLS: 'on', REDIS_TLS_CA_FILE: sentinelCertificates.ca },
