@@ -1,8 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { ErrorEmitter } from 'ioredis/built/connectors/AbstractConnector.js';
 import { SentinelConnector, StandaloneConnector } from 'ioredis/built/connectors/index.js';
-import type { SentinelConnectionOptions } from 'ioredis/built/connectors/SentinelConnector/index.js';
-import type { StandaloneConnectionOptions } from 'ioredis/built/connectors/StandaloneConnector.js';
 import type { NetStream } from 'ioredis/built/types.js';
 import type { RedisAccess, RedisEndpoint, RedisTls } from '../config/redis-env.ts';
 import type { ConnectionOptions } from 'node:tls';
@@ -16,26 +14,19 @@ import type { ConnectionOptions } from 'node:tls';
  */
 const keepListening = (stream: NetStream): NetStream => stream.on('error', () => undefined);
 
-// ioredis makes a connector with the connection's options (typed `unknown` for any connector).
-class ListeningConnector extends StandaloneConnector {
-  constructor(options: unknown) {
-    super(options as StandaloneConnectionOptions);
-  }
+/** An ioredis connector class (made by ioredis with the connection's options) whose sockets keep listening. */
+type ConnectorClass = new (options: unknown) => StandaloneConnector | SentinelConnector;
 
-  override async connect(emit: ErrorEmitter): Promise<NetStream> {
-    return keepListening(await super.connect(emit));
-  }
+function listening(Base: ConnectorClass): ConnectorClass {
+  return class extends (Base as new (options: unknown) => StandaloneConnector) {
+    override async connect(emit: ErrorEmitter): Promise<NetStream> {
+      return keepListening(await super.connect(emit));
+    }
+  };
 }
 
-class ListeningSentinelConnector extends SentinelConnector {
-  constructor(options: unknown) {
-    super(options as SentinelConnectionOptions);
-  }
-
-  override async connect(emit: ErrorEmitter): Promise<NetStream> {
-    return keepListening(await super.connect(emit));
-  }
-}
+const ListeningConnector = listening(StandaloneConnector as ConnectorClass);
+const ListeningSentinelConnector = listening(SentinelConnector as ConnectorClass);
 
 /** One node or Sentinel's master (`Redis`), or a Redis Cluster: BullMQ and Hoist's scripts take either. */
 export type RedisConnection = Redis | Cluster;

@@ -1,22 +1,12 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/service/contract.ts';
-import { BASE_IMAGE, DOCKER_HOST, randomName, REGISTRY, startTestHoist, type TestHoist } from '../support/hoist-harness.ts';
+import { containerAppYaml, randomName, startTestHoist, type TestHoist } from '../support/hoist-harness.ts';
 
 const alice: Actor = { requester: { id: 'U0ALICE', name: 'alice' }, origin: { kind: 'none' } };
 const ENVS = Array.from({ length: 12 }, (_, i) => `e${i + 1}`);
 
-const yaml = (app: string) => `targets:
-  engine: { kind: docker, host: "${DOCKER_HOST}" }
-registry: { url: ${REGISTRY} }
-apps:
-  ${app}:
-    repo: .
-    services:
-      web: { type: container, image: "${BASE_IMAGE}", command: ["/bin/busybox", "httpd", "-f", "-p", "8080"] }
-    environments:
-${ENVS.map((e) => `      ${e}: { target: engine }`).join('\n')}
-`;
+const yaml = (app: string) => containerAppYaml({ app, environments: `${ENVS.map((e) => `      ${e}: { target: engine }`).join('\n')}\n` });
 
 /**
  * DATABASE_POOL_SIZE: however much work comes at once, a Hoist process holds at most that many

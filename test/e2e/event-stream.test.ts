@@ -2,7 +2,7 @@ import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { removeAppContainers } from '../support/containers.ts';
-import { BASE_IMAGE, DOCKER_HOST, eventually, randomName, REGISTRY, startTestHoist, type TestHoist } from '../support/hoist-harness.ts';
+import { BASE_IMAGE, containerAppYaml, DOCKER_HOST, eventually, randomName, REGISTRY, startTestHoist, type TestHoist } from '../support/hoist-harness.ts';
 
 const KINDS = ['requested', 'status', 'failure', 'summary', 'queue', 'supersedes', 'approval', 'notice', 'lock'];
 
@@ -54,18 +54,7 @@ describe('live events over Server-Sent Events', () => {
     repo.commit('first', { README: 'events\n' });
     hoist = await startTestHoist({
       env: { HOIST_API_TOKENS: `reader:read:envs=one:${READER}` },
-      yaml: `targets:
-  engine: { kind: docker, host: "${DOCKER_HOST}" }
-registry: { url: ${REGISTRY} }
-apps:
-  ${app}:
-    repo: ${repo.dir}
-    services:
-      web: { type: container, image: "${BASE_IMAGE}", command: ["/bin/busybox", "httpd", "-f", "-p", "8080"] }
-    environments:
-      one: { target: engine }
-      two: { target: engine }
-`,
+      yaml: containerAppYaml({ app, repo: repo.dir, environments: '      one: { target: engine }\n      two: { target: engine }\n' }),
     });
   }, 60_000);
   afterAll(async () => {

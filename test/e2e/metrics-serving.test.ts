@@ -1,23 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/service/contract.ts';
 import { removeAppContainers } from '../support/containers.ts';
-import { BASE_IMAGE, DOCKER_HOST, eventually, freePort, randomName, REGISTRY, startTestHoist, type TestHoist } from '../support/hoist-harness.ts';
+import { containerAppYaml, eventually, freePort, randomName, startTestHoist, type TestHoist } from '../support/hoist-harness.ts';
 import { scrape, seriesOf, valueOf } from '../support/prometheus-text.ts';
 import { runHoist, startWorkerProcess, type WorkerProcess } from '../support/worker-process.ts';
 
 const alice: Actor = { requester: { id: 'U0ALICE', name: 'alice' }, origin: { kind: 'none' } };
 
-const yaml = (app: string) => `targets:
-  engine: { kind: docker, host: "${DOCKER_HOST}" }
-registry: { url: ${REGISTRY} }
-apps:
-  ${app}:
-    repo: .
-    services:
-      web: { type: container, image: "${BASE_IMAGE}", command: ["/bin/busybox", "httpd", "-f", "-p", "8080"] }
-    environments:
-      qa: { target: engine }
-`;
+const yaml = (app: string) => containerAppYaml({ app, environments: '      qa: { target: engine }\n' });
 
 describe('metrics turned off: HOIST_METRICS=off', () => {
   let hoist: TestHoist;

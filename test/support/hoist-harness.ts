@@ -170,6 +170,14 @@ apps:
     repo: ${repo}
 `;
 
+/** One app whose one service, `web`, runs the base image's httpd (an image service: no build); `environments` are its lines under `environments:`. */
+export function containerAppYaml(options: { app: string; repo?: string; environments: string }): string {
+  return `${appYamlHead(options.app, options.repo ?? '.')}    services:
+      web: { type: container, image: "${BASE_IMAGE}", command: ["/bin/busybox", "httpd", "-f", "-p", "8080"] }
+    environments:
+${options.environments}`;
+}
+
 export function appYaml(options: { app: string; repo: string; env?: string; port: number; healthTimeout?: string; extraEnvs?: string[] }): string {
   const envName = options.env ?? 'e2e';
   return `${appYamlHead(options.app, options.repo)}    services:
