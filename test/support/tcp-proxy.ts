@@ -8,12 +8,24 @@ export interface TcpProxy {
   port: number;
   close(): Promise<void>;
   open(): Promise<void>;
+  /** Cuts every connection through it and stays open: the clients reconnect, as after a network blip. */
+  cut(): void;
+  /**
+   * From now on, a new connection's client writes reach the server until one carries
+   * `pattern`; that write and every later one of the connection are held back (never sent),
+   * as when the server stops reading in the middle of a conversation.
+   */
+  holdFrom(pattern: RegExp): void;
+  /** How many client writes have been held back. */
+  readonly held: number;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let server: Server | null = null;
   let port = 0;
+  let holdPattern: RegExp | null = null;
+  let held = 0;
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       const s = createServer((client) => {
@@ -23,7 +35,17 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
           socket.on('close', () => sockets.delete(socket));
           socket.on('error', () => undefined);
         }
-        client.pipe(upstream).pipe(client);
+        const pattern = holdPattern;
+        if (pattern === null) client.pipe(upstream);
+        else {
+          let holding = false;
+          client.on('data', (chunk: Buffer) => {
+            holding ||= pattern.test(chunk.toString('latin1'));
+            if (holding) held += 1;
+            else upstream.write(chunk);
+          });
+        }
+        upstream.pipe(client);
         client.on('close', () => upstream.destroy());
         upstream.on('close', () => client.destroy());
       });
@@ -40,6 +62,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     get port() {
       return port;
     },
+    get held() {
+      return held;
+    },
     async close() {
       const s = server;
       server = null;
@@ -47,5 +72,11 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       if (s) await new Promise((resolve) => s.close(resolve));
     },
     open: listen,
+    cut() {
+      for (const socket of sockets) socket.destroy();
+    },
+    holdFrom(pattern) {
+      holdPattern = pattern;
+    },
   };
 }
