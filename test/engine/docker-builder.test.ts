@@ -70,7 +70,8 @@ describe('docker builder', () => {
 
   it('builds and pushes an image tagged with the commit, then reuses it', async () => {
     const sha = repo.commit('web', {
-      'app/Dockerfile': `FROM ${baseImage}\nCOPY index.html /www/index.html\nRUN echo built-at-step-three\n`,
+      // Its own step (the app's name in it), so that no earlier run's layer cache answers it.
+      'app/Dockerfile': `FROM ${baseImage}\nCOPY index.html /www/index.html\nRUN echo built-at-step-three-${app}\n`,
       'app/index.html': 'hello\n',
       'README.md': 'outside the context\n',
     });
@@ -78,7 +79,7 @@ describe('docker builder', () => {
     const first = await builder.build(request(service('web'), sha, lines));
     const image = `${registry}/${app}-web:${sha}`;
     expect(first).toEqual({ ok: true, image, reused: false });
-    expect(lines).toContain('built-at-step-three');
+    expect(lines).toContain(`built-at-step-three-${app}`);
     expect(await manifestExists(image)).toBe(true);
 
     const again: string[] = [];
@@ -93,6 +94,43 @@ describe('docker builder', () => {
     expect(await builder.build(request(service('web'), sha, pulled))).toEqual({ ok: true, image, reused: true });
     expect(await localImageExists(image)).toBe(true);
     expect(pulled.join('\n')).not.toContain('built-at-step-three');
+  });
+
+  it('pushes an image it has just built when the engine does not find it by its tag at first', async () => {
+    const sha = repo.commit('blink', {
+      'blink/Dockerfile': `FROM ${baseImage}\nRUN echo blink-${app}\n`,
+    });
+    const repository = `${registry}/${app}-blink`;
+    // The engine's answer to the first push: "image not known", as Podman gives when another
+    // operation on its image store crosses the push. Made real here: the image keeps another tag
+    // (and its id) while the one pushed is taken away, just before that push.
+    let pushes = 0;
+    const losing = new Proxy(docker, {
+      get(target, property, receiver) {
+        if (property !== 'getImage') return Reflect.get(target, property, receiver) as unknown;
+        return (name: string) => {
+          const image = target.getImage(name);
+          if (name !== repository) return image;
+          return Object.assign(Object.create(image) as typeof image, {
+            push: async (options: object) => {
+              pushes += 1;
+              if (pushes === 1) {
+                await target.getImage(`${repository}:${sha}`).tag({ repo: repository, tag: 'kept' });
+                await target.getImage(`${repository}:${sha}`).remove();
+              }
+              return image.push(options);
+            },
+          });
+        };
+      },
+    });
+    const lines: string[] = [];
+    const losingBuilder = createDockerBuilder({ docker: losing, source: createGitSource({ cacheDir }), registry });
+    const result = await losingBuilder.build(request(service('blink', 'blink'), sha, lines));
+    expect(result, lines.join('\n')).toEqual({ ok: true, image: `${repository}:${sha}`, reused: false });
+    expect(pushes).toBe(2);
+    expect(lines.some((line) => /does not find .*blink:\w+, which it has just built: tagging sha256:\w+ again/.test(line))).toBe(true);
+    expect(await manifestExists(`${repository}:${sha}`)).toBe(true);
   });
 
   it('reports a failing step with its output in the log tail', async () => {

@@ -29,6 +29,9 @@ export interface DockerBuilderOptions {
 
 type BuildOutcome = Outcome<{ image: string; reused: boolean }>;
 
+/** How many times a push is tried whose freshly built image the engine does not find by its tag. */
+const LOST_TAG_ATTEMPTS = 3;
+
 /** Builds images with a Docker-compatible engine and pushes them to one registry. */
 export function createDockerBuilder(options: DockerBuilderOptions): Builder {
   const { docker, source, logger } = options;
@@ -79,6 +82,30 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
     return null;
   }
 
+  /**
+   * Pushes what a build has just made. Podman can answer "image not known" for the tag of a
+   * build it reported finished a moment before, when another operation on its image store
+   * crosses the push; the image is there under its id. It is tagged again by that id and
+   * pushed again, a few times at most, before the push is given up with the reason.
+   */
+  async function pushBuilt(repository: string, tag: string, id: string | null, log: BuildLog, signal: AbortSignal): Promise<string | null> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await push(repository, tag, log, signal);
+      } catch (error) {
+        if (!isNotFound(error) || id === null || signal.aborted) throw error;
+        if (attempt >= LOST_TAG_ATTEMPTS) return `the engine does not find ${repository}:${tag}, which it has just built as ${id}`;
+        log.line(`the engine does not find ${repository}:${tag}, which it has just built: tagging ${id} again`);
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        try {
+          await docker.getImage(id).tag({ repo: repository, tag });
+        } catch (again) {
+          if (!isNotFound(again)) throw again;
+        }
+      }
+    }
+  }
+
   async function reuse(image: string, repository: string, tag: string, log: BuildLog, signal: AbortSignal) {
     const [local, remote] = await Promise.all([hasLocalImage(image), inRegistry(image, signal)]);
     if (!local && !remote) return null;
@@ -96,7 +123,8 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
     return { ok: true as const, image, reused: true };
   }
 
-  async function buildImage(request: BuildRequest, image: string, log: BuildLog): Promise<BuildOutcome | null> {
+  /** The build's failure as an outcome, or what it made (`id`: the image's id, null when the engine did not say); null when canceled. */
+  async function buildImage(request: BuildRequest, image: string, log: BuildLog): Promise<BuildOutcome | { built: true; id: string | null } | null> {
     const { service, signal } = request;
     const build = service.build;
     if (!build) throw new Error(`service ${service.name} has no build section`);
@@ -122,6 +150,7 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
       void stopper.stop(() => connection.abort());
     };
     signal.addEventListener('abort', onAbort, { once: true });
+    let id: string | null = null;
     const run = (async () => {
       try {
         const stream = await docker.buildImage(context, {
@@ -141,6 +170,7 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
         });
         return await followProgress(stream as Readable, (event) => {
           stopper.follow(event);
+          if (typeof event.aux?.ID === 'string') id = event.aux.ID;
           if (event.stream && !signal.aborted) log.write(event.stream);
         });
       } finally {
@@ -156,7 +186,7 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
         return failure(`build failed: ${message.split('\n')[0]}`, log);
       }
       log.flush();
-      return null;
+      return signal.aborted ? null : { built: true, id };
     } catch (error) {
       if (signal.aborted) return null;
       throw error;
@@ -178,9 +208,9 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
         const reused = await reuse(image, repository, sha, log, signal);
         if (reused) return reused;
         const built = await buildImage(request, image, log);
-        if (built) return signal.aborted ? canceled() : built;
-        if (signal.aborted) return canceled();
-        const error = await push(repository, sha, log, signal);
+        if (built === null || signal.aborted) return canceled();
+        if (!('built' in built)) return built;
+        const error = await pushBuilt(repository, sha, built.id, log, signal);
         if (error) return failure(`push failed: ${error}`, log);
         logger?.info({ image, ms: Date.now() - started }, 'image built and pushed');
         return { ok: true, image, reused: false };
