@@ -31,6 +31,8 @@ const schema = z.object({
   REDIS_SENTINEL_PASSWORD: optionalString,
   REDIS_TLS: optionalString.pipe(z.enum(['on', 'off'], { error: 'expected on or off (TLS to the cluster nodes or to the Sentinels and their master)' }).optional()),
   REDIS_TLS_CA_FILE: optionalString,
+  REDIS_TLS_CERT_FILE: optionalString,
+  REDIS_TLS_KEY_FILE: optionalString,
   HOIST_REDIS_PREFIX: optionalString,
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,

@@ -1,3 +1,4 @@
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors.ts';
 
@@ -12,9 +13,14 @@ export interface RedisAccess {
   password: string | null;
 }
 
-/** Connections over TLS; `ca`: the PEM certificates to trust instead of the system's (REDIS_TLS_CA_FILE). */
+/**
+ * Connections over TLS. `ca`: the PEM certificates to trust instead of the system's
+ * (REDIS_TLS_CA_FILE); `client`: the certificate Hoist shows Redis and its private key, PEM
+ * (REDIS_TLS_CERT_FILE, REDIS_TLS_KEY_FILE), for a Redis that asks for one (`tls-auth-clients`).
+ */
 export interface RedisTls {
   ca: string | null;
+  client: { cert: string; key: string } | null;
 }
 
 /**
@@ -39,6 +45,8 @@ export interface RedisVars {
   REDIS_SENTINEL_PASSWORD: string | undefined;
   REDIS_TLS?: 'on' | 'off' | undefined;
   REDIS_TLS_CA_FILE: string | undefined;
+  REDIS_TLS_CERT_FILE?: string | undefined;
+  REDIS_TLS_KEY_FILE?: string | undefined;
   HOIST_REDIS_PREFIX: string | undefined;
 }
 
@@ -77,8 +85,9 @@ function access(vars: RedisVars): RedisAccess {
 
 /**
  * TLS as REDIS_TLS (a cluster or Sentinels) or the URL's `rediss://` (one node) asks, with the
- * certificates of REDIS_TLS_CA_FILE to trust when it is set. REDIS_TLS has no say on one node
- * (its URL's scheme has), and a CA file without TLS would be read for nothing: both refused.
+ * certificates of REDIS_TLS_CA_FILE to trust when it is set, and the client certificate of
+ * REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE to show. REDIS_TLS has no say on one node (its URL's
+ * scheme has), and files without TLS would be read for nothing: both refused.
  */
 function tls(vars: RedisVars, kind: RedisEndpoint['kind'], rediss: boolean): RedisTls | null {
   if (kind === 'single' && vars.REDIS_TLS !== undefined) {
@@ -86,22 +95,66 @@ function tls(vars: RedisVars, kind: RedisEndpoint['kind'], rediss: boolean): Red
   }
   const on = kind === 'single' ? rediss : vars.REDIS_TLS === 'on';
   if (!on) {
-    if (vars.REDIS_TLS_CA_FILE !== undefined) {
-      refuse(`REDIS_TLS_CA_FILE is set but ${kind === 'single' ? 'REDIS_URL does not start with rediss://' : 'REDIS_TLS is not on'}: the certificates are for TLS connections; ${kind === 'single' ? 'use rediss://' : 'set REDIS_TLS=on'}, or unset REDIS_TLS_CA_FILE`);
+    const set = (['REDIS_TLS_CA_FILE', 'REDIS_TLS_CERT_FILE', 'REDIS_TLS_KEY_FILE'] as const).filter((name) => vars[name] !== undefined);
+    if (set.length > 0) {
+      refuse(
+        `${set.join(' and ')} ${set.length === 1 ? 'is' : 'are'} set but ${kind === 'single' ? 'REDIS_URL does not start with rediss://' : 'REDIS_TLS is not on'}: the certificates are for TLS connections; ${kind === 'single' ? 'use rediss://' : 'set REDIS_TLS=on'}, or unset ${set.join(' and ')}`,
+      );
     }
     return null;
   }
-  if (vars.REDIS_TLS_CA_FILE === undefined) return { ca: null };
-  let ca: string;
+  return { ca: trustedCertificates(vars.REDIS_TLS_CA_FILE), client: clientCertificate(vars) };
+}
+
+/** A file's text, or a refusal naming the variable, the path and what was expected there. */
+function readSetting(variable: string, path: string, expected: string): string {
   try {
-    ca = readFileSync(vars.REDIS_TLS_CA_FILE, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
-    refuse(`REDIS_TLS_CA_FILE: cannot read ${vars.REDIS_TLS_CA_FILE} (${(error as NodeJS.ErrnoException).code ?? String(error)}): expected the path of a PEM file with the certificate(s) that signed Redis' own`);
+    refuse(`${variable}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)}): expected the path of a PEM file with ${expected}`);
   }
-  if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
-    refuse(`REDIS_TLS_CA_FILE: ${vars.REDIS_TLS_CA_FILE} holds no PEM certificate (-----BEGIN CERTIFICATE-----): expected the certificate(s) that signed Redis' own`);
+}
+
+function trustedCertificates(path: string | undefined): string | null {
+  if (path === undefined) return null;
+  const expected = "the certificate(s) that signed Redis' own";
+  const ca = readSetting('REDIS_TLS_CA_FILE', path, expected);
+  if (!ca.includes('-----BEGIN CERTIFICATE-----')) refuse(`REDIS_TLS_CA_FILE: ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----): expected ${expected}`);
+  return ca;
+}
+
+/**
+ * The certificate Hoist shows a Redis that asks clients for one, and its private key: both
+ * files or neither, a certificate and the key that goes with it (checked here, not at the first
+ * connection). Messages name the files, never what the key file holds.
+ */
+function clientCertificate(vars: RedisVars): RedisTls['client'] {
+  const certFile = vars.REDIS_TLS_CERT_FILE;
+  const keyFile = vars.REDIS_TLS_KEY_FILE;
+  if (certFile === undefined && keyFile === undefined) return null;
+  if (certFile === undefined || keyFile === undefined) {
+    const [set, missing] = certFile === undefined ? ['REDIS_TLS_KEY_FILE', 'REDIS_TLS_CERT_FILE'] : ['REDIS_TLS_CERT_FILE', 'REDIS_TLS_KEY_FILE'];
+    refuse(`${set} is set but ${missing} is not: Hoist shows Redis a certificate together with its private key; set both, or neither when Redis does not ask clients for a certificate`);
   }
-  return { ca };
+  const certExpected = 'the certificate Hoist shows Redis, signed by an authority Redis trusts (its tls-ca-cert-file)';
+  const cert = readSetting('REDIS_TLS_CERT_FILE', certFile, certExpected);
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(cert);
+  } catch {
+    refuse(`REDIS_TLS_CERT_FILE: ${certFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----): expected ${certExpected}`);
+  }
+  const key = readSetting('REDIS_TLS_KEY_FILE', keyFile, 'the private key of the certificate in REDIS_TLS_CERT_FILE');
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch {
+    refuse(`REDIS_TLS_KEY_FILE: ${keyFile} holds no private key Hoist can read: expected the PEM private key (-----BEGIN PRIVATE KEY-----, not protected by a passphrase) of the certificate in REDIS_TLS_CERT_FILE`);
+  }
+  if (!certificate.checkPrivateKey(privateKey)) {
+    refuse(`REDIS_TLS_KEY_FILE: ${keyFile} is not the private key of the certificate in REDIS_TLS_CERT_FILE (${certFile}): set the key that goes with that certificate`);
+  }
+  return { cert, key };
 }
 
 /**
@@ -183,7 +236,11 @@ export function redisCheck(endpoint: RedisEndpoint): string {
   const variable = REDIS_VARIABLE[endpoint.kind];
   if (!endpoint.tls) return variable;
   const trusted = endpoint.tls.ca === null ? "the system's certificate authorities" : 'the certificates of REDIS_TLS_CA_FILE';
-  return `${variable}; over TLS, Redis' certificate must be signed by ${trusted} and name the host Hoist connects to${endpoint.kind === 'single' ? '' : ', and the nodes must take TLS'}`;
+  const client =
+    endpoint.tls.client === null
+      ? '; a Redis that asks clients for a certificate (tls-auth-clients) needs REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE'
+      : "; Redis must trust the authority that signed Hoist's certificate (REDIS_TLS_CERT_FILE)";
+  return `${variable}; over TLS, Redis' certificate must be signed by ${trusted} and name the host Hoist connects to${endpoint.kind === 'single' ? '' : ', and the nodes must take TLS'}${client}`;
 }
 
 /** What to set when Redis refuses Hoist's sign-in. */

@@ -98,7 +98,8 @@ export function isRefusedSignIn(error: unknown): boolean {
 /**
  * Asks Redis once (PING) within `timeoutMs`. A connection that cannot get in (a cluster
  * whose nodes refuse the sign-in keeps retrying, and a command on it waits for ever) is
- * given up, with what it last reported.
+ * given up, with what it last reported; so is a PING that ioredis gave up retrying, since the
+ * connection's own error (refused, a certificate Redis asked for) says more than "max retries".
  */
 export async function firstAnswer(connection: RedisConnection, timeoutMs = 10_000): Promise<void> {
   let last: unknown = null;
@@ -109,7 +110,9 @@ export async function firstAnswer(connection: RedisConnection, timeoutMs = 10_00
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      connection.ping(),
+      connection.ping().catch((error: unknown) => {
+        throw last ?? error;
+      }),
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(last ?? new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
       }),
@@ -120,9 +123,9 @@ export async function firstAnswer(connection: RedisConnection, timeoutMs = 10_00
   }
 }
 
-/** Node's TLS options for a Redis connection: the configured certificates trusted instead of the system's. */
+/** Node's TLS options for a Redis connection: the configured certificates trusted instead of the system's, and Hoist's own shown when configured. */
 function tlsOptions(tls: RedisTls): ConnectionOptions {
-  return tls.ca === null ? {} : { ca: tls.ca };
+  return { ...(tls.ca === null ? {} : { ca: tls.ca }), ...(tls.client === null ? {} : { cert: tls.client.cert, key: tls.client.key }) };
 }
 
 /** The options that sign in to a node as the configuration says. */

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../../src/config/env.ts';
-import { describeRedis, hashTag, parseRedisEnv, type RedisVars } from '../../src/config/redis-env.ts';
+import { describeRedis, hashTag, parseRedisEnv, redisCheck, type RedisVars } from '../../src/config/redis-env.ts';
+import { testCertificates } from '../support/redis-topologies.ts';
 
 const none: RedisVars = {
   REDIS_URL: undefined,
@@ -36,7 +37,7 @@ describe('which Redis Hoist uses', () => {
   });
 
   it('takes one node by URL, TLS included, and refuses what is not a redis URL', () => {
-    expect(parse({ REDIS_URL: 'rediss://:pw@cache.internal:6380' }).endpoint).toEqual({ kind: 'single', url: 'rediss://:pw@cache.internal:6380', tls: { ca: null } });
+    expect(parse({ REDIS_URL: 'rediss://:pw@cache.internal:6380' }).endpoint).toEqual({ kind: 'single', url: 'rediss://:pw@cache.internal:6380', tls: { ca: null, client: null } });
     expect(refusal({ REDIS_URL: 'http://cache:6379' })).toContain('REDIS_URL must start with redis:// or rediss://');
     expect(refusal({ REDIS_URL: 'not a url' })).toContain('REDIS_URL is not a URL');
   });
@@ -83,7 +84,7 @@ describe('which Redis Hoist uses', () => {
       expect(parse({ REDIS_CLUSTER: 'a:1', REDIS_TLS: 'off' }).endpoint).toMatchObject({ kind: 'cluster', tls: null });
       expect(parse({ REDIS_CLUSTER: 'a:1', REDIS_TLS: 'on', REDIS_TLS_CA_FILE: caFile }).endpoint).toMatchObject({ tls: { ca } });
       expect(parse({ REDIS_SENTINELS: 's:1', REDIS_SENTINEL_MASTER: 'm', REDIS_TLS: 'on', REDIS_TLS_CA_FILE: caFile }).endpoint).toMatchObject({ kind: 'sentinel', tls: { ca } });
-      expect(parse({ REDIS_URL: 'rediss://cache:6380', REDIS_TLS_CA_FILE: caFile }).endpoint).toEqual({ kind: 'single', url: 'rediss://cache:6380', tls: { ca } });
+      expect(parse({ REDIS_URL: 'rediss://cache:6380', REDIS_TLS_CA_FILE: caFile }).endpoint).toEqual({ kind: 'single', url: 'rediss://cache:6380', tls: { ca, client: null } });
       // What would be ignored is refused, with what works.
       expect(refusal({ REDIS_URL: 'redis://cache:6379', REDIS_TLS: 'on' })).toBe('REDIS_TLS is for REDIS_CLUSTER and REDIS_SENTINELS; one node says TLS in REDIS_URL: rediss://host:6379');
       expect(refusal({ REDIS_TLS: 'off' })).toContain('one node says TLS in REDIS_URL: rediss://host:6379 (redis:// for none)');
@@ -95,6 +96,53 @@ describe('which Redis Hoist uses', () => {
       writeFileSync(join(dir, 'key.pem'), 'not a certificate');
       expect(refusal({ REDIS_CLUSTER: 'a:1', REDIS_TLS: 'on', REDIS_TLS_CA_FILE: join(dir, 'key.pem') })).toContain('holds no PEM certificate');
       expect(() => parseEnv({ REDIS_CLUSTER: 'a:1', REDIS_TLS: 'yes' })).toThrow(/REDIS_TLS.*expected on or off/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('shows Redis the client certificate of REDIS_TLS_CERT_FILE with the key of REDIS_TLS_KEY_FILE, checked to go together, and never quotes the key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hoist-redis-client-'));
+    try {
+      const certificates = await testCertificates(dir);
+      const cert = readFileSync(certificates.clientCert, 'utf8');
+      const key = readFileSync(certificates.clientKey, 'utf8');
+      const client = { REDIS_TLS_CERT_FILE: certificates.clientCert, REDIS_TLS_KEY_FILE: certificates.clientKey };
+      const single = parse({ REDIS_URL: 'rediss://cache:6380', ...client }).endpoint;
+      expect(single).toEqual({ kind: 'single', url: 'rediss://cache:6380', tls: { ca: null, client: { cert, key } } });
+      expect(parse({ REDIS_CLUSTER: 'a:1', REDIS_TLS: 'on', REDIS_TLS_CA_FILE: certificates.ca, ...client }).endpoint).toMatchObject({ tls: { ca: certificates.caText, client: { cert, key } } });
+      expect(parse({ REDIS_SENTINELS: 's:1', REDIS_SENTINEL_MASTER: 'm', REDIS_TLS: 'on', ...client }).endpoint).toMatchObject({ kind: 'sentinel', tls: { client: { cert, key } } });
+      // Read through the environment as a process reads it.
+      expect(parseEnv({ REDIS_URL: 'rediss://cache:6380', ...client }).redis).toEqual(single);
+      // What to check when Redis does not answer says which side's certificate is in question.
+      expect(redisCheck(single)).toContain("Redis must trust the authority that signed Hoist's certificate (REDIS_TLS_CERT_FILE)");
+      expect(redisCheck(parse({ REDIS_URL: 'rediss://cache:6380' }).endpoint)).toContain('a Redis that asks clients for a certificate (tls-auth-clients) needs REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE');
+
+      const refusals = [
+        refusal({ REDIS_URL: 'rediss://cache:6380', REDIS_TLS_CERT_FILE: certificates.clientCert }),
+        refusal({ REDIS_URL: 'rediss://cache:6380', REDIS_TLS_KEY_FILE: certificates.clientKey }),
+        refusal({ REDIS_CLUSTER: 'a:1', ...client }),
+        refusal({ REDIS_URL: 'redis://cache:6379', REDIS_TLS_KEY_FILE: certificates.clientKey }),
+        refusal({ REDIS_URL: 'rediss://cache:6380', ...client, REDIS_TLS_KEY_FILE: certificates.key }),
+        refusal({ REDIS_URL: 'rediss://cache:6380', REDIS_TLS_CERT_FILE: certificates.clientKey, REDIS_TLS_KEY_FILE: certificates.clientKey }),
+        refusal({ REDIS_URL: 'rediss://cache:6380', REDIS_TLS_CERT_FILE: certificates.clientCert, REDIS_TLS_KEY_FILE: certificates.clientCert }),
+        refusal({ REDIS_URL: 'rediss://cache:6380', ...client, REDIS_TLS_KEY_FILE: join(dir, 'missing.key') }),
+      ];
+      expect(refusals[0]).toBe(
+        'REDIS_TLS_CERT_FILE is set but REDIS_TLS_KEY_FILE is not: Hoist shows Redis a certificate together with its private key; set both, or neither when Redis does not ask clients for a certificate',
+      );
+      expect(refusals[1]).toContain('REDIS_TLS_KEY_FILE is set but REDIS_TLS_CERT_FILE is not');
+      expect(refusals[2]).toBe(
+        'REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE are set but REDIS_TLS is not on: the certificates are for TLS connections; set REDIS_TLS=on, or unset REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE',
+      );
+      expect(refusals[3]).toBe('REDIS_TLS_KEY_FILE is set but REDIS_URL does not start with rediss://: the certificates are for TLS connections; use rediss://, or unset REDIS_TLS_KEY_FILE');
+      // Redis' own key is not Hoist's certificate's.
+      expect(refusals[4]).toBe(`REDIS_TLS_KEY_FILE: ${certificates.key} is not the private key of the certificate in REDIS_TLS_CERT_FILE (${certificates.clientCert}): set the key that goes with that certificate`);
+      expect(refusals[5]).toMatch(/^REDIS_TLS_CERT_FILE: .*hoist\.key holds no PEM certificate \(-----BEGIN CERTIFICATE-----\): expected the certificate Hoist shows Redis/);
+      expect(refusals[6]).toMatch(/^REDIS_TLS_KEY_FILE: .*hoist\.crt holds no private key Hoist can read: expected the PEM private key/);
+      expect(refusals[7]).toMatch(/^REDIS_TLS_KEY_FILE: cannot read .*missing\.key \(ENOENT\): expected the path of a PEM file with the private key/);
+      const keyBody = key.split('\n')[1] ?? key;
+      for (const message of refusals) expect(message).not.toContain(keyBody);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

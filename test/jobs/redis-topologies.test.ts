@@ -226,7 +226,7 @@ describe('a Redis Cluster and Sentinels that take TLS only', () => {
     const started = startTestHoist({ yaml, env: { REDIS_URL: '', REDIS_CLUSTER: cluster.nodes, REDIS_TLS: 'on', HOIST_REDIS_PREFIX: '{hoist-tlsrefused}' } });
     await expect(started).rejects.toMatchObject({
       code: 'REDIS_UNREACHABLE',
-      message: `the Redis Cluster at ${cluster.nodes} over TLS does not answer (check REDIS_CLUSTER; over TLS, Redis' certificate must be signed by the system's certificate authorities and name the host Hoist connects to, and the nodes must take TLS)`,
+      message: `the Redis Cluster at ${cluster.nodes} over TLS does not answer (check REDIS_CLUSTER; over TLS, Redis' certificate must be signed by the system's certificate authorities and name the host Hoist connects to, and the nodes must take TLS; a Redis that asks clients for a certificate (tls-auth-clients) needs REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE)`,
     });
   }, 60_000);
 

@@ -12,8 +12,11 @@ export interface OwnRedis {
   thaw(): void;
 }
 
-/** Whether a Redis answers PING on this loopback port (signed in with `password` when it asks for one; over TLS trusting `ca`, a PEM text, when given). */
-export async function answers(port: number, password?: string, ca?: string): Promise<boolean> {
+/**
+ * Whether a Redis answers PING on this loopback port (signed in with `password` when it asks for
+ * one; over TLS trusting `ca`, a PEM text, when given, and showing `client`'s certificate, PEM texts, when given).
+ */
+export async function answers(port: number, password?: string, ca?: string, shown?: { cert: string; key: string }): Promise<boolean> {
   const client = new Redis({
     port,
     host: '127.0.0.1',
@@ -24,7 +27,7 @@ export async function answers(port: number, password?: string, ca?: string): Pro
     connectTimeout: 1_000,
     ...(password === undefined ? {} : { password }),
     // Whether it is up, not what its certificate names (the cluster's name its nodes by a host name).
-    ...(ca === undefined ? {} : { tls: { ca, checkServerIdentity: () => undefined } }),
+    ...(ca === undefined ? {} : { tls: { ca, checkServerIdentity: () => undefined, ...shown } }),
   });
   client.on('error', () => undefined);
   try {

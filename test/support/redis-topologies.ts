@@ -60,12 +60,18 @@ const cliAccess = (password: string | undefined, tls: TestCertificates | undefin
   ...(tls === undefined ? [] : ['--tls', '--cacert', tls.ca]),
 ];
 
-/** A certificate authority of the test's own and a certificate it signed for Redis (files in `dir`; `caText`: the authority's PEM, read once). */
+/**
+ * A certificate authority of the test's own and a certificate it signed for Redis (files in
+ * `dir`; `caText`: the authority's PEM, read once), and one it signed for Hoist to show a Redis
+ * that asks clients for one (`clientCert`, `clientKey`).
+ */
 export interface TestCertificates {
   ca: string;
   caText: string;
   cert: string;
   key: string;
+  clientCert: string;
+  clientKey: string;
 }
 
 /** Makes them with openssl (EC keys, valid two days); the certificate names `names` (subjectAltName entries, by default the loopback address). */
@@ -76,7 +82,10 @@ export async function testCertificates(dir: string, names = 'IP:127.0.0.1'): Pro
   await run('openssl', ['req', ...ec, '-keyout', at('redis.key'), '-out', at('redis.csr'), '-subj', '/CN=127.0.0.1']);
   writeFileSync(at('san.cnf'), `subjectAltName=${names}\n`);
   await run('openssl', ['x509', '-req', '-in', at('redis.csr'), '-CA', at('ca.crt'), '-CAkey', at('ca.key'), '-CAcreateserial', '-out', at('redis.crt'), '-days', '2', '-extfile', at('san.cnf')]);
-  return { ca: at('ca.crt'), caText: readFileSync(at('ca.crt'), 'utf8'), cert: at('redis.crt'), key: at('redis.key') };
+  await run('openssl', ['req', ...ec, '-keyout', at('hoist.key'), '-out', at('hoist.csr'), '-subj', '/CN=hoist']);
+  writeFileSync(at('client.cnf'), 'extendedKeyUsage=clientAuth\n');
+  await run('openssl', ['x509', '-req', '-in', at('hoist.csr'), '-CA', at('ca.crt'), '-CAkey', at('ca.key'), '-CAcreateserial', '-out', at('hoist.crt'), '-days', '2', '-extfile', at('client.cnf')]);
+  return { ca: at('ca.crt'), caText: readFileSync(at('ca.crt'), 'utf8'), cert: at('redis.crt'), key: at('redis.key'), clientCert: at('hoist.crt'), clientKey: at('hoist.key') };
 }
 
 /** What makes a node take TLS only, on `port`, with the test's certificate (clients need not show one). */

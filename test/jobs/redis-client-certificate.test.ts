@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnv } from '../../src/config/env.ts';
+import { createEnvironmentLease } from '../../src/jobs/environment-lease.ts';
+import { closeRedis, connectRedis, firstAnswer } from '../../src/jobs/redis.ts';
+import { uniquePrefix } from '../support/databases.ts';
+import { appYaml, eventually, freePort, startTestHoist } from '../support/hoist-harness.ts';
+import { answers } from '../support/redis-server.ts';
+import { testCertificates, type TestCertificates } from '../support/redis-topologies.ts';
+
+/** Redis' own default with TLS: `tls-auth-clients yes`, every client shows a certificate its authority signed. */
+describe('a Redis that asks clients for a certificate', () => {
+  let dir: string;
+  let certificates: TestCertificates;
+  let port: number;
+  let server: ChildProcess | null = null;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hoist-redis-mtls-'));
+    certificates = await testCertificates(dir);
+    port = await freePort();
+    const { cert, key, ca } = certificates;
+    server = spawn(
+      'redis-server',
+      ['--port', '0', '--tls-port', String(port), '--tls-cert-file', cert, '--tls-key-file', key, '--tls-ca-cert-file', ca, '--tls-auth-clients', 'yes', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    const shown = { cert: readFileSync(certificates.clientCert, 'utf8'), key: readFileSync(certificates.clientKey, 'utf8') };
+    await eventually(() => answers(port, undefined, certificates.caText, shown), 10_000, `redis-server taking TLS clients with certificates on ${port}`);
+  }, 30_000);
+
+  afterAll(async () => {
+    const running = server;
+    if (running !== null && running.exitCode === null) {
+      const exited = new Promise((resolve) => running.once('exit', resolve));
+      running.kill('SIGKILL');
+      await exited;
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('takes Hoist with REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE: a lease is claimed and fenced', async () => {
+    const env = parseEnv({
+      REDIS_URL: `rediss://127.0.0.1:${port}`,
+      REDIS_TLS_CA_FILE: certificates.ca,
+      REDIS_TLS_CERT_FILE: certificates.clientCert,
+      REDIS_TLS_KEY_FILE: certificates.clientKey,
+    });
+    const redis = connectRedis(env.redis, { name: 'test-mtls', pipelined: true });
+    try {
+      await firstAnswer(redis, 5_000);
+      const lease = createEnvironmentLease(redis, uniquePrefix(), 5_000);
+      expect(await lease.claim('shop', 'prod', 1)).not.toBeNull();
+      expect(await lease.claim('shop', 'prod', 2)).toBeNull();
+    } finally {
+      await closeRedis(redis);
+    }
+  });
+
+  it('refuses Hoist without them: nothing answers, and Hoist refuses to start saying which variables a Redis that asks needs', async () => {
+    const vars = { REDIS_URL: `rediss://127.0.0.1:${port}`, REDIS_TLS_CA_FILE: certificates.ca };
+    const redis = connectRedis(parseEnv(vars).redis, { name: 'test-no-certificate' });
+    try {
+      await expect(firstAnswer(redis, 3_000)).rejects.toBeInstanceOf(Error);
+    } finally {
+      await closeRedis(redis);
+    }
+    const started = startTestHoist({ yaml: appYaml({ app: 'mtlsrefused', repo: '.', port: await freePort() }), env: vars });
+    await expect(started).rejects.toMatchObject({
+      code: 'REDIS_UNREACHABLE',
+      message: `Redis at rediss://127.0.0.1:${port} does not answer (set REDIS_URL; over TLS, Redis' certificate must be signed by the certificates of REDIS_TLS_CA_FILE and name the host Hoist connects to; a Redis that asks clients for a certificate (tls-auth-clients) needs REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE)`,
+    });
+  }, 60_000);
+
+  it('starts Hoist with them', async () => {
+    const hoist = await startTestHoist({
+      yaml: appYaml({ app: 'mtlsstart', repo: '.', port: await freePort() }),
+      env: { REDIS_URL: `rediss://127.0.0.1:${port}`, REDIS_TLS_CA_FILE: certificates.ca, REDIS_TLS_CERT_FILE: certificates.clientCert, REDIS_TLS_KEY_FILE: certificates.clientKey },
+    });
+    try {
+      expect((await fetch(`${hoist.baseUrl}/readyz`)).status).toBe(200);
+    } finally {
+      await hoist.stop();
+    }
+  }, 60_000);
+});
