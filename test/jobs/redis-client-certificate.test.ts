@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { Cluster } from 'ioredis';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { closeRedis, connectRedis, firstAnswer } from '../../src/jobs/redis.ts';
 import { uniquePrefix } from '../support/databases.ts';
 import { appYaml, eventually, freePort, startTestHoist } from '../support/hoist-harness.ts';
 import { answers } from '../support/redis-server.ts';
-import { testCertificates, type TestCertificates } from '../support/redis-topologies.ts';
+import { ownRedisCluster, ownRedisSentinels, testCertificates, type OwnCluster, type OwnSentinels, type TestCertificates } from '../support/redis-topologies.ts';
 
 /** Redis' own default with TLS: `tls-auth-clients yes`, every client shows a certificate its authority signed. */
 describe('a Redis that asks clients for a certificate', () => {
@@ -86,4 +87,82 @@ describe('a Redis that asks clients for a certificate', () => {
       await hoist.stop();
     }
   }, 60_000);
+});
+
+/** The same on a Redis Cluster (each node asks) and behind Sentinels (they and the master ask). */
+describe('a Redis Cluster and Sentinels that ask clients for a certificate', () => {
+  let dir: string;
+  let clusterCertificates: TestCertificates;
+  let sentinelCertificates: TestCertificates;
+  let cluster: OwnCluster | null = null;
+  let sentinels: OwnSentinels | null = null;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hoist-redis-mtls-topologies-'));
+    mkdirSync(join(dir, 'cluster'));
+    mkdirSync(join(dir, 'sentinels'));
+    [clusterCertificates, sentinelCertificates] = await Promise.all([
+      testCertificates(join(dir, 'cluster'), 'IP:127.0.0.1', { askClients: true }),
+      testCertificates(join(dir, 'sentinels'), 'IP:127.0.0.1', { askClients: true }),
+    ]);
+    const [c, s] = await Promise.allSettled([ownRedisCluster(17_430, { tls: clusterCertificates }), ownRedisSentinels(17_440, 'hoist-mtls', { tls: sentinelCertificates })]);
+    if (c.status === 'fulfilled') cluster = c.value;
+    if (s.status === 'fulfilled') sentinels = s.value;
+    if (c.status === 'rejected') throw c.reason;
+    if (s.status === 'rejected') throw s.reason;
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+    await sentinels?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const shown = (certificates: TestCertificates) => ({
+    REDIS_TLS: 'on',
+    REDIS_TLS_CA_FILE: certificates.ca,
+    REDIS_TLS_CERT_FILE: certificates.clientCert,
+    REDIS_TLS_KEY_FILE: certificates.clientKey,
+  });
+
+  it('takes Hoist with its certificate on every node of the cluster, and nowhere without it', async () => {
+    const nodes = cluster?.nodes ?? '';
+    const redis = connectRedis(parseEnv({ REDIS_CLUSTER: nodes, ...shown(clusterCertificates) }).redis, { name: 'test-mtls-cluster', pipelined: true });
+    try {
+      const lease = createEnvironmentLease(redis, `{hoist-mtls-${process.pid}}`, 5_000);
+      expect(await lease.claim('shop', 'prod', 1)).not.toBeNull();
+      // Each master answers (Hoist's keys share one slot; BullMQ's and other prefixes use the others).
+      const masters = (redis as Cluster).nodes('master');
+      expect(masters).toHaveLength(3);
+      expect(await Promise.all(masters.map((node) => node.ping()))).toEqual(['PONG', 'PONG', 'PONG']);
+    } finally {
+      await closeRedis(redis);
+    }
+    const refused = connectRedis(parseEnv({ REDIS_CLUSTER: nodes, REDIS_TLS: 'on', REDIS_TLS_CA_FILE: clusterCertificates.ca }).redis, { name: 'test-mtls-none' });
+    refused.on('error', () => undefined);
+    try {
+      await expect(firstAnswer(refused, 3_000)).rejects.toBeInstanceOf(Error);
+    } finally {
+      refused.disconnect();
+    }
+  }, 30_000);
+
+  it('takes Hoist with its certificate at the Sentinels and the master they name, and not without it', async () => {
+    const where = { REDIS_SENTINELS: sentinels?.sentinels ?? '', REDIS_SENTINEL_MASTER: sentinels?.master ?? '' };
+    const redis = connectRedis(parseEnv({ ...where, ...shown(sentinelCertificates) }).redis, { name: 'test-mtls-sentinel' });
+    try {
+      await redis.set(`hoist-mtls-${process.pid}`, 'yes');
+      expect(await redis.get(`hoist-mtls-${process.pid}`)).toBe('yes');
+      expect((await redis.info('replication')).includes('role:master')).toBe(true);
+    } finally {
+      await closeRedis(redis);
+    }
+    const refused = connectRedis(parseEnv({ ...where, REDIS_TLS: 'on', REDIS_TLS_CA_FILE: sentinelCertificates.ca }).redis, { name: 'test-mtls-none' });
+    refused.on('error', () => undefined);
+    try {
+      await expect(firstAnswer(refused, 3_000)).rejects.toBeInstanceOf(Error);
+    } finally {
+      refused.disconnect();
+    }
+  }, 30_000);
 });

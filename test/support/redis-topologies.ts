@@ -29,7 +29,7 @@ function node(port: number, args: () => string[], password?: string, tls?: TestC
       started.stderr.on('data', keep);
       await eventually(
         async () => {
-          const up = await answers(port, password, tls?.caText);
+          const up = await answers(port, password, tls?.caText, shownBy(tls));
           // What answers is not this one when it has exited (its port taken).
           if (started.exitCode !== null) throw new Error(`redis-server on port ${port} exited (${started.exitCode}): ${said.trim().split('\n').at(-1) ?? ''}`);
           return up;
@@ -57,7 +57,7 @@ async function cli(port: number, password: string | undefined, tls: TestCertific
 /** How redis-cli signs in (with `password`) and speaks TLS (trusting the test's authority). */
 const cliAccess = (password: string | undefined, tls: TestCertificates | undefined): string[] => [
   ...(password === undefined ? [] : ['--no-auth-warning', '-a', password]),
-  ...(tls === undefined ? [] : ['--tls', '--cacert', tls.ca]),
+  ...(tls === undefined ? [] : ['--tls', '--cacert', tls.ca, ...(tls.askClients ? ['--cert', tls.clientCert, '--key', tls.clientKey] : [])]),
 ];
 
 /**
@@ -72,10 +72,12 @@ export interface TestCertificates {
   key: string;
   clientCert: string;
   clientKey: string;
+  /** Servers started with them ask every client for a certificate (`tls-auth-clients yes`); the test's own clients show `clientCert`. */
+  askClients: boolean;
 }
 
 /** Makes them with openssl (EC keys, valid two days); the certificate names `names` (subjectAltName entries, by default the loopback address). */
-export async function testCertificates(dir: string, names = 'IP:127.0.0.1'): Promise<TestCertificates> {
+export async function testCertificates(dir: string, names = 'IP:127.0.0.1', options: { askClients?: boolean } = {}): Promise<TestCertificates> {
   const at = (name: string) => join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   await run('openssl', ['req', '-x509', ...ec, '-keyout', at('ca.key'), '-out', at('ca.crt'), '-days', '2', '-subj', '/CN=hoist-test-ca']);
@@ -85,14 +87,18 @@ export async function testCertificates(dir: string, names = 'IP:127.0.0.1'): Pro
   await run('openssl', ['req', ...ec, '-keyout', at('hoist.key'), '-out', at('hoist.csr'), '-subj', '/CN=hoist']);
   writeFileSync(at('client.cnf'), 'extendedKeyUsage=clientAuth\n');
   await run('openssl', ['x509', '-req', '-in', at('hoist.csr'), '-CA', at('ca.crt'), '-CAkey', at('ca.key'), '-CAcreateserial', '-out', at('hoist.crt'), '-days', '2', '-extfile', at('client.cnf')]);
-  return { ca: at('ca.crt'), caText: readFileSync(at('ca.crt'), 'utf8'), cert: at('redis.crt'), key: at('redis.key'), clientCert: at('hoist.crt'), clientKey: at('hoist.key') };
+  return { ca: at('ca.crt'), caText: readFileSync(at('ca.crt'), 'utf8'), cert: at('redis.crt'), key: at('redis.key'), clientCert: at('hoist.crt'), clientKey: at('hoist.key'), askClients: options.askClients === true };
 }
 
-/** What makes a node take TLS only, on `port`, with the test's certificate (clients need not show one). */
+/** What makes a node take TLS only, on `port`, with the test's certificate (clients show one only when the certificates say `askClients`). */
 const tlsArgs = (port: number, tls: TestCertificates | undefined): string[] =>
   tls === undefined
     ? ['--port', String(port)]
-    : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no'];
+    : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', tls.askClients ? 'yes' : 'no'];
+
+/** The certificate the test's own clients show a server that asks for one. */
+const shownBy = (tls: TestCertificates | undefined): { cert: string; key: string } | undefined =>
+  tls?.askClients ? { cert: readFileSync(tls.clientCert, 'utf8'), key: readFileSync(tls.clientKey, 'utf8') } : undefined;
 
 /** What makes a node ask for `password` and sign in with it to its master (a replica, or a cluster node's replica-to-be). */
 const passwordArgs = (password: string | undefined): string[] => (password === undefined ? [] : ['--requirepass', password, '--masterauth', password]);
