@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { Cluster } from 'ioredis';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,38 +7,47 @@ import { parseEnv } from '../../src/config/env.ts';
 import { createEnvironmentLease } from '../../src/jobs/environment-lease.ts';
 import { closeRedis, connectRedis, firstAnswer } from '../../src/jobs/redis.ts';
 import { uniquePrefix } from '../support/databases.ts';
-import { appYaml, eventually, freePort, startTestHoist } from '../support/hoist-harness.ts';
-import { answers } from '../support/redis-server.ts';
-import { ownRedisCluster, ownRedisSentinels, testCertificates, type OwnCluster, type OwnSentinels, type TestCertificates } from '../support/redis-topologies.ts';
+import { appYaml, freePort, startTestHoist } from '../support/hoist-harness.ts';
+import {
+  bothUp,
+  ownRedisCluster,
+  ownRedisSentinels,
+  ownTlsRedis,
+  testCertificates,
+  type Node,
+  type OwnCluster,
+  type OwnSentinels,
+  type TestCertificates,
+} from '../support/redis-topologies.ts';
+
+/** A connection made as `vars` say (without a client certificate) gets no answer. */
+async function nothingAnswers(vars: Record<string, string>): Promise<void> {
+  const redis = connectRedis(parseEnv(vars).redis, { name: 'test-mtls-none' });
+  redis.on('error', () => undefined);
+  try {
+    await expect(firstAnswer(redis, 3_000)).rejects.toBeInstanceOf(Error);
+  } finally {
+    await closeRedis(redis);
+  }
+}
 
 /** Redis' own default with TLS: `tls-auth-clients yes`, every client shows a certificate its authority signed. */
 describe('a Redis that asks clients for a certificate', () => {
   let dir: string;
   let certificates: TestCertificates;
   let port: number;
-  let server: ChildProcess | null = null;
+  let server: Node | null = null;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hoist-redis-mtls-'));
-    certificates = await testCertificates(dir);
+    certificates = await testCertificates(dir, 'IP:127.0.0.1', { askClients: true });
     port = await freePort();
-    const { cert, key, ca } = certificates;
-    server = spawn(
-      'redis-server',
-      ['--port', '0', '--tls-port', String(port), '--tls-cert-file', cert, '--tls-key-file', key, '--tls-ca-cert-file', ca, '--tls-auth-clients', 'yes', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
-    const shown = { cert: readFileSync(certificates.clientCert, 'utf8'), key: readFileSync(certificates.clientKey, 'utf8') };
-    await eventually(() => answers(port, undefined, certificates.caText, shown), 10_000, `redis-server taking TLS clients with certificates on ${port}`);
+    server = ownTlsRedis(port, certificates);
+    await server.start();
   }, 30_000);
 
   afterAll(async () => {
-    const running = server;
-    if (running !== null && running.exitCode === null) {
-      const exited = new Promise((resolve) => running.once('exit', resolve));
-      running.kill('SIGKILL');
-      await exited;
-    }
+    await server?.kill();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -63,12 +71,7 @@ describe('a Redis that asks clients for a certificate', () => {
 
   it('refuses Hoist without them: nothing answers, and Hoist refuses to start saying which variables a Redis that asks needs', async () => {
     const vars = { REDIS_URL: `rediss://127.0.0.1:${port}`, REDIS_TLS_CA_FILE: certificates.ca };
-    const redis = connectRedis(parseEnv(vars).redis, { name: 'test-no-certificate' });
-    try {
-      await expect(firstAnswer(redis, 3_000)).rejects.toBeInstanceOf(Error);
-    } finally {
-      await closeRedis(redis);
-    }
+    await nothingAnswers(vars);
     const started = startTestHoist({ yaml: appYaml({ app: 'mtlsrefused', repo: '.', port: await freePort() }), env: vars });
     await expect(started).rejects.toMatchObject({
       code: 'REDIS_UNREACHABLE',
@@ -105,11 +108,7 @@ describe('a Redis Cluster and Sentinels that ask clients for a certificate', () 
       testCertificates(join(dir, 'cluster'), 'IP:127.0.0.1', { askClients: true }),
       testCertificates(join(dir, 'sentinels'), 'IP:127.0.0.1', { askClients: true }),
     ]);
-    const [c, s] = await Promise.allSettled([ownRedisCluster(17_430, { tls: clusterCertificates }), ownRedisSentinels(17_440, 'hoist-mtls', { tls: sentinelCertificates })]);
-    if (c.status === 'fulfilled') cluster = c.value;
-    if (s.status === 'fulfilled') sentinels = s.value;
-    if (c.status === 'rejected') throw c.reason;
-    if (s.status === 'rejected') throw s.reason;
+    [cluster, sentinels] = await bothUp(ownRedisCluster(17_430, { tls: clusterCertificates }), ownRedisSentinels(17_440, 'hoist-mtls', { tls: sentinelCertificates }));
   }, 60_000);
 
   afterAll(async () => {
@@ -118,7 +117,7 @@ describe('a Redis Cluster and Sentinels that ask clients for a certificate', () 
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const shown = (certificates: TestCertificates) => ({
+  const withCertificate = (certificates: TestCertificates) => ({
     REDIS_TLS: 'on',
     REDIS_TLS_CA_FILE: certificates.ca,
     REDIS_TLS_CERT_FILE: certificates.clientCert,
@@ -127,7 +126,7 @@ describe('a Redis Cluster and Sentinels that ask clients for a certificate', () 
 
   it('takes Hoist with its certificate on every node of the cluster, and nowhere without it', async () => {
     const nodes = cluster?.nodes ?? '';
-    const redis = connectRedis(parseEnv({ REDIS_CLUSTER: nodes, ...shown(clusterCertificates) }).redis, { name: 'test-mtls-cluster', pipelined: true });
+    const redis = connectRedis(parseEnv({ REDIS_CLUSTER: nodes, ...withCertificate(clusterCertificates) }).redis, { name: 'test-mtls-cluster', pipelined: true });
     try {
       const lease = createEnvironmentLease(redis, `{hoist-mtls-${process.pid}}`, 5_000);
       expect(await lease.claim('shop', 'prod', 1)).not.toBeNull();
@@ -138,18 +137,12 @@ describe('a Redis Cluster and Sentinels that ask clients for a certificate', () 
     } finally {
       await closeRedis(redis);
     }
-    const refused = connectRedis(parseEnv({ REDIS_CLUSTER: nodes, REDIS_TLS: 'on', REDIS_TLS_CA_FILE: clusterCertificates.ca }).redis, { name: 'test-mtls-none' });
-    refused.on('error', () => undefined);
-    try {
-      await expect(firstAnswer(refused, 3_000)).rejects.toBeInstanceOf(Error);
-    } finally {
-      refused.disconnect();
-    }
+    await nothingAnswers({ REDIS_CLUSTER: nodes, REDIS_TLS: 'on', REDIS_TLS_CA_FILE: clusterCertificates.ca });
   }, 30_000);
 
   it('takes Hoist with its certificate at the Sentinels and the master they name, and not without it', async () => {
     const where = { REDIS_SENTINELS: sentinels?.sentinels ?? '', REDIS_SENTINEL_MASTER: sentinels?.master ?? '' };
-    const redis = connectRedis(parseEnv({ ...where, ...shown(sentinelCertificates) }).redis, { name: 'test-mtls-sentinel' });
+    const redis = connectRedis(parseEnv({ ...where, ...withCertificate(sentinelCertificates) }).redis, { name: 'test-mtls-sentinel' });
     try {
       await redis.set(`hoist-mtls-${process.pid}`, 'yes');
       expect(await redis.get(`hoist-mtls-${process.pid}`)).toBe('yes');
@@ -157,12 +150,6 @@ describe('a Redis Cluster and Sentinels that ask clients for a certificate', () 
     } finally {
       await closeRedis(redis);
     }
-    const refused = connectRedis(parseEnv({ ...where, REDIS_TLS: 'on', REDIS_TLS_CA_FILE: sentinelCertificates.ca }).redis, { name: 'test-mtls-none' });
-    refused.on('error', () => undefined);
-    try {
-      await expect(firstAnswer(refused, 3_000)).rejects.toBeInstanceOf(Error);
-    } finally {
-      refused.disconnect();
-    }
+    await nothingAnswers({ ...where, REDIS_TLS: 'on', REDIS_TLS_CA_FILE: sentinelCertificates.ca });
   }, 30_000);
 });

@@ -8,16 +8,7 @@ import { closeRedis, connectRedis, firstAnswer, isRefusedSignIn, redisErrorText,
 import { createEnvironmentLease } from '../../src/jobs/environment-lease.ts';
 import { createRunQueue, RUN_QUEUE_NAME } from '../../src/jobs/run-queue.ts';
 import { appYaml, startTestHoist } from '../support/hoist-harness.ts';
-import { ownRedisCluster, ownRedisSentinels, testCertificates, type OwnCluster, type OwnSentinels, type TestCertificates } from '../support/redis-topologies.ts';
-
-/** Both topologies, started at once; when one fails to come up, the other is stopped (no server left on the file's ports). */
-async function bothUp(cluster: Promise<OwnCluster>, sentinels: Promise<OwnSentinels>): Promise<[OwnCluster, OwnSentinels]> {
-  const [c, s] = await Promise.allSettled([cluster, sentinels]);
-  if (c.status === 'fulfilled' && s.status === 'fulfilled') return [c.value, s.value];
-  if (c.status === 'fulfilled') await c.value.stop();
-  if (s.status === 'fulfilled') await s.value.stop();
-  throw c.status === 'rejected' ? c.reason : (s as PromiseRejectedResult).reason;
-}
+import { bothUp, ownRedisCluster, ownRedisSentinels, testCertificates, type OwnCluster, type OwnSentinels, type TestCertificates } from '../support/redis-topologies.ts';
 
 /** A connection made as `vars` say writes `key` and reads it back, on a node that is master. */
 async function writesToTheMaster(vars: Record<string, string>, key: string): Promise<void> {

@@ -9,7 +9,7 @@ import { answers } from './redis-server.ts';
 const run = promisify(execFile);
 
 /** One redis-server of a test's own: started, killed (SIGKILL, as a crash) and started again on the same port and files. */
-interface Node {
+export interface Node {
   port: number;
   start(): Promise<void>;
   kill(): Promise<void>;
@@ -99,6 +99,11 @@ const tlsArgs = (port: number, tls: TestCertificates | undefined): string[] =>
 /** The certificate the test's own clients show a server that asks for one. */
 const shownBy = (tls: TestCertificates | undefined): { cert: string; key: string } | undefined =>
   tls?.askClients ? { cert: readFileSync(tls.clientCert, 'utf8'), key: readFileSync(tls.clientKey, 'utf8') } : undefined;
+
+/** One node on `port` taking TLS only, with the test's certificates (asking clients for theirs when they say `askClients`). */
+export function ownTlsRedis(port: number, tls: TestCertificates): Node {
+  return node(port, () => [...tlsArgs(port, tls), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], undefined, tls);
+}
 
 /** What makes a node ask for `password` and sign in with it to its master (a replica, or a cluster node's replica-to-be). */
 const passwordArgs = (password: string | undefined): string[] => (password === undefined ? [] : ['--requirepass', password, '--masterauth', password]);
@@ -277,4 +282,13 @@ export async function ownRedisSentinels(basePort: number, master = 'hoist-test',
     },
     stop,
   };
+}
+
+/** Both topologies, started at once; when one fails to come up, the other is stopped (no server left on the file's ports). */
+export async function bothUp(cluster: Promise<OwnCluster>, sentinels: Promise<OwnSentinels>): Promise<[OwnCluster, OwnSentinels]> {
+  const [c, s] = await Promise.allSettled([cluster, sentinels]);
+  if (c.status === 'fulfilled' && s.status === 'fulfilled') return [c.value, s.value];
+  if (c.status === 'fulfilled') await c.value.stop();
+  if (s.status === 'fulfilled') await s.value.stop();
+  throw c.status === 'rejected' ? c.reason : (s as PromiseRejectedResult).reason;
 }

@@ -123,7 +123,7 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
     return { ok: true as const, image, reused: true };
   }
 
-  /** The build's failure as an outcome, or what it made (`id`: the image's id, null when the engine did not say); null when canceled. */
+  /** The build's failure as an outcome, or what it made (`id`: the image's id, null when the engine did not say); null when canceled before it ended. */
   async function buildImage(request: BuildRequest, image: string, log: BuildLog): Promise<BuildOutcome | { built: true; id: string | null } | null> {
     const { service, signal } = request;
     const build = service.build;
@@ -186,7 +186,7 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
         return failure(`build failed: ${message.split('\n')[0]}`, log);
       }
       log.flush();
-      return signal.aborted ? null : { built: true, id };
+      return { built: true, id };
     } catch (error) {
       if (signal.aborted) return null;
       throw error;
