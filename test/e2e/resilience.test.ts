@@ -170,7 +170,9 @@ describe('worker processes that die, freeze or stop', () => {
       redis.disconnect();
     }
     const done = await waitRows('flush', 3, (rs) => rs.every((r) => r.finished_at !== null), 60_000, 'all three to end');
-    expect(done.map((r) => r.status), done.map((r) => `#${r.id} ${r.status}: ${r.reason}`).join('; ')).toEqual(['DEPLOYED', 'DEPLOYED', 'DEPLOYED']);
+    // On a failure, what the worker said too (why a run was stopped, if it was).
+    const said = () => workers.map((w) => w.output().split('\n').filter((line) => /"level":(40|50)|lease|fence|cancel/.test(line)).slice(-15).join('\n')).join('\n');
+    expect(done.map((r) => r.status), `${done.map((r) => `#${r.id} ${r.status}: ${r.reason}`).join('; ')}\nthe worker said:\n${said()}`).toEqual(['DEPLOYED', 'DEPLOYED', 'DEPLOYED']);
     for (let i = 1; i < done.length; i++) {
       expect((done[i]?.started_at as Date).getTime()).toBeGreaterThanOrEqual((done[i - 1]?.finished_at as Date).getTime());
     }
