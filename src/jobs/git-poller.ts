@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { decidePoll, headsAfter, jittered, type PollDecision, type PolledRepository } from '../domain/poll.ts';
 import type { HeadsOutcome } from '../engine/source/git-heads.ts';
-import { repoName } from '../engine/source/git-source.ts';
+import { repoName } from '../engine/source/git-command.ts';
 import type { Db } from '../store/database.ts';
 import { claimPoll, recordHeads, releasePoll, type PollKey } from '../store/git-polls.ts';
 

@@ -37,11 +37,9 @@ describe('worker processes that die, freeze or stop', () => {
   beforeAll(async () => {
     repo = createGitFixture('hoist-resilience');
     repo.commit('fast', webAppFiles(`hello ${app}`));
-    repo.git('checkout', '--quiet', '-b', 'slow');
-    repo.commit('slow build', {
+    repo.commitOn('slow', 'main', 'slow build', {
       Dockerfile: `FROM ${BASE_IMAGE}\nRUN sleep 6\nCOPY www /www\nCMD ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]\n`,
     });
-    repo.git('checkout', '--quiet', 'main');
     slack = await startFakeSlack({ token: TOKEN, rateLimitPerChannelPerSecond: 0 });
     server = await startTestHoist({
       yaml: appYaml({ app, repo: repo.dir, port: await freePort(), extraEnvs: ['kill', 'freeze', 'flush', 'term', 'drain'] }),
@@ -76,21 +74,17 @@ describe('worker processes that die, freeze or stop', () => {
    * test) would otherwise make the "slow" build instant.
    */
   function slowVariant(tag: string): string {
-    repo.git('checkout', '--quiet', 'slow');
-    const sha = repo.commit(`slow ${tag}`, {
+    // Committed beside main, not checked out: a request for the default branch still in hand
+    // (answered, not yet resolved) must find main, whenever Hoist asks.
+    return repo.commitOn('slow', 'slow', `slow ${tag}`, {
       Dockerfile: `FROM ${BASE_IMAGE}\nRUN echo ${app}-${tag} && sleep 6\nCOPY www /www\nCMD ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]\n`,
       'www/variant.txt': `${tag}\n`,
     });
-    repo.git('checkout', '--quiet', 'main');
-    return sha;
   }
 
   /** Another version of the fast commit: identical requests join one waiting deployment, so queued ones must differ. */
   function fastVariant(tag: string): string {
-    repo.git('checkout', '--quiet', '-b', `fast-${tag}`, 'main');
-    const sha = repo.commit(`fast ${tag}`, { 'www/variant.txt': `${tag}\n` });
-    repo.git('checkout', '--quiet', 'main');
-    return sha;
+    return repo.commitOn(`fast-${tag}`, 'main', `fast ${tag}`, { 'www/variant.txt': `${tag}\n` });
   }
 
   async function deploy(text: string, options: { retry?: number; triggerId?: string } = {}): Promise<number> {
@@ -101,11 +95,19 @@ describe('worker processes that die, freeze or stop', () => {
 
   const rows = async (env: string): Promise<Row[]> =>
     (await db.query<Row>('select id, status, reason, executor, started_at, finished_at from deployments where app = $1 and env = $2 order by id', [app, env])).rows;
-  const waitRows = (env: string, count: number, predicate: (rs: Row[]) => boolean, timeoutMs = 60_000, what = 'deployments') =>
-    eventually(async () => {
-      const rs = await rows(env);
-      return rs.length >= count && predicate(rs) ? rs : null;
-    }, timeoutMs, what);
+  /** The rows once `predicate` holds; on a timeout, the error says what the rows were and what the workers said. */
+  const waitRows = async (env: string, count: number, predicate: (rs: Row[]) => boolean, timeoutMs = 60_000, what = 'deployments') => {
+    try {
+      return await eventually(async () => {
+        const rs = await rows(env);
+        return rs.length >= count && predicate(rs) ? rs : null;
+      }, timeoutMs, what);
+    } catch (error) {
+      const now = (await rows(env)).map((r) => `#${r.id} ${r.status}${r.reason === null ? '' : `: ${r.reason}`}`).join('; ');
+      const said = workers.map((w) => w.output().split('\n').slice(-30).join('\n')).join('\n');
+      throw new Error(`${(error as Error).message}; the deployments: ${now}\nthe workers said:\n${said}`, { cause: error });
+    }
+  };
 
   it('a worker killed mid-deployment: within 15 s the environment is free, the deployment ends "worker lost", the thread says so', async () => {
     const sha = slowVariant('kill');

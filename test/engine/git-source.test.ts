@@ -8,7 +8,8 @@ import { pino } from 'pino';
 import { extract } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEPLOYABLE } from '../../src/domain/git-ref.ts';
-import { createGitSource, repoName, SourceError } from '../../src/engine/source/git-source.ts';
+import { repoName } from '../../src/engine/source/git-command.ts';
+import { createGitSource, SourceError } from '../../src/engine/source/git-source.ts';
 import type { Source } from '../../src/engine/ports.ts';
 import { createGitFixture, type GitFixture } from './git-fixture.ts';
 
@@ -64,6 +65,39 @@ describe('git source', () => {
     expect(await source.resolve(repo.dir, 'v1.0.0')).toEqual({ ok: true, sha: first });
     expect(await source.resolve(repo.dir, first)).toEqual({ ok: true, sha: first });
     expect(await source.resolve(repo.dir, first.slice(0, 7))).toEqual({ ok: true, sha: first });
+  });
+
+  it('follows the default branch the repository names now, not the one its copy was made with', async () => {
+    const moving = createGitFixture('hoist-git-default');
+    try {
+      const onMain = moving.commit('on main', { 'README.md': 'main\n' });
+      expect(await source.resolve(moving.dir, null)).toEqual({ ok: true, sha: onMain });
+      // Another branch made the default and the old one deleted (main renamed to trunk, say).
+      moving.git('checkout', '--quiet', '-b', 'trunk');
+      const onTrunk = moving.commit('on trunk', { 'README.md': 'trunk\n' });
+      moving.git('branch', '--quiet', '-D', 'main');
+      expect(await source.resolve(moving.dir, null)).toEqual({ ok: true, sha: onTrunk });
+      // And back: a new main made the default again, trunk kept.
+      moving.git('checkout', '--quiet', '-b', 'main', onMain);
+      expect(await source.resolve(moving.dir, null)).toEqual({ ok: true, sha: onMain });
+      expect(await source.resolve(moving.dir, 'trunk')).toEqual({ ok: true, sha: onTrunk });
+    } finally {
+      moving.remove();
+    }
+  });
+
+  it('says a repository without commits has no default branch, and a repository that is gone cannot be asked', async () => {
+    const empty = createGitFixture('hoist-git-empty');
+    try {
+      expect(await source.resolve(empty.dir, null)).toEqual({ ok: false, reason: `${basename(empty.dir)} has no default branch (is it empty?)` });
+    } finally {
+      empty.remove();
+    }
+    const gone = join(tmpdir(), 'hoist-git-gone-never-made');
+    const answer = await source.resolve(gone, null);
+    expect(answer.ok).toBe(false);
+    expect(answer).toMatchObject({ reason: expect.stringMatching(/^cannot (clone|ask) hoist-git-gone-never-made/) });
+    expect(JSON.stringify(answer)).not.toContain(tmpdir());
   });
 
   it('resolves refs/heads/… and refs/tags/… spelled out, and a full SHA in capitals', async () => {

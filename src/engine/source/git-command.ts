@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { redact } from '../../domain/redact.ts';
 
 /**
  * git runs through env(1) so it inherits this process's environment plus these
@@ -43,4 +44,14 @@ export function spawnGit(args: string[], cwd: string): ChildProcessByStdio<null,
 export function gitMessage(result: GitResult): string {
   const lines = result.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   return lines.at(-1) ?? `git exited with status ${result.code}`;
+}
+
+/**
+ * How a text names a repository: a URL as configured with its credentials masked, a local
+ * repository by its directory's name — where the server keeps files is no business of a chat.
+ */
+export function repoName(repo: string): string {
+  if (!repo.startsWith('file:') && (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/]+@[^:]+:/.test(repo))) return redact(repo);
+  const parts = repo.replace(/^file:\/\//, '').split('/').filter((part) => part !== '' && part !== '.git');
+  return parts.at(-1) ?? repo;
 }

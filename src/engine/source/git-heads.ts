@@ -1,8 +1,7 @@
 import { checkRef } from '../../domain/git-ref.ts';
 import type { RemoteHeads } from '../../domain/poll.ts';
 import { redact } from '../../domain/redact.ts';
-import { gitMessage, runGit } from './git-command.ts';
-import { repoName } from './git-source.ts';
+import { gitMessage, repoName, runGit } from './git-command.ts';
 
 export type HeadsOutcome = { ok: true; remote: RemoteHeads } | { ok: false; reason: string };
 

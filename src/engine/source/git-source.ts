@@ -7,7 +7,8 @@ import { CHANGELOG_COMMITS, type Changelog } from '../../domain/changelog.ts';
 import { checkRef, DEPLOYABLE, isFullSha } from '../../domain/git-ref.ts';
 import { redact } from '../../domain/redact.ts';
 import type { Source } from '../ports.ts';
-import { gitMessage, runGit, spawnGit, type GitResult } from './git-command.ts';
+import { gitMessage, repoName, runGit, spawnGit, type GitResult } from './git-command.ts';
+import { parseLsRemote } from './git-heads.ts';
 
 export type SourceErrorCode = 'SOURCE_FETCH_FAILED' | 'SOURCE_BAD_CONTEXT' | 'SOURCE_NO_CONTEXT' | 'SOURCE_BAD_SHA';
 
@@ -35,16 +36,6 @@ type Resolved = { ok: true; sha: string } | { ok: false; reason: string };
 const FULL_SHA = /^[0-9a-f]{40}$/i;
 /** git takes 4 characters; Hoist wants 7, so a shorter hex string can only name a branch or a tag. */
 const SHA_PREFIX = /^[0-9a-f]{7,39}$/i;
-
-/**
- * How a text names a repository: a URL as configured with its credentials masked, a local
- * repository by its directory's name — where the server keeps files is no business of a chat.
- */
-export function repoName(repo: string): string {
-  if (!repo.startsWith('file:') && (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/]+@[^:]+:/.test(repo))) return redact(repo);
-  const parts = repo.replace(/^file:\/\//, '').split('/').filter((part) => part !== '' && part !== '.git');
-  return parts.at(-1) ?? repo;
-}
 
 /** The git mirror, also asked what changed between two commits (the changelog of repositories GitHub's API does not serve). */
 export interface GitSource extends Source {
@@ -125,6 +116,19 @@ export function createGitSource(options: GitSourceOptions): GitSource {
     });
   }
 
+  /**
+   * The name of the repository's default branch, asked of the repository (`git ls-remote
+   * --symref`, nothing fetched), git's words with the repository's credentials masked.
+   */
+  async function defaultBranch(repo: string): Promise<{ ok: true; name: string } | { ok: false; reason: string }> {
+    const name = repoName(repo);
+    if (repo === '' || repo.startsWith('-')) return { ok: false, reason: `"${redact(repo)}" is not a git repository URL or path` };
+    const result = await git(['ls-remote', '--symref', '--', repo, 'HEAD']);
+    if (result.code !== 0) return { ok: false, reason: `cannot ask ${name} for its default branch: ${redact(gitMessage(result)).split(repo).join(name)}` };
+    const { defaultBranch: branch } = parseLsRemote(result.stdout);
+    return branch === null ? { ok: false, reason: `${name} has no default branch (is it empty?)` } : { ok: true, name: branch };
+  }
+
   /** The commit a full ref name (or a full SHA) points at. */
   async function revParse(dir: string, rev: string): Promise<string | null> {
     const result = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], dir);
@@ -179,14 +183,18 @@ export function createGitSource(options: GitSourceOptions): GitSource {
         if (!check.ok) return { ok: false, reason: `invalid ref: ${check.reason}` };
       }
       // Always fetch first: the ref may have moved since the last deployment.
-      const fetched = await fetch(repo);
-      if (!fetched.ok) return fetched;
-      if (ref === null) {
-        // The mirror's HEAD is the repository's default branch: asked for here only.
-        const sha = await revParse(fetched.dir, 'HEAD');
-        return sha ? { ok: true, sha } : { ok: false, reason: `${repoName(repo)} has no default branch (is it empty?)` };
+      if (ref !== null) {
+        const fetched = await fetch(repo);
+        return fetched.ok ? resolveRef(fetched.dir, ref, repoName(repo)) : fetched;
       }
-      return resolveRef(fetched.dir, ref, repoName(repo));
+      // The default branch as the repository names it now, asked while the fetch runs: a
+      // mirror keeps the HEAD it was cloned with, and a repository may make another branch its
+      // default (main renamed, say) any time after.
+      const [fetched, branch] = await Promise.all([fetch(repo), defaultBranch(repo)]);
+      if (!fetched.ok) return fetched;
+      if (!branch.ok) return branch;
+      const sha = await revParse(fetched.dir, `refs/heads/${branch.name}`);
+      return sha ? { ok: true, sha } : { ok: false, reason: `the default branch of ${repoName(repo)}, ${branch.name}, has no commit (is it empty?)` };
     },
 
     /** `git rev-list --count` both ways and the first commits of `git log from..to`, oldest first. */
