@@ -86,6 +86,26 @@ describe('git source', () => {
     }
   });
 
+  it('a working copy with a commit checked out instead of a branch: deploys that commit, and says so when no branch or tag holds it', async () => {
+    const copy = createGitFixture('hoist-git-detached');
+    try {
+      const one = copy.commit('one', { 'README.md': '1\n' });
+      const two = copy.commit('two', { 'README.md': '2\n' });
+      copy.git('checkout', '--quiet', '--detach', one);
+      expect(await source.resolve(copy.dir, null)).toEqual({ ok: true, sha: one });
+      copy.git('checkout', '--quiet', '--detach', two);
+      expect(await source.resolve(copy.dir, null)).toEqual({ ok: true, sha: two });
+      // A commit made on the detached HEAD: no branch or tag holds it, so no fetch brings it.
+      const loose = copy.commit('loose', { 'README.md': 'loose\n' });
+      expect(await source.resolve(copy.dir, null)).toEqual({
+        ok: false,
+        reason: `${basename(copy.dir)} has a commit checked out (${loose.slice(0, 12)}) that no branch or tag holds; deploy ${DEPLOYABLE}`,
+      });
+    } finally {
+      copy.remove();
+    }
+  });
+
   it('says a repository without commits has no default branch, and a repository that is gone cannot be asked', async () => {
     const empty = createGitFixture('hoist-git-empty');
     try {

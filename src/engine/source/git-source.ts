@@ -117,16 +117,19 @@ export function createGitSource(options: GitSourceOptions): GitSource {
   }
 
   /**
-   * The name of the repository's default branch, asked of the repository (`git ls-remote
-   * --symref`, nothing fetched), git's words with the repository's credentials masked.
+   * What the repository's HEAD names now, asked of the repository (`git ls-remote --symref`,
+   * nothing fetched): its default branch, or a commit when a working copy has one checked out
+   * rather than a branch. git's words come back with the repository's credentials masked.
    */
-  async function defaultBranch(repo: string): Promise<{ ok: true; name: string } | { ok: false; reason: string }> {
+  async function repositoryHead(repo: string): Promise<{ ok: true; branch: string } | { ok: true; detached: string } | { ok: false; reason: string }> {
     const name = repoName(repo);
     if (repo === '' || repo.startsWith('-')) return { ok: false, reason: `"${redact(repo)}" is not a git repository URL or path` };
     const result = await git(['ls-remote', '--symref', '--', repo, 'HEAD']);
     if (result.code !== 0) return { ok: false, reason: `cannot ask ${name} for its default branch: ${redact(gitMessage(result)).split(repo).join(name)}` };
-    const { defaultBranch: branch } = parseLsRemote(result.stdout);
-    return branch === null ? { ok: false, reason: `${name} has no default branch (is it empty?)` } : { ok: true, name: branch };
+    const { defaultBranch } = parseLsRemote(result.stdout);
+    if (defaultBranch !== null) return { ok: true, branch: defaultBranch };
+    const detached = /^([0-9a-f]{40})\tHEAD$/m.exec(result.stdout)?.[1];
+    return detached ? { ok: true, detached } : { ok: false, reason: `${name} has no default branch (is it empty?)` };
   }
 
   /** The commit a full ref name (or a full SHA) points at. */
@@ -190,11 +193,16 @@ export function createGitSource(options: GitSourceOptions): GitSource {
       // The default branch as the repository names it now, asked while the fetch runs: a
       // mirror keeps the HEAD it was cloned with, and a repository may make another branch its
       // default (main renamed, say) any time after.
-      const [fetched, branch] = await Promise.all([fetch(repo), defaultBranch(repo)]);
+      const [fetched, head] = await Promise.all([fetch(repo), repositoryHead(repo)]);
       if (!fetched.ok) return fetched;
-      if (!branch.ok) return branch;
-      const sha = await revParse(fetched.dir, `refs/heads/${branch.name}`);
-      return sha ? { ok: true, sha } : { ok: false, reason: `the default branch of ${repoName(repo)}, ${branch.name}, has no commit (is it empty?)` };
+      if (!head.ok) return head;
+      if ('detached' in head) {
+        // A working copy (`repo: .`) checked out at a commit: that commit, once fetched.
+        const sha = await revParse(fetched.dir, head.detached);
+        return sha ? { ok: true, sha } : { ok: false, reason: `${repoName(repo)} has a commit checked out (${head.detached.slice(0, 12)}) that no branch or tag holds; deploy ${DEPLOYABLE}` };
+      }
+      const sha = await revParse(fetched.dir, `refs/heads/${head.branch}`);
+      return sha ? { ok: true, sha } : { ok: false, reason: `the default branch of ${repoName(repo)}, ${head.branch}, has no commit (is it empty?)` };
     },
 
     /** `git rev-list --count` both ways and the first commits of `git log from..to`, oldest first. */
