@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { DEFAULT_DATABASE_POOL_SIZE } from '../config/env.ts';
 import { lockEmbeddedDatabase } from './embedded-lock.ts';
 import { preparingClient } from './prepared-statements.ts';
 import type { Database } from './schema.ts';
@@ -24,7 +25,7 @@ export const IDLE_IN_TRANSACTION_MS = 10_000;
 export async function openDatabase(options: {
   url: string | null;
   dataDir: string;
-  /** The most connections the pool holds at once (default 10). */
+  /** The most connections the pool holds at once (default DEFAULT_DATABASE_POOL_SIZE, as DATABASE_POOL_SIZE's). */
   poolSize?: number;
   /** Statements sent again and again go as named prepared statements (see prepared-statements.ts); off: all unnamed. Default on. */
   preparedStatements?: boolean;
@@ -38,7 +39,7 @@ export async function openDatabase(options: {
   if (options.url) {
     const pool = new pg.Pool({
       connectionString: options.url,
-      max: options.poolSize ?? 10,
+      max: options.poolSize ?? DEFAULT_DATABASE_POOL_SIZE,
       ...(options.preparedStatements === false ? {} : { Client: preparingClient(options.onUnprepared ? { onUnprepared: options.onUnprepared } : {}) }),
       // A process frozen (SIGSTOP, a paused VM) inside a transaction would hold its row locks
       // for as long as it stays frozen, and a takeover would wait on them: Postgres ends such
