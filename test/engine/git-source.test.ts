@@ -193,6 +193,21 @@ describe('git source', () => {
     expect(fetches).toBeLessThanOrEqual(2);
   });
 
+  it('shares the question of the default branch in a burst too: twenty deploys without a ref ask it at most twice', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+    const counted = createGitSource({ cacheDir, log });
+    await counted.resolve(repo.dir, null);
+    lines.length = 0;
+    const newest = repo.commit('burst of defaults', { 'web/index.html': 'burst of defaults\n' });
+    const results = await Promise.all(Array.from({ length: 20 }, () => counted.resolve(repo.dir, null)));
+    expect(results).toEqual(Array.from({ length: 20 }, () => ({ ok: true, sha: newest })));
+    const asked = lines.filter((l) => l.includes('"git ls-remote HEAD"')).length;
+    expect(asked).toBeGreaterThanOrEqual(1);
+    expect(asked).toBeLessThanOrEqual(2);
+    expect(lines.filter((l) => l.includes('"git fetch"')).length).toBeLessThanOrEqual(2);
+  });
+
   it('reports a repository that cannot be cloned, by its name and not by the server\'s paths', async () => {
     const missing = join(tmpdir(), 'hoist-no-such-repo-4b1d');
     const result = await source.resolve(missing, null);

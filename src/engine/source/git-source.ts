@@ -32,6 +32,8 @@ export interface GitSourceOptions {
 
 type Fetched = { ok: true; dir: string } | { ok: false; reason: string };
 type Resolved = { ok: true; sha: string } | { ok: false; reason: string };
+/** What a repository's HEAD names: its default branch, or a commit a working copy has checked out. */
+type Head = { ok: true; branch: string } | { ok: true; detached: string } | { ok: false; reason: string };
 
 const FULL_SHA = /^[0-9a-f]{40}$/i;
 /** git takes 4 characters; Hoist wants 7, so a shorter hex string can only name a branch or a tag. */
@@ -50,34 +52,14 @@ export function createGitSource(options: GitSourceOptions): GitSource {
   const { cacheDir, log } = options;
   const timeoutMs = options.timeoutMs ?? 300_000;
   const git = (args: string[], cwd?: string) => runGit(args, { cwd, timeoutMs });
-  const fetches = new Map<string, { running: Promise<Fetched>; next: Promise<Fetched> | null }>();
-
   /**
    * One fetch at a time per repository, and callers share: whoever asks while a fetch
    * runs gets the next one, which starts after it (so it sees every commit pushed before
    * the ask) and serves all who asked meanwhile. A burst of requests costs two fetches.
    */
-  function coalesced(key: string, task: () => Promise<Fetched>): Promise<Fetched> {
-    const state = fetches.get(key);
-    if (state) {
-      state.next ??= state.running.then(
-        () => start(),
-        () => start(),
-      );
-      return state.next;
-    }
-    return start();
-    function start(): Promise<Fetched> {
-      const running = task();
-      const entry = { running, next: null as Promise<Fetched> | null };
-      fetches.set(key, entry);
-      const done = () => {
-        if (fetches.get(key) === entry) fetches.delete(key);
-      };
-      running.then(done, done);
-      return running;
-    }
-  }
+  const coalescedFetch = coalescing<Fetched>();
+  /** The same for asking a repository what its HEAD names. */
+  const coalescedHead = coalescing<Head>();
 
   function mirrorDir(repo: string): string {
     return join(cacheDir, `${createHash('sha256').update(repo).digest('hex').slice(0, 24)}.git`);
@@ -94,7 +76,7 @@ export function createGitSource(options: GitSourceOptions): GitSource {
     // URL); the copy first, as it may lie inside a local repository (`repo: .`).
     const said = (result: GitResult, copy: string) =>
       redact(gitMessage(result).split(copy).join(`Hoist's copy of ${name}`).split(repo).join(name));
-    return coalesced(dir, async (): Promise<Fetched> => {
+    return coalescedFetch(dir, async (): Promise<Fetched> => {
       const started = Date.now();
       if (await exists(dir)) {
         const result = await git(['remote', 'update', '--prune'], dir);
@@ -121,15 +103,19 @@ export function createGitSource(options: GitSourceOptions): GitSource {
    * nothing fetched): its default branch, or a commit when a working copy has one checked out
    * rather than a branch. git's words come back with the repository's credentials masked.
    */
-  async function repositoryHead(repo: string): Promise<{ ok: true; branch: string } | { ok: true; detached: string } | { ok: false; reason: string }> {
+  function repositoryHead(repo: string): Promise<Head> {
     const name = repoName(repo);
-    if (repo === '' || repo.startsWith('-')) return { ok: false, reason: `"${redact(repo)}" is not a git repository URL or path` };
-    const result = await git(['ls-remote', '--symref', '--', repo, 'HEAD']);
-    if (result.code !== 0) return { ok: false, reason: `cannot ask ${name} for its default branch: ${redact(gitMessage(result)).split(repo).join(name)}` };
-    const { defaultBranch } = parseLsRemote(result.stdout);
-    if (defaultBranch !== null) return { ok: true, branch: defaultBranch };
-    const detached = /^([0-9a-f]{40})\tHEAD$/m.exec(result.stdout)?.[1];
-    return detached ? { ok: true, detached } : { ok: false, reason: `${name} has no default branch (is it empty?)` };
+    if (repo === '' || repo.startsWith('-')) return Promise.resolve({ ok: false, reason: `"${redact(repo)}" is not a git repository URL or path` });
+    return coalescedHead(repo, async (): Promise<Head> => {
+      const started = Date.now();
+      const result = await git(['ls-remote', '--symref', '--', repo, 'HEAD']);
+      if (result.code !== 0) return { ok: false, reason: `cannot ask ${name} for its default branch: ${redact(gitMessage(result)).split(repo).join(name)}` };
+      log?.debug({ repo: name, ms: Date.now() - started }, 'git ls-remote HEAD');
+      const { defaultBranch } = parseLsRemote(result.stdout);
+      if (defaultBranch !== null) return { ok: true, branch: defaultBranch };
+      const detached = /^([0-9a-f]{40})\tHEAD$/m.exec(result.stdout)?.[1];
+      return detached ? { ok: true, detached } : { ok: false, reason: `${name} has no default branch (is it empty?)` };
+    });
   }
 
   /** The commit a full ref name (or a full SHA) points at. */
@@ -304,4 +290,34 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Runs `task` for `key` one at a time, callers sharing: whoever asks while one runs gets the
+ * next, which starts after it (so it sees whatever changed before the ask) and serves all who
+ * asked meanwhile.
+ */
+function coalescing<T>(): (key: string, task: () => Promise<T>) => Promise<T> {
+  const tasks = new Map<string, { running: Promise<T>; next: Promise<T> | null }>();
+  return (key, task) => {
+    const state = tasks.get(key);
+    if (state) {
+      state.next ??= state.running.then(
+        () => start(),
+        () => start(),
+      );
+      return state.next;
+    }
+    return start();
+    function start(): Promise<T> {
+      const running = task();
+      const entry = { running, next: null as Promise<T> | null };
+      tasks.set(key, entry);
+      const done = () => {
+        if (tasks.get(key) === entry) tasks.delete(key);
+      };
+      running.then(done, done);
+      return running;
+    }
+  };
 }
