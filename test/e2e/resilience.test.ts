@@ -93,6 +93,10 @@ describe('worker processes that die, freeze or stop', () => {
     return res.status;
   }
 
+  /** On a failure, what the workers said (why a run was stopped, if it was): warnings, errors, and lines of leases, fences, cancels, builds and stops. */
+  const said = () =>
+    workers.map((w) => w.output().split('\n').filter((line) => /"level":(40|50)|lease|fence|cancel|build|stop|drain/i.test(line)).slice(-20).join('\n')).join('\n');
+
   const rows = async (env: string): Promise<Row[]> =>
     (await db.query<Row>('select id, status, reason, executor, started_at, finished_at from deployments where app = $1 and env = $2 order by id', [app, env])).rows;
   /** The rows once `predicate` holds; on a timeout, the error says what the rows were and what the workers said. */
@@ -172,8 +176,6 @@ describe('worker processes that die, freeze or stop', () => {
       redis.disconnect();
     }
     const done = await waitRows('flush', 3, (rs) => rs.every((r) => r.finished_at !== null), 60_000, 'all three to end');
-    // On a failure, what the worker said too (why a run was stopped, if it was).
-    const said = () => workers.map((w) => w.output().split('\n').filter((line) => /"level":(40|50)|lease|fence|cancel/.test(line)).slice(-15).join('\n')).join('\n');
     expect(done.map((r) => r.status), `${done.map((r) => `#${r.id} ${r.status}: ${r.reason}`).join('; ')}\nthe worker said:\n${said()}`).toEqual(['DEPLOYED', 'DEPLOYED', 'DEPLOYED']);
     for (let i = 1; i < done.length; i++) {
       expect((done[i]?.started_at as Date).getTime()).toBeGreaterThanOrEqual((done[i - 1]?.finished_at as Date).getTime());
@@ -190,7 +192,7 @@ describe('worker processes that die, freeze or stop', () => {
     worker.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
     const [first, second] = await rows('term');
-    expect(first?.status, `#${first?.id}: ${first?.reason}`).toBe('DEPLOYED');
+    expect(first?.status, `#${first?.id}: ${first?.reason}\nthe worker said:\n${said()}`).toBe('DEPLOYED');
     expect(second?.status).toBe('QUEUED');
     const next = await startWorkerProcess(server.vars);
     workers.push(next);
