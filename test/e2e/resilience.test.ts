@@ -93,9 +93,9 @@ describe('worker processes that die, freeze or stop', () => {
     return res.status;
   }
 
-  /** On a failure, what the workers said (why a run was stopped, if it was): warnings, errors, and lines of leases, fences, cancels, builds and stops. */
+  /** On a failure, what the workers said (why a run was stopped, if it was): warnings, errors, and lines of deployments, leases, fences, cancels, builds, stops and drains. */
   const said = () =>
-    workers.map((w) => w.output().split('\n').filter((line) => /"level":(40|50)|lease|fence|cancel|build|stop|drain/i.test(line)).slice(-20).join('\n')).join('\n');
+    workers.map((w) => w.output().split('\n').filter((line) => /"level":(40|50)|deployment|lease|fence|cancel|build|stop|drain/i.test(line)).slice(-30).join('\n')).join('\n');
 
   const rows = async (env: string): Promise<Row[]> =>
     (await db.query<Row>('select id, status, reason, executor, started_at, finished_at from deployments where app = $1 and env = $2 order by id', [app, env])).rows;
@@ -108,8 +108,7 @@ describe('worker processes that die, freeze or stop', () => {
       }, timeoutMs, what);
     } catch (error) {
       const now = (await rows(env)).map((r) => `#${r.id} ${r.status}${r.reason === null ? '' : `: ${r.reason}`}`).join('; ');
-      const said = workers.map((w) => w.output().split('\n').slice(-30).join('\n')).join('\n');
-      throw new Error(`${(error as Error).message}; the deployments: ${now}\nthe workers said:\n${said}`, { cause: error });
+      throw new Error(`${(error as Error).message}; the deployments: ${now}\nthe workers said:\n${said()}`, { cause: error });
     }
   };
 

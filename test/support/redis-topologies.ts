@@ -17,6 +17,7 @@ export interface Node {
 
 function node(port: number, args: () => string[], password?: string, tls?: TestCertificates): Node {
   let child: ChildProcess | null = null;
+  const shown = shownBy(tls);
   return {
     port,
     async start() {
@@ -29,7 +30,7 @@ function node(port: number, args: () => string[], password?: string, tls?: TestC
       started.stderr.on('data', keep);
       await eventually(
         async () => {
-          const up = await answers(port, password, tls?.caText, shownBy(tls));
+          const up = await answers(port, password, tls?.caText, shown);
           // What answers is not this one when it has exited (its port taken).
           if (started.exitCode !== null) throw new Error(`redis-server on port ${port} exited (${started.exitCode}): ${said.trim().split('\n').at(-1) ?? ''}`);
           return up;

@@ -55,3 +55,8 @@ export function repoName(repo: string): string {
   const parts = repo.replace(/^file:\/\//, '').split('/').filter((part) => part !== '' && part !== '.git');
   return parts.at(-1) ?? repo;
 }
+
+/** Why `repo` cannot be handed to git (empty, or read as an option), or null when it can. */
+export function notARepository(repo: string): { ok: false; reason: string } | null {
+  return repo === '' || repo.startsWith('-') ? { ok: false, reason: `"${redact(repo)}" is not a git repository URL or path` } : null;
+}

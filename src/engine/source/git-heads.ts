@@ -1,7 +1,7 @@
 import { checkRef } from '../../domain/git-ref.ts';
 import type { RemoteHeads } from '../../domain/poll.ts';
 import { redact } from '../../domain/redact.ts';
-import { gitMessage, repoName, runGit } from './git-command.ts';
+import { gitMessage, notARepository, repoName, runGit } from './git-command.ts';
 
 export type HeadsOutcome = { ok: true; remote: RemoteHeads } | { ok: false; reason: string };
 
@@ -13,6 +13,12 @@ const HEADS = 'refs/heads/';
  * names, so only exact `refs/heads/…` lines count.
  */
 export function parseLsRemote(stdout: string): RemoteHeads {
+  const { defaultBranch, heads } = readLsRemote(stdout);
+  return { defaultBranch, heads };
+}
+
+/** `parseLsRemote`, with the commit HEAD names (`<sha>\tHEAD`) whether or not it is a branch's. */
+function readLsRemote(stdout: string): RemoteHeads & { head: string | null } {
   let defaultBranch: string | null = null;
   let head: string | null = null;
   const heads: Record<string, string> = {};
@@ -28,7 +34,38 @@ export function parseLsRemote(stdout: string): RemoteHeads {
   }
   // HEAD's own line is the default branch's head when that branch was not asked for by name.
   if (defaultBranch !== null && head !== null) heads[defaultBranch] ??= head;
-  return { defaultBranch, heads };
+  return { defaultBranch, heads, head };
+}
+
+/**
+ * `git ls-remote --symref -- <repo> HEAD <patterns>`: asked of the repository itself (nothing is
+ * fetched), no shell, `--` before the repository; git's words come back with the repository's
+ * credentials masked.
+ */
+async function lsRemote(repo: string, patterns: readonly string[], options: { timeoutMs: number }): Promise<{ ok: true; stdout: string } | { ok: false; reason: string }> {
+  const refused = notARepository(repo);
+  if (refused) return refused;
+  const name = repoName(repo);
+  let result;
+  try {
+    result = await runGit(['ls-remote', '--symref', '--', repo, 'HEAD', ...patterns], { timeoutMs: options.timeoutMs });
+  } catch (error) {
+    return { ok: false, reason: `cannot check ${name}: ${redact(error instanceof Error ? error.message : String(error)).split(repo).join(name)}` };
+  }
+  if (result.code !== 0) return { ok: false, reason: `cannot check ${name}: ${redact(gitMessage(result)).split(repo).join(name)}` };
+  return { ok: true, stdout: result.stdout };
+}
+
+/** What a repository's HEAD names now: its default branch, or a commit when a working copy has one checked out rather than a branch. */
+export type RepositoryHead = { ok: true; branch: string } | { ok: true; detached: string } | { ok: false; reason: string };
+
+/** The repository's HEAD, asked of the repository with one `git ls-remote`. */
+export async function repositoryHead(repo: string, options: { timeoutMs: number }): Promise<RepositoryHead> {
+  const listed = await lsRemote(repo, [], options);
+  if (!listed.ok) return listed;
+  const { defaultBranch, head } = readLsRemote(listed.stdout);
+  if (defaultBranch !== null) return { ok: true, branch: defaultBranch };
+  return head !== null ? { ok: true, detached: head } : { ok: false, reason: `${repoName(repo)} has no default branch (is it empty?)` };
 }
 
 /**
@@ -37,8 +74,8 @@ export function parseLsRemote(stdout: string): RemoteHeads {
  * git's words come back with the repository's credentials masked.
  */
 export async function remoteHeads(repo: string, branches: readonly (string | null)[], options: { timeoutMs: number }): Promise<HeadsOutcome> {
-  const name = repoName(repo);
-  if (repo === '' || repo.startsWith('-')) return { ok: false, reason: `"${redact(repo)}" is not a git repository URL or path` };
+  const refused = notARepository(repo);
+  if (refused) return refused;
   const patterns: string[] = [];
   for (const branch of branches) {
     if (branch === null) continue;
@@ -47,14 +84,9 @@ export async function remoteHeads(repo: string, branches: readonly (string | nul
     patterns.push(`${HEADS}${branch}`);
   }
   // HEAD (with --symref) says the default branch's name and head.
-  let result;
-  try {
-    result = await runGit(['ls-remote', '--symref', '--', repo, 'HEAD', ...patterns], { timeoutMs: options.timeoutMs });
-  } catch (error) {
-    return { ok: false, reason: `cannot check ${name}: ${redact(error instanceof Error ? error.message : String(error)).split(repo).join(name)}` };
-  }
-  if (result.code !== 0) return { ok: false, reason: `cannot check ${name}: ${redact(gitMessage(result)).split(repo).join(name)}` };
-  const remote = parseLsRemote(result.stdout);
+  const listed = await lsRemote(repo, patterns, options);
+  if (!listed.ok) return listed;
+  const remote = parseLsRemote(listed.stdout);
   const wanted = new Set([...patterns.map((p) => p.slice(HEADS.length)), ...(remote.defaultBranch === null ? [] : [remote.defaultBranch])]);
   const heads = Object.fromEntries(Object.entries(remote.heads).filter(([branch]) => wanted.has(branch)));
   return { ok: true, remote: { defaultBranch: remote.defaultBranch, heads } };

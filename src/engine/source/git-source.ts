@@ -7,8 +7,8 @@ import { CHANGELOG_COMMITS, type Changelog } from '../../domain/changelog.ts';
 import { checkRef, DEPLOYABLE, isFullSha } from '../../domain/git-ref.ts';
 import { redact } from '../../domain/redact.ts';
 import type { Source } from '../ports.ts';
-import { gitMessage, repoName, runGit, spawnGit, type GitResult } from './git-command.ts';
-import { parseLsRemote } from './git-heads.ts';
+import { gitMessage, notARepository, repoName, runGit, spawnGit, type GitResult } from './git-command.ts';
+import { repositoryHead, type RepositoryHead } from './git-heads.ts';
 
 export type SourceErrorCode = 'SOURCE_FETCH_FAILED' | 'SOURCE_BAD_CONTEXT' | 'SOURCE_NO_CONTEXT' | 'SOURCE_BAD_SHA';
 
@@ -32,8 +32,6 @@ export interface GitSourceOptions {
 
 type Fetched = { ok: true; dir: string } | { ok: false; reason: string };
 type Resolved = { ok: true; sha: string } | { ok: false; reason: string };
-/** What a repository's HEAD names: its default branch, or a commit a working copy has checked out. */
-type Head = { ok: true; branch: string } | { ok: true; detached: string } | { ok: false; reason: string };
 
 const FULL_SHA = /^[0-9a-f]{40}$/i;
 /** git takes 4 characters; Hoist wants 7, so a shorter hex string can only name a branch or a tag. */
@@ -59,7 +57,7 @@ export function createGitSource(options: GitSourceOptions): GitSource {
    */
   const coalescedFetch = coalescing<Fetched>();
   /** The same for asking a repository what its HEAD names. */
-  const coalescedHead = coalescing<Head>();
+  const coalescedHead = coalescing<RepositoryHead>();
 
   function mirrorDir(repo: string): string {
     return join(cacheDir, `${createHash('sha256').update(repo).digest('hex').slice(0, 24)}.git`);
@@ -67,9 +65,8 @@ export function createGitSource(options: GitSourceOptions): GitSource {
 
   /** Clones the mirror on first use, else fetches every ref (pruning deleted ones). */
   function fetch(repo: string): Promise<Fetched> {
-    if (repo === '' || repo.startsWith('-')) {
-      return Promise.resolve({ ok: false, reason: `"${redact(repo)}" is not a git repository URL or path` });
-    }
+    const refused = notARepository(repo);
+    if (refused) return Promise.resolve(refused);
     const dir = mirrorDir(repo);
     const name = repoName(repo);
     // git's own words may quote Hoist's copy of the repository or the repository (a path, a
@@ -98,23 +95,13 @@ export function createGitSource(options: GitSourceOptions): GitSource {
     });
   }
 
-  /**
-   * What the repository's HEAD names now, asked of the repository (`git ls-remote --symref`,
-   * nothing fetched): its default branch, or a commit when a working copy has one checked out
-   * rather than a branch. git's words come back with the repository's credentials masked.
-   */
-  function repositoryHead(repo: string): Promise<Head> {
-    const name = repoName(repo);
-    if (repo === '' || repo.startsWith('-')) return Promise.resolve({ ok: false, reason: `"${redact(repo)}" is not a git repository URL or path` });
-    return coalescedHead(repo, async (): Promise<Head> => {
+  /** What the repository's HEAD names now (git-heads.ts), one question at a time per repository, shared as fetches are. */
+  function askHead(repo: string): Promise<RepositoryHead> {
+    return coalescedHead(repo, async () => {
       const started = Date.now();
-      const result = await git(['ls-remote', '--symref', '--', repo, 'HEAD']);
-      if (result.code !== 0) return { ok: false, reason: `cannot ask ${name} for its default branch: ${redact(gitMessage(result)).split(repo).join(name)}` };
-      log?.debug({ repo: name, ms: Date.now() - started }, 'git ls-remote HEAD');
-      const { defaultBranch } = parseLsRemote(result.stdout);
-      if (defaultBranch !== null) return { ok: true, branch: defaultBranch };
-      const detached = /^([0-9a-f]{40})\tHEAD$/m.exec(result.stdout)?.[1];
-      return detached ? { ok: true, detached } : { ok: false, reason: `${name} has no default branch (is it empty?)` };
+      const head = await repositoryHead(repo, { timeoutMs });
+      if (head.ok) log?.debug({ repo: repoName(repo), ms: Date.now() - started }, 'git ls-remote HEAD');
+      return head;
     });
   }
 
@@ -170,16 +157,14 @@ export function createGitSource(options: GitSourceOptions): GitSource {
       if (ref !== null) {
         const check = checkRef(ref);
         if (!check.ok) return { ok: false, reason: `invalid ref: ${check.reason}` };
-      }
-      // Always fetch first: the ref may have moved since the last deployment.
-      if (ref !== null) {
+        // Always fetch first: the ref may have moved since the last deployment.
         const fetched = await fetch(repo);
         return fetched.ok ? resolveRef(fetched.dir, ref, repoName(repo)) : fetched;
       }
       // The default branch as the repository names it now, asked while the fetch runs: a
       // mirror keeps the HEAD it was cloned with, and a repository may make another branch its
       // default (main renamed, say) any time after.
-      const [fetched, head] = await Promise.all([fetch(repo), repositoryHead(repo)]);
+      const [fetched, head] = await Promise.all([fetch(repo), askHead(repo)]);
       if (!fetched.ok) return fetched;
       if (!head.ok) return head;
       if ('detached' in head) {
