@@ -282,6 +282,29 @@ apps:
       await page.goto(`${hoist.baseUrl}/dashboard/history?app=${app}&env=prod`);
       await page.waitForSelector('body[data-loaded="true"]');
       expect(await page.textContent(`#rows [data-deployment="${pushed.id}"]`)).toContain('Automatic — pushed by octocat (forced push)');
+
+      // A push recorded while the page loads: the event stream shows its row before the first
+      // page of the history arrives (held here until it has), and the page's record then fills
+      // in what the event does not carry.
+      let late = 0;
+      await page.route(/\/api\/v1\/deployments\?/, async (route) => {
+        await page.waitForSelector('#live[data-state="live"]');
+        late = (await insertDeployment(database.db, newDeployment({ app, env: 'prod', trigger: 'webhook', requestedBy: { id: 'github:octocat', name: 'octocat' }, push: { pusher: 'octocat', message: 'Later', forced: false, compareUrl: null }, services: [{ name: 'web', type: 'container', version: 'f'.repeat(40), previousVersion: null }], awaitsApprovalUntil: new Date(Date.now() + 3_600_000) }))).id;
+        await page.waitForSelector(`#rows [data-deployment="${late}"]`);
+        await route.continue();
+      });
+      try {
+        await page.goto(`${hoist.baseUrl}/dashboard/history?app=${app}&env=prod`);
+        await page.waitForSelector('body[data-loaded="true"]');
+      } finally {
+        await page.unrouteAll();
+      }
+      expect(await page.$$eval('#rows tr', (rows) => rows.map((r) => [Number(r.dataset.deployment), r.dataset.status]))).toEqual([
+        [late, 'AWAITING_APPROVAL'],
+        [pushed.id, 'AWAITING_APPROVAL'],
+        [expect.any(Number), 'CANCELED'],
+      ]);
+      expect(await page.textContent(`#rows [data-deployment="${late}"]`)).toContain('Automatic — pushed by octocat');
     } finally {
       await database.close();
     }

@@ -58,7 +58,13 @@ function query(extra) {
 
 async function nextPage() {
   const page = await getJson(`/deployments?${query({ limit: String(PAGE), ...(cursor ? { cursor } : {}) })}`);
-  for (const d of page.items) if (!shown.has(d.id)) show(d, 'bottom');
+  for (const d of page.items) {
+    const live = shown.get(d.id)?.data;
+    if (!live) show(d, 'bottom');
+    // A row the event stream put up first lacks what only the record has (the push behind it, its
+    // ref): the record's row replaces it, keeping the status a later event brought.
+    else if (live.partial) show(live.statusSeen ? { ...d, status: live.status, reason: live.reason ?? d.reason, startedAt: live.startedAt ?? d.startedAt, finishedAt: live.finishedAt ?? d.finishedAt } : d);
+  }
   cursor = page.nextCursor;
   document.getElementById('more').hidden = cursor === null;
   document.getElementById('all').hidden = cursor === null;
@@ -69,11 +75,12 @@ const matches = (d) => (!filters.app || d.app === filters.app) && (!filters.env 
 
 function apply(kind, data) {
   if (kind === 'requested' && data.action && !shown.has(data.deploymentId)) {
-    const d = { id: data.deploymentId, app: data.app, env: data.env, action: data.action, status: data.status ?? 'QUEUED', reason: null, ref: null, sha: data.sha ?? null, requestedBy: data.requestedBy, trigger: data.trigger ?? '—', requestedAt: data.at, startedAt: null, finishedAt: null };
+    const d = { id: data.deploymentId, app: data.app, env: data.env, action: data.action, status: data.status ?? 'QUEUED', reason: null, ref: null, sha: data.sha ?? null, requestedBy: data.requestedBy, trigger: data.trigger ?? '—', requestedAt: data.at, startedAt: null, finishedAt: null, partial: true };
     if (matches(d)) show(d, 'top');
   } else if (kind === 'status' && shown.has(data.deploymentId)) {
     const d = { ...shown.get(data.deploymentId).data };
     if (data.service === null) {
+      d.statusSeen = true;
       d.status = data.status;
       if (data.reason !== null) d.reason = data.reason;
       if (!isInProgress(data.status)) d.finishedAt = data.at;
