@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -161,6 +162,37 @@ describe('docker builder', () => {
     expect([result.reason, ...result.logTail, ...lines].join('\n')).not.toContain('s3cr3tTOKEN');
   });
 
+  it('builds again, once, when the engine kills a RUN step’s runtime rather than the step', async () => {
+    // What Podman before 4.6 does at random (its runtime subprocess gets a parent-death SIGKILL
+    // when Go retires a thread), made real: that subprocess is killed while the step runs.
+    const pause = `6.${Date.now() % 1_000_000}`;
+    const sha = repo.commit('killed', {
+      'killed/Dockerfile': `FROM ${baseImage}\nRUN echo killed-${app} && sleep ${pause}\n`,
+    });
+    const lines: string[] = [];
+    const killing = killRuntimesOf(`sleep ${pause}`, 1);
+    const result = await builder.build(request(service('killed', 'killed'), sha, lines)).finally(() => killing.stop());
+    expect(killing.killed()).toBe(1);
+    expect(result, lines.join('\n')).toEqual({ ok: true, image: `${registry}/${app}-killed:${sha}`, reused: false });
+    expect(lines.some((line) => line.startsWith('error: ') && line.includes('while running runtime: signal: killed'))).toBe(true);
+    expect(lines).toContain('the engine killed the runtime of a RUN step, not the step itself (Podman before 4.6 does so at random): building again (attempt 2 of 2)');
+    expect(await manifestExists(`${registry}/${app}-killed:${sha}`)).toBe(true);
+  }, 30_000);
+
+  it('fails with the engine’s words when the runtime is killed again', async () => {
+    const pause = `5.${Date.now() % 1_000_000}`;
+    const sha = repo.commit('killed-twice', {
+      'twice/Dockerfile': `FROM ${baseImage}\nRUN echo twice-${app} && sleep ${pause}\n`,
+    });
+    const lines: string[] = [];
+    const killing = killRuntimesOf(`sleep ${pause}`, 2);
+    const result = await builder.build(request(service('twice', 'twice'), sha, lines)).finally(() => killing.stop());
+    expect(killing.killed()).toBe(2);
+    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/^build failed: .*while running runtime: signal: killed$/) });
+    expect(lines.filter((line) => line.includes('building again'))).toHaveLength(1);
+    expect(await manifestExists(`${registry}/${app}-twice:${sha}`)).toBe(false);
+  }, 30_000);
+
   it('reports a build context missing at that commit', async () => {
     const sha = repo.git('rev-parse', 'HEAD');
     const result = await builder.build(request(service('ghost', 'no-such-dir'), sha, []));
@@ -192,6 +224,31 @@ describe('docker builder', () => {
     expect(await manifestExists(`${registry}/${app}-slow:${sha}`)).toBe(false);
   });
 });
+
+/**
+ * SIGKILLs the runtime subprocess (`buildah-oci-runtime`, Podman's) of each RUN step whose command
+ * is `command`, up to `times` times, polling the host's processes every 50 ms until stopped.
+ */
+function killRuntimesOf(command: string, times: number): { killed(): number; stop(): void } {
+  let killed = 0;
+  const done = new Set<number>();
+  const timer = setInterval(() => {
+    if (killed >= times) return;
+    const listed = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] ?? '' }));
+    for (const step of listed.filter((p) => p.args === command)) {
+      const runtime = listed.find((p) => p.pid === step.ppid && p.args === 'buildah-oci-runtime');
+      if (!runtime || done.has(runtime.pid) || killed >= times) continue;
+      done.add(runtime.pid);
+      process.kill(runtime.pid, 'SIGKILL');
+      killed += 1;
+    }
+  }, 50);
+  return { killed: () => killed, stop: () => clearInterval(timer) };
+}
 
 /**
  * Removes an image, forced. Podman answers 500 "container … does not exist in database: no such

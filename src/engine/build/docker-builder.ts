@@ -32,6 +32,15 @@ type BuildOutcome = Outcome<{ image: string; reused: boolean }>;
 /** How many times a push is tried whose freshly built image the engine does not find by its tag. */
 const LOST_TAG_ATTEMPTS = 3;
 
+/**
+ * Podman before 4.6 (buildah before 1.31) SIGKILLs a RUN step's runtime at random: it starts the
+ * runtime with a parent-death signal, which fires when Go retires the thread that started it, not
+ * when Podman exits (containers/podman#17918). The step then fails with these words, for no reason
+ * of the build's own, and the same build is run once more.
+ */
+const RUNTIME_KILLED = /while running runtime: signal: killed/;
+const RUNTIME_KILLED_ATTEMPTS = 2;
+
 /** Builds images with a Docker-compatible engine and pushes them to one registry. */
 export function createDockerBuilder(options: DockerBuilderOptions): Builder {
   const { docker, source, logger } = options;
@@ -123,8 +132,22 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
     return { ok: true as const, image, reused: true };
   }
 
-  /** The build's failure as an outcome, or what it made (`id`: the image's id, null when the engine did not say); null when canceled before it ended. */
+  /**
+   * The build's failure as an outcome, or what it made (`id`: the image's id, null when the
+   * engine did not say); null when canceled before it ended. A build whose runtime the engine
+   * killed (RUNTIME_KILLED) is run again, once.
+   */
   async function buildImage(request: BuildRequest, image: string, log: BuildLog): Promise<BuildOutcome | { built: true; id: string | null } | null> {
+    for (let attempt = 1; ; attempt++) {
+      const built = await buildOnce(request, image, log);
+      if (built === null || !('runtimeKilled' in built)) return built;
+      if (attempt >= RUNTIME_KILLED_ATTEMPTS || request.signal.aborted) return built.failure;
+      log.line(`the engine killed the runtime of a RUN step, not the step itself (Podman before 4.6 does so at random): building again (attempt ${attempt + 1} of ${RUNTIME_KILLED_ATTEMPTS})`);
+      logger?.warn({ image, attempt }, 'the engine killed a build step’s runtime: building again');
+    }
+  }
+
+  async function buildOnce(request: BuildRequest, image: string, log: BuildLog): Promise<BuildOutcome | { built: true; id: string | null } | { runtimeKilled: true; failure: BuildOutcome } | null> {
     const { service, signal } = request;
     const build = service.build;
     if (!build) throw new Error(`service ${service.name} has no build section`);
@@ -183,7 +206,8 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
       if (!result.ok) {
         const message = result.error.trim();
         log.line(`error: ${message}`);
-        return failure(`build failed: ${message.split('\n')[0]}`, log);
+        const failed = failure(`build failed: ${message.split('\n')[0]}`, log);
+        return RUNTIME_KILLED.test(message) ? { runtimeKilled: true, failure: failed } : failed;
       }
       log.flush();
       return { built: true, id };
