@@ -8,6 +8,21 @@ import { readdirSync, readFileSync } from 'node:fs';
  */
 export interface CpuSnapshot {
   readonly seconds: Record<string, number>;
+  /** The whole machine's CPU time from /proc/stat, in ticks: busy (anything but idle and iowait) and all. */
+  readonly machine: { busy: number; all: number } | null;
+}
+
+/** The machine's CPU ticks so far: every CPU's, busy and all (null where /proc/stat is not there). */
+function machineTicks(): { busy: number; all: number } | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    // cpu user nice system idle iowait irq softirq steal (guest time is within user already)
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const busy = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
+    return { busy, all: busy + (idle ?? 0) + (iowait ?? 0) };
+  } catch {
+    return null;
+  }
 }
 
 const TICKS_PER_SECOND = 100;
@@ -41,7 +56,17 @@ export function cpuSnapshot(workerPids: readonly number[] = []): CpuSnapshot | n
     else if (s.name === 'postgres') seconds.postgres = (seconds.postgres ?? 0) + s.own + (stat(String(s.ppid))?.name === 'postgres' ? 0 : s.children);
     else if (s.name === 'redis-server') seconds.redis = (seconds.redis ?? 0) + s.own;
   }
-  return { seconds };
+  return { seconds, machine: machineTicks() };
+}
+
+/**
+ * How busy the machine's CPUs were between two snapshots, 0–1 (all of them together): near 1,
+ * the run was bound by CPU; well below, by waiting (on locks, round trips, timers).
+ */
+export function machineBusy(before: CpuSnapshot | null, after: CpuSnapshot | null): number | null {
+  if (!before?.machine || !after?.machine) return null;
+  const all = after.machine.all - before.machine.all;
+  return all > 0 ? Math.round(((after.machine.busy - before.machine.busy) / all) * 100) / 100 : null;
 }
 
 /** CPU milliseconds per deployment of each part between two snapshots. */

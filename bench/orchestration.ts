@@ -16,7 +16,7 @@ import { epochMs } from './open-loop.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCpuProfile, type CpuProfiling } from './cpu-profile.ts';
-import { cpuPerDeployment, cpuSnapshot } from './cpu-usage.ts';
+import { cpuPerDeployment, cpuSnapshot, machineBusy } from './cpu-usage.ts';
 import { countingCallers, pgCounter } from './pg-counter.ts';
 import { redisCommandCounts, redisCommandsPer } from './redis-commands.ts';
 import { startNoopWorkers, startScenarioHoist, type DeploymentRow, type NoopWorkers, type ScenarioHoist } from './orchestration-hoist.ts';
@@ -251,9 +251,11 @@ async function throughput(
   const ids = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const refused = settled.length - ids.length;
   const drained = await h.drained(settings.drainTimeoutSeconds * 1000, 100);
+  const cpuAfter = cpuSnapshot(workerPids);
   const statements = counter.stop();
   const workerStatements = (await workers?.stopCounting()) ?? null;
-  const cpu = cpuPerDeployment(cpuBefore, cpuSnapshot(workerPids), ids.length);
+  const cpu = cpuPerDeployment(cpuBefore, cpuAfter, ids.length);
+  const busy = machineBusy(cpuBefore, cpuAfter);
   const redisCommands = redisCommandsPer(redisBefore, await redisCommandCounts(redisUrl), ids.length);
   const profiles =
     profileDir === null
@@ -299,6 +301,8 @@ async function throughput(
           }),
       // CPU ms per deployment: this process (Hoist and the bench's requests), the worker processes, the Postgres and Redis servers.
       cpuMsPerDeployment: cpu,
+      // The machine's CPUs from the first request until every deployment had ended: 1 = all of them busy all along.
+      machineCpuBusy: busy,
       // Every process's, on the machine's Redis (the throughput runs use it alone).
       redisCommandsPerDeployment: redisCommands,
       ...(profiles === null ? {} : { cpuProfiles: profiles }),
@@ -308,6 +312,7 @@ async function throughput(
   };
   const cpuText =
     (cpu === null ? '' : `; CPU ms per deployment: ${Object.entries(cpu).map(([part, ms]) => `${part} ${ms.toFixed(1)}`).join(', ')}`) +
+    (busy === null ? '' : `; the machine's CPUs ${Math.round(busy * 100)}% busy`) +
     (redisCommands === null ? '' : `; ${redisCommands.total} Redis commands per deployment${redisCommands.clientWrites === null ? '' : ` in ${redisCommands.clientWrites} writes`}`) +
     `; ${round1((statements.statements + (workerStatements?.statements ?? 0)) / Math.max(1, ids.length))} Postgres statements per deployment`;
   const line = `${scenario}: ${deployed}/${total} DEPLOYED in ${(lastFinal / 1000).toFixed(1)} s = ${String(perSecond)} deployments/s (requests all answered after ${(acceptedMs / 1000).toFixed(1)} s; overlaps ${overlaps}, out of order ${outOfOrder}${cpuText})`;
