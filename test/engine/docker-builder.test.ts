@@ -179,8 +179,8 @@ describe('docker builder', () => {
     expect(await manifestExists(`${registry}/${app}-killed:${sha}`)).toBe(true);
   }, 30_000);
 
-  it('fails with the engine’s words when the runtime is killed again', async () => {
-    const pause = `5.${Date.now() % 1_000_000}`;
+  it('fails with the engine’s words when the runtime is killed again, and leaves no step running', async () => {
+    const pause = `9.${Date.now() % 1_000_000}`;
     const sha = repo.commit('killed-twice', {
       'twice/Dockerfile': `FROM ${baseImage}\nRUN echo twice-${app} && sleep ${pause}\n`,
     });
@@ -191,6 +191,10 @@ describe('docker builder', () => {
     expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/^build failed: .*while running runtime: signal: killed$/) });
     expect(lines.filter((line) => line.includes('building again'))).toHaveLength(1);
     expect(await manifestExists(`${registry}/${app}-twice:${sha}`)).toBe(false);
+    // Each killed runtime left its step running (for 9 s): each was killed in turn.
+    const returned = Date.now();
+    await waitFor(`the steps left running to end`, () => stepsRunning(`sleep ${pause}`), 4_000);
+    expect(Date.now() - returned).toBeLessThan(4_000);
   }, 30_000);
 
   it('reports a build context missing at that commit', async () => {
@@ -225,6 +229,34 @@ describe('docker builder', () => {
   });
 });
 
+/** The host's processes, from ps. */
+function processes(): { pid: number; ppid: number; args: string }[] {
+  return execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] ?? '' }));
+}
+
+/** '' when no process runs `command`; otherwise which do. */
+function stepsRunning(command: string): string {
+  return processes()
+    .filter((p) => p.args === command)
+    .map((p) => `${p.pid} (parent ${p.ppid})`)
+    .join(', ');
+}
+
+/** Polls `left` every 50 ms until it says '' (nothing left); fails with what was left last. */
+async function waitFor(what: string, left: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = left();
+    if (state === '') return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${state}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /**
  * SIGKILLs the runtime subprocess (`buildah-oci-runtime`, Podman's) of each RUN step whose command
  * is `command`, up to `times` times, polling the host's processes every 50 ms until stopped.
@@ -234,11 +266,7 @@ function killRuntimesOf(command: string, times: number): { killed(): number; sto
   const done = new Set<number>();
   const timer = setInterval(() => {
     if (killed >= times) return;
-    const listed = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
-      .split('\n')
-      .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] ?? '' }));
+    const listed = processes();
     for (const step of listed.filter((p) => p.args === command)) {
       const runtime = listed.find((p) => p.pid === step.ppid && p.args === 'buildah-oci-runtime');
       if (!runtime || done.has(runtime.pid) || killed >= times) continue;

@@ -20,7 +20,8 @@ import { BuildImages } from './build-images.ts';
  * helper container from the build's latest image (RUN steps need its shell) stands by in the
  * host's PID namespace; a cancel signals it, and it SIGKILLs every process of that cgroup for a
  * few seconds (without a helper yet, a cancel starts one that does so at once). The RUN step fails, the build ends, and Podman removes the build's working containers
- * itself (`forcerm`). A build that ends normally dismisses its helper.
+ * itself (`forcerm`). A build that ends normally dismisses its helper. A build whose step the
+ * engine left running without its runtime (see docker-builder.ts) kills it the same way.
  */
 export interface BuildStop {
   /** Options to add to the build request (a cgroup parent on Podman, nothing on Docker). */
@@ -34,6 +35,11 @@ export interface BuildStop {
    * as the request is no longer needed; settles once the engine has been told, never rejects.
    */
   stop(disconnect: () => void): Promise<void>;
+  /**
+   * Kills what is left of the build's RUN steps after it ended: a step whose runtime the engine
+   * killed goes on running on its own. Settles once the engine has been told, never rejects.
+   */
+  killLeftovers(): Promise<void>;
 }
 
 /** How long a stop waits for the build's output to name an image before giving up. */
@@ -69,6 +75,7 @@ const NOTHING_TO_STOP: BuildStop = {
   follow: () => {},
   ended: () => {},
   stop: async (disconnect) => disconnect(),
+  killLeftovers: async () => {},
 };
 
 /** Prepares one build's stop; never rejects (an engine it cannot probe gets Docker's behaviour). */
@@ -176,6 +183,18 @@ function podmanBuildStop(docker: Dockerode, logger?: Logger): BuildStop {
         }
       }
       logger?.warn({ err: lastError, cgroup }, 'could not stop a canceled build in the engine: it ends after its current step');
+    },
+    async killLeftovers() {
+      for (const image of images.candidates().filter((candidate) => !failed.has(candidate))) {
+        try {
+          await startHelper(docker, image, cgroup, true);
+          logger?.info({ cgroup, image }, 'a build step left running by the engine is being killed');
+          return;
+        } catch (error) {
+          lastError = error;
+        }
+      }
+      logger?.warn({ err: lastError, cgroup }, 'could not kill a build step left running by the engine: it runs to its end');
     },
   };
 }

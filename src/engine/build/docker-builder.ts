@@ -207,7 +207,10 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
         const message = result.error.trim();
         log.line(`error: ${message}`);
         const failed = failure(`build failed: ${message.split('\n')[0]}`, log);
-        return RUNTIME_KILLED.test(message) ? { runtimeKilled: true, failure: failed } : failed;
+        if (!RUNTIME_KILLED.test(message)) return failed;
+        // The step itself goes on running without its runtime: not beside the next try.
+        await stopper.killLeftovers();
+        return { runtimeKilled: true, failure: failed };
       }
       log.flush();
       return { built: true, id };
