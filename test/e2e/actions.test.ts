@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeMessage, type FakeSlack } from '../fakes/slack-api.ts';
 import { signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
+import { lookupManifest } from '../../src/engine/build/registry-manifest.ts';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { removeAppContainers, testDocker } from '../support/containers.ts';
 import { BASE_IMAGE, DOCKER_HOST, REGISTRY, eventually, freePort, httpText, randomName, startTestHoist, type TestHoist } from '../support/hoist-harness.ts';
@@ -226,6 +227,15 @@ apps:
     expect(second).toMatchObject({ status: 'DEPLOYED', services: [{ version: v2 }] });
     expect(await httpText(`http://127.0.0.1:${ports.back}/`)).toEqual({ status: 200, text: 'hello v2\n' });
 
+    // Someone pushes v2's image over v1's tag: the rollback runs what #first ran, bound to its
+    // digest, not what the tag names now.
+    const repository = `${REGISTRY}/${back}-web`;
+    const pushedV1 = await lookupManifest(`${repository}:${v1}`);
+    await pushOver(repository, v2, v1);
+    const nowV1 = await lookupManifest(`${repository}:${v1}`);
+    expect(nowV1).toEqual(await lookupManifest(`${repository}:${v2}`));
+    expect(nowV1).not.toEqual(pushedV1);
+
     const rolledBack = await act(`rollback ${back} in e2e`, back);
     expect(rolledBack).toMatchObject({ action: 'rollback', status: 'DEPLOYED', services: [{ name: 'web', status: 'DEPLOYED', version: v1 }] });
     expect(await httpText(`http://127.0.0.1:${ports.back}/`)).toEqual({ status: 200, text: 'hello v1\n' });
@@ -267,3 +277,13 @@ apps:
     expect((await containersOf(pair, 'first')).map((c) => c.State)).toEqual(['running']);
   });
 });
+
+/** Tags the engine's `repository:from` as `repository:tag` and pushes it over the registry's `tag`. */
+async function pushOver(repository: string, from: string, tag: string): Promise<void> {
+  const docker = testDocker();
+  await docker.getImage(`${repository}:${from}`).tag({ repo: repository, tag });
+  const stream = await docker.getImage(repository).push({ tag });
+  const events = await new Promise<{ error?: string }[]>((resolve, reject) => docker.modem.followProgress(stream, (error, output) => (error ? reject(error) : resolve(output as { error?: string }[]))));
+  const failed = events.find((e) => e.error);
+  if (failed) throw new Error(`pushing over ${repository}:${tag} failed: ${failed.error}`);
+}

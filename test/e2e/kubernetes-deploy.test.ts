@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeKube, type FakeKube } from '../fakes/kube-api/index.ts';
 import { startFakeSlack, type FakeMessage, type FakeSlack } from '../fakes/slack-api.ts';
 import { signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
+import { lookupManifest } from '../../src/engine/build/registry-manifest.ts';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
 import { BASE_IMAGE, REGISTRY, eventually, randomName, startTestHoist, type TestHoist } from '../support/hoist-harness.ts';
 
@@ -134,6 +135,13 @@ apps:
   const tookSeconds = (d: DeploymentJson) => (Date.parse(d.finishedAt!) - Date.parse(d.startedAt!)) / 1000;
   const template = (name: string) => kube.get('Deployment', namespace, name)?.spec.template;
   const imageOf = (name: string): string => template(name)?.spec.containers[0].image;
+  /** A built service's image as Hoist runs it: its commit's tag, bound to the digest the registry names for it. */
+  const built = async (service: string, sha: string): Promise<string> => {
+    const image = `${REGISTRY}/${shop}-${service}:${sha}`;
+    const found = await lookupManifest(image);
+    if (!found.found || found.digest === null) throw new Error(`the registry names no digest for ${image}`);
+    return `${image}@${found.digest}`;
+  };
   const firstApply = (resource: string, name: string) =>
     kube.requests.findIndex((r) => r.method === 'PATCH' && r.contentType?.includes('apply-patch') && r.path.endsWith(`/${resource}/${name}`));
 
@@ -174,7 +182,7 @@ apps:
     expect(kube.get('Deployment', namespace, 'api').metadata.labels['app.kubernetes.io/version']).toBe(v1.slice(0, 12));
     expect(kube.get('StatefulSet', namespace, 'db').metadata.labels['app.kubernetes.io/version']).toBe('16');
     expect(kube.get('Deployment', namespace, 'api').metadata.annotations['hoist.dev/deployment-id']).toBe(String(id));
-    expect(imageOf('api')).toBe(`${REGISTRY}/${shop}-api:${v1}`);
+    expect(imageOf('api')).toBe(await built('api', v1));
     // The environment's override: 2 replicas of api, not the service's 3.
     expect(kube.get('Deployment', namespace, 'api').spec.replicas).toBe(2);
     expect(template('api').spec.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } });
@@ -309,23 +317,23 @@ apps:
   it('cancel in the middle of a rollout restores the previous template; rollback brings the earlier version back', async () => {
     const up = await request(`deploy ${shop}/web@${v2} to staging`);
     await ends(up, 'DEPLOYED');
-    expect(imageOf('web')).toBe(`${REGISTRY}/${shop}-web:${v2}`);
+    expect(imageOf('web')).toBe(await built('web', v2));
 
     const stuck = await request(`deploy ${shop}/web@${slow} to staging`);
-    await kube.waitFor(() => imageOf('web')?.endsWith(slow), 60_000);
+    await kube.waitFor(() => imageOf('web')?.includes(`:${slow}@`), 60_000);
     await command(`cancel #${stuck}`);
     await ends(stuck, 'CANCELED');
-    expect(imageOf('web')).toBe(`${REGISTRY}/${shop}-web:${v2}`);
+    expect(imageOf('web')).toBe(await built('web', v2));
     const web = kube.get('Deployment', namespace, 'web');
     expect(web.status.updatedReplicas).toBe(web.spec.replicas);
 
     const back = await request(`rollback ${shop}/web in staging`);
     await ends(back, 'DEPLOYED');
-    expect(imageOf('web')).toBe(`${REGISTRY}/${shop}-web:${v1}`);
+    expect(imageOf('web')).toBe(await built('web', v1));
     // The diff of the two deployments' sets shows the image change in the applied manifests too.
     const diff = (await (await hoist.api(`/deployments/${back}/diff?against=${up}`)).json()) as { changes: { path: string; before: unknown; after: unknown }[] };
     const manifestImage = diff.changes.find((c) => c.path === 'services[web].manifests[Deployment/web].spec.template.spec.containers[web].image');
-    expect(manifestImage).toMatchObject({ before: `${REGISTRY}/${shop}-web:${v2}`, after: `${REGISTRY}/${shop}-web:${v1}` });
+    expect(manifestImage).toMatchObject({ before: await built('web', v2), after: await built('web', v1) });
     const lock = (await (await hoist.api(`/apps/${shop}/environments/staging/lock`)).json()) as { lock: { reason: string } | null };
     expect(lock.lock?.reason).toMatch(new RegExp(`rolled back by @\\S+ from #${up}`));
     await command(`unlock ${shop} in staging --force`);
@@ -336,11 +344,11 @@ apps:
     kube.faults.failNext(2, 429, { method: 'PATCH' });
     kube.faults.failNext(2, 500, { method: 'GET' });
     const id = await request(`deploy ${shop}/web@${v2} to staging`);
-    await kube.waitFor(() => imageOf('web')?.endsWith(v2), 60_000);
+    await kube.waitFor(() => imageOf('web')?.includes(`:${v2}@`), 60_000);
     kube.faults.dropWatches();
     kube.faults.failNext(1, 503);
     await ends(id, 'DEPLOYED');
-    expect(imageOf('web')).toBe(`${REGISTRY}/${shop}-web:${v2}`);
+    expect(imageOf('web')).toBe(await built('web', v2));
     expect(kube.requests.some((r) => r.status === 429)).toBe(true);
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceSpec } from '../../src/domain/deployment-set.ts';
 import { createDockerBuilder } from '../../src/engine/build/docker-builder.ts';
-import { manifestExists } from '../../src/engine/build/registry-manifest.ts';
+import { lookupManifest, manifestExists } from '../../src/engine/build/registry-manifest.ts';
 import { createDocker, isNotFound } from '../../src/engine/docker/client.ts';
 import type { Builder, BuildRequest } from '../../src/engine/ports.ts';
 import { createGitSource } from '../../src/engine/source/git-source.ts';
@@ -79,12 +79,14 @@ describe('docker builder', () => {
     const lines: string[] = [];
     const first = await builder.build(request(service('web'), sha, lines));
     const image = `${registry}/${app}-web:${sha}`;
-    expect(first).toEqual({ ok: true, image, reused: false });
+    // Bound to the digest the registry names for the tag: what a redeploy of it will run.
+    const pinned = await pushedAs(image);
+    expect(first).toEqual({ ok: true, image: pinned, reused: false });
     expect(lines).toContain(`built-at-step-three-${app}`);
     expect(await manifestExists(image)).toBe(true);
 
     const again: string[] = [];
-    expect(await builder.build(request(service('web'), sha, again))).toEqual({ ok: true, image, reused: true });
+    expect(await builder.build(request(service('web'), sha, again))).toEqual({ ok: true, image: pinned, reused: true });
     expect(again.join('\n')).not.toContain('built-at-step-three');
 
     // Only in the registry (another machine built it): pulled, not rebuilt.
@@ -92,7 +94,7 @@ describe('docker builder', () => {
     // own container for a moment after the build answered; nothing else uses this image.
     await removeImage(image);
     const pulled: string[] = [];
-    expect(await builder.build(request(service('web'), sha, pulled))).toEqual({ ok: true, image, reused: true });
+    expect(await builder.build(request(service('web'), sha, pulled))).toEqual({ ok: true, image: pinned, reused: true });
     expect(await localImageExists(image)).toBe(true);
     expect(pulled.join('\n')).not.toContain('built-at-step-three');
   });
@@ -128,7 +130,7 @@ describe('docker builder', () => {
     const lines: string[] = [];
     const losingBuilder = createDockerBuilder({ docker: losing, source: createGitSource({ cacheDir }), registry });
     const result = await losingBuilder.build(request(service('blink', 'blink'), sha, lines));
-    expect(result, lines.join('\n')).toEqual({ ok: true, image: `${repository}:${sha}`, reused: false });
+    expect(result, lines.join('\n')).toEqual({ ok: true, image: await pushedAs(`${repository}:${sha}`), reused: false });
     expect(pushes).toBe(2);
     expect(lines.some((line) => /does not find .*blink:\w+, which it has just built: tagging sha256:\w+ again/.test(line))).toBe(true);
     expect(await manifestExists(`${repository}:${sha}`)).toBe(true);
@@ -173,7 +175,7 @@ describe('docker builder', () => {
     const killing = killRuntimesOf(`sleep ${pause}`, 1);
     const result = await builder.build(request(service('killed', 'killed'), sha, lines)).finally(() => killing.stop());
     expect(killing.killed()).toBe(1);
-    expect(result, lines.join('\n')).toEqual({ ok: true, image: `${registry}/${app}-killed:${sha}`, reused: false });
+    expect(result, lines.join('\n')).toEqual({ ok: true, image: await pushedAs(`${registry}/${app}-killed:${sha}`), reused: false });
     expect(lines.some((line) => line.startsWith('error: ') && line.includes('while running runtime: signal: killed'))).toBe(true);
     expect(lines).toContain('the engine killed the runtime of a RUN step, not the step itself (Podman before 4.6 does so at random): building again (attempt 2 of 2)');
     expect(await manifestExists(`${registry}/${app}-killed:${sha}`)).toBe(true);
@@ -228,6 +230,14 @@ describe('docker builder', () => {
     expect(await manifestExists(`${registry}/${app}-slow:${sha}`)).toBe(false);
   });
 });
+
+/** `image` bound to the digest the registry names for its tag (the test fails when it names none). */
+async function pushedAs(image: string): Promise<string> {
+  const found = await lookupManifest(image);
+  if (!found.found || found.digest === null) throw new Error(`the registry names no digest for ${image}`);
+  expect(found.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+  return `${image}@${found.digest}`;
+}
 
 /** The host's processes, from ps. */
 function processes(): { pid: number; ppid: number; args: string }[] {

@@ -9,7 +9,7 @@ import type { Builder, BuildRequest, Outcome, Source } from '../ports.ts';
 import { SourceError } from '../source/git-source.ts';
 import { BuildLog } from './build-log.ts';
 import { prepareBuildStop } from './build-stopper.ts';
-import { manifestExists, parseImageReference, type RegistryAuth } from './registry-manifest.ts';
+import { lookupManifest, parseImageReference, type RegistryAuth } from './registry-manifest.ts';
 
 export interface DockerBuilderOptions {
   docker: Dockerode;
@@ -53,8 +53,9 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
   // What the engine is decides how a canceled build is stopped; asking takes up to a second.
   void podmanEngine(docker).catch(() => undefined);
   const callErrors = options.callErrors;
-  const inRegistry = async (image: string, signal: AbortSignal) =>
-    localOnly ? false : manifestExists(image, { auth, plainHttp: options.plainHttp, signal, ...(callErrors === undefined ? {} : { callErrors }) });
+  /** Whether the registry has the image, and the digest its tag names there (never, without a registry). */
+  const inRegistry = async (image: string, signal: AbortSignal): Promise<{ found: true; digest: string | null } | { found: false }> =>
+    localOnly ? { found: false } : lookupManifest(image, { auth, plainHttp: options.plainHttp, signal, ...(callErrors === undefined ? {} : { callErrors }) });
 
   async function hasLocalImage(image: string): Promise<boolean> {
     try {
@@ -80,15 +81,17 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
     return result.error.trim();
   }
 
-  async function push(repository: string, tag: string, log: BuildLog, signal: AbortSignal): Promise<string | null> {
-    if (localOnly) return null;
+  /** Pushes the image: why it failed, or the digest its tag names in the registry now (null: none said, or no registry). */
+  async function push(repository: string, tag: string, log: BuildLog, signal: AbortSignal): Promise<{ error: string } | { digest: string | null }> {
+    if (localOnly) return { digest: null };
     log.line(`pushing ${repository}:${tag}`);
     const stream = await docker.getImage(repository).push({ tag, authconfig, abortSignal: signal });
     const error = await transfer(stream, log, signal);
-    if (error) return error;
+    if (error) return { error };
     // The engine has said "pushed" before while the registry had nothing: believe the registry.
-    if (!(await inRegistry(`${repository}:${tag}`, signal))) return `the registry does not have ${repository}:${tag}`;
-    return null;
+    const pushed = await inRegistry(`${repository}:${tag}`, signal);
+    if (!pushed.found) return { error: `the registry does not have ${repository}:${tag}` };
+    return { digest: pushed.digest };
   }
 
   /**
@@ -97,13 +100,13 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
    * crosses the push; the image is there under its id. It is tagged again by that id and
    * pushed again, a few times at most, before the push is given up with the reason.
    */
-  async function pushBuilt(repository: string, tag: string, id: string | null, log: BuildLog, signal: AbortSignal): Promise<string | null> {
+  async function pushBuilt(repository: string, tag: string, id: string | null, log: BuildLog, signal: AbortSignal): Promise<{ error: string } | { digest: string | null }> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await push(repository, tag, log, signal);
       } catch (error) {
         if (!isNotFound(error) || id === null || signal.aborted) throw error;
-        if (attempt >= LOST_TAG_ATTEMPTS) return `the engine does not find ${repository}:${tag}, which it has just built as ${id}`;
+        if (attempt >= LOST_TAG_ATTEMPTS) return { error: `the engine does not find ${repository}:${tag}, which it has just built as ${id}` };
         log.line(`the engine does not find ${repository}:${tag}, which it has just built: tagging ${id} again`);
         await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
         try {
@@ -117,10 +120,12 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
 
   async function reuse(image: string, repository: string, tag: string, log: BuildLog, signal: AbortSignal) {
     const [local, remote] = await Promise.all([hasLocalImage(image), inRegistry(image, signal)]);
-    if (!local && !remote) return null;
-    if (!remote) {
-      const error = await push(repository, tag, log, signal);
-      if (error) return failure(`push failed: ${error}`, log);
+    if (!local && !remote.found) return null;
+    let digest = remote.found ? remote.digest : null;
+    if (!remote.found) {
+      const pushed = await push(repository, tag, log, signal);
+      if ('error' in pushed) return failure(`push failed: ${pushed.error}`, log);
+      digest = pushed.digest;
     } else if (!local) {
       log.line(`pulling ${image}`);
       const stream = await docker.pull(image, { authconfig, abortSignal: signal });
@@ -129,7 +134,7 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
       if (error) log.line(`warning: could not pull ${image}: ${error}`);
     }
     log.line(`reusing ${image}: already built for this commit`);
-    return { ok: true as const, image, reused: true };
+    return { ok: true as const, image: pinned(image, digest), reused: true };
   }
 
   /**
@@ -237,16 +242,26 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
         const built = await buildImage(request, image, log);
         if (built === null || signal.aborted) return canceled();
         if (!('built' in built)) return built;
-        const error = await pushBuilt(repository, sha, built.id, log, signal);
-        if (error) return failure(`push failed: ${error}`, log);
-        logger?.info({ image, ms: Date.now() - started }, 'image built and pushed');
-        return { ok: true, image, reused: false };
+        const pushed = await pushBuilt(repository, sha, built.id, log, signal);
+        if ('error' in pushed) return failure(`push failed: ${pushed.error}`, log);
+        logger?.info({ image, digest: pushed.digest, ms: Date.now() - started }, 'image built and pushed');
+        return { ok: true, image: pinned(image, pushed.digest), reused: false };
       } catch (error) {
         if (signal.aborted) return canceled();
         throw error;
       }
     },
   };
+}
+
+/**
+ * The image as it is run and recorded: bound to the digest the registry named for its tag right
+ * after the push (or when it was found there), so that a redeploy or rollback of this deployment
+ * runs what was built, even if the tag is pushed over later. Without a digest (no registry, or
+ * one that does not say), the tag.
+ */
+function pinned(image: string, digest: string | null): string {
+  return digest === null ? image : `${image}@${digest}`;
 }
 
 /** A reason may quote the engine's or the registry's words, which may carry a URL's credentials. */
