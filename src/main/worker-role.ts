@@ -10,6 +10,7 @@ import { closeRedis, connectRedis, redisKeys } from '../jobs/redis.ts';
 import { createApprovalTimers } from '../service/approval-timers.ts';
 import { createLocks, pinEnvironment } from '../service/locks.ts';
 import { createRequestSweep } from '../service/request-ledger.ts';
+import { builtImage } from '../store/built-images.ts';
 import { startRunningStatus } from './running-status.ts';
 import type { SharedParts } from './shared-parts.ts';
 
@@ -30,6 +31,7 @@ export async function startWorkerRole(shared: SharedParts): Promise<void> {
     auth: shared.registryAuth,
     logger: logger.child({ component: 'builder' }),
     callErrors: shared.callErrors,
+    builtBefore: (where) => builtImage(db, where),
   });
   const runner = createDeployRunner({
     db,

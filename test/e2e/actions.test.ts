@@ -251,6 +251,14 @@ apps:
     const again = await act(`rollback ${back} in e2e to #${second.id}`, back);
     expect(again).toMatchObject({ status: 'DEPLOYED', services: [{ version: v2 }] });
     expect(await httpText(`http://127.0.0.1:${ports.back}/`)).toEqual({ status: 200, text: 'hello v2\n' });
+
+    // A new deploy of v1 (the pin lifted) runs what Hoist built for v1, not what its tag names now.
+    await slash(`unlock ${back} in e2e`);
+    await eventually(async () => (await api<{ lock: unknown }>(`/apps/${back}/environments/e2e/lock`)).lock === null, 10_000, 'the unlock');
+    const fresh = await act(`deploy ${back}@${v1} to e2e`, back);
+    expect(fresh).toMatchObject({ action: 'deploy', status: 'DEPLOYED', services: [{ version: v1 }] });
+    expect(await httpText(`http://127.0.0.1:${ports.back}/`)).toEqual({ status: 200, text: 'hello v1\n' });
+    expect(await setOf(fresh.id)).toEqual(await setOf(first.id));
   });
 
   it('onFailure: rollback puts the service already changed back when a later one fails, and the thread says so', async () => {

@@ -99,6 +99,46 @@ describe('docker builder', () => {
     expect(pulled.join('\n')).not.toContain('built-at-step-three');
   });
 
+  it('reuses what it built for a commit before, by that digest, even once the tag is pushed over', async () => {
+    const sha = repo.commit('kept', { 'kept/Dockerfile': `FROM ${baseImage}\nRUN echo kept-${app}\n` });
+    const repository = `${registry}/${app}-kept`;
+    const image = `${repository}:${sha}`;
+    const first = await builder.build(request(service('kept', 'kept'), sha, []));
+    const pinned = await pushedAs(image);
+    expect(first).toEqual({ ok: true, image: pinned, reused: false });
+
+    // Someone pushes another image over the commit's tag.
+    await pushOver(baseImage, repository, sha);
+    const over = await pushedAs(image);
+    expect(over).not.toBe(pinned);
+    const asked: unknown[] = [];
+    const remembering = (before: string) =>
+      createDockerBuilder({
+        docker,
+        source: createGitSource({ cacheDir }),
+        registry,
+        builtBefore: async (where) => {
+          asked.push(where);
+          return before;
+        },
+      });
+    const lines: string[] = [];
+    expect(await remembering(pinned).build(request(service('kept', 'kept'), sha, lines))).toEqual({ ok: true, image: pinned, reused: true });
+    expect(asked).toEqual([{ app, service: 'kept', sha, image }]);
+    const digestOf = (pinnedImage: string) => pinnedImage.slice(pinnedImage.indexOf('@') + 1);
+    expect(lines).toContain(`warning: the registry's ${image} names ${digestOf(over)} now, not ${digestOf(pinned)}, which Hoist built for this commit: running that`);
+
+    // Without that memory, the tag is what is reused.
+    expect(await builder.build(request(service('kept', 'kept'), sha, []))).toEqual({ ok: true, image: over, reused: true });
+    // What it built gone from the registry: the commit is built again, not taken by its tag.
+    const gone = `${image}@sha256:${'0'.repeat(64)}`;
+    const again: string[] = [];
+    const rebuilt = await remembering(gone).build(request(service('kept', 'kept'), sha, again));
+    expect(again).toContain(`the registry no longer has sha256:${'0'.repeat(64)}, which Hoist built for this commit: building it again`);
+    expect(rebuilt).toEqual({ ok: true, image: await pushedAs(image), reused: false });
+    expect(rebuilt.ok && rebuilt.image).not.toBe(over);
+  });
+
   it('pushes an image it has just built when the engine does not find it by its tag at first', async () => {
     const sha = repo.commit('blink', {
       'blink/Dockerfile': `FROM ${baseImage}\nRUN echo blink-${app}\n`,
@@ -237,6 +277,15 @@ async function pushedAs(image: string): Promise<string> {
   if (!found.found || found.digest === null) throw new Error(`the registry names no digest for ${image}`);
   expect(found.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
   return `${image}@${found.digest}`;
+}
+
+/** Tags the engine's `source` as `repository:tag` and pushes it over the registry's tag. */
+async function pushOver(source: string, repository: string, tag: string): Promise<void> {
+  await docker.getImage(source).tag({ repo: repository, tag });
+  const stream = await docker.getImage(repository).push({ tag });
+  const events = await new Promise<{ error?: string }[]>((resolve, reject) => docker.modem.followProgress(stream, (error, output) => (error ? reject(error) : resolve(output as { error?: string }[]))));
+  const failed = events.find((e) => e.error);
+  if (failed) throw new Error(`pushing over ${repository}:${tag} failed: ${failed.error}`);
 }
 
 /** The host's processes, from ps. */

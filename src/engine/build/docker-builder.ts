@@ -25,6 +25,12 @@ export interface DockerBuilderOptions {
   plainHttp?: boolean;
   /** Counts the registry's failed answers: manifest checks, and pushes and pulls the engine reports failed. */
   callErrors?: CallErrors;
+  /**
+   * The image Hoist ran for this service at this commit before, bound to its digest
+   * (`<image>@sha256:…`, `image` being `<repository>:<commit>`), or null: reused as long as the
+   * registry has it, whatever the tag names there by then.
+   */
+  builtBefore?(where: { app: string; service: string; sha: string; image: string }): Promise<string | null>;
 }
 
 type BuildOutcome = Outcome<{ image: string; reused: boolean }>;
@@ -116,6 +122,26 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
         }
       }
     }
+  }
+
+  /**
+   * What Hoist built for the commit before (see builtBefore), when the registry still has that
+   * digest (a tag that names something else now is said in the log); 'build' when it no longer
+   * has it (the commit is built again rather than taken by its tag); null when Hoist knows of none.
+   */
+  async function reuseBuilt(request: BuildRequest, image: string, log: BuildLog): Promise<BuildOutcome | 'build' | null> {
+    const before = localOnly ? null : await options.builtBefore?.({ app: request.app, service: request.service.name, sha: request.sha, image });
+    if (!before) return null;
+    const digest = before.slice(image.length + 1);
+    const [kept, tagged] = await Promise.all([inRegistry(before, request.signal), inRegistry(image, request.signal)]);
+    if (!kept.found) {
+      log.line(`the registry no longer has ${digest}, which Hoist built for this commit: building it again`);
+      return 'build';
+    }
+    if (!tagged.found) log.line(`warning: the registry no longer has ${image}: running ${digest}, which Hoist built for this commit`);
+    else if (tagged.digest !== null && tagged.digest !== digest) log.line(`warning: the registry's ${image} names ${tagged.digest} now, not ${digest}, which Hoist built for this commit: running that`);
+    log.line(`reusing ${before}: already built for this commit`);
+    return { ok: true, image: before, reused: true };
   }
 
   async function reuse(image: string, repository: string, tag: string, log: BuildLog, signal: AbortSignal) {
@@ -237,7 +263,9 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
       if (signal.aborted) return canceled();
       const started = Date.now();
       try {
-        const reused = await reuse(image, repository, sha, log, signal);
+        const known = await reuseBuilt(request, image, log);
+        if (known !== null && known !== 'build') return known;
+        const reused = known === 'build' ? null : await reuse(image, repository, sha, log, signal);
         if (reused) return reused;
         const built = await buildImage(request, image, log);
         if (built === null || signal.aborted) return canceled();

@@ -23,7 +23,10 @@ const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',
 ].join(', ');
 
-/** Splits `host[:port]/repo/path:tag`; a reference without a registry host means Docker Hub. */
+/**
+ * Splits `host[:port]/repo/path:tag` (or `…@digest`, `…:tag@digest`: the digest is what is
+ * asked for, the tag beside it only a name); a reference without a registry host means Docker Hub.
+ */
 export function parseImageReference(image: string): ImageReference {
   const slash = image.indexOf('/');
   const first = slash < 0 ? '' : image.slice(0, slash);
@@ -35,6 +38,8 @@ export function parseImageReference(image: string): ImageReference {
   if (at >= 0) {
     tag = rest.slice(at + 1);
     rest = rest.slice(0, at);
+    const colon = rest.lastIndexOf(':');
+    if (colon > rest.lastIndexOf('/')) rest = rest.slice(0, colon);
   } else {
     const colon = rest.lastIndexOf(':');
     if (colon > rest.lastIndexOf('/')) {
