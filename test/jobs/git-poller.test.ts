@@ -32,7 +32,7 @@ describe.each(['postgres', 'pglite'] as const)('git poller over %s', (kind) => {
 
   /** A poller of the fixture's repository that counts its ls-remote calls and records what it asks to deploy. */
   function poller(holder: string, options: { hang?: () => boolean; intervalMs?: number } = {}) {
-    const calls = { checks: 0 };
+    const calls = { checks: 0, hung: 0 };
     const asked: PollDecision[][] = [];
     const interval = options.intervalMs ?? INTERVAL;
     const repositories = pollGroups([
@@ -46,7 +46,10 @@ describe.each(['postgres', 'pglite'] as const)('git poller over %s', (kind) => {
       holder,
       heads: async (r, branches, o) => {
         calls.checks += 1;
-        if (options.hang?.()) return new Promise((resolve) => (wakeHung = () => resolve({ ok: false, reason: 'timed out' })));
+        if (options.hang?.()) {
+          calls.hung += 1;
+          return new Promise((resolve) => (wakeHung = () => resolve({ ok: false, reason: 'timed out' })));
+        }
         return remoteHeads(r, branches, o);
       },
       deploy: async (decisions) => {
@@ -101,6 +104,8 @@ describe.each(['postgres', 'pglite'] as const)('git poller over %s', (kind) => {
     expect((await pollState(store.db, pollKey(repo.dir).key))?.holder).toBe('a');
 
     aDead = true;
+    // Its check under way when it "died" ends first (and must not see v2): v2 comes once a hangs.
+    await eventually(() => a.calls.hung >= 1, 10_000, 'a hangs');
     const died = Date.now();
     const v2 = repo.commit('v2', { a: '2' });
     const asked = await eventually(() => b.asked[0], 15_000, 'b deploys v2');
