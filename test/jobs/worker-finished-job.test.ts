@@ -85,6 +85,9 @@ apps:
     if (!first.ok) throw new Error(`deploy refused: ${first.reason}`);
     const done = first.deployment.id;
     await eventually(async () => (await getDeployment(store.db, done))?.finishedAt, 30_000, 'the first deployment to finish');
+    // Its own job outlives the finish by a moment (it gives the environment up, then ends): a job
+    // added under the same id meanwhile would be that one (BullMQ keeps one job per id), never run.
+    await eventually(async () => (await queue.getJob(`run-${done}`)) === undefined, 30_000, 'the first deployment’s own job to be done');
     // Left as a request raced with the end of the first one: the environment in the finished
     // deployment's name, and the next deployment queued without anyone offering it.
     const lease = createEnvironmentLease(redis, vars.HOIST_REDIS_PREFIX as string, 60_000);
