@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -220,6 +221,34 @@ describe('docker builder', () => {
     expect(lines).toContain('the engine killed the runtime of a RUN step, not the step itself (Podman before 4.6 does so at random): building again (attempt 2 of 2)');
     expect(await manifestExists(`${registry}/${app}-killed:${sha}`)).toBe(true);
   }, 30_000);
+
+  it('builds again, once, when the engine’s image store changed while the build looked for cached steps', async () => {
+    const sha = repo.commit('store', { 'store/Dockerfile': `FROM ${baseImage}\nRUN echo store-${app}\n` });
+    // The engine's answer, word for word as Podman 4.3 gave it in a full test run, when another
+    // image was removed from its store during that check; the second build goes to the engine.
+    const words = 'checking if cached image exists from a previous build: getting top layer info: layer not known';
+    let builds = 0;
+    const racing = new Proxy(docker, {
+      get(target, property, receiver) {
+        if (property !== 'buildImage') return Reflect.get(target, property, receiver) as unknown;
+        return async (context: NodeJS.ReadableStream, options: object) => {
+          builds += 1;
+          if (builds > 1) return target.buildImage(context, options);
+          context.resume();
+          const answer = new PassThrough();
+          answer.end(`${JSON.stringify({ stream: `STEP 1/2: FROM ${baseImage}\n` })}\n${JSON.stringify({ errorDetail: { message: words }, error: words })}\n`);
+          return answer;
+        };
+      },
+    });
+    const lines: string[] = [];
+    const result = await createDockerBuilder({ docker: racing, source: createGitSource({ cacheDir }), registry }).build(request(service('store', 'store'), sha, lines));
+    expect(result, lines.join('\n')).toEqual({ ok: true, image: await pushedAs(`${registry}/${app}-store:${sha}`), reused: false });
+    expect(builds).toBe(2);
+    expect(lines).toContain(`error: ${words}`);
+    expect(lines).toContain('the engine’s image store changed while the build looked for cached steps (another image was removed meanwhile): building again (attempt 2 of 2)');
+    expect(lines).toContain(`store-${app}`);
+  });
 
   it('fails with the engine’s words when the runtime is killed again, and leaves no step running', async () => {
     const pause = `9.${Date.now() % 1_000_000}`;

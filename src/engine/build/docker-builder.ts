@@ -39,13 +39,28 @@ type BuildOutcome = Outcome<{ image: string; reused: boolean }>;
 const LOST_TAG_ATTEMPTS = 3;
 
 /**
- * Podman before 4.6 (buildah before 1.31) SIGKILLs a RUN step's runtime at random: it starts the
- * runtime with a parent-death signal, which fires when Go retires the thread that started it, not
- * when Podman exits (containers/podman#17918). The step then fails with these words, for no reason
- * of the build's own, and the same build is run once more.
+ * Builds that fail for no reason of their own, in the engine's words, and what the build log says
+ * of each before the same build is run once more:
+ * - Podman before 4.6 (buildah before 1.31) SIGKILLs a RUN step's runtime at random: it starts the
+ *   runtime with a parent-death signal, which fires when Go retires the thread that started it,
+ *   not when Podman exits (containers/podman#17918). The step goes on running without it
+ *   (`leftovers`: it is killed before the next try).
+ * - Podman's check for a cached step reads every image's top layer, and fails when another image
+ *   is removed from its store meanwhile.
  */
-const RUNTIME_KILLED = /while running runtime: signal: killed/;
-const RUNTIME_KILLED_ATTEMPTS = 2;
+const ENGINE_FAULTS: readonly { words: RegExp; said: string; leftovers: boolean }[] = [
+  {
+    words: /while running runtime: signal: killed/,
+    said: 'the engine killed the runtime of a RUN step, not the step itself (Podman before 4.6 does so at random)',
+    leftovers: true,
+  },
+  {
+    words: /checking if cached image exists from a previous build: .*layer not known/,
+    said: 'the engine’s image store changed while the build looked for cached steps (another image was removed meanwhile)',
+    leftovers: false,
+  },
+];
+const ENGINE_FAULT_ATTEMPTS = 2;
 
 /** Builds images with a Docker-compatible engine and pushes them to one registry. */
 export function createDockerBuilder(options: DockerBuilderOptions): Builder {
@@ -165,20 +180,20 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
 
   /**
    * The build's failure as an outcome, or what it made (`id`: the image's id, null when the
-   * engine did not say); null when canceled before it ended. A build whose runtime the engine
-   * killed (RUNTIME_KILLED) is run again, once.
+   * engine did not say); null when canceled before it ended. A build that failed for a fault of
+   * the engine's (ENGINE_FAULTS) is run again, once.
    */
   async function buildImage(request: BuildRequest, image: string, log: BuildLog): Promise<BuildOutcome | { built: true; id: string | null } | null> {
     for (let attempt = 1; ; attempt++) {
       const built = await buildOnce(request, image, log);
-      if (built === null || !('runtimeKilled' in built)) return built;
-      if (attempt >= RUNTIME_KILLED_ATTEMPTS || request.signal.aborted) return built.failure;
-      log.line(`the engine killed the runtime of a RUN step, not the step itself (Podman before 4.6 does so at random): building again (attempt ${attempt + 1} of ${RUNTIME_KILLED_ATTEMPTS})`);
-      logger?.warn({ image, attempt }, 'the engine killed a build step’s runtime: building again');
+      if (built === null || !('engineFault' in built)) return built;
+      if (attempt >= ENGINE_FAULT_ATTEMPTS || request.signal.aborted) return built.failure;
+      log.line(`${built.engineFault}: building again (attempt ${attempt + 1} of ${ENGINE_FAULT_ATTEMPTS})`);
+      logger?.warn({ image, attempt, fault: built.engineFault }, 'a build failed for a fault of the engine’s: building again');
     }
   }
 
-  async function buildOnce(request: BuildRequest, image: string, log: BuildLog): Promise<BuildOutcome | { built: true; id: string | null } | { runtimeKilled: true; failure: BuildOutcome } | null> {
+  async function buildOnce(request: BuildRequest, image: string, log: BuildLog): Promise<BuildOutcome | { built: true; id: string | null } | { engineFault: string; failure: BuildOutcome } | null> {
     const { service, signal } = request;
     const build = service.build;
     if (!build) throw new Error(`service ${service.name} has no build section`);
@@ -238,10 +253,11 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
         const message = result.error.trim();
         log.line(`error: ${message}`);
         const failed = failure(`build failed: ${message.split('\n')[0]}`, log);
-        if (!RUNTIME_KILLED.test(message)) return failed;
-        // The step itself goes on running without its runtime: not beside the next try.
-        await stopper.killLeftovers();
-        return { runtimeKilled: true, failure: failed };
+        const fault = ENGINE_FAULTS.find((f) => f.words.test(message));
+        if (!fault) return failed;
+        // A step going on without its runtime is not left running beside the next try.
+        if (fault.leftovers) await stopper.killLeftovers();
+        return { engineFault: fault.said, failure: failed };
       }
       log.flush();
       return { built: true, id };
