@@ -3,7 +3,7 @@ import { startFakeSlack, type FakeMessage, type FakeSlack } from '../fakes/slack
 import { signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
 import { lookupManifest } from '../../src/engine/build/registry-manifest.ts';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
-import { removeAppContainers, testDocker } from '../support/containers.ts';
+import { pushOver, removeAppContainers, testDocker } from '../support/containers.ts';
 import { BASE_IMAGE, DOCKER_HOST, REGISTRY, eventually, freePort, httpText, randomName, startTestHoist, type TestHoist } from '../support/hoist-harness.ts';
 
 const TOKEN = 'xoxb-test-token';
@@ -231,7 +231,7 @@ apps:
     // digest, not what the tag names now.
     const repository = `${REGISTRY}/${back}-web`;
     const pushedV1 = await lookupManifest(`${repository}:${v1}`);
-    await pushOver(repository, v2, v1);
+    await pushOver(`${repository}:${v2}`, repository, v1);
     const nowV1 = await lookupManifest(`${repository}:${v1}`);
     expect(nowV1).toEqual(await lookupManifest(`${repository}:${v2}`));
     expect(nowV1).not.toEqual(pushedV1);
@@ -285,13 +285,3 @@ apps:
     expect((await containersOf(pair, 'first')).map((c) => c.State)).toEqual(['running']);
   });
 });
-
-/** Tags the engine's `repository:from` as `repository:tag` and pushes it over the registry's `tag`. */
-async function pushOver(repository: string, from: string, tag: string): Promise<void> {
-  const docker = testDocker();
-  await docker.getImage(`${repository}:${from}`).tag({ repo: repository, tag });
-  const stream = await docker.getImage(repository).push({ tag });
-  const events = await new Promise<{ error?: string }[]>((resolve, reject) => docker.modem.followProgress(stream, (error, output) => (error ? reject(error) : resolve(output as { error?: string }[]))));
-  const failed = events.find((e) => e.error);
-  if (failed) throw new Error(`pushing over ${repository}:${tag} failed: ${failed.error}`);
-}

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeKube, type FakeKube } from '../fakes/kube-api/index.ts';
 import { startFakeSlack, type FakeMessage, type FakeSlack } from '../fakes/slack-api.ts';
 import { signSlackRequest, slashCommandBody } from '../fakes/slack-sign.ts';
-import { lookupManifest } from '../../src/engine/build/registry-manifest.ts';
 import { createGitFixture, type GitFixture } from '../engine/git-fixture.ts';
+import { pinnedInRegistry } from '../support/image-tags.ts';
 import { BASE_IMAGE, REGISTRY, eventually, randomName, startTestHoist, type TestHoist } from '../support/hoist-harness.ts';
 
 const TOKEN = 'xoxb-kubernetes';
@@ -136,12 +136,7 @@ apps:
   const template = (name: string) => kube.get('Deployment', namespace, name)?.spec.template;
   const imageOf = (name: string): string => template(name)?.spec.containers[0].image;
   /** A built service's image as Hoist runs it: its commit's tag, bound to the digest the registry names for it. */
-  const built = async (service: string, sha: string): Promise<string> => {
-    const image = `${REGISTRY}/${shop}-${service}:${sha}`;
-    const found = await lookupManifest(image);
-    if (!found.found || found.digest === null) throw new Error(`the registry names no digest for ${image}`);
-    return `${image}@${found.digest}`;
-  };
+  const built = (service: string, sha: string): Promise<string> => pinnedInRegistry(`${REGISTRY}/${shop}-${service}:${sha}`);
   const firstApply = (resource: string, name: string) =>
     kube.requests.findIndex((r) => r.method === 'PATCH' && r.contentType?.includes('apply-patch') && r.path.endsWith(`/${resource}/${name}`));
 

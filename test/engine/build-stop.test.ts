@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import type { Builder, BuildRequest } from '../../src/engine/ports.ts';
 import { createGitSource } from '../../src/engine/source/git-source.ts';
 import { baseImage, dockerHost, registry, uniqueName } from './engine-env.ts';
 import { createGitFixture, type GitFixture } from './git-fixture.ts';
+import { processes, waitFor, type Process } from './host-processes.ts';
 
 const docker = createDocker(dockerHost);
 const app = uniqueName('bs');
@@ -55,20 +55,6 @@ function listExternal(): Promise<WorkingContainer[] | null> {
   });
 }
 
-interface Process {
-  pid: number;
-  ppid: number;
-  args: string;
-}
-
-function processes(): Process[] {
-  return execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] ?? '' }));
-}
-
 function service(name: string): ServiceSpec {
   return {
     name,
@@ -95,17 +81,6 @@ async function localImageExists(image: string): Promise<boolean> {
   } catch (error) {
     if (isNotFound(error)) return false;
     throw error;
-  }
-}
-
-/** Waits until `left` reports nothing left ('' or true); the error says what was left last. */
-async function waitFor(what: string, left: () => string | boolean | Promise<string | boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await left();
-    if (state === '' || state === true) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${typeof state === 'string' ? `: ${state}` : ''}`);
-    await sleep(50);
   }
 }
 

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
@@ -6,12 +5,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceSpec } from '../../src/domain/deployment-set.ts';
 import { createDockerBuilder } from '../../src/engine/build/docker-builder.ts';
-import { lookupManifest, manifestExists } from '../../src/engine/build/registry-manifest.ts';
+import { manifestExists } from '../../src/engine/build/registry-manifest.ts';
 import { createDocker, isNotFound } from '../../src/engine/docker/client.ts';
 import type { Builder, BuildRequest } from '../../src/engine/ports.ts';
 import { createGitSource } from '../../src/engine/source/git-source.ts';
 import { baseImage, dockerHost, registry, uniqueName } from './engine-env.ts';
+import { pushOver } from '../support/containers.ts';
+import { pinnedInRegistry } from '../support/image-tags.ts';
 import { createGitFixture, type GitFixture } from './git-fixture.ts';
+import { processes, waitFor } from './host-processes.ts';
 
 const docker = createDocker(dockerHost);
 const app = uniqueName('bt');
@@ -81,7 +83,7 @@ describe('docker builder', () => {
     const first = await builder.build(request(service('web'), sha, lines));
     const image = `${registry}/${app}-web:${sha}`;
     // Bound to the digest the registry names for the tag: what a redeploy of it will run.
-    const pinned = await pushedAs(image);
+    const pinned = await pinnedInRegistry(image);
     expect(first).toEqual({ ok: true, image: pinned, reused: false });
     expect(lines).toContain(`built-at-step-three-${app}`);
     expect(await manifestExists(image)).toBe(true);
@@ -105,12 +107,12 @@ describe('docker builder', () => {
     const repository = `${registry}/${app}-kept`;
     const image = `${repository}:${sha}`;
     const first = await builder.build(request(service('kept', 'kept'), sha, []));
-    const pinned = await pushedAs(image);
+    const pinned = await pinnedInRegistry(image);
     expect(first).toEqual({ ok: true, image: pinned, reused: false });
 
     // Someone pushes another image over the commit's tag.
     await pushOver(baseImage, repository, sha);
-    const over = await pushedAs(image);
+    const over = await pinnedInRegistry(image);
     expect(over).not.toBe(pinned);
     const asked: unknown[] = [];
     const remembering = (before: string) =>
@@ -136,7 +138,7 @@ describe('docker builder', () => {
     const again: string[] = [];
     const rebuilt = await remembering(gone).build(request(service('kept', 'kept'), sha, again));
     expect(again).toContain(`the registry no longer has sha256:${'0'.repeat(64)}, which Hoist built for this commit: building it again`);
-    expect(rebuilt).toEqual({ ok: true, image: await pushedAs(image), reused: false });
+    expect(rebuilt).toEqual({ ok: true, image: await pinnedInRegistry(image), reused: false });
     expect(rebuilt.ok && rebuilt.image).not.toBe(over);
   });
 
@@ -171,7 +173,7 @@ describe('docker builder', () => {
     const lines: string[] = [];
     const losingBuilder = createDockerBuilder({ docker: losing, source: createGitSource({ cacheDir }), registry });
     const result = await losingBuilder.build(request(service('blink', 'blink'), sha, lines));
-    expect(result, lines.join('\n')).toEqual({ ok: true, image: await pushedAs(`${repository}:${sha}`), reused: false });
+    expect(result, lines.join('\n')).toEqual({ ok: true, image: await pinnedInRegistry(`${repository}:${sha}`), reused: false });
     expect(pushes).toBe(2);
     expect(lines.some((line) => /does not find .*blink:\w+, which it has just built: tagging sha256:\w+ again/.test(line))).toBe(true);
     expect(await manifestExists(`${repository}:${sha}`)).toBe(true);
@@ -205,18 +207,24 @@ describe('docker builder', () => {
     expect([result.reason, ...result.logTail, ...lines].join('\n')).not.toContain('s3cr3tTOKEN');
   });
 
-  it('builds again, once, when the engine kills a RUN step’s runtime rather than the step', async () => {
-    // What Podman before 4.6 does at random (its runtime subprocess gets a parent-death SIGKILL
-    // when Go retires a thread), made real: that subprocess is killed while the step runs.
-    const pause = `6.${Date.now() % 1_000_000}`;
-    const sha = repo.commit('killed', {
-      'killed/Dockerfile': `FROM ${baseImage}\nRUN echo killed-${app} && sleep ${pause}\n`,
-    });
+  /**
+   * Builds a service whose one RUN step sleeps `seconds` (and a fraction of its own), the step's
+   * runtime killed `times` times meanwhile: what Podman before 4.6 does at random (its runtime
+   * subprocess gets a parent-death SIGKILL when Go retires a thread), made real.
+   */
+  async function buildKilled(name: string, seconds: number, times: number) {
+    const pause = `${seconds}.${Date.now() % 1_000_000}`;
+    const sha = repo.commit(name, { [`${name}/Dockerfile`]: `FROM ${baseImage}\nRUN echo ${name}-${app} && sleep ${pause}\n` });
     const lines: string[] = [];
-    const killing = killRuntimesOf(`sleep ${pause}`, 1);
-    const result = await builder.build(request(service('killed', 'killed'), sha, lines)).finally(() => killing.stop());
-    expect(killing.killed()).toBe(1);
-    expect(result, lines.join('\n')).toEqual({ ok: true, image: await pushedAs(`${registry}/${app}-killed:${sha}`), reused: false });
+    const killing = killRuntimesOf(`sleep ${pause}`, times);
+    const result = await builder.build(request(service(name, name), sha, lines)).finally(() => killing.stop());
+    expect(killing.killed()).toBe(times);
+    return { sha, pause, lines, result };
+  }
+
+  it('builds again, once, when the engine kills a RUN step’s runtime rather than the step', async () => {
+    const { sha, lines, result } = await buildKilled('killed', 6, 1);
+    expect(result, lines.join('\n')).toEqual({ ok: true, image: await pinnedInRegistry(`${registry}/${app}-killed:${sha}`), reused: false });
     expect(lines.some((line) => line.startsWith('error: ') && line.includes('while running runtime: signal: killed'))).toBe(true);
     expect(lines).toContain('the engine killed the runtime of a RUN step, not the step itself (Podman before 4.6 does so at random): building again (attempt 2 of 2)');
     expect(await manifestExists(`${registry}/${app}-killed:${sha}`)).toBe(true);
@@ -243,7 +251,7 @@ describe('docker builder', () => {
     });
     const lines: string[] = [];
     const result = await createDockerBuilder({ docker: racing, source: createGitSource({ cacheDir }), registry }).build(request(service('store', 'store'), sha, lines));
-    expect(result, lines.join('\n')).toEqual({ ok: true, image: await pushedAs(`${registry}/${app}-store:${sha}`), reused: false });
+    expect(result, lines.join('\n')).toEqual({ ok: true, image: await pinnedInRegistry(`${registry}/${app}-store:${sha}`), reused: false });
     expect(builds).toBe(2);
     expect(lines).toContain(`error: ${words}`);
     expect(lines).toContain('the engine’s image store changed while the build looked for cached steps (another image was removed meanwhile): building again (attempt 2 of 2)');
@@ -251,14 +259,7 @@ describe('docker builder', () => {
   });
 
   it('fails with the engine’s words when the runtime is killed again, and leaves no step running', async () => {
-    const pause = `9.${Date.now() % 1_000_000}`;
-    const sha = repo.commit('killed-twice', {
-      'twice/Dockerfile': `FROM ${baseImage}\nRUN echo twice-${app} && sleep ${pause}\n`,
-    });
-    const lines: string[] = [];
-    const killing = killRuntimesOf(`sleep ${pause}`, 2);
-    const result = await builder.build(request(service('twice', 'twice'), sha, lines)).finally(() => killing.stop());
-    expect(killing.killed()).toBe(2);
+    const { sha, pause, lines, result } = await buildKilled('twice', 9, 2);
     expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/^build failed: .*while running runtime: signal: killed$/) });
     expect(lines.filter((line) => line.includes('building again'))).toHaveLength(1);
     expect(await manifestExists(`${registry}/${app}-twice:${sha}`)).toBe(false);
@@ -300,49 +301,12 @@ describe('docker builder', () => {
   });
 });
 
-/** `image` bound to the digest the registry names for its tag (the test fails when it names none). */
-async function pushedAs(image: string): Promise<string> {
-  const found = await lookupManifest(image);
-  if (!found.found || found.digest === null) throw new Error(`the registry names no digest for ${image}`);
-  expect(found.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-  return `${image}@${found.digest}`;
-}
-
-/** Tags the engine's `source` as `repository:tag` and pushes it over the registry's tag. */
-async function pushOver(source: string, repository: string, tag: string): Promise<void> {
-  await docker.getImage(source).tag({ repo: repository, tag });
-  const stream = await docker.getImage(repository).push({ tag });
-  const events = await new Promise<{ error?: string }[]>((resolve, reject) => docker.modem.followProgress(stream, (error, output) => (error ? reject(error) : resolve(output as { error?: string }[]))));
-  const failed = events.find((e) => e.error);
-  if (failed) throw new Error(`pushing over ${repository}:${tag} failed: ${failed.error}`);
-}
-
-/** The host's processes, from ps. */
-function processes(): { pid: number; ppid: number; args: string }[] {
-  return execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] ?? '' }));
-}
-
 /** '' when no process runs `command`; otherwise which do. */
 function stepsRunning(command: string): string {
   return processes()
     .filter((p) => p.args === command)
     .map((p) => `${p.pid} (parent ${p.ppid})`)
     .join(', ');
-}
-
-/** Polls `left` every 50 ms until it says '' (nothing left); fails with what was left last. */
-async function waitFor(what: string, left: () => string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = left();
-    if (state === '') return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${state}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /**

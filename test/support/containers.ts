@@ -5,6 +5,19 @@ export function testDocker(): Dockerode {
   return new Dockerode({ socketPath: DOCKER_HOST.replace(/^unix:\/\//, '') });
 }
 
+/**
+ * Tags the engine's `source` as `repository:tag` and pushes it, as someone's push over that tag
+ * leaves both the engine and the registry.
+ */
+export async function pushOver(source: string, repository: string, tag: string): Promise<void> {
+  const docker = testDocker();
+  await docker.getImage(source).tag({ repo: repository, tag });
+  const stream = await docker.getImage(repository).push({ tag });
+  const events = await new Promise<{ error?: string }[]>((resolve, reject) => docker.modem.followProgress(stream, (error, output) => (error ? reject(error) : resolve(output as { error?: string }[]))));
+  const failed = events.find((e) => e.error);
+  if (failed) throw new Error(`pushing over ${repository}:${tag} failed: ${failed.error}`);
+}
+
 /** Removes every container Hoist made for `app`. */
 export async function removeAppContainers(app: string): Promise<void> {
   const docker = testDocker();

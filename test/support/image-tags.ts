@@ -1,4 +1,4 @@
-import { parseImageReference } from '../../src/engine/build/registry-manifest.ts';
+import { lookupManifest, parseImageReference } from '../../src/engine/build/registry-manifest.ts';
 
 const MANIFEST_TYPES = [
   'application/vnd.oci.image.index.v1+json',
@@ -27,6 +27,15 @@ export async function pushImageTags(image: string, count: number): Promise<strin
     if (put.status !== 201) throw new Error(`${image}: tagging it ${tag} answered HTTP ${put.status}: ${await put.text()}`);
   }
   return tags;
+}
+
+/** `image` bound to the digest its registry names for its tag now (`<image>@sha256:…`); fails when it names none. */
+export async function pinnedInRegistry(image: string): Promise<string> {
+  const found = await lookupManifest(image);
+  if (!found.found || found.digest === null || !/^sha256:[0-9a-f]{64}$/.test(found.digest)) {
+    throw new Error(`the registry names no digest for ${image}${found.found ? ` (it said ${String(found.digest)})` : ''}`);
+  }
+  return `${image}@${found.digest}`;
 }
 
 /**

@@ -134,6 +134,19 @@ function podmanBuildStop(docker: Dockerode, logger?: Logger): BuildStop {
     helper = starting;
   };
 
+  /** Starts a helper that kills the build's processes at once, from the best image that can run one: that image, or null (lastError says why). */
+  const killNow = async (): Promise<string | null> => {
+    for (const image of images.candidates().filter((candidate) => !failed.has(candidate))) {
+      try {
+        await startHelper(docker, image, cgroup, true);
+        return image;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    return null;
+  };
+
   return {
     options: { cgroupparent: cgroup },
     follow(event) {
@@ -173,28 +186,14 @@ function podmanBuildStop(docker: Dockerode, logger?: Logger): BuildStop {
           await dismiss(standing);
         }
       }
-      for (const image of images.candidates().filter((candidate) => !failed.has(candidate))) {
-        try {
-          await startHelper(docker, image, cgroup, true);
-          logger?.info({ cgroup, image, ms: Date.now() - started }, 'canceled build: its processes are being killed in the engine');
-          return;
-        } catch (error) {
-          lastError = error;
-        }
-      }
-      logger?.warn({ err: lastError, cgroup }, 'could not stop a canceled build in the engine: it ends after its current step');
+      const image = await killNow();
+      if (image) logger?.info({ cgroup, image, ms: Date.now() - started }, 'canceled build: its processes are being killed in the engine');
+      else logger?.warn({ err: lastError, cgroup }, 'could not stop a canceled build in the engine: it ends after its current step');
     },
     async killLeftovers() {
-      for (const image of images.candidates().filter((candidate) => !failed.has(candidate))) {
-        try {
-          await startHelper(docker, image, cgroup, true);
-          logger?.info({ cgroup, image }, 'a build step left running by the engine is being killed');
-          return;
-        } catch (error) {
-          lastError = error;
-        }
-      }
-      logger?.warn({ err: lastError, cgroup }, 'could not kill a build step left running by the engine: it runs to its end');
+      const image = await killNow();
+      if (image) logger?.info({ cgroup, image }, 'a build step left running by the engine is being killed');
+      else logger?.warn({ err: lastError, cgroup }, 'could not kill a build step left running by the engine: it runs to its end');
     },
   };
 }

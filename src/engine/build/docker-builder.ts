@@ -281,7 +281,8 @@ export function createDockerBuilder(options: DockerBuilderOptions): Builder {
       try {
         const known = await reuseBuilt(request, image, log);
         if (known !== null && known !== 'build') return known;
-        const reused = known === 'build' ? null : await reuse(image, repository, sha, log, signal);
+        // Nothing Hoist built for this commit: what the registry or the engine has under its tag.
+        const reused = known === null ? await reuse(image, repository, sha, log, signal) : null;
         if (reused) return reused;
         const built = await buildImage(request, image, log);
         if (built === null || signal.aborted) return canceled();
