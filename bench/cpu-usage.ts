@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 /**
  * CPU time spent by the parts of a run, read from Linux's /proc: this process (Hoist in start
  * or server mode, and the bench's own requests), the worker processes given by pid, and the
- * Postgres and Redis servers on the machine (every process of theirs, those ended included
+ * Postgres and Redis servers and the image registry on the machine (every process of theirs, those ended included
  * through their parent). Elsewhere than Linux there is nothing to read: null.
  */
 export interface CpuSnapshot {
@@ -46,7 +46,7 @@ export function cpuSnapshot(workerPids: readonly number[] = []): CpuSnapshot | n
   } catch {
     return null;
   }
-  const seconds: Record<string, number> = { hoist: 0, workers: 0, postgres: 0, redis: 0 };
+  const seconds: Record<string, number> = { hoist: 0, workers: 0, postgres: 0, redis: 0, registry: 0 };
   const workers = new Set(workerPids.map(String));
   for (const pid of pids) {
     const s = stat(pid);
@@ -55,6 +55,8 @@ export function cpuSnapshot(workerPids: readonly number[] = []): CpuSnapshot | n
     else if (workers.has(pid)) seconds.workers = (seconds.workers ?? 0) + s.own;
     else if (s.name === 'postgres') seconds.postgres = (seconds.postgres ?? 0) + s.own + (stat(String(s.ppid))?.name === 'postgres' ? 0 : s.children);
     else if (s.name === 'redis-server') seconds.redis = (seconds.redis ?? 0) + s.own;
+    // The image registry on this machine (Distribution's `registry`, Debian's `docker-registry`): a deploy of a tag asks it.
+    else if (s.name === 'registry' || s.name === 'docker-registry') seconds.registry = (seconds.registry ?? 0) + s.own;
   }
   return { seconds, machine: machineTicks() };
 }

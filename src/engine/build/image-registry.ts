@@ -11,25 +11,47 @@ export interface ImageRegistryOptions {
   callErrors?: CallErrors;
 }
 
-/** Looks image tags up in their registries at request time (Distribution API v2). */
+/**
+ * Looks image tags up in their registries at request time (Distribution API v2).
+ *
+ * Lookups of one image asked in the same turn of the event loop share one request, sent once
+ * the turn is over (a release deployed to many environments at once asks its registry once);
+ * a lookup asked after that request went out sends its own. So every answer is one the
+ * registry gave after the question was asked: a tag pushed before a deploy was requested is
+ * never answered with what it named before.
+ */
 export function createImageRegistry(options: ImageRegistryOptions = {}): ImageRegistry {
+  /** Per image, the request that has not gone out yet, with the lookups that wait for it. */
+  const gathering = new Map<string, Promise<TagLookup>>();
   return {
-    async lookup(image: string): Promise<TagLookup> {
-      const ref = parseImageReference(image);
-      const where = `${ref.host}/${ref.repository}`;
-      try {
-        const found = await lookupManifest(image, {
-          auth: options.auth ?? null,
-          timeoutMs: options.timeoutMs ?? 5_000,
-          ...(options.callErrors === undefined ? {} : { callErrors: options.callErrors }),
-        });
-        if (found.found) return { status: 'found', digest: found.digest };
-        return { status: 'missing', reason: `${where} has no tag "${ref.tag}"` };
-      } catch (error) {
-        return { status: 'unchecked', reason: `${ref.host} could not be asked: ${describe(error)}` };
-      }
+    lookup(image: string): Promise<TagLookup> {
+      const waiting = gathering.get(image);
+      if (waiting !== undefined) return waiting;
+      const answer = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        // From here on, a lookup of this image waits for a request of its own.
+        gathering.delete(image);
+        return ask(image);
+      });
+      gathering.set(image, answer);
+      return answer;
     },
   };
+
+  async function ask(image: string): Promise<TagLookup> {
+    const ref = parseImageReference(image);
+    const where = `${ref.host}/${ref.repository}`;
+    try {
+      const found = await lookupManifest(image, {
+        auth: options.auth ?? null,
+        timeoutMs: options.timeoutMs ?? 5_000,
+        ...(options.callErrors === undefined ? {} : { callErrors: options.callErrors }),
+      });
+      if (found.found) return { status: 'found', digest: found.digest };
+      return { status: 'missing', reason: `${where} has no tag "${ref.tag}"` };
+    } catch (error) {
+      return { status: 'unchecked', reason: `${ref.host} could not be asked: ${describe(error)}` };
+    }
+  }
 }
 
 /** fetch reports a refused connection as "fetch failed" with the reason in `cause`. */
