@@ -279,6 +279,25 @@ apps:
         '#',
         'https://github.com/acme/shop/compare/cccccc...bbbbbb',
       ]);
+
+      // A change recorded after the page read the deployment and before its event stream started
+      // (the stream's request held here until the change is in): the page shows it all the same.
+      const quiet = await insertDeployment(
+        database.db,
+        newDeployment({ app, env: 'e2e', services: [{ name: 'web', type: 'container', version: 'a'.repeat(40), previousVersion: null }], awaitsApprovalUntil: new Date(Date.now() + 3_600_000) }),
+      );
+      await page.route(/\/api\/v1\/events\?/, async (route) => {
+        await saveChangelog(database.db, quiet.id, { from: 'c'.repeat(40), to: 'a'.repeat(40), ahead: 3, behind: 0, commits: [], compareUrl: null });
+        await route.continue();
+      });
+      try {
+        await page.goto(`${hoist.baseUrl}/dashboard/deployments/${quiet.id}`);
+        await page.waitForSelector('body[data-loaded="true"]');
+      } finally {
+        await page.unrouteAll();
+      }
+      expect(await page.textContent('#changes')).toContain('3 commits to deploy.');
+      expect((await hoist.api(`/deployments/${quiet.id}/cancel`, { method: 'POST' })).status).toBe(200);
       await page.goto(`${hoist.baseUrl}/dashboard/history?app=${app}&env=prod`);
       await page.waitForSelector('body[data-loaded="true"]');
       expect(await page.textContent(`#rows [data-deployment="${pushed.id}"]`)).toContain('Automatic — pushed by octocat (forced push)');

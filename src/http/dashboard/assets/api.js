@@ -66,3 +66,18 @@ export function followEvents(query, onEvent) {
   }
   return source;
 }
+
+/**
+ * Resolves once `source` is open: the API subscribed it before it answered, so every event
+ * recorded from then on comes through it. Also once it is closed for good (followEvents says
+ * so on the page), so that a page does not wait for it forever.
+ */
+export function streamOpen(source) {
+  return new Promise((resolve) => {
+    if (source.readyState === EventSource.OPEN) return resolve();
+    source.addEventListener('open', () => resolve(), { once: true });
+    source.addEventListener('error', () => {
+      if (source.readyState === EventSource.CLOSED) resolve();
+    });
+  });
+}

@@ -1,7 +1,7 @@
 // One deployment: its facts, its steps (each service's status), its approval and its log,
 // followed live (the log as the API streams it, statuses from the event stream).
 import { isInProgress } from './aggregate.js';
-import { followEvents, getJson, showProblem, signInAgain } from './api.js';
+import { followEvents, getJson, showProblem, signInAgain, streamOpen } from './api.js';
 import { el, personName, shortVersion, statusBadge, took, triggerText, urlNode, when } from './dom.js';
 
 const id = Number(location.pathname.split('/').pop());
@@ -161,7 +161,25 @@ async function load() {
   deployment = await getJson(`/deployments/${id}`);
   renderFacts();
   renderChanges();
-  followEvents(`?app=${encodeURIComponent(deployment.app)}&env=${encodeURIComponent(deployment.env)}`, apply);
+  // The stream is for the deployment's environment, known only now: a change recorded between
+  // that read and the stream's start would never come. So the deployment is read again once the
+  // stream is open. What the stream brings while that read is under way may or may not be in
+  // it: held, and applied after it, in order (what came before the read was asked is in it).
+  let meanwhile = null;
+  const source = followEvents(`?app=${encodeURIComponent(deployment.app)}&env=${encodeURIComponent(deployment.env)}`, (kind, data) =>
+    meanwhile === null ? apply(kind, data) : meanwhile.push([kind, data]),
+  );
+  await streamOpen(source);
+  meanwhile = [];
+  try {
+    deployment = await getJson(`/deployments/${id}`);
+  } finally {
+    const held = meanwhile;
+    meanwhile = null;
+    renderFacts();
+    renderChanges();
+    for (const [kind, data] of held) apply(kind, data);
+  }
   await loadApproval();
   document.body.dataset.loaded = 'true';
   await followLog();
