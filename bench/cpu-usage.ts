@@ -3,8 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 /**
  * CPU time spent by the parts of a run, read from Linux's /proc: this process (Hoist in start
  * or server mode, and the bench's own requests), the worker processes given by pid, and the
- * Postgres and Redis servers and the image registry on the machine (every process of theirs, those ended included
- * through their parent). Elsewhere than Linux there is nothing to read: null.
+ * Postgres and Redis servers and the image registry on the machine (every process of theirs,
+ * those ended included through their parent). Elsewhere than Linux there is nothing to read:
+ * null.
  */
 export interface CpuSnapshot {
   readonly seconds: Record<string, number>;

@@ -299,7 +299,8 @@ async function throughput(
             postgresStatementsPerDeploymentInAll: round1((statements.statements + workerStatements.statements) / Math.max(1, ids.length)),
             postgresStatementsTopInWorkers: Object.fromEntries(Object.entries(workerStatements.top).slice(0, countingCallers() ? 60 : 12)),
           }),
-      // CPU ms per deployment: this process (Hoist and the bench's requests), the worker processes, the Postgres and Redis servers, the image registry (a deploy of a tag asks it).
+      // CPU ms per deployment: this process (Hoist and the bench's requests), the worker processes,
+      // the Postgres and Redis servers, the image registry (a deploy of a tag asks it).
       cpuMsPerDeployment: cpu,
       // The machine's CPUs from the first request until every deployment had ended: 1 = all of them busy all along.
       machineCpuBusy: busy,
