@@ -407,13 +407,36 @@ export async function runOrchestration(
         runs.get(count)?.push(done);
       }
     }
+    const alone = runs.get(null) ?? [];
     for (const count of configurations) {
-      const median = medianOf(runs.get(count) ?? []);
+      const own = runs.get(count) ?? [];
+      const median = count === null ? medianOf(own) : againstOneProcess(medianOf(own), own, alone);
       results.push(median.result);
       lines.push(median.line);
     }
   }
   return { results, lines };
+}
+
+/**
+ * A configuration of worker processes against one process, run by run: each of its runs'
+ * rate over the one process's run of the same round (taken a minute apart at most), and the
+ * median of those ratios. The machine's drift from round to round, which moves every rate by
+ * ±20% here, falls on both sides of each ratio alike.
+ */
+function againstOneProcess(median: { result: Result; line: string }, own: readonly { result: Result }[], alone: readonly { result: Result }[]): { result: Result; line: string } {
+  const rate = (r: { result: Result }) => Number(r.result.notes?.deploymentsPerSecond ?? 0);
+  const ratios = own.flatMap((run, i) => {
+    const base = alone[i];
+    return base === undefined || rate(base) === 0 ? [] : [Math.round((rate(run) / rate(base)) * 100) / 100];
+  });
+  if (ratios.length === 0) return median;
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const middle = sorted.length % 2 === 1 ? (sorted[(sorted.length - 1) / 2] as number) : Math.round((((sorted[sorted.length / 2 - 1] as number) + (sorted[sorted.length / 2] as number)) / 2) * 100) / 100;
+  return {
+    result: { ...median.result, notes: { ...median.result.notes, againstOneProcessInTheSameRound: { median: middle, eachRound: ratios } } },
+    line: `${median.line}; against one process in the same round: ×${middle} (median; each round ${ratios.map((r) => `×${r}`).join(', ')})`,
+  };
 }
 
 /** One throughput run of one process (`hoist start`) with the no-op target, started and warmed up for it. */
