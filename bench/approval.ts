@@ -21,7 +21,12 @@ import { summarize } from './stats.ts';
 
 const TOKEN = 'xoxb-bench-approval';
 const SECRET = 'bench-approval-secret';
-const CHANNEL = 'C0APPROVAL';
+/**
+ * Each deployment is requested in a channel of its own: Hoist paces its posts to a channel at
+ * Slack's rate (about one a second), and a deployment's card, thread lines and answers in one
+ * shared channel would make every round wait for the ones before it.
+ */
+const channelOf = (n: number) => `C0APV${String(n).padStart(5, '0')}`;
 const APPROVER = 'U0APPROVER';
 const REQUESTER = 'U0BENCH';
 const GUARDED = 'guarded';
@@ -36,12 +41,12 @@ const CLICK_SPACING_MS = 1_000;
 /** Longer than any wait a healthy run sees: past it the scenario fails and says which step. */
 const STEP_TIMEOUT_MS = 30_000;
 
-const fromSlack: RequestOptions = {
+const fromSlack = (channel: string): RequestOptions => ({
   requester: { id: REQUESTER, name: 'bench' },
-  origin: { kind: 'slack', channel: CHANNEL, userId: REQUESTER, reply: null },
+  origin: { kind: 'slack', channel, userId: REQUESTER, reply: null },
   trigger: 'chat',
-};
-const approver: Actor = { requester: { id: APPROVER, name: 'approver' }, origin: { kind: 'slack', channel: CHANNEL, userId: APPROVER, reply: null } };
+});
+const approver = (channel: string): Actor => ({ requester: { id: APPROVER, name: 'approver' }, origin: { kind: 'slack', channel, userId: APPROVER, reply: null } });
 
 interface Button {
   action_id: string;
@@ -50,8 +55,8 @@ interface Button {
 }
 
 /** The Approve button of deployment `id`'s card, once the card offers it. */
-function approveButtonOf(slack: FakeSlack, id: number): { card: FakeMessage; button: Button } | null {
-  const card = slack.messages.find((m) => m.channel === CHANNEL && m.threadTs === null && m.text.includes(`· #${id}:`));
+function approveButtonOf(slack: FakeSlack, id: number, channel: string): { card: FakeMessage; button: Button } | null {
+  const card = slack.messages.find((m) => m.channel === channel && m.threadTs === null && m.text.includes(`· #${id}:`));
   const buttons = ((card?.blocks ?? []) as { type: string; elements?: Button[] }[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
   const button = buttons.find((b) => b.text.text === 'Approve');
   return card && button ? { card, button } : null;
@@ -76,7 +81,12 @@ interface Rig {
   eventsUrl: string;
   /** When the last click was sent (performance.now()). */
   lastClickAt: number;
+  /** Channels used so far (each request gets the next). */
+  channels: number;
 }
+
+/** The channel for the next request. */
+const nextChannel = (rig: Rig): string => channelOf((rig.channels += 1));
 
 /**
  * Milliseconds from `act` being called to the held rollout of deployment `id` in `env`
@@ -96,21 +106,22 @@ async function toStart(rig: Rig, env: string, act: () => Promise<number>): Promi
 }
 
 /** A deployment requested from Slack in the guarded environment, its card showing Approve. */
-async function awaitingApproval(rig: Rig): Promise<{ id: number; card: FakeMessage; button: Button }> {
-  const id = await rig.h.request(GUARDED, fromSlack);
-  return { id, ...(await within(rig.slack.waitFor((s) => approveButtonOf(s, id), STEP_TIMEOUT_MS), `the card of #${id} with Approve`)) };
+async function awaitingApproval(rig: Rig): Promise<{ id: number; channel: string; card: FakeMessage; button: Button }> {
+  const channel = nextChannel(rig);
+  const id = await rig.h.request(GUARDED, fromSlack(channel));
+  return { id, channel, ...(await within(rig.slack.waitFor((s) => approveButtonOf(s, id, channel), STEP_TIMEOUT_MS), `the card of #${id} with Approve`)) };
 }
 
 async function clickRound(rig: Rig): Promise<number> {
-  const { id, card, button } = await awaitingApproval(rig);
+  const { id, channel, card, button } = await awaitingApproval(rig);
   const answerId = `approve-${id}`;
   const body = blockActionBody({
     userId: APPROVER,
-    channelId: CHANNEL,
+    channelId: channel,
     messageTs: card.ts,
     actionId: button.action_id,
     value: button.value,
-    responseUrl: rig.slack.responseUrl(answerId, { channel: CHANNEL, userId: APPROVER }),
+    responseUrl: rig.slack.responseUrl(answerId, { channel, userId: APPROVER }),
   });
   // Slack signs before it sends: not Hoist's time.
   const headers = { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(body, SECRET) };
@@ -127,15 +138,15 @@ async function clickRound(rig: Rig): Promise<number> {
 }
 
 async function serviceRound(rig: Rig): Promise<number> {
-  const { id } = await awaitingApproval(rig);
+  const { id, channel } = await awaitingApproval(rig);
   return toStart(rig, GUARDED, async () => {
-    const vote = await rig.h.hoist.api.approve(id, approver);
+    const vote = await rig.h.hoist.api.approve(id, approver(channel));
     if (!vote.ok || vote.outcome !== 'approved') throw new Error(`approval bench: approving #${id}: ${vote.ok ? vote.outcome : vote.reason}`);
     return id;
   });
 }
 
-const baselineRound = (rig: Rig): Promise<number> => toStart(rig, OPEN, () => rig.h.request(OPEN, fromSlack));
+const baselineRound = (rig: Rig): Promise<number> => toStart(rig, OPEN, () => rig.h.request(OPEN, fromSlack(nextChannel(rig))));
 
 export async function runApprovalBench(
   options: { deployments: number; concurrency: number; logFile: string; logLevel: string },
@@ -158,7 +169,7 @@ export async function runApprovalBench(
       logLevel: options.logLevel,
     });
     try {
-      const rig: Rig = { h, slack, noop, eventsUrl: `http://127.0.0.1:${h.hoist.port}/slack/events`, lastClickAt: -Infinity };
+      const rig: Rig = { h, slack, noop, eventsUrl: `http://127.0.0.1:${h.hoist.port}/slack/events`, lastClickAt: -Infinity, channels: 0 };
       say(`… approval: ${WARMUP_ROUNDS} warm-up rounds, then ${options.deployments} deployments approved by a click, ${options.deployments} by the service, ${options.deployments} without approval`);
       const samples = { click: [] as number[], service: [] as number[], baseline: [] as number[] };
       const loadavg = Math.round((os.loadavg()[0] ?? 0) * 100) / 100;

@@ -54,6 +54,8 @@ export async function seedHistory(db: Db, seed: MetricsSeed): Promise<void> {
     select d.id, k.kind, d.app, d.env, jsonb_build_object('kind', k.kind, 'deploymentId', d.id), d.requested_at
     from deployments d, (values ('requested'), ('status')) k(kind)
     order by d.id`.execute(db);
+  // Positions are given to committed events by the log's readers (migration 0022): as one would.
+  await sql`select sequence_events()`.execute(db);
   await sql`
     insert into event_cursors (consumer, position)
     select c.consumer, max(e.position) - c.behind from deployment_events e, (values ('chat', 0), ('webhook:app0:bench', 50)) c(consumer, behind)

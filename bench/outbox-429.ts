@@ -23,8 +23,12 @@ export async function runOutbox429Bench(options: { deployments: number }, say: (
       return card === undefined ? [] : h.replies(card).filter((r) => r.text.startsWith(`#${id} DEPLOYED`));
     };
     await h.slack.waitFor(() => ids.every((id) => finalReply(id).length > 0) || null, 10 * 60_000).catch(() => null);
-    const texts = h.cards().flatMap((c) => h.replies(c).map((r) => r.text));
-    if (new Set(texts).size !== texts.length) say('outbox-429: a thread holds the same line twice');
+    // Within one thread: every deployment's thread has lines of the same text as the others' (`box → DEPLOYED`).
+    const repeats = h.cards().some((c) => {
+      const texts = h.replies(c).map((r) => r.text);
+      return new Set(texts).size !== texts.length;
+    });
+    if (repeats) say('outbox-429: a thread holds the same line twice');
     for (const id of ids) {
       const finals = finalReply(id);
       const deployment = await h.hoist.api.getDeployment(id);
