@@ -325,8 +325,10 @@ async function throughput(
  * run's figure beside it. (A CPU profile, when asked for, is of each run in turn: the files of
  * the last one stay.)
  */
+/** A run's deployments a second. */
+const rate = (r: { result: Result }) => Number(r.result.notes?.deploymentsPerSecond ?? 0);
+
 function medianOf(runs: readonly { result: Result; line: string }[]): { result: Result; line: string } {
-  const rate = (r: { result: Result }) => Number(r.result.notes?.deploymentsPerSecond ?? 0);
   const sorted = [...runs].sort((a, b) => rate(a) - rate(b));
   const median = sorted[Math.floor((sorted.length - 1) / 2)] as { result: Result; line: string };
   if (runs.length === 1) return median;
@@ -425,14 +427,12 @@ export async function runOrchestration(
  * ±20% here, falls on both sides of each ratio alike.
  */
 function againstOneProcess(median: { result: Result; line: string }, own: readonly { result: Result }[], alone: readonly { result: Result }[]): { result: Result; line: string } {
-  const rate = (r: { result: Result }) => Number(r.result.notes?.deploymentsPerSecond ?? 0);
   const ratios = own.flatMap((run, i) => {
     const base = alone[i];
     return base === undefined || rate(base) === 0 ? [] : [Math.round((rate(run) / rate(base)) * 100) / 100];
   });
   if (ratios.length === 0) return median;
-  const sorted = [...ratios].sort((a, b) => a - b);
-  const middle = sorted.length % 2 === 1 ? (sorted[(sorted.length - 1) / 2] as number) : Math.round((((sorted[sorted.length / 2 - 1] as number) + (sorted[sorted.length / 2] as number)) / 2) * 100) / 100;
+  const middle = percentile([...ratios].sort((a, b) => a - b), 50);
   return {
     result: { ...median.result, notes: { ...median.result.notes, againstOneProcessInTheSameRound: { median: middle, eachRound: ratios } } },
     line: `${median.line}; against one process in the same round: ×${middle} (median; each round ${ratios.map((r) => `×${r}`).join(', ')})`,
