@@ -72,7 +72,14 @@ describe('every chat request is carried out once, and identical ones do not pile
   const lockOf = async () => ((await (await hoist.api(`/apps/${app}/environments/live`)).json()) as { lock: unknown }).lock;
   const started = (id: number) =>
     eventually(async () => ((await (await hoist.api(`/deployments/${id}`)).json()) as { startedAt: string | null }).startedAt, 30_000, `#${id} to start`);
-  const ends = (id: number, status: string) => eventually(async () => ((await statusOf(id)) === status ? true : null), 90_000, `#${id} to end ${status}`);
+  const logTail = async (id: number) =>
+    ((await (await hoist.api(`/deployments/${id}/logs?tail=30`)).json()) as { lines: { at: string; line: string }[] }).lines.map((l) => `${l.at} ${l.line}`).join('\n');
+  const ends = async (id: number, status: string) => {
+    let last: string | undefined;
+    await eventually(async () => ((last = await statusOf(id)) === status ? true : null), 90_000, `#${id} to end ${status}`).catch(async (error: Error) => {
+      throw new Error(`${error.message} (it is ${last ?? 'not listed'}; its log ends:\n${await logTail(id)})`);
+    });
+  };
   async function deploy(text: string): Promise<number> {
     const before = await listAll();
     await post(slashBody(text, `d-${Math.random()}`), now());
@@ -180,6 +187,8 @@ describe('every chat request is carried out once, and identical ones do not pile
     expect(late).toContain(`<https://hoist-test.slack.com/archives/${CHANNEL}/p${card.ts.replace('.', '')}|#${waiting.id}>`);
     expect((await listAll()).length).toBe(before + 1);
     await post(slashBody(`cancel #${running}`, 'cancel-stall'), now());
+    const [canceling] = await answersTo('cancel-stall', 1);
+    expect(canceling).toMatch(new RegExp(`Canceling #${running} `));
     await ends(running, 'CANCELED');
     await ends(waiting.id, 'DEPLOYED');
   });
