@@ -80,6 +80,22 @@ describe('every chat request is carried out once, and identical ones do not pile
       throw new Error(`${error.message} (it is ${last ?? 'not listed'}; its log ends:\n${await logTail(id)})`);
     });
   };
+  /** Built and started, waiting for its health check (which the stalled start never passes). */
+  const rollingOut = async (id: number) => {
+    let last: { status: string; finishedAt: string | null; services: { status: string }[] } | undefined;
+    await eventually(
+      async () => {
+        last = (await (await hoist.api(`/deployments/${id}`)).json()) as typeof last;
+        if (last?.finishedAt) throw new Error(`#${id} ended ${last.status} before its rollout; its log ends:\n${await logTail(id)}`);
+        return last?.services.some((s) => s.status === 'DEPLOYING') ?? null;
+      },
+      90_000,
+      `#${id} to roll out`,
+    ).catch(async (error: Error) => {
+      if (last?.finishedAt) throw error;
+      throw new Error(`${error.message} (it is ${last?.status ?? 'not there'}; its log ends:\n${await logTail(id)})`);
+    });
+  };
   async function deploy(text: string): Promise<number> {
     const before = await listAll();
     await post(slashBody(text, `d-${Math.random()}`), now());
@@ -165,7 +181,7 @@ describe('every chat request is carried out once, and identical ones do not pile
   it('fifty identical deploys make one deployment; 49 answers point at it and its card', async () => {
     // What runs meanwhile runs until it is canceled: the fifty are all asked while the one they make waits.
     const running = await deploy(`deploy ${app}@stall to live`);
-    await started(running);
+    await rollingOut(running);
     const before = (await listAll()).length;
     await Promise.all(Array.from({ length: 50 }, (_, i) => post(slashBody(`deploy ${app} to live`, `same-${i}`), now())));
     // One person's requests are carried out one at a time, in order: on a loaded machine, seconds.
