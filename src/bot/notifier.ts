@@ -87,9 +87,22 @@ async function maskedEvent(api: HoistService, event: DeploymentEvent): Promise<D
  * in place, and a thread reply per transition or failure. An error from the
  * chat propagates so the feed delivers the event again.
  */
+/** How many deployments requested from no chat the notifier remembers (see `chatless`). */
+const CHATLESS_REMEMBERED = 10_000;
+
 export function createNotifier(options: NotifierOptions): Notifier {
   const now = options.now ?? (() => new Date());
   const notifyPolicy = options.notifyPolicy ?? (() => defaultNotifyPolicy(false));
+  /**
+   * Deployments requested from no chat (through the API without a channel, say): none of their
+   * events is shown, and a deployment's chat never changes once it is recorded, so their later
+   * events are passed over without reading the deployment again. The oldest are forgotten first.
+   */
+  const chatless = new Set<number>();
+  const rememberChatless = (deploymentId: number): void => {
+    chatless.add(deploymentId);
+    if (chatless.size > CHATLESS_REMEMBERED) chatless.delete(chatless.values().next().value as number);
+  };
 
   const chatFor = (deployment: Deployment): ChatPort | null => {
     const chat = chatOf(deployment.chat);
@@ -125,6 +138,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   };
 
   const handle = async (stored: StoredEvent, delivery?: { redelivery: boolean }): Promise<void> => {
+    if (chatless.has(stored.deploymentId)) return;
     const log = options.logger.child({ deploymentId: stored.deploymentId, eventId: stored.id, kind: stored.event.kind });
     const deployment = await options.api.getDeployment(stored.deploymentId);
     if (deployment === null) {
@@ -134,6 +148,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     const chat = chatFor(deployment);
     if (chat === null) {
       if (chatOf(deployment.chat) !== null) log.warn({ chat: deployment.chat.kind }, 'no chat of this kind is running; event not shown');
+      else rememberChatless(deployment.id);
       return;
     }
     const context = await cardContext(deployment);

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ChatPort } from '../../src/bot/chat-port.ts';
 import { createNotifier, type Notifier } from '../../src/bot/notifier.ts';
 import { createSlackChat } from '../../src/bot/slack/slack-chat.ts';
@@ -141,6 +141,21 @@ describe('notifier into Slack', () => {
     if (!result.ok) throw new Error(result.reason);
     await hoist.advance(result.deployment.id, 'BUILDING');
     expect(slack.calls.filter((c) => c.method.startsWith('chat.'))).toHaveLength(0);
+  });
+
+  it('reads a deployment requested from no chat for its first event only; one in a chat for each event', async () => {
+    const reads = vi.spyOn(hoist.api, 'getDeployment');
+    const readsOf = (id: number) => reads.mock.calls.filter(([read]) => read === id).length;
+    const quiet = await hoist.api.request(deployCommand(), { ...requestOptions, origin: { kind: 'none' } });
+    if (!quiet.ok) throw new Error(quiet.reason);
+    for (const status of ['BUILDING', 'DEPLOYING', 'DEPLOYED'] as const) await hoist.advance(quiet.deployment.id, status);
+    await hoist.publish({ kind: 'summary', deploymentId: quiet.deployment.id, headline: 'Deployed', services: [] });
+    expect(readsOf(quiet.deployment.id)).toBe(1);
+    // A card shows the deployment as it is at each event.
+    const shown = await requested();
+    for (const status of ['BUILDING', 'DEPLOYING', 'DEPLOYED'] as const) await hoist.advance(shown, status);
+    expect(readsOf(shown)).toBe(4);
+    expect(slack.messages.filter((m) => m.text.includes(`#${quiet.deployment.id}`))).toEqual([]);
   });
 
   it('shows a deployment requested through the API in the app’s channel, and one whose app has none nowhere', async () => {
