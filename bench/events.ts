@@ -6,10 +6,10 @@ import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import { Redis } from 'ioredis';
 import { redisKeys } from '../src/jobs/redis.ts';
-import { openDatabase, type Db } from '../src/store/database.ts';
+import { openDatabase } from '../src/store/database.ts';
 import { insertDeployment, setDeploymentStatus } from '../src/store/deployments.ts';
 import { newDeployment } from '../test/support/new-deployment.ts';
-import { BASE_IMAGE, DOCKER_HOST, REGISTRY, startTestHoist } from '../test/support/hoist-harness.ts';
+import { BASE_IMAGE, DOCKER_HOST, eventually, REGISTRY, startTestHoist } from '../test/support/hoist-harness.ts';
 import type { Result } from './result.ts';
 import { summarize } from './stats.ts';
 
@@ -56,18 +56,6 @@ async function connectClients(url: string, count: number, headers: Record<string
 }
 
 /** Waits until every client has `id`, or `timeoutMs`; the delivery times from `sentAt`, and how many never got it. */
-/** The largest position of the deployment's events once it is above `last` (null: not within `timeoutMs`). */
-async function positionAfter(db: Db, deploymentId: number, last: number, timeoutMs: number): Promise<number | null> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const row = await db.selectFrom('deployment_events').select((eb) => eb.fn.max('position').as('p')).where('deployment_id', '=', deploymentId).executeTakeFirstOrThrow();
-    const position = Number(row.p ?? 0);
-    if (position > last) return position;
-    if (performance.now() > deadline) return null;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 async function deliveries(clients: Client[], id: number, sentAt: number, timeoutMs: number): Promise<{ latencies: number[]; missing: number }> {
   const deadline = performance.now() + timeoutMs;
   while (clients.some((c) => !c.received.has(id)) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
@@ -173,9 +161,17 @@ apps:
       await setDeploymentStatus(database.db, id, { status: round % 2 === 0 ? 'BUILDING' : 'DEPLOYING', announce: true });
       await redis.publish(channel, '1');
       appends.push(performance.now() - sentAt);
-      // Positions are given after the commit, by the server's reader of the log: waited for here.
-      const position = await positionAfter(database.db, id, last, 10_000);
-      if (position === null) throw new Error('the status change got no position within 10 s');
+      // Positions are given after the commit, by the server's reader of the log: waited for here
+      // (the clients' receive times are taken as messages arrive, so the wait adds nothing to them).
+      const position = await eventually(
+        async () => {
+          const row = await database.db.selectFrom('deployment_events').select((eb) => eb.fn.max('position').as('p')).where('deployment_id', '=', id).executeTakeFirstOrThrow();
+          const max = Number(row.p ?? 0);
+          return max > last ? max : null;
+        },
+        10_000,
+        'the status change to get its position',
+      );
       last = position;
       const got = await deliveries(clients, position, sentAt, 10_000);
       samples.push(...got.latencies);

@@ -320,14 +320,14 @@ async function throughput(
   return { result, line };
 }
 
+/** A run's deployments a second. */
+const rate = (r: { result: Result }) => Number(r.result.notes?.deploymentsPerSecond ?? 0);
+
 /**
  * The run with the median deployments/s of one throughput configuration's runs, with every
  * run's figure beside it. (A CPU profile, when asked for, is of each run in turn: the files of
  * the last one stay.)
  */
-/** A run's deployments a second. */
-const rate = (r: { result: Result }) => Number(r.result.notes?.deploymentsPerSecond ?? 0);
-
 function medianOf(runs: readonly { result: Result; line: string }[]): { result: Result; line: string } {
   const sorted = [...runs].sort((a, b) => rate(a) - rate(b));
   const median = sorted[Math.floor((sorted.length - 1) / 2)] as { result: Result; line: string };

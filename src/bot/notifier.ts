@@ -82,14 +82,14 @@ async function maskedEvent(api: HoistService, event: DeploymentEvent): Promise<D
   }
 }
 
+/** How many deployments requested from no chat the notifier remembers (see `chatless`). */
+const CHATLESS_REMEMBERED = 10_000;
+
 /**
  * Turns deployment events into chat messages: one card per deployment, edited
  * in place, and a thread reply per transition or failure. An error from the
  * chat propagates so the feed delivers the event again.
  */
-/** How many deployments requested from no chat the notifier remembers (see `chatless`). */
-const CHATLESS_REMEMBERED = 10_000;
-
 export function createNotifier(options: NotifierOptions): Notifier {
   const now = options.now ?? (() => new Date());
   const notifyPolicy = options.notifyPolicy ?? (() => defaultNotifyPolicy(false));
@@ -102,11 +102,6 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const rememberChatless = (deploymentId: number): void => {
     chatless.add(deploymentId);
     if (chatless.size > CHATLESS_REMEMBERED) chatless.delete(chatless.values().next().value as number);
-  };
-
-  const chatFor = (deployment: Deployment): ChatPort | null => {
-    const chat = chatOf(deployment.chat);
-    return chat === null ? null : (options.chats[chat] ?? null);
   };
 
   const cardContext = async (deployment: Deployment): Promise<CardContext> => ({
@@ -145,10 +140,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
       log.warn('event for a deployment that does not exist');
       return;
     }
-    const chat = chatFor(deployment);
-    if (chat === null) {
-      if (chatOf(deployment.chat) !== null) log.warn({ chat: deployment.chat.kind }, 'no chat of this kind is running; event not shown');
-      else rememberChatless(deployment.id);
+    const kind = chatOf(deployment.chat);
+    if (kind === null) {
+      rememberChatless(deployment.id);
+      return;
+    }
+    const chat = options.chats[kind];
+    if (chat === undefined) {
+      log.warn({ chat: deployment.chat.kind }, 'no chat of this kind is running; event not shown');
       return;
     }
     const context = await cardContext(deployment);

@@ -10,6 +10,12 @@ const TOKEN = 'xoxb-once';
 const SECRET = 'once-secret';
 const CHANNEL = 'C0ONCE';
 
+interface DeploymentView {
+  status: string;
+  finishedAt: string | null;
+  services: { status: string }[];
+}
+
 interface DeploymentJson {
   id: number;
   action: string;
@@ -74,28 +80,28 @@ describe('every chat request is carried out once, and identical ones do not pile
     eventually(async () => ((await (await hoist.api(`/deployments/${id}`)).json()) as { startedAt: string | null }).startedAt, 30_000, `#${id} to start`);
   const logTail = async (id: number) =>
     ((await (await hoist.api(`/deployments/${id}/logs?tail=30`)).json()) as { lines: { at: string; line: string }[] }).lines.map((l) => `${l.at} ${l.line}`).join('\n');
-  const ends = async (id: number, status: string) => {
-    let last: string | undefined;
-    await eventually(async () => ((last = await statusOf(id)) === status ? true : null), 90_000, `#${id} to end ${status}`).catch(async (error: Error) => {
-      throw new Error(`${error.message} (it is ${last ?? 'not listed'}; its log ends:\n${await logTail(id)})`);
-    });
-  };
-  /** Built and started, waiting for its health check (which the stalled start never passes). */
-  const rollingOut = async (id: number) => {
-    let last: { status: string; finishedAt: string | null; services: { status: string }[] } | undefined;
-    await eventually(
+  /**
+   * Waits until `holds` is true of deployment `id`, or fails saying its status and the end of its
+   * log; with `early`, a deployment that ends before that fails at once, saying so.
+   */
+  const awaitDeployment = async (id: number, what: string, holds: (d: DeploymentView) => boolean, early?: string) => {
+    let last: DeploymentView | undefined;
+    const outcome = await eventually(
       async () => {
-        last = (await (await hoist.api(`/deployments/${id}`)).json()) as typeof last;
-        if (last?.finishedAt) throw new Error(`#${id} ended ${last.status} before its rollout; its log ends:\n${await logTail(id)}`);
-        return last?.services.some((s) => s.status === 'DEPLOYING') ?? null;
+        last = (await (await hoist.api(`/deployments/${id}`)).json()) as DeploymentView;
+        if (holds(last)) return 'held';
+        return early !== undefined && last.finishedAt !== null ? 'ended' : null;
       },
       90_000,
-      `#${id} to roll out`,
-    ).catch(async (error: Error) => {
-      if (last?.finishedAt) throw error;
-      throw new Error(`${error.message} (it is ${last?.status ?? 'not there'}; its log ends:\n${await logTail(id)})`);
-    });
+      `#${id} ${what}`,
+    ).catch((error: Error) => error);
+    if (outcome === 'held') return;
+    const tail = `its log ends:\n${await logTail(id)}`;
+    throw new Error(outcome === 'ended' ? `#${id} ended ${last?.status} ${early}; ${tail}` : `${outcome.message} (it is ${last?.status ?? 'not there'}; ${tail})`);
   };
+  const ends = (id: number, status: string) => awaitDeployment(id, `to end ${status}`, (d) => d.status === status);
+  /** Built and started, waiting for its health check (which the stalled start never passes). */
+  const rollingOut = (id: number) => awaitDeployment(id, 'to roll out', (d) => d.services.some((s) => s.status === 'DEPLOYING'), 'before its rollout');
   async function deploy(text: string): Promise<number> {
     const before = await listAll();
     await post(slashBody(text, `d-${Math.random()}`), now());
