@@ -9,18 +9,18 @@ import { readdirSync, readFileSync } from 'node:fs';
  */
 export interface CpuSnapshot {
   readonly seconds: Record<string, number>;
-  /** The whole machine's CPU time from /proc/stat, in ticks: busy (anything but idle and iowait) and all. */
-  readonly machine: { busy: number; all: number } | null;
+  /** The whole machine's CPU time from /proc/stat, in ticks: busy (anything but idle and iowait), all, and stolen (run by the hypervisor for others: within busy). */
+  readonly machine: { busy: number; all: number; stolen: number } | null;
 }
 
-/** The machine's CPU ticks so far: every CPU's, busy and all (null where /proc/stat is not there). */
-function machineTicks(): { busy: number; all: number } | null {
+/** The machine's CPU ticks so far: every CPU's, busy, all and stolen (null where /proc/stat is not there). */
+function machineTicks(): { busy: number; all: number; stolen: number } | null {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
     // cpu user nice system idle iowait irq softirq steal (guest time is within user already)
     const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number);
     const busy = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
-    return { busy, all: busy + (idle ?? 0) + (iowait ?? 0) };
+    return { busy, all: busy + (idle ?? 0) + (iowait ?? 0), stolen: steal ?? 0 };
   } catch {
     return null;
   }
@@ -70,6 +70,17 @@ export function machineBusy(before: CpuSnapshot | null, after: CpuSnapshot | nul
   if (!before?.machine || !after?.machine) return null;
   const all = after.machine.all - before.machine.all;
   return all > 0 ? Math.round(((after.machine.busy - before.machine.busy) / all) * 100) / 100 : null;
+}
+
+/**
+ * The share of the machine's CPU time between two snapshots that a virtual machine's host gave to
+ * others (steal), 0–1: counted as busy above, and no process of the run had it. A run that had
+ * much of it ran on less than the machine's CPUs.
+ */
+export function machineStolen(before: CpuSnapshot | null, after: CpuSnapshot | null): number | null {
+  if (!before?.machine || !after?.machine) return null;
+  const all = after.machine.all - before.machine.all;
+  return all > 0 ? Math.round(((after.machine.stolen - before.machine.stolen) / all) * 100) / 100 : null;
 }
 
 /** CPU milliseconds per deployment of each part between two snapshots. */

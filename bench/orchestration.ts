@@ -16,7 +16,7 @@ import { epochMs } from './open-loop.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCpuProfile, type CpuProfiling } from './cpu-profile.ts';
-import { cpuPerDeployment, cpuSnapshot, machineBusy } from './cpu-usage.ts';
+import { cpuPerDeployment, cpuSnapshot, machineBusy, machineStolen } from './cpu-usage.ts';
 import { countingCallers, pgCounter } from './pg-counter.ts';
 import { redisCommandCounts, redisCommandsPer } from './redis-commands.ts';
 import { startNoopWorkers, startScenarioHoist, type DeploymentRow, type NoopWorkers, type ScenarioHoist } from './orchestration-hoist.ts';
@@ -256,6 +256,7 @@ async function throughput(
   const workerStatements = (await workers?.stopCounting()) ?? null;
   const cpu = cpuPerDeployment(cpuBefore, cpuAfter, ids.length);
   const busy = machineBusy(cpuBefore, cpuAfter);
+  const stolen = machineStolen(cpuBefore, cpuAfter);
   const redisCommands = redisCommandsPer(redisBefore, await redisCommandCounts(redisUrl), ids.length);
   const profiles =
     profileDir === null
@@ -304,6 +305,8 @@ async function throughput(
       cpuMsPerDeployment: cpu,
       // The machine's CPUs from the first request until every deployment had ended: 1 = all of them busy all along.
       machineCpuBusy: busy,
+      // Of that, what the virtual machine's host ran for others meanwhile (steal): the run had less CPU by as much.
+      machineCpuStolen: stolen,
       // Every process's, on the machine's Redis (the throughput runs use it alone).
       redisCommandsPerDeployment: redisCommands,
       ...(profiles === null ? {} : { cpuProfiles: profiles }),
@@ -314,6 +317,7 @@ async function throughput(
   const cpuText =
     (cpu === null ? '' : `; CPU ms per deployment: ${Object.entries(cpu).map(([part, ms]) => `${part} ${ms.toFixed(1)}`).join(', ')}`) +
     (busy === null ? '' : `; the machine's CPUs ${Math.round(busy * 100)}% busy`) +
+    (stolen === null ? '' : ` (${Math.round(stolen * 100)}% stolen by the host)`) +
     (redisCommands === null ? '' : `; ${redisCommands.total} Redis commands per deployment${redisCommands.clientWrites === null ? '' : ` in ${redisCommands.clientWrites} writes`}`) +
     `; ${round1((statements.statements + (workerStatements?.statements ?? 0)) / Math.max(1, ids.length))} Postgres statements per deployment`;
   const line = `${scenario}: ${deployed}/${total} DEPLOYED in ${(lastFinal / 1000).toFixed(1)} s = ${String(perSecond)} deployments/s (requests all answered after ${(acceptedMs / 1000).toFixed(1)} s; overlaps ${overlaps}, out of order ${outOfOrder}${cpuText})`;
@@ -333,9 +337,14 @@ function medianOf(runs: readonly { result: Result; line: string }[]): { result: 
   const median = sorted[Math.floor((sorted.length - 1) / 2)] as { result: Result; line: string };
   if (runs.length === 1) return median;
   const each = runs.map(rate);
+  const stolen = runs.map((r) => (typeof r.result.notes?.machineCpuStolen === 'number' ? r.result.notes.machineCpuStolen : null));
+  const shown = each.map((perSecond, i) => {
+    const share = stolen[i];
+    return share === null || share === undefined || share < 0.01 ? String(perSecond) : `${perSecond} (${Math.round(share * 100)}% stolen)`;
+  });
   return {
-    result: { ...median.result, notes: { ...median.result.notes, deploymentsPerSecondOfEachRun: each, reported: `the median of ${runs.length} runs, each configuration's runs taken in turn with the others'` } },
-    line: `${median.line} — the median of ${runs.length} runs: ${each.join(', ')} deployments/s`,
+    result: { ...median.result, notes: { ...median.result.notes, deploymentsPerSecondOfEachRun: each, machineCpuStolenInEachRun: stolen, reported: `the median of ${runs.length} runs, each configuration's runs taken in turn with the others'` } },
+    line: `${median.line} — the median of ${runs.length} runs: ${shown.join(', ')} deployments/s`,
   };
 }
 
