@@ -62,26 +62,25 @@ export function cpuSnapshot(workerPids: readonly number[] = []): CpuSnapshot | n
   return { seconds, machine: machineTicks() };
 }
 
+/** The share, 0–1, of all the machine's CPU time between two snapshots that `part` of it took. */
+function machineShare(before: CpuSnapshot | null, after: CpuSnapshot | null, part: 'busy' | 'stolen'): number | null {
+  if (!before?.machine || !after?.machine) return null;
+  const all = after.machine.all - before.machine.all;
+  return all > 0 ? Math.round(((after.machine[part] - before.machine[part]) / all) * 100) / 100 : null;
+}
+
 /**
  * How busy the machine's CPUs were between two snapshots, 0–1 (all of them together): near 1,
  * the run was bound by CPU; well below, by waiting (on locks, round trips, timers).
  */
-export function machineBusy(before: CpuSnapshot | null, after: CpuSnapshot | null): number | null {
-  if (!before?.machine || !after?.machine) return null;
-  const all = after.machine.all - before.machine.all;
-  return all > 0 ? Math.round(((after.machine.busy - before.machine.busy) / all) * 100) / 100 : null;
-}
+export const machineBusy = (before: CpuSnapshot | null, after: CpuSnapshot | null): number | null => machineShare(before, after, 'busy');
 
 /**
  * The share of the machine's CPU time between two snapshots that a virtual machine's host gave to
  * others (steal), 0–1: counted as busy above, and no process of the run had it. A run that had
  * much of it ran on less than the machine's CPUs.
  */
-export function machineStolen(before: CpuSnapshot | null, after: CpuSnapshot | null): number | null {
-  if (!before?.machine || !after?.machine) return null;
-  const all = after.machine.all - before.machine.all;
-  return all > 0 ? Math.round(((after.machine.stolen - before.machine.stolen) / all) * 100) / 100 : null;
-}
+export const machineStolen = (before: CpuSnapshot | null, after: CpuSnapshot | null): number | null => machineShare(before, after, 'stolen');
 
 /** CPU milliseconds per deployment of each part between two snapshots. */
 export function cpuPerDeployment(before: CpuSnapshot | null, after: CpuSnapshot | null, deployments: number): Record<string, number> | null {

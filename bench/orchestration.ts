@@ -327,6 +327,12 @@ async function throughput(
 /** A run's deployments a second. */
 const rate = (r: { result: Result }) => Number(r.result.notes?.deploymentsPerSecond ?? 0);
 
+/** A run's share of the machine's CPU time stolen by the host (null: not read). */
+const stolenShare = (r: { result: Result }): number | null => {
+  const share = r.result.notes?.machineCpuStolen;
+  return typeof share === 'number' ? share : null;
+};
+
 /**
  * The run with the median deployments/s of one throughput configuration's runs, with every
  * run's figure beside it. (A CPU profile, when asked for, is of each run in turn: the files of
@@ -337,10 +343,10 @@ function medianOf(runs: readonly { result: Result; line: string }[]): { result: 
   const median = sorted[Math.floor((sorted.length - 1) / 2)] as { result: Result; line: string };
   if (runs.length === 1) return median;
   const each = runs.map(rate);
-  const stolen = runs.map((r) => (typeof r.result.notes?.machineCpuStolen === 'number' ? r.result.notes.machineCpuStolen : null));
-  const shown = each.map((perSecond, i) => {
-    const share = stolen[i];
-    return share === null || share === undefined || share < 0.01 ? String(perSecond) : `${perSecond} (${Math.round(share * 100)}% stolen)`;
+  const stolen = runs.map(stolenShare);
+  const shown = runs.map((r) => {
+    const share = stolenShare(r);
+    return share === null || share < 0.01 ? String(rate(r)) : `${rate(r)} (${Math.round(share * 100)}% stolen)`;
   });
   return {
     result: { ...median.result, notes: { ...median.result.notes, deploymentsPerSecondOfEachRun: each, machineCpuStolenInEachRun: stolen, reported: `the median of ${runs.length} runs, each configuration's runs taken in turn with the others'` } },

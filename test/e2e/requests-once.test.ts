@@ -10,16 +10,17 @@ const TOKEN = 'xoxb-once';
 const SECRET = 'once-secret';
 const CHANNEL = 'C0ONCE';
 
-interface DeploymentView {
-  status: string;
-  finishedAt: string | null;
-  services: { status: string }[];
-}
-
 interface DeploymentJson {
   id: number;
   action: string;
   status: string;
+}
+
+/** One deployment as `GET /deployments/:id` shows it. */
+interface DeploymentView extends DeploymentJson {
+  startedAt: string | null;
+  finishedAt: string | null;
+  services: { status: string }[];
 }
 
 describe('every chat request is carried out once, and identical ones do not pile up', () => {
@@ -76,8 +77,8 @@ describe('every chat request is carried out once, and identical ones do not pile
     ((await (await hoist.api(`/deployments?app=${app}&limit=100`)).json()) as { items: DeploymentJson[] }).items;
   const statusOf = async (id: number) => (await listAll()).find((d) => d.id === id)?.status;
   const lockOf = async () => ((await (await hoist.api(`/apps/${app}/environments/live`)).json()) as { lock: unknown }).lock;
-  const started = (id: number) =>
-    eventually(async () => ((await (await hoist.api(`/deployments/${id}`)).json()) as { startedAt: string | null }).startedAt, 30_000, `#${id} to start`);
+  const deployment = async (id: number) => (await (await hoist.api(`/deployments/${id}`)).json()) as DeploymentView;
+  const started = (id: number) => eventually(async () => (await deployment(id)).startedAt, 30_000, `#${id} to start`);
   const logTail = async (id: number) =>
     ((await (await hoist.api(`/deployments/${id}/logs?tail=30`)).json()) as { lines: { at: string; line: string }[] }).lines.map((l) => `${l.at} ${l.line}`).join('\n');
   /**
@@ -88,7 +89,7 @@ describe('every chat request is carried out once, and identical ones do not pile
     let last: DeploymentView | undefined;
     const outcome = await eventually(
       async () => {
-        last = (await (await hoist.api(`/deployments/${id}`)).json()) as DeploymentView;
+        last = await deployment(id);
         if (holds(last)) return 'held';
         return early !== undefined && last.finishedAt !== null ? 'ended' : null;
       },
