@@ -30,7 +30,7 @@ export const { values: flags } = parseArgs({
     'per-env': { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '16' },
     'worker-processes': { type: 'string', default: '1,2,4' },
-    'warm-rounds': { type: 'string', default: '10' },
+    'warm-rounds': { type: 'string', default: '40' },
     'throughput-runs': { type: 'string', default: '3' },
     'cpu-profile': { type: 'string' },
     'statement-callers': { type: 'boolean', default: false },

@@ -37,7 +37,11 @@ export interface OrchestrationSettings {
   /**
    * Rounds of one deployment in every environment before each throughput run: the processes reach
    * their steady state (JIT-compiled code, warm caches). With worker processes, as many rounds per
-   * worker process: each runs about as many deployments as the one process did.
+   * worker process: each runs about as many deployments as the one process did. Forty by default:
+   * after ten, V8's optimizing compiler still took 13–18% of every process's CPU in the measured
+   * window (a system-wide `perf` profile); after forty, 1–3%. It compiles on threads of its own:
+   * one process leaves CPU idle for them, worker processes on busy cores pay for it in
+   * deployments, so a short warm-up counted against worker processes what is a start-up cost.
    */
   warmRounds: number;
   /** Measured runs of each throughput configuration, taken in turn with the other configurations' runs: the median is reported (the machine's other work moves single runs). */

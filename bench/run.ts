@@ -45,7 +45,7 @@
  *   --rate 100 --duration 10 --warmup 1 --connections 20 --cards 50
  *   --card-gap 100 --slack-rate-limit 1 --drain-timeout 60 --log-level warn
  *   --scenarios chat,handoff,throughput,recovery,kubernetes,burst,drain,approval,reads,events,webhooks,metrics,outbox-429,push,socket,redis --burst 200 --handoffs 100 --deep-queue 50 --envs 100
- *   --per-env 3 --concurrency 16 --worker-processes 1,2,4 --warm-rounds 10 --throughput-runs 3 --kills 3 --k8s-rounds 5 --approvals 50
+ *   --per-env 3 --concurrency 16 --worker-processes 1,2,4 --warm-rounds 40 --throughput-runs 3 --kills 3 --k8s-rounds 5 --approvals 50
  *   --read-rate 1000 --read-duration 10 --read-connections 50 --event-clients 500 --event-rounds 5 --webhook-rounds 50 --outbox-deployments 20 --redis-envs 20 --failovers 3
  *   --metrics-scrapes 200 --metrics-envs 100 --metrics-deployments 10000
  * Hoist's own log lines go to bench/hoist.log, those of the orchestration, approval and
