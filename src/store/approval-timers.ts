@@ -16,7 +16,8 @@ export interface DueApproval {
 }
 
 /**
- * Deployments waiting for approval, each row held until the transaction ends. Rows another
+ * Deployments waiting for approval, each row held until the transaction ends. (Every read here
+ * names what the index of waiting deployments covers, an expiry and no end: migration 0026.) Rows another
  * sweep holds are skipped, and a row it let go of no longer matches: whichever process
  * sweeps, each expiry and each reminder is claimed by one transaction.
  */
@@ -26,6 +27,7 @@ function claimAwaiting(trx: Db, limit: number) {
     .select(['id', 'app', 'env', 'sha', 'waiting_key', 'requested_by', 'requested_by_name', 'trigger', 'approval_expires_at', 'approval_remind_at'])
     .where('status', '=', 'AWAITING_APPROVAL')
     .where('approval_expires_at', 'is not', null)
+    .where('finished_at', 'is', null)
     .orderBy('id')
     .limit(limit)
     .forUpdate()
@@ -69,6 +71,8 @@ export async function nextApprovalDue(db: Db, now: Date): Promise<number | null>
     .selectFrom('deployments')
     .select((eb) => [eb.fn.min('approval_expires_at').as('expires'), eb.fn.min('approval_remind_at').as('remind')])
     .where('status', '=', 'AWAITING_APPROVAL')
+    .where('approval_expires_at', 'is not', null)
+    .where('finished_at', 'is', null)
     .executeTakeFirst();
   const times = [row?.expires, row?.remind].filter((t): t is NonNullable<typeof t> => t !== null && t !== undefined).map((t) => new Date(t).getTime());
   if (times.length === 0) return null;

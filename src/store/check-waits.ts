@@ -1,9 +1,10 @@
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import { waitingText, type ChecksRecord } from '../domain/checks.ts';
 import type { ChecksStep } from '../domain/deployment.ts';
 import type { Person } from '../domain/person.ts';
 import { recordApprovalStep, type NewApprovalStep } from './approvals.ts';
 import type { Db } from './database.ts';
+import type { Database } from './schema.ts';
 import { appendEvent } from './events.ts';
 import { parseJson, readChatOrigin } from './json-columns.ts';
 import { nextQueueOrder } from './waiting-deployments.ts';
@@ -38,6 +39,13 @@ type Row = {
   waiting_key: string | null;
 };
 
+/**
+ * What the index of deployments waiting for checks covers (migration 0026): a next reading and
+ * no end. Every read of waiting deployments names it besides the status, so that Postgres reads
+ * the waiting ones through that index rather than the whole table.
+ */
+const waitsForChecks = (eb: ExpressionBuilder<Database, 'deployments'>) => eb.and([eb('checks_next_at', 'is not', null), eb('finished_at', 'is', null)]);
+
 const COLUMNS = ['id', 'app', 'env', 'sha', 'checks', 'checks_deadline', 'requested_by', 'requested_by_name', 'trigger', 'chat', 'waiting_key'] as const;
 
 const waiting = (r: Row): WaitingForChecks => ({
@@ -68,6 +76,7 @@ export async function claimDueChecks(db: Db, now: Date, nextAt: Date, limit = 50
         .selectFrom('deployments')
         .select('id')
         .where('status', '=', 'AWAITING_CHECKS')
+        .where(waitsForChecks)
         .where('checks_next_at', '<=', now)
         .where('checks_deadline', '>', now)
         .orderBy('checks_next_at')
@@ -86,6 +95,7 @@ export async function claimTimedOutChecks(trx: Db, now: Date, limit = 100): Prom
     .selectFrom('deployments')
     .select([...COLUMNS])
     .where('status', '=', 'AWAITING_CHECKS')
+    .where(waitsForChecks)
     .where('checks_deadline', '<=', now)
     .orderBy('id')
     .limit(limit)
@@ -102,6 +112,7 @@ export async function checksChanged(db: Db, sha: string, apps: readonly string[]
     .updateTable('deployments')
     .set({ checks_next_at: sql<Date>`now()` })
     .where('status', '=', 'AWAITING_CHECKS')
+    .where(waitsForChecks)
     .where('sha', '=', sha)
     .where('app', 'in', apps)
     .returning('id')
@@ -115,6 +126,7 @@ export async function nextChecksDue(db: Db, now: Date): Promise<number | null> {
     .selectFrom('deployments')
     .select((eb) => [eb.fn.min('checks_next_at').as('next'), eb.fn.min('checks_deadline').as('deadline')])
     .where('status', '=', 'AWAITING_CHECKS')
+    .where(waitsForChecks)
     .executeTakeFirst();
   const times = [row?.next, row?.deadline].filter((t): t is NonNullable<typeof t> => t !== null && t !== undefined).map((t) => new Date(t).getTime());
   if (times.length === 0) return null;
