@@ -1,8 +1,7 @@
-import type { ExpressionBuilder } from 'kysely';
 import type { Trigger } from '../domain/command.ts';
 import type { Person } from '../domain/person.ts';
 import type { Db } from './database.ts';
-import type { Database } from './schema.ts';
+import { waitingIn } from './waiting-deployments.ts';
 
 /** A deployment waiting for approval whose expiry or reminder is due. */
 export interface DueApproval {
@@ -18,13 +17,6 @@ export interface DueApproval {
 }
 
 /**
- * What the index of deployments waiting for approval covers (migration 0026): an expiry and no
- * end. Every read of waiting deployments names it besides the status, so that Postgres reads
- * the waiting ones through that index rather than the whole table.
- */
-const waitsForApproval = (eb: ExpressionBuilder<Database, 'deployments'>) => eb.and([eb('approval_expires_at', 'is not', null), eb('finished_at', 'is', null)]);
-
-/**
  * Deployments waiting for approval, each row held until the transaction ends. Rows another
  * sweep holds are skipped, and a row it let go of no longer matches: whichever process
  * sweeps, each expiry and each reminder is claimed by one transaction.
@@ -33,8 +25,7 @@ function claimAwaiting(trx: Db, limit: number) {
   return trx
     .selectFrom('deployments')
     .select(['id', 'app', 'env', 'sha', 'waiting_key', 'requested_by', 'requested_by_name', 'trigger', 'approval_expires_at', 'approval_remind_at'])
-    .where('status', '=', 'AWAITING_APPROVAL')
-    .where(waitsForApproval)
+    .where(waitingIn('AWAITING_APPROVAL'))
     .orderBy('id')
     .limit(limit)
     .forUpdate()
@@ -77,8 +68,7 @@ export async function nextApprovalDue(db: Db, now: Date): Promise<number | null>
   const row = await db
     .selectFrom('deployments')
     .select((eb) => [eb.fn.min('approval_expires_at').as('expires'), eb.fn.min('approval_remind_at').as('remind')])
-    .where('status', '=', 'AWAITING_APPROVAL')
-    .where(waitsForApproval)
+    .where(waitingIn('AWAITING_APPROVAL'))
     .executeTakeFirst();
   const times = [row?.expires, row?.remind].filter((t): t is NonNullable<typeof t> => t !== null && t !== undefined).map((t) => new Date(t).getTime());
   if (times.length === 0) return null;

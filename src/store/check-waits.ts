@@ -1,13 +1,12 @@
-import { sql, type ExpressionBuilder } from 'kysely';
+import { sql } from 'kysely';
 import { waitingText, type ChecksRecord } from '../domain/checks.ts';
 import type { ChecksStep } from '../domain/deployment.ts';
 import type { Person } from '../domain/person.ts';
 import { recordApprovalStep, type NewApprovalStep } from './approvals.ts';
 import type { Db } from './database.ts';
-import type { Database } from './schema.ts';
 import { appendEvent } from './events.ts';
 import { parseJson, readChatOrigin } from './json-columns.ts';
-import { nextQueueOrder } from './waiting-deployments.ts';
+import { nextQueueOrder, waitingIn } from './waiting-deployments.ts';
 
 /** A deployment waiting for its commit's checks, claimed for one reading. */
 export interface WaitingForChecks {
@@ -39,13 +38,6 @@ type Row = {
   waiting_key: string | null;
 };
 
-/**
- * What the index of deployments waiting for checks covers (migration 0026): a next reading and
- * no end. Every read of waiting deployments names it besides the status, so that Postgres reads
- * the waiting ones through that index rather than the whole table.
- */
-const waitsForChecks = (eb: ExpressionBuilder<Database, 'deployments'>) => eb.and([eb('checks_next_at', 'is not', null), eb('finished_at', 'is', null)]);
-
 const COLUMNS = ['id', 'app', 'env', 'sha', 'checks', 'checks_deadline', 'requested_by', 'requested_by_name', 'trigger', 'chat', 'waiting_key'] as const;
 
 const waiting = (r: Row): WaitingForChecks => ({
@@ -75,8 +67,7 @@ export async function claimDueChecks(db: Db, now: Date, nextAt: Date, limit = 50
       eb
         .selectFrom('deployments')
         .select('id')
-        .where('status', '=', 'AWAITING_CHECKS')
-        .where(waitsForChecks)
+        .where(waitingIn('AWAITING_CHECKS'))
         .where('checks_next_at', '<=', now)
         .where('checks_deadline', '>', now)
         .orderBy('checks_next_at')
@@ -94,8 +85,7 @@ export async function claimTimedOutChecks(trx: Db, now: Date, limit = 100): Prom
   const rows = await trx
     .selectFrom('deployments')
     .select([...COLUMNS])
-    .where('status', '=', 'AWAITING_CHECKS')
-    .where(waitsForChecks)
+    .where(waitingIn('AWAITING_CHECKS'))
     .where('checks_deadline', '<=', now)
     .orderBy('id')
     .limit(limit)
@@ -111,8 +101,7 @@ export async function checksChanged(db: Db, sha: string, apps: readonly string[]
   const rows = await db
     .updateTable('deployments')
     .set({ checks_next_at: sql<Date>`now()` })
-    .where('status', '=', 'AWAITING_CHECKS')
-    .where(waitsForChecks)
+    .where(waitingIn('AWAITING_CHECKS'))
     .where('sha', '=', sha)
     .where('app', 'in', apps)
     .returning('id')
@@ -125,8 +114,7 @@ export async function nextChecksDue(db: Db, now: Date): Promise<number | null> {
   const row = await db
     .selectFrom('deployments')
     .select((eb) => [eb.fn.min('checks_next_at').as('next'), eb.fn.min('checks_deadline').as('deadline')])
-    .where('status', '=', 'AWAITING_CHECKS')
-    .where(waitsForChecks)
+    .where(waitingIn('AWAITING_CHECKS'))
     .executeTakeFirst();
   const times = [row?.next, row?.deadline].filter((t): t is NonNullable<typeof t> => t !== null && t !== undefined).map((t) => new Date(t).getTime());
   if (times.length === 0) return null;

@@ -1,4 +1,4 @@
-import { sql, type RawBuilder, type UpdateObject } from 'kysely';
+import { sql, type ExpressionBuilder, type RawBuilder, type UpdateObject } from 'kysely';
 import type { Person } from '../domain/person.ts';
 import type { Db } from './database.ts';
 import { appendEvent, appendEvents } from './events.ts';
@@ -54,6 +54,19 @@ export async function waitingDeployments(
   const rows = await unfinished(db, app, env).where('started_at', 'is', null).select(['id', 'action', 'status', 'scope', 'trigger']).execute();
   return rows.map(waitingRow);
 }
+
+/** The column a deployment waiting in each status has set, and the index of such deployments names (migration 0026). */
+const WAIT_COLUMNS = { AWAITING_APPROVAL: 'approval_expires_at', AWAITING_CHECKS: 'checks_next_at' } as const;
+
+/**
+ * Deployments waiting for approval or for checks, as the sweeps read them: the status, and what
+ * the index of such deployments covers (its column set, no end), so that Postgres reads the
+ * waiting ones through that index rather than the whole table.
+ */
+export const waitingIn =
+  (status: keyof typeof WAIT_COLUMNS) =>
+  (eb: ExpressionBuilder<Database, 'deployments'>) =>
+    eb.and([eb('status', '=', status), eb(WAIT_COLUMNS[status], 'is not', null), eb('finished_at', 'is', null)]);
 
 /** The deployments of an environment waiting for checks or approval (not in its queue), oldest first. */
 export async function awaitingApproval(db: Db, app: string, env: string): Promise<WaitingRow[]> {
