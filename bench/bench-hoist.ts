@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { createLogger } from '../src/logger.ts';
 import { parseEnv } from '../src/config/env.ts';
 import { startHoist, type RunningHoist } from '../src/main.ts';
 import { createGitFixture } from '../test/engine/git-fixture.ts';
@@ -125,7 +126,7 @@ apps:
       ...('appToken' in options.slack ? { SLACK_APP_TOKEN: options.slack.appToken } : { SLACK_SIGNING_SECRET: options.slack.signingSecret }),
       SLACK_API_URL: options.slack.apiUrl,
     });
-    const hoist = await startHoist({ env, mode: 'server', shell: null, logger: pino({ level: env.logLevel }, pino.destination({ dest: options.logFile, sync: true })) });
+    const hoist = await startHoist({ env, mode: 'server', shell: null, logger: createLogger(env.logLevel, pino.destination({ dest: options.logFile, sync: true })) });
     // Commands acknowledged but not carried out yet keep fetching the repository after
     // stop(); without it they fail at once instead of writing into the data directory.
     cleanups.push(() => repo.remove());

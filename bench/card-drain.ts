@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { createLogger } from '../src/logger.ts';
 import { parseEnv } from '../src/config/env.ts';
 import { startHoist } from '../src/main.ts';
 import { startFakeSlack } from '../test/fakes/slack-api.ts';
@@ -55,7 +55,7 @@ export async function runCardDrain(options: { waiting: number; logLevel?: string
     // The fake limits nothing here: what is counted is calls, not Slack's pace.
     SLACK_POSTS_PER_SECOND: '1000',
   });
-  const hoist = await startHoist({ env, mode: 'start', shell: null, logger: pino({ level: env.logLevel }), targetFor: () => noop.target });
+  const hoist = await startHoist({ env, mode: 'start', shell: null, logger: createLogger(env.logLevel), targetFor: () => noop.target });
   try {
     const origin = { kind: 'slack' as const, channel: CHANNEL, userId: 'U0DRAIN', reply: null };
     const total = options.waiting + 1;

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { pino } from 'pino';
+import { createLogger } from '../src/logger.ts';
 import { parseEnv } from '../src/config/env.ts';
 import { startHoist, type RunningHoist } from '../src/main.ts';
 import { deploymentStatus, type DeploymentLike } from '../src/engine/targets/kubernetes/rollout-status.ts';
@@ -94,7 +95,7 @@ ${SCENARIOS.map((s) => `      ${s.service}: { type: container, image: "${s.image
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: slack.url,
     });
-    hoist = await startHoist({ env, mode: 'start', shell: null, logger: pino({ level: env.logLevel }, pino.destination({ dest: logFile, sync: true })) });
+    hoist = await startHoist({ env, mode: 'start', shell: null, logger: createLogger(env.logLevel, pino.destination({ dest: logFile, sync: true })) });
     return await fn(hoist);
   } finally {
     await hoist?.stop();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { pino } from 'pino';
+import { createLogger } from '../src/logger.ts';
 import { parseEnv } from '../src/config/env.ts';
 import type { EnvironmentConfig } from '../src/config/hoist-config.ts';
 import type { ActionCommand, RequestOptions } from '../src/service/contract.ts';
@@ -131,7 +132,7 @@ export async function startScenarioHoist(options: {
       ...(options.slack ? { SLACK_BOT_TOKEN: options.slack.token, SLACK_SIGNING_SECRET: options.slack.signingSecret, SLACK_API_URL: options.slack.apiUrl } : {}),
     };
     const env = parseEnv(vars);
-    const logger = pino({ level: env.logLevel }, pino.destination({ dest: options.logFile, sync: true }));
+    const logger = createLogger(env.logLevel, pino.destination({ dest: options.logFile, sync: true }));
     const hoist = await startHoist({ env, mode: options.mode, shell: null, logger, ...(options.targetFor ? { targetFor: options.targetFor } : {}) });
     cleanups.push(() => hoist.stop());
     const pool = new pg.Pool({ connectionString: database.url, max: 2 });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
+import { createLogger } from '../src/logger.ts';
 import { parseEnv } from '../src/config/env.ts';
 import { startHoist } from '../src/main.ts';
 import { createGitFixture } from '../test/engine/git-fixture.ts';
@@ -71,7 +72,7 @@ apps:
       LOG_LEVEL: 'warn',
     });
     const noop = createNoopTarget();
-    const hoist = await startHoist({ env, mode: 'start', shell: null, logger: pino({ level: 'warn' }, pino.destination({ dest: options.logFile, sync: true })), targetFor: () => noop.target });
+    const hoist = await startHoist({ env, mode: 'start', shell: null, logger: createLogger('warn', pino.destination({ dest: options.logFile, sync: true })), targetFor: () => noop.target });
     cleanups.push(() => hoist.stop());
     const pool = new pg.Pool({ connectionString: database.url, max: 1 });
     cleanups.push(() => pool.end());
