@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { createLogger } from '../src/logger.ts';
 import { parseEnv } from '../src/config/env.ts';
 import { startHoist, type RunningHoist } from '../src/main.ts';
@@ -126,7 +126,7 @@ apps:
       ...('appToken' in options.slack ? { SLACK_APP_TOKEN: options.slack.appToken } : { SLACK_SIGNING_SECRET: options.slack.signingSecret }),
       SLACK_API_URL: options.slack.apiUrl,
     });
-    const hoist = await startHoist({ env, mode: 'server', shell: null, logger: createLogger(env.logLevel, pino.destination({ dest: options.logFile, sync: true })) });
+    const hoist = await startHoist({ env, mode: 'server', shell: null, logger: hoistLogger(env.logLevel, options.logFile) });
     // Commands acknowledged but not carried out yet keep fetching the repository after
     // stop(); without it they fail at once instead of writing into the data directory.
     cleanups.push(() => repo.remove());
@@ -137,6 +137,9 @@ apps:
     throw error;
   }
 }
+
+/** The logger of a Hoist the bench starts: Hoist's own (its lines redacted as in production), writing to `file`. */
+export const hoistLogger = (level: string, file: string): Logger => createLogger(level, pino.destination({ dest: file, sync: true }));
 
 /** The queue, lease and outbox keys this run left in Redis. */
 export async function deleteKeys(url: string, pattern: string): Promise<void> {

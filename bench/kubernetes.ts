@@ -11,8 +11,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { pino } from 'pino';
-import { createLogger } from '../src/logger.ts';
 import { parseEnv } from '../src/config/env.ts';
 import { startHoist, type RunningHoist } from '../src/main.ts';
 import { deploymentStatus, type DeploymentLike } from '../src/engine/targets/kubernetes/rollout-status.ts';
@@ -21,7 +19,7 @@ import { startFakeKube, type FakeKube, type PodBehaviour } from '../test/fakes/k
 import { startFakeSlack, type FakeSlack } from '../test/fakes/slack-api.ts';
 import { signSlackRequest, slashCommandBody } from '../test/fakes/slack-sign.ts';
 import { createTestDatabase, uniquePrefix } from '../test/support/databases.ts';
-import { deleteKeys } from './bench-hoist.ts';
+import { deleteKeys, hoistLogger } from './bench-hoist.ts';
 import type { Result } from './result.ts';
 import { summarize } from './stats.ts';
 
@@ -95,7 +93,7 @@ ${SCENARIOS.map((s) => `      ${s.service}: { type: container, image: "${s.image
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: slack.url,
     });
-    hoist = await startHoist({ env, mode: 'start', shell: null, logger: createLogger(env.logLevel, pino.destination({ dest: logFile, sync: true })) });
+    hoist = await startHoist({ env, mode: 'start', shell: null, logger: hoistLogger(env.logLevel, logFile) });
     return await fn(hoist);
   } finally {
     await hoist?.stop();

@@ -5,8 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { pino } from 'pino';
-import { createLogger } from '../src/logger.ts';
 import { parseEnv } from '../src/config/env.ts';
 import type { EnvironmentConfig } from '../src/config/hoist-config.ts';
 import type { ActionCommand, RequestOptions } from '../src/service/contract.ts';
@@ -14,7 +12,7 @@ import type { Target } from '../src/engine/ports.ts';
 import { startHoist, type Mode, type RunningHoist } from '../src/main.ts';
 import { createTestDatabase, uniquePrefix } from '../test/support/databases.ts';
 import { pushImageTags, tagRotation } from '../test/support/image-tags.ts';
-import { deleteKeys } from './bench-hoist.ts';
+import { deleteKeys, hoistLogger } from './bench-hoist.ts';
 import { pgCounter } from './pg-counter.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -132,7 +130,7 @@ export async function startScenarioHoist(options: {
       ...(options.slack ? { SLACK_BOT_TOKEN: options.slack.token, SLACK_SIGNING_SECRET: options.slack.signingSecret, SLACK_API_URL: options.slack.apiUrl } : {}),
     };
     const env = parseEnv(vars);
-    const logger = createLogger(env.logLevel, pino.destination({ dest: options.logFile, sync: true }));
+    const logger = hoistLogger(env.logLevel, options.logFile);
     const hoist = await startHoist({ env, mode: options.mode, shell: null, logger, ...(options.targetFor ? { targetFor: options.targetFor } : {}) });
     cleanups.push(() => hoist.stop());
     const pool = new pg.Pool({ connectionString: database.url, max: 2 });

@@ -10,15 +10,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { pino } from 'pino';
-import { createLogger } from '../src/logger.ts';
 import { parseEnv } from '../src/config/env.ts';
 import { startHoist } from '../src/main.ts';
 import { createGitFixture } from '../test/engine/git-fixture.ts';
 import { createNoopTarget } from '../test/fakes/noop-target.ts';
 import { pushPayload, signGitHubPayload } from '../test/fakes/github-webhook.ts';
 import { createTestDatabase, uniquePrefix } from '../test/support/databases.ts';
-import { deleteKeys } from './bench-hoist.ts';
+import { deleteKeys, hoistLogger } from './bench-hoist.ts';
 import { epochMs } from './open-loop.ts';
 import { DOCKER_HOST } from './orchestration-hoist.ts';
 import type { Result } from './result.ts';
@@ -72,7 +70,7 @@ apps:
       LOG_LEVEL: 'warn',
     });
     const noop = createNoopTarget();
-    const hoist = await startHoist({ env, mode: 'start', shell: null, logger: createLogger('warn', pino.destination({ dest: options.logFile, sync: true })), targetFor: () => noop.target });
+    const hoist = await startHoist({ env, mode: 'start', shell: null, logger: hoistLogger('warn', options.logFile), targetFor: () => noop.target });
     cleanups.push(() => hoist.stop());
     const pool = new pg.Pool({ connectionString: database.url, max: 1 });
     cleanups.push(() => pool.end());
